@@ -1,0 +1,38 @@
+//===- WeftDialect.cpp - the weft dialect ---------------------------------===//
+//
+// This file implements the weft dialect's registration, its enum attributes and
+// the constant materializer used by folding.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/WeftDialect.h"
+#include "ir/WeftOps.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace weft;
+
+#include "ir/WeftDialect.cpp.inc"
+#include "ir/WeftEnums.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "ir/WeftAttrs.cpp.inc"
+
+void WeftDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "ir/WeftOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "ir/WeftAttrs.cpp.inc"
+      >();
+}
+
+Operation *WeftDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                            Type type, Location loc) {
+  auto elements = dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return builder.create<ConstantOp>(loc, type, elements);
+}
