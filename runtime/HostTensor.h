@@ -38,7 +38,7 @@ struct HostTensor {
   HostTensor() = default;
   HostTensor(DType dtype, std::vector<int64_t> shape)
       : dtype(dtype), shape(std::move(shape)),
-        bytes(numElements(this->shape) * dtypeSize(dtype)) {}
+        bytes(rt::numElements(this->shape) * dtypeSize(dtype)) {}
 
   int64_t numElements() const { return rt::numElements(shape); }
   template <typename T> T *data() { return reinterpret_cast<T *>(bytes.data()); }

@@ -1,0 +1,47 @@
+//===- CpuDevice.cpp - the host as a Device -------------------------------===//
+//
+// This file implements CpuDevice's allocation (aligned_alloc, at least 64-byte
+// aligned, sizes rounded up as aligned_alloc requires) and its copies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/CpuDevice.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+namespace weft::rt {
+
+StatusOr<void *> CpuDevice::allocate(size_t bytes, size_t alignment) {
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0)
+    return invalidArgument("cpu allocate: alignment " + std::to_string(alignment) +
+                           " is not a power of two");
+  if (alignment < kMinAlignment)
+    alignment = kMinAlignment;
+  size_t rounded = bytes == 0 ? alignment : bytes;
+  if (rounded > SIZE_MAX - alignment)
+    return resourceExhausted("cpu allocate: " + std::to_string(bytes) + " bytes is too large");
+  rounded = (rounded + alignment - 1) / alignment * alignment;
+  void *ptr = std::aligned_alloc(alignment, rounded);
+  if (!ptr)
+    return resourceExhausted("cpu allocate: out of memory allocating " + std::to_string(bytes) +
+                             " bytes aligned to " + std::to_string(alignment));
+  return ptr;
+}
+
+void CpuDevice::free(void *ptr) { std::free(ptr); }
+
+Status CpuDevice::copyToDevice(void *dst, const void *src, size_t bytes) {
+  if (bytes)
+    std::memcpy(dst, src, bytes);
+  return Status::ok();
+}
+
+Status CpuDevice::copyToHost(void *dst, const void *src, size_t bytes) {
+  if (bytes)
+    std::memcpy(dst, src, bytes);
+  return Status::ok();
+}
+
+} // namespace weft::rt

@@ -1,0 +1,42 @@
+//===- Device.h - where an executable's memory lives and runs ---*- C++ -*-===//
+//
+// This file implements the abstract Device: the few operations the Executor
+// needs from a piece of hardware — aligned allocation of the arena and of
+// parameter storage, copies between host and device memory, and waiting for
+// outstanding work. CpuDevice is the host implementation; a CUDA device will
+// implement the same interface.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_RUNTIME_DEVICE_H
+#define WEFT_RUNTIME_DEVICE_H
+
+#include "runtime/Status.h"
+
+#include <cstddef>
+#include <string>
+
+namespace weft::rt {
+
+/// A device that owns memory and runs an executable's steps.
+class Device {
+public:
+  virtual ~Device() = default;
+
+  /// A short human-readable name, e.g. "cpu".
+  virtual std::string name() const = 0;
+  /// Allocates `bytes` (0 is allowed) aligned to `alignment` (a power of two).
+  virtual StatusOr<void *> allocate(size_t bytes, size_t alignment) = 0;
+  /// Frees memory returned by allocate(); null is ignored.
+  virtual void free(void *ptr) = 0;
+  /// Copies `bytes` from host memory `src` to device memory `dst`.
+  virtual Status copyToDevice(void *dst, const void *src, size_t bytes) = 0;
+  /// Copies `bytes` from device memory `src` to host memory `dst`.
+  virtual Status copyToHost(void *dst, const void *src, size_t bytes) = 0;
+  /// Waits until all work submitted to the device has finished.
+  virtual Status synchronize() = 0;
+};
+
+} // namespace weft::rt
+
+#endif // WEFT_RUNTIME_DEVICE_H

@@ -1,0 +1,249 @@
+//===- ExecutableValidate.cpp - checks before an Executable runs ----------===//
+//
+// This file implements Executable::validate: every invariant the Executor
+// relies on, checked once at load time so that running never reads or writes
+// out of bounds. Each error names the executable's source, the offending
+// buffer, kernel or step by index and name/label, and what was expected.
+//
+// The rules:
+//   1. format_version == kFormatVersion; target is one this runtime runs.
+//   2. arena_alignment is 0 (default 64) or a power of two.
+//   3. Buffers: id == index; valid kind and dtype; dimensions >= 0;
+//      byte_size == elements * dtype size; INPUT/OUTPUT/TEMPORARY/CONSTANT
+//      buffers lie inside the arena at an offset aligned to their element;
+//      CONSTANT data holds exactly byte_size bytes; PARAMETER and INPUT names
+//      are non-empty and unique.
+//   4. alias_of names an earlier, non-alias buffer of the same byte size; only
+//      TEMPORARY and OUTPUT buffers may be aliases.
+//   5. No other arena buffer overlaps a CONSTANT (constants are written once).
+//   6. Kernels have a symbol; a library is present when kernels exist.
+//   7. Steps: a kernel call names an existing kernel with num_args buffer ids
+//      in range; a GEMM has f32 operands whose sizes match batch, m, n, k.
+//   8. Outputs are buffer ids in range.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Executable.h"
+#include "runtime/HostTensor.h"
+
+#include <climits>
+#include <unordered_set>
+
+namespace weft::rt {
+
+namespace {
+
+using proto::Buffer;
+
+/// Builds error messages that all start with the executable's source.
+struct Reporter {
+  const std::string &source;
+  Status fail(const std::string &what) const {
+    return invalidArgument("invalid executable '" + source + "': " + what);
+  }
+};
+
+std::string bufferRef(const proto::Executable &exe, uint64_t i) {
+  return "buffer " + std::to_string(i) + " '" + exe.buffers(static_cast<int>(i)).name() + "'";
+}
+
+std::string stepRef(const proto::Executable &exe, int i) {
+  return "step " + std::to_string(i) + " '" + exe.steps(i).label() + "'";
+}
+
+bool livesInArena(const Buffer &b) {
+  return !b.has_alias_of() && b.kind() != proto::PARAMETER;
+}
+
+bool mulOverflows(uint64_t a, uint64_t b, uint64_t &out) {
+  return __builtin_mul_overflow(a, b, &out);
+}
+
+Status checkBuffer(const proto::Executable &exe, int i, const Reporter &r) {
+  const Buffer &b = exe.buffers(i);
+  std::string ref = bufferRef(exe, i);
+  if (b.id() != static_cast<uint32_t>(i))
+    return r.fail(ref + " has id " + std::to_string(b.id()) + "; ids must equal the buffer's index");
+  if (!proto::BufferKind_IsValid(b.kind()) || b.kind() == proto::BUFFER_KIND_INVALID)
+    return r.fail(ref + " has no valid kind (" + std::to_string(b.kind()) + ")");
+  size_t elemSize = dtypeSize(b.dtype());
+  if (elemSize == 0)
+    return r.fail(ref + " has no valid dtype (" + std::to_string(b.dtype()) + ")");
+  uint64_t elements = 1;
+  for (int64_t d : b.shape()) {
+    if (d < 0)
+      return r.fail(ref + " has a negative dimension in shape " +
+                    shapeString({b.shape().begin(), b.shape().end()}));
+    if (mulOverflows(elements, static_cast<uint64_t>(d), elements))
+      return r.fail(ref + " has a shape whose element count overflows");
+  }
+  uint64_t expected;
+  if (mulOverflows(elements, elemSize, expected) || b.byte_size() != expected)
+    return r.fail(ref + " has byte_size " + std::to_string(b.byte_size()) + " but " +
+                  dtypeName(b.dtype()) + shapeString({b.shape().begin(), b.shape().end()}) +
+                  " needs " + std::to_string(elements) + " x " + std::to_string(elemSize) + " bytes");
+  if (b.has_alias_of()) {
+    if (b.kind() != proto::TEMPORARY && b.kind() != proto::OUTPUT)
+      return r.fail(ref + " is a " + proto::BufferKind_Name(b.kind()) +
+                    " with alias_of; only TEMPORARY and OUTPUT buffers may alias another buffer");
+    if (b.alias_of() >= static_cast<uint32_t>(i))
+      return r.fail(ref + " aliases buffer " + std::to_string(b.alias_of()) +
+                    "; alias_of must name an earlier buffer");
+    const Buffer &target = exe.buffers(static_cast<int>(b.alias_of()));
+    if (target.has_alias_of())
+      return r.fail(ref + " aliases " + bufferRef(exe, b.alias_of()) +
+                    ", which is itself an alias; point alias_of at the buffer with storage");
+    if (target.byte_size() != b.byte_size())
+      return r.fail(ref + " (" + std::to_string(b.byte_size()) + " bytes) aliases " +
+                    bufferRef(exe, b.alias_of()) + " of " + std::to_string(target.byte_size()) +
+                    " bytes; an alias must have the same byte size");
+  }
+  if (livesInArena(b)) {
+    uint64_t end;
+    if (__builtin_add_overflow(b.arena_offset(), b.byte_size(), &end) || end > exe.arena_size())
+      return r.fail(ref + " occupies arena bytes [" + std::to_string(b.arena_offset()) + ", " +
+                    std::to_string(b.arena_offset() + b.byte_size()) +
+                    ") outside the arena of " + std::to_string(exe.arena_size()) + " bytes");
+    if (b.arena_offset() % elemSize != 0)
+      return r.fail(ref + " has arena_offset " + std::to_string(b.arena_offset()) +
+                    ", not a multiple of its element size " + std::to_string(elemSize));
+  }
+  if (b.kind() == proto::CONSTANT && b.data().size() != b.byte_size())
+    return r.fail(ref + " is a CONSTANT with " + std::to_string(b.data().size()) +
+                  " bytes of data; expected byte_size = " + std::to_string(b.byte_size()));
+  if ((b.kind() == proto::PARAMETER || b.kind() == proto::INPUT) && b.name().empty())
+    return r.fail(ref + " is a " + proto::BufferKind_Name(b.kind()) +
+                  " without a name; parameters and inputs are bound by name");
+  return Status::ok();
+}
+
+/// Rule 5: constants are written once at load and must not share arena bytes.
+Status checkConstantsUntouched(const proto::Executable &exe, const Reporter &r) {
+  for (int c = 0; c < exe.buffers_size(); ++c) {
+    const Buffer &cb = exe.buffers(c);
+    if (cb.kind() != proto::CONSTANT || cb.byte_size() == 0)
+      continue;
+    for (int o = 0; o < exe.buffers_size(); ++o) {
+      const Buffer &ob = exe.buffers(o);
+      if (o == c || !livesInArena(ob) || ob.byte_size() == 0)
+        continue;
+      bool overlap = ob.arena_offset() < cb.arena_offset() + cb.byte_size() &&
+                     cb.arena_offset() < ob.arena_offset() + ob.byte_size();
+      if (overlap)
+        return r.fail(bufferRef(exe, o) + " overlaps the arena bytes of CONSTANT " +
+                      bufferRef(exe, c) + "; constants are written once and must not be reused");
+    }
+  }
+  return Status::ok();
+}
+
+Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, const Reporter &r) {
+  std::string ref = stepRef(exe, s);
+  if (g.dtype() != proto::F32)
+    return r.fail(ref + ": gemm dtype is " + dtypeName(g.dtype()) + "; only f32 is supported");
+  if (g.batch() == 0 || g.m() == 0 || g.n() == 0 || g.k() == 0)
+    return r.fail(ref + ": gemm has a zero dimension (batch " + std::to_string(g.batch()) +
+                  ", m " + std::to_string(g.m()) + ", n " + std::to_string(g.n()) + ", k " +
+                  std::to_string(g.k()) + "); all must be >= 1");
+  if (g.m() > INT_MAX || g.n() > INT_MAX || g.k() > INT_MAX)
+    return r.fail(ref + ": gemm m, n and k must each fit in a 32-bit int for BLAS");
+  struct Operand {
+    const char *name;
+    uint32_t id;
+    uint64_t rows, cols;
+  } operands[] = {{"a", g.a(), g.m(), g.k()}, {"b", g.b(), g.k(), g.n()}, {"c", g.c(), g.m(), g.n()}};
+  for (const Operand &op : operands) {
+    if (op.id >= static_cast<uint32_t>(exe.buffers_size()))
+      return r.fail(ref + ": gemm operand " + op.name + " is buffer " + std::to_string(op.id) +
+                    ", out of range (" + std::to_string(exe.buffers_size()) + " buffers)");
+    const Buffer &b = exe.buffers(static_cast<int>(op.id));
+    if (b.dtype() != proto::F32)
+      return r.fail(ref + ": gemm operand " + op.name + " is " + bufferRef(exe, op.id) +
+                    " of dtype " + dtypeName(b.dtype()) + "; expected f32");
+    uint64_t need;
+    if (mulOverflows(g.batch(), op.rows, need) || mulOverflows(need, op.cols, need) ||
+        mulOverflows(need, 4, need) || need != b.byte_size())
+      return r.fail(ref + ": gemm operand " + op.name + " is " + bufferRef(exe, op.id) + " of " +
+                    std::to_string(b.byte_size()) + " bytes; batch " + std::to_string(g.batch()) +
+                    " x " + std::to_string(op.rows) + " x " + std::to_string(op.cols) +
+                    " f32 needs " + std::to_string(g.batch() * op.rows * op.cols * 4));
+  }
+  if (g.c() == g.a() || g.c() == g.b())
+    return r.fail(ref + ": gemm output c is also an input (buffer " + std::to_string(g.c()) + ")");
+  return Status::ok();
+}
+
+Status checkSteps(const proto::Executable &exe, const Reporter &r) {
+  for (int s = 0; s < exe.steps_size(); ++s) {
+    const proto::Step &step = exe.steps(s);
+    std::string ref = stepRef(exe, s);
+    if (step.has_gemm()) {
+      WEFT_RETURN_IF_ERROR(checkGemm(exe, s, step.gemm(), r));
+      continue;
+    }
+    if (!step.has_kernel_call())
+      return r.fail(ref + " is neither a kernel call nor a gemm");
+    const proto::KernelCall &call = step.kernel_call();
+    if (call.kernel() >= static_cast<uint32_t>(exe.kernels_size()))
+      return r.fail(ref + " calls kernel " + std::to_string(call.kernel()) + ", out of range (" +
+                    std::to_string(exe.kernels_size()) + " kernels)");
+    const proto::Kernel &k = exe.kernels(static_cast<int>(call.kernel()));
+    if (static_cast<uint32_t>(call.args_size()) != k.num_args())
+      return r.fail(ref + " passes " + std::to_string(call.args_size()) + " arguments to kernel " +
+                    std::to_string(call.kernel()) + " '" + k.symbol() + "', which takes " +
+                    std::to_string(k.num_args()));
+    for (int a = 0; a < call.args_size(); ++a)
+      if (call.args(a) >= static_cast<uint32_t>(exe.buffers_size()))
+        return r.fail(ref + ": argument " + std::to_string(a) + " of kernel '" + k.symbol() +
+                      "' is buffer " + std::to_string(call.args(a)) + ", out of range (" +
+                      std::to_string(exe.buffers_size()) + " buffers)");
+  }
+  return Status::ok();
+}
+
+} // namespace
+
+Status Executable::validate() const {
+  const proto::Executable &exe = proto_;
+  Reporter r{source_};
+  if (exe.format_version() != kFormatVersion)
+    return r.fail("format_version " + std::to_string(exe.format_version()) +
+                  " is not supported; this runtime reads version " +
+                  std::to_string(kFormatVersion) +
+                  (exe.format_version() > kFormatVersion
+                       ? " (written by a newer weft: upgrade the runtime or recompile)"
+                       : " (recompile the program)"));
+  if (exe.target() != "cpu")
+    return r.fail("target '" + exe.target() + "' is not one this runtime runs (known: cpu)");
+  uint64_t align = exe.arena_alignment();
+  if (align != 0 && (align & (align - 1)) != 0)
+    return r.fail("arena_alignment " + std::to_string(align) + " is not a power of two");
+  if (align > (uint64_t(1) << 30))
+    return r.fail("arena_alignment " + std::to_string(align) + " exceeds 1 GiB");
+
+  std::unordered_set<std::string> boundNames;
+  for (int i = 0; i < exe.buffers_size(); ++i) {
+    WEFT_RETURN_IF_ERROR(checkBuffer(exe, i, r));
+    const Buffer &b = exe.buffers(i);
+    if ((b.kind() == proto::PARAMETER || b.kind() == proto::INPUT) &&
+        !boundNames.insert(b.name()).second)
+      return r.fail(bufferRef(exe, i) + ": the name is used by another parameter or input");
+  }
+  WEFT_RETURN_IF_ERROR(checkConstantsUntouched(exe, r));
+
+  for (int k = 0; k < exe.kernels_size(); ++k)
+    if (exe.kernels(k).symbol().empty())
+      return r.fail("kernel " + std::to_string(k) + " has no symbol");
+  if (exe.kernels_size() > 0 && exe.kernel_library().empty())
+    return r.fail(std::to_string(exe.kernels_size()) +
+                  " kernels are declared but kernel_library is empty");
+  WEFT_RETURN_IF_ERROR(checkSteps(exe, r));
+
+  for (int o = 0; o < exe.outputs_size(); ++o)
+    if (exe.outputs(o) >= static_cast<uint32_t>(exe.buffers_size()))
+      return r.fail("output " + std::to_string(o) + " is buffer " + std::to_string(exe.outputs(o)) +
+                    ", out of range (" + std::to_string(exe.buffers_size()) + " buffers)");
+  return Status::ok();
+}
+
+} // namespace weft::rt

@@ -1,0 +1,297 @@
+//===- Executor.cpp - runs a loaded Executable ----------------------------===//
+//
+// This file implements the Executor. create():
+//   1. validates the Executable (every later access is then in bounds);
+//   2. allocates one arena of arena_size bytes (aligned to arena_alignment,
+//      at least 64) and zeroes it, then writes every CONSTANT's data into it;
+//   3. allocates aligned storage for each PARAMETER;
+//   4. resolves each buffer's address: arena base + arena_offset, its own
+//      storage for parameters, the target's address for an alias;
+//   5. loads the kernel library and resolves each kernel's symbol;
+//   6. packs, per kernel-call step, the addresses of its arguments.
+// run() then executes the steps in order, each kernel call as one indirect
+// call and each GEMM as one cblas_sgemm per batch.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Executor.h"
+#include "runtime/CpuDevice.h"
+
+#include <algorithm>
+#include <cblas.h>
+#include <chrono>
+#include <cstring>
+
+namespace weft::rt {
+
+namespace {
+
+std::vector<int64_t> shapeOf(const proto::Buffer &b) {
+  return {b.shape().begin(), b.shape().end()};
+}
+
+bool livesInArena(const proto::Buffer &b) {
+  return !b.has_alias_of() && b.kind() != proto::PARAMETER;
+}
+
+} // namespace
+
+Executor::Executor(Executable exe) : exe_(std::move(exe)), device_(new CpuDevice()) {}
+
+Executor::~Executor() {
+  for (void *p : ownStorage_)
+    device_->free(p);
+  device_->free(arena_);
+}
+
+std::string Executor::where() const { return "executable '" + exe_.source() + "'"; }
+
+StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe) {
+  WEFT_RETURN_IF_ERROR(exe.validate());
+  std::unique_ptr<Executor> executor(new Executor(std::move(exe)));
+  WEFT_RETURN_IF_ERROR(executor->initialize());
+  return executor;
+}
+
+Status Executor::initialize() {
+  const proto::Executable &p = exe_.proto();
+  size_t alignment = std::max<uint64_t>(p.arena_alignment(), kMinArenaAlignment);
+  StatusOr<void *> arena = device_->allocate(p.arena_size(), alignment);
+  if (!arena.isOk())
+    return Status(arena.status().code(),
+                  where() + ": cannot allocate the arena: " + arena.status().message());
+  arena_ = *arena;
+  std::memset(arena_, 0, p.arena_size());
+
+  size_t n = static_cast<size_t>(p.buffers_size());
+  address_.assign(n, nullptr);
+  bound_.assign(n, false);
+  consumedByRun_.assign(n, false);
+  char *base = static_cast<char *>(arena_);
+  for (size_t i = 0; i < n; ++i) {
+    const proto::Buffer &b = p.buffers(static_cast<int>(i));
+    if (b.has_alias_of()) {
+      address_[i] = address_[b.alias_of()]; // validated: earlier, not an alias
+      continue;
+    }
+    if (b.kind() == proto::PARAMETER) {
+      StatusOr<void *> storage = device_->allocate(b.byte_size(), alignment);
+      if (!storage.isOk())
+        return Status(storage.status().code(), where() + ": cannot allocate parameter '" +
+                                                   b.name() + "': " + storage.status().message());
+      ownStorage_.push_back(*storage);
+      address_[i] = *storage;
+      continue;
+    }
+    address_[i] = base + b.arena_offset();
+    if (b.kind() == proto::CONSTANT)
+      WEFT_RETURN_IF_ERROR(device_->copyToDevice(address_[i], b.data().data(), b.byte_size()));
+  }
+
+  // An input is consumed by a run when another buffer may overwrite its bytes.
+  for (size_t i = 0; i < n; ++i) {
+    const proto::Buffer &in = p.buffers(static_cast<int>(i));
+    if (in.kind() != proto::INPUT || in.byte_size() == 0)
+      continue;
+    for (size_t j = 0; j < n && !consumedByRun_[i]; ++j) {
+      const proto::Buffer &o = p.buffers(static_cast<int>(j));
+      if (j == i || !livesInArena(o) || o.byte_size() == 0)
+        continue;
+      consumedByRun_[i] = o.arena_offset() < in.arena_offset() + in.byte_size() &&
+                          in.arena_offset() < o.arena_offset() + o.byte_size();
+    }
+  }
+
+  std::vector<KernelFn> kernels;
+  if (p.kernels_size() > 0) {
+    StatusOr<std::unique_ptr<KernelLibrary>> lib =
+        KernelLibrary::load(p.kernel_library(), exe_.source());
+    if (!lib.isOk())
+      return lib.status();
+    library_ = std::move(lib.value());
+    for (int k = 0; k < p.kernels_size(); ++k) {
+      StatusOr<KernelFn> fn = library_->lookup(p.kernels(k).symbol());
+      if (!fn.isOk())
+        return Status(fn.status().code(),
+                      "kernel " + std::to_string(k) + ": " + fn.status().message());
+      kernels.push_back(*fn);
+    }
+  }
+
+  stepKernel_.assign(static_cast<size_t>(p.steps_size()), nullptr);
+  stepArgs_.resize(static_cast<size_t>(p.steps_size()));
+  for (int s = 0; s < p.steps_size(); ++s) {
+    const proto::Step &step = p.steps(s);
+    if (!step.has_kernel_call())
+      continue;
+    stepKernel_[s] = kernels[step.kernel_call().kernel()];
+    for (uint32_t arg : step.kernel_call().args())
+      stepArgs_[s].push_back(address_[arg]);
+  }
+  return Status::ok();
+}
+
+int Executor::findBuffer(proto::BufferKind kind, const std::string &name) const {
+  const proto::Executable &p = exe_.proto();
+  for (int i = 0; i < p.buffers_size(); ++i)
+    if (p.buffers(i).kind() == kind && p.buffers(i).name() == name)
+      return i;
+  return -1;
+}
+
+std::vector<std::string> Executor::parameterNames() const {
+  std::vector<std::string> names;
+  for (const proto::Buffer &b : exe_.proto().buffers())
+    if (b.kind() == proto::PARAMETER)
+      names.push_back(b.name());
+  return names;
+}
+
+std::vector<std::string> Executor::inputNames() const {
+  std::vector<std::string> names;
+  for (const proto::Buffer &b : exe_.proto().buffers())
+    if (b.kind() == proto::INPUT)
+      names.push_back(b.name());
+  return names;
+}
+
+std::vector<std::string> Executor::outputNames() const {
+  std::vector<std::string> names;
+  for (uint32_t id : exe_.proto().outputs())
+    names.push_back(exe_.proto().buffers(static_cast<int>(id)).name());
+  return names;
+}
+
+Status Executor::bind(proto::BufferKind kind, const char *what, const std::string &name,
+                      const HostTensor &value) {
+  int id = findBuffer(kind, name);
+  if (id < 0) {
+    std::vector<std::string> known = kind == proto::PARAMETER ? parameterNames() : inputNames();
+    std::string list;
+    for (size_t i = 0; i < known.size() && i < 8; ++i)
+      list += (i ? ", " : "") + known[i];
+    if (known.size() > 8)
+      list += ", ... (" + std::to_string(known.size()) + " in all)";
+    return notFound(std::string("set") + what + ": " + where() + " has no " +
+                    (kind == proto::PARAMETER ? "parameter" : "input") + " named '" + name +
+                    "' (known: " + (list.empty() ? "none" : list) + ")");
+  }
+  const proto::Buffer &b = exe_.proto().buffers(id);
+  std::vector<int64_t> shape = shapeOf(b);
+  if (value.dtype != b.dtype() || value.shape != shape)
+    return invalidArgument(std::string("set") + what + ": '" + name + "' expects " +
+                           dtypeName(b.dtype()) + shapeString(shape) + " but got " +
+                           dtypeName(value.dtype) + shapeString(value.shape));
+  if (value.bytes.size() != b.byte_size())
+    return invalidArgument(std::string("set") + what + ": '" + name + "' holds " +
+                           std::to_string(value.bytes.size()) + " bytes; " +
+                           dtypeName(b.dtype()) + shapeString(shape) + " needs " +
+                           std::to_string(b.byte_size()));
+  WEFT_RETURN_IF_ERROR(device_->copyToDevice(address_[id], value.bytes.data(), b.byte_size()));
+  bound_[id] = true;
+  return Status::ok();
+}
+
+Status Executor::setParameter(const std::string &name, const HostTensor &value) {
+  return bind(proto::PARAMETER, "Parameter", name, value);
+}
+
+Status Executor::setInput(const std::string &name, const HostTensor &value) {
+  return bind(proto::INPUT, "Input", name, value);
+}
+
+Status Executor::runGemm(const proto::Gemm &g) {
+  const float *a = static_cast<const float *>(address_[g.a()]);
+  const float *b = static_cast<const float *>(address_[g.b()]);
+  float *c = static_cast<float *>(address_[g.c()]);
+  const int m = static_cast<int>(g.m()), n = static_cast<int>(g.n()), k = static_cast<int>(g.k());
+  const int lda = g.trans_a() ? m : k;
+  const int ldb = g.trans_b() ? k : n;
+  const size_t strideA = g.m() * g.k(), strideB = g.k() * g.n(), strideC = g.m() * g.n();
+  for (uint64_t i = 0; i < g.batch(); ++i)
+    cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,
+                g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a + i * strideA, lda,
+                b + i * strideB, ldb, g.beta(), c + i * strideC, n);
+  return Status::ok();
+}
+
+Status Executor::run() {
+  const proto::Executable &p = exe_.proto();
+  for (int i = 0; i < p.buffers_size(); ++i) {
+    const proto::Buffer &b = p.buffers(i);
+    if ((b.kind() == proto::PARAMETER || b.kind() == proto::INPUT) && !bound_[i])
+      return failedPrecondition(
+          "run: " + std::string(b.kind() == proto::PARAMETER ? "parameter" : "input") + " '" +
+          b.name() + "' of " + where() + " is not set; call " +
+          (b.kind() == proto::PARAMETER ? "setParameter" : "setInput") + " first");
+  }
+  hasOutputs_ = false;
+  if (profiling_)
+    stepTimes_.clear();
+  for (int s = 0; s < p.steps_size(); ++s) {
+    const proto::Step &step = p.steps(s);
+    auto start = std::chrono::steady_clock::now();
+    if (KernelFn fn = stepKernel_[s]) {
+      fn(stepArgs_[s].data());
+    } else {
+      Status st = runGemm(step.gemm());
+      if (!st.isOk())
+        return Status(st.code(), "run: step " + std::to_string(s) + " '" + step.label() +
+                                     "': " + st.message());
+    }
+    if (profiling_) {
+      Status st = device_->synchronize();
+      if (!st.isOk())
+        return Status(st.code(), "run: step " + std::to_string(s) + " '" + step.label() +
+                                     "': " + st.message());
+      double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
+                                                            start).count();
+      std::string kind = step.has_gemm()
+                             ? "gemm"
+                             : "kernel:" + p.kernels(step.kernel_call().kernel()).symbol();
+      stepTimes_.push_back({step.label(), std::move(kind), us});
+    }
+  }
+  WEFT_RETURN_IF_ERROR(device_->synchronize());
+  for (int i = 0; i < p.buffers_size(); ++i)
+    if (consumedByRun_[i])
+      bound_[i] = false;
+  hasOutputs_ = true;
+  return Status::ok();
+}
+
+StatusOr<HostTensor> Executor::readBuffer(uint32_t id) const {
+  const proto::Buffer &b = exe_.proto().buffers(static_cast<int>(id));
+  HostTensor t(b.dtype(), shapeOf(b));
+  WEFT_RETURN_IF_ERROR(device_->copyToHost(t.bytes.data(), address_[id], b.byte_size()));
+  return t;
+}
+
+StatusOr<HostTensor> Executor::output(size_t i) const {
+  const proto::Executable &p = exe_.proto();
+  if (i >= static_cast<size_t>(p.outputs_size()))
+    return invalidArgument("output: index " + std::to_string(i) + " is out of range; " + where() +
+                           " has " + std::to_string(p.outputs_size()) + " outputs");
+  if (!hasOutputs_)
+    return failedPrecondition("output: " + where() + " has not completed a run yet; call run()");
+  return readBuffer(p.outputs(static_cast<int>(i)));
+}
+
+StatusOr<HostTensor> Executor::output(const std::string &name) const {
+  const proto::Executable &p = exe_.proto();
+  for (int i = 0; i < p.outputs_size(); ++i)
+    if (p.buffers(static_cast<int>(p.outputs(i))).name() == name)
+      return output(static_cast<size_t>(i));
+  return notFound("output: " + where() + " has no output named '" + name + "'");
+}
+
+StatusOr<HostTensor> Executor::parameter(const std::string &name) const {
+  int id = findBuffer(proto::PARAMETER, name);
+  if (id < 0)
+    return notFound("parameter: " + where() + " has no parameter named '" + name + "'");
+  if (!bound_[id])
+    return failedPrecondition("parameter: '" + name + "' is not set; call setParameter first");
+  return readBuffer(static_cast<uint32_t>(id));
+}
+
+} // namespace weft::rt

@@ -1,0 +1,101 @@
+//===- Executor.h - runs a loaded Executable --------------------*- C++ -*-===//
+//
+// This file implements the Executor: it takes a validated Executable, gives it
+// one device arena plus its own storage per parameter, writes the constants,
+// loads the kernels, and then runs the steps in order — kernel calls with the
+// addresses of their buffers, GEMMs through BLAS. Callers bind parameters and
+// inputs by name, read outputs and parameters back, and can time each step.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_RUNTIME_EXECUTOR_H
+#define WEFT_RUNTIME_EXECUTOR_H
+
+#include "runtime/Device.h"
+#include "runtime/Executable.h"
+#include "runtime/HostTensor.h"
+#include "runtime/KernelLibrary.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weft::rt {
+
+/// How long one step took in the last run (with profiling on).
+struct StepTime {
+  std::string label;   // the step's label (op and source location)
+  std::string kind;    // "gemm" or "kernel:<symbol>"
+  double microseconds; // wall time of the step
+};
+
+/// Runs one Executable on one device. Not thread-safe.
+class Executor {
+public:
+  /// Validates `exe`, allocates its arena and parameter storage, writes its
+  /// constants and loads its kernels. Fails with the validation error, an
+  /// allocation error or the kernel library/symbol that could not be loaded.
+  static StatusOr<std::unique_ptr<Executor>> create(Executable exe);
+  ~Executor();
+  Executor(const Executor &) = delete;
+  Executor &operator=(const Executor &) = delete;
+
+  /// Names of the PARAMETER buffers, in buffer order.
+  std::vector<std::string> parameterNames() const;
+  /// Names of the INPUT buffers, in buffer order.
+  std::vector<std::string> inputNames() const;
+  /// Names of the buffers in Executable.outputs, in output order.
+  std::vector<std::string> outputNames() const;
+
+  /// Copies `value` into parameter `name`; dtype and shape must match exactly.
+  Status setParameter(const std::string &name, const HostTensor &value);
+  /// Copies `value` into input `name`; dtype and shape must match exactly.
+  Status setInput(const std::string &name, const HostTensor &value);
+
+  /// Runs every step in order. FAILED_PRECONDITION names the first parameter
+  /// or input that is not set. Inputs whose arena bytes are reused by other
+  /// buffers during the run must be set again before the next run.
+  Status run();
+
+  /// The i-th output of the last run.
+  StatusOr<HostTensor> output(size_t i) const;
+  /// The output named `name` of the last run.
+  StatusOr<HostTensor> output(const std::string &name) const;
+  /// The current value of parameter `name`.
+  StatusOr<HostTensor> parameter(const std::string &name) const;
+
+  /// Turns per-step timing on or off (off by default; it synchronizes per step).
+  void setProfiling(bool enabled) { profiling_ = enabled; }
+  /// Per-step times of the last run made with profiling on.
+  std::vector<StepTime> stepTimes() const { return stepTimes_; }
+
+  const Executable &executable() const { return exe_; }
+
+private:
+  explicit Executor(Executable exe);
+  Status initialize();
+  Status bind(proto::BufferKind kind, const char *what, const std::string &name,
+              const HostTensor &value);
+  int findBuffer(proto::BufferKind kind, const std::string &name) const;
+  StatusOr<HostTensor> readBuffer(uint32_t id) const;
+  Status runGemm(const proto::Gemm &gemm);
+  std::string where() const;
+
+  Executable exe_;
+  std::unique_ptr<Device> device_;
+  void *arena_ = nullptr;
+  std::vector<void *> ownStorage_;     // parameter allocations, freed on destruction
+  std::vector<void *> address_;        // per buffer id: where its bytes live
+  std::vector<bool> bound_;            // per buffer id: parameter/input has a value
+  std::vector<bool> consumedByRun_;    // per buffer id: input reused by others in a run
+  std::unique_ptr<KernelLibrary> library_;
+  std::vector<KernelFn> stepKernel_;        // per step: the kernel, or null for a gemm
+  std::vector<std::vector<void *>> stepArgs_; // per step: packed argument addresses
+  bool hasOutputs_ = false;             // the last run completed
+  bool profiling_ = false;
+  std::vector<StepTime> stepTimes_;
+};
+
+} // namespace weft::rt
+
+#endif // WEFT_RUNTIME_EXECUTOR_H

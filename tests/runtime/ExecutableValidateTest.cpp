@@ -1,0 +1,201 @@
+//===- ExecutableValidateTest.cpp - rejecting inconsistent Executables ----===//
+//
+// This file implements tests of Executable::validate through save and load:
+// each inconsistency the Executor would trip over (wrong byte size, arena
+// overflow, bad aliases, short constants, out-of-range kernel arguments and
+// gemm operands, unknown target, ...) is rejected with INVALID_ARGUMENT and a
+// message naming the file, the offending buffer/step/kernel and the numbers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RuntimeTestUtil.h"
+#include "runtime/Executable.h"
+
+#include <functional>
+#include <gtest/gtest.h>
+
+using namespace weft::rt;
+using namespace weft::rt::testing;
+namespace proto = weft::proto;
+
+namespace {
+
+/// a[2,3] (input), b[3,4] (parameter), c = a x b (output), plus a kernel
+/// "scale" called on (c, t) where t is a temporary of 8 floats.
+proto::Executable validExecutable() {
+  proto::Executable exe = emptyExecutable("valid");
+  uint32_t a = addBuffer(exe, "a", proto::INPUT, {2, 3});
+  uint32_t b = addBuffer(exe, "b", proto::PARAMETER, {3, 4});
+  uint32_t c = addBuffer(exe, "c", proto::OUTPUT, {2, 4});
+  uint32_t t = addBuffer(exe, "t", proto::TEMPORARY, {8});
+  proto::Step *gemm = exe.add_steps();
+  gemm->set_label("matmul@m.cpp:3");
+  proto::Gemm *g = gemm->mutable_gemm();
+  g->set_a(a), g->set_b(b), g->set_c(c);
+  g->set_batch(1), g->set_m(2), g->set_n(4), g->set_k(3);
+  g->set_alpha(1), g->set_dtype(proto::F32);
+  exe.set_kernel_library(std::string("\x7f" "ELF", 4) + std::string(60, '\0'));
+  proto::Kernel *k = exe.add_kernels();
+  k->set_symbol("scale");
+  k->set_num_args(2);
+  proto::Step *call = exe.add_steps();
+  call->set_label("mul@m.cpp:4");
+  call->mutable_kernel_call()->set_kernel(0);
+  call->mutable_kernel_call()->add_args(c);
+  call->mutable_kernel_call()->add_args(t);
+  exe.add_outputs(c);
+  return exe;
+}
+
+/// Saves `exe`, loads it back and returns the load status; `path` gets the file.
+Status saveAndLoad(const proto::Executable &exe, std::string &path) {
+  static ScratchDir dir;
+  path = dir.file("bad.wexe");
+  Status saved = Executable(exe).save(path);
+  if (!saved.isOk())
+    return saved;
+  return Executable::load(path).status();
+}
+
+/// Applies `damage` to a valid executable and expects INVALID_ARGUMENT with
+/// every string of `mentions` (and the file path) in the message.
+void expectRejected(const std::function<void(proto::Executable &)> &damage,
+                    const std::vector<std::string> &mentions) {
+  proto::Executable exe = validExecutable();
+  damage(exe);
+  std::string path;
+  Status st = saveAndLoad(exe, path);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.toString();
+  EXPECT_NE(st.message().find(path), std::string::npos) << st.message();
+  for (const std::string &m : mentions)
+    EXPECT_NE(st.message().find(m), std::string::npos) << "missing '" << m << "' in: " << st.message();
+}
+
+TEST(RuntimeValidate, ValidExecutableLoads) {
+  std::string path;
+  Status st = saveAndLoad(validExecutable(), path);
+  EXPECT_TRUE(st.isOk()) << st.toString();
+}
+
+TEST(RuntimeValidate, WrongByteSize) {
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(1)->set_byte_size(44); },
+                 {"buffer 1 'b'", "byte_size 44", "f32[3, 4]", "12 x 4"});
+}
+
+TEST(RuntimeValidate, ArenaOverflow) {
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(3)->set_arena_offset(e.arena_size()); },
+                 {"buffer 3 't'", "outside the arena"});
+  expectRejected([](proto::Executable &e) { e.set_arena_size(e.arena_size() - 4); },
+                 {"buffer 3 't'", "outside the arena"});
+}
+
+TEST(RuntimeValidate, MisalignedOffset) {
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(0)->set_arena_offset(2); },
+                 {"buffer 0 'a'", "arena_offset 2", "element size 4"});
+}
+
+TEST(RuntimeValidate, IdMustEqualIndex) {
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(2)->set_id(7); },
+                 {"buffer 2 'c'", "id 7"});
+}
+
+TEST(RuntimeValidate, NegativeDimension) {
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(3)->set_shape(0, -8); },
+                 {"buffer 3 't'", "negative dimension"});
+}
+
+TEST(RuntimeValidate, KernelArgumentOutOfRange) {
+  expectRejected([](proto::Executable &e) {
+    e.mutable_steps(1)->mutable_kernel_call()->set_args(1, 9);
+  }, {"step 1 'mul@m.cpp:4'", "argument 1", "'scale'", "buffer 9", "4 buffers"});
+}
+
+TEST(RuntimeValidate, KernelArgumentCountMismatch) {
+  expectRejected([](proto::Executable &e) { e.mutable_kernels(0)->set_num_args(3); },
+                 {"step 1 'mul@m.cpp:4'", "passes 2 arguments", "'scale'", "takes 3"});
+}
+
+TEST(RuntimeValidate, KernelIndexOutOfRange) {
+  expectRejected([](proto::Executable &e) { e.mutable_steps(1)->mutable_kernel_call()->set_kernel(5); },
+                 {"step 1", "kernel 5", "1 kernels"});
+}
+
+TEST(RuntimeValidate, KernelsWithoutLibrary) {
+  expectRejected([](proto::Executable &e) { e.clear_kernel_library(); },
+                 {"kernel_library is empty"});
+}
+
+TEST(RuntimeValidate, GemmSizeMismatch) {
+  expectRejected([](proto::Executable &e) { e.mutable_steps(0)->mutable_gemm()->set_k(4); },
+                 {"step 0 'matmul@m.cpp:3'", "operand a", "buffer 0 'a'", "24 bytes"});
+  expectRejected([](proto::Executable &e) { e.mutable_steps(0)->mutable_gemm()->set_batch(2); },
+                 {"step 0", "batch 2"});
+}
+
+TEST(RuntimeValidate, GemmOperandOutOfRangeAndDtype) {
+  expectRejected([](proto::Executable &e) { e.mutable_steps(0)->mutable_gemm()->set_b(40); },
+                 {"step 0", "operand b", "buffer 40"});
+  expectRejected([](proto::Executable &e) { e.mutable_steps(0)->mutable_gemm()->set_dtype(proto::F16); },
+                 {"step 0", "dtype is f16"});
+}
+
+TEST(RuntimeValidate, StepWithoutKind) {
+  expectRejected([](proto::Executable &e) { e.add_steps()->set_label("empty step"); },
+                 {"step 2 'empty step'", "neither"});
+}
+
+TEST(RuntimeValidate, BadAliases) {
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(2)->set_alias_of(3); },
+                 {"buffer 2 'c'", "earlier buffer"});
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(3)->set_alias_of(0); },
+                 {"buffer 3 't'", "32 bytes", "buffer 0 'a'", "24 bytes"});
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(1)->set_alias_of(0); },
+                 {"buffer 1 'b'", "PARAMETER", "only TEMPORARY and OUTPUT"});
+}
+
+TEST(RuntimeValidate, ConstantDataSize) {
+  expectRejected([](proto::Executable &e) {
+    e.mutable_buffers(3)->set_kind(proto::CONSTANT);
+    e.mutable_buffers(3)->set_data(std::string(12, '\0'));
+  }, {"buffer 3 't'", "12 bytes of data", "byte_size = 32"});
+}
+
+TEST(RuntimeValidate, ConstantOverlap) {
+  expectRejected([](proto::Executable &e) {
+    e.mutable_buffers(3)->set_kind(proto::CONSTANT);
+    e.mutable_buffers(3)->set_data(std::string(32, '\0'));
+    e.mutable_buffers(2)->set_arena_offset(e.buffers(3).arena_offset());
+  }, {"buffer 2 'c'", "overlaps", "CONSTANT buffer 3 't'"});
+}
+
+TEST(RuntimeValidate, DuplicateOrMissingNames) {
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(1)->set_name("a"); },
+                 {"buffer 1 'a'", "used by another"});
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(0)->clear_name(); },
+                 {"buffer 0 ''", "without a name"});
+}
+
+TEST(RuntimeValidate, UnknownTargetAndBadAlignment) {
+  expectRejected([](proto::Executable &e) { e.set_target("tpu"); }, {"target 'tpu'", "cpu"});
+  expectRejected([](proto::Executable &e) { e.set_arena_alignment(48); },
+                 {"arena_alignment 48", "power of two"});
+}
+
+TEST(RuntimeValidate, OutputOutOfRange) {
+  expectRejected([](proto::Executable &e) { e.add_outputs(17); }, {"output 1", "buffer 17"});
+}
+
+TEST(RuntimeValidate, OldFormatVersion) {
+  expectRejected([](proto::Executable &e) { e.set_format_version(0); },
+                 {"format_version 0", "recompile"});
+}
+
+TEST(RuntimeValidate, InMemorySourceIsNamed) {
+  proto::Executable exe = validExecutable();
+  exe.mutable_buffers(0)->set_byte_size(1);
+  Status st = Executable(exe).validate();
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("'<memory>'"), std::string::npos) << st.message();
+}
+
+} // namespace
