@@ -7,6 +7,7 @@
 
 #include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftTrainingOps.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -22,6 +23,14 @@ void WeftDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "ir/WeftOps.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "ir/WeftFusedOps.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "ir/WeftTrainingOps.cpp.inc"
       >();
   addAttributes<
 #define GET_ATTRDEF_LIST

@@ -3,7 +3,8 @@
 // This file declares the weft dialect: whole-program tensor graphs with static
 // shapes, produced by the C++ DSL (frontend/) and consumed by the graph passes
 // (passes/) and code generators (codegen/). Enumerations used by op attributes
-// (comparison direction, reduction kind) live here too.
+// (comparison direction, reduction kind, fused epilogue activation) live here
+// too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,7 +47,9 @@ def Weft_CompareDirection : I32EnumAttr<"CompareDirection",
   let genSpecializedAttr = 0;
 }
 def Weft_CompareDirectionAttr :
-    EnumAttr<Weft_Dialect, Weft_CompareDirection, "compare_direction">;
+    EnumAttr<Weft_Dialect, Weft_CompareDirection, "compare_direction"> {
+  let assemblyFormat = "$value";
+}
 
 def Weft_ReduceKind : I32EnumAttr<"ReduceKind",
     "the combining function of weft.reduce", [
@@ -55,6 +58,21 @@ def Weft_ReduceKind : I32EnumAttr<"ReduceKind",
   let cppNamespace = "::weft";
   let genSpecializedAttr = 0;
 }
-def Weft_ReduceKindAttr : EnumAttr<Weft_Dialect, Weft_ReduceKind, "reduce_kind">;
+def Weft_ReduceKindAttr : EnumAttr<Weft_Dialect, Weft_ReduceKind, "reduce_kind"> {
+  let assemblyFormat = "$value";
+}
+
+def Weft_EpilogueActivation : I32EnumAttr<"EpilogueActivation",
+    "the activation applied by weft.fused_matmul's epilogue", [
+      I32EnumAttrCase<"None", 0, "none">, I32EnumAttrCase<"Gelu", 1, "gelu">,
+      I32EnumAttrCase<"GeluTanh", 2, "gelu_tanh">,
+      I32EnumAttrCase<"FastGelu", 3, "fast_gelu">]> {
+  let cppNamespace = "::weft";
+  let genSpecializedAttr = 0;
+}
+def Weft_EpilogueActivationAttr :
+    EnumAttr<Weft_Dialect, Weft_EpilogueActivation, "activation"> {
+  let assemblyFormat = "$value";
+}
 
 #endif // WEFT_DIALECT_TD

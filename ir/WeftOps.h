@@ -17,4 +17,7 @@
 #define GET_OP_CLASSES
 #include "ir/WeftOps.h.inc"
 
+#define GET_OP_CLASSES
+#include "ir/WeftFusedOps.h.inc"
+
 #endif // WEFT_IR_WEFTOPS_H

@@ -11,24 +11,7 @@
 #ifndef WEFT_OPS_TD
 #define WEFT_OPS_TD
 
-include "ir/WeftDialect.td"
-include "mlir/IR/OpBase.td"
-include "mlir/IR/BuiltinAttributes.td"
-include "mlir/Interfaces/SideEffectInterfaces.td"
-include "mlir/Interfaces/InferTypeOpInterface.td"
-
-//===----------------------------------------------------------------------===//
-// Type constraints
-//===----------------------------------------------------------------------===//
-
-def Weft_Tensor : StaticShapeTensorOf<[F32, F16, BF16, I32, I64, I1]>;
-def Weft_NumericTensor : StaticShapeTensorOf<[F32, F16, BF16, I32, I64]>;
-def Weft_FloatTensor : StaticShapeTensorOf<[F32, F16, BF16]>;
-def Weft_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
-def Weft_BoolTensor : StaticShapeTensorOf<[I1]>;
-
-class Weft_Op<string mnemonic, list<Trait> traits = []> :
-    Op<Weft_Dialect, mnemonic, traits>;
+include "ir/WeftBase.td"
 
 //===----------------------------------------------------------------------===//
 // Elementwise

@@ -12,6 +12,7 @@ packages=(
   libopenmpi-dev openmpi-bin                               # ranks and CPU collectives
   nlohmann-json3-dev                                       # config.json and safetensors headers
   libgtest-dev python3 python3-numpy                       # tests
+  python3-torch                                            # the PyTorch CPU peer of bench/
 )
 
 missing=()

@@ -1,0 +1,133 @@
+//===- Passes.td - the code generator's passes -----------------*- tablegen -*-===//
+//
+// This file declares the passes of weft's code generator: the conversion of
+// the weft dialect to linalg on tensors, and the CPU pipeline's own steps
+// between bufferized linalg and the LLVM dialect (restricting OpenMP to loops
+// that pay for a fork, polynomial math, the final conversion to LLVM).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_CODEGEN_PASSES_TD
+#define WEFT_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertWeftToLinalgPass : Pass<"weft-convert-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Lower weft ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Rewrites every weft op in a function into ops on tensors: elementwise ops
+    become one `linalg.generic` with identity maps (f16/bf16 are computed in
+    f32 and rounded once), reductions a `linalg.fill` of the neutral element
+    plus a `linalg.generic` (mean then divides by the count in place), data
+    movement `linalg.transpose`, broadcasting/gather/iota `linalg.generic`s,
+    `tensor.extract_slice`/`insert_slice` + `linalg.copy`, reshapes
+    `tensor.collapse_shape` + `tensor.expand_shape`, contractions
+    `linalg.matmul` / `linalg.batch_matmul` (or a `linalg.generic` with an f32
+    accumulator for transposed or narrow operands), constants
+    `arith.constant`. Every result is written into a `tensor.empty`, so that
+    empty-tensor elimination can put it straight into a destination buffer.
+
+    Numerics: gelu = 0.5 x (1 + erf(x / sqrt 2)); gelu_tanh and fast_gelu as
+    in their op descriptions; reduce mean = sum / count; max/min reductions
+    start from -inf/+inf (the type's extremes for integers); gather clamps
+    each index into [0, V); integer division by 0 yields 0.
+
+    Before:
+    ```mlir
+    %y = weft.add %a, %b : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %e = tensor.empty() : tensor<4x8xf32>
+    %y = linalg.generic {indexing_maps = [#id, #id, #id],
+                         iterator_types = ["parallel", "parallel"]}
+        ins(%a, %b : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+    ^bb0(%x: f32, %z: f32, %o: f32):
+      %s = arith.addf %x, %z : f32
+      linalg.yield %s : f32
+    } -> tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+}
+
+def LimitParallelLoopsPass : Pass<"weft-cpu-limit-parallel-loops", "mlir::func::FuncOp"> {
+  let summary = "Keep scf.parallel only where a fork across threads pays off";
+  let description = [{
+    Runs after linalg is lowered to parallel loops and before scf.parallel
+    becomes OpenMP. A parallel loop stays parallel only when it is outermost
+    (not inside another loop, so a kernel forks at most once per loop nest)
+    and the nest does at least `min-work` innermost iterations; it then keeps
+    as parallel only the shortest prefix of its dimensions with at least
+    `min-trips` iterations, and the remaining dimensions become sequential
+    scf.for loops inside it, so the innermost loop stays a plain loop that
+    LLVM vectorizes. Every other scf.parallel becomes a nest of scf.for.
+
+    Before (min-work = 1000000):
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c8) step (%c1, %c1) {
+      %v = memref.load %a[%i, %j] : memref<4x8xf32>
+      memref.store %v, %b[%i, %j] : memref<4x8xf32>
+    }
+    ```
+    After:
+    ```mlir
+    scf.for %i = %c0 to %c4 step %c1 {
+      scf.for %j = %c0 to %c8 step %c1 {
+        %v = memref.load %a[%i, %j] : memref<4x8xf32>
+        memref.store %v, %b[%i, %j] : memref<4x8xf32>
+      }
+    }
+    ```
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
+           "fewest innermost iterations for which a loop nest runs in parallel">,
+    Option<"minTrips", "min-trips", "int64_t", /*default=*/"8",
+           "fewest iterations of the parallel dimensions that are kept">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
+def ApproximateMathPass : Pass<"weft-cpu-approximate-math"> {
+  let summary = "Replace math functions without a vector instruction by polynomials";
+  let description = [{
+    Rewrites f32 math.exp, math.log, math.tanh, math.erf (and the other
+    functions MLIR has approximations for) into arith/math.fma polynomials,
+    which LLVM vectorizes; calls to libm would keep loops scalar. sqrt and
+    rsqrt stay (they are instructions).
+
+    Before:
+    ```mlir
+    %y = math.tanh %x : f32
+    ```
+    After: a clamp, two polynomials in x^2 and a division (no math.tanh).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
+def LowerToLLVMPass : Pass<"weft-cpu-lower-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Convert a bufferized, loop-level kernel module to the LLVM dialect";
+  let description = [{
+    One conversion for arith, math, cf, func, memref, index and the OpenMP
+    dialect to the LLVM dialect, with the bare-pointer calling convention for
+    memref arguments (kernels take only static shapes, so a memref argument
+    is just its base address). Run scf-to-cf, expand-strided-metadata and
+    lower-affine first.
+
+    Before:
+    ```mlir
+    func.func @k(%a: memref<4xf32>) { ... }
+    ```
+    After:
+    ```mlir
+    llvm.func @k(%a: !llvm.ptr) { ... }
+    ```
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif // WEFT_CODEGEN_PASSES_TD

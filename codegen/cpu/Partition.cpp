@@ -1,0 +1,374 @@
+//===- Partition.cpp - a weft program split into buffers, steps, kernels --===//
+//
+// This file implements partitionForCpu. It walks @main in order:
+//   1. Arguments become PARAMETER (weft.param) or INPUT (weft.input) buffers
+//      named by their tag (an untagged argument is the input "arg<i>").
+//   2. weft.constant becomes a CONSTANT buffer holding its bytes (i1: one
+//      byte per element); weft.reshape an alias of its input's storage.
+//   3. f32 weft.matmul / weft.batch_matmul become Gemm steps (BLAS), with the
+//      transpose flags and batch = product of the batch dimensions.
+//   4. Every other weft op becomes one kernel call (operands, then results);
+//      ops that are identical up to their operands (same name, attributes,
+//      types) share one kernel.
+//   5. Each returned value becomes an OUTPUT named by weft.output (default
+//      "output<i>"). A value computed here (or a reshape of one) becomes the
+//      OUTPUT in place; a parameter, input, constant, an alias of one of
+//      those, or a value already returned is copied by a kernel into a fresh
+//      OUTPUT buffer.
+// Other values are TEMPORARY buffers; step and buffer labels read
+// "<op> @ file:line".
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/Partition.h"
+#include "codegen/cpu/KernelBuilder.h"
+#include "ir/WeftOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <climits>
+
+using namespace mlir;
+
+namespace weft::codegen {
+namespace {
+
+/// "weft.add @ model.cpp:42" (just the op name without a file location).
+std::string labelFor(Operation *op) {
+  std::string label = op->getName().getStringRef().str();
+  FileLineColLoc found;
+  op->getLoc()->walk([&](Location l) {
+    if (auto f = dyn_cast<FileLineColLoc>(l)) {
+      found = f;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (found)
+    label += " @ " + found.getFilename().str() + ":" + std::to_string(found.getLine());
+  return label;
+}
+
+FailureOr<proto::DType> dtypeOf(Type t, Location loc) {
+  if (t.isF32()) return proto::F32;
+  if (t.isF16()) return proto::F16;
+  if (t.isBF16()) return proto::BF16;
+  if (t.isInteger(32)) return proto::I32;
+  if (t.isInteger(64)) return proto::I64;
+  if (t.isInteger(1)) return proto::I1;
+  return emitError(loc) << "element type " << t
+                        << " cannot be stored in a CPU buffer; use f32, f16, bf16, i32, i64 or i1";
+}
+
+/// Bytes of one element in a buffer (i1 takes a whole byte).
+uint64_t elementBytes(Type t) {
+  return t.isInteger(1) ? 1 : t.getIntOrFloatBitWidth() / 8;
+}
+
+void appendBits(std::string &bytes, const APInt &bits, uint64_t width) {
+  uint64_t v = bits.getZExtValue();
+  for (uint64_t i = 0; i < width; ++i)
+    bytes.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+/// The contents of a constant in buffer layout (little-endian, i1 as bytes).
+FailureOr<std::string> constantBytes(ConstantOp op) {
+  auto type = cast<RankedTensorType>(op.getType());
+  Type et = type.getElementType();
+  uint64_t width = elementBytes(et);
+  std::string bytes;
+  bytes.reserve(type.getNumElements() * width);
+  Attribute value = op.getValue();
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    if (isa<FloatType>(et)) {
+      for (const APFloat &f : dense.getValues<APFloat>())
+        appendBits(bytes, f.bitcastToAPInt(), width);
+    } else {
+      for (const APInt &i : dense.getValues<APInt>())
+        appendBits(bytes, i, width);
+    }
+    return bytes;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (blob && !et.isInteger(1) && blob->getData().size() == type.getNumElements() * width)
+      return std::string(blob->getData().begin(), blob->getData().end());
+  }
+  return op.emitOpError("has a value the CPU code generator cannot read (")
+         << value.getAbstractAttribute().getName()
+         << "); use a dense<...> attribute";
+}
+
+class Partitioner {
+public:
+  explicit Partitioner(ModuleOp module)
+      : module(module), kernels(ModuleOp::create(module.getLoc())) {}
+
+  FailureOr<CpuPartition> run();
+
+private:
+  FailureOr<uint32_t> addBuffer(Type type, std::string name, proto::BufferKind kind,
+                                Location loc);
+  LogicalResult visitArguments(func::FuncOp main);
+  LogicalResult visitOp(Operation *op);
+  LogicalResult visitReturn(func::FuncOp main, func::ReturnOp ret);
+  uint32_t kernelFor(Operation *op);
+  void addKernelCall(uint32_t kernel, ArrayRef<uint32_t> args, std::string label);
+  LogicalResult addGemm(Operation *op, bool transLhs, bool transRhs);
+  proto::Buffer &buffer(uint32_t id) { return *exe.mutable_buffers(static_cast<int>(id)); }
+
+  ModuleOp module;
+  OwningOpRef<ModuleOp> kernels;
+  proto::Executable exe;
+  std::vector<KernelEntry> entries;
+  DenseMap<Value, uint32_t> bufferOf;
+  llvm::StringMap<uint32_t> kernelByKey;
+  llvm::DenseSet<uint32_t> producedHere; // TEMPORARY buffers written by a step
+  llvm::DenseSet<uint32_t> isOutput;
+};
+
+FailureOr<uint32_t> Partitioner::addBuffer(Type type, std::string name,
+                                           proto::BufferKind kind, Location loc) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape())
+    return emitError(loc) << "value of type " << type
+                          << " cannot be compiled for the CPU; expected a ranked tensor of "
+                             "static shape";
+  FailureOr<proto::DType> dtype = dtypeOf(tensor.getElementType(), loc);
+  if (failed(dtype))
+    return failure();
+  uint32_t id = static_cast<uint32_t>(exe.buffers_size());
+  proto::Buffer *b = exe.add_buffers();
+  b->set_id(id);
+  b->set_name(std::move(name));
+  b->set_kind(kind);
+  b->set_dtype(*dtype);
+  for (int64_t d : tensor.getShape())
+    b->add_shape(d);
+  b->set_byte_size(static_cast<uint64_t>(tensor.getNumElements()) *
+                   elementBytes(tensor.getElementType()));
+  return id;
+}
+
+LogicalResult Partitioner::visitArguments(func::FuncOp main) {
+  for (BlockArgument arg : main.getArguments()) {
+    unsigned i = arg.getArgNumber();
+    auto param = main.getArgAttrOfType<StringAttr>(i, WeftDialect::kParamAttr);
+    auto input = main.getArgAttrOfType<StringAttr>(i, WeftDialect::kInputAttr);
+    if (param && input)
+      return main.emitError() << "argument #" << i << " is tagged both weft.param and "
+                              << "weft.input; keep one";
+    proto::BufferKind kind = param ? proto::PARAMETER : proto::INPUT;
+    std::string name = param ? param.str() : input ? input.str() : "arg" + std::to_string(i);
+    FailureOr<uint32_t> id = addBuffer(arg.getType(), name, kind, arg.getLoc());
+    if (failed(id))
+      return failure();
+    bufferOf[arg] = *id;
+  }
+  return success();
+}
+
+uint32_t Partitioner::kernelFor(Operation *op) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << op->getName().getStringRef() << op->getAttrDictionary();
+  for (Type t : op->getOperandTypes())
+    os << "," << t;
+  os << "->";
+  for (Type t : op->getResultTypes())
+    os << t << ",";
+  auto it = kernelByKey.find(key);
+  if (it != kernelByKey.end())
+    return it->second;
+  uint32_t index = static_cast<uint32_t>(exe.kernels_size());
+  std::string symbol = "weft_k" + std::to_string(index);
+  std::string function = symbol + "_" + op->getName().stripDialect().str();
+  buildOpKernel(*kernels, op, function);
+  proto::Kernel *k = exe.add_kernels();
+  k->set_symbol(symbol);
+  unsigned numArgs = op->getNumOperands() + op->getNumResults();
+  k->set_num_args(numArgs);
+  entries.push_back({symbol, function, numArgs});
+  kernelByKey[key] = index;
+  return index;
+}
+
+void Partitioner::addKernelCall(uint32_t kernel, ArrayRef<uint32_t> args, std::string label) {
+  proto::Step *step = exe.add_steps();
+  step->set_label(std::move(label));
+  proto::KernelCall *call = step->mutable_kernel_call();
+  call->set_kernel(kernel);
+  for (uint32_t a : args)
+    call->add_args(a);
+}
+
+LogicalResult Partitioner::addGemm(Operation *op, bool transLhs, bool transRhs) {
+  auto lhs = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  int64_t rank = out.getRank();
+  uint64_t batch = 1;
+  for (int64_t d = 0; d < rank - 2; ++d)
+    batch *= out.getDimSize(d);
+  int64_t m = out.getDimSize(rank - 2), n = out.getDimSize(rank - 1);
+  int64_t k = transLhs ? lhs.getDimSize(rank - 2) : lhs.getDimSize(rank - 1);
+  FailureOr<uint32_t> c = addBuffer(out, labelFor(op), proto::TEMPORARY, op->getLoc());
+  if (failed(c))
+    return failure();
+  proto::Step *step = exe.add_steps();
+  step->set_label(labelFor(op));
+  proto::Gemm *g = step->mutable_gemm();
+  g->set_a(bufferOf[op->getOperand(0)]);
+  g->set_b(bufferOf[op->getOperand(1)]);
+  g->set_c(*c);
+  g->set_batch(batch);
+  g->set_m(m);
+  g->set_n(n);
+  g->set_k(k);
+  g->set_trans_a(transLhs);
+  g->set_trans_b(transRhs);
+  g->set_alpha(1.0f);
+  g->set_beta(0.0f);
+  g->set_dtype(proto::F32);
+  bufferOf[op->getResult(0)] = *c;
+  producedHere.insert(*c);
+  return success();
+}
+
+/// True when BLAS can run the contraction: f32 and every dimension in [1, INT_MAX].
+bool fitsBlas(Operation *op, bool transLhs) {
+  auto lhs = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto out = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!out.getElementType().isF32() || out.getNumElements() == 0)
+    return false;
+  int64_t r = out.getRank();
+  int64_t k = transLhs ? lhs.getDimSize(r - 2) : lhs.getDimSize(r - 1);
+  return k >= 1 && k <= INT_MAX && out.getDimSize(r - 2) <= INT_MAX &&
+         out.getDimSize(r - 1) <= INT_MAX;
+}
+
+LogicalResult Partitioner::visitOp(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto c = dyn_cast<ConstantOp>(op)) {
+    FailureOr<std::string> bytes = constantBytes(c);
+    if (failed(bytes))
+      return failure();
+    FailureOr<uint32_t> id = addBuffer(c.getType(), labelFor(op), proto::CONSTANT, loc);
+    if (failed(id))
+      return failure();
+    buffer(*id).set_data(std::move(*bytes));
+    bufferOf[c.getResult()] = *id;
+    return success();
+  }
+  if (auto r = dyn_cast<ReshapeOp>(op)) {
+    FailureOr<uint32_t> id = addBuffer(r.getType(), labelFor(op), proto::TEMPORARY, loc);
+    if (failed(id))
+      return failure();
+    const proto::Buffer &source = buffer(bufferOf[r.getInput()]);
+    buffer(*id).set_alias_of(source.has_alias_of() ? source.alias_of() : source.id());
+    bufferOf[r.getResult()] = *id;
+    return success();
+  }
+  if (auto mm = dyn_cast<MatmulOp>(op); mm && fitsBlas(op, mm.getTransposeLhs()))
+    return addGemm(op, mm.getTransposeLhs(), mm.getTransposeRhs());
+  if (auto bmm = dyn_cast<BatchMatmulOp>(op); bmm && fitsBlas(op, bmm.getTransposeLhs()))
+    return addGemm(op, bmm.getTransposeLhs(), bmm.getTransposeRhs());
+  if (!isa_and_nonnull<WeftDialect>(op->getDialect()) || op->getNumResults() == 0 ||
+      op->getNumRegions() != 0)
+    return op->emitOpError("cannot be compiled for the CPU: the code generator takes weft ops "
+                           "with results in @main; lower or remove this op first");
+  SmallVector<uint32_t> args;
+  for (Value v : op->getOperands())
+    args.push_back(bufferOf[v]);
+  for (Value r : op->getResults()) {
+    FailureOr<uint32_t> out = addBuffer(r.getType(), labelFor(op), proto::TEMPORARY, loc);
+    if (failed(out))
+      return failure();
+    args.push_back(*out);
+    bufferOf[r] = *out;
+    producedHere.insert(*out);
+  }
+  addKernelCall(kernelFor(op), args, labelFor(op));
+  return success();
+}
+
+LogicalResult Partitioner::visitReturn(func::FuncOp main, func::ReturnOp ret) {
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    auto tag = main.getResultAttrOfType<StringAttr>(i, WeftDialect::kOutputAttr);
+    std::string name = tag ? tag.str() : "output" + std::to_string(i);
+    uint32_t id = bufferOf[v];
+    proto::Buffer &b = buffer(id);
+    uint32_t root = b.has_alias_of() ? b.alias_of() : id;
+    // A fresh value (or a reshape of one) becomes the output in place.
+    if (producedHere.contains(root) && !isOutput.contains(id)) {
+      b.set_kind(proto::OUTPUT);
+      b.set_name(name);
+      isOutput.insert(id);
+      exe.add_outputs(id);
+      continue;
+    }
+    FailureOr<uint32_t> copy = addBuffer(v.getType(), name, proto::OUTPUT, ret.getLoc());
+    if (failed(copy))
+      return failure();
+    auto type = cast<RankedTensorType>(v.getType());
+    std::string key = "copy:" + [&] {
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      os << type;
+      return s;
+    }();
+    uint32_t kernel;
+    if (auto it = kernelByKey.find(key); it != kernelByKey.end()) {
+      kernel = it->second;
+    } else {
+      kernel = static_cast<uint32_t>(exe.kernels_size());
+      std::string symbol = "weft_k" + std::to_string(kernel);
+      buildCopyKernel(*kernels, type, ret.getLoc(), symbol + "_copy");
+      proto::Kernel *k = exe.add_kernels();
+      k->set_symbol(symbol);
+      k->set_num_args(2);
+      entries.push_back({symbol, symbol + "_copy", 2});
+      kernelByKey[key] = kernel;
+    }
+    addKernelCall(kernel, {id, *copy}, "copy to output '" + name + "'");
+    isOutput.insert(*copy);
+    exe.add_outputs(*copy);
+  }
+  return success();
+}
+
+FailureOr<CpuPartition> Partitioner::run() {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal())
+    return module.emitError("no func.func @main with a body to compile; name the entry "
+                            "function of the program main");
+  if (!main.getBody().hasOneBlock())
+    return main.emitError("@main has more than one block; the CPU code generator takes a "
+                          "straight-line function");
+  if (failed(visitArguments(main)))
+    return failure();
+  for (Operation &op : main.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      if (failed(visitReturn(main, ret)))
+        return failure();
+    } else if (failed(visitOp(&op))) {
+      return failure();
+    }
+  }
+  CpuPartition result;
+  result.executable = std::move(exe);
+  result.kernels = std::move(kernels);
+  result.entries = std::move(entries);
+  return result;
+}
+
+} // namespace
+
+FailureOr<CpuPartition> partitionForCpu(ModuleOp module) {
+  return Partitioner(module).run();
+}
+
+} // namespace weft::codegen

@@ -1,0 +1,215 @@
+//===- Compile.cpp - the single-call compile API --------------------------===//
+//
+// This file implements weft::compile:
+//   1. Print the input module; with the options, the target and the identity
+//      of the running compiler binary it forms the cache key (SHA-256).
+//   2. On a cache hit, load and validate the cached Executable and return it
+//      (a corrupt cache entry is recompiled and overwritten).
+//   3. Otherwise clone the module, run the graph pipeline, then the target's
+//      code generator, collecting every diagnostic into a CompileError.
+//   4. Store the Executable in the cache atomically and return it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Compile.h"
+
+#include "codegen/CpuCodegen.h"
+#include "compiler/IrDump.h"
+#include "passes/Pipelines.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <sys/stat.h>
+
+namespace weft {
+namespace {
+
+/// Identifies the compiler that is running: the size and modification time of
+/// this process's executable change whenever any part of weft is rebuilt, so a
+/// rebuilt compiler never reuses an older compiler's cache entries.
+std::string compilerIdentity() {
+  struct stat st {};
+  if (::stat("/proc/self/exe", &st) != 0)
+    return "unknown";
+  return std::to_string(st.st_size) + ":" + std::to_string(st.st_mtime);
+}
+
+std::string printModule(mlir::ModuleOp module, bool withLocations) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os, mlir::OpPrintingFlags().enableDebugInfo(withLocations));
+  return text;
+}
+
+std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
+  llvm::SHA256 sha;
+  auto add = [&](llvm::StringRef s) {
+    sha.update(s);
+    sha.update(llvm::StringRef("\0", 1));
+  };
+  add("weft-compile-v1");
+  add(compilerIdentity());
+  add(llvm::sys::getHostCPUName());
+  add(options.target);
+  add(options.fuse ? "fuse" : "no-fuse");
+  add(printModule(module, /*withLocations=*/true));
+  return llvm::toHex(sha.final(), /*LowerCase=*/true).substr(0, 32);
+}
+
+/// Collects diagnostics into one message and turns a failure into an error.
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(mlir::MLIRContext *ctx)
+      : handler(ctx, [this](mlir::Diagnostic &d) {
+          llvm::raw_string_ostream os(text);
+          os << d.getLocation() << ": "
+             << (d.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
+                                                                    : "note")
+             << ": " << d << "\n";
+          for (mlir::Diagnostic &note : d.getNotes())
+            os << note.getLocation() << ": note: " << note << "\n";
+          return mlir::success();
+        }) {}
+  [[noreturn]] void fail(const std::string &what) {
+    throw CompileError(what + " failed:\n" + text);
+  }
+
+private:
+  std::string text;
+  mlir::ScopedDiagnosticHandler handler;
+};
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+bool isPhase(const std::string &name) {
+  for (const std::string &p : compilePhases())
+    if (p == name)
+      return true;
+  return false;
+}
+
+} // namespace
+
+std::string compileCacheDir(const CompileOptions &options) {
+  if (!options.cacheDir.empty())
+    return options.cacheDir;
+  if (const char *d = std::getenv("WEFT_CACHE_DIR"); d && *d)
+    return d;
+  if (const char *d = std::getenv("XDG_CACHE_HOME"); d && *d)
+    return std::string(d) + "/weft";
+  const char *home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/tmp") + "/.cache/weft";
+}
+
+CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  CompileResult result;
+  if (options.target != "cpu")
+    throw CompileError("unknown target '" + options.target +
+                       "'; this build supports: cpu");
+  if (!options.compileTo.empty() && !isPhase(options.compileTo)) {
+    std::string names;
+    for (const std::string &p : compilePhases())
+      names += (names.empty() ? "" : ", ") + p;
+    throw CompileError("unknown phase '" + options.compileTo +
+                       "' for --compile-to; phases: " + names);
+  }
+  bool toExecutable =
+      options.compileTo.empty() || options.compileTo == "executable";
+
+  // 1-2. The cache.
+  if (options.useCache && toExecutable && options.dumpIrDir.empty()) {
+    std::string dir = compileCacheDir(options);
+    result.cachePath = dir + "/" + cacheKey(module, options) + ".wexe";
+    if (llvm::sys::fs::exists(result.cachePath)) {
+      auto cached = rt::Executable::load(result.cachePath);
+      if (cached.isOk()) {
+        result.executable = std::move(cached).value();
+        result.cacheHit = true;
+        result.seconds = secondsSince(start);
+        return result;
+      }
+      llvm::errs() << "weft: warning: ignoring unusable cache entry: "
+                   << cached.status().message() << "\n";
+    }
+  }
+
+  // 3. Graph passes, then code generation, on a clone.
+  mlir::MLIRContext *ctx = module->getContext();
+  mlir::OwningOpRef<mlir::ModuleOp> work(module.clone());
+  DiagnosticCollector diagnostics(ctx);
+  std::optional<IrDumper> dumper;
+  if (!options.dumpIrDir.empty()) {
+    dumper.emplace(options.dumpIrDir);
+    dumper->dump(*work, "input");
+  }
+  auto configure = [&](mlir::PassManager &pm) {
+    if (dumper) {
+      pm.getContext()->disableMultithreading();
+      dumper->attach(pm);
+    }
+    if (options.configurePassManager)
+      options.configurePassManager(pm);
+  };
+  if (options.compileTo == "weft") {
+    result.ir = printModule(*work, false);
+    result.seconds = secondsSince(start);
+    return result;
+  }
+
+  mlir::PassManager graph(ctx);
+  buildGraphPipeline(graph, options.fuse);
+  configure(graph);
+  if (mlir::failed(graph.run(*work)))
+    diagnostics.fail("graph passes");
+  if (options.compileTo == "graph") {
+    result.ir = printModule(*work, false);
+    result.seconds = secondsSince(start);
+    return result;
+  }
+
+  codegen::CpuCodegenOptions cg;
+  cg.configurePassManager = configure;
+  if (!toExecutable)
+    cg.stopAfter = options.compileTo;
+  auto exe = codegen::compileForCpu(*work, cg);
+  if (mlir::failed(exe))
+    diagnostics.fail("code generation");
+  if (!toExecutable) {
+    result.ir = printModule(*work, false);
+    result.seconds = secondsSince(start);
+    return result;
+  }
+  exe->set_compiler_fingerprint(result.cachePath.empty()
+                                    ? std::string("uncached")
+                                    : cacheKey(module, options));
+  result.executable = rt::Executable(std::move(*exe));
+  if (rt::Status s = result.executable->validate(); !s.isOk())
+    throw CompileError("the code generator produced an invalid executable: " +
+                       s.toString());
+
+  // 4. Store.
+  if (!result.cachePath.empty()) {
+    llvm::sys::fs::create_directories(compileCacheDir(options));
+    if (rt::Status s = result.executable->save(result.cachePath); !s.isOk())
+      llvm::errs() << "weft: warning: could not write the compile cache: "
+                   << s.message() << "\n";
+  }
+  result.seconds = secondsSince(start);
+  return result;
+}
+
+} // namespace weft

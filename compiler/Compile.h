@@ -1,0 +1,75 @@
+//===- Compile.h - the single-call compile API ------------------*- C++ -*-===//
+//
+// This file declares weft::compile: one call that takes a weft module (as the
+// DSL builds it), runs the graph passes and the code generator for a target,
+// and returns an Executable — from the compile cache when the same program was
+// compiled before with the same options by the same compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_COMPILER_COMPILE_H
+#define WEFT_COMPILER_COMPILE_H
+
+#include "runtime/Executable.h"
+
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace mlir {
+class ModuleOp;
+class PassManager;
+} // namespace mlir
+
+namespace weft {
+
+/// What to compile for and how to show the work.
+struct CompileOptions {
+  /// "cpu" (the CUDA target joins later).
+  std::string target = "cpu";
+  /// Stop after this phase (see compilePhases()) and return its IR instead of
+  /// an Executable; empty compiles to the end.
+  std::string compileTo;
+  /// When set, every pass writes the module after it to DIR/NN-<pass>.mlir.
+  std::string dumpIrDir;
+  /// Run the fusion passes (LayerNorm, matmul epilogues, batch_matmul + add).
+  bool fuse = false;
+  /// Look up and store results in the compile cache.
+  bool useCache = true;
+  /// The cache folder; empty means $WEFT_CACHE_DIR, else
+  /// $XDG_CACHE_HOME/weft, else ~/.cache/weft.
+  std::string cacheDir;
+  /// Called on every pass manager the compile creates (IR printing, timing).
+  std::function<void(mlir::PassManager &)> configurePassManager;
+};
+
+/// What a compile produced.
+struct CompileResult {
+  /// The program, unless `compileTo` stopped before code generation ended.
+  std::optional<rt::Executable> executable;
+  /// The module printed at `compileTo` (empty otherwise).
+  std::string ir;
+  /// True when the Executable came from the cache (no pass ran).
+  bool cacheHit = false;
+  /// The cache file used or written (empty with useCache off).
+  std::string cachePath;
+  /// Wall time of the whole call.
+  double seconds = 0;
+};
+
+/// Thrown when compilation fails; what() holds every diagnostic with its
+/// location.
+struct CompileError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Compiles `module` (left unchanged: the compile works on a clone).
+CompileResult compile(mlir::ModuleOp module, const CompileOptions &options);
+
+/// The cache folder `options` selects.
+std::string compileCacheDir(const CompileOptions &options);
+
+} // namespace weft
+
+#endif // WEFT_COMPILER_COMPILE_H

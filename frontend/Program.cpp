@@ -1,0 +1,209 @@
+//===- Program.cpp - a model under construction ---------------------------===//
+//
+// This file implements weft::Program: creation of the module and its single
+// function, inputs and parameters as tagged function arguments, outputs as
+// tagged results, finalization, printing, name scopes and module-call frames.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/Program.h"
+#include "frontend/Builder.h"
+
+#include "ir/WeftDialect.h"
+#include "ir/WeftOps.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+
+namespace weft {
+
+namespace {
+
+std::unique_ptr<detail::ProgramState>
+makeState(MLIRContext *ctx, std::unique_ptr<MLIRContext> owned,
+          const std::string &name) {
+  ctx->loadDialect<WeftDialect, func::FuncDialect>();
+  auto state = std::make_unique<detail::ProgramState>(ctx);
+  state->ownedContext = std::move(owned);
+  OpBuilder &b = state->builder;
+  Location loc = UnknownLoc::get(ctx);
+  state->module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(state->module->getBody());
+  state->func = b.create<func::FuncOp>(loc, name, b.getFunctionType({}, {}));
+  Block *entry = state->func.addEntryBlock();
+  b.setInsertionPointToEnd(entry);
+  return state;
+}
+
+/// Rejects empty names and non-positive dimensions of inputs and params.
+void checkArg(detail::ProgramState &s, const Loc &loc, const char *what,
+              const std::string &name, const Shape &shape) {
+  if (name.empty())
+    s.fail(loc, std::string(what) + " needs a non-empty name");
+  for (int64_t d : shape)
+    if (d <= 0)
+      s.fail(loc, std::string(what) + " '" + name + "' has shape " +
+                      shapeStr(shape) +
+                      "; every dimension must be a positive static size");
+}
+
+} // namespace
+
+Program::Program(std::string name) {
+  auto ctx = std::make_unique<MLIRContext>();
+  MLIRContext *raw = ctx.get();
+  state_ = makeState(raw, std::move(ctx), name);
+}
+
+Program::Program(MLIRContext &context, std::string name)
+    : state_(makeState(&context, nullptr, name)) {}
+
+Program::~Program() {
+  // The module must be destroyed before the context that owns its storage.
+  if (state_) {
+    state_->module = nullptr;
+    state_->ownedContext.reset();
+  }
+}
+Program::Program(Program &&) noexcept = default;
+Program &Program::operator=(Program &&) noexcept = default;
+
+Tensor Program::input(const std::string &name, Shape shape, DType dtype,
+                      Loc loc) {
+  detail::ProgramState &s = *state_;
+  s.checkOpen(loc, "an input");
+  checkArg(s, loc, "input", name, shape);
+  if (!s.argNames.insert("input:" + name).second)
+    s.fail(loc, "input '" + name + "' is defined twice; input names must be "
+                                   "unique");
+  Block &entry = s.func.getBody().front();
+  BlockArgument arg = entry.addArgument(
+      detail::tensorType(s.context, shape, dtype), s.location(loc));
+  s.argAttrs.push_back(DictionaryAttr::get(
+      s.context, {NamedAttribute(StringAttr::get(s.context, WeftDialect::kInputAttr),
+                                 StringAttr::get(s.context, name))}));
+  s.inputNames.push_back(name);
+  return Tensor(&s, arg);
+}
+
+Tensor Program::param(const std::string &name, Shape shape, Init init,
+                      DType dtype, Loc loc) {
+  detail::ProgramState &s = *state_;
+  s.checkOpen(loc, "a parameter");
+  std::string full = scopedName(name);
+  checkArg(s, loc, "parameter", full, shape);
+  if (!s.argNames.insert("param:" + full).second)
+    s.fail(loc, "parameter '" + full +
+                    "' is defined twice; give it another name or open a "
+                    "different scope");
+  Block &entry = s.func.getBody().front();
+  BlockArgument arg = entry.addArgument(
+      detail::tensorType(s.context, shape, dtype), s.location(loc));
+  s.argAttrs.push_back(DictionaryAttr::get(
+      s.context, {NamedAttribute(StringAttr::get(s.context, WeftDialect::kParamAttr),
+                                 StringAttr::get(s.context, full))}));
+  s.params.push_back(ParamSpec{full, std::move(shape), dtype, init});
+  return Tensor(&s, arg);
+}
+
+void Program::output(const std::string &name, Tensor t, Loc loc) {
+  detail::ProgramState &s = *state_;
+  s.checkOpen(loc, "an output");
+  if (&detail::stateOf(t, loc, "output") != &s)
+    s.fail(loc, "output '" + name + "' is a tensor of another Program");
+  if (name.empty())
+    s.fail(loc, "output needs a non-empty name");
+  for (const std::string &n : s.outputNames)
+    if (n == name)
+      s.fail(loc, "output '" + name +
+                      "' is defined twice; output names must be unique");
+  s.outputNames.push_back(name);
+  s.outputValues.push_back(t.value());
+}
+
+const std::vector<ParamSpec> &Program::params() const { return state_->params; }
+const std::vector<std::string> &Program::inputNames() const {
+  return state_->inputNames;
+}
+const std::vector<std::string> &Program::outputNames() const {
+  return state_->outputNames;
+}
+
+ModuleOp Program::module() {
+  detail::ProgramState &s = *state_;
+  if (s.finalized)
+    return *s.module;
+  std::string fn = s.func.getSymName().str();
+  if (s.outputValues.empty())
+    throw DslError("weft program '" + fn +
+                   "': error: the program has no outputs; call "
+                   "Program::output(name, tensor) before module()");
+  MLIRContext *ctx = s.context;
+  s.builder.create<func::ReturnOp>(UnknownLoc::get(ctx), s.outputValues);
+  Block &entry = s.func.getBody().front();
+  SmallVector<Type> results;
+  for (Value v : s.outputValues)
+    results.push_back(v.getType());
+  s.func.setFunctionType(
+      FunctionType::get(ctx, entry.getArgumentTypes(), results));
+  s.func.setAllArgAttrs(s.argAttrs);
+  SmallVector<DictionaryAttr> resultAttrs;
+  for (const std::string &n : s.outputNames)
+    resultAttrs.push_back(DictionaryAttr::get(
+        ctx, {NamedAttribute(StringAttr::get(ctx, WeftDialect::kOutputAttr),
+                             StringAttr::get(ctx, n))}));
+  s.func.setAllResultAttrs(resultAttrs);
+  s.finalized = true;
+
+  detail::DiagnosticCapture capture(ctx);
+  if (failed(verify(*s.module)))
+    throw DslError("weft program '" + fn + "': error: the finished module " +
+                   "does not verify: " + capture.message("(no diagnostic)"));
+  return *s.module;
+}
+
+MLIRContext &Program::context() { return *state_->context; }
+
+std::string Program::str() {
+  ModuleOp m = module();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  OpPrintingFlags flags;
+  flags.enableDebugInfo(false);
+  m->print(os, flags);
+  return text;
+}
+
+Scope Program::scope(const std::string &name) {
+  if (name.empty())
+    throw DslError("weft DSL: error: Program::scope needs a non-empty name");
+  state_->scopes.push_back(name);
+  return Scope(state_.get());
+}
+
+std::string Program::scopedName(const std::string &name) const {
+  std::string full;
+  for (const std::string &s : state_->scopes)
+    full += s + ".";
+  return full + name;
+}
+
+Scope::Scope(Scope &&other) noexcept : state_(other.state_) {
+  other.state_ = nullptr;
+}
+
+Scope::~Scope() {
+  if (state_ && !state_->scopes.empty())
+    state_->scopes.pop_back();
+}
+
+ModuleCall::ModuleCall(Program &program, Loc loc) : state_(&program.state()) {
+  state_->frames.push_back(loc);
+}
+
+ModuleCall::~ModuleCall() { state_->frames.pop_back(); }
+
+} // namespace weft

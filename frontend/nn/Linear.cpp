@@ -1,0 +1,48 @@
+//===- Linear.cpp - affine layer ------------------------------------------===//
+//
+// This file implements nn::Linear: parameter creation in either layout and
+// application as reshape → weft.matmul (transposed for [out, in]) → add bias
+// → reshape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/nn/Linear.h"
+#include "frontend/Builder.h"
+#include "frontend/Ops.h"
+#include "frontend/nn/Module.h"
+
+namespace weft::nn {
+
+Linear::Linear(Program &p, const std::string &name, int64_t in, int64_t out,
+               LinearOptions options, Loc loc)
+    : in(in), out(out), path(p.scopedName(name)), program_(&p),
+      options_(options) {
+  ModuleCall call(p, loc);
+  auto scope = openScope(p, name);
+  Shape shape = options.layout == WeightLayout::InOut ? Shape{in, out}
+                                                      : Shape{out, in};
+  weight = p.param("weight", shape, options.weightInit);
+  if (options.bias)
+    bias = p.param("bias", {out}, options.biasInit);
+}
+
+Tensor Linear::operator()(const Tensor &x, Loc loc) const {
+  ModuleCall call(*program_, loc);
+  Shape xs = x.shape();
+  if (xs.empty() || xs.back() != in)
+    program_->state().fail(
+        Loc::current(), "Linear '" + path + "' expects inputs [..., " +
+                 std::to_string(in) + "], got " + shapeStr(xs));
+  Tensor x2 = xs.size() == 2 ? x : reshape(x, {-1, in});
+  Tensor y = matmul(x2, weight, /*transpose_a=*/false,
+                    /*transpose_b=*/options_.layout == WeightLayout::OutIn);
+  if (bias.valid())
+    y = y + bias;
+  if (xs.size() == 2)
+    return y;
+  Shape ys(xs.begin(), xs.end() - 1);
+  ys.push_back(out);
+  return reshape(y, ys);
+}
+
+} // namespace weft::nn

@@ -1,0 +1,30 @@
+//===- TransformerBlock.cpp - pre-LN decoder block ------------------------===//
+//
+// This file implements nn::TransformerBlock: two residual branches, each
+// behind a LayerNorm.
+//
+//===----------------------------------------------------------------------===//
+
+#include "frontend/nn/TransformerBlock.h"
+#include "frontend/nn/Module.h"
+
+namespace weft::nn {
+
+TransformerBlock::TransformerBlock(Program &p, const std::string &name,
+                                   const BlockConfig &c, Loc loc)
+    : ln_1(p, joinName(name, "ln_1"), c.n_embd, c.eps, loc),
+      attn(p, joinName(name, "attn"), c.n_embd, c.n_head, c.layout, c.init,
+           loc),
+      ln_2(p, joinName(name, "ln_2"), c.n_embd, c.eps, loc),
+      mlp(p, joinName(name, "mlp"), c.n_embd,
+          c.n_inner > 0 ? c.n_inner : 4 * c.n_embd, c.activation, c.layout,
+          c.init, loc),
+      program_(&p) {}
+
+Tensor TransformerBlock::operator()(const Tensor &x, Loc loc) const {
+  ModuleCall call(*program_, loc);
+  Tensor h = x + attn(ln_1(x));
+  return h + mlp(ln_2(h));
+}
+
+} // namespace weft::nn

@@ -1,0 +1,42 @@
+//===- WeftTrainingOps.td - ops produced by the training passes ------------===//
+//
+// This file defines the weft ops that only the training passes create (the
+// gradients built by weft-autodiff), never the DSL: weft.scatter_add, the
+// gradient of weft.gather.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_TRAINING_OPS_TD
+#define WEFT_TRAINING_OPS_TD
+
+include "ir/WeftBase.td"
+
+def Weft_ScatterAddOp : Weft_Op<"scatter_add", [Pure]> {
+  let summary = "sums rows into a zero table at integer indices (gather's gradient)";
+  let description = [{
+    The transpose of weft.gather: `updates` has shape [I..., D...] and
+    `indices` shape [I...]; the result has shape [V, D...] and holds
+
+      result[v, d] = sum over every i with indices[i] == v of updates[i, d]
+
+    (zero for rows no index names). `V` comes from the result type. As with
+    weft.gather, an index outside [0, V) is clamped into range by the
+    generated code and reported by the reference evaluator. The updates and
+    the result share a float element type. Built by `weft-autodiff` for the
+    table gradient of a gather (embedding lookup).
+
+    Example:
+    ```mlir
+    %g = weft.scatter_add %dy[%tokens] : tensor<128x768xf32>, tensor<128xi64>
+        -> tensor<50257x768xf32>
+    ```
+  }];
+  let arguments = (ins Weft_FloatTensor:$updates, Weft_IndexTensor:$indices);
+  let results = (outs Weft_FloatTensor:$result);
+  let assemblyFormat = [{
+    $updates `[` $indices `]` attr-dict `:` type($updates) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // WEFT_TRAINING_OPS_TD

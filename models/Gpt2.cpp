@@ -1,0 +1,145 @@
+//===- Gpt2.cpp - GPT-2 decoder written in the weft DSL -------------------===//
+//
+// This file implements GPT-2's configuration parsing and its forward program:
+// token + position embeddings, n_layer pre-LN blocks, a final LayerNorm and
+// the LM head tied to the token embedding. It uses only the DSL.
+//
+//===----------------------------------------------------------------------===//
+
+#include "models/Gpt2.h"
+
+#include "frontend/DslError.h"
+#include "frontend/Ops.h"
+#include "frontend/nn/Embedding.h"
+#include "frontend/nn/LayerNorm.h"
+#include "frontend/nn/TransformerBlock.h"
+
+#include <nlohmann/json.hpp>
+
+#include <climits>
+#include <fstream>
+#include <sstream>
+
+namespace weft::models {
+
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void configError(const std::string &origin,
+                              const std::string &message) {
+  throw DslError(origin + ": error: " + message);
+}
+
+/// Reads integer key `key` into `out` when present; must be >= `min`.
+void readInt(const json &j, const char *key, int &out, int min,
+             const std::string &origin) {
+  auto it = j.find(key);
+  if (it == j.end())
+    return;
+  if (!it->is_number_integer() || it->get<int64_t>() < min ||
+      it->get<int64_t>() > INT32_MAX)
+    configError(origin, std::string("key '") + key + "' must be an integer >= " +
+                            std::to_string(min) + ", got " + it->dump());
+  out = int(it->get<int64_t>());
+}
+
+} // namespace
+
+Gpt2Config Gpt2Config::fromJsonText(const std::string &text,
+                                    const std::string &origin) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    configError(origin, "not valid JSON; expected a Hugging Face GPT-2 "
+                        "config.json object");
+  if (!j.is_object())
+    configError(origin, "expected a JSON object at the top level, got " +
+                            std::string(j.type_name()));
+  Gpt2Config c;
+  readInt(j, "n_layer", c.n_layer, 1, origin);
+  readInt(j, "n_head", c.n_head, 1, origin);
+  readInt(j, "n_embd", c.n_embd, 1, origin);
+  readInt(j, "vocab_size", c.vocab_size, 1, origin);
+  readInt(j, "n_positions", c.n_positions, 1, origin);
+  if (auto it = j.find("n_inner"); it != j.end() && !it->is_null())
+    readInt(j, "n_inner", c.n_inner, 1, origin);
+  if (auto it = j.find("layer_norm_epsilon"); it != j.end()) {
+    if (!it->is_number() || it->get<double>() <= 0)
+      configError(origin, "key 'layer_norm_epsilon' must be a positive "
+                          "number, got " + it->dump());
+    c.layer_norm_epsilon = it->get<double>();
+  }
+  if (auto it = j.find("activation_function"); it != j.end()) {
+    if (!it->is_string() ||
+        !nn::parseActivation(it->get<std::string>(), c.activation))
+      configError(origin, "key 'activation_function' must be one of \"relu\", "
+                          "\"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\", "
+                          "\"gelu_fast\", \"quick_gelu\", got " + it->dump());
+  }
+  c.validate(origin);
+  return c;
+}
+
+Gpt2Config Gpt2Config::fromJsonFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    configError(path, "cannot open the GPT-2 config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return fromJsonText(text.str(), path);
+}
+
+Gpt2Config Gpt2Config::small() { return Gpt2Config{}; }
+
+void Gpt2Config::validate(const std::string &origin) const {
+  if (n_layer < 1 || n_head < 1 || n_embd < 1 || vocab_size < 1 ||
+      n_positions < 1 || n_inner < 0)
+    configError(origin, "n_layer, n_head, n_embd, vocab_size and n_positions "
+                        "must be positive");
+  if (n_embd % n_head != 0)
+    configError(origin, "key 'n_embd' (" + std::to_string(n_embd) +
+                            ") must be divisible by key 'n_head' (" +
+                            std::to_string(n_head) + ")");
+}
+
+Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq) {
+  config.validate();
+  if (batch < 1 || seq < 1 || seq > config.n_positions)
+    throw DslError("buildGpt2Forward: error: need batch >= 1 and 1 <= seq <= "
+                   "n_positions (" + std::to_string(config.n_positions) +
+                   "), got batch " + std::to_string(batch) + " and seq " +
+                   std::to_string(seq));
+  const int64_t B = batch, T = seq, C = config.n_embd, V = config.vocab_size;
+
+  Program p;
+  Tensor tokens = p.input("tokens", {B, T}, DType::I64);
+  nn::Embedding wte(p, "wte", V, C);
+  nn::Embedding wpe(p, "wpe", config.n_positions, C, Init::normal(0.01));
+
+  // [B, T, C] + [T, C]: the position embeddings broadcast over the batch.
+  Tensor tokenEmb = wte(tokens);
+  Tensor positions = iota(p, {T}, 0, DType::I64);
+  Tensor x = tokenEmb + wpe(positions);
+
+  nn::BlockConfig block;
+  block.n_embd = C;
+  block.n_head = config.n_head;
+  block.n_inner = config.n_inner;
+  block.eps = config.layer_norm_epsilon;
+  block.activation = config.activation;
+  block.layout = nn::WeightLayout::InOut; // Hugging Face Conv1D
+  for (int i = 0; i < config.n_layer; ++i) {
+    nn::TransformerBlock layer(p, "h." + std::to_string(i), block);
+    x = layer(x);
+  }
+  nn::LayerNorm ln_f(p, "ln_f", C, config.layer_norm_epsilon);
+  x = ln_f(x);
+
+  // LM head tied to wte: [B*T, C] x [V, C]^T.
+  Tensor logits = matmul(reshape(x, {B * T, C}), wte.weight,
+                         /*transpose_a=*/false, /*transpose_b=*/true);
+  p.output("logits", reshape(logits, {B, T, V}));
+  return p;
+}
+
+} // namespace weft::models

@@ -1,0 +1,54 @@
+//===- Gpt2.h - GPT-2 decoder written in the weft DSL -----------*- C++ -*-===//
+//
+// This file implements the declarations of the GPT-2 model: its
+// configuration (read from a Hugging Face config.json) and the forward
+// program builder. Parameter names and layouts are Hugging Face GPT-2's
+// (without the "transformer." prefix); lm_head is tied to wte.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_MODELS_GPT2_H
+#define WEFT_MODELS_GPT2_H
+
+#include "frontend/Program.h"
+#include "frontend/nn/Activation.h"
+
+#include <string>
+
+namespace weft::models {
+
+/// GPT-2 hyper-parameters (Hugging Face GPT2Config names and defaults).
+struct Gpt2Config {
+  int n_layer = 12;
+  int n_head = 12;
+  int n_embd = 768;
+  int vocab_size = 50257;
+  int n_positions = 1024;
+  double layer_norm_epsilon = 1e-5;
+  /// MLP hidden width; 0 (Hugging Face's null) means 4 * n_embd.
+  int n_inner = 0;
+  /// Hugging Face activation_function; "gelu_new" by default.
+  nn::Activation activation = nn::Activation::GeluTanh;
+
+  /// Reads a Hugging Face config.json. Missing keys keep the defaults above;
+  /// an unreadable file, invalid JSON or a key of the wrong type or range
+  /// throws DslError("<path>: error: ... '<key>' ...").
+  static Gpt2Config fromJsonFile(const std::string &path);
+  /// Parses config.json text; `origin` names it in errors.
+  static Gpt2Config fromJsonText(const std::string &text,
+                                 const std::string &origin);
+  /// GPT-2 small (124M parameters): 12 layers, 12 heads, 768 wide.
+  static Gpt2Config small();
+  /// Throws DslError when sizes are not positive or n_embd % n_head != 0.
+  void validate(const std::string &origin = "Gpt2Config") const;
+};
+
+/// The GPT-2 forward pass: input "tokens" [batch, seq] i64, output "logits"
+/// [batch, seq, vocab_size] f32. Positions are iota(seq) gathered from wpe;
+/// the LM head is a matmul with wte transposed (no lm_head parameter).
+/// Requires batch >= 1 and 1 <= seq <= n_positions.
+Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq);
+
+} // namespace weft::models
+
+#endif // WEFT_MODELS_GPT2_H

@@ -1,0 +1,300 @@
+//===- Passes.td - weft's graph-level passes -------------------------------===//
+//
+// This file declares the passes that transform or analyse weft graphs before
+// code generation. Each pass lives in its own .cpp file in this folder and has
+// a lit test tests/passes/<flag>.mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_PASSES_TD
+#define WEFT_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def PrintStatsPass : Pass<"weft-print-stats", "mlir::func::FuncOp"> {
+  let summary = "Print op counts, FLOPs and bytes moved of a weft function";
+  let description = [{
+    A test-only analysis printer: for each function it prints one line per op
+    kind (count, FLOPs, bytes read + written assuming every op reads its
+    operands once and writes its result once) and a total. The same cost
+    model drives `weft compile --stats` and the benchmarks' GFLOP/s figures.
+
+    ```mlir
+    func.func @f(%a: tensor<8x16xf32>, %b: tensor<16x4xf32>) -> tensor<8x4xf32> {
+      %0 = weft.matmul %a, %b : tensor<8x16xf32>, tensor<16x4xf32>
+      return %0 : tensor<8x4xf32>
+    }
+    ```
+    prints
+    ```
+    stats @f
+      weft.matmul count = 1, flops = 1024, bytes = 896
+      total ops = 1, flops = 1024, bytes = 896
+    ```
+  }];
+}
+
+def FuseLayerNormPass : Pass<"weft-fuse-layernorm", "mlir::func::FuncOp"> {
+  let summary = "Fuse LayerNorm and RMSNorm written with primitives into one op";
+  let description = [{
+    Recognizes layer normalization over the last dimension written with weft
+    primitives and replaces it with one `weft.layer_norm`, which also returns
+    the mean and reciprocal standard deviation for the backward pass; RMSNorm
+    (x * rsqrt(mean(x^2) + eps) * gamma) becomes `weft.rms_norm`. Recognized:
+    the variance as mean((x - mean)^2) (square by mul or pow 2) or as
+    mean(x^2) - mean(x)^2; rsqrt(var + eps) multiplied, or sqrt(var + eps)
+    divided; the statistics broadcast before or after the elementwise steps;
+    operands of add/mul in either order; an optional scale by a [C] gamma and
+    shift by a [C] beta (broadcast along the last dimension). It does not fire
+    when epsilon is not a splat constant >= 0 added outside the mean, when a
+    reduction is not a mean over exactly the last dimension, or when an
+    intermediate (centered x, square, variance, std, ...) has users outside
+    the pattern. Users of the mean or of rstd (before its broadcast) are
+    rewired to the fused op's statistics. A gamma or beta of another shape
+    stays a separate op after the fused normalization.
+
+    Before:
+    ```mlir
+    %m = weft.reduce mean %x dims = [1] : tensor<4x8xf32>
+    %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+    %xc = weft.sub %x, %mb : tensor<4x8xf32>
+    %sq = weft.mul %xc, %xc : tensor<4x8xf32>
+    %v = weft.reduce mean %sq dims = [1] : tensor<4x8xf32>
+    %eps = weft.constant dense<1.0e-05> : tensor<4xf32>
+    %ve = weft.add %v, %eps : tensor<4xf32>
+    %r = weft.rsqrt %ve : tensor<4xf32>
+    %rb = weft.broadcast %r dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+    %n = weft.mul %xc, %rb : tensor<4x8xf32>
+    %gb = weft.broadcast %gamma dims = [1] : tensor<8xf32> -> tensor<4x8xf32>
+    %s = weft.mul %n, %gb : tensor<4x8xf32>
+    %bb = weft.broadcast %beta dims = [1] : tensor<8xf32> -> tensor<4x8xf32>
+    %y = weft.add %s, %bb : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %y, %mean, %rstd = weft.layer_norm %x, %gamma, %beta epsilon = 9.9999997473787516E-6
+        : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>
+    ```
+  }];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+def FuseMatmulGeluPass : Pass<"weft-fuse-matmul-gelu", "mlir::func::FuncOp"> {
+  let summary = "Fuse a matmul with its bias add and GELU into one epilogue";
+  let description = [{
+    Replaces weft.matmul followed by an add of a [N] bias broadcast along the
+    rows and/or by gelu, gelu_tanh or fast_gelu (possibly behind a
+    weft.reshape, as nn::Linear emits for 3-D inputs) with one
+    `weft.fused_matmul` whose epilogue adds the bias and applies the
+    activation. Each step is absorbed only if the value before it has no
+    other user: when the pre-activation value is also used elsewhere (e.g. by
+    a GELU backward), only the bias is fused and the activation stays a
+    separate op; when the product itself has another user nothing is fused.
+    weft.batch_matmul is left to weft-fuse-batch-matmul-add.
+
+    Before:
+    ```mlir
+    %p = weft.matmul %x, %w : tensor<16x32xf32>, tensor<32x64xf32>
+    %bb = weft.broadcast %b dims = [1] : tensor<64xf32> -> tensor<16x64xf32>
+    %z = weft.add %p, %bb : tensor<16x64xf32>
+    %h = weft.gelu_tanh %z : tensor<16x64xf32>
+    ```
+    After:
+    ```mlir
+    %h = weft.fused_matmul %x, %w, %b activation = gelu_tanh
+        : tensor<16x32xf32>, tensor<32x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+def FuseBatchMatmulAddPass : Pass<"weft-fuse-batch-matmul-add", "mlir::func::FuncOp"> {
+  let summary = "Fuse a batch_matmul with a constant scale and an add";
+  let description = [{
+    Replaces weft.batch_matmul, optionally multiplied (or divided) by a splat
+    constant, followed by an add (or a subtract) of another tensor with one
+    `weft.fused_batch_matmul` computing alpha * (a x b) + beta * addend, as
+    in scaled attention scores plus a mask, a bias or a residual. An addend
+    broadcast only along leading dimensions (e.g. a [T, T] mask) is taken
+    unbroadcast. The product (and the scaled product) must have no other
+    user; if the scaled product has another user only the scale is fused.
+
+    Before:
+    ```mlir
+    %s = weft.batch_matmul %q, %k {transpose_rhs} : tensor<4x8x16xf32>, tensor<4x8x16xf32>
+    %c = weft.constant dense<2.500000e-01> : tensor<4x8x8xf32>
+    %t = weft.mul %s, %c : tensor<4x8x8xf32>
+    %mb = weft.broadcast %mask dims = [1, 2] : tensor<8x8xf32> -> tensor<4x8x8xf32>
+    %r = weft.add %t, %mb : tensor<4x8x8xf32>
+    ```
+    After:
+    ```mlir
+    %r = weft.fused_batch_matmul %q, %k, %mask alpha = 2.500000e-01 beta = 1.000000e+00
+        {transpose_rhs} : tensor<4x8x16xf32>, tensor<4x8x16xf32>, tensor<8x8xf32>
+    ```
+  }];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+def SchedulePass : Pass<"weft-schedule", "mlir::func::FuncOp"> {
+  let summary = "Reorder a weft function's ops to lower its peak live memory";
+  let description = [{
+    Reorders the ops of the function body into another topological order in
+    which fewer arena bytes are live at once (the buffer model is the one of
+    weft-plan-memory). A greedy list scheduler repeatedly runs, among the ops
+    whose operands are ready, the one that frees the most bytes net of what
+    it allocates (ties: the op that came first). The new order is kept only
+    when its peak of live bytes is lower than the old one's. Ops with memory
+    side effects are barriers: they keep their place and nothing moves across
+    them.
+
+    Two branches that each make a large temporary and reduce it: the input
+    order keeps both temporaries live together,
+    ```mlir
+    func.func @f(%x: tensor<1024xf32> {weft.input = "x"}) -> tensor<f32> {
+      %0 = weft.exp %x : tensor<1024xf32>
+      %1 = weft.tanh %x : tensor<1024xf32>
+      %2 = weft.reduce sum %0 dims = [0] : tensor<1024xf32>
+      %3 = weft.reduce sum %1 dims = [0] : tensor<1024xf32>
+      %4 = weft.add %2, %3 : tensor<f32>
+      return %4 : tensor<f32>
+    }
+    ```
+    while the scheduled order reduces the first before making the second
+    (peak 8256 bytes instead of 12288 with 64-byte alignment):
+    ```mlir
+      %0 = weft.exp %x : tensor<1024xf32>
+      %1 = weft.reduce sum %0 dims = [0] : tensor<1024xf32>
+      %2 = weft.tanh %x : tensor<1024xf32>
+      %3 = weft.reduce sum %2 dims = [0] : tensor<1024xf32>
+      %4 = weft.add %1, %3 : tensor<f32>
+    ```
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "bytes each buffer is rounded up to when counting live bytes">,
+  ];
+}
+
+def PlanMemoryPass : Pass<"weft-plan-memory", "mlir::func::FuncOp"> {
+  let summary = "Assign every buffer of a weft function an offset in one arena";
+  let description = [{
+    Computes each buffer's live range over the current op order and packs
+    the buffers into one arena, reusing the memory of dead buffers. Every
+    top-level op result is a buffer, except weft.reshape results (they alias
+    their input, whose life extends to their last use); `weft.param`
+    arguments live outside the arena; other arguments are live from the entry;
+    returned values are live to the end; weft.constant results sit in a
+    persistent region at the start of the arena that is never reused. The
+    result of an Elementwise op takes the storage of an operand buffer of the
+    same byte size that dies at that op (in place). The other buffers are
+    placed by several size and lifetime orders, each with first fit and best
+    fit, keeping the smallest arena. Offsets are multiples of `alignment`.
+
+    The plan is recorded as attributes, read back by `readMemoryPlan` in
+    passes/MemoryPlan.h: `weft.offset` (i64; an array<i64> on ops with several
+    results) on each op with planned results and on input arguments, and
+    `weft.arena_size`, `weft.arena_persistent_size`, `weft.arena_alignment`
+    on the function. Before:
+    ```mlir
+    func.func @f(%x: tensor<1024xf32> {weft.input = "x"}) -> tensor<f32> {
+      %0 = weft.exp %x : tensor<1024xf32>
+      %1 = weft.reduce sum %0 dims = [0] : tensor<1024xf32>
+      return %1 : tensor<f32>
+    }
+    ```
+    after (the exp writes in place over %x, which dies there):
+    ```mlir
+    func.func @f(%x: tensor<1024xf32> {weft.input = "x", weft.offset = 0 : i64})
+        -> tensor<f32> attributes {weft.arena_alignment = 64 : i64,
+        weft.arena_persistent_size = 0 : i64, weft.arena_size = 4160 : i64} {
+      %0 = weft.exp %x {weft.offset = 0 : i64} : tensor<1024xf32>
+      %1 = weft.reduce sum %0 dims = [0] {weft.offset = 4096 : i64} : tensor<1024xf32>
+      return %1 : tensor<f32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "alignment of every offset in bytes (64 on CPU, 256 on GPU)">,
+  ];
+}
+
+def TestPrintMemoryPlanPass
+    : Pass<"weft-test-print-memory-plan", "mlir::func::FuncOp"> {
+  let summary = "Print the memory plan of a weft function (test only)";
+  let description = [{
+    Prints, for lit tests, every arena buffer of the function: its value as
+    the function prints it (`%3`, `%arg0`), its offset and size in bytes, its
+    live range in steps (0 is the entry, op k of the body runs at step k + 1,
+    the terminator last) and its kind; reshape results as aliases of the value
+    owning their storage; then the memory report of `weft compile
+    --memory-report` (no reuse, lower bound = peak live bytes, planned arena,
+    persistent region). It prints the plan recorded by weft-plan-memory, or
+    computes one with `alignment` when the function has none. For the
+    function in weft-plan-memory's description:
+    ```
+    memory plan @f (recorded)
+      %arg0 offset = 0, size = 4096, live = [0, 1], input
+      %0 offset = 0, size = 4096, live = [1, 2], temporary
+      %1 offset = 4096, size = 4, live = [2, 3], output
+      no-reuse = 8256, lower-bound = 8192, planned = 4160, persistent = 0
+    ```
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "alignment of the plan computed when none is recorded">,
+  ];
+}
+
+def AutodiffPass : Pass<"weft-autodiff", "mlir::ModuleOp"> {
+  let summary = "Append the gradient of the loss with respect to every parameter";
+  let description = [{
+    Reverse-mode automatic differentiation of the forward function (`@main`
+    by default): from its scalar float output named by `loss` (default: the
+    output tagged `weft.output = "loss"`) it builds, in weft ops, the
+    gradient of the loss with respect to every float argument tagged
+    `weft.param`, and appends them as new results tagged
+    `weft.output = "grad:<param name>"` in argument order. The forward
+    outputs are kept. Each op contributes its vector-Jacobian product through
+    GradientOpInterface (ir/Gradients*.cpp); only ops on a float path from a
+    parameter to the loss get one, cotangents of values with several uses
+    are summed with weft.add, and a parameter the loss does not depend on
+    gets zeros. Integer and i1 values carry no gradient. Errors at the op's
+    location: a missing, non-scalar or non-float loss; an op without a
+    gradient on the path; a parameter that reaches the loss only through
+    integer or i1 values. Before:
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"},
+                    %x: tensor<4xf32> {weft.input = "x"})
+        -> (tensor<f32> {weft.output = "loss"}) {
+      %0 = weft.mul %w, %x : tensor<4xf32>
+      %1 = weft.reduce sum %0 dims = [0] : tensor<4xf32>
+      return %1 : tensor<f32>
+    }
+    ```
+    after:
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"},
+                    %x: tensor<4xf32> {weft.input = "x"})
+        -> (tensor<f32> {weft.output = "loss"},
+            tensor<4xf32> {weft.output = "grad:w"}) {
+      %0 = weft.mul %w, %x : tensor<4xf32>
+      %1 = weft.reduce sum %0 dims = [0] : tensor<4xf32>
+      %seed = weft.constant dense<1.0> : tensor<f32>
+      %2 = weft.broadcast %seed dims = [] : tensor<f32> -> tensor<4xf32>
+      %3 = weft.mul %2, %x : tensor<4xf32>
+      return %1, %3 : tensor<f32>, tensor<4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"loss", "loss", "std::string", /*default=*/"\"loss\"",
+           "the weft.output name of the scalar loss to differentiate">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the forward function to differentiate">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+#endif // WEFT_PASSES_TD

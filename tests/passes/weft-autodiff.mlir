@@ -1,0 +1,206 @@
+// RUN: weft-opt %s -split-input-file -weft-autodiff -verify-diagnostics | FileCheck %s
+
+// Tests that a linear layer gets grad:w = x^T g (one matmul with transpose_lhs), grad:b = the bias broadcast
+// undone by a reduce sum, that the forward outputs are kept in front and that an unused parameter gets zeros.
+
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME: -> (tensor<2x3xf32> {weft.output = "y"}, tensor<f32> {weft.output = "loss"},
+// CHECK-SAME: tensor<4x3xf32> {weft.output = "grad:w"}, tensor<3xf32> {weft.output = "grad:b"},
+// CHECK-SAME: tensor<5xf32> {weft.output = "grad:unused"})
+// CHECK: %[[LOSS:.*]] = weft.reduce sum
+// CHECK: %[[SEED:.*]] = weft.constant dense<1.000000e+00> : tensor<f32>
+// CHECK: %[[G:.*]] = weft.broadcast %[[SEED]] dims = [] : tensor<f32> -> tensor<2x3xf32>
+// CHECK: %[[GB:.*]] = weft.reduce sum %[[G]] dims = [0] : tensor<2x3xf32>
+// CHECK: %[[GW:.*]] = weft.matmul %arg2, %[[G]] {transpose_lhs} : tensor<2x4xf32>, tensor<2x3xf32>
+// CHECK: %[[ZERO:.*]] = weft.constant dense<0.000000e+00> : tensor<5xf32>
+// CHECK: return %{{.*}}, %[[LOSS]], %[[GW]], %[[GB]], %[[ZERO]]
+func.func @main(%w: tensor<4x3xf32> {weft.param = "w"}, %b: tensor<3xf32> {weft.param = "b"},
+                %x: tensor<2x4xf32> {weft.input = "x"}, %u: tensor<5xf32> {weft.param = "unused"})
+    -> (tensor<2x3xf32> {weft.output = "y"}, tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32>
+  %1 = weft.broadcast %b dims = [1] : tensor<3xf32> -> tensor<2x3xf32>
+  %2 = weft.add %0, %1 : tensor<2x3xf32>
+  %3 = weft.reduce sum %2 dims = [0, 1] : tensor<2x3xf32>
+  return %2, %3 : tensor<2x3xf32>, tensor<f32>
+}
+
+// -----
+
+// Tests that with both operands transposed, C = A^T B^T gives dA = B^T g^T and dB = g^T A^T: single matmuls
+// with both transpose flags and no weft.transpose.
+
+// CHECK-LABEL: func.func @main(
+// CHECK: %[[G:.*]] = weft.broadcast
+// CHECK-NOT: weft.transpose
+// CHECK: %[[GA:.*]] = weft.matmul %arg1, %[[G]] {transpose_lhs, transpose_rhs} : tensor<4x3xf32>, tensor<2x4xf32>
+// CHECK: %[[GB:.*]] = weft.matmul %[[G]], %arg0 {transpose_lhs, transpose_rhs} : tensor<2x4xf32>, tensor<3x2xf32>
+// CHECK: return %{{.*}}, %[[GA]], %[[GB]]
+func.func @main(%a: tensor<3x2xf32> {weft.param = "a"}, %b: tensor<4x3xf32> {weft.param = "b"})
+    -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.matmul %a, %b {transpose_lhs, transpose_rhs} : tensor<3x2xf32>, tensor<4x3xf32>
+  %1 = weft.reduce sum %0 dims = [0, 1] : tensor<2x4xf32>
+  return %1 : tensor<f32>
+}
+
+// -----
+
+// Tests that a parameter used three times (twice by one mul, once by exp) sums its three cotangents with
+// weft.add.
+
+// CHECK-LABEL: func.func @main(
+// CHECK: %[[E:.*]] = weft.exp %arg0
+// CHECK: %[[G:.*]] = weft.broadcast
+// CHECK: %[[C1:.*]] = weft.mul %[[G]], %[[E]]
+// CHECK: %[[C2:.*]] = weft.mul %[[G]], %arg0
+// CHECK: %[[C3:.*]] = weft.mul %[[G]], %arg0
+// CHECK: %[[S1:.*]] = weft.add %[[C1]], %[[C2]]
+// CHECK: %[[S2:.*]] = weft.add %[[S1]], %[[C3]]
+// CHECK: return %{{.*}}, %[[S2]]
+func.func @main(%w: tensor<4xf32> {weft.param = "w"}) -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.mul %w, %w : tensor<4xf32>
+  %1 = weft.exp %w : tensor<4xf32>
+  %2 = weft.add %0, %1 : tensor<4xf32>
+  %3 = weft.reduce sum %2 dims = [0] : tensor<4xf32>
+  return %3 : tensor<f32>
+}
+
+// -----
+
+// Tests that the embedding table's gradient is a weft.scatter_add of the cotangent at the token indices, and
+// that the input-only branch (exp of %x) gets no gradient ops.
+
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME: -> (tensor<f32> {weft.output = "loss"}, tensor<10x4xf32> {weft.output = "grad:wte"})
+// CHECK: %[[M:.*]] = weft.exp %arg2
+// CHECK: %[[G:.*]] = weft.broadcast
+// CHECK-NEXT: %[[D:.*]] = weft.mul %[[G]], %[[M]] : tensor<6x4xf32>
+// CHECK-NEXT: %[[T:.*]] = weft.scatter_add %[[D]][%arg1] : tensor<6x4xf32>, tensor<6xi64> -> tensor<10x4xf32>
+// CHECK-NEXT: return %{{.*}}, %[[T]]
+func.func @main(%wte: tensor<10x4xf32> {weft.param = "wte"}, %tok: tensor<6xi64> {weft.input = "tokens"},
+                %x: tensor<6x4xf32> {weft.input = "x"})
+    -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.gather %wte[%tok] : tensor<10x4xf32>, tensor<6xi64>
+  %m = weft.exp %x : tensor<6x4xf32>
+  %1 = weft.mul %0, %m : tensor<6x4xf32>
+  %2 = weft.reduce sum %1 dims = [0, 1] : tensor<6x4xf32>
+  return %2 : tensor<f32>
+}
+
+// -----
+
+// Tests that a strided slice's gradient interleaves zeros (reshape, concat, reshape, slice) and pads the
+// remaining positions with zero blocks before and after.
+
+// CHECK-LABEL: func.func @main(
+// CHECK: %[[G:.*]] = weft.broadcast %{{.*}} dims = [] : tensor<f32> -> tensor<3xf32>
+// CHECK: %[[R:.*]] = weft.reshape %[[G]] : tensor<3xf32> -> tensor<3x1xf32>
+// CHECK: %[[Z:.*]] = weft.constant dense<0.000000e+00> : tensor<3x1xf32>
+// CHECK: %[[I:.*]] = weft.concat %[[R]], %[[Z]] dim = 1
+// CHECK: %[[F:.*]] = weft.reshape %[[I]] : tensor<3x2xf32> -> tensor<6xf32>
+// CHECK: %[[S:.*]] = weft.slice %[[F]] start = [0] limit = [5] strides = [1]
+// CHECK: %[[P:.*]] = weft.concat %{{.*}}, %[[S]], %{{.*}} dim = 0 : tensor<1xf32>, tensor<5xf32>, tensor<1xf32>
+// CHECK: return %{{.*}}, %[[P]]
+func.func @main(%w: tensor<7xf32> {weft.param = "w"}) -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.slice %w start = [1] limit = [6] strides = [2] : tensor<7xf32>
+  %1 = weft.reduce sum %0 dims = [0] : tensor<3xf32>
+  return %1 : tensor<f32>
+}
+
+// -----
+
+// Tests that relu written as a compare + select of a parameter differentiates through the select and leaves
+// the i1 condition alone (no error: the parameter also has a float path).
+
+// CHECK-LABEL: func.func @main(
+// CHECK: %[[C:.*]] = weft.compare gt, %arg0, %{{.*}} : tensor<4xf32>
+// CHECK: weft.select %[[C]], %{{.*}}, %{{.*}} : tensor<4xi1>, tensor<4xf32>
+// CHECK: %[[G:.*]] = weft.select %[[C]], %{{.*}}, %{{.*}} : tensor<4xi1>, tensor<4xf32>
+// CHECK: return %{{.*}}, %[[G]]
+func.func @main(%w: tensor<4xf32> {weft.param = "w"}) -> (tensor<f32> {weft.output = "loss"}) {
+  %z = weft.constant dense<0.0> : tensor<4xf32>
+  %c = weft.compare gt, %w, %z : tensor<4xf32>
+  %0 = weft.select %c, %w, %z : tensor<4xi1>, tensor<4xf32>
+  %1 = weft.reduce sum %0 dims = [0] : tensor<4xf32>
+  return %1 : tensor<f32>
+}
+
+// -----
+
+// Tests that a function without a loss output is rejected, naming the outputs it has.
+
+// expected-error @+1 {{has no output named 'loss' (outputs: 'y'); tag the loss result}}
+func.func @main(%w: tensor<4xf32> {weft.param = "w"}) -> (tensor<f32> {weft.output = "y"}) {
+  %0 = weft.reduce sum %w dims = [0] : tensor<4xf32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Tests that a loss that is not a scalar is rejected at the op producing it.
+
+func.func @main(%w: tensor<4xf32> {weft.param = "w"}) -> (tensor<4xf32> {weft.output = "loss"}) {
+  // expected-error @+1 {{produces the loss output 'loss' of type 'tensor<4xf32>', but the loss must be a scalar}}
+  %0 = weft.exp %w : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// Tests that an integer loss is rejected at the op producing it.
+
+func.func @main(%w: tensor<4xf32> {weft.param = "w"}) -> (tensor<i32> {weft.output = "loss"}) {
+  %0 = weft.cast %w : tensor<4xf32> -> tensor<4xi32>
+  // expected-error @+1 {{but the loss must be a float scalar (f32); cast it}}
+  %1 = weft.reduce sum %0 dims = [0] : tensor<4xi32>
+  return %1 : tensor<i32>
+}
+
+// -----
+
+// Tests that a parameter reaching the loss only through an integer cast is reported at that cast as not
+// differentiable, with a note at the parameter.
+
+// expected-note @+1 {{parameter 'w' is defined here}}
+func.func @main(%w: tensor<4xf32> {weft.param = "w"}) -> (tensor<f32> {weft.output = "loss"}) {
+  // expected-error @+1 {{'weft.cast' op is not differentiable: parameter 'w' reaches the loss only through its non-float result}}
+  %0 = weft.cast %w : tensor<4xf32> -> tensor<4xi32>
+  %1 = weft.cast %0 : tensor<4xi32> -> tensor<4xf32>
+  %2 = weft.reduce sum %1 dims = [0] : tensor<4xf32>
+  return %2 : tensor<f32>
+}
+
+// -----
+
+// Tests that an op without a gradient model on the path (a fused op created after autodiff should have run)
+// is reported as not differentiable.
+
+func.func @main(%x: tensor<2x4xf32> {weft.input = "x"}, %g: tensor<4xf32> {weft.param = "gamma"})
+    -> (tensor<f32> {weft.output = "loss"}) {
+  // expected-error @+1 {{'weft.layer_norm' op is not differentiable: it has no gradient (GradientOpInterface)}}
+  %y, %mean, %rstd = weft.layer_norm %x, %g epsilon = 1.000000e-05 : tensor<2x4xf32>, tensor<4xf32>
+  %0 = weft.reduce sum %y dims = [0, 1] : tensor<2x4xf32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Tests that differentiating twice is rejected.
+
+// expected-error @+1 {{already has the gradient output 'grad:w'; run weft-autodiff once}}
+func.func @main(%w: tensor<4xf32> {weft.param = "w"})
+    -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.output = "grad:w"}) {
+  %0 = weft.reduce sum %w dims = [0] : tensor<4xf32>
+  return %0, %w : tensor<f32>, tensor<4xf32>
+}
+
+// -----
+
+// Tests that a module without @main is rejected.
+
+// expected-error @+1 {{weft-autodiff: the module has no function @main with a body}}
+module {
+  func.func @forward(%w: tensor<4xf32> {weft.param = "w"}) -> (tensor<f32> {weft.output = "loss"}) {
+    %0 = weft.reduce sum %w dims = [0] : tensor<4xf32>
+    return %0 : tensor<f32>
+  }
+}

@@ -1,0 +1,30 @@
+// RUN: weft-opt %s -split-input-file -weft-print-stats | FileCheck %s
+
+// Tests that weft-print-stats counts 2*M*N*K FLOPs for a matmul and the bytes of operands and result.
+
+// CHECK-LABEL: stats @matmul
+// CHECK-NEXT: weft.matmul count = 1, flops = 1024, bytes = 896
+// CHECK-NEXT: total ops = 1, flops = 1024, bytes = 896
+func.func @matmul(%a: tensor<8x16xf32>, %b: tensor<16x4xf32>) -> tensor<8x4xf32> {
+  %0 = weft.matmul %a, %b : tensor<8x16xf32>, tensor<16x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+// Tests that transposed and batched contractions take K from the right dimension, elementwise ops count one
+// FLOP per element, and reshapes and constants cost nothing.
+
+// CHECK-LABEL: stats @mixed
+// CHECK-NEXT: weft.add count = 1, flops = 24, bytes = 288
+// CHECK-NEXT: weft.batch_matmul count = 1, flops = 240, bytes = 376
+// CHECK-NEXT: weft.constant count = 1, flops = 0, bytes = 0
+// CHECK-NEXT: weft.reshape count = 1, flops = 0, bytes = 0
+// CHECK-NEXT: total ops = 4, flops = 264, bytes = 664
+func.func @mixed(%a: tensor<2x5x4xf32>, %b: tensor<2x3x5xf32>) -> tensor<4x6xf32> {
+  %0 = weft.batch_matmul %a, %b {transpose_lhs, transpose_rhs} : tensor<2x5x4xf32>, tensor<2x3x5xf32>
+  %1 = weft.reshape %0 : tensor<2x4x3xf32> -> tensor<4x6xf32>
+  %c = weft.constant dense<1.0> : tensor<4x6xf32>
+  %2 = weft.add %1, %c : tensor<4x6xf32>
+  return %2 : tensor<4x6xf32>
+}
