@@ -11,7 +11,7 @@ bash "$root/scripts/build.sh" weft-bench-gpt2 >/dev/null
 threads=$(nproc)
 # PyTorch: one intra-op thread, OpenBLAS threads itself over all cores (the fastest setting measured here).
 /usr/bin/python3 "$root/bench/torch_gpt2_peer.py" --weights "$out/model.safetensors" --config "$out/config.json" \
-  --token-ids "$(cat "$out/tokens.txt")" --threads 1 --repeats "$repeats" --logits-out "$out/torch_logits.npy" \
+  --token-ids "$(cat "$out/tokens.txt")" --threads 1 --blas-threads "$threads" --repeats "$repeats" --logits-out "$out/torch_logits.npy" \
   | tee "$out.torch.txt"
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys, numpy as np

@@ -115,7 +115,9 @@ def LowerToLLVMPass : Pass<"weft-cpu-lower-to-llvm", "mlir::ModuleOp"> {
     One conversion for arith, math, cf, func, memref, index and the OpenMP
     dialect to the LLVM dialect, with the bare-pointer calling convention for
     memref arguments (kernels take only static shapes, so a memref argument
-    is just its base address). Run scf-to-cf, expand-strided-metadata and
+    is just its base address). bf16 conversions are first expanded to
+    integer operations (no libgcc helper needed). Run scf-to-cf,
+    expand-strided-metadata and
     lower-affine first.
 
     Before:

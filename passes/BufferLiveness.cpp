@@ -69,8 +69,8 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
   Region &body = func.getBody();
   if (!llvm::hasSingleElement(body)) {
     func.emitError("memory planning expects a function with one block, '@")
-            << func.getSymName() << "' has " << body.getBlocks().size()
-            << "; hint: plan memory before lowering control flow";
+        << func.getSymName() << "' has " << body.getBlocks().size()
+        << "; hint: plan memory before lowering control flow";
     return failure();
   }
   Block &block = body.front();
@@ -119,8 +119,8 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
         result.bufferOf[reshape.getResult()] = it->second;
       continue;
     }
-    BufferKind kind = isa<ConstantOp>(op) ? BufferKind::Persistent
-                                          : BufferKind::Temporary;
+    BufferKind kind =
+        isa<ConstantOp>(op) ? BufferKind::Persistent : BufferKind::Temporary;
     for (OpResult value : op.getResults()) {
       if (getBufferByteSize(value.getType()) < 0) {
         op.emitOpError("result #")

@@ -58,7 +58,8 @@ void mergeInPlace(const BufferLiveness &liveness, DisjointSets &sets) {
     Operation *op = buffer.value.getDefiningOp();
     if (!op || !op->hasTrait<OpTrait::Elementwise>())
       continue;
-    int64_t elements = cast<ShapedType>(buffer.value.getType()).getNumElements();
+    int64_t elements =
+        cast<ShapedType>(buffer.value.getType()).getNumElements();
     for (Value operand : op->getOperands()) {
       auto it = liveness.bufferOf.find(operand);
       if (it == liveness.bufferOf.end())
@@ -140,8 +141,7 @@ int64_t packSlots(const std::vector<Slot> &slots,
       },
       // Longest lived first, then largest.
       [&](const Slot &a, const Slot &b) {
-        return length(a) != length(b) ? length(a) > length(b)
-                                      : a.size > b.size;
+        return length(a) != length(b) ? length(a) > length(b) : a.size > b.size;
       },
       // In order of birth (a linear scan), larger first on ties.
       [](const Slot &a, const Slot &b) {
@@ -317,8 +317,8 @@ std::optional<MemoryPlan> readMemoryPlan(func::FuncOp func) {
     Operation *where;
     if (auto arg = dyn_cast<BlockArgument>(buffer.value)) {
       where = func;
-      if (auto attr =
-              func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), kOffsetAttr))
+      if (auto attr = func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(),
+                                                         kOffsetAttr))
         offset = attr.getInt();
     } else {
       auto result = cast<OpResult>(buffer.value);
@@ -345,8 +345,9 @@ std::optional<MemoryPlan> readMemoryPlan(func::FuncOp func) {
     }
     if (*offset < 0 || *offset % plan.alignment != 0 ||
         *offset + buffer.size > plan.arenaSize) {
-      where->emitError() << kOffsetAttr << " = " << *offset << " of a buffer of "
-                         << buffer.size << " bytes is unaligned or outside "
+      where->emitError() << kOffsetAttr << " = " << *offset
+                         << " of a buffer of " << buffer.size
+                         << " bytes is unaligned or outside "
                          << "the arena of " << plan.arenaSize
                          << " bytes; hint: run weft-plan-memory again";
       return std::nullopt;

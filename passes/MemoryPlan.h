@@ -19,9 +19,9 @@
 //    of the arena that is never reused;
 //  - values returned by the function (`weft.output`) live until its end.
 //
-// Steps: step 0 is the function's entry, the k-th op of the body (k from 0) runs
-// at step k + 1, and the terminator at step numOps + 1. A buffer is live over
-// the inclusive range [start, end] of steps.
+// Steps: step 0 is the function's entry, the k-th op of the body (k from 0)
+// runs at step k + 1, and the terminator at step numOps + 1. A buffer is live
+// over the inclusive range [start, end] of steps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,8 +44,8 @@ namespace weft {
 
 /// Attribute names of a recorded plan: `weft.offset` (i64, on an op with one
 /// planned result and on input arguments; array<i64> on an op with several
-/// results), and on the function `weft.arena_size`, `weft.arena_persistent_size`
-/// and `weft.arena_alignment` (all i64, in bytes).
+/// results), and on the function `weft.arena_size`,
+/// `weft.arena_persistent_size` and `weft.arena_alignment` (all i64, in bytes).
 inline constexpr const char *kOffsetAttr = "weft.offset";
 inline constexpr const char *kArenaSizeAttr = "weft.arena_size";
 inline constexpr const char *kArenaPersistentSizeAttr =

@@ -45,8 +45,8 @@ public:
     const int64_t lastStep = liveness.numSteps - 1;
     for (unsigned b = 0; b < liveness.buffers.size(); ++b) {
       const weft::LiveBuffer &buffer = liveness.buffers[b];
-      pinned[b] = buffer.kind == weft::BufferKind::Persistent ||
-                  buffer.end == lastStep;
+      pinned[b] =
+          buffer.kind == weft::BufferKind::Persistent || buffer.end == lastStep;
       if (auto result = dyn_cast<OpResult>(buffer.value))
         owned[indexOf[result.getOwner()]].push_back(b);
     }

@@ -33,7 +33,8 @@ struct TestPrintMemoryPlanPass
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
-    FailureOr<weft::BufferLiveness> liveness = weft::computeBufferLiveness(func);
+    FailureOr<weft::BufferLiveness> liveness =
+        weft::computeBufferLiveness(func);
     if (failed(liveness))
       return signalPassFailure();
     weft::MemoryPlanOptions options;
@@ -76,8 +77,7 @@ struct TestPrintMemoryPlanPass
       const weft::BufferAssignment &a = plan->assignments.lookup(value);
       os << "  " << name(value) << " offset = " << a.offset
          << ", size = " << a.size << ", live = [" << owner.start << ", "
-         << owner.end << "], " << weft::stringifyBufferKind(owner.kind)
-         << "\n";
+         << owner.end << "], " << weft::stringifyBufferKind(owner.kind) << "\n";
     };
     Block &block = func.getBody().front();
     for (BlockArgument arg : block.getArguments())

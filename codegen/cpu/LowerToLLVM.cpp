@@ -23,7 +23,9 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace weft::codegen {
 
@@ -33,13 +35,17 @@ namespace weft::codegen {
 namespace {
 
 struct LowerToLLVM : impl::LowerToLLVMPassBase<LowerToLLVM> {
-  /// 1. One LLVM type converter with the bare-pointer memref convention.
-  /// 2. The conversion patterns of every dialect a lowered kernel contains.
-  /// 3. A full conversion: an op left in another dialect is an error at it.
-  /// (bf16 fptrunc/fpext stay LLVM instructions: LLVM 19 expands them inline
-  /// with round-to-nearest-even on x86, no runtime library call.)
+  /// 1. bf16 extf/truncf become integer bit manipulation (round to nearest
+  ///    even): LLVM would call __truncsfbf2, which older libgcc lacks.
+  /// 2. One LLVM type converter with the bare-pointer memref convention.
+  /// 3. The conversion patterns of every dialect a lowered kernel contains.
+  /// 4. A full conversion: an op left in another dialect is an error at it.
   void runOnOperation() override {
     mlir::MLIRContext *ctx = &getContext();
+    mlir::RewritePatternSet bf16(ctx);
+    mlir::arith::populateExpandBFloat16Patterns(bf16);
+    if (mlir::failed(mlir::applyPatternsAndFoldGreedily(getOperation(), std::move(bf16))))
+      return signalPassFailure();
 
     mlir::LowerToLLVMOptions options(ctx);
     options.useBarePtrCallConv = true;

@@ -50,14 +50,15 @@ TEST(ElementwiseGrad, Gelu) { checkUnary<GeluOp>("gelu", -4, 4); }
 TEST(ElementwiseGrad, GeluTanh) { checkUnary<GeluTanhOp>("gelu_tanh", -4, 4); }
 TEST(ElementwiseGrad, FastGelu) { checkUnary<FastGeluOp>("fast_gelu", -4, 4); }
 
-/// Checks `Op` of two parameters (ranges per operand) on three shapes.
+/// Checks `Op` of two parameters (ranges per operand) on three shapes of
+/// at least 4 elements (so that max/min pick from both operands).
 template <typename Op>
 void checkBinary(const char *name, double lo0, double hi0, double lo1,
                  double hi1) {
   GradChecker gc;
   std::mt19937_64 rng(11);
   for (uint64_t seed = 1; seed <= 3; ++seed) {
-    auto t = gc.type(randomShape(rng, 1 + seed % 3));
+    auto t = gc.type(randomShape(rng, 2 + seed % 2, 2, 5));
     gc.check(name, {{t, lo0, hi0}, {t, lo1, hi1}},
              [](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
                return bb.b.create<Op>(bb.loc, p[0], p[1]);
@@ -120,20 +121,27 @@ TEST(ElementwiseGrad, SelectOnComparedParameter) {
 
 TEST(ElementwiseGrad, CastBetweenFloats) {
   GradChecker gc;
-  // f16 -> f32 is exact, so the usual step works.
+  // f16/bf16 -> f32 is exact when x +- h is representable in f32, hence the
+  // step 2^-10 (the loss is linear in x, so any step gives the slope). The
+  // gradient is cast back to the parameter's type and so rounded to 2^-11
+  // (f16) or 2^-8 (bf16) relative.
+  GradTolerance f16Grad, bf16Grad;
+  f16Grad.step = bf16Grad.step = 0x1p-10;
+  f16Grad.rel = 1e-3;
+  bf16Grad.rel = 8e-3;
   gc.check("cast f16->f32", {{gc.type({3, 5}, gc.f16())}},
            [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
              return bb.b.create<CastOp>(bb.loc, gc.type({3, 5}), p[0]);
            },
-           1);
+           1, f16Grad);
   gc.check("cast bf16->f32", {{gc.type({4}, gc.bf16())}},
            [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
              return bb.b.create<CastOp>(bb.loc, gc.type({4}), p[0]);
            },
-           2);
-  // f32 -> f16 rounds (half an ulp, <= 2^-11 for |x| < 2, on each side), so
-  // the loss is linear up to rounding: a large step keeps the difference
-  // quotient within 2^-10 / (2 h) ~ 2e-3 of the slope.
+           2, bf16Grad);
+  // f32 -> f16 rounds the forward value (half an ulp, <= 2^-11 for |x| < 2,
+  // on each side), so the loss is linear up to rounding: a large step keeps
+  // the difference quotient within 2^-10 / (2 h) ~ 2e-3 of the slope.
   GradTolerance coarse;
   coarse.step = 0.25;
   coarse.rel = 4e-3;

@@ -69,8 +69,8 @@ std::vector<RefBuffer> referenceBuffers(func::FuncOp func) {
         if (it == index.end())
           continue;
         RefBuffer &b = buffers[it->second];
-        b.end = std::max(b.end, op.hasTrait<OpTrait::IsTerminator>() ? last
-                                                                     : step);
+        b.end =
+            std::max(b.end, op.hasTrait<OpTrait::IsTerminator>() ? last : step);
       }
     });
     if (isa<ReshapeOp>(op))
@@ -78,9 +78,8 @@ std::vector<RefBuffer> referenceBuffers(func::FuncOp func) {
     for (Value result : op.getResults()) {
       bool constant = isa<ConstantOp>(op);
       index[result] = buffers.size();
-      buffers.push_back({result, bytesOf(result.getType()),
-                         constant ? 0 : step, constant ? last : step,
-                         constant});
+      buffers.push_back({result, bytesOf(result.getType()), constant ? 0 : step,
+                         constant ? last : step, constant});
     }
   }
   return buffers;
@@ -204,8 +203,8 @@ PlanStats checkRecordedPlan(func::FuncOp func, int64_t alignment,
         ++stats.inPlacePairs;
         continue;
       }
-      ADD_FAILURE() << context << ": buffers #" << i << " [" << a.start
-                    << ", " << a.end << "] at " << offsets[i] << "+" << a.size
+      ADD_FAILURE() << context << ": buffers #" << i << " [" << a.start << ", "
+                    << a.end << "] at " << offsets[i] << "+" << a.size
                     << " and #" << j << " [" << b.start << ", " << b.end
                     << "] at " << offsets[j] << "+" << b.size
                     << " are live together and overlap";

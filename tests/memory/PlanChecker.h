@@ -1,4 +1,4 @@
-//===- PlanChecker.h - independent checks of a memory plan -------*- C++ -*-===//
+//===- PlanChecker.h - independent checks of a memory plan ----*- C++ -*-===//
 //
 // This file declares the memory-planning tests' own model of buffer lifetimes
 // (written apart from passes/BufferLiveness.cpp, so that a mistake there shows

@@ -166,8 +166,8 @@ private:
         rhs = param(rhsShape);
       }
       Val r = fresh({m, rhsShape[1]}, "f32");
-      define(r, "weft.matmul " + lhs->name + ", " + rhs + " : " +
-                    typeOf(*lhs) + ", " + typeOf(rhsShape, "f32"));
+      define(r, "weft.matmul " + lhs->name + ", " + rhs + " : " + typeOf(*lhs) +
+                    ", " + typeOf(rhsShape, "f32"));
       return;
     }
     case 5: {
@@ -188,8 +188,8 @@ private:
       if (a.shape.size() == 1 && n % 2 == 0)
         shape = {2, n / 2};
       Val r = fresh(shape, "f32");
-      define(r, "weft.reshape " + a.name + " : " + typeOf(a) + " -> " +
-                    typeOf(r));
+      define(r,
+             "weft.reshape " + a.name + " : " + typeOf(a) + " -> " + typeOf(r));
       return;
     }
     case 7: {
@@ -204,8 +204,8 @@ private:
         p += (i ? ", " : "") + std::to_string(perm[i]);
       }
       Val r = fresh(shape, "f32");
-      define(r, "weft.transpose " + a.name + " permutation = [" + p + "] : " +
-                    typeOf(a));
+      define(r, "weft.transpose " + a.name + " permutation = [" + p +
+                    "] : " + typeOf(a));
       return;
     }
     case 8: {
@@ -217,8 +217,8 @@ private:
       for (size_t i = 1; i < shape.size(); ++i)
         dims += (i > 1 ? ", " : "") + std::to_string(i);
       Val r = fresh(shape, "f32");
-      define(r, "weft.broadcast " + a.name + " dims = [" + dims + "] : " +
-                    typeOf(a) + " -> " + typeOf(r));
+      define(r, "weft.broadcast " + a.name + " dims = [" + dims +
+                    "] : " + typeOf(a) + " -> " + typeOf(r));
       return;
     }
     case 9: {
@@ -228,8 +228,8 @@ private:
       std::vector<int64_t> shape = a.shape;
       shape[0] *= 2;
       Val r = fresh(shape, "f32");
-      define(r, "weft.concat " + a.name + ", " + b.name + " dim = 0 : " +
-                    typeOf(a) + ", " + typeOf(b));
+      define(r, "weft.concat " + a.name + ", " + b.name +
+                    " dim = 0 : " + typeOf(a) + ", " + typeOf(b));
       return;
     }
     case 10: {
@@ -237,11 +237,11 @@ private:
       // comparison and a select (1-byte i1 buffers).
       if (pick(0, 1)) {
         Val h = fresh(a.shape, "bf16");
-        define(h, "weft.cast " + a.name + " : " + typeOf(a) + " -> " +
-                      typeOf(h));
+        define(h,
+               "weft.cast " + a.name + " : " + typeOf(a) + " -> " + typeOf(h));
         Val r = fresh(a.shape, "f32");
-        define(r, "weft.cast " + h.name + " : " + typeOf(h) + " -> " +
-                      typeOf(r));
+        define(r,
+               "weft.cast " + h.name + " : " + typeOf(h) + " -> " + typeOf(r));
       } else {
         Val b = sameShape(a);
         Val m = fresh(a.shape, "i1");

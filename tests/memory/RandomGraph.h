@@ -1,4 +1,4 @@
-//===- RandomGraph.h - random weft functions for the planner tests -*- C++ -*-===//
+//===- RandomGraph.h - random weft functions for tests -------*- C++ -*-===//
 //
 // This file declares the generator of random weft functions (as MLIR text) that
 // the memory-planning tests schedule and plan: random DAGs of elementwise,

@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tests/memory/PlanChecker.h"
 #include "tests/memory/RandomGraph.h"
+#include "tests/memory/PlanChecker.h"
 
 #include "passes/MemoryPlan.h"
 
@@ -43,7 +43,8 @@ void checkSeed(unsigned seed, int numOps, int64_t alignment, Totals &totals) {
   int64_t peakBefore = referencePeak(func, alignment);
 
   ASSERT_TRUE(runMemoryPasses(*module, /*schedule=*/true, alignment))
-      << context << "\n" << text;
+      << context << "\n"
+      << text;
   ASSERT_TRUE(succeeded(verify(*module))) << context << ": invalid order";
 
   std::vector<std::string> after = opNames(func);

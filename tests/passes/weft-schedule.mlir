@@ -1,4 +1,7 @@
 // RUN: weft-opt %s -split-input-file -weft-schedule | FileCheck %s
+// RUN: not weft-opt %s -split-input-file -weft-schedule=alignment=3 2>&1 | FileCheck %s --check-prefix=BAD-ALIGN
+
+// BAD-ALIGN: error: weft-schedule alignment must be a power of two, got 3; hint: use 64 for CPU or 256 for GPU
 
 // Tests that weft-schedule reduces one large temporary before making the next: the input order keeps both
 // 4 KiB temporaries and the input live together (12288 bytes), the new order at most two (8256 bytes).
