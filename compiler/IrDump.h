@@ -26,6 +26,10 @@ public:
   explicit IrDumper(std::string dir);
   /// Writes `op`'s enclosing module as NN-<name>.mlir.
   void dump(mlir::Operation *op, const std::string &name);
+  /// Creates the next numbered (empty) file NN-<name>.mlir; returns its path.
+  std::string newFile(const std::string &name);
+  /// Appends `op` (printed without locations) to `file`.
+  void append(const std::string &file, mlir::Operation *op);
   /// Makes `pm` call dump() after each pass, named by the pass's flag.
   void attach(mlir::PassManager &pm);
 

@@ -1,4 +1,5 @@
-//===- GradientInterface.h - the vector-Jacobian product of an op -*- C++ -*-===//
+//===- GradientInterface.h - the vector-Jacobian product of an op -*- C++
+//-*-===//
 //
 // This file declares weft::GradientOpInterface (generated from
 // GradientInterface.td): the per-op reverse-mode derivative used by the

@@ -61,7 +61,8 @@ Value Emitter::selectOrZero(Value cond, Value x) {
   return select(cond, x, splatLike(x, 0.0));
 }
 
-Value Emitter::broadcast(Value v, RankedTensorType type, ArrayRef<int64_t> dims) {
+Value Emitter::broadcast(Value v, RankedTensorType type,
+                         ArrayRef<int64_t> dims) {
   if (v.getType() == type)
     return v;
   return b.create<BroadcastOp>(loc, type, v, dims);
@@ -73,8 +74,8 @@ Value Emitter::unreduce(Value reduced, RankedTensorType full,
   for (int64_t d = 0; d < full.getRank(); ++d)
     if (!llvm::is_contained(reducedDims, d))
       kept.push_back(d);
-  auto type = RankedTensorType::get(full.getShape(),
-                                    typeOf(reduced).getElementType());
+  auto type =
+      RankedTensorType::get(full.getShape(), typeOf(reduced).getElementType());
   return broadcast(reduced, type, kept);
 }
 
@@ -114,7 +115,8 @@ Value Emitter::cast(Value v, Type elementType) {
   return b.create<CastOp>(loc, t.clone(elementType), v);
 }
 
-Value Emitter::matmul(Value x, Value y, bool transX, bool transY, bool batched) {
+Value Emitter::matmul(Value x, Value y, bool transX, bool transY,
+                      bool batched) {
   if (batched)
     return b.create<BatchMatmulOp>(loc, x, y, transX, transY);
   return b.create<MatmulOp>(loc, x, y, transX, transY);

@@ -97,8 +97,7 @@ using VjpFn = mlir::LogicalResult (*)(OpT op, Emitter &e, mlir::Value g,
 /// that calls `Fn`. Handles the common cases: a null (zero) result cotangent
 /// gives no operand cotangents, and only float operands are offered to Fn.
 template <typename OpT, VjpFn<OpT> Fn>
-struct VjpModel
-    : GradientOpInterface::ExternalModel<VjpModel<OpT, Fn>, OpT> {
+struct VjpModel : GradientOpInterface::ExternalModel<VjpModel<OpT, Fn>, OpT> {
   mlir::LogicalResult
   buildVjp(mlir::Operation *op, mlir::OpBuilder &builder,
            llvm::ArrayRef<mlir::Value> resultCotangents,
@@ -109,8 +108,7 @@ struct VjpModel
     llvm::SmallVector<bool> needs(n, false);
     bool any = false;
     for (unsigned i = 0; i < n && i < needsGradient.size(); ++i) {
-      needs[i] = needsGradient[i] &&
-                 isFloatTensor(op->getOperand(i).getType());
+      needs[i] = needsGradient[i] && isFloatTensor(op->getOperand(i).getType());
       any |= needs[i];
     }
     mlir::Value g =
@@ -130,8 +128,7 @@ struct VjpModel
 };
 
 /// Attaches VjpModel<OpT, Fn> to OpT in `ctx`.
-template <typename OpT, VjpFn<OpT> Fn>
-void attachVjp(mlir::MLIRContext *ctx) {
+template <typename OpT, VjpFn<OpT> Fn> void attachVjp(mlir::MLIRContext *ctx) {
   OpT::template attachInterface<VjpModel<OpT, Fn>>(*ctx);
 }
 

@@ -45,8 +45,8 @@ LogicalResult vjpMatmul(MatmulOp op, Emitter &e, Value g, Needs needs,
   return success();
 }
 
-LogicalResult vjpBatchMatmul(BatchMatmulOp op, Emitter &e, Value g,
-                             Needs needs, Out out) {
+LogicalResult vjpBatchMatmul(BatchMatmulOp op, Emitter &e, Value g, Needs needs,
+                             Out out) {
   vjpContraction(op.getLhs(), op.getRhs(), op.getTransposeLhs(),
                  op.getTransposeRhs(), /*batched=*/true, e, g, needs, out);
   return success();

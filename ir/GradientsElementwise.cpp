@@ -41,9 +41,10 @@ LogicalResult vjpNeg(NegOp, Emitter &e, Value g, Needs, Out out) {
 /// d|x| = sign(x), 0 at 0.
 LogicalResult vjpAbs(AbsOp op, Emitter &e, Value g, Needs, Out out) {
   Value x = op.getInput();
-  Value positive = e.selectOrZero(e.compareScalar(CompareDirection::GT, x, 0), g);
-  out[0] = e.select(e.compareScalar(CompareDirection::LT, x, 0), e.neg(g),
-                    positive);
+  Value positive =
+      e.selectOrZero(e.compareScalar(CompareDirection::GT, x, 0), g);
+  out[0] =
+      e.select(e.compareScalar(CompareDirection::LT, x, 0), e.neg(g), positive);
   return success();
 }
 
@@ -175,8 +176,8 @@ LogicalResult vjpDiv(DivOp op, Emitter &e, Value g, Needs needs, Out out) {
 /// on a tie. `wins` is GT for max and LT for min.
 void vjpExtremum(Value x, Value y, CompareDirection wins, Emitter &e, Value g,
                  Needs needs, Out out) {
-  Value tie = e.selectOrZero(e.compare(CompareDirection::EQ, x, y),
-                             e.scale(g, 0.5));
+  Value tie =
+      e.selectOrZero(e.compare(CompareDirection::EQ, x, y), e.scale(g, 0.5));
   Value toLhs = e.select(e.compare(wins, x, y), g, tie);
   if (needs[0])
     out[0] = toLhs;

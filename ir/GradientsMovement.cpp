@@ -69,8 +69,8 @@ LogicalResult vjpBroadcast(BroadcastOp op, Emitter &e, Value g, Needs,
 
 /// Places `g` (the slice of dimension d of a tensor whose size there is
 /// `size`) back at start, start + stride, ... with zeros elsewhere.
-Value unsliceDim(Emitter &e, Value g, int64_t d, int64_t start,
-                 int64_t stride, int64_t size) {
+Value unsliceDim(Emitter &e, Value g, int64_t d, int64_t start, int64_t stride,
+                 int64_t size) {
   RankedTensorType gt = typeOf(g);
   int64_t n = gt.getDimSize(d);
   auto zeros = [&](ArrayRef<int64_t> shape) {

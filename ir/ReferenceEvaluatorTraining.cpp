@@ -30,8 +30,9 @@ RefTensor detail::evaluateScatterAdd(ScatterAddOp op,
     double v = indices.data[i];
     if (!(v >= 0 && v < (double)rows) || v != std::trunc(v))
       throw EvaluationError(opErrorMessage(
-          op, "index " + Twine(std::to_string((long long)v)) + " out of range [0, " + Twine(rows) +
-                  ") at position " + Twine(i) +
+          op, "index " + Twine(std::to_string((long long)v)) +
+                  " out of range [0, " + Twine(rows) + ") at position " +
+                  Twine(i) +
                   " of the indices; the generated code clamps it, so fix the "
                   "indices"));
     const double *src = updates.data.data() + i * rowSize;

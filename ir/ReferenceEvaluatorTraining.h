@@ -1,4 +1,5 @@
-//===- ReferenceEvaluatorTraining.h - evaluators of training ops -*- C++ -*-===//
+//===- ReferenceEvaluatorTraining.h - evaluators of training ops -*- C++
+//-*-===//
 //
 // This file declares the reference evaluators of the ops in
 // WeftTrainingOps.td, for the evaluator's op table

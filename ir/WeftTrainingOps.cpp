@@ -23,8 +23,7 @@ namespace {
 struct ShapeStr {
   ArrayRef<int64_t> dims;
 };
-template <typename OS>
-OS &operator<<(OS &os, ShapeStr s) {
+template <typename OS> OS &operator<<(OS &os, ShapeStr s) {
   os << "[";
   llvm::interleaveComma(s.dims, os);
   os << "]";
@@ -50,8 +49,7 @@ LogicalResult ScatterAddOp::verify() {
     return emitOpError("updates have shape ")
            << ShapeStr{updates.getShape()} << " but indices "
            << ShapeStr{indices.getShape()} << " and result "
-           << ShapeStr{result.getShape()} << " need "
-           << ShapeStr{expected}
+           << ShapeStr{result.getShape()} << " need " << ShapeStr{expected}
            << " (the indices' shape followed by the result's row shape)";
   return success();
 }

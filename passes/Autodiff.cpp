@@ -1,4 +1,5 @@
-//===- Autodiff.cpp - the weft-autodiff pass -------------------------------===//
+//===- Autodiff.cpp - the weft-autodiff pass
+//-------------------------------===//
 //
 // This file implements weft-autodiff, reverse-mode automatic differentiation
 // of a weft function: it appends to @main the gradient of its scalar loss
@@ -138,8 +139,8 @@ struct AutodiffPass : weft::impl::AutodiffPassBase<AutodiffPass> {
     auto main = module.lookupSymbol<func::FuncOp>(function);
     if (!main || main.isExternal()) {
       module.emitError("weft-autodiff: the module has no function @")
-          << function << " with a body; name the forward function '"
-          << function << "' or pass function=<name>";
+          << function << " with a body; name the forward function '" << function
+          << "' or pass function=<name>";
       return signalPassFailure();
     }
     if (failed(differentiate(main)))
@@ -173,8 +174,7 @@ private:
     if (!lossIndex)
       return main.emitOpError("has no output named '")
              << loss << "' (outputs: "
-             << (names.empty() ? std::string("none")
-                               : llvm::join(names, ", "))
+             << (names.empty() ? std::string("none") : llvm::join(names, ", "))
              << "); tag the loss result with weft.output = \"" << loss
              << "\" or pass loss=<output name>";
     Value lossValue = ret.getOperand(*lossIndex);
@@ -216,8 +216,8 @@ private:
            << "through its non-float result, and integer and i1 tensors carry "
               "no gradient; keep the parameter's path to the loss in float "
               "ops or take it out of the loss";
-      diag.attachNote(param.getLoc()) << "parameter '" << name.getValue()
-                                      << "' is defined here";
+      diag.attachNote(param.getLoc())
+          << "parameter '" << name.getValue() << "' is defined here";
       return diag;
     }
 
@@ -229,7 +229,8 @@ private:
     llvm::DenseMap<Value, Value> cotangent;
     auto accumulate = [&](Value v, Value ct) {
       Value &slot = cotangent[v];
-      slot = slot ? b.create<weft::AddOp>(v.getLoc(), slot, ct).getResult() : ct;
+      slot =
+          slot ? b.create<weft::AddOp>(v.getLoc(), slot, ct).getResult() : ct;
     };
     {
       auto attr = DenseElementsAttr::get(
@@ -294,8 +295,7 @@ private:
       results.push_back(grad);
       NamedAttribute tag(b.getStringAttr(kOutput),
                          b.getStringAttr("grad:" + name.getValue()));
-      main.insertResult(next++, grad.getType(),
-                        b.getDictionaryAttr({tag}));
+      main.insertResult(next++, grad.getType(), b.getDictionaryAttr({tag}));
     }
     ret->setOperands(results);
     return success();

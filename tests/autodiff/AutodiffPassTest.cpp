@@ -34,8 +34,8 @@ func.func @main(%w: tensor<3xf32> {weft.param = "w"})
 
 TEST(AutodiffPass, LossOptionPicksTheOutput) {
   GradChecker gc;
-  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(kTwoLosses,
-                                                        &gc.context());
+  OwningOpRef<ModuleOp> m =
+      parseSourceString<ModuleOp>(kTwoLosses, &gc.context());
   ASSERT_TRUE(m);
   std::string diagnostics;
   ASSERT_TRUE(runAutodiff(*m, diagnostics, "aux")) << diagnostics;
@@ -50,8 +50,8 @@ TEST(AutodiffPass, LossOptionPicksTheOutput) {
 
 TEST(AutodiffPass, MissingLossIsADiagnostic) {
   GradChecker gc;
-  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(kTwoLosses,
-                                                        &gc.context());
+  OwningOpRef<ModuleOp> m =
+      parseSourceString<ModuleOp>(kTwoLosses, &gc.context());
   ASSERT_TRUE(m);
   std::string diagnostics;
   EXPECT_FALSE(runAutodiff(*m, diagnostics, "total"));

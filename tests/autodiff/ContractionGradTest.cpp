@@ -36,22 +36,22 @@ void checkContraction(bool batched) {
     for (bool tb : {false, true}) {
       for (uint64_t seed = 1; seed <= 2; ++seed) {
         std::vector<int64_t> mkn = randomShape(rng, 3, 1, 5);
-        std::vector<int64_t> batch =
-            batched ? randomShape(rng, 1 + seed % 2, 1, 3)
-                    : std::vector<int64_t>{};
+        std::vector<int64_t> batch = batched
+                                         ? randomShape(rng, 1 + seed % 2, 1, 3)
+                                         : std::vector<int64_t>{};
         auto a = gc.type(operandShape(batch, mkn[0], mkn[1], ta));
         auto b = gc.type(operandShape(batch, mkn[1], mkn[2], tb));
         std::string what = std::string(batched ? "batch_matmul" : "matmul") +
                            " ta=" + std::to_string(ta) +
                            " tb=" + std::to_string(tb);
-        gc.check(what, {{a}, {b}},
-                 [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-                   if (batched)
-                     return bb.b.create<BatchMatmulOp>(bb.loc, p[0], p[1], ta,
-                                                       tb);
-                   return bb.b.create<MatmulOp>(bb.loc, p[0], p[1], ta, tb);
-                 },
-                 seed);
+        gc.check(
+            what, {{a}, {b}},
+            [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+              if (batched)
+                return bb.b.create<BatchMatmulOp>(bb.loc, p[0], p[1], ta, tb);
+              return bb.b.create<MatmulOp>(bb.loc, p[0], p[1], ta, tb);
+            },
+            seed);
       }
     }
   }
@@ -73,11 +73,12 @@ void checkReduce(ReduceKind kind, const char *name) {
         dims.push_back(d);
     if (dims.empty())
       dims.push_back((int64_t)(rng() % rank));
-    gc.check(std::string("reduce ") + name, {{t, -2, 2}},
-             [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-               return bb.b.create<ReduceOp>(bb.loc, kind, p[0], dims);
-             },
-             seed);
+    gc.check(
+        std::string("reduce ") + name, {{t, -2, 2}},
+        [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+          return bb.b.create<ReduceOp>(bb.loc, kind, p[0], dims);
+        },
+        seed);
   }
 }
 

@@ -23,17 +23,17 @@ using namespace weft::test;
 namespace {
 
 /// Checks `Op` applied to one parameter on three random shapes.
-template <typename Op>
-void checkUnary(const char *name, double lo, double hi) {
+template <typename Op> void checkUnary(const char *name, double lo, double hi) {
   GradChecker gc;
   std::mt19937_64 rng(7);
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     auto t = gc.type(randomShape(rng, 1 + seed % 3));
-    gc.check(name, {{t, lo, hi}},
-             [](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-               return bb.b.create<Op>(bb.loc, p[0]);
-             },
-             seed);
+    gc.check(
+        name, {{t, lo, hi}},
+        [](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+          return bb.b.create<Op>(bb.loc, p[0]);
+        },
+        seed);
   }
 }
 
@@ -59,11 +59,12 @@ void checkBinary(const char *name, double lo0, double hi0, double lo1,
   std::mt19937_64 rng(11);
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     auto t = gc.type(randomShape(rng, 2 + seed % 2, 2, 5));
-    gc.check(name, {{t, lo0, hi0}, {t, lo1, hi1}},
-             [](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-               return bb.b.create<Op>(bb.loc, p[0], p[1]);
-             },
-             seed);
+    gc.check(
+        name, {{t, lo0, hi0}, {t, lo1, hi1}},
+        [](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+          return bb.b.create<Op>(bb.loc, p[0], p[1]);
+        },
+        seed);
   }
 }
 
@@ -79,13 +80,14 @@ TEST(ElementwiseGrad, PowWithConstantExponent) {
   // x^2 with a constant exponent: only the base is differentiated, so no
   // log of the (possibly negative) base is built.
   GradChecker gc;
-  gc.check("pow x^2", {{gc.type({3, 4}), -2, 2}},
-           [](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-             auto t = cast<RankedTensorType>(p[0].getType());
-             Value two = bb.constant(t, std::vector<double>(12, 2.0));
-             return bb.b.create<PowOp>(bb.loc, p[0], two);
-           },
-           5);
+  gc.check(
+      "pow x^2", {{gc.type({3, 4}), -2, 2}},
+      [](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        auto t = cast<RankedTensorType>(p[0].getType());
+        Value two = bb.constant(t, std::vector<double>(12, 2.0));
+        return bb.b.create<PowOp>(bb.loc, p[0], two);
+      },
+      5);
 }
 
 TEST(ElementwiseGrad, Select) {
@@ -93,14 +95,15 @@ TEST(ElementwiseGrad, Select) {
   std::mt19937_64 rng(13);
   for (uint64_t seed = 1; seed <= 3; ++seed) {
     auto t = gc.type(randomShape(rng, 2, 2, 5));
-    gc.check("select", {{t}, {t}},
-             [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-               auto cond = RankedTensorType::get(
-                   t.getShape(), IntegerType::get(&gc.context(), 1));
-               return bb.b.create<SelectOp>(bb.loc, t, bb.randomConstant(cond),
-                                            p[0], p[1]);
-             },
-             seed);
+    gc.check(
+        "select", {{t}, {t}},
+        [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+          auto cond = RankedTensorType::get(t.getShape(),
+                                            IntegerType::get(&gc.context(), 1));
+          return bb.b.create<SelectOp>(bb.loc, t, bb.randomConstant(cond), p[0],
+                                       p[1]);
+        },
+        seed);
   }
 }
 
@@ -108,15 +111,16 @@ TEST(ElementwiseGrad, SelectOnComparedParameter) {
   // relu written as select(x > 0, x, 0): the condition depends on the
   // parameter but carries no gradient.
   GradChecker gc;
-  gc.check("select(x > 0, x, 0)", {{gc.type({5, 3}), -1, 1}},
-           [](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-             auto t = cast<RankedTensorType>(p[0].getType());
-             Value zero = bb.constant(t, std::vector<double>(15, 0.0));
-             Value c = bb.b.create<CompareOp>(bb.loc, CompareDirection::GT,
-                                              p[0], zero);
-             return bb.b.create<SelectOp>(bb.loc, t, c, p[0], zero);
-           },
-           3);
+  gc.check(
+      "select(x > 0, x, 0)", {{gc.type({5, 3}), -1, 1}},
+      [](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        auto t = cast<RankedTensorType>(p[0].getType());
+        Value zero = bb.constant(t, std::vector<double>(15, 0.0));
+        Value c =
+            bb.b.create<CompareOp>(bb.loc, CompareDirection::GT, p[0], zero);
+        return bb.b.create<SelectOp>(bb.loc, t, c, p[0], zero);
+      },
+      3);
 }
 
 TEST(ElementwiseGrad, CastBetweenFloats) {
@@ -129,28 +133,30 @@ TEST(ElementwiseGrad, CastBetweenFloats) {
   f16Grad.step = bf16Grad.step = 0x1p-10;
   f16Grad.rel = 1e-3;
   bf16Grad.rel = 8e-3;
-  gc.check("cast f16->f32", {{gc.type({3, 5}, gc.f16())}},
-           [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-             return bb.b.create<CastOp>(bb.loc, gc.type({3, 5}), p[0]);
-           },
-           1, f16Grad);
-  gc.check("cast bf16->f32", {{gc.type({4}, gc.bf16())}},
-           [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-             return bb.b.create<CastOp>(bb.loc, gc.type({4}), p[0]);
-           },
-           2, bf16Grad);
+  gc.check(
+      "cast f16->f32", {{gc.type({3, 5}, gc.f16())}},
+      [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        return bb.b.create<CastOp>(bb.loc, gc.type({3, 5}), p[0]);
+      },
+      1, f16Grad);
+  gc.check(
+      "cast bf16->f32", {{gc.type({4}, gc.bf16())}},
+      [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        return bb.b.create<CastOp>(bb.loc, gc.type({4}), p[0]);
+      },
+      2, bf16Grad);
   // f32 -> f16 rounds the forward value (half an ulp, <= 2^-11 for |x| < 2,
   // on each side), so the loss is linear up to rounding: a large step keeps
   // the difference quotient within 2^-10 / (2 h) ~ 2e-3 of the slope.
   GradTolerance coarse;
   coarse.step = 0.25;
   coarse.rel = 4e-3;
-  gc.check("cast f32->f16", {{gc.type({2, 3})}},
-           [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-             return bb.b.create<CastOp>(bb.loc, gc.type({2, 3}, gc.f16()),
-                                        p[0]);
-           },
-           3, coarse);
+  gc.check(
+      "cast f32->f16", {{gc.type({2, 3})}},
+      [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        return bb.b.create<CastOp>(bb.loc, gc.type({2, 3}, gc.f16()), p[0]);
+      },
+      3, coarse);
 }
 
 /// Evaluates the gradient of sum(f(x, y)) at fixed x and y.

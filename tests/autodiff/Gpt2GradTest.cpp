@@ -69,13 +69,13 @@ TEST(Gpt2Grad, SampledParametersMatchFiniteDifferences) {
   std::vector<std::pair<unsigned, std::string>> params;
   for (unsigned i = 0; i < main.getNumArguments(); ++i) {
     auto type = cast<RankedTensorType>(main.getArgument(i).getType());
-    if (auto name = main.getArgAttrOfType<StringAttr>(
-            i, WeftDialect::kParamAttr)) {
+    if (auto name =
+            main.getArgAttrOfType<StringAttr>(i, WeftDialect::kParamAttr)) {
       params.emplace_back(i, name.str());
       // LayerNorm scales near 1, everything else with a spread large
       // enough that attention and the MLP are far from linear.
-      bool scale = name.getValue().contains("ln") &&
-                   name.getValue().ends_with("weight");
+      bool scale =
+          name.getValue().contains("ln") && name.getValue().ends_with("weight");
       args.push_back(scale ? randomTensor(type, 100 + i, 0.5, 1.5)
                            : randomTensor(type, 100 + i, -0.5, 0.5));
     } else {

@@ -171,8 +171,8 @@ void compareWithFiniteDifferences(
           << what << ": d loss / d " << name << "[" << i << "]: autodiff "
           << ad.data[i] << " vs central difference " << fd;
     }
-    EXPECT_GT(largest, 0.0) << what << ": the loss does not depend on "
-                            << name << ", so its check proves nothing";
+    EXPECT_GT(largest, 0.0) << what << ": the loss does not depend on " << name
+                            << ", so its check proves nothing";
   }
 }
 
@@ -183,7 +183,8 @@ void GradChecker::check(const std::string &what, ArrayRef<GradParam> params,
   OwningOpRef<ModuleOp> grads = forward->clone();
   std::string diagnostics;
   ASSERT_TRUE(runAutodiff(*grads, diagnostics))
-      << what << ": weft-autodiff failed:\n" << diagnostics;
+      << what << ": weft-autodiff failed:\n"
+      << diagnostics;
   std::vector<RefTensor> args;
   std::vector<std::pair<unsigned, std::string>> paramArgs;
   for (unsigned i = 0; i < params.size(); ++i) {

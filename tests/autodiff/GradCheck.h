@@ -8,7 +8,8 @@
 // original function, also evaluated in double:
 //
 //   fd = (L(x + h e_i) - L(x - h e_i)) / (2 h),  h = 1e-6 by default,
-//   |ad - fd| <= tol * max(floor, |fd|),         tol = 1e-6, floor = 1 by default.
+//   |ad - fd| <= tol * max(floor, |fd|),         tol = 1e-6, floor = 1 by
+//   default.
 //
 // In double precision the central difference is accurate to about
 // h^2 |L'''| + 1e-16 |L| / h ~ 1e-10, far inside the tolerance; what the
@@ -86,9 +87,9 @@ public:
 
   /// Builds the forward function (loss = sum(body(params) * W)), names the
   /// params p0, p1, ... and returns its module.
-  mlir::OwningOpRef<mlir::ModuleOp> buildForward(llvm::ArrayRef<GradParam> params,
-                                                 const GradBody &body,
-                                                 uint64_t seed);
+  mlir::OwningOpRef<mlir::ModuleOp>
+  buildForward(llvm::ArrayRef<GradParam> params, const GradBody &body,
+               uint64_t seed);
 
   /// Checks every parameter's gradient of `body` against central finite
   /// differences (GoogleTest expectations; `what` names the case in

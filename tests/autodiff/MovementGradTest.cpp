@@ -25,11 +25,12 @@ namespace {
 
 TEST(MovementGrad, Reshape) {
   GradChecker gc;
-  gc.check("reshape", {{gc.type({2, 3, 4})}},
-           [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-             return bb.b.create<ReshapeOp>(bb.loc, gc.type({6, 4}), p[0]);
-           },
-           1);
+  gc.check(
+      "reshape", {{gc.type({2, 3, 4})}},
+      [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        return bb.b.create<ReshapeOp>(bb.loc, gc.type({6, 4}), p[0]);
+      },
+      1);
 }
 
 TEST(MovementGrad, Transpose) {
@@ -41,11 +42,12 @@ TEST(MovementGrad, Transpose) {
     std::vector<int64_t> perm(rank);
     std::iota(perm.begin(), perm.end(), 0);
     std::shuffle(perm.begin(), perm.end(), rng);
-    gc.check("transpose", {{t}},
-             [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-               return bb.b.create<TransposeOp>(bb.loc, p[0], perm);
-             },
-             seed);
+    gc.check(
+        "transpose", {{t}},
+        [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+          return bb.b.create<TransposeOp>(bb.loc, p[0], perm);
+        },
+        seed);
   }
 }
 
@@ -63,12 +65,12 @@ TEST(MovementGrad, Broadcast) {
                              {{2, 1, 3}, {4, 2, 1, 3}, {1, 2, 3}},
                              {{}, {2, 3}, {}}};
   for (auto [i, c] : llvm::enumerate(cases)) {
-    gc.check("broadcast case " + std::to_string(i), {{gc.type(c.in)}},
-             [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-               return bb.b.create<BroadcastOp>(bb.loc, gc.type(c.out), p[0],
-                                               c.dims);
-             },
-             i + 1);
+    gc.check(
+        "broadcast case " + std::to_string(i), {{gc.type(c.in)}},
+        [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+          return bb.b.create<BroadcastOp>(bb.loc, gc.type(c.out), p[0], c.dims);
+        },
+        i + 1);
   }
 }
 
@@ -86,12 +88,12 @@ TEST(MovementGrad, Slice) {
       limit.push_back(l);
       strides.push_back(1 + (int64_t)(rng() % 3));
     }
-    gc.check("slice", {{gc.type(shape)}},
-             [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-               return bb.b.create<SliceOp>(bb.loc, p[0], start, limit,
-                                           strides);
-             },
-             seed);
+    gc.check(
+        "slice", {{gc.type(shape)}},
+        [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+          return bb.b.create<SliceOp>(bb.loc, p[0], start, limit, strides);
+        },
+        seed);
   }
 }
 
@@ -108,12 +110,12 @@ TEST(MovementGrad, Concat) {
       s[dim] = 1 + (int64_t)(rng() % 3);
       params.push_back({gc.type(s)});
     }
-    gc.check("concat", params,
-             [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-               return bb.b.create<ConcatOp>(bb.loc, ValueRange(p),
-                                            (uint64_t)dim);
-             },
-             seed);
+    gc.check(
+        "concat", params,
+        [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+          return bb.b.create<ConcatOp>(bb.loc, ValueRange(p), (uint64_t)dim);
+        },
+        seed);
   }
 }
 
@@ -122,54 +124,56 @@ TEST(MovementGrad, GatherWithRepeatedIndices) {
   // 2-D indices [2, 3] into a [5, 4] table; rows 1 and 3 are picked twice.
   auto table = gc.type({5, 4});
   auto indices = gc.type({2, 3}, gc.i64());
-  gc.check("gather", {{table}},
-           [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-             Value idx = bb.constant(indices, {1, 3, 0, 3, 1, 4});
-             return bb.b.create<GatherOp>(bb.loc, p[0], idx);
-           },
-           1);
+  gc.check(
+      "gather", {{table}},
+      [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        Value idx = bb.constant(indices, {1, 3, 0, 3, 1, 4});
+        return bb.b.create<GatherOp>(bb.loc, p[0], idx);
+      },
+      1);
 }
 
 TEST(MovementGrad, ScatterAdd) {
   GradChecker gc;
   auto indices = gc.type({4}, gc.i64());
-  gc.check("scatter_add", {{gc.type({4, 3})}},
-           [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-             Value idx = bb.constant(indices, {2, 0, 2, 5});
-             return bb.b.create<ScatterAddOp>(bb.loc, gc.type({6, 3}), p[0],
-                                              idx);
-           },
-           1);
+  gc.check(
+      "scatter_add", {{gc.type({4, 3})}},
+      [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        Value idx = bb.constant(indices, {2, 0, 2, 5});
+        return bb.b.create<ScatterAddOp>(bb.loc, gc.type({6, 3}), p[0], idx);
+      },
+      1);
 }
 
 TEST(MovementGrad, ChainOfMovesAndMath) {
   // A small attention-like chain: slice three heads out of a fused
   // projection, transpose, batch matmul, softmax-like exp/sum/div.
   GradChecker gc;
-  gc.check("chain", {{gc.type({4, 6})}, {gc.type({6, 12})}},
-           [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
-             OpBuilder &b = bb.b;
-             Location l = bb.loc;
-             Value qkv = b.create<MatmulOp>(l, p[0], p[1]);
-             auto part = [&](int64_t i) {
-               Value s = b.create<SliceOp>(
-                   l, qkv, ArrayRef<int64_t>{0, 4 * i},
-                   ArrayRef<int64_t>{4, 4 * i + 4}, ArrayRef<int64_t>{1, 1});
-               Value r = b.create<ReshapeOp>(l, gc.type({4, 2, 2}), s);
-               return b.create<TransposeOp>(l, r, ArrayRef<int64_t>{1, 0, 2})
-                   .getResult();
-             };
-             Value q = part(0), k = part(1), v = part(2);
-             Value s = b.create<BatchMatmulOp>(l, q, k, false, true);
-             Value e = b.create<ExpOp>(l, s);
-             Value sum = b.create<ReduceOp>(l, ReduceKind::Sum, e,
-                                            ArrayRef<int64_t>{2});
-             Value den = b.create<BroadcastOp>(l, gc.type({2, 4, 4}), sum,
-                                               ArrayRef<int64_t>{0, 1});
-             Value pr = b.create<DivOp>(l, e, den);
-             return b.create<BatchMatmulOp>(l, pr, v, false, false);
-           },
-           1);
+  gc.check(
+      "chain", {{gc.type({4, 6})}, {gc.type({6, 12})}},
+      [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        OpBuilder &b = bb.b;
+        Location l = bb.loc;
+        Value qkv = b.create<MatmulOp>(l, p[0], p[1]);
+        auto part = [&](int64_t i) {
+          Value s = b.create<SliceOp>(l, qkv, ArrayRef<int64_t>{0, 4 * i},
+                                      ArrayRef<int64_t>{4, 4 * i + 4},
+                                      ArrayRef<int64_t>{1, 1});
+          Value r = b.create<ReshapeOp>(l, gc.type({4, 2, 2}), s);
+          return b.create<TransposeOp>(l, r, ArrayRef<int64_t>{1, 0, 2})
+              .getResult();
+        };
+        Value q = part(0), k = part(1), v = part(2);
+        Value s = b.create<BatchMatmulOp>(l, q, k, false, true);
+        Value e = b.create<ExpOp>(l, s);
+        Value sum =
+            b.create<ReduceOp>(l, ReduceKind::Sum, e, ArrayRef<int64_t>{2});
+        Value den = b.create<BroadcastOp>(l, gc.type({2, 4, 4}), sum,
+                                          ArrayRef<int64_t>{0, 1});
+        Value pr = b.create<DivOp>(l, e, den);
+        return b.create<BatchMatmulOp>(l, pr, v, false, false);
+      },
+      1);
 }
 
 } // namespace
