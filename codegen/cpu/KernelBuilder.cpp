@@ -15,7 +15,6 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 
@@ -73,12 +72,15 @@ func::FuncOp buildOpKernel(ModuleOp kernels, Operation *op, StringRef name) {
   OpBuilder b(kernels.getContext());
   Location loc = op->getLoc();
   func::FuncOp fn = createKernelFunc(kernels, loc, name, types, b);
-  IRMapping mapping;
-  // An operand used twice reads the first argument it is passed as.
+  // Operand i reads argument i, always: the kernel is shared by every op with
+  // the same name, attributes and types, whatever values those ops read, so
+  // an op that reads one value twice (mul %x, %x) must still build a kernel
+  // that reads both of its arguments.
+  SmallVector<Value> operands;
   for (auto [operand, arg] : llvm::zip(op->getOperands(), fn.getArguments()))
-    if (!mapping.contains(operand))
-      mapping.map(operand, asTensor(b, loc, operand.getType(), arg));
-  Operation *clone = b.clone(*op, mapping);
+    operands.push_back(asTensor(b, loc, operand.getType(), arg));
+  Operation *clone = b.clone(*op);
+  clone->setOperands(operands);
   materializeInto(b, loc, clone->getResults(),
                   fn.getArguments().drop_front(op->getNumOperands()));
   return fn;

@@ -68,6 +68,9 @@ cl::opt<std::string> weights("weights", cl::desc("GPT-2: Hugging Face model.safe
 cl::opt<std::string> tokens("tokens", cl::desc("GPT-2: comma-separated token ids"), cl::cat(runCat));
 cl::opt<std::string> logitsOut("logits-out", cl::desc("Write the first output as .npy ([tokens, vocab] for GPT-2 with --batch 1)"),
                                cl::cat(runCat));
+cl::opt<bool> randomWeights("random-weights",
+                            cl::desc("Running a .wexe: fill its parameters with N(0, 0.02) values"),
+                            cl::cat(runCat));
 cl::opt<unsigned> seed("seed", cl::desc("Seed for random weights and inputs"), cl::init(0), cl::cat(runCat));
 cl::opt<unsigned> repeat("repeat", cl::desc("Run this many times and report the median"), cl::init(1),
                          cl::cat(runCat));
@@ -269,16 +272,28 @@ int runRun(int argc, char **argv) {
   proto::Executable proto = exe->proto();
   auto executor = check(rt::Executor::create(std::move(*exe)));
 
-  // Parameters: GPT-2 weights from --weights, otherwise the DSL initializers.
+  // Parameters: from --weights (by name), else the DSL's initializers; a
+  // .wexe carries no initializers, so it needs --weights or --random-weights.
   bool isGpt2 = src && src->program && modelArg == "gpt2";
   int64_t vocab = isGpt2 ? gpt2ConfigFor(modelRequest()).vocab_size : 1 << 30;
+  std::vector<ParamSpec> params;
+  if (src && src->program) {
+    params = src->program->params();
+  } else {
+    for (const auto &b : proto.buffers())
+      if (b.kind() == weft::proto::PARAMETER)
+        params.push_back(ParamSpec{b.name(), {b.shape().begin(), b.shape().end()},
+                                   DType::F32, Init::normal(0.02)});
+  }
   if (!weights.empty()) {
-    if (!isGpt2)
-      throw std::runtime_error("--weights is supported for gpt2");
-    check(loadGpt2Weights(weights, src->program->params(), *executor));
-  } else if (src && src->program) {
-    for (const ParamSpec &p : src->program->params())
+    check(loadGpt2Weights(weights, params, *executor));
+  } else if (src || randomWeights) {
+    for (const ParamSpec &p : params)
       check(executor->setParameter(p.name, initialValue(p, seed)));
+  } else if (!params.empty()) {
+    throw std::runtime_error("'" + modelArg + "' has " + std::to_string(params.size()) +
+                             " parameters (e.g. '" + params.front().name +
+                             "'): pass --weights FILE.safetensors or --random-weights");
   }
   bindInputs(*executor, proto, vocab);
 

@@ -19,7 +19,7 @@
 namespace weft {
 
 /// Sets every parameter in `params` on `executor` from the safetensors file at
-/// `path`. f16/bf16 tensors are widened to f32. A missing tensor or a shape
+/// `path` (by name; any program's weights load this way, GPT-2's with HF's quirks). f16/bf16 tensors are widened to f32. A missing tensor or a shape
 /// mismatch is an error naming the tensor (and both shapes).
 rt::Status loadGpt2Weights(const std::string &path,
                            const std::vector<ParamSpec> &params,
