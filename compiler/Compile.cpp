@@ -14,6 +14,7 @@
 #include "compiler/Compile.h"
 
 #include "codegen/CpuCodegen.h"
+#include "compiler/GraphReport.h"
 #include "compiler/IrDump.h"
 #include "passes/Pipelines.h"
 
@@ -66,18 +67,35 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   return llvm::toHex(sha.final(), /*LowerCase=*/true).substr(0, 32);
 }
 
+/// Prints a location; a fused location (an op that replaced several) shows its
+/// first part and how many more there are.
+void printLocation(llvm::raw_ostream &os, mlir::Location loc) {
+  if (auto fused = llvm::dyn_cast<mlir::FusedLoc>(loc);
+      fused && !fused.getLocations().empty()) {
+    os << fused.getLocations().front();
+    if (fused.getLocations().size() > 1)
+      os << " (fused with " << fused.getLocations().size() - 1 << " more)";
+    return;
+  }
+  os << loc;
+}
+
 /// Collects diagnostics into one message and turns a failure into an error.
 class DiagnosticCollector {
 public:
   explicit DiagnosticCollector(mlir::MLIRContext *ctx)
       : handler(ctx, [this](mlir::Diagnostic &d) {
           llvm::raw_string_ostream os(text);
-          os << d.getLocation() << ": "
+          printLocation(os, d.getLocation());
+          os << ": "
              << (d.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
                                                                     : "note")
              << ": " << d << "\n";
           for (mlir::Diagnostic &note : d.getNotes())
-            os << note.getLocation() << ": note: " << note << "\n";
+          {
+            printLocation(os, note.getLocation());
+            os << ": note: " << note << "\n";
+          }
           return mlir::success();
         }) {}
   [[noreturn]] void fail(const std::string &what) {
@@ -92,6 +110,19 @@ private:
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
+}
+
+/// Runs the graph pipeline on `work` in place; `configure` sets up the pass
+/// manager (dumps, printing, timing).
+void runGraphPipeline(mlir::ModuleOp work, const CompileOptions &options,
+                      const std::function<void(mlir::PassManager &)> &configure,
+                      DiagnosticCollector &diagnostics) {
+  mlir::PassManager graph(work->getContext());
+  buildGraphPipeline(graph, options.fuse);
+  if (configure)
+    configure(graph);
+  if (mlir::failed(graph.run(work)))
+    diagnostics.fail("graph passes");
 }
 
 bool isPhase(const std::string &name) {
@@ -170,11 +201,7 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
     return result;
   }
 
-  mlir::PassManager graph(ctx);
-  buildGraphPipeline(graph, options.fuse);
-  configure(graph);
-  if (mlir::failed(graph.run(*work)))
-    diagnostics.fail("graph passes");
+  runGraphPipeline(*work, options, configure, diagnostics);
   if (options.compileTo == "graph") {
     result.ir = printModule(*work, false);
     result.seconds = secondsSince(start);
@@ -210,6 +237,14 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
   }
   result.seconds = secondsSince(start);
   return result;
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> runGraphPhase(mlir::ModuleOp module,
+                                                const CompileOptions &options) {
+  mlir::OwningOpRef<mlir::ModuleOp> work(module.clone());
+  DiagnosticCollector diagnostics(module->getContext());
+  runGraphPipeline(*work, options, options.configurePassManager, diagnostics);
+  return work;
 }
 
 } // namespace weft

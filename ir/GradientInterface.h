@@ -1,5 +1,4 @@
-//===- GradientInterface.h - the vector-Jacobian product of an op -*- C++
-//-*-===//
+//===- GradientInterface.h - an op's vector-Jacobian product ----*- C++ -*-===//
 //
 // This file declares weft::GradientOpInterface (generated from
 // GradientInterface.td): the per-op reverse-mode derivative used by the

@@ -11,6 +11,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/ReferenceEvaluator.h"
+#include "ir/ReferenceEvaluatorFusion.h"
+#include "ir/ReferenceEvaluatorTraining.h"
+#include "ir/WeftTrainingOps.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -591,6 +594,9 @@ private:
     add(evalRmsNorm);
     add(evalFusedMatmul);
     add(evalFusedBatchMatmul);
+    add(detail::evaluateFusion); // ReferenceEvaluatorFusion.cpp
+    // Training ops.
+    add(detail::evaluateScatterAdd); // ReferenceEvaluatorTraining.cpp
   }
 
   llvm::StringMap<OpFn> fns;

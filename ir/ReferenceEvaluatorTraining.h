@@ -1,5 +1,4 @@
-//===- ReferenceEvaluatorTraining.h - evaluators of training ops -*- C++
-//-*-===//
+//===- ReferenceEvaluatorTraining.h - training-op evaluators ---*- C++ -*-===//
 //
 // This file declares the reference evaluators of the ops in
 // WeftTrainingOps.td, for the evaluator's op table

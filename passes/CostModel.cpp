@@ -26,7 +26,7 @@ int64_t elementsOf(Type type) {
   return t ? t.getNumElements() : 0;
 }
 
-/// 2*M*N*K for each batch: the result has batch*M*N elements, each a K-long
+/// 2*M*N*K for each batch (any op with lhs, transpose_lhs and one result): the result has batch*M*N elements, each a K-long
 /// dot product.
 template <typename ContractionOp>
 int64_t contractionFlops(ContractionOp op) {
@@ -51,6 +51,14 @@ OpCost estimateCost(Operation *op) {
     cost.flops = contractionFlops(mm);
   else if (auto bmm = dyn_cast<BatchMatmulOp>(op))
     cost.flops = contractionFlops(bmm);
+  else if (auto fmm = dyn_cast<FusedMatmulOp>(op)) // + bias and activation
+    cost.flops = contractionFlops(fmm) + 2 * elementsOf(fmm.getType());
+  else if (auto fbmm = dyn_cast<FusedBatchMatmulOp>(op)) // + alpha, beta*addend
+    cost.flops = contractionFlops(fbmm) + 3 * elementsOf(fbmm.getType());
+  else if (isa<LayerNormOp>(op)) // mean, centre, square, mean, scale, shift
+    cost.flops = 8 * elementsOf(op->getOperand(0).getType());
+  else if (isa<RmsNormOp>(op)) // square, mean, scale, gain
+    cost.flops = 4 * elementsOf(op->getOperand(0).getType());
   else if (isa<GatherOp, SliceOp, ConcatOp, TransposeOp, BroadcastOp, IotaOp,
                CastOp>(op))
     cost.flops = 0;

@@ -25,8 +25,9 @@ struct OpCost {
 };
 
 /// Returns the cost of `op`. Data movement that needs no kernel (reshape,
-/// constants) costs nothing; contractions count 2*M*N*K per batch; other ops
-/// count one FLOP per element they read (transcendentals count one too).
+/// constants) costs nothing; contractions count 2*M*N*K per batch (plus their
+/// epilogue); LayerNorm 8 and RMSNorm 4 FLOPs per element; other ops count one
+/// FLOP per element they read (transcendentals count one too).
 OpCost estimateCost(mlir::Operation *op);
 
 } // namespace weft

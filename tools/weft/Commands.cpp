@@ -8,6 +8,8 @@
 #include "tools/weft/Commands.h"
 
 #include "compiler/Compile.h"
+#include "compiler/GraphReport.h"
+#include "passes/MemoryPlan.h"
 #include "ir/WeftDialect.h"
 #include "tools/weft/Gpt2Weights.h"
 #include "tools/weft/ModelCatalog.h"
@@ -26,6 +28,7 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/ADT/Statistic.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -60,6 +63,10 @@ cl::opt<std::string> dumpIr("dump-ir", cl::desc("Write the IR after every pass t
 cl::opt<std::string> compileTo("compile-to",
                                cl::desc("Stop after PHASE: weft, graph, linalg, bufferized, llvm, executable"),
                                cl::value_desc("PHASE"), cl::cat(compileCat));
+cl::opt<bool> noFuse("no-fuse", cl::desc("Skip the fusion passes"), cl::cat(compileCat));
+cl::opt<bool> memoryReport("memory-report",
+                           cl::desc("Print temporaries without reuse, the lower bound and the planned arena"),
+                           cl::cat(compileCat));
 cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write the compile cache"), cl::cat(compileCat));
 
 cl::OptionCategory runCat("Run");
@@ -105,6 +112,7 @@ CompileOptions compileOptions() {
   o.dumpIrDir = dumpIr;
   o.compileTo = compileTo;
   o.useCache = !noCache;
+  o.fuse = !noFuse;
   o.configurePassManager = [](mlir::PassManager &pm) {
     if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
       throw std::runtime_error("bad pass manager options");
@@ -135,6 +143,32 @@ std::unique_ptr<Source> loadSource() {
   }
   src->program.emplace(buildModel(modelRequest()));
   return src;
+}
+
+void printStats(mlir::ModuleOp module) {
+  CompileOptions o = compileOptions();
+  std::printf("%-14s %8s %6s %12s %12s\n", "graph", "kernels", "gemms", "GFLOP", "MB moved");
+  for (bool fuse : {false, true}) {
+    o.fuse = fuse;
+    GraphStats s = computeGraphStats(*runGraphPhase(module, o));
+    std::printf("%-14s %8lld %6lld %12.3f %12.2f\n", fuse ? "after fusion" : "before fusion",
+                (long long)s.kernels, (long long)s.gemms, s.flops / 1e9, s.bytes / 1e6);
+  }
+}
+
+void printMemoryReport(mlir::ModuleOp module) {
+  auto graph = runGraphPhase(module, compileOptions());
+  auto fn = *graph->getOps<mlir::func::FuncOp>().begin();
+  auto report = computeMemoryReport(fn);
+  if (mlir::failed(report))
+    throw std::runtime_error("memory report failed (see the diagnostics above)");
+  std::printf("memory: temporaries without reuse %.2f MiB; lower bound (peak live) %.2f MiB; "
+              "planned arena %.2f MiB (%.3f x lower bound, %.3f x no reuse); constants %.2f MiB\n",
+              report->noReuseBytes / 1048576.0, report->lowerBoundBytes / 1048576.0,
+              report->plannedBytes / 1048576.0,
+              double(report->plannedBytes) / double(std::max<int64_t>(1, report->lowerBoundBytes)),
+              double(report->plannedBytes) / double(std::max<int64_t>(1, report->noReuseBytes)),
+              report->persistentBytes / 1048576.0);
 }
 
 void printCompileLine(const CompileResult &r) {
@@ -229,6 +263,12 @@ int runCompile(int argc, char **argv) {
   if (endsWith(modelArg, ".wexe"))
     throw std::runtime_error("'" + modelArg + "' is already compiled");
   auto src = loadSource();
+  // --stats is an option libLLVM registers itself; weft reads it to print
+  // its graph statistics.
+  if (llvm::AreStatisticsEnabled())
+    printStats(src->module());
+  if (memoryReport)
+    printMemoryReport(src->module());
   CompileResult r = compile(src->module(), compileOptions());
   if (!r.executable) {
     if (outputPath.empty() || outputPath == "-") {
