@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/WeftOps.h"
+#include "ir/ShapeRules.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
@@ -20,24 +21,6 @@ using namespace weft;
 
 namespace {
 
-/// Streams a shape as [d0, d1, ...].
-struct ShapeStr {
-  ArrayRef<int64_t> dims;
-};
-template <typename OS>
-OS &operator<<(OS &os, ShapeStr s) {
-  os << "[";
-  llvm::interleaveComma(s.dims, os);
-  os << "]";
-  return os;
-}
-ShapeStr shapeOf(Value v) {
-  return {cast<RankedTensorType>(v.getType()).getShape()};
-}
-
-RankedTensorType tensorType(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
 
 /// Infers the result and statistics types of a normalization over the last
 /// dimension of `input`: the input's type, then `numStats` tensors of the
@@ -87,45 +70,6 @@ LogicalResult verifyEpsilon(Operation *op, double epsilon) {
   return success();
 }
 
-/// weft.matmul's shape rule over the last two dimensions, for fused ops.
-LogicalResult inferContraction(StringRef opName, std::optional<Location> loc,
-                               Value lhs, Value rhs, bool transLhs,
-                               bool transRhs, bool batched,
-                               SmallVector<int64_t> &shape) {
-  auto lt = tensorType(lhs), rt = tensorType(rhs);
-  int64_t rank = lt.getRank();
-  if (batched ? rank < 3 : rank != 2)
-    return emitOptionalError(loc, "'", opName, "' op expects ",
-                             batched ? "operands of rank >= 3" : "2-D operands",
-                             ", got lhs ", shapeOf(lhs), " and rhs ",
-                             shapeOf(rhs));
-  if (rt.getRank() != rank)
-    return emitOptionalError(loc, "'", opName, "' op operand ranks differ: lhs ",
-                             shapeOf(lhs), " vs rhs ", shapeOf(rhs));
-  if (lt.getElementType() != rt.getElementType())
-    return emitOptionalError(loc, "'", opName,
-                             "' op operand element types differ: ",
-                             lt.getElementType(), " vs ", rt.getElementType(),
-                             "; insert a cast");
-  ArrayRef<int64_t> ls = lt.getShape(), rs = rt.getShape();
-  if (ls.drop_back(2) != rs.drop_back(2))
-    return emitOptionalError(loc, "'", opName, "' op batch dimensions differ: lhs ",
-                             shapeOf(lhs), " vs rhs ", shapeOf(rhs));
-  int64_t m = transLhs ? ls[rank - 1] : ls[rank - 2];
-  int64_t kl = transLhs ? ls[rank - 2] : ls[rank - 1];
-  int64_t kr = transRhs ? rs[rank - 1] : rs[rank - 2];
-  int64_t n = transRhs ? rs[rank - 2] : rs[rank - 1];
-  if (kl != kr)
-    return emitOptionalError(
-        loc, "'", opName, "' op contracting dimensions differ: lhs ",
-        shapeOf(lhs), (transLhs ? " (transposed)" : ""), " has K = ", kl,
-        " but rhs ", shapeOf(rhs), (transRhs ? " (transposed)" : ""),
-        " has K = ", kr, "; transpose an operand or fix its shape");
-  shape.assign(ls.drop_back(2).begin(), ls.drop_back(2).end());
-  shape.push_back(m);
-  shape.push_back(n);
-  return success();
-}
 
 /// Checks that an epilogue operand has the product's element type.
 LogicalResult checkEpilogueElementType(StringRef opName,
@@ -192,7 +136,7 @@ LogicalResult FusedMatmulOp::inferReturnTypes(
     SmallVectorImpl<Type> &results) {
   FusedMatmulOp::Adaptor a(operands, attrs, props, regions);
   SmallVector<int64_t> shape;
-  if (failed(inferContraction("weft.fused_matmul", loc, a.getLhs(), a.getRhs(),
+  if (failed(inferContractionShape("weft.fused_matmul", loc, a.getLhs(), a.getRhs(),
                               a.getTransposeLhs(), a.getTransposeRhs(),
                               /*batched=*/false, shape)))
     return failure();
@@ -219,7 +163,7 @@ LogicalResult FusedBatchMatmulOp::inferReturnTypes(
     SmallVectorImpl<Type> &results) {
   FusedBatchMatmulOp::Adaptor a(operands, attrs, props, regions);
   SmallVector<int64_t> shape;
-  if (failed(inferContraction("weft.fused_batch_matmul", loc, a.getLhs(),
+  if (failed(inferContractionShape("weft.fused_batch_matmul", loc, a.getLhs(),
                               a.getRhs(), a.getTransposeLhs(),
                               a.getTransposeRhs(), /*batched=*/true, shape)))
     return failure();

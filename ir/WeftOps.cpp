@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/WeftOps.h"
+#include "ir/ShapeRules.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
@@ -19,66 +20,6 @@ using namespace weft;
 
 namespace {
 
-/// Streams a shape as [d0, d1, ...].
-struct ShapeStr {
-  ArrayRef<int64_t> dims;
-};
-template <typename OS>
-OS &operator<<(OS &os, ShapeStr s) {
-  os << "[";
-  llvm::interleaveComma(s.dims, os);
-  os << "]";
-  return os;
-}
-ShapeStr shapeOf(Value v) {
-  return {cast<RankedTensorType>(v.getType()).getShape()};
-}
-ShapeStr shapeOf(Type t) { return {cast<RankedTensorType>(t).getShape()}; }
-
-RankedTensorType tensorType(Value v) {
-  return cast<RankedTensorType>(v.getType());
-}
-
-/// Shared shape rule of matmul and batch_matmul over the last two dimensions.
-LogicalResult inferContraction(StringRef opName, std::optional<Location> loc,
-                               Value lhs, Value rhs, bool transLhs,
-                               bool transRhs, bool batched,
-                               SmallVectorImpl<Type> &results) {
-  auto lt = tensorType(lhs), rt = tensorType(rhs);
-  int64_t rank = lt.getRank();
-  if (batched ? rank < 3 : rank != 2)
-    return emitOptionalError(loc, "'", opName, "' op expects ",
-                             batched ? "operands of rank >= 3" : "2-D operands",
-                             ", got lhs ", shapeOf(lhs), " and rhs ",
-                             shapeOf(rhs));
-  if (rt.getRank() != rank)
-    return emitOptionalError(loc, "'", opName, "' op operand ranks differ: lhs ",
-                             shapeOf(lhs), " vs rhs ", shapeOf(rhs));
-  if (lt.getElementType() != rt.getElementType())
-    return emitOptionalError(loc, "'", opName,
-                             "' op operand element types differ: ",
-                             lt.getElementType(), " vs ", rt.getElementType(),
-                             "; insert a cast");
-  ArrayRef<int64_t> ls = lt.getShape(), rs = rt.getShape();
-  if (ls.drop_back(2) != rs.drop_back(2))
-    return emitOptionalError(loc, "'", opName, "' op batch dimensions differ: lhs ",
-                             shapeOf(lhs), " vs rhs ", shapeOf(rhs));
-  int64_t m = transLhs ? ls[rank - 1] : ls[rank - 2];
-  int64_t kl = transLhs ? ls[rank - 2] : ls[rank - 1];
-  int64_t kr = transRhs ? rs[rank - 1] : rs[rank - 2];
-  int64_t n = transRhs ? rs[rank - 2] : rs[rank - 1];
-  if (kl != kr)
-    return emitOptionalError(
-        loc, "'", opName, "' op contracting dimensions differ: lhs ",
-        shapeOf(lhs), (transLhs ? " (transposed)" : ""), " has K = ", kl,
-        " but rhs ", shapeOf(rhs), (transRhs ? " (transposed)" : ""),
-        " has K = ", kr, "; transpose an operand or fix its shape");
-  SmallVector<int64_t> shape(ls.drop_back(2));
-  shape.push_back(m);
-  shape.push_back(n);
-  results.push_back(RankedTensorType::get(shape, lt.getElementType()));
-  return success();
-}
 
 /// Checks a list of dimension indices: in range, and strictly increasing when
 /// `sorted` is set.
@@ -151,9 +92,13 @@ LogicalResult MatmulOp::inferReturnTypes(
     DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
     SmallVectorImpl<Type> &results) {
   MatmulOp::Adaptor a(operands, attrs, props, regions);
-  return inferContraction("weft.matmul", loc, a.getLhs(), a.getRhs(),
-                          a.getTransposeLhs(), a.getTransposeRhs(),
-                          /*batched=*/false, results);
+  SmallVector<int64_t> shape;
+  if (failed(inferContractionShape("weft.matmul", loc, a.getLhs(), a.getRhs(),
+                                   a.getTransposeLhs(), a.getTransposeRhs(),
+                                   /*batched=*/false, shape)))
+    return failure();
+  results.push_back(RankedTensorType::get(shape, tensorType(a.getLhs()).getElementType()));
+  return success();
 }
 
 LogicalResult BatchMatmulOp::inferReturnTypes(
@@ -161,9 +106,13 @@ LogicalResult BatchMatmulOp::inferReturnTypes(
     DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
     SmallVectorImpl<Type> &results) {
   BatchMatmulOp::Adaptor a(operands, attrs, props, regions);
-  return inferContraction("weft.batch_matmul", loc, a.getLhs(), a.getRhs(),
-                          a.getTransposeLhs(), a.getTransposeRhs(),
-                          /*batched=*/true, results);
+  SmallVector<int64_t> shape;
+  if (failed(inferContractionShape("weft.batch_matmul", loc, a.getLhs(), a.getRhs(),
+                                   a.getTransposeLhs(), a.getTransposeRhs(),
+                                   /*batched=*/true, shape)))
+    return failure();
+  results.push_back(RankedTensorType::get(shape, tensorType(a.getLhs()).getElementType()));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

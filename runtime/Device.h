@@ -14,6 +14,7 @@
 #include "runtime/Status.h"
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 
 namespace weft::rt {
@@ -33,6 +34,13 @@ public:
   virtual Status copyToDevice(void *dst, const void *src, size_t bytes) = 0;
   /// Copies `bytes` from device memory `src` to host memory `dst`.
   virtual Status copyToHost(void *dst, const void *src, size_t bytes) = 0;
+  /// Sets `bytes` bytes of device memory at `dst` to zero. The default is
+  /// for devices whose memory the host can write (memset).
+  virtual Status zero(void *dst, size_t bytes) {
+    if (bytes)
+      std::memset(dst, 0, bytes);
+    return Status::ok();
+  }
   /// Waits until all work submitted to the device has finished.
   virtual Status synchronize() = 0;
 };

@@ -9,6 +9,8 @@
 
 #include "runtime/Executable.h"
 
+#include "runtime/FileUtil.h"
+
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -35,19 +37,6 @@ uint64_t getLE(std::string_view in, size_t offset, int bytes) {
 
 std::string errnoText() { return std::strerror(errno); }
 
-/// Writes all of `data` to `fd`, retrying short writes and EINTR.
-bool writeAll(int fd, const char *data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
 
 /// Reads the whole file at `path` into `out`.
 Status readFile(const std::string &path, std::string &out) {
@@ -82,15 +71,6 @@ Status readFile(const std::string &path, std::string &out) {
   return Status::ok();
 }
 
-/// The directory part of `path` ("." when there is none).
-std::string directoryOf(const std::string &path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos)
-    return ".";
-  if (slash == 0)
-    return "/";
-  return path.substr(0, slash);
-}
 
 } // namespace
 
@@ -180,46 +160,9 @@ std::string Executable::toBytes() const {
 
 Status Executable::save(const std::string &path) const {
   std::string bytes = toBytes();
-  std::string dir = directoryOf(path);
-  size_t slash = path.rfind('/');
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (base.empty())
-    return invalidArgument("cannot save executable to '" + path + "': the path names a directory");
-  std::string tmpl = (dir == "/" ? "" : dir) + "/." + base + ".tmp.XXXXXX";
-  std::vector<char> tmpPath(tmpl.begin(), tmpl.end());
-  tmpPath.push_back('\0');
-  int fd = ::mkstemp(tmpPath.data());
-  if (fd < 0)
-    return invalidArgument("cannot save executable to '" + path +
-                           "': cannot create a temporary file in '" + dir + "': " + errnoText());
-  auto fail = [&](const std::string &what) {
-    std::string err = errnoText();
-    ::close(fd);
-    ::unlink(tmpPath.data());
-    return invalidArgument("cannot save executable to '" + path + "': " + what + ": " + err);
-  };
-  if (!writeAll(fd, bytes.data(), bytes.size()))
-    return fail("write failed");
-  if (::fchmod(fd, 0644) != 0)
-    return fail("chmod failed");
-  if (::fsync(fd) != 0)
-    return fail("fsync failed");
-  if (::close(fd) != 0) {
-    std::string err = errnoText();
-    ::unlink(tmpPath.data());
-    return invalidArgument("cannot save executable to '" + path + "': close failed: " + err);
-  }
-  if (::rename(tmpPath.data(), path.c_str()) != 0) {
-    std::string err = errnoText();
-    ::unlink(tmpPath.data());
-    return invalidArgument("cannot save executable to '" + path + "': rename failed: " + err);
-  }
-  // Make the rename itself durable; failure here does not undo the save.
-  int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirFd >= 0) {
-    ::fsync(dirFd);
-    ::close(dirFd);
-  }
+  Status s = writeFileAtomically(path, {bytes});
+  if (!s.isOk())
+    return Status(s.code(), "cannot save executable: " + s.message());
   return Status::ok();
 }
 

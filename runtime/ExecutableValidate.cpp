@@ -11,14 +11,21 @@
 //   3. Buffers: id == index; valid kind and dtype; dimensions >= 0;
 //      byte_size == elements * dtype size; INPUT/OUTPUT/TEMPORARY/CONSTANT
 //      buffers lie inside the arena at an offset aligned to their element;
-//      CONSTANT data holds exactly byte_size bytes; PARAMETER and INPUT names
-//      are non-empty and unique.
+//      CONSTANT data holds exactly byte_size bytes; PARAMETER, STATE and
+//      INPUT names are non-empty and unique.
 //   4. alias_of names an earlier, non-alias buffer of the same byte size; only
-//      TEMPORARY and OUTPUT buffers may be aliases.
+//      TEMPORARY and OUTPUT buffers may be aliases. An OUTPUT that aliases a
+//      PARAMETER or STATE buffer must declare it in `updates`.
+//   4b. updates (the in-place update of a parameter or optimizer state): only
+//      on an OUTPUT; names a PARAMETER or STATE buffer of the same dtype and
+//      shape; alias_of == updates; at most one output updates each buffer.
 //   5. No other arena buffer overlaps a CONSTANT (constants are written once).
-//   6. Kernels have a symbol; a library is present when kernels exist.
+//   6. Kernels have a symbol; a library is present when kernels exist; for
+//      target "cuda" each launch has a function and a grid/block within limits.
 //   7. Steps: a kernel call names an existing kernel with num_args buffer ids
-//      in range; a GEMM has f32 operands whose sizes match batch, m, n, k.
+//      in range; a GEMM has f32 operands whose sizes match batch, m, n, k,
+//      and its c is not a PARAMETER or STATE (nor a view of one) unless c is
+//      an update output.
 //   8. Outputs are buffer ids in range.
 //
 //===----------------------------------------------------------------------===//
@@ -28,6 +35,7 @@
 
 #include <climits>
 #include <unordered_set>
+#include <vector>
 
 namespace weft::rt {
 
@@ -51,12 +59,58 @@ std::string stepRef(const proto::Executable &exe, int i) {
   return "step " + std::to_string(i) + " '" + exe.steps(i).label() + "'";
 }
 
+/// PARAMETER and STATE buffers have storage of their own, outside the arena.
+bool ownsStorage(const Buffer &b) {
+  return b.kind() == proto::PARAMETER || b.kind() == proto::STATE;
+}
+
 bool livesInArena(const Buffer &b) {
-  return !b.has_alias_of() && b.kind() != proto::PARAMETER;
+  return !b.has_alias_of() && !ownsStorage(b);
+}
+
+/// Names bound by the caller: parameters, optimizer state and inputs.
+bool isBoundByName(const Buffer &b) {
+  return ownsStorage(b) || b.kind() == proto::INPUT;
 }
 
 bool mulOverflows(uint64_t a, uint64_t b, uint64_t &out) {
   return __builtin_mul_overflow(a, b, &out);
+}
+
+/// Rule 4b for buffer `i` (its shape and alias_of already checked).
+Status checkUpdate(const proto::Executable &exe, int i, const Reporter &r) {
+  const Buffer &b = exe.buffers(i);
+  if (!b.has_updates())
+    return Status::ok();
+  std::string ref = bufferRef(exe, static_cast<uint64_t>(i));
+  if (b.kind() != proto::OUTPUT)
+    return r.fail(ref + " is a " + proto::BufferKind_Name(b.kind()) +
+                  " with `updates`; only OUTPUT buffers may update a parameter or state");
+  if (b.updates() >= static_cast<uint32_t>(exe.buffers_size()))
+    return r.fail(ref + " updates buffer " + std::to_string(b.updates()) + ", out of range (" +
+                  std::to_string(exe.buffers_size()) + " buffers)");
+  const Buffer &target = exe.buffers(static_cast<int>(b.updates()));
+  if (!ownsStorage(target))
+    return r.fail(ref + " updates " + bufferRef(exe, b.updates()) + ", a " +
+                  proto::BufferKind_Name(target.kind()) +
+                  "; only PARAMETER and STATE buffers are updated in place");
+  if (!b.has_alias_of() || b.alias_of() != b.updates())
+    return r.fail(ref + " updates " + bufferRef(exe, b.updates()) + " but " +
+                  (b.has_alias_of() ? "aliases buffer " + std::to_string(b.alias_of())
+                                    : std::string("has storage of its own")) +
+                  "; an update output must alias the buffer it updates (alias_of = updates)");
+  std::vector<int64_t> shape(b.shape().begin(), b.shape().end());
+  std::vector<int64_t> targetShape(target.shape().begin(), target.shape().end());
+  if (b.dtype() != target.dtype() || shape != targetShape)
+    return r.fail(ref + " of " + dtypeName(b.dtype()) + shapeString(shape) + " updates " +
+                  bufferRef(exe, b.updates()) + " of " + dtypeName(target.dtype()) +
+                  shapeString(targetShape) + "; an update must have the same dtype and shape");
+  for (int j = 0; j < i; ++j)
+    if (exe.buffers(j).has_updates() && exe.buffers(j).updates() == b.updates())
+      return r.fail(ref + " updates " + bufferRef(exe, b.updates()) + ", which " +
+                    bufferRef(exe, static_cast<uint64_t>(j)) +
+                    " already updates; each parameter or state has at most one update");
+  return Status::ok();
 }
 
 Status checkBuffer(const proto::Executable &exe, int i, const Reporter &r) {
@@ -97,7 +151,13 @@ Status checkBuffer(const proto::Executable &exe, int i, const Reporter &r) {
       return r.fail(ref + " (" + std::to_string(b.byte_size()) + " bytes) aliases " +
                     bufferRef(exe, b.alias_of()) + " of " + std::to_string(target.byte_size()) +
                     " bytes; an alias must have the same byte size");
+    if (b.kind() == proto::OUTPUT && ownsStorage(target) && !b.has_updates())
+      return r.fail(ref + " is an OUTPUT aliasing " + proto::BufferKind_Name(target.kind()) + " " +
+                    bufferRef(exe, b.alias_of()) +
+                    " without `updates`; only the in-place update of a parameter or state may "
+                    "share its storage (set updates = alias_of, or copy into a fresh output)");
   }
+  WEFT_RETURN_IF_ERROR(checkUpdate(exe, i, r));
   if (livesInArena(b)) {
     uint64_t end;
     if (__builtin_add_overflow(b.arena_offset(), b.byte_size(), &end) || end > exe.arena_size())
@@ -111,9 +171,9 @@ Status checkBuffer(const proto::Executable &exe, int i, const Reporter &r) {
   if (b.kind() == proto::CONSTANT && b.data().size() != b.byte_size())
     return r.fail(ref + " is a CONSTANT with " + std::to_string(b.data().size()) +
                   " bytes of data; expected byte_size = " + std::to_string(b.byte_size()));
-  if ((b.kind() == proto::PARAMETER || b.kind() == proto::INPUT) && b.name().empty())
+  if (isBoundByName(b) && b.name().empty())
     return r.fail(ref + " is a " + proto::BufferKind_Name(b.kind()) +
-                  " without a name; parameters and inputs are bound by name");
+                  " without a name; parameters, state and inputs are bound by name");
   return Status::ok();
 }
 
@@ -170,6 +230,12 @@ Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, cons
   }
   if (g.c() == g.a() || g.c() == g.b())
     return r.fail(ref + ": gemm output c is also an input (buffer " + std::to_string(g.c()) + ")");
+  const Buffer &c = exe.buffers(static_cast<int>(g.c()));
+  const Buffer &cRoot = c.has_alias_of() ? exe.buffers(static_cast<int>(c.alias_of())) : c;
+  if (ownsStorage(cRoot) && !c.has_updates())
+    return r.fail(ref + ": gemm output c is " + bufferRef(exe, g.c()) + ", the storage of " +
+                  proto::BufferKind_Name(cRoot.kind()) + " '" + cRoot.name() +
+                  "'; only an update output (`updates`) may write a parameter or state");
   return Status::ok();
 }
 
@@ -201,6 +267,32 @@ Status checkSteps(const proto::Executable &exe, const Reporter &r) {
   return Status::ok();
 }
 
+/// Rule 6 for target "cuda": every launch names a function and has a grid
+/// and block of at least 1 in each dimension, within CUDA's limits; cpu
+/// kernels have no launches.
+Status checkCudaLaunches(const proto::Executable &exe, int k, const Reporter &r) {
+  const proto::Kernel &kernel = exe.kernels(k);
+  std::string ref = "kernel " + std::to_string(k) + " '" + kernel.symbol() + "'";
+  if (exe.target() != "cuda") {
+    if (kernel.cuda_launches_size() > 0)
+      return r.fail(ref + " has CUDA launches but the target is '" + exe.target() + "'");
+    return Status::ok();
+  }
+  for (int i = 0; i < kernel.cuda_launches_size(); ++i) {
+    const proto::CudaLaunch &l = kernel.cuda_launches(i);
+    std::string lref = ref + " launch " + std::to_string(i);
+    if (l.function().empty())
+      return r.fail(lref + " names no function");
+    uint64_t threads = uint64_t(l.block_x()) * l.block_y() * l.block_z();
+    if (l.grid_x() == 0 || l.grid_y() == 0 || l.grid_z() == 0 || threads == 0)
+      return r.fail(lref + " '" + l.function() + "' has an empty grid or block");
+    if (threads > 1024 || l.grid_y() > 65535 || l.grid_z() > 65535 || l.grid_x() > INT_MAX)
+      return r.fail(lref + " '" + l.function() + "' exceeds CUDA's limits (block of " +
+                    std::to_string(threads) + " threads; at most 1024, grid y/z at most 65535)");
+  }
+  return Status::ok();
+}
+
 } // namespace
 
 Status Executable::validate() const {
@@ -213,8 +305,9 @@ Status Executable::validate() const {
                   (exe.format_version() > kFormatVersion
                        ? " (written by a newer weft: upgrade the runtime or recompile)"
                        : " (recompile the program)"));
-  if (exe.target() != "cpu")
-    return r.fail("target '" + exe.target() + "' is not one this runtime runs (known: cpu)");
+  if (exe.target() != "cpu" && exe.target() != "cuda")
+    return r.fail("target '" + exe.target() +
+                  "' is not one this runtime runs (known: cpu, cuda)");
   uint64_t align = exe.arena_alignment();
   if (align != 0 && (align & (align - 1)) != 0)
     return r.fail("arena_alignment " + std::to_string(align) + " is not a power of two");
@@ -225,15 +318,16 @@ Status Executable::validate() const {
   for (int i = 0; i < exe.buffers_size(); ++i) {
     WEFT_RETURN_IF_ERROR(checkBuffer(exe, i, r));
     const Buffer &b = exe.buffers(i);
-    if ((b.kind() == proto::PARAMETER || b.kind() == proto::INPUT) &&
-        !boundNames.insert(b.name()).second)
-      return r.fail(bufferRef(exe, i) + ": the name is used by another parameter or input");
+    if (isBoundByName(b) && !boundNames.insert(b.name()).second)
+      return r.fail(bufferRef(exe, i) + ": the name is used by another parameter, state or input");
   }
   WEFT_RETURN_IF_ERROR(checkConstantsUntouched(exe, r));
 
-  for (int k = 0; k < exe.kernels_size(); ++k)
+  for (int k = 0; k < exe.kernels_size(); ++k) {
     if (exe.kernels(k).symbol().empty())
       return r.fail("kernel " + std::to_string(k) + " has no symbol");
+    WEFT_RETURN_IF_ERROR(checkCudaLaunches(exe, k, r));
+  }
   if (exe.kernels_size() > 0 && exe.kernel_library().empty())
     return r.fail(std::to_string(exe.kernels_size()) +
                   " kernels are declared but kernel_library is empty");

@@ -4,18 +4,24 @@
 //   1. validates the Executable (every later access is then in bounds);
 //   2. allocates one arena of arena_size bytes (aligned to arena_alignment,
 //      at least 64) and zeroes it, then writes every CONSTANT's data into it;
-//   3. allocates aligned storage for each PARAMETER;
+//   3. allocates aligned storage for each PARAMETER and each STATE (the
+//      latter zero-filled and bound: optimizer state starts at zero);
 //   4. resolves each buffer's address: arena base + arena_offset, its own
 //      storage for parameters, the target's address for an alias;
 //   5. loads the kernel library and resolves each kernel's symbol;
 //   6. packs, per kernel-call step, the addresses of its arguments.
 // run() then executes the steps in order, each kernel call as one indirect
-// call and each GEMM as one cblas_sgemm per batch.
+// call and each GEMM as one cblas_sgemm per batch. For target "cuda" the
+// device is a GPU (runtime/cuda/), step 5-6 load the cubin and plan the
+// cuBLASLt GEMMs (CudaProgram), and run() enqueues each step on its stream. An OUTPUT with `updates`
+// aliases its PARAMETER/STATE buffer, so a run leaves the new values in the
+// parameter's own storage: the next run reads them without any copy.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Executor.h"
 #include "runtime/CpuDevice.h"
+#include "runtime/cuda/CudaProgram.h"
 
 #include <algorithm>
 #include <cblas.h>
@@ -30,15 +36,32 @@ std::vector<int64_t> shapeOf(const proto::Buffer &b) {
   return {b.shape().begin(), b.shape().end()};
 }
 
+bool ownsStorage(const proto::Buffer &b) {
+  return b.kind() == proto::PARAMETER || b.kind() == proto::STATE;
+}
+
 bool livesInArena(const proto::Buffer &b) {
-  return !b.has_alias_of() && b.kind() != proto::PARAMETER;
+  return !b.has_alias_of() && !ownsStorage(b);
+}
+
+const char *kindNoun(proto::BufferKind kind) {
+  switch (kind) {
+  case proto::PARAMETER:
+    return "parameter";
+  case proto::STATE:
+    return "state";
+  default:
+    return "input";
+  }
 }
 
 } // namespace
 
-Executor::Executor(Executable exe) : exe_(std::move(exe)), device_(new CpuDevice()) {}
+Executor::Executor(Executable exe, std::unique_ptr<Device> device)
+    : exe_(std::move(exe)), device_(std::move(device)) {}
 
 Executor::~Executor() {
+  cuda_.reset(); // unloads its module before the device goes
   for (void *p : ownStorage_)
     device_->free(p);
   device_->free(arena_);
@@ -48,7 +71,17 @@ std::string Executor::where() const { return "executable '" + exe_.source() + "'
 
 StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe) {
   WEFT_RETURN_IF_ERROR(exe.validate());
-  std::unique_ptr<Executor> executor(new Executor(std::move(exe)));
+  std::unique_ptr<Device> device;
+  if (exe.proto().target() == "cuda") {
+    StatusOr<std::unique_ptr<Device>> gpu = openCudaDevice();
+    if (!gpu.isOk())
+      return Status(gpu.status().code(), "executable '" + exe.source() +
+                                             "' targets cuda: " + gpu.status().message());
+    device = std::move(gpu.value());
+  } else {
+    device = std::make_unique<CpuDevice>();
+  }
+  std::unique_ptr<Executor> executor(new Executor(std::move(exe), std::move(device)));
   WEFT_RETURN_IF_ERROR(executor->initialize());
   return executor;
 }
@@ -61,7 +94,7 @@ Status Executor::initialize() {
     return Status(arena.status().code(),
                   where() + ": cannot allocate the arena: " + arena.status().message());
   arena_ = *arena;
-  std::memset(arena_, 0, p.arena_size());
+  WEFT_RETURN_IF_ERROR(device_->zero(arena_, p.arena_size()));
 
   size_t n = static_cast<size_t>(p.buffers_size());
   address_.assign(n, nullptr);
@@ -74,13 +107,19 @@ Status Executor::initialize() {
       address_[i] = address_[b.alias_of()]; // validated: earlier, not an alias
       continue;
     }
-    if (b.kind() == proto::PARAMETER) {
+    if (ownsStorage(b)) {
       StatusOr<void *> storage = device_->allocate(b.byte_size(), alignment);
       if (!storage.isOk())
-        return Status(storage.status().code(), where() + ": cannot allocate parameter '" +
-                                                   b.name() + "': " + storage.status().message());
+        return Status(storage.status().code(), where() + ": cannot allocate " +
+                                                   kindNoun(b.kind()) + " '" + b.name() +
+                                                   "': " + storage.status().message());
       ownStorage_.push_back(*storage);
       address_[i] = *storage;
+      if (b.kind() == proto::STATE) {
+        std::vector<char> zeros(b.byte_size(), 0);
+        WEFT_RETURN_IF_ERROR(device_->copyToDevice(*storage, zeros.data(), b.byte_size()));
+        bound_[i] = true;
+      }
       continue;
     }
     address_[i] = base + b.arena_offset();
@@ -100,6 +139,16 @@ Status Executor::initialize() {
       consumedByRun_[i] = o.arena_offset() < in.arena_offset() + in.byte_size() &&
                           in.arena_offset() < o.arena_offset() + o.byte_size();
     }
+  }
+
+  if (p.target() == "cuda") {
+    StatusOr<std::unique_ptr<CudaProgram>> program =
+        CudaProgram::load(*device_, p, address_, exe_.source());
+    if (!program.isOk())
+      return program.status();
+    cuda_ = std::move(program.value());
+    stepKernel_.assign(static_cast<size_t>(p.steps_size()), nullptr);
+    return Status::ok();
   }
 
   std::vector<KernelFn> kernels;
@@ -147,6 +196,14 @@ std::vector<std::string> Executor::parameterNames() const {
   return names;
 }
 
+std::vector<std::string> Executor::stateNames() const {
+  std::vector<std::string> names;
+  for (const proto::Buffer &b : exe_.proto().buffers())
+    if (b.kind() == proto::STATE)
+      names.push_back(b.name());
+  return names;
+}
+
 std::vector<std::string> Executor::inputNames() const {
   std::vector<std::string> names;
   for (const proto::Buffer &b : exe_.proto().buffers())
@@ -166,14 +223,16 @@ Status Executor::bind(proto::BufferKind kind, const char *what, const std::strin
                       const HostTensor &value) {
   int id = findBuffer(kind, name);
   if (id < 0) {
-    std::vector<std::string> known = kind == proto::PARAMETER ? parameterNames() : inputNames();
+    std::vector<std::string> known = kind == proto::PARAMETER ? parameterNames()
+                                     : kind == proto::STATE   ? stateNames()
+                                                              : inputNames();
     std::string list;
     for (size_t i = 0; i < known.size() && i < 8; ++i)
       list += (i ? ", " : "") + known[i];
     if (known.size() > 8)
       list += ", ... (" + std::to_string(known.size()) + " in all)";
     return notFound(std::string("set") + what + ": " + where() + " has no " +
-                    (kind == proto::PARAMETER ? "parameter" : "input") + " named '" + name +
+                    kindNoun(kind) + " named '" + name +
                     "' (known: " + (list.empty() ? "none" : list) + ")");
   }
   const proto::Buffer &b = exe_.proto().buffers(id);
@@ -194,6 +253,10 @@ Status Executor::bind(proto::BufferKind kind, const char *what, const std::strin
 
 Status Executor::setParameter(const std::string &name, const HostTensor &value) {
   return bind(proto::PARAMETER, "Parameter", name, value);
+}
+
+Status Executor::setState(const std::string &name, const HostTensor &value) {
+  return bind(proto::STATE, "State", name, value);
 }
 
 Status Executor::setInput(const std::string &name, const HostTensor &value) {
@@ -231,7 +294,12 @@ Status Executor::run() {
   for (int s = 0; s < p.steps_size(); ++s) {
     const proto::Step &step = p.steps(s);
     auto start = std::chrono::steady_clock::now();
-    if (KernelFn fn = stepKernel_[s]) {
+    if (cuda_) {
+      Status st = cuda_->runStep(s);
+      if (!st.isOk())
+        return Status(st.code(), "run: step " + std::to_string(s) + " '" + step.label() +
+                                     "': " + st.message());
+    } else if (KernelFn fn = stepKernel_[s]) {
       fn(stepArgs_[s].data());
     } else {
       Status st = runGemm(step.gemm());
@@ -291,6 +359,13 @@ StatusOr<HostTensor> Executor::parameter(const std::string &name) const {
     return notFound("parameter: " + where() + " has no parameter named '" + name + "'");
   if (!bound_[id])
     return failedPrecondition("parameter: '" + name + "' is not set; call setParameter first");
+  return readBuffer(static_cast<uint32_t>(id));
+}
+
+StatusOr<HostTensor> Executor::state(const std::string &name) const {
+  int id = findBuffer(proto::STATE, name);
+  if (id < 0)
+    return notFound("state: " + where() + " has no optimizer state named '" + name + "'");
   return readBuffer(static_cast<uint32_t>(id));
 }
 

@@ -1,10 +1,16 @@
 //===- Executor.h - runs a loaded Executable --------------------*- C++ -*-===//
 //
 // This file implements the Executor: it takes a validated Executable, gives it
-// one device arena plus its own storage per parameter, writes the constants,
-// loads the kernels, and then runs the steps in order — kernel calls with the
-// addresses of their buffers, GEMMs through BLAS. Callers bind parameters and
-// inputs by name, read outputs and parameters back, and can time each step.
+// one device arena plus its own storage per parameter and per optimizer state
+// buffer (STATE, zero-initialised), writes the constants, loads the kernels,
+// and then runs the steps in order — kernel calls with the addresses of their
+// buffers, GEMMs through BLAS. Callers bind parameters and inputs by name,
+// read outputs, parameters and state back, and can time each step.
+//
+// Training steps: an output with `updates` is the new value of a parameter or
+// state buffer, written into that buffer's own storage during the run, so the
+// parameters and optimizer state persist on the device between runs; after
+// run(), parameter(name) and state(name) return the updated values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +28,8 @@
 
 namespace weft::rt {
 
+class CudaProgram;
+
 /// How long one step took in the last run (with profiling on).
 struct StepTime {
   std::string label;   // the step's label (op and source location)
@@ -32,9 +40,11 @@ struct StepTime {
 /// Runs one Executable on one device. Not thread-safe.
 class Executor {
 public:
-  /// Validates `exe`, allocates its arena and parameter storage, writes its
-  /// constants and loads its kernels. Fails with the validation error, an
-  /// allocation error or the kernel library/symbol that could not be loaded.
+  /// Validates `exe`, opens the device of its target (the host for "cpu",
+  /// GPU 0 for "cuda"), allocates its arena and parameter storage, writes its
+  /// constants and loads its kernels. Fails with the validation error, the
+  /// device that cannot be opened (UNAVAILABLE), an allocation error or the
+  /// kernel library/symbol that could not be loaded.
   static StatusOr<std::unique_ptr<Executor>> create(Executable exe);
   ~Executor();
   Executor(const Executor &) = delete;
@@ -42,6 +52,8 @@ public:
 
   /// Names of the PARAMETER buffers, in buffer order.
   std::vector<std::string> parameterNames() const;
+  /// Names of the STATE buffers (optimizer state), in buffer order.
+  std::vector<std::string> stateNames() const;
   /// Names of the INPUT buffers, in buffer order.
   std::vector<std::string> inputNames() const;
   /// Names of the buffers in Executable.outputs, in output order.
@@ -49,6 +61,9 @@ public:
 
   /// Copies `value` into parameter `name`; dtype and shape must match exactly.
   Status setParameter(const std::string &name, const HostTensor &value);
+  /// Copies `value` into optimizer state `name` (to resume from a
+  /// checkpoint); dtype and shape must match exactly. State starts at zero.
+  Status setState(const std::string &name, const HostTensor &value);
   /// Copies `value` into input `name`; dtype and shape must match exactly.
   Status setInput(const std::string &name, const HostTensor &value);
 
@@ -61,8 +76,11 @@ public:
   StatusOr<HostTensor> output(size_t i) const;
   /// The output named `name` of the last run.
   StatusOr<HostTensor> output(const std::string &name) const;
-  /// The current value of parameter `name`.
+  /// The current value of parameter `name` (after a training step: the
+  /// updated value).
   StatusOr<HostTensor> parameter(const std::string &name) const;
+  /// The current value of optimizer state `name` (zeros before any run).
+  StatusOr<HostTensor> state(const std::string &name) const;
 
   /// Turns per-step timing on or off (off by default; it synchronizes per step).
   void setProfiling(bool enabled) { profiling_ = enabled; }
@@ -72,7 +90,7 @@ public:
   const Executable &executable() const { return exe_; }
 
 private:
-  explicit Executor(Executable exe);
+  Executor(Executable exe, std::unique_ptr<Device> device);
   Status initialize();
   Status bind(proto::BufferKind kind, const char *what, const std::string &name,
               const HostTensor &value);
@@ -84,13 +102,14 @@ private:
   Executable exe_;
   std::unique_ptr<Device> device_;
   void *arena_ = nullptr;
-  std::vector<void *> ownStorage_;     // parameter allocations, freed on destruction
+  std::vector<void *> ownStorage_;     // parameter and state allocations, freed on destruction
   std::vector<void *> address_;        // per buffer id: where its bytes live
   std::vector<bool> bound_;            // per buffer id: parameter/input has a value
   std::vector<bool> consumedByRun_;    // per buffer id: input reused by others in a run
   std::unique_ptr<KernelLibrary> library_;
   std::vector<KernelFn> stepKernel_;        // per step: the kernel, or null for a gemm
   std::vector<std::vector<void *>> stepArgs_; // per step: packed argument addresses
+  std::unique_ptr<CudaProgram> cuda_;   // target "cuda": runs every step
   bool hasOutputs_ = false;             // the last run completed
   bool profiling_ = false;
   std::vector<StepTime> stepTimes_;

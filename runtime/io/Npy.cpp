@@ -10,7 +10,7 @@
 
 #include "runtime/io/Npy.h"
 
-#include "runtime/io/FileUtil.h"
+#include "runtime/FileUtil.h"
 
 #include <bit>
 #include <cstring>

@@ -9,7 +9,7 @@
 
 #include "runtime/io/Safetensors.h"
 
-#include "runtime/io/FileUtil.h"
+#include "runtime/FileUtil.h"
 
 #include <nlohmann/json.hpp>
 

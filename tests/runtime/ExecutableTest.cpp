@@ -123,7 +123,7 @@ TEST(RuntimeExecutable, SaveIntoMissingDirectoryFails) {
   ScratchDir dir;
   std::string path = dir.file("no/such/dir/prog.wexe");
   Status st = Executable(sampleExecutable()).save(path);
-  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.code(), StatusCode::kNotFound);
   EXPECT_NE(st.message().find(path), std::string::npos) << st.message();
   EXPECT_EQ(dir.entries(), std::vector<std::string>{});
 }

@@ -1,4 +1,4 @@
-//===- FileUtil.cpp - file system access for tensor I/O ---------------------===//
+//===- FileUtil.cpp - file system access of the runtime ---------------------===//
 //
 // This file implements the POSIX side of tensor I/O: errno → Status, reading
 // whole files, read-only mmap, and atomic replacement of a file through a
@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "runtime/io/FileUtil.h"
+#include "runtime/FileUtil.h"
 
 #include <cerrno>
 #include <cstdio>

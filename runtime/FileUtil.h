@@ -1,4 +1,4 @@
-//===- FileUtil.h - file system access for tensor I/O ------------*- C++ -*-===//
+//===- FileUtil.h - file system access of the runtime ------------*- C++ -*-===//
 //
 // This file implements the file system layer under the .npy and safetensors
 // readers and writers: turning errno into a Status that names the file,
@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef WEFT_RUNTIME_IO_FILEUTIL_H
-#define WEFT_RUNTIME_IO_FILEUTIL_H
+#ifndef WEFT_RUNTIME_FILEUTIL_H
+#define WEFT_RUNTIME_FILEUTIL_H
 
 #include "runtime/Status.h"
 
@@ -63,4 +63,4 @@ Status writeFileAtomically(const std::string &path,
 
 } // namespace weft::rt
 
-#endif // WEFT_RUNTIME_IO_FILEUTIL_H
+#endif // WEFT_RUNTIME_FILEUTIL_H

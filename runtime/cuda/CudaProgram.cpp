@@ -1,0 +1,156 @@
+//===- CudaProgram.cpp - the steps of a "cuda" Executable -----------------===//
+//
+// This file implements openCudaDevice and the CUDA CudaProgram. load():
+//   1. loads exe.kernel_library as a cubin module (when there are kernels);
+//   2. resolves the function of every CudaLaunch of every kernel;
+//   3. per kernel-call step, stores the device address of each argument and
+//      the parameter array cuLaunchKernel reads (one pointer per address);
+//   4. per GEMM step, prepares a cuBLASLt plan (f32; one workspace shared by
+//      all GEMMs, 32 MiB).
+// runStep() then enqueues a kernel's launches in order, or the GEMM, on the
+// device's stream; nothing waits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/cuda/CudaProgram.h"
+#include "runtime/cuda/CublasLt.h"
+#include "runtime/cuda/CudaDevice.h"
+
+#include <array>
+
+namespace weft::rt {
+
+bool cudaRuntimeBuilt() { return true; }
+
+StatusOr<std::unique_ptr<Device>> openCudaDevice() {
+  StatusOr<std::unique_ptr<cuda::CudaDevice>> dev = cuda::CudaDevice::open(0);
+  if (!dev.isOk())
+    return dev.status();
+  return std::unique_ptr<Device>(std::move(dev.value()));
+}
+
+namespace {
+
+/// cuBLASLt's workspace: enough for its fastest f32/tf32 algorithms on Hopper.
+constexpr size_t kGemmWorkspaceBytes = size_t(32) << 20;
+
+struct Launch {
+  CUfunction fn = nullptr;
+  std::array<unsigned, 3> grid{}, block{};
+  std::string name;
+};
+
+class CudaProgramImpl final : public CudaProgram {
+public:
+  CudaProgramImpl(cuda::CudaDevice &device, const proto::Executable &exe)
+      : device_(device), exe_(exe) {}
+  ~CudaProgramImpl() override {
+    gemms_.reset();
+    if (module_)
+      device_.driver().moduleUnload(module_);
+  }
+
+  Status load(const std::vector<void *> &addresses, const std::string &source);
+  Status runStep(int step) override;
+
+private:
+  cuda::CudaDevice &device_;
+  const proto::Executable &exe_;
+  CUmodule module_ = nullptr;
+  std::vector<std::vector<Launch>> kernels_;       // per kernel: its launches
+  std::vector<std::vector<CUdeviceptr>> argValues_; // per step: argument addresses
+  std::vector<std::vector<void *>> params_;         // per step: pointers into argValues_
+  std::vector<size_t> gemmPlan_;                    // per step: cuBLASLt plan index
+  std::unique_ptr<cuda::CublasLtGemms> gemms_;
+  std::vector<const void *> gemmA_, gemmB_;
+  std::vector<void *> gemmC_;
+};
+
+Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::string &source) {
+  const std::string what = "the cubin of executable '" + source + "'";
+  if (exe_.kernels_size() > 0) {
+    StatusOr<CUmodule> module = device_.loadModule(exe_.kernel_library(), what);
+    if (!module.isOk())
+      return module.status();
+    module_ = *module;
+  }
+  for (const proto::Kernel &k : exe_.kernels()) {
+    std::vector<Launch> launches;
+    for (const proto::CudaLaunch &l : k.cuda_launches()) {
+      StatusOr<CUfunction> fn = device_.getFunction(module_, l.function(), what);
+      if (!fn.isOk())
+        return Status(fn.status().code(),
+                      "kernel '" + k.symbol() + "': " + fn.status().message());
+      launches.push_back({*fn,
+                          {l.grid_x(), l.grid_y(), l.grid_z()},
+                          {l.block_x(), l.block_y(), l.block_z()},
+                          l.function()});
+    }
+    kernels_.push_back(std::move(launches));
+  }
+  size_t n = static_cast<size_t>(exe_.steps_size());
+  argValues_.resize(n);
+  params_.resize(n);
+  gemmPlan_.assign(n, 0);
+  gemmA_.assign(n, nullptr);
+  gemmB_.assign(n, nullptr);
+  gemmC_.assign(n, nullptr);
+  for (size_t s = 0; s < n; ++s) {
+    const proto::Step &step = exe_.steps(static_cast<int>(s));
+    if (step.has_kernel_call()) {
+      for (uint32_t arg : step.kernel_call().args())
+        argValues_[s].push_back(static_cast<CUdeviceptr>(
+            reinterpret_cast<uintptr_t>(addresses[arg])));
+      for (CUdeviceptr &v : argValues_[s])
+        params_[s].push_back(&v);
+      continue;
+    }
+    const proto::Gemm &g = step.gemm();
+    if (!gemms_) {
+      StatusOr<std::unique_ptr<cuda::CublasLtGemms>> gemms =
+          cuda::CublasLtGemms::create(device_, kGemmWorkspaceBytes);
+      if (!gemms.isOk())
+        return gemms.status();
+      gemms_ = std::move(gemms.value());
+    }
+    StatusOr<size_t> plan = gemms_->plan(g, /*allowTf32=*/false,
+                                         "step " + std::to_string(s) + " '" + step.label() + "'");
+    if (!plan.isOk())
+      return plan.status();
+    gemmPlan_[s] = *plan;
+    gemmA_[s] = addresses[g.a()];
+    gemmB_[s] = addresses[g.b()];
+    gemmC_[s] = addresses[g.c()];
+  }
+  return Status::ok();
+}
+
+Status CudaProgramImpl::runStep(int step) {
+  const proto::Step &st = exe_.steps(step);
+  if (st.has_gemm())
+    return gemms_->run(gemmPlan_[step], gemmA_[step], gemmB_[step], gemmC_[step]);
+  uint32_t k = st.kernel_call().kernel();
+  for (Launch &l : kernels_[k])
+    WEFT_RETURN_IF_ERROR(device_.launch(l.fn, l.grid.data(), l.block.data(),
+                                        params_[step].data(),
+                                        exe_.kernels(static_cast<int>(k)).symbol() + "/" +
+                                            l.name));
+  return Status::ok();
+}
+
+} // namespace
+
+StatusOr<std::unique_ptr<CudaProgram>> CudaProgram::load(Device &device,
+                                                         const proto::Executable &exe,
+                                                         const std::vector<void *> &addresses,
+                                                         const std::string &source) {
+  auto *cudaDevice = dynamic_cast<cuda::CudaDevice *>(&device);
+  if (!cudaDevice)
+    return invalidArgument("cuda: executable '" + source + "' targets cuda but the device '" +
+                           device.name() + "' is not a GPU");
+  auto program = std::make_unique<CudaProgramImpl>(*cudaDevice, exe);
+  WEFT_RETURN_IF_ERROR(program->load(addresses, source));
+  return std::unique_ptr<CudaProgram>(std::move(program));
+}
+
+} // namespace weft::rt

@@ -1,0 +1,53 @@
+//===- CudaProgram.h - the steps of a "cuda" Executable ---------*- C++ -*-===//
+//
+// This file implements the declaration of the CUDA runtime's entry points for
+// the Executor: opening a GPU as a Device, and loading the steps of a "cuda"
+// Executable onto it (its cubin's kernels and its cuBLASLt GEMM plans) so that
+// each step is enqueued on the device's stream by one call. It includes no
+// CUDA header: weft builds without the CUDA toolkit, and then both entry
+// points fail with UNAVAILABLE and a message saying so.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_RUNTIME_CUDA_CUDAPROGRAM_H
+#define WEFT_RUNTIME_CUDA_CUDAPROGRAM_H
+
+#include "runtime/Device.h"
+#include "runtime/executable.pb.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weft::rt {
+
+/// Opens GPU 0 as a Device for "cuda" Executables. UNAVAILABLE, with the
+/// reason, when weft was built without the CUDA toolkit or when the driver or
+/// a GPU is missing.
+StatusOr<std::unique_ptr<Device>> openCudaDevice();
+
+/// True when this build of the runtime includes the CUDA device.
+bool cudaRuntimeBuilt();
+
+/// The steps of a "cuda" Executable, loaded on a device from openCudaDevice().
+class CudaProgram {
+public:
+  virtual ~CudaProgram() = default;
+
+  /// Loads the cubin in exe.kernel_library, resolves every launch's function,
+  /// packs each kernel call's arguments (the device addresses of its buffers,
+  /// `addresses` being indexed by buffer id) and plans each GEMM with
+  /// cuBLASLt. `exe` must be validated; `source` names it in errors.
+  static StatusOr<std::unique_ptr<CudaProgram>> load(Device &device,
+                                                     const proto::Executable &exe,
+                                                     const std::vector<void *> &addresses,
+                                                     const std::string &source);
+
+  /// Enqueues step `step` (its launches or its GEMM) on the device's stream.
+  /// Errors name the step, the kernel and the driver or cuBLASLt call.
+  virtual Status runStep(int step) = 0;
+};
+
+} // namespace weft::rt
+
+#endif // WEFT_RUNTIME_CUDA_CUDAPROGRAM_H

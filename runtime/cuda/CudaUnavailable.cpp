@@ -1,0 +1,31 @@
+//===- CudaUnavailable.cpp - the CUDA entry points of a build without CUDA ===//
+//
+// This file implements openCudaDevice and CudaProgram::load for builds made
+// without the CUDA toolkit: both fail with UNAVAILABLE and say how to get a
+// runtime that runs "cuda" Executables.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/cuda/CudaProgram.h"
+
+namespace weft::rt {
+namespace {
+
+Status notBuilt() {
+  return unavailable("cuda: this weft runtime was built without the CUDA toolkit; install it "
+                     "(/usr/local/cuda) and rebuild to run \"cuda\" executables");
+}
+
+} // namespace
+
+bool cudaRuntimeBuilt() { return false; }
+
+StatusOr<std::unique_ptr<Device>> openCudaDevice() { return notBuilt(); }
+
+StatusOr<std::unique_ptr<CudaProgram>> CudaProgram::load(Device &, const proto::Executable &,
+                                                         const std::vector<void *> &,
+                                                         const std::string &) {
+  return notBuilt();
+}
+
+} // namespace weft::rt
