@@ -128,7 +128,8 @@ FailureOr<proto::Executable> compileForCpu(ModuleOp module, const CpuCodegenOpti
                                hostCpuDescription() + "; O" +
                                std::to_string(options.optLevel) + "; parallel " +
                                (options.parallel ? std::to_string(kMinParallelWork) : "off"));
-  assignArenaOffsets(exe, rt::kMinArenaAlignment);
+  if (failed(assignArenaOffsets(*partition, rt::kMinArenaAlignment)))
+    return failure();
 
   ModuleOp kernels = *partition->kernels;
   if (failed(lowerKernelModule(kernels, options)))

@@ -14,6 +14,7 @@
 #include "compiler/Compile.h"
 
 #include "codegen/CpuCodegen.h"
+#include "codegen/cuda/CudaCodegen.h"
 #include "compiler/GraphReport.h"
 #include "compiler/IrDump.h"
 #include "passes/Pipelines.h"
@@ -148,9 +149,9 @@ std::string compileCacheDir(const CompileOptions &options) {
 CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
   CompileResult result;
-  if (options.target != "cpu")
+  if (options.target != "cpu" && options.target != "cuda")
     throw CompileError("unknown target '" + options.target +
-                       "'; this build supports: cpu");
+                       "'; this build supports: cpu, cuda");
   if (!options.compileTo.empty() && !isPhase(options.compileTo)) {
     std::string names;
     for (const std::string &p : compilePhases())
@@ -208,11 +209,20 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
     return result;
   }
 
-  codegen::CpuCodegenOptions cg;
-  cg.configurePassManager = configure;
-  if (!toExecutable)
-    cg.stopAfter = options.compileTo;
-  auto exe = codegen::compileForCpu(*work, cg);
+  mlir::FailureOr<proto::Executable> exe = mlir::failure();
+  if (options.target == "cuda") {
+    codegen::CudaCodegenOptions cg;
+    cg.configurePassManager = configure;
+    if (!toExecutable)
+      cg.stopAfter = options.compileTo;
+    exe = codegen::compileForCuda(*work, cg);
+  } else {
+    codegen::CpuCodegenOptions cg;
+    cg.configurePassManager = configure;
+    if (!toExecutable)
+      cg.stopAfter = options.compileTo;
+    exe = codegen::compileForCpu(*work, cg);
+  }
   if (mlir::failed(exe))
     diagnostics.fail("code generation");
   if (!toExecutable) {

@@ -26,7 +26,8 @@ namespace weft {
 
 /// What to compile for and how to show the work.
 struct CompileOptions {
-  /// "cpu" (the CUDA target joins later).
+  /// "cpu" (x86-64 shared object) or "cuda" (an sm_90 cubin; compiling needs
+  /// no GPU, running needs one).
   std::string target = "cpu";
   /// Stop after this phase (see compilePhases()) and return its IR instead of
   /// an Executable; empty compiles to the end.
@@ -34,7 +35,7 @@ struct CompileOptions {
   /// When set, every pass writes the module after it to DIR/NN-<pass>.mlir.
   std::string dumpIrDir;
   /// Run the fusion passes (LayerNorm, matmul epilogues, batch_matmul + add).
-  bool fuse = false;
+  bool fuse = true;
   /// Look up and store results in the compile cache.
   bool useCache = true;
   /// The cache folder; empty means $WEFT_CACHE_DIR, else

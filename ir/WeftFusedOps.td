@@ -158,4 +158,72 @@ def Weft_FusedBatchMatmulOp : Weft_Op<"fused_batch_matmul", [Pure,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Fused elementwise kernels (weft-fuse-elementwise)
+//===----------------------------------------------------------------------===//
+
+def Weft_FusionOp : Weft_Op<"fusion", [IsolatedFromAbove, RecursiveMemoryEffects,
+    SingleBlock]> {
+  let summary = "one fused kernel: a region of elementwise, broadcast and reduce ops";
+  let description = [{
+    A group of weft ops that runs as ONE kernel. The operands are the
+    distinct tensors the group reads from outside (each listed once, so a
+    kernel never reads an input twice from memory by design); the single
+    block's arguments are those operands, in order, with their types. The
+    body holds ordinary weft ops on tensors: elementwise math, compare,
+    select, cast, broadcast, iota, constants and reduce; it ends with
+    `weft.yield` of the values the rest of the graph uses, which are the
+    op's results (one or more). The region is isolated from above: the body
+    reads only its block arguments and values it defines.
+
+    Semantics are those of the body evaluated as a function of the operands.
+    Code generators compile the op as one kernel: on the CPU the body is
+    lowered op by op to linalg on tensors and the resulting linalg.generic ops
+    are fused into as few loop nests as their iteration spaces allow (one for
+    a tree of elementwise ops and broadcasts; max, sum-of-exp and divide for
+    a softmax); intermediates never leave the kernel.
+
+    Created by `weft-fuse-elementwise`; the DSL never builds it.
+
+    Example (softmax over the last dimension):
+    ```mlir
+    %p = weft.fusion %s : (tensor<4x8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%x: tensor<4x8xf32>):
+      %m = weft.reduce max %x dims = [1] : tensor<4x8xf32>
+      %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+      %d = weft.sub %x, %mb : tensor<4x8xf32>
+      %e = weft.exp %d : tensor<4x8xf32>
+      %z = weft.reduce sum %e dims = [1] : tensor<4x8xf32>
+      %zb = weft.broadcast %z dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+      %y = weft.div %e, %zb : tensor<4x8xf32>
+      weft.yield %y : tensor<4x8xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<Weft_Tensor>:$inputs);
+  let results = (outs Variadic<Weft_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` functional-type($inputs, $results) $body
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+}
+
+def Weft_YieldOp : Weft_Op<"yield", [Pure, Terminator,
+    HasParent<"FusionOp">]> {
+  let summary = "the results of a weft.fusion body";
+  let description = [{
+    Ends the body of a `weft.fusion`; its operands become the fusion's
+    results and must have the result types, in order.
+
+    Example:
+    ```mlir
+    weft.yield %y, %z : tensor<4x8xf32>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Weft_Tensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
 #endif // WEFT_FUSED_OPS_TD

@@ -11,8 +11,10 @@
 //    numElements * element bytes (i1 takes one byte), except
 //  - a weft.reshape result aliases its input (no storage of its own; the
 //    input's buffer stays live until the reshape result's last use);
-//  - function arguments tagged `weft.param` live outside the arena and are
-//    never planned (nor are reshapes of them);
+//  - function arguments tagged `weft.param` or `weft.state` (optimizer state)
+//    live outside the arena and are never planned (nor are reshapes of them);
+//  - op results returned as `weft.update` (the new value of a parameter or
+//    state) are written into that argument's storage and are not planned;
 //  - other function arguments (`weft.input`, or untagged) live in the arena
 //    from the function's entry until their last use;
 //  - weft.constant results are persistent: they sit in a region at the start

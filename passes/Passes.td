@@ -297,4 +297,120 @@ def AutodiffPass : Pass<"weft-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["::weft::WeftDialect"];
 }
 
+def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse connected elementwise, broadcast and reduce ops into weft.fusion kernels";
+  let description = [{
+    Groups maximal connected sets of fusible ops and replaces each group of
+    two or more by one `weft.fusion`, which code generation compiles as ONE
+    kernel. Fusible: elementwise math, compare, select and cast, broadcast,
+    iota, reduce (so softmax, log-sum-exp and the leftovers of a
+    normalization become one kernel each) and splat constants (moved into
+    the region: the kernel reads no constant buffer). Not fused:
+    contractions, gather, the other fused ops, reshape, transpose, slice,
+    concat and non-splat constants.
+
+    Each fused op lists every tensor it reads from outside once, so no
+    kernel reads an input twice. A value used both inside a group and
+    outside it is a result of the group (written once, not recomputed);
+    only broadcasts, iotas and splat constants, which are cheaper to
+    recompute than to read back, are copied into each group that uses them.
+    Groups stay acyclic: a producer joins its consumer's group only when no
+    path leaves their union through an unfused op and comes back (A -> B ->
+    C with B unfused never fuses A with C). The body is re-emitted in a
+    topological order of groups and remaining ops.
+
+    Before:
+    ```mlir
+    %m = weft.reduce max %s dims = [1] : tensor<4x8xf32>
+    %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+    %d = weft.sub %s, %mb : tensor<4x8xf32>
+    %e = weft.exp %d : tensor<4x8xf32>
+    %z = weft.reduce sum %e dims = [1] : tensor<4x8xf32>
+    %zb = weft.broadcast %z dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+    %p = weft.div %e, %zb : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %p = weft.fusion %s : (tensor<4x8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%x: tensor<4x8xf32>):
+      %m = weft.reduce max %x dims = [1] : tensor<4x8xf32>
+      ... (the same ops on %x)
+      weft.yield %y : tensor<4x8xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+def OptimizerPass : Pass<"weft-optimizer", "mlir::ModuleOp"> {
+  let summary = "Append the optimizer update (SGD or AdamW) to a function with gradients";
+  let description = [{
+    Runs after weft-autodiff and turns its output into a training step: for
+    every result `weft.output = "grad:<param>"` it builds, in weft ops, the
+    update of that parameter and of its optimizer state, and drops the
+    gradient results (kept with keep-gradients). New arguments: the f32
+    scalar inputs `weft.input = "lr"` (the host computes warmup and decay
+    per step) and, for AdamW, `weft.input = "step"` (t, 1-based, for bias
+    correction), then the optimizer state tagged
+    `weft.state = "adamw.m:<param>"`, `"adamw.v:<param>"` or
+    `"sgd.momentum:<param>"`, shaped like its parameter (the runtime
+    starts it at zero). New results: the new parameter and state values
+    tagged `weft.update = "<param or state name>"`; code generators write
+    them into the parameter's or state's own storage (in place).
+
+    SGD: g += weight-decay * p (coupled, as PyTorch); with momentum,
+    buf = momentum * buf + g; p -= lr * buf (or g). AdamW (PyTorch's):
+    m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
+    p = p (1 - lr wd) - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+    Weight decay applies to parameters of rank >= 2 only (matrices and
+    embeddings, not biases or LayerNorm gains, as GPT-2 training does)
+    unless decay-all. With clip-norm > 0 all gradients are first scaled by
+    min(1, clip-norm / (||g|| + 1e-6)) with ||g|| the L2 norm over all of
+    them, returned as `weft.output = "grad_norm"`. The per-step scalars are
+    packed into one vector read through weft.slice, so that
+    weft-fuse-elementwise makes one kernel per parameter. Errors: no
+    gradient outputs, a gradient naming no parameter, a function that
+    already has state, updates, or an input named lr or step.
+
+    Before (after weft-autodiff):
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.input = "x"})
+        -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.output = "grad:w"})
+    ```
+    after, with optimizer=sgd:
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.input = "x"},
+                    %lr: tensor<f32> {weft.input = "lr"})
+        -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.update = "w"}) {
+      ...
+      %c = weft.reshape %lr : tensor<f32> -> tensor<1xf32>
+      %s = weft.slice %c start = [0] limit = [1] strides = [1] : tensor<1xf32>
+      %b = weft.broadcast %s dims = [0] : tensor<1xf32> -> tensor<4xf32>
+      %d = weft.mul %b, %grad : tensor<4xf32>
+      %new = weft.sub %w, %d : tensor<4xf32>
+      return %loss, %new : tensor<f32>, tensor<4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
+           "sgd or adamw">,
+    Option<"beta1", "beta1", "double", /*default=*/"0.9", "AdamW's first-moment decay">,
+    Option<"beta2", "beta2", "double", /*default=*/"0.95", "AdamW's second-moment decay">,
+    Option<"eps", "eps", "double", /*default=*/"1e-8", "AdamW's denominator epsilon">,
+    Option<"weightDecay", "weight-decay", "double", /*default=*/"0.1",
+           "weight decay (AdamW: decoupled; SGD: added to the gradient)">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.0", "SGD momentum (0: none)">,
+    Option<"clipNorm", "clip-norm", "double", /*default=*/"0.0",
+           "clip the global gradient norm to this value (0: off)">,
+    Option<"decayAll", "decay-all", "bool", /*default=*/"false",
+           "apply weight decay to every parameter, not only those of rank >= 2">,
+    Option<"keepGradients", "keep-gradients", "bool", /*default=*/"false",
+           "keep the grad:<param> outputs">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the function to turn into a training step">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
 #endif // WEFT_PASSES_TD

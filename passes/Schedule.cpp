@@ -3,10 +3,13 @@
 // This file implements weft-schedule, which reorders the ops of a function
 // body into another topological order that lowers the peak of live arena
 // bytes (see Passes.td and the buffer model in MemoryPlan.h), with a greedy
-// list scheduler. Ops with memory side effects stay where they are.
+// list scheduler. Ops with memory side effects stay where they are. An op
+// that updates a parameter or optimizer state in place (InPlaceUpdate.h)
+// runs after every other reader of the old value.
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/InPlaceUpdate.h"
 #include "passes/MemoryPlan.h"
 #include "passes/Passes.h"
 
@@ -69,6 +72,12 @@ public:
       for (unsigned b : buffers)
         ++remainingUses[b];
     }
+    // In-place updates wait for the readers of the value they overwrite.
+    weft::forEachOldValueReader(
+        cast<func::FuncOp>(block.getParentOp()), [&](Operation *writer, Operation *reader) {
+          consumers[indexOf[reader]].push_back(indexOf[writer]);
+          ++pendingDeps[indexOf[writer]];
+        });
   }
 
   /// 1. Split the ops at ops with side effects (barriers, kept in place).

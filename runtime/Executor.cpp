@@ -100,6 +100,7 @@ Status Executor::initialize() {
   address_.assign(n, nullptr);
   bound_.assign(n, false);
   consumedByRun_.assign(n, false);
+  staged_.assign(n, {});
   char *base = static_cast<char *>(arena_);
   for (size_t i = 0; i < n; ++i) {
     const proto::Buffer &b = p.buffers(static_cast<int>(i));
@@ -247,6 +248,10 @@ Status Executor::bind(proto::BufferKind kind, const char *what, const std::strin
                            dtypeName(b.dtype()) + shapeString(shape) + " needs " +
                            std::to_string(b.byte_size()));
   WEFT_RETURN_IF_ERROR(device_->copyToDevice(address_[id], value.bytes.data(), b.byte_size()));
+  // An input whose bytes a run reuses is staged from a host copy at the start
+  // of every run, so callers may run again without setting it anew.
+  if (consumedByRun_[id])
+    staged_[id] = value.bytes;
   bound_[id] = true;
   return Status::ok();
 }
@@ -288,6 +293,10 @@ Status Executor::run() {
           b.name() + "' of " + where() + " is not set; call " +
           (b.kind() == proto::PARAMETER ? "setParameter" : "setInput") + " first");
   }
+  for (int i = 0; i < p.buffers_size(); ++i)
+    if (consumedByRun_[i])
+      WEFT_RETURN_IF_ERROR(
+          device_->copyToDevice(address_[i], staged_[i].data(), staged_[i].size()));
   hasOutputs_ = false;
   if (profiling_)
     stepTimes_.clear();
@@ -321,9 +330,6 @@ Status Executor::run() {
     }
   }
   WEFT_RETURN_IF_ERROR(device_->synchronize());
-  for (int i = 0; i < p.buffers_size(); ++i)
-    if (consumedByRun_[i])
-      bound_[i] = false;
   hasOutputs_ = true;
   return Status::ok();
 }

@@ -105,7 +105,8 @@ private:
   std::vector<void *> ownStorage_;     // parameter and state allocations, freed on destruction
   std::vector<void *> address_;        // per buffer id: where its bytes live
   std::vector<bool> bound_;            // per buffer id: parameter/input has a value
-  std::vector<bool> consumedByRun_;    // per buffer id: input reused by others in a run
+  std::vector<std::vector<uint8_t>> staged_; // host copies of consumed inputs
+  std::vector<bool> consumedByRun_;    // per buffer id: input whose bytes a run reuses
   std::unique_ptr<KernelLibrary> library_;
   std::vector<KernelFn> stepKernel_;        // per step: the kernel, or null for a gemm
   std::vector<std::vector<void *>> stepArgs_; // per step: packed argument addresses

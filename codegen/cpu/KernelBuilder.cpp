@@ -6,11 +6,13 @@
 // materialized into the output argument. After weft-convert-to-linalg,
 // eliminate-empty-tensors replaces the tensor.empty the result was computed
 // into by the output buffer, and one-shot-bufferize then writes in place: no
-// kernel allocates its output.
+// kernel allocates its output. Normalizations and scatter_add instead get
+// loop kernels on memrefs (cpu/LoopKernels.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/KernelBuilder.h"
+#include "codegen/cpu/LoopKernels.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -66,7 +68,24 @@ void materializeInto(OpBuilder &b, Location loc, ValueRange results, ValueRange 
 
 } // namespace
 
-func::FuncOp buildOpKernel(ModuleOp kernels, Operation *op, StringRef name) {
+func::FuncOp createMemrefKernel(ModuleOp kernels, Location loc, StringRef name,
+                                ArrayRef<Type> memrefTypes, OpBuilder &b) {
+  b.setInsertionPointToEnd(kernels.getBody());
+  auto fn = b.create<func::FuncOp>(loc, name, b.getFunctionType(memrefTypes, {}));
+  b.setInsertionPointToStart(fn.addEntryBlock());
+  b.create<func::ReturnOp>(loc);
+  b.setInsertionPointToStart(&fn.front());
+  return fn;
+}
+
+FailureOr<func::FuncOp> buildOpKernel(ModuleOp kernels, Operation *op, StringRef name) {
+  // Ops whose kernels are loops on memrefs rather than linalg on tensors.
+  if (auto ln = dyn_cast<LayerNormOp>(op))
+    return buildLayerNormKernel(kernels, ln, name);
+  if (auto rms = dyn_cast<RmsNormOp>(op))
+    return buildRmsNormKernel(kernels, rms, name);
+  if (auto scatter = dyn_cast<ScatterAddOp>(op))
+    return buildScatterAddKernel(kernels, scatter, name);
   SmallVector<Type> types(op->getOperandTypes());
   llvm::append_range(types, op->getResultTypes());
   OpBuilder b(kernels.getContext());

@@ -20,8 +20,20 @@ namespace weft::codegen {
 ///   %t_i = bufferization.to_tensor %arg_i restrict
 ///   %r:n = <op>(%t_0, ...)
 ///   bufferization.materialize_in_destination %r#j in restrict writable %out_j
-mlir::func::FuncOp buildOpKernel(mlir::ModuleOp kernels, mlir::Operation *op,
-                                 llvm::StringRef name);
+/// Argument i is always operand i, even when `op` reads one value twice:
+/// the kernel is shared by every op with the same name, attributes and types.
+/// weft.layer_norm, weft.rms_norm and weft.scatter_add get the loop kernels of
+/// cpu/LoopKernels.h instead (same arguments). Fails with a diagnostic at
+/// `op` when the op cannot be compiled.
+mlir::FailureOr<mlir::func::FuncOp> buildOpKernel(mlir::ModuleOp kernels, mlir::Operation *op,
+                                                  llvm::StringRef name);
+
+/// Appends to `kernels` a func @`name` taking `memrefTypes` and returning
+/// nothing, with `b` set at the start of its body (before the return).
+mlir::func::FuncOp createMemrefKernel(mlir::ModuleOp kernels, mlir::Location loc,
+                                      llvm::StringRef name,
+                                      llvm::ArrayRef<mlir::Type> memrefTypes,
+                                      mlir::OpBuilder &b);
 
 /// Appends to `kernels` a func @`name`(%in, %out) copying a tensor of `type`.
 mlir::func::FuncOp buildCopyKernel(mlir::ModuleOp kernels, mlir::RankedTensorType type,

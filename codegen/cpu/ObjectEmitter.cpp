@@ -5,8 +5,10 @@
 //   1. Translate the LLVM-dialect kernel module to LLVM IR.
 //   2. For each kernel add the exported packed entry `void weft_kN(void **)`
 //      that loads the buffer addresses and calls the kernel function, which
-//      becomes internal (it is inlined). Kernel arguments are noalias: a
-//      kernel's output never shares bytes with its inputs.
+//      becomes internal (it is inlined). Kernel arguments are noalias
+//      (a kernel's output never shares bytes with its inputs) except for the
+//      kernels of Elementwise ops, whose result the memory plan may put on
+//      the storage of a dying operand (in place).
 //   3. Optimise for the host CPU (name and features from LLVM's host query,
 //      so AVX-512 is used where present) at the requested level.
 //   4. Emit a PIC object in memory, write it to a fresh temporary folder and
@@ -75,8 +77,9 @@ LogicalResult addPackedEntries(llvm::Module &m, ArrayRef<KernelEntry> entries, L
       return emitError(loc) << "internal error: kernel function '" << e.function
                             << "' is missing or does not take " << e.numArgs << " pointers";
     kernel->setLinkage(llvm::GlobalValue::InternalLinkage);
-    for (unsigned i = 0; i < e.numArgs; ++i)
-      kernel->addParamAttr(i, llvm::Attribute::NoAlias);
+    if (e.noAlias)
+      for (unsigned i = 0; i < e.numArgs; ++i)
+        kernel->addParamAttr(i, llvm::Attribute::NoAlias);
     auto *entry = llvm::Function::Create(entryType, llvm::GlobalValue::ExternalLinkage,
                                          e.symbol, m);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));

@@ -12,6 +12,7 @@
 
 #include "runtime/executable.pb.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
@@ -26,6 +27,12 @@ struct KernelEntry {
   std::string symbol;   ///< "weft_k3": extern "C" void weft_k3(void **args)
   std::string function; ///< "weft_k3_add": takes one pointer per buffer
   unsigned numArgs = 0; ///< buffers it takes: operands, then the results
+  /// How many of the last arguments it writes (the others it only reads).
+  unsigned numOutputs = 1;
+  /// Whether its arguments are marked noalias. False for the kernels of
+  /// Elementwise ops: the memory plan may give their result the storage of
+  /// an operand (in place).
+  bool noAlias = true;
 };
 
 /// A program split for the CPU: the Executable without machine code, and the
@@ -34,6 +41,11 @@ struct CpuPartition {
   proto::Executable executable;
   mlir::OwningOpRef<mlir::ModuleOp> kernels;
   std::vector<KernelEntry> entries;
+  /// The function partitioned.
+  mlir::func::FuncOp main;
+  /// Per buffer (by id): the value of `main` it holds; null for the copies
+  /// that give a returned argument or constant its own OUTPUT buffer.
+  std::vector<mlir::Value> bufferValues;
 };
 
 /// Splits func.func @main of `module` into buffers, steps and kernels.
@@ -41,10 +53,17 @@ struct CpuPartition {
 mlir::FailureOr<CpuPartition> partitionForCpu(mlir::ModuleOp module);
 
 /// Places every buffer that lives in the arena (INPUT, OUTPUT, TEMPORARY,
-/// CONSTANT; not aliases, not parameters) at its own offset, in buffer order,
-/// aligned to `alignment` bytes, and sets arena_size and arena_alignment.
-/// Nothing is reused: the memory planning pass replaces this function.
-void assignArenaOffsets(proto::Executable &exe, uint64_t alignment);
+/// CONSTANT; not aliases, not parameters) and sets arena_size and
+/// arena_alignment (at least `minAlignment`):
+///  - when `partition.main` carries a memory plan (weft-plan-memory), at the
+///    plan's offsets; buffers the plan does not know (the copies made for
+///    returned arguments) go after the plan's arena;
+///  - otherwise each at its own offset, in buffer order (no reuse).
+/// Then checks what the runtime relies on: no GEMM output overlaps its A or
+/// B, and no kernel output overlaps an input unless it is the same bytes of
+/// a kernel that allows it (Elementwise, not noalias). A stale or broken plan
+/// is an error at the op concerned.
+mlir::LogicalResult assignArenaOffsets(CpuPartition &partition, uint64_t minAlignment);
 
 } // namespace weft::codegen
 

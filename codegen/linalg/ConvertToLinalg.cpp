@@ -36,13 +36,18 @@ struct ConvertWeftToLinalg : impl::ConvertWeftToLinalgPassBase<ConvertWeftToLina
     target.addIllegalDialect<WeftDialect>();
     target.markUnknownOpDynamicallyLegal([](mlir::Operation *) { return true; });
 
+    // A weft.fusion (one kernel) is lowered through its inlined body, whose
+    // loops are then fused (linalg/FusionPatterns.cpp).
+    bool fusedKernel = inlineFusionBodies(getOperation());
     mlir::RewritePatternSet patterns(ctx);
     populateElementwisePatterns(patterns);
     populateReductionPatterns(patterns);
     populateDataMovementPatterns(patterns);
     populateContractionPatterns(patterns);
     if (mlir::failed(mlir::applyPartialConversion(getOperation(), target, std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    if (fusedKernel)
+      fuseKernelLoops(getOperation());
   }
 };
 

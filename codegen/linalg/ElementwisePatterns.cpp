@@ -205,6 +205,35 @@ Value unaryMath(ScalarEmitter &e, ValueRange x) {
 
 } // namespace
 
+Value buildGelu(OpBuilder &b, Location loc, Value x) {
+  ScalarEmitter e{b, loc, x.getType()};
+  Value erf = b.create<math::ErfOp>(loc, e.mul(x, e.c(M_SQRT1_2)));
+  return e.mul(e.mul(e.c(0.5), x), e.add(e.c(1), erf));
+}
+
+Value buildGeluTanh(OpBuilder &b, Location loc, Value x) {
+  ScalarEmitter e{b, loc, x.getType()};
+  Value cube = e.mul(e.mul(x, x), x);
+  Value inner = e.mul(e.c(std::sqrt(2.0 / M_PI)), e.add(x, e.mul(e.c(0.044715), cube)));
+  Value t = b.create<math::TanhOp>(loc, inner);
+  return e.mul(e.mul(e.c(0.5), x), e.add(e.c(1), t));
+}
+
+Value buildFastGelu(OpBuilder &b, Location loc, Value x) {
+  ScalarEmitter e{b, loc, x.getType()};
+  return e.mul(x, e.sigmoid(e.mul(e.c(1.702), x)));
+}
+
+Value buildEpilogueActivation(OpBuilder &b, Location loc, uint32_t activation, Value x) {
+  switch (static_cast<EpilogueActivation>(activation)) {
+  case EpilogueActivation::None: return x;
+  case EpilogueActivation::Gelu: return buildGelu(b, loc, x);
+  case EpilogueActivation::GeluTanh: return buildGeluTanh(b, loc, x);
+  case EpilogueActivation::FastGelu: return buildFastGelu(b, loc, x);
+  }
+  llvm_unreachable("unknown epilogue activation");
+}
+
 void populateElementwisePatterns(RewritePatternSet &patterns) {
   using E = ScalarEmitter &;
   addLowering<NegOp>(patterns, [](E e, ValueRange x) { return e.neg(x[0]); });
@@ -216,19 +245,11 @@ void populateElementwisePatterns(RewritePatternSet &patterns) {
   addLowering<TanhOp>(patterns, unaryMath<math::TanhOp>);
   addLowering<ReluOp>(patterns, [](E e, ValueRange x) { return e.relu(x[0]); });
   addLowering<SigmoidOp>(patterns, [](E e, ValueRange x) { return e.sigmoid(x[0]); });
-  addLowering<GeluOp>(patterns, [](E e, ValueRange x) {
-    Value erf = e.b.create<math::ErfOp>(e.loc, e.mul(x[0], e.c(M_SQRT1_2)));
-    return e.mul(e.mul(e.c(0.5), x[0]), e.add(e.c(1), erf));
-  });
-  addLowering<GeluTanhOp>(patterns, [](E e, ValueRange x) {
-    Value cube = e.mul(e.mul(x[0], x[0]), x[0]);
-    Value inner = e.mul(e.c(std::sqrt(2.0 / M_PI)), e.add(x[0], e.mul(e.c(0.044715), cube)));
-    Value t = e.b.create<math::TanhOp>(e.loc, inner);
-    return e.mul(e.mul(e.c(0.5), x[0]), e.add(e.c(1), t));
-  });
-  addLowering<FastGeluOp>(patterns, [](E e, ValueRange x) {
-    return e.mul(x[0], e.sigmoid(e.mul(e.c(1.702), x[0])));
-  });
+  addLowering<GeluOp>(patterns, [](E e, ValueRange x) { return buildGelu(e.b, e.loc, x[0]); });
+  addLowering<GeluTanhOp>(patterns,
+                          [](E e, ValueRange x) { return buildGeluTanh(e.b, e.loc, x[0]); });
+  addLowering<FastGeluOp>(patterns,
+                          [](E e, ValueRange x) { return buildFastGelu(e.b, e.loc, x[0]); });
   addLowering<AddOp>(patterns, [](E e, ValueRange x) { return e.add(x[0], x[1]); });
   addLowering<SubOp>(patterns, [](E e, ValueRange x) { return e.sub(x[0], x[1]); });
   addLowering<MulOp>(patterns, [](E e, ValueRange x) { return e.mul(x[0], x[1]); });

@@ -21,8 +21,32 @@ void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateReductionPatterns(mlir::RewritePatternSet &patterns);
 /// reshape, transpose, broadcast, slice, concat, gather, iota, constant.
 void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
-/// matmul, batch_matmul → linalg.matmul/batch_matmul or a linalg.generic.
+/// matmul, batch_matmul, fused_matmul, fused_batch_matmul → linalg.matmul /
+/// batch_matmul or a linalg.generic, plus an epilogue generic for the fused
+/// ops.
 void populateContractionPatterns(mlir::RewritePatternSet &patterns);
+
+/// Inlines the body of every weft.fusion under `root` in place of the op, so
+/// that the pattern families lower its inner ops (linalg/FusionPatterns.cpp).
+/// Returns whether there was a weft.fusion.
+bool inlineFusionBodies(mlir::Operation *root);
+/// Fuses the linalg.generic ops under `root` producer into consumer, into as
+/// few loop nests as their iteration spaces allow, without recomputing a
+/// transcendental per broadcast element (linalg/FusionPatterns.cpp).
+void fuseKernelLoops(mlir::Operation *root);
+
+/// gelu(x) = 0.5 x (1 + erf(x / sqrt 2)) of an f32 scalar.
+mlir::Value buildGelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+/// gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) of an f32
+/// scalar.
+mlir::Value buildGeluTanh(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+/// fast_gelu(x) = x sigmoid(1.702 x) of an f32 scalar.
+mlir::Value buildFastGelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+/// weft.fused_matmul's epilogue activation `activation` (an
+/// EpilogueActivation: 0 none, 1 gelu, 2 gelu_tanh, 3 fast_gelu) of an f32
+/// scalar.
+mlir::Value buildEpilogueActivation(mlir::OpBuilder &b, mlir::Location loc,
+                                    uint32_t activation, mlir::Value x);
 
 /// The type arithmetic on `elementType` runs in: f32 for f16 and bf16, the
 /// type itself otherwise (f32, integers, i1).

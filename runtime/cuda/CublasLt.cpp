@@ -18,6 +18,7 @@
 
 #include "runtime/cuda/CublasLt.h"
 
+#include <cstdlib>
 #include <dlfcn.h>
 #include <type_traits>
 
@@ -60,12 +61,18 @@ LoadedApi loadApi() {
   LoadedApi l;
   void *lib = nullptr;
   std::string errors;
-  for (const char *name : {"libcublasLt.so.13", "libcublasLt.so"}) {
-    lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+  // The loader's search path first, then the toolkit ($CUDA_HOME, /usr/local/cuda).
+  std::vector<std::string> candidates = {"libcublasLt.so.13", "libcublasLt.so"};
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH"})
+    if (const char *dir = std::getenv(var); dir && *dir)
+      candidates.push_back(std::string(dir) + "/lib64/libcublasLt.so.13");
+  candidates.push_back("/usr/local/cuda/lib64/libcublasLt.so.13");
+  for (const std::string &name : candidates) {
+    lib = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (lib)
       break;
     const char *e = dlerror();
-    errors += std::string(errors.empty() ? "" : "; ") + (e ? e : name);
+    errors += std::string(errors.empty() ? "" : "; ") + (e ? e : name.c_str());
   }
   if (!lib) {
     l.status = unavailable("cuda: cannot load cuBLASLt (" + errors +

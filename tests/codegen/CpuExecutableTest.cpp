@@ -157,7 +157,7 @@ TEST_F(CodegenTest, BadInputGivesDiagnostics) {
        "func.func private @f(tensor<4xf32>) -> tensor<4xf32>",
        "'func.call' op cannot be compiled for the CPU", ""},
       {"func.func @main(%x: tensor<4xf32> {weft.param = \"p\", weft.input = \"q\"}) { return }",
-       "tagged both weft.param and weft.input", ""},
+       "tagged with more than one of weft.param, weft.input and weft.state", ""},
       {"func.func @main(%x: tensor<4xf32>) { return }", "unknown code generation phase 'asm'",
        "asm"}};
   for (const Case &c : cases) {

@@ -153,6 +153,84 @@ TEST(RuntimeValidate, BadAliases) {
                  {"buffer 1 'b'", "PARAMETER", "only TEMPORARY and OUTPUT"});
 }
 
+/// validExecutable() plus a STATE buffer 's' (f32[3, 4]) and an OUTPUT
+/// 'b_new' (buffer 5) that updates parameter 'b' in place.
+proto::Executable withUpdate() {
+  proto::Executable exe = validExecutable();
+  addBuffer(exe, "s", proto::STATE, {3, 4});
+  uint32_t u = addBuffer(exe, "b_new", proto::OUTPUT, {3, 4});
+  exe.mutable_buffers(u)->set_alias_of(1);
+  exe.mutable_buffers(u)->set_updates(1);
+  exe.add_outputs(u);
+  return exe;
+}
+
+TEST(RuntimeValidate, UpdateOutputAliasingItsParameterLoads) {
+  std::string path;
+  Status st = saveAndLoad(withUpdate(), path);
+  EXPECT_TRUE(st.isOk()) << st.toString();
+  proto::Executable exe = withUpdate();
+  exe.mutable_buffers(5)->set_alias_of(4); // the state instead of the parameter
+  exe.mutable_buffers(5)->set_updates(4);
+  EXPECT_TRUE(Executable(exe).validate().isOk()) << Executable(exe).validate().toString();
+}
+
+TEST(RuntimeValidate, MalformedUpdateAliases) {
+  auto rejected = [](const std::function<void(proto::Executable &)> &damage,
+                     const std::vector<std::string> &mentions) {
+    proto::Executable exe = withUpdate();
+    damage(exe);
+    Status st = Executable(exe).validate();
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.toString();
+    for (const std::string &m : mentions)
+      EXPECT_NE(st.message().find(m), std::string::npos) << "missing '" << m << "' in: "
+                                                         << st.message();
+  };
+  // An output sharing a parameter's storage without saying it updates it.
+  rejected([](proto::Executable &e) { e.mutable_buffers(5)->clear_updates(); },
+           {"buffer 5 'b_new'", "aliasing PARAMETER", "without `updates`"});
+  // Updates a parameter but its storage is elsewhere (a copy, not in place).
+  rejected([](proto::Executable &e) {
+    e.mutable_buffers(5)->clear_alias_of();
+    e.mutable_buffers(5)->set_arena_offset(0);
+  }, {"buffer 5 'b_new'", "has storage of its own", "alias_of = updates"});
+  // Updates an INPUT.
+  rejected([](proto::Executable &e) { e.mutable_buffers(5)->set_updates(0); },
+           {"buffer 5 'b_new'", "buffer 0 'a'", "INPUT", "only PARAMETER and STATE"});
+  // Out of range.
+  rejected([](proto::Executable &e) { e.mutable_buffers(5)->set_updates(99); },
+           {"buffer 5 'b_new'", "buffer 99", "out of range"});
+  // Only OUTPUT buffers update.
+  rejected([](proto::Executable &e) { e.mutable_buffers(5)->set_kind(proto::TEMPORARY); },
+           {"buffer 5 'b_new'", "TEMPORARY", "only OUTPUT"});
+  // Same bytes, other shape.
+  rejected([](proto::Executable &e) {
+    e.mutable_buffers(5)->clear_shape();
+    e.mutable_buffers(5)->add_shape(4);
+    e.mutable_buffers(5)->add_shape(3);
+  }, {"buffer 5 'b_new'", "f32[4, 3]", "f32[3, 4]", "same dtype and shape"});
+  // Two updates of one parameter.
+  rejected([](proto::Executable &e) {
+    uint32_t u = addBuffer(e, "b_new2", proto::OUTPUT, {3, 4});
+    e.mutable_buffers(u)->set_alias_of(1);
+    e.mutable_buffers(u)->set_updates(1);
+  }, {"buffer 6 'b_new2'", "already updates"});
+  // A GEMM writing a parameter directly.
+  rejected([](proto::Executable &e) {
+    uint32_t view = addBuffer(e, "s view", proto::TEMPORARY, {2, 4});
+    proto::Buffer *s = e.mutable_buffers(4);
+    s->clear_shape();
+    s->add_shape(2);
+    s->add_shape(4);
+    s->set_byte_size(32);
+    e.mutable_buffers(view)->set_alias_of(4);
+    e.mutable_steps(0)->mutable_gemm()->set_c(view);
+  }, {"step 0", "gemm output c", "STATE 's'", "only an update output"});
+  // STATE needs a name.
+  rejected([](proto::Executable &e) { e.mutable_buffers(4)->clear_name(); },
+           {"buffer 4 ''", "STATE", "without a name"});
+}
+
 TEST(RuntimeValidate, ConstantDataSize) {
   expectRejected([](proto::Executable &e) {
     e.mutable_buffers(3)->set_kind(proto::CONSTANT);

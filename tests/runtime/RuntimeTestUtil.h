@@ -35,8 +35,8 @@ inline proto::Executable emptyExecutable(const std::string &name = "test") {
   return exe;
 }
 
-/// Appends a buffer; arena buffers (not PARAMETER) go at the end of the arena,
-/// 64-byte aligned, and grow arena_size. Returns the buffer id.
+/// Appends a buffer; arena buffers (not PARAMETER or STATE) go at the end of
+/// the arena, 64-byte aligned, and grow arena_size. Returns the buffer id.
 inline uint32_t addBuffer(proto::Executable &exe, const std::string &name, proto::BufferKind kind,
                           std::vector<int64_t> shape, proto::DType dtype = proto::F32) {
   proto::Buffer *b = exe.add_buffers();
@@ -47,7 +47,7 @@ inline uint32_t addBuffer(proto::Executable &exe, const std::string &name, proto
   for (int64_t d : shape)
     b->add_shape(d);
   b->set_byte_size(static_cast<uint64_t>(numElements(shape)) * dtypeSize(dtype));
-  if (kind != proto::PARAMETER) {
+  if (kind != proto::PARAMETER && kind != proto::STATE) {
     uint64_t offset = (exe.arena_size() + 63) / 64 * 64;
     b->set_arena_offset(offset);
     exe.set_arena_size(offset + b->byte_size());

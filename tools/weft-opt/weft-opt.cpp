@@ -7,28 +7,18 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CpuCodegen.h"
-#include "ir/WeftDialect.h"
 #include "passes/Passes.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
-  registry.insert<weft::WeftDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect, mlir::math::MathDialect,
-                  mlir::tensor::TensorDialect, mlir::linalg::LinalgDialect,
-                  mlir::bufferization::BufferizationDialect,
-                  mlir::memref::MemRefDialect, mlir::scf::SCFDialect>();
+  // weft, func and every dialect and interface of the code generator's
+  // intermediate IR (linalg, bufferization, scf, memref, OpenMP, LLVM, ...),
+  // so each phase of --compile-to / --dump-ir output parses again.
+  weft::codegen::registerCodegenDialects(registry);
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   weft::registerWeftPasses();

@@ -57,7 +57,8 @@ cl::opt<int> seq("seq", cl::desc("GPT-2: tokens per sequence (default: the numbe
 cl::OptionCategory compileCat("Compile");
 cl::opt<std::string> outputPath("o", cl::desc("Output file (.wexe, or .mlir with --compile-to)"),
                                 cl::value_desc("file"), cl::cat(compileCat));
-cl::opt<std::string> target("target", cl::desc("cpu"), cl::init("cpu"), cl::cat(compileCat));
+cl::opt<std::string> target("target", cl::desc("cpu or cuda (an sm_90 cubin; runs on a GPU)"),
+                            cl::init("cpu"), cl::cat(compileCat));
 cl::opt<std::string> dumpIr("dump-ir", cl::desc("Write the IR after every pass to DIR/NN-<pass>.mlir"),
                             cl::value_desc("DIR"), cl::cat(compileCat));
 cl::opt<std::string> compileTo("compile-to",

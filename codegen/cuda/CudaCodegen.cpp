@@ -1,0 +1,229 @@
+//===- CudaCodegen.cpp - weft programs to CUDA Executables ----------------===//
+//
+// This file implements compileForCuda, the CUDA code generator's driver.
+//
+// Design
+// ------
+// The CUDA back end shares everything up to loops with the CPU back end and
+// differs from there on:
+// 1. Partition (cpu/Partition.cpp, unchanged): buffers, steps, kernels, the
+//    memory plan's arena offsets (aligned to at least 256 bytes here). f32
+//    (batch) matmuls are Gemm steps, which the CUDA runtime runs with
+//    cuBLASLt (runtime/cuda/CublasLt.cpp); every other op is a kernel call.
+// 2. The kernel module goes through the CPU pipeline's "linalg" and
+//    "bufferized" phases (cpu/Pipeline.cpp), then linalg → parallel loops.
+// 3. GPU mapping (cuda/GpuMapping.cpp): each top-level loop nest of a kernel
+//    function becomes a gpu.func of one gpu.module, launched with a 1-D grid
+//    (one thread per parallel iteration) or, for sequential code, one thread.
+//    A kernel is the list of its launches (Kernel.cuda_launches). Memory a
+//    kernel allocates (f32 accumulators of narrow-float reductions,
+//    intermediates of fused kernels) becomes scratch: TEMPORARY buffers past
+//    the planned arena, shared by all kernels, passed as extra arguments.
+// 4. Machine code (cuda/CubinEmitter.cpp): NVVM, libdevice, NVPTX, ptxas of
+//    the toolkit named in the options → one sm_90 cubin for the whole
+//    program, stored in kernel_library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/CudaCodegen.h"
+#include "codegen/CpuCodegen.h"
+#include "codegen/cpu/Partition.h"
+#include "codegen/cpu/Pipeline.h"
+#include "codegen/cuda/CubinEmitter.h"
+#include "codegen/cuda/GpuMapping.h"
+#include "runtime/Executable.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/Config/llvm-config.h"
+
+#include <algorithm>
+
+using namespace mlir;
+
+namespace weft::codegen {
+
+/// Arena alignment of "cuda" executables: cudaMalloc's, so every buffer
+/// starts on a 256-byte boundary (full coalesced and vector accesses).
+static constexpr uint64_t kCudaArenaAlignment = 256;
+
+void registerCudaCodegenDialects(DialectRegistry &registry) {
+  registerCodegenDialects(registry);
+  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+}
+
+namespace {
+
+/// Replaces the body of `module` by the kernel module (for stopAfter).
+void showKernels(ModuleOp module, ModuleOp kernels) {
+  module.getBodyRegion().takeBody(kernels.getBodyRegion());
+  for (NamedAttribute a : kernels->getDiscardableAttrs())
+    module->setAttr(a.getName(), a.getValue());
+}
+
+LogicalResult lowerToLoops(ModuleOp kernels, const CudaCodegenOptions &options) {
+  PassManager pm(kernels.getContext());
+  if (options.configurePassManager)
+    options.configurePassManager(pm);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  return pm.run(kernels);
+}
+
+FailureOr<proto::DType> scratchDType(Type t, Location loc) {
+  if (t.isF32()) return proto::F32;
+  if (t.isF16()) return proto::F16;
+  if (t.isBF16()) return proto::BF16;
+  if (t.isInteger(32)) return proto::I32;
+  if (t.isInteger(64)) return proto::I64;
+  if (t.isInteger(1)) return proto::I1;
+  return emitError(loc) << "a kernel needs scratch memory of element type " << t
+                        << ", which a buffer cannot hold; use f32, f16, bf16, i32, i64 or i1";
+}
+
+/// Gives each kernel's scratch memrefs TEMPORARY buffers past the end of the
+/// planned arena and appends them to the kernel's arguments and to every
+/// step that calls it. Steps run one after another on one stream, so all
+/// kernels share the same scratch region (as large as the largest need).
+LogicalResult addScratchBuffers(proto::Executable &exe, const std::vector<GpuKernel> &kernels,
+                                Location loc) {
+  uint64_t base = (exe.arena_size() + kCudaArenaAlignment - 1) / kCudaArenaAlignment *
+                  kCudaArenaAlignment;
+  uint64_t region = 0;
+  std::vector<std::vector<uint32_t>> scratchIds(kernels.size());
+  for (auto [k, kernel] : llvm::enumerate(kernels)) {
+    uint64_t offset = 0;
+    proto::Kernel *pk = exe.mutable_kernels(static_cast<int>(k));
+    for (auto [i, type] : llvm::enumerate(kernel.scratch)) {
+      FailureOr<proto::DType> dtype = scratchDType(type.getElementType(), loc);
+      if (failed(dtype))
+        return failure();
+      uint64_t elementBytes =
+          type.getElementType().isInteger(1) ? 1 : type.getElementTypeBitWidth() / 8;
+      uint64_t bytes = static_cast<uint64_t>(type.getNumElements()) * elementBytes;
+      uint32_t id = static_cast<uint32_t>(exe.buffers_size());
+      proto::Buffer *b = exe.add_buffers();
+      b->set_id(id);
+      b->set_name("scratch " + std::to_string(i) + " of kernel " + pk->symbol());
+      b->set_kind(proto::TEMPORARY);
+      b->set_dtype(*dtype);
+      for (int64_t d : type.getShape())
+        b->add_shape(d);
+      b->set_byte_size(bytes);
+      b->set_arena_offset(base + offset);
+      offset += (bytes + kCudaArenaAlignment - 1) / kCudaArenaAlignment * kCudaArenaAlignment;
+      scratchIds[k].push_back(id);
+    }
+    pk->set_num_args(pk->num_args() + static_cast<uint32_t>(kernel.scratch.size()));
+    region = std::max(region, offset);
+  }
+  for (proto::Step &step : *exe.mutable_steps()) {
+    if (!step.has_kernel_call())
+      continue;
+    for (uint32_t id : scratchIds[step.kernel_call().kernel()])
+      step.mutable_kernel_call()->add_args(id);
+  }
+  if (region)
+    exe.set_arena_size(base + region);
+  return success();
+}
+
+} // namespace
+
+FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOptions &options) {
+  MLIRContext *ctx = module.getContext();
+  DialectRegistry registry;
+  registerCudaCodegenDialects(registry);
+  ctx->appendDialectRegistry(registry);
+  for (StringRef name : registry.getDialectNames())
+    ctx->getOrLoadDialect(name);
+
+  static const char *kPhases[] = {"", "linalg", "bufferized", "loops", "gpu"};
+  if (std::find(std::begin(kPhases), std::end(kPhases), options.stopAfter) == std::end(kPhases))
+    return emitError(module.getLoc())
+           << "unknown cuda code generation phase '" << options.stopAfter
+           << "'; use linalg, bufferized, loops or gpu";
+  if (options.blockSize < 32 || options.blockSize > 1024 || options.blockSize % 32 != 0)
+    return emitError(module.getLoc())
+           << "cuda block size " << options.blockSize
+           << " is not a multiple of 32 between 32 and 1024; pick e.g. 256";
+
+  FailureOr<CpuPartition> partition = partitionForCpu(module);
+  if (failed(partition))
+    return failure();
+  proto::Executable &exe = partition->executable;
+  exe.set_format_version(rt::kFormatVersion);
+  exe.set_target("cuda");
+  exe.set_program_name(module.getSymName() ? module.getSymName()->str() : "main");
+  exe.set_compiler_fingerprint("weft-cuda-codegen 1; llvm " LLVM_VERSION_STRING "; " +
+                               options.chip + " " + options.features + "; O" +
+                               std::to_string(options.optLevel) + "; block " +
+                               std::to_string(options.blockSize));
+  if (failed(assignArenaOffsets(*partition, kCudaArenaAlignment)))
+    return failure();
+
+  ModuleOp kernels = *partition->kernels;
+  CpuCodegenOptions shared;
+  shared.configurePassManager = options.configurePassManager;
+  shared.stopAfter = options.stopAfter == "linalg" ? "linalg" : "bufferized";
+  if (failed(lowerKernelModule(kernels, shared)))
+    return failure();
+  if (options.stopAfter == "linalg" || options.stopAfter == "bufferized") {
+    showKernels(module, kernels);
+    return std::move(exe);
+  }
+  if (failed(lowerToLoops(kernels, options)))
+    return failure();
+  if (options.stopAfter == "loops") {
+    showKernels(module, kernels);
+    return std::move(exe);
+  }
+
+  std::vector<std::string> functions;
+  for (const KernelEntry &e : partition->entries)
+    functions.push_back(e.function);
+  FailureOr<std::vector<GpuKernel>> gpuKernels =
+      mapKernelsToGpu(kernels, functions, options.blockSize);
+  if (failed(gpuKernels))
+    return failure();
+  if (failed(addScratchBuffers(exe, *gpuKernels, module.getLoc())))
+    return failure();
+  for (auto [k, gpuKernel] : llvm::enumerate(*gpuKernels)) {
+    proto::Kernel *kernel = exe.mutable_kernels(static_cast<int>(k));
+    for (const GpuLaunch &l : gpuKernel.launches) {
+      proto::CudaLaunch *launch = kernel->add_cuda_launches();
+      launch->set_function(l.function);
+      launch->set_grid_x(l.grid[0]);
+      launch->set_grid_y(l.grid[1]);
+      launch->set_grid_z(l.grid[2]);
+      launch->set_block_x(l.block[0]);
+      launch->set_block_y(l.block[1]);
+      launch->set_block_z(l.block[2]);
+    }
+  }
+  if (options.stopAfter == "gpu") {
+    showKernels(module, kernels);
+    return std::move(exe);
+  }
+  if (exe.kernels_size() > 0) {
+    FailureOr<std::string> cubin = buildCubin(kernels, options);
+    if (failed(cubin))
+      return failure();
+    exe.set_kernel_library(std::move(*cubin));
+  }
+  return std::move(exe);
+}
+
+} // namespace weft::codegen

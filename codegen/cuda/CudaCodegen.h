@@ -1,0 +1,66 @@
+//===- CudaCodegen.h - weft programs to CUDA Executables --------*- C++ -*-===//
+//
+// This file declares the CUDA code generator's public entry point: lowering
+// a weft module to a "cuda" Executable (one sm_90 cubin holding every
+// kernel, each kernel's launches, cuBLASLt GEMM steps, buffers). Kept light:
+// MLIR types are forward-declared.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_CODEGEN_CUDA_CUDACODEGEN_H
+#define WEFT_CODEGEN_CUDA_CUDACODEGEN_H
+
+#include "runtime/executable.pb.h"
+
+#include "mlir/Support/LogicalResult.h"
+
+#include <functional>
+#include <string>
+
+namespace mlir {
+class DialectRegistry;
+class ModuleOp;
+class PassManager;
+} // namespace mlir
+
+namespace weft::codegen {
+
+/// How the CUDA code generator compiles.
+struct CudaCodegenOptions {
+  /// The GPU architecture kernels are compiled for (LLVM 19 emits PTX 8.0 at
+  /// most: sm_90 is the newest it supports).
+  std::string chip = "sm_90";
+  /// PTX features handed to the NVPTX back end.
+  std::string features = "+ptx80";
+  /// LLVM optimisation level for the kernels (0-3).
+  int optLevel = 3;
+  /// The CUDA toolkit whose ptxas assembles the kernels and whose libdevice
+  /// provides their math functions.
+  std::string toolkitPath = "/usr/local/cuda";
+  /// Threads per block of the parallel kernels (a multiple of 32, <= 1024).
+  unsigned blockSize = 256;
+  /// Called on every mlir::PassManager the code generator creates (IR
+  /// printing, --dump-ir, timing).
+  std::function<void(mlir::PassManager &)> configurePassManager;
+  /// Stop after this phase: "linalg", "bufferized", "loops" (parallel loops)
+  /// or "gpu" (the gpu.module of kernels); empty: go to the end. The
+  /// module's body is then replaced by the kernel module at that phase, and
+  /// the returned Executable has no cubin.
+  std::string stopAfter;
+};
+
+/// Lowers func.func @main of `module` to a "cuda" Executable: the CPU
+/// code generator's partition (buffers, steps, kernels, memory plan) with
+/// each kernel mapped to GPU launches and compiled into one cubin
+/// (kernel_library), and f32 GEMMs as Gemm steps the runtime runs with
+/// cuBLASLt. Errors are emitted as MLIR diagnostics at the offending op.
+mlir::FailureOr<weft::proto::Executable> compileForCuda(mlir::ModuleOp module,
+                                                        const CudaCodegenOptions &options);
+
+/// Registers the dialects, interfaces and translations the CUDA code
+/// generator needs in addition to the CPU code generator's.
+void registerCudaCodegenDialects(mlir::DialectRegistry &registry);
+
+} // namespace weft::codegen
+
+#endif // WEFT_CODEGEN_CUDA_CUDACODEGEN_H

@@ -1,0 +1,318 @@
+//===- GpuMapping.cpp - kernel functions on loops to GPU kernels ----------===//
+//
+// This file implements mapKernelsToGpu. For each kernel function:
+//   0. Top-level static allocations become trailing arguments (scratch the
+//      runtime provides); their deallocations are erased.
+//   1. Its body is split, in order, into launches: an scf.parallel nest is a
+//      parallel launch; a run of other ops with side effects (and of the
+//      pure ops computed from them) is a serial launch; pure ops without
+//      regions that depend only on arguments are left out (cloned on
+//      demand).
+//   2. Each launch becomes a gpu.func @<function>_l<i> (kernel) whose
+//      arguments are the function's memrefs. Values the launch reads that
+//      are defined in the function (constants, subviews, ...) are cloned at
+//      the start of the gpu.func, with what they depend on.
+//   3. Parallel launch: i = block_id.x * block_dim.x + thread_id.x; when
+//      i < N, the loop's induction variables are recovered from i
+//      (innermost fastest: iv_d = lb_d + (i mod trip_d) * step_d, i /= trip_d)
+//      and the loop body is cloned. Grid ceil(N / B), block B = blockSize,
+//      or N rounded up to a warp when smaller. Serial launch: the ops are
+//      cloned as they are, grid 1, block 1.
+//   4. The function is erased.
+// The mapping is deliberately simple (one thread per iteration of the
+// parallel dimensions, inner reductions sequential per thread): it is
+// correct for every kernel the CPU partition builds; faster shapes (vector
+// loads, a warp per row) replace it kernel family by kernel family.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/GpuMapping.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <climits>
+
+using namespace mlir;
+
+namespace weft::codegen {
+namespace {
+
+/// Builds the gpu.funcs of one kernel function.
+class FunctionMapper {
+public:
+  FunctionMapper(func::FuncOp fn, gpu::GPUModuleOp gpuModule, unsigned blockSize)
+      : fn(fn), gpuModule(gpuModule), blockSize(blockSize) {}
+
+  LogicalResult run(GpuKernel &kernel);
+
+private:
+  gpu::GPUFuncOp createFunc(std::string name, OpBuilder &b, IRMapping &map);
+  LogicalResult materialize(Value v, OpBuilder &prologue, IRMapping &map);
+  LogicalResult materializeUses(ArrayRef<Operation *> ops, OpBuilder &prologue, IRMapping &map);
+  LogicalResult mapParallel(scf::ParallelOp loop, std::vector<GpuLaunch> &launches);
+  LogicalResult mapSerial(ArrayRef<Operation *> ops, std::vector<GpuLaunch> &launches);
+
+  func::FuncOp fn;
+  gpu::GPUModuleOp gpuModule;
+  unsigned blockSize;
+};
+
+gpu::GPUFuncOp FunctionMapper::createFunc(std::string name, OpBuilder &b, IRMapping &map) {
+  Block *body = gpuModule.getBody();
+  if (!body->empty() && body->back().hasTrait<OpTrait::IsTerminator>())
+    b.setInsertionPoint(&body->back());
+  else
+    b.setInsertionPointToEnd(body);
+  auto type = FunctionType::get(fn.getContext(), fn.getArgumentTypes(), {});
+  auto gpuFunc = b.create<gpu::GPUFuncOp>(fn.getLoc(), name, type);
+  gpuFunc->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  Block &entry = gpuFunc.getBody().front();
+  for (auto [from, to] : llvm::zip(fn.getArguments(), entry.getArguments()))
+    map.map(from, to);
+  b.setInsertionPointToStart(&entry);
+  return gpuFunc;
+}
+
+LogicalResult FunctionMapper::materialize(Value v, OpBuilder &prologue, IRMapping &map) {
+  if (map.contains(v))
+    return success();
+  Operation *def = v.getDefiningOp();
+  if (!def || def->getParentOp() != fn.getOperation() || !isPure(def) ||
+      def->getNumRegions() != 0)
+    return emitError(def ? def->getLoc() : fn.getLoc())
+           << "kernel '" << fn.getSymName()
+           << "' cannot be mapped to the GPU: a loop reads a value computed outside it with "
+              "side effects; keep each kernel's loops independent";
+  for (Value operand : def->getOperands())
+    if (failed(materialize(operand, prologue, map)))
+      return failure();
+  prologue.clone(*def, map);
+  return success();
+}
+
+LogicalResult FunctionMapper::materializeUses(ArrayRef<Operation *> ops, OpBuilder &prologue,
+                                              IRMapping &map) {
+  llvm::SetVector<Value> used;
+  for (Operation *op : ops) {
+    for (Value v : op->getOperands())
+      used.insert(v);
+    for (Region &r : op->getRegions())
+      getUsedValuesDefinedAbove(r, used);
+  }
+  for (Value v : used) {
+    // Values defined by an earlier op of the same serial launch are mapped
+    // when that op is cloned.
+    if (Operation *def = v.getDefiningOp(); def && llvm::is_contained(ops, def))
+      continue;
+    if (failed(materialize(v, prologue, map)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult FunctionMapper::mapParallel(scf::ParallelOp loop,
+                                          std::vector<GpuLaunch> &launches) {
+  if (loop.getNumResults() != 0)
+    return loop.emitOpError("with reductions cannot be mapped to the GPU yet; lower the "
+                            "reduction to an scf.for inside the loop");
+  SmallVector<int64_t> lbs, steps, trips;
+  int64_t total = 1;
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(),
+                                       loop.getStep())) {
+    std::optional<int64_t> l = getConstantIntValue(lb), u = getConstantIntValue(ub),
+                           s = getConstantIntValue(step);
+    if (!l || !u || !s || *s <= 0)
+      return loop.emitOpError("has non-constant bounds; the cuda target needs static shapes");
+    int64_t trip = *u > *l ? (*u - *l + *s - 1) / *s : 0;
+    if (trip != 0 && total > INT64_MAX / trip)
+      return loop.emitOpError("has more iterations than fit in 64 bits");
+    lbs.push_back(*l);
+    steps.push_back(*s);
+    trips.push_back(trip);
+    total *= trip;
+  }
+  if (total == 0)
+    return success(); // nothing to compute: no launch
+  int64_t block = std::min<int64_t>(blockSize, (total + 31) / 32 * 32);
+  int64_t grid = (total + block - 1) / block;
+  if (grid > INT_MAX)
+    return loop.emitOpError("has ") << total << " iterations, more than one launch of "
+                                    << block << "-thread blocks can cover";
+
+  std::string name = fn.getSymName().str() + "_l" + std::to_string(launches.size());
+  OpBuilder b(fn.getContext());
+  IRMapping map;
+  gpu::GPUFuncOp gpuFunc = createFunc(name, b, map);
+  gpuFunc.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({static_cast<int32_t>(block), 1, 1}));
+  if (failed(materializeUses({loop.getOperation()}, b, map)))
+    return failure();
+  Location loc = loop.getLoc();
+  Value bid = b.create<gpu::BlockIdOp>(loc, gpu::Dimension::x);
+  Value bdim = b.create<gpu::BlockDimOp>(loc, gpu::Dimension::x);
+  Value tid = b.create<gpu::ThreadIdOp>(loc, gpu::Dimension::x);
+  Value linear = b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, bid, bdim), tid);
+  Value limit = b.create<arith::ConstantIndexOp>(loc, total);
+  Value inRange = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, linear, limit);
+  auto guard = b.create<scf::IfOp>(loc, inRange, /*withElseRegion=*/false);
+  b.setInsertionPointToStart(&guard.getThenRegion().front());
+  Value rest = linear;
+  SmallVector<Value> ivs(trips.size());
+  for (int d = static_cast<int>(trips.size()) - 1; d >= 0; --d) {
+    Value trip = b.create<arith::ConstantIndexOp>(loc, trips[d]);
+    Value idx = d == 0 ? rest : b.create<arith::RemUIOp>(loc, rest, trip).getResult();
+    if (d != 0)
+      rest = b.create<arith::DivUIOp>(loc, rest, trip);
+    Value iv = idx;
+    if (steps[d] != 1)
+      iv = b.create<arith::MulIOp>(loc, iv, b.create<arith::ConstantIndexOp>(loc, steps[d]));
+    if (lbs[d] != 0)
+      iv = b.create<arith::AddIOp>(loc, iv, b.create<arith::ConstantIndexOp>(loc, lbs[d]));
+    ivs[d] = iv;
+  }
+  for (auto [from, to] : llvm::zip(loop.getInductionVars(), ivs))
+    map.map(from, to);
+  for (Operation &op : loop.getBody()->without_terminator())
+    b.clone(op, map);
+  b.setInsertionPointToEnd(&gpuFunc.getBody().front());
+  b.create<gpu::ReturnOp>(loc);
+  launches.push_back({name, {static_cast<uint32_t>(grid), 1, 1},
+                      {static_cast<uint32_t>(block), 1, 1}});
+  return success();
+}
+
+LogicalResult FunctionMapper::mapSerial(ArrayRef<Operation *> ops,
+                                        std::vector<GpuLaunch> &launches) {
+  if (ops.empty())
+    return success();
+  std::string name = fn.getSymName().str() + "_l" + std::to_string(launches.size());
+  OpBuilder b(fn.getContext());
+  IRMapping map;
+  gpu::GPUFuncOp gpuFunc = createFunc(name, b, map);
+  gpuFunc.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({1, 1, 1}));
+  if (failed(materializeUses(ops, b, map)))
+    return failure();
+  for (Operation *op : ops)
+    b.clone(*op, map);
+  b.create<gpu::ReturnOp>(ops.front()->getLoc());
+  launches.push_back({name, {1, 1, 1}, {1, 1, 1}});
+  return success();
+}
+
+/// Step 0: static top-level allocations become trailing arguments.
+LogicalResult allocationsToArguments(func::FuncOp fn, std::vector<MemRefType> &scratch) {
+  Block &body = fn.getBody().front();
+  for (Operation &op : llvm::make_early_inc_range(body)) {
+    if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+      if (!isa_and_nonnull<memref::AllocOp>(dealloc.getMemref().getDefiningOp()))
+        return dealloc.emitOpError("frees memory the kernel did not allocate; the cuda target "
+                                   "cannot map kernel '")
+               << fn.getSymName() << "'";
+      continue;
+    }
+    auto alloc = dyn_cast<memref::AllocOp>(op);
+    if (!alloc)
+      continue;
+    MemRefType type = alloc.getType();
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity())
+      return alloc.emitOpError("in kernel '")
+             << fn.getSymName() << "' allocates " << type
+             << ", which is not a static identity-layout buffer the cuda target can provide";
+    unsigned index = fn.getNumArguments();
+    fn.insertArgument(index, type, {}, alloc.getLoc());
+    // Deallocations keep the allocation until they are erased below.
+    alloc.getResult().replaceUsesWithIf(fn.getArgument(index), [](OpOperand &use) {
+      return !isa<memref::DeallocOp>(use.getOwner());
+    });
+    scratch.push_back(type);
+  }
+  for (Operation &op : llvm::make_early_inc_range(body))
+    if (isa<memref::DeallocOp>(op))
+      op.erase();
+  for (Operation &op : llvm::make_early_inc_range(body))
+    if (isa<memref::AllocOp>(op) && op.use_empty())
+      op.erase();
+  WalkResult nested = fn.walk([&](Operation *op) {
+    if (isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp>(op)) {
+      op->emitOpError("in kernel '")
+          << fn.getSymName()
+          << "' manages memory inside a loop, which the cuda target does not support; "
+             "allocate once at the top of the kernel";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(nested.wasInterrupted());
+}
+
+LogicalResult FunctionMapper::run(GpuKernel &kernel) {
+  if (failed(allocationsToArguments(fn, kernel.scratch)))
+    return failure();
+  std::vector<GpuLaunch> &launches = kernel.launches;
+  SmallVector<Operation *> serial;
+  // Pure ops whose operands are arguments or other such ops: cloned on demand.
+  llvm::DenseSet<Operation *> hoistable;
+  auto isHoistable = [&](Operation &op) {
+    if (!isPure(&op) || op.getNumRegions() != 0)
+      return false;
+    return llvm::all_of(op.getOperands(), [&](Value v) {
+      Operation *def = v.getDefiningOp();
+      return !def || hoistable.contains(def);
+    });
+  };
+  for (Operation &op : fn.getBody().front()) {
+    if (isa<func::ReturnOp>(op))
+      break;
+    if (isHoistable(op)) {
+      hoistable.insert(&op);
+      continue;
+    }
+    if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+      if (failed(mapSerial(serial, launches)))
+        return failure();
+      serial.clear();
+      if (failed(mapParallel(loop, launches)))
+        return failure();
+      continue;
+    }
+    serial.push_back(&op);
+  }
+  return mapSerial(serial, launches);
+}
+
+} // namespace
+
+FailureOr<std::vector<GpuKernel>>
+mapKernelsToGpu(ModuleOp kernels, const std::vector<std::string> &functions,
+                unsigned blockSize) {
+  MLIRContext *ctx = kernels.getContext();
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(kernels.getBody());
+  auto gpuModule = b.create<gpu::GPUModuleOp>(kernels.getLoc(), kGpuModuleName);
+  kernels->setAttr(gpu::GPUDialect::getContainerModuleAttrName(), b.getUnitAttr());
+  std::vector<GpuKernel> result;
+  for (const std::string &name : functions) {
+    auto fn = kernels.lookupSymbol<func::FuncOp>(name);
+    if (!fn || fn.isExternal())
+      return emitError(kernels.getLoc()) << "kernel function '" << name
+                                         << "' is missing from the kernel module";
+    GpuKernel kernel;
+    if (failed(FunctionMapper(fn, gpuModule, blockSize).run(kernel)))
+      return failure();
+    result.push_back(std::move(kernel));
+  }
+  for (auto fn : llvm::make_early_inc_range(kernels.getOps<func::FuncOp>()))
+    fn.erase();
+  return result;
+}
+
+} // namespace weft::codegen

@@ -1,0 +1,194 @@
+//===- CpuMemoryPlanTest.cpp - CPU Executables laid out by a memory plan --===//
+//
+// This file tests the CPU code generator on functions that carry a memory
+// plan (weft-schedule + weft-plan-memory): buffers sit at the planned
+// offsets and the arena has the planned size (smaller than without reuse);
+// in-place Elementwise kernels, multi-result kernels, GEMM epilogues and
+// reshape outputs still compute the reference's numbers; a stale plan, and a
+// plan that would let a step overwrite what it reads, are compile errors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tests/codegen/CodegenTestUtil.h"
+
+#include "passes/MemoryPlan.h"
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+
+namespace weft::test {
+namespace {
+
+// A block with everything whose storage the plan decides: an input, a GEMM
+// with an in-place epilogue, a three-result layer_norm (two results unused),
+// a batched GEMM with a pre-filled addend, in-place elementwise chains, a
+// reshape returned as an output, and a returned input (copied).
+const char *kBlock = R"(
+func.func @main(%x: tensor<64x96xf32> {weft.input = "x"}, %w: tensor<96x96xf32> {weft.param = "w"},
+                %b: tensor<96xf32> {weft.param = "b"}, %g: tensor<96xf32> {weft.param = "g"},
+                %mask: tensor<16x16xf32> {weft.input = "mask"})
+    -> (tensor<2x32x96xf32> {weft.output = "y"}, tensor<4x16x16xf32> {weft.output = "s"},
+        tensor<16x16xf32> {weft.output = "mask_out"}) {
+  %h = weft.fused_matmul %x, %w, %b activation = gelu : tensor<64x96xf32>, tensor<96x96xf32>, tensor<96xf32>
+  %n, %mean, %rstd = weft.layer_norm %h, %g epsilon = 1.000000e-05 : tensor<64x96xf32>, tensor<96xf32>
+  %e = weft.exp %n : tensor<64x96xf32>
+  %t = weft.tanh %e : tensor<64x96xf32>
+  %u = weft.add %t, %x : tensor<64x96xf32>
+  %q = weft.reshape %u : tensor<64x96xf32> -> tensor<4x16x96xf32>
+  %s = weft.fused_batch_matmul %q, %q, %mask alpha = 1.250000e-01 beta = 1.000000e+00 {transpose_rhs} : tensor<4x16x96xf32>, tensor<4x16x96xf32>, tensor<16x16xf32>
+  %y0 = weft.neg %u : tensor<64x96xf32>
+  %y = weft.reshape %y0 : tensor<64x96xf32> -> tensor<2x32x96xf32>
+  return %y, %s, %mask : tensor<2x32x96xf32>, tensor<4x16x16xf32>, tensor<16x16xf32>
+}
+)";
+
+class CpuMemoryPlanTest : public CodegenTest {
+protected:
+  /// Runs weft-schedule and weft-plan-memory (alignment 64) on `module`.
+  void plan(mlir::ModuleOp module) {
+    mlir::PassManager pm(&ctx);
+    pm.addNestedPass<mlir::func::FuncOp>(createSchedulePass());
+    PlanMemoryPassOptions options;
+    options.alignment = 64;
+    pm.addNestedPass<mlir::func::FuncOp>(createPlanMemoryPass(options));
+    ASSERT_TRUE(mlir::succeeded(pm.run(module)));
+  }
+
+  static std::string print(mlir::ModuleOp module) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module.print(os);
+    return text;
+  }
+};
+
+TEST_F(CpuMemoryPlanTest, BuffersSitAtPlannedOffsets) {
+  auto module = parse(kBlock);
+  ASSERT_TRUE(module);
+  auto unplanned = compile(*module, {});
+  ASSERT_TRUE(unplanned);
+  plan(*module);
+  auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
+  std::optional<MemoryPlan> memoryPlan = readMemoryPlan(main);
+  ASSERT_TRUE(memoryPlan);
+  std::string diagnostics;
+  auto exe = compile(*module, {}, &diagnostics);
+  ASSERT_TRUE(exe) << diagnostics;
+
+  // The returned input is copied into an OUTPUT buffer after the planned bytes.
+  const proto::Buffer &maskOut = exe->buffers(static_cast<int>(exe->outputs(2)));
+  EXPECT_EQ(maskOut.arena_offset(), static_cast<uint64_t>(memoryPlan->arenaSize));
+  EXPECT_EQ(exe->arena_size(), memoryPlan->arenaSize + maskOut.byte_size());
+  EXPECT_EQ(exe->arena_alignment(), 64u);
+  EXPECT_LT(exe->arena_size(), unplanned->arena_size())
+      << "the plan reuses memory the bump layout does not";
+
+  // Every planned buffer is where the plan put its value: the input x, and
+  // the kernel and GEMM outputs in step order (their last arguments / c).
+  auto arg = main.getArgument(0);
+  EXPECT_EQ(exe->buffers(0).kind(), proto::INPUT);
+  EXPECT_EQ(exe->buffers(0).arena_offset(),
+            static_cast<uint64_t>(memoryPlan->assignments.lookup(arg).offset));
+  std::set<uint64_t> planned;
+  for (auto &[value, a] : memoryPlan->assignments)
+    planned.insert(static_cast<uint64_t>(a.offset));
+  for (const proto::Buffer &b : exe->buffers())
+    if (b.kind() != proto::PARAMETER && !b.has_alias_of() && b.id() != maskOut.id())
+      EXPECT_TRUE(planned.count(b.arena_offset())) << b.name() << " @ " << b.arena_offset();
+  // Some elementwise op runs in place: its output shares its input's bytes.
+  bool inPlace = false;
+  for (const proto::Step &step : exe->steps()) {
+    if (!step.has_kernel_call() || step.kernel_call().args_size() != 2)
+      continue;
+    const auto &call = step.kernel_call();
+    const proto::Buffer &in = exe->buffers(static_cast<int>(call.args(0)));
+    const proto::Buffer &out = exe->buffers(static_cast<int>(call.args(1)));
+    inPlace |= in.kind() != proto::PARAMETER && !in.has_alias_of() && !out.has_alias_of() &&
+               in.arena_offset() == out.arena_offset() && in.id() != out.id();
+  }
+  EXPECT_TRUE(inPlace);
+}
+
+TEST_F(CpuMemoryPlanTest, PlannedProgramMatchesReference) {
+  auto module = parse(kBlock);
+  ASSERT_TRUE(module);
+  plan(*module);
+  std::string planned = print(*module);
+  ASSERT_NE(planned.find("weft.arena_size"), std::string::npos);
+  // gelu and tanh: polynomial approximations; K = 96 contractions.
+  for (uint64_t seed : {1u, 2u})
+    check(planned, seed, {{1e-4, 1e-4}});
+}
+
+TEST_F(CpuMemoryPlanTest, InPlaceElementwiseChainMatchesReference) {
+  // Each op's result takes its dying operand's bytes, the input's included;
+  // 64x1031 runs on OpenMP threads and through the vectorized loops.
+  auto module = parse(R"(
+func.func @main(%x: tensor<64x1031xf32> {weft.input = "x"}, %y: tensor<64x1031xf32> {weft.input = "y"})
+    -> tensor<64x1031xf32> {
+  %0 = weft.exp %x : tensor<64x1031xf32>
+  %1 = weft.mul %0, %y : tensor<64x1031xf32>
+  %2 = weft.tanh %1 : tensor<64x1031xf32>
+  %3 = weft.sub %2, %2 : tensor<64x1031xf32>
+  %4 = weft.add %3, %2 : tensor<64x1031xf32>
+  return %4 : tensor<64x1031xf32>
+}
+)");
+  ASSERT_TRUE(module);
+  plan(*module);
+  std::string diagnostics;
+  auto exe = compile(*module, {}, &diagnostics);
+  ASSERT_TRUE(exe) << diagnostics;
+  EXPECT_EQ(exe->arena_size(), 2u * 64 * 1031 * 4)
+      << "two buffers: x's in-place chain, and y's bytes reused by the sub";
+  check(print(*module), 5, {{1e-6, 5e-7}});
+}
+
+TEST_F(CpuMemoryPlanTest, StalePlanIsAnError) {
+  // The function has a plan, but the tanh was added after planning.
+  auto module = parse(R"(
+func.func @main(%x: tensor<16xf32> {weft.input = "x", weft.offset = 0 : i64}) -> tensor<16xf32>
+    attributes {weft.arena_alignment = 64 : i64, weft.arena_persistent_size = 0 : i64,
+                weft.arena_size = 128 : i64} {
+  %0 = weft.exp %x {weft.offset = 64 : i64} : tensor<16xf32>
+  %1 = weft.tanh %0 : tensor<16xf32>
+  return %1 : tensor<16xf32>
+}
+)");
+  ASSERT_TRUE(module);
+  std::string diagnostics;
+  EXPECT_FALSE(compile(*module, {}, &diagnostics));
+  EXPECT_NE(diagnostics.find("has no weft.offset"), std::string::npos) << diagnostics;
+  EXPECT_NE(diagnostics.find("weft-plan-memory"), std::string::npos) << diagnostics;
+}
+
+TEST_F(CpuMemoryPlanTest, PlanThatOverwritesAnOperandIsAnError) {
+  // A GEMM writing over its A, and an exp writing half-way over its input.
+  for (const char *src : {R"(
+func.func @main(%x: tensor<8x8xf32> {weft.input = "x", weft.offset = 0 : i64},
+                %w: tensor<8x8xf32> {weft.param = "w"}) -> tensor<8x8xf32>
+    attributes {weft.arena_alignment = 64 : i64, weft.arena_persistent_size = 0 : i64,
+                weft.arena_size = 256 : i64} {
+  %0 = weft.matmul %x, %w {weft.offset = 0 : i64} : tensor<8x8xf32>, tensor<8x8xf32>
+  return %0 : tensor<8x8xf32>
+}
+)",
+                          R"(
+func.func @main(%x: tensor<64xf32> {weft.input = "x", weft.offset = 0 : i64}) -> tensor<64xf32>
+    attributes {weft.arena_alignment = 64 : i64, weft.arena_persistent_size = 0 : i64,
+                weft.arena_size = 384 : i64} {
+  %0 = weft.exp %x {weft.offset = 128 : i64} : tensor<64xf32>
+  return %0 : tensor<64xf32>
+}
+)"}) {
+    auto module = parse(src);
+    ASSERT_TRUE(module);
+    std::string diagnostics;
+    EXPECT_FALSE(compile(*module, {}, &diagnostics));
+    EXPECT_NE(diagnostics.find("internal error: the arena layout puts buffer"), std::string::npos)
+        << diagnostics;
+  }
+}
+
+} // namespace
+} // namespace weft::test

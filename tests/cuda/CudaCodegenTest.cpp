@@ -1,0 +1,507 @@
+//===- CudaCodegenTest.cpp - every weft op compiled for CUDA --------------===//
+//
+// This file tests the CUDA code generator where no GPU is needed (CI):
+// every op of the weft dialect (elementwise, compare/select/cast, matmuls,
+// reductions, data movement, the fused normalization and matmul ops,
+// scatter_add) and the 2-layer GPT-2 forward compile to a "cuda" Executable
+// whose cubin is an ELF for EM_CUDA (190) and sm_90, defines every function
+// the Executable launches, and whose every kernel-call step launches at
+// least one kernel unless its buffers are empty. Without a GPU, creating an
+// Executor for it fails UNAVAILABLE with the reason.
+//
+// With WEFT_CUDA_CASES_OUT=DIR each case is also written as a bundle (the
+// Executable, random inputs, the reference evaluator's outputs and the
+// tolerances; for GPT-2 also the CPU back end's outputs) that
+// WeftCudaRuntimeTests runs on a GPU machine (WEFT_CUDA_CASES=DIR), and
+// bench_add.wexe, a 2^26-element f32 add for the bandwidth benchmark. When a
+// GPU is present here, each case also runs here.
+//
+// GPU tolerances (|got - want| <= atol + rtol |want|): ops that round once
+// in f32 (add, mul, select, cast, data movement, max/min reductions) two
+// roundings; libdevice functions (exp, log, tanh, erf, sqrt, rsqrt, pow and
+// the activations built on them) rtol 4e-6 plus atol 1e-6 near zero; sums
+// of n terms as in the CPU tests (n * 2^-24 relative to the sum of
+// magnitudes ~ n/2 for inputs in [-1, 1)); bf16 results their own rounding.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cuda/CudaCodegen.h"
+#include "compiler/Compile.h"
+#include "frontend/Program.h"
+#include "models/Gpt2.h"
+#include "runtime/Executor.h"
+#include "tests/codegen/CodegenTestUtil.h"
+#include "tests/cuda/CaseBundle.h"
+#include "tests/cuda/CubinElf.h"
+#include "tools/weft/ParamInit.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace weft::test {
+namespace {
+
+const Tolerance kExact{0, 0};
+const Tolerance kLibdevice{1e-6, 4e-6};
+
+/// Sum of n terms in [-1, 1): absolute error up to n * 2^-24 * n/2 (loose).
+Tolerance sumTolerance(int64_t n) {
+  return {double(n) * double(n) * std::ldexp(1.0, -25) + 1e-6, 2 * std::ldexp(1.0, -24)};
+}
+
+class CudaCodegenTest : public CodegenTest {
+protected:
+  /// Compiles `module` for cuda; nullopt (and the diagnostics) on failure.
+  std::optional<proto::Executable> compileCuda(mlir::ModuleOp module, std::string *diagnostics) {
+    std::string messages;
+    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+      messages += d.str() + "\n";
+      return mlir::success();
+    });
+    mlir::FailureOr<proto::Executable> exe = codegen::compileForCuda(module, {});
+    *diagnostics = messages;
+    if (mlir::failed(exe))
+      return std::nullopt;
+    return std::move(*exe);
+  }
+
+  /// Parses, compiles, checks the Executable, writes the bundle and, with
+  /// a GPU, runs it.
+  void checkCase(const std::string &name, const std::string &src, uint64_t seed,
+                 const std::vector<Tolerance> &tols, const std::vector<Range> &ranges = {});
+
+  /// Creates an Executor: UNAVAILABLE without a GPU; otherwise runs the
+  /// written bundle when there is one.
+  void runWhereGpu(const proto::Executable &exe, const std::string &bundle);
+};
+
+/// Checks what the Executable promises about its cubin and launches.
+void expectValidCudaExecutable(const proto::Executable &exe) {
+  EXPECT_EQ(exe.target(), "cuda");
+  rt::Status valid = rt::Executable(exe).validate();
+  EXPECT_TRUE(valid.isOk()) << valid.toString();
+  if (exe.kernels_size() == 0)
+    return;
+  std::optional<CubinInfo> cubin = readCubin(exe.kernel_library());
+  ASSERT_TRUE(cubin) << "kernel_library is not an ELF64 image";
+  EXPECT_EQ(cubin->machine, 190) << "e_machine is not EM_CUDA";
+  EXPECT_EQ(cubin->arch, 90u) << "e_flags 0x" << std::hex << cubin->flags << " is not sm_90";
+  for (const proto::Kernel &k : exe.kernels())
+    for (const proto::CudaLaunch &l : k.cuda_launches())
+      EXPECT_TRUE(cubin->functions.count(l.function()))
+          << "kernel " << k.symbol() << " launches '" << l.function()
+          << "', which the cubin does not define";
+  for (const proto::Step &s : exe.steps()) {
+    if (!s.has_kernel_call())
+      continue;
+    bool empty = true;
+    for (uint32_t a : s.kernel_call().args())
+      empty = empty && exe.buffers(static_cast<int>(a)).byte_size() == 0;
+    const proto::Kernel &k = exe.kernels(static_cast<int>(s.kernel_call().kernel()));
+    if (!empty)
+      EXPECT_GT(k.cuda_launches_size(), 0) << "step '" << s.label() << "' launches nothing";
+  }
+}
+
+std::string casesOut() {
+  const char *dir = std::getenv("WEFT_CUDA_CASES_OUT");
+  if (!dir || !*dir)
+    return "";
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+void CudaCodegenTest::runWhereGpu(const proto::Executable &exe, const std::string &bundle) {
+  auto executor = rt::Executor::create(rt::Executable(exe));
+  if (!executor.isOk()) {
+    EXPECT_EQ(executor.status().code(), rt::StatusCode::kUnavailable)
+        << executor.status().toString();
+    EXPECT_NE(executor.status().message().find("targets cuda"), std::string::npos)
+        << executor.status().message();
+    return;
+  }
+  if (bundle.empty())
+    return;
+  CaseResult r = runCase(bundle);
+  ASSERT_TRUE(r.status.isOk()) << r.status.toString();
+  EXPECT_EQ(r.badElements, 0) << r.report;
+}
+
+void CudaCodegenTest::checkCase(const std::string &name, const std::string &src, uint64_t seed,
+                                const std::vector<Tolerance> &tols,
+                                const std::vector<Range> &ranges) {
+  SCOPED_TRACE(name + ":\n" + src);
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(src);
+  ASSERT_TRUE(module);
+  auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
+  ASSERT_TRUE(main);
+  std::vector<RefTensor> args;
+  CaseData data;
+  for (auto [i, type] : llvm::enumerate(main.getArgumentTypes())) {
+    Range r = i < ranges.size() ? ranges[i] : Range{};
+    auto tt = mlir::cast<mlir::RankedTensorType>(type);
+    args.push_back(randomTensor(tt, seed * 131 + i, r.lo, r.hi));
+    data.inputs.push_back({"arg" + std::to_string(i), toHost(args.back(), tt)});
+  }
+  std::vector<RefTensor> want = evaluate(main, args);
+  for (auto [o, type] : llvm::enumerate(main.getResultTypes())) {
+    auto tt = mlir::cast<mlir::RankedTensorType>(type);
+    data.want.push_back(toHost(want[o], tt));
+    Tolerance t = tols.size() == 1 ? tols[0] : tols.at(o);
+    data.tolerances.push_back({t.atol, std::max(t.rtol, 2 * unitRoundoff(tt.getElementType()))});
+  }
+  std::string diagnostics;
+  std::optional<proto::Executable> exe = compileCuda(*module, &diagnostics);
+  ASSERT_TRUE(exe) << diagnostics;
+  expectValidCudaExecutable(*exe);
+  std::string bundle, dir = casesOut();
+  if (!dir.empty()) {
+    rt::Status s = writeCase(dir, name, rt::Executable(*exe), data);
+    ASSERT_TRUE(s.isOk()) << s.toString();
+    bundle = dir + "/" + name + ".wexe";
+  }
+  runWhereGpu(*exe, bundle);
+}
+
+/// "func.func @main(%a0: T, ...) -> (T, ...)" applying each op to its own argument.
+std::string unaryProgram(const std::vector<std::string> &ops, const std::string &t) {
+  std::string args, results, body, rets;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    std::string n = std::to_string(i);
+    args += (i ? ", " : "") + ("%a" + n + ": " + t);
+    results += (i ? ", " : "") + t;
+    body += "  %r" + n + " = weft." + ops[i] + " %a" + n + " : " + t + "\n";
+    rets += (i ? ", " : "") + ("%r" + n);
+  }
+  return "func.func @main(" + args + ") -> (" + results + ") {\n" + body + "  return " + rets +
+         " : " + results + "\n}\n";
+}
+
+/// Each binary op applied to the same two arguments of type `t`.
+std::string binaryProgram(const std::vector<std::string> &ops, const std::string &t) {
+  std::string results, body, rets;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    std::string n = std::to_string(i);
+    results += (i ? ", " : "") + t;
+    body += "  %r" + n + " = weft." + ops[i] + " %x, %y : " + t + "\n";
+    rets += (i ? ", " : "") + ("%r" + n);
+  }
+  return "func.func @main(%x: " + t + ", %y: " + t + ") -> (" + results + ") {\n" + body +
+         "  return " + rets + " : " + results + "\n}\n";
+}
+
+TEST_F(CudaCodegenTest, UnaryOps) {
+  std::vector<std::string> ops = {"neg",  "abs",       "exp",       "tanh", "relu", "sigmoid",
+                                  "gelu", "gelu_tanh", "fast_gelu", "log",  "sqrt", "rsqrt"};
+  std::vector<Tolerance> tols = {kExact,     kExact,     kLibdevice, kLibdevice,
+                                 kExact,     kLibdevice, kLibdevice, kLibdevice,
+                                 kLibdevice, kLibdevice, kLibdevice, kLibdevice};
+  std::vector<Range> ranges(9, Range{-6, 6});
+  ranges.resize(12, Range{0.01, 20});
+  ranges[2] = Range{-30, 30};
+  checkCase("unary_f32", unaryProgram(ops, "tensor<16x1031xf32>"), 1, tols, ranges);
+  checkCase("unary_f32_small", unaryProgram(ops, "tensor<7xf32>"), 2, tols, ranges);
+}
+
+TEST_F(CudaCodegenTest, BinaryOps) {
+  std::vector<std::string> ops = {"add", "sub", "mul", "div", "max", "min", "pow"};
+  std::vector<Tolerance> tols(6, kExact);
+  tols.push_back(kLibdevice);
+  checkCase("binary_f32", binaryProgram(ops, "tensor<33x257xf32>"), 3, tols,
+            {{0.1, 4}, {-2, 2}});
+  checkCase("binary_i64", binaryProgram({"add", "sub", "mul", "max", "min"}, "tensor<5x7xi64>"),
+            4, {kExact}, {{-100, 100}, {-100, 100}});
+}
+
+TEST_F(CudaCodegenTest, NarrowFloatOps) {
+  checkCase("unary_bf16", unaryProgram({"neg", "exp", "tanh", "gelu", "sqrt"}, "tensor<7x33xbf16>"),
+            5, {kLibdevice}, {{-4, 4}, {-4, 4}, {-4, 4}, {-4, 4}, {0.01, 20}});
+  checkCase("binary_f16", binaryProgram({"add", "mul", "max"}, "tensor<7x33xf16>"), 6, {kExact});
+}
+
+TEST_F(CudaCodegenTest, CompareSelectCast) {
+  checkCase("compare_select",
+            "func.func @main(%x: tensor<9x130xf32>, %y: tensor<9x130xf32>) -> "
+            "(tensor<9x130xf32>, tensor<9x130xi1>) {\n"
+            "  %c = weft.compare lt, %x, %y : tensor<9x130xf32>\n"
+            "  %s = weft.select %c, %x, %y : tensor<9x130xi1>, tensor<9x130xf32>\n"
+            "  return %s, %c : tensor<9x130xf32>, tensor<9x130xi1>\n}\n",
+            7, {kExact});
+  checkCase("cast",
+            "func.func @main(%x: tensor<9x130xf32>) -> (tensor<9x130xbf16>, tensor<9x130xf16>, "
+            "tensor<9x130xi32>, tensor<9x130xf32>) {\n"
+            "  %b = weft.cast %x : tensor<9x130xf32> -> tensor<9x130xbf16>\n"
+            "  %h = weft.cast %x : tensor<9x130xf32> -> tensor<9x130xf16>\n"
+            "  %i = weft.cast %x : tensor<9x130xf32> -> tensor<9x130xi32>\n"
+            "  %w = weft.cast %b : tensor<9x130xbf16> -> tensor<9x130xf32>\n"
+            "  return %b, %h, %i, %w : tensor<9x130xbf16>, tensor<9x130xf16>, tensor<9x130xi32>, "
+            "tensor<9x130xf32>\n}\n",
+            8, {kExact}, {{-50, 50}});
+}
+
+std::string matmulProgram(const std::string &op, const std::vector<int64_t> &batch, int64_t m,
+                          int64_t n, int64_t k, bool ta, bool tb, const std::string &et) {
+  std::vector<int64_t> a = batch, b = batch, c = batch;
+  a.push_back(ta ? k : m);
+  a.push_back(ta ? m : k);
+  b.push_back(tb ? n : k);
+  b.push_back(tb ? k : n);
+  c.push_back(m);
+  c.push_back(n);
+  std::string at = tensorType(a, et), bt = tensorType(b, et), ct = tensorType(c, et);
+  std::string attrs;
+  if (ta || tb)
+    attrs = std::string(" {") + (ta ? "transpose_lhs" : "") + (ta && tb ? ", " : "") +
+            (tb ? "transpose_rhs" : "") + "}";
+  return "func.func @main(%a: " + at + ", %b: " + bt + ") -> " + ct + " {\n  %r = weft." + op +
+         " %a, %b" + attrs + " : " + at + ", " + bt + "\n  return %r : " + ct + "\n}\n";
+}
+
+TEST_F(CudaCodegenTest, MatmulsAsCublasLtGemms) {
+  int s = 10;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      std::string suffix = std::string(ta ? "t" : "n") + (tb ? "t" : "n");
+      checkCase("matmul_" + suffix, matmulProgram("matmul", {}, 37, 65, 129, ta, tb, "f32"), s++,
+                {sumTolerance(129)});
+      checkCase("batch_matmul_" + suffix,
+                matmulProgram("batch_matmul", {2, 3}, 7, 33, 17, ta, tb, "f32"), s++,
+                {sumTolerance(17)});
+    }
+}
+
+TEST_F(CudaCodegenTest, NarrowMatmulAsKernel) {
+  checkCase("matmul_bf16", matmulProgram("matmul", {}, 7, 33, 17, false, true, "bf16"), 20,
+            {sumTolerance(17)});
+}
+
+TEST_F(CudaCodegenTest, FusedMatmuls) {
+  checkCase("fused_matmul_bias_gelu",
+            "func.func @main(%a: tensor<16x32xf32>, %w: tensor<64x32xf32>, %bias: tensor<64xf32>) "
+            "-> tensor<16x64xf32> {\n"
+            "  %r = weft.fused_matmul %a, %w, %bias activation = gelu_tanh {transpose_rhs} : "
+            "tensor<16x32xf32>, tensor<64x32xf32>, tensor<64xf32>\n"
+            "  return %r : tensor<16x64xf32>\n}\n",
+            21, {{sumTolerance(32).atol, 4e-6}});
+  checkCase("fused_batch_matmul_addend",
+            "func.func @main(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16xf32>, %mask: "
+            "tensor<8x8xf32>) -> tensor<2x8x8xf32> {\n"
+            "  %r = weft.fused_batch_matmul %q, %k, %mask alpha = 0.25 beta = 1.0 "
+            "{transpose_rhs} : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<8x8xf32>\n"
+            "  return %r : tensor<2x8x8xf32>\n}\n",
+            22, {sumTolerance(16)});
+}
+
+std::string reduceProgram(const std::string &kind, const std::vector<int64_t> &shape,
+                          const std::vector<int64_t> &dims, const std::vector<int64_t> &out) {
+  std::string in = tensorType(shape, "f32"), res = tensorType(out, "f32"), d;
+  for (size_t i = 0; i < dims.size(); ++i)
+    d += (i ? ", " : "") + std::to_string(dims[i]);
+  return "func.func @main(%x: " + in + ") -> " + res + " {\n  %r = weft.reduce " + kind +
+         " %x dims = [" + d + "] : " + in + "\n  return %r : " + res + "\n}\n";
+}
+
+TEST_F(CudaCodegenTest, Reductions) {
+  int s = 30;
+  struct Shape {
+    std::vector<int64_t> in, dims, out;
+    int64_t n;
+  };
+  for (const Shape &c : {Shape{{64, 1031}, {1}, {64}, 1031}, Shape{{64, 1031}, {0}, {1031}, 64},
+                         Shape{{3, 5, 7}, {0, 2}, {5}, 21}, Shape{{300}, {0}, {}, 300}}) {
+    std::string tag = std::to_string(c.in.size()) + "d" + std::to_string(c.n);
+    checkCase("reduce_sum_" + tag, reduceProgram("sum", c.in, c.dims, c.out), s++,
+              {sumTolerance(c.n)});
+    checkCase("reduce_mean_" + tag, reduceProgram("mean", c.in, c.dims, c.out), s++,
+              {{sumTolerance(c.n).atol / double(c.n), 1e-6}});
+    checkCase("reduce_max_" + tag, reduceProgram("max", c.in, c.dims, c.out), s++, {kExact});
+    checkCase("reduce_min_" + tag, reduceProgram("min", c.in, c.dims, c.out), s++, {kExact});
+  }
+}
+
+TEST_F(CudaCodegenTest, DataMovement) {
+  checkCase("transpose_reshape",
+            "func.func @main(%x: tensor<128x12x64xf32>) -> (tensor<12x128x64xf32>, "
+            "tensor<128x768xf32>) {\n"
+            "  %t = weft.transpose %x permutation = [1, 0, 2] : tensor<128x12x64xf32>\n"
+            "  %r = weft.reshape %x : tensor<128x12x64xf32> -> tensor<128x768xf32>\n"
+            "  return %t, %r : tensor<12x128x64xf32>, tensor<128x768xf32>\n}\n",
+            40, {kExact});
+  checkCase("broadcast_slice_concat",
+            "func.func @main(%b: tensor<768xf32>, %x: tensor<9x33xf32>) -> (tensor<128x768xf32>, "
+            "tensor<3x11xf32>, tensor<9x66xf32>) {\n"
+            "  %r = weft.broadcast %b dims = [1] : tensor<768xf32> -> tensor<128x768xf32>\n"
+            "  %s = weft.slice %x start = [1, 2] limit = [9, 33] strides = [3, 3] : "
+            "tensor<9x33xf32>\n"
+            "  %c = weft.concat %x, %x dim = 1 : tensor<9x33xf32>, tensor<9x33xf32>\n"
+            "  return %r, %s, %c : tensor<128x768xf32>, tensor<3x11xf32>, tensor<9x66xf32>\n}\n",
+            41, {kExact});
+  checkCase("gather_iota_constant",
+            "func.func @main(%t: tensor<50x96xf32>, %i: tensor<128xi64>) -> (tensor<128x96xf32>, "
+            "tensor<4x128xi64>, tensor<2xf32>) {\n"
+            "  %g = weft.gather %t[%i] : tensor<50x96xf32>, tensor<128xi64>\n"
+            "  %o = weft.iota dim = 1 : tensor<4x128xi64>\n"
+            "  %c = weft.constant dense<[1.5, -2.0]> : tensor<2xf32>\n"
+            "  return %g, %o, %c : tensor<128x96xf32>, tensor<4x128xi64>, tensor<2xf32>\n}\n",
+            42, {kExact}, {{-1, 1}, {0, 50}});
+}
+
+TEST_F(CudaCodegenTest, NormalizationsAndScatter) {
+  checkCase("layer_norm",
+            "func.func @main(%x: tensor<2x37x768xf32>, %g: tensor<768xf32>, %b: tensor<768xf32>) "
+            "-> (tensor<2x37x768xf32>, tensor<2x37xf32>, tensor<2x37xf32>) {\n"
+            "  %y, %m, %r = weft.layer_norm %x, %g, %b epsilon = 1.0e-05 : tensor<2x37x768xf32>, "
+            "tensor<768xf32>, tensor<768xf32>\n"
+            "  return %y, %m, %r : tensor<2x37x768xf32>, tensor<2x37xf32>, tensor<2x37xf32>\n}\n",
+            50, {{1e-5, 1e-5}});
+  checkCase("rms_norm",
+            "func.func @main(%x: tensor<37x768xf32>, %g: tensor<768xf32>) -> (tensor<37x768xf32>, "
+            "tensor<37xf32>) {\n"
+            "  %y, %r = weft.rms_norm %x, %g epsilon = 1.0e-06 : tensor<37x768xf32>, "
+            "tensor<768xf32>\n"
+            "  return %y, %r : tensor<37x768xf32>, tensor<37xf32>\n}\n",
+            51, {{1e-5, 1e-5}});
+  checkCase("scatter_add",
+            "func.func @main(%u: tensor<128x96xf32>, %i: tensor<128xi64>) -> tensor<50x96xf32> {\n"
+            "  %g = weft.scatter_add %u[%i] : tensor<128x96xf32>, tensor<128xi64> -> "
+            "tensor<50x96xf32>\n"
+            "  return %g : tensor<50x96xf32>\n}\n",
+            52, {sumTolerance(8)}, {{-1, 1}, {0, 50}});
+}
+
+TEST_F(CudaCodegenTest, SoftmaxProgram) {
+  std::string t = "tensor<48x300xf32>", r = "tensor<48xf32>";
+  checkCase("softmax",
+            "func.func @main(%x: " + t + ") -> " + t + " {\n"
+            "  %m = weft.reduce max %x dims = [1] : " + t + "\n"
+            "  %mb = weft.broadcast %m dims = [0] : " + r + " -> " + t + "\n"
+            "  %d = weft.sub %x, %mb : " + t + "\n"
+            "  %e = weft.exp %d : " + t + "\n"
+            "  %s = weft.reduce sum %e dims = [1] : " + t + "\n"
+            "  %sb = weft.broadcast %s dims = [0] : " + r + " -> " + t + "\n"
+            "  %y = weft.div %e, %sb : " + t + "\n"
+            "  return %y : " + t + "\n}\n",
+            60, {{1e-7, 1e-5}}, {{-8, 8}});
+}
+
+TEST_F(CudaCodegenTest, BandwidthBenchProgramCompiles) {
+  std::string t = "tensor<67108864xf32>";
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      parse("func.func @main(%a: " + t + ", %b: " + t + ") -> " + t +
+            " {\n  %r = weft.add %a, %b : " + t + "\n  return %r : " + t + "\n}\n");
+  ASSERT_TRUE(module);
+  std::string diagnostics;
+  std::optional<proto::Executable> exe = compileCuda(*module, &diagnostics);
+  ASSERT_TRUE(exe) << diagnostics;
+  expectValidCudaExecutable(*exe);
+  ASSERT_EQ(exe->kernels_size(), 1);
+  ASSERT_EQ(exe->kernels(0).cuda_launches_size(), 1);
+  EXPECT_EQ(exe->kernels(0).cuda_launches(0).grid_x(), 67108864u / 256);
+  EXPECT_EQ(exe->kernels(0).cuda_launches(0).block_x(), 256u);
+  if (std::string dir = casesOut(); !dir.empty())
+    ASSERT_TRUE(rt::Executable(*exe).save(dir + "/bench_add.wexe").isOk());
+}
+
+TEST_F(CudaCodegenTest, UnknownPhaseAndBadBlockSizeAreErrors) {
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(unaryProgram({"neg"}, "tensor<4xf32>"));
+  ASSERT_TRUE(module);
+  std::string messages;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    messages += d.str() + "\n";
+    return mlir::success();
+  });
+  codegen::CudaCodegenOptions options;
+  options.stopAfter = "ptx";
+  EXPECT_TRUE(mlir::failed(codegen::compileForCuda(*module, options)));
+  EXPECT_NE(messages.find("unknown cuda code generation phase 'ptx'"), std::string::npos)
+      << messages;
+  messages.clear();
+  options.stopAfter = "";
+  options.blockSize = 100;
+  EXPECT_TRUE(mlir::failed(codegen::compileForCuda(*module, options)));
+  EXPECT_NE(messages.find("block size 100 is not a multiple of 32"), std::string::npos)
+      << messages;
+  messages.clear();
+  options.blockSize = 256;
+  options.toolkitPath = "/nonexistent/cuda";
+  EXPECT_TRUE(mlir::failed(codegen::compileForCuda(*module, options)));
+  EXPECT_NE(messages.find("no ptxas at '/nonexistent/cuda/bin/ptxas'"), std::string::npos)
+      << messages;
+}
+
+/// GPT-2, 2 layers, through weft::compile with --target cuda (graph passes,
+/// fusion, memory plan) and, for the expected values, the CPU back end and
+/// the reference evaluator on the same parameters and tokens.
+TEST(CudaE2E, Gpt2TwoLayersCompilesForCuda) {
+  models::Gpt2Config config = models::Gpt2Config::small();
+  config.n_layer = 2;
+  config.n_head = 4;
+  config.n_embd = 64;
+  config.vocab_size = 97;
+  config.n_positions = 32;
+  Program program = models::buildGpt2Forward(config, /*batch=*/2, /*seq=*/16);
+  mlir::ModuleOp module = program.module();
+  CompileOptions options;
+  options.useCache = false;
+  options.target = "cuda";
+  CompileResult cuda = compile(module, options);
+  ASSERT_TRUE(cuda.executable.has_value());
+  expectValidCudaExecutable(cuda.executable->proto());
+  options.target = "cpu";
+  CompileResult cpu = compile(module, options);
+  ASSERT_TRUE(cpu.executable.has_value());
+
+  auto func = *module.getOps<mlir::func::FuncOp>().begin();
+  auto cpuEx = rt::Executor::create(*cpu.executable);
+  ASSERT_TRUE(cpuEx.isOk()) << cpuEx.status().toString();
+  CaseData data;
+  std::vector<RefTensor> args;
+  size_t nextParam = 0;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto type = mlir::cast<mlir::RankedTensorType>(func.getArgument(i).getType());
+    if (auto name = func.getArgAttrOfType<mlir::StringAttr>(i, "weft.param")) {
+      const ParamSpec &spec = program.params().at(nextParam++);
+      rt::HostTensor value = initialValue(spec, 1234);
+      ASSERT_TRUE((*cpuEx)->setParameter(spec.name, value).isOk());
+      data.params.push_back({spec.name, value});
+      args.push_back(RefTensor{value.shape, fromHost(value)});
+      continue;
+    }
+    auto name = func.getArgAttrOfType<mlir::StringAttr>(i, "weft.input");
+    ASSERT_TRUE(name);
+    RefTensor ref = randomTensor(type, 77 + i, 0, double(config.vocab_size));
+    rt::HostTensor host = toHost(ref, type);
+    ASSERT_TRUE((*cpuEx)->setInput(name.str(), host).isOk());
+    data.inputs.push_back({name.str(), host});
+    args.push_back(RefTensor{host.shape, fromHost(host)});
+  }
+  ASSERT_TRUE((*cpuEx)->run().isOk());
+  std::vector<RefTensor> want = evaluate(func, args);
+  for (size_t o = 0; o < want.size(); ++o) {
+    auto type = mlir::cast<mlir::RankedTensorType>(func.getResultTypes()[o]);
+    data.want.push_back(toHost(want[o], type));
+    data.tolerances.push_back({2e-4, 2e-4}); // as the CPU end-to-end test
+    auto got = (*cpuEx)->output(o);
+    ASSERT_TRUE(got.isOk());
+    data.cpu.push_back(*got);
+  }
+  data.cpuTolerance = {2e-4, 2e-4};
+  std::string dir = casesOut(), bundle;
+  if (!dir.empty()) {
+    ASSERT_TRUE(writeCase(dir, "gpt2_2layer", *cuda.executable, data).isOk());
+    bundle = dir + "/gpt2_2layer.wexe";
+  }
+  auto gpu = rt::Executor::create(*cuda.executable);
+  if (!gpu.isOk()) {
+    EXPECT_EQ(gpu.status().code(), rt::StatusCode::kUnavailable) << gpu.status().toString();
+    return;
+  }
+  if (!bundle.empty()) {
+    CaseResult r = runCase(bundle);
+    ASSERT_TRUE(r.status.isOk()) << r.status.toString();
+    EXPECT_EQ(r.badElements, 0) << r.report;
+  }
+}
+
+} // namespace
+} // namespace weft::test

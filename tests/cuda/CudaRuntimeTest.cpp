@@ -1,0 +1,396 @@
+//===- CudaRuntimeTest.cpp - the CUDA device, GEMMs and compiled cases ----===//
+//
+// This file tests the CUDA runtime without the compiler (it links only the
+// runtime, so it runs on a GPU machine without MLIR):
+//   - without a driver or GPU, opening the device fails UNAVAILABLE with a
+//     message naming the cause, and every GPU test skips saying why;
+//   - validation of CUDA launches (grid and block within limits);
+//   - device memory: host → device → host round trips, zeroing, alignment;
+//   - GEMM steps (cuBLASLt) for every transpose combination, batched, against
+//     a double-precision host product;
+//   - every case bundle in $WEFT_CUDA_CASES (written by WeftCudaCodegenTests)
+//     against its reference outputs.
+// With WEFT_CUDA_BENCH=1 it also prints the device-to-device copy bandwidth
+// and the bandwidth of the compiled elementwise kernel in bench_add.wexe;
+// with WEFT_CUDA_TIME_EXE=FILE.wexe, the time of one run of that executable
+// on random weights and where it goes, by op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/Executor.h"
+#include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/CudaProgram.h"
+#include "tests/cuda/CaseBundle.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
+namespace weft {
+namespace {
+
+using rt::cuda::CudaDevice;
+
+/// Opens GPU 0, or skips the calling test with the reason.
+#define OPEN_GPU_OR_SKIP(dev)                                                                 \
+  auto dev##_or = CudaDevice::open(0);                                                        \
+  if (!dev##_or.isOk()) {                                                                     \
+    ASSERT_EQ(dev##_or.status().code(), rt::StatusCode::kUnavailable)                         \
+        << dev##_or.status().toString();                                                      \
+    GTEST_SKIP() << "no usable GPU: " << dev##_or.status().message();                         \
+  }                                                                                           \
+  CudaDevice &dev = *dev##_or.value();
+
+TEST(CudaRuntime, OpenReportsGpuOrUnavailable) {
+  rt::StatusOr<std::unique_ptr<rt::Device>> dev = rt::openCudaDevice();
+  if (!dev.isOk()) {
+    EXPECT_EQ(dev.status().code(), rt::StatusCode::kUnavailable);
+    EXPECT_NE(dev.status().message().find("cuda"), std::string::npos)
+        << dev.status().message();
+    GTEST_SKIP() << "no usable GPU: " << dev.status().message();
+  }
+  EXPECT_EQ((*dev)->name().rfind("cuda:0 (", 0), 0u) << (*dev)->name();
+}
+
+TEST(CudaRuntime, CopiesRoundTripAndZero) {
+  OPEN_GPU_OR_SKIP(dev);
+  const size_t n = (1 << 20) + 3;
+  std::vector<uint8_t> host(n), back(n, 0xAB);
+  std::mt19937 rng(7);
+  for (uint8_t &b : host)
+    b = static_cast<uint8_t>(rng());
+  rt::StatusOr<void *> p = dev.allocate(n, 4096);
+  ASSERT_TRUE(p.isOk()) << p.status().toString();
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(*p) % 4096, 0u);
+  ASSERT_TRUE(dev.copyToDevice(*p, host.data(), n).isOk());
+  ASSERT_TRUE(dev.copyToHost(back.data(), *p, n).isOk());
+  EXPECT_EQ(host, back);
+  ASSERT_TRUE(dev.zero(static_cast<char *>(*p) + 5, n - 10).isOk());
+  ASSERT_TRUE(dev.copyToHost(back.data(), *p, n).isOk());
+  EXPECT_EQ(back[4], host[4]);
+  EXPECT_EQ(back[n - 5], host[n - 5]);
+  EXPECT_EQ(std::count(back.begin() + 5, back.end() - 5, 0), static_cast<long>(n - 10));
+  dev.free(*p);
+}
+
+/// An Executable with one batched f32 GEMM step: A, B inputs, C output.
+rt::Executable gemmExecutable(uint64_t batch, uint64_t m, uint64_t n, uint64_t k, bool ta,
+                              bool tb, float alpha) {
+  proto::Executable e;
+  e.set_format_version(rt::kFormatVersion);
+  e.set_target("cuda");
+  e.set_program_name("gemm");
+  uint64_t offset = 0;
+  auto add = [&](const char *name, proto::BufferKind kind, std::vector<int64_t> shape) {
+    proto::Buffer *b = e.add_buffers();
+    b->set_id(static_cast<uint32_t>(e.buffers_size() - 1));
+    b->set_name(name);
+    b->set_kind(kind);
+    b->set_dtype(proto::F32);
+    uint64_t elems = 1;
+    for (int64_t d : shape) {
+      b->add_shape(d);
+      elems *= static_cast<uint64_t>(d);
+    }
+    b->set_byte_size(elems * 4);
+    b->set_arena_offset(offset);
+    offset += (elems * 4 + 255) / 256 * 256;
+  };
+  add("a", proto::INPUT, {int64_t(batch), int64_t(ta ? k : m), int64_t(ta ? m : k)});
+  add("b", proto::INPUT, {int64_t(batch), int64_t(tb ? n : k), int64_t(tb ? k : n)});
+  add("c", proto::OUTPUT, {int64_t(batch), int64_t(m), int64_t(n)});
+  e.set_arena_size(offset);
+  e.set_arena_alignment(256);
+  proto::Gemm *g = e.add_steps()->mutable_gemm();
+  g->set_a(0);
+  g->set_b(1);
+  g->set_c(2);
+  g->set_batch(batch);
+  g->set_m(m);
+  g->set_n(n);
+  g->set_k(k);
+  g->set_trans_a(ta);
+  g->set_trans_b(tb);
+  g->set_alpha(alpha);
+  g->set_beta(0);
+  g->set_dtype(proto::F32);
+  e.add_outputs(2);
+  return rt::Executable(std::move(e));
+}
+
+/// A cuda Executable with one kernel of one launch over one OUTPUT buffer.
+proto::Executable launchExecutable(uint32_t gridX, uint32_t blockX) {
+  proto::Executable e = gemmExecutable(1, 2, 2, 2, false, false, 1).proto();
+  e.clear_steps();
+  e.set_kernel_library("not needed by validate()");
+  proto::Kernel *k = e.add_kernels();
+  k->set_symbol("weft_k0");
+  k->set_num_args(1);
+  proto::CudaLaunch *l = k->add_cuda_launches();
+  l->set_function("weft_k0_neg_l0");
+  l->set_grid_x(gridX);
+  l->set_grid_y(1);
+  l->set_grid_z(1);
+  l->set_block_x(blockX);
+  l->set_block_y(1);
+  l->set_block_z(1);
+  proto::KernelCall *call = e.add_steps()->mutable_kernel_call();
+  call->set_kernel(0);
+  call->add_args(2);
+  return e;
+}
+
+TEST(CudaRuntime, ValidationChecksLaunches) {
+  EXPECT_TRUE(rt::Executable(launchExecutable(4, 256)).validate().isOk());
+  rt::Status emptyBlock = rt::Executable(launchExecutable(4, 0)).validate();
+  EXPECT_EQ(emptyBlock.code(), rt::StatusCode::kInvalidArgument);
+  EXPECT_NE(emptyBlock.message().find("kernel 0 'weft_k0' launch 0 'weft_k0_neg_l0' has an "
+                                      "empty grid or block"),
+            std::string::npos)
+      << emptyBlock.message();
+  rt::Status tooBig = rt::Executable(launchExecutable(4, 2048)).validate();
+  EXPECT_NE(tooBig.message().find("block of 2048 threads; at most 1024"), std::string::npos)
+      << tooBig.message();
+  proto::Executable cpu = launchExecutable(4, 256);
+  cpu.set_target("cpu");
+  rt::Status wrongTarget = rt::Executable(cpu).validate();
+  EXPECT_NE(wrongTarget.message().find("has CUDA launches but the target is 'cpu'"),
+            std::string::npos)
+      << wrongTarget.message();
+}
+
+TEST(CudaRuntime, GemmStepsMatchHostProduct) {
+  OPEN_GPU_OR_SKIP(dev);
+  const uint64_t batch = 3, m = 37, n = 65, k = 129;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      SCOPED_TRACE(std::string("trans_a ") + (ta ? "1" : "0") + ", trans_b " + (tb ? "1" : "0"));
+      auto ex = rt::Executor::create(gemmExecutable(batch, m, n, k, ta, tb, 0.5f));
+      ASSERT_TRUE(ex.isOk()) << ex.status().toString();
+      rt::HostTensor a(proto::F32, {int64_t(batch), int64_t(ta ? k : m), int64_t(ta ? m : k)});
+      rt::HostTensor b(proto::F32, {int64_t(batch), int64_t(tb ? n : k), int64_t(tb ? k : n)});
+      for (int64_t i = 0; i < a.numElements(); ++i)
+        a.data<float>()[i] = dist(rng);
+      for (int64_t i = 0; i < b.numElements(); ++i)
+        b.data<float>()[i] = dist(rng);
+      ASSERT_TRUE((*ex)->setInput("a", a).isOk());
+      ASSERT_TRUE((*ex)->setInput("b", b).isOk());
+      rt::Status ran = (*ex)->run();
+      ASSERT_TRUE(ran.isOk()) << ran.toString();
+      auto c = (*ex)->output(0);
+      ASSERT_TRUE(c.isOk()) << c.status().toString();
+      double worst = 0;
+      for (uint64_t bi = 0; bi < batch; ++bi)
+        for (uint64_t i = 0; i < m; ++i)
+          for (uint64_t j = 0; j < n; ++j) {
+            double want = 0, mag = 0;
+            for (uint64_t p = 0; p < k; ++p) {
+              double x = a.data<float>()[bi * m * k + (ta ? p * m + i : i * k + p)];
+              double y = b.data<float>()[bi * k * n + (tb ? j * k + p : p * n + j)];
+              want += x * y;
+              mag += std::fabs(x * y);
+            }
+            want *= 0.5;
+            double got = c->data<float>()[bi * m * n + i * n + j];
+            // f32 accumulation of k terms: |err| <= k * 2^-24 * sum |x y| (loose bound).
+            double allowed = 0.5 * mag * double(k) * std::ldexp(1.0, -24) + 1e-30;
+            worst = std::max(worst, std::fabs(got - want) / allowed);
+          }
+      EXPECT_LE(worst, 1.0);
+    }
+  }
+}
+
+TEST(CudaRuntime, CompiledCasesMatchReference) {
+  const char *dir = std::getenv("WEFT_CUDA_CASES");
+  if (!dir || !std::filesystem::is_directory(dir))
+    GTEST_SKIP() << "set WEFT_CUDA_CASES to a folder of case bundles written by "
+                    "WeftCudaCodegenTests (WEFT_CUDA_CASES_OUT)";
+  std::vector<std::string> cases;
+  for (const auto &entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".wexe" &&
+        std::filesystem::exists(entry.path().parent_path() /
+                                (entry.path().stem().string() + ".safetensors")))
+      cases.push_back(entry.path().string());
+  std::sort(cases.begin(), cases.end());
+  ASSERT_FALSE(cases.empty()) << "no case bundles in " << dir;
+  int ran = 0;
+  for (const std::string &path : cases) {
+    test::CaseResult r = test::runCase(path);
+    if (r.status.code() == rt::StatusCode::kUnavailable)
+      GTEST_SKIP() << "no usable GPU: " << r.status.message();
+    EXPECT_TRUE(r.status.isOk()) << path << ": " << r.status.toString();
+    if (!r.status.isOk())
+      continue;
+    ++ran;
+    EXPECT_EQ(r.badElements, 0) << path << "\n" << r.report;
+    std::printf("%s: worst err/allowed %.3g\n%s", std::filesystem::path(path).stem().c_str(),
+                r.worstRatio, r.report.c_str());
+  }
+  std::printf("%d of %zu cases ran\n", ran, cases.size());
+}
+
+/// Median of `times`.
+double median(std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+TEST(CudaBench, CopyAndElementwiseBandwidth) {
+  if (!std::getenv("WEFT_CUDA_BENCH"))
+    GTEST_SKIP() << "set WEFT_CUDA_BENCH=1 (and WEFT_CUDA_CASES for the elementwise kernel)";
+  OPEN_GPU_OR_SKIP(dev);
+  // 1. Device-to-device copy of 1 GiB: bytes read + written per second.
+  const size_t bytes = size_t(1) << 30;
+  auto src = dev.allocate(bytes, 256), dst = dev.allocate(bytes, 256);
+  ASSERT_TRUE(src.isOk() && dst.isOk());
+  std::vector<uint32_t> host(bytes / 4);
+  std::mt19937 rng(3);
+  for (uint32_t &v : host)
+    v = rng();
+  ASSERT_TRUE(dev.copyToDevice(*src, host.data(), bytes).isOk());
+  std::vector<double> ms;
+  for (int i = 0; i < 23; ++i) {
+    ASSERT_TRUE(dev.recordEvent(0).isOk());
+    ASSERT_TRUE(dev.copyOnDevice(*dst, *src, bytes).isOk());
+    ASSERT_TRUE(dev.recordEvent(1).isOk());
+    auto t = dev.elapsedMs(0, 1);
+    ASSERT_TRUE(t.isOk()) << t.status().toString();
+    if (i >= 3)
+      ms.push_back(*t);
+  }
+  double copyMs = median(ms);
+  double copyGBs = 2.0 * bytes / (copyMs * 1e-3) / 1e9;
+  std::printf("BENCH d2d copy: %zu bytes, median %.4f ms over %zu runs, %.1f GB/s (read + "
+              "written)\n",
+              bytes, copyMs, ms.size(), copyGBs);
+  EXPECT_GT(copyGBs, 10.0);
+  dev.free(*src);
+  dev.free(*dst);
+
+  // 2. The compiled elementwise kernel of bench_add.wexe (c = a + b, f32).
+  const char *dir = std::getenv("WEFT_CUDA_CASES");
+  if (!dir)
+    return;
+  std::string path = std::string(dir) + "/bench_add.wexe";
+  auto exe = rt::Executable::load(path);
+  ASSERT_TRUE(exe.isOk()) << exe.status().toString();
+  const proto::Executable &p = exe->proto();
+  auto arena = dev.allocate(p.arena_size(), 256);
+  ASSERT_TRUE(arena.isOk()) << arena.status().toString();
+  std::vector<void *> addresses;
+  uint64_t moved = 0;
+  for (const proto::Buffer &b : p.buffers()) {
+    addresses.push_back(static_cast<char *>(*arena) + b.arena_offset());
+    moved += b.byte_size(); // each input read once, the output written once
+    if (b.kind() == proto::INPUT) {
+      std::vector<float> values(b.byte_size() / 4);
+      std::uniform_real_distribution<float> dist(-1, 1);
+      for (float &v : values)
+        v = dist(rng);
+      ASSERT_TRUE(dev.copyToDevice(addresses.back(), values.data(), b.byte_size()).isOk());
+    }
+  }
+  auto program = rt::CudaProgram::load(dev, p, addresses, path);
+  ASSERT_TRUE(program.isOk()) << program.status().toString();
+  ms.clear();
+  for (int i = 0; i < 23; ++i) {
+    ASSERT_TRUE(dev.recordEvent(0).isOk());
+    for (int s = 0; s < p.steps_size(); ++s)
+      ASSERT_TRUE((*program)->runStep(s).isOk());
+    ASSERT_TRUE(dev.recordEvent(1).isOk());
+    auto t = dev.elapsedMs(0, 1);
+    ASSERT_TRUE(t.isOk());
+    if (i >= 3)
+      ms.push_back(*t);
+  }
+  double addMs = median(ms);
+  double addGBs = double(moved) / (addMs * 1e-3) / 1e9;
+  std::printf("BENCH compiled add (%s): %llu bytes moved, median %.4f ms, %.1f GB/s = %.1f%% of "
+              "the copy\n",
+              p.buffers(0).name().c_str(), static_cast<unsigned long long>(moved), addMs, addGBs,
+              100.0 * addGBs / copyGBs);
+  program.value().reset();
+  dev.free(*arena);
+}
+
+TEST(CudaBench, ExecutableStepTimes) {
+  const char *path = std::getenv("WEFT_CUDA_TIME_EXE");
+  if (!path)
+    GTEST_SKIP() << "set WEFT_CUDA_TIME_EXE to a cuda .wexe to time it on random weights";
+  auto exe = rt::Executable::load(path);
+  ASSERT_TRUE(exe.isOk()) << exe.status().toString();
+  auto ex = rt::Executor::create(std::move(*exe));
+  if (!ex.isOk() && ex.status().code() == rt::StatusCode::kUnavailable)
+    GTEST_SKIP() << "no usable GPU: " << ex.status().message();
+  ASSERT_TRUE(ex.isOk()) << ex.status().toString();
+  const proto::Executable &p = (*ex)->executable().proto();
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0, 0.02f);
+  auto randomValue = [&](const proto::Buffer &b) {
+    rt::HostTensor t(b.dtype(), {b.shape().begin(), b.shape().end()});
+    for (int64_t i = 0; i < t.numElements(); ++i) {
+      if (b.dtype() == proto::F32)
+        t.data<float>()[i] = normal(rng);
+      else if (b.dtype() == proto::I64)
+        t.data<int64_t>()[i] = static_cast<int64_t>(rng() % 50257);
+    }
+    return t;
+  };
+  for (const proto::Buffer &b : p.buffers())
+    if (b.kind() == proto::PARAMETER)
+      ASSERT_TRUE((*ex)->setParameter(b.name(), randomValue(b)).isOk()) << b.name();
+  auto bindInputs = [&] {
+    for (const proto::Buffer &b : p.buffers())
+      if (b.kind() == proto::INPUT)
+        ASSERT_TRUE((*ex)->setInput(b.name(), randomValue(b)).isOk()) << b.name();
+  };
+  std::vector<double> ms;
+  for (int i = 0; i < 13; ++i) {
+    bindInputs();
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_TRUE((*ex)->run().isOk());
+    double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                         start).count();
+    if (i >= 3)
+      ms.push_back(t);
+  }
+  auto out = (*ex)->output(0);
+  ASSERT_TRUE(out.isOk());
+  int64_t nonFinite = 0;
+  for (int64_t i = 0; i < out->numElements(); ++i)
+    nonFinite += !std::isfinite(out->data<float>()[i]);
+  EXPECT_EQ(nonFinite, 0);
+  std::printf("BENCH %s: %d steps, median run %.3f ms (wall, 10 runs after 3 warm-up)\n", path,
+              p.steps_size(), median(ms));
+  // Where the time goes: one profiled run (synchronizes after each step).
+  bindInputs();
+  (*ex)->setProfiling(true);
+  ASSERT_TRUE((*ex)->run().isOk());
+  std::map<std::string, std::pair<double, int>> byOp;
+  double total = 0;
+  for (const rt::StepTime &t : (*ex)->stepTimes()) {
+    std::string op = t.kind == "gemm" ? "gemm (cuBLASLt)" : t.label.substr(0, t.label.find(" @"));
+    byOp[op].first += t.microseconds;
+    byOp[op].second += 1;
+    total += t.microseconds;
+  }
+  std::vector<std::pair<double, std::string>> sorted;
+  for (auto &[op, v] : byOp)
+    sorted.push_back({v.first, op + " x" + std::to_string(v.second)});
+  std::sort(sorted.rbegin(), sorted.rend());
+  std::printf("BENCH profiled run: %.3f ms in steps (each synchronized)\n", total / 1000);
+  for (size_t i = 0; i < sorted.size() && i < 10; ++i)
+    std::printf("BENCH   %8.3f ms  %s\n", sorted[i].first / 1000, sorted[i].second.c_str());
+}
+
+} // namespace
+} // namespace weft

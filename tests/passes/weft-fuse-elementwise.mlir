@@ -1,0 +1,187 @@
+// RUN: weft-opt %s -split-input-file -weft-fuse-elementwise | FileCheck %s
+
+// Tests that a chain of elementwise ops becomes one weft.fusion reading its input once.
+
+// CHECK-LABEL: func.func @chain
+// CHECK-NEXT: %[[F:.*]] = weft.fusion %arg0 : (tensor<4x8xf32>) -> tensor<4x8xf32> {
+// CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<4x8xf32>):
+// CHECK-NEXT:   %[[A:.*]] = weft.neg %[[X]]
+// CHECK-NEXT:   %[[B:.*]] = weft.exp %[[A]]
+// CHECK-NEXT:   %[[C:.*]] = weft.tanh %[[B]]
+// CHECK-NEXT:   weft.yield %[[C]] : tensor<4x8xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[F]]
+func.func @chain(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = weft.neg %x : tensor<4x8xf32>
+  %1 = weft.exp %0 : tensor<4x8xf32>
+  %2 = weft.tanh %1 : tensor<4x8xf32>
+  return %2 : tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that a tree (two branches joined) with a bias broadcast and a splat constant becomes one weft.fusion: the
+// input read by both branches is one operand, the broadcast reads the [8] bias, the constant is region-local.
+
+// CHECK-LABEL: func.func @tree
+// CHECK-NEXT: %[[F:.*]] = weft.fusion %arg0, %arg1 : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> {
+// CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<4x8xf32>, %[[B:.*]]: tensor<8xf32>):
+// CHECK-DAG:    weft.exp %[[X]]
+// CHECK-DAG:    weft.broadcast %[[B]] dims = [1]
+// CHECK-DAG:    weft.constant dense<5.000000e-01>
+// CHECK:        weft.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[F]]
+// CHECK-NOT: weft.
+func.func @tree(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> tensor<4x8xf32> {
+  %c = weft.constant dense<0.5> : tensor<4x8xf32>
+  %0 = weft.exp %x : tensor<4x8xf32>
+  %bb = weft.broadcast %b dims = [1] : tensor<8xf32> -> tensor<4x8xf32>
+  %1 = weft.add %x, %bb : tensor<4x8xf32>
+  %2 = weft.mul %1, %c : tensor<4x8xf32>
+  %3 = weft.sub %0, %2 : tensor<4x8xf32>
+  return %3 : tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that softmax (max-reduce, subtract, exp, sum-reduce, divide, with the row statistics broadcast) becomes
+// one weft.fusion with the scores as its only operand and the probabilities as its only result.
+
+// CHECK-LABEL: func.func @softmax
+// CHECK-NEXT: %[[F:.*]] = weft.fusion %arg0 : (tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+// CHECK-NEXT: ^bb0(%[[S:.*]]: tensor<2x4x8xf32>):
+// CHECK-NEXT:   %[[M:.*]] = weft.reduce max %[[S]] dims = [2]
+// CHECK-NEXT:   %[[MB:.*]] = weft.broadcast %[[M]] dims = [0, 1]
+// CHECK-NEXT:   %[[D:.*]] = weft.sub %[[S]], %[[MB]]
+// CHECK-NEXT:   %[[E:.*]] = weft.exp %[[D]]
+// CHECK-NEXT:   %[[Z:.*]] = weft.reduce sum %[[E]] dims = [2]
+// CHECK-NEXT:   %[[ZB:.*]] = weft.broadcast %[[Z]] dims = [0, 1]
+// CHECK-NEXT:   %[[P:.*]] = weft.div %[[E]], %[[ZB]]
+// CHECK-NEXT:   weft.yield %[[P]] : tensor<2x4x8xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[F]]
+func.func @softmax(%s: tensor<2x4x8xf32>) -> tensor<2x4x8xf32> {
+  %m = weft.reduce max %s dims = [2] : tensor<2x4x8xf32>
+  %mb = weft.broadcast %m dims = [0, 1] : tensor<2x4xf32> -> tensor<2x4x8xf32>
+  %d = weft.sub %s, %mb : tensor<2x4x8xf32>
+  %e = weft.exp %d : tensor<2x4x8xf32>
+  %z = weft.reduce sum %e dims = [2] : tensor<2x4x8xf32>
+  %zb = weft.broadcast %z dims = [0, 1] : tensor<2x4xf32> -> tensor<2x4x8xf32>
+  %p = weft.div %e, %zb : tensor<2x4x8xf32>
+  return %p : tensor<2x4x8xf32>
+}
+
+// -----
+
+// Tests that the leftovers of a layer norm that weft-fuse-layernorm cannot take (epsilon inside the mean) fuse into
+// one kernel with two reductions, and that the row mean, also returned, is a second result (written once, not
+// recomputed).
+
+// CHECK-LABEL: func.func @layer_norm_like
+// CHECK-NEXT: %[[F:.*]]:2 = weft.fusion %arg0 : (tensor<4x8xf32>) -> (tensor<4xf32>, tensor<4x8xf32>) {
+// CHECK:        weft.reduce mean
+// CHECK:        weft.reduce mean
+// CHECK:        weft.rsqrt
+// CHECK:        weft.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[F]]#1, %[[F]]#0
+func.func @layer_norm_like(%x: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4xf32>) {
+  %m = weft.reduce mean %x dims = [1] : tensor<4x8xf32>
+  %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+  %xc = weft.sub %x, %mb : tensor<4x8xf32>
+  %sq = weft.mul %xc, %xc : tensor<4x8xf32>
+  %eps = weft.constant dense<1.0e-05> : tensor<4x8xf32>
+  %sqe = weft.add %sq, %eps : tensor<4x8xf32>
+  %v = weft.reduce mean %sqe dims = [1] : tensor<4x8xf32>
+  %r = weft.rsqrt %v : tensor<4xf32>
+  %rb = weft.broadcast %r dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+  %y = weft.mul %xc, %rb : tensor<4x8xf32>
+  return %y, %m : tensor<4x8xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Tests that A -> matmul -> C is not fused into one group through the unfused matmul: exp (A) and the add (C)
+// stay in different kernels, and the exp stays a lone op (a group of one is already one kernel).
+
+// CHECK-LABEL: func.func @path_through_unfused_op
+// CHECK-NEXT: %[[A:.*]] = weft.exp %arg0
+// CHECK-NEXT: %[[B:.*]] = weft.matmul %[[A]], %arg1
+// CHECK-NEXT: %[[C:.*]] = weft.fusion %[[A]], %[[B]] : (tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<8x8xf32>
+// CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<8x8xf32>, %[[Y:.*]]: tensor<8x8xf32>):
+// CHECK-NEXT:   %[[S:.*]] = weft.add %[[X]], %[[Y]]
+// CHECK-NEXT:   %[[T:.*]] = weft.tanh %[[S]]
+// CHECK-NEXT:   weft.yield %[[T]]
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[C]]
+func.func @path_through_unfused_op(%x: tensor<8x8xf32>, %w: tensor<8x8xf32>) -> tensor<8x8xf32> {
+  %a = weft.exp %x : tensor<8x8xf32>
+  %b = weft.matmul %a, %w : tensor<8x8xf32>, tensor<8x8xf32>
+  %c = weft.add %a, %b : tensor<8x8xf32>
+  %d = weft.tanh %c : tensor<8x8xf32>
+  return %d : tensor<8x8xf32>
+}
+
+// -----
+
+// Tests that a value with a consumer outside the group (here a matmul) is a result of the group and is not
+// recomputed: the exp appears once, in the fusion, and the matmul reads the fusion's result.
+
+// CHECK-LABEL: func.func @shared_value_stays_output
+// CHECK-NEXT: %[[F:.*]]:2 = weft.fusion %arg0 : (tensor<8x8xf32>) -> (tensor<8x8xf32>, tensor<8x8xf32>)
+// CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<8x8xf32>):
+// CHECK-NEXT:   %[[N:.*]] = weft.neg %[[X]]
+// CHECK-NEXT:   %[[E:.*]] = weft.exp %[[N]]
+// CHECK-NEXT:   %[[T:.*]] = weft.tanh %[[E]]
+// CHECK-NEXT:   weft.yield %[[E]], %[[T]]
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[M:.*]] = weft.matmul %[[F]]#0, %arg1
+// CHECK-NEXT: return %[[F]]#1, %[[M]]
+// CHECK-NOT: weft.exp
+func.func @shared_value_stays_output(%x: tensor<8x8xf32>, %w: tensor<8x8xf32>) -> (tensor<8x8xf32>, tensor<8x8xf32>) {
+  %n = weft.neg %x : tensor<8x8xf32>
+  %e = weft.exp %n : tensor<8x8xf32>
+  %t = weft.tanh %e : tensor<8x8xf32>
+  %m = weft.matmul %e, %w : tensor<8x8xf32>, tensor<8x8xf32>
+  return %t, %m : tensor<8x8xf32>, tensor<8x8xf32>
+}
+
+// -----
+
+// Tests that a broadcast used by two groups separated by an unfused op is recomputed in each (cheaper than reading
+// the broadcast tensor back), while the original broadcast, also used by the matmul, stays.
+
+// CHECK-LABEL: func.func @broadcast_recomputed
+// CHECK-NEXT: %[[BB:.*]] = weft.broadcast %arg1
+// CHECK-NEXT: %[[F1:.*]] = weft.fusion %arg1, %arg0 :
+// CHECK:        weft.broadcast
+// CHECK:        weft.add
+// CHECK:      %[[M:.*]] = weft.matmul %[[F1]], %[[BB]]
+// CHECK-NEXT: %[[F2:.*]] = weft.fusion %arg1, %[[M]] :
+// CHECK:        weft.broadcast
+// CHECK:        weft.mul
+// CHECK:      return %[[F2]]
+func.func @broadcast_recomputed(%x: tensor<8x8xf32>, %b: tensor<8xf32>) -> tensor<8x8xf32> {
+  %bb = weft.broadcast %b dims = [1] : tensor<8xf32> -> tensor<8x8xf32>
+  %a = weft.add %x, %bb : tensor<8x8xf32>
+  %m = weft.matmul %a, %bb : tensor<8x8xf32>, tensor<8x8xf32>
+  %y = weft.mul %m, %bb : tensor<8x8xf32>
+  return %y : tensor<8x8xf32>
+}
+
+// -----
+
+// Tests that ops that are never fused (gather, reshape, transpose, slice, contractions, the other fused ops) stay
+// outside, and a lone elementwise op (one kernel already) is not wrapped.
+
+// CHECK-LABEL: func.func @nothing_to_fuse
+// CHECK-NOT: weft.fusion
+// CHECK: return
+func.func @nothing_to_fuse(%t: tensor<16x4xf32>, %i: tensor<3xi64>, %g: tensor<4xf32>) -> tensor<4x3xf32> {
+  %e = weft.gather %t[%i] : tensor<16x4xf32>, tensor<3xi64>
+  %n, %mean, %rstd = weft.layer_norm %e, %g epsilon = 1.000000e-05 : tensor<3x4xf32>, tensor<4xf32>
+  %r = weft.transpose %n permutation = [1, 0] : tensor<3x4xf32>
+  %x = weft.exp %r : tensor<4x3xf32>
+  return %x : tensor<4x3xf32>
+}
