@@ -167,8 +167,10 @@ def Weft_FusionOp : Weft_Op<"fusion", [IsolatedFromAbove, RecursiveMemoryEffects
   let summary = "one fused kernel: a region of elementwise, broadcast and reduce ops";
   let description = [{
     A group of weft ops that runs as ONE kernel. The operands are the
-    distinct tensors the group reads from outside (each listed once, so a
-    kernel never reads an input twice from memory by design); the single
+    tensors the group reads from outside, each listed once (so a kernel never
+    reads an input twice from memory): weft-fuse-elementwise builds them so,
+    and the canonicalizer merges operands that later passes (CSE) made equal
+    and drops operands the body does not read; the single
     block's arguments are those operands, in order, with their types. The
     body holds ordinary weft ops on tensors: elementwise math, compare,
     select, cast, broadcast, iota, constants and reduce; it ends with
@@ -208,6 +210,7 @@ def Weft_FusionOp : Weft_Op<"fusion", [IsolatedFromAbove, RecursiveMemoryEffects
   }];
   let hasVerifier = 1;
   let hasRegionVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Weft_YieldOp : Weft_Op<"yield", [Pure, Terminator,

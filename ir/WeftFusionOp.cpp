@@ -2,16 +2,19 @@
 //
 // This file implements the verifiers of the fused-kernel op weft.fusion
 // (declared in WeftFusedOps.td, created by weft-fuse-elementwise): its
-// operands are distinct, its block arguments mirror them, its body holds
-// only region-free weft ops without memory effects, and it ends in a
-// weft.yield of the result types.
+// block arguments mirror the operands, its body holds only region-free weft
+// ops without memory effects, and it ends in a weft.yield of the result
+// types; and its canonicalization, which merges repeated operands and drops
+// unread ones.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ir/WeftOps.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
@@ -21,15 +24,46 @@ LogicalResult FusionOp::verify() {
   if (getNumResults() == 0)
     return emitOpError("has no results; a fused kernel must yield at least "
                        "one value (erase the op instead)");
-  llvm::DenseMap<Value, unsigned> firstUse;
-  for (auto [i, v] : llvm::enumerate(getInputs())) {
-    auto [it, inserted] = firstUse.try_emplace(v, (unsigned)i);
-    if (!inserted)
-      return emitOpError("operand #")
-             << i << " repeats operand #" << it->second
-             << "; pass each tensor once and use its block argument twice";
-  }
   return success();
+}
+
+namespace {
+
+/// Merges operands listed more than once (each reads the first one's block
+/// argument) and drops operands whose block argument is unused, so that the
+/// kernel reads each input once and nothing it does not need.
+struct SimplifyFusionOperands : OpRewritePattern<FusionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(FusionOp op,
+                                PatternRewriter &rewriter) const override {
+    Block &body = op.getBody().front();
+    llvm::DenseMap<Value, unsigned> firstUse;
+    llvm::BitVector drop(op.getNumOperands());
+    for (auto [i, v] : llvm::enumerate(op.getInputs())) {
+      auto [it, inserted] = firstUse.try_emplace(v, (unsigned)i);
+      if (!inserted)
+        rewriter.replaceAllUsesWith(body.getArgument(i),
+                                    body.getArgument(it->second));
+    }
+    for (unsigned i = 0; i < op.getNumOperands(); ++i)
+      if (body.getArgument(i).use_empty())
+        drop.set(i);
+    if (drop.none())
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      body.eraseArguments(drop);
+      op->eraseOperands(drop);
+    });
+    return success();
+  }
+};
+
+} // namespace
+
+void FusionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                           MLIRContext *context) {
+  patterns.add<SimplifyFusionOperands>(context);
 }
 
 LogicalResult FusionOp::verifyRegions() {

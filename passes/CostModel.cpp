@@ -59,6 +59,9 @@ OpCost estimateCost(Operation *op) {
     cost.flops = 8 * elementsOf(op->getOperand(0).getType());
   else if (isa<RmsNormOp>(op)) // square, mean, scale, gain
     cost.flops = 4 * elementsOf(op->getOperand(0).getType());
+  else if (auto fusion = dyn_cast<FusionOp>(op)) // the work of its body
+    for (Operation &inner : fusion.getBody().front().without_terminator())
+      cost.flops += estimateCost(&inner).flops;
   else if (isa<GatherOp, SliceOp, ConcatOp, TransposeOp, BroadcastOp, IotaOp,
                CastOp>(op))
     cost.flops = 0;

@@ -31,7 +31,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -107,9 +106,11 @@ void duplicateCheapOps(Block &block) {
 /// edges under the acyclicity rule.
 class Grouping {
 public:
-  explicit Grouping(Block &block) {
-    for (Operation &op : block)
-      position[&op] = order.size(), order.push_back(&op);
+  explicit Grouping(Block &block) : block(block) {
+    for (Operation &op : block) {
+      position[&op] = order.size();
+      order.push_back(&op);
+    }
   }
 
   /// 1. Each fusible op starts a group of its own, in program order.
@@ -172,7 +173,7 @@ private:
     llvm::DenseSet<Operation *> seen;
     auto pushOutsideUsers = [&](Operation *op) {
       for (Operation *user : op->getUsers()) {
-        Operation *top = order.front()->getBlock()->findAncestorOpInBlock(*user);
+        Operation *top = block.findAncestorOpInBlock(*user);
         if (top && !inUnion(top) && position[top] < limit && seen.insert(top).second)
           stack.push_back(top);
       }
@@ -183,7 +184,7 @@ private:
     while (!stack.empty()) {
       Operation *op = stack.pop_back_val();
       for (Operation *user : op->getUsers()) {
-        Operation *top = order.front()->getBlock()->findAncestorOpInBlock(*user);
+        Operation *top = block.findAncestorOpInBlock(*user);
         if (!top)
           continue;
         if (inUnion(top))
@@ -208,6 +209,7 @@ private:
     return a;
   }
 
+  Block &block;
   SmallVector<Operation *> order;
   llvm::DenseMap<Operation *, size_t> position;
   llvm::DenseMap<Operation *, int> groupOf;

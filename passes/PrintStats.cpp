@@ -31,9 +31,11 @@ struct PrintStatsPass : weft::impl::PrintStatsPassBase<PrintStatsPass> {
     };
     std::map<std::string, Row> rows;
     Row total;
-    getOperation().walk([&](Operation *op) {
+    // Top-level ops only: a weft.fusion's body is counted in the fusion op.
+    for (Operation &top : getOperation().getBody().getOps()) {
+      Operation *op = &top;
       if (!op->getDialect() || op->getDialect()->getNamespace() != "weft")
-        return;
+        continue;
       weft::OpCost c = weft::estimateCost(op);
       Row &r = rows[op->getName().getStringRef().str()];
       for (Row *x : {&r, &total}) {
@@ -41,7 +43,7 @@ struct PrintStatsPass : weft::impl::PrintStatsPassBase<PrintStatsPass> {
         x->flops += c.flops;
         x->bytes += c.bytes;
       }
-    });
+    }
     llvm::raw_ostream &os = llvm::outs();
     os << "stats @" << getOperation().getSymName() << "\n";
     for (auto &[name, r] : rows)

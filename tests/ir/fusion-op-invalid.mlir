@@ -1,15 +1,14 @@
 // RUN: weft-opt %s -split-input-file -verify-diagnostics
 
-// Tests that weft.fusion rejects an operand listed twice (each input is read once).
+// Tests that weft.fusion rejects having no results.
 
-func.func @repeated_operand(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{operand #1 repeats operand #0; pass each tensor once and use its block argument twice}}
-  %y = weft.fusion %x, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
-  ^bb0(%a: tensor<4xf32>, %b: tensor<4xf32>):
-    %s = weft.add %a, %b : tensor<4xf32>
-    weft.yield %s : tensor<4xf32>
+func.func @no_results(%x: tensor<4xf32>) {
+  // expected-error @+1 {{has no results; a fused kernel must yield at least one value}}
+  weft.fusion %x : (tensor<4xf32>) -> () {
+  ^bb0(%a: tensor<4xf32>):
+    weft.yield
   }
-  return %y : tensor<4xf32>
+  return
 }
 
 // -----

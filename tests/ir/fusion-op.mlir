@@ -1,6 +1,7 @@
 // RUN: weft-opt %s | FileCheck %s
 // RUN: weft-opt %s | weft-opt | FileCheck %s
 // RUN: weft-opt %s -mlir-print-op-generic | weft-opt | FileCheck %s
+// RUN: weft-opt %s -canonicalize | FileCheck %s --check-prefix=CANON
 
 // Tests that weft.fusion (several operands and results, a reduce, a broadcast and a local constant in its body)
 // and weft.yield print and parse back to the same text.
@@ -27,4 +28,42 @@ func.func @fusion(%x: tensor<4x8xf32>, %b: tensor<8xf32>) -> (tensor<4xf32>, ten
     weft.yield %q, %p : tensor<4xf32>, tensor<4x8xf32>
   }
   return %r, %m : tensor<4xf32>, tensor<4x8xf32>
+}
+
+// Tests that a fusion without operands (a mask from iotas) round-trips, and that canonicalization leaves it alone.
+
+// CHECK-LABEL: func.func @no_operands
+// CHECK-NEXT: %[[F:.*]] = weft.fusion : () -> tensor<4x4xi1> {
+// CHECK-NEXT:   %[[R:.*]] = weft.iota dim = 0 : tensor<4x4xi64>
+// CHECK-NEXT:   %[[C:.*]] = weft.iota dim = 1 : tensor<4x4xi64>
+// CHECK-NEXT:   %[[M:.*]] = weft.compare ge, %[[R]], %[[C]] : tensor<4x4xi64>
+// CHECK-NEXT:   weft.yield %[[M]] : tensor<4x4xi1>
+// CHECK-NEXT: }
+// CANON-LABEL: func.func @no_operands
+// CANON-NEXT: weft.fusion : () -> tensor<4x4xi1>
+func.func @no_operands() -> tensor<4x4xi1> {
+  %m = weft.fusion : () -> tensor<4x4xi1> {
+    %r = weft.iota dim = 0 : tensor<4x4xi64>
+    %c = weft.iota dim = 1 : tensor<4x4xi64>
+    %k = weft.compare ge, %r, %c : tensor<4x4xi64>
+    weft.yield %k : tensor<4x4xi1>
+  }
+  return %m : tensor<4x4xi1>
+}
+
+// Tests that canonicalization merges an operand listed twice into one (the kernel reads it once) and drops an
+// operand the body never reads.
+
+// CANON-LABEL: func.func @repeated_and_unused_operands
+// CANON-NEXT: %[[F:.*]] = weft.fusion %arg0 : (tensor<4xf32>) -> tensor<4xf32> {
+// CANON-NEXT: ^bb0(%[[A:.*]]: tensor<4xf32>):
+// CANON-NEXT:   %[[S:.*]] = weft.mul %[[A]], %[[A]] : tensor<4xf32>
+// CANON-NEXT:   weft.yield %[[S]] : tensor<4xf32>
+func.func @repeated_and_unused_operands(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %r = weft.fusion %x, %y, %x : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<4xf32>, %unused: tensor<4xf32>, %b: tensor<4xf32>):
+    %s = weft.mul %a, %b : tensor<4xf32>
+    weft.yield %s : tensor<4xf32>
+  }
+  return %r : tensor<4xf32>
 }
