@@ -133,21 +133,7 @@ struct FuseBatchMatmulAddPass
   ///    just before the last absorbed op, replace its result and erase the
   ///    ops that became dead.
   void runOnOperation() override {
-    SmallVector<BatchMatmulOp> candidates;
-    getOperation().walk([&](BatchMatmulOp op) { candidates.push_back(op); });
-    llvm::DenseSet<Operation *> pending;
-    for (BatchMatmulOp op : candidates)
-      pending.insert(op);
-    IRRewriter rewriter(&getContext());
-    for (BatchMatmulOp op : candidates) {
-      if (!pending.contains(op))
-        continue;
-      std::optional<BatchMatmulMatch> m = matchBatchMatmul(op);
-      if (!m)
-        continue;
-      pending.erase(op);
-      rewrite(*m, rewriter, pending);
-    }
+    fusion::fuseFromEachRoot<BatchMatmulOp>(getOperation(), matchBatchMatmul, rewrite);
   }
 };
 

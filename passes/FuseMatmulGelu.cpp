@@ -134,21 +134,7 @@ struct FuseMatmulGeluPass
   ///    came after a reshape), replace that op's result and erase the ops
   ///    that became dead.
   void runOnOperation() override {
-    SmallVector<MatmulOp> candidates;
-    getOperation().walk([&](MatmulOp op) { candidates.push_back(op); });
-    llvm::DenseSet<Operation *> pending;
-    for (MatmulOp op : candidates)
-      pending.insert(op);
-    IRRewriter rewriter(&getContext());
-    for (MatmulOp op : candidates) {
-      if (!pending.contains(op))
-        continue;
-      std::optional<MatmulMatch> m = matchMatmul(op);
-      if (!m)
-        continue;
-      pending.erase(op);
-      rewrite(*m, rewriter, pending);
-    }
+    fusion::fuseFromEachRoot<MatmulOp>(getOperation(), matchMatmul, rewrite);
   }
 };
 

@@ -12,6 +12,7 @@
 #define WEFT_PASSES_FUSIONUTILS_H
 
 #include "mlir/IR/Operation.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
@@ -48,6 +49,29 @@ void appendProducerChain(mlir::Value v,
 void eraseDeadOps(llvm::ArrayRef<mlir::Operation *> candidates,
                   mlir::RewriterBase &rewriter,
                   llvm::DenseSet<mlir::Operation *> &pending);
+
+/// The driver shared by the contraction fusions: visits every `RootOp` of
+/// `root` in program order, skipping roots an earlier rewrite erased; for each
+/// one `match(op)` returns an optional match, which `rewrite(match, rewriter,
+/// pending)` turns into the fused op (erasing dead ops from `pending`).
+template <typename RootOp, typename MatchFn, typename RewriteFn>
+void fuseFromEachRoot(mlir::Operation *root, MatchFn match, RewriteFn rewrite) {
+  llvm::SmallVector<RootOp> candidates;
+  root->walk([&](RootOp op) { candidates.push_back(op); });
+  llvm::DenseSet<mlir::Operation *> pending;
+  for (RootOp op : candidates)
+    pending.insert(op);
+  mlir::IRRewriter rewriter(root->getContext());
+  for (RootOp op : candidates) {
+    if (!pending.contains(op))
+      continue;
+    auto m = match(op);
+    if (!m)
+      continue;
+    pending.erase(op);
+    rewrite(*m, rewriter, pending);
+  }
+}
 
 } // namespace weft::fusion
 
