@@ -19,6 +19,11 @@
 //    kernel allocates (f32 accumulators of narrow-float reductions,
 //    intermediates of fused kernels) becomes scratch: TEMPORARY buffers past
 //    the planned arena, shared by all kernels, passed as extra arguments.
+//    Row reductions (weft.layer_norm, weft.rms_norm, softmax-like fusions)
+//    skip steps 2-3 when they fit: cuda/RowReductionKernels.cpp builds them
+//    as warp/block-per-row gpu.funcs directly, before the generic lowering
+//    (so the "linalg", "bufferized" and "loops" phases still show the
+//    generic form of every kernel).
 // 4. Machine code (cuda/CubinEmitter.cpp): NVVM, libdevice, NVPTX, ptxas of
 //    the toolkit named in the options → one sm_90 cubin for the whole
 //    program, stored in kernel_library.
@@ -31,12 +36,14 @@
 #include "codegen/cpu/Pipeline.h"
 #include "codegen/cuda/CubinEmitter.h"
 #include "codegen/cuda/GpuMapping.h"
+#include "codegen/cuda/RowReductionKernels.h"
 #include "runtime/Executable.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
@@ -58,7 +65,7 @@ static constexpr uint64_t kCudaArenaAlignment = 256;
 
 void registerCudaCodegenDialects(DialectRegistry &registry) {
   registerCodegenDialects(registry);
-  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
+  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect, vector::VectorDialect>();
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerGPUDialectTranslation(registry);
   registerNVVMDialectTranslation(registry);
@@ -140,6 +147,63 @@ LogicalResult addScratchBuffers(proto::Executable &exe, const std::vector<GpuKer
   return success();
 }
 
+/// Per kernel: the op of @main its first call computes (from the buffer of
+/// the call's last result), when the kernel function was built for that op.
+std::vector<Operation *> kernelOps(const CpuPartition &p) {
+  std::vector<Operation *> ops(p.entries.size(), nullptr);
+  for (const proto::Step &s : p.executable.steps()) {
+    if (!s.has_kernel_call() || s.kernel_call().args_size() == 0)
+      continue;
+    uint32_t k = s.kernel_call().kernel();
+    if (k >= ops.size() || ops[k])
+      continue;
+    uint32_t out = s.kernel_call().args(s.kernel_call().args_size() - 1);
+    Value v = out < p.bufferValues.size() ? p.bufferValues[out] : Value();
+    Operation *op = v ? v.getDefiningOp() : nullptr;
+    if (op && StringRef(p.entries[k].function)
+                  .ends_with("_" + op->getName().stripDialect().str()))
+      ops[k] = op;
+  }
+  return ops;
+}
+
+/// Builds the row-reduction kernels (cuda/RowReductionKernels.h) into a
+/// gpu.module of `holder` and erases their kernel functions from `kernels`.
+/// Returns, per kernel, its GpuKernel when it became a row kernel.
+std::vector<std::optional<GpuKernel>> buildRowKernels(CpuPartition &p, ModuleOp kernels,
+                                                      ModuleOp holder) {
+  OpBuilder b(holder.getContext());
+  b.setInsertionPointToEnd(holder.getBody());
+  auto gpuModule = b.create<gpu::GPUModuleOp>(holder.getLoc(), kGpuModuleName);
+  std::vector<Operation *> ops = kernelOps(p);
+  std::vector<std::optional<GpuKernel>> built(p.entries.size());
+  for (auto [k, op] : llvm::enumerate(ops)) {
+    if (!op)
+      continue;
+    auto fn = kernels.lookupSymbol<func::FuncOp>(p.entries[k].function);
+    if (!fn || fn.isExternal())
+      continue;
+    built[k] = buildRowReductionKernel(gpuModule, op, p.entries[k].function,
+                                       fn.getArgumentTypes());
+    if (built[k])
+      fn.erase();
+  }
+  return built;
+}
+
+/// Moves the gpu.funcs of `holder`'s gpu.module into `kernels`'.
+void mergeRowKernels(ModuleOp holder, ModuleOp kernels) {
+  auto from = holder.lookupSymbol<gpu::GPUModuleOp>(kGpuModuleName);
+  auto to = kernels.lookupSymbol<gpu::GPUModuleOp>(kGpuModuleName);
+  Block *dest = to.getBody();
+  for (auto fn : llvm::make_early_inc_range(from.getBody()->getOps<gpu::GPUFuncOp>())) {
+    if (!dest->empty() && dest->back().hasTrait<OpTrait::IsTerminator>())
+      fn->moveBefore(&dest->back());
+    else
+      fn->moveBefore(dest, dest->end());
+  }
+}
+
 } // namespace
 
 FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOptions &options) {
@@ -175,6 +239,10 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
     return failure();
 
   ModuleOp kernels = *partition->kernels;
+  OwningOpRef<ModuleOp> rowHolder = ModuleOp::create(module.getLoc());
+  std::vector<std::optional<GpuKernel>> rowKernels(partition->entries.size());
+  if (options.stopAfter.empty() || options.stopAfter == "gpu")
+    rowKernels = buildRowKernels(*partition, kernels, *rowHolder);
   CpuCodegenOptions shared;
   shared.configurePassManager = options.configurePassManager;
   shared.stopAfter = options.stopAfter == "linalg" ? "linalg" : "bufferized";
@@ -192,15 +260,21 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
   }
 
   std::vector<std::string> functions;
-  for (const KernelEntry &e : partition->entries)
-    functions.push_back(e.function);
-  FailureOr<std::vector<GpuKernel>> gpuKernels =
+  for (auto [k, e] : llvm::enumerate(partition->entries))
+    if (!rowKernels[k])
+      functions.push_back(e.function);
+  FailureOr<std::vector<GpuKernel>> mapped =
       mapKernelsToGpu(kernels, functions, options.blockSize);
-  if (failed(gpuKernels))
+  if (failed(mapped))
     return failure();
-  if (failed(addScratchBuffers(exe, *gpuKernels, module.getLoc())))
+  mergeRowKernels(*rowHolder, kernels);
+  std::vector<GpuKernel> generic = std::move(*mapped);
+  std::vector<GpuKernel> gpuKernels;
+  for (size_t k = 0, next = 0; k < rowKernels.size(); ++k)
+    gpuKernels.push_back(rowKernels[k] ? std::move(*rowKernels[k]) : std::move(generic[next++]));
+  if (failed(addScratchBuffers(exe, gpuKernels, module.getLoc())))
     return failure();
-  for (auto [k, gpuKernel] : llvm::enumerate(*gpuKernels)) {
+  for (auto [k, gpuKernel] : llvm::enumerate(gpuKernels)) {
     proto::Kernel *kernel = exe.mutable_kernels(static_cast<int>(k));
     for (const GpuLaunch &l : gpuKernel.launches) {
       proto::CudaLaunch *launch = kernel->add_cuda_launches();

@@ -17,7 +17,10 @@
 //      (innermost fastest: iv_d = lb_d + (i mod trip_d) * step_d, i /= trip_d)
 //      and the loop body is cloned. Grid ceil(N / B), block B = blockSize,
 //      or N rounded up to a warp when smaller. Serial launch: the ops are
-//      cloned as they are, grid 1, block 1.
+//      cloned as they are, grid 1, block 1. Elementwise nests (see
+//      canVectorize) give each thread 4 consecutive elements instead: one
+//      vector.load / vector.store of 16 bytes (f32) per argument read /
+//      written at (iv...), the other ops cloned per element; N / 4 threads.
 //   4. The function is erased.
 // The mapping is deliberately simple (one thread per iteration of the
 // parallel dimensions, inner reductions sequential per thread): it is
@@ -33,6 +36,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -45,6 +49,9 @@ using namespace mlir;
 
 namespace weft::codegen {
 namespace {
+
+/// Elements per thread of a vectorized elementwise launch: 16 bytes of f32.
+constexpr int64_t kVectorWidth = 4;
 
 /// Builds the gpu.funcs of one kernel function.
 class FunctionMapper {
@@ -59,6 +66,12 @@ private:
   LogicalResult materialize(Value v, OpBuilder &prologue, IRMapping &map);
   LogicalResult materializeUses(ArrayRef<Operation *> ops, OpBuilder &prologue, IRMapping &map);
   LogicalResult mapParallel(scf::ParallelOp loop, std::vector<GpuLaunch> &launches);
+  bool isIdentityAccess(Value memref, ValueRange indices, scf::ParallelOp loop,
+                        ArrayRef<int64_t> trips);
+  bool canVectorize(scf::ParallelOp loop, ArrayRef<int64_t> lbs, ArrayRef<int64_t> steps,
+                    ArrayRef<int64_t> trips);
+  void emitVectorBody(OpBuilder &b, scf::ParallelOp loop, IRMapping &map,
+                      ArrayRef<Value> ivs, ArrayRef<int64_t> trips);
   LogicalResult mapSerial(ArrayRef<Operation *> ops, std::vector<GpuLaunch> &launches);
 
   func::FuncOp fn;
@@ -142,8 +155,10 @@ LogicalResult FunctionMapper::mapParallel(scf::ParallelOp loop,
   }
   if (total == 0)
     return success(); // nothing to compute: no launch
-  int64_t block = std::min<int64_t>(blockSize, (total + 31) / 32 * 32);
-  int64_t grid = (total + block - 1) / block;
+  bool vectorize = canVectorize(loop, lbs, steps, trips);
+  int64_t threads = vectorize ? total / kVectorWidth : total;
+  int64_t block = std::min<int64_t>(blockSize, (threads + 31) / 32 * 32);
+  int64_t grid = (threads + block - 1) / block;
   if (grid > INT_MAX)
     return loop.emitOpError("has ") << total << " iterations, more than one launch of "
                                     << block << "-thread blocks can cover";
@@ -161,11 +176,14 @@ LogicalResult FunctionMapper::mapParallel(scf::ParallelOp loop,
   Value bdim = b.create<gpu::BlockDimOp>(loc, gpu::Dimension::x);
   Value tid = b.create<gpu::ThreadIdOp>(loc, gpu::Dimension::x);
   Value linear = b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, bid, bdim), tid);
-  Value limit = b.create<arith::ConstantIndexOp>(loc, total);
+  Value limit = b.create<arith::ConstantIndexOp>(loc, threads);
   Value inRange = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, linear, limit);
   auto guard = b.create<scf::IfOp>(loc, inRange, /*withElseRegion=*/false);
   b.setInsertionPointToStart(&guard.getThenRegion().front());
   Value rest = linear;
+  if (vectorize)
+    rest = b.create<arith::MulIOp>(loc, linear,
+                                   b.create<arith::ConstantIndexOp>(loc, kVectorWidth));
   SmallVector<Value> ivs(trips.size());
   for (int d = static_cast<int>(trips.size()) - 1; d >= 0; --d) {
     Value trip = b.create<arith::ConstantIndexOp>(loc, trips[d]);
@@ -179,15 +197,148 @@ LogicalResult FunctionMapper::mapParallel(scf::ParallelOp loop,
       iv = b.create<arith::AddIOp>(loc, iv, b.create<arith::ConstantIndexOp>(loc, lbs[d]));
     ivs[d] = iv;
   }
-  for (auto [from, to] : llvm::zip(loop.getInductionVars(), ivs))
-    map.map(from, to);
-  for (Operation &op : loop.getBody()->without_terminator())
-    b.clone(op, map);
+  if (vectorize) {
+    emitVectorBody(b, loop, map, ivs, trips);
+  } else {
+    for (auto [from, to] : llvm::zip(loop.getInductionVars(), ivs))
+      map.map(from, to);
+    for (Operation &op : loop.getBody()->without_terminator())
+      b.clone(op, map);
+  }
   b.setInsertionPointToEnd(&gpuFunc.getBody().front());
   b.create<gpu::ReturnOp>(loc);
   launches.push_back({name, {static_cast<uint32_t>(grid), 1, 1},
                       {static_cast<uint32_t>(block), 1, 1}});
   return success();
+}
+
+/// Whether `memref`[`indices`] is element (iv...) of a function argument of
+/// the loop's shape: indices are the induction variables in order, except
+/// constant 0 for dimensions of size 1 (canonicalization drops unit loops).
+bool FunctionMapper::isIdentityAccess(Value memref, ValueRange indices, scf::ParallelOp loop,
+                                      ArrayRef<int64_t> trips) {
+  auto arg = dyn_cast<BlockArgument>(memref);
+  if (!arg || arg.getOwner() != &fn.getBody().front())
+    return false;
+  auto type = cast<MemRefType>(memref.getType());
+  if (!type.getLayout().isIdentity())
+    return false;
+  Type e = type.getElementType();
+  if (!e.isF32() && !e.isF16() && !e.isBF16() && !e.isInteger(32) && !e.isInteger(64))
+    return false;
+  ValueRange ivs = loop.getInductionVars();
+  size_t next = 0;
+  for (auto [d, index] : llvm::enumerate(indices)) {
+    if (next < ivs.size() && index == ivs[next]) {
+      if (type.getDimSize(d) != trips[next])
+        return false;
+      ++next;
+      continue;
+    }
+    std::optional<int64_t> c = getConstantIntValue(index);
+    if (!c || *c != 0 || type.getDimSize(d) != 1)
+      return false;
+  }
+  // The innermost induction variable must index the innermost dimension.
+  return next == ivs.size() && !indices.empty() && indices.back() == ivs.back();
+}
+
+/// Whether the loop is elementwise over function arguments of its own shape:
+/// unit-step loops from 0 whose innermost trip count is a multiple of the
+/// vector width, a body without regions whose stores all write element
+/// (iv...) of an argument, and no argument both stored and read elsewhere
+/// than at (iv...). Each thread then handles kVectorWidth consecutive
+/// elements with one vector load per read argument and one vector store per
+/// written one (buffers are at least 256-byte aligned: arena offsets and
+/// cuMemAlloc).
+bool FunctionMapper::canVectorize(scf::ParallelOp loop, ArrayRef<int64_t> lbs,
+                                  ArrayRef<int64_t> steps, ArrayRef<int64_t> trips) {
+  if (trips.empty() || trips.back() % kVectorWidth != 0)
+    return false;
+  if (llvm::any_of(lbs, [](int64_t l) { return l != 0; }) ||
+      llvm::any_of(steps, [](int64_t s) { return s != 1; }))
+    return false;
+  llvm::DenseSet<Value> stored, readElsewhere;
+  bool anyVectorAccess = false;
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    if (op.getNumRegions() != 0)
+      return false;
+    if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      if (!isIdentityAccess(store.getMemref(), store.getIndices(), loop, trips))
+        return false;
+      stored.insert(store.getMemref());
+      anyVectorAccess = true;
+      continue;
+    }
+    if (auto load = dyn_cast<memref::LoadOp>(op)) {
+      if (isIdentityAccess(load.getMemref(), load.getIndices(), loop, trips))
+        anyVectorAccess = true;
+      else
+        readElsewhere.insert(load.getMemref());
+      continue;
+    }
+    if (!isPure(&op))
+      return false;
+  }
+  return anyVectorAccess && llvm::none_of(stored, [&](Value v) {
+           return readElsewhere.contains(v);
+         });
+}
+
+/// The body for kVectorWidth consecutive elements starting at `ivs`:
+/// identity loads and stores become vector loads and stores, every other op
+/// is cloned once per element.
+void FunctionMapper::emitVectorBody(OpBuilder &b, scf::ParallelOp loop, IRMapping &map,
+                                    ArrayRef<Value> ivs, ArrayRef<int64_t> trips) {
+  Location loc = loop.getLoc();
+  SmallVector<IRMapping> lanes(kVectorWidth, map);
+  for (int64_t k = 0; k < kVectorWidth; ++k) {
+    SmallVector<Value> laneIvs(ivs);
+    if (k != 0)
+      laneIvs.back() =
+          b.create<arith::AddIOp>(loc, ivs.back(), b.create<arith::ConstantIndexOp>(loc, k));
+    for (auto [from, to] : llvm::zip(loop.getInductionVars(), laneIvs))
+      lanes[k].map(from, to);
+  }
+  llvm::DenseSet<Value> aligned;
+  auto vectorOperand = [&](Value memref) {
+    Value mapped = map.lookup(memref);
+    if (aligned.insert(mapped).second) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointAfterValue(mapped);
+      b.create<memref::AssumeAlignmentOp>(loc, mapped, 16);
+    }
+    return mapped;
+  };
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    auto load = dyn_cast<memref::LoadOp>(op);
+    auto store = dyn_cast<memref::StoreOp>(op);
+    auto type = load ? load.getMemRefType() : store ? store.getMemRefType() : MemRefType();
+    ValueRange indices = load ? load.getIndices() : store ? store.getIndices() : ValueRange();
+    bool identity = type && isIdentityAccess(load ? load.getMemref() : store.getMemref(),
+                                             indices, loop, trips);
+    if (!identity) {
+      for (IRMapping &lane : lanes)
+        b.clone(op, lane);
+      continue;
+    }
+    // Lane 0's element: the induction variables at `ivs`, zeros elsewhere.
+    SmallVector<Value> first;
+    for (Value index : indices)
+      first.push_back(lanes[0].lookupOrDefault(index));
+    auto vecType = VectorType::get({kVectorWidth}, type.getElementType());
+    if (load) {
+      Value v = b.create<vector::LoadOp>(loc, vecType, vectorOperand(load.getMemref()), first);
+      for (int64_t k = 0; k < kVectorWidth; ++k)
+        lanes[k].map(load.getResult(), b.create<vector::ExtractOp>(loc, v, k).getResult());
+      continue;
+    }
+    SmallVector<Value> elements;
+    for (IRMapping &lane : lanes)
+      elements.push_back(lane.lookupOrDefault(store.getValueToStore()));
+    Value v = b.create<vector::FromElementsOp>(loc, vecType, elements);
+    b.create<vector::StoreOp>(loc, v, vectorOperand(store.getMemref()), first);
+  }
 }
 
 LogicalResult FunctionMapper::mapSerial(ArrayRef<Operation *> ops,

@@ -47,7 +47,11 @@ inline constexpr const char *kGpuModuleName = "weft_kernels";
 ///  - an scf.parallel nest with constant bounds becomes one launch of
 ///    ceil(N / blockSize) blocks of blockSize threads (fewer for small N),
 ///    N being the product of its trip counts: thread t runs iteration t,
-///    delinearized row-major; a loop with no iterations, no launch;
+///    delinearized row-major; a loop with no iterations, no launch. An
+///    elementwise nest (every store, and at least one load, at element
+///    (iv...) of an argument of the loop's shape; innermost trip count a
+///    multiple of 4) runs 4 consecutive elements per thread instead, with
+///    16-byte vector loads and stores (N / 4 threads);
 ///  - consecutive other ops with side effects (scf.for nests, loads, stores,
 ///    copies), with the pure ops that read their results, become one
 ///    single-thread launch;

@@ -384,6 +384,117 @@ TEST_F(CudaCodegenTest, SoftmaxProgram) {
             60, {{1e-7, 1e-5}}, {{-8, 8}});
 }
 
+/// The one launch of the kernel whose function name contains `op`.
+const proto::CudaLaunch *launchOf(const proto::Executable &exe, const std::string &op) {
+  for (const proto::Kernel &k : exe.kernels())
+    if (k.cuda_launches_size() == 1 && k.cuda_launches(0).function().find(op) != std::string::npos)
+      return &k.cuda_launches(0);
+  return nullptr;
+}
+
+/// Row reductions become one warp- or block-per-row launch
+/// (codegen/cuda/RowReductionKernels.cpp): a block of 192 threads per
+/// 768-element row, one warp per row of <= 128 (four rows per block).
+TEST_F(CudaCodegenTest, RowReductionsLaunchOneBlockOrWarpPerRow) {
+  std::string diagnostics;
+  mlir::OwningOpRef<mlir::ModuleOp> ln = parse(
+      "func.func @main(%x: tensor<128x768xf32>, %g: tensor<768xf32>, %b: tensor<768xf32>) "
+      "-> tensor<128x768xf32> {\n"
+      "  %y, %m, %r = weft.layer_norm %x, %g, %b epsilon = 1.0e-05 : tensor<128x768xf32>, "
+      "tensor<768xf32>, tensor<768xf32>\n"
+      "  return %y : tensor<128x768xf32>\n}\n");
+  ASSERT_TRUE(ln);
+  std::optional<proto::Executable> exe = compileCuda(*ln, &diagnostics);
+  ASSERT_TRUE(exe) << diagnostics;
+  expectValidCudaExecutable(*exe);
+  const proto::CudaLaunch *l = launchOf(*exe, "layer_norm");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->grid_x(), 128u);
+  EXPECT_EQ(l->block_x(), 192u);
+
+  std::string t = "tensor<1x12x130x128xf32>", r = "tensor<1x12x130xf32>";
+  mlir::OwningOpRef<mlir::ModuleOp> sm = parse(
+      "func.func @main(%x: " + t + ") -> " + t + " {\n"
+      "  %y = weft.fusion %x : (" + t + ") -> " + t + " {\n"
+      "  ^bb0(%a: " + t + "):\n"
+      "    %m = weft.reduce max %a dims = [3] : " + t + "\n"
+      "    %mb = weft.broadcast %m dims = [0, 1, 2] : " + r + " -> " + t + "\n"
+      "    %d = weft.sub %a, %mb : " + t + "\n"
+      "    %e = weft.exp %d : " + t + "\n"
+      "    %s = weft.reduce sum %e dims = [3] : " + t + "\n"
+      "    %sb = weft.broadcast %s dims = [0, 1, 2] : " + r + " -> " + t + "\n"
+      "    %p = weft.div %e, %sb : " + t + "\n"
+      "    weft.yield %p : " + t + "\n"
+      "  }\n  return %y : " + t + "\n}\n");
+  ASSERT_TRUE(sm);
+  exe = compileCuda(*sm, &diagnostics);
+  ASSERT_TRUE(exe) << diagnostics;
+  expectValidCudaExecutable(*exe);
+  l = launchOf(*exe, "fusion");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->grid_x(), (12u * 130u + 3) / 4);
+  EXPECT_EQ(l->block_x(), 128u);
+}
+
+TEST_F(CudaCodegenTest, RowReductionKernelShapes) {
+  // Block per row with a partial last register (300 = 3 x 96 + 12), bf16.
+  checkCase("layer_norm_bf16",
+            "func.func @main(%x: tensor<5x300xbf16>, %g: tensor<300xbf16>, %b: tensor<300xbf16>) "
+            "-> (tensor<5x300xbf16>, tensor<5xbf16>, tensor<5xbf16>) {\n"
+            "  %y, %m, %r = weft.layer_norm %x, %g, %b epsilon = 1.0e-05 : tensor<5x300xbf16>, "
+            "tensor<300xbf16>, tensor<300xbf16>\n"
+            "  return %y, %m, %r : tensor<5x300xbf16>, tensor<5xbf16>, tensor<5xbf16>\n}\n",
+            70, {{1e-2, 1e-2}});
+  // Warp per row, rows not a multiple of four, no affine part, shifted input.
+  checkCase("layer_norm_warp_rows",
+            "func.func @main(%x: tensor<3x3x100xf32>) -> (tensor<3x3x100xf32>, tensor<3x3xf32>, "
+            "tensor<3x3xf32>) {\n"
+            "  %y, %m, %r = weft.layer_norm %x epsilon = 1.0e-05 : tensor<3x3x100xf32>\n"
+            "  return %y, %m, %r : tensor<3x3x100xf32>, tensor<3x3xf32>, tensor<3x3xf32>\n}\n",
+            71, {{2e-5, 2e-5}}, {{3, 5}});
+  // 1024 threads, five registers each, the last partial (5000 = 4 x 1024 + 904).
+  checkCase("rms_norm_long_rows",
+            "func.func @main(%x: tensor<3x5000xf32>, %g: tensor<5000xf32>) -> (tensor<3x5000xf32>, "
+            "tensor<3xf32>) {\n"
+            "  %y, %r = weft.rms_norm %x, %g epsilon = 1.0e-06 : tensor<3x5000xf32>, "
+            "tensor<5000xf32>\n"
+            "  return %y, %r : tensor<3x5000xf32>, tensor<3xf32>\n}\n",
+            72, {{1e-5, 1e-5}});
+  std::string t = "tensor<48x300xf32>", r = "tensor<48xf32>";
+  checkCase("softmax_fusion",
+            "func.func @main(%x: " + t + ") -> " + t + " {\n"
+            "  %y = weft.fusion %x : (" + t + ") -> " + t + " {\n"
+            "  ^bb0(%a: " + t + "):\n"
+            "    %m = weft.reduce max %a dims = [1] : " + t + "\n"
+            "    %mb = weft.broadcast %m dims = [0] : " + r + " -> " + t + "\n"
+            "    %d = weft.sub %a, %mb : " + t + "\n"
+            "    %e = weft.exp %d : " + t + "\n"
+            "    %s = weft.reduce sum %e dims = [1] : " + t + "\n"
+            "    %sb = weft.broadcast %s dims = [0] : " + r + " -> " + t + "\n"
+            "    %p = weft.div %e, %sb : " + t + "\n"
+            "    weft.yield %p : " + t + "\n"
+            "  }\n  return %y : " + t + "\n}\n",
+            73, {{1e-7, 1e-5}}, {{-8, 8}});
+  // Warp per row; a per-column operand, a splat constant, a mean, and a
+  // per-row result (max of the centered, scaled row).
+  std::string u = "tensor<2x3x50xf32>", s = "tensor<2x3xf32>", c = "tensor<50xf32>";
+  checkCase("row_fusion_mixed",
+            "func.func @main(%x: " + u + ", %w: " + c + ") -> (" + u + ", " + s + ") {\n"
+            "  %y, %z = weft.fusion %x, %w : (" + u + ", " + c + ") -> (" + u + ", " + s + ") {\n"
+            "  ^bb0(%a: " + u + ", %v: " + c + "):\n"
+            "    %k = weft.constant dense<0.5> : " + u + "\n"
+            "    %vb = weft.broadcast %v dims = [2] : " + c + " -> " + u + "\n"
+            "    %p = weft.mul %a, %vb : " + u + "\n"
+            "    %m = weft.reduce mean %p dims = [2] : " + u + "\n"
+            "    %mb = weft.broadcast %m dims = [0, 1] : " + s + " -> " + u + "\n"
+            "    %d = weft.sub %p, %mb : " + u + "\n"
+            "    %h = weft.mul %d, %k : " + u + "\n"
+            "    %mx = weft.reduce max %h dims = [2] : " + u + "\n"
+            "    weft.yield %h, %mx : " + u + ", " + s + "\n"
+            "  }\n  return %y, %z : " + u + ", " + s + "\n}\n",
+            74, {sumTolerance(50)});
+}
+
 TEST_F(CudaCodegenTest, BandwidthBenchProgramCompiles) {
   std::string t = "tensor<67108864xf32>";
   mlir::OwningOpRef<mlir::ModuleOp> module =
@@ -396,10 +507,55 @@ TEST_F(CudaCodegenTest, BandwidthBenchProgramCompiles) {
   expectValidCudaExecutable(*exe);
   ASSERT_EQ(exe->kernels_size(), 1);
   ASSERT_EQ(exe->kernels(0).cuda_launches_size(), 1);
-  EXPECT_EQ(exe->kernels(0).cuda_launches(0).grid_x(), 67108864u / 256);
+  // Four f32 (16 bytes) per thread: vector loads and stores.
+  EXPECT_EQ(exe->kernels(0).cuda_launches(0).grid_x(), 67108864u / 4 / 256);
   EXPECT_EQ(exe->kernels(0).cuda_launches(0).block_x(), 256u);
   if (std::string dir = casesOut(); !dir.empty())
     ASSERT_TRUE(rt::Executable(*exe).save(dir + "/bench_add.wexe").isOk());
+}
+
+/// The row-reduction kernels the GPU bench times against the copy ceiling:
+/// LayerNorm forward over 32768 rows of 768 and a softmax fusion over
+/// 12 x 1024 rows of 1024 (f32).
+TEST_F(CudaCodegenTest, RowReductionBenchProgramsCompile) {
+  std::string x = "tensor<32768x768xf32>", c = "tensor<768xf32>", st = "tensor<32768xf32>";
+  std::string t = "tensor<1x12x1024x1024xf32>", r = "tensor<1x12x1024xf32>";
+  std::vector<std::pair<std::string, std::string>> programs = {
+      {"bench_layer_norm",
+       "func.func @main(%x: " + x + ", %g: " + c + ", %b: " + c + ") -> (" + x + ", " + st +
+           ", " + st + ") {\n"
+           "  %y, %m, %r = weft.layer_norm %x, %g, %b epsilon = 1.0e-05 : " + x + ", " + c +
+           ", " + c + "\n  return %y, %m, %r : " + x + ", " + st + ", " + st + "\n}\n"},
+      {"bench_softmax",
+       "func.func @main(%x: " + t + ") -> " + t + " {\n"
+       "  %y = weft.fusion %x : (" + t + ") -> " + t + " {\n"
+       "  ^bb0(%a: " + t + "):\n"
+       "    %m = weft.reduce max %a dims = [3] : " + t + "\n"
+       "    %mb = weft.broadcast %m dims = [0, 1, 2] : " + r + " -> " + t + "\n"
+       "    %d = weft.sub %a, %mb : " + t + "\n"
+       "    %e = weft.exp %d : " + t + "\n"
+       "    %s = weft.reduce sum %e dims = [3] : " + t + "\n"
+       "    %sb = weft.broadcast %s dims = [0, 1, 2] : " + r + " -> " + t + "\n"
+       "    %p = weft.div %e, %sb : " + t + "\n"
+       "    weft.yield %p : " + t + "\n"
+       "  }\n  return %y : " + t + "\n}\n"}};
+  for (const auto &[name, src] : programs) {
+    SCOPED_TRACE(name);
+    mlir::OwningOpRef<mlir::ModuleOp> module = parse(src);
+    ASSERT_TRUE(module);
+    std::string diagnostics;
+    std::optional<proto::Executable> exe = compileCuda(*module, &diagnostics);
+    ASSERT_TRUE(exe) << diagnostics;
+    expectValidCudaExecutable(*exe);
+    ASSERT_EQ(exe->kernels_size(), 1);
+    ASSERT_EQ(exe->kernels(0).cuda_launches_size(), 1);
+    // One block per row: 192 threads for 768 elements, 256 for 1024.
+    bool ln = name == "bench_layer_norm";
+    EXPECT_EQ(exe->kernels(0).cuda_launches(0).grid_x(), ln ? 32768u : 12288u);
+    EXPECT_EQ(exe->kernels(0).cuda_launches(0).block_x(), ln ? 192u : 256u);
+    if (std::string dir = casesOut(); !dir.empty())
+      ASSERT_TRUE(rt::Executable(*exe).save(dir + "/" + name + ".wexe").isOk());
+  }
 }
 
 TEST_F(CudaCodegenTest, UnknownPhaseAndBadBlockSizeAreErrors) {

@@ -11,7 +11,8 @@
 //   - every case bundle in $WEFT_CUDA_CASES (written by WeftCudaCodegenTests)
 //     against its reference outputs.
 // With WEFT_CUDA_BENCH=1 it also prints the device-to-device copy bandwidth
-// and the bandwidth of the compiled elementwise kernel in bench_add.wexe;
+// and the bandwidth of the compiled kernels in bench_add.wexe,
+// bench_layer_norm.wexe and bench_softmax.wexe;
 // with WEFT_CUDA_TIME_EXE=FILE.wexe, the time of one run of that executable
 // on random weights and where it goes, by op.
 //
@@ -244,6 +245,55 @@ double median(std::vector<double> times) {
   return times[times.size() / 2];
 }
 
+/// Times the steps of the kernel-only Executable at `path` (every buffer in
+/// the arena, inputs uniform in [-1, 1)) with CUDA events, median of 20 after
+/// 3 warm-up runs, and prints its bandwidth: every buffer's bytes moved once
+/// (inputs read, outputs written), against `copyGBs`.
+void benchCompiled(rt::cuda::CudaDevice &dev, const std::string &path, double copyGBs,
+                   std::mt19937 &rng) {
+  auto exe = rt::Executable::load(path);
+  ASSERT_TRUE(exe.isOk()) << exe.status().toString();
+  const proto::Executable &p = exe->proto();
+  auto arena = dev.allocate(p.arena_size(), 256);
+  ASSERT_TRUE(arena.isOk()) << arena.status().toString();
+  std::vector<void *> addresses;
+  uint64_t moved = 0;
+  for (const proto::Buffer &b : p.buffers()) {
+    addresses.push_back(static_cast<char *>(*arena) + b.arena_offset());
+    moved += b.byte_size(); // each input read once, each output written once
+    if (b.kind() == proto::INPUT) {
+      std::vector<float> values(b.byte_size() / 4);
+      std::uniform_real_distribution<float> dist(-1, 1);
+      for (float &v : values)
+        v = dist(rng);
+      ASSERT_TRUE(dev.copyToDevice(addresses.back(), values.data(), b.byte_size()).isOk());
+    }
+  }
+  auto program = rt::CudaProgram::load(dev, p, addresses, path);
+  ASSERT_TRUE(program.isOk()) << program.status().toString();
+  std::vector<double> ms;
+  for (int i = 0; i < 23; ++i) {
+    ASSERT_TRUE(dev.recordEvent(0).isOk());
+    for (int s = 0; s < p.steps_size(); ++s)
+      ASSERT_TRUE((*program)->runStep(s).isOk());
+    ASSERT_TRUE(dev.recordEvent(1).isOk());
+    auto t = dev.elapsedMs(0, 1);
+    ASSERT_TRUE(t.isOk());
+    if (i >= 3)
+      ms.push_back(*t);
+  }
+  double kernelMs = median(ms);
+  double gbs = double(moved) / (kernelMs * 1e-3) / 1e9;
+  const proto::CudaLaunch &l = p.kernels(0).cuda_launches(0);
+  std::printf("BENCH compiled %s (%s, %u x %u threads): %llu bytes moved, median %.4f ms, "
+              "%.1f GB/s = %.1f%% of the copy\n",
+              path.substr(path.rfind('/') + 1).c_str(), p.buffers(0).name().c_str(), l.grid_x(),
+              l.block_x(), static_cast<unsigned long long>(moved), kernelMs, gbs,
+              100.0 * gbs / copyGBs);
+  program.value().reset();
+  dev.free(*arena);
+}
+
 TEST(CudaBench, CopyAndElementwiseBandwidth) {
   if (!std::getenv("WEFT_CUDA_BENCH"))
     GTEST_SKIP() << "set WEFT_CUDA_BENCH=1 (and WEFT_CUDA_CASES for the elementwise kernel)";
@@ -276,50 +326,17 @@ TEST(CudaBench, CopyAndElementwiseBandwidth) {
   dev.free(*src);
   dev.free(*dst);
 
-  // 2. The compiled elementwise kernel of bench_add.wexe (c = a + b, f32).
+  // 2. The compiled kernels of bench_*.wexe (add, LayerNorm, softmax; f32).
   const char *dir = std::getenv("WEFT_CUDA_CASES");
   if (!dir)
     return;
-  std::string path = std::string(dir) + "/bench_add.wexe";
-  auto exe = rt::Executable::load(path);
-  ASSERT_TRUE(exe.isOk()) << exe.status().toString();
-  const proto::Executable &p = exe->proto();
-  auto arena = dev.allocate(p.arena_size(), 256);
-  ASSERT_TRUE(arena.isOk()) << arena.status().toString();
-  std::vector<void *> addresses;
-  uint64_t moved = 0;
-  for (const proto::Buffer &b : p.buffers()) {
-    addresses.push_back(static_cast<char *>(*arena) + b.arena_offset());
-    moved += b.byte_size(); // each input read once, the output written once
-    if (b.kind() == proto::INPUT) {
-      std::vector<float> values(b.byte_size() / 4);
-      std::uniform_real_distribution<float> dist(-1, 1);
-      for (float &v : values)
-        v = dist(rng);
-      ASSERT_TRUE(dev.copyToDevice(addresses.back(), values.data(), b.byte_size()).isOk());
-    }
+  for (const char *name : {"bench_add", "bench_layer_norm", "bench_softmax"}) {
+    std::string path = std::string(dir) + "/" + name + ".wexe";
+    if (!std::filesystem::exists(path))
+      continue;
+    SCOPED_TRACE(path);
+    benchCompiled(dev, path, copyGBs, rng);
   }
-  auto program = rt::CudaProgram::load(dev, p, addresses, path);
-  ASSERT_TRUE(program.isOk()) << program.status().toString();
-  ms.clear();
-  for (int i = 0; i < 23; ++i) {
-    ASSERT_TRUE(dev.recordEvent(0).isOk());
-    for (int s = 0; s < p.steps_size(); ++s)
-      ASSERT_TRUE((*program)->runStep(s).isOk());
-    ASSERT_TRUE(dev.recordEvent(1).isOk());
-    auto t = dev.elapsedMs(0, 1);
-    ASSERT_TRUE(t.isOk());
-    if (i >= 3)
-      ms.push_back(*t);
-  }
-  double addMs = median(ms);
-  double addGBs = double(moved) / (addMs * 1e-3) / 1e9;
-  std::printf("BENCH compiled add (%s): %llu bytes moved, median %.4f ms, %.1f GB/s = %.1f%% of "
-              "the copy\n",
-              p.buffers(0).name().c_str(), static_cast<unsigned long long>(moved), addMs, addGBs,
-              100.0 * addGBs / copyGBs);
-  program.value().reset();
-  dev.free(*arena);
 }
 
 TEST(CudaBench, ExecutableStepTimes) {
