@@ -4,7 +4,8 @@
 //   1. buildTrainStep clones the forward module and runs weft-autodiff (the
 //      gradient of the loss for every parameter) then weft-optimizer (the
 //      update of every parameter and its state, in weft ops), collecting
-//      diagnostics into a CompileError.
+//      diagnostics into a CompileError. With precision bf16/f16,
+//      weft-mixed-precision runs first, and for f16 weft-loss-scaling last.
 //   2. compileTrainStep hands that module to weft::compile: the normal graph
 //      pipeline and code generator turn it into one Executable whose update
 //      outputs alias the parameter and state buffers (in place).
@@ -44,8 +45,18 @@ mlir::OwningOpRef<mlir::ModuleOp> buildTrainStep(mlir::ModuleOp forwardWithLoss,
   });
 
   mlir::PassManager pm(ctx);
+  bool mixed = train.precision != "f32";
+  bool scaled = train.precision == "f16";
+  if (mixed) {
+    MixedPrecisionPassOptions amp;
+    amp.precision = train.precision;
+    amp.lossScaling = scaled;
+    amp.initScaleLog2 = train.initLossScaleLog2;
+    amp.loss = train.loss;
+    pm.addPass(createMixedPrecisionPass(amp));
+  }
   AutodiffPassOptions autodiff;
-  autodiff.loss = train.loss;
+  autodiff.loss = scaled ? std::string("scaled_loss") : train.loss;
   pm.addPass(createAutodiffPass(autodiff));
   OptimizerPassOptions optimizer;
   optimizer.optimizer = train.optimizer;
@@ -56,8 +67,14 @@ mlir::OwningOpRef<mlir::ModuleOp> buildTrainStep(mlir::ModuleOp forwardWithLoss,
   optimizer.momentum = train.momentum;
   optimizer.clipNorm = train.clipNorm;
   optimizer.decayAll = train.decayAll;
-  optimizer.keepGradients = train.keepGradients;
+  optimizer.keepGradients = train.keepGradients || scaled;
   pm.addPass(createOptimizerPass(optimizer));
+  if (scaled) {
+    LossScalingPassOptions scaling;
+    scaling.growthInterval = train.lossScaleGrowthInterval;
+    scaling.keepGradients = train.keepGradients;
+    pm.addPass(createLossScalingPass(scaling));
+  }
   if (options.configurePassManager)
     options.configurePassManager(pm);
   if (mlir::failed(pm.run(*work)))

@@ -51,6 +51,16 @@ struct TrainOptions {
   bool keepGradients = false;
   /// The weft.output name of the scalar loss.
   std::string loss = "loss";
+  /// The compute precision: "f32", "bf16" or "f16". bf16 and f16 run
+  /// weft-mixed-precision before weft-autodiff (f32 master weights and
+  /// reductions); f16 adds dynamic loss scaling (weft-loss-scaling after
+  /// weft-optimizer: state "amp.loss_scale_log2" and "amp.good_steps",
+  /// output "loss_scale"; a step with a non-finite gradient is skipped).
+  std::string precision = "f32";
+  /// f16: log2 of the first loss scale (scale = 2^(this + state s)).
+  double initLossScaleLog2 = 16;
+  /// f16: finite steps in a row before the loss scale doubles.
+  int64_t lossScaleGrowthInterval = 2000;
 };
 
 /// Runs weft-autodiff and weft-optimizer on a clone of `forwardWithLoss` and

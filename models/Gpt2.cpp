@@ -102,16 +102,22 @@ void Gpt2Config::validate(const std::string &origin) const {
                             std::to_string(n_head) + ")");
 }
 
-Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq) {
+namespace {
+
+/// Checks the shapes buildGpt2Forward and buildGpt2TrainLoss accept.
+void checkShape(const char *who, const Gpt2Config &config, int batch, int seq) {
   config.validate();
   if (batch < 1 || seq < 1 || seq > config.n_positions)
-    throw DslError("buildGpt2Forward: error: need batch >= 1 and 1 <= seq <= "
+    throw DslError(std::string(who) + ": error: need batch >= 1 and 1 <= seq <= "
                    "n_positions (" + std::to_string(config.n_positions) +
                    "), got batch " + std::to_string(batch) + " and seq " +
                    std::to_string(seq));
-  const int64_t B = batch, T = seq, C = config.n_embd, V = config.vocab_size;
+}
 
-  Program p;
+/// Builds the GPT-2 body on input "tokens" [batch, seq] and returns the
+/// logits [batch * seq, vocab_size] (parameters named as in Hugging Face).
+Tensor buildGpt2Logits(Program &p, const Gpt2Config &config, int batch, int seq) {
+  const int64_t B = batch, T = seq, C = config.n_embd, V = config.vocab_size;
   Tensor tokens = p.input("tokens", {B, T}, DType::I64);
   nn::Embedding wte(p, "wte", V, C);
   nn::Embedding wpe(p, "wpe", config.n_positions, C, Init::normal(0.01));
@@ -136,9 +142,26 @@ Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq) {
   x = ln_f(x);
 
   // LM head tied to wte: [B*T, C] x [V, C]^T.
-  Tensor logits = matmul(reshape(x, {B * T, C}), wte.weight,
-                         /*transpose_a=*/false, /*transpose_b=*/true);
-  p.output("logits", reshape(logits, {B, T, V}));
+  return matmul(reshape(x, {B * T, C}), wte.weight,
+                /*transpose_a=*/false, /*transpose_b=*/true);
+}
+
+} // namespace
+
+Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq) {
+  checkShape("buildGpt2Forward", config, batch, seq);
+  Program p;
+  Tensor logits = buildGpt2Logits(p, config, batch, seq);
+  p.output("logits", reshape(logits, {batch, seq, config.vocab_size}));
+  return p;
+}
+
+Program buildGpt2TrainLoss(const Gpt2Config &config, int batch, int seq) {
+  checkShape("buildGpt2TrainLoss", config, batch, seq);
+  Program p;
+  Tensor logits = buildGpt2Logits(p, config, batch, seq);
+  Tensor targets = p.input("targets", {batch, seq}, DType::I64);
+  p.output("loss", cross_entropy(logits, reshape(targets, {int64_t(batch) * seq})));
   return p;
 }
 

@@ -49,6 +49,13 @@ struct Gpt2Config {
 /// Requires batch >= 1 and 1 <= seq <= n_positions.
 Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq);
 
+/// The GPT-2 training loss: inputs "tokens" and "targets" [batch, seq] i64
+/// (targets[b, t] is the token that follows tokens[b, t]), output "loss", the
+/// mean cross-entropy over all batch * seq positions (a rank-0 f32). The
+/// parameters are buildGpt2Forward's, with the same names and shapes, so
+/// weights move between the two programs.
+Program buildGpt2TrainLoss(const Gpt2Config &config, int batch, int seq);
+
 } // namespace weft::models
 
 #endif // WEFT_MODELS_GPT2_H

@@ -413,4 +413,110 @@ def OptimizerPass : Pass<"weft-optimizer", "mlir::ModuleOp"> {
   let dependentDialects = ["::weft::WeftDialect"];
 }
 
+def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
+  let summary = "Compute matmuls and the math between them in bf16/f16, keep f32 master weights and reductions";
+  let description = [{
+    Runs on the forward function with its loss BEFORE weft-autodiff, so
+    that the backward pass is derived in the low precision by the ops' own
+    gradients (a weft.cast's gradient casts back: the gradients reaching
+    the f32 parameters are f32). Parameters stay f32 arguments (master
+    weights). The policy, applied to ops with f32 results in order:
+    1. matmul and batch_matmul always compute in the low type;
+    2. add, sub, mul, div, neg, max, min, relu, tanh, sigmoid, gelu,
+       gelu_tanh and fast_gelu compute in the low type when some operand
+       was computed in the low type and every other float operand was too
+       or is "plain" (an argument or constant, possibly broadcast,
+       reshaped, transposed or sliced); so a bias add and a GELU after a
+       matmul go low, while x - max(x) (softmax), x - mean(x) (LayerNorm)
+       and the residual stream, whose other operand is a statistic or an
+       f32 result, stay f32;
+    3. broadcast, reshape, transpose and slice of a low value stay low;
+    4. everything else stays f32: every weft.reduce (LayerNorm statistics,
+       softmax sums and maxima, the loss's mean), exp, log, sqrt, rsqrt,
+       pow, gather, select and the loss itself.
+    An f32 operand of a low op is cast once (shared by later uses: one cast
+    per parameter); a low result is cast back to f32 for f32 readers.
+
+    With loss-scaling (for f16) the pass also adds the f32 scalar input
+    `weft.input = "amp.loss_scale_log2"` (s) and the outputs
+    `"loss_scale"` = 2^(init-scale-log2 + s) and `"scaled_loss"` =
+    loss * loss_scale; differentiate "scaled_loss" with weft-autodiff and
+    run weft-loss-scaling after weft-optimizer. Errors: an unknown
+    precision, a missing function, no f32 scalar loss output (with
+    loss-scaling).
+
+    Before:
+    ```mlir
+    func.func @main(%w: tensor<4x3xf32> {weft.param = "w"}, %x: tensor<2x4xf32> {weft.input = "x"})
+        -> (tensor<f32> {weft.output = "loss"}) {
+      %0 = weft.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
+      %1 = weft.reduce mean %0 dims = [0, 1] : tensor<2x3xf32>
+      return %1 : tensor<f32>
+    }
+    ```
+    after, with precision=bf16:
+    ```mlir
+      %xb = weft.cast %x : tensor<2x4xf32> -> tensor<2x4xbf16>
+      %wb = weft.cast %w : tensor<4x3xf32> -> tensor<4x3xbf16>
+      %0 = weft.matmul %xb, %wb : tensor<2x4xbf16>, tensor<4x3xbf16> -> tensor<2x3xbf16>
+      %1 = weft.cast %0 : tensor<2x3xbf16> -> tensor<2x3xf32>
+      %2 = weft.reduce mean %1 dims = [0, 1] : tensor<2x3xf32>
+    ```
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
+           "the compute type: bf16 or f16">,
+    Option<"lossScaling", "loss-scaling", "bool", /*default=*/"false",
+           "scale the loss dynamically (for f16; see weft-loss-scaling)">,
+    Option<"initScaleLog2", "init-scale-log2", "double", /*default=*/"16",
+           "log2 of the first loss scale (2^16 = 65536)">,
+    Option<"loss", "loss", "std::string", /*default=*/"\"loss\"",
+           "the weft.output name of the scalar loss">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the forward function">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+def LossScalingPass : Pass<"weft-loss-scaling", "mlir::ModuleOp"> {
+  let summary = "Unscale gradients, skip non-finite steps and adjust the dynamic loss scale";
+  let description = [{
+    The second half of f16 training: runs after weft-mixed-precision
+    (loss-scaling), weft-autodiff (loss=scaled_loss) and weft-optimizer
+    (keep-gradients). Every gradient g is replaced, for the optimizer,
+    by g / loss_scale; finite = (sum of g * 0 over all gradients == 0);
+    every `weft.update` result becomes select(finite, new, old), so a step
+    with an inf or NaN gradient leaves parameters and optimizer state
+    unchanged. The scale is 2^(init + s) with s the state
+    `weft.state = "amp.loss_scale_log2"` (the input of
+    weft-mixed-precision, retagged) and a counter
+    `weft.state = "amp.good_steps"`, both starting at zero: a skipped step
+    sets s -= 1 (halves the scale) and the counter to 0; growth-interval
+    finite steps in a row set s += 1 (double) and the counter to 0.
+    "scaled_loss" and (without keep-gradients) the gradients are dropped;
+    "loss_scale" (the scale this step used) stays an output.
+
+    After (sketch, one parameter):
+    ```mlir
+      %inv = weft.div %one, %scale : tensor<f32>
+      %gu = weft.mul %g, %invb : tensor<4xf32>          // the optimizer reads %gu
+      %z = weft.reduce sum (%gu * 0) dims = [0] : tensor<4xf32>
+      %finite = weft.compare eq, %z, %zero : tensor<f32>
+      %p2 = weft.select %finiteb, %pnew, %p : tensor<4xi1>, tensor<4xf32>
+      return ..., %p2, %s2, %good2   // weft.update = "p", "amp.loss_scale_log2", "amp.good_steps"
+    ```
+    Errors: no loss scale (weft-mixed-precision with loss-scaling did not
+    run), no gradients or updates, an update naming no argument.
+  }];
+  let options = [
+    Option<"growthInterval", "growth-interval", "int64_t", /*default=*/"2000",
+           "finite steps in a row before the scale doubles">,
+    Option<"keepGradients", "keep-gradients", "bool", /*default=*/"false",
+           "keep the (unscaled) grad:<param> outputs">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the training-step function">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
 #endif // WEFT_PASSES_TD

@@ -25,7 +25,8 @@
 //   7. Steps: a kernel call names an existing kernel with num_args buffer ids
 //      in range; a GEMM has f32 operands whose sizes match batch, m, n, k,
 //      and its c is not a PARAMETER or STATE (nor a view of one) unless c is
-//      an update output.
+//      an update output. A GEMM epilogue (bias, gelu_tanh + bias) needs target
+//      "cuda", batch 1, beta 0 and an f32 [n] bias that does not overlap c.
 //   8. Outputs are buffer ids in range.
 //
 //===----------------------------------------------------------------------===//
@@ -230,6 +231,32 @@ Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, cons
   }
   if (g.c() == g.a() || g.c() == g.b())
     return r.fail(ref + ": gemm output c is also an input (buffer " + std::to_string(g.c()) + ")");
+  if (g.epilogue() != proto::GEMM_EPILOGUE_NONE) {
+    std::string what = ref + ": gemm epilogue " + proto::GemmEpilogue_Name(g.epilogue());
+    if (exe.target() != "cuda")
+      return r.fail(what + " needs target 'cuda' (cuBLASLt) but the target is '" + exe.target() +
+                    "'; emit a separate epilogue kernel instead");
+    if (g.batch() != 1 || g.beta() != 0)
+      return r.fail(what + " needs batch 1 and beta 0 (got batch " + std::to_string(g.batch()) +
+                    ", beta " + std::to_string(g.beta()) + ")");
+    if (g.bias() >= static_cast<uint32_t>(exe.buffers_size()))
+      return r.fail(what + ": bias is buffer " + std::to_string(g.bias()) + ", out of range (" +
+                    std::to_string(exe.buffers_size()) + " buffers)");
+    const Buffer &bias = exe.buffers(static_cast<int>(g.bias()));
+    if (bias.dtype() != proto::F32 || bias.byte_size() != g.n() * 4)
+      return r.fail(what + ": bias is " + bufferRef(exe, g.bias()) + " of dtype " +
+                    dtypeName(bias.dtype()) + " and " + std::to_string(bias.byte_size()) +
+                    " bytes; expected f32 [" + std::to_string(g.n()) + "]");
+    if (g.bias() == g.c())
+      return r.fail(what + ": bias is the output c (buffer " + std::to_string(g.c()) + ")");
+    const Buffer &out = exe.buffers(static_cast<int>(g.c()));
+    if (livesInArena(bias) && livesInArena(out) &&
+        bias.arena_offset() < out.arena_offset() + out.byte_size() &&
+        out.arena_offset() < bias.arena_offset() + bias.byte_size())
+      return r.fail(what + ": bias " + bufferRef(exe, g.bias()) +
+                    " overlaps the arena bytes of the output " + bufferRef(exe, g.c()) +
+                    "; the GEMM reads the bias while it writes c");
+  }
   const Buffer &c = exe.buffers(static_cast<int>(g.c()));
   const Buffer &cRoot = c.has_alias_of() ? exe.buffers(static_cast<int>(c.alias_of())) : c;
   if (ownsStorage(cRoot) && !c.has_updates())

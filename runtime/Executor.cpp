@@ -148,6 +148,7 @@ Status Executor::initialize() {
     if (!program.isOk())
       return program.status();
     cuda_ = std::move(program.value());
+    cudaGraphs_ = cudaGraphsEnabledByEnvironment();
     stepKernel_.assign(static_cast<size_t>(p.steps_size()), nullptr);
     return Status::ok();
   }
@@ -300,6 +301,15 @@ Status Executor::run() {
   hasOutputs_ = false;
   if (profiling_)
     stepTimes_.clear();
+  if (cuda_ && !profiling_) {
+    // The whole run on the stream: one graph replay, or each step in turn.
+    Status st = cuda_->runAll(cudaGraphs_);
+    if (!st.isOk())
+      return Status(st.code(), "run: " + st.message());
+    WEFT_RETURN_IF_ERROR(device_->synchronize());
+    hasOutputs_ = true;
+    return Status::ok();
+  }
   for (int s = 0; s < p.steps_size(); ++s) {
     const proto::Step &step = p.steps(s);
     auto start = std::chrono::steady_clock::now();
@@ -333,6 +343,8 @@ Status Executor::run() {
   hasOutputs_ = true;
   return Status::ok();
 }
+
+bool Executor::cudaGraphCaptured() const { return cuda_ && cuda_->graphCaptured(); }
 
 StatusOr<HostTensor> Executor::readBuffer(uint32_t id) const {
   const proto::Buffer &b = exe_.proto().buffers(static_cast<int>(id));

@@ -84,6 +84,16 @@ public:
 
   /// Turns per-step timing on or off (off by default; it synchronizes per step).
   void setProfiling(bool enabled) { profiling_ = enabled; }
+  /// For "cuda" executables: replay each run as one CUDA graph (on by
+  /// default; WEFT_CUDA_GRAPHS=0 in the environment turns it off at
+  /// create()). The first run launches step by step, the second captures the
+  /// graph, later runs replay it. Runs with profiling on launch each step on
+  /// its own and keep the graph for later runs. Ignored on the CPU.
+  void setCudaGraphs(bool enabled) { cudaGraphs_ = enabled; }
+  /// True when runs use CUDA graphs (see setCudaGraphs).
+  bool cudaGraphs() const { return cudaGraphs_; }
+  /// True once a run has captured the CUDA graph that later runs replay.
+  bool cudaGraphCaptured() const;
   /// Per-step times of the last run made with profiling on.
   std::vector<StepTime> stepTimes() const { return stepTimes_; }
 
@@ -113,6 +123,7 @@ private:
   std::unique_ptr<CudaProgram> cuda_;   // target "cuda": runs every step
   bool hasOutputs_ = false;             // the last run completed
   bool profiling_ = false;
+  bool cudaGraphs_ = true;              // set from WEFT_CUDA_GRAPHS in initialize()
   std::vector<StepTime> stepTimes_;
 };
 

@@ -10,6 +10,8 @@
 //    memory plan's arena offsets (aligned to at least 256 bytes here). f32
 //    (batch) matmuls are Gemm steps, which the CUDA runtime runs with
 //    cuBLASLt (runtime/cuda/CublasLt.cpp); every other op is a kernel call.
+//    A fused_matmul's bias or gelu_tanh+bias epilogue then moves into its
+//    Gemm step as a cuBLASLt epilogue (cuda/GemmEpilogues.cpp).
 // 2. The kernel module goes through the CPU pipeline's "linalg" and
 //    "bufferized" phases (cpu/Pipeline.cpp), then linalg → parallel loops.
 // 3. GPU mapping (cuda/GpuMapping.cpp): each top-level loop nest of a kernel
@@ -35,6 +37,7 @@
 #include "codegen/cpu/Partition.h"
 #include "codegen/cpu/Pipeline.h"
 #include "codegen/cuda/CubinEmitter.h"
+#include "codegen/cuda/GemmEpilogues.h"
 #include "codegen/cuda/GpuMapping.h"
 #include "codegen/cuda/RowReductionKernels.h"
 #include "runtime/Executable.h"
@@ -227,14 +230,17 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
   FailureOr<CpuPartition> partition = partitionForCpu(module);
   if (failed(partition))
     return failure();
+  if (options.gemmEpilogues)
+    foldGemmEpilogues(*partition);
   proto::Executable &exe = partition->executable;
   exe.set_format_version(rt::kFormatVersion);
   exe.set_target("cuda");
   exe.set_program_name(module.getSymName() ? module.getSymName()->str() : "main");
-  exe.set_compiler_fingerprint("weft-cuda-codegen 1; llvm " LLVM_VERSION_STRING "; " +
+  exe.set_compiler_fingerprint("weft-cuda-codegen 2; llvm " LLVM_VERSION_STRING "; " +
                                options.chip + " " + options.features + "; O" +
                                std::to_string(options.optLevel) + "; block " +
-                               std::to_string(options.blockSize));
+                               std::to_string(options.blockSize) +
+                               (options.gemmEpilogues ? "; gemm epilogues" : ""));
   if (failed(assignArenaOffsets(*partition, kCudaArenaAlignment)))
     return failure();
 

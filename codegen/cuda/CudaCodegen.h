@@ -47,6 +47,10 @@ struct CudaCodegenOptions {
   /// module's body is then replaced by the kernel module at that phase, and
   /// the returned Executable has no cubin.
   std::string stopAfter;
+  /// Run the bias and gelu_tanh+bias epilogues of f32 weft.fused_matmul in
+  /// cuBLASLt (Gemm.epilogue) instead of a separate kernel
+  /// (cuda/GemmEpilogues.h). Off: every epilogue is its own kernel.
+  bool gemmEpilogues = true;
 };
 
 /// Lowers func.func @main of `module` to a "cuda" Executable: the CPU

@@ -14,7 +14,11 @@
 //      result of the fused loop nest (written once, not recomputed). Through
 //      a broadcasting access (a per-row value read by every element) only a
 //      single-use producer without transcendental math is pulled in, since
-//      it is then recomputed once per element instead of once per row.
+//      it is then recomputed once per element instead of once per row, and
+//      only when none of its results would stay a result of the fused op (a
+//      result indexed through the broadcast is written once per reader; an
+//      in-place payload such as the mean's `sum / n`, which reads its own
+//      init, would then be applied once per element of the row).
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +45,15 @@ bool hasTranscendental(linalg::GenericOp op) {
   return found;
 }
 
+/// Whether fusing `producer` into `consumer` would keep one of the
+/// producer's results as a result of the fused op: a result with other
+/// readers, or one whose payload reads its own init (an in-place update such
+/// as the mean's `sum / n` on the sum's buffer).
+bool keepsAResult(linalg::GenericOp producer, linalg::GenericOp consumer) {
+  return !linalg::ElementwiseOpFusionResult::getPreservedProducerResults(producer, consumer)
+              .empty();
+}
+
 /// Fuses the all-parallel linalg.generic producing an input of a
 /// linalg.generic into it (MLIR's fuseElementwiseOps), keeping the
 /// producer's results that other ops still read as extra results of the
@@ -50,7 +63,12 @@ bool hasTranscendental(linalg::GenericOp op) {
 ///   read the fused op's extra result);
 /// - an input read through a broadcast (each producer element read by many
 ///   iterations) is fused only from a single-use producer without
-///   transcendental math, which is then recomputed per iteration.
+///   transcendental math, which is then recomputed per iteration, and only
+///   when no producer result stays a result of the fused op: that result
+///   would be indexed through the broadcast, so every iteration reading the
+///   same element would write it again, and a payload that reads its init
+///   (the mean's in-place `sum / n`) would apply itself once per iteration
+///   (the mean divided by n again for every element of the row).
 struct FuseProducerKeepingResults : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -67,7 +85,8 @@ struct FuseProducerKeepingResults : OpRewritePattern<linalg::GenericOp> {
                                  consumer->isBeforeInBlock(u));
       });
       if (elementForElement ? !othersAfter
-                            : !producer->hasOneUse() || hasTranscendental(producer))
+                            : !producer->hasOneUse() || hasTranscendental(producer) ||
+                                  keepsAResult(producer, consumer))
         continue;
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, &operand);

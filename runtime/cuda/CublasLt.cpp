@@ -11,7 +11,10 @@
 //     transposed: stored k x m = m x k column-major, ld m (T);
 //   C: n x m column-major, ld n.
 // Batches are strided (m*k, k*n, m*n elements). alpha and beta are host
-// scalars. The library is loaded with dlopen so that the runtime starts
+// scalars. A Gemm's epilogue becomes cuBLASLt's: the bias [n] is a vector
+// over the rows of the column-major C^T (n of them), so CUBLASLT_EPILOGUE_BIAS
+// adds it to every row of weft's C; CUBLASLT_EPILOGUE_GELU_BIAS applies the
+// tanh approximation of GELU after it (weft's gelu_tanh). The library is loaded with dlopen so that the runtime starts
 // without it.
 //
 //===----------------------------------------------------------------------===//
@@ -164,7 +167,7 @@ CublasLtGemms::~CublasLtGemms() {
 }
 
 StatusOr<size_t> CublasLtGemms::plan(const proto::Gemm &g, bool allowTf32,
-                                     const std::string &label) {
+                                     const std::string &label, const void *bias) {
   if (g.dtype() != proto::F32)
     return invalidArgument("cuda gemm '" + label + "': dtype " + std::to_string(g.dtype()) +
                            " is not supported yet; the CUDA runtime runs f32 GEMMs");
@@ -187,6 +190,20 @@ StatusOr<size_t> CublasLtGemms::plan(const proto::Gemm &g, bool allowTf32,
       a.descSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof(opB)),
       "cublasLtMatmulDescSetAttribute", ctx));
 
+  if (g.epilogue() != proto::GEMM_EPILOGUE_NONE) {
+    if (!bias)
+      return invalidArgument("cuda gemm '" + label + "': epilogue " +
+                             proto::GemmEpilogue_Name(g.epilogue()) + " has no bias address");
+    cublasLtEpilogue_t epilogue = g.epilogue() == proto::GEMM_EPILOGUE_BIAS
+                                      ? CUBLASLT_EPILOGUE_BIAS
+                                      : CUBLASLT_EPILOGUE_GELU_BIAS;
+    WEFT_RETURN_IF_ERROR(a.check(
+        a.descSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)),
+        "cublasLtMatmulDescSetAttribute(EPILOGUE)", ctx));
+    WEFT_RETURN_IF_ERROR(a.check(a.descSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                    &bias, sizeof(bias)),
+                                 "cublasLtMatmulDescSetAttribute(BIAS_POINTER)", ctx));
+  }
   const uint64_t m = g.m(), n = g.n(), k = g.k();
   auto layout = [&](cublasLtMatrixLayout_t *l, uint64_t rows, uint64_t cols, int64_t ld,
                     int64_t stride) -> Status {

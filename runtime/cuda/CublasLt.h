@@ -35,9 +35,11 @@ public:
 
   /// Prepares `gemm` (row-major, batched, transposes; f32 with f32
   /// accumulation, or TF32 tensor cores when `allowTf32`) and returns its
-  /// index for run(). Fails when cuBLASLt has no algorithm for it; `label`
-  /// names the step in errors.
-  StatusOr<size_t> plan(const proto::Gemm &gemm, bool allowTf32, const std::string &label);
+  /// index for run(). A bias epilogue (gemm.epilogue()) reads the f32 [n]
+  /// vector at device address `bias`, fixed in the plan. Fails when cuBLASLt
+  /// has no algorithm for it; `label` names the step in errors.
+  StatusOr<size_t> plan(const proto::Gemm &gemm, bool allowTf32, const std::string &label,
+                        const void *bias = nullptr);
 
   /// Enqueues plan `index` on the device's stream with the operands' device
   /// addresses.

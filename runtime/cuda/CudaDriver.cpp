@@ -74,6 +74,12 @@ Loaded load() {
   WEFT_RESOLVE(eventRecord, cuEventRecord);
   WEFT_RESOLVE(eventSynchronize, cuEventSynchronize);
   WEFT_RESOLVE(eventElapsedTime, cuEventElapsedTime);
+  WEFT_RESOLVE(streamBeginCapture, cuStreamBeginCapture);
+  WEFT_RESOLVE(streamEndCapture, cuStreamEndCapture);
+  WEFT_RESOLVE(graphInstantiate, cuGraphInstantiate);
+  WEFT_RESOLVE(graphLaunch, cuGraphLaunch);
+  WEFT_RESOLVE(graphExecDestroy, cuGraphExecDestroy);
+  WEFT_RESOLVE(graphDestroy, cuGraphDestroy);
 #undef WEFT_RESOLVE
   if (!missing.empty()) {
     l.status = unavailable("cuda: the driver library libcuda.so.1 lacks " + missing +

@@ -6,21 +6,31 @@
 //   3. per kernel-call step, stores the device address of each argument and
 //      the parameter array cuLaunchKernel reads (one pointer per address);
 //   4. per GEMM step, prepares a cuBLASLt plan (f32; one workspace shared by
-//      all GEMMs, 32 MiB).
+//      all GEMMs, 32 MiB; a bias/GELU epilogue with its bias address).
 // runStep() then enqueues a kernel's launches in order, or the GEMM, on the
-// device's stream; nothing waits.
+// device's stream; nothing waits. runAll() enqueues every step: with graphs
+// on, the first run step by step, the second captures the steps as a CUDA
+// graph and launches it, later runs replay it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cuda/CudaProgram.h"
 #include "runtime/cuda/CublasLt.h"
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/CudaGraph.h"
 
 #include <array>
+#include <cstdlib>
+#include <cstring>
 
 namespace weft::rt {
 
 bool cudaRuntimeBuilt() { return true; }
+
+bool cudaGraphsEnabledByEnvironment() {
+  const char *v = std::getenv("WEFT_CUDA_GRAPHS");
+  return !(v && std::strcmp(v, "0") == 0);
+}
 
 StatusOr<std::unique_ptr<Device>> openCudaDevice() {
   StatusOr<std::unique_ptr<cuda::CudaDevice>> dev = cuda::CudaDevice::open(0);
@@ -45,6 +55,7 @@ public:
   CudaProgramImpl(cuda::CudaDevice &device, const proto::Executable &exe)
       : device_(device), exe_(exe) {}
   ~CudaProgramImpl() override {
+    graph_.reset();
     gemms_.reset();
     if (module_)
       device_.driver().moduleUnload(module_);
@@ -52,8 +63,12 @@ public:
 
   Status load(const std::vector<void *> &addresses, const std::string &source);
   Status runStep(int step) override;
+  Status runAll(bool useGraph) override;
+  bool graphCaptured() const override { return graph_ != nullptr; }
 
 private:
+  Status enqueueAll();
+
   cuda::CudaDevice &device_;
   const proto::Executable &exe_;
   CUmodule module_ = nullptr;
@@ -64,6 +79,8 @@ private:
   std::unique_ptr<cuda::CublasLtGemms> gemms_;
   std::vector<const void *> gemmA_, gemmB_;
   std::vector<void *> gemmC_;
+  std::unique_ptr<cuda::CudaGraph> graph_; // every step, captured by runAll(true)
+  bool warmedUp_ = false;                  // a run has launched every step eagerly
 };
 
 Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::string &source) {
@@ -114,7 +131,10 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
       gemms_ = std::move(gemms.value());
     }
     StatusOr<size_t> plan = gemms_->plan(g, /*allowTf32=*/false,
-                                         "step " + std::to_string(s) + " '" + step.label() + "'");
+                                         "step " + std::to_string(s) + " '" + step.label() + "'",
+                                         g.epilogue() != proto::GEMM_EPILOGUE_NONE
+                                             ? addresses[g.bias()]
+                                             : nullptr);
     if (!plan.isOk())
       return plan.status();
     gemmPlan_[s] = *plan;
@@ -136,6 +156,35 @@ Status CudaProgramImpl::runStep(int step) {
                                         exe_.kernels(static_cast<int>(k)).symbol() + "/" +
                                             l.name));
   return Status::ok();
+}
+
+Status CudaProgramImpl::enqueueAll() {
+  for (int s = 0; s < exe_.steps_size(); ++s) {
+    Status st = runStep(s);
+    if (!st.isOk())
+      return Status(st.code(), "step " + std::to_string(s) + " '" + exe_.steps(s).label() +
+                                   "': " + st.message());
+  }
+  return Status::ok();
+}
+
+Status CudaProgramImpl::runAll(bool useGraph) {
+  if (!useGraph || !warmedUp_) {
+    // The first run launches step by step: module functions and cuBLASLt's
+    // kernels load then, outside any capture (as PyTorch warms up before
+    // capturing). Each run executes the steps exactly once.
+    WEFT_RETURN_IF_ERROR(enqueueAll());
+    warmedUp_ = true;
+    return Status::ok();
+  }
+  if (!graph_) {
+    StatusOr<std::unique_ptr<cuda::CudaGraph>> graph =
+        cuda::CudaGraph::capture(device_, [this] { return enqueueAll(); });
+    if (!graph.isOk())
+      return graph.status();
+    graph_ = std::move(graph.value());
+  }
+  return graph_->launch();
 }
 
 } // namespace

@@ -5,7 +5,8 @@
 // Executable onto it (its cubin's kernels and its cuBLASLt GEMM plans) so that
 // each step is enqueued on the device's stream by one call. It includes no
 // CUDA header: weft builds without the CUDA toolkit, and then both entry
-// points fail with UNAVAILABLE and a message saying so.
+// points fail with UNAVAILABLE and a message saying so. A whole run is replayed
+// as one CUDA graph unless WEFT_CUDA_GRAPHS=0 (or Executor::setCudaGraphs(false)).
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,7 +47,23 @@ public:
   /// Enqueues step `step` (its launches or its GEMM) on the device's stream.
   /// Errors name the step, the kernel and the driver or cuBLASLt call.
   virtual Status runStep(int step) = 0;
+
+  /// Enqueues every step in order, once. With `useGraph`, the first call
+  /// launches step by step (a warm-up: kernels load outside any capture),
+  /// the next captures the steps as a CUDA graph (nothing runs while
+  /// capturing) and launches it, and later calls replay the graph with one
+  /// launch; the graph keeps the addresses given to load(), which do not
+  /// change. Errors name the step, or the driver call of the capture or
+  /// replay.
+  virtual Status runAll(bool useGraph) = 0;
+
+  /// True once runAll(true) has captured the steps as a graph.
+  virtual bool graphCaptured() const = 0;
 };
+
+/// False when the environment variable WEFT_CUDA_GRAPHS is "0" (graphs off,
+/// for debugging: each step is launched on its own); true otherwise.
+bool cudaGraphsEnabledByEnvironment();
 
 } // namespace weft::rt
 

@@ -20,6 +20,8 @@ Status notBuilt() {
 
 bool cudaRuntimeBuilt() { return false; }
 
+bool cudaGraphsEnabledByEnvironment() { return false; }
+
 StatusOr<std::unique_ptr<Device>> openCudaDevice() { return notBuilt(); }
 
 StatusOr<std::unique_ptr<CudaProgram>> CudaProgram::load(Device &, const proto::Executable &,

@@ -213,6 +213,30 @@ CaseResult runCase(const std::string &wexePath) {
   return result;
 }
 
+rt::StatusOr<std::vector<rt::HostTensor>> runCaseOutputs(const std::string &wexePath,
+                                                         bool cudaGraphs, int runs,
+                                                         bool &graphCaptured) {
+  std::optional<rt::SafetensorsFile> file;
+  rt::StatusOr<std::unique_ptr<rt::Executor>> ex = prepare(wexePath, file);
+  if (!ex.isOk())
+    return ex.status();
+  (*ex)->setCudaGraphs(cudaGraphs);
+  for (int i = 0; i < runs; ++i) {
+    if (i > 0)
+      WEFT_RETURN_IF_ERROR(bindValues(**ex, *file, /*params=*/false));
+    WEFT_RETURN_IF_ERROR((*ex)->run());
+  }
+  graphCaptured = (*ex)->cudaGraphCaptured();
+  std::vector<rt::HostTensor> outputs;
+  for (size_t o = 0; o < (*ex)->executable().proto().outputs().size(); ++o) {
+    rt::StatusOr<rt::HostTensor> got = (*ex)->output(o);
+    if (!got.isOk())
+      return got.status();
+    outputs.push_back(std::move(got.value()));
+  }
+  return outputs;
+}
+
 rt::StatusOr<double> timeCase(const std::string &wexePath, int warmup, int iterations) {
   std::optional<rt::SafetensorsFile> file;
   rt::StatusOr<std::unique_ptr<rt::Executor>> ex = prepare(wexePath, file);

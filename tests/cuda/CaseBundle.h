@@ -54,6 +54,13 @@ struct CaseResult {
 /// device, and compares every output.
 CaseResult runCase(const std::string &wexePath);
 
+/// The outputs of the bundle at <wexePath> after `runs` runs (inputs bound
+/// anew before each) with CUDA graphs on or off; `graphCaptured` tells
+/// whether the runs replayed a captured graph.
+rt::StatusOr<std::vector<rt::HostTensor>> runCaseOutputs(const std::string &wexePath,
+                                                         bool cudaGraphs, int runs,
+                                                         bool &graphCaptured);
+
 /// Executes the bundle with `warmup` + `iterations` runs and returns the
 /// median wall time of one run in microseconds (each run synchronizes).
 rt::StatusOr<double> timeCase(const std::string &wexePath, int warmup, int iterations);

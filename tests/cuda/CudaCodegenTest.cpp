@@ -21,7 +21,9 @@
 // roundings; libdevice functions (exp, log, tanh, erf, sqrt, rsqrt, pow and
 // the activations built on them) rtol 4e-6 plus atol 1e-6 near zero; sums
 // of n terms as in the CPU tests (n * 2^-24 relative to the sum of
-// magnitudes ~ n/2 for inputs in [-1, 1)); bf16 results their own rounding.
+// magnitudes ~ n/2 for inputs in [-1, 1)); bf16 results their own rounding;
+// cuBLASLt's GELU epilogue (gelu_tanh; its tanh is not libdevice's) the
+// GEMM's sum tolerance with rtol 1e-4 (max |err| 5.1e-6 measured on an H100).
 //
 //===----------------------------------------------------------------------===//
 
@@ -275,14 +277,24 @@ TEST_F(CudaCodegenTest, NarrowMatmulAsKernel) {
             {sumTolerance(17)});
 }
 
+/// A [16x32] x [64x32]^T fused_matmul with a [64] bias and `activation`.
+std::string fusedMatmulProgram(const std::string &activation) {
+  return "func.func @main(%a: tensor<16x32xf32>, %w: tensor<64x32xf32>, %bias: tensor<64xf32>) "
+         "-> tensor<16x64xf32> {\n"
+         "  %r = weft.fused_matmul %a, %w, %bias activation = " +
+         activation +
+         " {transpose_rhs} : tensor<16x32xf32>, tensor<64x32xf32>, tensor<64xf32>\n"
+         "  return %r : tensor<16x64xf32>\n}\n";
+}
+
 TEST_F(CudaCodegenTest, FusedMatmuls) {
-  checkCase("fused_matmul_bias_gelu",
-            "func.func @main(%a: tensor<16x32xf32>, %w: tensor<64x32xf32>, %bias: tensor<64xf32>) "
-            "-> tensor<16x64xf32> {\n"
-            "  %r = weft.fused_matmul %a, %w, %bias activation = gelu_tanh {transpose_rhs} : "
-            "tensor<16x32xf32>, tensor<64x32xf32>, tensor<64xf32>\n"
-            "  return %r : tensor<16x64xf32>\n}\n",
-            21, {{sumTolerance(32).atol, 4e-6}});
+  // gelu_tanh + bias and bias alone run as cuBLASLt epilogues (checked in
+  // FusedMatmulEpiloguesInCublasLt); exact gelu keeps its own kernel.
+  checkCase("fused_matmul_bias_gelu", fusedMatmulProgram("gelu_tanh"), 21,
+            {{sumTolerance(32).atol, 1e-4}});
+  checkCase("fused_matmul_bias", fusedMatmulProgram("none"), 23, {sumTolerance(32)});
+  checkCase("fused_matmul_bias_gelu_exact", fusedMatmulProgram("gelu"), 24,
+            {{sumTolerance(32).atol, 4e-6}});
   checkCase("fused_batch_matmul_addend",
             "func.func @main(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16xf32>, %mask: "
             "tensor<8x8xf32>) -> tensor<2x8x8xf32> {\n"
@@ -290,6 +302,62 @@ TEST_F(CudaCodegenTest, FusedMatmuls) {
             "{transpose_rhs} : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<8x8xf32>\n"
             "  return %r : tensor<2x8x8xf32>\n}\n",
             22, {sumTolerance(16)});
+}
+
+TEST_F(CudaCodegenTest, FusedMatmulEpiloguesInCublasLt) {
+  struct Expect {
+    std::string activation;
+    proto::GemmEpilogue epilogue;
+    int steps; // the Gemm, plus the epilogue kernel when cuBLASLt has none
+  } expects[] = {{"gelu_tanh", proto::GEMM_EPILOGUE_GELU_TANH_BIAS, 1},
+                 {"none", proto::GEMM_EPILOGUE_BIAS, 1},
+                 {"gelu", proto::GEMM_EPILOGUE_NONE, 2},
+                 {"fast_gelu", proto::GEMM_EPILOGUE_NONE, 2}};
+  for (const Expect &e : expects) {
+    SCOPED_TRACE(e.activation);
+    for (bool epilogues : {true, false}) {
+      mlir::OwningOpRef<mlir::ModuleOp> module = parse(fusedMatmulProgram(e.activation));
+      ASSERT_TRUE(module);
+      codegen::CudaCodegenOptions options;
+      options.gemmEpilogues = epilogues;
+      mlir::FailureOr<proto::Executable> exe = codegen::compileForCuda(*module, options);
+      ASSERT_TRUE(mlir::succeeded(exe));
+      expectValidCudaExecutable(*exe);
+      ASSERT_GE(exe->steps_size(), 1);
+      ASSERT_TRUE(exe->steps(0).has_gemm());
+      const proto::Gemm &g = exe->steps(0).gemm();
+      bool folded = epilogues && e.epilogue != proto::GEMM_EPILOGUE_NONE;
+      EXPECT_EQ(g.epilogue(), folded ? e.epilogue : proto::GEMM_EPILOGUE_NONE);
+      EXPECT_EQ(exe->steps_size(), folded ? 1 : 2);
+      EXPECT_EQ(exe->kernels_size(), folded ? 0 : 1) << "the unused epilogue kernel is removed";
+      if (folded) {
+        EXPECT_EQ(exe->buffers(static_cast<int>(g.bias())).name(), "arg2");
+        EXPECT_EQ(exe->buffers(static_cast<int>(g.bias())).byte_size(), 64u * 4);
+      }
+    }
+  }
+  // The runtime rejects an epilogue on the CPU and a bias of the wrong size.
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(fusedMatmulProgram("none"));
+  mlir::FailureOr<proto::Executable> exe = codegen::compileForCuda(*module, {});
+  ASSERT_TRUE(mlir::succeeded(exe));
+  proto::Executable cpu = *exe;
+  cpu.set_target("cpu");
+  rt::Status onCpu = rt::Executable(cpu).validate();
+  EXPECT_NE(onCpu.message().find("gemm epilogue GEMM_EPILOGUE_BIAS needs target 'cuda'"),
+            std::string::npos)
+      << onCpu.toString();
+  proto::Executable wrongBias = *exe;
+  wrongBias.mutable_steps(0)->mutable_gemm()->set_bias(wrongBias.steps(0).gemm().a());
+  rt::Status badBias = rt::Executable(wrongBias).validate();
+  EXPECT_NE(badBias.message().find("expected f32 [64]"), std::string::npos) << badBias.toString();
+  proto::Executable overlap = *exe;
+  const proto::Gemm &g = overlap.steps(0).gemm();
+  overlap.mutable_buffers(static_cast<int>(g.bias()))
+      ->set_arena_offset(overlap.buffers(static_cast<int>(g.c())).arena_offset());
+  rt::Status overlapping = rt::Executable(overlap).validate();
+  EXPECT_NE(overlapping.message().find("overlaps the arena bytes of the output"),
+            std::string::npos)
+      << overlapping.toString();
 }
 
 std::string reduceProgram(const std::string &kind, const std::vector<int64_t> &shape,
@@ -555,6 +623,33 @@ TEST_F(CudaCodegenTest, RowReductionBenchProgramsCompile) {
     EXPECT_EQ(exe->kernels(0).cuda_launches(0).block_x(), ln ? 192u : 256u);
     if (std::string dir = casesOut(); !dir.empty())
       ASSERT_TRUE(rt::Executable(*exe).save(dir + "/" + name + ".wexe").isOk());
+  }
+}
+
+/// GPT-2's MLP up-projection on 1024 tokens (x [1024x768] x w [768x3072] +
+/// bias, gelu_tanh), compiled with the cuBLASLt epilogue
+/// (bench_fc_gelu_epilogue.wexe: one Gemm step) and without it
+/// (bench_fc_gelu_kernel.wexe: the Gemm, then the epilogue kernel).
+TEST_F(CudaCodegenTest, GemmEpilogueBenchProgramsCompile) {
+  std::string src =
+      "func.func @main(%x: tensor<1024x768xf32>, %w: tensor<768x3072xf32>, %b: "
+      "tensor<3072xf32>) -> tensor<1024x3072xf32> {\n"
+      "  %r = weft.fused_matmul %x, %w, %b activation = gelu_tanh : tensor<1024x768xf32>, "
+      "tensor<768x3072xf32>, tensor<3072xf32>\n  return %r : tensor<1024x3072xf32>\n}\n";
+  for (bool epilogues : {true, false}) {
+    mlir::OwningOpRef<mlir::ModuleOp> module = parse(src);
+    ASSERT_TRUE(module);
+    codegen::CudaCodegenOptions options;
+    options.gemmEpilogues = epilogues;
+    mlir::FailureOr<proto::Executable> exe = codegen::compileForCuda(*module, options);
+    ASSERT_TRUE(mlir::succeeded(exe));
+    expectValidCudaExecutable(*exe);
+    EXPECT_EQ(exe->steps_size(), epilogues ? 1 : 2);
+    if (std::string dir = casesOut(); !dir.empty())
+      ASSERT_TRUE(rt::Executable(*exe)
+                      .save(dir + (epilogues ? "/bench_fc_gelu_epilogue.wexe"
+                                             : "/bench_fc_gelu_kernel.wexe"))
+                      .isOk());
   }
 }
 

@@ -9,10 +9,16 @@
 //   - GEMM steps (cuBLASLt) for every transpose combination, batched, against
 //     a double-precision host product;
 //   - every case bundle in $WEFT_CUDA_CASES (written by WeftCudaCodegenTests)
-//     against its reference outputs.
+//     against its reference outputs (runs replay a CUDA graph by default);
+//   - CUDA graphs: replaying the captured step gives the eager launches'
+//     outputs (every case bundle; a GEMM with new inputs between replays),
+//     WEFT_CUDA_GRAPHS=0 and setCudaGraphs(false) turn graphs off, and
+//     profiled runs launch step by step.
 // With WEFT_CUDA_BENCH=1 it also prints the device-to-device copy bandwidth
 // and the bandwidth of the compiled kernels in bench_add.wexe,
-// bench_layer_norm.wexe and bench_softmax.wexe;
+// bench_layer_norm.wexe and bench_softmax.wexe, and a GEMM + bias +
+// gelu_tanh with the cuBLASLt epilogue against the GEMM followed by the
+// epilogue kernel (bench_fc_gelu_*.wexe);
 // with WEFT_CUDA_TIME_EXE=FILE.wexe, the time of one run of that executable
 // on random weights and where it goes, by op.
 //
@@ -30,6 +36,7 @@
 #include <map>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -210,6 +217,117 @@ TEST(CudaRuntime, GemmStepsMatchHostProduct) {
   }
 }
 
+TEST(CudaGraphs, EnvironmentSwitch) {
+  ASSERT_EQ(::setenv("WEFT_CUDA_GRAPHS", "0", 1), 0);
+  bool off = rt::cudaGraphsEnabledByEnvironment();
+  ASSERT_EQ(::setenv("WEFT_CUDA_GRAPHS", "1", 1), 0);
+  bool on = rt::cudaGraphsEnabledByEnvironment();
+  ASSERT_EQ(::unsetenv("WEFT_CUDA_GRAPHS"), 0);
+  EXPECT_FALSE(off);
+  EXPECT_EQ(on, rt::cudaRuntimeBuilt());
+  EXPECT_EQ(rt::cudaGraphsEnabledByEnvironment(), rt::cudaRuntimeBuilt());
+}
+
+/// Runs a 2 x [33x47] x [47x29] GEMM executor three times with fresh
+/// inputs (with graphs: eager, capture, replay) and returns the last output;
+/// `captured` tells whether a graph was captured.
+std::vector<float> gemmRuns(rt::Executor &ex, bool &captured) {
+  std::vector<float> out;
+  for (int run = 0; run < 3; ++run) {
+    rt::HostTensor a(proto::F32, {2, 33, 47}), b(proto::F32, {2, 47, 29});
+    for (int64_t i = 0; i < a.numElements(); ++i)
+      a.data<float>()[i] = float((i * 7 + run * 3) % 13) / 13.0f - 0.5f;
+    for (int64_t i = 0; i < b.numElements(); ++i)
+      b.data<float>()[i] = float((i * 5 + run) % 11) / 11.0f - 0.5f;
+    EXPECT_TRUE(ex.setInput("a", a).isOk());
+    EXPECT_TRUE(ex.setInput("b", b).isOk());
+    rt::Status st = ex.run();
+    EXPECT_TRUE(st.isOk()) << st.toString();
+  }
+  captured = ex.cudaGraphCaptured();
+  auto c = ex.output(0);
+  EXPECT_TRUE(c.isOk()) << c.status().toString();
+  if (c.isOk())
+    out.assign(c->data<float>(), c->data<float>() + c->numElements());
+  return out;
+}
+
+TEST(CudaGraphs, SwitchesAndReplayOfNewInputs) {
+  OPEN_GPU_OR_SKIP(dev);
+  // WEFT_CUDA_GRAPHS=0 at create(): eager launches, no graph.
+  ASSERT_EQ(::setenv("WEFT_CUDA_GRAPHS", "0", 1), 0);
+  auto eager = rt::Executor::create(gemmExecutable(2, 33, 29, 47, false, false, 1.0f));
+  ASSERT_EQ(::unsetenv("WEFT_CUDA_GRAPHS"), 0);
+  ASSERT_TRUE(eager.isOk()) << eager.status().toString();
+  EXPECT_FALSE((*eager)->cudaGraphs());
+  bool captured = true;
+  std::vector<float> want = gemmRuns(**eager, captured);
+  EXPECT_FALSE(captured);
+
+  // Default: run 1 eager, run 2 captures, run 3 replays, each on new inputs.
+  auto graphed = rt::Executor::create(gemmExecutable(2, 33, 29, 47, false, false, 1.0f));
+  ASSERT_TRUE(graphed.isOk()) << graphed.status().toString();
+  EXPECT_TRUE((*graphed)->cudaGraphs());
+  std::vector<float> got = gemmRuns(**graphed, captured);
+  EXPECT_TRUE(captured);
+  ASSERT_EQ(got.size(), want.size());
+  ASSERT_EQ(got.size(), size_t(2 * 33 * 29));
+  EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * 4), 0)
+      << "graph replay differs from eager launches";
+
+  // setCudaGraphs(false) and profiling both launch step by step.
+  auto off = rt::Executor::create(gemmExecutable(2, 33, 29, 47, false, false, 1.0f));
+  ASSERT_TRUE(off.isOk());
+  (*off)->setCudaGraphs(false);
+  gemmRuns(**off, captured);
+  EXPECT_FALSE(captured);
+  auto profiled = rt::Executor::create(gemmExecutable(2, 33, 29, 47, false, false, 1.0f));
+  ASSERT_TRUE(profiled.isOk());
+  (*profiled)->setProfiling(true);
+  std::vector<float> prof = gemmRuns(**profiled, captured);
+  EXPECT_FALSE(captured);
+  EXPECT_EQ((*profiled)->stepTimes().size(), 1u);
+  EXPECT_EQ(std::memcmp(prof.data(), want.data(), want.size() * 4), 0);
+  (*profiled)->setProfiling(false);
+  std::vector<float> again = gemmRuns(**profiled, captured);
+  EXPECT_TRUE(captured);
+  EXPECT_EQ(std::memcmp(again.data(), want.data(), want.size() * 4), 0);
+}
+
+TEST(CudaGraphs, CompiledCasesReplayMatchesEager) {
+  const char *dir = std::getenv("WEFT_CUDA_CASES");
+  if (!dir || !std::filesystem::is_directory(dir))
+    GTEST_SKIP() << "set WEFT_CUDA_CASES to a folder of case bundles written by "
+                    "WeftCudaCodegenTests (WEFT_CUDA_CASES_OUT)";
+  int compared = 0;
+  for (const auto &entry : std::filesystem::directory_iterator(dir)) {
+    std::string path = entry.path().string();
+    if (entry.path().extension() != ".wexe" ||
+        !std::filesystem::exists(entry.path().parent_path() /
+                                 (entry.path().stem().string() + ".safetensors")))
+      continue;
+    bool eagerCaptured = true, graphCaptured = false;
+    auto eager = test::runCaseOutputs(path, /*cudaGraphs=*/false, 1, eagerCaptured);
+    if (!eager.isOk() && eager.status().code() == rt::StatusCode::kUnavailable)
+      GTEST_SKIP() << "no usable GPU: " << eager.status().message();
+    ASSERT_TRUE(eager.isOk()) << path << ": " << eager.status().toString();
+    auto graph = test::runCaseOutputs(path, /*cudaGraphs=*/true, 3, graphCaptured);
+    ASSERT_TRUE(graph.isOk()) << path << ": " << graph.status().toString();
+    EXPECT_FALSE(eagerCaptured) << path;
+    EXPECT_TRUE(graphCaptured) << path;
+    ASSERT_EQ(eager->size(), graph->size()) << path;
+    for (size_t o = 0; o < eager->size(); ++o) {
+      const rt::HostTensor &e = (*eager)[o], &g = (*graph)[o];
+      ASSERT_EQ(e.bytes.size(), g.bytes.size()) << path << " output " << o;
+      EXPECT_EQ(std::memcmp(e.bytes.data(), g.bytes.data(), e.bytes.size()), 0)
+          << path << " output " << o << ": graph replay differs from eager launches";
+    }
+    ++compared;
+  }
+  std::printf("%d cases: graph replay == eager\n", compared);
+  EXPECT_GT(compared, 0);
+}
+
 TEST(CudaRuntime, CompiledCasesMatchReference) {
   const char *dir = std::getenv("WEFT_CUDA_CASES");
   if (!dir || !std::filesystem::is_directory(dir))
@@ -339,6 +457,67 @@ TEST(CudaBench, CopyAndElementwiseBandwidth) {
   }
 }
 
+/// Median time (CUDA events, 3 warm-up, 20 timed) of one eager run of every
+/// step of the Executable at `path`, every buffer in the arena, inputs
+/// uniform in [-1, 1).
+double timeSteps(CudaDevice &dev, const std::string &path, std::mt19937 &rng) {
+  auto exe = rt::Executable::load(path);
+  EXPECT_TRUE(exe.isOk()) << exe.status().toString();
+  if (!exe.isOk())
+    return 0;
+  const proto::Executable &p = exe->proto();
+  auto arena = dev.allocate(p.arena_size(), 256);
+  EXPECT_TRUE(arena.isOk()) << arena.status().toString();
+  if (!arena.isOk())
+    return 0;
+  std::vector<void *> addresses;
+  for (const proto::Buffer &b : p.buffers()) {
+    addresses.push_back(static_cast<char *>(*arena) + b.arena_offset());
+    if (b.kind() == proto::INPUT) {
+      std::vector<float> values(b.byte_size() / 4);
+      std::uniform_real_distribution<float> dist(-1, 1);
+      for (float &v : values)
+        v = dist(rng);
+      EXPECT_TRUE(dev.copyToDevice(addresses.back(), values.data(), b.byte_size()).isOk());
+    }
+  }
+  std::vector<double> ms;
+  {
+    auto program = rt::CudaProgram::load(dev, p, addresses, path);
+    EXPECT_TRUE(program.isOk()) << program.status().toString();
+    if (!program.isOk())
+      return 0;
+    for (int i = 0; i < 23; ++i) {
+      EXPECT_TRUE(dev.recordEvent(0).isOk());
+      rt::Status st = (*program)->runAll(/*useGraph=*/false);
+      EXPECT_TRUE(st.isOk()) << st.toString();
+      EXPECT_TRUE(dev.recordEvent(1).isOk());
+      auto t = dev.elapsedMs(0, 1);
+      EXPECT_TRUE(t.isOk());
+      if (i >= 3 && t.isOk())
+        ms.push_back(*t);
+    }
+  }
+  dev.free(*arena);
+  return ms.empty() ? 0 : median(ms);
+}
+
+TEST(CudaBench, GemmEpilogueVersusKernel) {
+  const char *dir = std::getenv("WEFT_CUDA_CASES");
+  if (!std::getenv("WEFT_CUDA_BENCH") || !dir)
+    GTEST_SKIP() << "set WEFT_CUDA_BENCH=1 and WEFT_CUDA_CASES (bench_fc_gelu_*.wexe)";
+  OPEN_GPU_OR_SKIP(dev);
+  std::mt19937 rng(3);
+  double fused = timeSteps(dev, std::string(dir) + "/bench_fc_gelu_epilogue.wexe", rng);
+  double split = timeSteps(dev, std::string(dir) + "/bench_fc_gelu_kernel.wexe", rng);
+  ASSERT_GT(fused, 0);
+  ASSERT_GT(split, 0);
+  double gflop = 2.0 * 1024 * 768 * 3072 / 1e9;
+  std::printf("BENCH fc+bias+gelu_tanh 1024x768x3072 f32: cuBLASLt epilogue %.4f ms (%.1f "
+              "TFLOP/s), GEMM + epilogue kernel %.4f ms (%.1f TFLOP/s): %.3fx\n",
+              fused, gflop / fused, split, gflop / split, split / fused);
+}
+
 TEST(CudaBench, ExecutableStepTimes) {
   const char *path = std::getenv("WEFT_CUDA_TIME_EXE");
   if (!path)
@@ -370,23 +549,33 @@ TEST(CudaBench, ExecutableStepTimes) {
       if (b.kind() == proto::INPUT)
         ASSERT_TRUE((*ex)->setInput(b.name(), randomValue(b)).isOk()) << b.name();
   };
-  std::vector<double> ms;
-  for (int i = 0; i < 13; ++i) {
-    bindInputs();
-    auto start = std::chrono::steady_clock::now();
-    ASSERT_TRUE((*ex)->run().isOk());
-    double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                         start).count();
-    if (i >= 3)
-      ms.push_back(t);
+  std::vector<double> ms, eagerMs;
+  for (bool graphs : {false, true}) {
+    (*ex)->setCudaGraphs(graphs);
+    std::vector<double> &times = graphs ? ms : eagerMs;
+    for (int i = 0; i < 13; ++i) {
+      bindInputs();
+      auto start = std::chrono::steady_clock::now();
+      rt::Status st = (*ex)->run();
+      ASSERT_TRUE(st.isOk()) << st.toString();
+      double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                           start).count();
+      if (i >= 3)
+        times.push_back(t);
+    }
   }
+  EXPECT_TRUE((*ex)->cudaGraphCaptured());
+  std::printf("BENCH %s: %d steps, graphs off (each step launched): median run %.3f ms\n", path,
+              p.steps_size(), median(eagerMs));
   auto out = (*ex)->output(0);
   ASSERT_TRUE(out.isOk());
   int64_t nonFinite = 0;
   for (int64_t i = 0; i < out->numElements(); ++i)
     nonFinite += !std::isfinite(out->data<float>()[i]);
   EXPECT_EQ(nonFinite, 0);
-  std::printf("BENCH %s: %d steps, median run %.3f ms (wall, 10 runs after 3 warm-up)\n", path,
+  std::printf("BENCH %s: %d steps, graphs on (one replay): median run %.3f ms (wall, 10 runs "
+              "after 3 warm-up)\n",
+              path,
               p.steps_size(), median(ms));
   // Where the time goes: one profiled run (synchronizes after each step).
   bindInputs();

@@ -306,5 +306,52 @@ func.func @main(%x: tensor<8x8xf32>, %w: tensor<8x8xf32>) -> tensor<8x8xf32> {
             {0, 2, -1}, 9);
 }
 
+TEST_F(EwFusionTest, RowCenteringDividesTheSumOnce) {
+  // The mean is a row sum and an in-place `sum / n` (a loop nest that reads
+  // its own init); read through a broadcast it must not be pulled into the
+  // per-element loop nest, where it would be kept as a result indexed by the
+  // row and divided by n once per element of the row (regression: the
+  // centred rows of a GPT-2 training step were x - sum / n^n, not x - sum / n).
+  checkCase(R"(
+func.func @main(%x: tensor<6x64xf32>) -> tensor<6x64xf32> {
+  %m = weft.reduce mean %x dims = [1] : tensor<6x64xf32>
+  %mb = weft.broadcast %m dims = [0] : tensor<6xf32> -> tensor<6x64xf32>
+  %xc = weft.sub %x, %mb : tensor<6x64xf32>
+  return %xc : tensor<6x64xf32>
+})",
+            {1, 1, 3}, 11, {{0.0, 2.0}});
+}
+
+TEST_F(EwFusionTest, LayerNormWithEveryIntermediateAsResult) {
+  // The LayerNorm of a training step: the backward reads x, x - mean, the
+  // normalized rows, rstd and -rstd^3 / 2, so weft-fuse-layernorm leaves it
+  // to this pass and the fusion has six results.
+  checkCase(R"(
+func.func @main(%pos: tensor<8x16xf32>, %tok: tensor<2x8x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) -> (tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8xf32>) {
+  %half = weft.constant dense<-5.000000e-01> : tensor<2x8xf32>
+  %eps = weft.constant dense<1.0e-05> : tensor<2x8xf32>
+  %pb = weft.broadcast %pos dims = [1, 2] : tensor<8x16xf32> -> tensor<2x8x16xf32>
+  %x = weft.add %tok, %pb : tensor<2x8x16xf32>
+  %m = weft.reduce mean %x dims = [2] : tensor<2x8x16xf32>
+  %mb = weft.broadcast %m dims = [0, 1] : tensor<2x8xf32> -> tensor<2x8x16xf32>
+  %xc = weft.sub %x, %mb : tensor<2x8x16xf32>
+  %sq = weft.mul %xc, %xc : tensor<2x8x16xf32>
+  %v = weft.reduce mean %sq dims = [2] : tensor<2x8x16xf32>
+  %ve = weft.add %v, %eps : tensor<2x8xf32>
+  %r = weft.rsqrt %ve : tensor<2x8xf32>
+  %rb = weft.broadcast %r dims = [0, 1] : tensor<2x8xf32> -> tensor<2x8x16xf32>
+  %n = weft.mul %xc, %rb : tensor<2x8x16xf32>
+  %gb = weft.broadcast %g dims = [2] : tensor<16xf32> -> tensor<2x8x16xf32>
+  %ng = weft.mul %n, %gb : tensor<2x8x16xf32>
+  %bb = weft.broadcast %b dims = [2] : tensor<16xf32> -> tensor<2x8x16xf32>
+  %y = weft.add %ng, %bb : tensor<2x8x16xf32>
+  %r2 = weft.mul %r, %r : tensor<2x8xf32>
+  %r3 = weft.mul %r, %r2 : tensor<2x8xf32>
+  %d = weft.mul %r3, %half : tensor<2x8xf32>
+  return %x, %xc, %n, %y, %rb, %d : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8xf32>
+})",
+            {1, 1, -1}, 12);
+}
+
 } // namespace
 } // namespace weft::test

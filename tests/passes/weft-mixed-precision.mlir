@@ -1,0 +1,114 @@
+// RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16" | FileCheck %s
+// RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true" | FileCheck %s --check-prefix=F16
+// RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=fp8" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADTYPE
+// RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true loss=cost" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOLOSS
+
+// Tests the policy on an MLP with a softmax-style loss: the parameters stay f32 arguments and are cast once at
+// their use (the bias at its own shape, then broadcast in bf16); both matmuls, the bias add (plain broadcast
+// operand) and the GELU compute in bf16, the second
+// matmul reads the GELU's bf16 result directly; the reduce max/sum, x - max (a statistic operand), exp and the
+// loss stay f32, reading the matmul through one cast back. With f16 loss scaling the input
+// "amp.loss_scale_log2" and the outputs loss_scale = 2^(16 + s) and scaled_loss = loss * loss_scale are added.
+
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME: %[[W1:.*]]: tensor<4x8xf32> {weft.param = "w1"}, %[[B1:.*]]: tensor<8xf32> {weft.param = "b1"}, %[[W2:.*]]: tensor<8x3xf32> {weft.param = "w2"}, %[[X:.*]]: tensor<2x4xf32> {weft.input = "x"})
+// CHECK-SAME: -> (tensor<f32> {weft.output = "loss"})
+// CHECK-DAG: %[[XB:.*]] = weft.cast %[[X]] : tensor<2x4xf32> -> tensor<2x4xbf16>
+// CHECK-DAG: %[[W1B:.*]] = weft.cast %[[W1]] : tensor<4x8xf32> -> tensor<4x8xbf16>
+// CHECK-DAG: %[[W2B:.*]] = weft.cast %[[W2]] : tensor<8x3xf32> -> tensor<8x3xbf16>
+// CHECK-DAG: %[[B1B:.*]] = weft.cast %[[B1]] : tensor<8xf32> -> tensor<8xbf16>
+// CHECK: %[[M1:.*]] = weft.matmul %[[XB]], %[[W1B]] : tensor<2x4xbf16>, tensor<4x8xbf16>
+// CHECK: %[[BBL:.*]] = weft.broadcast %[[B1B]] dims = [1] : tensor<8xbf16> -> tensor<2x8xbf16>
+// CHECK-NOT: tensor<2x8xf32>
+// CHECK: %[[A:.*]] = weft.add %[[M1]], %[[BBL]] : tensor<2x8xbf16>
+// CHECK: %[[G:.*]] = weft.gelu %[[A]] : tensor<2x8xbf16>
+// CHECK: %[[M2:.*]] = weft.matmul %[[G]], %[[W2B]] : tensor<2x8xbf16>, tensor<8x3xbf16>
+// CHECK: %[[UP:.*]] = weft.cast %[[M2]] : tensor<2x3xbf16> -> tensor<2x3xf32>
+// CHECK: %[[MAX:.*]] = weft.reduce max %[[UP]] dims = [1] : tensor<2x3xf32>
+// CHECK: %[[MB:.*]] = weft.broadcast %[[MAX]] dims = [0] : tensor<2xf32> -> tensor<2x3xf32>
+// CHECK: %[[D:.*]] = weft.sub %[[UP]], %[[MB]] : tensor<2x3xf32>
+// CHECK: %[[E:.*]] = weft.exp %[[D]] : tensor<2x3xf32>
+// CHECK: %[[L:.*]] = weft.reduce sum %[[E]] dims = [0, 1] : tensor<2x3xf32>
+// CHECK-NOT: weft.cast
+// CHECK: return %[[L]] : tensor<f32>
+
+// F16-LABEL: func.func @main(
+// F16-SAME: %[[S:[^ ]*]]: tensor<f32> {weft.input = "amp.loss_scale_log2"})
+// F16-SAME: -> (tensor<f32> {weft.output = "loss"}, tensor<f32> {weft.output = "loss_scale"}, tensor<f32> {weft.output = "scaled_loss"})
+// F16: weft.matmul %{{.*}}, %{{.*}} : tensor<2x4xf16>, tensor<4x8xf16>
+// F16: %[[L:.*]] = weft.reduce sum %{{.*}} dims = [0, 1] : tensor<2x3xf32>
+// F16: %[[INIT:.*]] = weft.constant dense<1.600000e+01> : tensor<f32>
+// F16: %[[EXP:.*]] = weft.add %[[INIT]], %[[S]] : tensor<f32>
+// F16: %[[TWO:.*]] = weft.constant dense<2.000000e+00> : tensor<f32>
+// F16: %[[SCALE:.*]] = weft.pow %[[TWO]], %[[EXP]] : tensor<f32>
+// F16: %[[SL:.*]] = weft.mul %[[L]], %[[SCALE]] : tensor<f32>
+// F16: return %[[L]], %[[SCALE]], %[[SL]]
+func.func @main(%w1: tensor<4x8xf32> {weft.param = "w1"}, %b1: tensor<8xf32> {weft.param = "b1"},
+                %w2: tensor<8x3xf32> {weft.param = "w2"}, %x: tensor<2x4xf32> {weft.input = "x"})
+    -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.matmul %x, %w1 : tensor<2x4xf32>, tensor<4x8xf32>
+  %1 = weft.broadcast %b1 dims = [1] : tensor<8xf32> -> tensor<2x8xf32>
+  %2 = weft.add %0, %1 : tensor<2x8xf32>
+  %3 = weft.gelu %2 : tensor<2x8xf32>
+  %4 = weft.matmul %3, %w2 : tensor<2x8xf32>, tensor<8x3xf32>
+  %5 = weft.reduce max %4 dims = [1] : tensor<2x3xf32>
+  %6 = weft.broadcast %5 dims = [0] : tensor<2xf32> -> tensor<2x3xf32>
+  %7 = weft.sub %4, %6 : tensor<2x3xf32>
+  %8 = weft.exp %7 : tensor<2x3xf32>
+  %9 = weft.reduce sum %8 dims = [0, 1] : tensor<2x3xf32>
+  return %9 : tensor<f32>
+}
+
+// Negative cases (every split): an unknown precision, and loss scaling without an f32 scalar output of the
+// given name, are errors at the function with a hint.
+// BADTYPE: error: weft-mixed-precision: unknown precision 'fp8'; use precision=bf16 or precision=f16
+// NOLOSS: error: 'func.func' op has no f32 scalar output named 'cost' to scale; name the loss output or pass loss=<name>
+
+// -----
+
+// Tests that a LayerNorm without a contraction is left entirely f32 (no casts): nothing is low, so the
+// statistics, x - mean and the scaling by the f32 gain stay as they are; with f16 only the loss scale is added.
+
+// CHECK-LABEL: func.func @main(
+// CHECK-NOT: weft.cast
+// CHECK-NOT: bf16
+// CHECK: return
+// F16-LABEL: func.func @main(
+// F16-NOT: f16>
+// F16: weft.pow
+func.func @main(%g: tensor<4xf32> {weft.param = "g"}, %x: tensor<2x4xf32> {weft.input = "x"})
+    -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.reduce mean %x dims = [1] : tensor<2x4xf32>
+  %1 = weft.broadcast %0 dims = [0] : tensor<2xf32> -> tensor<2x4xf32>
+  %2 = weft.sub %x, %1 : tensor<2x4xf32>
+  %3 = weft.mul %2, %2 : tensor<2x4xf32>
+  %4 = weft.reduce mean %3 dims = [1] : tensor<2x4xf32>
+  %5 = weft.broadcast %4 dims = [0] : tensor<2xf32> -> tensor<2x4xf32>
+  %6 = weft.rsqrt %5 : tensor<2x4xf32>
+  %7 = weft.mul %2, %6 : tensor<2x4xf32>
+  %8 = weft.broadcast %g dims = [1] : tensor<4xf32> -> tensor<2x4xf32>
+  %9 = weft.mul %7, %8 : tensor<2x4xf32>
+  %10 = weft.reduce sum %9 dims = [0, 1] : tensor<2x4xf32>
+  return %10 : tensor<f32>
+}
+
+// -----
+
+// Tests that an integer gather and a residual add whose other operand is an f32 computed value (not plain) stay
+// f32, while the batch_matmul computes in bf16 and is read through one cast back.
+
+// CHECK-LABEL: func.func @main(
+// CHECK: %[[E:.*]] = weft.gather
+// CHECK: %[[BM:.*]] = weft.batch_matmul %{{.*}}, %{{.*}} : tensor<2x3x3xbf16>, tensor<2x3x3xbf16>
+// CHECK: %[[UP:.*]] = weft.cast %[[BM]] : tensor<2x3x3xbf16> -> tensor<2x3x3xf32>
+// CHECK: %[[R:.*]] = weft.add %[[E]], %[[UP]] : tensor<2x3x3xf32>
+// CHECK: weft.reduce sum %[[R]]
+func.func @main(%t: tensor<5x3x3xf32> {weft.param = "table"}, %i: tensor<2xi64> {weft.input = "ids"})
+    -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.gather %t[%i] : tensor<5x3x3xf32>, tensor<2xi64>
+  %1 = weft.batch_matmul %0, %0 : tensor<2x3x3xf32>, tensor<2x3x3xf32>
+  %2 = weft.add %0, %1 : tensor<2x3x3xf32>
+  %3 = weft.reduce sum %2 dims = [0, 1, 2] : tensor<2x3x3xf32>
+  return %3 : tensor<f32>
+}
+
