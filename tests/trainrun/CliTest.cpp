@@ -76,6 +76,9 @@ TEST(TrainRunCli, BadFlagsAndDataAreReported) {
   EXPECT_EQ(runWeft("train gpt2 --data x --optimizer lion", log), 2);
   EXPECT_NE(readFile(log).find("--optimizer must be adamw or sgd, got 'lion'"), std::string::npos)
       << readFile(log);
+  EXPECT_EQ(runWeft("train gpt2 --data x --precision fp8", log), 2);
+  EXPECT_NE(readFile(log).find("--precision must be f32, bf16 or f16, got 'fp8'"), std::string::npos)
+      << readFile(log);
   EXPECT_EQ(runWeft("train gpt2 --data x --steps many", log), 2);
   EXPECT_NE(readFile(log).find("--steps: 'many' is not a number"), std::string::npos) << readFile(log);
   EXPECT_EQ(runWeft("train gpt2 " + tinyFlags() + " --data '" + dir + "/absent.txt'", log), 1);

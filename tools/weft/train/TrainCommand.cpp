@@ -45,6 +45,8 @@ const char *kUsage =
     "  --weight-decay X default 0.1 for adamw (decoupled), 0 for sgd\n"
     "  --clip-norm X    global gradient norm clip; 0 = off; default 1.0 for adamw, 0 for sgd\n"
     "  --momentum X     sgd momentum (default 0)\n"
+    "  --precision f32|bf16|f16  compute precision; f32 master weights and reductions; f16 adds dynamic\n"
+    "                   loss scaling (skips a step on inf/NaN gradients; default f32)\n"
     "  --init-seed S    seed of the random initial weights (default 0)\n"
     "Files:\n"
     "  --weights W.safetensors   start from these weights (Hugging Face GPT-2 names)\n"
@@ -69,7 +71,7 @@ struct Flags {
 const std::set<std::string> kValueFlags = {
     "config", "preset", "n-layer", "n-head", "n-embd", "vocab-size", "n-positions", "data",
     "batch", "seq", "seed", "steps", "optimizer", "lr", "warmup", "min-lr-ratio", "weight-decay",
-    "clip-norm", "momentum", "init-seed", "weights", "save", "checkpoint", "checkpoint-every",
+    "clip-norm", "momentum", "precision", "init-seed", "weights", "save", "checkpoint", "checkpoint-every",
     "eval-every", "eval-batches", "log-every", "sample-tokens"};
 const std::set<std::string> kSwitches = {"shuffle", "resume", "no-cache", "no-fuse", "help"};
 
@@ -156,6 +158,11 @@ train::TrainConfig makeConfig(const Flags &f) {
   c.optimizer.weightDecay = number(f, "weight-decay", sgd ? 0.0 : 0.1);
   c.optimizer.clipNorm = number(f, "clip-norm", sgd ? 0.0 : 1.0);
   c.optimizer.momentum = number(f, "momentum", 0.0);
+  c.optimizer.precision = text(f, "precision", "f32");
+  if (c.optimizer.precision != "f32" && c.optimizer.precision != "bf16" &&
+      c.optimizer.precision != "f16")
+    throw std::invalid_argument("--precision must be f32, bf16 or f16, got '" +
+                                c.optimizer.precision + "'");
   c.lr = number(f, "lr", 1e-3);
   c.warmup = integer(f, "warmup", 0, 0);
   c.minLrRatio = number(f, "min-lr-ratio", 0.1);

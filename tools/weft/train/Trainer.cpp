@@ -85,6 +85,7 @@ std::string Trainer::optionsJson() const {
   j["momentum"] = o.momentum;
   j["clip_norm"] = o.clipNorm;
   j["decay_all"] = o.decayAll;
+  j["precision"] = o.precision;
   return j.dump();
 }
 
