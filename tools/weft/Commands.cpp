@@ -9,6 +9,7 @@
 
 #include "compiler/Compile.h"
 #include "compiler/GraphReport.h"
+#include "compiler/TrainStep.h"
 #include "passes/MemoryPlan.h"
 #include "ir/WeftDialect.h"
 #include "tools/weft/Gpt2Weights.h"
@@ -68,6 +69,10 @@ cl::opt<bool> noFuse("no-fuse", cl::desc("Skip the fusion passes"), cl::cat(comp
 cl::opt<bool> memoryReport("memory-report",
                            cl::desc("Print temporaries without reuse, the lower bound and the planned arena"),
                            cl::cat(compileCat));
+cl::opt<bool> trainStep("train",
+                        cl::desc("GPT-2: compile the training step (forward + backward + AdamW) "
+                                 "instead of the forward"),
+                        cl::cat(compileCat));
 cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write the compile cache"), cl::cat(compileCat));
 
 cl::OptionCategory runCat("Run");
@@ -127,7 +132,13 @@ struct Source {
   std::optional<Program> program;
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> parsed;
-  mlir::ModuleOp module() { return program ? program->module() : *parsed; }
+  /// With --train: the training step built from the program's loss.
+  mlir::OwningOpRef<mlir::ModuleOp> train;
+  mlir::ModuleOp module() {
+    if (train)
+      return *train;
+    return program ? program->module() : *parsed;
+  }
 };
 
 std::unique_ptr<Source> loadSource() {
@@ -140,6 +151,15 @@ std::unique_ptr<Source> loadSource() {
                                                         &src->context);
     if (!src->parsed)
       throw std::runtime_error("cannot parse '" + modelArg + "' (see above)");
+    return src;
+  }
+  if (trainStep) {
+    if (modelArg != "gpt2")
+      throw std::runtime_error("--train is supported for gpt2");
+    ModelRequest r = modelRequest();
+    src->program.emplace(models::buildGpt2TrainLoss(gpt2ConfigFor(r), r.batch,
+                                                    r.seq > 0 ? r.seq : 128));
+    src->train = buildTrainStep(src->program->module(), TrainOptions{}, compileOptions());
     return src;
   }
   src->program.emplace(buildModel(modelRequest()));
