@@ -5,9 +5,8 @@
 // losses and a sample, and writes the checkpoint and the safetensors; one SGD
 // step with lr 1 saves exactly weights - gradient of the first batch, checked
 // against the double-precision reference evaluator's gradient of
-// buildGpt2TrainLoss (compiled with --no-fuse: the fused GPT-2 forward
-// currently differs from the reference by about 4e-3 in the loss); bad flags
-// and data give clear errors.
+// buildGpt2TrainLoss (with every fusion on); bad flags and data give clear
+// errors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -116,7 +115,7 @@ TEST(TrainRunCli, SgdLrOneSavesWeightsMinusTheFirstBatchGradient) {
   std::string dir = scratchDir(), data = dir + "/data.txt", log = dir + "/log.txt";
   writeFile(data, sampleText(400));
   int rc = runWeft("train gpt2 " + tinyFlags() + " --data '" + data +
-                       "' --optimizer sgd --lr 1 --steps 1 --batch 2 --seq 8 --init-seed 7 --no-fuse"
+                       "' --optimizer sgd --lr 1 --steps 1 --batch 2 --seq 8 --init-seed 7"
                        " --eval-every 0 --sample-tokens 0 --save '" + dir + "/out.safetensors'",
                    log);
   ASSERT_EQ(rc, 0) << readFile(log);
