@@ -25,6 +25,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <unistd.h>
 #include <map>
 
 using namespace weft;
@@ -164,7 +165,12 @@ TEST(FrontendGpt2, SharedContextAndBadSizes) {
 
 class FrontendGpt2Config : public ::testing::Test {
 protected:
-  std::string path = ::testing::TempDir() + "weft_gpt2_config_test.json";
+  // One file per test process: ctest runs the tests of this fixture in
+  // parallel processes, which must not share a file.
+  std::string path = ::testing::TempDir() + "weft_gpt2_config_test_" +
+                     std::to_string(::getpid()) + "_" +
+                     ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                     ".json";
   void write(const std::string &text) { std::ofstream(path) << text; }
   void TearDown() override { std::remove(path.c_str()); }
   std::string errorOf() {
