@@ -71,12 +71,8 @@ std::string labelFor(Operation *op) {
 }
 
 FailureOr<proto::DType> dtypeOf(Type t, Location loc) {
-  if (t.isF32()) return proto::F32;
-  if (t.isF16()) return proto::F16;
-  if (t.isBF16()) return proto::BF16;
-  if (t.isInteger(32)) return proto::I32;
-  if (t.isInteger(64)) return proto::I64;
-  if (t.isInteger(1)) return proto::I1;
+  if (std::optional<proto::DType> dtype = bufferDType(t))
+    return *dtype;
   return emitError(loc) << "element type " << t
                         << " cannot be stored in a CPU buffer; use f32, f16, bf16, i32, i64 or i1";
 }
@@ -582,6 +578,16 @@ FailureOr<CpuPartition> Partitioner::run() {
 
 FailureOr<CpuPartition> partitionForCpu(ModuleOp module) {
   return Partitioner(module).run();
+}
+
+std::optional<proto::DType> bufferDType(Type t) {
+  if (t.isF32()) return proto::F32;
+  if (t.isF16()) return proto::F16;
+  if (t.isBF16()) return proto::BF16;
+  if (t.isInteger(32)) return proto::I32;
+  if (t.isInteger(64)) return proto::I64;
+  if (t.isInteger(1)) return proto::I1;
+  return std::nullopt;
 }
 
 } // namespace weft::codegen

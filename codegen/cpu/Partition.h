@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 namespace weft::codegen {
 
 /// One generated kernel: the exported packed entry and the function it calls.
@@ -64,6 +66,10 @@ mlir::FailureOr<CpuPartition> partitionForCpu(mlir::ModuleOp module);
 /// a kernel that allows it (Elementwise, not noalias). A stale or broken plan
 /// is an error at the op concerned.
 mlir::LogicalResult assignArenaOffsets(CpuPartition &partition, uint64_t minAlignment);
+
+/// The buffer dtype of an element type (f32, f16, bf16, i32, i64, i1), or
+/// nullopt for a type no buffer can hold.
+std::optional<proto::DType> bufferDType(mlir::Type type);
 
 } // namespace weft::codegen
 

@@ -93,12 +93,8 @@ LogicalResult lowerToLoops(ModuleOp kernels, const CudaCodegenOptions &options) 
 }
 
 FailureOr<proto::DType> scratchDType(Type t, Location loc) {
-  if (t.isF32()) return proto::F32;
-  if (t.isF16()) return proto::F16;
-  if (t.isBF16()) return proto::BF16;
-  if (t.isInteger(32)) return proto::I32;
-  if (t.isInteger(64)) return proto::I64;
-  if (t.isInteger(1)) return proto::I1;
+  if (std::optional<proto::DType> dtype = bufferDType(t))
+    return *dtype;
   return emitError(loc) << "a kernel needs scratch memory of element type " << t
                         << ", which a buffer cannot hold; use f32, f16, bf16, i32, i64 or i1";
 }
