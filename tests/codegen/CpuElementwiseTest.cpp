@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tests/codegen/CodegenTestUtil.h"
+#include "tests/common/OpPrograms.h"
 
 namespace weft::test {
 namespace {
@@ -31,32 +32,8 @@ const Tolerance kExact{0, 0};
 const Tolerance kApprox{1e-6, 5e-7};
 const Tolerance kTwoRoundings{0, 5e-7};
 
-/// A @main applying each of `ops` to its own argument of type `t`.
-std::string unaryProgram(const std::vector<std::string> &ops, const std::string &t) {
-  std::string args, results, body, rets;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    std::string n = std::to_string(i);
-    args += (i ? ", " : "") + ("%a" + n + ": " + t);
-    results += (i ? ", " : "") + t;
-    body += "  %r" + n + " = weft." + ops[i] + " %a" + n + " : " + t + "\n";
-    rets += (i ? ", " : "") + ("%r" + n);
-  }
-  return "func.func @main(" + args + ") -> (" + results + ") {\n" + body + "  return " + rets +
-         " : " + results + "\n}\n";
-}
-
-/// A @main applying each binary op to the same two arguments of type `t`.
-std::string binaryProgram(const std::vector<std::string> &ops, const std::string &t) {
-  std::string results, body, rets;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    std::string n = std::to_string(i);
-    results += (i ? ", " : "") + t;
-    body += "  %r" + n + " = weft." + ops[i] + " %x, %y : " + t + "\n";
-    rets += (i ? ", " : "") + ("%r" + n);
-  }
-  return "func.func @main(%x: " + t + ", %y: " + t + ") -> (" + results + ") {\n" + body +
-         "  return " + rets + " : " + results + "\n}\n";
-}
+using test::binaryProgram;
+using test::unaryProgram;
 
 TEST_F(CodegenTest, UnaryFloatOpsMatchReference) {
   std::vector<std::string> ops = {"neg",  "abs",     "exp",  "tanh",      "relu",     "sigmoid",

@@ -33,6 +33,7 @@
 #include "models/Gpt2.h"
 #include "runtime/Executor.h"
 #include "tests/codegen/CodegenTestUtil.h"
+#include "tests/common/OpPrograms.h"
 #include "tests/cuda/CaseBundle.h"
 #include "tests/cuda/CubinElf.h"
 #include "tools/weft/ParamInit.h"
@@ -165,32 +166,8 @@ void CudaCodegenTest::checkCase(const std::string &name, const std::string &src,
   runWhereGpu(*exe, bundle);
 }
 
-/// "func.func @main(%a0: T, ...) -> (T, ...)" applying each op to its own argument.
-std::string unaryProgram(const std::vector<std::string> &ops, const std::string &t) {
-  std::string args, results, body, rets;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    std::string n = std::to_string(i);
-    args += (i ? ", " : "") + ("%a" + n + ": " + t);
-    results += (i ? ", " : "") + t;
-    body += "  %r" + n + " = weft." + ops[i] + " %a" + n + " : " + t + "\n";
-    rets += (i ? ", " : "") + ("%r" + n);
-  }
-  return "func.func @main(" + args + ") -> (" + results + ") {\n" + body + "  return " + rets +
-         " : " + results + "\n}\n";
-}
-
-/// Each binary op applied to the same two arguments of type `t`.
-std::string binaryProgram(const std::vector<std::string> &ops, const std::string &t) {
-  std::string results, body, rets;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    std::string n = std::to_string(i);
-    results += (i ? ", " : "") + t;
-    body += "  %r" + n + " = weft." + ops[i] + " %x, %y : " + t + "\n";
-    rets += (i ? ", " : "") + ("%r" + n);
-  }
-  return "func.func @main(%x: " + t + ", %y: " + t + ") -> (" + results + ") {\n" + body +
-         "  return " + rets + " : " + results + "\n}\n";
-}
+using test::binaryProgram;
+using test::unaryProgram;
 
 TEST_F(CudaCodegenTest, UnaryOps) {
   std::vector<std::string> ops = {"neg",  "abs",       "exp",       "tanh", "relu", "sigmoid",

@@ -41,11 +41,6 @@ TEST(E2E, MlpCompiledMatchesReference) {
   test::compareCompiledWithReference(program, /*seed=*/99, 1e-5, 1e-5);
 }
 
-} // namespace
-} // namespace weft
-
-namespace weft {
-namespace {
 
 /// The composites a training loss is made of, compiled with every fusion on,
 /// against the reference evaluator: softmax, log_softmax and cross-entropy.
@@ -62,43 +57,34 @@ TEST(E2E, LossCompositesCompiledMatchReference) {
   }
 }
 
-} // namespace
-} // namespace weft
 
-namespace weft {
-namespace {
-
-/// A narrow one-layer GPT-2 training loss (the shape the CLI tests use),
-/// compiled with every fusion on, against the reference evaluator.
-TEST(E2E, Gpt2TrainLossCompiledMatchesReference) {
+/// One layer, 16 wide, vocab 11: the shape the training CLI tests use.
+models::Gpt2Config narrowGpt2Config() {
   models::Gpt2Config config = models::Gpt2Config::small();
   config.n_layer = 1;
   config.n_head = 2;
   config.n_embd = 16;
   config.vocab_size = 11;
   config.n_positions = 8;
+  return config;
+}
+
+/// A narrow one-layer GPT-2 training loss (the shape the CLI tests use),
+/// compiled with every fusion on, against the reference evaluator.
+TEST(E2E, Gpt2TrainLossCompiledMatchesReference) {
+  models::Gpt2Config config = narrowGpt2Config();
   Program program = models::buildGpt2TrainLoss(config, /*batch=*/2, /*seq=*/8);
   test::compareCompiledWithReference(program, /*seed=*/5, 1e-5, 1e-5,
                                      /*tokenRange=*/config.vocab_size);
 }
 
-} // namespace
-} // namespace weft
-
-namespace weft {
-namespace {
 
 /// The loss a compiled GPT-2 training step reports (forward, backward and
 /// update in one function, every fusion on) against the reference evaluator
 /// of the forward loss: the backward's uses of forward intermediates must not
 /// change how the forward is fused.
 TEST(E2E, Gpt2TrainStepLossMatchesReference) {
-  models::Gpt2Config config = models::Gpt2Config::small();
-  config.n_layer = 1;
-  config.n_head = 2;
-  config.n_embd = 16;
-  config.vocab_size = 11;
-  config.n_positions = 8;
+  models::Gpt2Config config = narrowGpt2Config();
   Program program = models::buildGpt2TrainLoss(config, /*batch=*/2, /*seq=*/8);
   mlir::ModuleOp module = program.module();
   CompileOptions options;

@@ -1,0 +1,46 @@
+//===- OpPrograms.h - MLIR text of one-op test programs ---------*- C++ -*-===//
+//
+// This file implements the builders of the small @main functions that the
+// per-op code generation tests (CPU and CUDA) compile: each op of a list
+// applied once, so one compile covers a whole op family.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_TESTS_COMMON_OPPROGRAMS_H
+#define WEFT_TESTS_COMMON_OPPROGRAMS_H
+
+#include <string>
+#include <vector>
+
+namespace weft::test {
+
+/// "func.func @main(%a0: T, ...) -> (T, ...)" applying each op to its own argument.
+inline std::string unaryProgram(const std::vector<std::string> &ops, const std::string &t) {
+  std::string args, results, body, rets;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    std::string n = std::to_string(i);
+    args += (i ? ", " : "") + ("%a" + n + ": " + t);
+    results += (i ? ", " : "") + t;
+    body += "  %r" + n + " = weft." + ops[i] + " %a" + n + " : " + t + "\n";
+    rets += (i ? ", " : "") + ("%r" + n);
+  }
+  return "func.func @main(" + args + ") -> (" + results + ") {\n" + body + "  return " + rets +
+         " : " + results + "\n}\n";
+}
+
+/// A @main applying each binary op to the same two arguments of type `t`.
+inline std::string binaryProgram(const std::vector<std::string> &ops, const std::string &t) {
+  std::string results, body, rets;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    std::string n = std::to_string(i);
+    results += (i ? ", " : "") + t;
+    body += "  %r" + n + " = weft." + ops[i] + " %x, %y : " + t + "\n";
+    rets += (i ? ", " : "") + ("%r" + n);
+  }
+  return "func.func @main(%x: " + t + ", %y: " + t + ") -> (" + results + ") {\n" + body +
+         "  return " + rets + " : " + results + "\n}\n";
+}
+
+} // namespace weft::test
+
+#endif // WEFT_TESTS_COMMON_OPPROGRAMS_H
