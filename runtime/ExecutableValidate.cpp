@@ -23,10 +23,12 @@
 //   6. Kernels have a symbol; a library is present when kernels exist; for
 //      target "cuda" each launch has a function and a grid/block within limits.
 //   7. Steps: a kernel call names an existing kernel with num_args buffer ids
-//      in range; a GEMM has f32 operands whose sizes match batch, m, n, k,
-//      and its c is not a PARAMETER or STATE (nor a view of one) unless c is
-//      an update output. A GEMM epilogue (bias, gelu_tanh + bias) needs target
-//      "cuda", batch 1, beta 0 and an f32 [n] bias that does not overlap c.
+//      in range; a GEMM's dtype is f32, or bf16/f16 for target "cuda" only
+//      (the CPU runs cblas_sgemm), its operands have that dtype and sizes
+//      that match batch, m, n, k, and its c is not a PARAMETER or STATE (nor
+//      a view of one) unless c is an update output. A GEMM epilogue (bias,
+//      gelu_tanh + bias) needs target "cuda", batch 1, beta 0 and a [n] bias
+//      of f32 or the GEMM's dtype that does not overlap c.
 //   8. Outputs are buffer ids in range.
 //
 //===----------------------------------------------------------------------===//
@@ -200,8 +202,15 @@ Status checkConstantsUntouched(const proto::Executable &exe, const Reporter &r) 
 
 Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, const Reporter &r) {
   std::string ref = stepRef(exe, s);
-  if (g.dtype() != proto::F32)
-    return r.fail(ref + ": gemm dtype is " + dtypeName(g.dtype()) + "; only f32 is supported");
+  if (g.dtype() != proto::F32 && g.dtype() != proto::BF16 && g.dtype() != proto::F16)
+    return r.fail(ref + ": gemm dtype is " + dtypeName(g.dtype()) +
+                  "; expected f32, bf16 or f16");
+  if (g.dtype() != proto::F32 && exe.target() != "cuda")
+    return r.fail(ref + ": gemm dtype is " + dtypeName(g.dtype()) + " but the target is '" +
+                  exe.target() + "', whose GEMMs are f32 only (cblas_sgemm); cast the operands "
+                  "to f32 or compile for target 'cuda'");
+  const uint64_t elemSize = dtypeSize(g.dtype());
+  const std::string gemmType = dtypeName(g.dtype());
   if (g.batch() == 0 || g.m() == 0 || g.n() == 0 || g.k() == 0)
     return r.fail(ref + ": gemm has a zero dimension (batch " + std::to_string(g.batch()) +
                   ", m " + std::to_string(g.m()) + ", n " + std::to_string(g.n()) + ", k " +
@@ -218,16 +227,17 @@ Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, cons
       return r.fail(ref + ": gemm operand " + op.name + " is buffer " + std::to_string(op.id) +
                     ", out of range (" + std::to_string(exe.buffers_size()) + " buffers)");
     const Buffer &b = exe.buffers(static_cast<int>(op.id));
-    if (b.dtype() != proto::F32)
+    if (b.dtype() != g.dtype())
       return r.fail(ref + ": gemm operand " + op.name + " is " + bufferRef(exe, op.id) +
-                    " of dtype " + dtypeName(b.dtype()) + "; expected f32");
+                    " of dtype " + dtypeName(b.dtype()) + "; expected the gemm's " + gemmType);
     uint64_t need;
     if (mulOverflows(g.batch(), op.rows, need) || mulOverflows(need, op.cols, need) ||
-        mulOverflows(need, 4, need) || need != b.byte_size())
+        mulOverflows(need, elemSize, need) || need != b.byte_size())
       return r.fail(ref + ": gemm operand " + op.name + " is " + bufferRef(exe, op.id) + " of " +
                     std::to_string(b.byte_size()) + " bytes; batch " + std::to_string(g.batch()) +
-                    " x " + std::to_string(op.rows) + " x " + std::to_string(op.cols) +
-                    " f32 needs " + std::to_string(g.batch() * op.rows * op.cols * 4));
+                    " x " + std::to_string(op.rows) + " x " + std::to_string(op.cols) + " " +
+                    gemmType + " needs " +
+                    std::to_string(g.batch() * op.rows * op.cols * elemSize));
   }
   if (g.c() == g.a() || g.c() == g.b())
     return r.fail(ref + ": gemm output c is also an input (buffer " + std::to_string(g.c()) + ")");
@@ -243,10 +253,14 @@ Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, cons
       return r.fail(what + ": bias is buffer " + std::to_string(g.bias()) + ", out of range (" +
                     std::to_string(exe.buffers_size()) + " buffers)");
     const Buffer &bias = exe.buffers(static_cast<int>(g.bias()));
-    if (bias.dtype() != proto::F32 || bias.byte_size() != g.n() * 4)
+    bool biasTypeOk = bias.dtype() == proto::F32 || bias.dtype() == g.dtype();
+    if (!biasTypeOk || bias.byte_size() != g.n() * dtypeSize(bias.dtype()))
       return r.fail(what + ": bias is " + bufferRef(exe, g.bias()) + " of dtype " +
                     dtypeName(bias.dtype()) + " and " + std::to_string(bias.byte_size()) +
-                    " bytes; expected f32 [" + std::to_string(g.n()) + "]");
+                    " bytes; expected f32 [" + std::to_string(g.n()) + "]" +
+                    (g.dtype() != proto::F32
+                         ? " or " + gemmType + " [" + std::to_string(g.n()) + "]"
+                         : std::string()));
     if (g.bias() == g.c())
       return r.fail(what + ": bias is the output c (buffer " + std::to_string(g.c()) + ")");
     const Buffer &out = exe.buffers(static_cast<int>(g.c()));

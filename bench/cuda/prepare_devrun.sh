@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Assembles build/devrun (or $WEFT_BUILD_DIR/devrun): everything a GPU machine needs to run weft's CUDA tests and
 # benchmarks without MLIR — the runtime-only test binary, the shared libraries that machine lacks, the compiled case
-# bundles, the GPT-2 124M and GEMM benchmark executables, and the scripts to run there (run_all.sh,
-# gemm_vs_torch.sh). Then, with the device tool: run `bash build/devrun/run_all.sh` carrying build/devrun.
+# bundles, the GPT-2 124M forward, GEMM and kernel benchmark executables (every bench/cuda/*.mlir), the GPT-2 124M
+# training steps (bf16 and f32, batch $WEFT_TRAIN_BATCH x 1024, default 8; gzipped: the .wexe files are 46 and 82 MB
+# but compress to under 1 MB, and the whole folder must stay under the device tool's 64 MiB), and the scripts to
+# run there (run_all.sh, gemm_vs_torch.sh, run_kernels.sh, run_train.sh and their PyTorch peers). Then, with the
+# device tool: run `bash build/devrun/run_all.sh` (or run_kernels.sh, run_train.sh) carrying build/devrun.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${WEFT_BUILD_DIR:-$root/build}
@@ -17,8 +20,18 @@ for lib in libprotobuf.so.32 libopenblas.so.0 libgfortran.so.5 libquadmath.so.0;
 done
 WEFT_CUDA_CASES_OUT="$out/cases" "$build/bin/WeftCudaCodegenTests" >/dev/null
 "$build/bin/weft" compile gpt2 --target cuda --batch 1 --seq 128 --no-cache -o "$out/gpt2_124m_b1s128.wexe"
-for f in "$root"/bench/cuda/*.mlir; do
-  "$build/bin/weft" compile "$f" --target cuda --no-cache -o "$out/$(basename "$f" .mlir).wexe"
+bash "$root/bench/cuda/compile_programs.sh" "$build/bin/weft" "$out"
+batch=${WEFT_TRAIN_BATCH:-8}
+for p in bf16 f32; do
+  w="$out/gpt2_train_${p}_b$batch.wexe"
+  "$build/bin/weft" compile gpt2 --train --precision "$p" --batch "$batch" --seq 1024 --target cuda --no-cache -o "$w"
+  gzip -1 -f "$w"
 done
-cp "$root"/bench/cuda/run_all.sh "$root"/bench/cuda/gemm_vs_torch.sh "$out/"
+cp "$root"/bench/cuda/run_all.sh "$root"/bench/cuda/gemm_vs_torch.sh "$root"/bench/cuda/run_kernels.sh \
+  "$root"/bench/cuda/run_train.sh "$root"/bench/cuda/kernels_torch.py "$root"/bench/cuda/train_step_torch.py "$out/"
 du -sh "$out"
+size=$(du -sb "$out" | cut -f1)
+if [ "$size" -ge $((64 << 20)) ]; then
+  echo "prepare_devrun: $out holds $size bytes, over the device tool's 64 MiB carry limit" >&2
+  exit 1
+fi

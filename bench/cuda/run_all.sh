@@ -13,6 +13,7 @@ grep -E "worst err/allowed" $OUT/runtime.log | sort -t' ' -k4 -g | tail -3
 echo "=== bench"
 WEFT_CUDA_BENCH=1 timeout 60 ./WeftCudaRuntimeTests --gtest_filter='CudaBench.GemmEpilogue*' 2>&1 | tee $OUT/bench.log | grep -E "BENCH|FAIL|Failure|rror"
 echo "=== gpt2 124M"
+for w in gpt2_124m_b1s128; do
   WEFT_CUDA_TIME_EXE=$PWD/$w.wexe timeout 60 ./WeftCudaRuntimeTests --gtest_filter='CudaBench.ExecutableStepTimes' 2>&1 | tee $OUT/$w.log | grep -E "BENCH|FAIL|Failure|rror" -A1
 done
 echo "=== torch peers"

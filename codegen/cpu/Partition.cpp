@@ -7,7 +7,9 @@
 //   2. weft.constant becomes a CONSTANT buffer holding its bytes (i1: one
 //      byte per element); weft.reshape an alias of its input's storage.
 //   3. f32 weft.matmul / weft.batch_matmul become Gemm steps (BLAS), with the
-//      transpose flags and batch = product of the batch dimensions. An f32
+//      transpose flags and batch = product of the batch dimensions; so do
+//      bf16 / f16 ones with PartitionOptions::narrowFloatGemms (cuBLASLt),
+//      the Gemm's dtype being the element type. An f32 (or, so, narrow)
 //      weft.fused_matmul is a Gemm step then, with a bias or an activation,
 //      one in-place epilogue kernel over its output; an f32
 //      weft.fused_batch_matmul is a Gemm step with its alpha, preceded, with
@@ -118,8 +120,8 @@ FailureOr<std::string> constantBytes(ConstantOp op) {
 
 class Partitioner {
 public:
-  explicit Partitioner(ModuleOp module)
-      : module(module), kernels(ModuleOp::create(module.getLoc())) {}
+  Partitioner(ModuleOp module, const PartitionOptions &options)
+      : module(module), options(options), kernels(ModuleOp::create(module.getLoc())) {}
 
   FailureOr<CpuPartition> run();
 
@@ -143,8 +145,10 @@ private:
   LogicalResult addFusedMatmul(FusedMatmulOp op);
   LogicalResult addFusedBatchMatmul(FusedBatchMatmulOp op);
   proto::Buffer &buffer(uint32_t id) { return *exe.mutable_buffers(static_cast<int>(id)); }
+  bool fitsGemm(Operation *op, bool transLhs) const;
 
   ModuleOp module;
+  PartitionOptions options;
   OwningOpRef<ModuleOp> kernels;
   proto::Executable exe;
   std::vector<KernelEntry> entries;
@@ -293,7 +297,7 @@ void Partitioner::addGemmStep(Operation *op, uint32_t c, bool transLhs, bool tra
   g->set_trans_b(transRhs);
   g->set_alpha(alpha);
   g->set_beta(beta);
-  g->set_dtype(proto::F32);
+  g->set_dtype(*bufferDType(out.getElementType())); // fitsGemm checked it
 }
 
 /// "<type>" as text, for kernel keys.
@@ -356,11 +360,17 @@ LogicalResult Partitioner::addFusedBatchMatmul(FusedBatchMatmulOp op) {
   return success();
 }
 
-/// True when BLAS can run the contraction: f32 and every dimension in [1, INT_MAX].
-bool fitsBlas(Operation *op, bool transLhs) {
+/// True when the GEMM library can run the contraction: operands and result
+/// of one element type, f32 (or bf16/f16 with options.narrowFloatGemms), and
+/// every dimension in [1, INT_MAX].
+bool Partitioner::fitsGemm(Operation *op, bool transLhs) const {
   auto lhs = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto rhs = cast<RankedTensorType>(op->getOperand(1).getType());
   auto out = cast<RankedTensorType>(op->getResult(0).getType());
-  if (!out.getElementType().isF32() || out.getNumElements() == 0)
+  Type e = out.getElementType();
+  bool typeFits = e.isF32() || (options.narrowFloatGemms && (e.isBF16() || e.isF16()));
+  if (!typeFits || lhs.getElementType() != e || rhs.getElementType() != e ||
+      out.getNumElements() == 0)
     return false;
   int64_t r = out.getRank();
   int64_t k = transLhs ? lhs.getDimSize(r - 2) : lhs.getDimSize(r - 1);
@@ -399,14 +409,14 @@ LogicalResult Partitioner::visitOp(Operation *op) {
     addGemmStep(op, *c, transLhs, transRhs, 1.0f, 0.0f);
     return success();
   };
-  if (auto mm = dyn_cast<MatmulOp>(op); mm && fitsBlas(op, mm.getTransposeLhs()))
+  if (auto mm = dyn_cast<MatmulOp>(op); mm && fitsGemm(op, mm.getTransposeLhs()))
     return addGemm(mm.getTransposeLhs(), mm.getTransposeRhs());
-  if (auto bmm = dyn_cast<BatchMatmulOp>(op); bmm && fitsBlas(op, bmm.getTransposeLhs()))
+  if (auto bmm = dyn_cast<BatchMatmulOp>(op); bmm && fitsGemm(op, bmm.getTransposeLhs()))
     return addGemm(bmm.getTransposeLhs(), bmm.getTransposeRhs());
-  if (auto fmm = dyn_cast<FusedMatmulOp>(op); fmm && fitsBlas(op, fmm.getTransposeLhs()))
+  if (auto fmm = dyn_cast<FusedMatmulOp>(op); fmm && fitsGemm(op, fmm.getTransposeLhs()))
     return addFusedMatmul(fmm);
   if (auto fbmm = dyn_cast<FusedBatchMatmulOp>(op);
-      fbmm && fitsBlas(op, fbmm.getTransposeLhs()))
+      fbmm && fitsGemm(op, fbmm.getTransposeLhs()))
     return addFusedBatchMatmul(fbmm);
   if (!isa_and_nonnull<WeftDialect>(op->getDialect()) || op->getNumResults() == 0 ||
       (op->getNumRegions() != 0 && !isa<FusionOp>(op)))
@@ -576,8 +586,8 @@ FailureOr<CpuPartition> Partitioner::run() {
 
 } // namespace
 
-FailureOr<CpuPartition> partitionForCpu(ModuleOp module) {
-  return Partitioner(module).run();
+FailureOr<CpuPartition> partitionForCpu(ModuleOp module, const PartitionOptions &options) {
+  return Partitioner(module, options).run();
 }
 
 std::optional<proto::DType> bufferDType(Type t) {

@@ -50,9 +50,18 @@ struct CpuPartition {
   std::vector<mlir::Value> bufferValues;
 };
 
+/// What the target's GEMM library runs.
+struct PartitionOptions {
+  /// bf16 and f16 contractions (operands and result of one type, f32
+  /// accumulation) become Gemm steps too, as f32 ones always do; without it
+  /// they are kernels (the CPU's BLAS has no narrow GEMM). cuBLASLt: true.
+  bool narrowFloatGemms = false;
+};
+
 /// Splits func.func @main of `module` into buffers, steps and kernels.
 /// Unsupported ops or types are reported at their location.
-mlir::FailureOr<CpuPartition> partitionForCpu(mlir::ModuleOp module);
+mlir::FailureOr<CpuPartition> partitionForCpu(mlir::ModuleOp module,
+                                              const PartitionOptions &options = {});
 
 /// Places every buffer that lives in the arena (INPUT, OUTPUT, TEMPORARY,
 /// CONSTANT; not aliases, not parameters) and sets arena_size and

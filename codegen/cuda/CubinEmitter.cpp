@@ -86,6 +86,10 @@ FailureOr<std::string> buildCubin(ModuleOp kernels, const CudaCodegenOptions &op
   GpuModuleToBinaryPassOptions binary;
   binary.toolkitPath = options.toolkitPath;
   binary.compilationTarget = "bin";
+  // ptxas optimises the functions of one module on every CPU (it documents
+  // no effect on the code produced): 11.4 -> see docs/performance.md for the
+  // GPT-2 train step's module.
+  binary.cmdOptions = "--split-compile 0";
   pm.addPass(createGpuModuleToBinaryPass(binary));
   if (failed(pm.run(kernels)))
     return failure();

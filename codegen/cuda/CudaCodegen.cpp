@@ -7,9 +7,10 @@
 // The CUDA back end shares everything up to loops with the CPU back end and
 // differs from there on:
 // 1. Partition (cpu/Partition.cpp, unchanged): buffers, steps, kernels, the
-//    memory plan's arena offsets (aligned to at least 256 bytes here). f32
-//    (batch) matmuls are Gemm steps, which the CUDA runtime runs with
-//    cuBLASLt (runtime/cuda/CublasLt.cpp); every other op is a kernel call.
+//    memory plan's arena offsets (aligned to at least 256 bytes here). f32,
+//    bf16 and f16 (batch) matmuls are Gemm steps, which the CUDA runtime runs
+//    with cuBLASLt (runtime/cuda/CublasLt.cpp; f32 accumulation); every
+//    other op is a kernel call.
 //    A fused_matmul's bias or gelu_tanh+bias epilogue then moves into its
 //    Gemm step as a cuBLASLt epilogue (cuda/GemmEpilogues.cpp).
 // 2. The kernel module goes through the CPU pipeline's "linalg" and
@@ -222,8 +223,16 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
     return emitError(module.getLoc())
            << "cuda block size " << options.blockSize
            << " is not a multiple of 32 between 32 and 1024; pick e.g. 256";
+  if (options.maxGridBlocks < 1 || options.maxGridBlocks > 2147483647u)
+    return emitError(module.getLoc())
+           << "cuda grid cap " << options.maxGridBlocks
+           << " (maxGridBlocks) is not between 1 and 2147483647 blocks; pick e.g. "
+           << 132 * (2048 / options.blockSize) << " (one wave of an H100 at block size "
+           << options.blockSize << ")";
 
-  FailureOr<CpuPartition> partition = partitionForCpu(module);
+  PartitionOptions partitionOptions;
+  partitionOptions.narrowFloatGemms = true; // cuBLASLt runs bf16/f16 GEMMs
+  FailureOr<CpuPartition> partition = partitionForCpu(module, partitionOptions);
   if (failed(partition))
     return failure();
   if (options.gemmEpilogues)
@@ -232,10 +241,11 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
   exe.set_format_version(rt::kFormatVersion);
   exe.set_target("cuda");
   exe.set_program_name(module.getSymName() ? module.getSymName()->str() : "main");
-  exe.set_compiler_fingerprint("weft-cuda-codegen 2; llvm " LLVM_VERSION_STRING "; " +
+  exe.set_compiler_fingerprint("weft-cuda-codegen 3; llvm " LLVM_VERSION_STRING "; " +
                                options.chip + " " + options.features + "; O" +
                                std::to_string(options.optLevel) + "; block " +
-                               std::to_string(options.blockSize) +
+                               std::to_string(options.blockSize) + "; max grid " +
+                               std::to_string(options.maxGridBlocks) +
                                (options.gemmEpilogues ? "; gemm epilogues" : ""));
   if (failed(assignArenaOffsets(*partition, kCudaArenaAlignment)))
     return failure();
@@ -266,7 +276,7 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
     if (!rowKernels[k])
       functions.push_back(e.function);
   FailureOr<std::vector<GpuKernel>> mapped =
-      mapKernelsToGpu(kernels, functions, options.blockSize);
+      mapKernelsToGpu(kernels, functions, options.blockSize, options.maxGridBlocks);
   if (failed(mapped))
     return failure();
   mergeRowKernels(*rowHolder, kernels);

@@ -39,6 +39,15 @@ struct CudaCodegenOptions {
   std::string toolkitPath = "/usr/local/cuda";
   /// Threads per block of the parallel kernels (a multiple of 32, <= 1024).
   unsigned blockSize = 256;
+  /// Most blocks of a generic parallel launch (cuda/GpuMapping.h), 1 to
+  /// 2^31 - 1. Its kernel is a grid-stride loop, so a smaller grid only
+  /// gives each thread more iterations. The default is one full wave of an
+  /// H100 (sm_90) at the default blockSize: 132 SMs x 8 resident blocks of
+  /// 256 threads (an SM holds 2048 threads; 8 blocks stay resident while a
+  /// kernel uses <= 32 registers per thread). A larger grid than resident
+  /// blocks only adds waves of equal work; a smaller one leaves SMs idle.
+  /// With another blockSize, use 132 * (2048 / blockSize).
+  unsigned maxGridBlocks = 132 * (2048 / 256);
   /// Called on every mlir::PassManager the code generator creates (IR
   /// printing, --dump-ir, timing).
   std::function<void(mlir::PassManager &)> configurePassManager;

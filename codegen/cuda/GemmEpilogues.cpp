@@ -1,8 +1,9 @@
 //===- GemmEpilogues.cpp - cuBLASLt epilogues for weft.fused_matmul -------===//
 //
 // This file implements foldGemmEpilogues:
-//   1. for each Gemm step s whose output buffer holds the result of an
-//      f32 weft.fused_matmul with a bias and activation none or gelu_tanh,
+//   1. for each Gemm step s whose output buffer holds the result of a
+//      weft.fused_matmul (f32, bf16 or f16; its bias has its element type,
+//      which is cuBLASLt's default bias type) with a bias and activation none or gelu_tanh,
 //      batch 1 and beta 0, and whose next step is a kernel call with
 //      arguments (bias, output): set the Gemm's epilogue and bias, and drop
 //      the kernel call;
@@ -27,7 +28,8 @@ namespace {
 
 /// The epilogue cuBLASLt runs for `op`, or NONE when it needs its own kernel.
 proto::GemmEpilogue epilogueFor(FusedMatmulOp op) {
-  if (!op.getBias() || !cast<RankedTensorType>(op.getType()).getElementType().isF32())
+  Type element = cast<RankedTensorType>(op.getType()).getElementType();
+  if (!op.getBias() || !(element.isF32() || element.isBF16() || element.isF16()))
     return proto::GEMM_EPILOGUE_NONE;
   switch (op.getActivation()) {
   case EpilogueActivation::None:

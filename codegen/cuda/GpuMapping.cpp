@@ -12,20 +12,32 @@
 //      arguments are the function's memrefs. Values the launch reads that
 //      are defined in the function (constants, subviews, ...) are cloned at
 //      the start of the gpu.func, with what they depend on.
-//   3. Parallel launch: i = block_id.x * block_dim.x + thread_id.x; when
-//      i < N, the loop's induction variables are recovered from i
+//   3. Parallel launch: a grid-stride loop over the N iterations,
+//        for (i = block_id.x * block_dim.x + thread_id.x; i < N;
+//             i += grid_dim.x * block_dim.x)
+//      in which the loop's induction variables are recovered from i
 //      (innermost fastest: iv_d = lb_d + (i mod trip_d) * step_d, i /= trip_d)
-//      and the loop body is cloned. Grid ceil(N / B), block B = blockSize,
-//      or N rounded up to a warp when smaller. Serial launch: the ops are
-//      cloned as they are, grid 1, block 1. Elementwise nests (see
-//      canVectorize) give each thread 4 consecutive elements instead: one
-//      vector.load / vector.store of 16 bytes (f32) per argument read /
-//      written at (iv...), the other ops cloned per element; N / 4 threads.
+//      and the loop body is cloned. The kernel is correct for any grid; it
+//      is launched with min(ceil(N / B), maxGridBlocks) blocks of B =
+//      blockSize threads (N rounded up to a warp when smaller). The loop is
+//      always emitted, also when the grid is not capped (each thread then
+//      runs it at most once): its first test is the old i < N guard, so the
+//      uncapped case costs one add and one compare more per thread, and
+//      every launch runs the same code path (the numerics of every case
+//      bundle test it). Elementwise nests (see vectorWidth) give each
+//      iteration W consecutive elements instead: one vector.load /
+//      vector.store per argument read / written at (iv...), the other ops
+//      cloned per element; N / W iterations. W is 16 bytes of the narrowest
+//      element type accessed (4 x f32/i32, 8 x f16/bf16, 2 x i64), so
+//      every access of that type is one 128-bit access and wider types in
+//      the same loop take W elements too (e.g. 8 x f32 = 2 x 16 bytes).
+//      Serial launch: the ops are cloned as they are, grid 1, block 1.
 //   4. The function is erased.
-// The mapping is deliberately simple (one thread per iteration of the
-// parallel dimensions, inner reductions sequential per thread): it is
-// correct for every kernel the CPU partition builds; faster shapes (vector
-// loads, a warp per row) replace it kernel family by kernel family.
+// The mapping is deliberately simple (one loop iteration per iteration of
+// the parallel dimensions, inner reductions sequential per thread): it is
+// correct for every kernel the CPU partition builds; faster shapes (a warp
+// per row) replace it kernel family by kernel family. Index math stays in
+// `index` (64-bit): N of every launch fits, and the loop is memory bound.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,21 +55,24 @@
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
-#include <climits>
+#include <algorithm>
+#include <cassert>
 
 using namespace mlir;
 
 namespace weft::codegen {
 namespace {
 
-/// Elements per thread of a vectorized elementwise launch: 16 bytes of f32.
-constexpr int64_t kVectorWidth = 4;
+/// Bytes of one vector access of the narrowest element type of a
+/// vectorized elementwise launch (the widest global load/store of sm_90).
+constexpr int64_t kVectorBytes = 16;
 
 /// Builds the gpu.funcs of one kernel function.
 class FunctionMapper {
 public:
-  FunctionMapper(func::FuncOp fn, gpu::GPUModuleOp gpuModule, unsigned blockSize)
-      : fn(fn), gpuModule(gpuModule), blockSize(blockSize) {}
+  FunctionMapper(func::FuncOp fn, gpu::GPUModuleOp gpuModule, unsigned blockSize,
+                 unsigned maxGridBlocks)
+      : fn(fn), gpuModule(gpuModule), blockSize(blockSize), maxGridBlocks(maxGridBlocks) {}
 
   LogicalResult run(GpuKernel &kernel);
 
@@ -68,15 +83,16 @@ private:
   LogicalResult mapParallel(scf::ParallelOp loop, std::vector<GpuLaunch> &launches);
   bool isIdentityAccess(Value memref, ValueRange indices, scf::ParallelOp loop,
                         ArrayRef<int64_t> trips);
-  bool canVectorize(scf::ParallelOp loop, ArrayRef<int64_t> lbs, ArrayRef<int64_t> steps,
-                    ArrayRef<int64_t> trips);
+  int64_t vectorWidth(scf::ParallelOp loop, ArrayRef<int64_t> lbs, ArrayRef<int64_t> steps,
+                      ArrayRef<int64_t> trips);
   void emitVectorBody(OpBuilder &b, scf::ParallelOp loop, IRMapping &map,
-                      ArrayRef<Value> ivs, ArrayRef<int64_t> trips);
+                      ArrayRef<Value> ivs, ArrayRef<int64_t> trips, int64_t width);
   LogicalResult mapSerial(ArrayRef<Operation *> ops, std::vector<GpuLaunch> &launches);
 
   func::FuncOp fn;
   gpu::GPUModuleOp gpuModule;
   unsigned blockSize;
+  unsigned maxGridBlocks;
 };
 
 gpu::GPUFuncOp FunctionMapper::createFunc(std::string name, OpBuilder &b, IRMapping &map) {
@@ -155,13 +171,10 @@ LogicalResult FunctionMapper::mapParallel(scf::ParallelOp loop,
   }
   if (total == 0)
     return success(); // nothing to compute: no launch
-  bool vectorize = canVectorize(loop, lbs, steps, trips);
-  int64_t threads = vectorize ? total / kVectorWidth : total;
-  int64_t block = std::min<int64_t>(blockSize, (threads + 31) / 32 * 32);
-  int64_t grid = (threads + block - 1) / block;
-  if (grid > INT_MAX)
-    return loop.emitOpError("has ") << total << " iterations, more than one launch of "
-                                    << block << "-thread blocks can cover";
+  int64_t width = vectorWidth(loop, lbs, steps, trips);
+  int64_t items = total / width;
+  int64_t block = std::min<int64_t>(blockSize, (items + 31) / 32 * 32);
+  int64_t grid = std::min<int64_t>((items + block - 1) / block, maxGridBlocks);
 
   std::string name = fn.getSymName().str() + "_l" + std::to_string(launches.size());
   OpBuilder b(fn.getContext());
@@ -175,15 +188,16 @@ LogicalResult FunctionMapper::mapParallel(scf::ParallelOp loop,
   Value bid = b.create<gpu::BlockIdOp>(loc, gpu::Dimension::x);
   Value bdim = b.create<gpu::BlockDimOp>(loc, gpu::Dimension::x);
   Value tid = b.create<gpu::ThreadIdOp>(loc, gpu::Dimension::x);
+  Value gdim = b.create<gpu::GridDimOp>(loc, gpu::Dimension::x);
   Value linear = b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, bid, bdim), tid);
-  Value limit = b.create<arith::ConstantIndexOp>(loc, threads);
-  Value inRange = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, linear, limit);
-  auto guard = b.create<scf::IfOp>(loc, inRange, /*withElseRegion=*/false);
-  b.setInsertionPointToStart(&guard.getThenRegion().front());
-  Value rest = linear;
-  if (vectorize)
-    rest = b.create<arith::MulIOp>(loc, linear,
-                                   b.create<arith::ConstantIndexOp>(loc, kVectorWidth));
+  Value stride = b.create<arith::MulIOp>(loc, gdim, bdim);
+  Value limit = b.create<arith::ConstantIndexOp>(loc, items);
+  // Grid-stride loop: correct for any grid (the launch may be capped).
+  auto gridLoop = b.create<scf::ForOp>(loc, linear, limit, stride);
+  b.setInsertionPointToStart(gridLoop.getBody());
+  Value rest = gridLoop.getInductionVar();
+  if (width > 1)
+    rest = b.create<arith::MulIOp>(loc, rest, b.create<arith::ConstantIndexOp>(loc, width));
   SmallVector<Value> ivs(trips.size());
   for (int d = static_cast<int>(trips.size()) - 1; d >= 0; --d) {
     Value trip = b.create<arith::ConstantIndexOp>(loc, trips[d]);
@@ -197,8 +211,8 @@ LogicalResult FunctionMapper::mapParallel(scf::ParallelOp loop,
       iv = b.create<arith::AddIOp>(loc, iv, b.create<arith::ConstantIndexOp>(loc, lbs[d]));
     ivs[d] = iv;
   }
-  if (vectorize) {
-    emitVectorBody(b, loop, map, ivs, trips);
+  if (width > 1) {
+    emitVectorBody(b, loop, map, ivs, trips, width);
   } else {
     for (auto [from, to] : llvm::zip(loop.getInductionVars(), ivs))
       map.map(from, to);
@@ -243,56 +257,66 @@ bool FunctionMapper::isIdentityAccess(Value memref, ValueRange indices, scf::Par
   return next == ivs.size() && !indices.empty() && indices.back() == ivs.back();
 }
 
-/// Whether the loop is elementwise over function arguments of its own shape:
-/// unit-step loops from 0 whose innermost trip count is a multiple of the
-/// vector width, a body without regions whose stores all write element
-/// (iv...) of an argument, and no argument both stored and read elsewhere
-/// than at (iv...). Each thread then handles kVectorWidth consecutive
-/// elements with one vector load per read argument and one vector store per
-/// written one (buffers are at least 256-byte aligned: arena offsets and
-/// cuMemAlloc).
-bool FunctionMapper::canVectorize(scf::ParallelOp loop, ArrayRef<int64_t> lbs,
-                                  ArrayRef<int64_t> steps, ArrayRef<int64_t> trips) {
-  if (trips.empty() || trips.back() % kVectorWidth != 0)
-    return false;
+/// Elements per iteration of the grid-stride loop: W > 1 when the loop is
+/// elementwise over function arguments of its own shape, 1 otherwise.
+/// Elementwise: unit-step loops from 0, a body without regions whose stores
+/// all write element (iv...) of an argument, and no argument both stored and
+/// read elsewhere than at (iv...). W is kVectorBytes of the narrowest
+/// element type accessed at (iv...), and the innermost trip count must be a
+/// multiple of W. Each iteration then handles W consecutive elements with
+/// one vector load per read argument and one vector store per written one
+/// (buffers are at least 256-byte aligned: arena offsets and cuMemAlloc; the
+/// first element of an iteration is a multiple of W, so every access starts
+/// on a 16-byte boundary).
+int64_t FunctionMapper::vectorWidth(scf::ParallelOp loop, ArrayRef<int64_t> lbs,
+                                    ArrayRef<int64_t> steps, ArrayRef<int64_t> trips) {
+  if (trips.empty())
+    return 1;
   if (llvm::any_of(lbs, [](int64_t l) { return l != 0; }) ||
       llvm::any_of(steps, [](int64_t s) { return s != 1; }))
-    return false;
+    return 1;
   llvm::DenseSet<Value> stored, readElsewhere;
-  bool anyVectorAccess = false;
+  int64_t narrowestBytes = 0; // 0: no access at (iv...)
+  auto access = [&](MemRefType type) {
+    int64_t bytes = type.getElementTypeBitWidth() / 8;
+    narrowestBytes = narrowestBytes ? std::min(narrowestBytes, bytes) : bytes;
+  };
   for (Operation &op : loop.getBody()->without_terminator()) {
     if (op.getNumRegions() != 0)
-      return false;
+      return 1;
     if (auto store = dyn_cast<memref::StoreOp>(op)) {
       if (!isIdentityAccess(store.getMemref(), store.getIndices(), loop, trips))
-        return false;
+        return 1;
       stored.insert(store.getMemref());
-      anyVectorAccess = true;
+      access(store.getMemRefType());
       continue;
     }
     if (auto load = dyn_cast<memref::LoadOp>(op)) {
       if (isIdentityAccess(load.getMemref(), load.getIndices(), loop, trips))
-        anyVectorAccess = true;
+        access(load.getMemRefType());
       else
         readElsewhere.insert(load.getMemref());
       continue;
     }
     if (!isPure(&op))
-      return false;
+      return 1;
   }
-  return anyVectorAccess && llvm::none_of(stored, [&](Value v) {
-           return readElsewhere.contains(v);
-         });
+  if (!narrowestBytes ||
+      llvm::any_of(stored, [&](Value v) { return readElsewhere.contains(v); }))
+    return 1;
+  int64_t width = kVectorBytes / narrowestBytes;
+  return trips.back() % width == 0 ? width : 1;
 }
 
-/// The body for kVectorWidth consecutive elements starting at `ivs`:
-/// identity loads and stores become vector loads and stores, every other op
-/// is cloned once per element.
+/// The body for `width` consecutive elements starting at `ivs`: identity
+/// loads and stores become vector loads and stores, every other op is cloned
+/// once per element.
 void FunctionMapper::emitVectorBody(OpBuilder &b, scf::ParallelOp loop, IRMapping &map,
-                                    ArrayRef<Value> ivs, ArrayRef<int64_t> trips) {
+                                    ArrayRef<Value> ivs, ArrayRef<int64_t> trips,
+                                    int64_t width) {
   Location loc = loop.getLoc();
-  SmallVector<IRMapping> lanes(kVectorWidth, map);
-  for (int64_t k = 0; k < kVectorWidth; ++k) {
+  SmallVector<IRMapping> lanes(width, map);
+  for (int64_t k = 0; k < width; ++k) {
     SmallVector<Value> laneIvs(ivs);
     if (k != 0)
       laneIvs.back() =
@@ -306,7 +330,7 @@ void FunctionMapper::emitVectorBody(OpBuilder &b, scf::ParallelOp loop, IRMappin
     if (aligned.insert(mapped).second) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointAfterValue(mapped);
-      b.create<memref::AssumeAlignmentOp>(loc, mapped, 16);
+      b.create<memref::AssumeAlignmentOp>(loc, mapped, kVectorBytes);
     }
     return mapped;
   };
@@ -326,10 +350,10 @@ void FunctionMapper::emitVectorBody(OpBuilder &b, scf::ParallelOp loop, IRMappin
     SmallVector<Value> first;
     for (Value index : indices)
       first.push_back(lanes[0].lookupOrDefault(index));
-    auto vecType = VectorType::get({kVectorWidth}, type.getElementType());
+    auto vecType = VectorType::get({width}, type.getElementType());
     if (load) {
       Value v = b.create<vector::LoadOp>(loc, vecType, vectorOperand(load.getMemref()), first);
-      for (int64_t k = 0; k < kVectorWidth; ++k)
+      for (int64_t k = 0; k < width; ++k)
         lanes[k].map(load.getResult(), b.create<vector::ExtractOp>(loc, v, k).getResult());
       continue;
     }
@@ -444,7 +468,8 @@ LogicalResult FunctionMapper::run(GpuKernel &kernel) {
 
 FailureOr<std::vector<GpuKernel>>
 mapKernelsToGpu(ModuleOp kernels, const std::vector<std::string> &functions,
-                unsigned blockSize) {
+                unsigned blockSize, unsigned maxGridBlocks) {
+  assert(blockSize >= 32 && maxGridBlocks >= 1 && "validated by compileForCuda");
   MLIRContext *ctx = kernels.getContext();
   OpBuilder b(ctx);
   b.setInsertionPointToEnd(kernels.getBody());
@@ -457,7 +482,7 @@ mapKernelsToGpu(ModuleOp kernels, const std::vector<std::string> &functions,
       return emitError(kernels.getLoc()) << "kernel function '" << name
                                          << "' is missing from the kernel module";
     GpuKernel kernel;
-    if (failed(FunctionMapper(fn, gpuModule, blockSize).run(kernel)))
+    if (failed(FunctionMapper(fn, gpuModule, blockSize, maxGridBlocks).run(kernel)))
       return failure();
     result.push_back(std::move(kernel));
   }

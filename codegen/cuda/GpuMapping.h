@@ -45,13 +45,18 @@ inline constexpr const char *kGpuModuleName = "weft_kernels";
 /// the caller provides the scratch memory. Each gpu.func then takes the
 /// function's memref arguments. In a function's body, in order:
 ///  - an scf.parallel nest with constant bounds becomes one launch of
-///    ceil(N / blockSize) blocks of blockSize threads (fewer for small N),
-///    N being the product of its trip counts: thread t runs iteration t,
-///    delinearized row-major; a loop with no iterations, no launch. An
-///    elementwise nest (every store, and at least one load, at element
-///    (iv...) of an argument of the loop's shape; innermost trip count a
-///    multiple of 4) runs 4 consecutive elements per thread instead, with
-///    16-byte vector loads and stores (N / 4 threads);
+///    min(ceil(N / blockSize), maxGridBlocks) blocks of blockSize threads
+///    (fewer threads for small N), N being the product of its trip counts;
+///    the gpu.func is a grid-stride loop (i from the thread's global index,
+///    below N, by grid_dim.x * block_dim.x), so it covers all N iterations
+///    whatever grid it is launched with; iteration i is delinearized
+///    row-major. A loop with no iterations, no launch. An elementwise nest
+///    (every store, and at least one access, at element (iv...) of an
+///    argument of the loop's shape) runs W consecutive elements per iteration instead,
+///    with vector loads and stores (N / W iterations): W is 16 bytes of the
+///    narrowest element type accessed at (iv...) (4 for f32 and i32, 8 for
+///    f16 and bf16, 2 for i64); when the innermost trip count is not a
+///    multiple of W, the nest is not vectorized;
 ///  - consecutive other ops with side effects (scf.for nests, loads, stores,
 ///    copies), with the pure ops that read their results, become one
 ///    single-thread launch;
@@ -59,9 +64,11 @@ inline constexpr const char *kGpuModuleName = "weft_kernels";
 ///    views) are cloned into the launches that use them.
 /// Allocations inside loops or of dynamic shape are reported at their
 /// location. The functions are erased; `kernels` then holds the gpu.module.
+/// Requires 32 <= blockSize <= 1024 and maxGridBlocks >= 1 (compileForCuda
+/// checks the options).
 mlir::FailureOr<std::vector<GpuKernel>>
 mapKernelsToGpu(mlir::ModuleOp kernels, const std::vector<std::string> &functions,
-                unsigned blockSize);
+                unsigned blockSize, unsigned maxGridBlocks);
 
 } // namespace weft::codegen
 

@@ -10,18 +10,37 @@
 //   weft A, not transposed: stored m x k = k x m column-major, ld k (N);
 //     transposed: stored k x m = m x k column-major, ld m (T);
 //   C: n x m column-major, ld n.
-// Batches are strided (m*k, k*n, m*n elements). alpha and beta are host
+// Batches are strided (m*k, k*n, m*n elements). The matrices are f32, bf16
+// (CUDA_R_16BF) or f16 (CUDA_R_16F); accumulation is f32 (CUBLAS_COMPUTE_32F,
+// strict: TF32 only when asked for f32) and alpha and beta are f32 host
 // scalars. A Gemm's epilogue becomes cuBLASLt's: the bias [n] is a vector
 // over the rows of the column-major C^T (n of them), so CUBLASLT_EPILOGUE_BIAS
 // adds it to every row of weft's C; CUBLASLT_EPILOGUE_GELU_BIAS applies the
-// tanh approximation of GELU after it (weft's gelu_tanh). The library is loaded with dlopen so that the runtime starts
-// without it.
+// tanh approximation of GELU after it (weft's gelu_tanh); the bias is f32 or
+// of the GEMM's dtype (CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE).
+//
+// plan() keeps up to 8 algorithms from the heuristic, best first, among those
+// whose split-K partial sums (if any) stay in f32 and are reduced in a fixed
+// order (CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE). A plan's first run()
+// chooses one: the first when autotuning is off or there is one; else the
+// choice of an earlier plan of the process with the same device name and
+// gemmTuneKey, when that algorithm is among this plan's (one choice per shape:
+// GPT-2's twelve layers tune once, and two Executables of a program run the
+// same algorithms); else the fastest by timing every candidate
+// (timeCandidates), each writing D = a scratch allocation of c's size when
+// beta != 0 (C is read, so c must keep its value for the real run) or c
+// itself when beta == 0 (the real run overwrites it). Candidates cuBLASLt
+// refuses are skipped. The real run into c follows. The library is loaded
+// with dlopen so that the runtime starts without it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cuda/CublasLt.h"
 
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
 #include <dlfcn.h>
 #include <type_traits>
 
@@ -122,9 +141,12 @@ struct CublasLtGemms::Plan {
   const CublasLtApi *api = nullptr;
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr; // cuBLASLt's A, B, C
-  cublasLtMatmulAlgo_t algo{};
+  std::vector<cublasLtMatmulAlgo_t> algos; // the heuristic's, best first
+  size_t chosen = 0;                       // index into algos, final once tuning.decided
   float alpha = 1, beta = 0;
-  std::string label;
+  size_t cBytes = 0; // c's size, for a scratch D while tuning
+  std::string key;   // gemmTuneKey
+  GemmTuning tuning;
 
   ~Plan() {
     if (!api)
@@ -146,6 +168,7 @@ StatusOr<std::unique_ptr<CublasLtGemms>> CublasLtGemms::create(CudaDevice &devic
     return api.status();
   std::unique_ptr<CublasLtGemms> g(new CublasLtGemms(device));
   g->api_ = *api;
+  g->autotune_ = gemmAutotuneEnabledByEnvironment();
   WEFT_RETURN_IF_ERROR(g->api_->check(g->api_->create(&g->handle_), "cublasLtCreate",
                                       "on " + device.name()));
   if (workspaceBytes) {
@@ -166,19 +189,69 @@ CublasLtGemms::~CublasLtGemms() {
   device_.free(workspace_);
 }
 
+namespace {
+
+/// cuBLASLt's type for a Gemm or bias dtype; false for the others.
+bool cudaType(proto::DType dtype, cudaDataType_t &out) {
+  switch (dtype) {
+  case proto::F32: out = CUDA_R_32F; return true;
+  case proto::BF16: out = CUDA_R_16BF; return true;
+  case proto::F16: out = CUDA_R_16F; return true;
+  default: return false;
+  }
+}
+
+size_t elementBytes(proto::DType dtype) { return dtype == proto::F32 ? 4 : 2; }
+
+/// The number of algorithms plan() asks the heuristic for.
+constexpr int kMaxCandidates = 8;
+
+/// A tuned choice, shared by the plans with the same device and key.
+struct Choice {
+  cublasLtMatmulAlgo_t algo;
+  float ms = -1;
+};
+
+/// The tuned choices of this process, by device name + "|" + gemmTuneKey.
+struct Choices {
+  std::mutex mutex;
+  std::unordered_map<std::string, Choice> byKey;
+};
+
+Choices &tunedChoices() {
+  static Choices choices;
+  return choices;
+}
+
+} // namespace
+
 StatusOr<size_t> CublasLtGemms::plan(const proto::Gemm &g, bool allowTf32,
-                                     const std::string &label, const void *bias) {
-  if (g.dtype() != proto::F32)
-    return invalidArgument("cuda gemm '" + label + "': dtype " + std::to_string(g.dtype()) +
-                           " is not supported yet; the CUDA runtime runs f32 GEMMs");
+                                     const std::string &label, const void *bias,
+                                     proto::DType biasDtype) {
+  cudaDataType_t type, biasType = CUDA_R_32F;
+  if (!cudaType(g.dtype(), type))
+    return invalidArgument("cuda gemm '" + label + "': dtype " +
+                           proto::DType_Name(g.dtype()) +
+                           " is not supported; the CUDA runtime runs f32, bf16 and f16 GEMMs");
+  bool hasEpilogue = g.epilogue() != proto::GEMM_EPILOGUE_NONE;
+  if (hasEpilogue && (!cudaType(biasDtype, biasType) ||
+                      (biasDtype != proto::F32 && biasDtype != g.dtype())))
+    return invalidArgument("cuda gemm '" + label + "': bias dtype " +
+                           proto::DType_Name(biasDtype) + " is neither F32 nor the gemm's " +
+                           proto::DType_Name(g.dtype()));
   auto p = std::make_unique<Plan>();
   p->api = api_;
   p->alpha = g.alpha();
   p->beta = g.beta();
-  p->label = label;
+  p->tuning.label = label;
+  p->key = gemmTuneKey(g, biasDtype, allowTf32 && g.dtype() == proto::F32);
+  p->cBytes = g.batch() * g.m() * g.n() * elementBytes(g.dtype());
   const std::string ctx = "for gemm '" + label + "'";
   const CublasLtApi &a = *api_;
-  cublasComputeType_t compute = allowTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  // Narrow dtypes accumulate in strict f32; TF32 applies to f32 operands only.
+  cublasComputeType_t compute = allowTf32 && g.dtype() == proto::F32
+                                    ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                    : CUBLAS_COMPUTE_32F;
   WEFT_RETURN_IF_ERROR(
       a.check(a.descCreate(&p->desc, compute, CUDA_R_32F), "cublasLtMatmulDescCreate", ctx));
   cublasOperation_t opA = g.trans_b() ? CUBLAS_OP_T : CUBLAS_OP_N; // cuBLASLt's A = weft's B
@@ -190,7 +263,7 @@ StatusOr<size_t> CublasLtGemms::plan(const proto::Gemm &g, bool allowTf32,
       a.descSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof(opB)),
       "cublasLtMatmulDescSetAttribute", ctx));
 
-  if (g.epilogue() != proto::GEMM_EPILOGUE_NONE) {
+  if (hasEpilogue) {
     if (!bias)
       return invalidArgument("cuda gemm '" + label + "': epilogue " +
                              proto::GemmEpilogue_Name(g.epilogue()) + " has no bias address");
@@ -203,12 +276,16 @@ StatusOr<size_t> CublasLtGemms::plan(const proto::Gemm &g, bool allowTf32,
     WEFT_RETURN_IF_ERROR(a.check(a.descSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
                                                     &bias, sizeof(bias)),
                                  "cublasLtMatmulDescSetAttribute(BIAS_POINTER)", ctx));
+    int32_t biasTypeValue = static_cast<int32_t>(biasType); // an int32_t holding a cudaDataType
+    WEFT_RETURN_IF_ERROR(a.check(a.descSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
+                                                    &biasTypeValue, sizeof(biasTypeValue)),
+                                 "cublasLtMatmulDescSetAttribute(BIAS_DATA_TYPE)", ctx));
   }
   const uint64_t m = g.m(), n = g.n(), k = g.k();
   auto layout = [&](cublasLtMatrixLayout_t *l, uint64_t rows, uint64_t cols, int64_t ld,
                     int64_t stride) -> Status {
     WEFT_RETURN_IF_ERROR(
-        a.check(a.layoutCreate(l, CUDA_R_32F, rows, cols, ld), "cublasLtMatrixLayoutCreate", ctx));
+        a.check(a.layoutCreate(l, type, rows, cols, ld), "cublasLtMatrixLayoutCreate", ctx));
     if (g.batch() > 1) {
       int32_t count = static_cast<int32_t>(g.batch());
       WEFT_RETURN_IF_ERROR(a.check(a.layoutSetAttribute(*l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
@@ -241,32 +318,120 @@ StatusOr<size_t> CublasLtGemms::plan(const proto::Gemm &g, bool allowTf32,
   Status st = a.check(a.prefSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
                                          sizeof(ws)),
                       "cublasLtMatmulPreferenceSetAttribute", ctx);
-  cublasLtMatmulHeuristicResult_t result{};
+  // Split-K partial sums stay in f32 (the compute type) and are reduced in a
+  // fixed order: no in-place or output-type (bf16/f16) reductions.
+  uint32_t reductions = CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+  if (st.isOk())
+    st = a.check(a.prefSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reductions,
+                                    sizeof(reductions)),
+                 "cublasLtMatmulPreferenceSetAttribute(REDUCTION_SCHEME_MASK)", ctx);
+  cublasLtMatmulHeuristicResult_t results[kMaxCandidates] = {};
   int found = 0;
   if (st.isOk())
-    st = a.check(a.algoGetHeuristic(handle_, p->desc, p->a, p->b, p->c, p->c, pref, 1, &result,
-                                    &found),
+    st = a.check(a.algoGetHeuristic(handle_, p->desc, p->a, p->b, p->c, p->c, pref,
+                                    kMaxCandidates, results, &found),
                  "cublasLtMatmulAlgoGetHeuristic", ctx);
   a.prefDestroy(pref);
   WEFT_RETURN_IF_ERROR(st);
-  if (found == 0)
+  for (int i = 0; i < found && i < kMaxCandidates; ++i)
+    if (results[i].state == CUBLAS_STATUS_SUCCESS)
+      p->algos.push_back(results[i].algo);
+  if (p->algos.empty())
     return internalError("cuda gemm '" + label + "': cuBLASLt has no algorithm for " +
                          std::to_string(g.batch()) + " x [" + std::to_string(m) + "x" +
                          std::to_string(k) + "] x [" + std::to_string(k) + "x" +
-                         std::to_string(n) + "] f32");
-  p->algo = result.algo;
+                         std::to_string(n) + "] " + proto::DType_Name(g.dtype()) +
+                         (hasEpilogue ? " with epilogue " +
+                                            proto::GemmEpilogue_Name(g.epilogue()) +
+                                            " and a " + proto::DType_Name(biasDtype) + " bias"
+                                      : std::string()));
+  p->tuning.candidates = p->algos.size();
   plans_.push_back(std::move(p));
   return plans_.size() - 1;
+}
+
+Status CublasLtGemms::matmul(const Plan &p, size_t algo, const void *a, const void *b,
+                             const void *c, void *d) const {
+  // cuBLASLt's A is weft's B and its B is weft's A; C and D share a layout.
+  return api_->check(api_->matmul(handle_, p.desc, &p.alpha, b, p.a, a, p.b, &p.beta, c, p.c, d,
+                                  p.c, &p.algos[algo], workspace_, workspaceBytes_,
+                                  device_.stream()),
+                     "cublasLtMatmul", "in gemm '" + p.tuning.label + "'");
+}
+
+Status CublasLtGemms::choose(Plan &p, const void *a, const void *b, void *c) {
+  GemmTuning &t = p.tuning;
+  t.decided = true;
+  p.chosen = 0;
+  if (!autotune_ || p.algos.size() < 2)
+    return Status::ok();
+  Choices &choices = tunedChoices();
+  const std::string key = device_.name() + "|" + p.key;
+  {
+    std::lock_guard<std::mutex> lock(choices.mutex);
+    if (auto it = choices.byKey.find(key); it != choices.byKey.end()) {
+      for (size_t i = 0; i < p.algos.size(); ++i)
+        if (std::memcmp(&p.algos[i], &it->second.algo, sizeof(cublasLtMatmulAlgo_t)) == 0) {
+          p.chosen = i;
+          t.chosen = static_cast<int>(i);
+          t.ms = it->second.ms;
+          t.shared = true;
+          return Status::ok();
+        }
+    }
+  }
+  // With beta != 0 the candidates read c: they write a scratch D instead.
+  void *scratch = nullptr;
+  if (p.beta != 0) {
+    StatusOr<void *> s = device_.allocate(p.cBytes, 256);
+    if (!s.isOk())
+      return Status::ok(); // no room to tune: the heuristic's first algorithm
+    scratch = *s;
+  }
+  StatusOr<std::vector<CandidateTiming>> timings = timeCandidates(
+      device_, p.algos.size(),
+      [&](size_t i) { return matmul(p, i, a, b, c, scratch ? scratch : c); });
+  Status synced = device_.synchronize(); // the candidates are done with the scratch
+  device_.free(scratch);
+  if (!timings.isOk())
+    return timings.status();
+  WEFT_RETURN_IF_ERROR(synced);
+  int best = pickFastest(*timings);
+  if (best < 0)
+    return internalError("cuda gemm '" + t.label + "': every one of the " +
+                         std::to_string(p.algos.size()) +
+                         " cuBLASLt algorithms failed while autotuning; the first: " +
+                         timings->front().error + " (WEFT_GEMM_AUTOTUNE=0 skips tuning)");
+  for (const CandidateTiming &ct : *timings)
+    t.timed += ct.ok;
+  p.chosen = static_cast<size_t>(best);
+  t.chosen = best;
+  t.ms = (*timings)[p.chosen].ms;
+  std::lock_guard<std::mutex> lock(choices.mutex);
+  choices.byKey[key] = {p.algos[p.chosen], t.ms};
+  return Status::ok();
 }
 
 Status CublasLtGemms::run(size_t index, const void *a, const void *b, void *c) {
   if (index >= plans_.size())
     return internalError("cuda gemm: plan " + std::to_string(index) + " does not exist");
-  const Plan &p = *plans_[index];
-  // cuBLASLt's A is weft's B and its B is weft's A.
-  return api_->check(api_->matmul(handle_, p.desc, &p.alpha, b, p.a, a, p.b, &p.beta, c, p.c, c,
-                                  p.c, &p.algo, workspace_, workspaceBytes_, device_.stream()),
-                     "cublasLtMatmul", "in gemm '" + p.label + "'");
+  Plan &p = *plans_[index];
+  if (!p.tuning.decided)
+    WEFT_RETURN_IF_ERROR(choose(p, a, b, c));
+  return matmul(p, p.chosen, a, b, c, c);
+}
+
+void CublasLtGemms::forgetTunedChoices() {
+  Choices &choices = tunedChoices();
+  std::lock_guard<std::mutex> lock(choices.mutex);
+  choices.byKey.clear();
+}
+
+std::vector<GemmTuning> CublasLtGemms::tunings() const {
+  std::vector<GemmTuning> out;
+  for (const std::unique_ptr<Plan> &p : plans_)
+    out.push_back(p->tuning);
+  return out;
 }
 
 } // namespace weft::rt::cuda

@@ -5,12 +5,16 @@
 //   2. resolves the function of every CudaLaunch of every kernel;
 //   3. per kernel-call step, stores the device address of each argument and
 //      the parameter array cuLaunchKernel reads (one pointer per address);
-//   4. per GEMM step, prepares a cuBLASLt plan (f32; one workspace shared by
-//      all GEMMs, 32 MiB; a bias/GELU epilogue with its bias address).
+//   4. per GEMM step, prepares a cuBLASLt plan (f32, bf16 or f16 with f32
+//      accumulation, strict f32 without TF32; one workspace shared by all
+//      GEMMs, 32 MiB; a bias/GELU epilogue with its bias address and the
+//      bias buffer's dtype).
 // runStep() then enqueues a kernel's launches in order, or the GEMM, on the
-// device's stream; nothing waits. runAll() enqueues every step: with graphs
-// on, the first run step by step, the second captures the steps as a CUDA
-// graph and launches it, later runs replay it.
+// device's stream; nothing waits, except a GEMM's first run, which autotunes
+// its cuBLASLt algorithm (CublasLt.h; WEFT_GEMM_AUTOTUNE=0 turns it off) and
+// waits for its timings. runAll() enqueues every step: with graphs on, the
+// first run step by step (so tuning happens outside any capture), the second
+// captures the steps as a CUDA graph and launches it, later runs replay it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -130,11 +134,11 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
         return gemms.status();
       gemms_ = std::move(gemms.value());
     }
-    StatusOr<size_t> plan = gemms_->plan(g, /*allowTf32=*/false,
-                                         "step " + std::to_string(s) + " '" + step.label() + "'",
-                                         g.epilogue() != proto::GEMM_EPILOGUE_NONE
-                                             ? addresses[g.bias()]
-                                             : nullptr);
+    bool hasBias = g.epilogue() != proto::GEMM_EPILOGUE_NONE;
+    StatusOr<size_t> plan = gemms_->plan(
+        g, /*allowTf32=*/false, "step " + std::to_string(s) + " '" + step.label() + "'",
+        hasBias ? addresses[g.bias()] : nullptr,
+        hasBias ? exe_.buffers(static_cast<int>(g.bias())).dtype() : proto::F32);
     if (!plan.isOk())
       return plan.status();
     gemmPlan_[s] = *plan;
@@ -171,8 +175,9 @@ Status CudaProgramImpl::enqueueAll() {
 Status CudaProgramImpl::runAll(bool useGraph) {
   if (!useGraph || !warmedUp_) {
     // The first run launches step by step: module functions and cuBLASLt's
-    // kernels load then, outside any capture (as PyTorch warms up before
-    // capturing). Each run executes the steps exactly once.
+    // kernels load then, and each GEMM plan is autotuned, outside any capture
+    // (as PyTorch warms up before capturing). Each run executes the steps
+    // exactly once.
     WEFT_RETURN_IF_ERROR(enqueueAll());
     warmedUp_ = true;
     return Status::ok();

@@ -12,6 +12,8 @@
 #include "runtime/io/Safetensors.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -132,6 +134,14 @@ double metaDouble(const rt::SafetensorsFile &f, const std::string &key, double f
 }
 
 } // namespace
+
+std::string casesOut() {
+  const char *dir = std::getenv("WEFT_CUDA_CASES_OUT");
+  if (!dir || !*dir)
+    return "";
+  std::filesystem::create_directories(dir);
+  return dir;
+}
 
 rt::Status writeCase(const std::string &dir, const std::string &name, const rt::Executable &exe,
                      const CaseData &data) {

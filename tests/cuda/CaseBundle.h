@@ -37,6 +37,10 @@ struct CaseData {
   CaseTolerance cpuTolerance;
 };
 
+/// The folder named by WEFT_CUDA_CASES_OUT (created), where the code
+/// generator tests write their bundles; empty when the variable is unset.
+std::string casesOut();
+
 /// Writes <dir>/<name>.wexe and <dir>/<name>.safetensors.
 rt::Status writeCase(const std::string &dir, const std::string &name, const rt::Executable &exe,
                      const CaseData &data);

@@ -36,6 +36,7 @@
 #include "tests/common/OpPrograms.h"
 #include "tests/cuda/CaseBundle.h"
 #include "tests/cuda/CubinElf.h"
+#include "tests/cuda/ExpectValidCuda.h"
 #include "tools/weft/ParamInit.h"
 
 #include <cstdlib>
@@ -78,41 +79,6 @@ protected:
   void runWhereGpu(const proto::Executable &exe, const std::string &bundle);
 };
 
-/// Checks what the Executable promises about its cubin and launches.
-void expectValidCudaExecutable(const proto::Executable &exe) {
-  EXPECT_EQ(exe.target(), "cuda");
-  rt::Status valid = rt::Executable(exe).validate();
-  EXPECT_TRUE(valid.isOk()) << valid.toString();
-  if (exe.kernels_size() == 0)
-    return;
-  std::optional<CubinInfo> cubin = readCubin(exe.kernel_library());
-  ASSERT_TRUE(cubin) << "kernel_library is not an ELF64 image";
-  EXPECT_EQ(cubin->machine, 190) << "e_machine is not EM_CUDA";
-  EXPECT_EQ(cubin->arch, 90u) << "e_flags 0x" << std::hex << cubin->flags << " is not sm_90";
-  for (const proto::Kernel &k : exe.kernels())
-    for (const proto::CudaLaunch &l : k.cuda_launches())
-      EXPECT_TRUE(cubin->functions.count(l.function()))
-          << "kernel " << k.symbol() << " launches '" << l.function()
-          << "', which the cubin does not define";
-  for (const proto::Step &s : exe.steps()) {
-    if (!s.has_kernel_call())
-      continue;
-    bool empty = true;
-    for (uint32_t a : s.kernel_call().args())
-      empty = empty && exe.buffers(static_cast<int>(a)).byte_size() == 0;
-    const proto::Kernel &k = exe.kernels(static_cast<int>(s.kernel_call().kernel()));
-    if (!empty)
-      EXPECT_GT(k.cuda_launches_size(), 0) << "step '" << s.label() << "' launches nothing";
-  }
-}
-
-std::string casesOut() {
-  const char *dir = std::getenv("WEFT_CUDA_CASES_OUT");
-  if (!dir || !*dir)
-    return "";
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 void CudaCodegenTest::runWhereGpu(const proto::Executable &exe, const std::string &bundle) {
   auto executor = rt::Executor::create(rt::Executable(exe));
@@ -249,9 +215,69 @@ TEST_F(CudaCodegenTest, MatmulsAsCublasLtGemms) {
     }
 }
 
-TEST_F(CudaCodegenTest, NarrowMatmulAsKernel) {
-  checkCase("matmul_bf16", matmulProgram("matmul", {}, 7, 33, 17, false, true, "bf16"), 20,
-            {sumTolerance(17)});
+/// The dtype of the Gemm step of `exe` (which must have exactly one).
+std::optional<proto::DType> onlyGemmDType(const proto::Executable &exe) {
+  std::optional<proto::DType> dtype;
+  for (const proto::Step &s : exe.steps())
+    if (s.has_gemm()) {
+      if (dtype)
+        return std::nullopt;
+      dtype = s.gemm().dtype();
+    }
+  return dtype;
+}
+
+// bf16 and f16 contractions are cuBLASLt GEMMs of their own dtype (f32
+// accumulation), not kernels: the result is rounded once to the narrow type,
+// which checkCase's rtol (twice the type's unit roundoff) covers on top of
+// the f32 sum tolerance.
+TEST_F(CudaCodegenTest, NarrowMatmulsAsCublasLtGemms) {
+  struct Case {
+    std::string name, op, type;
+    std::vector<int64_t> batch;
+    bool ta, tb;
+    proto::DType dtype;
+  } cases[] = {{"matmul_bf16", "matmul", "bf16", {}, false, true, proto::BF16},
+               {"matmul_f16", "matmul", "f16", {}, true, false, proto::F16},
+               {"batch_matmul_bf16", "batch_matmul", "bf16", {2, 3}, false, false, proto::BF16}};
+  uint64_t seed = 20;
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string src = matmulProgram(c.op, c.batch, 7, 33, 17, c.ta, c.tb, c.type);
+    checkCase(c.name, src, seed++, {sumTolerance(17)});
+    mlir::OwningOpRef<mlir::ModuleOp> module = parse(src);
+    ASSERT_TRUE(module);
+    mlir::FailureOr<proto::Executable> exe = codegen::compileForCuda(*module, {});
+    ASSERT_TRUE(mlir::succeeded(exe));
+    EXPECT_EQ(onlyGemmDType(*exe), std::optional<proto::DType>(c.dtype));
+    EXPECT_EQ(exe->kernels_size(), 0) << "no kernel computes the product";
+  }
+  // A bf16 fused_matmul keeps its bias and gelu_tanh in cuBLASLt's epilogue,
+  // with the bf16 bias (the op's element type).
+  std::string fused =
+      "func.func @main(%a: tensor<16x32xbf16>, %w: tensor<64x32xbf16>, %bias: tensor<64xbf16>) "
+      "-> tensor<16x64xbf16> {\n"
+      "  %r = weft.fused_matmul %a, %w, %bias activation = gelu_tanh {transpose_rhs} : "
+      "tensor<16x32xbf16>, tensor<64x32xbf16>, tensor<64xbf16>\n"
+      "  return %r : tensor<16x64xbf16>\n}\n";
+  checkCase("fused_matmul_bias_gelu_bf16", fused, seed++, {{sumTolerance(32).atol, 1e-4}});
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(fused);
+  ASSERT_TRUE(module);
+  mlir::FailureOr<proto::Executable> exe = codegen::compileForCuda(*module, {});
+  ASSERT_TRUE(mlir::succeeded(exe));
+  ASSERT_EQ(exe->steps_size(), 1);
+  const proto::Gemm &g = exe->steps(0).gemm();
+  EXPECT_EQ(g.dtype(), proto::BF16);
+  EXPECT_EQ(g.epilogue(), proto::GEMM_EPILOGUE_GELU_TANH_BIAS);
+  EXPECT_EQ(exe->buffers(static_cast<int>(g.bias())).dtype(), proto::BF16);
+  // The CPU's BLAS has no bf16 GEMM: the same program is a kernel there, and
+  // a cuda Executable's narrow Gemm is refused on the CPU.
+  proto::Executable onCpu = *exe;
+  onCpu.set_target("cpu");
+  onCpu.mutable_steps(0)->mutable_gemm()->set_epilogue(proto::GEMM_EPILOGUE_NONE);
+  rt::Status refused = rt::Executable(onCpu).validate();
+  EXPECT_FALSE(refused.isOk());
+  EXPECT_NE(refused.message().find("bf16"), std::string::npos) << refused.toString();
 }
 
 /// A [16x32] x [64x32]^T fused_matmul with a [64] bias and `activation`.
@@ -552,8 +578,11 @@ TEST_F(CudaCodegenTest, BandwidthBenchProgramCompiles) {
   expectValidCudaExecutable(*exe);
   ASSERT_EQ(exe->kernels_size(), 1);
   ASSERT_EQ(exe->kernels(0).cuda_launches_size(), 1);
-  // Four f32 (16 bytes) per thread: vector loads and stores.
-  EXPECT_EQ(exe->kernels(0).cuda_launches(0).grid_x(), 67108864u / 4 / 256);
+  // Four f32 (16 bytes) per thread and iteration: vector loads and stores;
+  // 2^26 / 4 / 256 = 65536 blocks of work, in one device-sized wave of
+  // blocks that loop (grid-stride).
+  EXPECT_EQ(exe->kernels(0).cuda_launches(0).grid_x(),
+            std::min(67108864u / 4 / 256, codegen::CudaCodegenOptions().maxGridBlocks));
   EXPECT_EQ(exe->kernels(0).cuda_launches(0).block_x(), 256u);
   if (std::string dir = casesOut(); !dir.empty())
     ASSERT_TRUE(rt::Executable(*exe).save(dir + "/bench_add.wexe").isOk());

@@ -7,7 +7,13 @@
 //   - validation of CUDA launches (grid and block within limits);
 //   - device memory: host → device → host round trips, zeroing, alignment;
 //   - GEMM steps (cuBLASLt) for every transpose combination, batched, against
-//     a double-precision host product;
+//     a double-precision host product; bf16 and f16 GEMMs (batched, bias and
+//     GELU epilogues with f32 or narrow bias, beta 1), directly and through
+//     the Executor, against the host product of the same rounded inputs;
+//   - GEMM autotuning: the decision rule, the sharing key and the switch
+//     (no GPU needed); tuned results equal the heuristic's within tolerance,
+//     beta 1 GEMMs add c once (candidates write a scratch D), identical plans
+//     share one choice;
 //   - every case bundle in $WEFT_CUDA_CASES (written by WeftCudaCodegenTests)
 //     against its reference outputs (runs replay a CUDA graph by default);
 //   - CUDA graphs: replaying the captured step gives the eager launches'
@@ -25,9 +31,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Executor.h"
+#include "runtime/cuda/CublasLt.h"
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/GemmAutotune.h"
 #include "runtime/cuda/CudaProgram.h"
 #include "tests/cuda/CaseBundle.h"
+#include "tests/cuda/NarrowGemmTestUtil.h"
 
 #include <gtest/gtest.h>
 
@@ -44,6 +53,11 @@ namespace weft {
 namespace {
 
 using rt::cuda::CudaDevice;
+using test::GemmCase;
+using test::GemmData;
+using test::loadAs;
+using test::runDirect;
+using test::worstRatio;
 
 /// Opens GPU 0, or skips the calling test with the reason.
 #define OPEN_GPU_OR_SKIP(dev)                                                                 \
@@ -213,6 +227,201 @@ TEST(CudaRuntime, GemmStepsMatchHostProduct) {
             worst = std::max(worst, std::fabs(got - want) / allowed);
           }
       EXPECT_LE(worst, 1.0);
+    }
+  }
+}
+
+TEST(CudaRuntime, AutotuneDecisionRuleAndKey) {
+  using rt::cuda::CandidateTiming;
+  // The fastest candidate that ran; failures (whatever their time) are ignored;
+  // ties go to the earlier (the heuristic's order); none ran: -1.
+  EXPECT_EQ(rt::cuda::pickFastest({}), -1);
+  EXPECT_EQ(rt::cuda::pickFastest({{false, 0.1f, "x"}, {false, 0.2f, "y"}}), -1);
+  EXPECT_EQ(rt::cuda::pickFastest({{true, 0.5f, ""}, {false, 0.0f, "refused"}, {true, 0.3f, ""},
+                                   {true, 0.3f, ""}}),
+            2);
+  EXPECT_EQ(rt::cuda::pickFastest({{false, 0.0f, "refused"}, {true, 1.0f, ""}}), 1);
+  EXPECT_EQ(rt::cuda::medianMs({5, 1, 3}), 3);
+  EXPECT_EQ(rt::cuda::medianMs({4, 1, 3, 2}), 3);
+  EXPECT_EQ(rt::cuda::medianMs({}), 0);
+  // One key for GEMMs that differ only in buffers, alpha or a bias dtype
+  // without an epilogue; a different key for anything cuBLASLt sees.
+  proto::Gemm g = gemmExecutable(2, 64, 48, 32, false, true, 1).proto().steps(0).gemm();
+  std::string key = rt::cuda::gemmTuneKey(g, proto::F32, false);
+  proto::Gemm same = g;
+  same.set_a(7), same.set_c(9), same.set_alpha(0.25f);
+  EXPECT_EQ(rt::cuda::gemmTuneKey(same, proto::BF16, false), key);
+  auto differs = [&](auto change, proto::DType bias = proto::F32, bool tf32 = false) {
+    proto::Gemm d = g;
+    change(d);
+    return rt::cuda::gemmTuneKey(d, bias, tf32) != key;
+  };
+  EXPECT_TRUE(differs([](proto::Gemm &d) { d.set_dtype(proto::BF16); }));
+  EXPECT_TRUE(differs([](proto::Gemm &d) { d.set_beta(1); }));
+  EXPECT_TRUE(differs([](proto::Gemm &d) { d.set_trans_a(true); }));
+  EXPECT_TRUE(differs([](proto::Gemm &d) { d.set_batch(3); }));
+  EXPECT_TRUE(differs([](proto::Gemm &) {}, proto::F32, /*tf32=*/true));
+  g.set_epilogue(proto::GEMM_EPILOGUE_BIAS);
+  key = rt::cuda::gemmTuneKey(g, proto::F32, false);
+  EXPECT_TRUE(differs([](proto::Gemm &) {}, proto::BF16));
+  EXPECT_TRUE(differs([](proto::Gemm &d) { d.set_epilogue(proto::GEMM_EPILOGUE_GELU_TANH_BIAS); }));
+  // WEFT_GEMM_AUTOTUNE=0 turns tuning off; anything else leaves it on.
+  ASSERT_EQ(::setenv("WEFT_GEMM_AUTOTUNE", "0", 1), 0);
+  EXPECT_FALSE(rt::cuda::gemmAutotuneEnabledByEnvironment());
+  ASSERT_EQ(::setenv("WEFT_GEMM_AUTOTUNE", "1", 1), 0);
+  EXPECT_TRUE(rt::cuda::gemmAutotuneEnabledByEnvironment());
+  ASSERT_EQ(::unsetenv("WEFT_GEMM_AUTOTUNE"), 0);
+  EXPECT_TRUE(rt::cuda::gemmAutotuneEnabledByEnvironment());
+}
+
+const GemmCase kNarrowCases[] = {
+    {"bf16 batched", proto::BF16, 3, 37, 65, 129, false, true, 0.5f, 0, proto::GEMM_EPILOGUE_NONE,
+     proto::F32},
+    {"f16 batched", proto::F16, 3, 37, 65, 129, true, false, 0.5f, 0, proto::GEMM_EPILOGUE_NONE,
+     proto::F32},
+    {"bf16 bias f32", proto::BF16, 1, 64, 96, 128, false, false, 1, 0, proto::GEMM_EPILOGUE_BIAS,
+     proto::F32},
+    {"bf16 gelu bias bf16", proto::BF16, 1, 64, 96, 128, false, true, 1, 0,
+     proto::GEMM_EPILOGUE_GELU_TANH_BIAS, proto::BF16},
+    {"f16 gelu bias f32", proto::F16, 1, 64, 96, 128, true, true, 1, 0,
+     proto::GEMM_EPILOGUE_GELU_TANH_BIAS, proto::F32},
+    {"f16 bias f16", proto::F16, 1, 50, 72, 40, false, false, 1, 0, proto::GEMM_EPILOGUE_BIAS,
+     proto::F16},
+    {"bf16 beta 1", proto::BF16, 2, 48, 80, 96, false, false, 1, 1, proto::GEMM_EPILOGUE_NONE,
+     proto::F32},
+    {"f16 beta 1", proto::F16, 2, 48, 80, 96, true, false, 0.5f, 1, proto::GEMM_EPILOGUE_NONE,
+     proto::F32},
+};
+
+TEST(CudaRuntime, NarrowGemmsMatchHostProduct) {
+  OPEN_GPU_OR_SKIP(dev);
+  unsigned seed = 20;
+  for (const GemmCase &gc : kNarrowCases) {
+    SCOPED_TRACE(gc.name);
+    GemmData in = randomData(gc, ++seed);
+    std::vector<double> want, allowed;
+    hostProduct(gc, in, want, allowed);
+    std::vector<rt::cuda::GemmTuning> tunings;
+    auto got = runDirect(dev, gc, in, /*autotune=*/true, 1, tunings);
+    ASSERT_TRUE(got.isOk()) << got.status().toString();
+    EXPECT_LE(worstRatio(gc.dtype, *got, want, allowed), 1.0);
+  }
+}
+
+/// An Executable running `gc` as its one step: a, b (and bias) inputs, c output.
+rt::Executable narrowExecutable(const GemmCase &gc) {
+  proto::Executable e = gemmExecutable(gc.batch, gc.m, gc.n, gc.k, gc.ta, gc.tb, gc.alpha).proto();
+  uint64_t offset = 0;
+  auto place = [&](proto::Buffer *b, proto::DType dtype) {
+    b->set_dtype(dtype);
+    b->set_byte_size(uint64_t(rt::numElements({b->shape().begin(), b->shape().end()})) *
+                     rt::dtypeSize(dtype));
+    b->set_arena_offset(offset);
+    offset += (b->byte_size() + 255) / 256 * 256;
+  };
+  for (int i = 0; i < 3; ++i)
+    place(e.mutable_buffers(i), gc.dtype);
+  if (gc.epilogue != proto::GEMM_EPILOGUE_NONE) {
+    proto::Buffer *bias = e.add_buffers();
+    bias->set_id(3), bias->set_name("bias"), bias->set_kind(proto::INPUT);
+    bias->add_shape(int64_t(gc.n));
+    place(bias, gc.biasDtype);
+  }
+  e.set_arena_size(offset);
+  *e.mutable_steps(0)->mutable_gemm() = gemmOf(gc);
+  return rt::Executable(std::move(e));
+}
+
+TEST(CudaRuntime, NarrowGemmStepsInExecutor) {
+  OPEN_GPU_OR_SKIP(dev);
+  // Through validation and CudaProgram (which passes the bias buffer's dtype),
+  // three runs: eager (tuning, or a choice shared with the test above), graph
+  // capture, replay.
+  for (int c : {0, 3, 4, 5}) {
+    const GemmCase &gc = kNarrowCases[c];
+    SCOPED_TRACE(gc.name);
+    GemmData in = randomData(gc, 40 + unsigned(c));
+    auto ex = rt::Executor::create(narrowExecutable(gc));
+    ASSERT_TRUE(ex.isOk()) << ex.status().toString();
+    auto input = [&](const char *name, proto::DType dtype, std::vector<int64_t> shape,
+                     const std::vector<uint8_t> &bytes) {
+      rt::HostTensor t(dtype, std::move(shape));
+      t.bytes = bytes;
+      ASSERT_TRUE((*ex)->setInput(name, t).isOk()) << name;
+    };
+    int64_t b = int64_t(gc.batch), m = int64_t(gc.m), n = int64_t(gc.n), k = int64_t(gc.k);
+    input("a", gc.dtype, {b, gc.ta ? k : m, gc.ta ? m : k}, in.a);
+    input("b", gc.dtype, {b, gc.tb ? n : k, gc.tb ? k : n}, in.b);
+    if (!in.bias.empty())
+      input("bias", gc.biasDtype, {n}, in.bias);
+    for (int run = 0; run < 3; ++run) {
+      rt::Status st = (*ex)->run();
+      ASSERT_TRUE(st.isOk()) << st.toString();
+    }
+    EXPECT_TRUE((*ex)->cudaGraphCaptured());
+    auto out = (*ex)->output(0);
+    ASSERT_TRUE(out.isOk()) << out.status().toString();
+    ASSERT_EQ(out->dtype, gc.dtype);
+    std::vector<double> want, allowed;
+    hostProduct(gc, in, want, allowed);
+    EXPECT_LE(worstRatio(gc.dtype, out->bytes, want, allowed), 1.0);
+  }
+}
+
+TEST(CudaRuntime, GemmAutotuneKeepsResults) {
+  OPEN_GPU_OR_SKIP(dev);
+  ASSERT_EQ(::setenv("WEFT_GEMM_AUTOTUNE", "0", 1), 0);
+  auto off = rt::cuda::CublasLtGemms::create(dev, 0);
+  ASSERT_EQ(::unsetenv("WEFT_GEMM_AUTOTUNE"), 0);
+  ASSERT_TRUE(off.isOk()) << off.status().toString();
+  EXPECT_FALSE((*off)->autotune());
+  // Choices are shared by the whole process: start afresh, so that each case
+  // below tunes its first plan.
+  rt::cuda::CublasLtGemms::forgetTunedChoices();
+  const GemmCase strictF32 = {"f32", proto::F32, 1, 256, 512, 384, false, true, 1, 0,
+                              proto::GEMM_EPILOGUE_NONE, proto::F32};
+  for (const GemmCase &gc : {strictF32, kNarrowCases[1], kNarrowCases[4], kNarrowCases[6],
+                             kNarrowCases[7]}) {
+    SCOPED_TRACE(gc.name);
+    GemmData in = randomData(gc, 60);
+    std::vector<double> want, allowed;
+    hostProduct(gc, in, want, allowed);
+    // Two identical plans: the first tunes, the second takes its choice. With
+    // beta != 0, one plan: each run adds to c.
+    int plans = gc.beta == 0 ? 2 : 1;
+    std::vector<rt::cuda::GemmTuning> tuned, untuned;
+    auto withTuning = runDirect(dev, gc, in, true, plans, tuned);
+    auto heuristic = runDirect(dev, gc, in, false, plans, untuned);
+    ASSERT_TRUE(withTuning.isOk()) << withTuning.status().toString();
+    ASSERT_TRUE(heuristic.isOk()) << heuristic.status().toString();
+    // Both match the host product (for beta 1: c + product once, so the
+    // timed candidates did not write c), hence each other within twice the
+    // tolerance.
+    EXPECT_LE(worstRatio(gc.dtype, *withTuning, want, allowed), 1.0);
+    EXPECT_LE(worstRatio(gc.dtype, *heuristic, want, allowed), 1.0);
+    std::vector<double> untunedValues(want.size()), twice(allowed);
+    for (size_t i = 0; i < want.size(); ++i)
+      untunedValues[i] = loadAs(gc.dtype, *heuristic, i), twice[i] *= 2;
+    EXPECT_LE(worstRatio(gc.dtype, *withTuning, untunedValues, twice), 1.0);
+    ASSERT_EQ(tuned.size(), size_t(plans));
+    const rt::cuda::GemmTuning &t = tuned[0];
+    EXPECT_TRUE(t.decided);
+    EXPECT_GE(t.candidates, 1u);
+    EXPECT_LE(t.candidates, 8u);
+    EXPECT_EQ(untuned[0].chosen, 0);
+    EXPECT_EQ(untuned[0].timed, 0u);
+    EXPECT_EQ(untuned[0].ms, -1);
+    std::printf("autotune %s: %zu candidates, %zu timed, chose %d (%.4f ms)\n", gc.name,
+                t.candidates, t.timed, t.chosen, t.ms);
+    if (t.candidates > 1) {
+      EXPECT_GE(t.timed, 1u);
+      EXPECT_LT(size_t(t.chosen), t.candidates);
+      EXPECT_GT(t.ms, 0);
+      if (plans == 2) {
+        EXPECT_TRUE(tuned[1].shared);
+        EXPECT_EQ(tuned[1].chosen, t.chosen);
+        EXPECT_EQ(tuned[1].timed, 0u);
+      }
     }
   }
 }
@@ -536,6 +745,8 @@ TEST(CudaBench, ExecutableStepTimes) {
     for (int64_t i = 0; i < t.numElements(); ++i) {
       if (b.dtype() == proto::F32)
         t.data<float>()[i] = normal(rng);
+      else if (b.dtype() == proto::BF16 || b.dtype() == proto::F16)
+        test::storeAs(b.dtype(), normal(rng), t.bytes, static_cast<size_t>(i));
       else if (b.dtype() == proto::I64)
         t.data<int64_t>()[i] = static_cast<int64_t>(rng() % 50257);
     }
@@ -544,10 +755,20 @@ TEST(CudaBench, ExecutableStepTimes) {
   for (const proto::Buffer &b : p.buffers())
     if (b.kind() == proto::PARAMETER)
       ASSERT_TRUE((*ex)->setParameter(b.name(), randomValue(b)).isOk()) << b.name();
+  // A training step's schedule inputs get sane values (a small learning
+  // rate, the 1-based step count), the others random ones.
+  int stepCount = 0;
   auto bindInputs = [&] {
-    for (const proto::Buffer &b : p.buffers())
-      if (b.kind() == proto::INPUT)
-        ASSERT_TRUE((*ex)->setInput(b.name(), randomValue(b)).isOk()) << b.name();
+    ++stepCount;
+    for (const proto::Buffer &b : p.buffers()) {
+      if (b.kind() != proto::INPUT)
+        continue;
+      rt::HostTensor value = randomValue(b);
+      bool schedule = b.name() == "lr" || b.name() == "step";
+      if (schedule && b.dtype() == proto::F32 && value.numElements() == 1)
+        value.data<float>()[0] = b.name() == "lr" ? 1e-4f : float(stepCount);
+      ASSERT_TRUE((*ex)->setInput(b.name(), value).isOk()) << b.name();
+    }
   };
   std::vector<double> ms, eagerMs;
   for (bool graphs : {false, true}) {
@@ -570,8 +791,10 @@ TEST(CudaBench, ExecutableStepTimes) {
   auto out = (*ex)->output(0);
   ASSERT_TRUE(out.isOk());
   int64_t nonFinite = 0;
+  ASSERT_TRUE(out->dtype == proto::F32 || out->dtype == proto::BF16 || out->dtype == proto::F16)
+      << "output 0 is " << rt::dtypeName(out->dtype) << "; the finiteness check reads floats";
   for (int64_t i = 0; i < out->numElements(); ++i)
-    nonFinite += !std::isfinite(out->data<float>()[i]);
+    nonFinite += !std::isfinite(test::loadAs(out->dtype, out->bytes, static_cast<size_t>(i)));
   EXPECT_EQ(nonFinite, 0);
   std::printf("BENCH %s: %d steps, graphs on (one replay): median run %.3f ms (wall, 10 runs "
               "after 3 warm-up)\n",

@@ -4,7 +4,9 @@
 // each inconsistency the Executor would trip over (wrong byte size, arena
 // overflow, bad aliases, short constants, out-of-range kernel arguments and
 // gemm operands, unknown target, ...) is rejected with INVALID_ARGUMENT and a
-// message naming the file, the offending buffer/step/kernel and the numbers.
+// message naming the file, the offending buffer/step/kernel and the numbers;
+// bf16/f16 GEMMs load for target "cuda" only, with 2-byte elements and a bias
+// of f32 or the GEMM's dtype.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,7 @@
 #include "runtime/Executable.h"
 
 #include <functional>
+#include <optional>
 #include <gtest/gtest.h>
 
 using namespace weft::rt;
@@ -274,6 +277,87 @@ TEST(RuntimeValidate, InMemorySourceIsNamed) {
   Status st = Executable(exe).validate();
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("'<memory>'"), std::string::npos) << st.message();
+}
+
+/// A one-GEMM executable for `target`: c[2,4] = a[2,3] x b[3,4], all of
+/// `dtype` with `cCols` columns declared for c (4 matches the GEMM); with
+/// `biasDtype` set, a bias epilogue reading bias[4] of that dtype.
+proto::Executable narrowGemm(proto::DType dtype, const std::string &target, int64_t cCols = 4,
+                             std::optional<proto::DType> biasDtype = std::nullopt) {
+  proto::Executable exe = emptyExecutable("narrow");
+  exe.set_target(target);
+  uint32_t a = addBuffer(exe, "a", proto::INPUT, {2, 3}, dtype);
+  uint32_t b = addBuffer(exe, "b", proto::PARAMETER, {3, 4}, dtype);
+  uint32_t c = addBuffer(exe, "c", proto::OUTPUT, {2, cCols}, dtype);
+  proto::Step *step = exe.add_steps();
+  step->set_label("matmul@n.cpp:1");
+  proto::Gemm *g = step->mutable_gemm();
+  g->set_a(a), g->set_b(b), g->set_c(c);
+  g->set_batch(1), g->set_m(2), g->set_n(4), g->set_k(3);
+  g->set_alpha(1), g->set_dtype(dtype);
+  if (biasDtype) {
+    g->set_epilogue(proto::GEMM_EPILOGUE_BIAS);
+    g->set_bias(addBuffer(exe, "bias", proto::PARAMETER, {4}, *biasDtype));
+  }
+  exe.add_outputs(c);
+  return exe;
+}
+
+TEST(RuntimeValidate, NarrowGemmOnlyForCuda) {
+  for (proto::DType dtype : {proto::BF16, proto::F16}) {
+    std::string name = dtypeName(dtype);
+    Status onCuda = Executable(narrowGemm(dtype, "cuda")).validate();
+    EXPECT_TRUE(onCuda.isOk()) << onCuda.toString();
+    Status onCpu = Executable(narrowGemm(dtype, "cpu")).validate();
+    EXPECT_EQ(onCpu.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(onCpu.message().find("step 0 'matmul@n.cpp:1': gemm dtype is " + name +
+                                   " but the target is 'cpu', whose GEMMs are f32 only"),
+              std::string::npos)
+        << onCpu.message();
+  }
+  // The operands must have the gemm's dtype.
+  proto::Executable mixed = narrowGemm(proto::BF16, "cuda");
+  mixed.mutable_steps(0)->mutable_gemm()->set_dtype(proto::F16);
+  Status st = Executable(mixed).validate();
+  EXPECT_NE(st.message().find("operand a is buffer 0 'a' of dtype bf16; expected the gemm's f16"),
+            std::string::npos)
+      << st.message();
+  proto::Executable ints = narrowGemm(proto::I32, "cuda");
+  st = Executable(ints).validate();
+  EXPECT_NE(st.message().find("gemm dtype is i32; expected f32, bf16 or f16"), std::string::npos)
+      << st.message();
+}
+
+TEST(RuntimeValidate, NarrowGemmByteSizes) {
+  // c as bf16 [2,8]: 32 bytes, what an f32 [2,4] would take; the GEMM needs 2*4*2 = 16.
+  Status st = Executable(narrowGemm(proto::BF16, "cuda", /*cCols=*/8)).validate();
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("operand c is buffer 2 'c' of 32 bytes; batch 1 x 2 x 4 bf16 "
+                              "needs 16"),
+            std::string::npos)
+      << st.message();
+  // The same shape in f32 is still 4 bytes an element.
+  st = Executable(narrowGemm(proto::F32, "cuda", /*cCols=*/2)).validate();
+  EXPECT_NE(st.message().find("of 16 bytes; batch 1 x 2 x 4 f32 needs 32"), std::string::npos)
+      << st.message();
+}
+
+TEST(RuntimeValidate, GemmBiasIsF32OrTheGemmDtype) {
+  for (proto::DType bias : {proto::F32, proto::BF16}) {
+    Status st = Executable(narrowGemm(proto::BF16, "cuda", 4, bias)).validate();
+    EXPECT_TRUE(st.isOk()) << dtypeName(bias) << ": " << st.toString();
+  }
+  Status f16Bias = Executable(narrowGemm(proto::BF16, "cuda", 4, proto::F16)).validate();
+  EXPECT_NE(f16Bias.message().find("bias is buffer 3 'bias' of dtype f16 and 8 bytes; expected "
+                                   "f32 [4] or bf16 [4]"),
+            std::string::npos)
+      << f16Bias.message();
+  Status narrowBiasOnF32 = Executable(narrowGemm(proto::F32, "cuda", 4, proto::BF16)).validate();
+  EXPECT_NE(narrowBiasOnF32.message().find("of dtype bf16 and 8 bytes; expected f32 [4]"),
+            std::string::npos)
+      << narrowBiasOnF32.message();
+  EXPECT_EQ(narrowBiasOnF32.message().find(" or "), std::string::npos)
+      << narrowBiasOnF32.message();
 }
 
 } // namespace

@@ -73,6 +73,10 @@ cl::opt<bool> trainStep("train",
                         cl::desc("GPT-2: compile the training step (forward + backward + AdamW) "
                                  "instead of the forward"),
                         cl::cat(compileCat));
+cl::opt<std::string> precision("precision",
+                               cl::desc("With --train: f32, bf16 or f16 compute (f32 master weights, "
+                                        "reductions and loss; f16 adds dynamic loss scaling)"),
+                               cl::init("f32"), cl::cat(compileCat));
 cl::opt<bool> noCache("no-cache", cl::desc("Neither read nor write the compile cache"), cl::cat(compileCat));
 
 cl::OptionCategory runCat("Run");
@@ -93,6 +97,13 @@ void parseFlags(int argc, char **argv, const char *overview) {
   mlir::registerDefaultTimingManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  // --help lists weft's options and MLIR's debugging ones, not every LLVM
+  // backend flag (they still parse; --help-hidden shows them).
+  cl::HideUnrelatedOptions({&modelCat, &compileCat, &runCat});
+  for (const char *visible : {"mlir-timing", "mlir-print-ir-after-all", "mlir-print-ir-before-all",
+                              "mlir-print-ir-after-failure", "mlir-print-debuginfo", "stats"})
+    if (auto it = cl::getRegisteredOptions().find(visible); it != cl::getRegisteredOptions().end())
+      it->second->setHiddenFlag(cl::NotHidden);
   cl::ParseCommandLineOptions(argc, argv, overview);
 }
 
@@ -153,13 +164,19 @@ std::unique_ptr<Source> loadSource() {
       throw std::runtime_error("cannot parse '" + modelArg + "' (see above)");
     return src;
   }
+  if (!trainStep && precision != "f32")
+    throw std::runtime_error("--precision applies to --train (the training step)");
   if (trainStep) {
     if (modelArg != "gpt2")
       throw std::runtime_error("--train is supported for gpt2");
     ModelRequest r = modelRequest();
     src->program.emplace(models::buildGpt2TrainLoss(gpt2ConfigFor(r), r.batch,
                                                     r.seq > 0 ? r.seq : 128));
-    src->train = buildTrainStep(src->program->module(), TrainOptions{}, compileOptions());
+    if (precision != "f32" && precision != "bf16" && precision != "f16")
+      throw std::runtime_error("--precision must be f32, bf16 or f16, got '" + precision + "'");
+    TrainOptions train;
+    train.precision = precision;
+    src->train = buildTrainStep(src->program->module(), train, compileOptions());
     return src;
   }
   src->program.emplace(buildModel(modelRequest()));
