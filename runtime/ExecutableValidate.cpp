@@ -11,8 +11,8 @@
 //   3. Buffers: id == index; valid kind and dtype; dimensions >= 0;
 //      byte_size == elements * dtype size; INPUT/OUTPUT/TEMPORARY/CONSTANT
 //      buffers lie inside the arena at an offset aligned to their element;
-//      CONSTANT data holds exactly byte_size bytes; PARAMETER, STATE and
-//      INPUT names are non-empty and unique.
+//      CONSTANT data holds exactly byte_size bytes (a splat: one element);
+//      PARAMETER, STATE and INPUT names are non-empty and unique.
 //   4. alias_of names an earlier, non-alias buffer of the same byte size; only
 //      TEMPORARY and OUTPUT buffers may be aliases. An OUTPUT that aliases a
 //      PARAMETER or STATE buffer must declare it in `updates`.
@@ -171,7 +171,15 @@ Status checkBuffer(const proto::Executable &exe, int i, const Reporter &r) {
       return r.fail(ref + " has arena_offset " + std::to_string(b.arena_offset()) +
                     ", not a multiple of its element size " + std::to_string(elemSize));
   }
-  if (b.kind() == proto::CONSTANT && b.data().size() != b.byte_size())
+  if (b.splat() && b.kind() != proto::CONSTANT)
+    return r.fail(ref + " is a " + proto::BufferKind_Name(b.kind()) +
+                  " marked splat; only a CONSTANT can be");
+  if (b.kind() == proto::CONSTANT && b.splat() &&
+      (b.data().size() != elemSize || b.byte_size() % elemSize != 0))
+    return r.fail(ref + " is a splat CONSTANT with " + std::to_string(b.data().size()) +
+                  " bytes of data; expected one " + dtypeName(b.dtype()) + " element (" +
+                  std::to_string(elemSize) + " bytes)");
+  if (b.kind() == proto::CONSTANT && !b.splat() && b.data().size() != b.byte_size())
     return r.fail(ref + " is a CONSTANT with " + std::to_string(b.data().size()) +
                   " bytes of data; expected byte_size = " + std::to_string(b.byte_size()));
   if (isBoundByName(b) && b.name().empty())

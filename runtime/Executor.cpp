@@ -3,7 +3,8 @@
 // This file implements the Executor. create():
 //   1. validates the Executable (every later access is then in bounds);
 //   2. allocates one arena of arena_size bytes (aligned to arena_alignment,
-//      at least 64) and zeroes it, then writes every CONSTANT's data into it;
+//      at least 64) and zeroes it, then writes every CONSTANT's data into it
+//      (a splat's one element repeated);
 //   3. allocates aligned storage for each PARAMETER and each STATE (the
 //      latter zero-filled and bound: optimizer state starts at zero);
 //   4. resolves each buffer's address: arena base + arena_offset, its own
@@ -124,8 +125,14 @@ Status Executor::initialize() {
       continue;
     }
     address_[i] = base + b.arena_offset();
-    if (b.kind() == proto::CONSTANT)
+    if (b.kind() == proto::CONSTANT && !b.splat())
       WEFT_RETURN_IF_ERROR(device_->copyToDevice(address_[i], b.data().data(), b.byte_size()));
+    if (b.kind() == proto::CONSTANT && b.splat() && b.byte_size() > 0) {
+      std::string filled(b.byte_size(), '\0'); // validated: a whole number of elements
+      for (size_t at = 0; at < filled.size(); at += b.data().size())
+        std::memcpy(filled.data() + at, b.data().data(), b.data().size());
+      WEFT_RETURN_IF_ERROR(device_->copyToDevice(address_[i], filled.data(), filled.size()));
+    }
   }
 
   // An input is consumed by a run when another buffer may overwrite its bytes.

@@ -5,7 +5,8 @@
 //      (weft.input) buffers named by their tag (an untagged argument is the
 //      input "arg<i>").
 //   2. weft.constant becomes a CONSTANT buffer holding its bytes (i1: one
-//      byte per element); weft.reshape an alias of its input's storage.
+//      byte per element; a splat: one element, Buffer.splat);
+//      weft.reshape an alias of its input's storage.
 //   3. f32 weft.matmul / weft.batch_matmul become Gemm steps (BLAS), with the
 //      transpose flags and batch = product of the batch dimensions; so do
 //      bf16 / f16 ones with PartitionOptions::narrowFloatGemms (cuBLASLt),
@@ -91,14 +92,25 @@ void appendBits(std::string &bytes, const APInt &bits, uint64_t width) {
 }
 
 /// The contents of a constant in buffer layout (little-endian, i1 as bytes).
-FailureOr<std::string> constantBytes(ConstantOp op) {
+/// A splat of more than one element is one element and `splat` is set (the
+/// runtime repeats it: a gradient's zero padding stays a few bytes on disk).
+FailureOr<std::string> constantBytes(ConstantOp op, bool &splat) {
   auto type = cast<RankedTensorType>(op.getType());
   Type et = type.getElementType();
   uint64_t width = elementBytes(et);
   std::string bytes;
-  bytes.reserve(type.getNumElements() * width);
   Attribute value = op.getValue();
+  splat = false;
   if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    splat = dense.isSplat() && type.getNumElements() > 1;
+    if (splat) {
+      appendBits(bytes,
+                 isa<FloatType>(et) ? dense.getSplatValue<APFloat>().bitcastToAPInt()
+                                    : dense.getSplatValue<APInt>(),
+                 width);
+      return bytes;
+    }
+    bytes.reserve(type.getNumElements() * width);
     if (isa<FloatType>(et)) {
       for (const APFloat &f : dense.getValues<APFloat>())
         appendBits(bytes, f.bitcastToAPInt(), width);
@@ -381,13 +393,15 @@ bool Partitioner::fitsGemm(Operation *op, bool transLhs) const {
 LogicalResult Partitioner::visitOp(Operation *op) {
   Location loc = op->getLoc();
   if (auto c = dyn_cast<ConstantOp>(op)) {
-    FailureOr<std::string> bytes = constantBytes(c);
+    bool splat = false;
+    FailureOr<std::string> bytes = constantBytes(c, splat);
     if (failed(bytes))
       return failure();
     FailureOr<uint32_t> id = addBuffer(c.getType(), labelFor(op), proto::CONSTANT, loc);
     if (failed(id))
       return failure();
     buffer(*id).set_data(std::move(*bytes));
+    buffer(*id).set_splat(splat);
     bufferOf[c.getResult()] = *id;
     valueOf[*id] = c.getResult();
     return success();

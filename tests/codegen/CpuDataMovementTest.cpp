@@ -135,6 +135,48 @@ func.func @main(%x: tensor<4x6xf32> {weft.input = "x"}, %w: tensor<6xf32> {weft.
         10, {{1e-7, 0}}); // x * w + 0.5 rounds twice in f32
 }
 
+TEST_F(CodegenTest, SplatConstantsAreStoredAsOneElement) {
+  // A 64x64 splat is 4 bytes in the Executable (the runtime repeats it); a
+  // non-splat keeps all its bytes; both come back whole.
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(R"(
+func.func @main() -> (tensor<64x64xf32>, tensor<2xi32>) {
+  %s = weft.constant dense<2.5> : tensor<64x64xf32>
+  %v = weft.constant dense<[7, -3]> : tensor<2xi32>
+  return %s, %v : tensor<64x64xf32>, tensor<2xi32>
+}
+)");
+  ASSERT_TRUE(module);
+  std::string diagnostics;
+  std::optional<proto::Executable> exe = compile(*module, {}, &diagnostics);
+  ASSERT_TRUE(exe) << diagnostics;
+  int splats = 0, dense = 0;
+  for (const proto::Buffer &b : exe->buffers()) {
+    if (b.kind() != proto::CONSTANT)
+      continue;
+    if (b.splat()) {
+      ++splats;
+      EXPECT_EQ(b.data().size(), 4u);
+      EXPECT_EQ(b.byte_size(), 64u * 64 * 4);
+    } else {
+      ++dense;
+      EXPECT_EQ(b.data().size(), b.byte_size());
+    }
+  }
+  EXPECT_EQ(splats, 1);
+  EXPECT_EQ(dense, 1);
+  auto ex = rt::Executor::create(rt::Executable(*exe));
+  ASSERT_TRUE(ex.isOk()) << ex.status().toString();
+  ASSERT_TRUE((*ex)->run().isOk());
+  auto s = (*ex)->output(0);
+  ASSERT_TRUE(s.isOk());
+  for (int64_t i = 0; i < s->numElements(); ++i)
+    ASSERT_EQ(s->data<float>()[i], 2.5f) << i;
+  auto v = (*ex)->output(1);
+  ASSERT_TRUE(v.isOk());
+  EXPECT_EQ(v->data<int32_t>()[0], 7);
+  EXPECT_EQ(v->data<int32_t>()[1], -3);
+}
+
 TEST_F(CodegenTest, ReshapeOfAnInputFeedsAGemm) {
   check(R"(
 func.func @main(%x: tensor<2x3x8xf32>, %w: tensor<8x5xf32>) -> tensor<6x5xf32> {

@@ -241,6 +241,17 @@ TEST(RuntimeValidate, ConstantDataSize) {
   }, {"buffer 3 't'", "12 bytes of data", "byte_size = 32"});
 }
 
+TEST(RuntimeValidate, SplatConstantIsOneElement) {
+  // Buffer 3 't' is f32 [8] (32 bytes): a splat holds exactly 4 bytes.
+  expectRejected([](proto::Executable &e) {
+    e.mutable_buffers(3)->set_kind(proto::CONSTANT);
+    e.mutable_buffers(3)->set_splat(true);
+    e.mutable_buffers(3)->set_data(std::string(32, '\0'));
+  }, {"buffer 3 't'", "splat CONSTANT with 32 bytes", "one f32 element (4 bytes)"});
+  expectRejected([](proto::Executable &e) { e.mutable_buffers(3)->set_splat(true); },
+                 {"buffer 3 't'", "marked splat", "only a CONSTANT"});
+}
+
 TEST(RuntimeValidate, ConstantOverlap) {
   expectRejected([](proto::Executable &e) {
     e.mutable_buffers(3)->set_kind(proto::CONSTANT);

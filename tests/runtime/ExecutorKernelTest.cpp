@@ -147,6 +147,29 @@ TEST(RuntimeKernel, ConstantBufferIsWrittenAtLoad) {
   }
 }
 
+TEST(RuntimeKernel, SplatConstantFillsItsBuffer) {
+  COMPILE_KERNELS_OR_SKIP(library, kKernels);
+  proto::Executable exe = emptyExecutable("splat");
+  exe.set_kernel_library(*library);
+  uint32_t x = addBuffer(exe, "x", proto::INPUT, {16});
+  uint32_t c = addBuffer(exe, "c", proto::CONSTANT, {16});
+  const float value = -1.25f;
+  exe.mutable_buffers(c)->set_data(std::string(reinterpret_cast<const char *>(&value), 4));
+  exe.mutable_buffers(c)->set_splat(true);
+  uint32_t z = addBuffer(exe, "z", proto::OUTPUT, {16});
+  addCall(exe, "z = x + c", addKernel(exe, "add_f32", 3), {x, c, z});
+  exe.add_outputs(z);
+  auto ex = Executor::create(Executable(exe));
+  ASSERT_TRUE(ex.isOk()) << ex.status().toString();
+  HostTensor xv = randomTensor({16}, 10);
+  ASSERT_TRUE((*ex)->setInput("x", xv).isOk());
+  ASSERT_TRUE((*ex)->run().isOk());
+  StatusOr<HostTensor> zv = (*ex)->output("z");
+  ASSERT_TRUE(zv.isOk());
+  for (int i = 0; i < 16; ++i)
+    EXPECT_EQ(zv->data<float>()[i], xv.data<float>()[i] + value) << i;
+}
+
 TEST(RuntimeKernel, InputReusedByArenaIsStagedForEveryRun) {
   COMPILE_KERNELS_OR_SKIP(library, kKernels);
   proto::Executable exe = emptyExecutable("reuse");
