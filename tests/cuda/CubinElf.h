@@ -2,7 +2,7 @@
 //
 // This file implements a minimal reader of the ELF images ptxas writes
 // (cubins): the header fields that identify a CUDA object for a given GPU
-// architecture, and the names of the functions its symbol table defines. The
+// architecture, its section names and the functions its symbol table defines. The
 // CUDA code generator tests use it to check cubins without a GPU.
 //
 //===----------------------------------------------------------------------===//
@@ -24,6 +24,7 @@ struct CubinInfo {
   uint32_t flags = 0;           ///< e_flags
   unsigned arch = 0;            ///< SM version from e_flags bits 8-15 (90: sm_90)
   std::set<std::string> functions; ///< FUNC symbols defined in the image
+  std::set<std::string> sections;  ///< section names (".nv.rel.action": linked by nvlink)
 };
 
 namespace detail {
@@ -44,10 +45,10 @@ inline std::optional<CubinInfo> readCubin(const std::string &image) {
     return std::nullopt;
   CubinInfo info;
   uint64_t shoff = 0;
-  uint16_t shentsize = 0, shnum = 0;
+  uint16_t shentsize = 0, shnum = 0, shstrndx = 0;
   if (!readAt(image, 18, info.machine) || !readAt(image, 48, info.flags) ||
       !readAt(image, 40, shoff) || !readAt(image, 58, shentsize) || !readAt(image, 60, shnum) ||
-      shentsize < 64)
+      !readAt(image, 62, shstrndx) || shentsize < 64)
     return std::nullopt;
   info.arch = (info.flags >> 8) & 0xff;
   auto section = [&](uint32_t i, uint32_t &type, uint64_t &offset, uint64_t &size,
@@ -57,11 +58,17 @@ inline std::optional<CubinInfo> readCubin(const std::string &image) {
            readAt(image, at + 32, size) && readAt(image, at + 40, link) &&
            offset <= image.size() && size <= image.size() - offset;
   };
+  uint32_t namesType = 0, namesLink = 0;
+  uint64_t namesOffset = 0, namesSize = 0;
+  bool haveNames = shstrndx < shnum &&
+                   section(shstrndx, namesType, namesOffset, namesSize, namesLink);
   for (uint32_t i = 0; i < shnum; ++i) {
-    uint32_t type = 0, link = 0;
+    uint32_t type = 0, link = 0, nameAt = 0;
     uint64_t offset = 0, size = 0;
     if (!section(i, type, offset, size, link))
       return std::nullopt;
+    if (haveNames && readAt(image, shoff + uint64_t(i) * shentsize, nameAt) && nameAt < namesSize)
+      info.sections.insert(std::string(image.c_str() + namesOffset + nameAt));
     if (type != 2) // SHT_SYMTAB
       continue;
     uint32_t strType = 0, strLink = 0;
