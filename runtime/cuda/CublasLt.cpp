@@ -312,26 +312,32 @@ StatusOr<size_t> CublasLtGemms::plan(const proto::Gemm &g, bool allowTf32,
     WEFT_RETURN_IF_ERROR(layout(&p->b, k, m, static_cast<int64_t>(k), m * k));
   WEFT_RETURN_IF_ERROR(layout(&p->c, n, m, static_cast<int64_t>(n), m * n));
 
-  cublasLtMatmulPreference_t pref = nullptr;
-  WEFT_RETURN_IF_ERROR(a.check(a.prefCreate(&pref), "cublasLtMatmulPreferenceCreate", ctx));
-  uint64_t ws = workspaceBytes_;
-  Status st = a.check(a.prefSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
-                                         sizeof(ws)),
-                      "cublasLtMatmulPreferenceSetAttribute", ctx);
-  // Split-K partial sums stay in f32 (the compute type) and are reduced in a
-  // fixed order: no in-place or output-type (bf16/f16) reductions.
-  uint32_t reductions = CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
-  if (st.isOk())
-    st = a.check(a.prefSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reductions,
-                                    sizeof(reductions)),
-                 "cublasLtMatmulPreferenceSetAttribute(REDUCTION_SCHEME_MASK)", ctx);
+  // Split-K partial sums preferably stay in f32 (the compute type), reduced
+  // in a fixed order: no in-place or output-type (bf16/f16) reductions. Where
+  // that leaves no algorithm, every reduction scheme is allowed.
   cublasLtMatmulHeuristicResult_t results[kMaxCandidates] = {};
   int found = 0;
-  if (st.isOk())
-    st = a.check(a.algoGetHeuristic(handle_, p->desc, p->a, p->b, p->c, p->c, pref,
-                                    kMaxCandidates, results, &found),
-                 "cublasLtMatmulAlgoGetHeuristic", ctx);
-  a.prefDestroy(pref);
+  auto heuristic = [&](uint32_t reductions) -> Status {
+    cublasLtMatmulPreference_t pref = nullptr;
+    WEFT_RETURN_IF_ERROR(a.check(a.prefCreate(&pref), "cublasLtMatmulPreferenceCreate", ctx));
+    uint64_t ws = workspaceBytes_;
+    Status st = a.check(a.prefSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
+                                           sizeof(ws)),
+                        "cublasLtMatmulPreferenceSetAttribute", ctx);
+    if (st.isOk())
+      st = a.check(a.prefSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK,
+                                      &reductions, sizeof(reductions)),
+                   "cublasLtMatmulPreferenceSetAttribute(REDUCTION_SCHEME_MASK)", ctx);
+    if (st.isOk())
+      st = a.check(a.algoGetHeuristic(handle_, p->desc, p->a, p->b, p->c, p->c, pref,
+                                      kMaxCandidates, results, &found),
+                   "cublasLtMatmulAlgoGetHeuristic", ctx);
+    a.prefDestroy(pref);
+    return st;
+  };
+  Status st = heuristic(CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE);
+  if (!st.isOk() || found == 0)
+    st = heuristic(CUBLASLT_REDUCTION_SCHEME_MASK);
   WEFT_RETURN_IF_ERROR(st);
   for (int i = 0; i < found && i < kMaxCandidates; ++i)
     if (results[i].state == CUBLAS_STATUS_SUCCESS)
