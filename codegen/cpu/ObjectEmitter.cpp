@@ -11,19 +11,31 @@
 //      the storage of a dying operand (in place).
 //   3. Optimise for the host CPU (name and features from LLVM's host query,
 //      so AVX-512 is used where present) at the requested level.
-//   4. Emit a PIC object in memory, write it to a fresh temporary folder and
-//      link it with `cc -shared` (plus libomp.so.5 and an rpath to it when the
-//      kernels use OpenMP, and libm); `-z defs` makes a missing symbol a link
-//      error here rather than a load error later.
-//   5. Read the .so back and remove the folder.
+//   4. Emit a PIC object in memory.
+//   5. Write the objects to a fresh temporary folder and link them with `cc
+//      -shared` (plus libomp.so.5 and an rpath to it when the kernels use
+//      OpenMP, and libm); `-z defs` makes a missing symbol a link error here
+//      rather than a load error later. Read the .so back and remove the
+//      folder.
+// Steps 1-4 take almost all of the time, in one thread per module. When the
+// MLIR context allows threads and there are enough kernels, the kernels are
+// split into as many modules as the context has threads (balanced by
+// operation count; each keeps the external declarations) and steps 1-4 run
+// on them in parallel, each in its own LLVMContext; step 5 links the
+// objects into the one .so. Kernels call nothing but external functions, so
+// the split changes only how long it takes; a module with any other
+// definition is compiled whole.
 //
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Pipeline.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Threading.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -40,7 +52,9 @@
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
+#include <algorithm>
 #include <mutex>
+#include <vector>
 
 using namespace mlir;
 
@@ -119,8 +133,9 @@ void optimize(llvm::Module &m, llvm::TargetMachine &tm, int optLevel) {
   mpm.run(m, mam);
 }
 
-/// Steps 4-5: link `object` into a shared object and return its bytes.
-FailureOr<std::string> linkSharedObject(StringRef object, bool needsOpenMP, Location loc) {
+/// Step 5: link `objects` into a shared object and return its bytes.
+FailureOr<std::string> linkSharedObject(ArrayRef<std::string> objects, bool needsOpenMP,
+                                        Location loc) {
   llvm::SmallString<128> dir;
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("weft-kernels", dir))
     return emitError(loc) << "cannot create a temporary folder for linking kernels: "
@@ -135,19 +150,27 @@ FailureOr<std::string> linkSharedObject(StringRef object, bool needsOpenMP, Loca
     llvm::sys::path::append(p, name);
     return std::string(p);
   };
-  std::string objPath = path("kernels.o"), soPath = path("kernels.so"), logPath = path("link.log");
-  {
+  std::string soPath = path("kernels.so"), logPath = path("link.log");
+  std::vector<std::string> objPaths;
+  for (auto [i, object] : llvm::enumerate(objects)) {
+    objPaths.push_back(path("kernels" + std::to_string(i) + ".o"));
     std::error_code ec;
-    llvm::raw_fd_ostream os(objPath, ec);
+    llvm::raw_fd_ostream os(objPaths.back(), ec);
     if (ec)
-      return emitError(loc) << "cannot write " << objPath << ": " << ec.message();
+      return emitError(loc) << "cannot write " << objPaths.back() << ": " << ec.message();
     os << object;
+    os.close();
+    if (os.has_error())
+      return emitError(loc) << "cannot write " << objPaths.back() << ": "
+                            << os.error().message();
   }
   llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
   if (!cc)
     return emitError(loc) << "no C compiler driver 'cc' on PATH to link the kernels; "
                              "install gcc or clang";
-  SmallVector<std::string> args = {*cc, "-shared", "-o", soPath, objPath, "-Wl,-z,defs"};
+  SmallVector<std::string> args = {*cc, "-shared", "-o", soPath};
+  args.append(objPaths.begin(), objPaths.end());
+  args.push_back("-Wl,-z,defs");
   if (needsOpenMP) {
     const char *libomp = nullptr;
     for (const char *candidate : kOpenMPLibraries)
@@ -190,9 +213,17 @@ std::string hostCpuDescription() {
          llvm::utohexstr(llvm::xxh3_64bits(features));
 }
 
-FailureOr<std::string> buildKernelLibrary(ModuleOp kernels, ArrayRef<KernelEntry> entries,
-                                          int optLevel, Location loc) {
-  initializeNativeTarget();
+namespace {
+
+/// A relocatable object of some kernels, and whether it calls OpenMP.
+struct KernelObject {
+  std::string bytes;
+  bool needsOpenMP = false;
+};
+
+/// Steps 1-4 for one module (in its own LLVMContext).
+FailureOr<KernelObject> emitObject(ModuleOp kernels, ArrayRef<KernelEntry> entries, int optLevel,
+                                   Location loc) {
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(kernels, llvmContext, "weft_kernels");
   if (!m)
@@ -230,8 +261,106 @@ FailureOr<std::string> buildKernelLibrary(ModuleOp kernels, ArrayRef<KernelEntry
       return emitError(loc) << "LLVM cannot emit object files for " << triple;
     codegen.run(*m);
   }
-  bool needsOpenMP = m->getFunction("__kmpc_fork_call") != nullptr;
-  return linkSharedObject(StringRef(object.data(), object.size()), needsOpenMP, loc);
+  return KernelObject{std::string(object.data(), object.size()),
+                      m->getFunction("__kmpc_fork_call") != nullptr};
+}
+
+/// Fewest kernels per piece worth compiling separately.
+constexpr size_t kMinKernelsPerPiece = 8;
+
+/// Whether the kernel functions of `kernels` can be compiled apart: every
+/// other top-level op is a declaration or private.
+bool splittable(ModuleOp kernels, const llvm::StringSet<> &kernelFunctions) {
+  for (Operation &op : kernels.getBody()->getOperations()) {
+    if (auto fn = dyn_cast<LLVM::LLVMFuncOp>(op)) {
+      if (fn.isExternal() || kernelFunctions.contains(fn.getSymName()) ||
+          fn.getLinkage() == LLVM::Linkage::Private || fn.getLinkage() == LLVM::Linkage::Internal)
+        continue;
+      return false;
+    }
+    if (auto global = dyn_cast<LLVM::GlobalOp>(op)) {
+      if (global.getLinkage() == LLVM::Linkage::Private ||
+          global.getLinkage() == LLVM::Linkage::Internal)
+        continue;
+      return false;
+    }
+  }
+  return true;
+}
+
+/// `count` modules, each a copy of `kernels` with only its share of the
+/// kernel functions (greedy by operation count, largest first), and their
+/// entries.
+void splitKernels(ModuleOp kernels, ArrayRef<KernelEntry> entries, size_t count,
+                  std::vector<OwningOpRef<ModuleOp>> &modules,
+                  std::vector<std::vector<KernelEntry>> &pieceEntries) {
+  std::vector<std::pair<size_t, size_t>> sizes; // (ops, entry index)
+  for (auto [i, e] : llvm::enumerate(entries)) {
+    size_t ops = 0;
+    if (auto fn = kernels.lookupSymbol<LLVM::LLVMFuncOp>(e.function))
+      fn.walk([&](Operation *) { ++ops; });
+    sizes.push_back({ops, i});
+  }
+  std::stable_sort(sizes.begin(), sizes.end(),
+                   [](const auto &a, const auto &b) { return a.first > b.first; });
+  std::vector<size_t> load(count, 0);
+  std::vector<llvm::StringSet<>> owned(count);
+  pieceEntries.assign(count, {});
+  for (auto [ops, i] : sizes) {
+    size_t lightest = std::min_element(load.begin(), load.end()) - load.begin();
+    load[lightest] += ops;
+    owned[lightest].insert(entries[i].function);
+    pieceEntries[lightest].push_back(entries[i]);
+  }
+  llvm::StringSet<> all;
+  for (const KernelEntry &e : entries)
+    all.insert(e.function);
+  for (size_t p = 0; p < count; ++p) {
+    OwningOpRef<ModuleOp> piece(cast<ModuleOp>(kernels->clone()));
+    for (auto fn : llvm::make_early_inc_range(piece->getOps<LLVM::LLVMFuncOp>()))
+      if (all.contains(fn.getSymName()) && !owned[p].contains(fn.getSymName()))
+        fn.erase();
+    modules.push_back(std::move(piece));
+  }
+}
+
+} // namespace
+
+FailureOr<std::string> buildKernelLibrary(ModuleOp kernels, ArrayRef<KernelEntry> entries,
+                                          int optLevel, Location loc) {
+  initializeNativeTarget();
+  MLIRContext *ctx = kernels.getContext();
+  llvm::StringSet<> kernelFunctions;
+  for (const KernelEntry &e : entries)
+    kernelFunctions.insert(e.function);
+  size_t pieces = ctx->isMultithreadingEnabled() && splittable(kernels, kernelFunctions)
+                      ? std::min<size_t>(ctx->getNumThreads(), entries.size() / kMinKernelsPerPiece)
+                      : 1;
+  if (pieces <= 1) {
+    FailureOr<KernelObject> object = emitObject(kernels, entries, optLevel, loc);
+    if (failed(object))
+      return failure();
+    return linkSharedObject({object->bytes}, object->needsOpenMP, loc);
+  }
+  std::vector<OwningOpRef<ModuleOp>> modules;
+  std::vector<std::vector<KernelEntry>> pieceEntries;
+  splitKernels(kernels, entries, pieces, modules, pieceEntries);
+  std::vector<KernelObject> objects(pieces);
+  if (failed(failableParallelForEachN(ctx, 0, pieces, [&](size_t i) -> LogicalResult {
+        FailureOr<KernelObject> object = emitObject(*modules[i], pieceEntries[i], optLevel, loc);
+        if (failed(object))
+          return failure();
+        objects[i] = std::move(*object);
+        return success();
+      })))
+    return failure();
+  std::vector<std::string> bytes;
+  bool needsOpenMP = false;
+  for (KernelObject &o : objects) {
+    bytes.push_back(std::move(o.bytes));
+    needsOpenMP = needsOpenMP || o.needsOpenMP;
+  }
+  return linkSharedObject(bytes, needsOpenMP, loc);
 }
 
 } // namespace weft::codegen

@@ -5,11 +5,13 @@
 // the steps launch, identical ops share a kernel, f32 contractions become
 // GEMM steps, reshapes alias, arena buffers are aligned and disjoint, labels
 // carry source locations; the stop-after phases leave the expected IR; the
-// sequential build computes the same results; bad input gives diagnostics.
+// sequential build computes the same results, and so do kernels compiled
+// in parallel pieces; bad input gives diagnostics.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tests/codegen/CodegenTestUtil.h"
+#include "tests/common/OpPrograms.h"
 
 #include "runtime/KernelLibrary.h"
 
@@ -117,6 +119,42 @@ TEST_F(CodegenTest, SequentialBuildMatchesReference) {
   options.parallel = false;
   options.optLevel = 1;
   check(kBlock, 12, {{1e-5, 1e-5}}, {}, options);
+}
+
+// With threads, 24 kernels compile as parallel pieces linked into one .so;
+// without, as one module: both export every kernel and compute -x exactly.
+TEST_F(CodegenTest, KernelsCompiledInPiecesMatchOneModule) {
+  std::string src = manyKernelsProgram(24);
+  std::vector<rt::HostTensor> inputs;
+  for (int i = 1; i <= 24; ++i) {
+    rt::HostTensor t(proto::F32, {i, 8});
+    for (int64_t e = 0; e < t.numElements(); ++e)
+      t.data<float>()[e] = 0.25f * float(e % 13) - 1.5f + float(i);
+    inputs.push_back(std::move(t));
+  }
+  for (bool threads : {true, false}) {
+    SCOPED_TRACE(threads ? "pieces" : "one module");
+    if (!threads)
+      ctx.disableMultithreading();
+    mlir::OwningOpRef<mlir::ModuleOp> module = parse(src);
+    ASSERT_TRUE(module);
+    std::string diagnostics;
+    std::optional<proto::Executable> exe = compile(*module, {}, &diagnostics);
+    ctx.enableMultithreading();
+    ASSERT_TRUE(exe) << diagnostics;
+    ASSERT_EQ(exe->kernels_size(), 24);
+    auto ex = rt::Executor::create(rt::Executable(*exe));
+    ASSERT_TRUE(ex.isOk()) << ex.status().toString();
+    for (int i = 0; i < 24; ++i)
+      ASSERT_TRUE((*ex)->setInput("arg" + std::to_string(i), inputs[i]).isOk());
+    ASSERT_TRUE((*ex)->run().isOk());
+    for (int i = 0; i < 24; ++i) {
+      auto out = (*ex)->output(static_cast<size_t>(i));
+      ASSERT_TRUE(out.isOk());
+      for (int64_t e = 0; e < out->numElements(); ++e)
+        ASSERT_EQ(out->data<float>()[e], -inputs[i].data<float>()[e]) << "output " << i;
+    }
+  }
 }
 
 TEST_F(CodegenTest, StopAfterLeavesEachPhase) {

@@ -28,6 +28,21 @@ inline std::string unaryProgram(const std::vector<std::string> &ops, const std::
          " : " + results + "\n}\n";
 }
 
+/// A @main negating `count` inputs of shapes [1 x 8] ... [count x 8]: `count`
+/// distinct kernels (for the tests of compiling kernels in pieces).
+inline std::string manyKernelsProgram(int count) {
+  std::string args, types, body, values;
+  for (int i = 1; i <= count; ++i) {
+    std::string t = "tensor<" + std::to_string(i) + "x8xf32>", n = std::to_string(i);
+    args += std::string(i > 1 ? ", " : "") + "%a" + n + ": " + t;
+    types += std::string(i > 1 ? ", " : "") + t;
+    body += "  %r" + n + " = weft.neg %a" + n + " : " + t + "\n";
+    values += std::string(i > 1 ? ", " : "") + "%r" + n;
+  }
+  return "func.func @main(" + args + ") -> (" + types + ") {\n" + body + "  return " + values +
+         " : " + types + "\n}\n";
+}
+
 /// A @main applying each binary op to the same two arguments of type `t`.
 inline std::string binaryProgram(const std::vector<std::string> &ops, const std::string &t) {
   std::string results, body, rets;

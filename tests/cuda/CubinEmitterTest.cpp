@@ -11,6 +11,7 @@
 
 #include "codegen/cuda/CudaCodegen.h"
 #include "tests/codegen/CodegenTestUtil.h"
+#include "tests/common/OpPrograms.h"
 #include "tests/cuda/ExpectValidCuda.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -21,25 +22,11 @@
 namespace weft::test {
 namespace {
 
-/// 24 negations of inputs of 24 different shapes: 24 distinct kernels.
-std::string manyKernelsProgram() {
-  std::string args, results, body, values, types;
-  for (int i = 1; i <= 24; ++i) {
-    std::string t = "tensor<" + std::to_string(i) + "x8xf32>", n = std::to_string(i);
-    args += std::string(i > 1 ? ", " : "") + "%a" + n + ": " + t;
-    types += std::string(i > 1 ? ", " : "") + t;
-    body += "  %r" + n + " = weft.neg %a" + n + " : " + t + "\n";
-    values += std::string(i > 1 ? ", " : "") + "%r" + n;
-  }
-  return "func.func @main(" + args + ") -> (" + types + ") {\n" + body + "  return " + values +
-         " : " + types + "\n}\n";
-}
-
 class CubinEmitterTest : public CodegenTest {
 protected:
   std::optional<proto::Executable> compileCuda(const codegen::CudaCodegenOptions &options,
                                                std::string &messages) {
-    mlir::OwningOpRef<mlir::ModuleOp> module = parse(manyKernelsProgram());
+    mlir::OwningOpRef<mlir::ModuleOp> module = parse(manyKernelsProgram(24));
     if (!module)
       return std::nullopt;
     mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
