@@ -12,7 +12,7 @@
 #include "codegen/cuda/CudaCodegen.h"
 #include "tests/codegen/CodegenTestUtil.h"
 #include "tests/common/OpPrograms.h"
-#include "tests/cuda/ExpectValidCuda.h"
+#include "tests/cuda/CudaTestSupport.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"

@@ -36,7 +36,7 @@
 #include "tests/common/OpPrograms.h"
 #include "tests/cuda/CaseBundle.h"
 #include "tests/cuda/CubinElf.h"
-#include "tests/cuda/ExpectValidCuda.h"
+#include "tests/cuda/CudaTestSupport.h"
 #include "tools/weft/ParamInit.h"
 
 #include <cstdlib>
@@ -73,28 +73,7 @@ protected:
   /// a GPU, runs it.
   void checkCase(const std::string &name, const std::string &src, uint64_t seed,
                  const std::vector<Tolerance> &tols, const std::vector<Range> &ranges = {});
-
-  /// Creates an Executor: UNAVAILABLE without a GPU; otherwise runs the
-  /// written bundle when there is one.
-  void runWhereGpu(const proto::Executable &exe, const std::string &bundle);
 };
-
-
-void CudaCodegenTest::runWhereGpu(const proto::Executable &exe, const std::string &bundle) {
-  auto executor = rt::Executor::create(rt::Executable(exe));
-  if (!executor.isOk()) {
-    EXPECT_EQ(executor.status().code(), rt::StatusCode::kUnavailable)
-        << executor.status().toString();
-    EXPECT_NE(executor.status().message().find("targets cuda"), std::string::npos)
-        << executor.status().message();
-    return;
-  }
-  if (bundle.empty())
-    return;
-  CaseResult r = runCase(bundle);
-  ASSERT_TRUE(r.status.isOk()) << r.status.toString();
-  EXPECT_EQ(r.badElements, 0) << r.report;
-}
 
 void CudaCodegenTest::checkCase(const std::string &name, const std::string &src, uint64_t seed,
                                 const std::vector<Tolerance> &tols,
@@ -123,13 +102,7 @@ void CudaCodegenTest::checkCase(const std::string &name, const std::string &src,
   std::optional<proto::Executable> exe = compileCuda(*module, &diagnostics);
   ASSERT_TRUE(exe) << diagnostics;
   expectValidCudaExecutable(*exe);
-  std::string bundle, dir = casesOut();
-  if (!dir.empty()) {
-    rt::Status s = writeCase(dir, name, rt::Executable(*exe), data);
-    ASSERT_TRUE(s.isOk()) << s.toString();
-    bundle = dir + "/" + name + ".wexe";
-  }
-  runWhereGpu(*exe, bundle);
+  checkBundleWhereGpu(name, rt::Executable(*exe), data);
 }
 
 using test::binaryProgram;
@@ -690,12 +663,7 @@ TEST_F(CudaCodegenTest, UnknownPhaseAndBadBlockSizeAreErrors) {
 /// fusion, memory plan) and, for the expected values, the CPU back end and
 /// the reference evaluator on the same parameters and tokens.
 TEST(CudaE2E, Gpt2TwoLayersCompilesForCuda) {
-  models::Gpt2Config config = models::Gpt2Config::small();
-  config.n_layer = 2;
-  config.n_head = 4;
-  config.n_embd = 64;
-  config.vocab_size = 97;
-  config.n_positions = 32;
+  models::Gpt2Config config = twoLayerGpt2Config();
   Program program = models::buildGpt2Forward(config, /*batch=*/2, /*seq=*/16);
   mlir::ModuleOp module = program.module();
   CompileOptions options;
@@ -743,21 +711,7 @@ TEST(CudaE2E, Gpt2TwoLayersCompilesForCuda) {
     data.cpu.push_back(*got);
   }
   data.cpuTolerance = {2e-4, 2e-4};
-  std::string dir = casesOut(), bundle;
-  if (!dir.empty()) {
-    ASSERT_TRUE(writeCase(dir, "gpt2_2layer", *cuda.executable, data).isOk());
-    bundle = dir + "/gpt2_2layer.wexe";
-  }
-  auto gpu = rt::Executor::create(*cuda.executable);
-  if (!gpu.isOk()) {
-    EXPECT_EQ(gpu.status().code(), rt::StatusCode::kUnavailable) << gpu.status().toString();
-    return;
-  }
-  if (!bundle.empty()) {
-    CaseResult r = runCase(bundle);
-    ASSERT_TRUE(r.status.isOk()) << r.status.toString();
-    EXPECT_EQ(r.badElements, 0) << r.report;
-  }
+  checkBundleWhereGpu("gpt2_2layer", *cuda.executable, data);
 }
 
 } // namespace

@@ -32,7 +32,7 @@
 #include "models/Gpt2.h"
 #include "runtime/Executor.h"
 #include "tests/cuda/CaseBundle.h"
-#include "tests/cuda/ExpectValidCuda.h"
+#include "tests/cuda/CudaTestSupport.h"
 #include "tools/weft/ParamInit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -51,16 +51,6 @@ namespace {
 
 constexpr int kBatch = 2, kSeq = 16;
 constexpr double kLr = 1e-2;
-
-models::Gpt2Config tinyGpt2() {
-  models::Gpt2Config config = models::Gpt2Config::small();
-  config.n_layer = 2;
-  config.n_head = 4;
-  config.n_embd = 64;
-  config.vocab_size = 97;
-  config.n_positions = 32;
-  return config;
-}
 
 /// A training-step flavour: optimizer, precision and how its outputs compare.
 struct Flavour {
@@ -132,7 +122,7 @@ void expectInPlaceUpdates(const proto::Executable &exe) {
 }
 
 TEST(CudaTrainStep, Gpt2StepsCompileForCudaAndMatchTheCpuStep) {
-  models::Gpt2Config config = tinyGpt2();
+  models::Gpt2Config config = twoLayerGpt2Config();
   for (const Flavour &f : flavours()) {
     SCOPED_TRACE(f.name);
     Program program = models::buildGpt2TrainLoss(config, kBatch, kSeq);
@@ -197,21 +187,7 @@ TEST(CudaTrainStep, Gpt2StepsCompileForCudaAndMatchTheCpuStep) {
     EXPECT_TRUE(std::isfinite(loss));
     EXPECT_NEAR(loss, std::log(double(config.vocab_size)), 0.5) << "near-uniform predictions";
 
-    std::string dir = casesOut(), bundle;
-    if (!dir.empty()) {
-      ASSERT_TRUE(writeCase(dir, f.name, *cuda.executable, data).isOk());
-      bundle = dir + "/" + f.name + ".wexe";
-    }
-    auto gpu = rt::Executor::create(*cuda.executable);
-    if (!gpu.isOk()) {
-      EXPECT_EQ(gpu.status().code(), rt::StatusCode::kUnavailable) << gpu.status().toString();
-      continue;
-    }
-    if (!bundle.empty()) {
-      CaseResult r = runCase(bundle);
-      ASSERT_TRUE(r.status.isOk()) << r.status.toString();
-      EXPECT_EQ(r.badElements, 0) << r.report;
-    }
+    checkBundleWhereGpu(f.name, *cuda.executable, data);
   }
 }
 

@@ -20,17 +20,13 @@
 #include "models/Mlp.h"
 #include "compiler/TrainStep.h"
 #include "frontend/Ops.h"
+#include "tests/common/Gpt2TestConfigs.h"
 
 namespace weft {
 namespace {
 
 TEST(E2E, Gpt2TwoLayersCompiledMatchesReference) {
-  models::Gpt2Config config = models::Gpt2Config::small();
-  config.n_layer = 2;
-  config.n_head = 4;
-  config.n_embd = 64;
-  config.vocab_size = 97;
-  config.n_positions = 32;
+  models::Gpt2Config config = test::twoLayerGpt2Config();
   Program program = models::buildGpt2Forward(config, /*batch=*/2, /*seq=*/16);
   test::compareCompiledWithReference(program, /*seed=*/1234, 2e-4, 2e-4,
                                      /*tokenRange=*/config.vocab_size);
