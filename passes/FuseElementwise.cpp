@@ -20,6 +20,9 @@
 // - Acyclicity: two groups merge only when no path leaves the union and
 //   comes back through an op outside it (A -> B -> C with B unfused never
 //   puts A and C together), so the graph of groups stays a DAG.
+// - Casts next to reshapes: a cast moves across a single-use reshape
+//   towards fusible ops, so it joins their group (mixed precision puts a
+//   cast after every bf16 GEMM and before every GEMM operand).
 // - Placement: groups become single nodes and the body is re-emitted in a
 //   topological order that keeps the original order wherever it can.
 //
@@ -67,6 +70,53 @@ bool isFusible(Operation *op) {
     return false;
   return op->hasTrait<OpTrait::Elementwise>() ||
          isa<BroadcastOp, IotaOp, ReduceOp>(op) || isSplatConstant(op);
+}
+
+/// Moves each weft.cast across an adjacent weft.reshape (free: an alias)
+/// towards fusible ops, so that the cast joins their group instead of being
+/// a kernel of its own that reads and writes the whole tensor:
+///   producer -> cast -> reshape -> fusible users  becomes
+///   producer -> reshape -> cast -> fusible users  (a bf16 GEMM result is
+///                                                   widened inside the group);
+///   fusible producer -> reshape -> cast -> ...    becomes
+///   fusible producer -> cast -> reshape -> ...    (the group writes bf16).
+/// Only single-use reshapes move, so no value is computed twice.
+void moveCastsAcrossReshapes(Block &block) {
+  auto allUsersFusible = [](Value v) {
+    return !v.use_empty() &&
+           llvm::all_of(v.getUsers(), [](Operation *u) { return isFusible(u); });
+  };
+  SmallVector<CastOp> casts(block.getOps<CastOp>());
+  for (CastOp castOp : casts) {
+    auto inType = cast<RankedTensorType>(castOp.getInput().getType());
+    auto outType = cast<RankedTensorType>(castOp.getType());
+    OpBuilder b(castOp);
+    if (auto reshape = castOp.getInput().getDefiningOp<ReshapeOp>();
+        reshape && reshape->hasOneUse() && reshape.getInput().getDefiningOp() &&
+        isFusible(reshape.getInput().getDefiningOp())) {
+      auto from = cast<RankedTensorType>(reshape.getInput().getType());
+      b.setInsertionPoint(reshape);
+      Value moved = b.create<CastOp>(castOp.getLoc(), from.clone(outType.getElementType()),
+                                     reshape.getInput());
+      b.setInsertionPoint(castOp);
+      castOp.replaceAllUsesWith(b.create<ReshapeOp>(reshape.getLoc(), outType, moved).getResult());
+      castOp.erase();
+      reshape.erase();
+      continue;
+    }
+    if (!castOp->hasOneUse())
+      continue;
+    auto reshape = dyn_cast<ReshapeOp>(*castOp->getUsers().begin());
+    if (!reshape || !allUsersFusible(reshape.getResult()))
+      continue;
+    auto to = cast<RankedTensorType>(reshape.getType());
+    b.setInsertionPoint(reshape);
+    Value reshaped = b.create<ReshapeOp>(reshape.getLoc(), to.clone(inType.getElementType()),
+                                         castOp.getInput());
+    reshape.replaceAllUsesWith(b.create<CastOp>(castOp.getLoc(), to, reshaped).getResult());
+    reshape.erase();
+    castOp.erase();
+  }
 }
 
 /// Gives each fusible user of a cheap op (broadcast, iota, splat constant)
@@ -264,8 +314,9 @@ void buildFusion(ArrayRef<Operation *> group, Operation *before) {
 
 struct FuseElementwisePass
     : weft::impl::FuseElementwisePassBase<FuseElementwisePass> {
-  /// 1. Give every fusible user of a broadcast, iota or splat constant its
-  ///    own copy (recomputing these is cheaper than reading them back).
+  /// 1. Move casts across reshapes towards fusible ops; give every fusible
+  ///    user of a broadcast, iota or splat constant its own copy
+  ///    (recomputing these is cheaper than reading them back).
   /// 2. Group fusible ops greedily along def-use edges in program order,
   ///    merging a producer's group into its consumer's only when no path
   ///    leaves the union through an unfused op and re-enters it.
@@ -279,6 +330,7 @@ struct FuseElementwisePass
     if (!fn.getBody().hasOneBlock())
       return;
     Block &block = fn.getBody().front();
+    moveCastsAcrossReshapes(block);
     duplicateCheapOps(block);
     Grouping grouping(block);
     grouping.run();

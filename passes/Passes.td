@@ -314,6 +314,9 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
     outside it is a result of the group (written once, not recomputed);
     only broadcasts, iotas and splat constants, which are cheaper to
     recompute than to read back, are copied into each group that uses them.
+    A cast next to a single-use reshape first moves across it towards
+    fusible ops (mixed precision puts casts after bf16 GEMMs and before GEMM
+    operands), so the cast joins a group instead of being a kernel.
     Groups stay acyclic: a producer joins its consumer's group only when no
     path leaves their union through an unfused op and comes back (A -> B ->
     C with B unfused never fuses A with C). The body is re-emitted in a

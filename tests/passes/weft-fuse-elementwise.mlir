@@ -185,3 +185,65 @@ func.func @nothing_to_fuse(%t: tensor<16x4xf32>, %i: tensor<3xi64>, %g: tensor<4
   %x = weft.exp %r : tensor<4x3xf32>
   return %x : tensor<4x3xf32>
 }
+
+// -----
+
+// Tests that a cast between a bf16 matmul and a reshape moves below the reshape and joins the consumers' group: the
+// group reads the bf16 product and widens it itself (no cast kernel writing an f32 copy).
+
+// CHECK-LABEL: func.func @cast_sinks_below_reshape
+// CHECK-NEXT: %[[M:.*]] = weft.matmul %arg0, %arg1 : tensor<4x8xbf16>, tensor<8x6xbf16>
+// CHECK-NEXT: %[[R:.*]] = weft.reshape %[[M]] : tensor<4x6xbf16> -> tensor<2x2x6xbf16>
+// CHECK-NEXT: %[[F:.*]] = weft.fusion %[[R]] : (tensor<2x2x6xbf16>) -> tensor<2x2x6xf32> {
+// CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<2x2x6xbf16>):
+// CHECK-NEXT:   %[[C:.*]] = weft.cast %[[X]] : tensor<2x2x6xbf16> -> tensor<2x2x6xf32>
+// CHECK-NEXT:   %[[T:.*]] = weft.tanh %[[C]]
+// CHECK-NEXT:   weft.yield %[[T]] : tensor<2x2x6xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[F]]
+func.func @cast_sinks_below_reshape(%a: tensor<4x8xbf16>, %b: tensor<8x6xbf16>) -> tensor<2x2x6xf32> {
+  %m = weft.matmul %a, %b : tensor<4x8xbf16>, tensor<8x6xbf16>
+  %c = weft.cast %m : tensor<4x6xbf16> -> tensor<4x6xf32>
+  %r = weft.reshape %c : tensor<4x6xf32> -> tensor<2x2x6xf32>
+  %t = weft.tanh %r : tensor<2x2x6xf32>
+  return %t : tensor<2x2x6xf32>
+}
+
+// -----
+
+// Tests that a cast after a reshape of a fused value moves above the reshape into the producer's group: the group
+// writes the bf16 matmul operand directly.
+
+// CHECK-LABEL: func.func @cast_rises_above_reshape
+// CHECK-NEXT: %[[F:.*]] = weft.fusion %arg0 : (tensor<2x2x8xf32>) -> tensor<2x2x8xbf16> {
+// CHECK-NEXT: ^bb0(%[[X:.*]]: tensor<2x2x8xf32>):
+// CHECK-NEXT:   %[[T:.*]] = weft.tanh %[[X]]
+// CHECK-NEXT:   %[[C:.*]] = weft.cast %[[T]] : tensor<2x2x8xf32> -> tensor<2x2x8xbf16>
+// CHECK-NEXT:   weft.yield %[[C]] : tensor<2x2x8xbf16>
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[R:.*]] = weft.reshape %[[F]] : tensor<2x2x8xbf16> -> tensor<4x8xbf16>
+// CHECK-NEXT: %[[M:.*]] = weft.matmul %[[R]], %arg1
+func.func @cast_rises_above_reshape(%x: tensor<2x2x8xf32>, %b: tensor<8x6xbf16>) -> tensor<4x6xbf16> {
+  %t = weft.tanh %x : tensor<2x2x8xf32>
+  %r = weft.reshape %t : tensor<2x2x8xf32> -> tensor<4x8xf32>
+  %c = weft.cast %r : tensor<4x8xf32> -> tensor<4x8xbf16>
+  %m = weft.matmul %c, %b : tensor<4x8xbf16>, tensor<8x6xbf16>
+  return %m : tensor<4x6xbf16>
+}
+
+// -----
+
+// Tests that a cast stays where it is when the reshape it would cross has another user (moving it would compute the
+// value twice) or when no fusible op is on the other side.
+
+// CHECK-LABEL: func.func @cast_stays
+// CHECK-NEXT: %[[R:.*]] = weft.reshape %arg0 : tensor<2x2x8xf32> -> tensor<4x8xf32>
+// CHECK-NEXT: %[[C:.*]] = weft.cast %[[R]] : tensor<4x8xf32> -> tensor<4x8xbf16>
+// CHECK-NEXT: %[[M:.*]] = weft.matmul %[[C]], %arg1
+// CHECK-NEXT: return %[[M]], %[[R]]
+func.func @cast_stays(%x: tensor<2x2x8xf32>, %b: tensor<8x6xbf16>) -> (tensor<4x6xbf16>, tensor<4x8xf32>) {
+  %r = weft.reshape %x : tensor<2x2x8xf32> -> tensor<4x8xf32>
+  %c = weft.cast %r : tensor<4x8xf32> -> tensor<4x8xbf16>
+  %m = weft.matmul %c, %b : tensor<4x8xbf16>, tensor<8x6xbf16>
+  return %m, %r : tensor<4x6xbf16>, tensor<4x8xf32>
+}
