@@ -5,7 +5,8 @@
 // block arguments mirror the operands, its body holds only region-free weft
 // ops without memory effects, and it ends in a weft.yield of the result
 // types; and its canonicalization, which merges repeated operands and drops
-// unread ones.
+// unread ones, and drops results that are unread, repeat another result or
+// pass an operand through.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,11 +60,68 @@ struct SimplifyFusionOperands : OpRewritePattern<FusionOp> {
   }
 };
 
+/// Drops results nobody reads and results that repeat another: a value
+/// yielded twice (CSE inside the body merged two computations) is written
+/// once, and a yielded block argument is the operand itself. A kernel then
+/// writes each value it produces once, and only what is read.
+struct SimplifyFusionResults : OpRewritePattern<FusionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(FusionOp op,
+                                PatternRewriter &rewriter) const override {
+    Block &body = op.getBody().front();
+    auto yield = cast<YieldOp>(body.getTerminator());
+    llvm::DenseMap<Value, unsigned> firstYield;
+    SmallVector<Value> kept;
+    SmallVector<Type> keptTypes;
+    SmallVector<int> newIndex(op.getNumResults(), -1);
+    bool changed = false;
+    for (auto [i, v] : llvm::enumerate(yield.getOperands())) {
+      Value result = op.getResult(i);
+      if (auto arg = dyn_cast<BlockArgument>(v); arg && arg.getOwner() == &body) {
+        rewriter.replaceAllUsesWith(result, op.getOperand(arg.getArgNumber()));
+        changed = true;
+        continue;
+      }
+      if (result.use_empty()) {
+        changed = true;
+        continue;
+      }
+      auto [it, inserted] = firstYield.try_emplace(v, (unsigned)i);
+      if (!inserted) {
+        rewriter.replaceAllUsesWith(result, op.getResult(it->second));
+        changed = true;
+        continue;
+      }
+      newIndex[i] = (int)kept.size();
+      kept.push_back(v);
+      keptTypes.push_back(result.getType());
+    }
+    if (!changed)
+      return failure();
+    if (kept.empty()) {
+      rewriter.eraseOp(op);
+      return success();
+    }
+    auto fused = rewriter.create<FusionOp>(op.getLoc(), keptTypes, op.getInputs());
+    rewriter.inlineRegionBefore(op.getBody(), fused.getBody(), fused.getBody().end());
+    rewriter.setInsertionPoint(yield);
+    rewriter.replaceOpWithNewOp<YieldOp>(yield, kept);
+    for (auto [i, r] : llvm::enumerate(op.getResults()))
+      if (newIndex[i] >= 0)
+        rewriter.replaceAllUsesWith(r, fused.getResult(newIndex[i]));
+    // Attributes of the old op (e.g. a memory plan's offsets) described the
+    // old results: they are not carried over.
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
 
 void FusionOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                            MLIRContext *context) {
-  patterns.add<SimplifyFusionOperands>(context);
+  patterns.add<SimplifyFusionOperands, SimplifyFusionResults>(context);
 }
 
 LogicalResult FusionOp::verifyRegions() {

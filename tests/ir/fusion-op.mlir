@@ -67,3 +67,25 @@ func.func @repeated_and_unused_operands(%x: tensor<4xf32>, %y: tensor<4xf32>) ->
   }
   return %r : tensor<4xf32>
 }
+
+// Tests that canonicalization keeps one result per value the kernel writes: a value yielded twice becomes one
+// result read by both users, a yielded block argument is replaced by the operand itself, and an unread result is
+// dropped.
+
+// CANON-LABEL: func.func @repeated_passthrough_and_unused_results
+// CANON-NEXT: %[[F:.*]] = weft.fusion %arg0 : (tensor<4xf32>) -> tensor<4xf32> {
+// CANON-NEXT: ^bb0(%[[A:.*]]: tensor<4xf32>):
+// CANON-NEXT:   %[[E:.*]] = weft.exp %[[A]] : tensor<4xf32>
+// CANON-NEXT:   weft.yield %[[E]] : tensor<4xf32>
+// CANON-NEXT: }
+// CANON-NEXT: return %[[F]], %[[F]], %arg0
+func.func @repeated_passthrough_and_unused_results(%x: tensor<4xf32>)
+    -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %r:4 = weft.fusion %x : (tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  ^bb0(%a: tensor<4xf32>):
+    %e = weft.exp %a : tensor<4xf32>
+    %n = weft.neg %a : tensor<4xf32>
+    weft.yield %e, %e, %a, %n : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+  }
+  return %r#0, %r#1, %r#2 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}
