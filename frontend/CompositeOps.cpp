@@ -29,9 +29,11 @@ Tensor expandBack(const Tensor &reduced, const Tensor &x, int64_t axis,
   return broadcast(reduced, x.shape(), dims, loc);
 }
 
-/// x - broadcast(reduce_max(x, axis)): the numerically safe shift.
+/// x - broadcast(reduce_max(x, axis)): the numerically safe shift. softmax
+/// and log_softmax do not depend on it, so the maximum is a stopped
+/// gradient: the backward pass keeps no argmax mask and no copy of x for it.
 Tensor shiftByMax(const Tensor &x, int64_t axis, const Loc &loc) {
-  Tensor m = reduce_max(x, {axis}, /*keepdim=*/false, loc);
+  Tensor m = stop_gradient(reduce_max(x, {axis}, /*keepdim=*/false, loc), loc);
   return sub(x, expandBack(m, x, axis, loc), loc);
 }
 

@@ -105,6 +105,7 @@ Tensor minimum(const Tensor &a, const Tensor &b, Loc loc) { return binary<MinOp>
 Tensor neg(const Tensor &x, Loc loc) { return unary<NegOp>(x, loc); }
 Tensor abs(const Tensor &x, Loc loc) { return unary<AbsOp>(x, loc); }
 Tensor exp(const Tensor &x, Loc loc) { return unary<ExpOp>(x, loc); }
+Tensor stop_gradient(const Tensor &x, Loc loc) { return unary<StopGradientOp>(x, loc); }
 Tensor log(const Tensor &x, Loc loc) { return unary<LogOp>(x, loc); }
 Tensor sqrt(const Tensor &x, Loc loc) { return unary<SqrtOp>(x, loc); }
 Tensor rsqrt(const Tensor &x, Loc loc) { return unary<RsqrtOp>(x, loc); }

@@ -102,6 +102,9 @@ Tensor select(const Tensor &cond, const Tensor &on_true,
               const Tensor &on_false, Loc loc = Loc::current());
 /// Converts the element type.
 Tensor cast(const Tensor &x, DType dtype, Loc loc = Loc::current());
+/// x itself, but differentiation treats it as a constant (no gradient flows
+/// into x through this use), like JAX's lax.stop_gradient.
+Tensor stop_gradient(const Tensor &x, Loc loc = Loc::current());
 
 /// A splat constant of `like`'s shape and dtype.
 Tensor fullLike(const Tensor &like, double value, Loc loc = Loc::current());

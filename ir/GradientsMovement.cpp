@@ -162,6 +162,10 @@ LogicalResult vjpConstant(ConstantOp, Emitter &, Value, Needs, Out) {
 LogicalResult vjpIota(IotaOp, Emitter &, Value, Needs, Out) {
   return success();
 }
+/// No cotangent flows through a stopped value.
+LogicalResult vjpStopGradient(StopGradientOp, Emitter &, Value, Needs, Out) {
+  return success();
+}
 
 } // namespace
 
@@ -175,6 +179,7 @@ void attachMovementGradients(MLIRContext *ctx) {
   attachVjp<ScatterAddOp, vjpScatterAdd>(ctx);
   attachVjp<ConstantOp, vjpConstant>(ctx);
   attachVjp<IotaOp, vjpIota>(ctx);
+  attachVjp<StopGradientOp, vjpStopGradient>(ctx);
 }
 
 } // namespace weft::grad

@@ -183,6 +183,8 @@ RefTensor evalCast(CastOp op, Operands in) {
   return r;
 }
 
+RefTensor evalStopGradient(StopGradientOp, Operands in) { return *in[0]; }
+
 //===----------------------------------------------------------------------===//
 // Contractions
 //===----------------------------------------------------------------------===//
@@ -575,6 +577,7 @@ private:
     add(evalCompare);
     add(evalSelect);
     add(evalCast);
+    add(evalStopGradient);
     // Contractions and reductions.
     add(evalMatmul);
     add(evalBatchMatmul);

@@ -77,11 +77,23 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
-OpFoldResult CastOp::fold(FoldAdaptor) {
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  return {};
+  // A splat float constant converted to another float type is a splat
+  // constant of that type (rounded to nearest even), so it stays cheap to
+  // recompute in every kernel that uses it.
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput());
+  auto to = dyn_cast<FloatType>(getType().getElementType());
+  if (!splat || !to || !isa<FloatType>(splat.getElementType()))
+    return {};
+  APFloat value = splat.getSplatValue<APFloat>();
+  bool lossy = false;
+  value.convert(to.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lossy);
+  return SplatElementsAttr::get(cast<ShapedType>(getType()), value);
 }
+
+OpFoldResult StopGradientOp::fold(FoldAdaptor) { return getInput(); }
 
 //===----------------------------------------------------------------------===//
 // Contractions

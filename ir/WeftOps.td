@@ -140,6 +140,28 @@ def Weft_CastOp : Weft_Op<"cast", [Pure, Elementwise,
   let hasFolder = 1;
 }
 
+def Weft_StopGradientOp : Weft_Op<"stop_gradient", [Pure, SameOperandsAndResultType,
+                                                      InferTypeOpInterface]> {
+  let summary = "identity whose value weft-autodiff treats as a constant";
+  let description = [{
+    Returns its input; weft-autodiff sends no cotangent through it (JAX's
+    lax.stop_gradient). softmax and log_softmax shift by a stopped row
+    maximum: they do not depend on the shift, so its gradient is exactly
+    zero and the backward pass needs neither the input nor an argmax mask.
+    Canonicalization folds it to its input, so run weft-autodiff before
+    -canonicalize (weft::buildTrainStep does).
+
+    Example:
+    ```mlir
+    %c = weft.stop_gradient %m : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Weft_Tensor:$input);
+  let results = (outs Weft_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasFolder = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Contractions
 //===----------------------------------------------------------------------===//

@@ -58,10 +58,30 @@ bool isSplatConstant(Operation *op) {
   return dense && dense.isSplat();
 }
 
+/// Whether `op` reads no tensor at all: an iota, a splat constant, or an
+/// elementwise op or broadcast of such values only (a causal mask built from
+/// iotas, compare and select).
+bool readsNothing(Operation *op, llvm::DenseMap<Operation *, bool> &memo) {
+  if (isa<IotaOp>(op) || isSplatConstant(op))
+    return true;
+  if (!isa_and_nonnull<WeftDialect>(op->getDialect()) ||
+      !(op->hasTrait<OpTrait::Elementwise>() || isa<BroadcastOp>(op)))
+    return false;
+  if (auto it = memo.find(op); it != memo.end())
+    return it->second;
+  bool nothing = llvm::all_of(op->getOperands(), [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    return def && def->getBlock() == op->getBlock() && readsNothing(def, memo);
+  });
+  memo[op] = nothing;
+  return nothing;
+}
+
 /// Ops that are cheaper to recompute in every group that uses them than to
-/// materialize once and read back.
-bool isCheapToRecompute(Operation *op) {
-  return isa<BroadcastOp, IotaOp>(op) || isSplatConstant(op);
+/// materialize once and read back: broadcasts (they read their small input
+/// instead of a full-sized buffer) and whatever reads no tensor at all.
+bool isCheapToRecompute(Operation *op, llvm::DenseMap<Operation *, bool> &memo) {
+  return isa<BroadcastOp>(op) || readsNothing(op, memo);
 }
 
 /// Ops a weft.fusion body may hold.
@@ -119,15 +139,16 @@ void moveCastsAcrossReshapes(Block &block) {
   }
 }
 
-/// Gives each fusible user of a cheap op (broadcast, iota, splat constant)
-/// its own copy placed just before it, so that grouping can pull the copy
+/// Gives each fusible user of a cheap op (broadcast, or an op that reads no
+/// tensor: iota, splat constant, math on those) its own copy placed just before it, so that grouping can pull the copy
 /// into the user's group; non-fusible users keep the original, which is
 /// erased when none is left. Inputs of cheap ops are handled first, so a
 /// broadcast of a splat constant is copied together with its constant.
 void duplicateCheapOps(Block &block) {
   SmallVector<Operation *> cheap;
+  llvm::DenseMap<Operation *, bool> memo;
   for (Operation &op : block)
-    if (isCheapToRecompute(&op))
+    if (isCheapToRecompute(&op, memo))
       cheap.push_back(&op);
   // Users before producers: a copied broadcast then copies its input too.
   for (Operation *op : llvm::reverse(cheap)) {

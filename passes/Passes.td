@@ -312,7 +312,8 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
     Each fused op lists every tensor it reads from outside once, so no
     kernel reads an input twice. A value used both inside a group and
     outside it is a result of the group (written once, not recomputed);
-    only broadcasts, iotas and splat constants, which are cheaper to
+    only broadcasts and ops that read no tensor (iotas, splat constants and
+    elementwise math on them, such as a causal mask), which are cheaper to
     recompute than to read back, are copied into each group that uses them.
     A cast next to a single-use reshape first moves across it towards
     fusible ops (mixed precision puts casts after bf16 GEMMs and before GEMM

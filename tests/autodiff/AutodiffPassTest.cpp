@@ -1,8 +1,9 @@
 //===- AutodiffPassTest.cpp - options and errors of weft-autodiff ---------===//
 //
 // This file tests weft-autodiff's `loss` option (differentiating an output
-// of another name while keeping the other outputs) and that its errors come
-// back as diagnostics at the op's location rather than crashes.
+// of another name while keeping the other outputs), that no cotangent flows
+// through weft.stop_gradient, and that its errors come back as diagnostics
+// at the op's location rather than crashes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,6 +47,29 @@ TEST(AutodiffPass, LossOptionPicksTheOutput) {
   EXPECT_EQ(r[2].data, (std::vector<double>{2.0, -4.0, 1.0}));
   EXPECT_EQ(r[0].data[0], -0.5);
   EXPECT_EQ(r[1].data[0], 5.25);
+}
+
+TEST(AutodiffPass, StopGradientPassesNoCotangent) {
+  // loss = sum(w * stop_gradient(w)): the gradient is stop_gradient(w) = w
+  // (the stopped factor is a constant), not 2w.
+  GradChecker gc;
+  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(R"mlir(
+func.func @main(%w: tensor<3xf32> {weft.param = "w"}) -> (tensor<f32> {weft.output = "loss"}) {
+  %s = weft.stop_gradient %w : tensor<3xf32>
+  %0 = weft.mul %w, %s : tensor<3xf32>
+  %1 = weft.reduce sum %0 dims = [0] : tensor<3xf32>
+  return %1 : tensor<f32>
+}
+)mlir",
+                                                        &gc.context());
+  ASSERT_TRUE(m);
+  std::string diagnostics;
+  ASSERT_TRUE(runAutodiff(*m, diagnostics, "loss")) << diagnostics;
+  auto main = m->lookupSymbol<func::FuncOp>("main");
+  ASSERT_EQ(main.getNumResults(), 2u);
+  std::vector<RefTensor> r = evaluate(main, {RefTensor{{3}, {1.0, -2.0, 0.5}}});
+  EXPECT_EQ(r[0].data[0], 5.25);
+  EXPECT_EQ(r[1].data, (std::vector<double>{1.0, -2.0, 0.5}));
 }
 
 TEST(AutodiffPass, MissingLossIsADiagnostic) {

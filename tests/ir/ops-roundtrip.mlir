@@ -52,7 +52,9 @@ func.func @elementwise(%a: tensor<4x8xf32>, %b: tensor<4x8xf32>, %i: tensor<4x8x
   %21 = weft.cast %20 : tensor<4x8xf32> -> tensor<4x8xbf16>
   // CHECK: weft.cast %{{.*}} : tensor<4x8xbf16> -> tensor<4x8xf32>
   %22 = weft.cast %21 : tensor<4x8xbf16> -> tensor<4x8xf32>
-  return %22 : tensor<4x8xf32>
+  // CHECK: weft.stop_gradient %{{.*}} : tensor<4x8xf32>
+  %23 = weft.stop_gradient %22 : tensor<4x8xf32>
+  return %23 : tensor<4x8xf32>
 }
 
 // CHECK-LABEL: func.func @contractions

@@ -247,3 +247,35 @@ func.func @cast_stays(%x: tensor<2x2x8xf32>, %b: tensor<8x6xbf16>) -> (tensor<4x
   %m = weft.matmul %c, %b : tensor<4x8xbf16>, tensor<8x6xbf16>
   return %m, %r : tensor<4x6xbf16>, tensor<4x8xf32>
 }
+
+// -----
+
+// Tests that a causal mask built from iotas, compare and select (it reads no tensor) is recomputed inside each group
+// that uses it, even across an unfused op, instead of being written by one group and read back by the other.
+
+// CHECK-LABEL: func.func @mask_recomputed
+// CHECK: weft.fusion %arg0 : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+// CHECK: weft.iota
+// CHECK: weft.compare
+// CHECK: weft.select
+// CHECK: weft.yield %{{.*}} : tensor<4x4xf32>
+// CHECK: weft.matmul
+// CHECK: weft.fusion %{{.*}} : (tensor<4x4xf32>) -> tensor<4x4xf32> {
+// CHECK: weft.iota
+// CHECK: weft.compare
+// CHECK: weft.select
+// CHECK: weft.yield %{{.*}} : tensor<4x4xf32>
+func.func @mask_recomputed(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %r = weft.iota dim = 0 : tensor<4x4xi64>
+  %c = weft.iota dim = 1 : tensor<4x4xi64>
+  %k = weft.compare ge, %r, %c : tensor<4x4xi64>
+  %zero = weft.constant dense<0.0> : tensor<4x4xf32>
+  %low = weft.constant dense<-1.0e9> : tensor<4x4xf32>
+  %mask = weft.select %k, %zero, %low : tensor<4x4xi1>, tensor<4x4xf32>
+  %a = weft.add %x, %mask : tensor<4x4xf32>
+  %e = weft.exp %a : tensor<4x4xf32>
+  %m = weft.matmul %e, %e : tensor<4x4xf32>, tensor<4x4xf32>
+  %b = weft.add %m, %mask : tensor<4x4xf32>
+  %t = weft.tanh %b : tensor<4x4xf32>
+  return %t : tensor<4x4xf32>
+}
