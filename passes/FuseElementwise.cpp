@@ -17,6 +17,10 @@
 //   of a full-sized buffer), so each fusible user gets its own copy. Any
 //   other value used inside a group and outside it is yielded by the group
 //   (written once) and read by the outside users; it is never recomputed.
+// - Broadcast copies: a broadcast of a computed tensor made for one user
+//   joins that user's group (and its producer's group only through the
+//   user, when the union stays convex), so a group beyond an unfused op
+//   reads the small tensor and broadcasts it itself.
 // - Acyclicity: two groups merge only when no path leaves the union and
 //   comes back through an op outside it (A -> B -> C with B unfused never
 //   puts A and C together), so the graph of groups stays a DAG.
@@ -186,20 +190,37 @@ public:
 
   /// 1. Each fusible op starts a group of its own, in program order.
   /// 2. It merges with the group of each fusible producer of its operands
-  ///    when the union stays convex (see mergeable()).
+  ///    when the union stays convex (see mergeable()), except a broadcast of
+  ///    a computed tensor whose one user is fusible (a copy made for that
+  ///    user): it joins its user's group only, so a producer group yields
+  ///    the small tensor and the user's group broadcasts it itself.
   void run() {
     for (Operation *op : order) {
       if (!isFusible(op))
         continue;
       int g = newGroup(op);
-      for (Value v : op->getOperands()) {
-        Operation *def = v.getDefiningOp();
+      if (joinsItsUserOnly(op))
+        continue;
+      // The broadcasts waiting for this op first (merging a producer group
+      // before them would see a path out through the broadcast and back),
+      // with their producers' groups when the union stays convex; then the
+      // other producers' groups.
+      auto tryMerge = [&](Operation *def) {
         if (!def || !groupOf.count(def))
-          continue;
+          return;
         int pg = groupOf[def];
         if (pg != g && mergeable(pg, g))
           g = merge(pg, g);
-      }
+      };
+      for (bool waiting : {true, false})
+        for (Value v : op->getOperands()) {
+          Operation *def = v.getDefiningOp();
+          if (!def || joinsItsUserOnly(def) != waiting)
+            continue;
+          tryMerge(def);
+          if (waiting)
+            tryMerge(def->getOperand(0).getDefiningOp());
+        }
     }
   }
 
@@ -224,6 +245,13 @@ public:
   size_t positionOf(Operation *op) const { return position.lookup(op); }
 
 private:
+  bool joinsItsUserOnly(Operation *op) {
+    if (!isa<BroadcastOp>(op) || !op->hasOneUse() || !isFusible(*op->getUsers().begin()))
+      return false;
+    Operation *def = op->getOperand(0).getDefiningOp();
+    return def && !readsNothing(def, memo);
+  }
+
   int newGroup(Operation *op) {
     groupOf[op] = members.size();
     members.push_back({op});
@@ -286,6 +314,7 @@ private:
   llvm::DenseMap<Operation *, int> groupOf;
   SmallVector<SmallVector<Operation *>> members;
   SmallVector<size_t> lastPosition;
+  llvm::DenseMap<Operation *, bool> memo; // readsNothing()
 };
 
 /// Replaces the ops of `group` (in block order) by one weft.fusion inserted

@@ -315,6 +315,10 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
     only broadcasts and ops that read no tensor (iotas, splat constants and
     elementwise math on them, such as a causal mask), which are cheaper to
     recompute than to read back, are copied into each group that uses them.
+    A broadcast copy made for one user joins that user's group only (with
+    its producer's group when the union stays convex), so a group hands the
+    small tensor to a group beyond an unfused op (a softmax's row sums to its
+    backward) rather than the broadcast one.
     A cast next to a single-use reshape first moves across it towards
     fusible ops (mixed precision puts casts after bf16 GEMMs and before GEMM
     operands), so the cast joins a group instead of being a kernel.

@@ -279,3 +279,27 @@ func.func @mask_recomputed(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %t = weft.tanh %b : tensor<4x4xf32>
   return %t : tensor<4x4xf32>
 }
+
+// -----
+
+// Tests that a broadcast of a row statistic used on both sides of an unfused op is broadcast inside each group: the
+// first group yields the [4] row sum, not the broadcast [4, 8] tensor (what a softmax forward hands its backward).
+
+// CHECK-LABEL: func.func @broadcast_joins_its_user
+// CHECK: %[[F:.*]]:2 = weft.fusion %arg0 : (tensor<4x8xf32>) -> (tensor<4xf32>, tensor<4x8xf32>) {
+// CHECK: weft.reduce  sum
+// CHECK: weft.yield %{{.*}}, %{{.*}} : tensor<4xf32>, tensor<4x8xf32>
+// CHECK: %[[M:.*]] = weft.matmul %[[F]]#1
+// CHECK: weft.fusion %[[F]]#0, %[[M]] : (tensor<4xf32>, tensor<4x8xf32>) -> tensor<4x8xf32> {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: weft.broadcast
+// CHECK-NEXT: weft.div
+func.func @broadcast_joins_its_user(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) -> tensor<4x8xf32> {
+  %e = weft.exp %x : tensor<4x8xf32>
+  %s = weft.reduce sum %e dims = [1] : tensor<4x8xf32>
+  %sb = weft.broadcast %s dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+  %y = weft.div %e, %sb : tensor<4x8xf32>
+  %m = weft.matmul %y, %w : tensor<4x8xf32>, tensor<8x8xf32>
+  %g = weft.div %m, %sb : tensor<4x8xf32>
+  return %g : tensor<4x8xf32>
+}
