@@ -2,7 +2,7 @@
 # Assembles build/devrun (or $WEFT_BUILD_DIR/devrun): everything a GPU machine needs to run weft's CUDA tests and
 # benchmarks without MLIR — the runtime-only test binary, the shared libraries that machine lacks, the compiled case
 # bundles, the GPT-2 124M forward, GEMM and kernel benchmark executables (every bench/cuda/*.mlir), the GPT-2 124M
-# training steps (bf16 and f32, batch $WEFT_TRAIN_BATCH x 1024, default 8; gzipped: the .wexe files are 8.6 and 6.6 MB,
+# training steps (bf16 and f32, batch $WEFT_TRAIN_BATCH x 1024, default 8; gzipped: the .wexe files are 6.7 and 6.2 MB,
 # mostly cubin, and the whole folder must stay under the device tool's 64 MiB), and the scripts to
 # run there (run_all.sh, gemm_vs_torch.sh, run_kernels.sh, run_train.sh and their PyTorch peers). Then, with the
 # device tool: run `bash build/devrun/run_all.sh` (or run_kernels.sh, run_train.sh) carrying build/devrun.
