@@ -50,6 +50,17 @@ LogicalResult vjpAbs(AbsOp op, Emitter &e, Value g, Needs, Out out) {
 
 /// d e^x = e^x (the result).
 LogicalResult vjpExp(ExpOp op, Emitter &e, Value g, Needs, Out out) {
+  // A normalized exponential y = exp(x) / broadcast(s) (softmax) gives
+  // g * exp(x) = (g * broadcast(s)) * y: the backward pass then reads y,
+  // which it needs anyway, and the row statistic instead of keeping exp(x),
+  // a second full-size tensor, alive from the forward pass.
+  for (Operation *user : op->getUsers())
+    if (auto normalized = dyn_cast<DivOp>(user);
+        normalized && normalized.getLhs() == op.getResult() &&
+        normalized.getRhs().getDefiningOp<BroadcastOp>()) {
+      out[0] = e.mul(e.mul(g, normalized.getRhs()), normalized.getResult());
+      return success();
+    }
   out[0] = e.mul(g, op.getResult());
   return success();
 }

@@ -208,11 +208,21 @@ module {
 // -----
 
 // Tests that softmax with a stopped row maximum (as the DSL builds it) differentiates without the maximum's
-// gradient: no argmax mask (weft.compare), and the input x is not read by the backward pass.
+// gradient (no argmax mask, weft.compare) and that its backward pass reads the probabilities y and the row sums,
+// not exp(x): g * exp(x) is computed as (g * broadcast(sum)) * y.
 
 // CHECK-LABEL: func.func @main(%{{.*}}: tensor<2x5xf32> {weft.param = "x"}, %{{.*}}: tensor<2x5xf32> {weft.input = "w"})
 // CHECK-SAME: tensor<2x5xf32> {weft.output = "grad:x"}
 // CHECK-NOT: weft.compare
+// CHECK: %[[E:.*]] = weft.exp
+// CHECK: %[[Z:.*]] = weft.reduce  sum %[[E]]
+// CHECK: %[[ZB:.*]] = weft.broadcast %[[Z]]
+// CHECK: %[[Y:.*]] = weft.div %[[E]], %[[ZB]]
+// CHECK-NOT: %[[E]]
+// CHECK-NOT: weft.compare
+// CHECK: %[[GZ:.*]] = weft.mul %{{.*}}, %[[ZB]]
+// CHECK-NEXT: %{{.*}} = weft.mul %[[GZ]], %[[Y]]
+// CHECK-NOT: %[[E]]
 // CHECK: return
 func.func @main(%x: tensor<2x5xf32> {weft.param = "x"}, %w: tensor<2x5xf32> {weft.input = "w"})
     -> (tensor<f32> {weft.output = "loss"}) {
