@@ -50,14 +50,20 @@ LogicalResult vjpAbs(AbsOp op, Emitter &e, Value g, Needs, Out out) {
 
 /// d e^x = e^x (the result).
 LogicalResult vjpExp(ExpOp op, Emitter &e, Value g, Needs, Out out) {
-  // A normalized exponential y = exp(x) / broadcast(s) (softmax) gives
+  // Softmax, y = exp(x) / broadcast(reduce_sum(exp(x))), gives
   // g * exp(x) = (g * broadcast(s)) * y: the backward pass then reads y,
-  // which it needs anyway, and the row statistic instead of keeping exp(x),
-  // a second full-size tensor, alive from the forward pass.
+  // which it needs anyway, and the row sums instead of keeping exp(x), a
+  // second full-size tensor, alive from the forward pass. (s >= 1 after the
+  // max shift, so the product is as finite as y.)
+  auto isSumOfThisExp = [&](Value denominator) {
+    auto b = denominator.getDefiningOp<BroadcastOp>();
+    auto sum = b ? b.getInput().getDefiningOp<ReduceOp>() : ReduceOp();
+    return sum && sum.getKind() == ReduceKind::Sum && sum.getInput() == op.getResult();
+  };
   for (Operation *user : op->getUsers())
     if (auto normalized = dyn_cast<DivOp>(user);
         normalized && normalized.getLhs() == op.getResult() &&
-        normalized.getRhs().getDefiningOp<BroadcastOp>()) {
+        isSumOfThisExp(normalized.getRhs())) {
       out[0] = e.mul(e.mul(g, normalized.getRhs()), normalized.getResult());
       return success();
     }
