@@ -70,6 +70,7 @@ class Weft_BinaryOp<string mnemonic, TypeConstraint type, string doc> :
 
 def Weft_AddOp : Weft_BinaryOp<"add", Weft_NumericTensor, "z = x + y."> {
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 def Weft_SubOp : Weft_BinaryOp<"sub", Weft_NumericTensor, "z = x - y.">;
 def Weft_MulOp : Weft_BinaryOp<"mul", Weft_NumericTensor, "z = x * y."> {
