@@ -10,13 +10,14 @@
 //   2. serialization (gpu::transformGpuModulesToBinaries, what
 //      gpu-module-to-binary runs): LLVM IR linked with the toolkit's
 //      libdevice (exp, log, tanh, erf, ...), NVPTX → PTX, then the toolkit's
-//      ptxas (a subprocess, optimizing on every CPU: --split-compile 0) →
-//      cubin.
+//      ptxas (a subprocess; one module optimizes on every CPU with
+//      --split-compile 0) → cubin.
 // LLVM's NVPTX back end and ptxas take almost all of the time, one module at
 // a time. So when the context allows threads and there are enough kernels,
 // step 2 splits the kernels into as many pieces as the context has threads
 // (balanced by operation count; every piece keeps the module's declarations),
-// serializes the pieces in parallel as relocatable objects (ptxas -c) and
+// serializes the pieces in parallel as relocatable objects (ptxas -c, one
+// thread each: the pieces already use every thread) and
 // links them with the toolkit's nvlink into one cubin; the kernels need
 // nothing from each other, so this only changes how long it takes. Without
 // threads (--mlir-disable-threading, IR printing), nvlink or enough kernels,
@@ -116,7 +117,7 @@ FailureOr<std::string> serialize(ModuleOp holder, const CudaCodegenOptions &opti
     return &*table;
   };
   gpu::TargetOptions target(options.toolkitPath, {},
-                            relocatable ? "-c --split-compile 0" : "--split-compile 0",
+                            relocatable ? "-c" : "--split-compile 0",
                             gpu::CompilationTarget::Binary, symbolTable);
   if (failed(gpu::transformGpuModulesToBinaries(holder, nullptr, target)))
     return failure();
