@@ -109,10 +109,7 @@ std::optional<BatchMatmulMatch> matchBatchMatmul(BatchMatmulOp bmm) {
 /// Replaces the matched ops with one weft.fused_batch_matmul.
 void rewrite(BatchMatmulMatch &m, IRRewriter &rewriter,
              llvm::DenseSet<Operation *> &pending) {
-  SmallVector<Location> locs;
-  for (Operation *op : m.ops)
-    locs.push_back(op->getLoc());
-  Location loc = rewriter.getFusedLoc(locs);
+  Location loc = fusion::fusedLoc(m.ops, rewriter);
   rewriter.setInsertionPoint(m.root);
   auto fused = rewriter.create<FusedBatchMatmulOp>(
       loc, m.matmul.getLhs(), m.matmul.getRhs(), m.addend,

@@ -32,6 +32,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/FusionUtils.h"
 #include "passes/Passes.h"
 
 #include "ir/WeftOps.h"
@@ -334,11 +335,8 @@ void buildFusion(ArrayRef<Operation *> group, Operation *before) {
                        [&](Operation *u) { return !inGroup.contains(u); }))
         outputs.insert(r);
   }
-  SmallVector<Location> locs;
-  for (Operation *op : group)
-    locs.push_back(op->getLoc());
   OpBuilder b(before);
-  Location loc = b.getFusedLoc(locs);
+  Location loc = fusion::fusedLoc(group, b);
   SmallVector<Type> resultTypes;
   for (Value v : outputs)
     resultTypes.push_back(v.getType());

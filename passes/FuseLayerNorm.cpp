@@ -341,10 +341,7 @@ Operation *checkRewritable(NormMatch &m, DominanceInfo &dom) {
 /// Replaces the matched ops with one weft.layer_norm / weft.rms_norm.
 void rewrite(NormMatch &m, Operation *insertAt, IRRewriter &rewriter,
              llvm::DenseSet<Operation *> &pending) {
-  SmallVector<Location> locs;
-  for (Operation *op : m.ops)
-    locs.push_back(op->getLoc());
-  Location loc = rewriter.getFusedLoc(locs);
+  Location loc = fusion::fusedLoc(m.ops.getArrayRef(), rewriter);
   rewriter.setInsertionPoint(insertAt);
   FloatAttr eps = rewriter.getF64FloatAttr(m.epsilon);
   Value result, mean, rstd;

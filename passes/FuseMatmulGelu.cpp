@@ -107,10 +107,7 @@ std::optional<MatmulMatch> matchMatmul(MatmulOp mm) {
 /// Replaces the matched ops with one weft.fused_matmul (plus the reshape).
 void rewrite(MatmulMatch &m, IRRewriter &rewriter,
              llvm::DenseSet<Operation *> &pending) {
-  SmallVector<Location> locs;
-  for (Operation *op : m.ops)
-    locs.push_back(op->getLoc());
-  Location loc = rewriter.getFusedLoc(locs);
+  Location loc = fusion::fusedLoc(m.ops, rewriter);
   rewriter.setInsertionPoint(m.root);
   auto fused = rewriter.create<FusedMatmulOp>(
       loc, m.matmul.getLhs(), m.matmul.getRhs(), m.bias,

@@ -61,6 +61,13 @@ void appendProducerChain(Value v, SmallVectorImpl<Operation *> &ops) {
   }
 }
 
+Location fusedLoc(ArrayRef<Operation *> ops, Builder &b) {
+  SmallVector<Location> locs;
+  for (Operation *op : ops)
+    locs.push_back(op->getLoc());
+  return b.getFusedLoc(locs);
+}
+
 void eraseDeadOps(ArrayRef<Operation *> candidates, RewriterBase &rewriter,
                   llvm::DenseSet<Operation *> &pending) {
   llvm::SetVector<Operation *> todo(candidates.begin(), candidates.end());

@@ -37,6 +37,10 @@ mlir::Value otherOperand(mlir::Operation *op, mlir::Value v);
 /// The only user of `v` when `v` has exactly one use, else nullptr.
 mlir::Operation *singleUser(mlir::Value v);
 
+/// The location of an op that replaces `ops`: all of their locations fused,
+/// so a diagnostic or a step label names every source line it came from.
+mlir::Location fusedLoc(llvm::ArrayRef<mlir::Operation *> ops, mlir::Builder &b);
+
 /// Appends the producers of `v` that may die with a fused pattern: its
 /// defining op and, through weft.broadcast ops, their inputs' producers.
 void appendProducerChain(mlir::Value v,

@@ -36,13 +36,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cuda/CublasLt.h"
+#include "runtime/cuda/SymbolResolver.h"
 
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <mutex>
 #include <unordered_map>
-#include <dlfcn.h>
-#include <type_traits>
 
 namespace weft::rt::cuda {
 
@@ -101,13 +101,7 @@ LoadedApi loadApi() {
                            "); put the CUDA toolkit's lib64 on LD_LIBRARY_PATH");
     return l;
   }
-  std::string missing;
-  auto resolve = [&](auto &fn, const char *name) {
-    void *sym = dlsym(lib, name);
-    if (!sym)
-      missing += (missing.empty() ? "" : ", ") + std::string(name);
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(sym);
-  };
+  SymbolResolver resolve(lib);
   CublasLtApi &a = l.api;
   resolve(a.create, "cublasLtCreate");
   resolve(a.destroy, "cublasLtDestroy");
@@ -123,8 +117,8 @@ LoadedApi loadApi() {
   resolve(a.prefSetAttribute, "cublasLtMatmulPreferenceSetAttribute");
   resolve(a.algoGetHeuristic, "cublasLtMatmulAlgoGetHeuristic");
   resolve(a.matmul, "cublasLtMatmul");
-  if (!missing.empty())
-    l.status = unavailable("cuda: the cuBLASLt library lacks " + missing);
+  if (!resolve.missing().empty())
+    l.status = unavailable("cuda: the cuBLASLt library lacks " + resolve.missing());
   return l;
 }
 

@@ -10,8 +10,9 @@
 
 #include "runtime/cuda/CudaDriver.h"
 
+#include "runtime/cuda/SymbolResolver.h"
+
 #include <dlfcn.h>
-#include <type_traits>
 
 namespace weft::rt::cuda {
 namespace {
@@ -35,13 +36,7 @@ Loaded load() {
                            "); install the NVIDIA driver or run on a machine with a GPU");
     return l;
   }
-  std::string missing;
-  auto resolve = [&](auto &fn, const char *name) {
-    void *sym = dlsym(lib, name);
-    if (!sym)
-      missing += (missing.empty() ? "" : ", ") + std::string(name);
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(sym);
-  };
+  SymbolResolver resolve(lib);
   CudaDriver &d = l.driver;
 #define WEFT_RESOLVE(member, fn) resolve(d.member, WEFT_CUDA_NAME(fn))
   WEFT_RESOLVE(init, cuInit);
@@ -81,8 +76,8 @@ Loaded load() {
   WEFT_RESOLVE(graphExecDestroy, cuGraphExecDestroy);
   WEFT_RESOLVE(graphDestroy, cuGraphDestroy);
 #undef WEFT_RESOLVE
-  if (!missing.empty()) {
-    l.status = unavailable("cuda: the driver library libcuda.so.1 lacks " + missing +
+  if (!resolve.missing().empty()) {
+    l.status = unavailable("cuda: the driver library libcuda.so.1 lacks " + resolve.missing() +
                            "; it is older than CUDA " + std::to_string(CUDA_VERSION / 1000) +
                            ": update the NVIDIA driver");
     return l;

@@ -9,12 +9,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "tests/autodiff/GradCheck.h"
+#include "tests/common/Gpt2TestModels.h"
 
 #include "frontend/Ops.h"
 #include "frontend/Program.h"
-#include "frontend/nn/Embedding.h"
-#include "frontend/nn/LayerNorm.h"
-#include "frontend/nn/TransformerBlock.h"
 
 #include "ir/WeftDialect.h"
 
@@ -27,31 +25,6 @@ using namespace weft;
 using namespace weft::test;
 
 namespace {
-
-/// GPT-2 as in models/Gpt2.cpp with a mean cross-entropy loss over the
-/// next-token labels [B*T].
-void buildGpt2Loss(Program &p, int64_t B, int64_t T, int64_t C, int64_t H,
-                   int64_t V, int layers) {
-  Tensor tokens = p.input("tokens", {B, T}, DType::I64);
-  Tensor labels = p.input("labels", {B * T}, DType::I64);
-  nn::Embedding wte(p, "wte", V, C);
-  nn::Embedding wpe(p, "wpe", T, C);
-  Tensor x = wte(tokens) + wpe(iota(p, {T}, 0, DType::I64));
-  nn::BlockConfig block;
-  block.n_embd = C;
-  block.n_head = H;
-  block.activation = nn::Activation::GeluTanh;
-  block.layout = nn::WeightLayout::InOut;
-  for (int i = 0; i < layers; ++i) {
-    nn::TransformerBlock layer(p, "h." + std::to_string(i), block);
-    x = layer(x);
-  }
-  nn::LayerNorm ln_f(p, "ln_f", C);
-  x = ln_f(x);
-  Tensor logits = matmul(reshape(x, {B * T, C}), wte.weight,
-                         /*transpose_a=*/false, /*transpose_b=*/true);
-  p.output("loss", cross_entropy(logits, labels));
-}
 
 TEST(Gpt2Grad, SampledParametersMatchFiniteDifferences) {
   GradChecker gc;

@@ -9,6 +9,7 @@
 #ifndef WEFT_TESTS_COMMON_OPPROGRAMS_H
 #define WEFT_TESTS_COMMON_OPPROGRAMS_H
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,34 @@ inline std::string manyKernelsProgram(int count) {
   }
   return "func.func @main(" + args + ") -> (" + types + ") {\n" + body + "  return " + values +
          " : " + types + "\n}\n";
+}
+
+/// A @main holding one weft.fusion that computes softmax over the last
+/// dimension of an f32 tensor of `shape` (rank >= 2), as weft-fuse-elementwise
+/// forms it: reduce max, broadcast, sub, exp, reduce sum, broadcast, div.
+inline std::string softmaxFusionProgram(const std::vector<int64_t> &shape) {
+  std::string t = "tensor<", r = "tensor<", keep, last = std::to_string(shape.size() - 1);
+  for (size_t d = 0; d < shape.size(); ++d) {
+    t += std::to_string(shape[d]) + "x";
+    if (d + 1 < shape.size()) {
+      r += std::to_string(shape[d]) + "x";
+      keep += (d ? ", " : "") + std::to_string(d);
+    }
+  }
+  t += "f32>";
+  r += "f32>";
+  return "func.func @main(%x: " + t + ") -> " + t + " {\n"
+         "  %y = weft.fusion %x : (" + t + ") -> " + t + " {\n"
+         "  ^bb0(%a: " + t + "):\n"
+         "    %m = weft.reduce max %a dims = [" + last + "] : " + t + "\n"
+         "    %mb = weft.broadcast %m dims = [" + keep + "] : " + r + " -> " + t + "\n"
+         "    %d = weft.sub %a, %mb : " + t + "\n"
+         "    %e = weft.exp %d : " + t + "\n"
+         "    %s = weft.reduce sum %e dims = [" + last + "] : " + t + "\n"
+         "    %sb = weft.broadcast %s dims = [" + keep + "] : " + r + " -> " + t + "\n"
+         "    %p = weft.div %e, %sb : " + t + "\n"
+         "    weft.yield %p : " + t + "\n"
+         "  }\n  return %y : " + t + "\n}\n";
 }
 
 /// A @main applying each binary op to the same two arguments of type `t`.

@@ -456,20 +456,7 @@ TEST_F(CudaCodegenTest, RowReductionsLaunchOneBlockOrWarpPerRow) {
   EXPECT_EQ(l->grid_x(), 128u);
   EXPECT_EQ(l->block_x(), 192u);
 
-  std::string t = "tensor<1x12x130x128xf32>", r = "tensor<1x12x130xf32>";
-  mlir::OwningOpRef<mlir::ModuleOp> sm = parse(
-      "func.func @main(%x: " + t + ") -> " + t + " {\n"
-      "  %y = weft.fusion %x : (" + t + ") -> " + t + " {\n"
-      "  ^bb0(%a: " + t + "):\n"
-      "    %m = weft.reduce max %a dims = [3] : " + t + "\n"
-      "    %mb = weft.broadcast %m dims = [0, 1, 2] : " + r + " -> " + t + "\n"
-      "    %d = weft.sub %a, %mb : " + t + "\n"
-      "    %e = weft.exp %d : " + t + "\n"
-      "    %s = weft.reduce sum %e dims = [3] : " + t + "\n"
-      "    %sb = weft.broadcast %s dims = [0, 1, 2] : " + r + " -> " + t + "\n"
-      "    %p = weft.div %e, %sb : " + t + "\n"
-      "    weft.yield %p : " + t + "\n"
-      "  }\n  return %y : " + t + "\n}\n");
+  mlir::OwningOpRef<mlir::ModuleOp> sm = parse(softmaxFusionProgram({1, 12, 130, 128}));
   ASSERT_TRUE(sm);
   exe = compileCuda(*sm, &diagnostics);
   ASSERT_TRUE(exe) << diagnostics;
@@ -504,20 +491,7 @@ TEST_F(CudaCodegenTest, RowReductionKernelShapes) {
             "tensor<5000xf32>\n"
             "  return %y, %r : tensor<3x5000xf32>, tensor<3xf32>\n}\n",
             72, {{1e-5, 1e-5}});
-  std::string t = "tensor<48x300xf32>", r = "tensor<48xf32>";
-  checkCase("softmax_fusion",
-            "func.func @main(%x: " + t + ") -> " + t + " {\n"
-            "  %y = weft.fusion %x : (" + t + ") -> " + t + " {\n"
-            "  ^bb0(%a: " + t + "):\n"
-            "    %m = weft.reduce max %a dims = [1] : " + t + "\n"
-            "    %mb = weft.broadcast %m dims = [0] : " + r + " -> " + t + "\n"
-            "    %d = weft.sub %a, %mb : " + t + "\n"
-            "    %e = weft.exp %d : " + t + "\n"
-            "    %s = weft.reduce sum %e dims = [1] : " + t + "\n"
-            "    %sb = weft.broadcast %s dims = [0] : " + r + " -> " + t + "\n"
-            "    %p = weft.div %e, %sb : " + t + "\n"
-            "    weft.yield %p : " + t + "\n"
-            "  }\n  return %y : " + t + "\n}\n",
+  checkCase("softmax_fusion", softmaxFusionProgram({48, 300}),
             73, {{1e-7, 1e-5}}, {{-8, 8}});
   // Warp per row; a per-column operand, a splat constant, a mean, and a
   // per-row result (max of the centered, scaled row).
@@ -566,26 +540,13 @@ TEST_F(CudaCodegenTest, BandwidthBenchProgramCompiles) {
 /// 12 x 1024 rows of 1024 (f32).
 TEST_F(CudaCodegenTest, RowReductionBenchProgramsCompile) {
   std::string x = "tensor<32768x768xf32>", c = "tensor<768xf32>", st = "tensor<32768xf32>";
-  std::string t = "tensor<1x12x1024x1024xf32>", r = "tensor<1x12x1024xf32>";
   std::vector<std::pair<std::string, std::string>> programs = {
       {"bench_layer_norm",
        "func.func @main(%x: " + x + ", %g: " + c + ", %b: " + c + ") -> (" + x + ", " + st +
            ", " + st + ") {\n"
            "  %y, %m, %r = weft.layer_norm %x, %g, %b epsilon = 1.0e-05 : " + x + ", " + c +
            ", " + c + "\n  return %y, %m, %r : " + x + ", " + st + ", " + st + "\n}\n"},
-      {"bench_softmax",
-       "func.func @main(%x: " + t + ") -> " + t + " {\n"
-       "  %y = weft.fusion %x : (" + t + ") -> " + t + " {\n"
-       "  ^bb0(%a: " + t + "):\n"
-       "    %m = weft.reduce max %a dims = [3] : " + t + "\n"
-       "    %mb = weft.broadcast %m dims = [0, 1, 2] : " + r + " -> " + t + "\n"
-       "    %d = weft.sub %a, %mb : " + t + "\n"
-       "    %e = weft.exp %d : " + t + "\n"
-       "    %s = weft.reduce sum %e dims = [3] : " + t + "\n"
-       "    %sb = weft.broadcast %s dims = [0, 1, 2] : " + r + " -> " + t + "\n"
-       "    %p = weft.div %e, %sb : " + t + "\n"
-       "    weft.yield %p : " + t + "\n"
-       "  }\n  return %y : " + t + "\n}\n"}};
+      {"bench_softmax", softmaxFusionProgram({1, 12, 1024, 1024})}};
   for (const auto &[name, src] : programs) {
     SCOPED_TRACE(name);
     mlir::OwningOpRef<mlir::ModuleOp> module = parse(src);

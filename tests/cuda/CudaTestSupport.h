@@ -16,7 +16,7 @@
 #include "runtime/Executor.h"
 #include "runtime/executable.pb.h"
 #include "tests/cuda/CaseBundle.h"
-#include "tests/common/Gpt2TestConfigs.h"
+#include "tests/common/Gpt2TestModels.h"
 #include "tests/cuda/CubinElf.h"
 
 #include <gtest/gtest.h>

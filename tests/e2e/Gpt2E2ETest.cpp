@@ -20,7 +20,7 @@
 #include "models/Mlp.h"
 #include "compiler/TrainStep.h"
 #include "frontend/Ops.h"
-#include "tests/common/Gpt2TestConfigs.h"
+#include "tests/common/Gpt2TestModels.h"
 
 namespace weft {
 namespace {

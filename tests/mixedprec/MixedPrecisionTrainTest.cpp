@@ -10,10 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "tests/train/TrainTestUtil.h"
+#include "tests/common/Gpt2TestModels.h"
 
-#include "frontend/nn/Embedding.h"
-#include "frontend/nn/LayerNorm.h"
-#include "frontend/nn/TransformerBlock.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -25,22 +23,9 @@ namespace {
 
 constexpr int64_t B = 2, T = 8, C = 16, H = 2, V = 32;
 
-/// GPT-2 (tied LM head) with a mean cross-entropy over [B*T] labels.
-void buildGpt2Loss(Program &p) {
-  Tensor tokens = p.input("tokens", {B, T}, DType::I64);
-  Tensor labels = p.input("labels", {B * T}, DType::I64);
-  nn::Embedding wte(p, "wte", V, C);
-  nn::Embedding wpe(p, "wpe", T, C);
-  Tensor x = wte(tokens) + wpe(iota(p, {T}, 0, DType::I64));
-  nn::BlockConfig block;
-  block.n_embd = C;
-  block.n_head = H;
-  for (int i = 0; i < 2; ++i)
-    x = nn::TransformerBlock(p, "h." + std::to_string(i), block)(x);
-  x = nn::LayerNorm(p, "ln_f", C)(x);
-  Tensor logits = matmul(reshape(x, {B * T, C}), wte.weight, false, /*transpose_b=*/true);
-  p.output("loss", cross_entropy(logits, labels));
-}
+/// The shared test GPT-2 loss (tests/common/Gpt2TestModels.h) at this
+/// file's shape, two layers.
+void buildGpt2Loss(Program &p) { weft::test::buildGpt2Loss(p, B, T, C, H, V, /*layers=*/2); }
 
 /// GPT-2-like initial weights: N(0, 0.02)-sized values, LayerNorm gains 1.
 Named gpt2Arguments(mlir::ModuleOp forward) {

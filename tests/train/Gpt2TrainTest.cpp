@@ -9,38 +9,18 @@
 //===----------------------------------------------------------------------===//
 
 #include "TrainTestUtil.h"
+#include "tests/common/Gpt2TestModels.h"
 
-#include "frontend/nn/Embedding.h"
-#include "frontend/nn/LayerNorm.h"
-#include "frontend/nn/TransformerBlock.h"
 
 using namespace weft;
 using namespace weft::train::test;
 
 namespace {
 
-/// GPT-2 (tied LM head) with a mean cross-entropy over [B*T] labels.
-void buildGpt2Loss(Program &p, int64_t B, int64_t T, int64_t C, int64_t H, int64_t V,
-                   int layers) {
-  Tensor tokens = p.input("tokens", {B, T}, DType::I64);
-  Tensor labels = p.input("labels", {B * T}, DType::I64);
-  nn::Embedding wte(p, "wte", V, C);
-  nn::Embedding wpe(p, "wpe", T, C);
-  Tensor x = wte(tokens) + wpe(iota(p, {T}, 0, DType::I64));
-  nn::BlockConfig block;
-  block.n_embd = C;
-  block.n_head = H;
-  for (int i = 0; i < layers; ++i)
-    x = nn::TransformerBlock(p, "h." + std::to_string(i), block)(x);
-  x = nn::LayerNorm(p, "ln_f", C)(x);
-  Tensor logits = matmul(reshape(x, {B * T, C}), wte.weight, false, /*transpose_b=*/true);
-  p.output("loss", cross_entropy(logits, labels));
-}
-
 TEST(TrainGpt2, LossFallsOverTwentyStepsOnAFixedBatch) {
   const int64_t B = 2, T = 8, C = 16, H = 2, V = 32;
   Program p;
-  buildGpt2Loss(p, B, T, C, H, V, /*layers=*/2);
+  weft::test::buildGpt2Loss(p, B, T, C, H, V, /*layers=*/2);
   mlir::ModuleOp forward = p.module();
   TrainOptions o; // AdamW, betas (0.9, 0.95), weight decay 0.1, clip 1.0
   CompileResult r = compileTrainStep(forward, o, testCompileOptions());
