@@ -108,6 +108,17 @@ std::optional<proto::Executable> CodegenTest::compile(mlir::ModuleOp module,
   return std::move(*exe);
 }
 
+std::vector<RefTensor> randomArguments(mlir::func::FuncOp main, uint64_t seed,
+                                       const std::vector<Range> &ranges, uint64_t seedStride) {
+  std::vector<RefTensor> args;
+  for (auto [i, type] : llvm::enumerate(main.getArgumentTypes())) {
+    Range r = i < ranges.size() ? ranges[i] : Range{};
+    args.push_back(randomTensor(mlir::cast<mlir::RankedTensorType>(type), seed * seedStride + i,
+                                r.lo, r.hi));
+  }
+  return args;
+}
+
 void CodegenTest::check(const std::string &src, uint64_t seed,
                         const std::vector<Tolerance> &tols,
                         const std::vector<Range> &ranges,
@@ -118,12 +129,7 @@ void CodegenTest::check(const std::string &src, uint64_t seed,
   auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
   ASSERT_TRUE(main);
 
-  std::vector<RefTensor> args;
-  for (auto [i, type] : llvm::enumerate(main.getArgumentTypes())) {
-    Range r = i < ranges.size() ? ranges[i] : Range{};
-    args.push_back(randomTensor(mlir::cast<mlir::RankedTensorType>(type), seed * 131 + i,
-                                r.lo, r.hi));
-  }
+  std::vector<RefTensor> args = randomArguments(main, seed, ranges);
   std::vector<RefTensor> want = evaluate(main, args);
 
   std::string diagnostics;

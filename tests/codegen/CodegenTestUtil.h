@@ -59,6 +59,12 @@ struct Range {
   double lo = -1.0, hi = 1.0;
 };
 
+/// Random values for every argument of `main`: argument i is drawn with seed
+/// `seed * seedStride + i` uniformly from ranges[i] (default [-1, 1)).
+std::vector<RefTensor> randomArguments(mlir::func::FuncOp main, uint64_t seed,
+                                       const std::vector<Range> &ranges,
+                                       uint64_t seedStride = 131);
+
 proto::DType dtypeOf(mlir::Type t);
 
 /// A RefTensor (exact doubles) in the element layout of `t`.

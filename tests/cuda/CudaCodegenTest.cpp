@@ -83,14 +83,11 @@ void CudaCodegenTest::checkCase(const std::string &name, const std::string &src,
   ASSERT_TRUE(module);
   auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
   ASSERT_TRUE(main);
-  std::vector<RefTensor> args;
+  std::vector<RefTensor> args = randomArguments(main, seed, ranges);
   CaseData data;
-  for (auto [i, type] : llvm::enumerate(main.getArgumentTypes())) {
-    Range r = i < ranges.size() ? ranges[i] : Range{};
-    auto tt = mlir::cast<mlir::RankedTensorType>(type);
-    args.push_back(randomTensor(tt, seed * 131 + i, r.lo, r.hi));
-    data.inputs.push_back({"arg" + std::to_string(i), toHost(args.back(), tt)});
-  }
+  for (auto [i, type] : llvm::enumerate(main.getArgumentTypes()))
+    data.inputs.push_back({"arg" + std::to_string(i),
+                           toHost(args[i], mlir::cast<mlir::RankedTensorType>(type))});
   std::vector<RefTensor> want = evaluate(main, args);
   for (auto [o, type] : llvm::enumerate(main.getResultTypes())) {
     auto tt = mlir::cast<mlir::RankedTensorType>(type);

@@ -60,12 +60,7 @@ protected:
     ASSERT_TRUE(module);
     auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
     ASSERT_TRUE(main);
-    std::vector<RefTensor> args;
-    for (auto [i, type] : llvm::enumerate(main.getArgumentTypes())) {
-      Range r = i < ranges.size() ? ranges[i] : Range{};
-      args.push_back(randomTensor(mlir::cast<mlir::RankedTensorType>(type),
-                                  seed * 17 + i, r.lo, r.hi));
-    }
+    std::vector<RefTensor> args = randomArguments(main, seed, ranges, /*seedStride=*/17);
     std::vector<RefTensor> unfused = evaluate(main, args);
 
     mlir::PassManager pm(&ctx, mlir::ModuleOp::getOperationName());
