@@ -117,7 +117,9 @@ FailureOr<proto::Executable> compileForCpu(ModuleOp module, const CpuCodegenOpti
   for (StringRef name : registry.getDialectNames())
     ctx->getOrLoadDialect(name);
 
-  FailureOr<CpuPartition> partition = partitionForCpu(module);
+  PartitionOptions partitionOptions;
+  partitionOptions.scatterColumnBlock = options.scatterColumnBlock;
+  FailureOr<CpuPartition> partition = partitionForCpu(module, partitionOptions);
   if (failed(partition))
     return failure();
   proto::Executable &exe = partition->executable;

@@ -31,6 +31,12 @@ struct CpuCodegenOptions {
   int optLevel = 3;
   /// Outer parallel loops of large kernels run on all cores (OpenMP).
   bool parallel = true;
+  /// Run weft-split-reductions before the loops (what the CUDA back end
+  /// does; on the CPU it lets tests check the split kernels' numerics).
+  bool splitReductions = false;
+  /// Columns per parallel iteration of weft.scatter_add kernels
+  /// (PartitionOptions::scatterColumnBlock; the CUDA back end uses 1).
+  int64_t scatterColumnBlock = 64;
   /// Called on every mlir::PassManager the code generator creates, so the
   /// caller can add IR printing (--mlir-print-ir-after-all, --dump-ir) and
   /// timing.

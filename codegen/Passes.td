@@ -54,6 +54,62 @@ def ConvertWeftToLinalgPass : Pass<"weft-convert-to-linalg", "mlir::func::FuncOp
                            "mlir::math::MathDialect"];
 }
 
+def SplitReductionsPass : Pass<"weft-split-reductions", "mlir::func::FuncOp"> {
+  let summary = "Split reductions with little parallel work into partial and final reductions";
+  let description = [{
+    Runs on kernel functions after bufferization, before linalg becomes
+    loops. A top-level linalg.generic whose parallel dimensions have fewer
+    than `min-parallel` iterations and whose reduction has at least
+    `min-reduction` iterations (a bias gradient's column sum, a norm's sum of
+    squares, the row statistics of 8192 rows) would otherwise give a GPU few
+    threads, each with a long sequential loop (a full reduction: one
+    thread). It becomes two generics:
+      1. partial reductions into a new f32/i* buffer with the original
+         parallel dimensions plus "partial" dimensions, as parallel loops:
+         innermost reduction dimensions taken whole and at most one split
+         strided (element i*S + s of the split dimension goes to partial s, so
+         neighbouring threads read neighbouring elements), each partial
+         combining at least `min-chunk` elements, aiming at `target-parallel`
+         parallel iterations;
+      2. the final reduction of the partials into the original outputs
+         (their initial values kept), parallel over the original dimensions.
+    The second generic is split again when it is still large. Only generics
+    whose reduction outputs are combined with one commutative, associative
+    arith op (addf, mulf, maximumf, minimumf, addi, muli, max/min si/ui,
+    andi, ori, xori) are split; float sums are reassociated (they already
+    carry fastmath reassoc). Outputs written once per iteration (an
+    elementwise result of a fused reduction kernel) are written through a
+    reshaped view. linalg.index of a split dimension is rebuilt as i*S + s.
+    Every other generic whose reduction dimensions come before parallel ones
+    is interchanged so the parallel dimensions are outermost (its loops are
+    then one scf.parallel around sequential loops, not the reverse, which a
+    GPU would run on one thread). A dimension is split only by one of its
+    divisors (a prime length such as 1733 is reduced whole).
+
+    Before (min-parallel 32768, target-parallel 131072):
+    ```mlir
+    linalg.generic {indexing_maps = [(d0, d1) -> (d0, d1), (d0, d1) -> (d1)],
+                    iterator_types = ["reduction", "parallel"]}
+        ins(%x : memref<8192x768xf32>) outs(%y : memref<768xf32>) {...addf...}
+    ```
+    After: a view of %x as memref<32x256x768xf32>, a generic summing it into
+    %partial : memref<256x768xf32> (256 x 768 parallel iterations of 32), and
+    a generic adding %partial's 256 rows to %y (768 parallel iterations).
+  }];
+  let options = [
+    Option<"minParallel", "min-parallel", "int64_t", /*default=*/"32768",
+           "generics with at least this many parallel iterations are left alone">,
+    Option<"targetParallel", "target-parallel", "int64_t", /*default=*/"131072",
+           "parallel iterations the partial reduction aims at">,
+    Option<"minChunk", "min-chunk", "int64_t", /*default=*/"16",
+           "fewest elements one partial combines">,
+    Option<"minReduction", "min-reduction", "int64_t", /*default=*/"256",
+           "reductions of fewer iterations are left alone">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def LimitParallelLoopsPass : Pass<"weft-cpu-limit-parallel-loops", "mlir::func::FuncOp"> {
   let summary = "Keep scf.parallel only where a fork across threads pays off";
   let description = [{

@@ -126,8 +126,8 @@ void runGraphPipeline(mlir::ModuleOp work, const CompileOptions &options,
     diagnostics.fail("graph passes");
 }
 
-bool isPhase(const std::string &name) {
-  for (const std::string &p : compilePhases())
+bool isPhase(const std::string &name, const std::string &target) {
+  for (const std::string &p : compilePhases(target))
     if (p == name)
       return true;
   return false;
@@ -152,12 +152,12 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
   if (options.target != "cpu" && options.target != "cuda")
     throw CompileError("unknown target '" + options.target +
                        "'; this build supports: cpu, cuda");
-  if (!options.compileTo.empty() && !isPhase(options.compileTo)) {
+  if (!options.compileTo.empty() && !isPhase(options.compileTo, options.target)) {
     std::string names;
-    for (const std::string &p : compilePhases())
+    for (const std::string &p : compilePhases(options.target))
       names += (names.empty() ? "" : ", ") + p;
     throw CompileError("unknown phase '" + options.compileTo +
-                       "' for --compile-to; phases: " + names);
+                       "' for --compile-to with target " + options.target + "; phases: " + names);
   }
   bool toExecutable =
       options.compileTo.empty() || options.compileTo == "executable";

@@ -15,10 +15,12 @@
 
 namespace weft {
 
-const std::vector<std::string> &compilePhases() {
-  static const std::vector<std::string> phases = {
+const std::vector<std::string> &compilePhases(const std::string &target) {
+  static const std::vector<std::string> cpu = {
       "weft", "graph", "linalg", "bufferized", "llvm", "executable"};
-  return phases;
+  static const std::vector<std::string> cuda = {
+      "weft", "graph", "linalg", "bufferized", "loops", "gpu", "executable"};
+  return target == "cuda" ? cuda : cpu;
 }
 
 void buildGraphPipeline(mlir::OpPassManager &pm, bool fuse) {

@@ -17,10 +17,11 @@ class OpPassManager;
 
 namespace weft {
 
-/// The phases of a compile, in order: "weft" (as built by the DSL), "graph"
-/// (after the graph passes), then the code generator's "linalg",
-/// "bufferized", "llvm", and finally "executable".
-const std::vector<std::string> &compilePhases();
+/// The phases of a compile for `target`, in order: "weft" (as built by the
+/// DSL), "graph" (after the graph passes), then the code generator's
+/// "linalg", "bufferized" and "llvm" (cpu) or "loops" and "gpu" (cuda), and
+/// finally "executable".
+const std::vector<std::string> &compilePhases(const std::string &target = "cpu");
 
 /// Adds the graph-level passes (on the weft dialect) to `pm`, which runs on
 /// the module: canonicalize and CSE, then (with `fuse`) the fusion passes.

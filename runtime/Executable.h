@@ -30,7 +30,8 @@
 namespace weft::rt {
 
 /// The Executable.format_version this runtime reads and the compiler writes.
-inline constexpr uint32_t kFormatVersion = 1;
+/// 2: a CudaLaunch may list the call arguments it passes (CudaLaunch.args).
+inline constexpr uint32_t kFormatVersion = 2;
 /// The version of the file framing (header layout) written by save().
 inline constexpr uint32_t kFramingVersion = 1;
 /// Size of the framing header that precedes the payload.

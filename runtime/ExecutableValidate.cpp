@@ -316,9 +316,9 @@ Status checkSteps(const proto::Executable &exe, const Reporter &r) {
   return Status::ok();
 }
 
-/// Rule 6 for target "cuda": every launch names a function and has a grid
-/// and block of at least 1 in each dimension, within CUDA's limits; cpu
-/// kernels have no launches.
+/// Rule 6 for target "cuda": every launch names a function, has a grid and
+/// block of at least 1 in each dimension, within CUDA's limits, and passes
+/// only arguments the kernel has; cpu kernels have no launches.
 Status checkCudaLaunches(const proto::Executable &exe, int k, const Reporter &r) {
   const proto::Kernel &kernel = exe.kernels(k);
   std::string ref = "kernel " + std::to_string(k) + " '" + kernel.symbol() + "'";
@@ -338,6 +338,10 @@ Status checkCudaLaunches(const proto::Executable &exe, int k, const Reporter &r)
     if (threads > 1024 || l.grid_y() > 65535 || l.grid_z() > 65535 || l.grid_x() > INT_MAX)
       return r.fail(lref + " '" + l.function() + "' exceeds CUDA's limits (block of " +
                     std::to_string(threads) + " threads; at most 1024, grid y/z at most 65535)");
+    for (uint32_t a : l.args())
+      if (a >= kernel.num_args())
+        return r.fail(lref + " '" + l.function() + "' passes argument " + std::to_string(a) +
+                      " but the kernel takes " + std::to_string(kernel.num_args()));
   }
   return Status::ok();
 }

@@ -78,14 +78,15 @@ func::FuncOp createMemrefKernel(ModuleOp kernels, Location loc, StringRef name,
   return fn;
 }
 
-FailureOr<func::FuncOp> buildOpKernel(ModuleOp kernels, Operation *op, StringRef name) {
+FailureOr<func::FuncOp> buildOpKernel(ModuleOp kernels, Operation *op, StringRef name,
+                                      int64_t scatterColumnBlock) {
   // Ops whose kernels are loops on memrefs rather than linalg on tensors.
   if (auto ln = dyn_cast<LayerNormOp>(op))
     return buildLayerNormKernel(kernels, ln, name);
   if (auto rms = dyn_cast<RmsNormOp>(op))
     return buildRmsNormKernel(kernels, rms, name);
   if (auto scatter = dyn_cast<ScatterAddOp>(op))
-    return buildScatterAddKernel(kernels, scatter, name);
+    return buildScatterAddKernel(kernels, scatter, name, scatterColumnBlock);
   SmallVector<Type> types(op->getOperandTypes());
   llvm::append_range(types, op->getResultTypes());
   OpBuilder b(kernels.getContext());

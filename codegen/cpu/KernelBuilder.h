@@ -26,7 +26,8 @@ namespace weft::codegen {
 /// cpu/LoopKernels.h instead (same arguments). Fails with a diagnostic at
 /// `op` when the op cannot be compiled.
 mlir::FailureOr<mlir::func::FuncOp> buildOpKernel(mlir::ModuleOp kernels, mlir::Operation *op,
-                                                  llvm::StringRef name);
+                                                  llvm::StringRef name,
+                                                  int64_t scatterColumnBlock = 64);
 
 /// Appends to `kernels` a func @`name` taking `memrefTypes` and returning
 /// nothing, with `b` set at the start of its body (before the return).

@@ -34,10 +34,12 @@ mlir::func::FuncOp buildRmsNormKernel(mlir::ModuleOp kernels, RmsNormOp op,
 
 /// @name(updates, indices, result): zero-fills the result (a parallel loop),
 /// then adds each updates row into the result row its index names (clamped
-/// into [0, V)), in index order.
+/// into [0, V)), in index order, in parallel over blocks of `columnBlock`
+/// columns.
 mlir::FailureOr<mlir::func::FuncOp> buildScatterAddKernel(mlir::ModuleOp kernels,
                                                           ScatterAddOp op,
-                                                          llvm::StringRef name);
+                                                          llvm::StringRef name,
+                                                          int64_t columnBlock);
 
 /// @name([bias], c): the epilogue of an f32 weft.fused_matmul whose product
 /// a GEMM step wrote into `c`: c = act(c + bias) in place, one pass.

@@ -261,7 +261,8 @@ FailureOr<uint32_t> Partitioner::kernelFor(Operation *op) {
                       op->getNumOperands() + op->getNumResults(), op->getNumResults(),
                       /*noAlias=*/!op->hasTrait<OpTrait::Elementwise>(),
                       [&](StringRef function) -> LogicalResult {
-                        return buildOpKernel(*kernels, op, function);
+                        return buildOpKernel(*kernels, op, function,
+                                             options.scatterColumnBlock);
                       });
 }
 

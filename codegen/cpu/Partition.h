@@ -56,6 +56,11 @@ struct PartitionOptions {
   /// accumulation) become Gemm steps too, as f32 ones always do; without it
   /// they are kernels (the CPU's BLAS has no narrow GEMM). cuBLASLt: true.
   bool narrowFloatGemms = false;
+  /// Columns per parallel iteration of a weft.scatter_add kernel (each
+  /// iteration adds every update row's slice of those columns, in order, so
+  /// the sums are deterministic): the CPU keeps a vector-friendly 64, a GPU
+  /// takes 1 (a thread per column).
+  int64_t scatterColumnBlock = 64;
 };
 
 /// Splits func.func @main of `module` into buffers, steps and kernels.

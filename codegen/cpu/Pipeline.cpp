@@ -7,8 +7,8 @@
 //               argument), one-shot-bufferize (copies as linalg.copy, so no
 //               runtime helper is needed), the ownership-based deallocation
 //               pipeline (frees the f32 accumulators of f16/bf16 kernels).
-//   llvm:       linalg → parallel loops, weft-cpu-limit-parallel-loops,
-//               scf.parallel → OpenMP (options.parallel), polynomial math,
+//   llvm:       (weft-split-reductions when asked), linalg → parallel loops,
+//               weft-cpu-limit-parallel-loops, scf.parallel → OpenMP (options.parallel), polynomial math,
 //               affine/scf → cf, strided metadata, and
 //               weft-cpu-lower-to-llvm + reconcile-unrealized-casts.
 // One PassManager runs them all; options.configurePassManager sees it first.
@@ -59,7 +59,9 @@ void addBufferizePhase(PassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void addLLVMPhase(PassManager &pm, bool parallel) {
+void addLLVMPhase(PassManager &pm, bool parallel, bool splitReductions) {
+  if (splitReductions)
+    pm.addNestedPass<func::FuncOp>(createSplitReductionsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   LimitParallelLoopsPassOptions limit;
   limit.minWork = parallel ? kMinParallelWork : std::numeric_limits<int64_t>::max();
@@ -100,7 +102,7 @@ LogicalResult lowerKernelModule(ModuleOp kernels, const CpuCodegenOptions &optio
   if (last >= Phase::Bufferized)
     addBufferizePhase(pm);
   if (last >= Phase::LLVM)
-    addLLVMPhase(pm, options.parallel);
+    addLLVMPhase(pm, options.parallel, options.splitReductions);
   return pm.run(kernels);
 }
 

@@ -14,7 +14,10 @@
 //    A fused_matmul's bias or gelu_tanh+bias epilogue then moves into its
 //    Gemm step as a cuBLASLt epilogue (cuda/GemmEpilogues.cpp).
 // 2. The kernel module goes through the CPU pipeline's "linalg" and
-//    "bufferized" phases (cpu/Pipeline.cpp), then linalg → parallel loops.
+//    "bufferized" phases (cpu/Pipeline.cpp), then weft-split-reductions
+//    (linalg/SplitReductions.cpp: reductions with little parallel work
+//    become partial + final reductions), linalg → parallel loops and
+//    scf-parallel-loop-fusion (a partial buffer's fill joins its loop).
 // 3. GPU mapping (cuda/GpuMapping.cpp): each top-level loop nest of a kernel
 //    function becomes a gpu.func of one gpu.module, launched with a 1-D grid
 //    (one thread per parallel iteration) or, for sequential code, one thread.
@@ -35,6 +38,7 @@
 
 #include "codegen/cuda/CudaCodegen.h"
 #include "codegen/CpuCodegen.h"
+#include "codegen/Passes.h"
 #include "codegen/cpu/Partition.h"
 #include "codegen/cpu/Pipeline.h"
 #include "codegen/cuda/CubinEmitter.h"
@@ -47,6 +51,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -88,7 +93,12 @@ LogicalResult lowerToLoops(ModuleOp kernels, const CudaCodegenOptions &options) 
   PassManager pm(kernels.getContext());
   if (options.configurePassManager)
     options.configurePassManager(pm);
+  if (options.splitReductions)
+    pm.addNestedPass<func::FuncOp>(createSplitReductionsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // Adjacent parallel loops over the same space (a partial buffer's zero fill
+  // and the partial reduction into it) become one loop: one launch, not two.
+  pm.addNestedPass<func::FuncOp>(createParallelLoopFusionPass());
   pm.addPass(createCanonicalizerPass());
   return pm.run(kernels);
 }
@@ -232,6 +242,7 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
 
   PartitionOptions partitionOptions;
   partitionOptions.narrowFloatGemms = true; // cuBLASLt runs bf16/f16 GEMMs
+  partitionOptions.scatterColumnBlock = 1;  // a thread per column of a scatter_add
   FailureOr<CpuPartition> partition = partitionForCpu(module, partitionOptions);
   if (failed(partition))
     return failure();
@@ -241,12 +252,13 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
   exe.set_format_version(rt::kFormatVersion);
   exe.set_target("cuda");
   exe.set_program_name(module.getSymName() ? module.getSymName()->str() : "main");
-  exe.set_compiler_fingerprint("weft-cuda-codegen 3; llvm " LLVM_VERSION_STRING "; " +
+  exe.set_compiler_fingerprint("weft-cuda-codegen 4; llvm " LLVM_VERSION_STRING "; " +
                                options.chip + " " + options.features + "; O" +
                                std::to_string(options.optLevel) + "; block " +
                                std::to_string(options.blockSize) + "; max grid " +
                                std::to_string(options.maxGridBlocks) +
-                               (options.gemmEpilogues ? "; gemm epilogues" : ""));
+                               (options.gemmEpilogues ? "; gemm epilogues" : "") +
+                               (options.splitReductions ? "; split reductions" : ""));
   if (failed(assignArenaOffsets(*partition, kCudaArenaAlignment)))
     return failure();
 
@@ -297,6 +309,8 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
       launch->set_block_x(l.block[0]);
       launch->set_block_y(l.block[1]);
       launch->set_block_z(l.block[2]);
+      for (uint32_t a : l.args)
+        launch->add_args(a);
     }
   }
   if (options.stopAfter == "gpu") {

@@ -60,6 +60,11 @@ struct CudaCodegenOptions {
   /// cuBLASLt (Gemm.epilogue) instead of a separate kernel
   /// (cuda/GemmEpilogues.h). Off: every epilogue is its own kernel.
   bool gemmEpilogues = true;
+  /// Split reductions with little parallel work (column sums, full
+  /// reductions, row statistics of few rows) into partial and final
+  /// reductions before the GPU mapping (weft-split-reductions); off, such a
+  /// reduction runs as a few threads with long loops (a full one: 1 thread).
+  bool splitReductions = true;
 };
 
 /// Lowers func.func @main of `module` to a "cuda" Executable: the CPU

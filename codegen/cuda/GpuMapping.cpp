@@ -53,6 +53,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/SetVector.h"
 
 #include <algorithm>
@@ -94,6 +95,23 @@ private:
   unsigned blockSize;
   unsigned maxGridBlocks;
 };
+
+/// Erases the parameters `f` does not read or write and returns the indices
+/// (into the kernel function's arguments) of those it keeps: a launch passes
+/// only the buffers it touches (CUDA limits a kernel's parameters to 4 KiB,
+/// which a fused optimizer kernel's 600 buffers would exceed).
+std::vector<uint32_t> keepUsedArguments(gpu::GPUFuncOp f) {
+  llvm::BitVector unused(f.getNumArguments());
+  std::vector<uint32_t> kept;
+  for (auto [i, arg] : llvm::enumerate(f.getArguments())) {
+    if (arg.use_empty())
+      unused.set(static_cast<unsigned>(i));
+    else
+      kept.push_back(static_cast<uint32_t>(i));
+  }
+  f.eraseArguments(unused);
+  return kept;
+}
 
 gpu::GPUFuncOp FunctionMapper::createFunc(std::string name, OpBuilder &b, IRMapping &map) {
   Block *body = gpuModule.getBody();
@@ -222,7 +240,7 @@ LogicalResult FunctionMapper::mapParallel(scf::ParallelOp loop,
   b.setInsertionPointToEnd(&gpuFunc.getBody().front());
   b.create<gpu::ReturnOp>(loc);
   launches.push_back({name, {static_cast<uint32_t>(grid), 1, 1},
-                      {static_cast<uint32_t>(block), 1, 1}});
+                      {static_cast<uint32_t>(block), 1, 1}, keepUsedArguments(gpuFunc)});
   return success();
 }
 
@@ -379,7 +397,7 @@ LogicalResult FunctionMapper::mapSerial(ArrayRef<Operation *> ops,
   for (Operation *op : ops)
     b.clone(*op, map);
   b.create<gpu::ReturnOp>(ops.front()->getLoc());
-  launches.push_back({name, {1, 1, 1}, {1, 1, 1}});
+  launches.push_back({name, {1, 1, 1}, {1, 1, 1}, keepUsedArguments(gpuFunc)});
   return success();
 }
 

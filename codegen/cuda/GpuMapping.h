@@ -20,11 +20,15 @@
 
 namespace weft::codegen {
 
-/// One launch of a gpu.func: its name and launch configuration.
+/// One launch of a gpu.func: its name, launch configuration and parameters.
 struct GpuLaunch {
   std::string function;
   std::array<uint32_t, 3> grid{1, 1, 1};
   std::array<uint32_t, 3> block{1, 1, 1};
+  /// The gpu.func's parameters, as indices into the kernel function's
+  /// arguments (operands, results, then scratch), in order; empty: all of
+  /// them (the gpu.func takes exactly the kernel function's arguments).
+  std::vector<uint32_t> args;
 };
 
 /// What one kernel function became: its launches, in the order they must
@@ -43,7 +47,8 @@ inline constexpr const char *kGpuModuleName = "weft_kernels";
 /// the f32 accumulators of narrow-float reductions, the intermediates of
 /// fused kernels) becomes a new trailing argument, and its dealloc goes:
 /// the caller provides the scratch memory. Each gpu.func then takes the
-/// function's memref arguments. In a function's body, in order:
+/// function's memref arguments that it uses (GpuLaunch::args). In a
+/// function's body, in order:
 ///  - an scf.parallel nest with constant bounds becomes one launch of
 ///    min(ceil(N / blockSize), maxGridBlocks) blocks of blockSize threads
 ///    (fewer threads for small N), N being the product of its trip counts;

@@ -4,7 +4,8 @@
 //   1. loads exe.kernel_library as a cubin module (when there are kernels);
 //   2. resolves the function of every CudaLaunch of every kernel;
 //   3. per kernel-call step, stores the device address of each argument and
-//      the parameter array cuLaunchKernel reads (one pointer per address);
+//      per launch the parameter array cuLaunchKernel reads (one pointer per
+//      address the launch passes: CudaLaunch.args, or all);
 //   4. per GEMM step, prepares a cuBLASLt plan (f32, bf16 or f16 with f32
 //      accumulation, strict f32 without TF32; one workspace shared by all
 //      GEMMs, 32 MiB; a bias/GELU epilogue with its bias address and the
@@ -52,6 +53,7 @@ struct Launch {
   CUfunction fn = nullptr;
   std::array<unsigned, 3> grid{}, block{};
   std::string name;
+  std::vector<uint32_t> args; // indices into the call's args; empty: all
 };
 
 class CudaProgramImpl final : public CudaProgram {
@@ -78,7 +80,7 @@ private:
   CUmodule module_ = nullptr;
   std::vector<std::vector<Launch>> kernels_;       // per kernel: its launches
   std::vector<std::vector<CUdeviceptr>> argValues_; // per step: argument addresses
-  std::vector<std::vector<void *>> params_;         // per step: pointers into argValues_
+  std::vector<std::vector<std::vector<void *>>> params_; // per step, per launch: into argValues_
   std::vector<size_t> gemmPlan_;                    // per step: cuBLASLt plan index
   std::unique_ptr<cuda::CublasLtGemms> gemms_;
   std::vector<const void *> gemmA_, gemmB_;
@@ -105,7 +107,8 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
       launches.push_back({*fn,
                           {l.grid_x(), l.grid_y(), l.grid_z()},
                           {l.block_x(), l.block_y(), l.block_z()},
-                          l.function()});
+                          l.function(),
+                          {l.args().begin(), l.args().end()}});
     }
     kernels_.push_back(std::move(launches));
   }
@@ -122,8 +125,16 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
       for (uint32_t arg : step.kernel_call().args())
         argValues_[s].push_back(static_cast<CUdeviceptr>(
             reinterpret_cast<uintptr_t>(addresses[arg])));
-      for (CUdeviceptr &v : argValues_[s])
-        params_[s].push_back(&v);
+      // One parameter array per launch: the addresses of the args it lists
+      // (all of them when it lists none).
+      for (const Launch &l : kernels_[step.kernel_call().kernel()]) {
+        std::vector<void *> &params = params_[s].emplace_back();
+        if (l.args.empty())
+          for (CUdeviceptr &v : argValues_[s])
+            params.push_back(&v);
+        for (uint32_t a : l.args)
+          params.push_back(&argValues_[s][a]);
+      }
       continue;
     }
     const proto::Gemm &g = step.gemm();
@@ -154,11 +165,13 @@ Status CudaProgramImpl::runStep(int step) {
   if (st.has_gemm())
     return gemms_->run(gemmPlan_[step], gemmA_[step], gemmB_[step], gemmC_[step]);
   uint32_t k = st.kernel_call().kernel();
-  for (Launch &l : kernels_[k])
+  for (size_t i = 0; i < kernels_[k].size(); ++i) {
+    Launch &l = kernels_[k][i];
     WEFT_RETURN_IF_ERROR(device_.launch(l.fn, l.grid.data(), l.block.data(),
-                                        params_[step].data(),
+                                        params_[step][i].data(),
                                         exe_.kernels(static_cast<int>(k)).symbol() + "/" +
                                             l.name));
+  }
   return Status::ok();
 }
 

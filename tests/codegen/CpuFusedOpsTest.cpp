@@ -22,7 +22,8 @@
 //     type's rounding, atol two roundings of the largest partial sum (~K/4);
 //   - scatter_add: f32 sums of up to ~15 values in [-1, 1) per element
 //     (40 indices into 7 rows), each addition rounding a partial sum of up
-//     to ~4: atol 4e-6 (~15 * 4 * 2^-24).
+//     to ~4: atol 4e-6 (~15 * 4 * 2^-24); ~33 values (300 into 9 rows),
+//     partial sums up to ~6: atol 2e-5 (~33 * 6 * 2^-24 = 1.2e-5).
 //
 //===----------------------------------------------------------------------===//
 
@@ -235,6 +236,16 @@ TEST_F(CodegenTest, ScatterAddMatchesReference) {
         "  %r = weft.scatter_add %u[%i] : tensor<128x64xf32>, tensor<128xi64> -> "
         "tensor<1000x64xf32>\n  return %r : tensor<1000x64xf32>\n}\n",
         seed++, {{4e-6, 1e-6}}, {{-1, 1}, {0, 1000}});
+  // Rows of 150 columns: blocks of 64, 64 and 22 columns; and one column per
+  // parallel iteration (the CUDA back end's layout) with the same sums.
+  for (int64_t block : {64, 1}) {
+    codegen::CpuCodegenOptions options;
+    options.scatterColumnBlock = block;
+    check("func.func @main(%u: tensor<300x150xf32>, %i: tensor<300xi64>) -> tensor<9x150xf32> {\n"
+          "  %r = weft.scatter_add %u[%i] : tensor<300x150xf32>, tensor<300xi64> -> "
+          "tensor<9x150xf32>\n  return %r : tensor<9x150xf32>\n}\n",
+          seed++, {{2e-5, 1e-6}}, {{-1, 1}, {0, 9}}, options);
+  }
   // bf16 rows.
   check("func.func @main(%u: tensor<16x8xbf16>, %i: tensor<16xi64>) -> tensor<4x8xbf16> {\n"
         "  %r = weft.scatter_add %u[%i] : tensor<16x8xbf16>, tensor<16xi64> -> "

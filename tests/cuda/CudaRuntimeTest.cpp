@@ -179,6 +179,15 @@ TEST(CudaRuntime, ValidationChecksLaunches) {
   rt::Status tooBig = rt::Executable(launchExecutable(4, 2048)).validate();
   EXPECT_NE(tooBig.message().find("block of 2048 threads; at most 1024"), std::string::npos)
       << tooBig.message();
+  proto::Executable listed = launchExecutable(4, 256);
+  listed.mutable_kernels(0)->mutable_cuda_launches(0)->add_args(0);
+  EXPECT_TRUE(rt::Executable(listed).validate().isOk());
+  listed.mutable_kernels(0)->mutable_cuda_launches(0)->add_args(1);
+  rt::Status badArg = rt::Executable(listed).validate();
+  EXPECT_NE(badArg.message().find("launch 0 'weft_k0_neg_l0' passes argument 1 but the kernel "
+                                  "takes 1"),
+            std::string::npos)
+      << badArg.message();
   proto::Executable cpu = launchExecutable(4, 256);
   cpu.set_target("cpu");
   rt::Status wrongTarget = rt::Executable(cpu).validate();

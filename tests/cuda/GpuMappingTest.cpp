@@ -10,9 +10,14 @@
 // vector<2xi64>; a wider type beside a narrower one takes as many elements:
 // vector<8xf32> beside bf16), and an innermost trip count that is not a
 // multiple of that width is not vectorized; a grid cap outside
-// [1, 2^31 - 1] is an error. The numerics of the loop (one trip per thread,
-// and many with a cap of 2 blocks) are checked on a GPU through the case
-// bundles written with WEFT_CUDA_CASES_OUT.
+// [1, 2^31 - 1] is an error. Reductions with little parallel work (a column
+// sum, a full sum, a sum over the batch next to an elementwise result) and
+// scatter_add run on many threads (weft-split-reductions, a thread per
+// scatter column), and each launch passes only the buffers it uses. The
+// numerics of the loop (one trip per thread, and many with a cap of 2
+// blocks) and of the split reductions are checked on a GPU through the case
+// bundles written with WEFT_CUDA_CASES_OUT (on the CPU by
+// CpuSplitReductionsTest).
 //
 //===----------------------------------------------------------------------===//
 
@@ -238,6 +243,164 @@ TEST_F(CudaGpuMappingTest, CappedGridCaseBundles) {
     ASSERT_TRUE(compiled.exe) << compiled.diagnostics;
     ASSERT_TRUE(onlyLaunch(*compiled.exe));
     EXPECT_EQ(onlyLaunch(*compiled.exe)->grid_x(), 2u);
+    expectValidCudaExecutable(*compiled.exe);
+    checkBundleWhereGpu(c.name, rt::Executable(*compiled.exe), data);
+  }
+}
+
+/// Threads of a launch.
+uint64_t threads(const proto::CudaLaunch &l) {
+  return uint64_t(l.grid_x()) * l.grid_y() * l.grid_z() * l.block_x() * l.block_y() *
+         l.block_z();
+}
+
+/// The most threads among the launches of `exe`'s only kernel that pass
+/// kernel argument `arg` (its only call's argument `arg`).
+uint64_t threadsReading(const proto::Executable &exe, uint32_t arg) {
+  uint64_t most = 0;
+  for (const proto::CudaLaunch &l : exe.kernels(0).cuda_launches())
+    if (l.args().empty() || std::find(l.args().begin(), l.args().end(), arg) != l.args().end())
+      most = std::max(most, threads(l));
+  return most;
+}
+
+/// Bytes of the buffers a launch of `exe`'s only kernel passes (from its
+/// only call), at most over the launches with at most `maxThreads` threads.
+uint64_t mostBytesOnFewThreads(const proto::Executable &exe, uint64_t maxThreads) {
+  const proto::KernelCall *call = nullptr;
+  for (const proto::Step &s : exe.steps())
+    if (s.has_kernel_call())
+      call = &s.kernel_call();
+  uint64_t most = 0;
+  for (const proto::CudaLaunch &l : exe.kernels(0).cuda_launches()) {
+    if (threads(l) > maxThreads)
+      continue;
+    uint64_t bytes = 0;
+    for (int i = 0; i < (l.args().empty() ? call->args_size() : l.args_size()); ++i) {
+      uint32_t a = l.args().empty() ? static_cast<uint32_t>(i) : l.args(i);
+      bytes += exe.buffers(static_cast<int>(call->args(static_cast<int>(a)))).byte_size();
+    }
+    most = std::max(most, bytes);
+  }
+  return most;
+}
+
+const char *kColumnSum = R"(
+func.func @main(%x: tensor<8192x768xf32>) -> tensor<768xf32> {
+  %r = weft.reduce sum %x dims = [0] : tensor<8192x768xf32>
+  return %r : tensor<768xf32>
+}
+)";
+const char *kFullSum = R"(
+func.func @main(%x: tensor<512x768xf32>) -> tensor<f32> {
+  %r = weft.reduce sum %x dims = [0, 1] : tensor<512x768xf32>
+  return %r : tensor<f32>
+}
+)";
+const char *kBatchSum = R"(
+func.func @main(%x: tensor<8x256x96xf32>) -> (tensor<8x256x96xf32>, tensor<256x96xf32>) {
+  %r:2 = weft.fusion %x : (tensor<8x256x96xf32>) -> (tensor<8x256x96xf32>, tensor<256x96xf32>) {
+  ^bb0(%a: tensor<8x256x96xf32>):
+    %d = weft.add %a, %a : tensor<8x256x96xf32>
+    %s = weft.reduce sum %d dims = [0] : tensor<8x256x96xf32>
+    weft.yield %d, %s : tensor<8x256x96xf32>, tensor<256x96xf32>
+  }
+  return %r#0, %r#1 : tensor<8x256x96xf32>, tensor<256x96xf32>
+}
+)";
+const char *kScatter = R"(
+func.func @main(%u: tensor<4096x768xf32>, %i: tensor<4096xi64>) -> tensor<1000x768xf32> {
+  %r = weft.scatter_add %u[%i] : tensor<4096x768xf32>, tensor<4096xi64> -> tensor<1000x768xf32>
+  return %r : tensor<1000x768xf32>
+}
+)";
+
+/// Without weft-split-reductions a column sum runs on one thread (a
+/// sequential row loop around the columns) and a full sum too; with it the
+/// launch that reads x has at least 2^16 threads (2^14 for the full sum)
+/// and what is left for few threads reads little.
+TEST_F(CudaGpuMappingTest, ReductionsWithLittleParallelWorkGetManyThreads) {
+  for (const char *src : {kColumnSum, kFullSum}) {
+    SCOPED_TRACE(src);
+    CudaCompile split = compileCuda(src, {});
+    ASSERT_TRUE(split.exe) << split.diagnostics;
+    expectValidCudaExecutable(*split.exe);
+    EXPECT_GE(threadsReading(*split.exe, 0), src == kColumnSum ? 65536u : 16384u);
+    // The partials left for one thread: at most 1 KiB of f32.
+    EXPECT_LE(mostBytesOnFewThreads(*split.exe, 1), 1024u);
+    codegen::CudaCodegenOptions off;
+    off.splitReductions = false;
+    CudaCompile whole = compileCuda(src, off);
+    ASSERT_TRUE(whole.exe) << whole.diagnostics;
+    EXPECT_EQ(threadsReading(*whole.exe, 0), 1u);
+  }
+  // The batch sum keeps its elementwise result and is interchanged: the
+  // launch that reads x has a thread per (row, column).
+  CudaCompile batch = compileCuda(kBatchSum, {});
+  ASSERT_TRUE(batch.exe) << batch.diagnostics;
+  EXPECT_GE(threadsReading(*batch.exe, 0), 256u * 96u / 4u);
+  // scatter_add: a thread per column (768), each adding the rows in order.
+  CudaCompile scatter = compileCuda(kScatter, {});
+  ASSERT_TRUE(scatter.exe) << scatter.diagnostics;
+  EXPECT_GE(threadsReading(*scatter.exe, 0), 768u);
+}
+
+/// A launch passes only the buffers its gpu.func uses, as indices into the
+/// call's arguments: the gpu.func has exactly that many parameters.
+TEST_F(CudaGpuMappingTest, LaunchesPassOnlyTheBuffersTheyUse) {
+  CudaCompile compiled = compileCuda(kColumnSum, {});
+  ASSERT_TRUE(compiled.exe) << compiled.diagnostics;
+  const proto::Kernel &k = compiled.exe->kernels(0);
+  ASSERT_GE(k.cuda_launches_size(), 2);
+  bool someSubset = false;
+  for (const proto::CudaLaunch &l : k.cuda_launches()) {
+    ASSERT_GT(l.args_size(), 0) << l.function();
+    someSubset = someSubset || static_cast<uint32_t>(l.args_size()) < k.num_args();
+    for (int i = 1; i < l.args_size(); ++i)
+      EXPECT_LT(l.args(i - 1), l.args(i)) << l.function() << ": arguments in order";
+  }
+  EXPECT_TRUE(someSubset) << "every launch passes every argument";
+  CudaCompile gpu = gpuPhase(kColumnSum);
+  for (const proto::CudaLaunch &l : k.cuda_launches()) {
+    size_t at = gpu.ir.find("gpu.func @" + l.function() + "(");
+    ASSERT_NE(at, std::string::npos) << l.function();
+    std::string header = gpu.ir.substr(at, gpu.ir.find(')', at) - at);
+    EXPECT_EQ(static_cast<int>(std::count(header.begin(), header.end(), '%')), l.args_size())
+        << header;
+  }
+}
+
+/// The split reductions, the interchanged batch sum and the per-column
+/// scatter as bundles for a GPU (their CPU numerics: CpuSplitReductionsTest,
+/// CpuFusedOpsTest).
+TEST_F(CudaGpuMappingTest, SplitReductionCaseBundles) {
+  struct Case {
+    std::string name, src;
+    std::vector<Range> ranges;
+    double atol;
+  };
+  // Sums of n terms in [-1, 1): atol 8 n 2^-24 (CpuReductionContractionTest).
+  const Case cases[] = {{"split_column_sum", kColumnSum, {}, 8.0 * 8192 * std::ldexp(1.0, -24)},
+                        {"split_full_sum", kFullSum, {}, 8.0 * 512 * 768 * std::ldexp(1.0, -24)},
+                        {"interchanged_batch_sum", kBatchSum, {}, 8.0 * 8 * std::ldexp(1.0, -24)},
+                        {"scatter_per_column", kScatter, {{-1, 1}, {0, 1000}}, 2e-5}};
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.name);
+    mlir::OwningOpRef<mlir::ModuleOp> module = parse(c.src);
+    ASSERT_TRUE(module);
+    auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
+    std::vector<RefTensor> args = randomArguments(main, 77, c.ranges);
+    CaseData data;
+    for (auto [i, type] : llvm::enumerate(main.getArgumentTypes()))
+      data.inputs.push_back(
+          {"arg" + std::to_string(i), toHost(args[i], mlir::cast<mlir::RankedTensorType>(type))});
+    std::vector<RefTensor> want = evaluate(main, args);
+    for (auto [i, type] : llvm::enumerate(main.getResultTypes())) {
+      data.want.push_back(toHost(want[i], mlir::cast<mlir::RankedTensorType>(type)));
+      data.tolerances.push_back({c.atol, 1e-6});
+    }
+    CudaCompile compiled = compileCuda(c.src, {});
+    ASSERT_TRUE(compiled.exe) << compiled.diagnostics;
     expectValidCudaExecutable(*compiled.exe);
     checkBundleWhereGpu(c.name, rt::Executable(*compiled.exe), data);
   }

@@ -63,7 +63,7 @@ cl::opt<std::string> target("target", cl::desc("cpu or cuda (an sm_90 cubin; run
 cl::opt<std::string> dumpIr("dump-ir", cl::desc("Write the IR after every pass to DIR/NN-<pass>.mlir"),
                             cl::value_desc("DIR"), cl::cat(compileCat));
 cl::opt<std::string> compileTo("compile-to",
-                               cl::desc("Stop after PHASE: weft, graph, linalg, bufferized, llvm, executable"),
+                               cl::desc("Stop after PHASE: weft, graph, linalg, bufferized, then llvm (cpu) or loops, gpu (cuda), executable"),
                                cl::value_desc("PHASE"), cl::cat(compileCat));
 cl::opt<bool> noFuse("no-fuse", cl::desc("Skip the fusion passes"), cl::cat(compileCat));
 cl::opt<bool> memoryReport("memory-report",
