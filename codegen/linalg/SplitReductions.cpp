@@ -63,6 +63,7 @@ struct SplitPlan {
 /// element written once per iteration.
 struct OutputInfo {
   Operation *combiner = nullptr; // null: written once per iteration
+  unsigned accumulatorOperand = 0; // which combiner operand is the accumulator
 };
 
 bool isCombiner(Operation *op) {
@@ -124,6 +125,7 @@ std::optional<SmallVector<OutputInfo>> classifyOutputs(linalg::GenericOp op) {
           !arith::getNeutralElement(comb))
         return std::nullopt;
       info.combiner = comb;
+      info.accumulatorOperand = comb->getOperand(0) == acc ? 0 : 1;
       accumulators.insert(acc);
     }
     outs.push_back(info);
@@ -215,7 +217,11 @@ std::optional<SplitPlan> choosePlan(linalg::GenericOp op, const SplitLimits &lim
 class Splitter {
 public:
   Splitter(linalg::GenericOp op, const SplitPlan &plan, ArrayRef<OutputInfo> outputs)
-      : op(op), plan(plan), outputs(outputs), b(op), loc(op.getLoc()) {}
+      : op(op), plan(plan), outputs(outputs), b(op), loc(op.getLoc()) {
+    for (auto [d, role] : llvm::enumerate(plan.roles))
+      if (role == DimRole::Split)
+        split = static_cast<unsigned>(d);
+  }
 
   /// Returns the final-reduction generic (which may be split again).
   linalg::GenericOp run() {
@@ -282,7 +288,6 @@ private:
     }
     if (!largest)
       return rank;
-    std::optional<unsigned> split = splitDim();
     for (auto [i, e] : llvm::enumerate(op.getMatchingIndexingMap(largest).getResults())) {
       unsigned d = cast<AffineDimExpr>(e).getPosition();
       rank[d] = 2 * static_cast<int64_t>(i) + (split && d == *split ? 1 : 0);
@@ -290,18 +295,10 @@ private:
     return rank;
   }
 
-  std::optional<unsigned> splitDim() const {
-    for (auto [d, role] : llvm::enumerate(plan.roles))
-      if (role == DimRole::Split)
-        return static_cast<unsigned>(d);
-    return std::nullopt;
-  }
-
   /// An operand indexed by `map`, as seen by the partial generic: viewed as
   /// [.., n/S, S, ..] when the split dimension indexes it, with its map.
   std::pair<Value, AffineMap> remap(Value operand, AffineMap map) {
     MLIRContext *ctx = op.getContext();
-    std::optional<unsigned> split = splitDim();
     SmallVector<AffineExpr> results;
     SmallVector<ReassociationIndices> groups;
     bool expand = false;
@@ -378,7 +375,6 @@ private:
   /// linalg.index of original dimension d → its new position (d_in * S +
   /// d_part for the split dimension).
   void rebuildIndices(linalg::GenericOp partial) {
-    std::optional<unsigned> split = splitDim();
     for (auto index : llvm::make_early_inc_range(partial.getBody()->getOps<linalg::IndexOp>())) {
       unsigned d = static_cast<unsigned>(index.getDim());
       OpBuilder ib(index);
@@ -422,6 +418,7 @@ private:
     SmallVector<Value> inputs, inits;
     SmallVector<AffineMap> maps;
     SmallVector<Operation *> combiners;
+    SmallVector<unsigned> accumulatorOperands;
     for (Value buffer : partialBuffers) {
       inputs.push_back(buffer);
       maps.push_back(partialMap);
@@ -436,6 +433,7 @@ private:
       inits.push_back(init.get());
       maps.push_back(AffineMap::get(numParallel, 0, results, ctx));
       combiners.push_back(info.combiner);
+      accumulatorOperands.push_back(info.accumulatorOperand);
     }
     b.setInsertionPointAfter(partial);
     return b.create<linalg::GenericOp>(
@@ -446,14 +444,10 @@ private:
           for (size_t i = 0; i < n; ++i) {
             IRMapping m;
             Operation *comb = combiners[i];
-            // combine(accumulator, partial); the accumulator was operand 0 or 1.
-            bool accFirst = isa<BlockArgument>(comb->getOperand(0)) &&
-                            cast<BlockArgument>(comb->getOperand(0)).getOwner() ==
-                                op.getBody() &&
-                            cast<BlockArgument>(comb->getOperand(0)).getArgNumber() >=
-                                op.getNumDpsInputs();
-            m.map(comb->getOperand(accFirst ? 0 : 1), args[n + i]);
-            m.map(comb->getOperand(accFirst ? 1 : 0), args[i]);
+            // combine(accumulator, partial), operands in the original order.
+            unsigned accAt = accumulatorOperands[i];
+            m.map(comb->getOperand(accAt), args[n + i]);
+            m.map(comb->getOperand(1 - accAt), args[i]);
             results.push_back(nb.clone(*comb, m)->getResult(0));
           }
           nb.create<linalg::YieldOp>(nloc, results);
@@ -470,6 +464,7 @@ private:
   SmallVector<utils::IteratorType> iterators;
   unsigned numParallel = 0;
   unsigned splitInner = 0;
+  std::optional<unsigned> split; // the DimRole::Split dimension, if any
   SmallVector<Value> partialBuffers;
 };
 
