@@ -13,11 +13,11 @@
 
 #include "compiler/Compile.h"
 #include "models/Gpt2.h"
-#include "passes/CostModel.h"
+#include "passes/analysis/CostModel.h"
 #include "runtime/Executor.h"
 #include "runtime/io/Npy.h"
 #include "runtime/io/Safetensors.h"
-#include "tools/weft/ParamInit.h"
+#include "models/catalog/ParamInit.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/CommandLine.h"

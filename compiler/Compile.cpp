@@ -1,23 +1,28 @@
 //===- Compile.cpp - the single-call compile API --------------------------===//
 //
 // This file implements weft::compile:
-//   1. Print the input module; with the options, the target and the identity
-//      of the running compiler binary it forms the cache key (SHA-256).
+//   1. Print the input module; with the options (training options included),
+//      the target and the identity of the running compiler binary it forms
+//      the cache key (SHA-256).
 //   2. On a cache hit, load and validate the cached Executable and return it
 //      (a corrupt cache entry is recompiled and overwritten).
-//   3. Otherwise clone the module, run the graph pipeline, then the target's
-//      code generator, collecting every diagnostic into a CompileError.
+//   3. Otherwise clone the module and run, under one IR dumper and one
+//      diagnostic collector, the training pipeline (for a training step),
+//      the graph pipeline (compiler/Pipelines.h), then the target's code
+//      generator; stop after options.compileTo (compiler/Phases.h).
 //   4. Store the Executable in the cache atomically and return it.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Compile.h"
 
-#include "codegen/CpuCodegen.h"
+#include "codegen/cpu/CpuCodegen.h"
 #include "codegen/cuda/CudaCodegen.h"
+#include "compiler/Diagnostics.h"
 #include "compiler/GraphReport.h"
 #include "compiler/IrDump.h"
-#include "passes/Pipelines.h"
+#include "compiler/Phases.h"
+#include "compiler/Pipelines.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -64,73 +69,41 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   add(llvm::sys::getHostCPUName());
   add(options.target);
   add(options.fuse ? "fuse" : "no-fuse");
+  add(options.train ? "train " + describeTrainOptions(*options.train) : "forward");
   add(printModule(module, /*withLocations=*/true));
   return llvm::toHex(sha.final(), /*LowerCase=*/true).substr(0, 32);
 }
-
-/// Prints a location; a fused location (an op that replaced several) shows its
-/// first part and how many more there are.
-void printLocation(llvm::raw_ostream &os, mlir::Location loc) {
-  if (auto fused = llvm::dyn_cast<mlir::FusedLoc>(loc);
-      fused && !fused.getLocations().empty()) {
-    os << fused.getLocations().front();
-    if (fused.getLocations().size() > 1)
-      os << " (fused with " << fused.getLocations().size() - 1 << " more)";
-    return;
-  }
-  os << loc;
-}
-
-/// Collects diagnostics into one message and turns a failure into an error.
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(mlir::MLIRContext *ctx)
-      : handler(ctx, [this](mlir::Diagnostic &d) {
-          llvm::raw_string_ostream os(text);
-          printLocation(os, d.getLocation());
-          os << ": "
-             << (d.getSeverity() == mlir::DiagnosticSeverity::Error ? "error"
-                                                                    : "note")
-             << ": " << d << "\n";
-          for (mlir::Diagnostic &note : d.getNotes())
-          {
-            printLocation(os, note.getLocation());
-            os << ": note: " << note << "\n";
-          }
-          return mlir::success();
-        }) {}
-  [[noreturn]] void fail(const std::string &what) {
-    throw CompileError(what + " failed:\n" + text);
-  }
-
-private:
-  std::string text;
-  mlir::ScopedDiagnosticHandler handler;
-};
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
 }
 
-/// Runs the graph pipeline on `work` in place; `configure` sets up the pass
-/// manager (dumps, printing, timing).
+/// Runs the training pipeline (with options.train) on `work` in place;
+/// `configure` sets up the pass manager (dumps, printing, timing).
+void runTrainingPipeline(mlir::ModuleOp work, const CompileOptions &options,
+                         const std::function<void(mlir::PassManager &)> &configure,
+                         const DiagnosticCollector &diagnostics) {
+  if (!options.train)
+    return;
+  mlir::PassManager pm(work->getContext());
+  buildTrainingPipeline(pm, *options.train);
+  if (configure)
+    configure(pm);
+  if (mlir::failed(pm.run(work)))
+    diagnostics.fail("training step (weft-autodiff, weft-optimizer)");
+}
+
+/// Runs the graph pipeline on `work` in place.
 void runGraphPipeline(mlir::ModuleOp work, const CompileOptions &options,
                       const std::function<void(mlir::PassManager &)> &configure,
-                      DiagnosticCollector &diagnostics) {
+                      const DiagnosticCollector &diagnostics) {
   mlir::PassManager graph(work->getContext());
-  buildGraphPipeline(graph, options.fuse);
+  buildGraphPipeline(graph, options);
   if (configure)
     configure(graph);
   if (mlir::failed(graph.run(work)))
     diagnostics.fail("graph passes");
-}
-
-bool isPhase(const std::string &name, const std::string &target) {
-  for (const std::string &p : compilePhases(target))
-    if (p == name)
-      return true;
-  return false;
 }
 
 } // namespace
@@ -152,13 +125,9 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
   if (options.target != "cpu" && options.target != "cuda")
     throw CompileError("unknown target '" + options.target +
                        "'; this build supports: cpu, cuda");
-  if (!options.compileTo.empty() && !isPhase(options.compileTo, options.target)) {
-    std::string names;
-    for (const std::string &p : compilePhases(options.target))
-      names += (names.empty() ? "" : ", ") + p;
-    throw CompileError("unknown phase '" + options.compileTo +
-                       "' for --compile-to with target " + options.target + "; phases: " + names);
-  }
+  if (!options.compileTo.empty() && !isCompilePhase(options.compileTo, options.target))
+    throw CompileError("unknown phase '" + options.compileTo + "' for --compile-to with target " +
+                       options.target + "; phases: " + phaseNames(options.target));
   bool toExecutable =
       options.compileTo.empty() || options.compileTo == "executable";
 
@@ -197,6 +166,13 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
       options.configurePassManager(pm);
   };
   if (options.compileTo == "weft") {
+    result.ir = printModule(*work, false);
+    result.seconds = secondsSince(start);
+    return result;
+  }
+
+  runTrainingPipeline(*work, options, configure, diagnostics);
+  if (options.compileTo == "train") {
     result.ir = printModule(*work, false);
     result.seconds = secondsSince(start);
     return result;
@@ -253,6 +229,7 @@ mlir::OwningOpRef<mlir::ModuleOp> runGraphPhase(mlir::ModuleOp module,
                                                 const CompileOptions &options) {
   mlir::OwningOpRef<mlir::ModuleOp> work(module.clone());
   DiagnosticCollector diagnostics(module->getContext());
+  runTrainingPipeline(*work, options, options.configurePassManager, diagnostics);
   runGraphPipeline(*work, options, options.configurePassManager, diagnostics);
   return work;
 }

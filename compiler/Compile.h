@@ -10,6 +10,7 @@
 #ifndef WEFT_COMPILER_COMPILE_H
 #define WEFT_COMPILER_COMPILE_H
 
+#include "compiler/TrainOptions.h"
 #include "runtime/Executable.h"
 
 #include <functional>
@@ -29,13 +30,17 @@ struct CompileOptions {
   /// "cpu" (x86-64 shared object) or "cuda" (an sm_90 cubin; compiling needs
   /// no GPU, running needs one).
   std::string target = "cpu";
-  /// Stop after this phase (see compilePhases()) and return its IR instead of
-  /// an Executable; empty compiles to the end.
+  /// Stop after this phase (see compilePhases() in compiler/Phases.h) and
+  /// return its IR instead of an Executable; empty compiles to the end.
   std::string compileTo;
-  /// When set, every pass writes the module after it to DIR/NN-<pass>.mlir.
+  /// When set, every pass of the compile (the training passes included)
+  /// writes the module after it to DIR/NN-<pass>.mlir.
   std::string dumpIrDir;
   /// Run the fusion passes (LayerNorm, matmul epilogues, batch_matmul + add).
   bool fuse = true;
+  /// When set, the module is a forward program with a scalar loss and the
+  /// compile builds its training step first (compiler/TrainStep.h).
+  std::optional<TrainOptions> train;
   /// Look up and store results in the compile cache.
   bool useCache = true;
   /// The cache folder; empty means $WEFT_CACHE_DIR, else

@@ -7,7 +7,7 @@
 #include "compiler/GraphReport.h"
 
 #include "ir/WeftOps.h"
-#include "passes/CostModel.h"
+#include "passes/analysis/CostModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 

@@ -30,8 +30,9 @@ struct GraphStats {
   int64_t bytes = 0;
 };
 
-/// Runs the graph phase of `options` on a clone of `module` and returns it
-/// (implemented in Compile.cpp, next to compile()). Throws CompileError with
+/// Runs the training passes (with options.train) and the graph phase of
+/// `options` on a clone of `module` and returns it (implemented in
+/// Compile.cpp, next to compile()). Throws CompileError with
 /// the diagnostics on failure.
 mlir::OwningOpRef<mlir::ModuleOp> runGraphPhase(mlir::ModuleOp module,
                                                 const CompileOptions &options);

@@ -28,7 +28,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cpu/Pipeline.h"
+#include "codegen/cpu/CpuPipeline.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Threading.h"

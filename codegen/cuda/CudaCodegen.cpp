@@ -6,15 +6,16 @@
 // ------
 // The CUDA back end shares everything up to loops with the CPU back end and
 // differs from there on:
-// 1. Partition (cpu/Partition.cpp, unchanged): buffers, steps, kernels, the
-//    memory plan's arena offsets (aligned to at least 256 bytes here). f32,
+// 1. Partition into kernels (common/Partition.cpp, shared with the CPU):
+//    buffers, steps, kernels, the memory plan's arena offsets (planned with
+//    arenaAlignment("cuda") = 256 bytes). f32,
 //    bf16 and f16 (batch) matmuls are Gemm steps, which the CUDA runtime runs
 //    with cuBLASLt (runtime/cuda/CublasLt.cpp; f32 accumulation); every
 //    other op is a kernel call.
 //    A fused_matmul's bias or gelu_tanh+bias epilogue then moves into its
 //    Gemm step as a cuBLASLt epilogue (cuda/GemmEpilogues.cpp).
-// 2. The kernel module goes through the CPU pipeline's "linalg" and
-//    "bufferized" phases (cpu/Pipeline.cpp), then weft-split-reductions
+// 2. The kernel module goes through the shared "linalg" and "bufferized"
+//    phases (common/KernelPipeline.cpp), then weft-split-reductions
 //    (linalg/SplitReductions.cpp: reductions with little parallel work
 //    become partial + final reductions), linalg → parallel loops and
 //    scf-parallel-loop-fusion (a partial buffer's fill joins its loop).
@@ -37,10 +38,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cuda/CudaCodegen.h"
-#include "codegen/CpuCodegen.h"
 #include "codegen/Passes.h"
-#include "codegen/cpu/Partition.h"
-#include "codegen/cpu/Pipeline.h"
+#include "codegen/common/Dialects.h"
+#include "codegen/common/KernelPipeline.h"
+#include "codegen/common/Partition.h"
 #include "codegen/cuda/CubinEmitter.h"
 #include "codegen/cuda/GemmEpilogues.h"
 #include "codegen/cuda/GpuMapping.h"
@@ -68,12 +69,8 @@ using namespace mlir;
 
 namespace weft::codegen {
 
-/// Arena alignment of "cuda" executables: cudaMalloc's, so every buffer
-/// starts on a 256-byte boundary (full coalesced and vector accesses).
-static constexpr uint64_t kCudaArenaAlignment = 256;
-
 void registerCudaCodegenDialects(DialectRegistry &registry) {
-  registerCodegenDialects(registry);
+  registerKernelDialects(registry);
   registry.insert<gpu::GPUDialect, NVVM::NVVMDialect, vector::VectorDialect>();
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerGPUDialectTranslation(registry);
@@ -89,10 +86,18 @@ void showKernels(ModuleOp module, ModuleOp kernels) {
     module->setAttr(a.getName(), a.getValue());
 }
 
-LogicalResult lowerToLoops(ModuleOp kernels, const CudaCodegenOptions &options) {
+/// The shared phases through "linalg" (or "bufferized" when `bufferize`),
+/// then with `loops` the CUDA phase "loops", in one pass manager.
+LogicalResult lowerKernels(ModuleOp kernels, const CudaCodegenOptions &options, bool bufferize,
+                           bool loops) {
   PassManager pm(kernels.getContext());
   if (options.configurePassManager)
     options.configurePassManager(pm);
+  addLinalgPhase(pm);
+  if (bufferize)
+    addBufferizePhase(pm);
+  if (!loops)
+    return pm.run(kernels);
   if (options.splitReductions)
     pm.addNestedPass<func::FuncOp>(createSplitReductionsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
@@ -116,8 +121,8 @@ FailureOr<proto::DType> scratchDType(Type t, Location loc) {
 /// kernels share the same scratch region (as large as the largest need).
 LogicalResult addScratchBuffers(proto::Executable &exe, const std::vector<GpuKernel> &kernels,
                                 Location loc) {
-  uint64_t base = (exe.arena_size() + kCudaArenaAlignment - 1) / kCudaArenaAlignment *
-                  kCudaArenaAlignment;
+  const uint64_t alignment = arenaAlignment("cuda");
+  uint64_t base = (exe.arena_size() + alignment - 1) / alignment * alignment;
   uint64_t region = 0;
   std::vector<std::vector<uint32_t>> scratchIds(kernels.size());
   for (auto [k, kernel] : llvm::enumerate(kernels)) {
@@ -140,7 +145,7 @@ LogicalResult addScratchBuffers(proto::Executable &exe, const std::vector<GpuKer
         b->add_shape(d);
       b->set_byte_size(bytes);
       b->set_arena_offset(base + offset);
-      offset += (bytes + kCudaArenaAlignment - 1) / kCudaArenaAlignment * kCudaArenaAlignment;
+      offset += (bytes + alignment - 1) / alignment * alignment;
       scratchIds[k].push_back(id);
     }
     pk->set_num_args(pk->num_args() + static_cast<uint32_t>(kernel.scratch.size()));
@@ -159,7 +164,7 @@ LogicalResult addScratchBuffers(proto::Executable &exe, const std::vector<GpuKer
 
 /// Per kernel: the op of @main its first call computes (from the buffer of
 /// the call's last result), when the kernel function was built for that op.
-std::vector<Operation *> kernelOps(const CpuPartition &p) {
+std::vector<Operation *> kernelOps(const KernelPartition &p) {
   std::vector<Operation *> ops(p.entries.size(), nullptr);
   for (const proto::Step &s : p.executable.steps()) {
     if (!s.has_kernel_call() || s.kernel_call().args_size() == 0)
@@ -180,7 +185,7 @@ std::vector<Operation *> kernelOps(const CpuPartition &p) {
 /// Builds the row-reduction kernels (cuda/RowReductionKernels.h) into a
 /// gpu.module of `holder` and erases their kernel functions from `kernels`.
 /// Returns, per kernel, its GpuKernel when it became a row kernel.
-std::vector<std::optional<GpuKernel>> buildRowKernels(CpuPartition &p, ModuleOp kernels,
+std::vector<std::optional<GpuKernel>> buildRowKernels(KernelPartition &p, ModuleOp kernels,
                                                       ModuleOp holder) {
   OpBuilder b(holder.getContext());
   b.setInsertionPointToEnd(holder.getBody());
@@ -217,18 +222,14 @@ void mergeRowKernels(ModuleOp holder, ModuleOp kernels) {
 } // namespace
 
 FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOptions &options) {
-  MLIRContext *ctx = module.getContext();
   DialectRegistry registry;
   registerCudaCodegenDialects(registry);
-  ctx->appendDialectRegistry(registry);
-  for (StringRef name : registry.getDialectNames())
-    ctx->getOrLoadDialect(name);
-
-  static const char *kPhases[] = {"", "linalg", "bufferized", "loops", "gpu"};
-  if (std::find(std::begin(kPhases), std::end(kPhases), options.stopAfter) == std::end(kPhases))
-    return emitError(module.getLoc())
-           << "unknown cuda code generation phase '" << options.stopAfter
-           << "'; use linalg, bufferized, loops or gpu";
+  loadDialects(module.getContext(), registry);
+  // The positions of codegenPhases("cuda"): linalg, bufferized, loops, gpu.
+  enum : size_t { kLinalg, kBufferized, kLoops, kGpu };
+  FailureOr<size_t> stop = stopPhaseIndex(options, "cuda", module.getLoc());
+  if (failed(stop))
+    return failure();
   if (options.blockSize < 32 || options.blockSize > 1024 || options.blockSize % 32 != 0)
     return emitError(module.getLoc())
            << "cuda block size " << options.blockSize
@@ -243,7 +244,7 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
   PartitionOptions partitionOptions;
   partitionOptions.narrowFloatGemms = true; // cuBLASLt runs bf16/f16 GEMMs
   partitionOptions.scatterColumnBlock = 1;  // a thread per column of a scatter_add
-  FailureOr<CpuPartition> partition = partitionForCpu(module, partitionOptions);
+  FailureOr<KernelPartition> partition = partitionIntoKernels(module, partitionOptions);
   if (failed(partition))
     return failure();
   if (options.gemmEpilogues)
@@ -259,26 +260,17 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
                                std::to_string(options.maxGridBlocks) +
                                (options.gemmEpilogues ? "; gemm epilogues" : "") +
                                (options.splitReductions ? "; split reductions" : ""));
-  if (failed(assignArenaOffsets(*partition, kCudaArenaAlignment)))
+  if (failed(assignArenaOffsets(*partition, arenaAlignment("cuda"))))
     return failure();
 
   ModuleOp kernels = *partition->kernels;
   OwningOpRef<ModuleOp> rowHolder = ModuleOp::create(module.getLoc());
   std::vector<std::optional<GpuKernel>> rowKernels(partition->entries.size());
-  if (options.stopAfter.empty() || options.stopAfter == "gpu")
+  if (*stop >= kGpu)
     rowKernels = buildRowKernels(*partition, kernels, *rowHolder);
-  CpuCodegenOptions shared;
-  shared.configurePassManager = options.configurePassManager;
-  shared.stopAfter = options.stopAfter == "linalg" ? "linalg" : "bufferized";
-  if (failed(lowerKernelModule(kernels, shared)))
+  if (failed(lowerKernels(kernels, options, *stop >= kBufferized, *stop >= kLoops)))
     return failure();
-  if (options.stopAfter == "linalg" || options.stopAfter == "bufferized") {
-    showKernels(module, kernels);
-    return std::move(exe);
-  }
-  if (failed(lowerToLoops(kernels, options)))
-    return failure();
-  if (options.stopAfter == "loops") {
+  if (*stop <= kLoops) {
     showKernels(module, kernels);
     return std::move(exe);
   }
@@ -313,7 +305,7 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
         launch->add_args(a);
     }
   }
-  if (options.stopAfter == "gpu") {
+  if (*stop == kGpu) {
     showKernels(module, kernels);
     return std::move(exe);
   }

@@ -10,30 +10,32 @@
 #ifndef WEFT_CODEGEN_CUDA_CUDACODEGEN_H
 #define WEFT_CODEGEN_CUDA_CUDACODEGEN_H
 
+#include "codegen/common/CodegenOptions.h"
 #include "runtime/executable.pb.h"
 
 #include "mlir/Support/LogicalResult.h"
 
-#include <functional>
 #include <string>
 
 namespace mlir {
 class DialectRegistry;
 class ModuleOp;
-class PassManager;
 } // namespace mlir
 
 namespace weft::codegen {
 
-/// How the CUDA code generator compiles.
-struct CudaCodegenOptions {
+/// How the CUDA code generator compiles (see CodegenOptions for the shared
+/// fields; stopAfter takes "linalg", "bufferized", "loops" (parallel loops)
+/// or "gpu" (the gpu.module of kernels); splitReductions is on by default:
+/// without it a column sum or a full reduction runs as a few threads with
+/// long loops, a full one on 1 thread).
+struct CudaCodegenOptions : CodegenOptions {
+  CudaCodegenOptions() { splitReductions = true; }
   /// The GPU architecture kernels are compiled for (LLVM 19 emits PTX 8.0 at
   /// most: sm_90 is the newest it supports).
   std::string chip = "sm_90";
   /// PTX features handed to the NVPTX back end.
   std::string features = "+ptx80";
-  /// LLVM optimisation level for the kernels (0-3).
-  int optLevel = 3;
   /// The CUDA toolkit whose ptxas assembles the kernels and whose libdevice
   /// provides their math functions.
   std::string toolkitPath = "/usr/local/cuda";
@@ -48,35 +50,23 @@ struct CudaCodegenOptions {
   /// blocks only adds waves of equal work; a smaller one leaves SMs idle.
   /// With another blockSize, use 132 * (2048 / blockSize).
   unsigned maxGridBlocks = 132 * (2048 / 256);
-  /// Called on every mlir::PassManager the code generator creates (IR
-  /// printing, --dump-ir, timing).
-  std::function<void(mlir::PassManager &)> configurePassManager;
-  /// Stop after this phase: "linalg", "bufferized", "loops" (parallel loops)
-  /// or "gpu" (the gpu.module of kernels); empty: go to the end. The
-  /// module's body is then replaced by the kernel module at that phase, and
-  /// the returned Executable has no cubin.
-  std::string stopAfter;
   /// Run the bias and gelu_tanh+bias epilogues of f32 weft.fused_matmul in
   /// cuBLASLt (Gemm.epilogue) instead of a separate kernel
   /// (cuda/GemmEpilogues.h). Off: every epilogue is its own kernel.
   bool gemmEpilogues = true;
-  /// Split reductions with little parallel work (column sums, full
-  /// reductions, row statistics of few rows) into partial and final
-  /// reductions before the GPU mapping (weft-split-reductions); off, such a
-  /// reduction runs as a few threads with long loops (a full one: 1 thread).
-  bool splitReductions = true;
 };
 
-/// Lowers func.func @main of `module` to a "cuda" Executable: the CPU
-/// code generator's partition (buffers, steps, kernels, memory plan) with
+/// Lowers func.func @main of `module` to a "cuda" Executable: the shared
+/// partition into kernels (buffers, steps, kernels, memory plan) with
 /// each kernel mapped to GPU launches and compiled into one cubin
 /// (kernel_library), and f32 GEMMs as Gemm steps the runtime runs with
 /// cuBLASLt. Errors are emitted as MLIR diagnostics at the offending op.
 mlir::FailureOr<weft::proto::Executable> compileForCuda(mlir::ModuleOp module,
                                                         const CudaCodegenOptions &options);
 
-/// Registers the dialects, interfaces and translations the CUDA code
-/// generator needs in addition to the CPU code generator's.
+/// Registers the dialects, interfaces and translations of the CUDA code
+/// generator's intermediate IR: the shared kernel dialects plus gpu, NVVM
+/// and vector.
 void registerCudaCodegenDialects(mlir::DialectRegistry &registry);
 
 } // namespace weft::codegen

@@ -43,7 +43,7 @@ proto::GemmEpilogue epilogueFor(FusedMatmulOp op) {
 
 } // namespace
 
-unsigned foldGemmEpilogues(CpuPartition &p) {
+unsigned foldGemmEpilogues(KernelPartition &p) {
   proto::Executable &exe = p.executable;
   std::vector<bool> drop(static_cast<size_t>(exe.steps_size()), false);
   unsigned folded = 0;

@@ -10,7 +10,7 @@
 #ifndef WEFT_CODEGEN_CUDA_GEMMEPILOGUES_H
 #define WEFT_CODEGEN_CUDA_GEMMEPILOGUES_H
 
-#include "codegen/cpu/Partition.h"
+#include "codegen/common/Partition.h"
 
 namespace weft::codegen {
 
@@ -22,7 +22,7 @@ namespace weft::codegen {
 /// approximation). Exact gelu and fast_gelu keep their epilogue kernel.
 /// Kernels no step calls any more are removed (entries, kernel functions,
 /// step indices renumbered). Returns how many steps were folded.
-unsigned foldGemmEpilogues(CpuPartition &partition);
+unsigned foldGemmEpilogues(KernelPartition &partition);
 
 } // namespace weft::codegen
 

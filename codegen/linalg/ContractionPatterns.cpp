@@ -9,7 +9,7 @@
 // act(product + bias), weft.fused_batch_matmul one for alpha * product +
 // beta * addend (the addend indexed by the trailing dimensions). The CPU code
 // generator sends f32 contractions to BLAS (with its own epilogue kernels,
-// cpu/EpilogueKernels.cpp); these kernels serve the other element types and
+// codegen/common/EpilogueKernels.cpp); these kernels serve the other element types and
 // keep weft-convert-to-linalg complete.
 //
 //===----------------------------------------------------------------------===//

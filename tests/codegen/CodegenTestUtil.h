@@ -11,8 +11,8 @@
 #ifndef WEFT_TESTS_CODEGEN_CODEGENTESTUTIL_H
 #define WEFT_TESTS_CODEGEN_CODEGENTESTUTIL_H
 
-#include "codegen/CpuCodegen.h"
-#include "ir/ReferenceEvaluator.h"
+#include "codegen/cpu/CpuCodegen.h"
+#include "ir/evaluator/ReferenceEvaluator.h"
 #include "ir/WeftDialect.h"
 #include "runtime/Executor.h"
 

@@ -11,7 +11,7 @@
 
 #include "tests/codegen/CodegenTestUtil.h"
 
-#include "passes/MemoryPlan.h"
+#include "passes/memory/MemoryPlan.h"
 #include "passes/Passes.h"
 
 #include "mlir/Pass/PassManager.h"

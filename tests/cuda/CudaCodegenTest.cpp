@@ -37,7 +37,7 @@
 #include "tests/cuda/CaseBundle.h"
 #include "tests/cuda/CubinElf.h"
 #include "tests/cuda/CudaTestSupport.h"
-#include "tools/weft/ParamInit.h"
+#include "models/catalog/ParamInit.h"
 
 #include <cstdlib>
 #include <filesystem>

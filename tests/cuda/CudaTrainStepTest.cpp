@@ -33,7 +33,7 @@
 #include "runtime/Executor.h"
 #include "tests/cuda/CaseBundle.h"
 #include "tests/cuda/CudaTestSupport.h"
-#include "tools/weft/ParamInit.h"
+#include "models/catalog/ParamInit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

@@ -3,12 +3,17 @@
 // This file implements tests of the single-call compile API: a second compile
 // of the same program is a cache hit with the same bytes, a different program
 // misses, a corrupt cache entry is recompiled, --dump-ir writes one numbered
-// file per pass, and --compile-to stops at a phase.
+// file per pass (the training passes of a training step included),
+// --compile-to stops at a phase, and the memory plan uses the target's
+// arena alignment.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tests/e2e/E2ETestUtil.h"
 
+#include "compiler/Phases.h"
+#include "compiler/TrainStep.h"
+#include "frontend/Ops.h"
 #include "models/Mlp.h"
 
 #include <filesystem>
@@ -93,6 +98,94 @@ TEST(CompileApi, CompileToStopsAtAPhase) {
 
   options.compileTo = "nonsense";
   EXPECT_THROW(compile(a.module(), options), CompileError);
+}
+
+/// A linear model with a mean-squared loss: the smallest training step.
+Program linearLoss() {
+  Program p;
+  Tensor x = p.input("x", {4, 8});
+  Tensor w = p.param("w", {8, 2}, Init::normal(0.1));
+  Tensor y = matmul(x, w);
+  p.output("loss", reduce_mean(y * y, {0, 1}));
+  return p;
+}
+
+TEST(CompileApi, DumpIrShowsTheTrainingPasses) {
+  std::string dir = test::freshCacheDir("dump-train");
+  CompileOptions options;
+  options.useCache = false;
+  options.dumpIrDir = dir;
+  TrainOptions train;
+  train.optimizer = "sgd";
+  Program p = linearLoss();
+  CompileResult r = compileTrainStep(p.module(), train, options);
+  ASSERT_TRUE(r.executable);
+  std::vector<std::string> names;
+  for (auto &e : fs::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  ASSERT_GE(names.size(), 5u);
+  EXPECT_EQ(names[0], "00-input.mlir");
+  EXPECT_EQ(names[1], "01-weft-autodiff.mlir");
+  EXPECT_EQ(names[2], "02-weft-optimizer.mlir");
+  EXPECT_EQ(names[3], "03-canonicalize.mlir");
+  std::ifstream optimizer(dir + "/" + names[2]);
+  std::string text((std::istreambuf_iterator<char>(optimizer)), {});
+  EXPECT_NE(text.find("weft.update"), std::string::npos) << text;
+}
+
+TEST(CompileApi, CompileToTrainShowsTheStepBeforeTheGraphPasses) {
+  CompileOptions options;
+  options.useCache = false;
+  options.compileTo = "train";
+  options.train = TrainOptions{};
+  Program p = linearLoss();
+  CompileResult r = compile(p.module(), options);
+  EXPECT_FALSE(r.executable);
+  EXPECT_NE(r.ir.find("weft.state = \"adamw.m:w\""), std::string::npos) << r.ir;
+  EXPECT_NE(r.ir.find("weft.update"), std::string::npos) << r.ir;
+  EXPECT_EQ(r.ir.find("weft.arena_size"), std::string::npos) << r.ir;
+}
+
+TEST(CompileApi, TrainOptionsAreInTheCacheKey) {
+  CompileOptions options;
+  options.cacheDir = test::freshCacheDir("train-key");
+  options.train = TrainOptions{};
+  Program p = linearLoss();
+  CompileResult adamw = compile(p.module(), options);
+  options.train->optimizer = "sgd";
+  CompileResult sgd = compile(p.module(), options);
+  EXPECT_FALSE(sgd.cacheHit);
+  EXPECT_NE(sgd.cachePath, adamw.cachePath);
+  options.train->optimizer = "adamw";
+  EXPECT_TRUE(compile(p.module(), options).cacheHit);
+}
+
+TEST(CompileApi, MemoryPlanUsesTheTargetsAlignment) {
+  Program a = models::buildMlp(2, {8, 4});
+  CompileOptions options;
+  options.useCache = false;
+  options.compileTo = "graph";
+  for (auto [target, alignment] : {std::pair{"cpu", "weft.arena_alignment = 64"},
+                                   std::pair{"cuda", "weft.arena_alignment = 256"}}) {
+    options.target = target;
+    CompileResult graph = compile(a.module(), options);
+    EXPECT_NE(graph.ir.find(alignment), std::string::npos) << target << ":\n" << graph.ir;
+  }
+}
+
+TEST(CompileApi, PhasesComeFromOneList) {
+  EXPECT_EQ(phaseNames("cpu"), "weft, train, graph, linalg, bufferized, llvm, executable");
+  EXPECT_EQ(phaseNames("cuda"), "weft, train, graph, linalg, bufferized, loops, gpu, executable");
+  CompileOptions options;
+  options.compileTo = "gpu"; // a cuda phase, not a cpu one
+  Program a = models::buildMlp(2, {8, 4});
+  try {
+    compile(a.module(), options);
+    ADD_FAILURE() << "compiling to 'gpu' for the cpu should fail";
+  } catch (const CompileError &e) {
+    EXPECT_NE(std::string(e.what()).find(phaseNames("cpu")), std::string::npos) << e.what();
+  }
 }
 
 } // namespace

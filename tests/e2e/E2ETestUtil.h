@@ -12,9 +12,9 @@
 
 #include "compiler/Compile.h"
 #include "frontend/Program.h"
-#include "ir/ReferenceEvaluator.h"
+#include "ir/evaluator/ReferenceEvaluator.h"
 #include "runtime/Executor.h"
-#include "tools/weft/ParamInit.h"
+#include "models/catalog/ParamInit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

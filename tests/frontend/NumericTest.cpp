@@ -15,7 +15,7 @@
 #include "frontend/nn/LayerNorm.h"
 #include "frontend/nn/Linear.h"
 
-#include "ir/ReferenceEvaluator.h"
+#include "ir/evaluator/ReferenceEvaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

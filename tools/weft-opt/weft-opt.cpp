@@ -6,7 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/CpuCodegen.h"
+#include "codegen/Passes.h"
+#include "codegen/cpu/CpuCodegen.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -18,11 +19,11 @@ int main(int argc, char **argv) {
   // weft, func and every dialect and interface of the code generator's
   // intermediate IR (linalg, bufferization, scf, memref, OpenMP, LLVM, ...),
   // so each phase of --compile-to / --dump-ir output parses again.
-  weft::codegen::registerCodegenDialects(registry);
+  weft::codegen::registerCpuCodegenDialects(registry);
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   weft::registerWeftPasses();
-  weft::codegen::registerCodegenPasses();
+  weft::codegen::registerWeftCodegenPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "weft pass driver\n", registry));
 }

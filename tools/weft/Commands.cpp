@@ -10,11 +10,11 @@
 #include "compiler/Compile.h"
 #include "compiler/GraphReport.h"
 #include "compiler/TrainStep.h"
-#include "passes/MemoryPlan.h"
+#include "passes/memory/MemoryPlan.h"
 #include "ir/WeftDialect.h"
-#include "tools/weft/Gpt2Weights.h"
-#include "tools/weft/ModelCatalog.h"
-#include "tools/weft/ParamInit.h"
+#include "models/catalog/Gpt2Weights.h"
+#include "models/catalog/ModelCatalog.h"
+#include "models/catalog/ParamInit.h"
 
 #include "runtime/Executor.h"
 #include "runtime/io/Npy.h"
@@ -63,7 +63,7 @@ cl::opt<std::string> target("target", cl::desc("cpu or cuda (an sm_90 cubin; run
 cl::opt<std::string> dumpIr("dump-ir", cl::desc("Write the IR after every pass to DIR/NN-<pass>.mlir"),
                             cl::value_desc("DIR"), cl::cat(compileCat));
 cl::opt<std::string> compileTo("compile-to",
-                               cl::desc("Stop after PHASE: weft, graph, linalg, bufferized, then llvm (cpu) or loops, gpu (cuda), executable"),
+                               cl::desc("Stop after PHASE: weft, train, graph, linalg, bufferized, then llvm (cpu) or loops, gpu (cuda), executable"),
                                cl::value_desc("PHASE"), cl::cat(compileCat));
 cl::opt<bool> noFuse("no-fuse", cl::desc("Skip the fusion passes"), cl::cat(compileCat));
 cl::opt<bool> memoryReport("memory-report",
@@ -123,8 +123,9 @@ ModelRequest modelRequest() {
   return r;
 }
 
-CompileOptions compileOptions() {
+CompileOptions compileOptions(const std::optional<TrainOptions> &train = std::nullopt) {
   CompileOptions o;
+  o.train = train;
   o.target = target;
   o.dumpIrDir = dumpIr;
   o.compileTo = compileTo;
@@ -143,13 +144,9 @@ struct Source {
   std::optional<Program> program;
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> parsed;
-  /// With --train: the training step built from the program's loss.
-  mlir::OwningOpRef<mlir::ModuleOp> train;
-  mlir::ModuleOp module() {
-    if (train)
-      return *train;
-    return program ? program->module() : *parsed;
-  }
+  /// With --train: the training options (the compile builds the step).
+  std::optional<TrainOptions> train;
+  mlir::ModuleOp module() { return program ? program->module() : *parsed; }
 };
 
 std::unique_ptr<Source> loadSource() {
@@ -174,17 +171,17 @@ std::unique_ptr<Source> loadSource() {
                                                     r.seq > 0 ? r.seq : 128));
     if (precision != "f32" && precision != "bf16" && precision != "f16")
       throw std::runtime_error("--precision must be f32, bf16 or f16, got '" + precision + "'");
-    TrainOptions train;
-    train.precision = precision;
-    src->train = buildTrainStep(src->program->module(), train, compileOptions());
+    src->train.emplace();
+    src->train->precision = precision;
     return src;
   }
   src->program.emplace(buildModel(modelRequest()));
   return src;
 }
 
-void printStats(mlir::ModuleOp module) {
-  CompileOptions o = compileOptions();
+void printStats(Source &src) {
+  mlir::ModuleOp module = src.module();
+  CompileOptions o = compileOptions(src.train);
   std::printf("%-14s %8s %6s %12s %12s\n", "graph", "kernels", "gemms", "GFLOP", "MB moved");
   for (bool fuse : {false, true}) {
     o.fuse = fuse;
@@ -194,8 +191,8 @@ void printStats(mlir::ModuleOp module) {
   }
 }
 
-void printMemoryReport(mlir::ModuleOp module) {
-  auto graph = runGraphPhase(module, compileOptions());
+void printMemoryReport(Source &src) {
+  auto graph = runGraphPhase(src.module(), compileOptions(src.train));
   auto fn = *graph->getOps<mlir::func::FuncOp>().begin();
   auto report = computeMemoryReport(fn);
   if (mlir::failed(report))
@@ -304,10 +301,10 @@ int runCompile(int argc, char **argv) {
   // --stats is an option libLLVM registers itself; weft reads it to print
   // its graph statistics.
   if (llvm::AreStatisticsEnabled())
-    printStats(src->module());
+    printStats(*src);
   if (memoryReport)
-    printMemoryReport(src->module());
-  CompileResult r = compile(src->module(), compileOptions());
+    printMemoryReport(*src);
+  CompileResult r = compile(src->module(), compileOptions(src->train));
   if (!r.executable) {
     if (outputPath.empty() || outputPath == "-") {
       std::fputs(r.ir.c_str(), stdout);
@@ -341,7 +338,7 @@ int runRun(int argc, char **argv) {
     exe = check(rt::Executable::load(modelArg));
   } else {
     src = loadSource();
-    CompileResult r = compile(src->module(), compileOptions());
+    CompileResult r = compile(src->module(), compileOptions(src->train));
     if (!r.executable)
       throw std::runtime_error("--compile-to stops before an executable; use weft compile");
     printCompileLine(r);

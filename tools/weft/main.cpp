@@ -11,7 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/weft/Commands.h"
-#include "tools/weft/train/TrainCommand.h"
+#include "tools/weft/TrainCommand.h"
 
 #include <cstdio>
 #include <cstring>

@@ -1,0 +1,87 @@
+//===- Pipelines.cpp - the pass pipelines of a compile --------------------===//
+//
+// This file implements the training and graph pipelines (Pipelines.h):
+//   training: [weft-mixed-precision] → weft-autodiff → weft-optimizer →
+//             [weft-loss-scaling]
+//   graph:    canonicalize, CSE → [fusion: layernorm, matmul+gelu,
+//             batch_matmul+add, elementwise; CSE, canonicalize] →
+//             weft-schedule → weft-plan-memory
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipelines.h"
+
+#include "codegen/common/CodegenOptions.h"
+#include "compiler/Compile.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace weft {
+
+void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train) {
+  bool mixed = train.precision != "f32";
+  bool scaled = train.precision == "f16";
+  if (mixed) {
+    MixedPrecisionPassOptions amp;
+    amp.precision = train.precision;
+    amp.lossScaling = scaled;
+    amp.initScaleLog2 = train.initLossScaleLog2;
+    amp.loss = train.loss;
+    pm.addPass(createMixedPrecisionPass(amp));
+  }
+  AutodiffPassOptions autodiff;
+  autodiff.loss = scaled ? std::string("scaled_loss") : train.loss;
+  pm.addPass(createAutodiffPass(autodiff));
+  OptimizerPassOptions optimizer;
+  optimizer.optimizer = train.optimizer;
+  optimizer.beta1 = train.beta1;
+  optimizer.beta2 = train.beta2;
+  optimizer.eps = train.eps;
+  optimizer.weightDecay = train.weightDecay;
+  optimizer.momentum = train.momentum;
+  optimizer.clipNorm = train.clipNorm;
+  optimizer.decayAll = train.decayAll;
+  optimizer.keepGradients = train.keepGradients || scaled;
+  pm.addPass(createOptimizerPass(optimizer));
+  if (scaled) {
+    LossScalingPassOptions scaling;
+    scaling.growthInterval = train.lossScaleGrowthInterval;
+    scaling.keepGradients = train.keepGradients;
+    pm.addPass(createLossScalingPass(scaling));
+  }
+}
+
+void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) {
+  mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
+  fn.addPass(mlir::createCanonicalizerPass());
+  fn.addPass(mlir::createCSEPass());
+  if (options.fuse) {
+    // Fusion of recognized patterns into single ops, on the cleaned-up graph;
+    // then clean up what the fusions left (dead constants, duplicates).
+    fn.addPass(createFuseLayerNormPass());
+    fn.addPass(createFuseMatmulGeluPass());
+    fn.addPass(createFuseBatchMatmulAddPass());
+    // Whatever elementwise, broadcast and reduce ops remain (softmax, residual
+    // adds, leftovers of the patterns above) become weft.fusion kernels.
+    fn.addPass(createFuseElementwisePass());
+    fn.addPass(mlir::createCSEPass());
+    fn.addPass(mlir::createCanonicalizerPass());
+  }
+  // Memory: an op order with a lower peak of live bytes, then one arena
+  // offset per buffer over that order, aligned as the target needs (64 bytes
+  // on the CPU, 256 for cuBLASLt on CUDA: codegen::arenaAlignment). The code
+  // generators emit their steps in the function's op order and place buffers
+  // at the recorded offsets, so nothing may change the ops after these two.
+  const int64_t alignment = static_cast<int64_t>(codegen::arenaAlignment(options.target));
+  SchedulePassOptions schedule;
+  schedule.alignment = alignment;
+  fn.addPass(createSchedulePass(schedule));
+  PlanMemoryPassOptions plan;
+  plan.alignment = alignment;
+  fn.addPass(createPlanMemoryPass(plan));
+}
+
+} // namespace weft

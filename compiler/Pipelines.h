@@ -1,0 +1,34 @@
+//===- Pipelines.h - the pass pipelines of a compile ------------*- C++ -*-===//
+//
+// This file declares the graph-level pass pipelines, built in one place from
+// the compile's options: the training passes (for a training step) and the
+// graph passes (canonicalize/CSE, fusion, schedule, memory plan). The mesh
+// and the parallel passes join here. The phases they form are named in
+// compiler/Phases.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_COMPILER_PIPELINES_H
+#define WEFT_COMPILER_PIPELINES_H
+
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
+namespace weft {
+
+struct CompileOptions;
+struct TrainOptions;
+
+/// Adds the training passes to `pm` (on the module): weft-mixed-precision
+/// (bf16/f16), weft-autodiff, weft-optimizer, weft-loss-scaling (f16).
+void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train);
+
+/// Adds the graph-level passes to `pm` (on the module): canonicalize and CSE,
+/// then (with options.fuse) the fusion passes, then weft-schedule and
+/// weft-plan-memory with the arena alignment of options.target.
+void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options);
+
+} // namespace weft
+
+#endif // WEFT_COMPILER_PIPELINES_H

@@ -1,0 +1,54 @@
+//===- TrainOptions.h - what a training step optimizes and how --*- C++ -*-===//
+//
+// This file declares TrainOptions, the optimizer and precision of a compiled
+// training step (compiler/TrainStep.h, CompileOptions::train). Plain data:
+// no MLIR types.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_COMPILER_TRAINOPTIONS_H
+#define WEFT_COMPILER_TRAINOPTIONS_H
+
+#include <cstdint>
+#include <string>
+
+namespace weft {
+
+/// The optimizer and its hyperparameters (PyTorch's meanings). The learning
+/// rate is not here: it is the runtime input "lr" of every step.
+struct TrainOptions {
+  /// "adamw" or "sgd".
+  std::string optimizer = "adamw";
+  /// AdamW's moment decays and denominator epsilon.
+  double beta1 = 0.9, beta2 = 0.95, eps = 1e-8;
+  /// AdamW: decoupled (p *= 1 - lr * wd); SGD: added to the gradient
+  /// (g += wd * p). Applies to parameters of rank >= 2 unless decayAll.
+  double weightDecay = 0.1;
+  /// SGD momentum (0: plain SGD, no state).
+  double momentum = 0.0;
+  /// Clip the global gradient norm to this value; 0 turns clipping off.
+  double clipNorm = 1.0;
+  /// Decay every parameter (biases and LayerNorm gains too).
+  bool decayAll = false;
+  /// Keep the "grad:<param>" outputs of the step (for debugging).
+  bool keepGradients = false;
+  /// The weft.output name of the scalar loss.
+  std::string loss = "loss";
+  /// The compute precision: "f32", "bf16" or "f16". bf16 and f16 run
+  /// weft-mixed-precision before weft-autodiff (f32 master weights and
+  /// reductions); f16 adds dynamic loss scaling (weft-loss-scaling after
+  /// weft-optimizer: state "amp.loss_scale_log2" and "amp.good_steps",
+  /// output "loss_scale"; a step with a non-finite gradient is skipped).
+  std::string precision = "f32";
+  /// f16: log2 of the first loss scale (scale = 2^(this + state s)).
+  double initLossScaleLog2 = 16;
+  /// f16: finite steps in a row before the loss scale doubles.
+  int64_t lossScaleGrowthInterval = 2000;
+};
+
+/// Every field of `train` as text, for compile-cache keys.
+std::string describeTrainOptions(const TrainOptions &train);
+
+} // namespace weft
+
+#endif // WEFT_COMPILER_TRAINOPTIONS_H

@@ -1,0 +1,30 @@
+//===- Gradients.cpp - the gradient interface and its registration --------===//
+//
+// This file implements GradientOpInterface (generated code) and
+// registerGradientInterfaces, a DialectRegistry extension that attaches the
+// per-family models of ir/GradientsElementwise.cpp,
+// ir/GradientsContraction.cpp and ir/GradientsMovement.cpp to the weft ops
+// once the weft dialect is loaded.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/gradients/Gradients.h"
+#include "ir/gradients/GradientUtils.h"
+#include "ir/WeftDialect.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include "ir/gradients/GradientInterface.cpp.inc"
+
+namespace weft {
+
+void registerGradientInterfaces(mlir::DialectRegistry &registry) {
+  registry.addExtension(+[](mlir::MLIRContext *ctx, WeftDialect *) {
+    grad::attachElementwiseGradients(ctx);
+    grad::attachContractionGradients(ctx);
+    grad::attachMovementGradients(ctx);
+  });
+}
+
+} // namespace weft

@@ -1,0 +1,94 @@
+//===- Gpt2Weights.cpp - Hugging Face GPT-2 weights into an Executor ------===//
+//
+// This file implements loadGpt2Weights (see Gpt2Weights.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "models/catalog/Gpt2Weights.h"
+
+#include "runtime/io/Safetensors.h"
+
+#include <cstring>
+
+namespace weft {
+namespace {
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else { // subnormal: renormalise
+      int e = -1;
+      do {
+        ++e;
+        mant <<= 1;
+      } while (!(mant & 0x400));
+      bits = sign | ((112 - e) << 23) | ((mant & 0x3ff) << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+/// Widens f16/bf16 to f32; f32 passes through.
+rt::StatusOr<rt::HostTensor> toF32(rt::HostTensor t, const std::string &name) {
+  if (t.dtype == weft::proto::F32)
+    return t;
+  if (t.dtype != weft::proto::F16 && t.dtype != weft::proto::BF16)
+    return rt::invalidArgument("tensor '" + name + "' has dtype " +
+                               rt::dtypeName(t.dtype) + ", expected f32");
+  rt::HostTensor out(weft::proto::F32, t.shape);
+  const uint16_t *in = t.data<uint16_t>();
+  float *dst = out.data<float>();
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    if (t.dtype == weft::proto::F16) {
+      dst[i] = halfToFloat(in[i]);
+    } else {
+      uint32_t bits = uint32_t(in[i]) << 16;
+      std::memcpy(&dst[i], &bits, 4);
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+rt::Status loadGpt2Weights(const std::string &path,
+                           const std::vector<ParamSpec> &params,
+                           rt::Executor &executor) {
+  auto file = rt::SafetensorsFile::open(path);
+  if (!file.isOk())
+    return file.status();
+  for (const ParamSpec &p : params) {
+    std::string key = p.name;
+    if (!file->contains(key) && file->contains("transformer." + key))
+      key = "transformer." + key;
+    if (!file->contains(key))
+      return rt::notFound("weights file '" + path + "' has no tensor '" +
+                          p.name + "' (nor 'transformer." + p.name +
+                          "'), which the model needs with shape " +
+                          shapeStr(p.shape));
+    auto tensor = file->read(key);
+    if (!tensor.isOk())
+      return tensor.status();
+    if (tensor->shape != p.shape)
+      return rt::invalidArgument("tensor '" + key + "' in '" + path +
+                                 "' has shape " + rt::shapeString(tensor->shape) +
+                                 " but the model needs " + shapeStr(p.shape) +
+                                 "; does config.json match the weights?");
+    auto f32 = toF32(std::move(tensor).value(), key);
+    if (!f32.isOk())
+      return f32.status();
+    WEFT_RETURN_IF_ERROR(executor.setParameter(p.name, *f32));
+  }
+  return rt::Status::ok();
+}
+
+} // namespace weft

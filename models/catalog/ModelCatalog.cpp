@@ -1,0 +1,54 @@
+//===- ModelCatalog.cpp - the models the weft CLI can build ---------------===//
+//
+// This file implements the model catalog (see ModelCatalog.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "models/catalog/ModelCatalog.h"
+
+#include "models/Mlp.h"
+
+#include <stdexcept>
+
+namespace weft {
+
+const char *modelNames() { return "gpt2, mlp"; }
+
+models::Gpt2Config gpt2ConfigFor(const ModelRequest &request) {
+  if (!request.configPath.empty())
+    return models::Gpt2Config::fromJsonFile(request.configPath);
+  if (request.preset.empty() || request.preset == "small")
+    return models::Gpt2Config::small();
+  if (request.preset == "tiny") {
+    models::Gpt2Config c = models::Gpt2Config::small();
+    c.n_layer = 2;
+    c.n_head = 4;
+    c.n_embd = 128;
+    c.vocab_size = 512;
+    c.n_positions = 256;
+    return c;
+  }
+  throw std::runtime_error("unknown --preset '" + request.preset +
+                           "'; presets: small, tiny");
+}
+
+Program buildModel(const ModelRequest &request) {
+  if (request.batch < 1)
+    throw std::runtime_error("--batch must be at least 1");
+  if (request.name == "gpt2") {
+    models::Gpt2Config config = gpt2ConfigFor(request);
+    int seq = request.seq > 0 ? request.seq : 128;
+    if (seq > config.n_positions)
+      throw std::runtime_error("--seq " + std::to_string(seq) +
+                               " exceeds the model's n_positions " +
+                               std::to_string(config.n_positions));
+    return models::buildGpt2Forward(config, request.batch, seq);
+  }
+  if (request.name == "mlp")
+    return models::buildMlp(request.batch, {256, 512, 256, 10});
+  throw std::runtime_error("unknown model '" + request.name +
+                           "'; models: " + modelNames() +
+                           ", or a .mlir / .wexe file");
+}
+
+} // namespace weft

@@ -1,0 +1,73 @@
+//===- CostModel.cpp - FLOPs and bytes of weft ops ------------------------===//
+//
+// This file implements the cost model declared in CostModel.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/analysis/CostModel.h"
+
+#include "ir/WeftOps.h"
+
+using namespace mlir;
+
+namespace weft {
+namespace {
+
+int64_t bytesOf(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t)
+    return 0;
+  int64_t bits = t.getElementType().getIntOrFloatBitWidth();
+  return t.getNumElements() * std::max<int64_t>(1, bits / 8);
+}
+
+int64_t elementsOf(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  return t ? t.getNumElements() : 0;
+}
+
+/// 2*M*N*K for each batch (any op with lhs, transpose_lhs and one result): the result has batch*M*N elements, each a K-long
+/// dot product.
+template <typename ContractionOp>
+int64_t contractionFlops(ContractionOp op) {
+  auto lhs = cast<RankedTensorType>(op.getLhs().getType());
+  int64_t k = op.getTransposeLhs() ? lhs.getDimSize(lhs.getRank() - 2)
+                                   : lhs.getDimSize(lhs.getRank() - 1);
+  return 2 * elementsOf(op.getType()) * k;
+}
+
+} // namespace
+
+OpCost estimateCost(Operation *op) {
+  OpCost cost;
+  if (isa<ReshapeOp, ConstantOp>(op) || op->getDialect() == nullptr ||
+      op->getDialect()->getNamespace() != "weft")
+    return cost;
+  for (Value v : op->getOperands())
+    cost.bytes += bytesOf(v.getType());
+  for (Value v : op->getResults())
+    cost.bytes += bytesOf(v.getType());
+  if (auto mm = dyn_cast<MatmulOp>(op))
+    cost.flops = contractionFlops(mm);
+  else if (auto bmm = dyn_cast<BatchMatmulOp>(op))
+    cost.flops = contractionFlops(bmm);
+  else if (auto fmm = dyn_cast<FusedMatmulOp>(op)) // + bias and activation
+    cost.flops = contractionFlops(fmm) + 2 * elementsOf(fmm.getType());
+  else if (auto fbmm = dyn_cast<FusedBatchMatmulOp>(op)) // + alpha, beta*addend
+    cost.flops = contractionFlops(fbmm) + 3 * elementsOf(fbmm.getType());
+  else if (isa<LayerNormOp>(op)) // mean, centre, square, mean, scale, shift
+    cost.flops = 8 * elementsOf(op->getOperand(0).getType());
+  else if (isa<RmsNormOp>(op)) // square, mean, scale, gain
+    cost.flops = 4 * elementsOf(op->getOperand(0).getType());
+  else if (auto fusion = dyn_cast<FusionOp>(op)) // the work of its body
+    for (Operation &inner : fusion.getBody().front().without_terminator())
+      cost.flops += estimateCost(&inner).flops;
+  else if (isa<GatherOp, SliceOp, ConcatOp, TransposeOp, BroadcastOp, IotaOp,
+               CastOp>(op))
+    cost.flops = 0;
+  else if (op->getNumOperands() > 0)
+    cost.flops = elementsOf(op->getOperand(0).getType());
+  return cost;
+}
+
+} // namespace weft

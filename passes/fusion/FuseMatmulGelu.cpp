@@ -1,0 +1,138 @@
+//===- FuseMatmulGelu.cpp - the weft-fuse-matmul-gelu pass ----------------===//
+//
+// This file implements weft-fuse-matmul-gelu, which folds the bias add and
+// the GELU activation that follow a weft.matmul into one weft.fused_matmul
+// with an epilogue (see Passes.td). A value is absorbed only when it has a
+// single user, so nothing is ever recomputed: a pre-activation value that is
+// used elsewhere (e.g. kept for the GELU backward) stops the fusion before
+// the activation, and we do not return it as a second result.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/fusion/FusionUtils.h"
+#include "passes/Passes.h"
+
+#include "ir/WeftOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace weft {
+#define GEN_PASS_DEF_FUSEMATMULGELUPASS
+#include "passes/Passes.h.inc"
+} // namespace weft
+
+using namespace mlir;
+using namespace weft;
+using weft::fusion::otherOperand;
+using weft::fusion::singleUser;
+
+namespace {
+
+/// A matmul and the epilogue steps absorbed into it.
+struct MatmulMatch {
+  MatmulOp matmul;
+  Value bias;
+  EpilogueActivation activation = EpilogueActivation::None;
+  /// A reshape between the bias add and the activation (nn::Linear on 3-D
+  /// inputs); the fused result is reshaped the same way.
+  ReshapeOp reshape;
+  /// The op whose result the fused op (or its reshape) replaces.
+  Operation *root = nullptr;
+  SmallVector<Operation *> ops;
+};
+
+/// The epilogue activation computed by `op`, if it is one.
+std::optional<EpilogueActivation> activationOf(Operation *op) {
+  if (isa_and_nonnull<GeluOp>(op))
+    return EpilogueActivation::Gelu;
+  if (isa_and_nonnull<GeluTanhOp>(op))
+    return EpilogueActivation::GeluTanh;
+  if (isa_and_nonnull<FastGeluOp>(op))
+    return EpilogueActivation::FastGelu;
+  return std::nullopt;
+}
+
+/// `v` = broadcast of a [N] bias along the rows of an [M, N] product: the
+/// bias, else null.
+Value matchBias(Value v, RankedTensorType product,
+                SmallVectorImpl<Operation *> &ops) {
+  auto b = v ? v.getDefiningOp<BroadcastOp>() : BroadcastOp();
+  if (!b || b.getType() != product || b.getDims() != ArrayRef<int64_t>{1})
+    return {};
+  auto bt = b.getInput().getType();
+  if (bt.getShape() != product.getShape().take_back() ||
+      bt.getElementType() != product.getElementType())
+    return {};
+  ops.push_back(b);
+  return b.getInput();
+}
+
+/// Matches matmul [-> add bias] [-> (reshape ->) activation].
+std::optional<MatmulMatch> matchMatmul(MatmulOp mm) {
+  MatmulMatch m;
+  m.matmul = mm;
+  m.root = mm;
+  m.ops.push_back(mm);
+  Value cur = mm.getResult();
+  auto product = cast<RankedTensorType>(cur.getType());
+  if (auto add = dyn_cast_or_null<AddOp>(singleUser(cur))) {
+    if (Value bias = matchBias(otherOperand(add, cur), product, m.ops)) {
+      m.bias = bias;
+      m.root = add;
+      m.ops.push_back(add);
+      cur = add.getResult();
+    }
+  }
+  Operation *user = singleUser(cur);
+  if (auto act = activationOf(user)) {
+    m.activation = *act;
+    m.root = user;
+    m.ops.push_back(user);
+  } else if (auto reshape = dyn_cast_or_null<ReshapeOp>(user)) {
+    Operation *next = singleUser(reshape.getResult());
+    if (auto act = activationOf(next)) {
+      m.activation = *act;
+      m.reshape = reshape;
+      m.root = next;
+      m.ops.push_back(reshape);
+      m.ops.push_back(next);
+    }
+  }
+  if (!m.bias && m.activation == EpilogueActivation::None)
+    return std::nullopt;
+  return m;
+}
+
+/// Replaces the matched ops with one weft.fused_matmul (plus the reshape).
+void rewrite(MatmulMatch &m, IRRewriter &rewriter,
+             llvm::DenseSet<Operation *> &pending) {
+  Location loc = fusion::fusedLoc(m.ops, rewriter);
+  rewriter.setInsertionPoint(m.root);
+  auto fused = rewriter.create<FusedMatmulOp>(
+      loc, m.matmul.getLhs(), m.matmul.getRhs(), m.bias,
+      m.matmul.getTransposeLhs(), m.matmul.getTransposeRhs(), m.activation);
+  Value result = fused.getResult();
+  if (m.reshape)
+    result = rewriter.create<ReshapeOp>(m.reshape.getLoc(),
+                                        m.reshape.getType(), result);
+  rewriter.replaceAllUsesWith(m.root->getResult(0), result);
+  fusion::eraseDeadOps(m.ops, rewriter, pending);
+}
+
+struct FuseMatmulGeluPass
+    : weft::impl::FuseMatmulGeluPassBase<FuseMatmulGeluPass> {
+  /// 1. Collect every weft.matmul (weft.batch_matmul is not matched).
+  /// 2. From each, follow single-user edges: an add of a [N] bias broadcast
+  ///    along the rows, then gelu / gelu_tanh / fast_gelu, possibly behind a
+  ///    reshape.
+  /// 3. If a bias or an activation was found, create weft.fused_matmul just
+  ///    before the last absorbed op (reshaping its result if the activation
+  ///    came after a reshape), replace that op's result and erase the ops
+  ///    that became dead.
+  void runOnOperation() override {
+    fusion::fuseFromEachRoot<MatmulOp>(getOperation(), matchMatmul, rewrite);
+  }
+};
+
+} // namespace

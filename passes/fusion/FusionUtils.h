@@ -1,0 +1,82 @@
+//===- FusionUtils.h - helpers shared by the fusion passes ------*- C++ -*-===//
+//
+// This file declares the small IR helpers that the pattern-matching fusion
+// passes (weft-fuse-layernorm, weft-fuse-matmul-gelu,
+// weft-fuse-batch-matmul-add) share: reading splat constants through
+// broadcasts, matching commutative operands, single-use queries, and erasing
+// the ops a fusion left dead.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_PASSES_FUSION_FUSIONUTILS_H
+#define WEFT_PASSES_FUSION_FUSIONUTILS_H
+
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/Value.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <optional>
+
+namespace mlir {
+class RewriterBase;
+} // namespace mlir
+
+namespace weft::fusion {
+
+/// The value of `v` when it is a splat float constant (weft.constant with one
+/// repeated float value, possibly behind weft.broadcast ops), converted to
+/// double; std::nullopt otherwise.
+std::optional<double> getSplatFloat(mlir::Value v);
+
+/// If `op` has exactly two operands and one of them is `v`, the other one;
+/// a null value otherwise (also when both operands are `v`).
+mlir::Value otherOperand(mlir::Operation *op, mlir::Value v);
+
+/// The only user of `v` when `v` has exactly one use, else nullptr.
+mlir::Operation *singleUser(mlir::Value v);
+
+/// The location of an op that replaces `ops`: all of their locations fused,
+/// so a diagnostic or a step label names every source line it came from.
+mlir::Location fusedLoc(llvm::ArrayRef<mlir::Operation *> ops, mlir::Builder &b);
+
+/// Appends the producers of `v` that may die with a fused pattern: its
+/// defining op and, through weft.broadcast ops, their inputs' producers.
+void appendProducerChain(mlir::Value v,
+                         llvm::SmallVectorImpl<mlir::Operation *> &ops);
+
+/// Erases the ops of `candidates` that have no uses left, repeating until no
+/// more become dead (so users go before their producers), and removes each
+/// erased op from `pending` (the ops a pass still means to visit). Ops with
+/// side effects are never erased.
+void eraseDeadOps(llvm::ArrayRef<mlir::Operation *> candidates,
+                  mlir::RewriterBase &rewriter,
+                  llvm::DenseSet<mlir::Operation *> &pending);
+
+/// The driver shared by the contraction fusions: visits every `RootOp` of
+/// `root` in program order, skipping roots an earlier rewrite erased; for each
+/// one `match(op)` returns an optional match, which `rewrite(match, rewriter,
+/// pending)` turns into the fused op (erasing dead ops from `pending`).
+template <typename RootOp, typename MatchFn, typename RewriteFn>
+void fuseFromEachRoot(mlir::Operation *root, MatchFn match, RewriteFn rewrite) {
+  llvm::SmallVector<RootOp> candidates;
+  root->walk([&](RootOp op) { candidates.push_back(op); });
+  llvm::DenseSet<mlir::Operation *> pending;
+  for (RootOp op : candidates)
+    pending.insert(op);
+  mlir::IRRewriter rewriter(root->getContext());
+  for (RootOp op : candidates) {
+    if (!pending.contains(op))
+      continue;
+    auto m = match(op);
+    if (!m)
+      continue;
+    pending.erase(op);
+    rewrite(*m, rewriter, pending);
+  }
+}
+
+} // namespace weft::fusion
+
+#endif // WEFT_PASSES_FUSION_FUSIONUTILS_H

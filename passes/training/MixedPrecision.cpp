@@ -1,0 +1,260 @@
+//===- MixedPrecision.cpp - the weft-mixed-precision pass -----------------===//
+//
+// This file implements weft-mixed-precision: it rewrites a forward function
+// with a loss (BEFORE weft-autodiff, so that the backward pass is derived in
+// the low precision by the casts' and ops' own gradients) to compute its
+// matmuls and the elementwise math between them in bf16 or f16, while the
+// parameters stay f32 arguments (master weights) and every reduction,
+// normalization, softmax and the loss stay f32. With loss-scaling (f16) it
+// also multiplies the loss by a dynamic scale 2^(init + s), s being a new
+// scalar input "amp.loss_scale_log2" that weft-loss-scaling turns into
+// optimizer state after weft-optimizer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/gradients/GradientUtils.h"
+#include "ir/WeftDialect.h"
+#include "ir/WeftOps.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <functional>
+
+namespace weft {
+#define GEN_PASS_DEF_MIXEDPRECISIONPASS
+#include "passes/Passes.h.inc"
+} // namespace weft
+
+using namespace mlir;
+
+namespace {
+
+/// True for a ranked tensor of f32.
+bool isF32Tensor(Type t) {
+  auto r = dyn_cast<RankedTensorType>(t);
+  return r && r.getElementType().isF32();
+}
+
+/// Contractions always compute in the low type.
+bool isContraction(Operation *op) { return isa<weft::MatmulOp, weft::BatchMatmulOp>(op); }
+
+/// Elementwise math that may compute in the low type (never exp, log, sqrt,
+/// rsqrt or pow: those build normalizations, softmax and the loss).
+bool isLowElementwise(Operation *op) {
+  return isa<weft::AddOp, weft::SubOp, weft::MulOp, weft::DivOp, weft::NegOp, weft::MaxOp,
+             weft::MinOp, weft::ReluOp, weft::TanhOp, weft::SigmoidOp, weft::GeluOp,
+             weft::GeluTanhOp, weft::FastGeluOp>(op);
+}
+
+/// Data movement that keeps a low value low.
+bool isMovement(Operation *op) {
+  return isa<weft::ReshapeOp, weft::TransposeOp, weft::BroadcastOp, weft::SliceOp>(op);
+}
+
+struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPass> {
+  using MixedPrecisionPassBase::MixedPrecisionPassBase;
+
+  /// 1. Find the function and check the options.
+  /// 2. Walk its ops in order. A value is "low" when a low-precision copy of
+  ///    it exists (lowOf). A value is "plain" when it is a function argument
+  ///    or constant, possibly moved by broadcast/reshape/transpose/slice (no
+  ///    arithmetic, so no statistic of a reduction).
+  ///    - matmul / batch_matmul with an f32 result: always low;
+  ///    - add, sub, mul, div, neg, max, min, relu, tanh, sigmoid, gelu*: low
+  ///      when some float operand is low and every float operand is low or
+  ///      plain (so x - max(x) of a softmax or x - mean(x) of a LayerNorm,
+  ///      whose statistic operand is neither, stays f32);
+  ///    - broadcast, reshape, transpose, slice of a low value: low;
+  ///    - everything else (reduce, exp, log, sqrt, rsqrt, pow, gather,
+  ///      select, fused ops...) stays f32.
+  ///    A low op is rebuilt on low operands (an f32 operand without a low
+  ///    copy gets one weft.cast, shared by every later use, e.g. a
+  ///    parameter's; a plain broadcast of a parameter is redone on the
+  ///    parameter's cast), followed by a weft.cast back to f32 that replaces
+  ///    its old result for the f32 consumers.
+  /// 3. Erase the casts back and the f32 movement ops that nothing reads.
+  /// 4. With loss-scaling: add the input "amp.loss_scale_log2" (s), and the
+  ///    outputs "loss_scale" = 2^(init + s) and "scaled_loss" = loss * that.
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto main = module.lookupSymbol<func::FuncOp>(function);
+    if (!main || main.isExternal()) {
+      module.emitError("weft-mixed-precision: the module has no function @")
+          << function << " with a body; pass function=<name>";
+      return signalPassFailure();
+    }
+    Type low;
+    if (precision == "bf16")
+      low = BFloat16Type::get(&getContext());
+    else if (precision == "f16")
+      low = Float16Type::get(&getContext());
+    else {
+      main.emitError("weft-mixed-precision: unknown precision '")
+          << precision << "'; use precision=bf16 or precision=f16";
+      return signalPassFailure();
+    }
+    if (!main.getBody().hasOneBlock()) {
+      main.emitOpError("has several blocks; weft-mixed-precision expects one");
+      return signalPassFailure();
+    }
+    if (lossScaling && failed(checkLossScaling(main)))
+      return signalPassFailure();
+    convert(main, low);
+    if (lossScaling)
+      addLossScale(main);
+  }
+
+private:
+  LogicalResult checkLossScaling(func::FuncOp main) {
+    for (unsigned i = 0; i < main.getNumArguments(); ++i)
+      if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::WeftDialect::kInputAttr);
+          in && in.getValue() == "amp.loss_scale_log2")
+        return main.emitOpError("already has the input 'amp.loss_scale_log2'; run "
+                                "weft-mixed-precision with loss-scaling once");
+    if (lossIndex(main) < 0)
+      return main.emitOpError("has no f32 scalar output named '")
+             << loss << "' to scale; name the loss output or pass loss=<name>";
+    return success();
+  }
+
+  int lossIndex(func::FuncOp main) {
+    for (unsigned i = 0; i < main.getNumResults(); ++i) {
+      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::WeftDialect::kOutputAttr);
+      auto type = dyn_cast<RankedTensorType>(main.getResultTypes()[i]);
+      if (tag && tag.getValue() == loss && type && type.getRank() == 0 &&
+          type.getElementType().isF32())
+        return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  void convert(func::FuncOp main, Type low) {
+    Block &body = main.getBody().front();
+    llvm::DenseMap<Value, Value> lowOf;
+    llvm::DenseSet<Value> plain;
+    llvm::DenseSet<Value> computedLow; // f32 results of ops rebuilt in the low type
+    SmallVector<Operation *> castsUp;
+    SmallVector<Operation *> deadCandidates; // f32 movement ops replaced by low copies
+    for (BlockArgument a : body.getArguments())
+      plain.insert(a);
+    OpBuilder b(&getContext());
+
+    // The low copy of an f32 value: a plain broadcast/reshape/transpose/slice
+    // is re-applied to the low copy of its operand (so a bias is cast at its
+    // own small shape, once); anything else gets one weft.cast right after
+    // its definition, which dominates every later use that shares it.
+    std::function<Value(Value)> lowValue = [&](Value v) -> Value {
+      if (Value l = lowOf.lookup(v))
+        return l;
+      auto type = cast<RankedTensorType>(v.getType());
+      Operation *def = v.getDefiningOp();
+      OpBuilder::InsertionGuard guard(b);
+      if (def && isMovement(def) && plain.contains(v) && def->getNumOperands() == 1) {
+        Value inner = lowValue(def->getOperand(0));
+        b.setInsertionPointAfter(def);
+        IRMapping mapping;
+        mapping.map(def->getOperand(0), inner);
+        Operation *moved = b.clone(*def, mapping);
+        moved->getResult(0).setType(type.clone(low));
+        deadCandidates.push_back(def);
+        return lowOf[v] = moved->getResult(0);
+      }
+      if (def)
+        b.setInsertionPointAfter(def);
+      else
+        b.setInsertionPointToStart(&body);
+      Value c = b.create<weft::CastOp>(v.getLoc(), type.clone(low), v);
+      lowOf[v] = c;
+      return c;
+    };
+
+    for (Operation &opRef : llvm::make_early_inc_range(body.without_terminator())) {
+      Operation *op = &opRef;
+      if (op->getNumResults() != 1 || !isF32Tensor(op->getResult(0).getType()))
+        continue;
+      bool anyLow = false, allLowOrPlain = true;
+      for (Value v : op->getOperands()) {
+        if (!isF32Tensor(v.getType()))
+          continue;
+        bool isLow = computedLow.contains(v);
+        anyLow |= isLow;
+        allLowOrPlain &= isLow || plain.contains(v);
+      }
+      bool toLow = isContraction(op) || (isLowElementwise(op) && anyLow && allLowOrPlain) ||
+                   (isMovement(op) && anyLow);
+      if (!toLow) {
+        if ((isMovement(op) && llvm::all_of(op->getOperands(),
+                                            [&](Value v) { return plain.contains(v); })) ||
+            isa<weft::ConstantOp>(op))
+          plain.insert(op->getResult(0));
+        continue;
+      }
+      b.setInsertionPoint(op);
+      IRMapping mapping;
+      for (Value v : op->getOperands())
+        if (isF32Tensor(v.getType()))
+          mapping.map(v, lowValue(v));
+      Operation *lowOp = b.clone(*op, mapping);
+      Value result = op->getResult(0);
+      auto type = cast<RankedTensorType>(result.getType());
+      lowOp->getResult(0).setType(type.clone(low));
+      auto up = b.create<weft::CastOp>(op->getLoc(), type, lowOp->getResult(0));
+      castsUp.push_back(up);
+      result.replaceAllUsesWith(up.getResult());
+      lowOf[up.getResult()] = lowOp->getResult(0);
+      computedLow.insert(up.getResult());
+      op->erase();
+    }
+    for (Operation *up : llvm::reverse(castsUp))
+      if (up->use_empty())
+        up->erase();
+    for (Operation *op : llvm::reverse(deadCandidates))
+      if (op->use_empty())
+        op->erase();
+  }
+
+  void addLossScale(func::FuncOp main) {
+    MLIRContext *ctx = &getContext();
+    OpBuilder b(ctx);
+    auto scalar = RankedTensorType::get({}, b.getF32Type());
+    unsigned index = main.getNumArguments();
+    main.insertArgument(index, scalar,
+                        b.getDictionaryAttr({NamedAttribute(
+                            b.getStringAttr(weft::WeftDialect::kInputAttr),
+                            b.getStringAttr("amp.loss_scale_log2"))}),
+                        main.getLoc());
+    Value shift = main.getArgument(index);
+    auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
+    Value lossValue = ret.getOperand(lossIndex(main));
+    b.setInsertionPoint(ret);
+    weft::grad::Emitter e(b, lossValue.getLoc());
+    Value exponent = e.add(e.splat(scalar, initScaleLog2), shift);
+    Value scale = e.pow(e.splat(scalar, 2.0), exponent);
+    Value scaled = e.mul(lossValue, scale);
+    SmallVector<Value> results(ret.getOperands());
+    results.push_back(scale);
+    results.push_back(scaled);
+    ret->setOperands(results);
+    SmallVector<DictionaryAttr> attrs;
+    for (unsigned i = 0; i < main.getNumResults(); ++i) {
+      DictionaryAttr d = main.getResultAttrDict(i);
+      attrs.push_back(d ? d : b.getDictionaryAttr({}));
+    }
+    for (const char *name : {"loss_scale", "scaled_loss"})
+      attrs.push_back(b.getDictionaryAttr({NamedAttribute(
+          b.getStringAttr(weft::WeftDialect::kOutputAttr), b.getStringAttr(name))}));
+    SmallVector<Type> types;
+    for (Value v : results)
+      types.push_back(v.getType());
+    main.setType(FunctionType::get(ctx, main.getArgumentTypes(), types));
+    main.setAllResultAttrs(attrs);
+  }
+};
+
+} // namespace

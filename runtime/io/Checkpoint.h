@@ -1,0 +1,58 @@
+//===- Checkpoint.h - training checkpoints on disk --------------*- C++ -*-===//
+//
+// This file implements the declarations of weft's training checkpoints: the
+// weft.proto.Checkpoint message (runtime/checkpoint.proto) captured from and
+// restored into a training-step Executor, and its file DIR/checkpoint.pb.
+//
+// On disk (integers little-endian), framed like the Executable:
+//   offset  0: 8-byte magic "WEFTCKPT"
+//   offset  8: u32 framing version (1)
+//   offset 12: u32 reserved (0)
+//   offset 16: u64 payload length in bytes
+//   offset 24: u64 FNV-1a-64 checksum of the payload (rt::fnv1a64)
+//   offset 32: the payload, a serialized weft.proto.Checkpoint
+// The file is replaced atomically (temporary file, fsync, rename), so a crash
+// while saving leaves the previous checkpoint intact.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_RUNTIME_IO_CHECKPOINT_H
+#define WEFT_RUNTIME_IO_CHECKPOINT_H
+
+#include "runtime/Executor.h"
+#include "runtime/Status.h"
+#include "runtime/checkpoint.pb.h"
+
+#include <string>
+#include <string_view>
+
+namespace weft::rt {
+
+/// The file name of the checkpoint inside a checkpoint directory.
+inline constexpr const char *kCheckpointFile = "checkpoint.pb";
+
+/// The framed file image of `checkpoint`.
+std::string checkpointToBytes(const proto::Checkpoint &checkpoint);
+/// Parses a framed image. DATA_LOSS naming `source` for a short file, wrong
+/// magic, checksum mismatch or unparseable payload; INVALID_ARGUMENT for a
+/// newer framing or format version.
+rt::StatusOr<proto::Checkpoint> checkpointFromBytes(std::string_view bytes,
+                                                    const std::string &source);
+
+/// Writes `checkpoint` to DIR/checkpoint.pb atomically, creating DIR.
+rt::Status saveCheckpoint(const std::string &dir, const proto::Checkpoint &checkpoint);
+/// Reads DIR/checkpoint.pb (NOT_FOUND when there is none).
+rt::StatusOr<proto::Checkpoint> loadCheckpoint(const std::string &dir);
+
+/// Copies every parameter and optimizer state buffer of `executor` into
+/// `checkpoint` (replacing what it held there).
+rt::Status captureTensors(const rt::Executor &executor, proto::Checkpoint &checkpoint);
+/// Sets every parameter and state buffer of `executor` from `checkpoint`.
+/// Errors name the tensor: a buffer the checkpoint lacks or one it has that
+/// the executor does not (NOT_FOUND), a dtype or shape mismatch (both shapes),
+/// or data whose size does not match its shape (DATA_LOSS).
+rt::Status restoreTensors(const proto::Checkpoint &checkpoint, rt::Executor &executor);
+
+} // namespace weft::rt
+
+#endif // WEFT_RUNTIME_IO_CHECKPOINT_H

@@ -1,0 +1,226 @@
+//===- Trainer.cpp - the training loop of `weft train` --------------------===//
+//
+// This file implements the Trainer (see Trainer.h): compiling the training
+// step and the forward-only programs, setting the weights (initialiser,
+// safetensors or checkpoint), one step, the held-out loss, greedy sampling,
+// checkpoints and the safetensors export.
+//
+//===----------------------------------------------------------------------===//
+
+#include "train/Trainer.h"
+
+#include "frontend/Program.h"
+#include "runtime/io/Safetensors.h"
+#include "models/catalog/Gpt2Weights.h"
+#include "models/catalog/ParamInit.h"
+#include "runtime/io/Checkpoint.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace weft::train {
+namespace {
+
+void check(const rt::Status &s, const std::string &what) {
+  if (!s.isOk())
+    throw std::runtime_error(what + ": " + s.message());
+}
+
+template <typename T> T check(rt::StatusOr<T> v, const std::string &what) {
+  if (!v.isOk())
+    throw std::runtime_error(what + ": " + v.status().message());
+  return std::move(v).value();
+}
+
+rt::HostTensor scalar(float v) {
+  rt::HostTensor t(weft::proto::F32, {});
+  t.data<float>()[0] = v;
+  return t;
+}
+
+const char *activationName(nn::Activation a) {
+  switch (a) {
+  case nn::Activation::Relu: return "relu";
+  case nn::Activation::Gelu: return "gelu";
+  case nn::Activation::GeluTanh: return "gelu_new";
+  case nn::Activation::FastGelu: return "quick_gelu";
+  }
+  return "gelu_new";
+}
+
+} // namespace
+
+std::string gpt2ConfigJson(const models::Gpt2Config &c) {
+  nlohmann::ordered_json j;
+  j["model_type"] = "gpt2";
+  j["n_layer"] = c.n_layer;
+  j["n_head"] = c.n_head;
+  j["n_embd"] = c.n_embd;
+  j["vocab_size"] = c.vocab_size;
+  j["n_positions"] = c.n_positions;
+  j["n_inner"] = c.n_inner ? nlohmann::ordered_json(c.n_inner) : nlohmann::ordered_json();
+  j["layer_norm_epsilon"] = c.layer_norm_epsilon;
+  j["activation_function"] = activationName(c.activation);
+  return j.dump();
+}
+
+std::string Trainer::optionsJson() const {
+  const TrainOptions &o = config_.optimizer;
+  nlohmann::ordered_json j;
+  j["optimizer"] = o.optimizer;
+  j["lr"] = config_.lr;
+  j["warmup"] = config_.warmup;
+  j["min_lr_ratio"] = config_.minLrRatio;
+  j["steps"] = config_.steps;
+  j["batch"] = config_.batch;
+  j["seq"] = config_.seq;
+  j["beta1"] = o.beta1;
+  j["beta2"] = o.beta2;
+  j["eps"] = o.eps;
+  j["weight_decay"] = o.weightDecay;
+  j["momentum"] = o.momentum;
+  j["clip_norm"] = o.clipNorm;
+  j["decay_all"] = o.decayAll;
+  j["precision"] = o.precision;
+  return j.dump();
+}
+
+Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
+  const TrainConfig &c = config_;
+  if (c.steps < 1)
+    throw std::runtime_error("--steps must be at least 1, got " + std::to_string(c.steps));
+  if (c.seq > c.model.n_positions)
+    throw std::runtime_error("--seq " + std::to_string(c.seq) + " exceeds the model's n_positions " +
+                             std::to_string(c.model.n_positions));
+  data_ = std::make_unique<TokenDataset>(
+      check(TokenDataset::open(c.dataPath, c.model.vocab_size, c.batch, c.seq), "cannot use the data"));
+  sampler_ = std::make_unique<BatchSampler>(data_->trainRows(), c.batch, c.shuffle, c.seed);
+
+  Program loss = models::buildGpt2TrainLoss(c.model, c.batch, c.seq);
+  CompileResult compiled = compileTrainStep(loss.module(), c.optimizer, c.compile);
+  compileSeconds_ = compiled.seconds;
+  if (!compiled.executable)
+    throw std::runtime_error("compiling the training step produced no executable");
+  train_ = check(rt::Executor::create(std::move(*compiled.executable)), "cannot load the training step");
+
+  if (c.resume) {
+    if (c.checkpointDir.empty())
+      throw std::runtime_error("--resume needs --checkpoint DIR");
+    proto::Checkpoint ckpt = check(rt::loadCheckpoint(c.checkpointDir), "cannot resume");
+    if (ckpt.model_config_json() != gpt2ConfigJson(c.model))
+      throw std::runtime_error("cannot resume: the checkpoint in '" + c.checkpointDir +
+                               "' is for model " + ckpt.model_config_json() + ", this run trains " +
+                               gpt2ConfigJson(c.model));
+    if (ckpt.train_options_json() != optionsJson())
+      throw std::runtime_error("cannot resume: the checkpoint in '" + c.checkpointDir +
+                               "' was written with options " + ckpt.train_options_json() +
+                               ", this run has " + optionsJson() + "; resume with the same flags");
+    check(rt::restoreTensors(ckpt, *train_), "cannot resume from '" + c.checkpointDir + "'");
+    check(sampler_->restore(ckpt.data()), "cannot resume from '" + c.checkpointDir + "'");
+    step_ = int(ckpt.step());
+    return;
+  }
+  if (!c.weightsPath.empty()) {
+    check(loadGpt2Weights(c.weightsPath, loss.params(), *train_), "cannot load --weights");
+  } else {
+    for (const ParamSpec &p : loss.params())
+      check(train_->setParameter(p.name, initialValue(p, c.initSeed)), "cannot set '" + p.name + "'");
+  }
+}
+
+Trainer::~Trainer() = default;
+
+float Trainer::trainStep() {
+  const int t = step_ + 1;
+  Batch b = data_->trainBatch(sampler_->next());
+  check(train_->setInput("tokens", b.tokens), "step " + std::to_string(t));
+  check(train_->setInput("targets", b.targets), "step " + std::to_string(t));
+  check(train_->setInput("lr", scalar(float(learningRate(t, config_.lr, config_.warmup,
+                                                             std::max(config_.steps, config_.warmup),
+                                                             config_.minLrRatio)))),
+        "step " + std::to_string(t));
+  for (const std::string &name : train_->inputNames())
+    if (name == "step")
+      check(train_->setInput("step", scalar(float(t))), "step " + std::to_string(t));
+  check(train_->run(), "step " + std::to_string(t));
+  rt::HostTensor loss = check(train_->output("loss"), "step " + std::to_string(t));
+  step_ = t;
+  return loss.data<float>()[0];
+}
+
+std::unique_ptr<rt::Executor> Trainer::compileForwardOnly(Program program) {
+  CompileResult r = compile(program.module(), config_.compile);
+  if (!r.executable)
+    throw std::runtime_error("compiling the forward program produced no executable");
+  return check(rt::Executor::create(std::move(*r.executable)), "cannot load the forward program");
+}
+
+void Trainer::copyParameters(rt::Executor &to) const {
+  for (const std::string &name : to.parameterNames())
+    check(to.setParameter(name, check(train_->parameter(name), "parameter '" + name + "'")),
+          "parameter '" + name + "'");
+}
+
+double Trainer::heldOutLoss() {
+  if (!eval_)
+    eval_ = compileForwardOnly(models::buildGpt2TrainLoss(config_.model, config_.batch, config_.seq));
+  copyParameters(*eval_);
+  int64_t batches = std::min<int64_t>(std::max(1, config_.evalBatches),
+                                      data_->heldOutRows() / config_.batch);
+  double sum = 0;
+  for (int64_t k = 0; k < batches; ++k) {
+    Batch b = data_->heldOutBatch(k);
+    check(eval_->setInput("tokens", b.tokens), "held-out loss");
+    check(eval_->setInput("targets", b.targets), "held-out loss");
+    check(eval_->run(), "held-out loss");
+    sum += check(eval_->output("loss"), "held-out loss").data<float>()[0];
+  }
+  return sum / double(batches);
+}
+
+std::vector<int64_t> Trainer::sample(const std::vector<int64_t> &prompt, int count) {
+  const int T = config_.seq;
+  if (prompt.size() < size_t(T))
+    throw std::runtime_error("sample: the prompt has " + std::to_string(prompt.size()) +
+                             " tokens, the model reads windows of " + std::to_string(T));
+  if (!forward_)
+    forward_ = compileForwardOnly(models::buildGpt2Forward(config_.model, 1, T));
+  copyParameters(*forward_);
+  std::vector<int64_t> out = prompt;
+  const int64_t V = config_.model.vocab_size;
+  for (int i = 0; i < count; ++i) {
+    rt::HostTensor window(weft::proto::I64, {1, T});
+    std::copy(out.end() - T, out.end(), window.data<int64_t>());
+    check(forward_->setInput("tokens", window), "sample");
+    check(forward_->run(), "sample");
+    rt::HostTensor logits = check(forward_->output("logits"), "sample");
+    const float *last = logits.data<float>() + int64_t(T - 1) * V;
+    out.push_back(int64_t(std::max_element(last, last + V) - last));
+  }
+  return out;
+}
+
+void Trainer::saveCheckpoint() const {
+  if (config_.checkpointDir.empty())
+    throw std::runtime_error("no --checkpoint DIR to save to");
+  proto::Checkpoint ckpt;
+  ckpt.set_step(uint64_t(step_));
+  *ckpt.mutable_data() = sampler_->state();
+  ckpt.set_model_config_json(gpt2ConfigJson(config_.model));
+  ckpt.set_train_options_json(optionsJson());
+  check(rt::captureTensors(*train_, ckpt), "cannot save the checkpoint");
+  check(rt::saveCheckpoint(config_.checkpointDir, ckpt), "cannot save the checkpoint");
+}
+
+void Trainer::exportWeights(const std::string &path) const {
+  std::vector<std::pair<std::string, rt::HostTensor>> tensors;
+  for (const std::string &name : train_->parameterNames())
+    tensors.emplace_back(name, check(train_->parameter(name), "parameter '" + name + "'"));
+  check(rt::writeSafetensors(path, tensors, {{"format", "pt"}}), "cannot write --save '" + path + "'");
+}
+
+} // namespace weft::train

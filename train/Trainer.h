@@ -1,0 +1,114 @@
+//===- Trainer.h - the training loop of `weft train` ------------*- C++ -*-===//
+//
+// This file implements the declarations of the GPT-2 trainer behind
+// `weft train`: it compiles the training step (models::buildGpt2TrainLoss
+// through compileTrainStep), initialises or loads the weights, draws batches
+// from a TokenDataset, runs steps with the warmup + cosine learning rate,
+// evaluates the held-out loss with a forward-only compile of the same loss
+// program, saves and resumes checkpoints, exports Hugging Face safetensors
+// and samples greedily from the trained model. Errors throw
+// std::runtime_error with the cause (file, tensor, flag) in the message.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_TRAIN_TRAINER_H
+#define WEFT_TRAIN_TRAINER_H
+
+#include "compiler/TrainStep.h"
+#include "models/Gpt2.h"
+#include "runtime/Executor.h"
+#include "train/TokenData.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weft::train {
+
+/// Everything a training run is configured with.
+struct TrainConfig {
+  /// The model.
+  models::Gpt2Config model;
+  /// The data file (text, byte-level; or .npy token rows).
+  std::string dataPath;
+  int batch = 8;
+  int seq = 64;
+  /// Total steps of the run (the learning-rate schedule's length).
+  int steps = 100;
+  /// Optimizer and its hyperparameters (weft::TrainOptions' defaults).
+  TrainOptions optimizer;
+  /// Peak learning rate, linear warmup steps and the cosine floor ratio.
+  double lr = 1e-3;
+  int warmup = 0;
+  double minLrRatio = 0.1;
+  /// Shuffle the training rows each epoch, from `seed`.
+  bool shuffle = false;
+  uint64_t seed = 0;
+  /// Seed of the random initial weights (unused with weightsPath).
+  uint64_t initSeed = 0;
+  /// Start from these Hugging Face GPT-2 safetensors weights.
+  std::string weightsPath;
+  /// Checkpoint directory (DIR/checkpoint.pb); empty: no checkpoints.
+  std::string checkpointDir;
+  /// Continue from the checkpoint in checkpointDir.
+  bool resume = false;
+  /// Held-out batches averaged by heldOutLoss() (at most what the data has).
+  int evalBatches = 4;
+  /// Compile options of every program the trainer compiles.
+  CompileOptions compile;
+};
+
+/// The JSON text of `config` with Hugging Face config.json keys.
+std::string gpt2ConfigJson(const models::Gpt2Config &config);
+
+/// A training run in progress.
+class Trainer {
+public:
+  /// Opens the data, compiles the training step, and sets the weights:
+  /// from the checkpoint with config.resume, else from config.weightsPath,
+  /// else drawn from the DSL initialisers with config.initSeed.
+  explicit Trainer(TrainConfig config);
+  ~Trainer();
+
+  /// Steps completed (after resuming: the checkpoint's step).
+  int step() const { return step_; }
+  /// Runs step step() + 1 on the next batch and returns its loss.
+  float trainStep();
+  /// The mean loss of the current weights over the first evalBatches
+  /// held-out batches (forward only).
+  double heldOutLoss();
+  /// Greedy decoding: extends `prompt` by `count` tokens, each the argmax of
+  /// the model's next-token logits over the last `seq` tokens (the prompt
+  /// must hold at least seq tokens).
+  std::vector<int64_t> sample(const std::vector<int64_t> &prompt, int count);
+  /// Writes DIR/checkpoint.pb (parameters, optimizer state, step, data
+  /// position, configuration).
+  void saveCheckpoint() const;
+  /// Writes the parameters to `path` as safetensors with Hugging Face GPT-2
+  /// names (the LM head is tied: only wte.weight is written).
+  void exportWeights(const std::string &path) const;
+
+  /// The training-step executor (parameters and optimizer state).
+  rt::Executor &executor() { return *train_; }
+  const TokenDataset &data() const { return *data_; }
+  const TrainConfig &config() const { return config_; }
+  /// Seconds spent compiling the training step.
+  double compileSeconds() const { return compileSeconds_; }
+
+private:
+  std::string optionsJson() const;
+  std::unique_ptr<rt::Executor> compileForwardOnly(Program program);
+  void copyParameters(rt::Executor &to) const;
+
+  TrainConfig config_;
+  std::unique_ptr<TokenDataset> data_;
+  std::unique_ptr<BatchSampler> sampler_;
+  std::unique_ptr<rt::Executor> train_, eval_, forward_;
+  int step_ = 0;
+  double compileSeconds_ = 0;
+};
+
+} // namespace weft::train
+
+#endif // WEFT_TRAIN_TRAINER_H
