@@ -1,8 +1,11 @@
-//===- Commands.h - the weft CLI's commands ---------------------*- C++ -*-===//
+//===- Commands.h - the weft CLI's subcommands ------------------*- C++ -*-===//
 //
-// This file declares the entry points of `weft compile` and `weft run`. Each
-// takes the arguments after the command word (argv[0] is the command) and
-// returns the process exit code; failures throw std::exception.
+// This file declares the entry points of `weft compile`, `weft run` and
+// `weft train` (one file each: CompileCommand.cpp, RunCommand.cpp,
+// TrainCommand.cpp) and their usage lines. Each entry point takes the
+// arguments after `weft` (argv[0] is the command word) and returns the exit
+// code; a bad command line throws FlagError (exit 2), a failure of the work
+// std::exception (exit 1).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,8 +14,18 @@
 
 namespace weft::cli {
 
+/// The usage lines, shown by `weft`, each command's --help and flag errors.
+inline constexpr const char *kCompileUsage = "weft compile MODEL|FILE.mlir [flags] -o OUT.wexe";
+inline constexpr const char *kRunUsage = "weft run MODEL|FILE.mlir|FILE.wexe [flags]";
+inline constexpr const char *kTrainUsage = "weft train gpt2 --data FILE [flags]";
+
+/// `weft compile`: compiles a model (cached) to an Executable or, with
+/// --compile-to, to the IR of a phase.
 int runCompile(int argc, char **argv);
+/// `weft run`: compiles (or loads) a model and runs it once or --repeat times.
 int runRun(int argc, char **argv);
+/// `weft train`: trains GPT-2 on a text or token file (train::Trainer).
+int runTrain(int argc, char **argv);
 
 } // namespace weft::cli
 

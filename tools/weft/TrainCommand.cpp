@@ -1,182 +1,169 @@
 //===- TrainCommand.cpp - `weft train` ------------------------------------===//
 //
-// This file implements `weft train gpt2 ...` (see TrainCommand.h and the
-// usage text below). Flags are parsed here, by hand, so that they do not
-// collide with the llvm::cl options of `weft compile` and `weft run`.
+// This file implements `weft train gpt2 --data FILE [flags]`: its flags
+// (the shared model and compile ones, the data, optimizer, file and output
+// ones), the live progress line, held-out evaluation, checkpoints, the
+// safetensors export and the final greedy sample, on top of train::Trainer.
 //
 //===----------------------------------------------------------------------===//
 
-#include "tools/weft/TrainCommand.h"
+#include "tools/weft/Commands.h"
+
+#include "tools/weft/Flags.h"
+#include "tools/weft/ModelFlags.h"
 
 #include "models/catalog/ModelCatalog.h"
 #include "train/Trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <map>
-#include <set>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <unistd.h>
+#include <utility>
 
 namespace weft::cli {
 namespace {
 
-const char *kUsage =
-    "usage: weft train gpt2 --data FILE [flags]\n"
-    "Trains GPT-2 (one compiled step: forward + backward + optimizer) on a text file (byte-level,\n"
-    "vocab 256) or a .npy of int32/int64 token rows [N, seq+1]; the last 10% is held out.\n"
-    "Model:\n"
-    "  --config C.json | --preset tiny|small   Hugging Face config.json or a preset (default tiny)\n"
-    "  --n-layer N --n-head N --n-embd N --vocab-size N --n-positions N   override config keys\n"
-    "Data:\n"
-    "  --data FILE      text (bytes are tokens) or .npy token rows\n"
-    "  --batch B        rows per step (default 8)\n"
-    "  --seq T          tokens per row (default 64)\n"
-    "  --shuffle        random row order per epoch (default: file order)\n"
-    "  --seed S         seed of --shuffle (default 0)\n"
-    "Optimization:\n"
-    "  --steps N        total steps (default 100)\n"
-    "  --optimizer adamw|sgd   (default adamw)\n"
-    "  --lr X           peak learning rate (default 1e-3)\n"
-    "  --warmup W       linear warmup steps, then cosine decay to --min-lr-ratio * lr (defaults 0, 0.1)\n"
-    "  --weight-decay X default 0.1 for adamw (decoupled), 0 for sgd\n"
-    "  --clip-norm X    global gradient norm clip; 0 = off; default 1.0 for adamw, 0 for sgd\n"
-    "  --momentum X     sgd momentum (default 0)\n"
-    "  --precision f32|bf16|f16  compute precision; f32 master weights and reductions; f16 adds dynamic\n"
-    "                   loss scaling (skips a step on inf/NaN gradients; default f32)\n"
-    "  --init-seed S    seed of the random initial weights (default 0)\n"
-    "Files:\n"
-    "  --weights W.safetensors   start from these weights (Hugging Face GPT-2 names)\n"
-    "  --save OUT.safetensors    write the trained weights (Hugging Face names, wte only: tied)\n"
-    "  --checkpoint DIR          write DIR/checkpoint.pb at every evaluation and at the end\n"
-    "  --checkpoint-every K      ... or every K steps\n"
-    "  --resume                  continue from DIR/checkpoint.pb (same flags; exact same losses)\n"
-    "Output:\n"
-    "  --eval-every K   held-out loss every K steps and at the end (default: steps/10)\n"
-    "  --eval-batches N held-out batches per evaluation (default 4)\n"
-    "  --log-every K    progress line every K steps when stdout is not a terminal (default: --eval-every)\n"
-    "  --sample-tokens N  greedy sample of N tokens at the end (default 64; 0: none)\n"
-    "  --no-cache       neither read nor write the compile cache\n"
-    "  --no-fuse        skip the fusion passes (e.g. to compare gradients with another framework)\n";
+/// The configuration keys the flags `--n-layer N` ... override.
+constexpr std::pair<const char *, int models::Gpt2Config::*> kConfigOverrides[] = {
+    {"n-layer", &models::Gpt2Config::n_layer},
+    {"n-head", &models::Gpt2Config::n_head},
+    {"n-embd", &models::Gpt2Config::n_embd},
+    {"vocab-size", &models::Gpt2Config::vocab_size},
+    {"n-positions", &models::Gpt2Config::n_positions}};
+constexpr size_t kNumConfigOverrides = std::size(kConfigOverrides);
 
-struct Flags {
-  std::map<std::string, std::string> values;
-  std::set<std::string> switches;
-  std::string model;
+/// The flags of `weft train`, declared in `flags`.
+struct TrainCommandFlags {
+  ModelFlags model = ModelFlags::forTrain();
+  /// The values of kConfigOverrides' flags (when given).
+  int64_t overrides[kNumConfigOverrides] = {};
+  std::string data;
+  bool shuffle = false;
+  int64_t seed = 0;
+  int64_t steps = 100, warmup = 0, initSeed = 0;
+  std::string optimizer = "adamw";
+  double lr = 1e-3, minLrRatio = 0.1, weightDecay = 0.1, clipNorm = 1.0, momentum = 0;
+  CompileFlags compile;
+  std::string weights, save, checkpoint;
+  int64_t checkpointEvery = 0;
+  bool resume = false;
+  int64_t evalEvery = 0, evalBatches = 4, logEvery = 1, sampleTokens = 64;
+  FlagSet flags{"train", kTrainUsage,
+                "Trains GPT-2 (one compiled step: forward + backward + optimizer) on a text file "
+                "(byte-level, vocab 256) or a .npy of int32/int64 token rows [N, seq+1]; the last "
+                "10% is held out."};
+
+  TrainCommandFlags() {
+    model.declare(flags);
+    for (size_t i = 0; i < kNumConfigOverrides; ++i) {
+      std::string key = kConfigOverrides[i].first;
+      std::replace(key.begin(), key.end(), '-', '_');
+      flags.addInteger(kConfigOverrides[i].first, "N", "override the configuration's " + key,
+                       &overrides[i], 1)
+          .showDefault("");
+    }
+    flags.section("Data");
+    flags.addString("data", "FILE", "text (bytes are tokens) or .npy token rows; required", &data)
+        .required("--data FILE is required (a text file or a .npy of token rows)");
+    flags.addSwitch("shuffle", "random row order per epoch (default: file order)", &shuffle);
+    flags.addInteger("seed", "S", "seed of --shuffle", &seed, 0);
+    flags.section("Optimization");
+    flags.addInteger("steps", "N", "total steps", &steps, 1);
+    flags.addString("optimizer", "NAME", "adamw or sgd", &optimizer).oneOf({"adamw", "sgd"});
+    flags.addNumber("lr", "X", "peak learning rate", &lr).showDefault("1e-3");
+    flags.addInteger("warmup", "W", "linear warmup steps, then cosine decay to --min-lr-ratio * lr",
+                     &warmup, 0);
+    flags.addNumber("min-lr-ratio", "X", "the cosine decay's floor, as a fraction of --lr",
+                    &minLrRatio);
+    flags
+        .addNumber("weight-decay", "X", "default 0.1 for adamw (decoupled), 0 for sgd",
+                   &weightDecay)
+        .showDefault("");
+    flags
+        .addNumber("clip-norm", "X",
+                   "global gradient norm clip; 0 = off; default 1.0 for adamw, 0 for sgd",
+                   &clipNorm)
+        .showDefault("");
+    flags.addNumber("momentum", "X", "sgd momentum", &momentum);
+    flags.addInteger("init-seed", "S", "seed of the random initial weights", &initSeed, 0);
+    compile.declareForTraining(flags);
+    flags.section("Files");
+    flags.addString("weights", "W.safetensors",
+                    "start from these weights (Hugging Face GPT-2 names)", &weights);
+    flags.addString("save", "OUT.safetensors",
+                    "write the trained weights (Hugging Face names, wte only: tied)", &save);
+    flags.addString("checkpoint", "DIR",
+                    "write DIR/checkpoint.pb at every evaluation and at the end", &checkpoint);
+    flags.addInteger("checkpoint-every", "K", "... or every K steps", &checkpointEvery, 0)
+        .showDefault("--eval-every");
+    flags.addSwitch("resume", "continue from DIR/checkpoint.pb (same flags; exact same losses)",
+                    &resume);
+    flags.section("Output");
+    flags
+        .addInteger("eval-every", "K", "held-out loss every K steps and at the end; 0: none",
+                    &evalEvery, 0)
+        .showDefault("steps/10");
+    flags.addInteger("eval-batches", "N", "held-out batches per evaluation", &evalBatches, 1);
+    flags
+        .addInteger("log-every", "K", "progress line every K steps when stdout is not a terminal",
+                    &logEvery, 1)
+        .showDefault("--eval-every");
+    flags.addInteger("sample-tokens", "N", "greedy sample of N tokens at the end; 0: none",
+                     &sampleTokens, 0);
+  }
+
+  /// Sets the defaults that depend on other flags (after parsing).
+  void resolveDefaults() {
+    bool sgd = optimizer == "sgd";
+    if (!flags.given("weight-decay"))
+      weightDecay = sgd ? 0.0 : 0.1;
+    if (!flags.given("clip-norm"))
+      clipNorm = sgd ? 0.0 : 1.0;
+    if (!flags.given("eval-every"))
+      evalEvery = std::max<int64_t>(1, steps / 10);
+    if (!flags.given("log-every"))
+      logEvery = evalEvery > 0 ? evalEvery : std::max<int64_t>(1, steps / 10);
+    if (!flags.given("checkpoint-every"))
+      checkpointEvery = evalEvery;
+  }
 };
 
-const std::set<std::string> kValueFlags = {
-    "config", "preset", "n-layer", "n-head", "n-embd", "vocab-size", "n-positions", "data",
-    "batch", "seq", "seed", "steps", "optimizer", "lr", "warmup", "min-lr-ratio", "weight-decay",
-    "clip-norm", "momentum", "precision", "init-seed", "weights", "save", "checkpoint", "checkpoint-every",
-    "eval-every", "eval-batches", "log-every", "sample-tokens"};
-const std::set<std::string> kSwitches = {"shuffle", "resume", "no-cache", "no-fuse", "help"};
-
-Flags parse(int argc, char **argv) {
-  Flags f;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind("--", 0) != 0) {
-      if (!f.model.empty())
-        throw std::invalid_argument("unexpected argument '" + a + "'");
-      f.model = a;
-      continue;
-    }
-    std::string name = a.substr(2), value;
-    bool inlineValue = false;
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      inlineValue = true;
-    }
-    if (kSwitches.count(name)) {
-      f.switches.insert(name);
-    } else if (kValueFlags.count(name)) {
-      if (!inlineValue) {
-        if (i + 1 >= argc)
-          throw std::invalid_argument("--" + name + " needs a value");
-        value = argv[++i];
-      }
-      f.values[name] = value;
-    } else {
-      throw std::invalid_argument("unknown flag '" + a + "'");
-    }
-  }
-  return f;
-}
-
-double number(const Flags &f, const std::string &name, double fallback) {
-  auto it = f.values.find(name);
-  if (it == f.values.end())
-    return fallback;
-  char *end = nullptr;
-  double v = std::strtod(it->second.c_str(), &end);
-  if (it->second.empty() || *end != 0 || !std::isfinite(v))
-    throw std::invalid_argument("--" + name + ": '" + it->second + "' is not a number");
-  return v;
-}
-
-int integer(const Flags &f, const std::string &name, int fallback, int min) {
-  double v = number(f, name, fallback);
-  if (v != std::floor(v) || v < min || v > 1e9)
-    throw std::invalid_argument("--" + name + " must be an integer >= " + std::to_string(min) +
-                                ", got '" + f.values.at(name) + "'");
-  return int(v);
-}
-
-std::string text(const Flags &f, const std::string &name, const std::string &fallback = "") {
-  auto it = f.values.find(name);
-  return it == f.values.end() ? fallback : it->second;
-}
-
-train::TrainConfig makeConfig(const Flags &f) {
+/// The trainer's configuration; throws FlagError for --resume without
+/// --checkpoint.
+train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   train::TrainConfig c;
-  ModelRequest request;
-  request.name = "gpt2";
-  request.configPath = text(f, "config");
-  request.preset = text(f, "preset", request.configPath.empty() ? "tiny" : "");
-  c.model = gpt2ConfigFor(request);
-  c.model.n_layer = integer(f, "n-layer", c.model.n_layer, 1);
-  c.model.n_head = integer(f, "n-head", c.model.n_head, 1);
-  c.model.n_embd = integer(f, "n-embd", c.model.n_embd, 1);
-  c.model.vocab_size = integer(f, "vocab-size", c.model.vocab_size, 1);
-  c.model.n_positions = integer(f, "n-positions", c.model.n_positions, 1);
+  c.model = gpt2ConfigFor(f.model.request());
+  for (size_t i = 0; i < kNumConfigOverrides; ++i)
+    if (f.flags.given(kConfigOverrides[i].first))
+      c.model.*kConfigOverrides[i].second = int(f.overrides[i]);
   c.model.validate("the model flags");
-  c.dataPath = text(f, "data");
-  if (c.dataPath.empty())
-    throw std::invalid_argument("--data FILE is required (a text file or a .npy of token rows)");
-  c.batch = integer(f, "batch", 8, 1);
-  c.seq = integer(f, "seq", 64, 1);
-  c.steps = integer(f, "steps", 100, 1);
-  c.optimizer.optimizer = text(f, "optimizer", "adamw");
-  if (c.optimizer.optimizer != "adamw" && c.optimizer.optimizer != "sgd")
-    throw std::invalid_argument("--optimizer must be adamw or sgd, got '" + c.optimizer.optimizer + "'");
-  bool sgd = c.optimizer.optimizer == "sgd";
-  c.optimizer.weightDecay = number(f, "weight-decay", sgd ? 0.0 : 0.1);
-  c.optimizer.clipNorm = number(f, "clip-norm", sgd ? 0.0 : 1.0);
-  c.optimizer.momentum = number(f, "momentum", 0.0);
-  c.optimizer.precision = text(f, "precision", "f32");
-  if (c.optimizer.precision != "f32" && c.optimizer.precision != "bf16" &&
-      c.optimizer.precision != "f16")
-    throw std::invalid_argument("--precision must be f32, bf16 or f16, got '" +
-                                c.optimizer.precision + "'");
-  c.lr = number(f, "lr", 1e-3);
-  c.warmup = integer(f, "warmup", 0, 0);
-  c.minLrRatio = number(f, "min-lr-ratio", 0.1);
-  c.shuffle = f.switches.count("shuffle") > 0;
-  c.seed = uint64_t(integer(f, "seed", 0, 0));
-  c.initSeed = uint64_t(integer(f, "init-seed", 0, 0));
-  c.weightsPath = text(f, "weights");
-  c.checkpointDir = text(f, "checkpoint");
-  c.resume = f.switches.count("resume") > 0;
+  c.dataPath = f.data;
+  c.batch = int(f.model.batch);
+  c.seq = int(f.model.seq);
+  c.steps = int(f.steps);
+  c.optimizer.optimizer = f.optimizer;
+  c.optimizer.weightDecay = f.weightDecay;
+  c.optimizer.clipNorm = f.clipNorm;
+  c.optimizer.momentum = f.momentum;
+  c.optimizer.precision = f.compile.precision;
+  c.lr = f.lr;
+  c.warmup = int(f.warmup);
+  c.minLrRatio = f.minLrRatio;
+  c.shuffle = f.shuffle;
+  c.seed = uint64_t(f.seed);
+  c.initSeed = uint64_t(f.initSeed);
+  c.weightsPath = f.weights;
+  c.checkpointDir = f.checkpoint;
+  c.resume = f.resume;
   if (c.resume && c.checkpointDir.empty())
-    throw std::invalid_argument("--resume needs --checkpoint DIR");
-  c.evalBatches = integer(f, "eval-batches", 4, 1);
-  c.compile.useCache = f.switches.count("no-cache") == 0;
-  c.compile.fuse = f.switches.count("no-fuse") == 0;
+    throw FlagError("--resume needs --checkpoint DIR");
+  c.evalBatches = int(f.evalBatches);
+  c.compile = f.compile.options();
   return c;
 }
 
@@ -216,30 +203,17 @@ std::string duration(double seconds) {
 } // namespace
 
 int runTrain(int argc, char **argv) {
-  Flags flags;
-  train::TrainConfig config;
-  int evalEvery = 0, logEvery = 1, checkpointEvery = 0, sampleTokens = 0;
-  try {
-    flags = parse(argc, argv);
-    if (flags.switches.count("help")) {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (flags.model != "gpt2")
-      throw std::invalid_argument(flags.model.empty() ? "name the model to train: weft train gpt2 ..."
-                                                      : "unknown model '" + flags.model +
-                                                            "'; `weft train` trains gpt2");
-    config = makeConfig(flags);
-    evalEvery = integer(flags, "eval-every", std::max(1, config.steps / 10), 0);
-    logEvery = integer(flags, "log-every", evalEvery > 0 ? evalEvery : std::max(1, config.steps / 10), 1);
-    checkpointEvery = integer(flags, "checkpoint-every", evalEvery, 0);
-    sampleTokens = integer(flags, "sample-tokens", 64, 0);
-  } catch (const std::invalid_argument &e) {
-    std::fprintf(stderr, "weft train: error: %s\n%s", e.what(), kUsage);
-    return 2;
-  }
+  TrainCommandFlags f;
+  if (!f.flags.parseOrHelp(argc, argv))
+    return 0;
+  if (f.model.model != "gpt2")
+    throw FlagError("unknown model '" + f.model.model + "'; `weft train` trains gpt2");
+  f.resolveDefaults();
+  train::TrainConfig config = makeConfig(f);
+  const int evalEvery = int(f.evalEvery), logEvery = int(f.logEvery),
+            checkpointEvery = int(f.checkpointEvery), sampleTokens = int(f.sampleTokens);
   const int steps = config.steps;
-  const std::string savePath = text(flags, "save");
+  const std::string savePath = f.save;
   const bool tty = isatty(fileno(stdout));
 
   std::printf("weft train: gpt2 n_layer=%d n_head=%d n_embd=%d vocab=%d, %s, batch %d x seq %d, %d steps, "

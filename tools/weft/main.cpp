@@ -1,45 +1,66 @@
 //===- main.cpp - the weft command line -----------------------------------===//
 //
-// This file implements the `weft` tool:
+// This file implements the `weft` tool's entry point: it dispatches to the
+// subcommand (Commands.h)
 //   weft compile MODEL|FILE.mlir [flags] -o OUT.wexe   compile (cached)
-//   weft run MODEL|FILE.wexe [flags]                     compile if needed, run
-//   weft train gpt2 --data FILE [flags]                  train (tools/weft/train/)
-// MODEL is a catalog model (gpt2, mlp). Compile flags include --dump-ir=DIR,
-// --compile-to=PHASE and MLIR's pass-manager options (--mlir-print-ir-after-all,
-// --mlir-timing). `weft COMMAND --help` lists everything.
+//   weft run MODEL|FILE.mlir|FILE.wexe [flags]          compile if needed, run
+//   weft train gpt2 --data FILE [flags]                 train
+// and turns its errors into messages and exit codes: 2 for a bad command
+// line (FlagError, with a usage hint), 1 for a failure of the work.
+// `weft COMMAND --help` lists a command's flags.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tools/weft/Commands.h"
-#include "tools/weft/TrainCommand.h"
+#include "tools/weft/Flags.h"
 
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 
+namespace {
+
+/// A subcommand: its name, usage line and entry point.
+struct Command {
+  const char *name, *usage;
+  int (*run)(int, char **);
+};
+
+const Command kCommands[] = {
+    {"compile", weft::cli::kCompileUsage, weft::cli::runCompile},
+    {"run", weft::cli::kRunUsage, weft::cli::runRun},
+    {"train", weft::cli::kTrainUsage, weft::cli::runTrain},
+};
+
+std::string usage() {
+  std::string s;
+  for (const Command &c : kCommands)
+    s += std::string(s.empty() ? "usage: " : "       ") + c.usage + "\n";
+  return s + "MODEL: gpt2, mlp. `weft COMMAND --help` lists the flags.\n";
+}
+
+} // namespace
+
 int main(int argc, char **argv) {
-  const char *usage =
-      "usage: weft compile MODEL|FILE.mlir [flags] -o OUT.wexe\n"
-      "       weft run MODEL|FILE.wexe [flags]\n"
-      "       weft train gpt2 --data FILE [flags]\n"
-      "MODEL: gpt2, mlp. `weft COMMAND --help` lists the flags.\n";
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-    std::fputs(usage, argc < 2 ? stderr : stdout);
+    std::fputs(usage().c_str(), argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
-  std::string command = argv[1];
-  try {
-    if (command == "compile")
-      return weft::cli::runCompile(argc - 1, argv + 1);
-    if (command == "run")
-      return weft::cli::runRun(argc - 1, argv + 1);
-    if (command == "train")
-      return weft::cli::runTrain(argc - 1, argv + 1);
-  } catch (const std::exception &e) {
-    std::fprintf(stderr, "weft %s: error: %s\n", command.c_str(), e.what());
-    return 1;
+  for (const Command &c : kCommands) {
+    if (std::strcmp(argv[1], c.name))
+      continue;
+    try {
+      return c.run(argc - 1, argv + 1);
+    } catch (const weft::cli::FlagError &e) {
+      std::fprintf(stderr, "weft %s: error: %s\nusage: %s (`weft %s --help` lists the flags)\n",
+                   c.name, e.what(), c.usage, c.name);
+      return 2;
+    } catch (const std::exception &e) {
+      std::fprintf(stderr, "weft %s: error: %s\n", c.name, e.what());
+      return 1;
+    }
   }
-  std::fprintf(stderr, "weft: unknown command '%s'\n%s", command.c_str(), usage);
+  std::fprintf(stderr, "weft: unknown command '%s'\n%s", argv[1], usage().c_str());
   return 2;
 }

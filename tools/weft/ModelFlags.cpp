@@ -1,0 +1,107 @@
+//===- ModelFlags.cpp - the flags the weft subcommands share --------------===//
+//
+// This file implements ModelFlags and CompileFlags (see ModelFlags.h): their
+// declarations, per-subcommand defaults and what they select.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/weft/ModelFlags.h"
+
+#include "tools/weft/Flags.h"
+
+#include "compiler/Phases.h"
+
+namespace weft::cli {
+
+ModelFlags ModelFlags::forCompile() {
+  ModelFlags m;
+  m.modelHelp =
+      std::string(modelNames()) + " (the catalog), or FILE.mlir (a weft module with @main)";
+  m.missingModel = std::string("name the model to compile: ") + modelNames() + " or FILE.mlir";
+  m.seqDefault = "128";
+  return m;
+}
+
+ModelFlags ModelFlags::forRun() {
+  ModelFlags m = forCompile();
+  m.modelHelp = std::string(modelNames()) + " (the catalog), FILE.mlir (a weft module with @main) "
+                                            "or FILE.wexe (compiled)";
+  m.missingModel =
+      std::string("name the model to run: ") + modelNames() + ", FILE.mlir or FILE.wexe";
+  m.seqDefault = "the number of --tokens, else 128";
+  return m;
+}
+
+ModelFlags ModelFlags::forTrain() {
+  ModelFlags m;
+  m.modelHelp = "gpt2 (the model `weft train` trains)";
+  m.missingModel = "name the model to train: weft train gpt2 ...";
+  m.defaultPreset = "tiny";
+  m.batch = 8;
+  m.seq = 64;
+  return m;
+}
+
+void ModelFlags::declare(FlagSet &flags) {
+  flags.section("Model");
+  flags.addPositional("MODEL", modelHelp, &model).required(missingModel);
+  flags.addString("config", "FILE", "GPT-2: a Hugging Face config.json", &configPath);
+  flags.addString("preset", "NAME", "GPT-2 without --config: small (124M) or tiny", &preset)
+      .showDefault(defaultPreset.empty() ? "small" : defaultPreset);
+  flags.addInteger("batch", "B", "sequences (rows) per batch", &batch, 1);
+  // 0 (compile, run) leaves the length to the catalog; train needs one.
+  flags.addInteger("seq", "T", "GPT-2: tokens per sequence", &seq, seq == 0 ? 0 : 1)
+      .showDefault(seqDefault.empty() ? std::to_string(seq) : seqDefault);
+}
+
+ModelRequest ModelFlags::request() const {
+  ModelRequest r;
+  r.name = model;
+  r.configPath = configPath;
+  r.preset = preset.empty() && configPath.empty() ? defaultPreset : preset;
+  r.batch = int(batch);
+  r.seq = int(seq);
+  return r;
+}
+
+void CompileFlags::declare(FlagSet &flags) {
+  flags.section("Compile");
+  flags.addString("target", "NAME", "cpu or cuda (an sm_90 cubin; runs on a GPU)", &target);
+  declareForTraining(flags);
+  flags.addString("dump-ir", "DIR", "write the IR after every pass to DIR/NN-<pass>.mlir",
+                  &dumpIrDir);
+  flags.addString("compile-to", "PHASE",
+                  "stop after PHASE and write its IR (to -o, else stdout) instead of an "
+                  "executable; cpu: " +
+                      phaseNames("cpu") + "; cuda: " + phaseNames("cuda"),
+                  &compileTo);
+}
+
+void CompileFlags::declareForTraining(FlagSet &flags) {
+  flags.section("Compile");
+  flags
+      .addString("precision", "P",
+                 "training-step compute precision: f32, bf16 or f16 (f32 master weights, "
+                 "reductions and loss; f16 adds dynamic loss scaling, skipping a step on "
+                 "inf/NaN gradients); compile: with --train",
+                 &precision)
+      .oneOf({"f32", "bf16", "f16"});
+  flags.addSwitch("no-cache", "neither read nor write the compile cache", &noCache);
+  flags.addSwitch("no-fuse",
+                  "skip the fusion passes (e.g. to compare gradients with another framework)",
+                  &noFuse);
+}
+
+CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) const {
+  CompileOptions o;
+  o.train = train;
+  o.target = target;
+  o.dumpIrDir = dumpIrDir;
+  o.compileTo = compileTo;
+  o.useCache = !noCache;
+  o.fuse = !noFuse;
+  o.configurePassManager = configurePassManager;
+  return o;
+}
+
+} // namespace weft::cli

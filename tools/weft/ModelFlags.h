@@ -1,0 +1,82 @@
+//===- ModelFlags.h - the flags the weft subcommands share ------*- C++ -*-===//
+//
+// This file declares the flag groups more than one subcommand takes, each
+// declared once: ModelFlags (which model: the positional MODEL, --config,
+// --preset, --batch, --seq) and CompileFlags (how to compile it: --target,
+// --precision, --no-cache, --no-fuse, --dump-ir, --compile-to). A command
+// declares a group into its FlagSet, parses, then reads the group's fields.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_TOOLS_WEFT_MODELFLAGS_H
+#define WEFT_TOOLS_WEFT_MODELFLAGS_H
+
+#include "compiler/Compile.h"
+#include "models/catalog/ModelCatalog.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace weft::cli {
+
+class FlagSet;
+
+/// Which model a subcommand works on. The factories give each subcommand
+/// its defaults; the fields hold the parsed values.
+struct ModelFlags {
+  /// `weft compile`: a catalog model or FILE.mlir, one sequence of 128.
+  static ModelFlags forCompile();
+  /// `weft run`: as compile, or FILE.wexe; --seq defaults to the --tokens.
+  static ModelFlags forRun();
+  /// `weft train`: GPT-2, the tiny preset, 8 rows of 64 tokens per step.
+  static ModelFlags forTrain();
+
+  /// Declares the positional MODEL (required), --config, --preset, --batch
+  /// and --seq in a "Model" section.
+  void declare(FlagSet &flags);
+  /// The catalog request (ModelCatalog.h) for these values.
+  ModelRequest request() const;
+
+  /// The positional model (a catalog name or a file).
+  std::string model;
+  /// GPT-2: a Hugging Face config.json, else a preset ("" = defaultPreset).
+  std::string configPath, preset;
+  int64_t batch = 1;
+  /// GPT-2: tokens per sequence; 0 leaves it to the catalog (128).
+  int64_t seq = 0;
+
+private:
+  /// What the positional argument may be, for the help; the error without it.
+  std::string modelHelp, missingModel;
+  /// The preset without --config and --preset ("" = the catalog's, small).
+  std::string defaultPreset;
+  /// The help's default of --seq, when seq's value does not say it.
+  std::string seqDefault;
+};
+
+/// How a subcommand compiles: the fields hold the parsed values.
+struct CompileFlags {
+  /// Declares --target, --precision, --no-cache, --no-fuse, --dump-ir and
+  /// --compile-to (`weft compile`, `weft run`) in a "Compile" section.
+  void declare(FlagSet &flags);
+  /// Declares the ones `weft train` takes: --precision, --no-cache and
+  /// --no-fuse, in the "Compile" section.
+  void declareForTraining(FlagSet &flags);
+  /// The compile options these flags select (with `train`: the training
+  /// step's), for pass managers configured by `configurePassManager`.
+  CompileOptions options(const std::optional<TrainOptions> &train = std::nullopt) const;
+
+  std::string target = "cpu";
+  /// The training step's compute precision: f32, bf16 or f16.
+  std::string precision = "f32";
+  std::string dumpIrDir, compileTo;
+  bool noCache = false, noFuse = false;
+  /// Set by the command for CompileOptions::configurePassManager.
+  std::function<void(mlir::PassManager &)> configurePassManager;
+};
+
+} // namespace weft::cli
+
+#endif // WEFT_TOOLS_WEFT_MODELFLAGS_H

@@ -1,0 +1,62 @@
+//===- ModelSource.cpp - the program `weft compile`/`run` compile ---------===//
+//
+// This file implements loadModelSource and printCompileLine (see ModelSource.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/weft/ModelSource.h"
+
+#include "tools/weft/Flags.h"
+
+#include "ir/WeftDialect.h"
+#include "models/catalog/ModelCatalog.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace weft::cli {
+
+bool isFile(const std::string &model, const char *suffix) {
+  return llvm::StringRef(model).ends_with(suffix);
+}
+
+std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const CompileFlags &compile,
+                                             bool trainStep) {
+  auto src = std::make_unique<ModelSource>();
+  if (isFile(model.model, ".mlir")) {
+    src->context.loadDialect<weft::WeftDialect, mlir::func::FuncDialect>();
+    llvm::SourceMgr sm;
+    mlir::SourceMgrDiagnosticHandler handler(sm, &src->context);
+    src->parsed = mlir::parseSourceFile<mlir::ModuleOp>(model.model, sm, &src->context);
+    if (!src->parsed)
+      throw std::runtime_error("cannot parse '" + model.model + "' (see above)");
+    return src;
+  }
+  if (!trainStep && compile.precision != "f32")
+    throw FlagError("--precision applies to --train (the training step)");
+  if (!trainStep) {
+    src->program.emplace(buildModel(model.request()));
+    return src;
+  }
+  if (model.model != "gpt2")
+    throw FlagError("--train is supported for gpt2");
+  ModelRequest r = model.request();
+  src->program.emplace(
+      models::buildGpt2TrainLoss(gpt2ConfigFor(r), r.batch, r.seq > 0 ? r.seq : 128));
+  src->train.emplace();
+  src->train->precision = compile.precision;
+  return src;
+}
+
+void printCompileLine(const CompileResult &r) {
+  std::printf("compile: %.2f s (%s)%s%s\n", r.seconds, r.cacheHit ? "cache hit" : "compiled",
+              r.cachePath.empty() ? "" : ", cache: ", r.cachePath.c_str());
+}
+
+} // namespace weft::cli

@@ -1,0 +1,210 @@
+//===- RunCommand.cpp - `weft run` ----------------------------------------===//
+//
+// This file implements `weft run MODEL|FILE.mlir|FILE.wexe [flags]`: compile
+// the model (or load the .wexe), bind its parameters (--weights, the DSL's
+// initializers or --random-weights) and inputs (--tokens or random), run it
+// with the runtime Executor and print the time and the first output (for
+// GPT-2: the next-token predictions).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/weft/Commands.h"
+
+#include "tools/weft/Check.h"
+#include "tools/weft/Flags.h"
+#include "tools/weft/MlirFlags.h"
+#include "tools/weft/ModelSource.h"
+
+#include "models/catalog/Gpt2Weights.h"
+#include "models/catalog/ParamInit.h"
+#include "runtime/Executor.h"
+#include "runtime/io/Npy.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+namespace weft::cli {
+namespace {
+
+/// The flags of `weft run`, declared in `flags`.
+struct RunCommandFlags {
+  ModelFlags model = ModelFlags::forRun();
+  CompileFlags compile;
+  std::string weights, tokens, logitsOut;
+  bool randomWeights = false;
+  int64_t seed = 0, repeat = 1;
+  FlagSet flags{"run", kRunUsage,
+                "Compiles a model (through the compile cache) or loads a .wexe, and runs it."};
+
+  RunCommandFlags() {
+    model.declare(flags);
+    compile.declare(flags);
+    flags.section("Run");
+    flags.addString("weights", "FILE",
+                    "GPT-2: Hugging Face model.safetensors (default: random weights)", &weights);
+    flags.addString("tokens", "IDS", "GPT-2: comma-separated token ids (default: random)", &tokens);
+    flags.addString("logits-out", "FILE",
+                    "write the first output as .npy ([tokens, vocab] for GPT-2 with --batch 1)",
+                    &logitsOut);
+    flags.addSwitch("random-weights", "running a .wexe: fill its parameters with N(0, 0.02) values",
+                    &randomWeights);
+    flags.addInteger("seed", "S", "seed for random weights and inputs", &seed, 0, UINT_MAX);
+    flags.addInteger("repeat", "N", "run this many times and report the median", &repeat, 0);
+    declareMlirFlags(flags);
+    compile.configurePassManager = configureMlirPassManager;
+  }
+};
+
+std::vector<int64_t> parseTokens(const std::string &text) {
+  std::vector<int64_t> ids;
+  for (llvm::StringRef part : llvm::split(llvm::StringRef(text), ',')) {
+    int64_t v;
+    if (part.trim().getAsInteger(10, v))
+      throw std::runtime_error("--tokens: '" + part.str() + "' is not an integer token id");
+    ids.push_back(v);
+  }
+  return ids;
+}
+
+/// Binds inputs: GPT-2 tokens from --tokens (repeated over the batch) or
+/// random; other inputs random.
+void bindInputs(rt::Executor &exe, const weft::proto::Executable &proto, int64_t vocab,
+                const RunCommandFlags &f) {
+  std::mt19937_64 rng(unsigned(f.seed) + 1);
+  for (const auto &b : proto.buffers()) {
+    if (b.kind() != weft::proto::INPUT)
+      continue;
+    std::vector<int64_t> shape(b.shape().begin(), b.shape().end());
+    rt::HostTensor t(b.dtype(), shape);
+    if (b.dtype() == weft::proto::I64 || b.dtype() == weft::proto::I32) {
+      std::vector<int64_t> ids;
+      if (!f.tokens.empty())
+        ids = parseTokens(f.tokens);
+      for (int64_t i = 0; i < t.numElements(); ++i) {
+        int64_t v = ids.empty() ? int64_t(rng() % uint64_t(vocab)) : ids[i % ids.size()];
+        if (v < 0 || v >= vocab)
+          throw std::runtime_error("token id " + std::to_string(v) +
+                                   " is outside the vocabulary [0, " + std::to_string(vocab) + ")");
+        if (b.dtype() == weft::proto::I64)
+          t.data<int64_t>()[i] = v;
+        else
+          t.data<int32_t>()[i] = int32_t(v);
+      }
+    } else if (b.dtype() == weft::proto::F32) {
+      std::normal_distribution<float> normal(0.f, 1.f);
+      for (int64_t i = 0; i < t.numElements(); ++i)
+        t.data<float>()[i] = normal(rng);
+    } else {
+      throw std::runtime_error("input '" + b.name() + "' has dtype " + rt::dtypeName(b.dtype()) +
+                               "; weft run fills f32, i32 and i64 inputs");
+    }
+    check(exe.setInput(b.name(), t));
+  }
+}
+
+/// Prints, per position of the first sequence, the most likely next token.
+void printGpt2Predictions(const rt::HostTensor &logits, const std::vector<int64_t> &ids) {
+  int64_t vocab = logits.shape.back();
+  int64_t positions = logits.shape[logits.shape.size() - 2];
+  const float *data = logits.data<float>();
+  std::printf("position  token  next-token (top-1)  logit\n");
+  for (int64_t t = 0; t < positions; ++t) {
+    const float *row = data + t * vocab;
+    int64_t best = std::max_element(row, row + vocab) - row;
+    std::printf("%8lld  %5lld  %18lld  %6.3f\n", (long long)t,
+                (long long)(ids.empty() ? -1 : ids[t % ids.size()]), (long long)best, row[best]);
+  }
+}
+
+/// Sets the parameters: from --weights (by name), else the DSL's
+/// initializers; a .wexe carries no initializers, so it needs --weights or
+/// --random-weights.
+void bindParameters(rt::Executor &executor, const proto::Executable &proto, const ModelSource *src,
+                    const RunCommandFlags &f) {
+  std::vector<ParamSpec> params;
+  if (src && src->program) {
+    params = src->program->params();
+  } else {
+    for (const auto &b : proto.buffers())
+      if (b.kind() == weft::proto::PARAMETER)
+        params.push_back(ParamSpec{
+            b.name(), {b.shape().begin(), b.shape().end()}, DType::F32, Init::normal(0.02)});
+  }
+  if (!f.weights.empty()) {
+    check(loadGpt2Weights(f.weights, params, executor));
+  } else if (src || f.randomWeights) {
+    for (const ParamSpec &p : params)
+      check(executor.setParameter(p.name, initialValue(p, unsigned(f.seed))));
+  } else if (!params.empty()) {
+    throw std::runtime_error("'" + f.model.model + "' has " + std::to_string(params.size()) +
+                             " parameters (e.g. '" + params.front().name +
+                             "'): pass --weights FILE.safetensors or --random-weights");
+  }
+}
+
+/// Runs --repeat times and prints the median time.
+void runTimed(rt::Executor &executor, int64_t repeat) {
+  std::vector<double> ms;
+  for (int64_t i = 0; i < std::max<int64_t>(1, repeat); ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    check(executor.run());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf("run: %.2f ms (median of %zu)\n", ms[ms.size() / 2], ms.size());
+}
+
+} // namespace
+
+int runRun(int argc, char **argv) {
+  RunCommandFlags f;
+  if (!f.flags.parseOrHelp(argc, argv))
+    return 0;
+  if (f.model.seq == 0 && !f.tokens.empty())
+    f.model.seq = int64_t(llvm::count(f.tokens, ',')) + 1;
+
+  std::optional<rt::Executable> exe;
+  std::unique_ptr<ModelSource> src;
+  if (isFile(f.model.model, ".wexe")) {
+    exe = check(rt::Executable::load(f.model.model));
+  } else {
+    src = loadModelSource(f.model, f.compile, /*trainStep=*/false);
+    CompileResult r = compile(src->module(), src->compileOptions(f.compile));
+    if (!r.executable)
+      throw std::runtime_error("--compile-to stops before an executable; use weft compile");
+    printCompileLine(r);
+    exe = std::move(*r.executable);
+  }
+  proto::Executable proto = exe->proto();
+  auto executor = check(rt::Executor::create(std::move(*exe)));
+
+  bool isGpt2 = src && src->program && f.model.model == "gpt2";
+  int64_t vocab = isGpt2 ? gpt2ConfigFor(f.model.request()).vocab_size : 1 << 30;
+  bindParameters(*executor, proto, src.get(), f);
+  bindInputs(*executor, proto, vocab, f);
+  runTimed(*executor, f.repeat);
+
+  rt::HostTensor first = check(executor->output(0));
+  if (isGpt2)
+    printGpt2Predictions(first, f.tokens.empty() ? std::vector<int64_t>{} : parseTokens(f.tokens));
+  else
+    std::printf("output 0: %s %s\n", rt::dtypeName(first.dtype),
+                rt::shapeString(first.shape).c_str());
+  if (!f.logitsOut.empty()) {
+    if (first.shape.size() == 3 && first.shape[0] == 1)
+      first.shape.erase(first.shape.begin());
+    check(rt::writeNpy(f.logitsOut, first));
+    std::printf("wrote %s %s\n", f.logitsOut.c_str(), rt::shapeString(first.shape).c_str());
+  }
+  return 0;
+}
+
+} // namespace weft::cli
