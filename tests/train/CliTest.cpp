@@ -86,6 +86,39 @@ TEST(TrainRunCli, BadFlagsAndDataAreReported) {
   EXPECT_NE(readFile(log).find("--resume needs --checkpoint DIR"), std::string::npos) << readFile(log);
 }
 
+TEST(TrainRunCli, FlagsThatWouldBeIgnoredOrAlteredAreRefused) {
+  std::string dir = scratchDir(), log = dir + "/log.txt";
+  struct Case {
+    std::string flags, expected;
+  } cases[] = {
+      {"--seq -5", "--seq must be"},
+      {"--steps 1e3", "--steps"},
+      {"--lr -1", "--lr must be a positive learning rate, got -1"},
+      {"--min-lr-ratio 2", "--min-lr-ratio must be between 0 and 1"},
+      {"--clip-norm -1", "--clip-norm must be >= 0 (0 turns clipping off), got -1"},
+      {"--optimizer sgd --momentum 2", "--momentum must be in [0, 1), got 2"},
+      {"--momentum 0.9", "--momentum applies to --optimizer sgd"},
+      {"--checkpoint-every 5", "--checkpoint-every needs --checkpoint DIR"},
+      {"--steps 10 --warmup 20", "--warmup 20 exceeds --steps 10"},
+  };
+  for (const Case &c : cases) {
+    EXPECT_EQ(runWeft("train gpt2 --data x " + c.flags, log), 2) << c.flags;
+    std::string out = readFile(log);
+    EXPECT_NE(out.find(c.expected), std::string::npos) << c.flags << ":\n" << out;
+    EXPECT_EQ(out.find("learningRate"), std::string::npos) << out; // no internal wording
+  }
+}
+
+TEST(TrainRunCli, RunRefusesTokensThatDoNotFitTheSequence) {
+  std::string dir = scratchDir(), log = dir + "/log.txt";
+  EXPECT_EQ(runWeft("run gpt2 --preset tiny --tokens 1,2,3,4,5 --seq 3", log), 2);
+  EXPECT_NE(readFile(log).find("--tokens gives 5 ids but input 'tokens' [1, 3] takes 3 per row"),
+            std::string::npos)
+      << readFile(log);
+  EXPECT_EQ(runWeft("run gpt2 --preset tiny --seq -5", log), 2);
+  EXPECT_NE(readFile(log).find("--seq must be"), std::string::npos) << readFile(log);
+}
+
 /// Name -> value of a safetensors file's f32 tensors, in double.
 std::map<std::string, RefTensor> readAll(const std::string &path) {
   std::map<std::string, RefTensor> out;

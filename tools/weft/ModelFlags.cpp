@@ -49,8 +49,9 @@ void ModelFlags::declare(FlagSet &flags) {
   flags.addString("preset", "NAME", "GPT-2 without --config: small (124M) or tiny", &preset)
       .showDefault(defaultPreset.empty() ? "small" : defaultPreset);
   flags.addInteger("batch", "B", "sequences (rows) per batch", &batch, 1);
-  // 0 (compile, run) leaves the length to the catalog; train needs one.
-  flags.addInteger("seq", "T", "GPT-2: tokens per sequence", &seq, seq == 0 ? 0 : 1)
+  // Not given (0 for compile and run), the length is the catalog's; given,
+  // it is at least 1.
+  flags.addInteger("seq", "T", "GPT-2: tokens per sequence", &seq, 1)
       .showDefault(seqDefault.empty() ? std::to_string(seq) : seqDefault);
 }
 

@@ -73,8 +73,9 @@ std::vector<int64_t> parseTokens(const std::string &text) {
   return ids;
 }
 
-/// Binds inputs: GPT-2 tokens from --tokens (repeated over the batch) or
-/// random; other inputs random.
+/// Binds inputs: GPT-2 tokens from --tokens (one row, repeated over the
+/// batch: exactly as many ids as the input's last dimension) or random;
+/// other inputs random.
 void bindInputs(rt::Executor &exe, const weft::proto::Executable &proto, int64_t vocab,
                 const RunCommandFlags &f) {
   std::mt19937_64 rng(unsigned(f.seed) + 1);
@@ -87,6 +88,12 @@ void bindInputs(rt::Executor &exe, const weft::proto::Executable &proto, int64_t
       std::vector<int64_t> ids;
       if (!f.tokens.empty())
         ids = parseTokens(f.tokens);
+      int64_t row = shape.empty() ? 1 : shape.back();
+      if (!ids.empty() && int64_t(ids.size()) != row)
+        throw FlagError("--tokens gives " + std::to_string(ids.size()) + " ids but input '" +
+                        b.name() + "' " + rt::shapeString(shape) + " takes " +
+                        std::to_string(row) + " per row; give exactly " + std::to_string(row) +
+                        " (or leave --seq to follow --tokens)");
       for (int64_t i = 0; i < t.numElements(); ++i) {
         int64_t v = ids.empty() ? int64_t(rng() % uint64_t(vocab)) : ids[i % ids.size()];
         if (v < 0 || v >= vocab)

@@ -117,6 +117,36 @@ struct TrainCommandFlags {
                      &sampleTokens, 0);
   }
 
+  /// Refuses values that make no sense or would be silently ignored, in the
+  /// flags' own terms (after parsing, before any work).
+  void validate() const {
+    auto need = [](bool ok, const std::string &message) {
+      if (!ok)
+        throw FlagError(message);
+    };
+    auto value = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", v);
+      return std::string(buf);
+    };
+    need(lr > 0, "--lr must be a positive learning rate, got " + value(lr));
+    need(minLrRatio >= 0 && minLrRatio <= 1,
+         "--min-lr-ratio must be between 0 and 1 (the decay's floor as a fraction of --lr), got " +
+             value(minLrRatio));
+    need(warmup <= steps, "--warmup " + std::to_string(warmup) + " exceeds --steps " +
+                              std::to_string(steps) + "; the warmup must end within the run");
+    need(weightDecay >= 0, "--weight-decay must be >= 0, got " + value(weightDecay));
+    need(clipNorm >= 0,
+         "--clip-norm must be >= 0 (0 turns clipping off), got " + value(clipNorm));
+    need(momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got " + value(momentum));
+    need(optimizer == "sgd" || !flags.given("momentum"),
+         "--momentum applies to --optimizer sgd; adamw's moments are fixed (beta1 0.9, beta2 "
+         "0.95)");
+    need(!checkpoint.empty() || !flags.given("checkpoint-every"),
+         "--checkpoint-every needs --checkpoint DIR (where to write the checkpoints)");
+    need(!checkpoint.empty() || !resume, "--resume needs --checkpoint DIR");
+  }
+
   /// Sets the defaults that depend on other flags (after parsing).
   void resolveDefaults() {
     bool sgd = optimizer == "sgd";
@@ -133,8 +163,7 @@ struct TrainCommandFlags {
   }
 };
 
-/// The trainer's configuration; throws FlagError for --resume without
-/// --checkpoint.
+/// The trainer's configuration (from flags that passed validate()).
 train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   train::TrainConfig c;
   c.model = gpt2ConfigFor(f.model.request());
@@ -160,8 +189,6 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.weightsPath = f.weights;
   c.checkpointDir = f.checkpoint;
   c.resume = f.resume;
-  if (c.resume && c.checkpointDir.empty())
-    throw FlagError("--resume needs --checkpoint DIR");
   c.evalBatches = int(f.evalBatches);
   c.compile = f.compile.options();
   return c;
@@ -208,6 +235,7 @@ int runTrain(int argc, char **argv) {
     return 0;
   if (f.model.model != "gpt2")
     throw FlagError("unknown model '" + f.model.model + "'; `weft train` trains gpt2");
+  f.validate();
   f.resolveDefaults();
   train::TrainConfig config = makeConfig(f);
   const int evalEvery = int(f.evalEvery), logEvery = int(f.logEvery),
@@ -221,6 +249,8 @@ int runTrain(int argc, char **argv) {
               config.model.n_layer, config.model.n_head, config.model.n_embd, config.model.vocab_size,
               config.dataPath.c_str(), config.batch, config.seq, steps,
               config.optimizer.optimizer.c_str(), config.lr);
+  std::printf("compiling the training step (forward, backward, %s) and the evaluation programs...\n",
+              config.optimizer.optimizer.c_str());
   std::fflush(stdout);
   train::Trainer trainer(config);
   std::printf("data: %lld training rows, %lld held-out rows (%s); compile: %.2f s%s\n",
