@@ -9,23 +9,24 @@
 //      latter zero-filled and bound: optimizer state starts at zero);
 //   4. resolves each buffer's address: arena base + arena_offset, its own
 //      storage for parameters, the target's address for an alias;
-//   5. loads the kernel library and resolves each kernel's symbol;
-//   6. packs, per kernel-call step, the addresses of its arguments.
-// run() then executes the steps in order, each kernel call as one indirect
-// call and each GEMM as one cblas_sgemm per batch. For target "cuda" the
-// device is a GPU (runtime/cuda/), step 5-6 load the cubin and plan the
-// cuBLASLt GEMMs (CudaProgram), and run() enqueues each step on its stream. An OUTPUT with `updates`
-// aliases its PARAMETER/STATE buffer, so a run leaves the new values in the
-// parameter's own storage: the next run reads them without any copy.
+//   5. loads the steps as the Program of the target, bound to those
+//      addresses: CpuProgram (the kernel library, BLAS GEMMs) on the host, or,
+//      for target "cuda", CudaProgram (the cubin, cuBLASLt GEMMs) on a GPU
+//      (runtime/cuda/).
+// run() then has the program run every step in order (with profiling on, one
+// step at a time, waiting for each). An OUTPUT with `updates` aliases its
+// PARAMETER/STATE buffer, so a run leaves the new values in the parameter's
+// own storage: the next run reads them without any copy.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Executor.h"
 #include "runtime/CpuDevice.h"
+#include "runtime/CpuProgram.h"
+#include "runtime/Program.h"
 #include "runtime/cuda/CudaProgram.h"
 
 #include <algorithm>
-#include <cblas.h>
 #include <chrono>
 #include <cstring>
 
@@ -45,6 +46,32 @@ bool livesInArena(const proto::Buffer &b) {
   return !b.has_alias_of() && !ownsStorage(b);
 }
 
+/// The names of the buffers of `kind`, in buffer order.
+std::vector<std::string> namesOfKind(const proto::Executable &p, proto::BufferKind kind) {
+  std::vector<std::string> names;
+  for (const proto::Buffer &b : p.buffers())
+    if (b.kind() == kind)
+      names.push_back(b.name());
+  return names;
+}
+
+/// `loaded` as a Program.
+template <typename ProgramT>
+StatusOr<std::unique_ptr<Program>> asProgram(StatusOr<std::unique_ptr<ProgramT>> loaded) {
+  if (!loaded.isOk())
+    return loaded.status();
+  return std::unique_ptr<Program>(std::move(loaded).value());
+}
+
+/// The steps of `p` on `device`, bound to `addresses` (per buffer id).
+StatusOr<std::unique_ptr<Program>> loadProgram(Device &device, const proto::Executable &p,
+                                               const std::vector<void *> &addresses,
+                                               const std::string &source) {
+  if (p.target() == "cuda")
+    return asProgram(CudaProgram::load(device, p, addresses, source));
+  return asProgram(CpuProgram::load(p, addresses, source));
+}
+
 const char *kindNoun(proto::BufferKind kind) {
   switch (kind) {
   case proto::PARAMETER:
@@ -62,7 +89,7 @@ Executor::Executor(Executable exe, std::unique_ptr<Device> device)
     : exe_(std::move(exe)), device_(std::move(device)) {}
 
 Executor::~Executor() {
-  cuda_.reset(); // unloads its module before the device goes
+  program_.reset(); // unloads its kernels before the device goes
   for (void *p : ownStorage_)
     device_->free(p);
   device_->free(arena_);
@@ -149,43 +176,12 @@ Status Executor::initialize() {
     }
   }
 
-  if (p.target() == "cuda") {
-    StatusOr<std::unique_ptr<CudaProgram>> program =
-        CudaProgram::load(*device_, p, address_, exe_.source());
-    if (!program.isOk())
-      return program.status();
-    cuda_ = std::move(program.value());
+  StatusOr<std::unique_ptr<Program>> program = loadProgram(*device_, p, address_, exe_.source());
+  if (!program.isOk())
+    return program.status();
+  program_ = std::move(program.value());
+  if (p.target() == "cuda")
     cudaGraphs_ = cudaGraphsEnabledByEnvironment();
-    stepKernel_.assign(static_cast<size_t>(p.steps_size()), nullptr);
-    return Status::ok();
-  }
-
-  std::vector<KernelFn> kernels;
-  if (p.kernels_size() > 0) {
-    StatusOr<std::unique_ptr<KernelLibrary>> lib =
-        KernelLibrary::load(p.kernel_library(), exe_.source());
-    if (!lib.isOk())
-      return lib.status();
-    library_ = std::move(lib.value());
-    for (int k = 0; k < p.kernels_size(); ++k) {
-      StatusOr<KernelFn> fn = library_->lookup(p.kernels(k).symbol());
-      if (!fn.isOk())
-        return Status(fn.status().code(),
-                      "kernel " + std::to_string(k) + ": " + fn.status().message());
-      kernels.push_back(*fn);
-    }
-  }
-
-  stepKernel_.assign(static_cast<size_t>(p.steps_size()), nullptr);
-  stepArgs_.resize(static_cast<size_t>(p.steps_size()));
-  for (int s = 0; s < p.steps_size(); ++s) {
-    const proto::Step &step = p.steps(s);
-    if (!step.has_kernel_call())
-      continue;
-    stepKernel_[s] = kernels[step.kernel_call().kernel()];
-    for (uint32_t arg : step.kernel_call().args())
-      stepArgs_[s].push_back(address_[arg]);
-  }
   return Status::ok();
 }
 
@@ -198,27 +194,15 @@ int Executor::findBuffer(proto::BufferKind kind, const std::string &name) const 
 }
 
 std::vector<std::string> Executor::parameterNames() const {
-  std::vector<std::string> names;
-  for (const proto::Buffer &b : exe_.proto().buffers())
-    if (b.kind() == proto::PARAMETER)
-      names.push_back(b.name());
-  return names;
+  return namesOfKind(exe_.proto(), proto::PARAMETER);
 }
 
 std::vector<std::string> Executor::stateNames() const {
-  std::vector<std::string> names;
-  for (const proto::Buffer &b : exe_.proto().buffers())
-    if (b.kind() == proto::STATE)
-      names.push_back(b.name());
-  return names;
+  return namesOfKind(exe_.proto(), proto::STATE);
 }
 
 std::vector<std::string> Executor::inputNames() const {
-  std::vector<std::string> names;
-  for (const proto::Buffer &b : exe_.proto().buffers())
-    if (b.kind() == proto::INPUT)
-      names.push_back(b.name());
-  return names;
+  return namesOfKind(exe_.proto(), proto::INPUT);
 }
 
 std::vector<std::string> Executor::outputNames() const {
@@ -232,9 +216,7 @@ Status Executor::bind(proto::BufferKind kind, const char *what, const std::strin
                       const HostTensor &value) {
   int id = findBuffer(kind, name);
   if (id < 0) {
-    std::vector<std::string> known = kind == proto::PARAMETER ? parameterNames()
-                                     : kind == proto::STATE   ? stateNames()
-                                                              : inputNames();
+    std::vector<std::string> known = namesOfKind(exe_.proto(), kind);
     std::string list;
     for (size_t i = 0; i < known.size() && i < 8; ++i)
       list += (i ? ", " : "") + known[i];
@@ -276,21 +258,6 @@ Status Executor::setInput(const std::string &name, const HostTensor &value) {
   return bind(proto::INPUT, "Input", name, value);
 }
 
-Status Executor::runGemm(const proto::Gemm &g) {
-  const float *a = static_cast<const float *>(address_[g.a()]);
-  const float *b = static_cast<const float *>(address_[g.b()]);
-  float *c = static_cast<float *>(address_[g.c()]);
-  const int m = static_cast<int>(g.m()), n = static_cast<int>(g.n()), k = static_cast<int>(g.k());
-  const int lda = g.trans_a() ? m : k;
-  const int ldb = g.trans_b() ? k : n;
-  const size_t strideA = g.m() * g.k(), strideB = g.k() * g.n(), strideC = g.m() * g.n();
-  for (uint64_t i = 0; i < g.batch(); ++i)
-    cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,
-                g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a + i * strideA, lda,
-                b + i * strideB, ldb, g.beta(), c + i * strideC, n);
-  return Status::ok();
-}
-
 Status Executor::run() {
   const proto::Executable &p = exe_.proto();
   for (int i = 0; i < p.buffers_size(); ++i) {
@@ -306,52 +273,34 @@ Status Executor::run() {
       WEFT_RETURN_IF_ERROR(
           device_->copyToDevice(address_[i], staged_[i].data(), staged_[i].size()));
   hasOutputs_ = false;
-  if (profiling_)
-    stepTimes_.clear();
-  if (cuda_ && !profiling_) {
-    // The whole run on the stream: one graph replay, or each step in turn.
-    Status st = cuda_->runAll(cudaGraphs_);
-    if (!st.isOk())
-      return Status(st.code(), "run: " + st.message());
-    WEFT_RETURN_IF_ERROR(device_->synchronize());
-    hasOutputs_ = true;
-    return Status::ok();
-  }
-  for (int s = 0; s < p.steps_size(); ++s) {
-    const proto::Step &step = p.steps(s);
-    auto start = std::chrono::steady_clock::now();
-    if (cuda_) {
-      Status st = cuda_->runStep(s);
-      if (!st.isOk())
-        return Status(st.code(), "run: step " + std::to_string(s) + " '" + step.label() +
-                                     "': " + st.message());
-    } else if (KernelFn fn = stepKernel_[s]) {
-      fn(stepArgs_[s].data());
-    } else {
-      Status st = runGemm(step.gemm());
-      if (!st.isOk())
-        return Status(st.code(), "run: step " + std::to_string(s) + " '" + step.label() +
-                                     "': " + st.message());
-    }
-    if (profiling_) {
-      Status st = device_->synchronize();
-      if (!st.isOk())
-        return Status(st.code(), "run: step " + std::to_string(s) + " '" + step.label() +
-                                     "': " + st.message());
-      double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
-                                                            start).count();
-      std::string kind = step.has_gemm()
-                             ? "gemm"
-                             : "kernel:" + p.kernels(step.kernel_call().kernel()).symbol();
-      stepTimes_.push_back({step.label(), std::move(kind), us});
-    }
-  }
+  // The whole run at once (on a GPU: one graph replay, or each step in turn),
+  // or with profiling on one step at a time.
+  Status st = profiling_ ? runProfiled() : program_->runAll(cudaGraphs_);
+  if (!st.isOk())
+    return Status(st.code(), "run: " + st.message());
   WEFT_RETURN_IF_ERROR(device_->synchronize());
   hasOutputs_ = true;
   return Status::ok();
 }
 
-bool Executor::cudaGraphCaptured() const { return cuda_ && cuda_->graphCaptured(); }
+Status Executor::runProfiled() {
+  stepTimes_.clear();
+  const proto::Executable &p = exe_.proto();
+  for (int s = 0; s < p.steps_size(); ++s) {
+    auto start = std::chrono::steady_clock::now();
+    Status st = program_->runStep(s);
+    if (st.isOk())
+      st = device_->synchronize();
+    if (!st.isOk())
+      return program_->inStep(s, st);
+    double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
+                                                          start).count();
+    stepTimes_.push_back({p.steps(s).label(), program_->stepKind(s), us});
+  }
+  return Status::ok();
+}
+
+bool Executor::cudaGraphCaptured() const { return program_ && program_->graphCaptured(); }
 
 StatusOr<HostTensor> Executor::readBuffer(uint32_t id) const {
   const proto::Buffer &b = exe_.proto().buffers(static_cast<int>(id));

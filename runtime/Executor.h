@@ -2,10 +2,10 @@
 //
 // This file implements the Executor: it takes a validated Executable, gives it
 // one device arena plus its own storage per parameter and per optimizer state
-// buffer (STATE, zero-initialised), writes the constants, loads the kernels,
-// and then runs the steps in order — kernel calls with the addresses of their
-// buffers, GEMMs through BLAS. Callers bind parameters and inputs by name,
-// read outputs, parameters and state back, and can time each step.
+// buffer (STATE, zero-initialised), writes the constants, loads the steps as
+// the Program of its target (runtime/Program.h: CpuProgram, CudaProgram), and
+// then runs that program's steps in order. Callers bind parameters and inputs
+// by name, read outputs, parameters and state back, and can time each step.
 //
 // Training steps: an output with `updates` is the new value of a parameter or
 // state buffer, written into that buffer's own storage during the run, so the
@@ -20,7 +20,6 @@
 #include "runtime/Device.h"
 #include "runtime/Executable.h"
 #include "runtime/HostTensor.h"
-#include "runtime/KernelLibrary.h"
 
 #include <memory>
 #include <string>
@@ -28,7 +27,7 @@
 
 namespace weft::rt {
 
-class CudaProgram;
+class Program;
 
 /// How long one step took in the last run (with profiling on).
 struct StepTime {
@@ -106,7 +105,7 @@ private:
               const HostTensor &value);
   int findBuffer(proto::BufferKind kind, const std::string &name) const;
   StatusOr<HostTensor> readBuffer(uint32_t id) const;
-  Status runGemm(const proto::Gemm &gemm);
+  Status runProfiled(); // every step on its own, timed into stepTimes_
   std::string where() const;
 
   Executable exe_;
@@ -117,10 +116,7 @@ private:
   std::vector<bool> bound_;            // per buffer id: parameter/input has a value
   std::vector<std::vector<uint8_t>> staged_; // host copies of consumed inputs
   std::vector<bool> consumedByRun_;    // per buffer id: input whose bytes a run reuses
-  std::unique_ptr<KernelLibrary> library_;
-  std::vector<KernelFn> stepKernel_;        // per step: the kernel, or null for a gemm
-  std::vector<std::vector<void *>> stepArgs_; // per step: packed argument addresses
-  std::unique_ptr<CudaProgram> cuda_;   // target "cuda": runs every step
+  std::unique_ptr<Program> program_;    // the steps, on device_
   bool hasOutputs_ = false;             // the last run completed
   bool profiling_ = false;
   bool cudaGraphs_ = true;              // set from WEFT_CUDA_GRAPHS in initialize()

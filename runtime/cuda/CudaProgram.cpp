@@ -10,8 +10,8 @@
 //      accumulation, strict f32 without TF32; one workspace shared by all
 //      GEMMs, 32 MiB; a bias/GELU epilogue with its bias address and the
 //      bias buffer's dtype).
-// runStep() then enqueues a kernel's launches in order, or the GEMM, on the
-// device's stream; nothing waits, except a GEMM's first run, which autotunes
+// A kernel-call step then enqueues the kernel's launches in order, a GEMM step
+// its GEMM, on the device's stream; nothing waits, except a GEMM's first run, which autotunes
 // its cuBLASLt algorithm (CublasLt.h; WEFT_GEMM_AUTOTUNE=0 turns it off) and
 // waits for its timings. runAll() enqueues every step: with graphs on, the
 // first run step by step (so tuning happens outside any capture), the second
@@ -59,7 +59,7 @@ struct Launch {
 class CudaProgramImpl final : public CudaProgram {
 public:
   CudaProgramImpl(cuda::CudaDevice &device, const proto::Executable &exe)
-      : device_(device), exe_(exe) {}
+      : CudaProgram(exe), device_(device) {}
   ~CudaProgramImpl() override {
     graph_.reset();
     gemms_.reset();
@@ -68,15 +68,14 @@ public:
   }
 
   Status load(const std::vector<void *> &addresses, const std::string &source);
-  Status runStep(int step) override;
   Status runAll(bool useGraph) override;
   bool graphCaptured() const override { return graph_ != nullptr; }
 
 private:
-  Status enqueueAll();
+  Status runKernelCall(int step) override;
+  Status runGemm(int step) override;
 
   cuda::CudaDevice &device_;
-  const proto::Executable &exe_;
   CUmodule module_ = nullptr;
   std::vector<std::vector<Launch>> kernels_;       // per kernel: its launches
   std::vector<std::vector<CUdeviceptr>> argValues_; // per step: argument addresses
@@ -90,14 +89,15 @@ private:
 };
 
 Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::string &source) {
+  const proto::Executable &p = exe();
   const std::string what = "the cubin of executable '" + source + "'";
-  if (exe_.kernels_size() > 0) {
-    StatusOr<CUmodule> module = device_.loadModule(exe_.kernel_library(), what);
+  if (p.kernels_size() > 0) {
+    StatusOr<CUmodule> module = device_.loadModule(p.kernel_library(), what);
     if (!module.isOk())
       return module.status();
     module_ = *module;
   }
-  for (const proto::Kernel &k : exe_.kernels()) {
+  for (const proto::Kernel &k : p.kernels()) {
     std::vector<Launch> launches;
     for (const proto::CudaLaunch &l : k.cuda_launches()) {
       StatusOr<CUfunction> fn = device_.getFunction(module_, l.function(), what);
@@ -112,7 +112,7 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
     }
     kernels_.push_back(std::move(launches));
   }
-  size_t n = static_cast<size_t>(exe_.steps_size());
+  size_t n = static_cast<size_t>(p.steps_size());
   argValues_.resize(n);
   params_.resize(n);
   gemmPlan_.assign(n, 0);
@@ -120,7 +120,7 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
   gemmB_.assign(n, nullptr);
   gemmC_.assign(n, nullptr);
   for (size_t s = 0; s < n; ++s) {
-    const proto::Step &step = exe_.steps(static_cast<int>(s));
+    const proto::Step &step = p.steps(static_cast<int>(s));
     if (step.has_kernel_call()) {
       for (uint32_t arg : step.kernel_call().args())
         argValues_[s].push_back(static_cast<CUdeviceptr>(
@@ -149,7 +149,7 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
     StatusOr<size_t> plan = gemms_->plan(
         g, /*allowTf32=*/false, "step " + std::to_string(s) + " '" + step.label() + "'",
         hasBias ? addresses[g.bias()] : nullptr,
-        hasBias ? exe_.buffers(static_cast<int>(g.bias())).dtype() : proto::F32);
+        hasBias ? p.buffers(static_cast<int>(g.bias())).dtype() : proto::F32);
     if (!plan.isOk())
       return plan.status();
     gemmPlan_[s] = *plan;
@@ -160,27 +160,18 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
   return Status::ok();
 }
 
-Status CudaProgramImpl::runStep(int step) {
-  const proto::Step &st = exe_.steps(step);
-  if (st.has_gemm())
-    return gemms_->run(gemmPlan_[step], gemmA_[step], gemmB_[step], gemmC_[step]);
-  uint32_t k = st.kernel_call().kernel();
+Status CudaProgramImpl::runGemm(int step) {
+  return gemms_->run(gemmPlan_[step], gemmA_[step], gemmB_[step], gemmC_[step]);
+}
+
+Status CudaProgramImpl::runKernelCall(int step) {
+  uint32_t k = exe().steps(step).kernel_call().kernel();
   for (size_t i = 0; i < kernels_[k].size(); ++i) {
     Launch &l = kernels_[k][i];
     WEFT_RETURN_IF_ERROR(device_.launch(l.fn, l.grid.data(), l.block.data(),
                                         params_[step][i].data(),
-                                        exe_.kernels(static_cast<int>(k)).symbol() + "/" +
+                                        exe().kernels(static_cast<int>(k)).symbol() + "/" +
                                             l.name));
-  }
-  return Status::ok();
-}
-
-Status CudaProgramImpl::enqueueAll() {
-  for (int s = 0; s < exe_.steps_size(); ++s) {
-    Status st = runStep(s);
-    if (!st.isOk())
-      return Status(st.code(), "step " + std::to_string(s) + " '" + exe_.steps(s).label() +
-                                   "': " + st.message());
   }
   return Status::ok();
 }
@@ -191,13 +182,13 @@ Status CudaProgramImpl::runAll(bool useGraph) {
     // kernels load then, and each GEMM plan is autotuned, outside any capture
     // (as PyTorch warms up before capturing). Each run executes the steps
     // exactly once.
-    WEFT_RETURN_IF_ERROR(enqueueAll());
+    WEFT_RETURN_IF_ERROR(runEachStep());
     warmedUp_ = true;
     return Status::ok();
   }
   if (!graph_) {
     StatusOr<std::unique_ptr<cuda::CudaGraph>> graph =
-        cuda::CudaGraph::capture(device_, [this] { return enqueueAll(); });
+        cuda::CudaGraph::capture(device_, [this] { return runEachStep(); });
     if (!graph.isOk())
       return graph.status();
     graph_ = std::move(graph.value());

@@ -2,11 +2,12 @@
 //
 // This file implements the declaration of the CUDA runtime's entry points for
 // the Executor: opening a GPU as a Device, and loading the steps of a "cuda"
-// Executable onto it (its cubin's kernels and its cuBLASLt GEMM plans) so that
-// each step is enqueued on the device's stream by one call. It includes no
-// CUDA header: weft builds without the CUDA toolkit, and then both entry
-// points fail with UNAVAILABLE and a message saying so. A whole run is replayed
-// as one CUDA graph unless WEFT_CUDA_GRAPHS=0 (or Executor::setCudaGraphs(false)).
+// Executable onto it as a Program (its cubin's kernels and its cuBLASLt GEMM
+// plans) so that each step is enqueued on the device's stream by one call. It
+// includes no CUDA header: weft builds without the CUDA toolkit, and then both
+// entry points fail with UNAVAILABLE and a message saying so. A whole run is
+// replayed as one CUDA graph unless WEFT_CUDA_GRAPHS=0 (or
+// Executor::setCudaGraphs(false)).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,7 +15,7 @@
 #define WEFT_RUNTIME_CUDA_CUDAPROGRAM_H
 
 #include "runtime/Device.h"
-#include "runtime/executable.pb.h"
+#include "runtime/Program.h"
 
 #include <memory>
 #include <string>
@@ -31,10 +32,16 @@ StatusOr<std::unique_ptr<Device>> openCudaDevice();
 bool cudaRuntimeBuilt();
 
 /// The steps of a "cuda" Executable, loaded on a device from openCudaDevice().
-class CudaProgram {
+/// runStep() enqueues a step's launches or its GEMM on the device's stream;
+/// errors name the kernel and the driver or cuBLASLt call. runAll(useGraph)
+/// enqueues every step in order, once: with `useGraph`, the first call
+/// launches step by step (a warm-up: kernels load outside any capture), the
+/// next captures the steps as a CUDA graph (nothing runs while capturing) and
+/// launches it, and later calls replay the graph with one launch; the graph
+/// keeps the addresses given to load(), which do not change. Its errors name
+/// the step, or the driver call of the capture or replay.
+class CudaProgram : public Program {
 public:
-  virtual ~CudaProgram() = default;
-
   /// Loads the cubin in exe.kernel_library, resolves every launch's function,
   /// packs each kernel call's arguments (the device addresses of its buffers,
   /// `addresses` being indexed by buffer id) and plans each GEMM with
@@ -44,21 +51,8 @@ public:
                                                      const std::vector<void *> &addresses,
                                                      const std::string &source);
 
-  /// Enqueues step `step` (its launches or its GEMM) on the device's stream.
-  /// Errors name the step, the kernel and the driver or cuBLASLt call.
-  virtual Status runStep(int step) = 0;
-
-  /// Enqueues every step in order, once. With `useGraph`, the first call
-  /// launches step by step (a warm-up: kernels load outside any capture),
-  /// the next captures the steps as a CUDA graph (nothing runs while
-  /// capturing) and launches it, and later calls replay the graph with one
-  /// launch; the graph keeps the addresses given to load(), which do not
-  /// change. Errors name the step, or the driver call of the capture or
-  /// replay.
-  virtual Status runAll(bool useGraph) = 0;
-
-  /// True once runAll(true) has captured the steps as a graph.
-  virtual bool graphCaptured() const = 0;
+protected:
+  using Program::Program;
 };
 
 /// False when the environment variable WEFT_CUDA_GRAPHS is "0" (graphs off,

@@ -1,0 +1,82 @@
+//===- CpuProgram.cpp - the steps of a "cpu" Executable -------------------===//
+//
+// This file implements CpuProgram. load():
+//   1. loads the kernel library and resolves each kernel's symbol;
+//   2. packs, per kernel-call step, the addresses of its arguments, and per
+//      GEMM step the addresses of a, b and c.
+// A kernel call then runs as one indirect call, a GEMM as one cblas_sgemm
+// (row-major, f32) per batch; nothing can fail once loaded.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/CpuProgram.h"
+
+#include <cblas.h>
+
+namespace weft::rt {
+
+StatusOr<std::unique_ptr<CpuProgram>> CpuProgram::load(const proto::Executable &exe,
+                                                       const std::vector<void *> &addresses,
+                                                       const std::string &source) {
+  std::unique_ptr<CpuProgram> program(new CpuProgram(exe));
+  WEFT_RETURN_IF_ERROR(program->bind(addresses, source));
+  return program;
+}
+
+Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string &source) {
+  const proto::Executable &p = exe();
+  std::vector<KernelFn> kernels;
+  if (p.kernels_size() > 0) {
+    StatusOr<std::unique_ptr<KernelLibrary>> lib = KernelLibrary::load(p.kernel_library(), source);
+    if (!lib.isOk())
+      return lib.status();
+    library_ = std::move(lib.value());
+    for (int k = 0; k < p.kernels_size(); ++k) {
+      StatusOr<KernelFn> fn = library_->lookup(p.kernels(k).symbol());
+      if (!fn.isOk())
+        return Status(fn.status().code(),
+                      "kernel " + std::to_string(k) + ": " + fn.status().message());
+      kernels.push_back(*fn);
+    }
+  }
+
+  stepKernel_.assign(static_cast<size_t>(p.steps_size()), nullptr);
+  stepArgs_.resize(static_cast<size_t>(p.steps_size()));
+  for (int s = 0; s < p.steps_size(); ++s) {
+    const proto::Step &step = p.steps(s);
+    if (step.has_gemm()) {
+      const proto::Gemm &g = step.gemm();
+      stepArgs_[s] = {addresses[g.a()], addresses[g.b()], addresses[g.c()]};
+      continue;
+    }
+    stepKernel_[s] = kernels[step.kernel_call().kernel()];
+    for (uint32_t arg : step.kernel_call().args())
+      stepArgs_[s].push_back(addresses[arg]);
+  }
+  return Status::ok();
+}
+
+Status CpuProgram::runAll(bool /*useGraph*/) { return runEachStep(); }
+
+Status CpuProgram::runKernelCall(int step) {
+  stepKernel_[step](stepArgs_[step].data());
+  return Status::ok();
+}
+
+Status CpuProgram::runGemm(int step) {
+  const proto::Gemm &g = exe().steps(step).gemm();
+  const float *a = static_cast<const float *>(stepArgs_[step][0]);
+  const float *b = static_cast<const float *>(stepArgs_[step][1]);
+  float *c = static_cast<float *>(stepArgs_[step][2]);
+  const int m = static_cast<int>(g.m()), n = static_cast<int>(g.n()), k = static_cast<int>(g.k());
+  const int lda = g.trans_a() ? m : k;
+  const int ldb = g.trans_b() ? k : n;
+  const size_t strideA = g.m() * g.k(), strideB = g.k() * g.n(), strideC = g.m() * g.n();
+  for (uint64_t i = 0; i < g.batch(); ++i)
+    cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,
+                g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a + i * strideA, lda,
+                b + i * strideB, ldb, g.beta(), c + i * strideC, n);
+  return Status::ok();
+}
+
+} // namespace weft::rt

@@ -1,0 +1,49 @@
+//===- CpuProgram.h - the steps of a "cpu" Executable -----------*- C++ -*-===//
+//
+// This file implements the declaration of CpuProgram: the steps of a "cpu"
+// Executable on the host, each kernel call one indirect call into the
+// executable's kernel library (an ELF shared object loaded by KernelLibrary)
+// with the addresses of its buffers, each GEMM one cblas_sgemm per batch.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_RUNTIME_CPUPROGRAM_H
+#define WEFT_RUNTIME_CPUPROGRAM_H
+
+#include "runtime/KernelLibrary.h"
+#include "runtime/Program.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weft::rt {
+
+/// The steps of a "cpu" Executable, run on the calling thread.
+class CpuProgram final : public Program {
+public:
+  /// Loads exe.kernel_library (when there are kernels), resolves every
+  /// kernel's symbol and packs, per step, the addresses of the buffers it
+  /// reads and writes (`addresses` is indexed by buffer id). `exe` must be
+  /// validated and outlive the program; `source` names it in errors.
+  static StatusOr<std::unique_ptr<CpuProgram>> load(const proto::Executable &exe,
+                                                    const std::vector<void *> &addresses,
+                                                    const std::string &source);
+
+  /// Runs each step in turn; the host has no graphs (`useGraph` is ignored).
+  Status runAll(bool useGraph) override;
+
+private:
+  explicit CpuProgram(const proto::Executable &exe) : Program(exe) {}
+  Status bind(const std::vector<void *> &addresses, const std::string &source);
+  Status runKernelCall(int step) override;
+  Status runGemm(int step) override;
+
+  std::unique_ptr<KernelLibrary> library_;
+  std::vector<KernelFn> stepKernel_;          // per step: its kernel, or null for a gemm
+  std::vector<std::vector<void *>> stepArgs_; // per step: a call's args, or a gemm's a, b, c
+};
+
+} // namespace weft::rt
+
+#endif // WEFT_RUNTIME_CPUPROGRAM_H
