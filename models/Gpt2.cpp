@@ -17,7 +17,10 @@
 #include <nlohmann/json.hpp>
 
 #include <climits>
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <tuple>
 #include <sstream>
 
 namespace weft::models {
@@ -31,16 +34,21 @@ using nlohmann::json;
   throw DslError(origin + ": error: " + message);
 }
 
-/// Reads integer key `key` into `out` when present; must be >= `min`.
-void readInt(const json &j, const char *key, int &out, int min,
+/// Reads integer key `key` into `out` when present; must lie in [min, max].
+void readInt(const json &j, const char *key, int &out, int min, int max,
              const std::string &origin) {
   auto it = j.find(key);
   if (it == j.end())
     return;
-  if (!it->is_number_integer() || it->get<int64_t>() < min ||
-      it->get<int64_t>() > INT32_MAX)
-    configError(origin, std::string("key '") + key + "' must be an integer >= " +
-                            std::to_string(min) + ", got " + it->dump());
+  bool inRange = it->is_number_unsigned()
+                     ? it->get<uint64_t>() >= uint64_t(std::max(min, 0)) &&
+                           it->get<uint64_t>() <= uint64_t(max)
+                     : it->is_number_integer() && it->get<int64_t>() >= min &&
+                           it->get<int64_t>() <= max;
+  if (!inRange)
+    configError(origin, std::string("key '") + key + "' must be an integer from " +
+                            std::to_string(min) + " to " + std::to_string(max) + ", got " +
+                            it->dump());
   out = int(it->get<int64_t>());
 }
 
@@ -56,13 +64,13 @@ Gpt2Config Gpt2Config::fromJsonText(const std::string &text,
     configError(origin, "expected a JSON object at the top level, got " +
                             std::string(j.type_name()));
   Gpt2Config c;
-  readInt(j, "n_layer", c.n_layer, 1, origin);
-  readInt(j, "n_head", c.n_head, 1, origin);
-  readInt(j, "n_embd", c.n_embd, 1, origin);
-  readInt(j, "vocab_size", c.vocab_size, 1, origin);
-  readInt(j, "n_positions", c.n_positions, 1, origin);
+  readInt(j, "n_layer", c.n_layer, 1, Gpt2Config::kMaxLayers, origin);
+  readInt(j, "n_head", c.n_head, 1, Gpt2Config::kMaxHeads, origin);
+  readInt(j, "n_embd", c.n_embd, 1, Gpt2Config::kMaxWidth, origin);
+  readInt(j, "vocab_size", c.vocab_size, 1, Gpt2Config::kMaxVocab, origin);
+  readInt(j, "n_positions", c.n_positions, 1, Gpt2Config::kMaxPositions, origin);
   if (auto it = j.find("n_inner"); it != j.end() && !it->is_null())
-    readInt(j, "n_inner", c.n_inner, 1, origin);
+    readInt(j, "n_inner", c.n_inner, 1, Gpt2Config::kMaxWidth, origin);
   if (auto it = j.find("layer_norm_epsilon"); it != j.end()) {
     if (!it->is_number() || it->get<double>() <= 0)
       configError(origin, "key 'layer_norm_epsilon' must be a positive "
@@ -81,6 +89,12 @@ Gpt2Config Gpt2Config::fromJsonText(const std::string &text,
 }
 
 Gpt2Config Gpt2Config::fromJsonFile(const std::string &path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    configError(path, std::string("cannot read the GPT-2 config: it is ") +
+                          (std::filesystem::is_directory(status) ? "a directory" : "not a regular file") +
+                          "; pass the path of a config.json file");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     configError(path, "cannot open the GPT-2 config file");
@@ -96,6 +110,15 @@ void Gpt2Config::validate(const std::string &origin) const {
       n_positions < 1 || n_inner < 0)
     configError(origin, "n_layer, n_head, n_embd, vocab_size and n_positions "
                         "must be positive");
+  for (auto [name, value, max] : {std::tuple{"n_layer", n_layer, kMaxLayers},
+                                  std::tuple{"n_head", n_head, kMaxHeads},
+                                  std::tuple{"n_embd", n_embd, kMaxWidth},
+                                  std::tuple{"n_inner", n_inner, kMaxWidth},
+                                  std::tuple{"vocab_size", vocab_size, kMaxVocab},
+                                  std::tuple{"n_positions", n_positions, kMaxPositions}})
+    if (value > max)
+      configError(origin, std::string(name) + " = " + std::to_string(value) +
+                              " exceeds the largest weft supports (" + std::to_string(max) + ")");
   if (n_embd % n_head != 0)
     configError(origin, "key 'n_embd' (" + std::to_string(n_embd) +
                             ") must be divisible by key 'n_head' (" +

@@ -30,6 +30,12 @@ struct Gpt2Config {
   /// Hugging Face activation_function; "gelu_new" by default.
   nn::Activation activation = nn::Activation::GeluTanh;
 
+  /// The largest sizes a config may give (generous: GPT-3 175B and LLaMA
+  /// vocabularies and contexts fit); larger values are refused when read or
+  /// validated, before any shape arithmetic can overflow.
+  static constexpr int kMaxLayers = 4096, kMaxHeads = 4096, kMaxWidth = 1 << 20,
+                       kMaxVocab = 1 << 24, kMaxPositions = 1 << 24;
+
   /// Reads a Hugging Face config.json. Missing keys keep the defaults above;
   /// an unreadable file, invalid JSON or a key of the wrong type or range
   /// throws DslError("<path>: error: ... '<key>' ...").
@@ -39,7 +45,8 @@ struct Gpt2Config {
                                  const std::string &origin);
   /// GPT-2 small (124M parameters): 12 layers, 12 heads, 768 wide.
   static Gpt2Config small();
-  /// Throws DslError when sizes are not positive or n_embd % n_head != 0.
+  /// Throws DslError when sizes are not positive, exceed the kMax* bounds,
+  /// or n_embd % n_head != 0.
   void validate(const std::string &origin = "Gpt2Config") const;
 };
 

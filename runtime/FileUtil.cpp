@@ -9,6 +9,8 @@
 #include "runtime/FileUtil.h"
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -48,9 +50,26 @@ struct FdCloser {
   }
 };
 
-/// Opens `path` read-only and returns its size through `size`.
+/// What a file that is not a regular one is, for error messages.
+const char *fileKind(mode_t mode) {
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISFIFO(mode))
+    return "a FIFO (named pipe)";
+  if (S_ISCHR(mode))
+    return "a character device";
+  if (S_ISBLK(mode))
+    return "a block device";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  return "not a regular file";
+}
+
+/// Opens `path` read-only and returns its size through `size`. Only regular
+/// files are read: O_NONBLOCK keeps open() from waiting for a writer when
+/// `path` is a FIFO (it has no effect on reads of a regular file).
 Status openForReading(const std::string &path, int &fd, size_t &size) {
-  fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return errnoStatus(errno, "cannot open", path);
   struct stat st;
@@ -63,7 +82,8 @@ Status openForReading(const std::string &path, int &fd, size_t &size) {
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
     fd = -1;
-    return invalidArgument("'" + path + "' is not a regular file");
+    return invalidArgument("'" + path + "' is " + fileKind(st.st_mode) +
+                           ", not a regular file; weft reads and writes regular files only");
   }
   size = static_cast<size_t>(st.st_size);
   return Status::ok();
@@ -140,10 +160,46 @@ MappedFile::~MappedFile() {
     ::munmap(const_cast<uint8_t *>(data_), size_);
 }
 
+namespace {
+
+/// Writes `pieces` straight into an existing special file (a character
+/// device such as /dev/null or /dev/stdout, or a FIFO with a reader), which
+/// must not be replaced by a regular file.
+Status writeSpecialFile(const std::string &path, const std::vector<std::string_view> &pieces) {
+  // O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of waiting.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return errnoStatus(errno, errno == ENXIO ? "nothing reads from" : "cannot open", path);
+  FdCloser closer{fd};
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0)
+    ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  for (std::string_view piece : pieces)
+    WEFT_RETURN_IF_ERROR(writeAll(fd, piece, path));
+  return Status::ok();
+}
+
+} // namespace
+
 Status writeFileAtomically(const std::string &path,
                            const std::vector<std::string_view> &pieces) {
   if (path.empty() || path.back() == '/')
     return invalidArgument("cannot write '" + path + "': not a file name");
+  // Only a regular file (or a new one) is replaced; rename() over /dev/null
+  // would turn the device into a regular file. A symbolic link is followed,
+  // so the file it names is replaced and the link kept.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+      return writeSpecialFile(path, pieces);
+    if (!S_ISREG(st.st_mode))
+      return invalidArgument("cannot write '" + path + "': it is " + fileKind(st.st_mode));
+    char resolved[PATH_MAX];
+    struct stat lst;
+    if (::lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode) &&
+        ::realpath(path.c_str(), resolved))
+      return writeFileAtomically(resolved, pieces);
+  }
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> tmpName(tmpl.begin(), tmpl.end());
   tmpName.push_back('\0');

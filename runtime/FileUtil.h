@@ -27,7 +27,8 @@ namespace weft::rt {
 /// EACCES/EPERM/EROFS FAILED_PRECONDITION, anything else UNAVAILABLE.
 Status errnoStatus(int err, const std::string &what, const std::string &path);
 
-/// Reads the whole of `path` into `out`.
+/// Reads the whole of `path` into `out`. Only a regular file is read: a FIFO,
+/// device or directory is INVALID_ARGUMENT naming what it is (never a wait).
 Status readWholeFile(const std::string &path, std::vector<uint8_t> &out);
 
 /// A file mapped read-only into memory; unmapped when the last owner goes.
@@ -57,7 +58,10 @@ private:
 /// Writes the concatenation of `pieces` to `path` atomically: the bytes go to a
 /// temporary file in the same directory, which is fsynced and then renamed over
 /// `path` (and the directory fsynced). On failure `path` is left as it was and
-/// the temporary file is removed.
+/// the temporary file is removed. Only regular files are replaced: an
+/// existing character device or FIFO (/dev/null, /dev/stdout, a pipe with a
+/// reader) is written directly, a directory or other special file is an
+/// error, and a symbolic link is followed (the file it names is replaced).
 Status writeFileAtomically(const std::string &path,
                            const std::vector<std::string_view> &pieces);
 

@@ -168,10 +168,12 @@ rt::Status BatchSampler::restore(const proto::DataState &state) {
         std::to_string(state.seed()) + ") differs from this run's (shuffle " +
         std::to_string(shuffle_) + ", seed " + std::to_string(seed_) +
         "); resume with the same --shuffle/--seed");
-  if (int64_t(state.position()) * batch_ > rows_)
+  // Compared by division: a position near 2^64 must not wrap around.
+  if (state.position() > uint64_t(rows_ / batch_))
     return rt::invalidArgument("checkpoint data position " + std::to_string(state.position()) +
                                " lies past the end of an epoch of " + std::to_string(rows_) +
-                               " rows; was it written for other data or --batch?");
+                               " rows (" + std::to_string(rows_ / batch_) +
+                               " batches); was it written for other data or --batch?");
   std::istringstream in(state.rng_state());
   std::mt19937_64 rng;
   in >> rng;

@@ -119,6 +119,7 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
       throw std::runtime_error("cannot resume: the checkpoint in '" + c.checkpointDir +
                                "' was written with options " + ckpt.train_options_json() +
                                ", this run has " + optionsJson() + "; resume with the same flags");
+    checkResumePoint(ckpt);
     check(rt::restoreTensors(ckpt, *train_), "cannot resume from '" + c.checkpointDir + "'");
     check(sampler_->restore(ckpt.data()), "cannot resume from '" + c.checkpointDir + "'");
     step_ = int(ckpt.step());
@@ -133,6 +134,24 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
 }
 
 Trainer::~Trainer() = default;
+
+void Trainer::checkResumePoint(const proto::Checkpoint &ckpt) const {
+  const std::string where = "cannot resume from '" + config_.checkpointDir + "': ";
+  if (ckpt.step() > uint64_t(config_.steps))
+    throw std::runtime_error(where + "the checkpoint is at step " + std::to_string(ckpt.step()) +
+                             ", past this run's --steps " + std::to_string(config_.steps));
+  // The training sampler draws one batch per step, so its epoch and position
+  // follow from the step: a mismatch means an edited or corrupt checkpoint.
+  const uint64_t perEpoch = uint64_t(data_->trainRows() / config_.batch);
+  const proto::DataState &d = ckpt.data();
+  bool consistent = d.epoch() <= ckpt.step() && d.position() <= perEpoch &&
+                    d.epoch() * perEpoch + d.position() == ckpt.step();
+  if (!consistent)
+    throw std::runtime_error(where + "the data position (epoch " + std::to_string(d.epoch()) +
+                             ", batch " + std::to_string(d.position()) + " of " +
+                             std::to_string(perEpoch) + ") does not match step " +
+                             std::to_string(ckpt.step()) + "; the checkpoint is corrupt");
+}
 
 float Trainer::trainStep() {
   const int t = step_ + 1;

@@ -98,6 +98,9 @@ public:
 
 private:
   std::string optionsJson() const;
+  /// Throws when `ckpt` cannot be where this run resumes: a step past
+  /// --steps, or a data position that does not follow from its step.
+  void checkResumePoint(const proto::Checkpoint &ckpt) const;
   std::unique_ptr<rt::Executor> compileForwardOnly(Program program);
   void copyParameters(rt::Executor &to) const;
 

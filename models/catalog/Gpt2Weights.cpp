@@ -8,6 +8,7 @@
 
 #include "runtime/io/Safetensors.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace weft {
@@ -58,6 +59,28 @@ rt::StatusOr<rt::HostTensor> toF32(rt::HostTensor t, const std::string &name) {
   return out;
 }
 
+/// DATA_LOSS naming the tensor when an f32 tensor holds NaN or infinity: a
+/// corrupt file or diverged weights would otherwise surface only as NaN
+/// logits or a loss blamed on the learning rate.
+rt::Status checkFinite(const rt::HostTensor &t, const std::string &name, const std::string &path) {
+  const float *v = t.data<float>();
+  int64_t bad = 0, first = -1;
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    if (!std::isfinite(v[i])) {
+      bad += 1;
+      if (first < 0)
+        first = i;
+    }
+  if (bad == 0)
+    return rt::Status::ok();
+  return rt::dataLoss("tensor '" + name + "' in '" + path + "' holds " + std::to_string(bad) +
+                      " non-finite value" + (bad == 1 ? "" : "s") + " (the first, " +
+                      (std::isnan(v[first]) ? "NaN" : v[first] > 0 ? "+inf" : "-inf") +
+                      ", at element " + std::to_string(first) + " of " +
+                      std::to_string(t.numElements()) +
+                      "); the file is corrupt or the weights diverged");
+}
+
 } // namespace
 
 rt::Status loadGpt2Weights(const std::string &path,
@@ -86,6 +109,7 @@ rt::Status loadGpt2Weights(const std::string &path,
     auto f32 = toF32(std::move(tensor).value(), key);
     if (!f32.isOk())
       return f32.status();
+    WEFT_RETURN_IF_ERROR(checkFinite(*f32, key, path));
     WEFT_RETURN_IF_ERROR(executor.setParameter(p.name, *f32));
   }
   return rt::Status::ok();

@@ -13,7 +13,10 @@
 
 #include <climits>
 #include <map>
+#include <set>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace weft::rt {
 namespace {
@@ -57,6 +60,39 @@ std::string damagedTensor(const proto::Checkpoint &c) {
     if (rt::fnv1a64(t.data()) != t.checksum())
       return " in optimizer state '" + t.name() + "'";
   return "";
+}
+
+/// Checks what the file checksum cannot: every tensor's own checksum (a
+/// writer bug or a file re-framed after editing), unique names per kind, and
+/// byte counts that match dtype and shape. DATA_LOSS naming the tensor.
+rt::Status checkTensors(const proto::Checkpoint &c, const std::string &source) {
+  for (auto [kind, tensors] : {std::pair{"parameter", &c.parameters()},
+                               std::pair{"optimizer state", &c.optimizer_state()}}) {
+    std::set<std::string> seen;
+    for (const proto::CheckpointTensor &t : *tensors) {
+      std::string where = "'" + source + "': " + kind + " '" + t.name() + "' ";
+      if (!seen.insert(t.name()).second)
+        return rt::dataLoss(where + "appears twice; the checkpoint is corrupt");
+      if (rt::fnv1a64(t.data()) != t.checksum())
+        return rt::dataLoss(where + "does not match its checksum; the checkpoint is corrupt");
+      if (rt::dtypeSize(t.dtype()) == 0)
+        return rt::dataLoss(where + "has an invalid dtype (" + std::to_string(int(t.dtype())) + ")");
+      uint64_t numel = 1;
+      for (int64_t d : t.shape()) {
+        if (d < 0 || (d != 0 && numel > t.data().size() / uint64_t(d)))
+          return rt::dataLoss(where + "has shape " +
+                              rt::shapeString({t.shape().begin(), t.shape().end()}) +
+                              ", which does not fit its " + std::to_string(t.data().size()) +
+                              " bytes");
+        numel *= uint64_t(d);
+      }
+      if (numel * rt::dtypeSize(t.dtype()) != t.data().size())
+        return rt::dataLoss(where + "holds " + std::to_string(t.data().size()) +
+                            " bytes but its dtype and shape need " +
+                            std::to_string(numel * rt::dtypeSize(t.dtype())));
+    }
+  }
+  return rt::Status::ok();
 }
 
 /// Restores one kind of buffer (`what`: "parameter" or "optimizer state").
@@ -103,6 +139,21 @@ rt::Status restoreKind(const google::protobuf::RepeatedPtrField<proto::Checkpoin
   return rt::Status::ok();
 }
 
+/// Removes the temporary files that saves interrupted by a crash or a kill
+/// left in `dir` ("checkpoint.pb.tmp.XXXXXX", one per lost save, each as
+/// large as a checkpoint). One run writes a directory's checkpoint at a time,
+/// so no other save can own them.
+void removeStaleTemporaries(const std::string &dir) {
+  DIR *d = ::opendir(dir.c_str());
+  if (!d)
+    return;
+  const std::string prefix = std::string(kCheckpointFile) + ".tmp.";
+  while (const dirent *e = ::readdir(d))
+    if (std::string_view(e->d_name).substr(0, prefix.size()) == prefix)
+      ::unlink((dir + "/" + e->d_name).c_str());
+  ::closedir(d);
+}
+
 } // namespace
 
 std::string checkpointToBytes(const proto::Checkpoint &checkpoint) {
@@ -142,12 +193,14 @@ rt::StatusOr<proto::Checkpoint> checkpointFromBytes(std::string_view bytes,
     return rt::invalidArgument("'" + source + "' has checkpoint format version " +
                                std::to_string(c.format_version()) + "; this weft reads " +
                                std::to_string(kFormat));
+  WEFT_RETURN_IF_ERROR(checkTensors(c, source));
   return c;
 }
 
 rt::Status saveCheckpoint(const std::string &dir, const proto::Checkpoint &checkpoint) {
   if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST)
     return rt::errnoStatus(errno, "cannot create checkpoint directory", dir);
+  removeStaleTemporaries(dir);
   proto::Checkpoint c = checkpoint;
   c.set_format_version(kFormat);
   std::string bytes = checkpointToBytes(c);

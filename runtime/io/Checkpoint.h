@@ -35,11 +35,14 @@ inline constexpr const char *kCheckpointFile = "checkpoint.pb";
 std::string checkpointToBytes(const proto::Checkpoint &checkpoint);
 /// Parses a framed image. DATA_LOSS naming `source` for a short file, wrong
 /// magic, checksum mismatch or unparseable payload; INVALID_ARGUMENT for a
-/// newer framing or format version.
+/// newer framing or format version. Every tensor is checked against its own
+/// checksum, its dtype and shape against its byte count, and no name may
+/// appear twice in a kind (DATA_LOSS naming the tensor).
 rt::StatusOr<proto::Checkpoint> checkpointFromBytes(std::string_view bytes,
                                                     const std::string &source);
 
-/// Writes `checkpoint` to DIR/checkpoint.pb atomically, creating DIR.
+/// Writes `checkpoint` to DIR/checkpoint.pb atomically, creating DIR, after
+/// removing the temporary files of earlier saves that were interrupted.
 rt::Status saveCheckpoint(const std::string &dir, const proto::Checkpoint &checkpoint);
 /// Reads DIR/checkpoint.pb (NOT_FOUND when there is none).
 rt::StatusOr<proto::Checkpoint> loadCheckpoint(const std::string &dir);

@@ -168,27 +168,42 @@ StatusOr<SafetensorsFile> SafetensorsFile::open(const std::string &path) {
     result.order_.push_back(name);
   }
 
-  // File order; then no two non-empty byte ranges may share a byte.
+  // File order; then the non-empty byte ranges must tile the data section
+  // exactly, as the format requires: no overlap, no gap, nothing after the
+  // last tensor. A header length that is off by a few bytes shifts every
+  // tensor and leaves bytes over at the end, so it is caught here rather than
+  // read as garbage weights.
   std::stable_sort(result.order_.begin(), result.order_.end(),
                    [&](const std::string &a, const std::string &b) {
                      const TensorInfo &x = result.tensors_.at(a), &y = result.tensors_.at(b);
                      return std::pair(x.dataBegin, x.dataEnd) < std::pair(y.dataBegin, y.dataEnd);
                    });
-  const std::string *furthest = nullptr; // the tensor whose data ends last so far
+  const std::string *previous = nullptr; // the last non-empty tensor so far
+  uint64_t cursor = 0;                   // where its data ends
   for (const std::string &name : result.order_) {
     const TensorInfo &info = result.tensors_.at(name);
     if (info.dataBegin == info.dataEnd)
       continue;
-    if (furthest) {
-      const TensorInfo &prev = result.tensors_.at(*furthest);
-      if (info.dataBegin < prev.dataEnd)
-        return dataLoss(where + "tensor '" + name + "' at " +
-                        rangeString(info.dataBegin, info.dataEnd) + " overlaps tensor '" +
-                        *furthest + "' at " + rangeString(prev.dataBegin, prev.dataEnd));
+    if (info.dataBegin < cursor) {
+      const TensorInfo &prev = result.tensors_.at(*previous);
+      return dataLoss(where + "tensor '" + name + "' at " +
+                      rangeString(info.dataBegin, info.dataEnd) + " overlaps tensor '" +
+                      *previous + "' at " + rangeString(prev.dataBegin, prev.dataEnd));
     }
-    if (!furthest || info.dataEnd > result.tensors_.at(*furthest).dataEnd)
-      furthest = &name;
+    if (info.dataBegin > cursor)
+      return dataLoss(where + "the data section has a gap of " +
+                      std::to_string(info.dataBegin - cursor) + " bytes at offset " +
+                      std::to_string(cursor) + ", before tensor '" + name + "' at " +
+                      rangeString(info.dataBegin, info.dataEnd) +
+                      "; the tensors must cover the data section exactly");
+    cursor = info.dataEnd;
+    previous = &name;
   }
+  if (cursor != dataSize)
+    return dataLoss(where + "the tensors cover " + std::to_string(cursor) +
+                    " bytes but the data section after the " + std::to_string(headerLen) +
+                    "-byte header holds " + std::to_string(dataSize) +
+                    " (trailing bytes, or a wrong header length)");
   result.file_ = std::move(file);
   return result;
 }

@@ -43,7 +43,8 @@ public:
   /// the header is a JSON object, every dtype is one of F32, F16, BF16, I32,
   /// I64, BOOL, every shape is a list of non-negative integers, every
   /// data_offsets pair lies inside the data section, spans exactly
-  /// numel * dtype size bytes and overlaps no other tensor, and __metadata__
+  /// numel * dtype size bytes, the tensors tile the data section exactly (no
+  /// overlap, gap or trailing byte), and __metadata__
   /// maps strings to strings. Errors name the file and the tensor: NOT_FOUND
   /// for a missing file, INVALID_ARGUMENT for a dtype weft cannot hold,
   /// DATA_LOSS for everything else.

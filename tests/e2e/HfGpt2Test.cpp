@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 namespace weft {
 namespace {
@@ -207,6 +208,38 @@ TEST_F(HfGpt2, CorruptWeightsFileIsRefused) {
   CommandResult r = runCommand(weftRun(dir + "/corrupt.safetensors", ""));
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.output.find("corrupt.safetensors"), std::string::npos) << r.output;
+}
+
+TEST_F(HfGpt2, NonFiniteWeightsAreNamed) {
+  for (auto &[name, value] : weights)
+    if (name == "h.1.attn.c_proj.weight") {
+      value.data<float>()[7] = std::numeric_limits<float>::quiet_NaN();
+      value.data<float>()[9] = std::numeric_limits<float>::infinity();
+    }
+  writeHfFile(dir + "/nan.safetensors");
+  CommandResult r = runCommand(weftRun(dir + "/nan.safetensors", ""));
+  EXPECT_NE(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("transformer.h.1.attn.c_proj.weight"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("2 non-finite values (the first, NaN, at element 7"), std::string::npos)
+      << r.output;
+}
+
+TEST_F(HfGpt2, HeaderLengthOneByteShortIsRefusedNotReadAsShiftedWeights) {
+  writeHfFile(dir + "/ok.safetensors");
+  std::ifstream in(dir + "/ok.safetensors", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  uint64_t len = 0;
+  std::memcpy(&len, bytes.data(), 8);
+  // The writer pads the header with spaces; one byte shorter still parses as
+  // JSON, and the data section then starts a byte early.
+  ASSERT_EQ(bytes[8 + len - 1], ' ');
+  len -= 1;
+  std::memcpy(bytes.data(), &len, 8);
+  { std::ofstream(dir + "/short.safetensors", std::ios::binary) << bytes; }
+  CommandResult r = runCommand(weftRun(dir + "/short.safetensors", ""));
+  EXPECT_NE(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("short.safetensors"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("wrong header length"), std::string::npos) << r.output;
 }
 
 } // namespace

@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <unistd.h>
 #include <map>
@@ -223,6 +224,45 @@ TEST_F(FrontendGpt2Config, MalformedFilesNameTheFileAndKey) {
   std::remove(path.c_str());
   msg = errorOf();
   EXPECT_NE(msg.find("cannot open"), std::string::npos) << msg;
+}
+
+TEST_F(FrontendGpt2Config, DirectoryPathSaysItIsADirectory) {
+  std::string dirPath = path + ".d";
+  std::filesystem::create_directory(dirPath);
+  std::string msg;
+  try {
+    Gpt2Config::fromJsonFile(dirPath);
+    ADD_FAILURE() << "expected a DslError";
+  } catch (const DslError &e) {
+    msg = e.what();
+  }
+  std::filesystem::remove(dirPath);
+  EXPECT_NE(msg.find(dirPath + ": error: cannot read the GPT-2 config: it is a directory"),
+            std::string::npos)
+      << msg;
+}
+
+TEST_F(FrontendGpt2Config, ValueAboveTheLimitNamesTheRange) {
+  write(R"({"n_layer": 2147483648})");
+  std::string msg = errorOf();
+  EXPECT_NE(msg.find("key 'n_layer' must be an integer from 1 to 4096, got 2147483648"),
+            std::string::npos)
+      << msg;
+  write(R"({"vocab_size": 18446744073709551615})");
+  msg = errorOf();
+  EXPECT_NE(msg.find("key 'vocab_size' must be an integer from 1 to 16777216"), std::string::npos)
+      << msg;
+  Gpt2Config big;
+  big.n_embd = (1 << 20) + 12;
+  big.n_head = 4;
+  try {
+    big.validate("flags");
+    ADD_FAILURE() << "expected a DslError";
+  } catch (const DslError &e) {
+    EXPECT_NE(std::string(e.what()).find("n_embd = 1048588 exceeds the largest weft supports"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(FrontendMlp, BuildsLayersWithTorchLayout) {

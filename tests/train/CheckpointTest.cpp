@@ -12,7 +12,10 @@
 
 #include "runtime/io/Checkpoint.h"
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 
 using namespace weft;
 using namespace weft::train;
@@ -149,6 +152,85 @@ TEST(TrainRunCheckpoint, CorruptAndMismatchedCheckpointsNameTheTensor) {
 
   // The intact checkpoint restores.
   EXPECT_TRUE(restoreTensors(*good, t.executor()).isOk());
+}
+
+/// A one-step run's checkpoint, edited by `edit` and written back framed
+/// (so its file checksum matches, as a buggy writer or a re-framed file
+/// would have it); returns the error resuming from it throws.
+std::string resumeErrorAfterEdit(const std::function<void(proto::Checkpoint &)> &edit) {
+  std::string dir = scratchDir(), data = dir + "/data.txt";
+  writeFile(data, sampleText(400));
+  TrainConfig config = tinyTrainConfig(data, 4);
+  config.checkpointDir = dir + "/ckpt";
+  {
+    Trainer t(config);
+    t.trainStep();
+    t.saveCheckpoint();
+  }
+  auto ckpt = loadCheckpoint(config.checkpointDir);
+  EXPECT_TRUE(ckpt.isOk()) << ckpt.status().toString();
+  edit(*ckpt);
+  writeFile(config.checkpointDir + "/checkpoint.pb", checkpointToBytes(*ckpt));
+  config.resume = true;
+  try {
+    Trainer resumed(config);
+  } catch (const std::exception &e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TrainRunCheckpoint, HugeSamplerPositionIsRefused) {
+  std::string error = resumeErrorAfterEdit([](proto::Checkpoint &c) {
+    c.mutable_data()->set_position((uint64_t(1) << 62) + 10000000);
+  });
+  EXPECT_NE(error.find("does not match step 1; the checkpoint is corrupt"), std::string::npos)
+      << error;
+}
+
+TEST(TrainRunCheckpoint, StepPastStepsIsRefused) {
+  std::string error = resumeErrorAfterEdit([](proto::Checkpoint &c) { c.set_step(1000); });
+  EXPECT_NE(error.find("the checkpoint is at step 1000, past this run's --steps 4"),
+            std::string::npos)
+      << error;
+}
+
+TEST(TrainRunCheckpoint, DuplicatedTensorIsRefused) {
+  std::string error = resumeErrorAfterEdit([](proto::Checkpoint &c) {
+    *c.add_parameters() = c.parameters(0);
+  });
+  EXPECT_NE(error.find("appears twice; the checkpoint is corrupt"), std::string::npos) << error;
+}
+
+TEST(TrainRunCheckpoint, TensorChecksumsAreChecked) {
+  std::string error = resumeErrorAfterEdit([](proto::Checkpoint &c) {
+    std::string data = c.parameters(1).data();
+    data[3] ^= 0x10;
+    c.mutable_parameters(1)->set_data(data); // checksum left as it was
+  });
+  EXPECT_NE(error.find("does not match its checksum; the checkpoint is corrupt"),
+            std::string::npos)
+      << error;
+}
+
+TEST(TrainRunCheckpoint, SaveRemovesTemporariesOfInterruptedSaves) {
+  std::string dir = scratchDir(), data = dir + "/data.txt";
+  writeFile(data, sampleText(400));
+  TrainConfig config = tinyTrainConfig(data, 4);
+  config.checkpointDir = dir + "/ckpt";
+  Trainer t(config);
+  t.trainStep();
+  t.saveCheckpoint();
+  for (const char *stale : {"checkpoint.pb.tmp.a1b2c3", "checkpoint.pb.tmp.XyZ789"})
+    writeFile(config.checkpointDir + "/" + stale, std::string(4096, 'x'));
+  writeFile(config.checkpointDir + "/notes.txt", "kept");
+  t.trainStep();
+  t.saveCheckpoint();
+  std::vector<std::string> names;
+  for (const auto &e : std::filesystem::directory_iterator(config.checkpointDir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"checkpoint.pb", "notes.txt"}));
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "TrainRunTestUtil.h"
+#include "tests/common/FifoWriter.h"
 
 #include "frontend/DslError.h"
 #include "runtime/io/Npy.h"
@@ -152,6 +153,28 @@ TEST(TrainRunSampler, RestoredStateContinuesTheSameSequence) {
   rt::Status s2 = unshuffled.restore(saved);
   ASSERT_FALSE(s2.isOk());
   EXPECT_NE(s2.message().find("--shuffle/--seed"), std::string::npos) << s2.message();
+}
+
+TEST(TrainRunSampler, HugeRestoredPositionIsRefusedNotWrapped) {
+  BatchSampler s(10, 3, false, 0);
+  proto::DataState state = s.state();
+  state.set_position((uint64_t(1) << 62) + 10000000); // times 3 wraps int64
+  rt::Status r = s.restore(state);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_NE(r.message().find("lies past the end of an epoch of 10 rows (3 batches)"),
+            std::string::npos)
+      << r.message();
+}
+
+TEST(TrainRunData, DataFromAFifoIsRefusedWithoutWaiting) {
+  std::string dir = scratchDir();
+  weft::test::FifoWriter fifo(dir + "/data.fifo");
+  ASSERT_TRUE(fifo.made());
+  auto d = TokenDataset::open(fifo.path(), 256, 2, 4);
+  EXPECT_FALSE(fifo.releasedAWaitingReader()) << "open() waited for a writer";
+  ASSERT_FALSE(d.isOk());
+  EXPECT_NE(d.status().message().find("data.fifo"), std::string::npos) << d.status().message();
+  EXPECT_NE(d.status().message().find("a FIFO"), std::string::npos) << d.status().message();
 }
 
 } // namespace

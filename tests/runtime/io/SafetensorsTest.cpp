@@ -287,6 +287,36 @@ TEST(IOSafetensors, BadFiles) {
   }
 }
 
+TEST(IOSafetensors, TrailingBytesAfterTheLastTensorAreRefused) {
+  TempDir dir;
+  std::string path = dir.file("trailing.safetensors");
+  const std::string header = R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}})";
+  writeBytes(path, makeSafetensors(header, std::string(16, '\x01') + "junk"));
+  expectError(SafetensorsFile::open(path), StatusCode::kDataLoss,
+              {"trailing.safetensors", "the tensors cover 16 bytes", "holds 20",
+               "trailing bytes, or a wrong header length"});
+}
+
+TEST(IOSafetensors, HeaderLengthOneByteShortIsRefused) {
+  TempDir dir;
+  std::string path = dir.file("short.safetensors");
+  // Padded like a real writer's header: one byte shorter still parses as JSON.
+  const std::string header = R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}   )";
+  writeBytes(path, makeSafetensors(header, std::string(16, '\x01'), int64_t(header.size()) - 1));
+  expectError(SafetensorsFile::open(path), StatusCode::kDataLoss,
+              {"short.safetensors", "the tensors cover 16 bytes", "holds 17"});
+}
+
+TEST(IOSafetensors, GapBetweenTensorsIsRefused) {
+  TempDir dir;
+  std::string path = dir.file("gap.safetensors");
+  writeBytes(path, makeSafetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                   R"("b":{"dtype":"I32","shape":[2],"data_offsets":[12,20]}})",
+                                   std::string(20, '\0')));
+  expectError(SafetensorsFile::open(path), StatusCode::kDataLoss,
+              {"gap.safetensors", "a gap of 4 bytes at offset 8, before tensor 'b'"});
+}
+
 TEST(IOSafetensors, MissingFileAndMissingTensor) {
   TempDir dir;
   expectError(SafetensorsFile::open(dir.file("absent.safetensors")), StatusCode::kNotFound,
