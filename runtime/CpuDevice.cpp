@@ -1,11 +1,13 @@
 //===- CpuDevice.cpp - the host as a Device -------------------------------===//
 //
 // This file implements CpuDevice's allocation (aligned_alloc, at least 64-byte
-// aligned, sizes rounded up as aligned_alloc requires) and its copies.
+// aligned, sizes rounded up as aligned_alloc requires), its copies, and its
+// memory budget (runtime/HostMemory.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/CpuDevice.h"
+#include "runtime/HostMemory.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -42,6 +44,10 @@ Status CpuDevice::copyToHost(void *dst, const void *src, size_t bytes) {
   if (bytes)
     std::memcpy(dst, src, bytes);
   return Status::ok();
+}
+
+std::optional<Device::Available> CpuDevice::availableMemory() const {
+  return hostAvailableMemory();
 }
 
 } // namespace weft::rt

@@ -26,6 +26,10 @@ public:
   Status copyToDevice(void *dst, const void *src, size_t bytes) override;
   Status copyToHost(void *dst, const void *src, size_t bytes) override;
   Status synchronize() override { return Status::ok(); }
+  /// The least of: MemAvailable (/proc/meminfo), the cgroup's memory.max
+  /// less its memory.current, and the address-space and data ulimits less
+  /// what the process already uses.
+  std::optional<Available> availableMemory() const override;
 };
 
 } // namespace weft::rt

@@ -1,7 +1,9 @@
 //===- CpuProgram.cpp - the steps of a "cpu" Executable -------------------===//
 //
 // This file implements CpuProgram. load():
-//   1. loads the kernel library and resolves each kernel's symbol;
+//   1. checks that this processor has the instruction-set features the
+//      kernels were compiled with (runtime/CpuFeatures.h), loads the kernel
+//      library and resolves each kernel's symbol;
 //   2. packs, per kernel-call step, the addresses of its arguments, and per
 //      GEMM step the addresses of a, b and c.
 // A kernel call then runs as one indirect call, a GEMM as one cblas_sgemm
@@ -10,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/CpuProgram.h"
+#include "runtime/CpuFeatures.h"
 
 #include <cblas.h>
 
@@ -27,6 +30,8 @@ Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string 
   const proto::Executable &p = exe();
   std::vector<KernelFn> kernels;
   if (p.kernels_size() > 0) {
+    WEFT_RETURN_IF_ERROR(checkHostCpuFeatures({p.cpu_features().begin(), p.cpu_features().end()},
+                                              source));
     StatusOr<std::unique_ptr<KernelLibrary>> lib = KernelLibrary::load(p.kernel_library(), source);
     if (!lib.isOk())
       return lib.status();

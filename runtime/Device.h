@@ -14,6 +14,8 @@
 #include "runtime/Status.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <cstring>
 #include <string>
 
@@ -43,6 +45,13 @@ public:
   }
   /// Waits until all work submitted to the device has finished.
   virtual Status synchronize() = 0;
+  /// Bytes the device can still allocate, and what limits them (e.g. "the
+  /// cgroup's memory.max"); nullopt where the device cannot tell.
+  struct Available {
+    uint64_t bytes = 0;
+    std::string limitedBy;
+  };
+  virtual std::optional<Available> availableMemory() const { return std::nullopt; }
 };
 
 } // namespace weft::rt

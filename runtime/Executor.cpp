@@ -1,7 +1,9 @@
 //===- Executor.cpp - runs a loaded Executable ----------------------------===//
 //
 // This file implements the Executor. create():
-//   1. validates the Executable (every later access is then in bounds);
+//   1. validates the Executable (every later access is then in bounds) and
+//      checks that its arena, parameters and optimizer state fit the memory
+//      budget (runtime/MemoryNeeds.h) before allocating anything;
 //   2. allocates one arena of arena_size bytes (aligned to arena_alignment,
 //      at least 64) and zeroes it, then writes every CONSTANT's data into it
 //      (a splat's one element repeated);
@@ -23,6 +25,7 @@
 #include "runtime/Executor.h"
 #include "runtime/CpuDevice.h"
 #include "runtime/CpuProgram.h"
+#include "runtime/MemoryNeeds.h"
 #include "runtime/Program.h"
 #include "runtime/cuda/CudaProgram.h"
 
@@ -97,7 +100,8 @@ Executor::~Executor() {
 
 std::string Executor::where() const { return "executable '" + exe_.source() + "'"; }
 
-StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe) {
+StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe,
+                                                     const ExecutorOptions &options) {
   WEFT_RETURN_IF_ERROR(exe.validate());
   std::unique_ptr<Device> device;
   if (exe.proto().target() == "cuda") {
@@ -109,6 +113,12 @@ StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe) {
   } else {
     device = std::make_unique<CpuDevice>();
   }
+  std::optional<Device::Available> budget =
+      options.memoryLimit ? std::optional<Device::Available>(
+                                {options.memoryLimit, "the limit given with --memory"})
+                          : device->availableMemory();
+  WEFT_RETURN_IF_ERROR(checkMemoryBudget(memoryNeeds(exe.proto()), budget,
+                                         "executable '" + exe.source() + "'"));
   std::unique_ptr<Executor> executor(new Executor(std::move(exe), std::move(device)));
   WEFT_RETURN_IF_ERROR(executor->initialize());
   return executor;

@@ -37,14 +37,25 @@ struct StepTime {
 };
 
 /// Runs one Executable on one device. Not thread-safe.
+/// How an Executor is created.
+struct ExecutorOptions {
+  /// The most device memory the program may take, in bytes (`--memory`);
+  /// 0: what the device says it has left (runtime/MemoryNeeds.h).
+  uint64_t memoryLimit = 0;
+};
+
 class Executor {
 public:
   /// Validates `exe`, opens the device of its target (the host for "cpu",
   /// GPU 0 for "cuda"), allocates its arena and parameter storage, writes its
   /// constants and loads its kernels. Fails with the validation error, the
   /// device that cannot be opened (UNAVAILABLE), an allocation error or the
-  /// kernel library/symbol that could not be loaded.
-  static StatusOr<std::unique_ptr<Executor>> create(Executable exe);
+  /// kernel library/symbol that could not be loaded. Before allocating, the
+  /// arena, parameters and optimizer state are checked against the budget
+  /// (options.memoryLimit, else the device's free memory):
+  /// RESOURCE_EXHAUSTED with both figures when they do not fit.
+  static StatusOr<std::unique_ptr<Executor>> create(Executable exe,
+                                                    const ExecutorOptions &options = {});
   ~Executor();
   Executor(const Executor &) = delete;
   Executor &operator=(const Executor &) = delete;

@@ -10,10 +10,12 @@
 #include "train/Trainer.h"
 
 #include "frontend/Program.h"
-#include "runtime/io/Safetensors.h"
 #include "models/catalog/Gpt2Weights.h"
 #include "models/catalog/ParamInit.h"
+#include "runtime/HostMemory.h"
+#include "runtime/MemoryNeeds.h"
 #include "runtime/io/Checkpoint.h"
+#include "runtime/io/Safetensors.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -101,11 +103,13 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
   sampler_ = std::make_unique<BatchSampler>(data_->trainRows(), c.batch, c.shuffle, c.seed);
 
   Program loss = models::buildGpt2TrainLoss(c.model, c.batch, c.seq);
+  checkParametersFit(loss);
   CompileResult compiled = compileTrainStep(loss.module(), c.optimizer, c.compile);
   compileSeconds_ = compiled.seconds;
   if (!compiled.executable)
     throw std::runtime_error("compiling the training step produced no executable");
-  train_ = check(rt::Executor::create(std::move(*compiled.executable)), "cannot load the training step");
+  train_ = check(rt::Executor::create(std::move(*compiled.executable), c.runtime),
+                 "cannot load the training step");
 
   if (c.resume) {
     if (c.checkpointDir.empty())
@@ -134,6 +138,29 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
 }
 
 Trainer::~Trainer() = default;
+
+void Trainer::checkParametersFit(const Program &loss) const {
+  // Before compiling (which can take minutes for a large model): the f32
+  // parameters and the optimizer's state alone must fit; the arena is
+  // checked when the compiled step is loaded.
+  rt::MemoryNeeds needs;
+  for (const ParamSpec &p : loss.params()) {
+    uint64_t elements = 1;
+    for (int64_t d : p.shape)
+      elements = d != 0 && elements > UINT64_MAX / uint64_t(d) ? UINT64_MAX : elements * uint64_t(d);
+    needs.parameters += elements > UINT64_MAX / 4 ? UINT64_MAX / 4 : elements * 4;
+  }
+  const TrainOptions &o = config_.optimizer;
+  int stateCopies = o.optimizer == "adamw" ? 2 : o.momentum != 0 ? 1 : 0;
+  needs.state = needs.parameters > UINT64_MAX / 4 ? UINT64_MAX / 2 : needs.parameters * stateCopies;
+  std::optional<rt::Device::Available> budget =
+      config_.runtime.memoryLimit
+          ? std::optional<rt::Device::Available>({config_.runtime.memoryLimit,
+                                                  "the limit given with --memory"})
+          : rt::hostAvailableMemory();
+  check(rt::checkMemoryBudget(needs, budget, "the model (before compiling; without activations)"),
+        "cannot train");
+}
 
 void Trainer::checkResumePoint(const proto::Checkpoint &ckpt) const {
   const std::string where = "cannot resume from '" + config_.checkpointDir + "': ";
@@ -175,7 +202,8 @@ std::unique_ptr<rt::Executor> Trainer::compileForwardOnly(Program program) {
   CompileResult r = compile(program.module(), config_.compile);
   if (!r.executable)
     throw std::runtime_error("compiling the forward program produced no executable");
-  return check(rt::Executor::create(std::move(*r.executable)), "cannot load the forward program");
+  return check(rt::Executor::create(std::move(*r.executable), config_.runtime),
+               "cannot load the forward program");
 }
 
 void Trainer::copyParameters(rt::Executor &to) const {

@@ -57,6 +57,8 @@ struct TrainConfig {
   int evalBatches = 4;
   /// Compile options of every program the trainer compiles.
   CompileOptions compile;
+  /// How the compiled programs are loaded (the memory limit: `--memory`).
+  rt::ExecutorOptions runtime;
 };
 
 /// The JSON text of `config` with Hugging Face config.json keys.
@@ -98,6 +100,9 @@ public:
 
 private:
   std::string optionsJson() const;
+  /// Throws, before anything is compiled, when the parameters and optimizer
+  /// state of `loss` alone exceed the memory budget.
+  void checkParametersFit(const Program &loss) const;
   /// Throws when `ckpt` cannot be where this run resumes: a step past
   /// --steps, or a data position that does not follow from its step.
   void checkResumePoint(const proto::Checkpoint &ckpt) const;

@@ -84,6 +84,8 @@ FailureOr<proto::Executable> compileForCpu(ModuleOp module, const CpuCodegenOpti
                                hostCpuDescription() + "; O" +
                                std::to_string(options.optLevel) + "; parallel " +
                                (options.parallel ? std::to_string(kMinParallelWork) : "off"));
+  for (const std::string &feature : hostCpuFeaturesForRuntime())
+    exe.add_cpu_features(feature);
   if (failed(assignArenaOffsets(*partition, arenaAlignment("cpu"))))
     return failure();
 

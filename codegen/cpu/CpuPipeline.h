@@ -42,6 +42,10 @@ mlir::FailureOr<std::string> buildKernelLibrary(mlir::ModuleOp kernels,
 /// "znver4" plus a hash of the host's CPU features: what kernels are tuned for.
 std::string hostCpuDescription();
 
+/// The host features the kernels are compiled with that the runtime can check
+/// (runtime/CpuFeatures.h), in that file's order: Executable.cpu_features.
+std::vector<std::string> hostCpuFeaturesForRuntime();
+
 } // namespace weft::codegen
 
 #endif // WEFT_CODEGEN_CPU_CPUPIPELINE_H

@@ -29,6 +29,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/CpuPipeline.h"
+#include "runtime/CpuFeatures.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Threading.h"
@@ -206,6 +207,15 @@ FailureOr<std::string> linkSharedObject(ArrayRef<std::string> objects, bool need
 }
 
 } // namespace
+
+std::vector<std::string> hostCpuFeaturesForRuntime() {
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  std::vector<std::string> features;
+  for (const std::string &name : rt::checkableCpuFeatures())
+    if (auto it = host.find(name); it != host.end() && it->second)
+      features.push_back(name);
+  return features;
+}
 
 std::string hostCpuDescription() {
   std::string features = hostFeatureString();

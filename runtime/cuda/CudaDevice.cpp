@@ -140,6 +140,15 @@ Status CudaDevice::zero(void *dst, size_t bytes) {
                         "cuMemsetD8Async", "zeroing " + std::to_string(bytes) + " bytes");
 }
 
+std::optional<Device::Available> CudaDevice::availableMemory() const {
+  if (!makeCurrent().isOk())
+    return std::nullopt;
+  size_t free = 0, total = 0;
+  if (!driver_->check(driver_->memGetInfo(&free, &total), "cuMemGetInfo").isOk())
+    return std::nullopt;
+  return Available{free, "the free memory of " + name_ + " (cuMemGetInfo)"};
+}
+
 Status CudaDevice::synchronize() {
   WEFT_RETURN_IF_ERROR(makeCurrent());
   return driver_->check(driver_->streamSynchronize(stream_), "cuStreamSynchronize",

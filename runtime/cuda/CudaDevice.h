@@ -42,6 +42,8 @@ public:
   Status zero(void *dst, size_t bytes) override;
   /// cuStreamSynchronize.
   Status synchronize() override;
+  /// cuMemGetInfo's free bytes of the GPU.
+  std::optional<Available> availableMemory() const override;
 
   /// Device-to-device copy on the stream (not waited for).
   Status copyOnDevice(void *dst, const void *src, size_t bytes);

@@ -56,6 +56,7 @@ Loaded load() {
   WEFT_RESOLVE(streamSynchronize, cuStreamSynchronize);
   WEFT_RESOLVE(memAlloc, cuMemAlloc);
   WEFT_RESOLVE(memFree, cuMemFree);
+  WEFT_RESOLVE(memGetInfo, cuMemGetInfo);
   WEFT_RESOLVE(memcpyHtoDAsync, cuMemcpyHtoDAsync);
   WEFT_RESOLVE(memcpyDtoHAsync, cuMemcpyDtoHAsync);
   WEFT_RESOLVE(memcpyDtoDAsync, cuMemcpyDtoDAsync);

@@ -18,6 +18,7 @@
 #include "compiler/GraphReport.h"
 #include "compiler/TrainStep.h"
 #include "passes/memory/MemoryPlan.h"
+#include "runtime/MemoryNeeds.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/FileUtilities.h"
@@ -127,6 +128,7 @@ int runCompile(int argc, char **argv) {
   const auto &p = r.executable->proto();
   std::printf("executable: %d kernels, %d steps, %d buffers, arena %.2f MiB\n", p.kernels_size(),
               p.steps_size(), p.buffers_size(), p.arena_size() / 1048576.0);
+  std::printf("device memory to run it: %s\n", rt::memoryNeeds(p).describe().c_str());
   if (!f.outputPath.empty()) {
     check(r.executable->save(f.outputPath));
     std::printf("wrote %s\n", f.outputPath.c_str());

@@ -105,4 +105,24 @@ CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) c
   return o;
 }
 
+void RuntimeFlags::declare(FlagSet &flags) {
+  flags.section("Run");
+  flags
+      .addNumber("memory", "GB",
+                 "device memory the program may take, in GiB; a program that needs more (arena, "
+                 "parameters, optimizer state) stops before allocating. Default: what the device "
+                 "has free",
+                 &memoryGiB)
+      .showDefault("");
+}
+
+rt::ExecutorOptions RuntimeFlags::options() const {
+  if (!(memoryGiB >= 0) || memoryGiB > 1e9)
+    throw FlagError("--memory must be a size in GiB between 0 and 1e9, got " +
+                    std::to_string(memoryGiB));
+  rt::ExecutorOptions o;
+  o.memoryLimit = uint64_t(memoryGiB * 1024 * 1024 * 1024);
+  return o;
+}
+
 } // namespace weft::cli

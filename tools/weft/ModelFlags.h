@@ -14,6 +14,8 @@
 #include "compiler/Compile.h"
 #include "models/catalog/ModelCatalog.h"
 
+#include "runtime/Executor.h"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -75,6 +77,17 @@ struct CompileFlags {
   bool noCache = false, noFuse = false;
   /// Set by the command for CompileOptions::configurePassManager.
   std::function<void(mlir::PassManager &)> configurePassManager;
+};
+
+/// How a subcommand runs what it compiled.
+struct RuntimeFlags {
+  /// Declares --memory in a "Run" section.
+  void declare(FlagSet &flags);
+  /// The executor options these flags select.
+  rt::ExecutorOptions options() const;
+
+  /// --memory in GiB; 0: the device's free memory.
+  double memoryGiB = 0;
 };
 
 } // namespace weft::cli

@@ -37,6 +37,7 @@ namespace {
 struct RunCommandFlags {
   ModelFlags model = ModelFlags::forRun();
   CompileFlags compile;
+  RuntimeFlags runtime;
   std::string weights, tokens, logitsOut;
   bool randomWeights = false;
   int64_t seed = 0, repeat = 1;
@@ -57,6 +58,7 @@ struct RunCommandFlags {
                     &randomWeights);
     flags.addInteger("seed", "S", "seed for random weights and inputs", &seed, 0, UINT_MAX);
     flags.addInteger("repeat", "N", "run this many times and report the median", &repeat, 0);
+    runtime.declare(flags);
     declareMlirFlags(flags);
     compile.configurePassManager = configureMlirPassManager;
   }
@@ -191,7 +193,7 @@ int runRun(int argc, char **argv) {
     exe = std::move(*r.executable);
   }
   proto::Executable proto = exe->proto();
-  auto executor = check(rt::Executor::create(std::move(*exe)));
+  auto executor = check(rt::Executor::create(std::move(*exe), f.runtime.options()));
 
   bool isGpt2 = src && src->program && f.model.model == "gpt2";
   int64_t vocab = isGpt2 ? gpt2ConfigFor(f.model.request()).vocab_size : 1 << 30;

@@ -49,6 +49,7 @@ struct TrainCommandFlags {
   std::string optimizer = "adamw";
   double lr = 1e-3, minLrRatio = 0.1, weightDecay = 0.1, clipNorm = 1.0, momentum = 0;
   CompileFlags compile;
+  RuntimeFlags runtime;
   std::string weights, save, checkpoint;
   int64_t checkpointEvery = 0;
   bool resume = false;
@@ -92,6 +93,7 @@ struct TrainCommandFlags {
     flags.addNumber("momentum", "X", "sgd momentum", &momentum);
     flags.addInteger("init-seed", "S", "seed of the random initial weights", &initSeed, 0);
     compile.declareForTraining(flags);
+    runtime.declare(flags);
     flags.section("Files");
     flags.addString("weights", "W.safetensors",
                     "start from these weights (Hugging Face GPT-2 names)", &weights);
@@ -191,6 +193,7 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.resume = f.resume;
   c.evalBatches = int(f.evalBatches);
   c.compile = f.compile.options();
+  c.runtime = f.runtime.options();
   return c;
 }
 
