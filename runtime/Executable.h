@@ -31,7 +31,8 @@ namespace weft::rt {
 
 /// The Executable.format_version this runtime reads and the compiler writes.
 /// 2: a CudaLaunch may list the call arguments it passes (CudaLaunch.args).
-inline constexpr uint32_t kFormatVersion = 2;
+/// 3: every Kernel lists its arguments' dtype and byte size (Kernel.args).
+inline constexpr uint32_t kFormatVersion = 3;
 /// The version of the file framing (header layout) written by save().
 inline constexpr uint32_t kFramingVersion = 1;
 /// Size of the framing header that precedes the payload.

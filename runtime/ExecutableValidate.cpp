@@ -20,10 +20,12 @@
 //      on an OUTPUT; names a PARAMETER or STATE buffer of the same dtype and
 //      shape; alias_of == updates; at most one output updates each buffer.
 //   5. No other arena buffer overlaps a CONSTANT (constants are written once).
-//   6. Kernels have a symbol; a library is present when kernels exist; for
-//      target "cuda" each launch has a function and a grid/block within limits.
+//   6. Kernels have a symbol and one argument spec (dtype, byte size) per
+//      argument; a library is present when kernels exist; for target "cuda"
+//      each launch has a function and a grid/block within limits.
 //   7. Steps: a kernel call names an existing kernel with num_args buffer ids
-//      in range; a GEMM's dtype is f32, or bf16/f16 for target "cuda" only
+//      in range, each buffer of the dtype and byte size the kernel's
+//      argument spec says (a kernel never touches bytes outside its buffers); a GEMM's dtype is f32, or bf16/f16 for target "cuda" only
 //      (the CPU runs cblas_sgemm), its operands have that dtype and sizes
 //      that match batch, m, n, k, and its c is not a PARAMETER or STATE (nor
 //      a view of one) unless c is an update output. A GEMM epilogue (bias,
@@ -307,11 +309,24 @@ Status checkSteps(const proto::Executable &exe, const Reporter &r) {
       return r.fail(ref + " passes " + std::to_string(call.args_size()) + " arguments to kernel " +
                     std::to_string(call.kernel()) + " '" + k.symbol() + "', which takes " +
                     std::to_string(k.num_args()));
-    for (int a = 0; a < call.args_size(); ++a)
+    if (static_cast<uint32_t>(k.args_size()) != k.num_args())
+      return r.fail(ref + ": kernel " + std::to_string(call.kernel()) + " '" + k.symbol() +
+                    "' describes " + std::to_string(k.args_size()) + " arguments but takes " +
+                    std::to_string(k.num_args()) + "; recompile the program");
+    for (int a = 0; a < call.args_size(); ++a) {
       if (call.args(a) >= static_cast<uint32_t>(exe.buffers_size()))
         return r.fail(ref + ": argument " + std::to_string(a) + " of kernel '" + k.symbol() +
                       "' is buffer " + std::to_string(call.args(a)) + ", out of range (" +
                       std::to_string(exe.buffers_size()) + " buffers)");
+      const Buffer &b = exe.buffers(static_cast<int>(call.args(a)));
+      const proto::KernelArg &spec = k.args(a);
+      if (b.dtype() != spec.dtype() || b.byte_size() != spec.byte_size())
+        return r.fail(ref + ": argument " + std::to_string(a) + " of kernel '" + k.symbol() +
+                      "' is " + bufferRef(exe, call.args(a)) + " (" + dtypeName(b.dtype()) + ", " +
+                      std::to_string(b.byte_size()) + " bytes) but the kernel reads or writes " +
+                      dtypeName(spec.dtype()) + " of " + std::to_string(spec.byte_size()) +
+                      " bytes there");
+    }
   }
   return Status::ok();
 }
@@ -377,8 +392,13 @@ Status Executable::validate() const {
   WEFT_RETURN_IF_ERROR(checkConstantsUntouched(exe, r));
 
   for (int k = 0; k < exe.kernels_size(); ++k) {
-    if (exe.kernels(k).symbol().empty())
+    const proto::Kernel &kernel = exe.kernels(k);
+    if (kernel.symbol().empty())
       return r.fail("kernel " + std::to_string(k) + " has no symbol");
+    for (const proto::KernelArg &a : kernel.args())
+      if (dtypeSize(a.dtype()) == 0)
+        return r.fail("kernel " + std::to_string(k) + " '" + kernel.symbol() +
+                      "' has an argument of invalid dtype " + std::to_string(int(a.dtype())));
     WEFT_RETURN_IF_ERROR(checkCudaLaunches(exe, k, r));
   }
   if (exe.kernels_size() > 0 && exe.kernel_library().empty())

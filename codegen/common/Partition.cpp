@@ -273,6 +273,16 @@ void Partitioner::addKernelCall(uint32_t kernel, ArrayRef<uint32_t> args, std::s
   call->set_kernel(kernel);
   for (uint32_t a : args)
     call->add_args(a);
+  // The first call fixes what each argument is; calls of a shared kernel come
+  // from ops of identical types, so they pass buffers of the same kinds.
+  proto::Kernel *k = exe.mutable_kernels(static_cast<int>(kernel));
+  if (k->args_size() == 0)
+    for (uint32_t a : args) {
+      const proto::Buffer &b = exe.buffers(static_cast<int>(a));
+      proto::KernelArg *spec = k->add_args();
+      spec->set_dtype(b.dtype());
+      spec->set_byte_size(b.byte_size());
+    }
 }
 
 FailureOr<uint32_t> Partitioner::addResultBuffer(Operation *op) {

@@ -147,6 +147,9 @@ LogicalResult addScratchBuffers(proto::Executable &exe, const std::vector<GpuKer
       b->set_arena_offset(base + offset);
       offset += (bytes + alignment - 1) / alignment * alignment;
       scratchIds[k].push_back(id);
+      proto::KernelArg *spec = pk->add_args();
+      spec->set_dtype(*dtype);
+      spec->set_byte_size(bytes);
     }
     pk->set_num_args(pk->num_args() + static_cast<uint32_t>(kernel.scratch.size()));
     region = std::max(region, offset);

@@ -165,6 +165,9 @@ proto::Executable launchExecutable(uint32_t gridX, uint32_t blockX) {
   proto::KernelCall *call = e.add_steps()->mutable_kernel_call();
   call->set_kernel(0);
   call->add_args(2);
+  proto::KernelArg *spec = k->add_args();
+  spec->set_dtype(e.buffers(2).dtype());
+  spec->set_byte_size(e.buffers(2).byte_size());
   return e;
 }
 

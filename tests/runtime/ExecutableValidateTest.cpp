@@ -46,6 +46,7 @@ proto::Executable validExecutable() {
   call->mutable_kernel_call()->set_kernel(0);
   call->mutable_kernel_call()->add_args(c);
   call->mutable_kernel_call()->add_args(t);
+  describeKernelArgs(exe);
   exe.add_outputs(c);
   return exe;
 }
@@ -116,6 +117,25 @@ TEST(RuntimeValidate, KernelArgumentOutOfRange) {
 TEST(RuntimeValidate, KernelArgumentCountMismatch) {
   expectRejected([](proto::Executable &e) { e.mutable_kernels(0)->set_num_args(3); },
                  {"step 1 'mul@m.cpp:4'", "passes 2 arguments", "'scale'", "takes 3"});
+}
+
+TEST(RuntimeValidate, KernelArgumentRedirectedToASmallerBufferIsRejected) {
+  // The heap-corruption probe: a call's argument pointed at a valid but
+  // smaller buffer (checksum recomputed). The kernel would write 8 floats
+  // into the 6 of 'a'.
+  expectRejected([](proto::Executable &e) {
+    e.mutable_steps(1)->mutable_kernel_call()->set_args(1, 0);
+  }, {"step 1 'mul@m.cpp:4'", "argument 1 of kernel 'scale'", "buffer 0 'a' (f32, 24 bytes)",
+      "reads or writes f32 of 32 bytes"});
+  expectRejected([](proto::Executable &e) {
+    e.mutable_kernels(0)->mutable_args(1)->set_dtype(proto::I32);
+  }, {"argument 1 of kernel 'scale'", "reads or writes i32 of 32 bytes"});
+}
+
+TEST(RuntimeValidate, KernelWithoutArgumentSpecsIsRejected) {
+  expectRejected([](proto::Executable &e) { e.mutable_kernels(0)->clear_args(); },
+                 {"step 1 'mul@m.cpp:4'", "kernel 0 'scale' describes 0 arguments but takes 2",
+                  "recompile"});
 }
 
 TEST(RuntimeValidate, KernelIndexOutOfRange) {

@@ -57,6 +57,7 @@ void addCall(proto::Executable &exe, const std::string &label, uint32_t kernel,
   s->mutable_kernel_call()->set_kernel(kernel);
   for (uint32_t a : args)
     s->mutable_kernel_call()->add_args(a);
+  describeKernelArgs(exe);
 }
 
 /// z = x + y over 16 floats.

@@ -68,6 +68,7 @@ SgdProgram sgdProgram(const std::string &library) {
   };
   addCall("momentum", addKernel("momentum_f32"), {g, p.m, p.mNew});
   addCall("apply", addKernel("apply_f32"), {p.w, p.mNew, p.wNew});
+  describeKernelArgs(p.exe);
   p.exe.add_outputs(p.mNew);
   p.exe.add_outputs(p.wNew);
   return p;

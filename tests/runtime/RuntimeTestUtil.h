@@ -55,6 +55,23 @@ inline uint32_t addBuffer(proto::Executable &exe, const std::string &name, proto
   return b->id();
 }
 
+/// Gives every kernel of `exe` that has none the argument specs (dtype, byte
+/// size) of the buffers its first call passes, as the code generator does.
+inline void describeKernelArgs(proto::Executable &exe) {
+  for (const proto::Step &s : exe.steps()) {
+    if (!s.has_kernel_call() || s.kernel_call().kernel() >= uint32_t(exe.kernels_size()))
+      continue;
+    proto::Kernel *k = exe.mutable_kernels(int(s.kernel_call().kernel()));
+    if (k->args_size() > 0)
+      continue;
+    for (uint32_t a : s.kernel_call().args()) {
+      proto::KernelArg *spec = k->add_args();
+      spec->set_dtype(exe.buffers(int(a)).dtype());
+      spec->set_byte_size(exe.buffers(int(a)).byte_size());
+    }
+  }
+}
+
 /// An f32 tensor of `shape` with uniform values in [-1, 1) from `seed`.
 inline HostTensor randomTensor(std::vector<int64_t> shape, unsigned seed) {
   HostTensor t(proto::F32, std::move(shape));
