@@ -12,7 +12,8 @@
 //      byte_size == elements * dtype size; INPUT/OUTPUT/TEMPORARY/CONSTANT
 //      buffers lie inside the arena at an offset aligned to their element;
 //      CONSTANT data holds exactly byte_size bytes (a splat: one element);
-//      PARAMETER, STATE and INPUT names are non-empty and unique.
+//      PARAMETER, STATE and INPUT names are non-empty and unique; only an
+//      i32/i64 INPUT has an index_limit.
 //   4. alias_of names an earlier, non-alias buffer of the same byte size; only
 //      TEMPORARY and OUTPUT buffers may be aliases. An OUTPUT that aliases a
 //      PARAMETER or STATE buffer must declare it in `updates`.
@@ -187,6 +188,9 @@ Status checkBuffer(const proto::Executable &exe, int i, const Reporter &r) {
   if (isBoundByName(b) && b.name().empty())
     return r.fail(ref + " is a " + proto::BufferKind_Name(b.kind()) +
                   " without a name; parameters, state and inputs are bound by name");
+  if (b.index_limit() > 0 &&
+      (b.kind() != proto::INPUT || (b.dtype() != proto::I32 && b.dtype() != proto::I64)))
+    return r.fail(ref + " has an index_limit but is not an i32 or i64 INPUT");
   return Status::ok();
 }
 

@@ -222,6 +222,19 @@ std::vector<std::string> Executor::outputNames() const {
   return names;
 }
 
+Status Executor::checkIndices(const proto::Buffer &b, const HostTensor &value) const {
+  const uint64_t limit = b.index_limit();
+  for (int64_t i = 0; i < value.numElements(); ++i) {
+    int64_t v = value.dtype == proto::I64 ? value.data<int64_t>()[i] : value.data<int32_t>()[i];
+    if (v < 0 || uint64_t(v) >= limit)
+      return invalidArgument("setInput: element " + std::to_string(i) + " of '" + b.name() +
+                             "' is " + std::to_string(v) + ", outside [0, " +
+                             std::to_string(limit) + "): the rows of the table it indexes (e.g. "
+                             "token ids and the vocabulary)");
+  }
+  return Status::ok();
+}
+
 Status Executor::bind(proto::BufferKind kind, const char *what, const std::string &name,
                       const HostTensor &value) {
   int id = findBuffer(kind, name);
@@ -247,6 +260,8 @@ Status Executor::bind(proto::BufferKind kind, const char *what, const std::strin
                            std::to_string(value.bytes.size()) + " bytes; " +
                            dtypeName(b.dtype()) + shapeString(shape) + " needs " +
                            std::to_string(b.byte_size()));
+  if (b.index_limit() > 0)
+    WEFT_RETURN_IF_ERROR(checkIndices(b, value));
   WEFT_RETURN_IF_ERROR(device_->copyToDevice(address_[id], value.bytes.data(), b.byte_size()));
   // An input whose bytes a run reuses is staged from a host copy at the start
   // of every run, so callers may run again without setting it anew.

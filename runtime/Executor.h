@@ -112,6 +112,9 @@ public:
 private:
   Executor(Executable exe, std::unique_ptr<Device> device);
   Status initialize();
+  /// INVALID_ARGUMENT naming the first value of `value` outside [0,
+  /// b.index_limit()).
+  Status checkIndices(const proto::Buffer &b, const HostTensor &value) const;
   Status bind(proto::BufferKind kind, const char *what, const std::string &name,
               const HostTensor &value);
   int findBuffer(proto::BufferKind kind, const std::string &name) const;

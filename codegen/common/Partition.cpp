@@ -147,6 +147,9 @@ private:
   LogicalResult addCopiedUpdate(func::FuncOp main, func::ReturnOp ret, unsigned index);
   FailureOr<uint32_t> copyKernel(RankedTensorType type, Location loc);
   FailureOr<uint32_t> kernelFor(Operation *op);
+  /// Sets Buffer.index_limit of each INPUT whose values index the rows of a
+  /// weft.gather table (the smallest table's rows when several).
+  void recordIndexLimits(func::FuncOp main);
   FailureOr<uint32_t>
   kernelForKey(const std::string &key, StringRef opName, unsigned numArgs, unsigned numOutputs,
                bool noAlias, function_ref<LogicalResult(StringRef function)> build);
@@ -582,6 +585,23 @@ LogicalResult Partitioner::visitReturn(func::FuncOp main, func::ReturnOp ret) {
   return success();
 }
 
+void Partitioner::recordIndexLimits(func::FuncOp main) {
+  main.walk([&](GatherOp gather) {
+    // The rows the indices select; the indices may reach the input through
+    // reshapes (aliases of the same bytes).
+    Value indices = gather.getIndices();
+    while (auto reshape = indices.getDefiningOp<ReshapeOp>())
+      indices = reshape.getInput();
+    auto it = bufferOf.find(indices);
+    if (!isa<BlockArgument>(indices) || it == bufferOf.end())
+      return;
+    proto::Buffer *b = exe.mutable_buffers(static_cast<int>(it->second));
+    uint64_t rows = static_cast<uint64_t>(gather.getTable().getType().getDimSize(0));
+    if (b->kind() == proto::INPUT && (b->index_limit() == 0 || rows < b->index_limit()))
+      b->set_index_limit(rows);
+  });
+}
+
 FailureOr<KernelPartition> Partitioner::run() {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main || main.isExternal())
@@ -600,6 +620,7 @@ FailureOr<KernelPartition> Partitioner::run() {
       return failure();
     }
   }
+  recordIndexLimits(main);
   KernelPartition result;
   result.main = main;
   result.bufferValues = std::move(valueOf);

@@ -16,6 +16,7 @@
 #include "passes/Passes.h"
 #include "runtime/io/Safetensors.h"
 #include "models/catalog/ParamInit.h"
+#include "runtime/Executable.h"
 #include "runtime/io/Checkpoint.h"
 #include "train/TokenData.h"
 
@@ -117,6 +118,30 @@ TEST(TrainRunCli, RunRefusesTokensThatDoNotFitTheSequence) {
       << readFile(log);
   EXPECT_EQ(runWeft("run gpt2 --preset tiny --seq -5", log), 2);
   EXPECT_NE(readFile(log).find("--seq must be"), std::string::npos) << readFile(log);
+}
+
+TEST(TrainRunCli, RunOfACompiledFileRefusesTokenIdsOutsideTheVocabulary) {
+  std::string dir = scratchDir(), log = dir + "/log.txt", exe = dir + "/tiny.wexe";
+  ASSERT_EQ(runWeft("compile gpt2 --preset tiny --seq 4 --no-cache -o '" + exe + "'", log), 0)
+      << readFile(log);
+  auto compiled = rt::Executable::load(exe);
+  ASSERT_TRUE(compiled.isOk()) << compiled.status().toString();
+  uint64_t vocab = 0;
+  for (const auto &b : compiled->proto().buffers())
+    if (b.name() == "tokens")
+      vocab = b.index_limit();
+  ASSERT_GT(vocab, 0u) << "the tokens input should record the vocabulary";
+  // Random ids are drawn inside the vocabulary the file records.
+  EXPECT_EQ(runWeft("run '" + exe + "' --random-weights", log), 0) << readFile(log);
+  EXPECT_EQ(runWeft("run '" + exe + "' --random-weights --tokens 1,2,3," +
+                        std::to_string(vocab + 99999),
+                    log),
+            1);
+  EXPECT_NE(readFile(log).find("token id " + std::to_string(vocab + 99999) +
+                               " is outside the vocabulary [0, " + std::to_string(vocab) +
+                               ") of input 'tokens'"),
+            std::string::npos)
+      << readFile(log);
 }
 
 /// Name -> value of a safetensors file's f32 tensors, in double.

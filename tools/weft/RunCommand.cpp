@@ -96,11 +96,14 @@ void bindInputs(rt::Executor &exe, const weft::proto::Executable &proto, int64_t
                         b.name() + "' " + rt::shapeString(shape) + " takes " +
                         std::to_string(row) + " per row; give exactly " + std::to_string(row) +
                         " (or leave --seq to follow --tokens)");
+      // The rows the ids select: the Executable records them for an input
+      // that feeds a gather (a .wexe knows its vocabulary).
+      int64_t limit = b.index_limit() > 0 ? int64_t(b.index_limit()) : vocab;
       for (int64_t i = 0; i < t.numElements(); ++i) {
-        int64_t v = ids.empty() ? int64_t(rng() % uint64_t(vocab)) : ids[i % ids.size()];
-        if (v < 0 || v >= vocab)
-          throw std::runtime_error("token id " + std::to_string(v) +
-                                   " is outside the vocabulary [0, " + std::to_string(vocab) + ")");
+        int64_t v = ids.empty() ? int64_t(rng() % uint64_t(limit)) : ids[i % ids.size()];
+        if (v < 0 || v >= limit)
+          throw std::runtime_error("token id " + std::to_string(v) + " is outside the vocabulary [0, " +
+                                   std::to_string(limit) + ") of input '" + b.name() + "'");
         if (b.dtype() == weft::proto::I64)
           t.data<int64_t>()[i] = v;
         else
