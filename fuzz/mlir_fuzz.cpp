@@ -18,6 +18,7 @@
 #include "mlir/Parser/Parser.h"
 
 #include <cstdint>
+#include <string>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
@@ -25,8 +26,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::ScopedDiagnosticHandler swallow(&context,
                                         [](mlir::Diagnostic &) { return mlir::success(); });
   mlir::ParserConfig config(&context, /*verifyAfterParse=*/false);
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString<mlir::ModuleOp>(
-      llvm::StringRef(reinterpret_cast<const char *>(data), size), config, "<fuzz>");
+  // MLIR's lexer reads up to a NUL after the text, which the file buffers of
+  // `weft compile FILE.mlir` (parseSourceFile) and a std::string both have.
+  std::string text(reinterpret_cast<const char *>(data), size);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(text, config, "<fuzz>");
   if (module)
     (void)mlir::verify(*module);
   return 0;
