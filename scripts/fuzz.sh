@@ -75,7 +75,9 @@ for t in "${targets[@]}"; do
     args=(-max_total_time="$secs" -timeout="${WEFT_FUZZ_TIMEOUT:-10}" -artifact_prefix="$crashes/"
           -print_final_stats=1)
     [ -z "${WEFT_FUZZ_RUNS:-}" ] || args+=(-runs="$WEFT_FUZZ_RUNS")
-    echo "fuzz: $t for ${secs}s${WEFT_FUZZ_RUNS:+ or $WEFT_FUZZ_RUNS inputs} (log: $log)"
+    limit="${secs}s"
+    [ "$secs" != 0 ] || limit="no time limit"
+    echo "fuzz: $t, $limit${WEFT_FUZZ_RUNS:+, at most $WEFT_FUZZ_RUNS inputs} (log: $log)"
     rc=0
     "$build/bin/weft-fuzz-$t" "${args[@]}" "$corpus" > "$log" 2>&1 || rc=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
