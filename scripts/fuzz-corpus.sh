@@ -9,10 +9,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 weft=${1:-${WEFT_BUILD_DIR:-$root/build}/bin/weft}
 [ -x "$weft" ] || { echo "fuzz-corpus: no weft binary at $weft (bash scripts/build.sh weft)" >&2; exit 1; }
-corpus=$root/fuzz/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-rm -rf "$corpus"
+# Written here first; it replaces fuzz/corpus/ only when everything worked.
+corpus=$tmp/corpus
 mkdir -p "$corpus"/{executable,checkpoint,safetensors,npy,config,mlir}
 
 # A 1-layer, 8-wide GPT-2 on bytes keeps every file a few KB.
@@ -133,4 +133,6 @@ for dirpath, _, files in sorted(os.walk(os.path.join(root, 'tests'))):
             write('mlir', '%s-%02d.mlir' % (fname[:-5], i), body)
 print('fuzz-corpus: %d .mlir chunks' % count)
 PY
-du -sh "$corpus"/* "$corpus"
+rm -rf "$root/fuzz/corpus"
+mv "$corpus" "$root/fuzz/corpus"
+du -sh "$root/fuzz/corpus"/* "$root/fuzz/corpus"
