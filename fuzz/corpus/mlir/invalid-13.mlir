@@ -1,0 +1,4 @@
+func.func @iota_dim(%a: tensor<3xf32>) {
+  %0 = weft.iota dim = 1 : tensor<4xi64>
+  return
+}

@@ -1,0 +1,6 @@
+module {
+  func.func @forward(%w: tensor<4xf32> {weft.param = "w"}) -> (tensor<f32> {weft.output = "loss"}) {
+    %0 = weft.reduce sum %w dims = [0] : tensor<4xf32>
+    return %0 : tensor<f32>
+  }
+}

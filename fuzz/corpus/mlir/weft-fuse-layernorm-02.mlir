@@ -1,0 +1,28 @@
+func.func @no_affine(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %m = weft.reduce mean %x dims = [1] : tensor<4x8xf32>
+  %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+  %xc = weft.sub %x, %mb : tensor<4x8xf32>
+  %sq = weft.mul %xc, %xc : tensor<4x8xf32>
+  %v = weft.reduce mean %sq dims = [1] : tensor<4x8xf32>
+  %eps = weft.constant dense<1.0e-05> : tensor<4xf32>
+  %ve = weft.add %v, %eps : tensor<4xf32>
+  %r = weft.rsqrt %ve : tensor<4xf32>
+  %rb = weft.broadcast %r dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+  %n = weft.mul %xc, %rb : tensor<4x8xf32>
+  return %n : tensor<4x8xf32>
+}
+func.func @gamma_only(%x: tensor<4x8xf32>, %gamma: tensor<8xf32>) -> tensor<4x8xf32> {
+  %m = weft.reduce mean %x dims = [1] : tensor<4x8xf32>
+  %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+  %xc = weft.sub %x, %mb : tensor<4x8xf32>
+  %sq = weft.mul %xc, %xc : tensor<4x8xf32>
+  %v = weft.reduce mean %sq dims = [1] : tensor<4x8xf32>
+  %eps = weft.constant dense<1.0e-05> : tensor<4xf32>
+  %ve = weft.add %v, %eps : tensor<4xf32>
+  %r = weft.rsqrt %ve : tensor<4xf32>
+  %rb = weft.broadcast %r dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+  %n = weft.mul %xc, %rb : tensor<4x8xf32>
+  %gb = weft.broadcast %gamma dims = [1] : tensor<8xf32> -> tensor<4x8xf32>
+  %s = weft.mul %n, %gb : tensor<4x8xf32>
+  return %s : tensor<4x8xf32>
+}
