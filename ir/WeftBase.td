@@ -1,7 +1,8 @@
 //===- WeftBase.td - shared definitions of weft's op files -----------------===//
 //
 // This file defines what every weft op file shares: the dialect, the tensor
-// type constraints and the Weft_Op base class.
+// type constraints, the size bound every op verifies and the Weft_Op base
+// class.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,7 +25,13 @@ def Weft_FloatTensor : StaticShapeTensorOf<[F32, F16, BF16]>;
 def Weft_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
 def Weft_BoolTensor : StaticShapeTensorOf<[I1]>;
 
+// Every weft op verifies that its tensors hold at most 2^62 bytes
+// (ir/TensorSizeLimits.h), so size and offset arithmetic cannot overflow.
+def Weft_BoundedTensorSizes : NativeOpTrait<"BoundedTensorSizes"> {
+  let cppNamespace = "::weft::traits";
+}
+
 class Weft_Op<string mnemonic, list<Trait> traits = []> :
-    Op<Weft_Dialect, mnemonic, traits>;
+    Op<Weft_Dialect, mnemonic, !listconcat(traits, [Weft_BoundedTensorSizes])>;
 
 #endif // WEFT_BASE_TD

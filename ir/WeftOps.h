@@ -7,6 +7,7 @@
 #ifndef WEFT_IR_WEFTOPS_H
 #define WEFT_IR_WEFTOPS_H
 
+#include "ir/TensorSizeLimits.h"
 #include "ir/WeftDialect.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
