@@ -9,6 +9,7 @@
 #include "frontend/Program.h"
 #include "frontend/Builder.h"
 
+#include "ir/AttrNames.h"
 #include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
 
@@ -83,7 +84,7 @@ Tensor Program::input(const std::string &name, Shape shape, DType dtype,
   BlockArgument arg = entry.addArgument(
       detail::tensorType(s.context, shape, dtype), s.location(loc));
   s.argAttrs.push_back(DictionaryAttr::get(
-      s.context, {NamedAttribute(StringAttr::get(s.context, WeftDialect::kInputAttr),
+      s.context, {NamedAttribute(StringAttr::get(s.context, kInputAttr),
                                  StringAttr::get(s.context, name))}));
   s.inputNames.push_back(name);
   return Tensor(&s, arg);
@@ -103,7 +104,7 @@ Tensor Program::param(const std::string &name, Shape shape, Init init,
   BlockArgument arg = entry.addArgument(
       detail::tensorType(s.context, shape, dtype), s.location(loc));
   s.argAttrs.push_back(DictionaryAttr::get(
-      s.context, {NamedAttribute(StringAttr::get(s.context, WeftDialect::kParamAttr),
+      s.context, {NamedAttribute(StringAttr::get(s.context, kParamAttr),
                                  StringAttr::get(s.context, full))}));
   s.params.push_back(ParamSpec{full, std::move(shape), dtype, init});
   return Tensor(&s, arg);
@@ -153,7 +154,7 @@ ModuleOp Program::module() {
   SmallVector<DictionaryAttr> resultAttrs;
   for (const std::string &n : s.outputNames)
     resultAttrs.push_back(DictionaryAttr::get(
-        ctx, {NamedAttribute(StringAttr::get(ctx, WeftDialect::kOutputAttr),
+        ctx, {NamedAttribute(StringAttr::get(ctx, kOutputAttr),
                              StringAttr::get(ctx, n))}));
   s.func.setAllResultAttrs(resultAttrs);
   s.finalized = true;

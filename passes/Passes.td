@@ -257,8 +257,8 @@ def AutodiffPass : Pass<"weft-autodiff", "mlir::ModuleOp"> {
     `weft.param`, and appends them as new results tagged
     `weft.output = "grad:<param name>"` in argument order. The forward
     outputs are kept. Each op contributes its vector-Jacobian product through
-    GradientOpInterface (ir/Gradients*.cpp); only ops on a float path from a
-    parameter to the loss get one, cotangents of values with several uses
+    GradientOpInterface (ir/gradients/Gradients*.cpp); only ops on a float
+    path from a parameter to the loss get one, cotangents of values with several uses
     are summed with weft.add, and a parameter the loss does not depend on
     gets zeros. Integer and i1 values carry no gradient. Errors at the op's
     location: a missing, non-scalar or non-float loss; an op without a

@@ -10,7 +10,7 @@
 
 #include "passes/memory/MemoryPlan.h"
 
-#include "ir/WeftDialect.h"
+#include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -98,7 +98,7 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
 
   // 1. Arguments: parameters stay outside the arena, the rest are inputs.
   for (BlockArgument arg : block.getArguments()) {
-    if (func.getArgAttr(arg.getArgNumber(), WeftDialect::kParamAttr))
+    if (func.getArgAttr(arg.getArgNumber(), kParamAttr))
       continue;
     if (getBufferByteSize(arg.getType()) < 0) {
       func.emitError("argument #")

@@ -9,10 +9,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/AttrNames.h"
 #include "ir/gradients/GradientUtils.h"
 #include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
-#include "passes/training/OptimizerAttrs.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -81,10 +81,10 @@ private:
     int shiftIndex = -1;
     llvm::StringMap<BlockArgument> olds;
     for (unsigned i = 0; i < main.getNumArguments(); ++i) {
-      if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::WeftDialect::kInputAttr);
+      if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::kInputAttr);
           in && in.getValue() == kShiftName)
         shiftIndex = static_cast<int>(i);
-      for (StringRef attr : {StringRef(weft::WeftDialect::kParamAttr), StringRef(weft::kStateAttr)})
+      for (StringRef attr : {StringRef(weft::kParamAttr), StringRef(weft::kStateAttr)})
         if (auto name = main.getArgAttrOfType<StringAttr>(i, attr))
           olds[name.getValue()] = main.getArgument(i);
     }
@@ -96,7 +96,7 @@ private:
         updateIndices.push_back(i);
         continue;
       }
-      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::WeftDialect::kOutputAttr);
+      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
       if (!tag)
         continue;
       if (tag.getValue() == "loss_scale")
@@ -172,7 +172,7 @@ private:
 
     // 5. The scale's state.
     BlockArgument shift = main.getArgument(shiftIndex);
-    main.removeArgAttr(shiftIndex, weft::WeftDialect::kInputAttr);
+    main.removeArgAttr(shiftIndex, weft::kInputAttr);
     main.setArgAttr(shiftIndex, weft::kStateAttr, b.getStringAttr(kShiftName));
     unsigned goodIndex = main.getNumArguments();
     main.insertArgument(goodIndex, scalar,

@@ -12,8 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/AttrNames.h"
 #include "ir/gradients/GradientUtils.h"
-#include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
 #include "passes/Passes.h"
 
@@ -113,7 +113,7 @@ struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPas
 private:
   LogicalResult checkLossScaling(func::FuncOp main) {
     for (unsigned i = 0; i < main.getNumArguments(); ++i)
-      if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::WeftDialect::kInputAttr);
+      if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::kInputAttr);
           in && in.getValue() == "amp.loss_scale_log2")
         return main.emitOpError("already has the input 'amp.loss_scale_log2'; run "
                                 "weft-mixed-precision with loss-scaling once");
@@ -125,7 +125,7 @@ private:
 
   int lossIndex(func::FuncOp main) {
     for (unsigned i = 0; i < main.getNumResults(); ++i) {
-      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::WeftDialect::kOutputAttr);
+      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
       auto type = dyn_cast<RankedTensorType>(main.getResultTypes()[i]);
       if (tag && tag.getValue() == loss && type && type.getRank() == 0 &&
           type.getElementType().isF32())
@@ -226,7 +226,7 @@ private:
     unsigned index = main.getNumArguments();
     main.insertArgument(index, scalar,
                         b.getDictionaryAttr({NamedAttribute(
-                            b.getStringAttr(weft::WeftDialect::kInputAttr),
+                            b.getStringAttr(weft::kInputAttr),
                             b.getStringAttr("amp.loss_scale_log2"))}),
                         main.getLoc());
     Value shift = main.getArgument(index);
@@ -248,7 +248,7 @@ private:
     }
     for (const char *name : {"loss_scale", "scaled_loss"})
       attrs.push_back(b.getDictionaryAttr({NamedAttribute(
-          b.getStringAttr(weft::WeftDialect::kOutputAttr), b.getStringAttr(name))}));
+          b.getStringAttr(weft::kOutputAttr), b.getStringAttr(name))}));
     SmallVector<Type> types;
     for (Value v : results)
       types.push_back(v.getType());

@@ -16,7 +16,7 @@
 // (t, 1-based) are new f32 scalar inputs. Optimizer state (m, v, momentum
 // buffers) are new arguments tagged `weft.state = "<kind>:<param>"`; the new
 // parameter and state values are new results tagged `weft.update = "<name>"`
-// (see passes/OptimizerAttrs.h). With clip_norm > 0 the gradients are first
+// (see ir/AttrNames.h). With clip_norm > 0 the gradients are first
 // scaled by min(1, clip / (||g|| + 1e-6)), ||g|| being one L2 norm over all
 // gradients, which is also returned as `weft.output = "grad_norm"`.
 //
@@ -31,10 +31,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/AttrNames.h"
 #include "ir/gradients/GradientUtils.h"
-#include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
-#include "passes/training/OptimizerAttrs.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -157,13 +156,13 @@ private:
         return main.emitOpError("already has optimizer state (argument #")
                << i << " is tagged " << weft::kStateAttr
                << "); run weft-optimizer once per training step";
-      if (auto input = main.getArgAttrOfType<StringAttr>(i, weft::WeftDialect::kInputAttr);
+      if (auto input = main.getArgAttrOfType<StringAttr>(i, weft::kInputAttr);
           input && (input.getValue() == "lr" || input.getValue() == "step"))
         return main.emitOpError("already has an input named '")
                << input.getValue()
                << "', which weft-optimizer adds for the learning rate and step "
                   "count; rename that input";
-      if (auto name = main.getArgAttrOfType<StringAttr>(i, weft::WeftDialect::kParamAttr))
+      if (auto name = main.getArgAttrOfType<StringAttr>(i, weft::kParamAttr))
         params[name.getValue()] = arg;
     }
     gradResults.resize(main.getNumResults());
@@ -171,7 +170,7 @@ private:
       if (main.getResultAttr(i, weft::kUpdateAttr))
         return main.emitOpError("already has update results; run weft-optimizer "
                                 "once per training step");
-      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::WeftDialect::kOutputAttr);
+      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
       if (!tag || !tag.getValue().starts_with(kGradPrefix))
         continue;
       StringRef name = tag.getValue().drop_front(kGradPrefix.size());
@@ -220,9 +219,9 @@ private:
     auto scalarType = RankedTensorType::get({}, b.getF32Type());
 
     // 2. New arguments.
-    Value lr = appendArgument(main, scalarType, weft::WeftDialect::kInputAttr, "lr");
+    Value lr = appendArgument(main, scalarType, weft::kInputAttr, "lr");
     Value step = isAdamW()
-                     ? appendArgument(main, scalarType, weft::WeftDialect::kInputAttr, "step")
+                     ? appendArgument(main, scalarType, weft::kInputAttr, "step")
                      : Value();
     struct State {
       BlockArgument arg;
@@ -343,7 +342,7 @@ private:
     };
     if (gradNorm) {
       results.push_back(gradNorm);
-      attrs.push_back(tagged(weft::WeftDialect::kOutputAttr, "grad_norm"));
+      attrs.push_back(tagged(weft::kOutputAttr, "grad_norm"));
     }
     for (auto [v, name] : llvm::zip(updates, updateNames)) {
       results.push_back(v);
