@@ -14,6 +14,7 @@
 #include "ir/gradients/GradientInterface.h"
 #include "ir/gradients/Gradients.h"
 #include "ir/WeftOps.h"
+#include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -133,14 +134,11 @@ struct AutodiffPass : weft::impl::AutodiffPassBase<AutodiffPass> {
   ///    cotangent, or zeros when the loss does not depend on it, tagged
   ///    weft.output = "grad:<name>".
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto main = module.lookupSymbol<func::FuncOp>(function);
-    if (!main || main.isExternal()) {
-      module.emitError("weft-autodiff: the module has no function @")
-          << function << " with a body; name the forward function '" << function
-          << "' or pass function=<name>";
+    func::FuncOp main = weft::lookupFunctionOrError(
+        getOperation(), "weft-autodiff", function,
+        "name the forward function '" + function + "' or pass function=<name>");
+    if (!main)
       return signalPassFailure();
-    }
     if (failed(differentiate(main)))
       signalPassFailure();
   }

@@ -34,6 +34,7 @@
 #include "ir/AttrNames.h"
 #include "ir/gradients/GradientUtils.h"
 #include "ir/WeftOps.h"
+#include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -108,14 +109,11 @@ struct OptimizerPass : weft::impl::OptimizerPassBase<OptimizerPass> {
   /// 6. Replace the results: the forward outputs, the gradients only with
   ///    keep-gradients, grad_norm, then the updates tagged weft.update.
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto main = module.lookupSymbol<func::FuncOp>(function);
-    if (!main || main.isExternal()) {
-      module.emitError("weft-optimizer: the module has no function @")
-          << function << " with a body; name the training function '" << function
-          << "' or pass function=<name>";
+    func::FuncOp main = weft::lookupFunctionOrError(
+        getOperation(), "weft-optimizer", function,
+        "name the training function '" + function + "' or pass function=<name>");
+    if (!main)
       return signalPassFailure();
-    }
     if (optimizer != "sgd" && optimizer != "adamw") {
       main.emitError("weft-optimizer: unknown optimizer '")
           << optimizer << "'; use optimizer=sgd or optimizer=adamw";
@@ -200,10 +198,9 @@ private:
 
   /// Appends an argument tagged `attr = value`.
   BlockArgument appendArgument(func::FuncOp main, Type type, StringRef attr, StringRef value) {
-    OpBuilder b(main.getContext());
     unsigned index = main.getNumArguments();
-    NamedAttribute tag(b.getStringAttr(attr), b.getStringAttr(value));
-    main.insertArgument(index, type, b.getDictionaryAttr({tag}), main.getLoc());
+    main.insertArgument(index, type, weft::tagAttrs(main.getContext(), attr, value),
+                        main.getLoc());
     return main.getArgument(index);
   }
 
@@ -329,31 +326,23 @@ private:
 
     // 6. The results.
     SmallVector<Value> results;
-    SmallVector<DictionaryAttr> attrs;
+    SmallVector<DictionaryAttr> oldAttrs, attrs;
+    main.getAllResultAttrs(oldAttrs);
     for (unsigned i = 0; i < main.getNumResults(); ++i) {
       if (gradResults.test(i) && !keepGradients)
         continue;
       results.push_back(ret.getOperand(i));
-      DictionaryAttr dict = main.getResultAttrDict(i);
-      attrs.push_back(dict ? dict : b.getDictionaryAttr({}));
+      attrs.push_back(oldAttrs[i]);
     }
-    auto tagged = [&](StringRef attr, StringRef value) {
-      return b.getDictionaryAttr({NamedAttribute(b.getStringAttr(attr), b.getStringAttr(value))});
-    };
     if (gradNorm) {
       results.push_back(gradNorm);
-      attrs.push_back(tagged(weft::kOutputAttr, "grad_norm"));
+      attrs.push_back(weft::tagAttrs(ctx, weft::kOutputAttr, "grad_norm"));
     }
     for (auto [v, name] : llvm::zip(updates, updateNames)) {
       results.push_back(v);
-      attrs.push_back(tagged(weft::kUpdateAttr, name));
+      attrs.push_back(weft::tagAttrs(ctx, weft::kUpdateAttr, name));
     }
-    ret->setOperands(results);
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    main.setType(FunctionType::get(ctx, main.getArgumentTypes(), types));
-    main.setAllResultAttrs(attrs);
+    weft::setFunctionResults(main, results, attrs);
     return success();
   }
 };
