@@ -37,18 +37,12 @@ struct Counts {
 };
 
 Counts countKernels(func::FuncOp fn) {
+  ProgramCost cost = summarizeCost(fn);
   Counts c;
-  for (Operation &op : fn.getBody().front()) {
-    if (!isa_and_nonnull<WeftDialect>(op.getDialect()) ||
-        isa<ReshapeOp, ConstantOp>(op))
-      continue;
-    c.bytes += estimateCost(&op).bytes;
-    if (isa<MatmulOp, BatchMatmulOp, FusedMatmulOp, FusedBatchMatmulOp>(op))
-      ++c.gemms;
-    else
-      ++c.kernels;
-    c.fusions += isa<FusionOp>(op);
-  }
+  c.kernels = cost.kernels - cost.gemms;
+  c.gemms = cost.gemms;
+  c.bytes = cost.total.bytes;
+  c.fusions = cost.byKind["weft.fusion"].count;
   return c;
 }
 
