@@ -71,12 +71,8 @@ bool runElementwiseFusion(ModuleOp module) {
 }
 
 TEST(Gpt2EwFusion, TinyModelEvaluatesTheSameFused) {
-  models::Gpt2Config config;
-  config.n_layer = 2;
-  config.n_head = 2;
-  config.n_embd = 16;
-  config.vocab_size = 37;
-  config.n_positions = 16;
+  models::Gpt2Config config{
+      .n_layer = 2, .n_head = 2, .n_embd = 16, .vocab_size = 37, .n_positions = 16};
   Program program = models::buildGpt2Forward(config, /*batch=*/2, /*seq=*/7);
   ModuleOp module = program.module();
   auto fn = cast<func::FuncOp>(module.lookupSymbol("main"));
