@@ -1,8 +1,9 @@
 //===- ShapeRules.h - shape rules shared by weft's op files -----*- C++ -*-===//
 //
 // This file declares what the verifiers and type inference of every weft op
-// file share: printing shapes the way diagnostics show them ("[8, 768]") and
-// the type rule of contractions (matmul, batch_matmul and their fused forms).
+// file share: printing shapes the way diagnostics show them ("[8, 768]", also
+// in the DSL's errors) and the type rule of contractions (matmul,
+// batch_matmul and their fused forms).
 //
 //===----------------------------------------------------------------------===//
 
