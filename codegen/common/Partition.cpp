@@ -28,9 +28,9 @@
 //   6. A result tagged weft.update (the new value of a parameter or state)
 //      is an OUTPUT "update:<name>" with alias_of = updates = that argument's
 //      buffer: the op computing it writes the argument's own storage (when
-//      isInPlaceUpdate, passes/InPlaceUpdate.h), or else a copy kernel after
-//      every other step does. verifyInPlaceUpdates first checks that no op
-//      reads an old value after it is overwritten.
+//      isInPlaceUpdate, passes/memory/InPlaceUpdate.h), or else a copy kernel
+//      after every other step does. verifyInPlaceUpdates first checks that no
+//      op reads an old value after it is overwritten.
 // Other values are TEMPORARY buffers; step and buffer labels read
 // "<op> @ file:line".
 //
