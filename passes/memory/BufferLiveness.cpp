@@ -105,7 +105,7 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
           << arg.getArgNumber() << " of type " << arg.getType()
           << " has no known byte size; hint: memory planning needs statically "
              "shaped tensors of integers or floats, or tag the argument "
-             "weft.param";
+          << kParamAttr;
       return failure();
     }
     addBuffer(arg, BufferKind::Input, 0);
