@@ -1,9 +1,11 @@
 //===- Passes.td - the code generator's passes -----------------*- tablegen -*-===//
 //
-// This file declares the passes of weft's code generator: the conversion of
-// the weft dialect to linalg on tensors, and the CPU pipeline's own steps
-// between bufferized linalg and the LLVM dialect (restricting OpenMP to loops
-// that pay for a fork, polynomial math, the final conversion to LLVM).
+// This file declares the passes of weft's code generator, grouped under
+// banners: what both targets share (the conversion of the weft dialect to
+// linalg on tensors, splitting reductions with little parallel work), and the
+// CPU pipeline's own steps between bufferized linalg and the LLVM dialect
+// (restricting OpenMP to loops that pay for a fork, polynomial math, the
+// final conversion to LLVM).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +13,11 @@
 #define WEFT_CODEGEN_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Shared by the CPU and CUDA pipelines (codegen/linalg/): weft to linalg,
+// then split reductions.
+//===----------------------------------------------------------------------===//
 
 def ConvertWeftToLinalgPass : Pass<"weft-convert-to-linalg", "mlir::func::FuncOp"> {
   let summary = "Lower weft ops to linalg, tensor, arith and math on tensors";
@@ -109,6 +116,10 @@ def SplitReductionsPass : Pass<"weft-split-reductions", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];
 }
+
+//===----------------------------------------------------------------------===//
+// CPU only (codegen/cpu/): loops and OpenMP to the LLVM dialect.
+//===----------------------------------------------------------------------===//
 
 def LimitParallelLoopsPass : Pass<"weft-cpu-limit-parallel-loops", "mlir::func::FuncOp"> {
   let summary = "Keep scf.parallel only where a fork across threads pays off";

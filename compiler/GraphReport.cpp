@@ -1,12 +1,13 @@
 //===- GraphReport.cpp - what the graph phase did, in numbers -------------===//
 //
-// This file implements runGraphPhase and computeGraphStats (GraphReport.h).
+// This file implements computeGraphStats (GraphReport.h) from the cost
+// model's program summary (runGraphPhase, declared next to it, lives in
+// Compile.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/GraphReport.h"
 
-#include "ir/WeftOps.h"
 #include "passes/analysis/CostModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,18 +17,11 @@ namespace weft {
 GraphStats computeGraphStats(mlir::ModuleOp module) {
   GraphStats stats;
   module.walk([&](mlir::func::FuncOp fn) {
-    for (mlir::Operation &op : fn.getBody().getOps()) {
-      if (!op.getDialect() || op.getDialect()->getNamespace() != "weft" ||
-          mlir::isa<ReshapeOp, ConstantOp>(op))
-        continue;
-      OpCost c = estimateCost(&op);
-      stats.flops += c.flops;
-      stats.bytes += c.bytes;
-      bool gemm = mlir::isa<MatmulOp, BatchMatmulOp, FusedMatmulOp,
-                            FusedBatchMatmulOp>(op);
-      stats.gemms += gemm;
-      stats.kernels += 1;
-    }
+    ProgramCost cost = summarizeCost(fn);
+    stats.kernels += cost.kernels;
+    stats.gemms += cost.gemms;
+    stats.flops += cost.total.flops;
+    stats.bytes += cost.total.bytes;
   });
   return stats;
 }

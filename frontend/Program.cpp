@@ -9,6 +9,7 @@
 #include "frontend/Program.h"
 #include "frontend/Builder.h"
 
+#include "ir/AttrNames.h"
 #include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
 
@@ -50,6 +51,25 @@ void checkArg(detail::ProgramState &s, const Loc &loc, const char *what,
                       "; every dimension must be a positive static size");
 }
 
+/// The attribute dictionary {`attr` = "`name`"} of a tagged argument or
+/// result.
+DictionaryAttr tagged(MLIRContext *ctx, StringRef attr, StringRef name) {
+  return DictionaryAttr::get(
+      ctx, {NamedAttribute(StringAttr::get(ctx, attr), StringAttr::get(ctx, name))});
+}
+
+/// Appends an argument of `shape` and `dtype` to the program's function,
+/// tagged `attr = "name"` (kInputAttr or kParamAttr).
+BlockArgument addTaggedArgument(detail::ProgramState &s, const Loc &loc,
+                                StringRef attr, const std::string &name,
+                                const Shape &shape, DType dtype) {
+  Block &entry = s.func.getBody().front();
+  BlockArgument arg = entry.addArgument(
+      detail::tensorType(s.context, shape, dtype), s.location(loc));
+  s.argAttrs.push_back(tagged(s.context, attr, name));
+  return arg;
+}
+
 } // namespace
 
 Program::Program(std::string name) {
@@ -79,12 +99,7 @@ Tensor Program::input(const std::string &name, Shape shape, DType dtype,
   if (!s.argNames.insert("input:" + name).second)
     s.fail(loc, "input '" + name + "' is defined twice; input names must be "
                                    "unique");
-  Block &entry = s.func.getBody().front();
-  BlockArgument arg = entry.addArgument(
-      detail::tensorType(s.context, shape, dtype), s.location(loc));
-  s.argAttrs.push_back(DictionaryAttr::get(
-      s.context, {NamedAttribute(StringAttr::get(s.context, WeftDialect::kInputAttr),
-                                 StringAttr::get(s.context, name))}));
+  BlockArgument arg = addTaggedArgument(s, loc, kInputAttr, name, shape, dtype);
   s.inputNames.push_back(name);
   return Tensor(&s, arg);
 }
@@ -99,12 +114,7 @@ Tensor Program::param(const std::string &name, Shape shape, Init init,
     s.fail(loc, "parameter '" + full +
                     "' is defined twice; give it another name or open a "
                     "different scope");
-  Block &entry = s.func.getBody().front();
-  BlockArgument arg = entry.addArgument(
-      detail::tensorType(s.context, shape, dtype), s.location(loc));
-  s.argAttrs.push_back(DictionaryAttr::get(
-      s.context, {NamedAttribute(StringAttr::get(s.context, WeftDialect::kParamAttr),
-                                 StringAttr::get(s.context, full))}));
+  BlockArgument arg = addTaggedArgument(s, loc, kParamAttr, full, shape, dtype);
   s.params.push_back(ParamSpec{full, std::move(shape), dtype, init});
   return Tensor(&s, arg);
 }
@@ -152,9 +162,7 @@ ModuleOp Program::module() {
   s.func.setAllArgAttrs(s.argAttrs);
   SmallVector<DictionaryAttr> resultAttrs;
   for (const std::string &n : s.outputNames)
-    resultAttrs.push_back(DictionaryAttr::get(
-        ctx, {NamedAttribute(StringAttr::get(ctx, WeftDialect::kOutputAttr),
-                             StringAttr::get(ctx, n))}));
+    resultAttrs.push_back(tagged(ctx, kOutputAttr, n));
   s.func.setAllResultAttrs(resultAttrs);
   s.finalized = true;
 

@@ -8,6 +8,10 @@
 #include "frontend/DslError.h"
 #include "frontend/Types.h"
 
+#include "ir/ShapeRules.h"
+
+#include "llvm/Support/raw_ostream.h"
+
 namespace weft {
 
 const char *dtypeName(DType dtype) {
@@ -29,13 +33,9 @@ bool isFloat(DType dtype) {
 bool isInteger(DType dtype) { return dtype == DType::I32 || dtype == DType::I64; }
 
 std::string shapeStr(const Shape &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i)
-      s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
+  std::string s;
+  llvm::raw_string_ostream(s) << ShapeStr{shape};
+  return s;
 }
 
 int64_t numElements(const Shape &shape) {

@@ -1,6 +1,6 @@
 //===- ShapeRules.cpp - shape rules shared by weft's op files -------------===//
 //
-// This file implements the contraction shape rule declared in ShapeRules.h.
+// This file implements the contraction type rule declared in ShapeRules.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,11 +9,10 @@
 using namespace mlir;
 using namespace weft;
 
-LogicalResult weft::inferContractionShape(StringRef opName,
-                                          std::optional<Location> loc,
-                                          Value lhs, Value rhs, bool transLhs,
-                                          bool transRhs, bool batched,
-                                          SmallVectorImpl<int64_t> &shape) {
+FailureOr<RankedTensorType>
+weft::inferContractionType(StringRef opName, std::optional<Location> loc,
+                           Value lhs, Value rhs, bool transLhs, bool transRhs,
+                           bool batched) {
   auto lt = tensorType(lhs), rt = tensorType(rhs);
   int64_t rank = lt.getRank();
   if (batched ? rank < 3 : rank != 2)
@@ -43,9 +42,9 @@ LogicalResult weft::inferContractionShape(StringRef opName,
         shapeOf(lhs), (transLhs ? " (transposed)" : ""), " has K = ", kl,
         " but rhs ", shapeOf(rhs), (transRhs ? " (transposed)" : ""),
         " has K = ", kr, "; transpose an operand or fix its shape");
-  shape.assign(ls.drop_back(2).begin(), ls.drop_back(2).end());
+  SmallVector<int64_t> shape(ls.drop_back(2));
   shape.push_back(m);
   shape.push_back(n);
-  return success();
+  return RankedTensorType::get(shape, lt.getElementType());
 }
 

@@ -23,19 +23,14 @@ def Weft_Dialect : Dialect {
     The weft dialect holds a model as a function over ranked tensors with
     static shapes. Element types are f32, f16, bf16, i32, i64 and i1.
     Parameters, inputs and outputs of a model are function arguments and
-    results, tagged with `weft.param`, `weft.input` and `weft.output` names.
+    results, tagged with `weft.param`, `weft.input` and `weft.output` names
+    (spelled once, in ir/AttrNames.h).
     Ops take operands of exactly the shapes they need: broadcasting is an
     explicit `weft.broadcast`, as in StableHLO.
   }];
   let useDefaultAttributePrinterParser = 1;
   let usePropertiesForAttributes = 0;
   let hasConstantMaterializer = 1;
-  let extraClassDeclaration = [{
-    /// Attribute names that tag function arguments and results.
-    static constexpr ::llvm::StringLiteral kParamAttr = "weft.param";
-    static constexpr ::llvm::StringLiteral kInputAttr = "weft.input";
-    static constexpr ::llvm::StringLiteral kOutputAttr = "weft.output";
-  }];
 }
 
 def Weft_CompareDirection : I32EnumAttr<"CompareDirection",

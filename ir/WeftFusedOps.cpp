@@ -135,12 +135,11 @@ LogicalResult FusedMatmulOp::inferReturnTypes(
     DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
     SmallVectorImpl<Type> &results) {
   FusedMatmulOp::Adaptor a(operands, attrs, props, regions);
-  SmallVector<int64_t> shape;
-  if (failed(inferContractionShape("weft.fused_matmul", loc, a.getLhs(), a.getRhs(),
-                              a.getTransposeLhs(), a.getTransposeRhs(),
-                              /*batched=*/false, shape)))
+  if (failed(inferContractionResult(a, "weft.fused_matmul", loc,
+                                    /*batched=*/false, results)))
     return failure();
-  Type element = tensorType(a.getLhs()).getElementType();
+  auto product = cast<RankedTensorType>(results.back());
+  ArrayRef<int64_t> shape = product.getShape();
   if (Value bias = a.getBias()) {
     auto bt = tensorType(bias);
     if (bt.getRank() != 1 || bt.getDimSize(0) != shape[1])
@@ -150,10 +149,9 @@ LogicalResult FusedMatmulOp::inferReturnTypes(
                                ", ", shape[1], "], got ", shapeOf(bias),
                                "; add other shapes with a separate weft.add");
     if (failed(checkEpilogueElementType("weft.fused_matmul", loc, "bias", bias,
-                                        element)))
+                                        product.getElementType())))
       return failure();
   }
-  results.push_back(RankedTensorType::get(shape, element));
   return success();
 }
 
@@ -162,15 +160,13 @@ LogicalResult FusedBatchMatmulOp::inferReturnTypes(
     DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
     SmallVectorImpl<Type> &results) {
   FusedBatchMatmulOp::Adaptor a(operands, attrs, props, regions);
-  SmallVector<int64_t> shape;
-  if (failed(inferContractionShape("weft.fused_batch_matmul", loc, a.getLhs(),
-                              a.getRhs(), a.getTransposeLhs(),
-                              a.getTransposeRhs(), /*batched=*/true, shape)))
+  if (failed(inferContractionResult(a, "weft.fused_batch_matmul", loc,
+                                    /*batched=*/true, results)))
     return failure();
-  Type element = tensorType(a.getLhs()).getElementType();
+  auto product = cast<RankedTensorType>(results.back());
   if (Value addend = a.getAddend()) {
     ArrayRef<int64_t> as = tensorType(addend).getShape();
-    ArrayRef<int64_t> full(shape);
+    ArrayRef<int64_t> full = product.getShape();
     if (as.size() < 2 || as.size() > full.size() ||
         full.take_back(as.size()) != as)
       return emitOptionalError(
@@ -178,10 +174,10 @@ LogicalResult FusedBatchMatmulOp::inferReturnTypes(
           " must have the product's shape ", ShapeStr{full},
           " or a suffix of it of rank >= 2; broadcast it explicitly first");
     if (failed(checkEpilogueElementType("weft.fused_batch_matmul", loc,
-                                        "addend", addend, element)))
+                                        "addend", addend,
+                                        product.getElementType())))
       return failure();
   }
-  results.push_back(RankedTensorType::get(shape, element));
   return success();
 }
 

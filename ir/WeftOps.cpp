@@ -103,28 +103,18 @@ LogicalResult MatmulOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
     SmallVectorImpl<Type> &results) {
-  MatmulOp::Adaptor a(operands, attrs, props, regions);
-  SmallVector<int64_t> shape;
-  if (failed(inferContractionShape("weft.matmul", loc, a.getLhs(), a.getRhs(),
-                                   a.getTransposeLhs(), a.getTransposeRhs(),
-                                   /*batched=*/false, shape)))
-    return failure();
-  results.push_back(RankedTensorType::get(shape, tensorType(a.getLhs()).getElementType()));
-  return success();
+  return inferContractionResult(
+      MatmulOp::Adaptor(operands, attrs, props, regions), "weft.matmul", loc,
+      /*batched=*/false, results);
 }
 
 LogicalResult BatchMatmulOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
     SmallVectorImpl<Type> &results) {
-  BatchMatmulOp::Adaptor a(operands, attrs, props, regions);
-  SmallVector<int64_t> shape;
-  if (failed(inferContractionShape("weft.batch_matmul", loc, a.getLhs(), a.getRhs(),
-                                   a.getTransposeLhs(), a.getTransposeRhs(),
-                                   /*batched=*/true, shape)))
-    return failure();
-  results.push_back(RankedTensorType::get(shape, tensorType(a.getLhs()).getElementType()));
-  return success();
+  return inferContractionResult(
+      BatchMatmulOp::Adaptor(operands, attrs, props, regions),
+      "weft.batch_matmul", loc, /*batched=*/true, results);
 }
 
 //===----------------------------------------------------------------------===//

@@ -17,7 +17,10 @@
 
 namespace weft::models {
 
-/// GPT-2 hyper-parameters (Hugging Face GPT2Config names and defaults).
+/// GPT-2 hyper-parameters (Hugging Face GPT2Config names and defaults). An
+/// aggregate: a smaller model names only the sizes it changes, e.g.
+/// `Gpt2Config{.n_layer = 2, .n_head = 4, .n_embd = 128}`, and keeps GPT-2
+/// small's other settings.
 struct Gpt2Config {
   int n_layer = 12;
   int n_head = 12;

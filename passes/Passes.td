@@ -1,8 +1,9 @@
 //===- Passes.td - weft's graph-level passes -------------------------------===//
 //
 // This file declares the passes that transform or analyse weft graphs before
-// code generation. Each pass lives in its own .cpp file in this folder and has
-// a lit test tests/passes/<flag>.mlir.
+// code generation, grouped under banners in pipeline order. Each pass lives in
+// its own .cpp file in the folder of its group (passes/training/, fusion/,
+// memory/, analysis/) and has a lit test tests/passes/<flag>.mlir.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,28 +12,242 @@
 
 include "mlir/Pass/PassBase.td"
 
-def PrintStatsPass : Pass<"weft-print-stats", "mlir::func::FuncOp"> {
-  let summary = "Print op counts, FLOPs and bytes moved of a weft function";
-  let description = [{
-    A test-only analysis printer: for each function it prints one line per op
-    kind (count, FLOPs, bytes read + written assuming every op reads its
-    operands once and writes its result once) and a total. The same cost
-    model drives `weft compile --stats` and the benchmarks' GFLOP/s figures.
+//===----------------------------------------------------------------------===//
+// Training (passes/training/), in pipeline order: mixed precision, autodiff,
+// optimizer, loss scaling. Module passes on one function (option `function`).
+//===----------------------------------------------------------------------===//
 
+def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
+  let summary = "Compute matmuls and the math between them in bf16/f16, keep f32 master weights and reductions";
+  let description = [{
+    Runs on the forward function with its loss BEFORE weft-autodiff, so
+    that the backward pass is derived in the low precision by the ops' own
+    gradients (a weft.cast's gradient casts back: the gradients reaching
+    the f32 parameters are f32). Parameters stay f32 arguments (master
+    weights). The policy, applied to ops with f32 results in order:
+    1. matmul and batch_matmul always compute in the low type;
+    2. add, sub, mul, div, neg, max, min, relu, tanh, sigmoid, gelu,
+       gelu_tanh and fast_gelu compute in the low type when some operand
+       was computed in the low type and every other float operand was too
+       or is "plain" (an argument or constant, possibly broadcast,
+       reshaped, transposed or sliced); so a bias add and a GELU after a
+       matmul go low, while x - max(x) (softmax), x - mean(x) (LayerNorm)
+       and the residual stream, whose other operand is a statistic or an
+       f32 result, stay f32;
+    3. broadcast, reshape, transpose and slice of a low value stay low;
+    4. everything else stays f32: every weft.reduce (LayerNorm statistics,
+       softmax sums and maxima, the loss's mean), exp, log, sqrt, rsqrt,
+       pow, gather, select and the loss itself.
+    An f32 operand of a low op is cast once (shared by later uses: one cast
+    per parameter); a low result is cast back to f32 for f32 readers.
+
+    With loss-scaling (for f16) the pass also adds the f32 scalar input
+    `weft.input = "amp.loss_scale_log2"` (s) and the outputs
+    `"loss_scale"` = 2^(init-scale-log2 + s) and `"scaled_loss"` =
+    loss * loss_scale; differentiate "scaled_loss" with weft-autodiff and
+    run weft-loss-scaling after weft-optimizer. Errors: an unknown
+    precision, a missing function, no f32 scalar loss output (with
+    loss-scaling).
+
+    Before:
     ```mlir
-    func.func @f(%a: tensor<8x16xf32>, %b: tensor<16x4xf32>) -> tensor<8x4xf32> {
-      %0 = weft.matmul %a, %b : tensor<8x16xf32>, tensor<16x4xf32>
-      return %0 : tensor<8x4xf32>
+    func.func @main(%w: tensor<4x3xf32> {weft.param = "w"}, %x: tensor<2x4xf32> {weft.input = "x"})
+        -> (tensor<f32> {weft.output = "loss"}) {
+      %0 = weft.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
+      %1 = weft.reduce mean %0 dims = [0, 1] : tensor<2x3xf32>
+      return %1 : tensor<f32>
     }
     ```
-    prints
-    ```
-    stats @f
-      weft.matmul count = 1, flops = 1024, bytes = 896
-      total ops = 1, flops = 1024, bytes = 896
+    after, with precision=bf16:
+    ```mlir
+      %xb = weft.cast %x : tensor<2x4xf32> -> tensor<2x4xbf16>
+      %wb = weft.cast %w : tensor<4x3xf32> -> tensor<4x3xbf16>
+      %0 = weft.matmul %xb, %wb : tensor<2x4xbf16>, tensor<4x3xbf16> -> tensor<2x3xbf16>
+      %1 = weft.cast %0 : tensor<2x3xbf16> -> tensor<2x3xf32>
+      %2 = weft.reduce mean %1 dims = [0, 1] : tensor<2x3xf32>
     ```
   }];
+  let options = [
+    Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
+           "the compute type: bf16 or f16">,
+    Option<"lossScaling", "loss-scaling", "bool", /*default=*/"false",
+           "scale the loss dynamically (for f16; see weft-loss-scaling)">,
+    Option<"initScaleLog2", "init-scale-log2", "double", /*default=*/"16",
+           "log2 of the first loss scale (2^16 = 65536)">,
+    Option<"loss", "loss", "std::string", /*default=*/"\"loss\"",
+           "the weft.output name of the scalar loss">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the forward function">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
 }
+
+def AutodiffPass : Pass<"weft-autodiff", "mlir::ModuleOp"> {
+  let summary = "Append the gradient of the loss with respect to every parameter";
+  let description = [{
+    Reverse-mode automatic differentiation of the forward function (`@main`
+    by default): from its scalar float output named by `loss` (default: the
+    output tagged `weft.output = "loss"`) it builds, in weft ops, the
+    gradient of the loss with respect to every float argument tagged
+    `weft.param`, and appends them as new results tagged
+    `weft.output = "grad:<param name>"` in argument order. The forward
+    outputs are kept. Each op contributes its vector-Jacobian product through
+    GradientOpInterface (ir/gradients/Gradients*.cpp); only ops on a float
+    path from a parameter to the loss get one, cotangents of values with
+    several uses are summed with weft.add, and a parameter the loss does not
+    depend on gets zeros. Integer and i1 values carry no gradient. Errors at
+    the op's location: a missing, non-scalar or non-float loss; an op
+    without a gradient on the path; a parameter that reaches the loss only
+    through integer or i1 values. Before:
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"},
+                    %x: tensor<4xf32> {weft.input = "x"})
+        -> (tensor<f32> {weft.output = "loss"}) {
+      %0 = weft.mul %w, %x : tensor<4xf32>
+      %1 = weft.reduce sum %0 dims = [0] : tensor<4xf32>
+      return %1 : tensor<f32>
+    }
+    ```
+    after:
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"},
+                    %x: tensor<4xf32> {weft.input = "x"})
+        -> (tensor<f32> {weft.output = "loss"},
+            tensor<4xf32> {weft.output = "grad:w"}) {
+      %0 = weft.mul %w, %x : tensor<4xf32>
+      %1 = weft.reduce sum %0 dims = [0] : tensor<4xf32>
+      %seed = weft.constant dense<1.0> : tensor<f32>
+      %2 = weft.broadcast %seed dims = [] : tensor<f32> -> tensor<4xf32>
+      %3 = weft.mul %2, %x : tensor<4xf32>
+      return %1, %3 : tensor<f32>, tensor<4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"loss", "loss", "std::string", /*default=*/"\"loss\"",
+           "the weft.output name of the scalar loss to differentiate">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the forward function to differentiate">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+def OptimizerPass : Pass<"weft-optimizer", "mlir::ModuleOp"> {
+  let summary = "Append the optimizer update (SGD or AdamW) to a function with gradients";
+  let description = [{
+    Runs after weft-autodiff and turns its output into a training step: for
+    every result `weft.output = "grad:<param>"` it builds, in weft ops, the
+    update of that parameter and of its optimizer state, and drops the
+    gradient results (kept with keep-gradients). New arguments: the f32
+    scalar inputs `weft.input = "lr"` (the host computes warmup and decay
+    per step) and, for AdamW, `weft.input = "step"` (t, 1-based, for bias
+    correction), then the optimizer state tagged
+    `weft.state = "adamw.m:<param>"`, `"adamw.v:<param>"` or
+    `"sgd.momentum:<param>"`, shaped like its parameter (the runtime
+    starts it at zero). New results: the new parameter and state values
+    tagged `weft.update = "<param or state name>"`; code generators write
+    them into the parameter's or state's own storage (in place).
+
+    SGD: g += weight-decay * p (coupled, as PyTorch); with momentum,
+    buf = momentum * buf + g; p -= lr * buf (or g). AdamW (PyTorch's):
+    m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
+    p = p (1 - lr wd) - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+    Weight decay applies to parameters of rank >= 2 only (matrices and
+    embeddings, not biases or LayerNorm gains, as GPT-2 training does)
+    unless decay-all. With clip-norm > 0 all gradients are first scaled by
+    min(1, clip-norm / (||g|| + 1e-6)) with ||g|| the L2 norm over all of
+    them, returned as `weft.output = "grad_norm"`. The per-step scalars are
+    packed into one vector read through weft.slice, so that
+    weft-fuse-elementwise makes one kernel per parameter. Errors: no
+    gradient outputs, a gradient naming no parameter, a function that
+    already has state, updates, or an input named lr or step.
+
+    Before (after weft-autodiff):
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.input = "x"})
+        -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.output = "grad:w"})
+    ```
+    after, with optimizer=sgd:
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.input = "x"},
+                    %lr: tensor<f32> {weft.input = "lr"})
+        -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.update = "w"}) {
+      ...
+      %c = weft.reshape %lr : tensor<f32> -> tensor<1xf32>
+      %s = weft.slice %c start = [0] limit = [1] strides = [1] : tensor<1xf32>
+      %b = weft.broadcast %s dims = [0] : tensor<1xf32> -> tensor<4xf32>
+      %d = weft.mul %b, %grad : tensor<4xf32>
+      %new = weft.sub %w, %d : tensor<4xf32>
+      return %loss, %new : tensor<f32>, tensor<4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
+           "sgd or adamw">,
+    Option<"beta1", "beta1", "double", /*default=*/"0.9", "AdamW's first-moment decay">,
+    Option<"beta2", "beta2", "double", /*default=*/"0.95", "AdamW's second-moment decay">,
+    Option<"eps", "eps", "double", /*default=*/"1e-8", "AdamW's denominator epsilon">,
+    Option<"weightDecay", "weight-decay", "double", /*default=*/"0.1",
+           "weight decay (AdamW: decoupled; SGD: added to the gradient)">,
+    Option<"momentum", "momentum", "double", /*default=*/"0.0", "SGD momentum (0: none)">,
+    Option<"clipNorm", "clip-norm", "double", /*default=*/"0.0",
+           "clip the global gradient norm to this value (0: off)">,
+    Option<"decayAll", "decay-all", "bool", /*default=*/"false",
+           "apply weight decay to every parameter, not only those of rank >= 2">,
+    Option<"keepGradients", "keep-gradients", "bool", /*default=*/"false",
+           "keep the grad:<param> outputs">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the function to turn into a training step">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+def LossScalingPass : Pass<"weft-loss-scaling", "mlir::ModuleOp"> {
+  let summary = "Unscale gradients, skip non-finite steps and adjust the dynamic loss scale";
+  let description = [{
+    The second half of f16 training: runs after weft-mixed-precision
+    (loss-scaling), weft-autodiff (loss=scaled_loss) and weft-optimizer
+    (keep-gradients). Every gradient g is replaced, for the optimizer,
+    by g / loss_scale; finite = (sum of g * 0 over all gradients == 0);
+    every `weft.update` result becomes select(finite, new, old), so a step
+    with an inf or NaN gradient leaves parameters and optimizer state
+    unchanged. The scale is 2^(init + s) with s the state
+    `weft.state = "amp.loss_scale_log2"` (the input of
+    weft-mixed-precision, retagged) and a counter
+    `weft.state = "amp.good_steps"`, both starting at zero: a skipped step
+    sets s -= 1 (halves the scale) and the counter to 0; growth-interval
+    finite steps in a row set s += 1 (double) and the counter to 0.
+    "scaled_loss" and (without keep-gradients) the gradients are dropped;
+    "loss_scale" (the scale this step used) stays an output.
+
+    After (sketch, one parameter):
+    ```mlir
+      %inv = weft.div %one, %scale : tensor<f32>
+      %gu = weft.mul %g, %invb : tensor<4xf32>          // the optimizer reads %gu
+      %z = weft.reduce sum (%gu * 0) dims = [0] : tensor<4xf32>
+      %finite = weft.compare eq, %z, %zero : tensor<f32>
+      %p2 = weft.select %finiteb, %pnew, %p : tensor<4xi1>, tensor<4xf32>
+      return ..., %p2, %s2, %good2   // weft.update = "p", "amp.loss_scale_log2", "amp.good_steps"
+    ```
+    Errors: no loss scale (weft-mixed-precision with loss-scaling did not
+    run), no gradients or updates, an update naming no argument.
+  }];
+  let options = [
+    Option<"growthInterval", "growth-interval", "int64_t", /*default=*/"2000",
+           "finite steps in a row before the scale doubles">,
+    Option<"keepGradients", "keep-gradients", "bool", /*default=*/"false",
+           "keep the (unscaled) grad:<param> outputs">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the training-step function">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Graph optimization (passes/fusion/), in pipeline order, after canonicalize
+// and CSE.
+//===----------------------------------------------------------------------===//
 
 def FuseLayerNormPass : Pass<"weft-fuse-layernorm", "mlir::func::FuncOp"> {
   let summary = "Fuse LayerNorm and RMSNorm written with primitives into one op";
@@ -136,6 +351,63 @@ def FuseBatchMatmulAddPass : Pass<"weft-fuse-batch-matmul-add", "mlir::func::Fun
   let dependentDialects = ["::weft::WeftDialect"];
 }
 
+def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuse connected elementwise, broadcast and reduce ops into weft.fusion kernels";
+  let description = [{
+    Groups maximal connected sets of fusible ops and replaces each group of
+    two or more by one `weft.fusion`, which code generation compiles as ONE
+    kernel. Fusible: elementwise math, compare, select and cast, broadcast,
+    iota, reduce (so softmax, log-sum-exp and the leftovers of a
+    normalization become one kernel each) and splat constants (moved into
+    the region: the kernel reads no constant buffer). Not fused:
+    contractions, gather, the other fused ops, reshape, transpose, slice,
+    concat and non-splat constants.
+
+    Each fused op lists every tensor it reads from outside once, so no
+    kernel reads an input twice. A value used both inside a group and
+    outside it is a result of the group (written once, not recomputed);
+    only broadcasts and ops that read no tensor (iotas, splat constants and
+    elementwise math on them, such as a causal mask), which are cheaper to
+    recompute than to read back, are copied into each group that uses them.
+    A broadcast copy made for one user joins that user's group only (with
+    its producer's group when the union stays convex), so a group hands the
+    small tensor to a group beyond an unfused op (a softmax's row sums to its
+    backward) rather than the broadcast one.
+    A cast next to a single-use reshape first moves across it towards
+    fusible ops (mixed precision puts casts after bf16 GEMMs and before GEMM
+    operands), so the cast joins a group instead of being a kernel.
+    Groups stay acyclic: a producer joins its consumer's group only when no
+    path leaves their union through an unfused op and comes back (A -> B ->
+    C with B unfused never fuses A with C). The body is re-emitted in a
+    topological order of groups and remaining ops.
+
+    Before:
+    ```mlir
+    %m = weft.reduce max %s dims = [1] : tensor<4x8xf32>
+    %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+    %d = weft.sub %s, %mb : tensor<4x8xf32>
+    %e = weft.exp %d : tensor<4x8xf32>
+    %z = weft.reduce sum %e dims = [1] : tensor<4x8xf32>
+    %zb = weft.broadcast %z dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+    %p = weft.div %e, %zb : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    %p = weft.fusion %s : (tensor<4x8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%x: tensor<4x8xf32>):
+      %m = weft.reduce max %x dims = [1] : tensor<4x8xf32>
+      ... (the same ops on %x)
+      weft.yield %y : tensor<4x8xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Scheduling and memory (passes/memory/): the op order, then the arena plan.
+//===----------------------------------------------------------------------===//
+
 def SchedulePass : Pass<"weft-schedule", "mlir::func::FuncOp"> {
   let summary = "Reorder a weft function's ops to lower its peak live memory";
   let description = [{
@@ -191,11 +463,12 @@ def PlanMemoryPass : Pass<"weft-plan-memory", "mlir::func::FuncOp"> {
     placed by several size and lifetime orders, each with first fit and best
     fit, keeping the smallest arena. Offsets are multiples of `alignment`.
 
-    The plan is recorded as attributes, read back by `readMemoryPlan` in
-    passes/MemoryPlan.h: `weft.offset` (i64; an array<i64> on ops with several
-    results) on each op with planned results and on input arguments, and
-    `weft.arena_size`, `weft.arena_persistent_size`, `weft.arena_alignment`
-    on the function. Before:
+    The plan is recorded as attributes (ir/AttrNames.h), read back by
+    `readMemoryPlan` in passes/memory/MemoryPlan.h: `weft.offset` (i64; an
+    array<i64> on ops with several results) on each op with planned results
+    and on input arguments, and `weft.arena_size`,
+    `weft.arena_persistent_size`, `weft.arena_alignment` on the function.
+    Before:
     ```mlir
     func.func @f(%x: tensor<1024xf32> {weft.input = "x"}) -> tensor<f32> {
       %0 = weft.exp %x : tensor<1024xf32>
@@ -218,6 +491,36 @@ def PlanMemoryPass : Pass<"weft-plan-memory", "mlir::func::FuncOp"> {
     Option<"alignment", "alignment", "int64_t", /*default=*/"64",
            "alignment of every offset in bytes (64 on CPU, 256 on GPU)">,
   ];
+}
+
+//===----------------------------------------------------------------------===//
+// Analysis printers (test only): the cost model (passes/analysis/) and the
+// memory plan (passes/memory/).
+//===----------------------------------------------------------------------===//
+
+def PrintStatsPass : Pass<"weft-print-stats", "mlir::func::FuncOp"> {
+  let summary = "Print op counts, FLOPs and bytes moved of a weft function";
+  let description = [{
+    A test-only analysis printer: for each function it prints one line per op
+    kind (count, FLOPs, bytes read + written assuming every op reads its
+    operands once and writes its result once) and a total, over the
+    function's top-level ops (a weft.fusion is one op). The same summary
+    (summarizeCost, passes/analysis/CostModel.h) drives `weft compile
+    --stats` and the benchmarks' GFLOP/s figures.
+
+    ```mlir
+    func.func @f(%a: tensor<8x16xf32>, %b: tensor<16x4xf32>) -> tensor<8x4xf32> {
+      %0 = weft.matmul %a, %b : tensor<8x16xf32>, tensor<16x4xf32>
+      return %0 : tensor<8x4xf32>
+    }
+    ```
+    prints
+    ```
+    stats @f
+      weft.matmul count = 1, flops = 1024, bytes = 896
+      total ops = 1, flops = 1024, bytes = 896
+    ```
+  }];
 }
 
 def TestPrintMemoryPlanPass
@@ -247,284 +550,9 @@ def TestPrintMemoryPlanPass
   ];
 }
 
-def AutodiffPass : Pass<"weft-autodiff", "mlir::ModuleOp"> {
-  let summary = "Append the gradient of the loss with respect to every parameter";
-  let description = [{
-    Reverse-mode automatic differentiation of the forward function (`@main`
-    by default): from its scalar float output named by `loss` (default: the
-    output tagged `weft.output = "loss"`) it builds, in weft ops, the
-    gradient of the loss with respect to every float argument tagged
-    `weft.param`, and appends them as new results tagged
-    `weft.output = "grad:<param name>"` in argument order. The forward
-    outputs are kept. Each op contributes its vector-Jacobian product through
-    GradientOpInterface (ir/Gradients*.cpp); only ops on a float path from a
-    parameter to the loss get one, cotangents of values with several uses
-    are summed with weft.add, and a parameter the loss does not depend on
-    gets zeros. Integer and i1 values carry no gradient. Errors at the op's
-    location: a missing, non-scalar or non-float loss; an op without a
-    gradient on the path; a parameter that reaches the loss only through
-    integer or i1 values. Before:
-    ```mlir
-    func.func @main(%w: tensor<4xf32> {weft.param = "w"},
-                    %x: tensor<4xf32> {weft.input = "x"})
-        -> (tensor<f32> {weft.output = "loss"}) {
-      %0 = weft.mul %w, %x : tensor<4xf32>
-      %1 = weft.reduce sum %0 dims = [0] : tensor<4xf32>
-      return %1 : tensor<f32>
-    }
-    ```
-    after:
-    ```mlir
-    func.func @main(%w: tensor<4xf32> {weft.param = "w"},
-                    %x: tensor<4xf32> {weft.input = "x"})
-        -> (tensor<f32> {weft.output = "loss"},
-            tensor<4xf32> {weft.output = "grad:w"}) {
-      %0 = weft.mul %w, %x : tensor<4xf32>
-      %1 = weft.reduce sum %0 dims = [0] : tensor<4xf32>
-      %seed = weft.constant dense<1.0> : tensor<f32>
-      %2 = weft.broadcast %seed dims = [] : tensor<f32> -> tensor<4xf32>
-      %3 = weft.mul %2, %x : tensor<4xf32>
-      return %1, %3 : tensor<f32>, tensor<4xf32>
-    }
-    ```
-  }];
-  let options = [
-    Option<"loss", "loss", "std::string", /*default=*/"\"loss\"",
-           "the weft.output name of the scalar loss to differentiate">,
-    Option<"function", "function", "std::string", /*default=*/"\"main\"",
-           "the forward function to differentiate">,
-  ];
-  let dependentDialects = ["::weft::WeftDialect"];
-}
-
-def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
-  let summary = "Fuse connected elementwise, broadcast and reduce ops into weft.fusion kernels";
-  let description = [{
-    Groups maximal connected sets of fusible ops and replaces each group of
-    two or more by one `weft.fusion`, which code generation compiles as ONE
-    kernel. Fusible: elementwise math, compare, select and cast, broadcast,
-    iota, reduce (so softmax, log-sum-exp and the leftovers of a
-    normalization become one kernel each) and splat constants (moved into
-    the region: the kernel reads no constant buffer). Not fused:
-    contractions, gather, the other fused ops, reshape, transpose, slice,
-    concat and non-splat constants.
-
-    Each fused op lists every tensor it reads from outside once, so no
-    kernel reads an input twice. A value used both inside a group and
-    outside it is a result of the group (written once, not recomputed);
-    only broadcasts and ops that read no tensor (iotas, splat constants and
-    elementwise math on them, such as a causal mask), which are cheaper to
-    recompute than to read back, are copied into each group that uses them.
-    A broadcast copy made for one user joins that user's group only (with
-    its producer's group when the union stays convex), so a group hands the
-    small tensor to a group beyond an unfused op (a softmax's row sums to its
-    backward) rather than the broadcast one.
-    A cast next to a single-use reshape first moves across it towards
-    fusible ops (mixed precision puts casts after bf16 GEMMs and before GEMM
-    operands), so the cast joins a group instead of being a kernel.
-    Groups stay acyclic: a producer joins its consumer's group only when no
-    path leaves their union through an unfused op and comes back (A -> B ->
-    C with B unfused never fuses A with C). The body is re-emitted in a
-    topological order of groups and remaining ops.
-
-    Before:
-    ```mlir
-    %m = weft.reduce max %s dims = [1] : tensor<4x8xf32>
-    %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
-    %d = weft.sub %s, %mb : tensor<4x8xf32>
-    %e = weft.exp %d : tensor<4x8xf32>
-    %z = weft.reduce sum %e dims = [1] : tensor<4x8xf32>
-    %zb = weft.broadcast %z dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
-    %p = weft.div %e, %zb : tensor<4x8xf32>
-    ```
-    After:
-    ```mlir
-    %p = weft.fusion %s : (tensor<4x8xf32>) -> tensor<4x8xf32> {
-    ^bb0(%x: tensor<4x8xf32>):
-      %m = weft.reduce max %x dims = [1] : tensor<4x8xf32>
-      ... (the same ops on %x)
-      weft.yield %y : tensor<4x8xf32>
-    }
-    ```
-  }];
-  let dependentDialects = ["::weft::WeftDialect"];
-}
-
-def OptimizerPass : Pass<"weft-optimizer", "mlir::ModuleOp"> {
-  let summary = "Append the optimizer update (SGD or AdamW) to a function with gradients";
-  let description = [{
-    Runs after weft-autodiff and turns its output into a training step: for
-    every result `weft.output = "grad:<param>"` it builds, in weft ops, the
-    update of that parameter and of its optimizer state, and drops the
-    gradient results (kept with keep-gradients). New arguments: the f32
-    scalar inputs `weft.input = "lr"` (the host computes warmup and decay
-    per step) and, for AdamW, `weft.input = "step"` (t, 1-based, for bias
-    correction), then the optimizer state tagged
-    `weft.state = "adamw.m:<param>"`, `"adamw.v:<param>"` or
-    `"sgd.momentum:<param>"`, shaped like its parameter (the runtime
-    starts it at zero). New results: the new parameter and state values
-    tagged `weft.update = "<param or state name>"`; code generators write
-    them into the parameter's or state's own storage (in place).
-
-    SGD: g += weight-decay * p (coupled, as PyTorch); with momentum,
-    buf = momentum * buf + g; p -= lr * buf (or g). AdamW (PyTorch's):
-    m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
-    p = p (1 - lr wd) - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
-    Weight decay applies to parameters of rank >= 2 only (matrices and
-    embeddings, not biases or LayerNorm gains, as GPT-2 training does)
-    unless decay-all. With clip-norm > 0 all gradients are first scaled by
-    min(1, clip-norm / (||g|| + 1e-6)) with ||g|| the L2 norm over all of
-    them, returned as `weft.output = "grad_norm"`. The per-step scalars are
-    packed into one vector read through weft.slice, so that
-    weft-fuse-elementwise makes one kernel per parameter. Errors: no
-    gradient outputs, a gradient naming no parameter, a function that
-    already has state, updates, or an input named lr or step.
-
-    Before (after weft-autodiff):
-    ```mlir
-    func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.input = "x"})
-        -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.output = "grad:w"})
-    ```
-    after, with optimizer=sgd:
-    ```mlir
-    func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.input = "x"},
-                    %lr: tensor<f32> {weft.input = "lr"})
-        -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.update = "w"}) {
-      ...
-      %c = weft.reshape %lr : tensor<f32> -> tensor<1xf32>
-      %s = weft.slice %c start = [0] limit = [1] strides = [1] : tensor<1xf32>
-      %b = weft.broadcast %s dims = [0] : tensor<1xf32> -> tensor<4xf32>
-      %d = weft.mul %b, %grad : tensor<4xf32>
-      %new = weft.sub %w, %d : tensor<4xf32>
-      return %loss, %new : tensor<f32>, tensor<4xf32>
-    }
-    ```
-  }];
-  let options = [
-    Option<"optimizer", "optimizer", "std::string", /*default=*/"\"adamw\"",
-           "sgd or adamw">,
-    Option<"beta1", "beta1", "double", /*default=*/"0.9", "AdamW's first-moment decay">,
-    Option<"beta2", "beta2", "double", /*default=*/"0.95", "AdamW's second-moment decay">,
-    Option<"eps", "eps", "double", /*default=*/"1e-8", "AdamW's denominator epsilon">,
-    Option<"weightDecay", "weight-decay", "double", /*default=*/"0.1",
-           "weight decay (AdamW: decoupled; SGD: added to the gradient)">,
-    Option<"momentum", "momentum", "double", /*default=*/"0.0", "SGD momentum (0: none)">,
-    Option<"clipNorm", "clip-norm", "double", /*default=*/"0.0",
-           "clip the global gradient norm to this value (0: off)">,
-    Option<"decayAll", "decay-all", "bool", /*default=*/"false",
-           "apply weight decay to every parameter, not only those of rank >= 2">,
-    Option<"keepGradients", "keep-gradients", "bool", /*default=*/"false",
-           "keep the grad:<param> outputs">,
-    Option<"function", "function", "std::string", /*default=*/"\"main\"",
-           "the function to turn into a training step">,
-  ];
-  let dependentDialects = ["::weft::WeftDialect"];
-}
-
-def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
-  let summary = "Compute matmuls and the math between them in bf16/f16, keep f32 master weights and reductions";
-  let description = [{
-    Runs on the forward function with its loss BEFORE weft-autodiff, so
-    that the backward pass is derived in the low precision by the ops' own
-    gradients (a weft.cast's gradient casts back: the gradients reaching
-    the f32 parameters are f32). Parameters stay f32 arguments (master
-    weights). The policy, applied to ops with f32 results in order:
-    1. matmul and batch_matmul always compute in the low type;
-    2. add, sub, mul, div, neg, max, min, relu, tanh, sigmoid, gelu,
-       gelu_tanh and fast_gelu compute in the low type when some operand
-       was computed in the low type and every other float operand was too
-       or is "plain" (an argument or constant, possibly broadcast,
-       reshaped, transposed or sliced); so a bias add and a GELU after a
-       matmul go low, while x - max(x) (softmax), x - mean(x) (LayerNorm)
-       and the residual stream, whose other operand is a statistic or an
-       f32 result, stay f32;
-    3. broadcast, reshape, transpose and slice of a low value stay low;
-    4. everything else stays f32: every weft.reduce (LayerNorm statistics,
-       softmax sums and maxima, the loss's mean), exp, log, sqrt, rsqrt,
-       pow, gather, select and the loss itself.
-    An f32 operand of a low op is cast once (shared by later uses: one cast
-    per parameter); a low result is cast back to f32 for f32 readers.
-
-    With loss-scaling (for f16) the pass also adds the f32 scalar input
-    `weft.input = "amp.loss_scale_log2"` (s) and the outputs
-    `"loss_scale"` = 2^(init-scale-log2 + s) and `"scaled_loss"` =
-    loss * loss_scale; differentiate "scaled_loss" with weft-autodiff and
-    run weft-loss-scaling after weft-optimizer. Errors: an unknown
-    precision, a missing function, no f32 scalar loss output (with
-    loss-scaling).
-
-    Before:
-    ```mlir
-    func.func @main(%w: tensor<4x3xf32> {weft.param = "w"}, %x: tensor<2x4xf32> {weft.input = "x"})
-        -> (tensor<f32> {weft.output = "loss"}) {
-      %0 = weft.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
-      %1 = weft.reduce mean %0 dims = [0, 1] : tensor<2x3xf32>
-      return %1 : tensor<f32>
-    }
-    ```
-    after, with precision=bf16:
-    ```mlir
-      %xb = weft.cast %x : tensor<2x4xf32> -> tensor<2x4xbf16>
-      %wb = weft.cast %w : tensor<4x3xf32> -> tensor<4x3xbf16>
-      %0 = weft.matmul %xb, %wb : tensor<2x4xbf16>, tensor<4x3xbf16> -> tensor<2x3xbf16>
-      %1 = weft.cast %0 : tensor<2x3xbf16> -> tensor<2x3xf32>
-      %2 = weft.reduce mean %1 dims = [0, 1] : tensor<2x3xf32>
-    ```
-  }];
-  let options = [
-    Option<"precision", "precision", "std::string", /*default=*/"\"bf16\"",
-           "the compute type: bf16 or f16">,
-    Option<"lossScaling", "loss-scaling", "bool", /*default=*/"false",
-           "scale the loss dynamically (for f16; see weft-loss-scaling)">,
-    Option<"initScaleLog2", "init-scale-log2", "double", /*default=*/"16",
-           "log2 of the first loss scale (2^16 = 65536)">,
-    Option<"loss", "loss", "std::string", /*default=*/"\"loss\"",
-           "the weft.output name of the scalar loss">,
-    Option<"function", "function", "std::string", /*default=*/"\"main\"",
-           "the forward function">,
-  ];
-  let dependentDialects = ["::weft::WeftDialect"];
-}
-
-def LossScalingPass : Pass<"weft-loss-scaling", "mlir::ModuleOp"> {
-  let summary = "Unscale gradients, skip non-finite steps and adjust the dynamic loss scale";
-  let description = [{
-    The second half of f16 training: runs after weft-mixed-precision
-    (loss-scaling), weft-autodiff (loss=scaled_loss) and weft-optimizer
-    (keep-gradients). Every gradient g is replaced, for the optimizer,
-    by g / loss_scale; finite = (sum of g * 0 over all gradients == 0);
-    every `weft.update` result becomes select(finite, new, old), so a step
-    with an inf or NaN gradient leaves parameters and optimizer state
-    unchanged. The scale is 2^(init + s) with s the state
-    `weft.state = "amp.loss_scale_log2"` (the input of
-    weft-mixed-precision, retagged) and a counter
-    `weft.state = "amp.good_steps"`, both starting at zero: a skipped step
-    sets s -= 1 (halves the scale) and the counter to 0; growth-interval
-    finite steps in a row set s += 1 (double) and the counter to 0.
-    "scaled_loss" and (without keep-gradients) the gradients are dropped;
-    "loss_scale" (the scale this step used) stays an output.
-
-    After (sketch, one parameter):
-    ```mlir
-      %inv = weft.div %one, %scale : tensor<f32>
-      %gu = weft.mul %g, %invb : tensor<4xf32>          // the optimizer reads %gu
-      %z = weft.reduce sum (%gu * 0) dims = [0] : tensor<4xf32>
-      %finite = weft.compare eq, %z, %zero : tensor<f32>
-      %p2 = weft.select %finiteb, %pnew, %p : tensor<4xi1>, tensor<4xf32>
-      return ..., %p2, %s2, %good2   // weft.update = "p", "amp.loss_scale_log2", "amp.good_steps"
-    ```
-    Errors: no loss scale (weft-mixed-precision with loss-scaling did not
-    run), no gradients or updates, an update naming no argument.
-  }];
-  let options = [
-    Option<"growthInterval", "growth-interval", "int64_t", /*default=*/"2000",
-           "finite steps in a row before the scale doubles">,
-    Option<"keepGradients", "keep-gradients", "bool", /*default=*/"false",
-           "keep the (unscaled) grad:<param> outputs">,
-    Option<"function", "function", "std::string", /*default=*/"\"main\"",
-           "the training-step function">,
-  ];
-  let dependentDialects = ["::weft::WeftDialect"];
-}
+//===----------------------------------------------------------------------===//
+// Parallel (passes/parallel/; coming: propagate-sharding, auto-shard,
+// spmd-partition).
+//===----------------------------------------------------------------------===//
 
 #endif // WEFT_PASSES_TD

@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/common/Partition.h"
+#include "ir/AttrNames.h"
 #include "passes/memory/MemoryPlan.h"
 
 #include <algorithm>

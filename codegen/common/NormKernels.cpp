@@ -147,51 +147,53 @@ NormSpec specOf(Value input, double epsilon, bool centered) {
   return s;
 }
 
-} // namespace
-
-func::FuncOp buildLayerNormKernel(ModuleOp kernels, LayerNormOp op, StringRef name) {
-  NormSpec s = specOf(op.getInput(), op.getEpsilon().convertToDouble(), /*centered=*/true);
-  SmallVector<Type> types = {matrixType(s.rows, s.cols, s.storage)};
-  if (op.getGamma())
-    types.push_back(vectorType(s.cols, s.storage));
-  if (op.getBeta())
-    types.push_back(vectorType(s.cols, s.storage));
-  types.push_back(matrixType(s.rows, s.cols, s.storage));
-  types.push_back(vectorType(s.rows, s.storage));
-  types.push_back(vectorType(s.rows, s.storage));
+/// Creates @name(x, [gamma], [beta], y, [mean], rstd) normalizing the rows of
+/// `input` (subtracting the mean, which it also stores, when `centered`) and
+/// builds its body.
+func::FuncOp buildNormKernel(ModuleOp kernels, Location loc, StringRef name,
+                             Value input, bool hasGamma, bool hasBeta,
+                             double epsilon, bool centered) {
+  NormSpec s = specOf(input, epsilon, centered);
+  Type rows = matrixType(s.rows, s.cols, s.storage);
+  Type param = vectorType(s.cols, s.storage);
+  Type stat = vectorType(s.rows, s.storage);
+  SmallVector<Type> types = {rows};
+  if (hasGamma)
+    types.push_back(param);
+  if (hasBeta)
+    types.push_back(param);
+  types.push_back(rows);
+  if (centered)
+    types.push_back(stat);
+  types.push_back(stat);
   OpBuilder b(kernels.getContext());
-  func::FuncOp fn = createMemrefKernel(kernels, op.getLoc(), name, types, b);
+  func::FuncOp fn = createMemrefKernel(kernels, loc, name, types, b);
   auto args = fn.getArguments();
   NormArgs a;
   unsigned i = 0;
   a.x = args[i++];
-  a.gamma = op.getGamma() ? args[i++] : Value();
-  a.beta = op.getBeta() ? args[i++] : Value();
+  a.gamma = hasGamma ? args[i++] : Value();
+  a.beta = hasBeta ? args[i++] : Value();
   a.y = args[i++];
-  a.mean = args[i++];
+  a.mean = centered ? args[i++] : Value();
   a.rstd = args[i++];
-  buildNormBody(b, op.getLoc(), s, a);
+  buildNormBody(b, loc, s, a);
   return fn;
 }
 
+} // namespace
+
+func::FuncOp buildLayerNormKernel(ModuleOp kernels, LayerNormOp op, StringRef name) {
+  return buildNormKernel(kernels, op.getLoc(), name, op.getInput(),
+                         /*hasGamma=*/bool(op.getGamma()),
+                         /*hasBeta=*/bool(op.getBeta()),
+                         op.getEpsilon().convertToDouble(), /*centered=*/true);
+}
+
 func::FuncOp buildRmsNormKernel(ModuleOp kernels, RmsNormOp op, StringRef name) {
-  NormSpec s = specOf(op.getInput(), op.getEpsilon().convertToDouble(), /*centered=*/false);
-  SmallVector<Type> types = {matrixType(s.rows, s.cols, s.storage)};
-  if (op.getGamma())
-    types.push_back(vectorType(s.cols, s.storage));
-  types.push_back(matrixType(s.rows, s.cols, s.storage));
-  types.push_back(vectorType(s.rows, s.storage));
-  OpBuilder b(kernels.getContext());
-  func::FuncOp fn = createMemrefKernel(kernels, op.getLoc(), name, types, b);
-  auto args = fn.getArguments();
-  NormArgs a;
-  unsigned i = 0;
-  a.x = args[i++];
-  a.gamma = op.getGamma() ? args[i++] : Value();
-  a.y = args[i++];
-  a.rstd = args[i++];
-  buildNormBody(b, op.getLoc(), s, a);
-  return fn;
+  return buildNormKernel(kernels, op.getLoc(), name, op.getInput(),
+                         /*hasGamma=*/bool(op.getGamma()), /*hasBeta=*/false,
+                         op.getEpsilon().convertToDouble(), /*centered=*/false);
 }
 
 } // namespace weft::codegen

@@ -28,9 +28,9 @@
 //   6. A result tagged weft.update (the new value of a parameter or state)
 //      is an OUTPUT "update:<name>" with alias_of = updates = that argument's
 //      buffer: the op computing it writes the argument's own storage (when
-//      isInPlaceUpdate, passes/InPlaceUpdate.h), or else a copy kernel after
-//      every other step does. verifyInPlaceUpdates first checks that no op
-//      reads an old value after it is overwritten.
+//      isInPlaceUpdate, passes/memory/InPlaceUpdate.h), or else a copy kernel
+//      after every other step does. verifyInPlaceUpdates first checks that no
+//      op reads an old value after it is overwritten.
 // Other values are TEMPORARY buffers; step and buffer labels read
 // "<op> @ file:line".
 //
@@ -39,9 +39,9 @@
 #include "codegen/common/Partition.h"
 #include "codegen/common/KernelBuilder.h"
 #include "codegen/common/LoopKernels.h"
+#include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
 #include "passes/memory/InPlaceUpdate.h"
-#include "passes/training/OptimizerAttrs.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -202,8 +202,8 @@ FailureOr<uint32_t> Partitioner::addBuffer(Type type, std::string name,
 LogicalResult Partitioner::visitArguments(func::FuncOp main) {
   for (BlockArgument arg : main.getArguments()) {
     unsigned i = arg.getArgNumber();
-    auto param = main.getArgAttrOfType<StringAttr>(i, WeftDialect::kParamAttr);
-    auto input = main.getArgAttrOfType<StringAttr>(i, WeftDialect::kInputAttr);
+    auto param = main.getArgAttrOfType<StringAttr>(i, kParamAttr);
+    auto input = main.getArgAttrOfType<StringAttr>(i, kInputAttr);
     auto state = main.getArgAttrOfType<StringAttr>(i, kStateAttr);
     if ((param && input) || (state && (param || input)))
       return main.emitError() << "argument #" << i << " is tagged with more than one of "
@@ -471,7 +471,7 @@ LogicalResult Partitioner::visitOp(Operation *op) {
 
 /// "update:<name>" unless the result also has a weft.output name.
 std::string updateOutputName(func::FuncOp main, unsigned index) {
-  if (auto tag = main.getResultAttrOfType<StringAttr>(index, WeftDialect::kOutputAttr))
+  if (auto tag = main.getResultAttrOfType<StringAttr>(index, kOutputAttr))
     return tag.str();
   return "update:" + main.getResultAttrOfType<StringAttr>(index, kUpdateAttr).str();
 }
@@ -553,7 +553,7 @@ LogicalResult Partitioner::visitReturn(func::FuncOp main, func::ReturnOp ret) {
         return failure();
       continue;
     }
-    auto tag = main.getResultAttrOfType<StringAttr>(i, WeftDialect::kOutputAttr);
+    auto tag = main.getResultAttrOfType<StringAttr>(i, kOutputAttr);
     std::string name = tag ? tag.str() : "output" + std::to_string(i);
     uint32_t id = bufferOf[v];
     proto::Buffer &b = buffer(id);

@@ -5,7 +5,8 @@
 // ops. The weft-autodiff pass walks a function backwards and asks each op on
 // a path from a parameter to the loss for the cotangents of its operands.
 // The models are attached from outside the op definitions
-// (ir/Gradients*.cpp, registered by weft::registerGradientInterfaces).
+// (ir/gradients/Gradients*.cpp, registered by
+// weft::registerGradientInterfaces).
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,7 +33,7 @@ def Weft_GradientOpInterface : OpInterface<"GradientOpInterface"> {
     failure.
 
     Conventions at non-differentiable points (documented per op in
-    ir/Gradients*.cpp): relu and abs take 0 at 0, max/min (elementwise and
+    ir/gradients/Gradients*.cpp): relu and abs take 0 at 0, max/min (elementwise and
     reductions) split the cotangent evenly between ties.
   }];
   let methods = [

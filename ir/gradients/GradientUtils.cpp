@@ -2,7 +2,8 @@
 //
 // This file implements the Emitter of GradientUtils.h: thin wrappers that
 // build the weft ops of a vector-Jacobian product with the op's location, so
-// that the models in ir/Gradients*.cpp read like the formulas they compute.
+// that the models in ir/gradients/Gradients*.cpp (and the training passes)
+// read like the formulas they compute.
 //
 //===----------------------------------------------------------------------===//
 

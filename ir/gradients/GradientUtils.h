@@ -1,10 +1,12 @@
 //===- GradientUtils.h - helpers shared by the gradient models --*- C++ -*-===//
 //
 // This file declares what the gradient (vector-Jacobian product) models of
-// ir/Gradients*.cpp share: a small op builder for the weft ops the models
-// emit (splat constants, elementwise arithmetic, broadcasting back and
+// ir/gradients/Gradients*.cpp share: a small op builder for the weft ops the
+// models emit (splat constants, elementwise arithmetic, broadcasting back and
 // summing down), and the template that turns one VJP function per op into an
-// external model of GradientOpInterface. Internal to ir/Gradients*.cpp.
+// external model of GradientOpInterface. The training passes that build weft
+// ops the same way (weft-mixed-precision, weft-optimizer, weft-loss-scaling
+// in passes/training/) use the op builder too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -132,8 +134,8 @@ template <typename OpT, VjpFn<OpT> Fn> void attachVjp(mlir::MLIRContext *ctx) {
   OpT::template attachInterface<VjpModel<OpT, Fn>>(*ctx);
 }
 
-/// Attach the models of one op family (defined in the ir/Gradients*.cpp
-/// file of the same name) to the weft ops of `ctx`.
+/// Attach the models of one op family (defined in the
+/// ir/gradients/Gradients*.cpp file of the same name) to the weft ops of `ctx`.
 void attachElementwiseGradients(mlir::MLIRContext *ctx);
 void attachContractionGradients(mlir::MLIRContext *ctx);
 void attachMovementGradients(mlir::MLIRContext *ctx);

@@ -2,9 +2,9 @@
 //
 // This file implements GradientOpInterface (generated code) and
 // registerGradientInterfaces, a DialectRegistry extension that attaches the
-// per-family models of ir/GradientsElementwise.cpp,
-// ir/GradientsContraction.cpp and ir/GradientsMovement.cpp to the weft ops
-// once the weft dialect is loaded.
+// per-family models of GradientsElementwise.cpp, GradientsContraction.cpp
+// and GradientsMovement.cpp (in ir/gradients/) to the weft ops once the weft
+// dialect is loaded.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,7 +1,7 @@
 //===- Gradients.h - registration of the weft gradient models ---*- C++ -*-===//
 //
 // This file declares the registration of the GradientOpInterface models of
-// the weft ops (ir/Gradients*.cpp). Tools and libraries that run
+// the weft ops (ir/gradients/Gradients*.cpp). Tools and libraries that run
 // weft-autodiff register them once in their DialectRegistry; the pass also
 // registers them as a dependent-dialect extension.
 //

@@ -19,15 +19,9 @@ models::Gpt2Config gpt2ConfigFor(const ModelRequest &request) {
     return models::Gpt2Config::fromJsonFile(request.configPath);
   if (request.preset.empty() || request.preset == "small")
     return models::Gpt2Config::small();
-  if (request.preset == "tiny") {
-    models::Gpt2Config c = models::Gpt2Config::small();
-    c.n_layer = 2;
-    c.n_head = 4;
-    c.n_embd = 128;
-    c.vocab_size = 512;
-    c.n_positions = 256;
-    return c;
-  }
+  if (request.preset == "tiny") // GPT-2 small's settings at tiny sizes
+    return models::Gpt2Config{.n_layer = 2, .n_head = 4, .n_embd = 128,
+                              .vocab_size = 512, .n_positions = 256};
   throw std::runtime_error("unknown --preset '" + request.preset +
                            "'; presets: small, tiny");
 }

@@ -1,12 +1,15 @@
 //===- CostModel.cpp - FLOPs and bytes of weft ops ------------------------===//
 //
-// This file implements the cost model declared in CostModel.h.
+// This file implements the cost model declared in CostModel.h: the cost of
+// one op, and the summary of a function's top-level ops.
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/analysis/CostModel.h"
 
 #include "ir/WeftOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
 
@@ -68,6 +71,27 @@ OpCost estimateCost(Operation *op) {
   else if (op->getNumOperands() > 0)
     cost.flops = elementsOf(op->getOperand(0).getType());
   return cost;
+}
+
+ProgramCost summarizeCost(func::FuncOp func) {
+  ProgramCost program;
+  for (Operation &op : func.getBody().getOps()) {
+    if (!isa_and_nonnull<WeftDialect>(op.getDialect()))
+      continue;
+    OpCost cost = estimateCost(&op);
+    CostRow &row = program.byKind[op.getName().getStringRef().str()];
+    for (CostRow *r : {&row, &program.total}) {
+      r->count += 1;
+      r->flops += cost.flops;
+      r->bytes += cost.bytes;
+    }
+    if (isa<ReshapeOp, ConstantOp>(op))
+      continue;
+    program.kernels += 1;
+    program.gemms +=
+        isa<MatmulOp, BatchMatmulOp, FusedMatmulOp, FusedBatchMatmulOp>(op);
+  }
+  return program;
 }
 
 } // namespace weft

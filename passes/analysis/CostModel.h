@@ -1,9 +1,12 @@
-//===- CostModel.h - FLOPs and bytes of weft ops ----------------*- C++ -*-===//
+//===- CostModel.h - FLOPs and bytes of weft ops and programs ---*- C++ -*-===//
 //
 // This file declares the cost model of weft ops: the floating-point operations
 // an op performs and the fewest bytes it must move (operands read once, result
-// written once). Benchmarks divide by these to report achieved GFLOP/s and
-// GB/s; the fusion and sharding passes will rank choices with it.
+// written once), and the one definition of what a program costs (summed over
+// the top-level ops of its function), which weft-print-stats, `weft compile
+// --stats` and the benchmarks report. Benchmarks divide by these to report
+// achieved GFLOP/s and GB/s; the fusion and sharding passes will rank choices
+// with it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,9 +14,14 @@
 #define WEFT_PASSES_ANALYSIS_COSTMODEL_H
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 namespace mlir {
 class Operation;
+namespace func {
+class FuncOp;
+} // namespace func
 } // namespace mlir
 
 namespace weft {
@@ -29,6 +37,35 @@ struct OpCost {
 /// epilogue); LayerNorm 8 and RMSNorm 4 FLOPs per element; other ops count one
 /// FLOP per element they read (transcendentals count one too).
 OpCost estimateCost(mlir::Operation *op);
+
+/// How many ops of a group there are and what they cost together.
+struct CostRow {
+  int64_t count = 0;
+  int64_t flops = 0;
+  int64_t bytes = 0;
+};
+
+/// What one run of a function costs: each top-level weft op of its body
+/// counted once with estimateCost (a weft.fusion is one op whose FLOPs are its
+/// body's and whose bytes are its own operands and results; ops nested in it
+/// are not counted again).
+struct ProgramCost {
+  /// One row per op name ("weft.matmul"), in name order; reshapes and
+  /// constants are counted (at no cost).
+  std::map<std::string, CostRow> byKind;
+  /// The sum of all rows.
+  CostRow total;
+  /// Steps the program runs: every op but reshapes (aliases of their input)
+  /// and constants (data loaded with the program).
+  int64_t kernels = 0;
+  /// Of which GEMMs (library calls): matmul, batch_matmul and their fused
+  /// forms.
+  int64_t gemms = 0;
+};
+
+/// Sums the cost of `func` (see ProgramCost); an external function costs
+/// nothing.
+ProgramCost summarizeCost(mlir::func::FuncOp func);
 
 } // namespace weft
 

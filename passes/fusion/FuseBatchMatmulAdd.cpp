@@ -23,20 +23,14 @@ namespace weft {
 
 using namespace mlir;
 using namespace weft;
-using weft::fusion::getSplatFloat;
-using weft::fusion::otherOperand;
-using weft::fusion::singleUser;
 
 namespace {
 
 /// A batch_matmul and the epilogue steps absorbed into it.
-struct BatchMatmulMatch {
-  BatchMatmulOp matmul;
+struct BatchMatmulMatch : fusion::ContractionMatch<BatchMatmulOp> {
+  using ContractionMatch::ContractionMatch;
   double alpha = 1.0, beta = 0.0;
   Value addend;
-  /// The op whose result the fused op replaces.
-  Operation *root = nullptr;
-  SmallVector<Operation *> ops;
 };
 
 /// An addend broadcast only along leading dimensions (input shape = a suffix
@@ -60,23 +54,20 @@ Value unbroadcastAddend(Value addend, RankedTensorType product,
 
 /// Matches batch_matmul [-> * c or / c] [-> + addend or - addend].
 std::optional<BatchMatmulMatch> matchBatchMatmul(BatchMatmulOp bmm) {
-  BatchMatmulMatch m;
-  m.matmul = bmm;
-  m.root = bmm;
-  m.ops.push_back(bmm);
+  BatchMatmulMatch m(bmm);
   Value cur = bmm.getResult();
   auto product = cast<RankedTensorType>(cur.getType());
-  Operation *user = singleUser(cur);
+  Operation *user = fusion::singleUser(cur);
   if (isa_and_nonnull<MulOp>(user)) {
-    Value other = otherOperand(user, cur);
-    if (std::optional<double> c = other ? getSplatFloat(other) : std::nullopt) {
+    Value other = fusion::otherOperand(user, cur);
+    if (std::optional<double> c = other ? fusion::getSplatFloat(other) : std::nullopt) {
       m.alpha = *c;
       m.root = user;
       m.ops.push_back(user);
       fusion::appendProducerChain(other, m.ops);
     }
   } else if (auto div = dyn_cast_or_null<DivOp>(user)) {
-    std::optional<double> c = getSplatFloat(div.getRhs());
+    std::optional<double> c = fusion::getSplatFloat(div.getRhs());
     if (div.getLhs() == cur && c && *c != 0.0) {
       m.alpha = 1.0 / *c;
       m.root = div;
@@ -85,9 +76,9 @@ std::optional<BatchMatmulMatch> matchBatchMatmul(BatchMatmulOp bmm) {
     }
   }
   cur = m.root->getResult(0);
-  user = singleUser(cur);
+  user = fusion::singleUser(cur);
   if (isa_and_nonnull<AddOp>(user)) {
-    if (Value other = otherOperand(user, cur)) {
+    if (Value other = fusion::otherOperand(user, cur)) {
       m.beta = 1.0;
       m.addend = unbroadcastAddend(other, product, m.ops);
     }
@@ -106,17 +97,12 @@ std::optional<BatchMatmulMatch> matchBatchMatmul(BatchMatmulOp bmm) {
   return m;
 }
 
-/// Replaces the matched ops with one weft.fused_batch_matmul.
-void rewrite(BatchMatmulMatch &m, IRRewriter &rewriter,
-             llvm::DenseSet<Operation *> &pending) {
-  Location loc = fusion::fusedLoc(m.ops, rewriter);
-  rewriter.setInsertionPoint(m.root);
-  auto fused = rewriter.create<FusedBatchMatmulOp>(
+/// The weft.fused_batch_matmul that replaces the matched ops.
+Value buildFused(BatchMatmulMatch &m, IRRewriter &rewriter, Location loc) {
+  return rewriter.create<FusedBatchMatmulOp>(
       loc, m.matmul.getLhs(), m.matmul.getRhs(), m.addend,
       m.matmul.getTransposeLhs(), m.matmul.getTransposeRhs(),
       APFloat(m.alpha), APFloat(m.beta));
-  rewriter.replaceAllUsesWith(m.root->getResult(0), fused.getResult());
-  fusion::eraseDeadOps(m.ops, rewriter, pending);
 }
 
 struct FuseBatchMatmulAddPass
@@ -130,7 +116,8 @@ struct FuseBatchMatmulAddPass
   ///    just before the last absorbed op, replace its result and erase the
   ///    ops that became dead.
   void runOnOperation() override {
-    fusion::fuseFromEachRoot<BatchMatmulOp>(getOperation(), matchBatchMatmul, rewrite);
+    fusion::fuseFromEachRoot<BatchMatmulOp>(getOperation(), matchBatchMatmul,
+                                            buildFused);
   }
 };
 

@@ -35,9 +35,6 @@ namespace weft {
 
 using namespace mlir;
 using namespace weft;
-using weft::fusion::getSplatFloat;
-using weft::fusion::otherOperand;
-using weft::fusion::singleUser;
 
 namespace {
 
@@ -137,7 +134,7 @@ private:
       return mul.getLhs();
     }
     if (auto pow = dyn_cast_or_null<PowOp>(op)) {
-      std::optional<double> e = getSplatFloat(pow.getRhs());
+      std::optional<double> e = fusion::getSplatFloat(pow.getRhs());
       if (!e || *e != 2.0)
         return {};
       m.ops.insert(op);
@@ -167,7 +164,7 @@ private:
       return matchVarPlusEps(rs.getInput());
     }
     if (auto div = r.getDefiningOp<DivOp>()) {
-      std::optional<double> one = getSplatFloat(div.getLhs());
+      std::optional<double> one = fusion::getSplatFloat(div.getLhs());
       if (!one || *one != 1.0)
         return std::nullopt;
       m.ops.insert(div);
@@ -195,7 +192,7 @@ private:
     Value v = peelRow(u);
     if (auto add = v.getDefiningOp<AddOp>()) {
       for (int i = 0; i < 2; ++i) {
-        std::optional<double> eps = getSplatFloat(add->getOperand(1 - i));
+        std::optional<double> eps = fusion::getSplatFloat(add->getOperand(1 - i));
         if (!eps)
           continue;
         m.epsilon = *eps;
@@ -279,18 +276,18 @@ private:
   /// before each is used only by it.
   void extendAffine() {
     Value cur = m.root->getResult(0);
-    Operation *user = singleUser(cur);
+    Operation *user = fusion::singleUser(cur);
     if (isa_and_nonnull<MulOp>(user)) {
-      if (Value g = matchParam(otherOperand(user, cur))) {
+      if (Value g = matchParam(fusion::otherOperand(user, cur))) {
         m.gamma = g;
         m.ops.insert(user);
         m.root = user;
         cur = user->getResult(0);
       }
     }
-    user = singleUser(cur);
+    user = fusion::singleUser(cur);
     if (m.layerNorm && m.gamma && isa_and_nonnull<AddOp>(user)) {
-      if (Value b = matchParam(otherOperand(user, cur))) {
+      if (Value b = matchParam(fusion::otherOperand(user, cur))) {
         m.beta = b;
         m.ops.insert(user);
         m.root = user;

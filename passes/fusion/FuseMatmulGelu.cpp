@@ -24,22 +24,17 @@ namespace weft {
 
 using namespace mlir;
 using namespace weft;
-using weft::fusion::otherOperand;
-using weft::fusion::singleUser;
 
 namespace {
 
 /// A matmul and the epilogue steps absorbed into it.
-struct MatmulMatch {
-  MatmulOp matmul;
+struct MatmulMatch : fusion::ContractionMatch<MatmulOp> {
+  using ContractionMatch::ContractionMatch;
   Value bias;
   EpilogueActivation activation = EpilogueActivation::None;
   /// A reshape between the bias add and the activation (nn::Linear on 3-D
   /// inputs); the fused result is reshaped the same way.
   ReshapeOp reshape;
-  /// The op whose result the fused op (or its reshape) replaces.
-  Operation *root = nullptr;
-  SmallVector<Operation *> ops;
 };
 
 /// The epilogue activation computed by `op`, if it is one.
@@ -70,27 +65,24 @@ Value matchBias(Value v, RankedTensorType product,
 
 /// Matches matmul [-> add bias] [-> (reshape ->) activation].
 std::optional<MatmulMatch> matchMatmul(MatmulOp mm) {
-  MatmulMatch m;
-  m.matmul = mm;
-  m.root = mm;
-  m.ops.push_back(mm);
+  MatmulMatch m(mm);
   Value cur = mm.getResult();
   auto product = cast<RankedTensorType>(cur.getType());
-  if (auto add = dyn_cast_or_null<AddOp>(singleUser(cur))) {
-    if (Value bias = matchBias(otherOperand(add, cur), product, m.ops)) {
+  if (auto add = dyn_cast_or_null<AddOp>(fusion::singleUser(cur))) {
+    if (Value bias = matchBias(fusion::otherOperand(add, cur), product, m.ops)) {
       m.bias = bias;
       m.root = add;
       m.ops.push_back(add);
       cur = add.getResult();
     }
   }
-  Operation *user = singleUser(cur);
+  Operation *user = fusion::singleUser(cur);
   if (auto act = activationOf(user)) {
     m.activation = *act;
     m.root = user;
     m.ops.push_back(user);
   } else if (auto reshape = dyn_cast_or_null<ReshapeOp>(user)) {
-    Operation *next = singleUser(reshape.getResult());
+    Operation *next = fusion::singleUser(reshape.getResult());
     if (auto act = activationOf(next)) {
       m.activation = *act;
       m.reshape = reshape;
@@ -104,20 +96,16 @@ std::optional<MatmulMatch> matchMatmul(MatmulOp mm) {
   return m;
 }
 
-/// Replaces the matched ops with one weft.fused_matmul (plus the reshape).
-void rewrite(MatmulMatch &m, IRRewriter &rewriter,
-             llvm::DenseSet<Operation *> &pending) {
-  Location loc = fusion::fusedLoc(m.ops, rewriter);
-  rewriter.setInsertionPoint(m.root);
-  auto fused = rewriter.create<FusedMatmulOp>(
+/// The weft.fused_matmul (reshaped like the matched reshape, if any) that
+/// replaces the matched ops.
+Value buildFused(MatmulMatch &m, IRRewriter &rewriter, Location loc) {
+  Value fused = rewriter.create<FusedMatmulOp>(
       loc, m.matmul.getLhs(), m.matmul.getRhs(), m.bias,
       m.matmul.getTransposeLhs(), m.matmul.getTransposeRhs(), m.activation);
-  Value result = fused.getResult();
-  if (m.reshape)
-    result = rewriter.create<ReshapeOp>(m.reshape.getLoc(),
-                                        m.reshape.getType(), result);
-  rewriter.replaceAllUsesWith(m.root->getResult(0), result);
-  fusion::eraseDeadOps(m.ops, rewriter, pending);
+  if (!m.reshape)
+    return fused;
+  return rewriter.create<ReshapeOp>(m.reshape.getLoc(), m.reshape.getType(),
+                                    fused);
 }
 
 struct FuseMatmulGeluPass
@@ -131,7 +119,7 @@ struct FuseMatmulGeluPass
   ///    came after a reshape), replace that op's result and erase the ops
   ///    that became dead.
   void runOnOperation() override {
-    fusion::fuseFromEachRoot<MatmulOp>(getOperation(), matchMatmul, rewrite);
+    fusion::fuseFromEachRoot<MatmulOp>(getOperation(), matchMatmul, buildFused);
   }
 };
 

@@ -3,8 +3,8 @@
 // This file declares the small IR helpers that the pattern-matching fusion
 // passes (weft-fuse-layernorm, weft-fuse-matmul-gelu,
 // weft-fuse-batch-matmul-add) share: reading splat constants through
-// broadcasts, matching commutative operands, single-use queries, and erasing
-// the ops a fusion left dead.
+// broadcasts, matching commutative operands, single-use queries, erasing
+// the ops a fusion left dead, and the driver of the contraction fusions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,18 +54,34 @@ void eraseDeadOps(llvm::ArrayRef<mlir::Operation *> candidates,
                   mlir::RewriterBase &rewriter,
                   llvm::DenseSet<mlir::Operation *> &pending);
 
+/// What a contraction fusion matched, as fuseFromEachRoot reads it: the
+/// contraction the match starts from, the op whose first result the fused
+/// value replaces (the contraction itself until an epilogue step is
+/// absorbed), and every op the fused value absorbs.
+template <typename ContractionOp>
+struct ContractionMatch {
+  explicit ContractionMatch(ContractionOp op)
+      : matmul(op), root(op), ops({op.getOperation()}) {}
+  ContractionOp matmul;
+  mlir::Operation *root;
+  llvm::SmallVector<mlir::Operation *> ops;
+};
+
 /// The driver shared by the contraction fusions: visits every `RootOp` of
-/// `root` in program order, skipping roots an earlier rewrite erased; for each
-/// one `match(op)` returns an optional match, which `rewrite(match, rewriter,
-/// pending)` turns into the fused op (erasing dead ops from `pending`).
-template <typename RootOp, typename MatchFn, typename RewriteFn>
-void fuseFromEachRoot(mlir::Operation *root, MatchFn match, RewriteFn rewrite) {
+/// `scope` in program order, skipping roots an earlier rewrite erased. For
+/// each one `match(op)` returns an optional ContractionMatch (or a type
+/// derived from it). `build(match, rewriter, loc)` creates the fused
+/// value just before `root`, at `loc` (the fused location of `ops`); the
+/// driver then replaces root's result with it and erases the absorbed ops
+/// that became dead.
+template <typename RootOp, typename MatchFn, typename BuildFn>
+void fuseFromEachRoot(mlir::Operation *scope, MatchFn match, BuildFn build) {
   llvm::SmallVector<RootOp> candidates;
-  root->walk([&](RootOp op) { candidates.push_back(op); });
+  scope->walk([&](RootOp op) { candidates.push_back(op); });
   llvm::DenseSet<mlir::Operation *> pending;
   for (RootOp op : candidates)
     pending.insert(op);
-  mlir::IRRewriter rewriter(root->getContext());
+  mlir::IRRewriter rewriter(scope->getContext());
   for (RootOp op : candidates) {
     if (!pending.contains(op))
       continue;
@@ -73,7 +89,11 @@ void fuseFromEachRoot(mlir::Operation *root, MatchFn match, RewriteFn rewrite) {
     if (!m)
       continue;
     pending.erase(op);
-    rewrite(*m, rewriter, pending);
+    mlir::Location loc = fusedLoc(m->ops, rewriter);
+    rewriter.setInsertionPoint(m->root);
+    mlir::Value fused = build(*m, rewriter, loc);
+    rewriter.replaceAllUsesWith(m->root->getResult(0), fused);
+    eraseDeadOps(m->ops, rewriter, pending);
   }
 }
 

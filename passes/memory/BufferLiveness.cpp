@@ -10,7 +10,7 @@
 
 #include "passes/memory/MemoryPlan.h"
 
-#include "ir/WeftDialect.h"
+#include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -98,14 +98,14 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
 
   // 1. Arguments: parameters stay outside the arena, the rest are inputs.
   for (BlockArgument arg : block.getArguments()) {
-    if (func.getArgAttr(arg.getArgNumber(), WeftDialect::kParamAttr))
+    if (func.getArgAttr(arg.getArgNumber(), kParamAttr))
       continue;
     if (getBufferByteSize(arg.getType()) < 0) {
       func.emitError("argument #")
           << arg.getArgNumber() << " of type " << arg.getType()
           << " has no known byte size; hint: memory planning needs statically "
              "shaped tensors of integers or floats, or tag the argument "
-             "weft.param";
+          << kParamAttr;
       return failure();
     }
     addBuffer(arg, BufferKind::Input, 0);

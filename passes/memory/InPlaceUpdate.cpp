@@ -9,10 +9,9 @@
 
 #include "passes/memory/InPlaceUpdate.h"
 
-#include "ir/WeftDialect.h"
+#include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
 #include "passes/memory/MemoryPlan.h"
-#include "passes/training/OptimizerAttrs.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -25,7 +24,7 @@ namespace {
 
 /// The name an argument is bound by (weft.param or weft.state), or null.
 StringAttr boundName(func::FuncOp func, unsigned arg) {
-  if (auto p = func.getArgAttrOfType<StringAttr>(arg, WeftDialect::kParamAttr))
+  if (auto p = func.getArgAttrOfType<StringAttr>(arg, kParamAttr))
     return p;
   return func.getArgAttrOfType<StringAttr>(arg, kStateAttr);
 }

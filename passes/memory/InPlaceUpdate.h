@@ -1,7 +1,7 @@
 //===- InPlaceUpdate.h - results written into their argument ----*- C++ -*-===//
 //
 // This file implements the rules shared by memory planning and the code
-// generators for results tagged `weft.update` (see passes/OptimizerAttrs.h):
+// generators for results tagged `weft.update` (see ir/AttrNames.h):
 // which argument a result updates, whether the op computing it writes
 // straight into that argument's storage (in place) or into a temporary that
 // is copied at the end, and the check that no op reads an argument's old

@@ -9,6 +9,7 @@
 
 #include "passes/memory/MemoryPlan.h"
 
+#include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

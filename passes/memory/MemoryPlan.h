@@ -3,8 +3,9 @@
 // This file declares weft's memory-planning analysis: which values of a
 // function own storage in the device arena, the steps during which each buffer
 // holds data (liveness over the current op order), the offsets that pack the
-// buffers into one arena, the attributes that record a plan on the IR, and the
-// memory report of `weft compile --memory-report`.
+// buffers into one arena, recording a plan on the IR (the `weft.offset` and
+// `weft.arena_*` attributes of ir/AttrNames.h), and the memory report of
+// `weft compile --memory-report`.
 //
 // The buffer model (shared with the code generators):
 //  - every result of a top-level op of the function body is one buffer of
@@ -43,16 +44,6 @@ class FuncOp;
 } // namespace mlir::func
 
 namespace weft {
-
-/// Attribute names of a recorded plan: `weft.offset` (i64, on an op with one
-/// planned result and on input arguments; array<i64> on an op with several
-/// results), and on the function `weft.arena_size`,
-/// `weft.arena_persistent_size` and `weft.arena_alignment` (all i64, in bytes).
-inline constexpr const char *kOffsetAttr = "weft.offset";
-inline constexpr const char *kArenaSizeAttr = "weft.arena_size";
-inline constexpr const char *kArenaPersistentSizeAttr =
-    "weft.arena_persistent_size";
-inline constexpr const char *kArenaAlignmentAttr = "weft.arena_alignment";
 
 /// What a buffer holds, which decides where it may live.
 enum class BufferKind {
@@ -149,7 +140,8 @@ struct MemoryPlan {
 mlir::FailureOr<MemoryPlan> computeMemoryPlan(mlir::func::FuncOp func,
                                               const MemoryPlanOptions &options);
 
-/// Records `plan` on `func` as attributes (replacing any earlier plan).
+/// Records `plan` on `func` as attributes (kOffsetAttr, kArenaSizeAttr,
+/// kArenaPersistentSizeAttr, kArenaAlignmentAttr), replacing any earlier plan.
 void writeMemoryPlan(mlir::func::FuncOp func, const MemoryPlan &plan);
 
 /// Removes every plan attribute from `func`.

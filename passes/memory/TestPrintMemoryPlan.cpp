@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/memory/MemoryPlan.h"
+#include "ir/AttrNames.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

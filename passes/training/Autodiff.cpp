@@ -1,18 +1,20 @@
-//===- Autodiff.cpp - the weft-autodiff pass
-//-------------------------------===//
+//===- Autodiff.cpp - the weft-autodiff pass ------------------------------===//
 //
 // This file implements weft-autodiff, reverse-mode automatic differentiation
 // of a weft function: it appends to @main the gradient of its scalar loss
 // output with respect to every float `weft.param` argument, built from the
-// per-op vector-Jacobian products of GradientOpInterface (ir/Gradients*.cpp).
-// The forward outputs are kept; the gradients are new results tagged
-// `weft.output = "grad:<param name>"`, in parameter order.
+// per-op vector-Jacobian products of GradientOpInterface
+// (ir/gradients/Gradients*.cpp). The forward outputs are kept; the gradients
+// are new results tagged `weft.output = "grad:<param name>"`, in parameter
+// order.
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/AttrNames.h"
 #include "ir/gradients/GradientInterface.h"
 #include "ir/gradients/Gradients.h"
 #include "ir/WeftOps.h"
+#include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -33,9 +35,6 @@ namespace weft {
 using namespace mlir;
 
 namespace {
-
-constexpr llvm::StringLiteral kParam = "weft.param";
-constexpr llvm::StringLiteral kOutput = "weft.output";
 
 bool isFloatTensor(Type t) {
   auto tt = dyn_cast<RankedTensorType>(t);
@@ -135,14 +134,11 @@ struct AutodiffPass : weft::impl::AutodiffPassBase<AutodiffPass> {
   ///    cotangent, or zeros when the loss does not depend on it, tagged
   ///    weft.output = "grad:<name>".
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto main = module.lookupSymbol<func::FuncOp>(function);
-    if (!main || main.isExternal()) {
-      module.emitError("weft-autodiff: the module has no function @")
-          << function << " with a body; name the forward function '" << function
-          << "' or pass function=<name>";
+    func::FuncOp main = weft::lookupFunctionOrError(
+        getOperation(), "weft-autodiff", function,
+        "name the forward function '" + function + "' or pass function=<name>");
+    if (!main)
       return signalPassFailure();
-    }
     if (failed(differentiate(main)))
       signalPassFailure();
   }
@@ -160,7 +156,7 @@ private:
     std::optional<unsigned> lossIndex;
     SmallVector<std::string> names;
     for (unsigned i = 0; i < main.getNumResults(); ++i) {
-      auto name = main.getResultAttrOfType<StringAttr>(i, kOutput);
+      auto name = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
       if (!name)
         continue;
       names.push_back("'" + name.str() + "'");
@@ -195,7 +191,7 @@ private:
     SmallVector<BlockArgument> params;
     SmallVector<StringAttr> paramNames;
     for (BlockArgument arg : body.getArguments()) {
-      auto name = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kParam);
+      auto name = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(), weft::kParamAttr);
       if (name && isFloatTensor(arg.getType())) {
         params.push_back(arg);
         paramNames.push_back(name);
@@ -293,7 +289,7 @@ private:
                                           cast<ElementsAttr>(zero));
       }
       results.push_back(grad);
-      NamedAttribute tag(b.getStringAttr(kOutput),
+      NamedAttribute tag(b.getStringAttr(weft::kOutputAttr),
                          b.getStringAttr("grad:" + name.getValue()));
       main.insertResult(next++, grad.getType(), b.getDictionaryAttr({tag}));
     }

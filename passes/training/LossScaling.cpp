@@ -9,10 +9,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/AttrNames.h"
 #include "ir/gradients/GradientUtils.h"
 #include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
-#include "passes/training/OptimizerAttrs.h"
+#include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -54,13 +55,10 @@ struct LossScalingPass : weft::impl::LossScalingPassBase<LossScalingPass> {
   /// 6. Results: drop "scaled_loss" and, unless keep-gradients, the
   ///    gradients; append the updates of s and good.
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto main = module.lookupSymbol<func::FuncOp>(function);
-    if (!main || main.isExternal()) {
-      module.emitError("weft-loss-scaling: the module has no function @")
-          << function << " with a body; pass function=<name>";
+    func::FuncOp main = weft::lookupFunctionOrError(
+        getOperation(), "weft-loss-scaling", function, "pass function=<name>");
+    if (!main)
       return signalPassFailure();
-    }
     if (growthInterval < 1) {
       main.emitError("weft-loss-scaling: growth-interval must be >= 1, got ")
           << std::to_string(growthInterval) << "; pass growth-interval=N with N >= 1";
@@ -81,10 +79,10 @@ private:
     int shiftIndex = -1;
     llvm::StringMap<BlockArgument> olds;
     for (unsigned i = 0; i < main.getNumArguments(); ++i) {
-      if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::WeftDialect::kInputAttr);
+      if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::kInputAttr);
           in && in.getValue() == kShiftName)
         shiftIndex = static_cast<int>(i);
-      for (StringRef attr : {StringRef(weft::WeftDialect::kParamAttr), StringRef(weft::kStateAttr)})
+      for (StringRef attr : {StringRef(weft::kParamAttr), StringRef(weft::kStateAttr)})
         if (auto name = main.getArgAttrOfType<StringAttr>(i, attr))
           olds[name.getValue()] = main.getArgument(i);
     }
@@ -96,7 +94,7 @@ private:
         updateIndices.push_back(i);
         continue;
       }
-      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::WeftDialect::kOutputAttr);
+      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
       if (!tag)
         continue;
       if (tag.getValue() == "loss_scale")
@@ -172,12 +170,11 @@ private:
 
     // 5. The scale's state.
     BlockArgument shift = main.getArgument(shiftIndex);
-    main.removeArgAttr(shiftIndex, weft::WeftDialect::kInputAttr);
+    main.removeArgAttr(shiftIndex, weft::kInputAttr);
     main.setArgAttr(shiftIndex, weft::kStateAttr, b.getStringAttr(kShiftName));
     unsigned goodIndex = main.getNumArguments();
     main.insertArgument(goodIndex, scalar,
-                        b.getDictionaryAttr({NamedAttribute(b.getStringAttr(weft::kStateAttr),
-                                                            b.getStringAttr(kGoodStepsName))}),
+                        weft::tagAttrs(ctx, weft::kStateAttr, kGoodStepsName),
                         main.getLoc());
     Value good = main.getArgument(goodIndex);
     Value zero = e.splat(scalar, 0.0), one = e.splat(scalar, 1.0);
@@ -190,26 +187,20 @@ private:
 
     // 6. The results.
     SmallVector<Value> kept;
-    SmallVector<DictionaryAttr> attrs;
+    SmallVector<DictionaryAttr> oldAttrs, attrs;
+    main.getAllResultAttrs(oldAttrs);
     for (unsigned i = 0; i < results.size(); ++i) {
       if (static_cast<int>(i) == scaledIndex ||
           (!keepGradients && llvm::is_contained(gradIndices, i)))
         continue;
       kept.push_back(results[i]);
-      DictionaryAttr d = main.getResultAttrDict(i);
-      attrs.push_back(d ? d : b.getDictionaryAttr({}));
+      attrs.push_back(oldAttrs[i]);
     }
     for (auto [v, name] : {std::pair{newShift, kShiftName}, std::pair{newGood, kGoodStepsName}}) {
       kept.push_back(v);
-      attrs.push_back(b.getDictionaryAttr(
-          {NamedAttribute(b.getStringAttr(weft::kUpdateAttr), b.getStringAttr(name))}));
+      attrs.push_back(weft::tagAttrs(ctx, weft::kUpdateAttr, name));
     }
-    ret->setOperands(kept);
-    SmallVector<Type> types;
-    for (Value v : kept)
-      types.push_back(v.getType());
-    main.setType(FunctionType::get(ctx, main.getArgumentTypes(), types));
-    main.setAllResultAttrs(attrs);
+    weft::setFunctionResults(main, kept, attrs);
     return success();
   }
 };

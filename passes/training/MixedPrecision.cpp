@@ -12,9 +12,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/AttrNames.h"
 #include "ir/gradients/GradientUtils.h"
-#include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
+#include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -82,13 +83,10 @@ struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPas
   /// 4. With loss-scaling: add the input "amp.loss_scale_log2" (s), and the
   ///    outputs "loss_scale" = 2^(init + s) and "scaled_loss" = loss * that.
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto main = module.lookupSymbol<func::FuncOp>(function);
-    if (!main || main.isExternal()) {
-      module.emitError("weft-mixed-precision: the module has no function @")
-          << function << " with a body; pass function=<name>";
+    func::FuncOp main = weft::lookupFunctionOrError(
+        getOperation(), "weft-mixed-precision", function, "pass function=<name>");
+    if (!main)
       return signalPassFailure();
-    }
     Type low;
     if (precision == "bf16")
       low = BFloat16Type::get(&getContext());
@@ -113,7 +111,7 @@ struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPas
 private:
   LogicalResult checkLossScaling(func::FuncOp main) {
     for (unsigned i = 0; i < main.getNumArguments(); ++i)
-      if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::WeftDialect::kInputAttr);
+      if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::kInputAttr);
           in && in.getValue() == "amp.loss_scale_log2")
         return main.emitOpError("already has the input 'amp.loss_scale_log2'; run "
                                 "weft-mixed-precision with loss-scaling once");
@@ -125,7 +123,7 @@ private:
 
   int lossIndex(func::FuncOp main) {
     for (unsigned i = 0; i < main.getNumResults(); ++i) {
-      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::WeftDialect::kOutputAttr);
+      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
       auto type = dyn_cast<RankedTensorType>(main.getResultTypes()[i]);
       if (tag && tag.getValue() == loss && type && type.getRank() == 0 &&
           type.getElementType().isF32())
@@ -225,9 +223,7 @@ private:
     auto scalar = RankedTensorType::get({}, b.getF32Type());
     unsigned index = main.getNumArguments();
     main.insertArgument(index, scalar,
-                        b.getDictionaryAttr({NamedAttribute(
-                            b.getStringAttr(weft::WeftDialect::kInputAttr),
-                            b.getStringAttr("amp.loss_scale_log2"))}),
+                        weft::tagAttrs(ctx, weft::kInputAttr, "amp.loss_scale_log2"),
                         main.getLoc());
     Value shift = main.getArgument(index);
     auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
@@ -240,20 +236,11 @@ private:
     SmallVector<Value> results(ret.getOperands());
     results.push_back(scale);
     results.push_back(scaled);
-    ret->setOperands(results);
     SmallVector<DictionaryAttr> attrs;
-    for (unsigned i = 0; i < main.getNumResults(); ++i) {
-      DictionaryAttr d = main.getResultAttrDict(i);
-      attrs.push_back(d ? d : b.getDictionaryAttr({}));
-    }
+    main.getAllResultAttrs(attrs);
     for (const char *name : {"loss_scale", "scaled_loss"})
-      attrs.push_back(b.getDictionaryAttr({NamedAttribute(
-          b.getStringAttr(weft::WeftDialect::kOutputAttr), b.getStringAttr(name))}));
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    main.setType(FunctionType::get(ctx, main.getArgumentTypes(), types));
-    main.setAllResultAttrs(attrs);
+      attrs.push_back(weft::tagAttrs(ctx, weft::kOutputAttr, name));
+    weft::setFunctionResults(main, results, attrs);
   }
 };
 

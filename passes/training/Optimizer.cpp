@@ -16,7 +16,7 @@
 // (t, 1-based) are new f32 scalar inputs. Optimizer state (m, v, momentum
 // buffers) are new arguments tagged `weft.state = "<kind>:<param>"`; the new
 // parameter and state values are new results tagged `weft.update = "<name>"`
-// (see passes/OptimizerAttrs.h). With clip_norm > 0 the gradients are first
+// (see ir/AttrNames.h). With clip_norm > 0 the gradients are first
 // scaled by min(1, clip / (||g|| + 1e-6)), ||g|| being one L2 norm over all
 // gradients, which is also returned as `weft.output = "grad_norm"`.
 //
@@ -31,10 +31,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/AttrNames.h"
 #include "ir/gradients/GradientUtils.h"
-#include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
-#include "passes/training/OptimizerAttrs.h"
+#include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -109,14 +109,11 @@ struct OptimizerPass : weft::impl::OptimizerPassBase<OptimizerPass> {
   /// 6. Replace the results: the forward outputs, the gradients only with
   ///    keep-gradients, grad_norm, then the updates tagged weft.update.
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto main = module.lookupSymbol<func::FuncOp>(function);
-    if (!main || main.isExternal()) {
-      module.emitError("weft-optimizer: the module has no function @")
-          << function << " with a body; name the training function '" << function
-          << "' or pass function=<name>";
+    func::FuncOp main = weft::lookupFunctionOrError(
+        getOperation(), "weft-optimizer", function,
+        "name the training function '" + function + "' or pass function=<name>");
+    if (!main)
       return signalPassFailure();
-    }
     if (optimizer != "sgd" && optimizer != "adamw") {
       main.emitError("weft-optimizer: unknown optimizer '")
           << optimizer << "'; use optimizer=sgd or optimizer=adamw";
@@ -157,13 +154,13 @@ private:
         return main.emitOpError("already has optimizer state (argument #")
                << i << " is tagged " << weft::kStateAttr
                << "); run weft-optimizer once per training step";
-      if (auto input = main.getArgAttrOfType<StringAttr>(i, weft::WeftDialect::kInputAttr);
+      if (auto input = main.getArgAttrOfType<StringAttr>(i, weft::kInputAttr);
           input && (input.getValue() == "lr" || input.getValue() == "step"))
         return main.emitOpError("already has an input named '")
                << input.getValue()
                << "', which weft-optimizer adds for the learning rate and step "
                   "count; rename that input";
-      if (auto name = main.getArgAttrOfType<StringAttr>(i, weft::WeftDialect::kParamAttr))
+      if (auto name = main.getArgAttrOfType<StringAttr>(i, weft::kParamAttr))
         params[name.getValue()] = arg;
     }
     gradResults.resize(main.getNumResults());
@@ -171,7 +168,7 @@ private:
       if (main.getResultAttr(i, weft::kUpdateAttr))
         return main.emitOpError("already has update results; run weft-optimizer "
                                 "once per training step");
-      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::WeftDialect::kOutputAttr);
+      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
       if (!tag || !tag.getValue().starts_with(kGradPrefix))
         continue;
       StringRef name = tag.getValue().drop_front(kGradPrefix.size());
@@ -201,10 +198,9 @@ private:
 
   /// Appends an argument tagged `attr = value`.
   BlockArgument appendArgument(func::FuncOp main, Type type, StringRef attr, StringRef value) {
-    OpBuilder b(main.getContext());
     unsigned index = main.getNumArguments();
-    NamedAttribute tag(b.getStringAttr(attr), b.getStringAttr(value));
-    main.insertArgument(index, type, b.getDictionaryAttr({tag}), main.getLoc());
+    main.insertArgument(index, type, weft::tagAttrs(main.getContext(), attr, value),
+                        main.getLoc());
     return main.getArgument(index);
   }
 
@@ -220,9 +216,9 @@ private:
     auto scalarType = RankedTensorType::get({}, b.getF32Type());
 
     // 2. New arguments.
-    Value lr = appendArgument(main, scalarType, weft::WeftDialect::kInputAttr, "lr");
+    Value lr = appendArgument(main, scalarType, weft::kInputAttr, "lr");
     Value step = isAdamW()
-                     ? appendArgument(main, scalarType, weft::WeftDialect::kInputAttr, "step")
+                     ? appendArgument(main, scalarType, weft::kInputAttr, "step")
                      : Value();
     struct State {
       BlockArgument arg;
@@ -330,31 +326,23 @@ private:
 
     // 6. The results.
     SmallVector<Value> results;
-    SmallVector<DictionaryAttr> attrs;
+    SmallVector<DictionaryAttr> oldAttrs, attrs;
+    main.getAllResultAttrs(oldAttrs);
     for (unsigned i = 0; i < main.getNumResults(); ++i) {
       if (gradResults.test(i) && !keepGradients)
         continue;
       results.push_back(ret.getOperand(i));
-      DictionaryAttr dict = main.getResultAttrDict(i);
-      attrs.push_back(dict ? dict : b.getDictionaryAttr({}));
+      attrs.push_back(oldAttrs[i]);
     }
-    auto tagged = [&](StringRef attr, StringRef value) {
-      return b.getDictionaryAttr({NamedAttribute(b.getStringAttr(attr), b.getStringAttr(value))});
-    };
     if (gradNorm) {
       results.push_back(gradNorm);
-      attrs.push_back(tagged(weft::WeftDialect::kOutputAttr, "grad_norm"));
+      attrs.push_back(weft::tagAttrs(ctx, weft::kOutputAttr, "grad_norm"));
     }
     for (auto [v, name] : llvm::zip(updates, updateNames)) {
       results.push_back(v);
-      attrs.push_back(tagged(weft::kUpdateAttr, name));
+      attrs.push_back(weft::tagAttrs(ctx, weft::kUpdateAttr, name));
     }
-    ret->setOperands(results);
-    SmallVector<Type> types;
-    for (Value v : results)
-      types.push_back(v.getType());
-    main.setType(FunctionType::get(ctx, main.getArgumentTypes(), types));
-    main.setAllResultAttrs(attrs);
+    weft::setFunctionResults(main, results, attrs);
     return success();
   }
 };

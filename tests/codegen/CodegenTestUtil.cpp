@@ -8,6 +8,8 @@
 
 #include "tests/codegen/CodegenTestUtil.h"
 
+#include "ir/AttrNames.h"
+
 #include <cstring>
 
 namespace weft::test {
@@ -141,9 +143,9 @@ void CodegenTest::check(const std::string &src, uint64_t seed,
   for (auto [i, type] : llvm::enumerate(main.getArgumentTypes())) {
     auto tt = mlir::cast<mlir::RankedTensorType>(type);
     std::string name = "arg" + std::to_string(i);
-    if (auto tag = main.getArgAttrOfType<mlir::StringAttr>(i, WeftDialect::kInputAttr))
+    if (auto tag = main.getArgAttrOfType<mlir::StringAttr>(i, kInputAttr))
       name = tag.str();
-    if (auto tag = main.getArgAttrOfType<mlir::StringAttr>(i, WeftDialect::kParamAttr)) {
+    if (auto tag = main.getArgAttrOfType<mlir::StringAttr>(i, kParamAttr)) {
       ASSERT_TRUE(ex.setParameter(tag.str(), toHost(args[i], tt)).isOk());
       continue;
     }

@@ -23,13 +23,7 @@ namespace weft::test {
 
 /// GPT-2 with 2 layers, 4 heads, 64 wide, vocabulary 97, 32 positions.
 inline models::Gpt2Config twoLayerGpt2Config() {
-  models::Gpt2Config config = models::Gpt2Config::small();
-  config.n_layer = 2;
-  config.n_head = 4;
-  config.n_embd = 64;
-  config.vocab_size = 97;
-  config.n_positions = 32;
-  return config;
+  return {.n_layer = 2, .n_head = 4, .n_embd = 64, .vocab_size = 97, .n_positions = 32};
 }
 
 /// GPT-2 with `layers` blocks (C wide, H heads, vocabulary V) on inputs

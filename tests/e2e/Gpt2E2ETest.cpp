@@ -56,13 +56,7 @@ TEST(E2E, LossCompositesCompiledMatchReference) {
 
 /// One layer, 16 wide, vocab 11: the shape the training CLI tests use.
 models::Gpt2Config narrowGpt2Config() {
-  models::Gpt2Config config = models::Gpt2Config::small();
-  config.n_layer = 1;
-  config.n_head = 2;
-  config.n_embd = 16;
-  config.vocab_size = 11;
-  config.n_positions = 8;
-  return config;
+  return {.n_layer = 1, .n_head = 2, .n_embd = 16, .vocab_size = 11, .n_positions = 8};
 }
 
 /// A narrow one-layer GPT-2 training loss (the shape the CLI tests use),

@@ -69,12 +69,7 @@ protected:
     dir = ::testing::TempDir() + "weft-hf-gpt2-" + std::to_string(::getpid());
     fs::remove_all(dir);
     fs::create_directories(dir);
-    config = models::Gpt2Config::small();
-    config.n_layer = 2;
-    config.n_head = 4;
-    config.n_embd = 64;
-    config.vocab_size = 101;
-    config.n_positions = 40;
+    config = {.n_layer = 2, .n_head = 4, .n_embd = 64, .vocab_size = 101, .n_positions = 40};
     std::ofstream(dir + "/config.json")
         << "{\"model_type\": \"gpt2\", \"n_layer\": 2, \"n_head\": 4, \"n_embd\": 64, "
            "\"vocab_size\": 101, \"n_positions\": 40, \"layer_norm_epsilon\": 1e-05}\n";

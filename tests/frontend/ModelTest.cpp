@@ -57,13 +57,7 @@ std::vector<std::string> opSequence(Program &p) {
 }
 
 Gpt2Config tinyConfig() {
-  Gpt2Config c;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_embd = 16;
-  c.vocab_size = 50;
-  c.n_positions = 32;
-  return c;
+  return {.n_layer = 2, .n_head = 2, .n_embd = 16, .vocab_size = 50, .n_positions = 32};
 }
 
 TEST(FrontendGpt2, ParametersHaveHuggingFaceNamesAndShapes) {

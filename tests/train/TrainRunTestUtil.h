@@ -70,13 +70,7 @@ inline std::string sampleText(size_t n) {
 /// The tiny byte-level GPT-2 of these tests: 1 layer, 2 heads, 16 wide,
 /// vocab 256, 16 positions.
 inline models::Gpt2Config tinyConfig() {
-  models::Gpt2Config c;
-  c.n_layer = 1;
-  c.n_head = 2;
-  c.n_embd = 16;
-  c.vocab_size = 256;
-  c.n_positions = 16;
-  return c;
+  return {.n_layer = 1, .n_head = 2, .n_embd = 16, .vocab_size = 256, .n_positions = 16};
 }
 
 /// The model flags of tinyConfig() for `weft train`.

@@ -14,7 +14,7 @@
 #include "frontend/Ops.h"
 #include "frontend/Program.h"
 
-#include "ir/WeftDialect.h"
+#include "ir/AttrNames.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -43,7 +43,7 @@ TEST(Gpt2Grad, SampledParametersMatchFiniteDifferences) {
   for (unsigned i = 0; i < main.getNumArguments(); ++i) {
     auto type = cast<RankedTensorType>(main.getArgument(i).getType());
     if (auto name =
-            main.getArgAttrOfType<StringAttr>(i, WeftDialect::kParamAttr)) {
+            main.getArgAttrOfType<StringAttr>(i, kParamAttr)) {
       params.emplace_back(i, name.str());
       // LayerNorm scales near 1, everything else with a spread large
       // enough that attention and the MLP are far from linear.

@@ -8,6 +8,7 @@
 
 #include "tests/ir/gradients/GradCheck.h"
 
+#include "ir/AttrNames.h"
 #include "ir/gradients/Gradients.h"
 #include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
@@ -105,9 +106,9 @@ OwningOpRef<ModuleOp> GradChecker::buildForward(ArrayRef<GradParam> params,
   b.create<func::ReturnOp>(loc, loss);
   fn.setFunctionType(b.getFunctionType(inputs, {loss.getType()}));
   for (unsigned i = 0; i < params.size(); ++i)
-    fn.setArgAttr(i, WeftDialect::kParamAttr,
+    fn.setArgAttr(i, kParamAttr,
                   b.getStringAttr("p" + std::to_string(i)));
-  fn.setResultAttr(0, WeftDialect::kOutputAttr, b.getStringAttr("loss"));
+  fn.setResultAttr(0, kOutputAttr, b.getStringAttr("loss"));
   return module;
 }
 
@@ -142,7 +143,7 @@ void compareWithFiniteDifferences(
     std::optional<unsigned> resultIndex;
     for (unsigned r = 0; r < gmain.getNumResults(); ++r)
       if (auto tag = gmain.getResultAttrOfType<StringAttr>(
-              r, WeftDialect::kOutputAttr);
+              r, kOutputAttr);
           tag && tag.getValue() == "grad:" + name)
         resultIndex = r;
     ASSERT_TRUE(resultIndex) << what << ": no output grad:" << name;

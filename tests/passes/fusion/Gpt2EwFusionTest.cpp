@@ -37,18 +37,12 @@ struct Counts {
 };
 
 Counts countKernels(func::FuncOp fn) {
+  ProgramCost cost = summarizeCost(fn);
   Counts c;
-  for (Operation &op : fn.getBody().front()) {
-    if (!isa_and_nonnull<WeftDialect>(op.getDialect()) ||
-        isa<ReshapeOp, ConstantOp>(op))
-      continue;
-    c.bytes += estimateCost(&op).bytes;
-    if (isa<MatmulOp, BatchMatmulOp, FusedMatmulOp, FusedBatchMatmulOp>(op))
-      ++c.gemms;
-    else
-      ++c.kernels;
-    c.fusions += isa<FusionOp>(op);
-  }
+  c.kernels = cost.kernels - cost.gemms;
+  c.gemms = cost.gemms;
+  c.bytes = cost.total.bytes;
+  c.fusions = cost.byKind["weft.fusion"].count;
   return c;
 }
 
@@ -77,12 +71,8 @@ bool runElementwiseFusion(ModuleOp module) {
 }
 
 TEST(Gpt2EwFusion, TinyModelEvaluatesTheSameFused) {
-  models::Gpt2Config config;
-  config.n_layer = 2;
-  config.n_head = 2;
-  config.n_embd = 16;
-  config.vocab_size = 37;
-  config.n_positions = 16;
+  models::Gpt2Config config{
+      .n_layer = 2, .n_head = 2, .n_embd = 16, .vocab_size = 37, .n_positions = 16};
   Program program = models::buildGpt2Forward(config, /*batch=*/2, /*seq=*/7);
   ModuleOp module = program.module();
   auto fn = cast<func::FuncOp>(module.lookupSymbol("main"));

@@ -87,12 +87,8 @@ TEST(MemoryGpt2, SmallBodyWithoutLargeLogits) {
 }
 
 TEST(MemoryGpt2, TinyBatchedForward) {
-  weft::models::Gpt2Config config;
-  config.n_layer = 2;
-  config.n_head = 2;
-  config.n_embd = 16;
-  config.vocab_size = 37;
-  config.n_positions = 32;
+  weft::models::Gpt2Config config{
+      .n_layer = 2, .n_head = 2, .n_embd = 16, .vocab_size = 37, .n_positions = 32};
   weft::MemoryReport report = planGpt2(config, 3, 7, 64);
   ASSERT_GT(report.lowerBoundBytes, 0);
   EXPECT_LE(report.plannedBytes * 100, report.lowerBoundBytes * 105);

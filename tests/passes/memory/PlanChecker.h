@@ -1,10 +1,10 @@
 //===- PlanChecker.h - independent checks of a memory plan ----*- C++ -*-===//
 //
 // This file declares the memory-planning tests' own model of buffer lifetimes
-// (written apart from passes/BufferLiveness.cpp, so that a mistake there shows
-// up here) and the checks a recorded plan must pass: alignment, bounds, no two
-// live-at-once buffers overlapping except an allowed in-place pair, the
-// persistent region kept apart.
+// (written apart from passes/memory/BufferLiveness.cpp, so that a mistake
+// there shows up here) and the checks a recorded plan must pass: alignment,
+// bounds, no two live-at-once buffers overlapping except an allowed in-place
+// pair, the persistent region kept apart.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,75 @@
+//===- AttrNames.h - names of the attributes on a weft function -*- C++ -*-===//
+//
+// This file declares the one spelling of every attribute name that weft puts
+// on a function (`@main`), its arguments and its results: the DSL's tags of
+// parameters, inputs and outputs, the training passes' optimizer state and
+// in-place updates, and the memory plan's offsets and arena sizes. Passes,
+// code generators and the compiler read and write them through these
+// constants; .mlir text and lit tests spell them out. The sharding and mesh
+// attribute names will join them here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_IR_ATTRNAMES_H
+#define WEFT_IR_ATTRNAMES_H
+
+#include "llvm/ADT/StringRef.h"
+
+namespace weft {
+
+//===----------------------------------------------------------------------===//
+// Parameters, inputs and outputs (the DSL, weft-autodiff, weft-optimizer)
+//===----------------------------------------------------------------------===//
+
+/// On a function argument: `weft.param = "<name>"`, a weight bound by name at
+/// run time, with storage of its own that persists between runs.
+inline constexpr llvm::StringLiteral kParamAttr = "weft.param";
+
+/// On a function argument: `weft.input = "<name>"`, a value the caller sets
+/// before each run (copied into the arena).
+inline constexpr llvm::StringLiteral kInputAttr = "weft.input";
+
+/// On a function result: `weft.output = "<name>"`, a value the caller reads
+/// after each run (gradients are named "grad:<param>").
+inline constexpr llvm::StringLiteral kOutputAttr = "weft.output";
+
+//===----------------------------------------------------------------------===//
+// Training step (weft-optimizer, weft-loss-scaling)
+//===----------------------------------------------------------------------===//
+
+/// On a function argument: `weft.state = "<kind>:<param>"`, optimizer state
+/// (e.g. "adamw.m:h.0.attn.c_attn.weight") that persists between steps, like
+/// a parameter, and starts at zero.
+inline constexpr llvm::StringLiteral kStateAttr = "weft.state";
+
+/// On a function result: `weft.update = "<param or state name>"`, the new
+/// value of that `weft.param` or `weft.state` argument. Code generators write
+/// it into the argument's own storage (in place, no copy), so every other
+/// reader of the old value must run before the op that produces it.
+inline constexpr llvm::StringLiteral kUpdateAttr = "weft.update";
+
+//===----------------------------------------------------------------------===//
+// Memory plan (weft-plan-memory; read by the code generators)
+//===----------------------------------------------------------------------===//
+
+/// On an op (not a reshape) and on input arguments: `weft.offset`, the byte
+/// offset of the buffer in the arena: i64 for one result, array<i64> with one
+/// entry per result for several (-1 for a result without arena storage).
+inline constexpr llvm::StringLiteral kOffsetAttr = "weft.offset";
+
+/// On the function: `weft.arena_size` (i64), the bytes of the whole arena.
+inline constexpr llvm::StringLiteral kArenaSizeAttr = "weft.arena_size";
+
+/// On the function: `weft.arena_persistent_size` (i64), the bytes at the
+/// start of the arena that hold constants and are never reused.
+inline constexpr llvm::StringLiteral kArenaPersistentSizeAttr =
+    "weft.arena_persistent_size";
+
+/// On the function: `weft.arena_alignment` (i64, a power of two), the byte
+/// alignment of every offset of the plan.
+inline constexpr llvm::StringLiteral kArenaAlignmentAttr =
+    "weft.arena_alignment";
+
+} // namespace weft
+
+#endif // WEFT_IR_ATTRNAMES_H
