@@ -31,6 +31,11 @@ def Weft_Dialect : Dialect {
   let useDefaultAttributePrinterParser = 1;
   let usePropertiesForAttributes = 0;
   let hasConstantMaterializer = 1;
+  // The weft.* attributes of function arguments and results and of ops
+  // (ir/AttrNames.h) are checked where they are attached: ir/AttrVerifier.cpp.
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
+  let hasOperationAttrVerify = 1;
 }
 
 def Weft_CompareDirection : I32EnumAttr<"CompareDirection",

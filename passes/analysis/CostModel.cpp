@@ -10,23 +10,42 @@
 #include "ir/WeftOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <limits>
 
 using namespace mlir;
 
 namespace weft {
 namespace {
 
+/// Counts saturate at INT64_MAX instead of wrapping (a verified program's
+/// tensors each fit 2^62 bytes, but a product of dimensions need not).
+int64_t mul(int64_t a, int64_t b) {
+  int64_t r;
+  return llvm::MulOverflow(a, b, r) ? std::numeric_limits<int64_t>::max() : r;
+}
+int64_t add(int64_t a, int64_t b) {
+  int64_t r;
+  return llvm::AddOverflow(a, b, r) ? std::numeric_limits<int64_t>::max() : r;
+}
+
+int64_t elementsOf(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t)
+    return 0;
+  int64_t n = 1;
+  for (int64_t d : t.getShape())
+    n = mul(n, d);
+  return n;
+}
+
 int64_t bytesOf(Type type) {
   auto t = dyn_cast<RankedTensorType>(type);
   if (!t)
     return 0;
   int64_t bits = t.getElementType().getIntOrFloatBitWidth();
-  return t.getNumElements() * std::max<int64_t>(1, bits / 8);
-}
-
-int64_t elementsOf(Type type) {
-  auto t = dyn_cast<RankedTensorType>(type);
-  return t ? t.getNumElements() : 0;
+  return mul(elementsOf(t), std::max<int64_t>(1, bits / 8));
 }
 
 /// 2*M*N*K for each batch (any op with lhs, transpose_lhs and one result): the result has batch*M*N elements, each a K-long
@@ -36,7 +55,7 @@ int64_t contractionFlops(ContractionOp op) {
   auto lhs = cast<RankedTensorType>(op.getLhs().getType());
   int64_t k = op.getTransposeLhs() ? lhs.getDimSize(lhs.getRank() - 2)
                                    : lhs.getDimSize(lhs.getRank() - 1);
-  return 2 * elementsOf(op.getType()) * k;
+  return mul(mul(2, elementsOf(op.getType())), k);
 }
 
 } // namespace
@@ -47,24 +66,24 @@ OpCost estimateCost(Operation *op) {
       op->getDialect()->getNamespace() != "weft")
     return cost;
   for (Value v : op->getOperands())
-    cost.bytes += bytesOf(v.getType());
+    cost.bytes = add(cost.bytes, bytesOf(v.getType()));
   for (Value v : op->getResults())
-    cost.bytes += bytesOf(v.getType());
+    cost.bytes = add(cost.bytes, bytesOf(v.getType()));
   if (auto mm = dyn_cast<MatmulOp>(op))
     cost.flops = contractionFlops(mm);
   else if (auto bmm = dyn_cast<BatchMatmulOp>(op))
     cost.flops = contractionFlops(bmm);
   else if (auto fmm = dyn_cast<FusedMatmulOp>(op)) // + bias and activation
-    cost.flops = contractionFlops(fmm) + 2 * elementsOf(fmm.getType());
+    cost.flops = add(contractionFlops(fmm), mul(2, elementsOf(fmm.getType())));
   else if (auto fbmm = dyn_cast<FusedBatchMatmulOp>(op)) // + alpha, beta*addend
-    cost.flops = contractionFlops(fbmm) + 3 * elementsOf(fbmm.getType());
+    cost.flops = add(contractionFlops(fbmm), mul(3, elementsOf(fbmm.getType())));
   else if (isa<LayerNormOp>(op)) // mean, centre, square, mean, scale, shift
-    cost.flops = 8 * elementsOf(op->getOperand(0).getType());
+    cost.flops = mul(8, elementsOf(op->getOperand(0).getType()));
   else if (isa<RmsNormOp>(op)) // square, mean, scale, gain
-    cost.flops = 4 * elementsOf(op->getOperand(0).getType());
+    cost.flops = mul(4, elementsOf(op->getOperand(0).getType()));
   else if (auto fusion = dyn_cast<FusionOp>(op)) // the work of its body
     for (Operation &inner : fusion.getBody().front().without_terminator())
-      cost.flops += estimateCost(&inner).flops;
+      cost.flops = add(cost.flops, estimateCost(&inner).flops);
   else if (isa<GatherOp, SliceOp, ConcatOp, TransposeOp, BroadcastOp, IotaOp,
                CastOp>(op))
     cost.flops = 0;
@@ -82,8 +101,8 @@ ProgramCost summarizeCost(func::FuncOp func) {
     CostRow &row = program.byKind[op.getName().getStringRef().str()];
     for (CostRow *r : {&row, &program.total}) {
       r->count += 1;
-      r->flops += cost.flops;
-      r->bytes += cost.bytes;
+      r->flops = add(r->flops, cost.flops);
+      r->bytes = add(r->bytes, cost.bytes);
     }
     if (isa<ReshapeOp, ConstantOp>(op))
       continue;

@@ -11,9 +11,11 @@
 #include "passes/memory/MemoryPlan.h"
 
 #include "ir/AttrNames.h"
+#include "ir/TensorSizeLimits.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 
@@ -41,15 +43,11 @@ int64_t getBufferByteSize(Type type) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || !tensor.hasStaticShape())
     return -1;
-  Type element = tensor.getElementType();
-  int64_t bits;
-  if (auto f = dyn_cast<FloatType>(element))
-    bits = f.getWidth();
-  else if (auto i = dyn_cast<IntegerType>(element))
-    bits = i.getWidth();
-  else
+  if (!isa<FloatType, IntegerType>(tensor.getElementType()))
     return -1;
-  return tensor.getNumElements() * ((bits + 7) / 8);
+  // Checked: a shape of more than 2^62 bytes has no plannable size.
+  std::optional<int64_t> bytes = tensorByteSize(tensor);
+  return bytes ? *bytes : -1;
 }
 
 Value getStorageRoot(Value value) {
@@ -132,6 +130,20 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
       addBuffer(value, kind, stepOf[&op]);
     }
   }
+
+  // The whole program's buffers, each aligned as generously as any target
+  // aligns them, must fit kMaxArenaBytes: then no offset, arena size or
+  // live-byte sum computed from them (plan, schedule, report) can overflow.
+  int64_t total = 0;
+  for (const LiveBuffer &buffer : result.buffers)
+    if (llvm::AddOverflow(total, alignBytes(buffer.size, kMaxPlanAlignment), total) ||
+        total > kMaxArenaBytes) {
+      func.emitError("the buffers of '@")
+          << func.getSymName() << "' add up to more than 2^62 bytes ("
+          << result.buffers.size()
+          << " buffers); weft cannot plan an arena that large: use smaller shapes or batches";
+      return failure();
+    }
 
   // 3. Each use (by a top-level op, or an op nested in one) extends the
   //    buffer behind the used value; a returned buffer lives to the end.

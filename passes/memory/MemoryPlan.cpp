@@ -186,9 +186,9 @@ bool isPowerOfTwo(int64_t x) { return x > 0 && (x & (x - 1)) == 0; }
 
 FailureOr<MemoryPlan> computeMemoryPlan(func::FuncOp func,
                                         const MemoryPlanOptions &options) {
-  if (!isPowerOfTwo(options.alignment)) {
+  if (!isPowerOfTwo(options.alignment) || options.alignment > kMaxPlanAlignment) {
     func.emitError("memory plan alignment must be a power of two, got ")
-        << options.alignment << "; hint: use 64 for CPU or 256 for GPU";
+        << options.alignment << "; hint: use 64 for CPU or 256 for GPU (at most 2^20)";
     return failure();
   }
   FailureOr<BufferLiveness> liveness = computeBufferLiveness(func);

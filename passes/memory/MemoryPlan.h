@@ -95,6 +95,12 @@ mlir::Value getStorageRoot(mlir::Value value);
 /// Rounds `bytes` up to a multiple of `alignment` (a power of two).
 int64_t alignBytes(int64_t bytes, int64_t alignment);
 
+/// The largest arena (and sum of a function's buffers) weft plans: 2^62
+/// bytes, so that offsets and sizes never overflow int64_t.
+inline constexpr int64_t kMaxArenaBytes = int64_t(1) << 62;
+/// The largest plan alignment weft-schedule and weft-plan-memory accept.
+inline constexpr int64_t kMaxPlanAlignment = int64_t(1) << 20;
+
 /// Computes the live range of each arena buffer of `func` (a function with one
 /// block) over its current op order. Emits an error at the offending op or
 /// argument and fails on values whose size is unknown.

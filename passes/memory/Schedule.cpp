@@ -175,9 +175,9 @@ struct SchedulePass : weft::impl::SchedulePassBase<SchedulePass> {
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
-    if (alignment <= 0 || (alignment & (alignment - 1)) != 0) {
+    if (alignment <= 0 || (alignment & (alignment - 1)) != 0 || alignment > weft::kMaxPlanAlignment) {
       func.emitError("weft-schedule alignment must be a power of two, got ")
-          << alignment.getValue() << "; hint: use 64 for CPU or 256 for GPU";
+          << alignment.getValue() << "; hint: use 64 for CPU or 256 for GPU (at most 2^20)";
       return signalPassFailure();
     }
     FailureOr<weft::BufferLiveness> before = weft::computeBufferLiveness(func);

@@ -119,3 +119,50 @@ func.func @gather_float_index(%t: tensor<5x4xf32>, %i: tensor<3xf32>) {
   %0 = weft.gather %t[%i] : tensor<5x4xf32>, tensor<3xf32>
   return
 }
+
+// -----
+
+// Tests that a tensor of more than 2^62 bytes is refused at the op that uses it (sizes and offsets of such
+// tensors would overflow int64 in the memory plan and the cost model).
+func.func @tensor_too_large(%a: tensor<4611686018427387904x4xf32>) {
+  // expected-error @+1 {{'weft.neg' op operand #0 of type 'tensor<4611686018427387904x4xf32>' holds more than 2^62 bytes}}
+  %0 = weft.neg %a : tensor<4611686018427387904x4xf32>
+  return
+}
+
+// -----
+
+// Tests that a weft.param that is not a name is refused where it is attached.
+// expected-error @+1 {{argument #0 has "weft.param" = 5 : i64; expected a non-empty string naming it}}
+func.func @param_not_a_string(%a: tensor<4xf32> {weft.param = 5}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{result #0 has "weft.output" = ""; expected a non-empty string naming it}}
+func.func @empty_output_name(%a: tensor<4xf32>) -> (tensor<4xf32> {weft.output = ""}) {
+  return %a : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{argument #0 has the unknown attribute "weft.parm"; weft knows weft.param, weft.input, weft.state and weft.offset there}}
+func.func @misspelt_tag(%a: tensor<4xf32> {weft.parm = "w"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{the op has "weft.arena_alignment" = 48 : i64; expected a power of two}}
+func.func @arena_alignment_not_a_power_of_two() attributes {weft.arena_alignment = 48 : i64} {
+  return
+}
+
+// -----
+
+func.func @negative_offset(%a: tensor<4xf32>) {
+  // expected-error @+1 {{the op has "weft.offset" = -64 : i64; expected an integer >= 0}}
+  %0 = weft.neg %a {weft.offset = -64 : i64} : tensor<4xf32>
+  return
+}

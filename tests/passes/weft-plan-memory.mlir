@@ -177,3 +177,15 @@ func.func @multiple_results(%x: tensor<4x16xf32> {weft.input = "x"}, %g: tensor<
   %y, %mean, %rstd = weft.layer_norm %x, %g epsilon = 1.0e-05 : tensor<4x16xf32>, tensor<16xf32>
   return %y, %rstd : tensor<4x16xf32>, tensor<4xf32>
 }
+
+// -----
+
+// Tests that buffers whose sizes add up to more than 2^62 bytes are refused instead of giving wrapped offsets
+// (each is 2^62 bytes, the largest tensor; the arena used to print as 7.46e18 for far more).
+
+// expected-error @+1 {{the buffers of '@too_large' add up to more than 2^62 bytes (3 buffers)}}
+func.func @too_large(%a: tensor<1073741824x1073741824xf32> {weft.input = "a"}) -> tensor<1073741824x1073741824xf32> {
+  %0 = weft.neg %a : tensor<1073741824x1073741824xf32>
+  %1 = weft.neg %0 : tensor<1073741824x1073741824xf32>
+  return %1 : tensor<1073741824x1073741824xf32>
+}

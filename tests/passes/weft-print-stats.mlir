@@ -28,3 +28,15 @@ func.func @mixed(%a: tensor<2x5x4xf32>, %b: tensor<2x3x5xf32>) -> tensor<4x6xf32
   %2 = weft.add %1, %c : tensor<4x6xf32>
   return %2 : tensor<4x6xf32>
 }
+
+// -----
+
+// Tests that counts saturate instead of wrapping: 2*M*N*K = 2^91 FLOPs here (each operand is 2^62 bytes, the
+// largest tensor the verifier accepts); the count used to print as a negative number.
+
+// CHECK-LABEL: stats @huge_matmul
+// CHECK-NEXT: weft.matmul count = 1, flops = 9223372036854775807, bytes = 9223372036854775807
+func.func @huge_matmul(%a: tensor<1073741824x1073741824xf32>, %b: tensor<1073741824x1073741824xf32>) -> tensor<1073741824x1073741824xf32> {
+  %0 = weft.matmul %a, %b : tensor<1073741824x1073741824xf32>, tensor<1073741824x1073741824xf32>
+  return %0 : tensor<1073741824x1073741824xf32>
+}

@@ -1,0 +1,105 @@
+//===- AttrVerifier.cpp - the weft.* attributes are well formed -----------===//
+//
+// This file implements the weft dialect's verification of its discardable
+// attributes (ir/AttrNames.h), so a malformed tag is an error at the function
+// or op that carries it rather than an internal error of a later pass:
+//   - arguments: weft.param, weft.input, weft.state name them (a non-empty
+//     string); weft.offset is a byte offset (an integer >= 0);
+//   - results: weft.output and weft.update name them (a non-empty string);
+//   - ops: weft.offset as above (an array<i64> of one per result on an op
+//     with several); weft.arena_size and
+//     weft.arena_persistent_size are integers >= 0, weft.arena_alignment a
+//     power of two.
+// Any other weft.* name is an error that lists the known ones.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/AttrNames.h"
+#include "ir/WeftDialect.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Operation.h"
+
+using namespace mlir;
+
+namespace weft {
+namespace {
+
+/// The attribute must be a non-empty string (a name).
+LogicalResult expectName(Operation *op, const Twine &where, NamedAttribute attr) {
+  auto s = dyn_cast<StringAttr>(attr.getValue());
+  if (s && !s.getValue().empty())
+    return success();
+  return op->emitError() << where << " has " << attr.getName() << " = " << attr.getValue()
+                         << "; expected a non-empty string naming it, e.g. "
+                         << attr.getName() << " = \"wte.weight\"";
+}
+
+/// The attribute must be an integer >= 0 (and a power of two if asked).
+LogicalResult expectSize(Operation *op, const Twine &where, NamedAttribute attr,
+                         bool powerOfTwo = false) {
+  auto i = dyn_cast<IntegerAttr>(attr.getValue());
+  if (i && i.getType().isSignlessInteger(64) && i.getInt() >= 0 &&
+      (!powerOfTwo || (i.getInt() > 0 && (i.getInt() & (i.getInt() - 1)) == 0)))
+    return success();
+  return op->emitError() << where << " has " << attr.getName() << " = " << attr.getValue()
+                         << "; expected " << (powerOfTwo ? "a power of two" : "an integer >= 0")
+                         << " of type i64 (bytes), as weft-plan-memory writes it";
+}
+
+/// weft.offset: one offset (an integer >= 0), or one per result of an op
+/// with several (an array<i64> of them).
+LogicalResult expectOffsets(Operation *op, const Twine &where, NamedAttribute attr) {
+  auto many = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+  if (!many)
+    return expectSize(op, where, attr);
+  if (many.size() == op->getNumResults() &&
+      llvm::all_of(many.asArrayRef(), [](int64_t v) { return v >= 0; }))
+    return success();
+  return op->emitError() << where << " has " << attr.getName() << " = " << attr.getValue()
+                         << "; expected one offset >= 0 per result (" << op->getNumResults()
+                         << ")";
+}
+
+LogicalResult unknown(Operation *op, const Twine &where, NamedAttribute attr,
+                      const char *known) {
+  return op->emitError() << where << " has the unknown attribute " << attr.getName()
+                         << "; weft knows " << known << " there";
+}
+
+} // namespace
+
+LogicalResult WeftDialect::verifyRegionArgAttribute(Operation *op, unsigned region,
+                                                    unsigned argIndex, NamedAttribute attr) {
+  std::string where = "argument #" + std::to_string(argIndex);
+  StringRef name = attr.getName().getValue();
+  if (name == kParamAttr || name == kInputAttr || name == kStateAttr)
+    return expectName(op, where, attr);
+  if (name == kOffsetAttr)
+    return expectSize(op, where, attr);
+  return unknown(op, where, attr, "weft.param, weft.input, weft.state and weft.offset");
+}
+
+LogicalResult WeftDialect::verifyRegionResultAttribute(Operation *op, unsigned region,
+                                                       unsigned resultIndex, NamedAttribute attr) {
+  std::string where = "result #" + std::to_string(resultIndex);
+  StringRef name = attr.getName().getValue();
+  if (name == kOutputAttr || name == kUpdateAttr)
+    return expectName(op, where, attr);
+  return unknown(op, where, attr, "weft.output and weft.update");
+}
+
+LogicalResult WeftDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == kOffsetAttr)
+    return expectOffsets(op, "the op", attr);
+  if (name == kArenaSizeAttr || name == kArenaPersistentSizeAttr)
+    return expectSize(op, "the op", attr);
+  if (name == kArenaAlignmentAttr)
+    return expectSize(op, "the op", attr, /*powerOfTwo=*/true);
+  return unknown(op, "the op", attr,
+                 "weft.offset, weft.arena_size, weft.arena_persistent_size and "
+                 "weft.arena_alignment");
+}
+
+} // namespace weft
