@@ -110,6 +110,30 @@ TEST(TrainRunCli, FlagsThatWouldBeIgnoredOrAlteredAreRefused) {
   }
 }
 
+TEST(TrainRunCli, ModelThatCannotFitIsRefusedBeforeCompiling) {
+  std::string dir = scratchDir(), data = dir + "/data.txt", log = dir + "/log.txt";
+  writeFile(data, sampleText(400));
+  // 96 layers of width 65536: 18 TiB of parameters, 36 TiB of AdamW state.
+  EXPECT_EQ(runWeft("train gpt2 --preset tiny --n-layer 96 --n-embd 65536 --n-head 4 --vocab-size 256 "
+                    "--batch 2 --seq 8 --data '" + data + "' --steps 1",
+                    log),
+            1);
+  std::string out = readFile(log);
+  EXPECT_NE(out.find("compiling the training step"), std::string::npos) << out;
+  EXPECT_NE(out.find("needs 54.00 TiB (arena 0 B, parameters 18.00 TiB, optimizer state 36.00 TiB) "
+                     "but only"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("nothing was allocated"), std::string::npos) << out;
+  // A small model under a --memory limit it cannot meet: refused when loaded.
+  EXPECT_EQ(runWeft("train gpt2 " + tinyFlags() + " --batch 2 --seq 8 --data '" + data +
+                        "' --steps 1 --memory 0.0001",
+                    log),
+            1);
+  EXPECT_NE(readFile(log).find("(the limit given with --memory)"), std::string::npos)
+      << readFile(log);
+}
+
 TEST(TrainRunCli, RunRefusesTokensThatDoNotFitTheSequence) {
   std::string dir = scratchDir(), log = dir + "/log.txt";
   EXPECT_EQ(runWeft("run gpt2 --preset tiny --tokens 1,2,3,4,5 --seq 3", log), 2);
