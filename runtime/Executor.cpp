@@ -113,11 +113,8 @@ StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe,
   } else {
     device = std::make_unique<CpuDevice>();
   }
-  std::optional<Device::Available> budget =
-      options.memoryLimit ? std::optional<Device::Available>(
-                                {options.memoryLimit, "the limit given with --memory"})
-                          : device->availableMemory();
-  WEFT_RETURN_IF_ERROR(checkMemoryBudget(memoryNeeds(exe.proto()), budget,
+  WEFT_RETURN_IF_ERROR(checkMemoryBudget(memoryNeeds(exe.proto()),
+                                         memoryBudget(options.memoryLimit, device->availableMemory()),
                                          "executable '" + exe.source() + "'"));
   std::unique_ptr<Executor> executor(new Executor(std::move(exe), std::move(device)));
   WEFT_RETURN_IF_ERROR(executor->initialize());

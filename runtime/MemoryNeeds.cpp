@@ -57,6 +57,13 @@ std::string formatBytes(uint64_t bytes) {
   return buf;
 }
 
+std::optional<Device::Available> memoryBudget(uint64_t limit,
+                                              std::optional<Device::Available> deviceFree) {
+  if (limit)
+    return Device::Available{limit, "the limit given with --memory"};
+  return deviceFree;
+}
+
 Status checkMemoryBudget(const MemoryNeeds &needs, const std::optional<Device::Available> &budget,
                          const std::string &what) {
   if (!budget || needs.total() <= budget->bytes)

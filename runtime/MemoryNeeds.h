@@ -38,6 +38,12 @@ MemoryNeeds memoryNeeds(const proto::Executable &exe);
 /// "1.50 GiB", "297.00 MiB", "4.00 KiB", "12 B".
 std::string formatBytes(uint64_t bytes);
 
+/// The budget a program is checked against: `limit` bytes when it is set
+/// (`--memory`), else what the device has free (`deviceFree`, nullopt when
+/// it cannot tell).
+std::optional<Device::Available> memoryBudget(uint64_t limit,
+                                              std::optional<Device::Available> deviceFree);
+
 /// OK when `needs` fits in `budget` (a --memory limit, else what the device
 /// says it has; no check when neither is known); RESOURCE_EXHAUSTED naming
 /// `what`, both figures and what limits the budget otherwise.

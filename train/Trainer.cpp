@@ -142,23 +142,17 @@ Trainer::~Trainer() = default;
 void Trainer::checkParametersFit(const Program &loss) const {
   // Before compiling (which can take minutes for a large model): the f32
   // parameters and the optimizer's state alone must fit; the arena is
-  // checked when the compiled step is loaded.
+  // checked when the compiled step is loaded. Gpt2Config's bounds keep these
+  // sums far below 2^63 (at most ~2^58 bytes of parameters).
   rt::MemoryNeeds needs;
-  for (const ParamSpec &p : loss.params()) {
-    uint64_t elements = 1;
-    for (int64_t d : p.shape)
-      elements = d != 0 && elements > UINT64_MAX / uint64_t(d) ? UINT64_MAX : elements * uint64_t(d);
-    needs.parameters += elements > UINT64_MAX / 4 ? UINT64_MAX / 4 : elements * 4;
-  }
+  for (const ParamSpec &p : loss.params())
+    needs.parameters += uint64_t(rt::numElements(p.shape)) * 4;
   const TrainOptions &o = config_.optimizer;
   int stateCopies = o.optimizer == "adamw" ? 2 : o.momentum != 0 ? 1 : 0;
-  needs.state = needs.parameters > UINT64_MAX / 4 ? UINT64_MAX / 2 : needs.parameters * stateCopies;
-  std::optional<rt::Device::Available> budget =
-      config_.runtime.memoryLimit
-          ? std::optional<rt::Device::Available>({config_.runtime.memoryLimit,
-                                                  "the limit given with --memory"})
-          : rt::hostAvailableMemory();
-  check(rt::checkMemoryBudget(needs, budget, "the model (before compiling; without activations)"),
+  needs.state = needs.parameters * stateCopies;
+  check(rt::checkMemoryBudget(needs,
+                              rt::memoryBudget(config_.runtime.memoryLimit, rt::hostAvailableMemory()),
+                              "the model (before compiling; without activations)"),
         "cannot train");
 }
 

@@ -612,7 +612,7 @@ std::vector<RefTensor> detail::evaluateOp(Operation *op, Operands operands) {
   const OpFn *fn = table.lookup(op->getName().getStringRef());
   if (!fn)
     fail(op, "has no reference evaluator; add one to "
-             "ir/ReferenceEvaluatorOps.cpp (OpTable::build)");
+             "ir/evaluator/ReferenceEvaluatorOps.cpp (OpTable::build)");
   return (*fn)(op, operands);
 }
 

@@ -256,7 +256,7 @@ private:
                                "(GradientOpInterface) and lies between a "
                                "parameter and the loss; run weft-autodiff "
                                "before the passes that create it, or give "
-                               "it a model in ir/Gradients*.cpp");
+                               "it a model in ir/gradients/Gradients*.cpp");
       SmallVector<Value> operandCts;
       if (failed(iface.buildVjp(b, resultCts, needs, operandCts)))
         return failure();

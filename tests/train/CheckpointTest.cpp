@@ -89,11 +89,18 @@ TEST(TrainRunCheckpoint, ResumedRunRepeatsTheUninterruptedLossesBitwise) {
   }
 }
 
-TEST(TrainRunCheckpoint, CorruptAndMismatchedCheckpointsNameTheTensor) {
+/// A 4-step run of the tiny model on fresh text, checkpointing to its own
+/// folder.
+TrainConfig fourStepRunWithCheckpoints() {
   std::string dir = scratchDir(), data = dir + "/data.txt";
   writeFile(data, sampleText(400));
   TrainConfig config = tinyTrainConfig(data, 4);
   config.checkpointDir = dir + "/ckpt";
+  return config;
+}
+
+TEST(TrainRunCheckpoint, CorruptAndMismatchedCheckpointsNameTheTensor) {
+  TrainConfig config = fourStepRunWithCheckpoints();
   Trainer t(config);
   t.trainStep();
   t.saveCheckpoint();
@@ -158,10 +165,7 @@ TEST(TrainRunCheckpoint, CorruptAndMismatchedCheckpointsNameTheTensor) {
 /// (so its file checksum matches, as a buggy writer or a re-framed file
 /// would have it); returns the error resuming from it throws.
 std::string resumeErrorAfterEdit(const std::function<void(proto::Checkpoint &)> &edit) {
-  std::string dir = scratchDir(), data = dir + "/data.txt";
-  writeFile(data, sampleText(400));
-  TrainConfig config = tinyTrainConfig(data, 4);
-  config.checkpointDir = dir + "/ckpt";
+  TrainConfig config = fourStepRunWithCheckpoints();
   {
     Trainer t(config);
     t.trainStep();
@@ -214,10 +218,7 @@ TEST(TrainRunCheckpoint, TensorChecksumsAreChecked) {
 }
 
 TEST(TrainRunCheckpoint, SaveRemovesTemporariesOfInterruptedSaves) {
-  std::string dir = scratchDir(), data = dir + "/data.txt";
-  writeFile(data, sampleText(400));
-  TrainConfig config = tinyTrainConfig(data, 4);
-  config.checkpointDir = dir + "/ckpt";
+  TrainConfig config = fourStepRunWithCheckpoints();
   Trainer t(config);
   t.trainStep();
   t.saveCheckpoint();
