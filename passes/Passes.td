@@ -245,6 +245,79 @@ def LossScalingPass : Pass<"weft-loss-scaling", "mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Parallel (passes/parallel/), after the training passes and before fusion:
+// propagate shardings from hints, then partition into the per-rank program.
+// Module passes: the mesh is the module's `weft.mesh` attribute.
+//===----------------------------------------------------------------------===//
+
+def PropagateShardingPass : Pass<"weft-propagate-sharding", "mlir::ModuleOp"> {
+  let summary = "Give every value of a function a sharding, from the hints";
+  let description = [{
+    Fills in how every value of the function is split over the module's
+    mesh (`weft.mesh`), starting from the hints: `weft.sharding` on
+    arguments and results and `weft.sharding_constraint` ops. Each op's
+    sharding rule (ir/sharding/ShardingRule.h) says which dimensions of its
+    operands and results are the same loop (factor); a split flows along a
+    factor to every tensor that holds it, forward and backward, until
+    nothing changes. A hint is never changed; between two propagated
+    candidates the first one reached wins (the partitioner reshards the
+    other). A parameter's update result (`weft.update`) gets its
+    parameter's sharding. Dimensions nothing reaches stay replicated.
+
+    Writes `weft.shardings` (one sharding per result) on every op and
+    `weft.sharding` on every argument and result. Errors, at the op: two
+    hints that ask one factor of an op for different splits, or one mesh
+    axis for two of its factors (the message names both shardings).
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the function to propagate shardings in">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+def SpmdPartitionPass : Pass<"weft-spmd-partition", "mlir::ModuleOp"> {
+  let summary = "Rewrite a function with shardings into the program of one rank";
+  let description = [{
+    Runs after weft-propagate-sharding and rewrites the global function into
+    the SPMD program every rank of the mesh runs: arguments and results get
+    their local types (a dimension split k ways holds ceil(n/k) elements, the
+    last ones padding), each op computes its local part, and a collective is
+    inserted wherever a value is not split the way its reader needs:
+    a pending partial sum becomes an all_reduce (or a reduce_scatter when
+    the reader wants it split), a split dimension a reader needs whole is
+    all-gathered, a whole dimension a reader needs split is cut locally at
+    the rank's `weft.axis_index`. Ops with op-specific local forms: a
+    reduction over a split dimension leaves a partial sum (max/min are
+    all-reduced at once, mean divides by the global count); padding is
+    masked before every reduction and contraction over it; a lookup in a
+    table whose rows are split (a vocabulary-parallel embedding) masks the
+    rows other ranks own and leaves a partial sum, and scatter_add writes
+    only the rows the rank owns; a split iota counts from the rank's offset.
+    Arguments and results keep `weft.sharding` and get `weft.global_shape`
+    (what the runtime splits and gathers), op shardings are dropped.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the function to partition">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
+def TestPrintShardingsPass : Pass<"weft-test-print-shardings", "mlir::ModuleOp"> {
+  let summary = "Print every value's sharding (test only)";
+  let description = [{
+    Prints, for the function after weft-propagate-sharding, one line per
+    argument and per op result to stdout: `arg<i>: <sharding>` and
+    `<op name>#<result>: <sharding>`, for lit tests.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the function to print">,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
 // Graph optimization (passes/fusion/), in pipeline order, after canonicalize
 // and CSE.
 //===----------------------------------------------------------------------===//
@@ -550,9 +623,5 @@ def TestPrintMemoryPlanPass
   ];
 }
 
-//===----------------------------------------------------------------------===//
-// Parallel (passes/parallel/; coming: propagate-sharding, auto-shard,
-// spmd-partition).
-//===----------------------------------------------------------------------===//
 
 #endif // WEFT_PASSES_TD
