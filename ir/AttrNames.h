@@ -5,8 +5,8 @@
 // parameters, inputs and outputs, the training passes' optimizer state and
 // in-place updates, and the memory plan's offsets and arena sizes. Passes,
 // code generators and the compiler read and write them through these
-// constants; .mlir text and lit tests spell them out. The sharding and mesh
-// attribute names will join them here.
+// constants; .mlir text and lit tests spell them out. The mesh and sharding
+// attributes (ir/WeftShardingAttrs.td) are tagged here too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,6 +69,22 @@ inline constexpr llvm::StringLiteral kArenaPersistentSizeAttr =
 /// alignment of every offset of the plan.
 inline constexpr llvm::StringLiteral kArenaAlignmentAttr =
     "weft.arena_alignment";
+
+//===----------------------------------------------------------------------===//
+// Mesh and sharding (the DSL's shard hints, the sharding passes)
+//===----------------------------------------------------------------------===//
+
+/// On the builtin.module: `weft.mesh = #weft.mesh<dp = 2, tp = 4>`, the
+/// devices the program runs on. Shardings and collectives need one.
+inline constexpr llvm::StringLiteral kMeshAttr = "weft.mesh";
+
+/// On a function argument or result: `weft.sharding = #weft.sharding<...>`,
+/// the layout of that value over the module's mesh.
+inline constexpr llvm::StringLiteral kShardingAttr = "weft.sharding";
+
+/// On an op: `weft.shardings = [#weft.sharding<...>, ...]`, the layout of
+/// each of its results (one per result).
+inline constexpr llvm::StringLiteral kShardingsAttr = "weft.shardings";
 
 } // namespace weft
 

@@ -4,21 +4,27 @@
 // attributes (ir/AttrNames.h), so a malformed tag is an error at the function
 // or op that carries it rather than an internal error of a later pass:
 //   - arguments: weft.param, weft.input, weft.state name them (a non-empty
-//     string); weft.offset is a byte offset (an integer >= 0);
+//     string); weft.offset is a byte offset (an integer >= 0); weft.sharding
+//     is a #weft.sharding valid for the argument's type on the module's mesh;
 //   - results: weft.output and weft.update name them (a non-empty string);
+//     weft.sharding as for arguments;
 //   - ops: weft.offset as above (an array<i64> of one per result on an op
 //     with several); weft.arena_size and
 //     weft.arena_persistent_size are integers >= 0, weft.arena_alignment a
-//     power of two.
+//     power of two; weft.shardings one #weft.sharding per result; weft.mesh
+//     a #weft.mesh, on a builtin.module only.
 // Any other weft.* name is an error that lists the known ones.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ir/AttrNames.h"
+#include "ir/Sharding.h"
 #include "ir/WeftDialect.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Operation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 
@@ -61,6 +67,43 @@ LogicalResult expectOffsets(Operation *op, const Twine &where, NamedAttribute at
                          << ")";
 }
 
+/// weft.sharding / one entry of weft.shardings: a #weft.sharding that fits
+/// `type` on the mesh of the enclosing module (which must have one).
+LogicalResult expectSharding(Operation *op, const Twine &where, StringAttr name,
+                             Attribute value, Type type) {
+  auto sharding = dyn_cast<ShardingAttr>(value);
+  if (!sharding)
+    return op->emitError() << where << " has " << name << " = " << value
+                           << "; expected a #weft.sharding, e.g. #weft.sharding<[{}, {tp}]>";
+  MeshAttr mesh = getMesh(op);
+  if (!mesh)
+    return op->emitError() << where << " has " << name << " = " << sharding
+                           << " but the enclosing module has no " << kMeshAttr
+                           << "; add one, e.g. module attributes {" << kMeshAttr
+                           << " = #weft.mesh<dp = 2>}";
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return op->emitError() << where << " has " << name << " = " << sharding
+                           << " but its type " << type << " is not a ranked tensor";
+  return verifySharding(sharding, mesh, tensor, [&] {
+    return op->emitError() << where << " has an invalid " << name << ": ";
+  });
+}
+
+/// weft.shardings: an array of one #weft.sharding per result.
+LogicalResult expectShardings(Operation *op, NamedAttribute attr) {
+  auto array = dyn_cast<ArrayAttr>(attr.getValue());
+  if (!array || array.size() != op->getNumResults())
+    return op->emitError() << "the op has " << attr.getName() << " = " << attr.getValue()
+                           << "; expected an array of one #weft.sharding per result ("
+                           << op->getNumResults() << ")";
+  for (auto [i, value] : llvm::enumerate(array))
+    if (failed(expectSharding(op, "result #" + Twine(i), attr.getName(), value,
+                              op->getResult(i).getType())))
+      return failure();
+  return success();
+}
+
 LogicalResult unknown(Operation *op, const Twine &where, NamedAttribute attr,
                       const char *known) {
   return op->emitError() << where << " has the unknown attribute " << attr.getName()
@@ -77,7 +120,15 @@ LogicalResult WeftDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
     return expectName(op, where, attr);
   if (name == kOffsetAttr)
     return expectSize(op, where, attr);
-  return unknown(op, where, attr, "weft.param, weft.input, weft.state and weft.offset");
+  if (name == kShardingAttr) {
+    auto fn = dyn_cast<FunctionOpInterface>(op);
+    if (!fn || argIndex >= fn.getNumArguments())
+      return op->emitError() << where << " has " << name << " but is not a function argument";
+    return expectSharding(op, where, attr.getName(), attr.getValue(),
+                          fn.getArgumentTypes()[argIndex]);
+  }
+  return unknown(op, where, attr,
+                 "weft.param, weft.input, weft.state, weft.offset and weft.sharding");
 }
 
 LogicalResult WeftDialect::verifyRegionResultAttribute(Operation *op, unsigned region,
@@ -86,7 +137,14 @@ LogicalResult WeftDialect::verifyRegionResultAttribute(Operation *op, unsigned r
   StringRef name = attr.getName().getValue();
   if (name == kOutputAttr || name == kUpdateAttr)
     return expectName(op, where, attr);
-  return unknown(op, where, attr, "weft.output and weft.update");
+  if (name == kShardingAttr) {
+    auto fn = dyn_cast<FunctionOpInterface>(op);
+    if (!fn || resultIndex >= fn.getNumResults())
+      return op->emitError() << where << " has " << name << " but is not a function result";
+    return expectSharding(op, where, attr.getName(), attr.getValue(),
+                          fn.getResultTypes()[resultIndex]);
+  }
+  return unknown(op, where, attr, "weft.output, weft.update and weft.sharding");
 }
 
 LogicalResult WeftDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
@@ -97,9 +155,20 @@ LogicalResult WeftDialect::verifyOperationAttribute(Operation *op, NamedAttribut
     return expectSize(op, "the op", attr);
   if (name == kArenaAlignmentAttr)
     return expectSize(op, "the op", attr, /*powerOfTwo=*/true);
+  if (name == kShardingsAttr)
+    return expectShardings(op, attr);
+  if (name == kMeshAttr) {
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "the op has " << name
+                             << " but only a builtin.module carries the mesh";
+    if (!isa<MeshAttr>(attr.getValue()))
+      return op->emitError() << "the module has " << name << " = " << attr.getValue()
+                             << "; expected a #weft.mesh, e.g. #weft.mesh<dp = 2, tp = 4>";
+    return success();
+  }
   return unknown(op, "the op", attr,
-                 "weft.offset, weft.arena_size, weft.arena_persistent_size and "
-                 "weft.arena_alignment");
+                 "weft.offset, weft.arena_size, weft.arena_persistent_size, "
+                 "weft.arena_alignment, weft.shardings and weft.mesh (on the module)");
 }
 
 } // namespace weft

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/WeftDialect.h"
+#include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
 #include "ir/WeftTrainingOps.h"
 
@@ -16,8 +17,8 @@ using namespace weft;
 
 #include "ir/WeftDialect.cpp.inc"
 #include "ir/WeftEnums.cpp.inc"
-#define GET_ATTRDEF_CLASSES
-#include "ir/WeftAttrs.cpp.inc"
+// The attribute classes (ir/WeftAttrs.cpp.inc) are instantiated in
+// ir/WeftShardingAttrs.cpp, next to the sharding attributes' methods.
 
 void WeftDialect::initialize() {
   addOperations<
@@ -32,10 +33,11 @@ void WeftDialect::initialize() {
 #define GET_OP_LIST
 #include "ir/WeftTrainingOps.cpp.inc"
       >();
-  addAttributes<
-#define GET_ATTRDEF_LIST
-#include "ir/WeftAttrs.cpp.inc"
+  addOperations<
+#define GET_OP_LIST
+#include "ir/WeftCollectiveOps.cpp.inc"
       >();
+  registerAttributes();
 }
 
 Operation *WeftDialect::materializeConstant(OpBuilder &builder, Attribute value,

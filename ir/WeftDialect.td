@@ -4,7 +4,7 @@
 // shapes, produced by the C++ DSL (frontend/) and consumed by the graph passes
 // (passes/) and code generators (codegen/). Enumerations used by op attributes
 // (comparison direction, reduction kind, fused epilogue activation) live here
-// too.
+// too, and the mesh and sharding attributes (ir/WeftShardingAttrs.td).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +36,11 @@ def Weft_Dialect : Dialect {
   let hasRegionArgAttrVerify = 1;
   let hasRegionResultAttrVerify = 1;
   let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// Registers the attributes (defined in ir/WeftShardingAttrs.cpp, where
+    /// their storage classes are generated).
+    void registerAttributes();
+  }];
 }
 
 def Weft_CompareDirection : I32EnumAttr<"CompareDirection",
@@ -74,5 +79,7 @@ def Weft_EpilogueActivationAttr :
     EnumAttr<Weft_Dialect, Weft_EpilogueActivation, "activation"> {
   let assemblyFormat = "$value";
 }
+
+include "ir/WeftShardingAttrs.td"
 
 #endif // WEFT_DIALECT_TD
