@@ -86,6 +86,12 @@ inline constexpr llvm::StringLiteral kShardingAttr = "weft.sharding";
 /// each of its results (one per result).
 inline constexpr llvm::StringLiteral kShardingsAttr = "weft.shardings";
 
+/// On an argument or result of a partitioned function (weft-spmd-partition):
+/// `weft.global_shape = array<i64: ...>`, the value's shape in the global
+/// program; its type is the local piece, and its weft.sharding says how the
+/// global value is split (what the runtime splits and gathers).
+inline constexpr llvm::StringLiteral kGlobalShapeAttr = "weft.global_shape";
+
 } // namespace weft
 
 #endif // WEFT_IR_ATTRNAMES_H

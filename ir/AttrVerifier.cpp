@@ -104,6 +104,40 @@ LogicalResult expectShardings(Operation *op, NamedAttribute attr) {
   return success();
 }
 
+/// weft.sharding or weft.global_shape of a function argument or result of
+/// type `type` (attributes `all`). Before partitioning the sharding fits the
+/// type; after it, the type is the local piece of weft.global_shape split by
+/// the sharding, and the global shape needs a sharding.
+LogicalResult expectLayout(Operation *op, const Twine &where, NamedAttribute attr, Type type,
+                           DictionaryAttr all) {
+  auto global = all ? all.getAs<DenseI64ArrayAttr>(kGlobalShapeAttr) : DenseI64ArrayAttr();
+  Attribute sharding = all ? all.get(kShardingAttr) : Attribute();
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (attr.getName() == kGlobalShapeAttr) {
+    if (!global || !tensor || global.size() != tensor.getRank() ||
+        llvm::any_of(global.asArrayRef(), [](int64_t d) { return d < 0; }))
+      return op->emitError() << where << " has " << attr.getName() << " = " << attr.getValue()
+                             << "; expected array<i64: ...> of one size >= 0 per dimension of "
+                             << type;
+    if (!sharding)
+      return op->emitError() << where << " has " << attr.getName() << " but no " << kShardingAttr
+                             << " saying how the global value is split";
+    return success(); // checked with the sharding
+  }
+  if (!global)
+    return expectSharding(op, where, attr.getName(), attr.getValue(), type);
+  if (!tensor || global.size() != tensor.getRank())
+    return success(); // reported for weft.global_shape
+  auto globalType = RankedTensorType::get(global.asArrayRef(), tensor.getElementType());
+  if (failed(expectSharding(op, where, attr.getName(), attr.getValue(), globalType)))
+    return failure();
+  RankedTensorType local = localType(globalType, cast<ShardingAttr>(sharding), getMesh(op));
+  if (local != tensor)
+    return op->emitError() << where << " has type " << type << " but its " << kGlobalShapeAttr
+                           << " " << globalType << " split by " << sharding << " is " << local;
+  return success();
+}
+
 LogicalResult unknown(Operation *op, const Twine &where, NamedAttribute attr,
                       const char *known) {
   return op->emitError() << where << " has the unknown attribute " << attr.getName()
@@ -120,15 +154,16 @@ LogicalResult WeftDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
     return expectName(op, where, attr);
   if (name == kOffsetAttr)
     return expectSize(op, where, attr);
-  if (name == kShardingAttr) {
+  if (name == kShardingAttr || name == kGlobalShapeAttr) {
     auto fn = dyn_cast<FunctionOpInterface>(op);
     if (!fn || argIndex >= fn.getNumArguments())
       return op->emitError() << where << " has " << name << " but is not a function argument";
-    return expectSharding(op, where, attr.getName(), attr.getValue(),
-                          fn.getArgumentTypes()[argIndex]);
+    return expectLayout(op, where, attr, fn.getArgumentTypes()[argIndex],
+                        fn.getArgAttrDict(argIndex));
   }
   return unknown(op, where, attr,
-                 "weft.param, weft.input, weft.state, weft.offset and weft.sharding");
+                 "weft.param, weft.input, weft.state, weft.offset, weft.sharding and "
+                 "weft.global_shape");
 }
 
 LogicalResult WeftDialect::verifyRegionResultAttribute(Operation *op, unsigned region,
@@ -137,14 +172,15 @@ LogicalResult WeftDialect::verifyRegionResultAttribute(Operation *op, unsigned r
   StringRef name = attr.getName().getValue();
   if (name == kOutputAttr || name == kUpdateAttr)
     return expectName(op, where, attr);
-  if (name == kShardingAttr) {
+  if (name == kShardingAttr || name == kGlobalShapeAttr) {
     auto fn = dyn_cast<FunctionOpInterface>(op);
     if (!fn || resultIndex >= fn.getNumResults())
       return op->emitError() << where << " has " << name << " but is not a function result";
-    return expectSharding(op, where, attr.getName(), attr.getValue(),
-                          fn.getResultTypes()[resultIndex]);
+    return expectLayout(op, where, attr, fn.getResultTypes()[resultIndex],
+                        fn.getResultAttrDict(resultIndex));
   }
-  return unknown(op, where, attr, "weft.output, weft.update and weft.sharding");
+  return unknown(op, where, attr,
+                 "weft.output, weft.update, weft.sharding and weft.global_shape");
 }
 
 LogicalResult WeftDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {

@@ -122,7 +122,7 @@ private:
       BlockArgument arg = name ? argumentNamed(func_, name.getValue()) : BlockArgument();
       if (!arg || v == Value(arg))
         continue;
-      SmallVector<DimShardingAttr> a(stateOf(arg).dims), r(stateOf(v).dims);
+      SmallVector<DimShardingAttr, 4> a(stateOf(arg).dims), r(stateOf(v).dims);
       changed |= fillFrom(v, a);
       changed |= fillFrom(arg, r);
     }

@@ -33,23 +33,16 @@ int64_t product(ArrayRef<int64_t> dims) {
   return p;
 }
 
-ArrayAttr axesAttr(MLIRContext *ctx, ArrayRef<StringAttr> axes) {
-  return ArrayAttr::get(ctx, SmallVector<Attribute>(axes.begin(), axes.end()));
-}
-
 SmallVector<int64_t> shapeOf(Value v) { return llvm::to_vector(grad::typeOf(v).getShape()); }
 
 } // namespace
 
 Value Resharder::axisIndex(ArrayRef<StringAttr> axes) {
-  OpBuilder &b = e_.builder();
-  return b.create<AxisIndexOp>(e_.location(), axesAttr(b.getContext(), axes));
+  return e_.builder().create<AxisIndexOp>(e_.location(), axes);
 }
 
 Value Resharder::allReduce(Value local, ArrayRef<StringAttr> axes, ReduceKind kind) {
-  OpBuilder &b = e_.builder();
-  return b.create<AllReduceOp>(e_.location(), local, axesAttr(b.getContext(), axes),
-                               ReduceKindAttr::get(b.getContext(), kind));
+  return e_.builder().create<AllReduceOp>(e_.location(), kind, local, axes);
 }
 
 Value Resharder::alongLeading(Value v, int64_t dim, function_ref<Value(Value, int64_t)> collective) {
@@ -83,11 +76,11 @@ Value Resharder::withinBlocks(Value v, int64_t dim, int64_t blocks, function_ref
 
 Value Resharder::gatherDim(Value local, int64_t dim, DimShardingAttr split, int64_t size) {
   OpBuilder &b = e_.builder();
-  ArrayAttr axes = axesAttr(b.getContext(), split.getAxes());
+  ArrayRef<StringAttr> axes = split.getAxes();
   int64_t blocks = split.getBlocks();
   return withinBlocks(local, dim, blocks, [&](Value x, int64_t d) {
     Value g = alongLeading(x, d, [&](Value y, int64_t dd) -> Value {
-      return b.create<AllGatherOp>(e_.location(), y, axes, b.getI64IntegerAttr(dd));
+      return b.create<AllGatherOp>(e_.location(), mesh_, y, axes, dd);
     });
     SmallVector<int64_t> shape = shapeOf(g);
     if (blocks == 1 && shape[d] != size) { // cut the padding off
@@ -126,10 +119,8 @@ Value Resharder::sliceDim(Value local, int64_t dim, DimShardingAttr split, int64
 
 Value Resharder::reduceScatter(Value local, int64_t dim, ArrayRef<StringAttr> axes) {
   OpBuilder &b = e_.builder();
-  ArrayAttr attr = axesAttr(b.getContext(), axes);
   return alongLeading(local, dim, [&](Value y, int64_t d) -> Value {
-    return b.create<ReduceScatterOp>(e_.location(), y, attr, b.getI64IntegerAttr(d),
-                                     ReduceKindAttr::get(b.getContext(), ReduceKind::Sum));
+    return b.create<ReduceScatterOp>(e_.location(), mesh_, ReduceKind::Sum, y, axes, d);
   });
 }
 

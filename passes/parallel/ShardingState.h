@@ -14,6 +14,7 @@
 #include "ir/Sharding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 namespace weft::sharding {
 

@@ -58,31 +58,29 @@ public:
   Partitioner(func::FuncOp func, MeshAttr mesh)
       : func_(func), mesh_(mesh), ctx_(func.getContext()), b_(func.getContext()) {}
 
+  /// Builds the local program in a new block (the old ops keep their global
+  /// types while their rules are read), then swaps the bodies.
   LogicalResult run() {
     Block &body = func_.getBody().front();
-    SmallVector<Operation *> ops;
-    for (Operation &op : body.without_terminator())
-      ops.push_back(&op);
-    // Global shapes of the old values, read before arguments change type.
+    auto *local = new Block();
     for (BlockArgument arg : func_.getArguments()) {
       ShardingAttr s = shardingOf(arg);
       auto global = cast<RankedTensorType>(arg.getType());
       globalShapes_[arg] = llvm::to_vector(global.getShape());
       func_.setArgAttr(arg.getArgNumber(), kShardingAttr, s);
-      func_.setArgAttr(arg.getArgNumber(), kGlobalShapeAttr,
-                       DenseI64ArrayAttr::get(ctx_, global.getShape()));
-      arg.setType(localType(global, s, mesh_));
-      locals_[arg] = {arg, s};
+      func_.setArgAttr(arg.getArgNumber(), kGlobalShapeAttr, DenseI64ArrayAttr::get(ctx_, global.getShape()));
+      locals_[arg] = {local->addArgument(localType(global, s, mesh_), arg.getLoc()), s};
     }
-    for (Operation *op : ops) {
-      for (Value r : op->getResults())
+    b_.setInsertionPointToEnd(local);
+    for (Operation &op : body.without_terminator()) {
+      for (Value r : op.getResults())
         globalShapes_[r] = llvm::to_vector(typeShape(r));
-      b_.setInsertionPoint(op);
-      if (failed(partition(op)))
+      if (failed(partition(&op))) {
+        delete local;
         return failure();
+      }
     }
     Operation *ret = body.getTerminator();
-    b_.setInsertionPoint(ret);
     SmallVector<Value> results;
     for (auto [i, v] : llvm::enumerate(ret->getOperands())) {
       ShardingAttr to = resultSharding(func_, i);
@@ -94,12 +92,11 @@ public:
       results.push_back(localAs(v, to, e));
     }
     b_.create<func::ReturnOp>(ret->getLoc(), results);
-    ret->erase();
-    for (Operation *op : llvm::reverse(ops)) {
-      op->dropAllUses();
-      op->erase();
-    }
-    func_.setType(FunctionType::get(ctx_, body.getArgumentTypes(), ValueRange(results).getTypes()));
+    body.dropAllDefinedValueUses();
+    body.dropAllReferences();
+    func_.getBody().getBlocks().clear();
+    func_.getBody().push_back(local);
+    func_.setType(FunctionType::get(ctx_, local->getArgumentTypes(), ValueRange(results).getTypes()));
     return success();
   }
 
