@@ -262,7 +262,8 @@ def PropagateShardingPass : Pass<"weft-propagate-sharding", "mlir::ModuleOp"> {
     nothing changes. A hint is never changed; between two propagated
     candidates the first one reached wins (the partitioner reshards the
     other). A parameter's update result (`weft.update`) gets its
-    parameter's sharding. Dimensions nothing reaches stay replicated.
+    parameter's sharding; other results without a hint are whole on every
+    rank (replicated). Dimensions nothing reaches stay replicated.
 
     Writes `weft.shardings` (one sharding per result) on every op and
     `weft.sharding` on every argument and result. Errors, at the op: two

@@ -105,10 +105,6 @@ private:
       if (auto s = func_.getArgAttrOfType<ShardingAttr>(arg.getArgNumber(), kShardingAttr))
         fix(arg, s);
     func_.walk([&](ShardingConstraintOp c) { fix(c.getResult(), c.getSharding()); });
-    Operation *ret = func_.getBody().front().getTerminator();
-    for (auto [i, v] : llvm::enumerate(ret->getOperands()))
-      if (auto s = resultSharding(func_, i))
-        fillFrom(v, s.getDims());
     linkUpdates();
   }
 
@@ -228,7 +224,9 @@ private:
         continue; // a hint: the partitioner reshards to it
       auto name = func_.getResultAttrOfType<StringAttr>(i, kUpdateAttr);
       BlockArgument arg = name ? argumentNamed(func_, name.getValue()) : BlockArgument();
-      func_.setResultAttr(i, kShardingAttr, currentSharding(arg ? Value(arg) : v));
+      func_.setResultAttr(i, kShardingAttr,
+                          arg ? currentSharding(arg)
+                              : ShardingAttr::replicated(ctx_, unsigned(cast<RankedTensorType>(v.getType()).getRank())));
     }
   }
 
