@@ -4,11 +4,15 @@
 // the function, checks the arguments against the function's signature, walks
 // the body in order handing each op to its evaluator (ReferenceEvaluatorOps.cpp),
 // frees each value after its last use, and collects the func.return operands.
+// The walk runs any number of ranks in lockstep (evaluateLockstep), so the SPMD
+// evaluator (SpmdEvaluator.cpp) shares it; evaluate() is its one-rank case and
+// refuses collectives.
 // It also implements reproducible random tensors and error formatting.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ir/evaluator/ReferenceEvaluator.h"
+#include "ir/WeftCollectiveOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -100,10 +104,11 @@ void verifyOrThrow(func::FuncOp func) {
                         diagnostics);
 }
 
-/// Checks the argument count, each argument's shape and element count.
-void checkArguments(func::FuncOp func, ArrayRef<RefTensor> args) {
+/// Checks the argument count, each argument's shape and element count;
+/// `who` names the rank in the messages of an SPMD evaluation.
+void checkArguments(func::FuncOp func, ArrayRef<RefTensor> args, const std::string &who) {
   std::string where = locationString(func.getLoc()) + ": function '@" +
-                      func.getSymName().str() + "'";
+                      func.getSymName().str() + "'" + who;
   FunctionType type = func.getFunctionType();
   if (args.size() != type.getNumInputs())
     throw EvaluationError(where + " takes " + std::to_string(type.getNumInputs()) +
@@ -143,7 +148,9 @@ std::string detail::opErrorMessage(Operation *op, const Twine &message) {
          op->getName().getStringRef().str() + "' op " + message.str();
 }
 
-std::vector<RefTensor> evaluate(func::FuncOp func, ArrayRef<RefTensor> args) {
+std::vector<std::vector<RefTensor>>
+detail::evaluateLockstep(func::FuncOp func, ArrayRef<ArrayRef<RefTensor>> argsPerRank,
+                         LockstepOpFn evalOp) {
   if (!func)
     throw EvaluationError("evaluate: got a null function");
   verifyOrThrow(func);
@@ -151,7 +158,9 @@ std::vector<RefTensor> evaluate(func::FuncOp func, ArrayRef<RefTensor> args) {
     throw EvaluationError(locationString(func.getLoc()) + ": function '@" +
                           func.getSymName().str() +
                           "' has no body; the evaluator needs a definition");
-  checkArguments(func, args);
+  size_t ranks = argsPerRank.size();
+  for (auto [r, args] : llvm::enumerate(argsPerRank))
+    checkArguments(func, args, ranks == 1 ? "" : " on rank " + std::to_string(r));
   if (!func.getBody().hasOneBlock())
     throw EvaluationError(locationString(func.getLoc()) + ": function '@" +
                           func.getSymName().str() +
@@ -169,52 +178,71 @@ std::vector<RefTensor> evaluate(func::FuncOp func, ArrayRef<RefTensor> args) {
       lastUses[op].push_back(v);
   }
 
-  llvm::DenseMap<Value, Slot> env;
-  for (auto [arg, tensor] : llvm::zip(body.getArguments(), args))
-    env[arg].tensor = &tensor;
+  // One environment per rank; all ranks run the same op at the same time.
+  std::vector<llvm::DenseMap<Value, Slot>> env(ranks);
+  for (size_t r = 0; r < ranks; ++r)
+    for (auto [arg, tensor] : llvm::zip(body.getArguments(), argsPerRank[r]))
+      env[r][arg].tensor = &tensor;
 
   for (Operation &op : body) {
-    SmallVector<const RefTensor *> operands;
-    for (Value v : op.getOperands()) {
-      auto it = env.find(v);
-      if (it == env.end())
-        throw EvaluationError(detail::opErrorMessage(
-            &op, "reads a value defined outside the function body"));
-      operands.push_back(it->second.tensor);
-    }
+    std::vector<std::vector<const RefTensor *>> operands(ranks);
+    for (size_t r = 0; r < ranks; ++r)
+      for (Value v : op.getOperands()) {
+        auto it = env[r].find(v);
+        if (it == env[r].end())
+          throw EvaluationError(detail::opErrorMessage(
+              &op, "reads a value defined outside the function body"));
+        operands[r].push_back(it->second.tensor);
+      }
 
     if (isa<func::ReturnOp>(op)) {
-      std::vector<RefTensor> results;
-      for (const RefTensor *t : operands)
-        results.push_back(*t);
+      std::vector<std::vector<RefTensor>> results(ranks);
+      for (size_t r = 0; r < ranks; ++r)
+        for (const RefTensor *t : operands[r])
+          results[r].push_back(*t);
       return results;
     }
 
-    std::vector<RefTensor> results = detail::evaluateOp(&op, operands);
-    if (results.size() != op.getNumResults())
-      throw EvaluationError(detail::opErrorMessage(
-          &op, "evaluator produced " + Twine(results.size()) +
-                   " results for " + Twine(op.getNumResults()) +
-                   " (evaluator bug)"));
-    for (auto [value, tensor] : llvm::zip(op.getResults(), results)) {
-      auto tt = cast<RankedTensorType>(value.getType());
-      if (ArrayRef<int64_t>(tensor.shape) != tt.getShape() ||
-          (int64_t)tensor.data.size() != tt.getNumElements())
+    std::vector<std::vector<RefTensor>> results = evalOp(&op, operands);
+    for (size_t r = 0; r < ranks; ++r) {
+      if (results.size() != ranks || results[r].size() != op.getNumResults())
         throw EvaluationError(detail::opErrorMessage(
-            &op, "evaluator produced shape " + shapeString(tensor.shape) +
-                     " for result type " + shapeString(tt.getShape()) +
-                     " (evaluator bug)"));
-      normalizeResult(tensor, tt.getElementType());
-      Slot &slot = env[value];
-      slot.owned = std::make_unique<RefTensor>(std::move(tensor));
-      slot.tensor = slot.owned.get();
+            &op, "evaluator produced " + Twine(results.size() == ranks ? results[r].size() : 0) +
+                     " results for " + Twine(op.getNumResults()) + " (evaluator bug)"));
+      for (auto [value, tensor] : llvm::zip(op.getResults(), results[r])) {
+        auto tt = cast<RankedTensorType>(value.getType());
+        if (ArrayRef<int64_t>(tensor.shape) != tt.getShape() ||
+            (int64_t)tensor.data.size() != tt.getNumElements())
+          throw EvaluationError(detail::opErrorMessage(
+              &op, "evaluator produced shape " + shapeString(tensor.shape) +
+                       " for result type " + shapeString(tt.getShape()) +
+                       " (evaluator bug)"));
+        normalizeResult(tensor, tt.getElementType());
+        Slot &slot = env[r][value];
+        slot.owned = std::make_unique<RefTensor>(std::move(tensor));
+        slot.tensor = slot.owned.get();
+      }
+      for (Value v : lastUses.lookup(&op))
+        env[r].erase(v);
     }
-    for (Value v : lastUses.lookup(&op))
-      env.erase(v);
   }
   throw EvaluationError(locationString(func.getLoc()) + ": function '@" +
                         func.getSymName().str() +
                         "' does not end with func.return");
+}
+
+std::vector<RefTensor> evaluate(func::FuncOp func, ArrayRef<RefTensor> args) {
+  ArrayRef<RefTensor> one[] = {args};
+  auto evalOp = [](Operation *op, detail::RankOperands operands) {
+    if (isCollective(op))
+      throw EvaluationError(detail::opErrorMessage(
+          op, "is a collective over the module's mesh; evaluate the function with "
+              "evaluateSpmd (ir/evaluator/SpmdEvaluator.h), which runs every rank"));
+    std::vector<std::vector<RefTensor>> results;
+    results.push_back(detail::evaluateOp(op, operands[0]));
+    return results;
+  };
+  return std::move(detail::evaluateLockstep(func, one, evalOp)[0]);
 }
 
 RefTensor randomTensor(RankedTensorType type, uint64_t seed, double lo,

@@ -13,6 +13,7 @@
 #define WEFT_IR_EVALUATOR_REFERENCEEVALUATOR_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
 #include <stdexcept>
@@ -56,7 +57,9 @@ struct EvaluationError : std::runtime_error {
 /// Floats are computed in double without rounding to their element type;
 /// weft.cast is the only op that rounds. Integer results wrap to their width
 /// (i32), and i1 results are 0 or 1. The function is verified first; an op
-/// without an evaluator throws EvaluationError naming it.
+/// without an evaluator throws EvaluationError naming it, and so does a
+/// collective (weft.all_reduce, ...): those need evaluateSpmd
+/// (ir/evaluator/SpmdEvaluator.h). weft.sharding_constraint is the identity.
 std::vector<RefTensor> evaluate(mlir::func::FuncOp func,
                                 llvm::ArrayRef<RefTensor> args);
 
@@ -69,14 +72,32 @@ std::vector<RefTensor> evaluate(mlir::func::FuncOp func,
 RefTensor randomTensor(mlir::RankedTensorType type, uint64_t seed,
                        double lo = -1.0, double hi = 1.0);
 
-/// Internal pieces shared by ReferenceEvaluator.cpp (the driver) and
-/// ReferenceEvaluatorOps.cpp (one function per op). Not for other callers.
+/// Internal pieces shared by ReferenceEvaluator.cpp (the driver),
+/// ReferenceEvaluatorOps.cpp (one function per op) and SpmdEvaluator.cpp.
+/// Not for other callers.
 namespace detail {
 
 /// Evaluates one op on its operand tensors and returns its results; throws
 /// EvaluationError for an op without an evaluator or invalid values.
 std::vector<RefTensor> evaluateOp(mlir::Operation *op,
                                   llvm::ArrayRef<const RefTensor *> operands);
+
+/// The operands of one op on every rank: operands[r][i] is operand i on rank r.
+using RankOperands = llvm::ArrayRef<std::vector<const RefTensor *>>;
+
+/// Evaluates one op on every rank and returns results[r][i], result i on rank r.
+using LockstepOpFn = llvm::function_ref<std::vector<std::vector<RefTensor>>(
+    mlir::Operation *, RankOperands)>;
+
+/// The driver of evaluate() and evaluateSpmd(): verifies `func`, checks every
+/// rank's arguments against its signature, walks the body in order calling
+/// `evalOp` with all ranks' operands of each op, checks and normalizes the
+/// results, frees values after their last use, and returns each rank's
+/// func.return operands.
+std::vector<std::vector<RefTensor>>
+evaluateLockstep(mlir::func::FuncOp func,
+                 llvm::ArrayRef<llvm::ArrayRef<RefTensor>> argsPerRank,
+                 LockstepOpFn evalOp);
 
 /// Formats "file:line:col: 'op.name' op <message>" for an EvaluationError.
 std::string opErrorMessage(mlir::Operation *op, const llvm::Twine &message);

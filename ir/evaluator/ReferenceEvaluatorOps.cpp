@@ -13,6 +13,7 @@
 #include "ir/evaluator/ReferenceEvaluator.h"
 #include "ir/evaluator/ReferenceEvaluatorFusion.h"
 #include "ir/evaluator/ReferenceEvaluatorTraining.h"
+#include "ir/WeftCollectiveOps.h"
 #include "ir/WeftTrainingOps.h"
 #include "ir/WeftOps.h"
 
@@ -184,6 +185,8 @@ RefTensor evalCast(CastOp op, Operands in) {
 }
 
 RefTensor evalStopGradient(StopGradientOp, Operands in) { return *in[0]; }
+/// A sharding hint is the identity on values (on one device or on each rank).
+RefTensor evalShardingConstraint(ShardingConstraintOp, Operands in) { return *in[0]; }
 
 //===----------------------------------------------------------------------===//
 // Contractions
@@ -578,6 +581,7 @@ private:
     add(evalSelect);
     add(evalCast);
     add(evalStopGradient);
+    add(evalShardingConstraint);
     // Contractions and reductions.
     add(evalMatmul);
     add(evalBatchMatmul);
