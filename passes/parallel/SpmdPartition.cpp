@@ -230,8 +230,15 @@ private:
     SmallVector<Value> results;
     if (failed(buildLocal(op, *rule, a, ins, out, rs, e, partial, results)))
       return failure();
-    for (auto [j, r] : llvm::enumerate(op->getResults()))
-      locals_[r] = {results[j], out[j].withPartial(partial)};
+    for (auto [j, r] : llvm::enumerate(op->getResults())) {
+      // A partial sum read by several ops is summed once, here, rather than
+      // in each reader's chain (a gradient read by the three branches of a
+      // LayerNorm's backward pass is all-reduced once, as Megatron does).
+      Value v = results[j];
+      if (!partial.empty() && !r.hasOneUse())
+        v = rs.allReduce(v, partial, ReduceKind::Sum);
+      locals_[r] = {v, r.hasOneUse() ? out[j].withPartial(partial) : out[j]};
+    }
     return success();
   }
 
