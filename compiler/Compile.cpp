@@ -23,6 +23,7 @@
 #include "compiler/IrDump.h"
 #include "compiler/Phases.h"
 #include "compiler/Pipelines.h"
+#include "ir/AttrNames.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -92,6 +93,19 @@ void runTrainingPipeline(mlir::ModuleOp work, const CompileOptions &options,
     configure(pm);
   if (mlir::failed(pm.run(work)))
     diagnostics.fail("training step (weft-autodiff, weft-optimizer)");
+}
+
+/// Runs the parallel pipeline on `work` in place when it has a mesh.
+void runParallelPipeline(mlir::ModuleOp work, const std::function<void(mlir::PassManager &)> &configure,
+                         const DiagnosticCollector &diagnostics) {
+  if (!work->hasAttr(kMeshAttr))
+    return;
+  mlir::PassManager pm(work->getContext());
+  buildParallelPipeline(pm);
+  if (configure)
+    configure(pm);
+  if (mlir::failed(pm.run(work)))
+    diagnostics.fail("parallel passes (weft-propagate-sharding, weft-spmd-partition)");
 }
 
 /// Runs the graph pipeline on `work` in place.
@@ -173,6 +187,13 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
 
   runTrainingPipeline(*work, options, configure, diagnostics);
   if (options.compileTo == "train") {
+    result.ir = printModule(*work, false);
+    result.seconds = secondsSince(start);
+    return result;
+  }
+
+  runParallelPipeline(*work, configure, diagnostics);
+  if (options.compileTo == "parallel") {
     result.ir = printModule(*work, false);
     result.seconds = secondsSince(start);
     return result;

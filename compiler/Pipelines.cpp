@@ -3,6 +3,8 @@
 // This file implements the training and graph pipelines (Pipelines.h):
 //   training: [weft-mixed-precision] → weft-autodiff → weft-optimizer →
 //             [weft-loss-scaling]
+//   parallel: canonicalize, CSE → weft-propagate-sharding →
+//             weft-spmd-partition → canonicalize, CSE (with a weft.mesh)
 //   graph:    canonicalize, CSE → [fusion: layernorm, matmul+gelu,
 //             batch_matmul+add, elementwise; CSE, canonicalize] →
 //             weft-schedule → weft-plan-memory
@@ -52,6 +54,18 @@ void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train) {
     scaling.keepGradients = train.keepGradients;
     pm.addPass(createLossScalingPass(scaling));
   }
+}
+
+void buildParallelPipeline(mlir::OpPassManager &pm) {
+  auto cleanUp = [&]() {
+    mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
+    fn.addPass(mlir::createCanonicalizerPass());
+    fn.addPass(mlir::createCSEPass());
+  };
+  cleanUp();
+  pm.addPass(createPropagateShardingPass());
+  pm.addPass(createSpmdPartitionPass());
+  cleanUp();
 }
 
 void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) {

@@ -24,6 +24,11 @@ struct TrainOptions;
 /// (bf16/f16), weft-autodiff, weft-optimizer, weft-loss-scaling (f16).
 void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train);
 
+/// Adds the parallel passes to `pm` (on a module with a weft.mesh): canonicalize
+/// and CSE, weft-propagate-sharding, weft-spmd-partition, canonicalize and CSE
+/// again; what follows works on the program of one rank.
+void buildParallelPipeline(mlir::OpPassManager &pm);
+
 /// Adds the graph-level passes to `pm` (on the module): canonicalize and CSE,
 /// then (with options.fuse) the fusion passes, then weft-schedule and
 /// weft-plan-memory with the arena alignment of options.target.

@@ -44,6 +44,11 @@ struct TrainOptions {
   double initLossScaleLog2 = 16;
   /// f16: finite steps in a row before the loss scale doubles.
   int64_t lossScaleGrowthInterval = 2000;
+  /// ZeRO level over the mesh axis "dp" (needs a module with a weft.mesh that
+  /// has it): 1 shards the optimizer state, 2 also reduce-scatters the
+  /// gradients into those shards, 3 also shards the parameters (gathered
+  /// where used, FSDP-style). 0: everything the optimizer touches replicated.
+  int zero = 0;
 };
 
 /// Every field of `train` as text, for compile-cache keys.

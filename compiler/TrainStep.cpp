@@ -36,7 +36,8 @@ std::string describeTrainOptions(const TrainOptions &t) {
      << " eps=" << t.eps << " weight_decay=" << t.weightDecay << " momentum=" << t.momentum
      << " clip_norm=" << t.clipNorm << " decay_all=" << t.decayAll
      << " keep_gradients=" << t.keepGradients << " loss=" << t.loss
-     << " precision=" << t.precision << " init_loss_scale_log2=" << t.initLossScaleLog2
+     << " precision=" << t.precision << " zero=" << t.zero
+     << " init_loss_scale_log2=" << t.initLossScaleLog2
      << " loss_scale_growth_interval=" << t.lossScaleGrowthInterval;
   return os.str();
 }
