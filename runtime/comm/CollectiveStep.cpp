@@ -38,6 +38,13 @@ const char *collectiveKindName(proto::CollectiveKind kind) {
   }
 }
 
+std::vector<SourceTarget> permutePairs(const proto::Collective &c) {
+  std::vector<SourceTarget> pairs;
+  for (const proto::SourceTarget &p : c.pairs())
+    pairs.push_back({static_cast<int>(p.source()), static_cast<int>(p.target())});
+  return pairs;
+}
+
 Status runCollectiveStep(Communicator &comm, const proto::Collective &c, const void *input,
                          void *output, std::string_view label) {
   const size_t count = static_cast<size_t>(c.count());
@@ -50,12 +57,8 @@ Status runCollectiveStep(Communicator &comm, const proto::Collective &c, const v
     return comm.reduceScatter(input, output, count, c.dtype(), reduceOpOf(c.reduction()), label);
   case proto::ALL_TO_ALL:
     return comm.allToAll(input, output, count, c.dtype(), label);
-  case proto::PERMUTE: {
-    std::vector<SourceTarget> pairs;
-    for (const proto::SourceTarget &p : c.pairs())
-      pairs.push_back({static_cast<int>(p.source()), static_cast<int>(p.target())});
-    return comm.permute(input, output, count, c.dtype(), pairs, label);
-  }
+  case proto::PERMUTE:
+    return comm.permute(input, output, count, c.dtype(), permutePairs(c), label);
   default:
     break;
   }

@@ -13,6 +13,7 @@
 #include "runtime/comm/Communicator.h"
 
 #include <string_view>
+#include <vector>
 
 namespace weft::rt {
 
@@ -21,6 +22,9 @@ ReduceOp reduceOpOf(proto::ReduceOp op);
 
 /// "all_reduce", "all_gather", "reduce_scatter", "all_to_all", "permute".
 const char *collectiveKindName(proto::CollectiveKind kind);
+
+/// The pairs of a PERMUTE, as the communicator takes them.
+std::vector<SourceTarget> permutePairs(const proto::Collective &c);
 
 /// Runs `c` (validated) on `comm` (its group) from `input` to `output`;
 /// `label` (the step's) is quoted in errors.
