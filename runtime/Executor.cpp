@@ -90,7 +90,8 @@ StatusOr<std::shared_ptr<Communicator>> worldFor(const MeshShape &mesh,
   if (ranks != mesh.numRanks())
     return invalidArgument(
         "executable '" + source + "': the Executable was compiled for mesh " + mesh.toString() +
-        " (" + std::to_string(mesh.numRanks()) + " ranks) but runs on " + std::to_string(ranks) +
+        " (" + std::to_string(mesh.numRanks()) + (mesh.numRanks() == 1 ? " rank" : " ranks") +
+        ") but runs on " + std::to_string(ranks) +
         (given ? " (communicator group " + given->groupName() + ")"
                : " (no communicator: start one process per rank with mpirun -np " +
                      std::to_string(mesh.numRanks()) + ")"));

@@ -197,45 +197,52 @@ Status MpiCommunicator::diagnose(const std::string &ref) {
   return unavailable(didNotArriveMessage(silent, ref, timeout_));
 }
 
+Status MpiCommunicator::prepare(std::string &ref, const char *collective, std::string_view label,
+                                proto::DType dtype, size_t count) const {
+  ref = collectiveRef(collective, label, groupName(), dtype);
+  WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
+  return checkCount(count, ref);
+}
+
+Status MpiCommunicator::finish(int rc, const char *call, MPI_Request request,
+                               const std::string &ref) {
+  if (rc != MPI_SUCCESS)
+    return mpiError(rc, call, ref);
+  std::vector<MPI_Request> requests{request};
+  return wait(requests, ref);
+}
+
 Status MpiCommunicator::allGather(const void *send, void *recv, size_t countPerRank,
                                   proto::DType dtype, std::string_view label) {
-  std::string ref = collectiveRef("all_gather", label, groupName(), dtype);
-  WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
-  WEFT_RETURN_IF_ERROR(checkCount(countPerRank, ref));
-  std::vector<MPI_Request> req(1);
+  std::string ref;
+  WEFT_RETURN_IF_ERROR(prepare(ref, "all_gather", label, dtype, countPerRank));
   const int n = static_cast<int>(countPerRank);
   MPI_Datatype t = elementType(dtype);
-  if (int rc = MPI_Iallgather(send, n, t, recv, n, t, comm_, &req[0]); rc != MPI_SUCCESS)
-    return mpiError(rc, "MPI_Iallgather", ref);
-  return wait(req, ref);
+  MPI_Request r;
+  return finish(MPI_Iallgather(send, n, t, recv, n, t, comm_, &r), "MPI_Iallgather", r, ref);
 }
 
 Status MpiCommunicator::allToAll(const void *send, void *recv, size_t countPerRank,
                                  proto::DType dtype, std::string_view label) {
-  std::string ref = collectiveRef("all_to_all", label, groupName(), dtype);
-  WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
-  WEFT_RETURN_IF_ERROR(checkCount(countPerRank, ref));
-  std::vector<MPI_Request> req(1);
+  std::string ref;
+  WEFT_RETURN_IF_ERROR(prepare(ref, "all_to_all", label, dtype, countPerRank));
   const int n = static_cast<int>(countPerRank);
   MPI_Datatype t = elementType(dtype);
-  if (int rc = MPI_Ialltoall(send, n, t, recv, n, t, comm_, &req[0]); rc != MPI_SUCCESS)
-    return mpiError(rc, "MPI_Ialltoall", ref);
-  return wait(req, ref);
+  MPI_Request r;
+  return finish(MPI_Ialltoall(send, n, t, recv, n, t, comm_, &r), "MPI_Ialltoall", r, ref);
 }
 
 Status MpiCommunicator::reduceScatter(const void *send, void *recv, size_t countPerRank,
                                       proto::DType dtype, ReduceOp op, std::string_view label) {
-  std::string ref = collectiveRef("reduce_scatter", label, groupName(), dtype);
-  WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
-  WEFT_RETURN_IF_ERROR(checkCount(countPerRank, ref));
+  std::string ref;
+  WEFT_RETURN_IF_ERROR(prepare(ref, "reduce_scatter", label, dtype, countPerRank));
   const size_t block = countPerRank * dtypeSize(dtype);
   std::vector<unsigned char> gathered(block * static_cast<size_t>(size_));
-  std::vector<MPI_Request> req(1);
   const int n = static_cast<int>(countPerRank);
   MPI_Datatype t = elementType(dtype);
-  if (int rc = MPI_Ialltoall(send, n, t, gathered.data(), n, t, comm_, &req[0]); rc != MPI_SUCCESS)
-    return mpiError(rc, "MPI_Ialltoall", ref);
-  WEFT_RETURN_IF_ERROR(wait(req, ref));
+  MPI_Request r;
+  WEFT_RETURN_IF_ERROR(finish(MPI_Ialltoall(send, n, t, gathered.data(), n, t, comm_, &r),
+                              "MPI_Ialltoall", r, ref));
   std::vector<const void *> blocks;
   for (int r = 0; r < size_; ++r)
     blocks.push_back(gathered.data() + static_cast<size_t>(r) * block);
@@ -244,9 +251,8 @@ Status MpiCommunicator::reduceScatter(const void *send, void *recv, size_t count
 
 Status MpiCommunicator::allReduce(const void *send, void *recv, size_t count, proto::DType dtype,
                                   ReduceOp op, std::string_view label) {
-  std::string ref = collectiveRef("all_reduce", label, groupName(), dtype);
-  WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
-  WEFT_RETURN_IF_ERROR(checkCount(count, ref));
+  std::string ref;
+  WEFT_RETURN_IF_ERROR(prepare(ref, "all_reduce", label, dtype, count));
   // Chunk r of every rank's input goes to rank r, which reduces it in rank
   // order; then every rank gathers all reduced chunks.
   const size_t elem = dtypeSize(dtype);
@@ -263,29 +269,24 @@ Status MpiCommunicator::allReduce(const void *send, void *recv, size_t count, pr
   std::vector<unsigned char> chunks(static_cast<size_t>(mine) * elem * size_t(size_) + 1);
   std::vector<unsigned char> reduced(static_cast<size_t>(mine) * elem + 1);
   MPI_Datatype t = elementType(dtype);
-  std::vector<MPI_Request> req(1);
-  if (int rc = MPI_Ialltoallv(send, counts.data(), displs.data(), t, chunks.data(),
-                              recvCounts.data(), recvDispls.data(), t, comm_, &req[0]);
-      rc != MPI_SUCCESS)
-    return mpiError(rc, "MPI_Ialltoallv", ref);
-  WEFT_RETURN_IF_ERROR(wait(req, ref));
+  MPI_Request r;
+  WEFT_RETURN_IF_ERROR(finish(MPI_Ialltoallv(send, counts.data(), displs.data(), t, chunks.data(),
+                                             recvCounts.data(), recvDispls.data(), t, comm_, &r),
+                              "MPI_Ialltoallv", r, ref));
   std::vector<const void *> blocks;
   for (int r = 0; r < size_; ++r)
     blocks.push_back(chunks.data() + static_cast<size_t>(r) * size_t(mine) * elem);
   WEFT_RETURN_IF_ERROR(
       reduceInRankOrder(blocks.data(), size_, reduced.data(), size_t(mine), dtype, op));
-  if (int rc = MPI_Iallgatherv(reduced.data(), mine, t, recv, counts.data(), displs.data(), t,
-                               comm_, &req[0]);
-      rc != MPI_SUCCESS)
-    return mpiError(rc, "MPI_Iallgatherv", ref);
-  return wait(req, ref);
+  return finish(MPI_Iallgatherv(reduced.data(), mine, t, recv, counts.data(), displs.data(), t,
+                                comm_, &r),
+                "MPI_Iallgatherv", r, ref);
 }
 
 Status MpiCommunicator::permute(const void *send, void *recv, size_t count, proto::DType dtype,
                                 const std::vector<SourceTarget> &pairs, std::string_view label) {
-  std::string ref = collectiveRef("permute", label, groupName(), dtype);
-  WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
-  WEFT_RETURN_IF_ERROR(checkCount(count, ref));
+  std::string ref;
+  WEFT_RETURN_IF_ERROR(prepare(ref, "permute", label, dtype, count));
   StatusOr<PermuteRole> role = permuteRole(pairs, size_, rank_, ref);
   if (!role.isOk())
     return role.status();
@@ -324,10 +325,8 @@ Status MpiCommunicator::barrier(std::string_view label) {
   if (!label.empty())
     ref += " '" + std::string(label) + "'";
   ref += " (group " + groupName() + ")";
-  std::vector<MPI_Request> req(1);
-  if (int rc = MPI_Ibarrier(comm_, &req[0]); rc != MPI_SUCCESS)
-    return mpiError(rc, "MPI_Ibarrier", ref);
-  return wait(req, ref);
+  MPI_Request r;
+  return finish(MPI_Ibarrier(comm_, &r), "MPI_Ibarrier", r, ref);
 }
 
 StatusOr<std::shared_ptr<Communicator>> MpiCommunicator::split(int color, int key,

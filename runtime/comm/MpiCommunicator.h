@@ -78,6 +78,12 @@ public:
 private:
   MpiCommunicator(MPI_Comm comm, std::string name, std::shared_ptr<Control> control);
 
+  /// Sets `ref` (how errors name the collective) and checks the dtype and
+  /// that `count` fits MPI's int counts.
+  Status prepare(std::string &ref, const char *collective, std::string_view label,
+                 proto::DType dtype, size_t count) const;
+  /// Waits for `request`, which `call` posted with result `rc`.
+  Status finish(int rc, const char *call, MPI_Request request, const std::string &ref);
   /// Polls `requests` until all complete, answering pings meanwhile; on the
   /// deadline, finds the unresponsive members (diagnose).
   Status wait(std::vector<MPI_Request> &requests, const std::string &ref);

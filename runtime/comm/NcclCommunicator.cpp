@@ -134,15 +134,19 @@ Status NcclCommunicator::wait(const std::string &ref) {
   }
 }
 
+Status NcclCommunicator::finish(int result, const char *call, const std::string &ref) {
+  WEFT_RETURN_IF_ERROR(state_->lib->check(static_cast<ncclResult_t>(result), call, ref));
+  return wait(ref);
+}
+
 Status NcclCommunicator::allReduce(const void *send, void *recv, size_t count, proto::DType dtype,
                                    ReduceOp op, std::string_view label) {
   std::string ref = collectiveRef("all_reduce", label, groupName(), dtype);
   WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
   const NcclLibrary &lib = *state_->lib;
-  WEFT_RETURN_IF_ERROR(lib.check(lib.allReduce(send, recv, count, ncclType(dtype),
-                                               ncclOp(op, dtype), state_->comm, state_->stream),
-                                 "ncclAllReduce", ref));
-  return wait(ref);
+  return finish(lib.allReduce(send, recv, count, ncclType(dtype), ncclOp(op, dtype), state_->comm,
+                              state_->stream),
+                "ncclAllReduce", ref);
 }
 
 Status NcclCommunicator::allGather(const void *send, void *recv, size_t countPerRank,
@@ -150,10 +154,9 @@ Status NcclCommunicator::allGather(const void *send, void *recv, size_t countPer
   std::string ref = collectiveRef("all_gather", label, groupName(), dtype);
   WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
   const NcclLibrary &lib = *state_->lib;
-  WEFT_RETURN_IF_ERROR(lib.check(lib.allGather(send, recv, countPerRank, ncclType(dtype),
-                                               state_->comm, state_->stream),
-                                 "ncclAllGather", ref));
-  return wait(ref);
+  return finish(lib.allGather(send, recv, countPerRank, ncclType(dtype), state_->comm,
+                              state_->stream),
+                "ncclAllGather", ref);
 }
 
 Status NcclCommunicator::reduceScatter(const void *send, void *recv, size_t countPerRank,
@@ -161,11 +164,9 @@ Status NcclCommunicator::reduceScatter(const void *send, void *recv, size_t coun
   std::string ref = collectiveRef("reduce_scatter", label, groupName(), dtype);
   WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
   const NcclLibrary &lib = *state_->lib;
-  WEFT_RETURN_IF_ERROR(lib.check(lib.reduceScatter(send, recv, countPerRank, ncclType(dtype),
-                                                   ncclOp(op, dtype), state_->comm,
-                                                   state_->stream),
-                                 "ncclReduceScatter", ref));
-  return wait(ref);
+  return finish(lib.reduceScatter(send, recv, countPerRank, ncclType(dtype), ncclOp(op, dtype),
+                                  state_->comm, state_->stream),
+                "ncclReduceScatter", ref);
 }
 
 Status NcclCommunicator::allToAll(const void *send, void *recv, size_t countPerRank,
@@ -181,8 +182,7 @@ Status NcclCommunicator::allToAll(const void *send, void *recv, size_t countPerR
     lib.recv(static_cast<char *>(recv) + size_t(peer) * block, countPerRank, ncclType(dtype),
              peer, state_->comm, state_->stream);
   }
-  WEFT_RETURN_IF_ERROR(lib.check(lib.groupEnd(), "ncclGroupEnd (send/recv)", ref));
-  return wait(ref);
+  return finish(lib.groupEnd(), "ncclGroupEnd (send/recv)", ref);
 }
 
 Status NcclCommunicator::permute(const void *send, void *recv, size_t count, proto::DType dtype,
@@ -206,8 +206,7 @@ Status NcclCommunicator::permute(const void *send, void *recv, size_t count, pro
     lib.send(send, count, ncclType(dtype), target, state_->comm, state_->stream);
   if (role->recvFrom >= 0)
     lib.recv(recv, count, ncclType(dtype), role->recvFrom, state_->comm, state_->stream);
-  WEFT_RETURN_IF_ERROR(lib.check(lib.groupEnd(), "ncclGroupEnd (send/recv)", ref));
-  return wait(ref);
+  return finish(lib.groupEnd(), "ncclGroupEnd (send/recv)", ref);
 }
 
 Status NcclCommunicator::barrier(std::string_view label) { return bootstrap_->barrier(label); }

@@ -64,6 +64,8 @@ public:
 
 private:
   NcclCommunicator(std::shared_ptr<Communicator> bootstrap, std::unique_ptr<State> state);
+  /// Checks `result` (an ncclResult_t of `call`), then waits.
+  Status finish(int result, const char *call, const std::string &ref);
   /// Waits for the stream; on the deadline or an async error, aborts NCCL.
   Status wait(const std::string &ref);
 

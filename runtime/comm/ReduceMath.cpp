@@ -16,16 +16,26 @@
 
 namespace weft::rt {
 
-float bf16ToFloat(uint16_t bits) {
-  uint32_t u = uint32_t(bits) << 16;
+namespace {
+
+float floatFromBits(uint32_t u) {
   float f;
   std::memcpy(&f, &u, 4);
   return f;
 }
 
-uint16_t floatToBf16(float value) {
+uint32_t bitsOfFloat(float f) {
   uint32_t u;
-  std::memcpy(&u, &value, 4);
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+} // namespace
+
+float bf16ToFloat(uint16_t bits) { return floatFromBits(uint32_t(bits) << 16); }
+
+uint16_t floatToBf16(float value) {
+  uint32_t u = bitsOfFloat(value);
   if ((u & 0x7fffffffu) > 0x7f800000u) // NaN: keep it quiet
     return static_cast<uint16_t>((u >> 16) | 0x40u);
   u += 0x7fffu + ((u >> 16) & 1u); // round to nearest, ties to even
@@ -50,14 +60,11 @@ float f16ToFloat(uint16_t bits) {
     } while ((mant & 0x400u) == 0);
     u = sign | (uint32_t(112 - e) << 23) | ((mant & 0x3ffu) << 13);
   }
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
+  return floatFromBits(u);
 }
 
 uint16_t floatToF16(float value) {
-  uint32_t u;
-  std::memcpy(&u, &value, 4);
+  uint32_t u = bitsOfFloat(value);
   uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000u);
   uint32_t absu = u & 0x7fffffffu;
   if (absu > 0x7f800000u) // NaN
@@ -65,8 +72,7 @@ uint16_t floatToF16(float value) {
   if (absu >= 0x477ff000u) // rounds to >= 65520: inf
     return sign | 0x7c00u;
   if (absu < 0x38800000u) { // below the smallest normal half (2^-14): subnormal or zero
-    float a;
-    std::memcpy(&a, &absu, 4);
+    float a = floatFromBits(absu);
     // a * 2^24 in [0, 1024): the subnormal's mantissa, rounded to nearest even by the FPU.
     float scaled = a * 16777216.0f;
     float r = static_cast<float>(static_cast<int>(scaled));
