@@ -4,15 +4,18 @@
 //   1. checks that this processor has the instruction-set features the
 //      kernels were compiled with (runtime/CpuFeatures.h), loads the kernel
 //      library and resolves each kernel's symbol;
-//   2. packs, per kernel-call step, the addresses of its arguments, and per
-//      GEMM step the addresses of a, b and c.
+//   2. packs, per kernel-call step, the addresses of its arguments, per
+//      GEMM step the addresses of a, b and c, and per collective step those of
+//      its input and output.
 // A kernel call then runs as one indirect call, a GEMM as one cblas_sgemm
-// (row-major, f32) per batch; nothing can fail once loaded.
+// (row-major, f32) per batch, a collective as one call on its group's
+// Communicator (which fails when a rank does not arrive in time).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/CpuProgram.h"
 #include "runtime/CpuFeatures.h"
+#include "runtime/comm/CollectiveStep.h"
 
 #include <cblas.h>
 
@@ -20,8 +23,11 @@ namespace weft::rt {
 
 StatusOr<std::unique_ptr<CpuProgram>> CpuProgram::load(const proto::Executable &exe,
                                                        const std::vector<void *> &addresses,
-                                                       const std::string &source) {
+                                                       const std::string &source,
+                                                       std::vector<Communicator *> stepComms) {
   std::unique_ptr<CpuProgram> program(new CpuProgram(exe));
+  stepComms.resize(static_cast<size_t>(exe.steps_size()), nullptr);
+  program->stepComms_ = std::move(stepComms);
   WEFT_RETURN_IF_ERROR(program->bind(addresses, source));
   return program;
 }
@@ -54,6 +60,10 @@ Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string 
       stepArgs_[s] = {addresses[g.a()], addresses[g.b()], addresses[g.c()]};
       continue;
     }
+    if (step.has_collective()) {
+      stepArgs_[s] = {addresses[step.collective().input()], addresses[step.collective().output()]};
+      continue;
+    }
     stepKernel_[s] = kernels[step.kernel_call().kernel()];
     for (uint32_t arg : step.kernel_call().args())
       stepArgs_[s].push_back(addresses[arg]);
@@ -82,6 +92,15 @@ Status CpuProgram::runGemm(int step) {
                 g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a + i * strideA, lda,
                 b + i * strideB, ldb, g.beta(), c + i * strideC, n);
   return Status::ok();
+}
+
+Status CpuProgram::runCollective(int step) {
+  const proto::Step &s = exe().steps(step);
+  if (!stepComms_[step])
+    return failedPrecondition(std::string(collectiveKindName(s.collective().kind())) +
+                              ": no communicator for its group (the Executor creates them)");
+  return runCollectiveStep(*stepComms_[step], s.collective(), stepArgs_[step][0],
+                           stepArgs_[step][1], s.label());
 }
 
 } // namespace weft::rt

@@ -3,7 +3,8 @@
 // This file implements the declaration of CpuProgram: the steps of a "cpu"
 // Executable on the host, each kernel call one indirect call into the
 // executable's kernel library (an ELF shared object loaded by KernelLibrary)
-// with the addresses of its buffers, each GEMM one cblas_sgemm per batch.
+// with the addresses of its buffers, each GEMM one cblas_sgemm per batch, each
+// collective one call on its group's Communicator (runtime/comm/).
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,8 @@
 
 namespace weft::rt {
 
+class Communicator;
+
 /// The steps of a "cpu" Executable, run on the calling thread.
 class CpuProgram final : public Program {
 public:
@@ -26,9 +29,13 @@ public:
   /// kernel's symbol and packs, per step, the addresses of the buffers it
   /// reads and writes (`addresses` is indexed by buffer id). `exe` must be
   /// validated and outlive the program; `source` names it in errors.
+  /// `stepComms[s]` is the communicator of collective step s (indexed by
+  /// step; it must outlive the program); a collective without one fails
+  /// FAILED_PRECONDITION when it runs.
   static StatusOr<std::unique_ptr<CpuProgram>> load(const proto::Executable &exe,
                                                     const std::vector<void *> &addresses,
-                                                    const std::string &source);
+                                                    const std::string &source,
+                                                    std::vector<Communicator *> stepComms = {});
 
   /// Runs each step in turn; the host has no graphs (`useGraph` is ignored).
   Status runAll(bool useGraph) override;
@@ -38,10 +45,13 @@ private:
   Status bind(const std::vector<void *> &addresses, const std::string &source);
   Status runKernelCall(int step) override;
   Status runGemm(int step) override;
+  Status runCollective(int step) override;
 
   std::unique_ptr<KernelLibrary> library_;
   std::vector<KernelFn> stepKernel_;          // per step: its kernel, or null for a gemm
-  std::vector<std::vector<void *>> stepArgs_; // per step: a call's args, or a gemm's a, b, c
+  std::vector<std::vector<void *>> stepArgs_; // per step: a call's args, a gemm's a, b, c, or a
+                                              // collective's input, output
+  std::vector<Communicator *> stepComms_;     // per step: a collective's group, or null
 };
 
 } // namespace weft::rt

@@ -32,7 +32,9 @@ namespace weft::rt {
 /// The Executable.format_version this runtime reads and the compiler writes.
 /// 2: a CudaLaunch may list the call arguments it passes (CudaLaunch.args).
 /// 3: every Kernel lists its arguments' dtype and byte size (Kernel.args).
-inline constexpr uint32_t kFormatVersion = 3;
+/// 4: a device mesh (Executable.mesh), collective steps (Step.collective) and
+///    MESH_INDEX buffers.
+inline constexpr uint32_t kFormatVersion = 4;
 /// The version of the file framing (header layout) written by save().
 inline constexpr uint32_t kFramingVersion = 1;
 /// Size of the framing header that precedes the payload.

@@ -20,7 +20,8 @@
 //   4b. updates (the in-place update of a parameter or optimizer state): only
 //      on an OUTPUT; names a PARAMETER or STATE buffer of the same dtype and
 //      shape; alias_of == updates; at most one output updates each buffer.
-//   5. No other arena buffer overlaps a CONSTANT (constants are written once).
+//   5. No other arena buffer overlaps a CONSTANT or MESH_INDEX (both are
+//      written once, at load).
 //   6. Kernels have a symbol and one argument spec (dtype, byte size) per
 //      argument; a library is present when kernels exist; for target "cuda"
 //      each launch has a function and a grid/block within limits.
@@ -33,11 +34,20 @@
 //      gelu_tanh + bias) needs target "cuda", batch 1, beta 0 and a [n] bias
 //      of f32 or the GEMM's dtype that does not overlap c.
 //   8. Outputs are buffer ids in range.
+//   9. The mesh (format 4): axis names valid and unique, sizes >= 1, at most
+//      2^31-1 ranks; MESH_INDEX buffers are i64 scalars with distinct, valid
+//      mesh_axes and no alias (no other buffer has mesh_axes), and no arena
+//      buffer overlaps them (rule 5); a collective step has valid, distinct
+//      axes (at least one), input and output buffers of its dtype whose sizes
+//      match its kind, the group size and count, writes no parameter, state,
+//      constant or mesh index, and a permute's pairs lie within the group
+//      with no target twice (runtime/ExecutableValidateMesh.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Executable.h"
 #include "runtime/HostTensor.h"
+#include "runtime/ValidateSupport.h"
 
 #include <climits>
 #include <unordered_set>
@@ -48,31 +58,7 @@ namespace weft::rt {
 namespace {
 
 using proto::Buffer;
-
-/// Builds error messages that all start with the executable's source.
-struct Reporter {
-  const std::string &source;
-  Status fail(const std::string &what) const {
-    return invalidArgument("invalid executable '" + source + "': " + what);
-  }
-};
-
-std::string bufferRef(const proto::Executable &exe, uint64_t i) {
-  return "buffer " + std::to_string(i) + " '" + exe.buffers(static_cast<int>(i)).name() + "'";
-}
-
-std::string stepRef(const proto::Executable &exe, int i) {
-  return "step " + std::to_string(i) + " '" + exe.steps(i).label() + "'";
-}
-
-/// PARAMETER and STATE buffers have storage of their own, outside the arena.
-bool ownsStorage(const Buffer &b) {
-  return b.kind() == proto::PARAMETER || b.kind() == proto::STATE;
-}
-
-bool livesInArena(const Buffer &b) {
-  return !b.has_alias_of() && !ownsStorage(b);
-}
+using namespace validate;
 
 /// Names bound by the caller: parameters, optimizer state and inputs.
 bool isBoundByName(const Buffer &b) {
@@ -198,7 +184,7 @@ Status checkBuffer(const proto::Executable &exe, int i, const Reporter &r) {
 Status checkConstantsUntouched(const proto::Executable &exe, const Reporter &r) {
   for (int c = 0; c < exe.buffers_size(); ++c) {
     const Buffer &cb = exe.buffers(c);
-    if (cb.kind() != proto::CONSTANT || cb.byte_size() == 0)
+    if ((cb.kind() != proto::CONSTANT && cb.kind() != proto::MESH_INDEX) || cb.byte_size() == 0)
       continue;
     for (int o = 0; o < exe.buffers_size(); ++o) {
       const Buffer &ob = exe.buffers(o);
@@ -207,8 +193,9 @@ Status checkConstantsUntouched(const proto::Executable &exe, const Reporter &r) 
       bool overlap = ob.arena_offset() < cb.arena_offset() + cb.byte_size() &&
                      cb.arena_offset() < ob.arena_offset() + ob.byte_size();
       if (overlap)
-        return r.fail(bufferRef(exe, o) + " overlaps the arena bytes of CONSTANT " +
-                      bufferRef(exe, c) + "; constants are written once and must not be reused");
+        return r.fail(bufferRef(exe, o) + " overlaps the arena bytes of " +
+                      proto::BufferKind_Name(cb.kind()) + " " + bufferRef(exe, c) +
+                      "; constants and mesh indices are written once and must not be reused");
     }
   }
   return Status::ok();
@@ -285,13 +272,7 @@ Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, cons
                     " overlaps the arena bytes of the output " + bufferRef(exe, g.c()) +
                     "; the GEMM reads the bias while it writes c");
   }
-  const Buffer &c = exe.buffers(static_cast<int>(g.c()));
-  const Buffer &cRoot = c.has_alias_of() ? exe.buffers(static_cast<int>(c.alias_of())) : c;
-  if (ownsStorage(cRoot) && !c.has_updates())
-    return r.fail(ref + ": gemm output c is " + bufferRef(exe, g.c()) + ", the storage of " +
-                  proto::BufferKind_Name(cRoot.kind()) + " '" + cRoot.name() +
-                  "'; only an update output (`updates`) may write a parameter or state");
-  return Status::ok();
+  return checkWritable(exe, g.c(), ref + ": gemm output c", r);
 }
 
 Status checkSteps(const proto::Executable &exe, const Reporter &r) {
@@ -302,8 +283,12 @@ Status checkSteps(const proto::Executable &exe, const Reporter &r) {
       WEFT_RETURN_IF_ERROR(checkGemm(exe, s, step.gemm(), r));
       continue;
     }
+    if (step.has_collective()) {
+      WEFT_RETURN_IF_ERROR(checkCollective(exe, s, r));
+      continue;
+    }
     if (!step.has_kernel_call())
-      return r.fail(ref + " is neither a kernel call nor a gemm");
+      return r.fail(ref + " is neither a kernel call, a gemm nor a collective");
     const proto::KernelCall &call = step.kernel_call();
     if (call.kernel() >= static_cast<uint32_t>(exe.kernels_size()))
       return r.fail(ref + " calls kernel " + std::to_string(call.kernel()) + ", out of range (" +
@@ -386,6 +371,7 @@ Status Executable::validate() const {
   if (align > (uint64_t(1) << 30))
     return r.fail("arena_alignment " + std::to_string(align) + " exceeds 1 GiB");
 
+  WEFT_RETURN_IF_ERROR(checkMesh(exe, r));
   std::unordered_set<std::string> boundNames;
   for (int i = 0; i < exe.buffers_size(); ++i) {
     WEFT_RETURN_IF_ERROR(checkBuffer(exe, i, r));

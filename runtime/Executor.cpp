@@ -11,10 +11,13 @@
 //      latter zero-filled and bound: optimizer state starts at zero);
 //   4. resolves each buffer's address: arena base + arena_offset, its own
 //      storage for parameters, the target's address for an alias;
-//   5. loads the steps as the Program of the target, bound to those
-//      addresses: CpuProgram (the kernel library, BLAS GEMMs) on the host, or,
-//      for target "cuda", CudaProgram (the cubin, cuBLASLt GEMMs) on a GPU
-//      (runtime/cuda/).
+//   5. for a mesh: splits the world communicator into one group per distinct
+//      axes list of the collective steps and writes each MESH_INDEX buffer
+//      (this rank's index in the group of its mesh_axes);
+//   6. loads the steps as the Program of the target, bound to those
+//      addresses: CpuProgram (the kernel library, BLAS GEMMs, collectives on
+//      the groups) on the host, or, for target "cuda", CudaProgram (the
+//      cubin, cuBLASLt GEMMs) on a GPU (runtime/cuda/).
 // run() then has the program run every step in order (with profiling on, one
 // step at a time, waiting for each). An OUTPUT with `updates` aliases its
 // PARAMETER/STATE buffer, so a run leaves the new values in the parameter's
@@ -27,6 +30,8 @@
 #include "runtime/CpuProgram.h"
 #include "runtime/MemoryNeeds.h"
 #include "runtime/Program.h"
+#include "runtime/comm/Communicator.h"
+#include "runtime/comm/InProcessCommunicator.h"
 #include "runtime/cuda/CudaProgram.h"
 
 #include <algorithm>
@@ -69,10 +74,30 @@ StatusOr<std::unique_ptr<Program>> asProgram(StatusOr<std::unique_ptr<ProgramT>>
 /// The steps of `p` on `device`, bound to `addresses` (per buffer id).
 StatusOr<std::unique_ptr<Program>> loadProgram(Device &device, const proto::Executable &p,
                                                const std::vector<void *> &addresses,
-                                               const std::string &source) {
+                                               const std::string &source,
+                                               const std::vector<Communicator *> &stepComms) {
   if (p.target() == "cuda")
     return asProgram(CudaProgram::load(device, p, addresses, source));
-  return asProgram(CpuProgram::load(p, addresses, source));
+  return asProgram(CpuProgram::load(p, addresses, source, stepComms));
+}
+
+/// The world communicator for `mesh`: `given`, which must have as many ranks
+/// as the mesh; without one, a one-rank in-process group for a one-rank mesh.
+StatusOr<std::shared_ptr<Communicator>> worldFor(const MeshShape &mesh,
+                                                 std::shared_ptr<Communicator> given,
+                                                 const std::string &source) {
+  const int64_t ranks = given ? given->size() : 1;
+  if (ranks != mesh.numRanks())
+    return invalidArgument(
+        "executable '" + source + "': the Executable was compiled for mesh " + mesh.toString() +
+        " (" + std::to_string(mesh.numRanks()) + (mesh.numRanks() == 1 ? " rank" : " ranks") +
+        ") but runs on " + std::to_string(ranks) +
+        (given ? " (communicator group " + given->groupName() + ")"
+               : " (no communicator: start one process per rank with mpirun -np " +
+                     std::to_string(mesh.numRanks()) + ")"));
+  if (given)
+    return given;
+  return std::shared_ptr<Communicator>(InProcessCommunicator::createGroup(1)[0]);
 }
 
 const char *kindNoun(proto::BufferKind kind) {
@@ -103,6 +128,13 @@ std::string Executor::where() const { return "executable '" + exe_.source() + "'
 StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe,
                                                      const ExecutorOptions &options) {
   WEFT_RETURN_IF_ERROR(exe.validate());
+  StatusOr<MeshShape> mesh = MeshShape::fromProto(exe.proto().mesh()); // validated
+  if (!mesh.isOk())
+    return mesh.status();
+  StatusOr<std::shared_ptr<Communicator>> world =
+      worldFor(*mesh, options.communicator, exe.source());
+  if (!world.isOk())
+    return world.status();
   std::unique_ptr<Device> device;
   if (exe.proto().target() == "cuda") {
     StatusOr<std::unique_ptr<Device>> gpu = openCudaDevice();
@@ -117,6 +149,9 @@ StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe,
                                          memoryBudget(options.memoryLimit, device->availableMemory()),
                                          "executable '" + exe.source() + "'"));
   std::unique_ptr<Executor> executor(new Executor(std::move(exe), std::move(device)));
+  executor->mesh_ = std::move(mesh.value());
+  executor->world_ = std::move(world.value());
+  executor->rank_ = executor->world_->rank();
   WEFT_RETURN_IF_ERROR(executor->initialize());
   return executor;
 }
@@ -183,12 +218,52 @@ Status Executor::initialize() {
     }
   }
 
-  StatusOr<std::unique_ptr<Program>> program = loadProgram(*device_, p, address_, exe_.source());
+  WEFT_RETURN_IF_ERROR(initializeMesh());
+  StatusOr<std::unique_ptr<Program>> program =
+      loadProgram(*device_, p, address_, exe_.source(), stepComms_);
   if (!program.isOk())
     return program.status();
   program_ = std::move(program.value());
   if (p.target() == "cuda")
     cudaGraphs_ = cudaGraphsEnabledByEnvironment();
+  return Status::ok();
+}
+
+Status Executor::initializeMesh() {
+  const proto::Executable &p = exe_.proto();
+  std::vector<std::vector<int>> groupAxes; // parallel to groups_
+  stepComms_.assign(static_cast<size_t>(p.steps_size()), nullptr);
+  for (int s = 0; s < p.steps_size(); ++s) {
+    if (!p.steps(s).has_collective())
+      continue;
+    const auto &a = p.steps(s).collective().axes();
+    std::vector<int> axes(a.begin(), a.end());
+    auto known = std::find(groupAxes.begin(), groupAxes.end(), axes);
+    if (known == groupAxes.end()) {
+      // Every rank reaches the same splits in the same order (same steps).
+      std::string name = mesh_.groupName(rank_, axes);
+      name = name.substr(0, name.find(':'));
+      StatusOr<std::shared_ptr<Communicator>> group =
+          world_->split(static_cast<int>(mesh_.groupColor(rank_, axes)),
+                        static_cast<int>(mesh_.indexInGroup(rank_, axes)), name);
+      if (!group.isOk())
+        return Status(group.status().code(),
+                      where() + ": cannot form the group of step " + std::to_string(s) + " '" +
+                          p.steps(s).label() + "': " + group.status().message());
+      groupAxes.push_back(axes);
+      groups_.push_back(std::move(group.value()));
+      known = groupAxes.end() - 1;
+    }
+    stepComms_[static_cast<size_t>(s)] = groups_[static_cast<size_t>(known - groupAxes.begin())].get();
+  }
+  for (int i = 0; i < p.buffers_size(); ++i) {
+    const proto::Buffer &b = p.buffers(i);
+    if (b.kind() != proto::MESH_INDEX)
+      continue;
+    int64_t index = mesh_.indexInGroup(rank_, {b.mesh_axes().begin(), b.mesh_axes().end()});
+    WEFT_RETURN_IF_ERROR(device_->copyToDevice(address_[static_cast<size_t>(i)], &index,
+                                               sizeof index));
+  }
   return Status::ok();
 }
 

@@ -12,6 +12,15 @@
 // parameters and optimizer state persist on the device between runs; after
 // run(), parameter(name) and state(name) return the updated values.
 //
+// SPMD programs (format 4): an Executable compiled for a mesh of N devices
+// runs as N ranks, each with its own Executor and the rank's world
+// Communicator (ExecutorOptions::communicator; MpiCommunicator::world() under
+// mpirun). create() checks that the world has N ranks, splits one
+// sub-communicator per distinct axes list of the collective steps (color: the
+// rank's coordinates on the other axes, key: its index in the group) and
+// writes each MESH_INDEX buffer. A collective step whose group does not
+// complete in time fails the run with the ranks that did not arrive.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef WEFT_RUNTIME_EXECUTOR_H
@@ -20,6 +29,7 @@
 #include "runtime/Device.h"
 #include "runtime/Executable.h"
 #include "runtime/HostTensor.h"
+#include "runtime/comm/MeshShape.h"
 
 #include <memory>
 #include <string>
@@ -28,6 +38,7 @@
 namespace weft::rt {
 
 class Program;
+class Communicator;
 
 /// How long one step took in the last run (with profiling on).
 struct StepTime {
@@ -42,6 +53,11 @@ struct ExecutorOptions {
   /// The most device memory the program may take, in bytes (`--memory`);
   /// 0: what the device says it has left (runtime/MemoryNeeds.h).
   uint64_t memoryLimit = 0;
+  /// This rank's world communicator when the Executable was compiled for a
+  /// mesh: its size must be the mesh's number of ranks, its rank() is this
+  /// rank's place in the mesh (row-major). Null: one device (a mesh of one
+  /// rank then runs its collectives on a one-rank in-process group).
+  std::shared_ptr<Communicator> communicator;
 };
 
 class Executor {
@@ -53,7 +69,10 @@ public:
   /// kernel library/symbol that could not be loaded. Before allocating, the
   /// arena, parameters and optimizer state are checked against the budget
   /// (options.memoryLimit, else the device's free memory):
-  /// RESOURCE_EXHAUSTED with both figures when they do not fit.
+  /// RESOURCE_EXHAUSTED with both figures when they do not fit. A mesh whose
+  /// number of ranks differs from the communicator's size (1 without one)
+  /// is INVALID_ARGUMENT naming both; communicator errors while splitting
+  /// the groups come back as they are.
   static StatusOr<std::unique_ptr<Executor>> create(Executable exe,
                                                     const ExecutorOptions &options = {});
   ~Executor();
@@ -108,10 +127,17 @@ public:
   std::vector<StepTime> stepTimes() const { return stepTimes_; }
 
   const Executable &executable() const { return exe_; }
+  /// The mesh the Executable was compiled for ("one device" without one).
+  const MeshShape &mesh() const { return mesh_; }
+  /// This rank's index in the mesh (0 for one device).
+  int rank() const { return rank_; }
 
 private:
   Executor(Executable exe, std::unique_ptr<Device> device);
   Status initialize();
+  /// Splits world_ into the groups of the collective steps (stepComms_) and
+  /// writes the MESH_INDEX buffers.
+  Status initializeMesh();
   /// INVALID_ARGUMENT naming the first value of `value` outside [0,
   /// b.index_limit()).
   Status checkIndices(const proto::Buffer &b, const HostTensor &value) const;
@@ -135,6 +161,11 @@ private:
   bool profiling_ = false;
   bool cudaGraphs_ = true;              // set from WEFT_CUDA_GRAPHS in initialize()
   std::vector<StepTime> stepTimes_;
+  MeshShape mesh_;                                     // the Executable's mesh
+  int rank_ = 0;                                       // this rank in the mesh
+  std::shared_ptr<Communicator> world_;                // every rank of the mesh
+  std::vector<std::shared_ptr<Communicator>> groups_;  // one per distinct axes list
+  std::vector<Communicator *> stepComms_;              // per step: its group, or null
 };
 
 } // namespace weft::rt

@@ -7,8 +7,8 @@
 // interface: CpuProgram (runtime/CpuProgram.h) calls the kernel library's
 // functions and BLAS, CudaProgram (runtime/cuda/CudaProgram.h) enqueues
 // launches and cuBLASLt GEMMs on the GPU's stream. A step is dispatched on its
-// kind in one place, runStep(); a new kind of step (collectives, handed to a
-// communicator) is added there.
+// kind in one place, runStep(): a kernel call, a GEMM, or a collective (handed
+// to the Communicator of its group, runtime/comm/).
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,7 +42,8 @@ public:
   /// True once runAll(true) has captured the steps as a graph.
   virtual bool graphCaptured() const { return false; }
 
-  /// What step `step` runs, for StepTime: "gemm" or "kernel:<symbol>".
+  /// What step `step` runs, for StepTime: "gemm", "kernel:<symbol>" or
+  /// "collective:<kind>" (e.g. "collective:all_reduce").
   std::string stepKind(int step) const;
 
   /// `status` with "step <step> '<label>': " before its message.
@@ -59,6 +60,8 @@ protected:
   virtual Status runKernelCall(int step) = 0;
   /// Runs GEMM step `step`.
   virtual Status runGemm(int step) = 0;
+  /// Runs collective step `step` on its group's communicator.
+  virtual Status runCollective(int step) = 0;
 
   const proto::Executable &exe() const { return exe_; }
 

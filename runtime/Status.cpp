@@ -27,6 +27,8 @@ const char *statusCodeName(StatusCode code) {
     return "UNAVAILABLE";
   case StatusCode::kInternal:
     return "INTERNAL";
+  case StatusCode::kUnimplemented:
+    return "UNIMPLEMENTED";
   }
   return "UNKNOWN";
 }

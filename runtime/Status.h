@@ -26,6 +26,7 @@ enum class StatusCode {
   kResourceExhausted,  // out of memory
   kUnavailable,        // a device or peer is not there
   kInternal,           // a bug in weft
+  kUnimplemented,      // a valid request this build or device does not support yet
 };
 
 /// Returns a short name for `code`, e.g. "DATA_LOSS".
@@ -57,6 +58,7 @@ inline Status failedPrecondition(std::string m) { return {StatusCode::kFailedPre
 inline Status resourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
 inline Status unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status internalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status unimplemented(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
 
 /// A value or the Status that explains why there is none.
 template <typename T>

@@ -44,6 +44,20 @@ for f in mlp mlp-cuda gpt2-tiny-seq8 gpt2-mini-train gpt2-mini-train-f16 gpt2-mi
     protoc -I"$root" runtime/executable.proto --encode=weft.proto.Executable > "$corpus/executable/$f.payload"
 done
 cp "$tmp/mlp.wexe" "$tmp/mlp-cuda.wexe" "$corpus/executable/"
+# A format-4 SPMD payload by hand (the compiler does not emit meshes yet): a 2x2 mesh, a MESH_INDEX buffer, an
+# all_gather and a permute over tp.
+protoc -I"$root" runtime/executable.proto --encode=weft.proto.Executable > "$corpus/executable/mesh.payload" <<'TXT'
+format_version: 4 target: "cpu" program_name: "mesh" arena_size: 256 arena_alignment: 64
+mesh { axes { name: "dp" size: 2 } axes { name: "tp" size: 2 } }
+buffers { id: 0 name: "idx" kind: MESH_INDEX dtype: I64 byte_size: 8 mesh_axes: 1 }
+buffers { id: 1 name: "x" kind: INPUT dtype: F32 shape: 4 byte_size: 16 arena_offset: 64 }
+buffers { id: 2 name: "y" kind: OUTPUT dtype: F32 shape: 8 byte_size: 32 arena_offset: 128 }
+buffers { id: 3 name: "z" kind: OUTPUT dtype: F32 shape: 4 byte_size: 16 arena_offset: 192 }
+steps { label: "gather" collective { kind: ALL_GATHER input: 1 output: 2 axes: 1 dtype: F32 count: 4 } }
+steps { label: "swap" collective { kind: PERMUTE input: 1 output: 3 axes: 1 dtype: F32 count: 4
+        pairs { source: 0 target: 1 } pairs { source: 1 target: 0 } } }
+outputs: 2 outputs: 3
+TXT
 # Checkpoints: the whole adamw file and both payloads.
 cp "$tmp/ckpt-adamw/checkpoint.pb" "$corpus/checkpoint/adamw.ckpt"
 tail -c +33 "$tmp/ckpt-adamw/checkpoint.pb" > "$corpus/checkpoint/adamw.payload"

@@ -54,6 +54,7 @@ Loaded load() {
   WEFT_RESOLVE(streamCreate, cuStreamCreate);
   WEFT_RESOLVE(streamDestroy, cuStreamDestroy);
   WEFT_RESOLVE(streamSynchronize, cuStreamSynchronize);
+  WEFT_RESOLVE(streamQuery, cuStreamQuery);
   WEFT_RESOLVE(memAlloc, cuMemAlloc);
   WEFT_RESOLVE(memFree, cuMemFree);
   WEFT_RESOLVE(memGetInfo, cuMemGetInfo);

@@ -1,0 +1,33 @@
+//===- MpiEnvironment.h - MPI initialized once per process -------*- C++ -*-===//
+//
+// This file implements the declaration of MpiEnvironment: MPI is initialized
+// once per process (MPI_THREAD_FUNNELED: only the thread that initialized it
+// makes MPI calls) unless the program already did, and finalized at exit if
+// weft initialized it; and whether this process was started by mpirun.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_RUNTIME_COMM_MPIENVIRONMENT_H
+#define WEFT_RUNTIME_COMM_MPIENVIRONMENT_H
+
+#include "runtime/Status.h"
+
+namespace weft::rt {
+
+/// Process-wide MPI state.
+class MpiEnvironment {
+public:
+  /// Calls MPI_Init_thread(MPI_THREAD_FUNNELED) unless MPI is initialized
+  /// already, and registers finalize() to run at exit. UNAVAILABLE when MPI
+  /// cannot start or was finalized already.
+  static Status initialize();
+  /// MPI_Finalize, once, if initialize() started MPI (idempotent).
+  static void finalize();
+  /// True when the environment says mpirun (OpenMPI: OMPI_COMM_WORLD_SIZE)
+  /// or a PMIx launcher (PMIX_RANK) started this process.
+  static bool underMpirun();
+};
+
+} // namespace weft::rt
+
+#endif // WEFT_RUNTIME_COMM_MPIENVIRONMENT_H
