@@ -81,6 +81,14 @@ LogicalResult checkSteps(const KernelPartition &p) {
           return conflict(p, step, g.c(), in);
       continue;
     }
+    if (step.has_collective()) { // the output may be the input only for an in-place all_reduce
+      const proto::Collective &c = step.collective();
+      Place out = placeOf(exe, c.output()), in = placeOf(exe, c.input());
+      bool inPlace = c.kind() == proto::ALL_REDUCE && same(out, in);
+      if (overlap(out, in) && !inPlace)
+        return conflict(p, step, c.output(), c.input());
+      continue;
+    }
     const proto::KernelCall &call = step.kernel_call();
     const KernelEntry &kernel = p.entries[call.kernel()];
     int numArgs = call.args_size();

@@ -37,9 +37,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/common/Partition.h"
+
+#include "codegen/common/CollectiveSteps.h"
 #include "codegen/common/KernelBuilder.h"
 #include "codegen/common/LoopKernels.h"
 #include "ir/AttrNames.h"
+#include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
 #include "passes/memory/InPlaceUpdate.h"
 
@@ -214,7 +217,7 @@ LogicalResult Partitioner::visitArguments(func::FuncOp main) {
                        : input ? input.str()
                                : "arg" + std::to_string(i);
     FailureOr<uint32_t> id = addBuffer(arg.getType(), name, kind, arg.getLoc());
-    if (failed(id))
+    if (failed(id) || failed(recordSharding(main.getArgAttrDict(i), module, arg.getLoc(), buffer(*id))))
       return failure();
     bufferOf[arg] = *id;
     valueOf[*id] = arg;
@@ -430,6 +433,20 @@ LogicalResult Partitioner::visitOp(Operation *op) {
     valueOf[*id] = r.getResult();
     return success();
   }
+  if (isa<AxisIndexOp>(op)) { // written by the runtime at load
+    FailureOr<uint32_t> id = addBuffer(op->getResult(0).getType(), labelFor(op), proto::MESH_INDEX, loc);
+    if (failed(id) || failed(meshAxesOf(op, module, buffer(*id))))
+      return failure();
+    bufferOf[op->getResult(0)] = *id;
+    valueOf[*id] = op->getResult(0);
+    return success();
+  }
+  if (isCollective(op)) {
+    FailureOr<uint32_t> out = addResultBuffer(op);
+    if (failed(out))
+      return failure();
+    return addCollectiveStep(op, module, bufferOf[op->getOperand(0)], *out, labelFor(op), exe);
+  }
   auto addGemm = [&](bool transLhs, bool transRhs) -> LogicalResult {
     FailureOr<uint32_t> c = addResultBuffer(op);
     if (failed(c))
@@ -610,6 +627,7 @@ FailureOr<KernelPartition> Partitioner::run() {
   if (!main.getBody().hasOneBlock())
     return main.emitError("@main has more than one block; the CPU code generator takes a "
                           "straight-line function");
+  recordMesh(module, exe);
   if (failed(verifyInPlaceUpdates(main)) || failed(visitArguments(main)))
     return failure();
   for (Operation &op : main.getBody().front()) {
@@ -621,6 +639,9 @@ FailureOr<KernelPartition> Partitioner::run() {
     }
   }
   recordIndexLimits(main);
+  for (auto [i, id] : llvm::enumerate(exe.outputs()))
+    if (failed(recordSharding(main.getResultAttrDict(i), module, main.getLoc(), buffer(id))))
+      return failure();
   KernelPartition result;
   result.main = main;
   result.bufferValues = std::move(valueOf);

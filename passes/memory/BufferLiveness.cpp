@@ -12,6 +12,7 @@
 
 #include "ir/AttrNames.h"
 #include "ir/TensorSizeLimits.h"
+#include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -109,7 +110,8 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
     addBuffer(arg, BufferKind::Input, 0);
   }
 
-  // 2. Op results: reshapes alias their input, constants are persistent.
+  // 2. Op results: reshapes alias their input, constants and mesh indices
+  // (written once at load) are persistent.
   for (Operation &op : block.without_terminator()) {
     if (auto reshape = dyn_cast<ReshapeOp>(op)) {
       auto it = result.bufferOf.find(reshape.getInput());
@@ -118,7 +120,7 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
       continue;
     }
     BufferKind kind =
-        isa<ConstantOp>(op) ? BufferKind::Persistent : BufferKind::Temporary;
+        isa<ConstantOp, AxisIndexOp>(op) ? BufferKind::Persistent : BufferKind::Temporary;
     for (OpResult value : op.getResults()) {
       if (getBufferByteSize(value.getType()) < 0) {
         op.emitOpError("result #")
