@@ -90,6 +90,17 @@ LogicalResult expectSharding(Operation *op, const Twine &where, StringAttr name,
   });
 }
 
+/// weft.sharding on argument or result `index` of a function.
+LogicalResult expectFunctionSharding(Operation *op, const Twine &where, NamedAttribute attr,
+                                     bool isResult, unsigned index) {
+  auto fn = dyn_cast<FunctionOpInterface>(op);
+  if (!fn)
+    return op->emitError() << where << " has " << attr.getName() << " but "
+                           << op->getName() << " is not a function";
+  ArrayRef<Type> types = isResult ? fn.getResultTypes() : fn.getArgumentTypes();
+  return expectSharding(op, where, attr.getName(), attr.getValue(), types[index]);
+}
+
 /// weft.shardings: an array of one #weft.sharding per result.
 LogicalResult expectShardings(Operation *op, NamedAttribute attr) {
   auto array = dyn_cast<ArrayAttr>(attr.getValue());
@@ -120,13 +131,8 @@ LogicalResult WeftDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
     return expectName(op, where, attr);
   if (name == kOffsetAttr)
     return expectSize(op, where, attr);
-  if (name == kShardingAttr) {
-    auto fn = dyn_cast<FunctionOpInterface>(op);
-    if (!fn || argIndex >= fn.getNumArguments())
-      return op->emitError() << where << " has " << name << " but is not a function argument";
-    return expectSharding(op, where, attr.getName(), attr.getValue(),
-                          fn.getArgumentTypes()[argIndex]);
-  }
+  if (name == kShardingAttr)
+    return expectFunctionSharding(op, where, attr, /*isResult=*/false, argIndex);
   return unknown(op, where, attr,
                  "weft.param, weft.input, weft.state, weft.offset and weft.sharding");
 }
@@ -137,13 +143,8 @@ LogicalResult WeftDialect::verifyRegionResultAttribute(Operation *op, unsigned r
   StringRef name = attr.getName().getValue();
   if (name == kOutputAttr || name == kUpdateAttr)
     return expectName(op, where, attr);
-  if (name == kShardingAttr) {
-    auto fn = dyn_cast<FunctionOpInterface>(op);
-    if (!fn || resultIndex >= fn.getNumResults())
-      return op->emitError() << where << " has " << name << " but is not a function result";
-    return expectSharding(op, where, attr.getName(), attr.getValue(),
-                          fn.getResultTypes()[resultIndex]);
-  }
+  if (name == kShardingAttr)
+    return expectFunctionSharding(op, where, attr, /*isResult=*/true, resultIndex);
   return unknown(op, where, attr, "weft.output, weft.update and weft.sharding");
 }
 
