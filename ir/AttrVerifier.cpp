@@ -138,6 +138,18 @@ LogicalResult expectLayout(Operation *op, const Twine &where, NamedAttribute att
   return success();
 }
 
+/// weft.sharding on argument or result `index` of a function.
+LogicalResult expectFunctionSharding(Operation *op, const Twine &where, NamedAttribute attr,
+                                     bool isResult, unsigned index) {
+  auto fn = dyn_cast<FunctionOpInterface>(op);
+  if (!fn)
+    return op->emitError() << where << " has " << attr.getName() << " but "
+                           << op->getName() << " is not a function";
+  ArrayRef<Type> types = isResult ? fn.getResultTypes() : fn.getArgumentTypes();
+  return expectLayout(op, where, attr, types[index],
+                      isResult ? fn.getResultAttrDict(index) : fn.getArgAttrDict(index));
+}
+
 LogicalResult unknown(Operation *op, const Twine &where, NamedAttribute attr,
                       const char *known) {
   return op->emitError() << where << " has the unknown attribute " << attr.getName()
@@ -154,13 +166,8 @@ LogicalResult WeftDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
     return expectName(op, where, attr);
   if (name == kOffsetAttr)
     return expectSize(op, where, attr);
-  if (name == kShardingAttr || name == kGlobalShapeAttr) {
-    auto fn = dyn_cast<FunctionOpInterface>(op);
-    if (!fn || argIndex >= fn.getNumArguments())
-      return op->emitError() << where << " has " << name << " but is not a function argument";
-    return expectLayout(op, where, attr, fn.getArgumentTypes()[argIndex],
-                        fn.getArgAttrDict(argIndex));
-  }
+  if (name == kShardingAttr || name == kGlobalShapeAttr)
+    return expectFunctionSharding(op, where, attr, /*isResult=*/false, argIndex);
   return unknown(op, where, attr,
                  "weft.param, weft.input, weft.state, weft.offset, weft.sharding and "
                  "weft.global_shape");
@@ -172,13 +179,8 @@ LogicalResult WeftDialect::verifyRegionResultAttribute(Operation *op, unsigned r
   StringRef name = attr.getName().getValue();
   if (name == kOutputAttr || name == kUpdateAttr)
     return expectName(op, where, attr);
-  if (name == kShardingAttr || name == kGlobalShapeAttr) {
-    auto fn = dyn_cast<FunctionOpInterface>(op);
-    if (!fn || resultIndex >= fn.getNumResults())
-      return op->emitError() << where << " has " << name << " but is not a function result";
-    return expectLayout(op, where, attr, fn.getResultTypes()[resultIndex],
-                        fn.getResultAttrDict(resultIndex));
-  }
+  if (name == kShardingAttr || name == kGlobalShapeAttr)
+    return expectFunctionSharding(op, where, attr, /*isResult=*/true, resultIndex);
   return unknown(op, where, attr,
                  "weft.output, weft.update, weft.sharding and weft.global_shape");
 }

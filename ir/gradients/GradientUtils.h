@@ -139,6 +139,7 @@ template <typename OpT, VjpFn<OpT> Fn> void attachVjp(mlir::MLIRContext *ctx) {
 void attachElementwiseGradients(mlir::MLIRContext *ctx);
 void attachContractionGradients(mlir::MLIRContext *ctx);
 void attachMovementGradients(mlir::MLIRContext *ctx);
+void attachCollectiveGradients(mlir::MLIRContext *ctx);
 
 } // namespace weft::grad
 

@@ -2,9 +2,9 @@
 //
 // This file implements GradientOpInterface (generated code) and
 // registerGradientInterfaces, a DialectRegistry extension that attaches the
-// per-family models of GradientsElementwise.cpp, GradientsContraction.cpp
-// and GradientsMovement.cpp (in ir/gradients/) to the weft ops once the weft
-// dialect is loaded.
+// per-family models of GradientsElementwise.cpp, GradientsContraction.cpp,
+// GradientsMovement.cpp and GradientsCollective.cpp (in ir/gradients/) to the
+// weft ops once the weft dialect is loaded.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +24,7 @@ void registerGradientInterfaces(mlir::DialectRegistry &registry) {
     grad::attachElementwiseGradients(ctx);
     grad::attachContractionGradients(ctx);
     grad::attachMovementGradients(ctx);
+    grad::attachCollectiveGradients(ctx);
   });
 }
 

@@ -18,7 +18,8 @@ namespace weft {
 
 /// Adds an extension to `registry` that attaches a GradientOpInterface model
 /// (the op's vector-Jacobian product in weft ops) to every op of
-/// ir/WeftOps.td and to weft.scatter_add when the weft dialect is loaded.
+/// ir/WeftOps.td, to weft.scatter_add and to the collectives of
+/// ir/WeftCollectiveOps.td when the weft dialect is loaded.
 void registerGradientInterfaces(mlir::DialectRegistry &registry);
 
 } // namespace weft
