@@ -47,12 +47,17 @@ std::string collectiveRef(std::string_view collective, std::string_view label,
   return ref + " (group " + group + ") on " + dtypeName(dtype);
 }
 
+std::string secondsText(std::chrono::milliseconds ms) {
+  std::ostringstream s;
+  s << static_cast<double>(ms.count()) / 1000.0 << " s";
+  return s.str();
+}
+
 std::string didNotArriveMessage(const std::vector<int64_t> &missingWorldRanks,
                                 const std::string &ref, std::chrono::milliseconds timeout) {
   std::ostringstream s;
   s << (missingWorldRanks.size() == 1 ? "rank " : "ranks ") << rankList(missingWorldRanks)
-    << " did not reach " << ref << " within " << static_cast<double>(timeout.count()) / 1000.0
-    << " s: " << (missingWorldRanks.size() == 1 ? "it" : "they") << " died or hang"
+    << " did not reach " << ref << " within " << secondsText(timeout) << ": " << (missingWorldRanks.size() == 1 ? "it" : "they") << " died or hang"
     << (missingWorldRanks.size() == 1 ? "s" : "");
   return s.str();
 }

@@ -23,6 +23,9 @@ namespace weft::rt {
 std::string collectiveRef(std::string_view collective, std::string_view label,
                           const std::string &group, proto::DType dtype);
 
+/// "30 s", "0.3 s": a timeout as errors print it.
+std::string secondsText(std::chrono::milliseconds ms);
+
 /// "rank 3 did not reach <ref> within 30 s: it died or hangs" ("ranks 1,3"
 /// for several): the error of a collective that timed out.
 std::string didNotArriveMessage(const std::vector<int64_t> &missingWorldRanks,

@@ -124,16 +124,25 @@ Status InProcessCommunicator::allReduce(const void *send, void *recv, size_t cou
   });
 }
 
-Status InProcessCommunicator::allGather(const void *send, void *recv, size_t countPerRank,
-                                        proto::DType dtype, std::string_view label) {
-  std::string ref = collectiveRef("all_gather", label, groupName(), dtype);
+Status InProcessCommunicator::gatherBlocks(const char *collective, const void *send,
+                                           size_t sendBlocks, void *recv, size_t countPerRank,
+                                           proto::DType dtype, bool ownBlock,
+                                           std::string_view label) {
+  std::string ref = collectiveRef(collective, label, groupName(), dtype);
   WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
   const size_t block = countPerRank * dtypeSize(dtype);
-  return exchange(ref, send, block, [&](const std::vector<const void *> &in) {
+  const size_t from = ownBlock ? size_t(rank_) * block : 0;
+  return exchange(ref, send, block * sendBlocks, [&](const std::vector<const void *> &in) {
     for (int r = 0; r < size(); ++r)
-      std::memcpy(static_cast<char *>(recv) + r * block, in[static_cast<size_t>(r)], block);
+      std::memcpy(static_cast<char *>(recv) + r * block,
+                  static_cast<const char *>(in[static_cast<size_t>(r)]) + from, block);
     return Status::ok();
   });
+}
+
+Status InProcessCommunicator::allGather(const void *send, void *recv, size_t countPerRank,
+                                        proto::DType dtype, std::string_view label) {
+  return gatherBlocks("all_gather", send, 1, recv, countPerRank, dtype, false, label);
 }
 
 Status InProcessCommunicator::reduceScatter(const void *send, void *recv, size_t countPerRank,
@@ -152,15 +161,7 @@ Status InProcessCommunicator::reduceScatter(const void *send, void *recv, size_t
 
 Status InProcessCommunicator::allToAll(const void *send, void *recv, size_t countPerRank,
                                        proto::DType dtype, std::string_view label) {
-  std::string ref = collectiveRef("all_to_all", label, groupName(), dtype);
-  WEFT_RETURN_IF_ERROR(checkCollectiveDtype(dtype, ref));
-  const size_t block = countPerRank * dtypeSize(dtype);
-  return exchange(ref, send, block * size(), [&](const std::vector<const void *> &in) {
-    for (int r = 0; r < size(); ++r)
-      std::memcpy(static_cast<char *>(recv) + r * block,
-                  static_cast<const char *>(in[static_cast<size_t>(r)]) + rank_ * block, block);
-    return Status::ok();
-  });
+  return gatherBlocks("all_to_all", send, size_t(size()), recv, countPerRank, dtype, true, label);
 }
 
 Status InProcessCommunicator::permute(const void *send, void *recv, size_t count,

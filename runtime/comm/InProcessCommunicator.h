@@ -65,6 +65,13 @@ private:
   Status exchange(const std::string &ref, const void *send, size_t bytes,
                   const std::function<Status(const std::vector<const void *> &)> &work);
 
+  /// all_gather (ownBlock false: each rank sends its one block) and
+  /// all_to_all (ownBlock true: each rank sends sendBlocks blocks and this
+  /// rank takes block rank() of each): recv block r comes from rank r.
+  Status gatherBlocks(const char *collective, const void *send, size_t sendBlocks, void *recv,
+                      size_t countPerRank, proto::DType dtype, bool ownBlock,
+                      std::string_view label);
+
   std::shared_ptr<Group> group_;
   int rank_;
   uint64_t splits_ = 0;           // split() calls so far (the same on every rank)

@@ -191,8 +191,8 @@ Status MpiCommunicator::diagnose(const std::string &ref) {
     }
   if (silent.empty())
     return unavailable(ref + ": not complete within " +
-                       std::to_string(static_cast<double>(timeout_.count()) / 1000.0) +
-                       " s although every rank of the group answers; a rank may be waiting in "
+                       secondsText(timeout_) +
+                       " although every rank of the group answers; a rank may be waiting in "
                        "another collective (do all ranks run the same steps in the same order?)");
   return unavailable(didNotArriveMessage(silent, ref, timeout_));
 }
@@ -204,7 +204,7 @@ Status MpiCommunicator::prepare(std::string &ref, const char *collective, std::s
   return checkCount(count, ref);
 }
 
-Status MpiCommunicator::finish(int rc, const char *call, MPI_Request request,
+Status MpiCommunicator::finish(int rc, const char *call, MPI_Request &request,
                                const std::string &ref) {
   if (rc != MPI_SUCCESS)
     return mpiError(rc, call, ref);
@@ -212,24 +212,27 @@ Status MpiCommunicator::finish(int rc, const char *call, MPI_Request request,
   return wait(requests, ref);
 }
 
-Status MpiCommunicator::allGather(const void *send, void *recv, size_t countPerRank,
+Status MpiCommunicator::blockwise(const char *collective, const char *call, BlockwiseCall post,
+                                  const void *send, void *recv, size_t countPerRank,
                                   proto::DType dtype, std::string_view label) {
   std::string ref;
-  WEFT_RETURN_IF_ERROR(prepare(ref, "all_gather", label, dtype, countPerRank));
+  WEFT_RETURN_IF_ERROR(prepare(ref, collective, label, dtype, countPerRank));
   const int n = static_cast<int>(countPerRank);
   MPI_Datatype t = elementType(dtype);
   MPI_Request r;
-  return finish(MPI_Iallgather(send, n, t, recv, n, t, comm_, &r), "MPI_Iallgather", r, ref);
+  return finish(post(send, n, t, recv, n, t, comm_, &r), call, r, ref);
+}
+
+Status MpiCommunicator::allGather(const void *send, void *recv, size_t countPerRank,
+                                  proto::DType dtype, std::string_view label) {
+  return blockwise("all_gather", "MPI_Iallgather", &MPI_Iallgather, send, recv, countPerRank,
+                   dtype, label);
 }
 
 Status MpiCommunicator::allToAll(const void *send, void *recv, size_t countPerRank,
                                  proto::DType dtype, std::string_view label) {
-  std::string ref;
-  WEFT_RETURN_IF_ERROR(prepare(ref, "all_to_all", label, dtype, countPerRank));
-  const int n = static_cast<int>(countPerRank);
-  MPI_Datatype t = elementType(dtype);
-  MPI_Request r;
-  return finish(MPI_Ialltoall(send, n, t, recv, n, t, comm_, &r), "MPI_Ialltoall", r, ref);
+  return blockwise("all_to_all", "MPI_Ialltoall", &MPI_Ialltoall, send, recv, countPerRank, dtype,
+                   label);
 }
 
 Status MpiCommunicator::reduceScatter(const void *send, void *recv, size_t countPerRank,

@@ -82,8 +82,15 @@ private:
   /// that `count` fits MPI's int counts.
   Status prepare(std::string &ref, const char *collective, std::string_view label,
                  proto::DType dtype, size_t count) const;
-  /// Waits for `request`, which `call` posted with result `rc`.
-  Status finish(int rc, const char *call, MPI_Request request, const std::string &ref);
+  /// MPI_Iallgather and MPI_Ialltoall: `countPerRank` elements per block.
+  using BlockwiseCall = int (*)(const void *, int, MPI_Datatype, void *, int, MPI_Datatype,
+                                MPI_Comm, MPI_Request *);
+  Status blockwise(const char *collective, const char *call, BlockwiseCall post, const void *send,
+                   void *recv, size_t countPerRank, proto::DType dtype, std::string_view label);
+  /// Waits for `request`, which `call` posted with result `rc` (by
+  /// reference: read after the call that fills it, whatever the order in
+  /// which the arguments are evaluated).
+  Status finish(int rc, const char *call, MPI_Request &request, const std::string &ref);
   /// Polls `requests` until all complete, answering pings meanwhile; on the
   /// deadline, finds the unresponsive members (diagnose).
   Status wait(std::vector<MPI_Request> &requests, const std::string &ref);

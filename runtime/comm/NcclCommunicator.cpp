@@ -127,8 +127,7 @@ Status NcclCommunicator::wait(const std::string &ref) {
       lib.commAbort(state_->comm);
       state_->aborted = true;
       return unavailable(ref + ": not complete within " +
-                         std::to_string(static_cast<double>(timeout_.count()) / 1000.0) +
-                         " s: a rank of the group died or hangs (NCCL aborted)");
+                         secondsText(timeout_) + ": a rank of the group died or hangs (NCCL aborted)");
     }
     std::this_thread::sleep_for(std::chrono::microseconds(20));
   }

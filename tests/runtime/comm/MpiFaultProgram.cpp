@@ -32,9 +32,12 @@ int main(int argc, char **argv) {
   }
   Communicator &comm = *world.value();
   float x = 1, y = 0;
+  // The warm-up (MPI connects the ranks lazily) gets 60 s: a loaded machine may start them slowly.
+  comm.setTimeout(std::chrono::seconds(60));
   if (Status st = comm.allReduce(&x, &y, 1, weft::proto::F32, ReduceOp::kSum, "warm-up");
       !st.isOk())
     comm.abort(st.toString());
+  comm.setTimeout(Communicator::defaultCollectiveTimeout());
   if (comm.rank() == 1) {
     if (std::strcmp(argv[1], "kill") == 0)
       std::raise(SIGKILL);
