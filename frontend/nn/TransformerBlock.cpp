@@ -23,12 +23,21 @@ TransformerBlock::TransformerBlock(Program &p, const std::string &name,
 
 Tensor TransformerBlock::operator()(const Tensor &x, Loc loc) const {
   ModuleCall call(*program_, loc);
+  // Sequence parallel: split along T around the LayerNorms and residual
+  // adds; whole along T (all-gathered) where the sublayers read.
   auto seq = [&](const Tensor &t) {
     return sequence_.empty() ? t : shard(t, sequence_);
   };
+  auto whole = [&](const Tensor &t) {
+    if (sequence_.empty())
+      return t;
+    ShardSpec spec = sequence_;
+    spec[1].axes.clear();
+    return shard(t, spec);
+  };
   Tensor r = seq(x);
-  Tensor h = seq(r + attn(seq(ln_1(r))));
-  return seq(h + mlp(seq(ln_2(h))));
+  Tensor h = seq(r + attn(whole(seq(ln_1(r)))));
+  return seq(h + mlp(whole(seq(ln_2(h)))));
 }
 
 } // namespace weft::nn

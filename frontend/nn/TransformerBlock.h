@@ -39,10 +39,11 @@ public:
                    const BlockConfig &config, Loc loc = Loc::current());
 
   /// x [B, T, n_embd] -> [B, T, n_embd]. Sequence parallel: the residual
-  /// stream at each LayerNorm's input and output is hinted
-  /// [{dataAxis}, {tensorAxis}, {}], so the row-parallel projections'
-  /// all-reduce becomes a reduce_scatter and the column-parallel ones read
-  /// an all_gather.
+  /// stream (each LayerNorm's input and output, each sublayer's output) is
+  /// hinted [{dataAxis}, {tensorAxis}, {}] and each sublayer's input
+  /// [{dataAxis}, {}, {}], so the row-parallel projections' all-reduce
+  /// becomes a reduce_scatter and the column-parallel ones read an
+  /// all_gather (Megatron's sequence parallelism).
   Tensor operator()(const Tensor &x, Loc loc = Loc::current()) const;
 
   LayerNorm ln_1;
