@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FrontendTestUtil.h"
+
 #include "frontend/DslError.h"
 #include "frontend/Ops.h"
 #include "frontend/Program.h"
@@ -19,23 +21,12 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
-
 namespace weft {
 namespace {
 
-std::string errorOf(const std::function<void()> &f) {
-  try {
-    f();
-  } catch (const DslError &e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::errorOf;
 
 std::string at(int line) { return std::string(__FILE__) + ":" + std::to_string(line) + ": error: "; }
-
-#define EXPECT_HAS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
 
 TEST(MeshSpec, ParsesAndPrints) {
   MeshSpec m = MeshSpec::parse(" dp=2, tp = 4");

@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FrontendTestUtil.h"
+
 #include "frontend/DslError.h"
 #include "models/Gpt2.h"
 #include "models/Mlp.h"
@@ -15,22 +17,12 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
+#include <stdexcept>
 
 namespace weft {
 namespace {
 
-template <typename E>
-std::string errorOf(const std::function<void()> &f) {
-  try {
-    f();
-  } catch (const E &e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-#define EXPECT_HAS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
+using test::errorOf;
 
 models::Gpt2Config tiny() {
   return {.n_layer = 1, .n_head = 2, .n_embd = 8, .vocab_size = 11, .n_positions = 8};
