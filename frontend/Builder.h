@@ -14,6 +14,7 @@
 #define WEFT_FRONTEND_BUILDER_H
 
 #include "frontend/DslError.h"
+#include "frontend/Sharding.h"
 #include "frontend/Tensor.h"
 #include "frontend/Types.h"
 
@@ -49,6 +50,9 @@ struct ProgramState {
   /// Every argument name in use ("input:x", "param:h.0.ln_1.weight").
   std::set<std::string> argNames;
   std::vector<mlir::DictionaryAttr> argAttrs;
+  /// The mesh (Program::setMesh); empty for one device.
+  MeshSpec mesh;
+  bool meshSet = false;
   bool finalized = false;
 
   explicit ProgramState(mlir::MLIRContext *ctx) : context(ctx), builder(ctx) {}

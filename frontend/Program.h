@@ -11,6 +11,7 @@
 #ifndef WEFT_FRONTEND_PROGRAM_H
 #define WEFT_FRONTEND_PROGRAM_H
 
+#include "frontend/Sharding.h"
 #include "frontend/Tensor.h"
 #include "frontend/Types.h"
 
@@ -85,6 +86,15 @@ public:
   Tensor param(const std::string &name, Shape shape,
                Init init = Init::normal(0.02), DType dtype = DType::F32,
                Loc loc = Loc::current());
+
+  /// Puts the program on `mesh` (the module's `weft.mesh`); shard hints
+  /// then take effect and the compile partitions the program. Call it before
+  /// any input, parameter or op; a second call, or one after that or after
+  /// finalizing, throws DslError. An empty mesh is one device (no attribute).
+  /// Implemented in Sharding.cpp.
+  void setMesh(const MeshSpec &mesh, Loc loc = Loc::current());
+  /// The mesh set by setMesh (empty: one device).
+  const MeshSpec &mesh() const;
 
   /// Makes `t` a function result tagged `weft.output = "<name>"`.
   void output(const std::string &name, Tensor t, Loc loc = Loc::current());

@@ -10,6 +10,7 @@
 
 #include "frontend/DslError.h"
 #include "frontend/Ops.h"
+#include "frontend/Sharding.h"
 #include "frontend/nn/Embedding.h"
 #include "frontend/nn/LayerNorm.h"
 #include "frontend/nn/TransformerBlock.h"
@@ -137,12 +138,29 @@ void checkShape(const char *who, const Gpt2Config &config, int batch, int seq) {
                    std::to_string(seq));
 }
 
+/// A program for `who`, on `mesh` (checked against `plan` and the model).
+Program makeProgram(const char *who, const Gpt2Config &config, int batch, int seq,
+                    const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+  checkShape(who, config, batch, seq);
+  checkGpt2Plan(who, config, batch, seq, plan, mesh);
+  Program p;
+  p.setMesh(mesh);
+  return p;
+}
+
+/// Input `name` [batch, seq] i64, split over the plan's data axis.
+Tensor tokenInput(Program &p, const char *name, int64_t batch, int64_t seq,
+                  const nn::ParallelPlan &plan) {
+  return nn::shardDimIfMesh(p, p.input(name, {batch, seq}, DType::I64), 0, plan.dataAxis);
+}
+
 /// Builds the GPT-2 body on input "tokens" [batch, seq] and returns the
 /// logits [batch * seq, vocab_size] (parameters named as in Hugging Face).
-Tensor buildGpt2Logits(Program &p, const Gpt2Config &config, int batch, int seq) {
+Tensor buildGpt2Logits(Program &p, const Gpt2Config &config, int batch, int seq,
+                       const nn::ParallelPlan &plan) {
   const int64_t B = batch, T = seq, C = config.n_embd, V = config.vocab_size;
-  Tensor tokens = p.input("tokens", {B, T}, DType::I64);
-  nn::Embedding wte(p, "wte", V, C);
+  Tensor tokens = tokenInput(p, "tokens", B, T, plan);
+  nn::Embedding wte(p, "wte", V, C, Init::normal(0.02), plan.tensorAxis);
   nn::Embedding wpe(p, "wpe", config.n_positions, C, Init::normal(0.01));
 
   // [B, T, C] + [T, C]: the position embeddings broadcast over the batch.
@@ -157,6 +175,7 @@ Tensor buildGpt2Logits(Program &p, const Gpt2Config &config, int batch, int seq)
   block.eps = config.layer_norm_epsilon;
   block.activation = config.activation;
   block.layout = nn::WeightLayout::InOut; // Hugging Face Conv1D
+  block.parallel = plan;
   for (int i = 0; i < config.n_layer; ++i) {
     nn::TransformerBlock layer(p, "h." + std::to_string(i), block);
     x = layer(x);
@@ -171,19 +190,47 @@ Tensor buildGpt2Logits(Program &p, const Gpt2Config &config, int batch, int seq)
 
 } // namespace
 
-Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq) {
-  checkShape("buildGpt2Forward", config, batch, seq);
-  Program p;
-  Tensor logits = buildGpt2Logits(p, config, batch, seq);
+void checkGpt2Plan(const char *who, const Gpt2Config &config, int batch, int seq,
+                   const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+  if (mesh.empty())
+    return;
+  auto fail = [&](const std::string &message) {
+    throw DslError(std::string(who) + ": error: " + message);
+  };
+  auto need = [&](const std::string &axis, const char *role) {
+    if (!axis.empty() && !mesh.has(axis))
+      fail(std::string(role) + " parallelism is over the axis '" + axis + "' but the mesh " +
+           mesh.str() + " has none; its axes are " + mesh.axisNames());
+    return axis.empty() ? int64_t(1) : mesh.axisSize(axis);
+  };
+  int64_t dp = need(plan.dataAxis, "data"), tp = need(plan.tensorAxis, "tensor");
+  int64_t hidden = config.n_inner > 0 ? config.n_inner : 4 * int64_t(config.n_embd);
+  auto divides = [&](int64_t ways, const std::string &axis, int64_t n, const std::string &what) {
+    if (n % ways != 0)
+      fail(what + " (" + std::to_string(n) + ") is not divisible by the " + axis + " size " +
+           std::to_string(ways) + " of the mesh " + mesh.str() + "; choose a mesh whose " +
+           axis + " divides it");
+  };
+  divides(dp, plan.dataAxis, batch, "the batch");
+  divides(tp, plan.tensorAxis, config.n_head, "n_head");
+  divides(tp, plan.tensorAxis, hidden, "the MLP width (n_inner, else 4 * n_embd)");
+  if (plan.sequenceParallel)
+    divides(tp, plan.tensorAxis, seq, "the sequence length");
+}
+
+Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq,
+                         const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+  Program p = makeProgram("buildGpt2Forward", config, batch, seq, plan, mesh);
+  Tensor logits = buildGpt2Logits(p, config, batch, seq, plan);
   p.output("logits", reshape(logits, {batch, seq, config.vocab_size}));
   return p;
 }
 
-Program buildGpt2TrainLoss(const Gpt2Config &config, int batch, int seq) {
-  checkShape("buildGpt2TrainLoss", config, batch, seq);
-  Program p;
-  Tensor logits = buildGpt2Logits(p, config, batch, seq);
-  Tensor targets = p.input("targets", {batch, seq}, DType::I64);
+Program buildGpt2TrainLoss(const Gpt2Config &config, int batch, int seq,
+                           const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+  Program p = makeProgram("buildGpt2TrainLoss", config, batch, seq, plan, mesh);
+  Tensor logits = buildGpt2Logits(p, config, batch, seq, plan);
+  Tensor targets = tokenInput(p, "targets", batch, seq, plan);
   p.output("loss", cross_entropy(logits, reshape(targets, {int64_t(batch) * seq})));
   return p;
 }

@@ -3,7 +3,11 @@
 // This file implements the declarations of the GPT-2 model: its
 // configuration (read from a Hugging Face config.json) and the forward
 // program builder. Parameter names and layouts are Hugging Face GPT-2's
-// (without the "transformer." prefix); lm_head is tied to wte.
+// (without the "transformer." prefix); lm_head is tied to wte. With a mesh
+// and a ParallelPlan the builders put the program on the mesh and split it:
+// the batch over the plan's data axis, Megatron tensor parallelism (and
+// sequence parallelism) over its tensor axis, the embedding (and with it the
+// tied LM head and the cross-entropy) vocabulary-parallel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +16,7 @@
 
 #include "frontend/Program.h"
 #include "frontend/nn/Activation.h"
+#include "frontend/nn/ParallelPlan.h"
 
 #include <string>
 
@@ -56,15 +61,28 @@ struct Gpt2Config {
 /// The GPT-2 forward pass: input "tokens" [batch, seq] i64, output "logits"
 /// [batch, seq, vocab_size] f32. Positions are iota(seq) gathered from wpe;
 /// the LM head is a matmul with wte transposed (no lm_head parameter).
-/// Requires batch >= 1 and 1 <= seq <= n_positions.
-Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq);
+/// Requires batch >= 1 and 1 <= seq <= n_positions. With a non-empty `mesh`
+/// the program is on it and split by `plan` (checkGpt2Plan first).
+Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq,
+                         const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
 
 /// The GPT-2 training loss: inputs "tokens" and "targets" [batch, seq] i64
 /// (targets[b, t] is the token that follows tokens[b, t]), output "loss", the
 /// mean cross-entropy over all batch * seq positions (a rank-0 f32). The
 /// parameters are buildGpt2Forward's, with the same names and shapes, so
-/// weights move between the two programs.
-Program buildGpt2TrainLoss(const Gpt2Config &config, int batch, int seq);
+/// weights move between the two programs. `plan` and `mesh` as for
+/// buildGpt2Forward; the targets are split like the tokens.
+Program buildGpt2TrainLoss(const Gpt2Config &config, int batch, int seq,
+                           const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
+
+/// Throws DslError("<who>: error: ...") naming the numbers when `plan` does
+/// not fit the model on `mesh`: an axis of the plan the mesh lacks, tensor
+/// parallelism whose size does not divide n_head or the MLP width, data
+/// parallelism whose size does not divide `batch`, sequence parallelism
+/// whose size does not divide `seq`. (The vocabulary need not divide: the
+/// embedding's last piece is padded.)
+void checkGpt2Plan(const char *who, const Gpt2Config &config, int batch, int seq,
+                   const nn::ParallelPlan &plan, const MeshSpec &mesh);
 
 } // namespace weft::models
 

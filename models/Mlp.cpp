@@ -1,6 +1,7 @@
 //===- Mlp.cpp - a multi-layer perceptron in the weft DSL -----------------===//
 //
-// This file implements the MLP model builder with nn::Linear layers.
+// This file implements the MLP model builder with nn::Linear layers and its
+// parallel plan.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,7 +12,8 @@
 
 namespace weft::models {
 
-Program buildMlp(int batch, std::vector<int> widths, nn::Activation act) {
+Program buildMlp(int batch, std::vector<int> widths, nn::Activation act,
+                 const nn::ParallelPlan &plan, const MeshSpec &mesh) {
   if (batch < 1 || widths.size() < 2)
     throw DslError("buildMlp: error: need batch >= 1 and at least two widths "
                    "(input and output), got batch " + std::to_string(batch) +
@@ -20,10 +22,23 @@ Program buildMlp(int batch, std::vector<int> widths, nn::Activation act) {
     if (w < 1)
       throw DslError("buildMlp: error: every width must be positive, got " +
                      std::to_string(w));
+  for (const std::string &axis : {plan.dataAxis, plan.tensorAxis})
+    if (!mesh.empty() && !axis.empty() && !mesh.has(axis))
+      throw DslError("buildMlp: error: the plan splits over the axis '" + axis +
+                     "' but the mesh " + mesh.str() + " has none; its axes are " +
+                     mesh.axisNames());
+  if (int64_t dp = mesh.axisSize(plan.dataAxis); dp > 1 && batch % dp != 0)
+    throw DslError("buildMlp: error: the batch (" + std::to_string(batch) +
+                   ") is not divisible by the " + plan.dataAxis + " size " +
+                   std::to_string(dp) + " of the mesh " + mesh.str());
   Program p;
-  Tensor x = p.input("x", {batch, widths.front()});
+  p.setMesh(mesh);
+  Tensor x = nn::shardDimIfMesh(p, p.input("x", {batch, widths.front()}), 0, plan.dataAxis);
   for (size_t i = 0; i + 1 < widths.size(); ++i) {
-    nn::Linear fc(p, "fc" + std::to_string(i), widths[i], widths[i + 1]);
+    nn::LinearOptions options;
+    options.parallel = {i % 2 ? nn::ParallelStyle::Row : nn::ParallelStyle::Column,
+                        plan.tensorAxis};
+    nn::Linear fc(p, "fc" + std::to_string(i), widths[i], widths[i + 1], options);
     x = fc(x);
     if (i + 2 < widths.size())
       x = nn::activate(x, act);

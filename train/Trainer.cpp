@@ -102,7 +102,7 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
       check(TokenDataset::open(c.dataPath, c.model.vocab_size, c.batch, c.seq), "cannot use the data"));
   sampler_ = std::make_unique<BatchSampler>(data_->trainRows(), c.batch, c.shuffle, c.seed);
 
-  Program loss = models::buildGpt2TrainLoss(c.model, c.batch, c.seq);
+  Program loss = models::buildGpt2TrainLoss(c.model, c.batch, c.seq, c.plan, c.mesh);
   checkParametersFit(loss);
   CompileResult compiled = compileTrainStep(loss.module(), c.optimizer, c.compile);
   compileSeconds_ = compiled.seconds;

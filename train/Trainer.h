@@ -38,6 +38,10 @@ struct TrainConfig {
   int steps = 100;
   /// Optimizer and its hyperparameters (weft::TrainOptions' defaults).
   TrainOptions optimizer;
+  /// The devices of the training step (empty: one) and how the model splits
+  /// over them (models/catalog/Strategies.h).
+  MeshSpec mesh;
+  nn::ParallelPlan plan;
   /// Peak learning rate, linear warmup steps and the cosine floor ratio.
   double lr = 1e-3;
   int warmup = 0;

@@ -16,13 +16,6 @@
 namespace weft::nn {
 
 namespace {
-LinearOptions projection(WeightLayout layout, Init init) {
-  LinearOptions o;
-  o.layout = layout;
-  o.weightInit = init;
-  return o;
-}
-
 /// The width of the fused qkv projection, 3 * n_embd, after checking that
 /// the heads divide n_embd (before any parameter is created).
 int64_t qkvWidth(Program &p, int64_t n_embd, int64_t n_head, const Loc &loc) {
@@ -37,12 +30,17 @@ int64_t qkvWidth(Program &p, int64_t n_embd, int64_t n_head, const Loc &loc) {
 
 MultiHeadAttention::MultiHeadAttention(Program &p, const std::string &name,
                                        int64_t n_embd, int64_t n_head,
-                                       WeightLayout layout, Init init, Loc loc)
+                                       WeightLayout layout, Init init,
+                                       const ParallelPlan &plan, Loc loc)
     : c_attn(p, joinName(name, "c_attn"), n_embd,
              qkvWidth(p, n_embd, n_head, loc),
-             projection(layout, init), loc),
+             projectionOptions(layout, init,
+                               {ParallelStyle::Column, plan.tensorAxis, 3}),
+             loc),
       c_proj(p, joinName(name, "c_proj"), n_embd, n_embd,
-             projection(layout, init), loc),
+             projectionOptions(layout, init,
+                               {ParallelStyle::Row, plan.tensorAxis}),
+             loc),
       n_embd(n_embd), n_head(n_head), program_(&p) {}
 
 Tensor MultiHeadAttention::operator()(const Tensor &x, Loc loc) const {

@@ -2,7 +2,9 @@
 //
 // This file implements nn::MultiHeadAttention in GPT-2's form: one fused qkv
 // projection "<name>.c_attn" [n_embd, 3*n_embd], causal scaled dot-product
-// attention per head, and the output projection "<name>.c_proj".
+// attention per head, and the output projection "<name>.c_proj"; under a
+// ParallelPlan's tensor axis qkv is column-parallel in 3 blocks (each rank
+// holds its heads' q, k and v) and c_proj row-parallel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +12,7 @@
 #define WEFT_FRONTEND_NN_ATTENTION_H
 
 #include "frontend/nn/Linear.h"
+#include "frontend/nn/ParallelPlan.h"
 
 namespace weft::nn {
 
@@ -18,9 +21,12 @@ class MultiHeadAttention {
 public:
   /// Creates c_attn (n_embd -> 3*n_embd) and c_proj (n_embd -> n_embd) in
   /// `layout` under scope `name`. n_embd must be divisible by n_head.
+  /// `plan.tensorAxis` makes c_attn column-parallel (3 blocks) and c_proj
+  /// row-parallel.
   MultiHeadAttention(Program &p, const std::string &name, int64_t n_embd,
                      int64_t n_head, WeightLayout layout = WeightLayout::InOut,
-                     Init init = Init::normal(0.02), Loc loc = Loc::current());
+                     Init init = Init::normal(0.02), const ParallelPlan &plan = {},
+                     Loc loc = Loc::current());
 
   /// qkv = c_attn(x); q, k, v = three slices of the last dimension, each
   /// reshaped to [B, T, H, D] and permuted to [B, H, T, D];

@@ -2,7 +2,7 @@
 //
 // This file implements nn::Linear: parameter creation in either layout and
 // application as reshape → weft.matmul (transposed for [out, in]) → add bias
-// → reshape.
+// → reshape, and its parallel style as shard hints on the parameters.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,14 @@
 #include "frontend/nn/Module.h"
 
 namespace weft::nn {
+
+LinearOptions projectionOptions(WeightLayout layout, Init init, LinearParallel parallel) {
+  LinearOptions o;
+  o.layout = layout;
+  o.weightInit = init;
+  o.parallel = std::move(parallel);
+  return o;
+}
 
 Linear::Linear(Program &p, const std::string &name, int64_t in, int64_t out,
                LinearOptions options, Loc loc)
@@ -24,6 +32,16 @@ Linear::Linear(Program &p, const std::string &name, int64_t in, int64_t out,
   weight = p.param("weight", shape, options.weightInit);
   if (options.bias)
     bias = p.param("bias", {out}, options.biasInit);
+  // The weight's dimension of output (column) or input (row) features.
+  const LinearParallel &par = options.parallel;
+  bool inOut = options.layout == WeightLayout::InOut;
+  if (par.style == ParallelStyle::Column) {
+    weight = shardDimIfMesh(p, weight, inOut ? 1 : 0, par.axis, par.blocks);
+    if (bias.valid())
+      bias = shardDimIfMesh(p, bias, 0, par.axis, par.blocks);
+  } else if (par.style == ParallelStyle::Row) {
+    weight = shardDimIfMesh(p, weight, inOut ? 0 : 1, par.axis, par.blocks);
+  }
 }
 
 Tensor Linear::operator()(const Tensor &x, Loc loc) const {

@@ -2,7 +2,8 @@
 //
 // This file implements nn::Linear, y = x W (+ b), with either weight layout:
 // Hugging Face Conv1D's [in, out] (GPT-2) or torch.nn.Linear's [out, in]
-// (applied as a matmul with the weight transposed).
+// (applied as a matmul with the weight transposed), column- or row-parallel
+// over a mesh axis (LinearOptions::parallel).
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 #define WEFT_FRONTEND_NN_LINEAR_H
 
 #include "frontend/Program.h"
+#include "frontend/nn/ParallelPlan.h"
 
 #include <string>
 
@@ -27,7 +29,14 @@ struct LinearOptions {
   bool bias = true;
   Init weightInit = Init::normal(0.02);
   Init biasInit = Init::zeros();
+  /// Column- or row-parallel over a mesh axis (shard hints on the weight and
+  /// bias when the program's mesh has the axis; nothing otherwise).
+  LinearParallel parallel;
 };
+
+/// The options of a transformer projection: `layout`, weights drawn from
+/// `init`, a bias, parallel style `parallel`.
+LinearOptions projectionOptions(WeightLayout layout, Init init, LinearParallel parallel = {});
 
 /// An affine layer over the last dimension; parameters "<name>.weight" and
 /// "<name>.bias".

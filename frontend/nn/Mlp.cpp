@@ -9,21 +9,17 @@
 
 namespace weft::nn {
 
-namespace {
-LinearOptions options(WeightLayout layout, Init init) {
-  LinearOptions o;
-  o.layout = layout;
-  o.weightInit = init;
-  return o;
-}
-} // namespace
-
 Mlp::Mlp(Program &p, const std::string &name, int64_t n_embd, int64_t hidden,
-         Activation act, WeightLayout layout, Init init, Loc loc)
-    : c_fc(p, joinName(name, "c_fc"), n_embd, hidden, options(layout, init),
+         Activation act, WeightLayout layout, Init init,
+         const ParallelPlan &plan, Loc loc)
+    : c_fc(p, joinName(name, "c_fc"), n_embd, hidden,
+           projectionOptions(layout, init,
+                             {ParallelStyle::Column, plan.tensorAxis}),
            loc),
       c_proj(p, joinName(name, "c_proj"), hidden, n_embd,
-             options(layout, init), loc),
+             projectionOptions(layout, init,
+                               {ParallelStyle::Row, plan.tensorAxis}),
+             loc),
       act(act), program_(&p) {}
 
 Tensor Mlp::operator()(const Tensor &x, Loc loc) const {

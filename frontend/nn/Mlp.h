@@ -1,7 +1,8 @@
 //===- Mlp.h - transformer feed-forward block -------------------*- C++ -*-===//
 //
 // This file implements nn::Mlp, GPT-2's feed-forward block: c_fc, an
-// activation (selectable), c_proj.
+// activation (selectable), c_proj; under a ParallelPlan's tensor axis c_fc
+// is column-parallel and c_proj row-parallel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 
 #include "frontend/nn/Activation.h"
 #include "frontend/nn/Linear.h"
+#include "frontend/nn/ParallelPlan.h"
 
 namespace weft::nn {
 
@@ -17,11 +19,12 @@ namespace weft::nn {
 class Mlp {
 public:
   /// Creates c_fc (n_embd -> hidden) and c_proj (hidden -> n_embd) in
-  /// `layout` under scope `name`.
+  /// `layout` under scope `name`; `plan.tensorAxis` makes c_fc
+  /// column-parallel and c_proj row-parallel.
   Mlp(Program &p, const std::string &name, int64_t n_embd, int64_t hidden,
       Activation act = Activation::GeluTanh,
       WeightLayout layout = WeightLayout::InOut, Init init = Init::normal(0.02),
-      Loc loc = Loc::current());
+      const ParallelPlan &plan = {}, Loc loc = Loc::current());
 
   /// Applies the block to x [..., n_embd].
   Tensor operator()(const Tensor &x, Loc loc = Loc::current()) const;

@@ -1,7 +1,7 @@
 //===- TransformerBlock.cpp - pre-LN decoder block ------------------------===//
 //
 // This file implements nn::TransformerBlock: two residual branches, each
-// behind a LayerNorm.
+// behind a LayerNorm, with the sequence-parallel hints of its plan.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,17 +14,30 @@ TransformerBlock::TransformerBlock(Program &p, const std::string &name,
                                    const BlockConfig &c, Loc loc)
     : ln_1(p, joinName(name, "ln_1"), c.n_embd, c.eps, loc),
       attn(p, joinName(name, "attn"), c.n_embd, c.n_head, c.layout, c.init,
-           loc),
+           c.parallel, loc),
       ln_2(p, joinName(name, "ln_2"), c.n_embd, c.eps, loc),
       mlp(p, joinName(name, "mlp"), c.n_embd,
           c.n_inner > 0 ? c.n_inner : 4 * c.n_embd, c.activation, c.layout,
-          c.init, loc),
-      program_(&p) {}
+          c.init, c.parallel, loc),
+      program_(&p), sequence_(sequenceSplit(p, c.parallel)) {}
 
 Tensor TransformerBlock::operator()(const Tensor &x, Loc loc) const {
   ModuleCall call(*program_, loc);
-  Tensor h = x + attn(ln_1(x));
-  return h + mlp(ln_2(h));
+  // Sequence parallel: split along T around the LayerNorms and residual
+  // adds; whole along T (all-gathered) where the sublayers read.
+  auto seq = [&](const Tensor &t) {
+    return sequence_.empty() ? t : shard(t, sequence_);
+  };
+  auto whole = [&](const Tensor &t) {
+    if (sequence_.empty())
+      return t;
+    ShardSpec spec = sequence_;
+    spec[1].axes.clear();
+    return shard(t, spec);
+  };
+  Tensor r = seq(x);
+  Tensor h = seq(r + attn(whole(seq(ln_1(r)))));
+  return seq(h + mlp(whole(seq(ln_2(h)))));
 }
 
 } // namespace weft::nn

@@ -1,7 +1,9 @@
 //===- TransformerBlock.h - pre-LN decoder block ----------------*- C++ -*-===//
 //
 // This file implements nn::TransformerBlock, GPT-2's pre-LayerNorm decoder
-// block: x + attn(ln_1(x)), then x + mlp(ln_2(x)).
+// block: x + attn(ln_1(x)), then x + mlp(ln_2(x)), split over a mesh by
+// BlockConfig::parallel (sequence parallelism hints the residual stream at
+// the LayerNorms).
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +26,8 @@ struct BlockConfig {
   Activation activation = Activation::GeluTanh;
   WeightLayout layout = WeightLayout::InOut;
   Init init = Init::normal(0.02);
+  /// Tensor (and sequence) parallelism of the attention and the MLP.
+  ParallelPlan parallel;
 };
 
 /// Parameters ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc, mlp.c_proj
@@ -34,7 +38,12 @@ public:
   TransformerBlock(Program &p, const std::string &name,
                    const BlockConfig &config, Loc loc = Loc::current());
 
-  /// x [B, T, n_embd] -> [B, T, n_embd].
+  /// x [B, T, n_embd] -> [B, T, n_embd]. Sequence parallel: the residual
+  /// stream (each LayerNorm's input and output, each sublayer's output) is
+  /// hinted [{dataAxis}, {tensorAxis}, {}] and each sublayer's input
+  /// [{dataAxis}, {}, {}], so the row-parallel projections' all-reduce
+  /// becomes a reduce_scatter and the column-parallel ones read an
+  /// all_gather (Megatron's sequence parallelism).
   Tensor operator()(const Tensor &x, Loc loc = Loc::current()) const;
 
   LayerNorm ln_1;
@@ -44,6 +53,8 @@ public:
 
 private:
   Program *program_;
+  /// The sequence-parallel layout of the residual stream (empty: none).
+  ShardSpec sequence_;
 };
 
 } // namespace weft::nn

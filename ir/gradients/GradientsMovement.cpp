@@ -19,10 +19,13 @@
 //  - gather: the table gets weft.scatter_add(g, indices) (rows named several
 //    times sum); the integer indices get nothing.
 //  - scatter_add: the updates get weft.gather(g, indices).
+//  - sharding_constraint: the cotangent gets the same layout (a constraint
+//    on g, as JAX transposes with_sharding_constraint).
 //
 //===----------------------------------------------------------------------===//
 
 #include "ir/gradients/GradientUtils.h"
+#include "ir/WeftCollectiveOps.h"
 #include "ir/WeftTrainingOps.h"
 
 using namespace mlir;
@@ -167,6 +170,11 @@ LogicalResult vjpStopGradient(StopGradientOp, Emitter &, Value, Needs, Out) {
   return success();
 }
 
+LogicalResult vjpShardingConstraint(ShardingConstraintOp op, Emitter &e, Value g, Needs, Out out) {
+  out[0] = e.builder().create<ShardingConstraintOp>(e.location(), g, op.getSharding());
+  return success();
+}
+
 } // namespace
 
 void attachMovementGradients(MLIRContext *ctx) {
@@ -180,6 +188,7 @@ void attachMovementGradients(MLIRContext *ctx) {
   attachVjp<ConstantOp, vjpConstant>(ctx);
   attachVjp<IotaOp, vjpIota>(ctx);
   attachVjp<StopGradientOp, vjpStopGradient>(ctx);
+  attachVjp<ShardingConstraintOp, vjpShardingConstraint>(ctx);
 }
 
 } // namespace weft::grad

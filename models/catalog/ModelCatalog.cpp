@@ -36,10 +36,11 @@ Program buildModel(const ModelRequest &request) {
       throw std::runtime_error("--seq " + std::to_string(seq) +
                                " exceeds the model's n_positions " +
                                std::to_string(config.n_positions));
-    return models::buildGpt2Forward(config, request.batch, seq);
+    return models::buildGpt2Forward(config, request.batch, seq, request.plan, request.mesh);
   }
   if (request.name == "mlp")
-    return models::buildMlp(request.batch, {256, 512, 256, 10});
+    return models::buildMlp(request.batch, {256, 512, 256, 10}, nn::Activation::Relu,
+                            request.plan, request.mesh);
   throw std::runtime_error("unknown model '" + request.name +
                            "'; models: " + modelNames() +
                            ", or a .mlir / .wexe file");

@@ -9,6 +9,7 @@
 #define WEFT_MODELS_CATALOG_MODELCATALOG_H
 
 #include "frontend/Program.h"
+#include "frontend/nn/ParallelPlan.h"
 #include "models/Gpt2.h"
 
 #include <optional>
@@ -23,6 +24,8 @@ struct ModelRequest {
   std::string preset;        // gpt2 without a config: "small" (124M) or "tiny"
   int batch = 1;
   int seq = 0;               // gpt2: tokens per sequence
+  MeshSpec mesh;             // the devices (empty: one)
+  nn::ParallelPlan plan;     // how the model splits over `mesh` (Strategies.h)
 };
 
 /// The model names the catalog knows, for help texts.

@@ -175,8 +175,8 @@ TEST(CompileApi, MemoryPlanUsesTheTargetsAlignment) {
 }
 
 TEST(CompileApi, PhasesComeFromOneList) {
-  EXPECT_EQ(phaseNames("cpu"), "weft, train, graph, linalg, bufferized, llvm, executable");
-  EXPECT_EQ(phaseNames("cuda"), "weft, train, graph, linalg, bufferized, loops, gpu, executable");
+  EXPECT_EQ(phaseNames("cpu"), "weft, train, parallel, graph, linalg, bufferized, llvm, executable");
+  EXPECT_EQ(phaseNames("cuda"), "weft, train, parallel, graph, linalg, bufferized, loops, gpu, executable");
   CompileOptions options;
   options.compileTo = "gpu"; // a cuda phase, not a cpu one
   Program a = models::buildMlp(2, {8, 4});

@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FrontendTestUtil.h"
+
 #include "frontend/DslError.h"
 #include "frontend/Ops.h"
 #include "frontend/Program.h"
@@ -23,16 +25,7 @@ using namespace weft;
 
 namespace {
 
-/// Runs `f`, which must throw DslError, and returns its message.
-std::string errorOf(const std::function<void()> &f) {
-  try {
-    f();
-  } catch (const DslError &e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a DslError";
-  return "";
-}
+using test::errorOf;
 
 /// The prefix every error raised at `line` of this file starts with.
 std::string at(int line) {

@@ -147,7 +147,7 @@ func.func @empty_output_name(%a: tensor<4xf32>) -> (tensor<4xf32> {weft.output =
 
 // -----
 
-// expected-error @+1 {{argument #0 has the unknown attribute "weft.parm"; weft knows weft.param, weft.input, weft.state, weft.offset and weft.sharding there}}
+// expected-error @+1 {{argument #0 has the unknown attribute "weft.parm"; weft knows weft.param, weft.input, weft.state, weft.offset, weft.sharding and weft.global_shape there}}
 func.func @misspelt_tag(%a: tensor<4xf32> {weft.parm = "w"}) {
   return
 }

@@ -1,8 +1,8 @@
 //===- Commands.h - the weft CLI's subcommands ------------------*- C++ -*-===//
 //
-// This file declares the entry points of `weft compile`, `weft run` and
-// `weft train` (one file each: CompileCommand.cpp, RunCommand.cpp,
-// TrainCommand.cpp) and their usage lines. Each entry point takes the
+// This file declares the entry points of `weft compile`, `weft run`,
+// `weft train` and `weft launch` (one file each: CompileCommand.cpp,
+// RunCommand.cpp, TrainCommand.cpp, LaunchCommand.cpp) and their usage lines. Each entry point takes the
 // arguments after `weft` (argv[0] is the command word) and returns the exit
 // code; a bad command line throws FlagError (exit 2), a failure of the work
 // std::exception (exit 1).
@@ -18,6 +18,7 @@ namespace weft::cli {
 inline constexpr const char *kCompileUsage = "weft compile MODEL|FILE.mlir [flags] -o OUT.wexe";
 inline constexpr const char *kRunUsage = "weft run MODEL|FILE.mlir|FILE.wexe [flags]";
 inline constexpr const char *kTrainUsage = "weft train gpt2 --data FILE [flags]";
+inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
 
 /// `weft compile`: compiles a model (cached) to an Executable or, with
 /// --compile-to, to the IR of a phase.
@@ -26,6 +27,8 @@ int runCompile(int argc, char **argv);
 int runRun(int argc, char **argv);
 /// `weft train`: trains GPT-2 on a text or token file (train::Trainer).
 int runTrain(int argc, char **argv);
+/// `weft launch`: runs N ranks of a command under mpirun; returns its status.
+int runLaunch(int argc, char **argv);
 
 } // namespace weft::cli
 

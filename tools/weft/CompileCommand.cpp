@@ -36,6 +36,7 @@ struct CompileCommandFlags {
   ModelFlags model = ModelFlags::forCompile();
   bool trainStep = false;
   CompileFlags compile;
+  ParallelFlags parallel;
   std::string outputPath;
   bool stats = false, memoryReport = false;
   FlagSet flags{"compile", kCompileUsage,
@@ -48,6 +49,7 @@ struct CompileCommandFlags {
                     "GPT-2: compile the training step (forward + backward + AdamW) instead of "
                     "the forward",
                     &trainStep);
+    parallel.declare(flags);
     flags.section("Output");
     flags.addString("o", "FILE",
                     "output file (.wexe, or .mlir with --compile-to; default: "
@@ -112,9 +114,10 @@ int runCompile(int argc, char **argv) {
   CompileCommandFlags f;
   if (!f.flags.parseOrHelp(argc, argv))
     return 0;
+  f.parallel.resolve(f.trainStep);
   if (isFile(f.model.model, ".wexe"))
     throw std::runtime_error("'" + f.model.model + "' is already compiled");
-  auto src = loadModelSource(f.model, f.compile, f.trainStep);
+  auto src = loadModelSource(f.model, f.compile, f.parallel, f.trainStep);
   if (f.stats)
     printStats(*src, f.compile);
   if (f.memoryReport)

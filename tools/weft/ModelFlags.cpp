@@ -1,7 +1,8 @@
 //===- ModelFlags.cpp - the flags the weft subcommands share --------------===//
 //
-// This file implements ModelFlags and CompileFlags (see ModelFlags.h): their
-// declarations, per-subcommand defaults and what they select.
+// This file implements ModelFlags, CompileFlags, RuntimeFlags and
+// ParallelFlags (see ModelFlags.h): their declarations, per-subcommand
+// defaults, checks and what they select.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,10 @@
 #include "tools/weft/Flags.h"
 
 #include "compiler/Phases.h"
+#include "frontend/DslError.h"
+#include "models/catalog/Strategies.h"
+
+#include <stdexcept>
 
 namespace weft::cli {
 
@@ -123,6 +128,50 @@ rt::ExecutorOptions RuntimeFlags::options() const {
   rt::ExecutorOptions o;
   o.memoryLimit = uint64_t(memoryGiB * 1024 * 1024 * 1024);
   return o;
+}
+
+void ParallelFlags::declare(FlagSet &flags) {
+  flags.section("Parallel");
+  flags.addString("mesh", "AXES",
+                  "the device mesh, e.g. dp=2,tp=2 (named axes and sizes, major to minor); the "
+                  "compile partitions the program for it (default: one device)",
+                  &meshText);
+  flags.addString("strategy", "NAME",
+                  std::string("how the model splits over the mesh: ") + strategyNames() +
+                      " (needs --mesh; default from the mesh's axes: dp, tp or dp,tp)",
+                  &strategy);
+  flags.addInteger("zero", "LEVEL",
+                   "training: ZeRO over the mesh axis dp: 1 shards the optimizer state, 2 also "
+                   "the gradients, 3 also the parameters (needs a mesh with dp)",
+                   &zero, 0, 3);
+}
+
+void ParallelFlags::resolve(bool training) {
+  if (meshText.empty()) {
+    if (!strategy.empty() && strategy != "none")
+      throw FlagError("--strategy " + strategy + " needs --mesh (e.g. --mesh dp=2,tp=2)");
+    if (zero > 0)
+      throw FlagError("--zero " + std::to_string(zero) + " needs --mesh with a dp axis (e.g. "
+                                                         "--mesh dp=2)");
+    return;
+  }
+  try {
+    mesh = MeshSpec::parse(meshText);
+    plan = strategyPlan(strategy.empty() ? defaultStrategy(mesh) : strategy, mesh);
+  } catch (const DslError &e) {
+    throw FlagError(std::string("--mesh: ") + e.what());
+  } catch (const std::invalid_argument &e) {
+    throw FlagError(e.what());
+  }
+  if (zero > 0 && !training)
+    throw FlagError("--zero applies to training (weft train, or weft compile --train)");
+  if (zero > 0 && !mesh.has("dp"))
+    throw FlagError("--zero shards over the mesh axis dp; the mesh " + mesh.str() + " has none");
+}
+
+void ParallelFlags::apply(ModelRequest &request) const {
+  request.mesh = mesh;
+  request.plan = plan;
 }
 
 } // namespace weft::cli

@@ -3,7 +3,9 @@
 // This file declares the flag groups more than one subcommand takes, each
 // declared once: ModelFlags (which model: the positional MODEL, --config,
 // --preset, --batch, --seq) and CompileFlags (how to compile it: --target,
-// --precision, --no-cache, --no-fuse, --dump-ir, --compile-to). A command
+// --precision, --no-cache, --no-fuse, --dump-ir, --compile-to), RuntimeFlags
+// (--memory) and ParallelFlags (how it spreads over devices: --mesh,
+// --strategy, --zero). A command
 // declares a group into its FlagSet, parses, then reads the group's fields.
 //
 //===----------------------------------------------------------------------===//
@@ -12,6 +14,8 @@
 #define WEFT_TOOLS_WEFT_MODELFLAGS_H
 
 #include "compiler/Compile.h"
+#include "frontend/Sharding.h"
+#include "frontend/nn/ParallelPlan.h"
 #include "models/catalog/ModelCatalog.h"
 
 #include "runtime/Executor.h"
@@ -88,6 +92,25 @@ struct RuntimeFlags {
 
   /// --memory in GiB; 0: the device's free memory.
   double memoryGiB = 0;
+};
+
+/// How a subcommand spreads the model over a mesh of devices.
+struct ParallelFlags {
+  /// Declares --mesh, --strategy and --zero in a "Parallel" section.
+  void declare(FlagSet &flags);
+  /// After parsing: parses the mesh, resolves the strategy (the mesh's
+  /// default when not named) into `plan` and checks --zero (`training`: the
+  /// command builds a training step). Throws FlagError.
+  void resolve(bool training);
+  /// Puts the mesh and plan into a catalog request.
+  void apply(ModelRequest &request) const;
+
+  /// As given: "dp=2,tp=2", a strategy name, the ZeRO level.
+  std::string meshText, strategy;
+  int64_t zero = 0;
+  /// Resolved by resolve().
+  MeshSpec mesh;
+  nn::ParallelPlan plan;
 };
 
 } // namespace weft::cli

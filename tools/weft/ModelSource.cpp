@@ -27,9 +27,11 @@ bool isFile(const std::string &model, const char *suffix) {
 }
 
 std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const CompileFlags &compile,
-                                             bool trainStep) {
+                                             const ParallelFlags &parallel, bool trainStep) {
   auto src = std::make_unique<ModelSource>();
   if (isFile(model.model, ".mlir")) {
+    if (!parallel.mesh.empty())
+      throw FlagError("--mesh applies to catalog models; a .mlir file carries its own weft.mesh");
     src->context.loadDialect<weft::WeftDialect, mlir::func::FuncDialect>();
     llvm::SourceMgr sm;
     mlir::SourceMgrDiagnosticHandler handler(sm, &src->context);
@@ -40,17 +42,19 @@ std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const Comp
   }
   if (!trainStep && compile.precision != "f32")
     throw FlagError("--precision applies to --train (the training step)");
+  ModelRequest r = model.request();
+  parallel.apply(r);
   if (!trainStep) {
-    src->program.emplace(buildModel(model.request()));
+    src->program.emplace(buildModel(r));
     return src;
   }
   if (model.model != "gpt2")
     throw FlagError("--train is supported for gpt2");
-  ModelRequest r = model.request();
-  src->program.emplace(
-      models::buildGpt2TrainLoss(gpt2ConfigFor(r), r.batch, r.seq > 0 ? r.seq : 128));
+  src->program.emplace(models::buildGpt2TrainLoss(gpt2ConfigFor(r), r.batch,
+                                                  r.seq > 0 ? r.seq : 128, r.plan, r.mesh));
   src->train.emplace();
   src->train->precision = compile.precision;
+  src->train->zero = int(parallel.zero);
   return src;
 }
 

@@ -37,6 +37,7 @@ namespace {
 struct RunCommandFlags {
   ModelFlags model = ModelFlags::forRun();
   CompileFlags compile;
+  ParallelFlags parallel;
   RuntimeFlags runtime;
   std::string weights, tokens, logitsOut;
   bool randomWeights = false;
@@ -47,6 +48,7 @@ struct RunCommandFlags {
   RunCommandFlags() {
     model.declare(flags);
     compile.declare(flags);
+    parallel.declare(flags);
     flags.section("Run");
     flags.addString("weights", "FILE",
                     "GPT-2: Hugging Face model.safetensors (default: random weights)", &weights);
@@ -180,15 +182,19 @@ int runRun(int argc, char **argv) {
   RunCommandFlags f;
   if (!f.flags.parseOrHelp(argc, argv))
     return 0;
+  f.parallel.resolve(/*training=*/false);
   if (f.model.seq == 0 && !f.tokens.empty())
     f.model.seq = int64_t(llvm::count(f.tokens, ',')) + 1;
 
   std::optional<rt::Executable> exe;
   std::unique_ptr<ModelSource> src;
   if (isFile(f.model.model, ".wexe")) {
+    if (!f.parallel.mesh.empty())
+      throw FlagError("--mesh applies when compiling; '" + f.model.model +
+                      "' is compiled for its own mesh");
     exe = check(rt::Executable::load(f.model.model));
   } else {
-    src = loadModelSource(f.model, f.compile, /*trainStep=*/false);
+    src = loadModelSource(f.model, f.compile, f.parallel, /*trainStep=*/false);
     CompileResult r = compile(src->module(), src->compileOptions(f.compile));
     if (!r.executable)
       throw std::runtime_error("--compile-to stops before an executable; use weft compile");

@@ -49,6 +49,7 @@ struct TrainCommandFlags {
   std::string optimizer = "adamw";
   double lr = 1e-3, minLrRatio = 0.1, weightDecay = 0.1, clipNorm = 1.0, momentum = 0;
   CompileFlags compile;
+  ParallelFlags parallel;
   RuntimeFlags runtime;
   std::string weights, save, checkpoint;
   int64_t checkpointEvery = 0;
@@ -93,6 +94,7 @@ struct TrainCommandFlags {
     flags.addNumber("momentum", "X", "sgd momentum", &momentum);
     flags.addInteger("init-seed", "S", "seed of the random initial weights", &initSeed, 0);
     compile.declareForTraining(flags);
+    parallel.declare(flags);
     runtime.declare(flags);
     flags.section("Files");
     flags.addString("weights", "W.safetensors",
@@ -121,7 +123,7 @@ struct TrainCommandFlags {
 
   /// Refuses values that make no sense or would be silently ignored, in the
   /// flags' own terms (after parsing, before any work).
-  void validate() const {
+  void validate() {
     auto need = [](bool ok, const std::string &message) {
       if (!ok)
         throw FlagError(message);
@@ -147,6 +149,7 @@ struct TrainCommandFlags {
     need(!checkpoint.empty() || !flags.given("checkpoint-every"),
          "--checkpoint-every needs --checkpoint DIR (where to write the checkpoints)");
     need(!checkpoint.empty() || !resume, "--resume needs --checkpoint DIR");
+    parallel.resolve(/*training=*/true);
   }
 
   /// Sets the defaults that depend on other flags (after parsing).
@@ -182,6 +185,9 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.optimizer.clipNorm = f.clipNorm;
   c.optimizer.momentum = f.momentum;
   c.optimizer.precision = f.compile.precision;
+  c.optimizer.zero = int(f.parallel.zero);
+  c.mesh = f.parallel.mesh;
+  c.plan = f.parallel.plan;
   c.lr = f.lr;
   c.warmup = int(f.warmup);
   c.minLrRatio = f.minLrRatio;

@@ -5,6 +5,7 @@
 //   weft compile MODEL|FILE.mlir [flags] -o OUT.wexe   compile (cached)
 //   weft run MODEL|FILE.mlir|FILE.wexe [flags]          compile if needed, run
 //   weft train gpt2 --data FILE [flags]                 train
+//   weft launch -n N [mpirun flags] -- weft COMMAND ...  N ranks under mpirun
 // and turns its errors into messages and exit codes: 2 for a bad command
 // line (FlagError, with a usage hint), 1 for a failure of the work.
 // `weft COMMAND --help` lists a command's flags.
@@ -31,6 +32,7 @@ const Command kCommands[] = {
     {"compile", weft::cli::kCompileUsage, weft::cli::runCompile},
     {"run", weft::cli::kRunUsage, weft::cli::runRun},
     {"train", weft::cli::kTrainUsage, weft::cli::runTrain},
+    {"launch", weft::cli::kLaunchUsage, weft::cli::runLaunch},
 };
 
 std::string usage() {

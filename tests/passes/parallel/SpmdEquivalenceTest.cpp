@@ -8,6 +8,12 @@
 // (evaluateSpmd). Each rank's piece of every result (loss, updated weights
 // and AdamW moments) must equal the same piece of the global step's result.
 //
+// The hand-written hint sets are the reference of the named strategies
+// (models/catalog/Strategies.h): the programs the strategies build carry
+// exactly these argument shardings. Sequence parallelism (strategy sp, whose
+// hints are constraints inside the blocks) is partitioned and compared the
+// same way.
+//
 // Tolerance: both sides compute in double; only the order of sums differs
 // (a sum over ranks of partial sums), so the relative error is a few ulps
 // times the number of addends: 1e-10 relative (plus 1e-13 absolute for values
@@ -20,9 +26,11 @@
 #include "frontend/Program.h"
 #include "ir/AttrNames.h"
 #include "ir/Sharding.h"
+#include "ir/WeftCollectiveOps.h"
 #include "ir/evaluator/ReferenceEvaluator.h"
 #include "ir/evaluator/SpmdEvaluator.h"
 #include "models/Gpt2.h"
+#include "models/catalog/Strategies.h"
 #include "passes/Passes.h"
 #include "runtime/ShardLayout.h"
 
@@ -134,10 +142,23 @@ RefTensor pieceOf(const RefTensor &global, ShardingAttr s, MeshAttr mesh, int64_
   return local;
 }
 
+/// The weft.param / weft.input / weft.state name of argument `i` of `f`.
+std::string argName(func::FuncOp f, unsigned i) {
+  for (llvm::StringRef tag : {kParamAttr, kInputAttr, kStateAttr})
+    if (auto s = f.getArgAttrOfType<StringAttr>(i, tag))
+      return s.getValue().str();
+  return "";
+}
+
 class SpmdEquivalence : public ::testing::Test {
 protected:
-  void SetUp() override {
-    program_ = std::make_unique<Program>(models::buildGpt2TrainLoss(tinyConfig(), kBatch, kSeq));
+  void SetUp() override { prepare(models::buildGpt2TrainLoss(tinyConfig(), kBatch, kSeq)); }
+
+  /// Builds the training step of `program` and its global results on random arguments.
+  void prepare(Program program) {
+    step_ = nullptr; // before the context of the program it was cloned from goes
+    args_.clear();
+    program_ = std::make_unique<Program>(std::move(program));
     step_ = program_->module().clone();
     PassManager pm(step_->getContext());
     TrainOptions train;
@@ -166,12 +187,7 @@ protected:
     expected_ = evaluate(main, args_);
   }
 
-  static std::string nameOf(func::FuncOp f, unsigned i) {
-    for (llvm::StringRef tag : {kParamAttr, kInputAttr, kStateAttr})
-      if (auto s = f.getArgAttrOfType<StringAttr>(i, tag))
-        return s.getValue().str();
-    return "";
-  }
+  static std::string nameOf(func::FuncOp f, unsigned i) { return argName(f, i); }
 
   /// Partitions the step on `meshText` with `hints`, runs every rank and compares.
   void check(const std::string &meshText, const Hints &hints) { partitionAndCompare(meshText, hints); }
@@ -190,12 +206,14 @@ protected:
     func::FuncOp main = part->lookupSymbol<func::FuncOp>("main");
     int hinted = 0;
     for (BlockArgument arg : main.getArguments())
-      if (ShardingAttr s = hints(ctx, nameOf(main, arg.getArgNumber()),
-                                 unsigned(cast<RankedTensorType>(arg.getType()).getRank()))) {
+      if (ShardingAttr s = hints ? hints(ctx, nameOf(main, arg.getArgNumber()),
+                                         unsigned(cast<RankedTensorType>(arg.getType()).getRank()))
+                                 : ShardingAttr()) {
         main.setArgAttr(arg.getArgNumber(), kShardingAttr, s);
         ++hinted;
       }
-    ASSERT_GT(hinted, 0);
+    // Without hints here, the program carries its own (a strategy's).
+    ASSERT_GT(hinted + int(!hints), 0);
     PassManager pm(ctx);
     pm.addPass(createPropagateShardingPass());
     pm.addPass(createSpmdPartitionPass());
@@ -269,6 +287,56 @@ TEST_F(SpmdEquivalence, MegatronAllReducesMatchTheAnalyticCount) {
 TEST_F(SpmdEquivalence, DataTimesTensorParallel) {
   check("#weft.mesh<dp = 2, tp = 2>", both);
   check("#weft.mesh<dp = 2, tp = 4>", both);
+}
+
+// The strategies' programs carry exactly the hand-written hints on every argument (and nothing else).
+TEST(SpmdStrategies, StrategiesGiveTheHandWrittenHints) {
+  struct Case {
+    const char *mesh, *strategy;
+    Hints hints;
+  };
+  for (const Case &c : {Case{"dp=2", "dp", dataParallel}, Case{"tp=2", "tp", megatron},
+                        Case{"dp=2,tp=2", "dp,tp", both}, Case{"dp=2,tp=2", "tp,dp", both}}) {
+    MeshSpec mesh = MeshSpec::parse(c.mesh);
+    Program p = models::buildGpt2TrainLoss(tinyConfig(), kBatch, kSeq, strategyPlan(c.strategy, mesh), mesh);
+    ModuleOp module = p.module();
+    func::FuncOp main = module.lookupSymbol<func::FuncOp>("main");
+    int hinted = 0;
+    for (BlockArgument arg : main.getArguments()) {
+      unsigned i = arg.getArgNumber();
+      std::string name = argName(main, i);
+      ShardingAttr want = c.hints(module.getContext(), name, unsigned(cast<RankedTensorType>(arg.getType()).getRank()));
+      ShardingAttr got = main.getArgAttrOfType<ShardingAttr>(i, kShardingAttr);
+      EXPECT_EQ(got, want) << c.strategy << " on " << c.mesh << ": argument " << name << " has "
+                           << (got ? debugString(got) : "none") << ", the hand-written hints "
+                           << (want ? debugString(want) : "none");
+      hinted += bool(got);
+    }
+    EXPECT_GT(hinted, 0) << c.strategy;
+    int constraints = 0;
+    module.walk([&](ShardingConstraintOp) { ++constraints; });
+    EXPECT_EQ(constraints, 0) << c.strategy;
+  }
+}
+
+// Sequence parallelism: the residual stream split along the sequence at the LayerNorms, all-gathered where
+// the sublayers read; the partitioned step computes the same as the global one.
+TEST_F(SpmdEquivalence, SequenceParallelStrategy) {
+  MeshSpec mesh = MeshSpec::parse("tp=2");
+  prepare(models::buildGpt2TrainLoss(tinyConfig(), kBatch, kSeq, strategyPlan("sp", mesh), mesh));
+  OwningOpRef<ModuleOp> part = partitionAndCompare("#weft.mesh<tp = 2>", nullptr);
+  int activationGathers = 0;
+  part->walk([&](Operation *op) {
+    if (op->getName().getStringRef() == "weft.all_gather" &&
+        cast<RankedTensorType>(op->getResult(0).getType()).getNumElements() == kBatch * kSeq * 8)
+      ++activationGathers;
+  });
+  EXPECT_GE(activationGathers, 2 * tinyConfig().n_layer);
+
+  part = nullptr; // before its context goes with the program
+  MeshSpec both = MeshSpec::parse("dp=2,tp=2");
+  prepare(models::buildGpt2TrainLoss(tinyConfig(), kBatch, kSeq, strategyPlan("dp,sp", both), both));
+  partitionAndCompare("#weft.mesh<dp = 2, tp = 2>", nullptr);
 }
 
 } // namespace

@@ -1,0 +1,129 @@
+//===- CliTest.cpp - the weft binary's parallel flags and `weft launch` ---===//
+//
+// Runs the weft binary: --mesh, --strategy and --zero errors exit 2 with a
+// clear message before anything is compiled; `weft compile gpt2 --train
+// --mesh dp=2,tp=2 --compile-to parallel` prints the partitioned step with
+// its collectives; `weft launch -n 2 -- weft ...` runs two ranks, and its
+// own errors (no `--`, -n 0, nothing to launch, no mpirun) exit with clear
+// messages.
+//
+//===----------------------------------------------------------------------===//
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+struct Result {
+  int rc;
+  std::string out;
+};
+
+/// Runs `env WEFT_BINARY args` (a shell command line tail), stdout and stderr together.
+Result runWeft(const std::string &args, const std::string &env = "") {
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                              ("weft-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string log = (dir / "log.txt").string();
+  std::string cmd = env + " WEFT_CACHE_DIR='" + (dir / "cache").string() + "' '" WEFT_BINARY "' " +
+                    args + " > '" + log + "' 2>&1";
+  int rc = std::system(cmd.c_str());
+  std::ifstream in(log);
+  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, std::string(std::istreambuf_iterator<char>(in), {})};
+}
+
+size_t count(const std::string &text, const std::string &part) {
+  size_t n = 0;
+  for (size_t pos = text.find(part); pos != std::string::npos; pos = text.find(part, pos + 1))
+    ++n;
+  return n;
+}
+
+#define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
+
+TEST(WeftCliParallel, FlagErrorsStopBeforeCompiling) {
+  struct Case {
+    const char *args, *message;
+  };
+  for (const Case &c : {
+           Case{"compile gpt2 --mesh dp=2,tp", "--mesh: mesh 'dp=2,tp': error: 'tp' has no '=SIZE'"},
+           Case{"compile gpt2 --mesh dp=0", "the size of axis 'dp' must be a whole number >= 1, got '0'"},
+           Case{"compile gpt2 --mesh dp=2,dp=2", "the axis 'dp' is given twice"},
+           Case{"compile gpt2 --mesh tp=2 --strategy dp",
+                "strategy dp needs a mesh axis 'dp'; the mesh is tp=2"},
+           Case{"run gpt2 --mesh tp=2 --strategy zz", "unknown strategy 'zz'; strategies: none, dp, tp"},
+           Case{"compile gpt2 --strategy tp", "--strategy tp needs --mesh"},
+           Case{"compile gpt2 --mesh x=2", "has axes other than dp and tp"},
+           Case{"compile gpt2 --mesh dp=2 --zero 1", "--zero applies to training"},
+           Case{"compile gpt2 --train --mesh tp=2 --zero 2", "--zero shards over the mesh axis dp; the mesh tp=2 has none"},
+           Case{"compile gpt2 --train --zero 1", "--zero 1 needs --mesh with a dp axis"},
+           Case{"compile gpt2 --zero 4", "--zero must be an integer from 0 to 3, got '4'"},
+           Case{"train gpt2 --data x.txt --mesh tp=2 --strategy dp", "strategy dp needs a mesh axis 'dp'"},
+       }) {
+    Result r = runWeft(c.args);
+    EXPECT_EQ(r.rc, 2) << c.args << "\n" << r.out;
+    EXPECT_HAS(r.out, c.message);
+    // Nothing compiled: no "compile: S s" line.
+    EXPECT_NE(r.out.rfind("compile:", 0), 0u) << r.out;
+    EXPECT_EQ(r.out.find("\ncompile:"), std::string::npos) << r.out;
+  }
+}
+
+TEST(WeftCliParallel, ModelThatDoesNotFitTheMesh) {
+  Result r = runWeft("compile gpt2 --preset tiny --seq 8 --batch 3 --mesh dp=2 --compile-to parallel");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_HAS(r.out, "the batch (3) is not divisible by the dp size 2 of the mesh dp=2");
+}
+
+TEST(WeftCliParallel, CompileToParallelPrintsTheCollectives) {
+  std::filesystem::path config = std::filesystem::path(::testing::TempDir()) /
+                                 ("weft-cli-config-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(config) << R"({"n_layer": 1, "n_head": 2, "n_embd": 16, "vocab_size": 33, "n_positions": 16})";
+  Result r = runWeft("compile gpt2 --config '" + config.string() +
+                     "' --seq 8 --batch 2 --train --mesh dp=2,tp=2 --zero 1 --compile-to parallel");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_HAS(r.out, "weft.mesh = #weft.mesh<dp = 2, tp = 2>");
+  EXPECT_HAS(r.out, "weft.all_reduce");
+  EXPECT_HAS(r.out, "weft.global_shape");
+  // The tokens are split over dp: the rank's piece is [1, 8].
+  EXPECT_HAS(r.out, "tensor<1x8xi64> {weft.global_shape = array<i64: 2, 8>, weft.input = \"tokens\"");
+  std::filesystem::remove(config);
+}
+
+TEST(WeftCliLaunch, RunsTwoRanks) {
+  if (std::system("command -v mpirun > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "mpirun is not installed";
+  Result r = runWeft("launch -n 2 -- weft compile --help");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(count(r.out, "usage: weft compile"), 2u) << r.out;
+  // mpirun's exit status comes back.
+  r = runWeft("launch -n 1 -- sh -c 'exit 3'");
+  EXPECT_EQ(r.rc, 3) << r.out;
+}
+
+TEST(WeftCliLaunch, Errors) {
+  Result r = runWeft("launch -n 2 weft compile");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_HAS(r.out, "missing `--` before the program to launch");
+  r = runWeft("launch -n 0 -- weft compile");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_HAS(r.out, "-n must be at least 1, got 0");
+  r = runWeft("launch -n 2 --");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_HAS(r.out, "nothing to launch after `--`");
+  r = runWeft("launch -- weft compile");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_HAS(r.out, "-n N is required");
+  r = runWeft("launch -n 2 -- weft compile --help", "PATH=/nonexistent");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_HAS(r.out, "mpirun is not on PATH");
+}
+
+} // namespace
