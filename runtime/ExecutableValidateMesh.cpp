@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/HostTensor.h"
+#include "runtime/ShardLayout.h"
 #include "runtime/ValidateSupport.h"
 #include "runtime/comm/CollectiveStep.h"
 #include "runtime/comm/CollectiveSupport.h"
@@ -75,6 +76,42 @@ Status checkWritable(const proto::Executable &exe, uint32_t id, const std::strin
   return Status::ok();
 }
 
+/// A buffer split over the mesh: a parameter, state, input or output whose
+/// shape is the piece of its global shape that the split gives every rank.
+static Status checkSharding(const proto::Buffer &b, const std::string &ref, const MeshShape &mesh,
+                     const Reporter &r) {
+  const proto::BufferSharding &s = b.sharding();
+  if (b.kind() != proto::PARAMETER && b.kind() != proto::STATE && b.kind() != proto::INPUT &&
+      b.kind() != proto::OUTPUT)
+    return r.fail(ref + " is a " + proto::BufferKind_Name(b.kind()) +
+                  " with a sharding; only parameters, state, inputs and outputs are split");
+  if (s.global_shape_size() != b.shape_size() || s.dims_size() != b.shape_size())
+    return r.fail(ref + " has a sharding of " + std::to_string(s.global_shape_size()) +
+                  " global dimensions and " + std::to_string(s.dims_size()) +
+                  " splits for a buffer of rank " + std::to_string(b.shape_size()));
+  std::vector<DimPiece> pieces;
+  for (int d = 0; d < s.dims_size(); ++d) {
+    const proto::DimSplit &split = s.dims(d);
+    WEFT_RETURN_IF_ERROR(checkAxes(split.axes(), mesh, ref + ": dimension " + std::to_string(d), r));
+    if (s.global_shape(d) < 0 || split.blocks() < 1 || s.global_shape(d) % split.blocks() != 0)
+      return r.fail(ref + ": dimension " + std::to_string(d) + " of global size " +
+                    std::to_string(s.global_shape(d)) + " cannot be split in " +
+                    std::to_string(split.blocks()) + " blocks");
+    DimPiece p;
+    p.blocks = split.blocks();
+    for (uint32_t a : split.axes())
+      p.ways *= mesh.axes()[a].size;
+    pieces.push_back(p);
+  }
+  std::vector<int64_t> global(s.global_shape().begin(), s.global_shape().end());
+  std::vector<int64_t> local = localShape(global, pieces);
+  if (local != std::vector<int64_t>(b.shape().begin(), b.shape().end()))
+    return r.fail(ref + " has shape " + shapeString({b.shape().begin(), b.shape().end()}) +
+                  " but its piece of the global shape " + shapeString(global) + " is " +
+                  shapeString(local));
+  return Status::ok();
+}
+
 Status checkMesh(const proto::Executable &exe, const Reporter &r) {
   StatusOr<MeshShape> mesh = MeshShape::fromProto(exe.mesh());
   if (!mesh.isOk())
@@ -82,6 +119,8 @@ Status checkMesh(const proto::Executable &exe, const Reporter &r) {
   for (int i = 0; i < exe.buffers_size(); ++i) {
     const proto::Buffer &b = exe.buffers(i);
     std::string ref = bufferRef(exe, static_cast<uint64_t>(i));
+    if (b.has_sharding())
+      WEFT_RETURN_IF_ERROR(checkSharding(b, ref, *mesh, r));
     if (b.kind() != proto::MESH_INDEX) {
       if (b.mesh_axes_size() > 0)
         return r.fail(ref + " is a " + proto::BufferKind_Name(b.kind()) +

@@ -32,6 +32,7 @@
 #include "runtime/Program.h"
 #include "runtime/comm/Communicator.h"
 #include "runtime/comm/InProcessCommunicator.h"
+#include "runtime/comm/ShardedBuffer.h"
 #include "runtime/cuda/CudaProgram.h"
 
 #include <algorithm>
@@ -323,6 +324,17 @@ Status Executor::bind(proto::BufferKind kind, const char *what, const std::strin
   }
   const proto::Buffer &b = exe_.proto().buffers(id);
   std::vector<int64_t> shape = shapeOf(b);
+  HostTensor piece;
+  if (b.has_sharding()) { // the caller gives the whole value; this rank keeps its piece
+    std::vector<int64_t> whole = globalShapeOf(b.sharding());
+    if (value.dtype != b.dtype() || value.shape != whole)
+      return invalidArgument(std::string("set") + what + ": '" + name + "' expects the whole " +
+                             dtypeName(b.dtype()) + shapeString(whole) + " (rank " +
+                             std::to_string(rank_) + " keeps its piece " + shapeString(shape) +
+                             ") but got " + dtypeName(value.dtype) + shapeString(value.shape));
+    piece = pieceOf(value, b.sharding(), mesh_, rank_);
+    return bindBytes(id, name, what, piece);
+  }
   if (value.dtype != b.dtype() || value.shape != shape)
     return invalidArgument(std::string("set") + what + ": '" + name + "' expects " +
                            dtypeName(b.dtype()) + shapeString(shape) + " but got " +
@@ -331,6 +343,15 @@ Status Executor::bind(proto::BufferKind kind, const char *what, const std::strin
     return invalidArgument(std::string("set") + what + ": '" + name + "' holds " +
                            std::to_string(value.bytes.size()) + " bytes; " +
                            dtypeName(b.dtype()) + shapeString(shape) + " needs " +
+                           std::to_string(b.byte_size()));
+  return bindBytes(id, name, what, value);
+}
+
+Status Executor::bindBytes(int id, const std::string &name, const char *what, const HostTensor &value) {
+  const proto::Buffer &b = exe_.proto().buffers(id);
+  if (value.bytes.size() != b.byte_size())
+    return invalidArgument(std::string("set") + what + ": '" + name + "' holds " +
+                           std::to_string(value.bytes.size()) + " bytes, its buffer " +
                            std::to_string(b.byte_size()));
   if (b.index_limit() > 0)
     WEFT_RETURN_IF_ERROR(checkIndices(b, value));
@@ -406,6 +427,14 @@ StatusOr<HostTensor> Executor::readBuffer(uint32_t id) const {
   return t;
 }
 
+StatusOr<HostTensor> Executor::readWhole(uint32_t id) const {
+  const proto::Buffer &b = exe_.proto().buffers(static_cast<int>(id));
+  StatusOr<HostTensor> piece = readBuffer(id);
+  if (!piece.isOk() || !b.has_sharding())
+    return piece;
+  return wholeOf(*piece, b.sharding(), mesh_, *world_, b.name());
+}
+
 StatusOr<HostTensor> Executor::output(size_t i) const {
   const proto::Executable &p = exe_.proto();
   if (i >= static_cast<size_t>(p.outputs_size()))
@@ -413,7 +442,7 @@ StatusOr<HostTensor> Executor::output(size_t i) const {
                            " has " + std::to_string(p.outputs_size()) + " outputs");
   if (!hasOutputs_)
     return failedPrecondition("output: " + where() + " has not completed a run yet; call run()");
-  return readBuffer(p.outputs(static_cast<int>(i)));
+  return readWhole(p.outputs(static_cast<int>(i)));
 }
 
 StatusOr<HostTensor> Executor::output(const std::string &name) const {
@@ -430,14 +459,14 @@ StatusOr<HostTensor> Executor::parameter(const std::string &name) const {
     return notFound("parameter: " + where() + " has no parameter named '" + name + "'");
   if (!bound_[id])
     return failedPrecondition("parameter: '" + name + "' is not set; call setParameter first");
-  return readBuffer(static_cast<uint32_t>(id));
+  return readWhole(static_cast<uint32_t>(id));
 }
 
 StatusOr<HostTensor> Executor::state(const std::string &name) const {
   int id = findBuffer(proto::STATE, name);
   if (id < 0)
     return notFound("state: " + where() + " has no optimizer state named '" + name + "'");
-  return readBuffer(static_cast<uint32_t>(id));
+  return readWhole(static_cast<uint32_t>(id));
 }
 
 } // namespace weft::rt

@@ -88,6 +88,11 @@ public:
   /// Names of the buffers in Executable.outputs, in output order.
   std::vector<std::string> outputNames() const;
 
+  /// Values split over the mesh (Buffer.sharding): setParameter, setState
+  /// and setInput take the whole value and keep this rank's piece; output,
+  /// parameter and state return the whole value, gathered from every rank
+  /// (a collective: every rank must call them in the same order).
+
   /// Copies `value` into parameter `name`; dtype and shape must match exactly.
   Status setParameter(const std::string &name, const HostTensor &value);
   /// Copies `value` into optimizer state `name` (to resume from a
@@ -143,6 +148,11 @@ private:
   Status checkIndices(const proto::Buffer &b, const HostTensor &value) const;
   Status bind(proto::BufferKind kind, const char *what, const std::string &name,
               const HostTensor &value);
+  /// Copies `value` (exactly the buffer's bytes) into buffer `id`.
+  Status bindBytes(int id, const std::string &name, const char *what, const HostTensor &value);
+  /// The whole value of buffer `id`: its bytes, or for a buffer split over
+  /// the mesh every rank's piece gathered (a collective over the world).
+  StatusOr<HostTensor> readWhole(uint32_t id) const;
   int findBuffer(proto::BufferKind kind, const std::string &name) const;
   StatusOr<HostTensor> readBuffer(uint32_t id) const;
   Status runProfiled(); // every step on its own, timed into stepTimes_

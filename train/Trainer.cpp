@@ -196,7 +196,10 @@ std::unique_ptr<rt::Executor> Trainer::compileForwardOnly(Program program) {
   CompileResult r = compile(program.module(), config_.compile);
   if (!r.executable)
     throw std::runtime_error("compiling the forward program produced no executable");
-  return check(rt::Executor::create(std::move(*r.executable), config_.runtime),
+  // The evaluation and sampling programs run whole on every rank.
+  rt::ExecutorOptions oneDevice = config_.runtime;
+  oneDevice.communicator = nullptr;
+  return check(rt::Executor::create(std::move(*r.executable), oneDevice),
                "cannot load the forward program");
 }
 
@@ -254,14 +257,16 @@ void Trainer::saveCheckpoint() const {
   ckpt.set_model_config_json(gpt2ConfigJson(config_.model));
   ckpt.set_train_options_json(optionsJson());
   check(rt::captureTensors(*train_, ckpt), "cannot save the checkpoint");
-  check(rt::saveCheckpoint(config_.checkpointDir, ckpt), "cannot save the checkpoint");
+  if (config_.writeFiles)
+    check(rt::saveCheckpoint(config_.checkpointDir, ckpt), "cannot save the checkpoint");
 }
 
 void Trainer::exportWeights(const std::string &path) const {
   std::vector<std::pair<std::string, rt::HostTensor>> tensors;
   for (const std::string &name : train_->parameterNames())
     tensors.emplace_back(name, check(train_->parameter(name), "parameter '" + name + "'"));
-  check(rt::writeSafetensors(path, tensors, {{"format", "pt"}}), "cannot write --save '" + path + "'");
+  if (config_.writeFiles)
+    check(rt::writeSafetensors(path, tensors, {{"format", "pt"}}), "cannot write --save '" + path + "'");
 }
 
 } // namespace weft::train

@@ -63,6 +63,9 @@ struct TrainConfig {
   CompileOptions compile;
   /// How the compiled programs are loaded (the memory limit: `--memory`).
   rt::ExecutorOptions runtime;
+  /// Write checkpoints and exported weights (false on every rank of a mesh
+  /// but rank 0: the others take part in gathering the values only).
+  bool writeFiles = true;
 };
 
 /// The JSON text of `config` with Hugging Face config.json keys.

@@ -11,6 +11,7 @@
 
 #include "tools/weft/Flags.h"
 #include "tools/weft/ModelFlags.h"
+#include "tools/weft/Ranks.h"
 
 #include "models/catalog/ModelCatalog.h"
 #include "train/Trainer.h"
@@ -247,6 +248,10 @@ int runTrain(int argc, char **argv) {
   f.validate();
   f.resolveDefaults();
   train::TrainConfig config = makeConfig(f);
+  // With a mesh: every rank runs this same command; rank 0 prints and writes.
+  Ranks ranks = joinRanks(config.mesh, "train");
+  config.runtime.communicator = ranks.world;
+  config.writeFiles = ranks.writes();
   const int evalEvery = int(f.evalEvery), logEvery = int(f.logEvery),
             checkpointEvery = int(f.checkpointEvery), sampleTokens = int(f.sampleTokens);
   const int steps = config.steps;
