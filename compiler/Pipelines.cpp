@@ -47,6 +47,7 @@ void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train) {
   optimizer.clipNorm = train.clipNorm;
   optimizer.decayAll = train.decayAll;
   optimizer.keepGradients = train.keepGradients || scaled;
+  optimizer.zero = train.zero;
   pm.addPass(createOptimizerPass(optimizer));
   if (scaled) {
     LossScalingPassOptions scaling;

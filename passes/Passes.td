@@ -199,6 +199,12 @@ def OptimizerPass : Pass<"weft-optimizer", "mlir::ModuleOp"> {
            "keep the grad:<param> outputs">,
     Option<"function", "function", "std::string", /*default=*/"\"main\"",
            "the function to turn into a training step">,
+      Option<"zero", "zero", "int", /*default=*/"0",
+           "ZeRO over zero-axis: 1 splits the optimizer state (the gradient is summed whole, "
+           "then each rank updates its piece), 2 also reduce-scatters the gradient into the "
+           "pieces, 3 also splits the parameters (gathered where used)">,
+    Option<"zeroAxis", "zero-axis", "std::string", /*default=*/"\"dp\"",
+           "the mesh axis ZeRO splits over (the module's weft.mesh must have it)">,
   ];
   let dependentDialects = ["::weft::WeftDialect"];
 }

@@ -144,6 +144,10 @@ private:
     std::optional<OpShardingRule> rule = ruleOf(op);
     if (!rule)
       return success();
+    // A constraint is where a value changes layout: its operand may be held
+    // otherwise (a hint of its own), and then nothing flows across it.
+    if (isa<ShardingConstraintOp>(op) && stateOf(op->getOperand(0)).fixed)
+      return success();
     SmallVector<Tensor> tensors;
     auto addOperands = [&]() {
       for (auto [i, v] : llvm::enumerate(op->getOperands()))

@@ -32,9 +32,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/AttrNames.h"
-#include "ir/gradients/GradientUtils.h"
+#include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
+#include "ir/gradients/GradientUtils.h"
 #include "passes/PassUtils.h"
+#include "passes/parallel/ZeroSharding.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -54,6 +56,12 @@ using namespace mlir;
 namespace {
 
 constexpr llvm::StringLiteral kGradPrefix = "grad:";
+
+/// One argument of optimizer state and its name.
+struct State {
+  BlockArgument arg;
+  std::string name;
+};
 
 /// One parameter the optimizer updates.
 struct Trained {
@@ -129,6 +137,10 @@ struct OptimizerPass : weft::impl::OptimizerPassBase<OptimizerPass> {
              "and clip-norm >= 0 (0 = off)";
       return signalPassFailure();
     }
+    if (zero < 0 || zero > 3) {
+      main.emitError("weft-optimizer: zero must be 0, 1, 2 or 3, got ") << zero;
+      return signalPassFailure();
+    }
     if (failed(transform(main)))
       signalPassFailure();
   }
@@ -196,6 +208,40 @@ private:
     return success();
   }
 
+  /// ZeRO: the state arguments split as zeroSharding() says, the gradient
+  /// constrained whole (level 1: all-reduced) or split like the state
+  /// (levels 2 and 3: reduce-scattered), the parameter split too (level 3).
+  LogicalResult splitOptimizerData(func::FuncOp main, OpBuilder &b, MutableArrayRef<Trained> trained,
+                                   ArrayRef<SmallVector<State, 2>> states) {
+    weft::MeshAttr mesh = weft::getMesh(main);
+    if (!mesh || !mesh.axisIndex(zeroAxis))
+      return main.emitError("weft-optimizer: zero=")
+             << zero << " splits over mesh axis '" << zeroAxis << "', but the module's mesh is "
+             << (mesh ? Attribute(mesh) : Attribute(b.getStringAttr("missing")))
+             << "; give it the axis (e.g. --mesh " << zeroAxis << "=2)";
+    StringAttr axis = b.getStringAttr(zeroAxis);
+    for (auto [t, s] : llvm::zip(trained, states)) {
+      auto type = weft::grad::typeOf(t.param);
+      unsigned index = t.param.getArgNumber();
+      auto param = main.getArgAttrOfType<weft::ShardingAttr>(index, weft::kShardingAttr);
+      if (!param)
+        param = weft::ShardingAttr::replicated(b.getContext(), unsigned(type.getRank()));
+      weft::ShardingAttr split = weft::sharding::zeroSharding(param, type, mesh, axis);
+      for (const State &state : s)
+        main.setArgAttr(state.arg.getArgNumber(), weft::kShardingAttr, split);
+      t.grad = b.create<weft::ShardingConstraintOp>(t.grad.getLoc(), t.grad, zero == 1 ? param : split);
+      if (zero == 3) {
+        // Stored split; the forward and backward passes read it gathered
+        // (their old uses), the update below reads the rank's piece.
+        main.setArgAttr(index, weft::kShardingAttr, split);
+        OpBuilder top = OpBuilder::atBlockBegin(&main.getBody().front());
+        Value gathered = top.create<weft::ShardingConstraintOp>(t.param.getLoc(), t.param, param);
+        t.param.replaceAllUsesExcept(gathered, gathered.getDefiningOp());
+      }
+    }
+    return success();
+  }
+
   /// Appends an argument tagged `attr = value`.
   BlockArgument appendArgument(func::FuncOp main, Type type, StringRef attr, StringRef value) {
     unsigned index = main.getNumArguments();
@@ -220,10 +266,6 @@ private:
     Value step = isAdamW()
                      ? appendArgument(main, scalarType, weft::kInputAttr, "step")
                      : Value();
-    struct State {
-      BlockArgument arg;
-      std::string name;
-    };
     SmallVector<SmallVector<State, 2>> states(trained.size());
     for (auto [t, s] : llvm::zip(trained, states)) {
       SmallVector<std::string, 2> kinds;
@@ -239,6 +281,8 @@ private:
 
     auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
     b.setInsertionPoint(ret);
+    if (zero > 0 && failed(splitOptimizerData(main, b, trained, states)))
+      return failure();
     weft::grad::Emitter scalars(b, main.getLoc());
     auto constant = [&](double v) { return scalars.splat(scalarType, v); };
 
