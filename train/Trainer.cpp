@@ -14,6 +14,7 @@
 #include "models/catalog/ParamInit.h"
 #include "runtime/HostMemory.h"
 #include "runtime/MemoryNeeds.h"
+#include "runtime/comm/Broadcast.h"
 #include "runtime/io/Checkpoint.h"
 #include "runtime/io/Safetensors.h"
 
@@ -22,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 namespace weft::train {
@@ -104,12 +106,7 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
 
   Program loss = models::buildGpt2TrainLoss(c.model, c.batch, c.seq, c.plan, c.mesh);
   checkParametersFit(loss);
-  CompileResult compiled = compileTrainStep(loss.module(), c.optimizer, c.compile);
-  compileSeconds_ = compiled.seconds;
-  if (!compiled.executable)
-    throw std::runtime_error("compiling the training step produced no executable");
-  train_ = check(rt::Executor::create(std::move(*compiled.executable), c.runtime),
-                 "cannot load the training step");
+  train_ = check(rt::Executor::create(compileStep(loss), c.runtime), "cannot load the training step");
 
   if (c.resume) {
     if (c.checkpointDir.empty())
@@ -138,6 +135,28 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
 }
 
 Trainer::~Trainer() = default;
+
+rt::Executable Trainer::compileStep(Program &loss) {
+  const std::shared_ptr<rt::Communicator> &world = config_.runtime.communicator;
+  auto start = std::chrono::steady_clock::now();
+  std::string bytes;
+  // One Executable serves every rank: rank 0 compiles it, the others receive it.
+  if (!world || world->rank() == 0) {
+    CompileResult compiled = compileTrainStep(loss.module(), config_.optimizer, config_.compile);
+    if (!compiled.executable)
+      throw std::runtime_error("compiling the training step produced no executable");
+    if (!world || world->size() == 1) {
+      compileSeconds_ = compiled.seconds;
+      return std::move(*compiled.executable);
+    }
+    bytes = compiled.executable->toBytes();
+  }
+  bytes = check(rt::broadcastBytes(*world, bytes, 0, "the compiled training step"),
+                "cannot share the compiled training step");
+  compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return check(rt::Executable::fromBytes(bytes, "the training step compiled by rank 0"),
+               "cannot load the training step");
+}
 
 void Trainer::checkParametersFit(const Program &loss) const {
   // Before compiling (which can take minutes for a large model): the f32

@@ -114,6 +114,9 @@ private:
   /// --steps, or a data position that does not follow from its step.
   void checkResumePoint(const proto::Checkpoint &ckpt) const;
   std::unique_ptr<rt::Executor> compileForwardOnly(Program program);
+  /// The training step's Executable: compiled here, or on a mesh compiled by
+  /// rank 0 and received by the other ranks.
+  rt::Executable compileStep(Program &loss);
   void copyParameters(rt::Executor &to) const;
 
   TrainConfig config_;

@@ -29,6 +29,12 @@ std::vector<int64_t> globalShapeOf(const proto::BufferSharding &sharding) {
   return {sharding.global_shape().begin(), sharding.global_shape().end()};
 }
 
+std::vector<int64_t> wholeShapeOf(const proto::Buffer &b) {
+  if (b.has_sharding())
+    return globalShapeOf(b.sharding());
+  return {b.shape().begin(), b.shape().end()};
+}
+
 HostTensor pieceOf(const HostTensor &whole, const proto::BufferSharding &sharding,
                    const MeshShape &mesh, int64_t rank) {
   std::vector<DimPiece> pieces = piecesOf(sharding, mesh, rank);

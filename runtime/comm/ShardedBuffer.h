@@ -28,6 +28,10 @@ std::vector<DimPiece> piecesOf(const proto::BufferSharding &sharding, const Mesh
 /// The whole value's shape of a split buffer.
 std::vector<int64_t> globalShapeOf(const proto::BufferSharding &sharding);
 
+/// The shape of the value a caller sets and reads for buffer `b`: its global
+/// shape when it is split over the mesh, else its shape.
+std::vector<int64_t> wholeShapeOf(const proto::Buffer &b);
+
 /// Rank `rank`'s piece of `whole` (shaped as the sharding's global shape).
 HostTensor pieceOf(const HostTensor &whole, const proto::BufferSharding &sharding,
                    const MeshShape &mesh, int64_t rank);

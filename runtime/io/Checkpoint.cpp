@@ -10,6 +10,7 @@
 
 #include "runtime/Executable.h"
 #include "runtime/FileUtil.h"
+#include "runtime/comm/ShardedBuffer.h"
 
 #include <climits>
 #include <map>
@@ -114,7 +115,7 @@ rt::Status restoreKind(const google::protobuf::RepeatedPtrField<proto::Checkpoin
         buffer = &b;
     if (!buffer)
       return rt::internalError("the executable has no buffer for " + std::string(what) + " '" + name + "'");
-    const std::vector<int64_t> want(buffer->shape().begin(), buffer->shape().end());
+    const std::vector<int64_t> want = rt::wholeShapeOf(*buffer); // split buffers take the whole value
     const proto::CheckpointTensor &t = *it->second;
     std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
     if (t.dtype() != buffer->dtype() || shape != want)

@@ -54,6 +54,7 @@ struct TrainCommandFlags {
   RuntimeFlags runtime;
   std::string weights, save, checkpoint;
   int64_t checkpointEvery = 0;
+  int64_t stopAfter = 0;
   bool resume = false;
   int64_t evalEvery = 0, evalBatches = 4, logEvery = 1, sampleTokens = 64;
   FlagSet flags{"train", kTrainUsage,
@@ -104,6 +105,10 @@ struct TrainCommandFlags {
                     "write the trained weights (Hugging Face names, wte only: tied)", &save);
     flags.addString("checkpoint", "DIR",
                     "write DIR/checkpoint.pb at every evaluation and at the end", &checkpoint);
+    flags.addInteger("stop-after", "STEP",
+                     "stop after this step of the --steps schedule (with --checkpoint: saved there, "
+                     "to continue with --resume, on any mesh)",
+                     &stopAfter, 0);
     flags.addInteger("checkpoint-every", "K", "... or every K steps", &checkpointEvery, 0)
         .showDefault("--eval-every");
     flags.addSwitch("resume", "continue from DIR/checkpoint.pb (same flags; exact same losses)",
@@ -255,6 +260,7 @@ int runTrain(int argc, char **argv) {
   const int evalEvery = int(f.evalEvery), logEvery = int(f.logEvery),
             checkpointEvery = int(f.checkpointEvery), sampleTokens = int(f.sampleTokens);
   const int steps = config.steps;
+  const int last = f.stopAfter > 0 ? int(std::min<int64_t>(f.stopAfter, steps)) : steps;
   const std::string savePath = f.save;
   const bool tty = isatty(fileno(stdout));
 
@@ -281,7 +287,7 @@ int runTrain(int argc, char **argv) {
   const double tokensPerStep = double(config.batch) * config.seq;
   float loss = 0;
   bool lineOpen = false; // a \r progress line waits for its newline
-  while (trainer.step() < steps) {
+  while (trainer.step() < last) {
     loss = trainer.trainStep();
     const int t = trainer.step();
     if (!std::isfinite(loss))
@@ -292,27 +298,27 @@ int runTrain(int argc, char **argv) {
     char line[160];
     std::snprintf(line, sizeof line, "step %6d/%d  loss %.4f  %.0f tokens/s  ETA %s", t, steps, loss,
                   tokensPerStep / perStep, duration(perStep * (steps - t)).c_str());
-    bool evalNow = evalEvery > 0 && (t % evalEvery == 0 || t == steps);
+    bool evalNow = evalEvery > 0 && (t % evalEvery == 0 || t == last);
     if (tty) {
       std::printf("\r%s   ", line);
       lineOpen = !evalNow;
       if (evalNow)
         std::printf("\n");
-    } else if (t % logEvery == 0 || t == steps) {
+    } else if (t % logEvery == 0 || t == last) {
       std::printf("%s\n", line);
     }
     if (evalNow)
       std::printf("step %6d  held-out loss %.4f\n", t, trainer.heldOutLoss());
     if (!config.checkpointDir.empty() &&
-        ((checkpointEvery > 0 && t % checkpointEvery == 0) || t == steps))
+        ((checkpointEvery > 0 && t % checkpointEvery == 0) || t == last))
       trainer.saveCheckpoint();
     std::fflush(stdout);
   }
   if (lineOpen)
     std::printf("\n");
   double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("trained %d steps in %.1f s (%.0f tokens/s)\n", steps - first, wall,
-              tokensPerStep * (steps - first) / std::max(wall, 1e-9));
+  std::printf("trained %d steps in %.1f s (%.0f tokens/s)\n", last - first, wall,
+              tokensPerStep * (last - first) / std::max(wall, 1e-9));
   if (!config.checkpointDir.empty())
     std::printf("checkpoint: %s/checkpoint.pb (step %d)\n", config.checkpointDir.c_str(), trainer.step());
   if (!savePath.empty()) {

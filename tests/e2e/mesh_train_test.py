@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""The GPT-2 training step on a mesh equals the one-device step: `weft train` (2 layers, AdamW with clipping,
+a vocabulary of 257 that no tp degree divides) for 3 steps on one process, then under `weft launch` on 2, 4 and 8
+ranks with dp, tp, dp x tp (2x2, 2x4), sp and ZeRO 1/2/3. Each run's loss lines must equal the one-device run's
+(printed to 4 decimals) and its --save weights (gathered from every rank, written by rank 0) must equal the
+one-device weights within 2e-5 relative + 1e-5 absolute.
+
+Tolerance: the sharded step sums the same f32 products in another order (partial sums per rank, then across
+ranks), which changes a gradient by a few ulps (~1e-7 relative). For a gradient well above AdamW's eps that moves
+the update m / (sqrt(v) + eps) by as little (the 2e-5 relative term). A gradient that is zero in exact arithmetic
+(the attention's key bias: softmax ignores a constant added to all of a row's scores) comes out as f32 noise of
+~1e-10 that depends on the summation order, and AdamW divides it by sqrt(v) + eps ~ 1e-8: such a weight moves by
+up to ~1e-3 lr per step differently in the two runs, hence 3 steps x 3e-3 x 1e-3 ~ 1e-5 absolute. A partitioning
+error (a missed or doubled all-reduce) changes updates by ~lr = 3e-3.
+
+Then the command of the issue, `weft launch -n 4 -- weft train ... --optimizer sgd --lr 1 --steps 1 --mesh
+dp=2,tp=2 --save`, against one device: SGD has no such amplification, so 1e-5 relative + 1e-7 absolute.
+
+Then a checkpoint written after step 2 by dp=2,tp=2 resumes on tp=4 and on one process and repeats the
+uninterrupted run's loss at step 3.
+
+Usage: mesh_train_test.py WEFT_BINARY WORK_DIR [QUICK]"""
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+
+from array import array
+
+weft, work = sys.argv[1], sys.argv[2]
+quick = len(sys.argv) > 3 and sys.argv[3] == "quick"
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+env = dict(os.environ, WEFT_CACHE_DIR=os.path.join(work, "cache"), WEFT_COLLECTIVE_TIMEOUT_S="60")
+common = ["train", "gpt2", "--preset", "tiny", "--vocab-size", "257", "--n-layer", "2", "--n-head", "4",
+          "--n-embd", "32", "--data", "/usr/share/common-licenses/GPL-3", "--steps", "3", "--batch", "8",
+          "--seq", "16", "--optimizer", "adamw", "--lr", "3e-3", "--warmup", "1", "--seed", "3",
+          "--eval-every", "0", "--log-every", "1", "--sample-tokens", "0"]
+
+
+def run(args, ranks=1, name="run"):
+    cmd = [weft] + (["launch", "-n", str(ranks), "--", "weft"] if ranks > 1 else []) + common + args
+    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+    text = out.stdout.decode(errors="replace").replace("\r", "\n")
+    if out.returncode != 0:
+        print(text)
+        sys.exit(f"FAIL: {name}: {' '.join(cmd)} exited {out.returncode}")
+    losses = [m.group(1) for m in re.finditer(r"step +\d+/\d+ +loss (\S+)", text)]
+    return losses, text
+
+
+def compare(name, got, ref, rel, absolute):
+    if sorted(got) != sorted(ref):
+        sys.exit(f"FAIL: {name}: saved tensors {sorted(got)} differ from {sorted(ref)}")
+    worst = 0.0
+    for key in ref:
+        (gs, g), (rs, r) = got[key], ref[key]
+        if gs != rs:
+            sys.exit(f"FAIL: {name}: '{key}' has shape {gs}, one device {rs}")
+        for i, (a, b) in enumerate(zip(g, r)):
+            if abs(a - b) > rel * abs(b) + absolute:
+                sys.exit(f"FAIL: {name}: '{key}' differs from the one-device weights at flat index {i}: "
+                         f"{a} vs {b}")
+            worst = max(worst, abs(a - b))
+    return worst
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    tensors = {}
+    for key, info in header.items():
+        if key == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        assert info["dtype"] == "F32", info
+        values = array("f")
+        values.frombytes(data[begin:end])
+        tensors[key] = (info["shape"], values)
+    return tensors
+
+
+ref_save = os.path.join(work, "one.safetensors")
+ref_losses, _ = run(["--save", ref_save], name="one device")
+if len(ref_losses) != 3:
+    sys.exit(f"FAIL: the one-device run printed {ref_losses}")
+ref = read_safetensors(ref_save)
+print("one device:", ref_losses)
+
+configs = [("dp=2", []), ("tp=2", []), ("dp=2,tp=2", []), ("dp=2,tp=4", []), ("dp=4", []),
+           ("tp=2", ["--strategy", "sp"]), ("dp=2", ["--zero", "1"]), ("dp=2", ["--zero", "2"]),
+           ("dp=2,tp=2", ["--zero", "3"])]
+if quick:
+    configs = configs[:3]
+for mesh, extra in configs:
+    ranks = 1
+    for axis in mesh.split(","):
+        ranks *= int(axis.split("=")[1])
+    name = f"--mesh {mesh} {' '.join(extra)}".strip()
+    save = os.path.join(work, "mesh.safetensors")
+    losses, _ = run(["--mesh", mesh, "--save", save] + extra, ranks, name)
+    if losses != ref_losses:
+        sys.exit(f"FAIL: {name}: losses {losses}, one device {ref_losses}")
+    worst = compare(name, read_safetensors(save), ref, 2e-5, 1e-5)
+    print(f"{name} on {ranks} ranks: losses {losses}, weights differ by at most {worst:.2e}")
+
+# The issue's command: one SGD step with lr 1 on dp=2,tp=2 saves what one device saves.
+sgd = ["--optimizer", "sgd", "--lr", "1", "--steps", "1"]
+run(sgd + ["--save", ref_save], name="one device, sgd")
+run(sgd + ["--mesh", "dp=2,tp=2", "--save", save], 4, "dp=2,tp=2 sgd")
+worst = compare("dp=2,tp=2 sgd", read_safetensors(save), read_safetensors(ref_save), 1e-5, 1e-7)
+print(f"sgd --lr 1 --steps 1 on dp=2,tp=2: weights differ by at most {worst:.2e}")
+
+# Resume across meshes: stop after step 2 on dp=2,tp=2, continue on tp=4 and on one process.
+ckpt = os.path.join(work, "ckpt")
+losses, _ = run(["--mesh", "dp=2,tp=2", "--checkpoint", ckpt, "--stop-after", "2"], 4, "stop after 2")
+if losses != ref_losses[:2]:
+    sys.exit(f"FAIL: dp=2,tp=2 stopped after 2: losses {losses}, one device {ref_losses[:2]}")
+for mesh, ranks in (("tp=4", 4), (None, 1)):
+    copy = os.path.join(work, "ckpt-copy")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(ckpt, copy)
+    args = ["--checkpoint", copy, "--resume"] + (["--mesh", mesh] if mesh else [])
+    losses, _ = run(args, ranks, f"resume on {mesh or 'one device'}")
+    if losses != ref_losses[2:]:
+        sys.exit(f"FAIL: resumed on {mesh or 'one device'}: losses {losses}, uninterrupted {ref_losses[2:]}")
+    print(f"resumed on {mesh or 'one device'}: losses {losses}")
+print("PASS")
