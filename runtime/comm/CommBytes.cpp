@@ -5,8 +5,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/comm/CommBytes.h"
+
 #include "runtime/HostTensor.h"
+#include "runtime/MemoryNeeds.h"
+#include "runtime/comm/CollectiveStep.h"
 #include "runtime/comm/MeshShape.h"
+
+#include <map>
 
 namespace weft::rt {
 
@@ -55,6 +60,26 @@ uint64_t communicatedBytesPerRun(const proto::Executable &exe, int64_t rank) {
   for (uint64_t b : communicatedBytesPerStep(exe, rank))
     total += b;
   return total;
+}
+
+std::string describeCommunication(const proto::Executable &exe, int64_t rank) {
+  std::map<std::string, int> kinds;
+  int collectives = 0;
+  for (const proto::Step &s : exe.steps())
+    if (s.has_collective()) {
+      ++kinds[collectiveKindName(s.collective().kind())];
+      ++collectives;
+    }
+  if (collectives == 0)
+    return "nothing";
+  std::string text = formatBytes(communicatedBytesPerRun(exe, rank)) + " in " +
+                     std::to_string(collectives) + " collectives (";
+  bool first = true;
+  for (const auto &[kind, count] : kinds) {
+    text += (first ? "" : ", ") + kind + " " + std::to_string(count);
+    first = false;
+  }
+  return text + ")";
 }
 
 } // namespace weft::rt

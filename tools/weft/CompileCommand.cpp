@@ -19,6 +19,7 @@
 #include "compiler/TrainStep.h"
 #include "passes/memory/MemoryPlan.h"
 #include "runtime/MemoryNeeds.h"
+#include "runtime/comm/CommBytes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Support/FileUtilities.h"
@@ -131,7 +132,10 @@ int runCompile(int argc, char **argv) {
   const auto &p = r.executable->proto();
   std::printf("executable: %d kernels, %d steps, %d buffers, arena %.2f MiB\n", p.kernels_size(),
               p.steps_size(), p.buffers_size(), p.arena_size() / 1048576.0);
-  std::printf("device memory to run it: %s\n", rt::memoryNeeds(p).describe().c_str());
+  std::printf("device memory to run it%s: %s\n", p.mesh().axes_size() ? " (per rank)" : "",
+              rt::memoryNeeds(p).describe().c_str());
+  if (p.mesh().axes_size())
+    std::printf("communicated per run by rank 0: %s\n", rt::describeCommunication(p, 0).c_str());
   if (!f.outputPath.empty()) {
     check(r.executable->save(f.outputPath));
     std::printf("wrote %s\n", f.outputPath.c_str());

@@ -35,7 +35,8 @@ constexpr const char *kLaunchHelp =
     "  -n N        the number of ranks (also -n=N, --np N); required\n"
     "  OTHER       any other mpirun flag, passed through as written (e.g. --bind-to none)\n"
     "After --: the program and its arguments; a leading `weft` is this binary.\n"
-    "As root mpirun gets --allow-run-as-root; with more ranks than cores, --oversubscribe.\n";
+    "As root mpirun gets --allow-run-as-root; with more ranks than cores, --oversubscribe. Each rank\n"
+    "gets cores / N OpenMP and BLAS threads unless OMP_NUM_THREADS / OPENBLAS_NUM_THREADS are set.\n";
 
 /// The first executable `name` in the directories of $PATH, or "".
 std::string findOnPath(const std::string &name) {
@@ -118,6 +119,14 @@ int runLaunch(int argc, char **argv) {
   long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
   if (cores > 0 && ranks > cores)
     cmd.push_back("--oversubscribe");
+  // The cores are shared among the ranks: each rank's OpenMP kernels and
+  // BLAS get cores / N threads (at least 1) unless the caller chose.
+  const std::string threads = std::to_string(std::max<long>(1, cores > 0 ? cores / long(ranks) : 1));
+  for (const char *var : {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"})
+    if (!std::getenv(var)) {
+      ::setenv(var, threads.c_str(), 0);
+      cmd.insert(cmd.end(), {"-x", var});
+    }
   cmd.insert(cmd.end(), mpiFlags.begin(), mpiFlags.end());
   cmd.insert(cmd.end(), program.begin(), program.end());
 

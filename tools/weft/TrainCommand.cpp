@@ -13,7 +13,11 @@
 #include "tools/weft/ModelFlags.h"
 #include "tools/weft/Ranks.h"
 
+#include "frontend/DslError.h"
+#include "models/Gpt2.h"
 #include "models/catalog/ModelCatalog.h"
+#include "runtime/MemoryNeeds.h"
+#include "runtime/comm/CommBytes.h"
 #include "train/Trainer.h"
 
 #include <algorithm>
@@ -254,6 +258,14 @@ int runTrain(int argc, char **argv) {
   f.resolveDefaults();
   train::TrainConfig config = makeConfig(f);
   // With a mesh: every rank runs this same command; rank 0 prints and writes.
+  // A plan that does not fit the model is refused before any rank starts.
+  try {
+    models::checkGpt2Plan("weft train", config.model, config.batch, config.seq, config.plan, config.mesh);
+  } catch (const DslError &e) {
+    std::string m = e.what();
+    size_t at = m.find("error: ");
+    throw FlagError(at == std::string::npos ? m : m.substr(at + 7));
+  }
   Ranks ranks = joinRanks(config.mesh, "train");
   config.runtime.communicator = ranks.world;
   config.writeFiles = ranks.writes();
@@ -277,6 +289,12 @@ int runTrain(int argc, char **argv) {
               (long long)trainer.data().trainRows(), (long long)trainer.data().heldOutRows(),
               trainer.data().isText() ? "byte-level text" : "token rows", trainer.compileSeconds(),
               config.resume ? (", resumed at step " + std::to_string(trainer.step())).c_str() : "");
+  if (ranks.world) {
+    const proto::Executable &step = trainer.executor().executable().proto();
+    std::printf("mesh %s (%d ranks): per rank %s; each step sends %s from rank 0\n",
+                config.mesh.str().c_str(), ranks.size, rt::memoryNeeds(step).describe().c_str(),
+                rt::describeCommunication(step, 0).c_str());
+  }
   if (evalEvery > 0 && trainer.step() == 0)
     std::printf("step %6d  held-out loss %.4f\n", 0, trainer.heldOutLoss());
   std::fflush(stdout);
