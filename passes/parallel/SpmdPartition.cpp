@@ -138,10 +138,14 @@ private:
           a[sf->first] = sf->second;
       }
     };
-    for (auto [j, r] : llvm::enumerate(op->getResults()))
-      take(r, rule.results[j]);
+    // Operands first: an op computes where its data already is, and its
+    // result is moved if its readers want it elsewhere (a row-parallel
+    // matmul whose reader wants it split along the sequence leaves a partial
+    // sum that is reduce-scattered, not a weight that is gathered).
     for (auto [i, v] : llvm::enumerate(op->getOperands()))
       take(v, rule.operands[i]);
+    for (auto [j, r] : llvm::enumerate(op->getResults()))
+      take(r, rule.results[j]);
     // A split table (gather) or scatter target must be split by whole rows.
     if (isa<GatherOp>(op) && a[rule.operands[0][0][0]].blocks != 1)
       a[rule.operands[0][0][0]] = {};

@@ -230,6 +230,8 @@ private:
       for (const State &state : s)
         main.setArgAttr(state.arg.getArgNumber(), weft::kShardingAttr, split);
       t.grad = b.create<weft::ShardingConstraintOp>(t.grad.getLoc(), t.grad, zero == 1 ? param : split);
+      if (zero < 3) // stored whole: fixed, so the split update does not leak into it
+        main.setArgAttr(index, weft::kShardingAttr, param);
       if (zero == 3) {
         // Stored split; the forward and backward passes read it gathered
         // (their old uses), the update below reads the rank's piece.
