@@ -134,9 +134,21 @@ Value Resharder::reshard(Value local, ShardingAttr from, ShardingAttr to, ArrayR
     for (auto [d, want] : llvm::enumerate(to.getDims())) {
       SmallVector<StringAttr> expected(cur[d].getAxes().begin(), cur[d].getAxes().end());
       expected.append(partial.begin(), partial.end());
-      bool even = globalShape[d] % mesh_.groupSize(want.getAxes()) == 0;
-      if (even && want.getBlocks() == 1 && cur[d].getBlocks() == 1 &&
+      // Uneven pieces only nest when the dimension was whole before.
+      bool nests = cur[d].getAxes().empty() || globalShape[d] % mesh_.groupSize(want.getAxes()) == 0;
+      if (nests && want.getBlocks() == 1 && cur[d].getBlocks() == 1 &&
           llvm::ArrayRef(want.getAxes()) == llvm::ArrayRef(expected)) {
+        // An uneven split: pad the local dimension to whole pieces first
+        // (zeros: the padding of the result).
+        SmallVector<int64_t> shape = shapeOf(v);
+        int64_t ways = mesh_.groupSize(partial);
+        int64_t padded = localDimSize(globalShape[d], want, mesh_) * ways;
+        if (padded != shape[d]) {
+          SmallVector<int64_t> zeros = shape;
+          zeros[d] = padded - shape[d];
+          auto type = RankedTensorType::get(zeros, grad::typeOf(v).getElementType());
+          v = e_.concat({v, e_.splat(type, 0.0)}, int64_t(d));
+        }
         v = reduceScatter(v, int64_t(d), partial);
         cur[d] = want;
         partial.clear();
