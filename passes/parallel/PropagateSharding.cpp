@@ -249,11 +249,8 @@ struct PropagateShardingPass : impl::PropagateShardingPassBase<PropagateSharding
   }
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    func::FuncOp func = lookupFunctionOrError(module, getArgument(), function,
-                                              "name the function with function=NAME");
-    MeshAttr mesh = func ? meshOrError(module, getArgument()) : MeshAttr();
-    if (!func || !mesh || failed(Propagator(func, mesh).run()))
+    if (failed(onFunctionWithMesh(getOperation(), getArgument(), function,
+                                  [](func::FuncOp func, MeshAttr mesh) { return Propagator(func, mesh).run(); })))
       signalPassFailure();
   }
 };

@@ -7,6 +7,7 @@
 #include "passes/parallel/ShardingState.h"
 
 #include "ir/AttrNames.h"
+#include "passes/PassUtils.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -47,6 +48,13 @@ MeshAttr meshOrError(ModuleOp module, StringRef pass) {
                        << " attribute; give it the device mesh, e.g. " << kMeshAttr
                        << " = #weft.mesh<dp = 2, tp = 2>";
   return mesh;
+}
+
+LogicalResult onFunctionWithMesh(ModuleOp module, StringRef pass, StringRef function,
+                                 function_ref<LogicalResult(func::FuncOp, MeshAttr)> body) {
+  func::FuncOp func = lookupFunctionOrError(module, pass, function, "name the function with function=NAME");
+  MeshAttr mesh = func ? meshOrError(module, pass) : MeshAttr();
+  return success(func && mesh && succeeded(body(func, mesh)));
 }
 
 } // namespace weft::sharding

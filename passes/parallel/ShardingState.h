@@ -32,6 +32,12 @@ mlir::BlockArgument argumentNamed(mlir::func::FuncOp func, llvm::StringRef name)
 /// module and returns null when it has none.
 MeshAttr meshOrError(mlir::ModuleOp module, llvm::StringRef pass);
 
+/// What both parallel passes do first: finds @`function` (with the pass's
+/// error when missing) and the module's mesh, then runs `body` on them.
+mlir::LogicalResult onFunctionWithMesh(mlir::ModuleOp module, llvm::StringRef pass,
+                                       llvm::StringRef function,
+                                       llvm::function_ref<mlir::LogicalResult(mlir::func::FuncOp, MeshAttr)> body);
+
 } // namespace weft::sharding
 
 #endif // WEFT_PASSES_PARALLEL_SHARDINGSTATE_H

@@ -403,11 +403,8 @@ struct SpmdPartitionPass : impl::SpmdPartitionPassBase<SpmdPartitionPass> {
   }
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    func::FuncOp func = lookupFunctionOrError(module, getArgument(), function,
-                                              "name the function with function=NAME");
-    MeshAttr mesh = func ? meshOrError(module, getArgument()) : MeshAttr();
-    if (!func || !mesh || failed(Partitioner(func, mesh).run()))
+    if (failed(onFunctionWithMesh(getOperation(), getArgument(), function,
+                                  [](func::FuncOp func, MeshAttr mesh) { return Partitioner(func, mesh).run(); })))
       signalPassFailure();
   }
 };
