@@ -134,14 +134,25 @@ Value Resharder::reshard(Value local, ShardingAttr from, ShardingAttr to, ArrayR
     for (auto [d, want] : llvm::enumerate(to.getDims())) {
       SmallVector<StringAttr> expected(cur[d].getAxes().begin(), cur[d].getAxes().end());
       expected.append(partial.begin(), partial.end());
+      if (llvm::ArrayRef(want.getAxes()) != llvm::ArrayRef(expected))
+        continue;
+      int64_t ways = mesh_.groupSize(partial);
+      if (want.getBlocks() > 1 && cur[d].getAxes().empty() &&
+          (globalShape[d] / want.getBlocks()) % ways == 0) {
+        // Split within blocks (a sequence split of a flattened [B*T] dim):
+        // scatter the inner part of each block.
+        v = withinBlocks(v, int64_t(d), want.getBlocks(),
+                         [&](Value x, int64_t inner) { return reduceScatter(x, inner, partial); });
+        cur[d] = want;
+        partial.clear();
+        break;
+      }
       // Uneven pieces only nest when the dimension was whole before.
       bool nests = cur[d].getAxes().empty() || globalShape[d] % mesh_.groupSize(want.getAxes()) == 0;
-      if (nests && want.getBlocks() == 1 && cur[d].getBlocks() == 1 &&
-          llvm::ArrayRef(want.getAxes()) == llvm::ArrayRef(expected)) {
+      if (nests && want.getBlocks() == 1 && cur[d].getBlocks() == 1) {
         // An uneven split: pad the local dimension to whole pieces first
         // (zeros: the padding of the result).
         SmallVector<int64_t> shape = shapeOf(v);
-        int64_t ways = mesh_.groupSize(partial);
         int64_t padded = localDimSize(globalShape[d], want, mesh_) * ways;
         if (padded != shape[d]) {
           SmallVector<int64_t> zeros = shape;

@@ -141,9 +141,22 @@ private:
     // Operands first: an op computes where its data already is, and its
     // result is moved if its readers want it elsewhere (a row-parallel
     // matmul whose reader wants it split along the sequence leaves a partial
-    // sum that is reduce-scattered, not a weight that is gathered).
-    for (auto [i, v] : llvm::enumerate(op->getOperands()))
-      take(v, rule.operands[i]);
+    // sum that is reduce-scattered, not a weight that is gathered). When two
+    // operands' splits collide, the larger operand keeps its split and the
+    // smaller one moves (an LM head keeps its vocabulary split and gathers
+    // the sequence-split activations, as Megatron's sequence parallelism does).
+    SmallVector<unsigned> order;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i)
+      order.push_back(i);
+    auto elements = [&](unsigned i) {
+      int64_t n = 1;
+      for (int64_t d : global(op->getOperand(i)))
+        n *= d;
+      return n;
+    };
+    llvm::stable_sort(order, [&](unsigned a, unsigned b) { return elements(a) > elements(b); });
+    for (unsigned i : order)
+      take(op->getOperand(i), rule.operands[i]);
     for (auto [j, r] : llvm::enumerate(op->getResults()))
       take(r, rule.results[j]);
     // A split table (gather) or scatter target must be split by whole rows.

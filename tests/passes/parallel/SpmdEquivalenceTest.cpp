@@ -339,5 +339,34 @@ TEST_F(SpmdEquivalence, SequenceParallelStrategy) {
   partitionAndCompare("#weft.mesh<dp = 2, tp = 2>", nullptr);
 }
 
+// Megatron's sequence parallelism in the forward pass: the activations (B x T x C) are reduce-scattered along
+// the sequence after the vocabulary-parallel embedding and each row-parallel layer, and all-gathered before each
+// column-parallel layer; no activation is all-reduced. (Whether the LM head gathers the activations or its
+// vocabulary-split weight depends on which is smaller: here the 11 x 8 weight. The backward pass still all-reduces
+// some activation gradients instead of reduce-scattering them: docs/performance.md.)
+TEST(SpmdSequenceParallel, ForwardReduceScattersAndGathersActivations) {
+  MeshSpec mesh = MeshSpec::parse("tp=2");
+  Program p = models::buildGpt2Forward(tinyConfig(), kBatch, kSeq, strategyPlan("sp", mesh), mesh);
+  OwningOpRef<ModuleOp> part = p.module().clone();
+  PassManager pm(part->getContext());
+  buildParallelPipeline(pm);
+  ASSERT_TRUE(succeeded(pm.run(*part)));
+  int gathers = 0, scatters = 0, reduces = 0;
+  const int64_t whole = kBatch * kSeq * 8;
+  part->walk([&](Operation *op) {
+    if (op->getNumResults() == 0)
+      return;
+    int64_t n = cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
+    StringRef name = op->getName().getStringRef();
+    gathers += name == "weft.all_gather" && n == whole;
+    scatters += name == "weft.reduce_scatter" && 2 * n == whole;
+    reduces += name == "weft.all_reduce" && n == whole;
+  });
+  const int layers = tinyConfig().n_layer;
+  EXPECT_EQ(scatters, 2 * layers + 1);
+  EXPECT_EQ(gathers, 2 * layers);
+  EXPECT_EQ(reduces, 0);
+}
+
 } // namespace
 } // namespace weft
