@@ -10,6 +10,7 @@
 
 #include "runtime/HostTensor.h"
 #include "runtime/ShardLayout.h"
+#include "runtime/comm/ShardedBuffer.h"
 #include "runtime/ValidateSupport.h"
 #include "runtime/comm/CollectiveStep.h"
 #include "runtime/comm/CollectiveSupport.h"
@@ -89,7 +90,6 @@ static Status checkSharding(const proto::Buffer &b, const std::string &ref, cons
     return r.fail(ref + " has a sharding of " + std::to_string(s.global_shape_size()) +
                   " global dimensions and " + std::to_string(s.dims_size()) +
                   " splits for a buffer of rank " + std::to_string(b.shape_size()));
-  std::vector<DimPiece> pieces;
   for (int d = 0; d < s.dims_size(); ++d) {
     const proto::DimSplit &split = s.dims(d);
     WEFT_RETURN_IF_ERROR(checkAxes(split.axes(), mesh, ref + ": dimension " + std::to_string(d), r));
@@ -97,14 +97,10 @@ static Status checkSharding(const proto::Buffer &b, const std::string &ref, cons
       return r.fail(ref + ": dimension " + std::to_string(d) + " of global size " +
                     std::to_string(s.global_shape(d)) + " cannot be split in " +
                     std::to_string(split.blocks()) + " blocks");
-    DimPiece p;
-    p.blocks = split.blocks();
-    for (uint32_t a : split.axes())
-      p.ways *= mesh.axes()[a].size;
-    pieces.push_back(p);
   }
-  std::vector<int64_t> global(s.global_shape().begin(), s.global_shape().end());
-  std::vector<int64_t> local = localShape(global, pieces);
+  // Every rank's piece has the same shape: rank 0's.
+  std::vector<int64_t> global = globalShapeOf(s);
+  std::vector<int64_t> local = localShape(global, piecesOf(s, mesh, 0));
   if (local != std::vector<int64_t>(b.shape().begin(), b.shape().end()))
     return r.fail(ref + " has shape " + shapeString({b.shape().begin(), b.shape().end()}) +
                   " but its piece of the global shape " + shapeString(global) + " is " +

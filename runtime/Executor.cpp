@@ -324,7 +324,6 @@ Status Executor::bind(proto::BufferKind kind, const char *what, const std::strin
   }
   const proto::Buffer &b = exe_.proto().buffers(id);
   std::vector<int64_t> shape = shapeOf(b);
-  HostTensor piece;
   if (b.has_sharding()) { // the caller gives the whole value; this rank keeps its piece
     std::vector<int64_t> whole = globalShapeOf(b.sharding());
     if (value.dtype != b.dtype() || value.shape != whole)
@@ -332,18 +331,12 @@ Status Executor::bind(proto::BufferKind kind, const char *what, const std::strin
                              dtypeName(b.dtype()) + shapeString(whole) + " (rank " +
                              std::to_string(rank_) + " keeps its piece " + shapeString(shape) +
                              ") but got " + dtypeName(value.dtype) + shapeString(value.shape));
-    piece = pieceOf(value, b.sharding(), mesh_, rank_);
-    return bindBytes(id, name, what, piece);
+    return bindBytes(id, name, what, pieceOf(value, b.sharding(), mesh_, rank_));
   }
   if (value.dtype != b.dtype() || value.shape != shape)
     return invalidArgument(std::string("set") + what + ": '" + name + "' expects " +
                            dtypeName(b.dtype()) + shapeString(shape) + " but got " +
                            dtypeName(value.dtype) + shapeString(value.shape));
-  if (value.bytes.size() != b.byte_size())
-    return invalidArgument(std::string("set") + what + ": '" + name + "' holds " +
-                           std::to_string(value.bytes.size()) + " bytes; " +
-                           dtypeName(b.dtype()) + shapeString(shape) + " needs " +
-                           std::to_string(b.byte_size()));
   return bindBytes(id, name, what, value);
 }
 
@@ -351,7 +344,8 @@ Status Executor::bindBytes(int id, const std::string &name, const char *what, co
   const proto::Buffer &b = exe_.proto().buffers(id);
   if (value.bytes.size() != b.byte_size())
     return invalidArgument(std::string("set") + what + ": '" + name + "' holds " +
-                           std::to_string(value.bytes.size()) + " bytes, its buffer " +
+                           std::to_string(value.bytes.size()) + " bytes; " +
+                           dtypeName(b.dtype()) + shapeString(shapeOf(b)) + " needs " +
                            std::to_string(b.byte_size()));
   if (b.index_limit() > 0)
     WEFT_RETURN_IF_ERROR(checkIndices(b, value));

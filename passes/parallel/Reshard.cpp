@@ -92,9 +92,8 @@ Value Resharder::gatherDim(Value local, int64_t dim, DimShardingAttr split, int6
   });
 }
 
-Value Resharder::sliceDim(Value local, int64_t dim, DimShardingAttr split, int64_t size) {
+Value Resharder::sliceDim(Value local, int64_t dim, DimShardingAttr split) {
   int64_t ways = mesh_.groupSize(split.getAxes());
-  (void)size;
   return withinBlocks(local, dim, split.getBlocks(), [&](Value x, int64_t d) {
     SmallVector<int64_t> shape = shapeOf(x);
     int64_t n = shape[d], padded = (n + ways - 1) / ways * ways;
@@ -176,7 +175,7 @@ Value Resharder::reshard(Value local, ShardingAttr from, ShardingAttr to, ArrayR
     }
   for (auto [d, want] : llvm::enumerate(to.getDims()))
     if (cur[d] != want)
-      v = sliceDim(v, int64_t(d), want, globalShape[d]);
+      v = sliceDim(v, int64_t(d), want);
   return v;
 }
 

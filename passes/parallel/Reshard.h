@@ -40,8 +40,8 @@ public:
 
   /// Dimension `dim` (global size `size`, split as `split`) gathered whole.
   mlir::Value gatherDim(mlir::Value local, int64_t dim, DimShardingAttr split, int64_t size);
-  /// Dimension `dim` (whole, size `size`) cut to this rank's piece of `split`.
-  mlir::Value sliceDim(mlir::Value local, int64_t dim, DimShardingAttr split, int64_t size);
+  /// Dimension `dim` (whole) cut to this rank's piece of `split`.
+  mlir::Value sliceDim(mlir::Value local, int64_t dim, DimShardingAttr split);
 
   /// The rank's index in the group of `axes` (a tensor<i64> scalar).
   mlir::Value axisIndex(llvm::ArrayRef<mlir::StringAttr> axes);

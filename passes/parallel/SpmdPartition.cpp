@@ -146,15 +146,14 @@ private:
     // smaller one moves (an LM head keeps its vocabulary split and gathers
     // the sequence-split activations, as Megatron's sequence parallelism does).
     SmallVector<unsigned> order;
-    for (unsigned i = 0; i < op->getNumOperands(); ++i)
+    SmallVector<int64_t> elements;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
       order.push_back(i);
-    auto elements = [&](unsigned i) {
-      int64_t n = 1;
+      elements.push_back(1);
       for (int64_t d : global(op->getOperand(i)))
-        n *= d;
-      return n;
-    };
-    llvm::stable_sort(order, [&](unsigned a, unsigned b) { return elements(a) > elements(b); });
+        elements.back() *= d;
+    }
+    llvm::stable_sort(order, [&](unsigned a, unsigned b) { return elements[a] > elements[b]; });
     for (unsigned i : order)
       take(op->getOperand(i), rule.operands[i]);
     for (auto [j, r] : llvm::enumerate(op->getResults()))

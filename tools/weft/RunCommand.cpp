@@ -14,10 +14,12 @@
 #include "tools/weft/Flags.h"
 #include "tools/weft/MlirFlags.h"
 #include "tools/weft/ModelSource.h"
+#include "tools/weft/Ranks.h"
 
 #include "models/catalog/Gpt2Weights.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/Executor.h"
+#include "runtime/comm/ShardedBuffer.h"
 #include "runtime/io/Npy.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -86,7 +88,7 @@ void bindInputs(rt::Executor &exe, const weft::proto::Executable &proto, int64_t
   for (const auto &b : proto.buffers()) {
     if (b.kind() != weft::proto::INPUT)
       continue;
-    std::vector<int64_t> shape(b.shape().begin(), b.shape().end());
+    std::vector<int64_t> shape = rt::wholeShapeOf(b); // split inputs are set whole
     rt::HostTensor t(b.dtype(), shape);
     if (b.dtype() == weft::proto::I64 || b.dtype() == weft::proto::I32) {
       std::vector<int64_t> ids;
@@ -148,8 +150,7 @@ void bindParameters(rt::Executor &executor, const proto::Executable &proto, cons
   } else {
     for (const auto &b : proto.buffers())
       if (b.kind() == weft::proto::PARAMETER)
-        params.push_back(ParamSpec{
-            b.name(), {b.shape().begin(), b.shape().end()}, DType::F32, Init::normal(0.02)});
+        params.push_back(ParamSpec{b.name(), rt::wholeShapeOf(b), DType::F32, Init::normal(0.02)});
   }
   if (!f.weights.empty()) {
     check(loadGpt2Weights(f.weights, params, executor));
@@ -188,12 +189,18 @@ int runRun(int argc, char **argv) {
 
   std::optional<rt::Executable> exe;
   std::unique_ptr<ModelSource> src;
+  Ranks ranks; // with a mesh: this process is one of its ranks (rank 0 prints)
   if (isFile(f.model.model, ".wexe")) {
     if (!f.parallel.mesh.empty())
       throw FlagError("--mesh applies when compiling; '" + f.model.model +
                       "' is compiled for its own mesh");
     exe = check(rt::Executable::load(f.model.model));
+    MeshSpec mesh;
+    for (const proto::MeshAxis &a : exe->proto().mesh().axes())
+      mesh.axes.emplace_back(a.name(), a.size());
+    ranks = joinRanks(mesh, "run");
   } else {
+    ranks = joinRanks(f.parallel.mesh, "run");
     src = loadModelSource(f.model, f.compile, f.parallel, /*trainStep=*/false);
     CompileResult r = compile(src->module(), src->compileOptions(f.compile));
     if (!r.executable)
@@ -202,7 +209,9 @@ int runRun(int argc, char **argv) {
     exe = std::move(*r.executable);
   }
   proto::Executable proto = exe->proto();
-  auto executor = check(rt::Executor::create(std::move(*exe), f.runtime.options()));
+  rt::ExecutorOptions options = f.runtime.options();
+  options.communicator = ranks.world;
+  auto executor = check(rt::Executor::create(std::move(*exe), options));
 
   bool isGpt2 = src && src->program && f.model.model == "gpt2";
   int64_t vocab = isGpt2 ? gpt2ConfigFor(f.model.request()).vocab_size : 1 << 30;
