@@ -1,7 +1,7 @@
 #!/bin/bash
 # On the GPU machine, inside the folder bench/cuda/prepare_devrun.sh made: weft cuBLASLt GEMMs (strict f32) on GPT-2 shapes vs torch.matmul in the same run.
 cd "$(dirname "$0")"
-export LD_LIBRARY_PATH=$PWD/lib:/usr/local/cuda/lib64:$LD_LIBRARY_PATH
+. ./devrun_env.sh
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader
 for w in gemm_mlp_chain gemm_lm_head; do
   WEFT_CUDA_TIME_EXE=$PWD/$w.wexe timeout 120 ./WeftCudaRuntimeTests --gtest_filter='CudaBench.ExecutableStepTimes' 2>&1 | tee $OUT/$w.log | grep -E "BENCH|FAIL|Failure|rror"

@@ -10,15 +10,18 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${WEFT_BUILD_DIR:-$root/build}
 out=$build/devrun
-bash "$root/scripts/build.sh" WeftCudaRuntimeTests WeftCudaCodegenTests weft >/dev/null
+bash "$root/scripts/build.sh" WeftCudaRuntimeTests WeftCudaCodegenTests WeftNcclCommTests weft >/dev/null
 rm -rf "$out" && mkdir -p "$out/lib" "$out/cases"
-cp "$build/bin/WeftCudaRuntimeTests" "$out/"
+cp "$build/bin/WeftCudaRuntimeTests" "$build/bin/WeftNcclCommTests" "$out/"
 for lib in libprotobuf.so.32 libopenblas.so.0 libgfortran.so.5 libquadmath.so.0; do
   path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !p { p = $NF } END { print p }')
   [ -n "$path" ] || { echo "prepare_devrun: $lib not found" >&2; exit 1; }
   cp -L "$path" "$out/lib/"
 done
+xz -T2 -6 "$out"/lib/*  # 43 MB -> 6 MB; devrun_env.sh unpacks them there
 WEFT_CUDA_CASES_OUT="$out/cases" "$build/bin/WeftCudaCodegenTests" >/dev/null
+# Not carried, for room: scatter_per_column (16 MB of random data; its CPU numerics: CpuFusedOpsTest).
+rm -f "$out"/cases/scatter_per_column.*
 "$build/bin/weft" compile gpt2 --target cuda --batch 1 --seq 128 --no-cache -o "$out/gpt2_124m_b1s128.wexe"
 bash "$root/bench/cuda/compile_programs.sh" "$build/bin/weft" "$out"
 batch=${WEFT_TRAIN_BATCH:-8}
@@ -28,7 +31,7 @@ for p in bf16 f32; do
   gzip -1 -f "$w"
 done
 cp "$root"/bench/cuda/run_all.sh "$root"/bench/cuda/gemm_vs_torch.sh "$root"/bench/cuda/run_kernels.sh \
-  "$root"/bench/cuda/run_train.sh "$root"/bench/cuda/kernels_torch.py "$root"/bench/cuda/train_step_torch.py "$out/"
+  "$root"/bench/cuda/run_train.sh "$root"/bench/cuda/run_lease.sh "$root"/bench/cuda/devrun_env.sh "$root"/bench/cuda/kernels_torch.py "$root"/bench/cuda/train_step_torch.py "$out/"
 du -sh "$out"
 size=$(du -sb "$out" | cut -f1)
 if [ "$size" -ge $((64 << 20)) ]; then

@@ -3,8 +3,7 @@
 # vs eager included), GEMM+epilogue bench, GPT-2 124M forward with graphs off and on,
 # PyTorch eager and torch.compile peers, compute-sanitizer memcheck.
 cd "$(dirname "$0")"
-export LD_LIBRARY_PATH=$PWD/lib:/usr/local/cuda/lib64:$LD_LIBRARY_PATH
-export WEFT_CUDA_CASES=$PWD/cases
+. ./devrun_env.sh
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader
 echo "=== tests"
 timeout 120 ./WeftCudaRuntimeTests > $OUT/runtime.log 2>&1; echo "tests rc $?"

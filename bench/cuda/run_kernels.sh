@@ -5,7 +5,7 @@
 # (CudaBench.CopyAndElementwiseBandwidth), and the PyTorch eager / torch.compile peers (kernels_torch.py), which
 # print the side-by-side table: weft ms, eager ms, compile ms, weft GB/s, % of the copy bandwidth, floor ms.
 cd "$(dirname "$0")"
-export LD_LIBRARY_PATH=$PWD/lib:/usr/local/cuda/lib64:$LD_LIBRARY_PATH
+. ./devrun_env.sh
 out=${OUT:-/tmp}
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader
 echo "=== copy bandwidth"

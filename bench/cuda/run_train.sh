@@ -5,7 +5,7 @@
 # strict f32), and a side-by-side table of step ms, tokens/s and MFU (FLOPs: train_step_torch.py --flops-only).
 # Usage: bash run_train.sh [B] (default 8; needs the .wexe.gz of that B). PRECISIONS="bf16" limits the precisions.
 cd "$(dirname "$0")"
-export LD_LIBRARY_PATH=$PWD/lib:/usr/local/cuda/lib64:$LD_LIBRARY_PATH
+. ./devrun_env.sh
 out=${OUT:-/tmp}
 B=${1:-8}
 T=1024

@@ -1,0 +1,33 @@
+#!/bin/bash
+# On the GPU machine, inside the folder bench/cuda/prepare_devrun.sh made: every prepared GPU check in ONE device call,
+# most important first, each stage skipped once the call nears its deadline so that what ran still comes back:
+#   1. the runtime tests (format 4, the 256-byte aligned memory plan, cuMemGetInfo check) and the NCCL one-rank test;
+#   2. the GPT-2 124M training step, bf16 then f32: weft (graphs off/on) vs PyTorch compile/eager (run_train.sh);
+#   3. the kernel table vs PyTorch eager / torch.compile, with the copy bandwidth (run_kernels.sh);
+#   4. the GPT-2 forward, GEMM epilogue bench and memcheck (run_all.sh), if time is left.
+# Usage: DEADLINE_S=420 bash devrun/run_lease.sh  (seconds from the start; default 420). Logs under $OUT.
+cd "$(dirname "$0")"
+start=$(date +%s)
+deadline=${DEADLINE_S:-420}
+left() { echo $((deadline - ($(date +%s) - start))); }
+stage() {  # stage NAME NEEDED_S: false (and says so) when fewer than NEEDED_S seconds are left
+  local l; l=$(left)
+  if [ "$l" -lt "$2" ]; then echo "=== skipped $1 ($l s left, needs ~$2)"; return 1; fi
+  echo "=== $1 at +$(($(date +%s) - start)) s"
+}
+export OUT=${OUT:-/tmp}
+. ./devrun_env.sh
+nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total --format=csv,noheader
+if stage "runtime tests + NCCL" 60; then
+  timeout 100 ./WeftCudaRuntimeTests > "$OUT/runtime.log" 2>&1; echo "runtime tests rc $?"
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |Failure" "$OUT/runtime.log" | head -12
+  timeout 40 ./WeftNcclCommTests > "$OUT/nccl.log" 2>&1; echo "nccl tests rc $? (libnccl from ${nccl_lib:-the system})"
+  grep -E "^\[  (PASSED|FAILED|SKIPPED|  OK) |Failure|kipped|nccl:" "$OUT/nccl.log" | head -12
+fi
+if stage "train bf16" 150; then PRECISIONS=bf16 bash run_train.sh 8 2>&1 | tee "$OUT/train_bf16.txt" | tail -8; fi
+cp "$OUT/train_times.txt" "$OUT/train_times_bf16.txt" 2>/dev/null
+if stage "train f32" 150; then PRECISIONS=f32 bash run_train.sh 8 2>&1 | tee "$OUT/train_f32.txt" | tail -8; fi
+cat "$OUT/train_times_bf16.txt" >> "$OUT/train_times.txt" 2>/dev/null
+if stage "kernels" 120; then bash run_kernels.sh 2>&1 | tee "$OUT/kernels.txt" | tail -14; fi
+if stage "run_all (forward, epilogues, memcheck)" 150; then bash run_all.sh > "$OUT/run_all.txt" 2>&1; tail -20 "$OUT/run_all.txt"; fi
+echo "=== done at +$(($(date +%s) - start)) s"
