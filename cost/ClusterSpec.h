@@ -1,0 +1,79 @@
+//===- ClusterSpec.h - the devices and links a plan is costed for -*- C++ -*-===//
+//
+// This file declares ClusterSpec, what the cost model knows about the machine
+// a program will run on: one device kind (peak FLOP/s per dtype, memory
+// bandwidth and size, the fixed cost of a launch, and the fraction of the
+// peaks that kernels reach) and the topology (devices per node, the bandwidth
+// and latency of a link inside a node and between nodes). Descriptions are
+// JSON files (cost/devices/*.json ship h100, h200, a100 and cpu; a user's own
+// file has the same keys); `weft calibrate` writes one for the machine it
+// measures. Everything here is plain C++: no MLIR.
+//
+// JSON keys (every one required unless marked optional):
+//   name, description (optional)
+//   device: peak_tflops {f32, bf16, f16, tf32 (optional)}, memory_gbps,
+//           memory_gib, launch_us, gemm_efficiency, memory_efficiency
+//   topology: devices_per_node, intra_node {gbps, latency_us},
+//             inter_node {gbps, latency_us}
+// Bandwidths are GB/s (1e9 bytes) per device in each direction.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_COST_CLUSTERSPEC_H
+#define WEFT_COST_CLUSTERSPEC_H
+
+#include "runtime/Status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weft::cost {
+
+/// Element types the cost model distinguishes for arithmetic rates.
+enum class MathType { F32, TF32, BF16, F16 };
+
+struct DeviceKind {
+  double peakFlopsF32 = 0, peakFlopsTF32 = 0, peakFlopsBF16 = 0, peakFlopsF16 = 0; // FLOP/s
+  double memoryBandwidth = 0;   // bytes/s
+  uint64_t memoryBytes = 0;     // per device
+  double launchSeconds = 0;     // the fixed cost of one kernel or library call
+  double gemmEfficiency = 1;    // fraction of the peak a large GEMM reaches
+  double memoryEfficiency = 1;  // fraction of the bandwidth a streaming kernel reaches
+
+  /// The peak rate for `type` (TF32 falls back to F32 when not given).
+  double peakFlops(MathType type) const;
+};
+
+/// One kind of link: bytes/s per device in each direction, and the latency of
+/// one message.
+struct Link {
+  double bandwidth = 0;
+  double latencySeconds = 0;
+};
+
+struct Topology {
+  int devicesPerNode = 1;
+  Link intraNode, interNode;
+};
+
+struct ClusterSpec {
+  std::string name, description;
+  DeviceKind device;
+  Topology topology;
+};
+
+/// The names of the shipped descriptions (cost/devices/*.json).
+std::vector<std::string> builtinClusterNames();
+
+/// Parses a description; errors (INVALID_ARGUMENT) name `source`, the key and
+/// what is wrong with its value (missing, not a number, not positive).
+rt::StatusOr<ClusterSpec> parseClusterSpec(const std::string &json, const std::string &source);
+
+/// `nameOrPath`: a shipped name (h100, h200, a100, cpu) or a JSON file.
+/// An unknown name that is not a file is NOT_FOUND listing the shipped names.
+rt::StatusOr<ClusterSpec> loadClusterSpec(const std::string &nameOrPath);
+
+} // namespace weft::cost
+
+#endif // WEFT_COST_CLUSTERSPEC_H
