@@ -6,7 +6,8 @@
 // end]} (offsets relative to the end of the header) plus an optional
 // "__metadata__" string map, then the tensor bytes. The reader maps the file
 // read-only and validates the whole header when the file is opened, so that a
-// later read() can only fail for a name that is not there.
+// later read() can only fail for a name that is not there. readPiece() copies
+// one rank's piece of a tensor split over a mesh, touching only its bytes.
 //
 //===----------------------------------------------------------------------===//
 

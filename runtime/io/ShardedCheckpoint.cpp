@@ -339,8 +339,11 @@ Status saveShardedCheckpoint(const std::string &dir, const proto::Checkpoint &me
     manifestFailed = written.isOk() ? 0 : 1;
     if (written.isOk()) {
       std::set<std::string> current(index.files().begin(), index.files().end());
+      // No rank writes a shard now (all did before the all_reduce), so the
+      // temporaries of any rank's interrupted saves can go too.
       removeFilesIf(dir, [&](std::string_view name) {
-        return isShardFileName(name) && !current.count(std::string(name));
+        return (isShardFileName(name) && !current.count(std::string(name))) ||
+               (name.substr(0, 6) == "shard-" && name.find(".pb.tmp.") != std::string_view::npos);
       });
     }
   }

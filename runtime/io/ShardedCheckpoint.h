@@ -28,7 +28,7 @@
 // and every rank's success to all ranks (it is also the barrier); rank 0 then
 // writes the manifest last (temporary file, rename), and only once it is in
 // place removes the shard files the new manifest does not name (earlier
-// steps). A crash at any point leaves the previous manifest and its shard
+// steps) and the temporaries of interrupted saves. A crash at any point leaves the previous manifest and its shard
 // files intact. (A save at the very step of the manifest already there with
 // as many ranks replaces the same names; training saves only after a step, so
 // a run never does that.) A one-device save (a format-1 checkpoint.pb)

@@ -18,8 +18,8 @@ dp=2,tp=2 --save`, against one device: SGD has no such amplification, so 1e-5 re
 
 Then a checkpoint written after step 2 by dp=2,tp=2 must be sharded (runtime/io/ShardedCheckpoint.h): the manifest
 checkpoint.pb plus one shard file per rank that owns a piece (the dp=0 ranks: the dp=1 ranks hold only copies), no
-split tensor stored whole and every piece stored once; it resumes on tp=4 and on one process and repeats the
-uninterrupted run's loss at step 3.
+split tensor stored whole and every piece stored once; it resumes on tp=4, on dp=2 with ZeRO 2 and on one process
+and repeats the uninterrupted run's loss at step 3.
 
 Last, --weights on dp=2,tp=2 (each rank reads only its piece of the safetensors file, the 257-row embedding split
 unevenly) gives the one-device losses.
@@ -216,15 +216,16 @@ want = ["checkpoint.pb", "shard-2-rank0-of-4.pb", "shard-2-rank1-of-4.pb"]
 if listing != want:
     sys.exit(f"FAIL: the dp=2,tp=2 checkpoint holds {listing}, expected {want} (the dp=0 ranks own every piece)")
 print(f"dp=2,tp=2 checkpoint: {listing}; {count} tensors, {split} split, each piece stored once")
-for mesh, ranks in (("tp=4", 4), (None, 1)):
+for mesh, ranks, extra in (("tp=4", 4, []), ("dp=2", 2, ["--zero", "2"]), (None, 1, [])):
     copy = os.path.join(work, "ckpt-copy")
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(ckpt, copy)
-    args = ["--checkpoint", copy, "--resume"] + (["--mesh", mesh] if mesh else [])
-    losses, _ = run(args, ranks, f"resume on {mesh or 'one device'}")
+    where = " ".join([mesh or "one device"] + extra)
+    args = ["--checkpoint", copy, "--resume"] + (["--mesh", mesh] if mesh else []) + extra
+    losses, _ = run(args, ranks, f"resume on {where}")
     if losses != ref_losses[2:]:
-        sys.exit(f"FAIL: resumed on {mesh or 'one device'}: losses {losses}, uninterrupted {ref_losses[2:]}")
-    print(f"resumed on {mesh or 'one device'}: losses {losses}")
+        sys.exit(f"FAIL: resumed on {where}: losses {losses}, uninterrupted {ref_losses[2:]}")
+    print(f"resumed on {where}: losses {losses}")
 
 # --weights on a mesh: every rank reads its own piece of the file.
 weights = ["--weights", ref_save, "--steps", "1"]

@@ -248,6 +248,8 @@ TEST(ShardedCheckpoint, ALaterSaveRemovesTheEarlierShardsAfterItsManifest) {
   ScratchDir dir;
   saveOnDp2Tp2(dir.path(), 7, 1.0f);
   writeBytes(dir.file("shard-7-rank2-of-4.pb.tmp.abc123"), "interrupted");
+  writeBytes(dir.file("shard-5-rank6-of-8.pb.tmp.def456"), "interrupted on another mesh");
+  writeBytes(dir.file("shard-5-rank6-of-8.pb"), "a shard of an older save");
   saveOnDp2Tp2(dir.path(), 8, 3.0f);
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"checkpoint.pb", "shard-8-rank0-of-4.pb",
                                              "shard-8-rank1-of-4.pb", "shard-8-rank2-of-4.pb",
