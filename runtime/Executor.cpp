@@ -308,20 +308,27 @@ Status Executor::checkIndices(const proto::Buffer &b, const HostTensor &value) c
   return Status::ok();
 }
 
+StatusOr<int> Executor::lookup(proto::BufferKind kind, const std::string &call,
+                              const std::string &name) const {
+  int id = findBuffer(kind, name);
+  if (id >= 0)
+    return id;
+  std::vector<std::string> known = namesOfKind(exe_.proto(), kind);
+  std::string list;
+  for (size_t i = 0; i < known.size() && i < 8; ++i)
+    list += (i ? ", " : "") + known[i];
+  if (known.size() > 8)
+    list += ", ... (" + std::to_string(known.size()) + " in all)";
+  return notFound(call + ": " + where() + " has no " + kindNoun(kind) + " named '" + name +
+                  "' (known: " + (list.empty() ? "none" : list) + ")");
+}
+
 Status Executor::bind(proto::BufferKind kind, const char *what, const std::string &name,
                       const HostTensor &value) {
-  int id = findBuffer(kind, name);
-  if (id < 0) {
-    std::vector<std::string> known = namesOfKind(exe_.proto(), kind);
-    std::string list;
-    for (size_t i = 0; i < known.size() && i < 8; ++i)
-      list += (i ? ", " : "") + known[i];
-    if (known.size() > 8)
-      list += ", ... (" + std::to_string(known.size()) + " in all)";
-    return notFound(std::string("set") + what + ": " + where() + " has no " +
-                    kindNoun(kind) + " named '" + name +
-                    "' (known: " + (list.empty() ? "none" : list) + ")");
-  }
+  StatusOr<int> found = lookup(kind, std::string("set") + what, name);
+  if (!found.isOk())
+    return found.status();
+  const int id = *found;
   const proto::Buffer &b = exe_.proto().buffers(id);
   std::vector<int64_t> shape = shapeOf(b);
   if (b.has_sharding()) { // the caller gives the whole value; this rank keeps its piece
@@ -454,6 +461,34 @@ StatusOr<HostTensor> Executor::parameter(const std::string &name) const {
   if (!bound_[id])
     return failedPrecondition("parameter: '" + name + "' is not set; call setParameter first");
   return readWhole(static_cast<uint32_t>(id));
+}
+
+const proto::Buffer *Executor::buffer(proto::BufferKind kind, const std::string &name) const {
+  int id = findBuffer(kind, name);
+  return id < 0 ? nullptr : &exe_.proto().buffers(id);
+}
+
+StatusOr<HostTensor> Executor::localPiece(proto::BufferKind kind, const std::string &name) const {
+  StatusOr<int> id = lookup(kind, "localPiece", name);
+  if (!id.isOk())
+    return id.status();
+  if (!bound_[*id])
+    return failedPrecondition("localPiece: " + std::string(kindNoun(kind)) + " '" + name +
+                              "' is not set");
+  return readBuffer(static_cast<uint32_t>(*id));
+}
+
+Status Executor::setLocalPiece(proto::BufferKind kind, const std::string &name,
+                               const HostTensor &piece) {
+  StatusOr<int> id = lookup(kind, "setLocalPiece", name);
+  if (!id.isOk())
+    return id.status();
+  const proto::Buffer &b = exe_.proto().buffers(*id);
+  if (piece.dtype != b.dtype() || piece.shape != shapeOf(b))
+    return invalidArgument("setLocalPiece: rank " + std::to_string(rank_) + "'s piece of '" + name +
+                           "' is " + dtypeName(b.dtype()) + shapeString(shapeOf(b)) + " but got " +
+                           dtypeName(piece.dtype) + shapeString(piece.shape));
+  return bindBytes(*id, name, "LocalPiece", piece);
 }
 
 StatusOr<HostTensor> Executor::state(const std::string &name) const {

@@ -116,6 +116,20 @@ public:
   /// The current value of optimizer state `name` (zeros before any run).
   StatusOr<HostTensor> state(const std::string &name) const;
 
+  /// This rank's own piece of a PARAMETER, STATE or INPUT buffer, without
+  /// any collective: for a buffer split over the mesh the piece's local
+  /// shape (zero padding of an uneven split included, see
+  /// runtime/ShardLayout.h), else the whole value. Sharded checkpoints and
+  /// per-rank weight reads use these. NOT_FOUND for an unknown name,
+  /// FAILED_PRECONDITION for a parameter or input not yet set.
+  StatusOr<HostTensor> localPiece(proto::BufferKind kind, const std::string &name) const;
+  /// Sets this rank's piece of a buffer (the counterpart of localPiece):
+  /// dtype and local shape must match exactly.
+  Status setLocalPiece(proto::BufferKind kind, const std::string &name, const HostTensor &piece);
+  /// The buffer of `kind` named `name` (its dtype, local shape and
+  /// sharding), or null.
+  const proto::Buffer *buffer(proto::BufferKind kind, const std::string &name) const;
+
   /// Turns per-step timing on or off (off by default; it synchronizes per step).
   void setProfiling(bool enabled) { profiling_ = enabled; }
   /// For "cuda" executables: replay each run as one CUDA graph (on by
@@ -146,6 +160,9 @@ private:
   /// INVALID_ARGUMENT naming the first value of `value` outside [0,
   /// b.index_limit()).
   Status checkIndices(const proto::Buffer &b, const HostTensor &value) const;
+  /// The id of buffer `name` of `kind`, or NOT_FOUND from `call` listing
+  /// the known names.
+  StatusOr<int> lookup(proto::BufferKind kind, const std::string &call, const std::string &name) const;
   Status bind(proto::BufferKind kind, const char *what, const std::string &name,
               const HostTensor &value);
   /// Copies `value` (exactly the buffer's bytes) into buffer `id`.

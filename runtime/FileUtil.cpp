@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -238,6 +239,24 @@ Status writeFileAtomically(const std::string &path,
     ::close(dirFd);
   }
   return Status::ok();
+}
+
+std::vector<std::string> listDirectory(const std::string &dir) {
+  std::vector<std::string> names;
+  DIR *d = ::opendir(dir.c_str());
+  if (!d)
+    return names;
+  while (const dirent *e = ::readdir(d))
+    if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, ".."))
+      names.emplace_back(e->d_name);
+  ::closedir(d);
+  return names;
+}
+
+void removeFilesIf(const std::string &dir, const std::function<bool(std::string_view)> &match) {
+  for (const std::string &name : listDirectory(dir))
+    if (match(name))
+      ::unlink((dir + "/" + name).c_str());
 }
 
 } // namespace weft::rt

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -64,6 +65,14 @@ private:
 /// error, and a symbolic link is followed (the file it names is replaced).
 Status writeFileAtomically(const std::string &path,
                            const std::vector<std::string_view> &pieces);
+
+/// The names of the entries of directory `dir` (without "." and ".."); an
+/// unreadable or missing directory gives none.
+std::vector<std::string> listDirectory(const std::string &dir);
+
+/// Removes every entry of `dir` whose name `match` accepts, as far as it can
+/// (cleaning up: errors are ignored).
+void removeFilesIf(const std::string &dir, const std::function<bool(std::string_view)> &match);
 
 } // namespace weft::rt
 

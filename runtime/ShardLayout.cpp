@@ -9,6 +9,7 @@
 
 #include "runtime/ShardLayout.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace weft::rt {
@@ -72,7 +73,33 @@ void forEachRun(const std::vector<int64_t> &globalShape, const std::vector<DimPi
   }
 }
 
+/// Calls visit(begin, end) for each run of global indices [begin, end) of a
+/// dimension of `size` that piece `p` holds (one per block, none for padding).
+template <typename Fn> void forEachRange(int64_t size, const DimPiece &p, Fn visit) {
+  int64_t perBlock = size / p.blocks;
+  int64_t inner = (perBlock + p.ways - 1) / p.ways;
+  int64_t begin = std::min(p.index * inner, perBlock), end = std::min(begin + inner, perBlock);
+  if (begin < end)
+    for (int64_t block = 0; block < p.blocks; ++block)
+      visit(block * perBlock + begin, block * perBlock + end);
+}
+
 } // namespace
+
+bool piecesOverlap(const std::vector<int64_t> &globalShape, const std::vector<DimPiece> &a,
+                   const std::vector<DimPiece> &b) {
+  for (size_t d = 0; d < globalShape.size(); ++d) {
+    bool shared = false;
+    forEachRange(globalShape[d], a[d], [&](int64_t aBegin, int64_t aEnd) {
+      forEachRange(globalShape[d], b[d], [&](int64_t bBegin, int64_t bEnd) {
+        shared |= aBegin < bEnd && bBegin < aEnd;
+      });
+    });
+    if (!shared)
+      return false;
+  }
+  return true;
+}
 
 int64_t localDimSize(int64_t size, const DimPiece &piece) {
   int64_t perBlock = size / piece.blocks;

@@ -37,6 +37,12 @@ int64_t localDimSize(int64_t size, const DimPiece &piece);
 std::vector<int64_t> localShape(const std::vector<int64_t> &globalShape,
                                 const std::vector<DimPiece> &pieces);
 
+/// Whether pieces `a` and `b` of a tensor of `globalShape` (each split its
+/// own way, e.g. by two meshes) share at least one element; padding shares
+/// nothing.
+bool piecesOverlap(const std::vector<int64_t> &globalShape, const std::vector<DimPiece> &a,
+                   const std::vector<DimPiece> &b);
+
 /// Copies the rank's piece of `global` (row-major, `globalShape`, elements of
 /// `elementSize` bytes) to `local` (row-major, localShape()); padding is zero.
 void extractShard(const void *global, const std::vector<int64_t> &globalShape, size_t elementSize,

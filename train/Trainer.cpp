@@ -17,6 +17,7 @@
 #include "runtime/comm/Broadcast.h"
 #include "runtime/io/Checkpoint.h"
 #include "runtime/io/Safetensors.h"
+#include "runtime/io/ShardedCheckpoint.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -121,7 +122,8 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
                                "' was written with options " + ckpt.train_options_json() +
                                ", this run has " + optionsJson() + "; resume with the same flags");
     checkResumePoint(ckpt);
-    check(rt::restoreTensors(ckpt, *train_), "cannot resume from '" + c.checkpointDir + "'");
+    check(rt::restoreCheckpoint(c.checkpointDir, ckpt, *train_),
+          "cannot resume from '" + c.checkpointDir + "'");
     check(sampler_->restore(ckpt.data()), "cannot resume from '" + c.checkpointDir + "'");
     step_ = int(ckpt.step());
     return;
@@ -275,6 +277,14 @@ void Trainer::saveCheckpoint() const {
   *ckpt.mutable_data() = sampler_->state();
   ckpt.set_model_config_json(gpt2ConfigJson(config_.model));
   ckpt.set_train_options_json(optionsJson());
+  // On a mesh every rank writes its own pieces (a sharded checkpoint); one
+  // device keeps the single-file checkpoint.
+  const std::shared_ptr<rt::Communicator> &world = config_.runtime.communicator;
+  if (world && train_->mesh().numRanks() > 1) {
+    check(rt::saveShardedCheckpoint(config_.checkpointDir, ckpt, *train_, *world),
+          "cannot save the checkpoint");
+    return;
+  }
   check(rt::captureTensors(*train_, ckpt), "cannot save the checkpoint");
   if (config_.writeFiles)
     check(rt::saveCheckpoint(config_.checkpointDir, ckpt), "cannot save the checkpoint");

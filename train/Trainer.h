@@ -53,7 +53,8 @@ struct TrainConfig {
   uint64_t initSeed = 0;
   /// Start from these Hugging Face GPT-2 safetensors weights.
   std::string weightsPath;
-  /// Checkpoint directory (DIR/checkpoint.pb); empty: no checkpoints.
+  /// Checkpoint directory (DIR/checkpoint.pb, on a mesh plus the ranks'
+  /// shard files); empty: no checkpoints.
   std::string checkpointDir;
   /// Continue from the checkpoint in checkpointDir.
   bool resume = false;
@@ -63,8 +64,9 @@ struct TrainConfig {
   CompileOptions compile;
   /// How the compiled programs are loaded (the memory limit: `--memory`).
   rt::ExecutorOptions runtime;
-  /// Write checkpoints and exported weights (false on every rank of a mesh
-  /// but rank 0: the others take part in gathering the values only).
+  /// Write one-device checkpoints and exported weights (false on every rank
+  /// of a mesh but rank 0: the others take part in gathering the values
+  /// only). Sharded checkpoints are written by every rank.
   bool writeFiles = true;
 };
 
@@ -92,7 +94,9 @@ public:
   /// must hold at least seq tokens).
   std::vector<int64_t> sample(const std::vector<int64_t> &prompt, int count);
   /// Writes DIR/checkpoint.pb (parameters, optimizer state, step, data
-  /// position, configuration).
+  /// position, configuration); on a mesh every rank calls it and the
+  /// checkpoint is sharded: DIR/checkpoint.pb is then the manifest of the
+  /// ranks' shard files (runtime/io/ShardedCheckpoint.h).
   void saveCheckpoint() const;
   /// Writes the parameters to `path` as safetensors with Hugging Face GPT-2
   /// names (the LM head is tied: only wte.weight is written).

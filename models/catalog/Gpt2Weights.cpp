@@ -1,11 +1,13 @@
 //===- Gpt2Weights.cpp - Hugging Face GPT-2 weights into an Executor ------===//
 //
-// This file implements loadGpt2Weights (see Gpt2Weights.h).
+// This file implements loadGpt2Weights (see Gpt2Weights.h): on a mesh each
+// rank reads only its piece of each split weight (SafetensorsFile::readPiece).
 //
 //===----------------------------------------------------------------------===//
 
 #include "models/catalog/Gpt2Weights.h"
 
+#include "runtime/comm/ShardedBuffer.h"
 #include "runtime/io/Safetensors.h"
 
 #include <cmath>
@@ -98,19 +100,28 @@ rt::Status loadGpt2Weights(const std::string &path,
                           p.name + "' (nor 'transformer." + p.name +
                           "'), which the model needs with shape " +
                           shapeStr(p.shape));
-    auto tensor = file->read(key);
-    if (!tensor.isOk())
-      return tensor.status();
-    if (tensor->shape != p.shape)
+    auto info = file->info(key);
+    if (!info.isOk())
+      return info.status();
+    if (info->shape != p.shape)
       return rt::invalidArgument("tensor '" + key + "' in '" + path +
-                                 "' has shape " + rt::shapeString(tensor->shape) +
+                                 "' has shape " + rt::shapeString(info->shape) +
                                  " but the model needs " + shapeStr(p.shape) +
                                  "; does config.json match the weights?");
-    auto f32 = toF32(std::move(tensor).value(), key);
+    // HF GPT-2 stores every weight as the DSL's parameter is shaped (Conv1D
+    // [in, out], no transpose), so each rank copies only its own piece out of
+    // the mapped file (the whole tensor on one device or when replicated).
+    const proto::Buffer *buffer = executor.buffer(proto::PARAMETER, p.name);
+    if (!buffer)
+      return rt::notFound("the compiled program has no parameter '" + p.name + "'");
+    auto piece = file->readPiece(key, rt::piecesOfBuffer(*buffer, executor.mesh(), executor.rank()));
+    if (!piece.isOk())
+      return piece.status();
+    auto f32 = toF32(std::move(piece).value(), key);
     if (!f32.isOk())
       return f32.status();
     WEFT_RETURN_IF_ERROR(checkFinite(*f32, key, path));
-    WEFT_RETURN_IF_ERROR(executor.setParameter(p.name, *f32));
+    WEFT_RETURN_IF_ERROR(executor.setLocalPiece(proto::PARAMETER, p.name, *f32));
   }
   return rt::Status::ok();
 }

@@ -19,8 +19,11 @@
 namespace weft {
 
 /// Sets every parameter in `params` on `executor` from the safetensors file at
-/// `path` (by name; any program's weights load this way, GPT-2's with HF's quirks). f16/bf16 tensors are widened to f32. A missing tensor or a shape
-/// mismatch is an error naming the tensor (and both shapes).
+/// `path` (by name; any program's weights load this way, GPT-2's with HF's
+/// quirks). f16/bf16 tensors are widened to f32. On a mesh each rank copies
+/// only its own piece of a split weight out of the mapped file (no
+/// collective). A missing tensor or a shape mismatch is an error naming the
+/// tensor (and both shapes).
 rt::Status loadGpt2Weights(const std::string &path,
                            const std::vector<ParamSpec> &params,
                            rt::Executor &executor);

@@ -25,6 +25,12 @@ std::vector<DimPiece> piecesOf(const proto::BufferSharding &sharding, const Mesh
   return pieces;
 }
 
+std::vector<DimPiece> piecesOfBuffer(const proto::Buffer &b, const MeshShape &mesh, int64_t rank) {
+  if (b.has_sharding())
+    return piecesOf(b.sharding(), mesh, rank);
+  return std::vector<DimPiece>(size_t(b.shape_size()));
+}
+
 std::vector<int64_t> globalShapeOf(const proto::BufferSharding &sharding) {
   return {sharding.global_shape().begin(), sharding.global_shape().end()};
 }

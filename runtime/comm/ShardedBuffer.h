@@ -25,6 +25,10 @@ namespace weft::rt {
 std::vector<DimPiece> piecesOf(const proto::BufferSharding &sharding, const MeshShape &mesh,
                                int64_t rank);
 
+/// Rank `rank`'s piece of every dimension of buffer `b`: piecesOf its
+/// sharding, or for a buffer that is not split one whole piece per dimension.
+std::vector<DimPiece> piecesOfBuffer(const proto::Buffer &b, const MeshShape &mesh, int64_t rank);
+
 /// The whole value's shape of a split buffer.
 std::vector<int64_t> globalShapeOf(const proto::BufferSharding &sharding);
 

@@ -11,11 +11,11 @@
 #include "runtime/Executable.h"
 #include "runtime/FileUtil.h"
 #include "runtime/comm/ShardedBuffer.h"
+#include "runtime/io/ShardedCheckpoint.h"
 
 #include <climits>
 #include <map>
 #include <set>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +24,8 @@ namespace {
 
 constexpr char kMagic[8] = {'W', 'E', 'F', 'T', 'C', 'K', 'P', 'T'};
 constexpr uint32_t kFraming = 1;
-constexpr uint32_t kFormat = 1;
+constexpr uint32_t kFormat = 1;        // tensors whole in checkpoint.pb
+constexpr uint32_t kShardedFormat = kShardedCheckpointFormat; // manifest or shard file
 constexpr size_t kHeader = 32;
 
 void putLE(std::string &out, uint64_t value, int bytes) {
@@ -41,7 +42,9 @@ uint64_t getLE(std::string_view in, size_t offset, int bytes) {
 
 std::string pathOf(const std::string &dir) { return dir + "/" + kCheckpointFile; }
 
-void toProto(const std::string &name, const rt::HostTensor &t, proto::CheckpointTensor &out) {
+} // namespace
+
+void tensorToProto(const std::string &name, const rt::HostTensor &t, proto::CheckpointTensor &out) {
   out.set_name(name);
   out.set_dtype(t.dtype);
   out.clear_shape();
@@ -50,6 +53,8 @@ void toProto(const std::string &name, const rt::HostTensor &t, proto::Checkpoint
   out.set_data(reinterpret_cast<const char *>(t.bytes.data()), t.bytes.size());
   out.set_checksum(rt::fnv1a64(out.data()));
 }
+
+namespace {
 
 /// The first tensor of `c` whose data no longer matches its checksum, as
 /// " in <kind> '<name>'", or "" when every tensor matches.
@@ -145,14 +150,8 @@ rt::Status restoreKind(const google::protobuf::RepeatedPtrField<proto::Checkpoin
 /// large as a checkpoint). One run writes a directory's checkpoint at a time,
 /// so no other save can own them.
 void removeStaleTemporaries(const std::string &dir) {
-  DIR *d = ::opendir(dir.c_str());
-  if (!d)
-    return;
   const std::string prefix = std::string(kCheckpointFile) + ".tmp.";
-  while (const dirent *e = ::readdir(d))
-    if (std::string_view(e->d_name).substr(0, prefix.size()) == prefix)
-      ::unlink((dir + "/" + e->d_name).c_str());
-  ::closedir(d);
+  rt::removeFilesIf(dir, [&](std::string_view name) { return name.substr(0, prefix.size()) == prefix; });
 }
 
 } // namespace
@@ -190,10 +189,10 @@ rt::StatusOr<proto::Checkpoint> checkpointFromBytes(std::string_view bytes,
                         (parsed ? damagedTensor(c) : std::string()));
   if (!parsed)
     return rt::dataLoss("'" + source + "' is corrupt: the payload does not parse");
-  if (c.format_version() != kFormat)
+  if (c.format_version() != kFormat && c.format_version() != kShardedFormat)
     return rt::invalidArgument("'" + source + "' has checkpoint format version " +
                                std::to_string(c.format_version()) + "; this weft reads " +
-                               std::to_string(kFormat));
+                               std::to_string(kFormat) + " and " + std::to_string(kShardedFormat));
   WEFT_RETURN_IF_ERROR(checkTensors(c, source));
   return c;
 }
@@ -203,11 +202,14 @@ rt::Status saveCheckpoint(const std::string &dir, const proto::Checkpoint &check
     return rt::errnoStatus(errno, "cannot create checkpoint directory", dir);
   removeStaleTemporaries(dir);
   proto::Checkpoint c = checkpoint;
-  c.set_format_version(kFormat);
+  if (c.format_version() != kShardedFormat) // a manifest keeps its version
+    c.set_format_version(kFormat);
   std::string bytes = checkpointToBytes(c);
   rt::Status s = rt::writeFileAtomically(pathOf(dir), {bytes});
   if (!s.isOk())
     return rt::Status(s.code(), "cannot save checkpoint: " + s.message());
+  if (c.format_version() == kFormat) // the shards of an earlier sharded save are no longer named
+    rt::removeFilesIf(dir, rt::isShardFileName);
   return rt::Status::ok();
 }
 
@@ -227,18 +229,21 @@ rt::Status captureTensors(const rt::Executor &executor, proto::Checkpoint &check
     auto t = executor.parameter(name);
     if (!t.isOk())
       return t.status();
-    toProto(name, *t, *checkpoint.add_parameters());
+    tensorToProto(name, *t, *checkpoint.add_parameters());
   }
   for (const std::string &name : executor.stateNames()) {
     auto t = executor.state(name);
     if (!t.isOk())
       return t.status();
-    toProto(name, *t, *checkpoint.add_optimizer_state());
+    tensorToProto(name, *t, *checkpoint.add_optimizer_state());
   }
   return rt::Status::ok();
 }
 
 rt::Status restoreTensors(const proto::Checkpoint &checkpoint, rt::Executor &executor) {
+  if (checkpoint.format_version() == kShardedFormat)
+    return rt::invalidArgument("the checkpoint is sharded (a manifest): restore it with "
+                               "restoreCheckpoint (runtime/io/ShardedCheckpoint.h)");
   WEFT_RETURN_IF_ERROR(restoreKind(checkpoint.parameters(), executor.parameterNames(), "parameter",
                                    /*state=*/false, executor));
   return restoreKind(checkpoint.optimizer_state(), executor.stateNames(), "optimizer state",

@@ -14,6 +14,11 @@
 // The file is replaced atomically (temporary file, fsync, rename), so a crash
 // while saving leaves the previous checkpoint intact.
 //
+// Payload format 1 holds every tensor whole (one rank). Format 2 is sharded
+// (runtime/io/ShardedCheckpoint.h): checkpoint.pb is then a manifest naming
+// per-rank shard files, each framed as above; loadCheckpoint returns the
+// manifest and restoreCheckpoint there reads the pieces.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef WEFT_RUNTIME_IO_CHECKPOINT_H
@@ -28,8 +33,14 @@
 
 namespace weft::rt {
 
-/// The file name of the checkpoint inside a checkpoint directory.
+/// The file name of the checkpoint (or of a sharded one's manifest) inside a
+/// checkpoint directory.
 inline constexpr const char *kCheckpointFile = "checkpoint.pb";
+/// Checkpoint.format_version of a sharded checkpoint's manifest and shards.
+inline constexpr uint32_t kShardedCheckpointFormat = 2;
+
+/// Fills `out` with tensor `t` under `name`: dtype, shape, bytes, checksum.
+void tensorToProto(const std::string &name, const rt::HostTensor &t, proto::CheckpointTensor &out);
 
 /// The framed file image of `checkpoint`.
 std::string checkpointToBytes(const proto::Checkpoint &checkpoint);
@@ -42,7 +53,8 @@ rt::StatusOr<proto::Checkpoint> checkpointFromBytes(std::string_view bytes,
                                                     const std::string &source);
 
 /// Writes `checkpoint` to DIR/checkpoint.pb atomically, creating DIR, after
-/// removing the temporary files of earlier saves that were interrupted.
+/// removing the temporary files of earlier saves that were interrupted. The
+/// file gets format 1 unless `checkpoint` is a format-2 manifest.
 rt::Status saveCheckpoint(const std::string &dir, const proto::Checkpoint &checkpoint);
 /// Reads DIR/checkpoint.pb (NOT_FOUND when there is none).
 rt::StatusOr<proto::Checkpoint> loadCheckpoint(const std::string &dir);
@@ -50,7 +62,8 @@ rt::StatusOr<proto::Checkpoint> loadCheckpoint(const std::string &dir);
 /// Copies every parameter and optimizer state buffer of `executor` into
 /// `checkpoint` (replacing what it held there).
 rt::Status captureTensors(const rt::Executor &executor, proto::Checkpoint &checkpoint);
-/// Sets every parameter and state buffer of `executor` from `checkpoint`.
+/// Sets every parameter and state buffer of `executor` from a format-1
+/// `checkpoint` (a manifest is INVALID_ARGUMENT: see restoreCheckpoint).
 /// Errors name the tensor: a buffer the checkpoint lacks or one it has that
 /// the executor does not (NOT_FOUND), a dtype or shape mismatch (both shapes),
 /// or data whose size does not match its shape (DATA_LOSS).

@@ -231,6 +231,16 @@ StatusOr<SafetensorsFile::TensorInfo> SafetensorsFile::info(const std::string &n
   return it->second;
 }
 
+Status SafetensorsFile::checkBools(const HostTensor &t, const std::string &name) const {
+  if (t.dtype != weft::proto::I1)
+    return Status::ok();
+  for (size_t i = 0; i < t.bytes.size(); ++i)
+    if (t.bytes[i] > 1)
+      return dataLoss("safetensors '" + path_ + "': tensor '" + name + "': BOOL element " +
+                      std::to_string(i) + " is " + std::to_string(t.bytes[i]) + ", not 0 or 1");
+  return Status::ok();
+}
+
 StatusOr<HostTensor> SafetensorsFile::read(const std::string &name) const {
   auto it = tensors_.find(name);
   if (it == tensors_.end())
@@ -240,14 +250,34 @@ StatusOr<HostTensor> SafetensorsFile::read(const std::string &name) const {
   uint64_t size = info.dataEnd - info.dataBegin;
   if (size)
     std::memcpy(tensor.bytes.data(), file_->data() + dataStart_ + info.dataBegin, size);
-  if (info.dtype == weft::proto::I1) {
-    for (uint64_t i = 0; i < size; ++i)
-      if (tensor.bytes[i] > 1)
-        return dataLoss("safetensors '" + path_ + "': tensor '" + name + "': BOOL element " +
-                        std::to_string(i) + " is " + std::to_string(tensor.bytes[i]) +
-                        ", not 0 or 1");
-  }
+  WEFT_RETURN_IF_ERROR(checkBools(tensor, name));
   return tensor;
+}
+
+StatusOr<HostTensor> SafetensorsFile::readPiece(const std::string &name,
+                                                const std::vector<DimPiece> &pieces) const {
+  auto it = tensors_.find(name);
+  if (it == tensors_.end())
+    return notFoundError(name);
+  const TensorInfo &info = it->second;
+  if (pieces.size() != info.shape.size())
+    return invalidArgument("safetensors '" + path_ + "': tensor '" + name + "' has " +
+                           std::to_string(info.shape.size()) + " dimensions, the piece asked for " +
+                           std::to_string(pieces.size()));
+  for (size_t d = 0; d < pieces.size(); ++d) {
+    const DimPiece &p = pieces[d];
+    if (p.ways < 1 || p.index < 0 || p.index >= p.ways || p.blocks < 1 || info.shape[d] % p.blocks)
+      return invalidArgument("safetensors '" + path_ + "': tensor '" + name + "': dimension " +
+                             std::to_string(d) + " of " + std::to_string(info.shape[d]) +
+                             " cannot hold piece " + std::to_string(p.index) + " of " +
+                             std::to_string(p.ways) + " in " + std::to_string(p.blocks) + " blocks");
+  }
+  HostTensor piece(info.dtype, localShape(info.shape, pieces));
+  if (info.dataEnd > info.dataBegin) // only the piece's bytes are touched (the file is mapped)
+    extractShard(file_->data() + dataStart_ + info.dataBegin, info.shape, dtypeSize(info.dtype),
+                 pieces, piece.bytes.data());
+  WEFT_RETURN_IF_ERROR(checkBools(piece, name));
+  return piece;
 }
 
 Status writeSafetensors(const std::string &path,

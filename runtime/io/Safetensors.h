@@ -6,7 +6,8 @@
 // end]} (offsets relative to the end of the header) plus an optional
 // "__metadata__" string map, then the tensor bytes. The reader maps the file
 // read-only and validates the whole header when the file is opened, so that a
-// later read() can only fail for a name that is not there.
+// later read() can only fail for a name that is not there. readPiece() copies
+// one rank's piece of a tensor split over a mesh, touching only its bytes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 #define WEFT_RUNTIME_IO_SAFETENSORS_H
 
 #include "runtime/HostTensor.h"
+#include "runtime/ShardLayout.h"
 #include "runtime/Status.h"
 
 #include <cstdint>
@@ -58,6 +60,13 @@ public:
   /// hint, a few of the names it does hold; DATA_LOSS for a BOOL byte that is
   /// neither 0 nor 1.
   StatusOr<HostTensor> read(const std::string &name) const;
+  /// Copies one rank's piece of tensor `name` (one DimPiece per dimension,
+  /// runtime/ShardLayout.h: uneven splits zero-padded, blocks) out of the
+  /// mapped file, touching only the piece's bytes: what a rank of a mesh
+  /// loads instead of the whole tensor. Equals extractShard of read(name).
+  /// NOT_FOUND as read(); INVALID_ARGUMENT naming the tensor for pieces that
+  /// do not fit its shape; DATA_LOSS as read() for a bad BOOL byte.
+  StatusOr<HostTensor> readPiece(const std::string &name, const std::vector<DimPiece> &pieces) const;
   /// The dtype, shape and byte range of `name` without reading the data.
   StatusOr<TensorInfo> info(const std::string &name) const;
   /// The "__metadata__" map (empty when the file has none).
@@ -68,6 +77,8 @@ public:
 private:
   SafetensorsFile() = default;
   Status notFoundError(const std::string &name) const;
+  /// DATA_LOSS naming the tensor when a BOOL tensor holds a byte other than 0 or 1.
+  Status checkBools(const HostTensor &t, const std::string &name) const;
 
   std::string path_;
   std::shared_ptr<const MappedFile> file_;

@@ -16,8 +16,13 @@ error (a missed or doubled all-reduce) changes updates by ~lr = 3e-3.
 Then the command of the issue, `weft launch -n 4 -- weft train ... --optimizer sgd --lr 1 --steps 1 --mesh
 dp=2,tp=2 --save`, against one device: SGD has no such amplification, so 1e-5 relative + 1e-7 absolute.
 
-Then a checkpoint written after step 2 by dp=2,tp=2 resumes on tp=4 and on one process and repeats the
-uninterrupted run's loss at step 3.
+Then a checkpoint written after step 2 by dp=2,tp=2 must be sharded (runtime/io/ShardedCheckpoint.h): the manifest
+checkpoint.pb plus one shard file per rank that owns a piece (the dp=0 ranks: the dp=1 ranks hold only copies), no
+split tensor stored whole and every piece stored once; it resumes on tp=4, on dp=2 with ZeRO 2 and on one process
+and repeats the uninterrupted run's loss at step 3.
+
+Last, --weights on dp=2,tp=2 (each rank reads only its piece of the safetensors file, the 257-row embedding split
+unevenly) gives the one-device losses.
 
 Usage: mesh_train_test.py WEFT_BINARY WORK_DIR [QUICK]"""
 import json
@@ -66,6 +71,91 @@ def compare(name, got, ref, rel, absolute):
                          f"{a} vs {b}")
             worst = max(worst, abs(a - b))
     return worst
+
+
+def varint(buf, i):
+    value, shift = 0, 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return value, i
+
+
+def fields(buf):
+    """The (field number, value) pairs of a protobuf message (value: int or bytes)."""
+    out, i = [], 0
+    while i < len(buf):
+        key, i = varint(buf, i)
+        wire = key & 7
+        if wire == 0:
+            value, i = varint(buf, i)
+        elif wire == 2:
+            n, i = varint(buf, i)
+            value, i = buf[i:i + n], i + n
+        else:
+            n = 8 if wire == 1 else 4
+            value, i = buf[i:i + n], i + n
+        out.append((key >> 3, value))
+    return out
+
+
+def ints(msg, number):
+    """A repeated integer field, packed or not."""
+    values = []
+    for f, v in fields(msg):
+        if f == number:
+            if isinstance(v, int):
+                values.append(v)
+            else:
+                i = 0
+                while i < len(v):
+                    x, i = varint(v, i)
+                    values.append(x)
+    return values
+
+
+def string(msg, number):
+    return next((v.decode() for f, v in fields(msg) if f == number), "")
+
+
+def checkpoint_payload(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"WEFTCKPT":
+        sys.exit(f"FAIL: {path} is not a framed weft checkpoint")
+    return data[32:]  # runtime/io/Checkpoint.h: 32-byte header
+
+
+def check_sharded(ckpt):
+    """The manifest and shard files of a sharded checkpoint (runtime/checkpoint.proto, format 2)."""
+    manifest = checkpoint_payload(os.path.join(ckpt, "checkpoint.pb"))
+    if ints(manifest, 1) != [2]:
+        sys.exit(f"FAIL: {ckpt}/checkpoint.pb is not a sharded manifest (format {ints(manifest, 1)})")
+    index = next(v for f, v in fields(manifest) if f == 8)
+    files = [v.decode() for f, v in fields(index) if f == 2]
+    tensors = {}  # name -> (global shape, split?, pieces)
+    for f, t in fields(index):
+        if f in (3, 4):
+            split = any(ints(d, 1) for g, d in fields(t) if g == 4)
+            pieces = sum(1 for g, _ in fields(t) if g == 5)
+            tensors[string(t, 1)] = (ints(t, 3), split, pieces)
+    stored = {}  # name -> [shape per stored piece]
+    for name in files:
+        for f, t in fields(checkpoint_payload(os.path.join(ckpt, name))):
+            if f in (3, 4):
+                stored.setdefault(string(t, 1), []).append((ints(t, 3), name))
+    for name, (shape, split, pieces) in tensors.items():
+        got = stored.get(name, [])
+        if len(got) != pieces:
+            sys.exit(f"FAIL: '{name}' is stored {len(got)} times, the manifest lists {pieces} pieces")
+        if split and any(s == shape for s, _ in got):
+            sys.exit(f"FAIL: split tensor '{name}' {shape} was written whole by {got}")
+        if not split and pieces != 1:
+            sys.exit(f"FAIL: replicated tensor '{name}' is stored {pieces} times")
+    return sorted(os.listdir(ckpt)), len(tensors), sum(1 for t in tensors.values() if t[1])
 
 
 def read_safetensors(path):
@@ -121,13 +211,27 @@ ckpt = os.path.join(work, "ckpt")
 losses, _ = run(["--mesh", "dp=2,tp=2", "--checkpoint", ckpt, "--stop-after", "2"], 4, "stop after 2")
 if losses != ref_losses[:2]:
     sys.exit(f"FAIL: dp=2,tp=2 stopped after 2: losses {losses}, one device {ref_losses[:2]}")
-for mesh, ranks in (("tp=4", 4), (None, 1)):
+listing, count, split = check_sharded(ckpt)
+want = ["checkpoint.pb", "shard-2-rank0-of-4.pb", "shard-2-rank1-of-4.pb"]
+if listing != want:
+    sys.exit(f"FAIL: the dp=2,tp=2 checkpoint holds {listing}, expected {want} (the dp=0 ranks own every piece)")
+print(f"dp=2,tp=2 checkpoint: {listing}; {count} tensors, {split} split, each piece stored once")
+for mesh, ranks, extra in (("tp=4", 4, []), ("dp=2", 2, ["--zero", "2"]), (None, 1, [])):
     copy = os.path.join(work, "ckpt-copy")
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(ckpt, copy)
-    args = ["--checkpoint", copy, "--resume"] + (["--mesh", mesh] if mesh else [])
-    losses, _ = run(args, ranks, f"resume on {mesh or 'one device'}")
+    where = " ".join([mesh or "one device"] + extra)
+    args = ["--checkpoint", copy, "--resume"] + (["--mesh", mesh] if mesh else []) + extra
+    losses, _ = run(args, ranks, f"resume on {where}")
     if losses != ref_losses[2:]:
-        sys.exit(f"FAIL: resumed on {mesh or 'one device'}: losses {losses}, uninterrupted {ref_losses[2:]}")
-    print(f"resumed on {mesh or 'one device'}: losses {losses}")
+        sys.exit(f"FAIL: resumed on {where}: losses {losses}, uninterrupted {ref_losses[2:]}")
+    print(f"resumed on {where}: losses {losses}")
+
+# --weights on a mesh: every rank reads its own piece of the file.
+weights = ["--weights", ref_save, "--steps", "1"]
+one, _ = run(weights, name="one device --weights")
+mesh_losses, _ = run(weights + ["--mesh", "dp=2,tp=2"], 4, "dp=2,tp=2 --weights")
+if len(one) != 1 or mesh_losses != one:
+    sys.exit(f"FAIL: --weights on dp=2,tp=2: losses {mesh_losses}, one device {one}")
+print(f"--weights on dp=2,tp=2: losses {mesh_losses}")
 print("PASS")

@@ -108,7 +108,9 @@ struct TrainCommandFlags {
     flags.addString("save", "OUT.safetensors",
                     "write the trained weights (Hugging Face names, wte only: tied)", &save);
     flags.addString("checkpoint", "DIR",
-                    "write DIR/checkpoint.pb at every evaluation and at the end", &checkpoint);
+                    "write DIR/checkpoint.pb at every evaluation and at the end (on a mesh: sharded, "
+                    "each rank writing its own pieces)",
+                    &checkpoint);
     flags.addInteger("stop-after", "STEP",
                      "stop after this step of the --steps schedule (with --checkpoint: saved there, "
                      "to continue with --resume, on any mesh)",
