@@ -92,6 +92,15 @@ inline constexpr llvm::StringLiteral kShardingsAttr = "weft.shardings";
 /// global value is split (what the runtime splits and gathers).
 inline constexpr llvm::StringLiteral kGlobalShapeAttr = "weft.global_shape";
 
+/// On an op after weft-auto-shard: `weft.cost = <f64>`, the predicted seconds
+/// of the strategy chosen for it (for reports and the test printer).
+inline constexpr llvm::StringLiteral kCostAttr = "weft.cost";
+
+/// On the module after weft-auto-shard: `weft.plan = {method, seconds,
+/// lower_bound, solve_seconds, nodes, groups, solved_groups, bytes}`, what the
+/// search found.
+inline constexpr llvm::StringLiteral kPlanAttr = "weft.plan";
+
 } // namespace weft
 
 #endif // WEFT_IR_ATTRNAMES_H

@@ -204,9 +204,22 @@ LogicalResult WeftDialect::verifyOperationAttribute(Operation *op, NamedAttribut
                              << "; expected a #weft.mesh, e.g. #weft.mesh<dp = 2, tp = 4>";
     return success();
   }
+  if (name == kCostAttr) {
+    auto seconds = dyn_cast<FloatAttr>(attr.getValue());
+    if (!seconds || seconds.getValueAsDouble() < 0)
+      return op->emitError() << "the op has " << name << " = " << attr.getValue()
+                             << "; expected predicted seconds, a non-negative float";
+    return success();
+  }
+  if (name == kPlanAttr) {
+    if (!isa<ModuleOp>(op) || !isa<DictionaryAttr>(attr.getValue()))
+      return op->emitError() << "the op has " << name
+                             << " but only a builtin.module carries the plan, as a dictionary";
+    return success();
+  }
   return unknown(op, "the op", attr,
                  "weft.offset, weft.arena_size, weft.arena_persistent_size, "
-                 "weft.arena_alignment, weft.shardings and weft.mesh (on the module)");
+                 "weft.arena_alignment, weft.shardings, weft.cost, and weft.mesh and weft.plan (on the module)");
 }
 
 } // namespace weft

@@ -256,12 +256,68 @@ def LossScalingPass : Pass<"weft-loss-scaling", "mlir::ModuleOp"> {
 // Module passes: the mesh is the module's `weft.mesh` attribute.
 //===----------------------------------------------------------------------===//
 
+def AutoShardPass : Pass<"weft-auto-shard", "mlir::ModuleOp"> {
+  let summary = "Choose how every op is split over the mesh (strategy search)";
+  let description = [{
+    Chooses a strategy for every op and a layout for every argument of the
+    function on the module's mesh (`weft.mesh`), minimizing the predicted
+    step time with the parameters and optimizer state under the per-device
+    memory budget. Each op's candidates come from its sharding rule (every
+    assignment of mesh axes to its factors the partitioner can carry out);
+    an op is costed by its local FLOPs and bytes on the device of `cluster`
+    (cost/devices/*.json or a file), each use by the collectives that move
+    the value between the producer's and the reader's layouts (alpha-beta
+    ring formulas on the mesh axes' links). Repeated layers are tied (one
+    variable for the same op of every layer), and the problem is solved
+    exactly as an integer program with CBC (passes/parallel/search/
+    IlpSolver.h); the LP relaxation bounds the optimum. Existing hints
+    (`weft.sharding` on arguments, sharding_constraint ops) are kept.
+
+    Writes hints weft-propagate-sharding keeps: `weft.sharding` on every
+    argument, `weft.shardings` and `weft.cost` (the op's predicted seconds)
+    on every op, and a weft.sharding_constraint wherever a reader needs
+    another layout; and on the module `weft.plan` = {method, seconds,
+    lower_bound, solve_seconds, nodes, groups, solved_groups (after the
+    exact elimination of chains), bytes}. Errors, at the
+    function: no choice fits the memory budget (with the smallest bytes
+    per device any choice needs).
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the function to search strategies for">,
+    Option<"cluster", "cluster", "std::string", /*default=*/"\"cpu\"",
+           "device kind: h100, h200, a100, cpu, or a JSON description file">,
+    Option<"memoryGib", "memory-gib", "double", /*default=*/"0",
+           "per-device budget for parameters and optimizer state in GiB (0: the device's memory)">,
+    Option<"maxSeconds", "max-seconds", "double", /*default=*/"60",
+           "time limit of the solver">,
+    Option<"tie", "tie", "bool", /*default=*/"true",
+           "give the repeated layers one strategy">,
+    Option<"solver", "solver", "std::string", /*default=*/"\"ilp\"",
+           "ilp (CBC) or enumerate (every combination; small problems only)">,
+  ];
+}
+
+def TestPrintStrategyPass : Pass<"weft-test-print-strategy", "mlir::ModuleOp"> {
+  let summary = "Print the strategies weft-auto-shard chose (test only)";
+  let description = [{
+    Prints, after weft-auto-shard, the module's `weft.plan` and one line per
+    argument and op of the function to stdout: `arg<i>: <sharding>` and
+    `<op name>: <result shardings> cost <seconds>`, for lit tests.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the function to print">,
+  ];
+}
+
 def PropagateShardingPass : Pass<"weft-propagate-sharding", "mlir::ModuleOp"> {
   let summary = "Give every value of a function a sharding, from the hints";
   let description = [{
     Fills in how every value of the function is split over the module's
     mesh (`weft.mesh`), starting from the hints: `weft.sharding` on
-    arguments and results and `weft.sharding_constraint` ops. Each op's
+    arguments and results, `weft.sharding_constraint` ops, and the
+    `weft.shardings` an op already carries (weft-auto-shard's choice). Each op's
     sharding rule (ir/sharding/ShardingRule.h) says which dimensions of its
     operands and results are the same loop (factor); a split flows along a
     factor to every tensor that holds it, forward and backward, until

@@ -9,6 +9,7 @@ packages=(
   libomp-19-dev                                            # OpenMP runtime for the CPU kernels
   libprotobuf-dev protobuf-compiler                        # the Executable format
   libopenblas-dev                                          # CPU GEMMs
+  coinor-libcbc-dev                                        # the strategy search's integer programs (CBC)
   libopenmpi-dev openmpi-bin                               # ranks and CPU collectives
   nlohmann-json3-dev                                       # config.json and safetensors headers
   libgtest-dev python3 python3-numpy                       # tests

@@ -2,7 +2,8 @@
 //
 // This file implements weft-propagate-sharding (Passes.td describes it).
 // The state is one DimShardingAttr per dimension of every value, null while
-// open; hints (sharded arguments, sharding_constraint results) are fixed.
+// open; hints (sharded arguments, sharding_constraint results, op results
+// that already carry weft.shardings) are fixed.
 // Each visit of an op reads the splits its tensors already have, assigns
 // them to the op's factors (fixed tensors first, then operands before
 // results going forward, results first going backward), and fills the open
@@ -105,6 +106,12 @@ private:
       if (auto s = func_.getArgAttrOfType<ShardingAttr>(arg.getArgNumber(), kShardingAttr))
         fix(arg, s);
     func_.walk([&](ShardingConstraintOp c) { fix(c.getResult(), c.getSharding()); });
+    // Shardings already on an op (weft-auto-shard's choice) are hints too.
+    for (Operation &op : func_.getBody().front())
+      if (auto given = op.getAttrOfType<ArrayAttr>(kShardingsAttr))
+        for (auto [r, s] : llvm::zip(op.getResults(), given))
+          if (auto sharding = dyn_cast<ShardingAttr>(s))
+            fix(r, sharding);
     linkUpdates();
   }
 
