@@ -143,7 +143,33 @@ private:
     return {localAs(c.getInput(), to, e), to};
   }
 
-  FactorAssignment assign(Operation *op, const OpShardingRule &rule) {
+  /// True when a reader of `v` other than `op` needs it whole, by that
+  /// reader's own assignment (not looking further ahead): gathering `v` for
+  /// `op` as well costs nothing, as the gathered value is reused.
+  bool readWholeElsewhere(Value v, Operation *op) {
+    auto whole = [](ShardingAttr s) {
+      return llvm::all_of(s.getDims(), [](DimShardingAttr d) { return d.getAxes().empty(); });
+    };
+    for (OpOperand &use : v.getUses()) {
+      Operation *reader = use.getOwner();
+      if (reader == op || reader->hasTrait<OpTrait::IsTerminator>())
+        continue;
+      if (auto c = dyn_cast<ShardingConstraintOp>(reader)) {
+        if (whole(c.getSharding()))
+          return true;
+        continue;
+      }
+      std::optional<OpShardingRule> rule = ruleOf(reader);
+      if (!rule) // never split: read whole
+        return true;
+      FactorAssignment a = assign(reader, *rule, /*lookAhead=*/false);
+      if (whole(tensorShardingOf(ctx_, *rule, rule->operands[use.getOperandNumber()], a)))
+        return true;
+    }
+    return false;
+  }
+
+  FactorAssignment assign(Operation *op, const OpShardingRule &rule, bool lookAhead = true) {
     FactorAssignment a(rule.factors.size());
     auto take = [&](Value v, const TensorFactors &t) {
       ShardingAttr s = shardingOf(v);
@@ -162,24 +188,31 @@ private:
     // vocabulary split and gathers the sequence-split activations, as
     // Megatron's sequence parallelism does, and the embedding's gradient
     // (a scatter_add into vocabulary-split rows) gathers the sequence-split
-    // updates rather than reduce-scattering the whole table.
+    // updates rather than reduce-scattering the whole table. An operand that
+    // another reader needs whole claims last, as its gather is shared: the
+    // input gradient of a row-parallel layer gathers the sequence-split
+    // output gradient that its weight gradient gathers anyway, rather than
+    // gathering the weight and moving the result's split.
     struct Claim {
       Value value;
       const TensorFactors *factors;
       int64_t elements;
+      bool yields;
     };
     SmallVector<Claim> claims;
-    auto add = [&](Value v, const TensorFactors &t) {
-      int64_t n = 1;
-      for (int64_t d : global(v))
-        n *= d;
-      claims.push_back({v, &t, n});
+    auto add = [&](Value v, const TensorFactors &t, bool operand) {
+      // The old ops keep their global types while the program is rewritten.
+      int64_t n = cast<RankedTensorType>(v.getType()).getNumElements();
+      bool yields = operand && lookAhead && !shardingOf(v).usedAxes().empty() && readWholeElsewhere(v, op);
+      claims.push_back({v, &t, n, yields});
     };
     for (auto [i, v] : llvm::enumerate(op->getOperands()))
-      add(v, rule.operands[i]);
+      add(v, rule.operands[i], true);
     for (auto [j, r] : llvm::enumerate(op->getResults()))
-      add(r, rule.results[j]);
-    llvm::stable_sort(claims, [](const Claim &a, const Claim &b) { return a.elements > b.elements; });
+      add(r, rule.results[j], false);
+    llvm::stable_sort(claims, [](const Claim &a, const Claim &b) {
+      return std::make_pair(a.yields, -a.elements) < std::make_pair(b.yields, -b.elements);
+    });
     for (const Claim &c : claims)
       take(c.value, *c.factors);
     // A split table (gather) or scatter target must be split by whole rows.

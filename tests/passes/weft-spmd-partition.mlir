@@ -156,3 +156,52 @@ module attributes {weft.mesh = #weft.mesh<dp = 2, tp = 2>} {
     return %x, %z : tensor<8x8xf32>, tensor<8x8xf32>
   }
 }
+
+// -----
+
+// Tests a partial sum through a whole constraint read once (the gradient of an all-gathered activation): the
+// sum is not all-reduced there but reduce-scattered into the split the next constraint asks for.
+
+// CHECK-LABEL: func.func @main
+// CHECK-NOT: weft.all_reduce
+// CHECK: %[[M:.*]] = weft.matmul %arg0, %arg1 : tensor<4x4xf32>, tensor<4x6xf32>
+// CHECK-NOT: weft.all_reduce
+// CHECK: weft.reduce_scatter sum %[[M]] axes = ["tp"] dim = 0 : tensor<4x6xf32> -> tensor<2x6xf32>
+// CHECK-NOT: weft.all_reduce
+module attributes {weft.mesh = #weft.mesh<tp = 2>} {
+  func.func @main(%x: tensor<4x8xf32> {weft.input = "x", weft.sharding = #weft.sharding<[{}, {tp}]>},
+                  %w: tensor<8x6xf32> {weft.param = "w", weft.sharding = #weft.sharding<[{tp}, {}]>})
+      -> (tensor<4x6xf32> {weft.output = "y", weft.sharding = #weft.sharding<[{tp}, {}]>}) {
+    %m = weft.matmul %x, %w : tensor<4x8xf32>, tensor<8x6xf32>
+    %whole = weft.sharding_constraint %m {sharding = #weft.sharding<[{}, {}]>} : tensor<4x6xf32>
+    %rows = weft.sharding_constraint %whole {sharding = #weft.sharding<[{tp}, {}]>} : tensor<4x6xf32>
+    %e = weft.exp %rows : tensor<4x6xf32>
+    return %e : tensor<4x6xf32>
+  }
+}
+
+// -----
+
+// Tests a partial sum read by two ops, both of which want it split by rows: it is reduce-scattered once at the
+// matmul, not all-reduced.
+
+// CHECK-LABEL: func.func @main
+// CHECK-NOT: weft.all_reduce
+// CHECK: %[[M:.*]] = weft.matmul %arg0, %arg1 : tensor<4x4xf32>, tensor<4x6xf32>
+// CHECK-NEXT: %[[S:.*]] = weft.reduce_scatter sum %[[M]] axes = ["tp"] dim = 0 : tensor<4x6xf32> -> tensor<2x6xf32>
+// CHECK-DAG: weft.exp %[[S]] : tensor<2x6xf32>
+// CHECK-DAG: weft.tanh %[[S]] : tensor<2x6xf32>
+// CHECK-NOT: weft.all_reduce
+module attributes {weft.mesh = #weft.mesh<tp = 2>} {
+  func.func @main(%x: tensor<4x8xf32> {weft.input = "x", weft.sharding = #weft.sharding<[{}, {tp}]>},
+                  %w: tensor<8x6xf32> {weft.param = "w", weft.sharding = #weft.sharding<[{tp}, {}]>})
+      -> (tensor<4x6xf32> {weft.output = "e", weft.sharding = #weft.sharding<[{tp}, {}]>},
+          tensor<4x6xf32> {weft.output = "t", weft.sharding = #weft.sharding<[{tp}, {}]>}) {
+    %m = weft.matmul %x, %w : tensor<4x8xf32>, tensor<8x6xf32>
+    %e = weft.exp %m : tensor<4x6xf32>
+    %t = weft.tanh %m : tensor<4x6xf32>
+    %ce = weft.sharding_constraint %e {sharding = #weft.sharding<[{tp}, {}]>} : tensor<4x6xf32>
+    %ct = weft.sharding_constraint %t {sharding = #weft.sharding<[{tp}, {}]>} : tensor<4x6xf32>
+    return %ce, %ct : tensor<4x6xf32>, tensor<4x6xf32>
+  }
+}

@@ -371,6 +371,35 @@ TEST(SpmdSequenceParallel, ForwardReduceScattersAndGathersActivations) {
   EXPECT_EQ(reduces, 0);
 }
 
+// Megatron's sequence parallelism in the training step: the backward pass transposes the forward's collectives
+// (an all-gather of the output gradient where the forward reduce-scattered, a reduce-scatter of the input gradient
+// where it all-gathered), so per layer 4 all-gathers and 4 reduce-scatters of B x T x C / tp, one more of each for
+// the embedding and one more of each for the LM head, and no activation or activation gradient is all-reduced;
+// the step computes the same as the global one.
+TEST_F(SpmdEquivalence, SequenceParallelBackwardTransposesTheForwardCollectives) {
+  MeshSpec mesh = MeshSpec::parse("tp=2");
+  models::Gpt2Config config = tinyConfig();
+  config.vocab_size = 37; // larger than B x T x C, as a real vocabulary is
+  prepare(models::buildGpt2TrainLoss(config, kBatch, kSeq, strategyPlan("sp", mesh), mesh));
+  OwningOpRef<ModuleOp> part = partitionAndCompare("#weft.mesh<tp = 2>", nullptr);
+  int gathers = 0, scatters = 0, reduces = 0;
+  const int64_t whole = kBatch * kSeq * 8;
+  part->walk([&](Operation *op) {
+    if (op->getNumResults() == 0)
+      return;
+    int64_t n = cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
+    StringRef name = op->getName().getStringRef();
+    gathers += name == "weft.all_gather" && n == whole;
+    scatters += name == "weft.reduce_scatter" && 2 * n == whole;
+    reduces += name == "weft.all_reduce" && n == whole;
+  });
+  const int layers = config.n_layer;
+  EXPECT_EQ(gathers, 4 * layers + 2);
+  EXPECT_EQ(scatters, 4 * layers + 2);
+  EXPECT_EQ(reduces, 0);
+  part = nullptr; // before its context goes with the program
+}
+
 // A split moving between dimensions over the same axes (the sequence <-> heads transition) is one all_to_all:
 // each case is partitioned (the input split as `from`, a constraint to `to` before a reduction over the formerly
 // split dimension), checked for an all_to_all and no all_gather, and run on the simulated mesh against the global
