@@ -6,9 +6,9 @@
 // all_reduce), then a split that only moves to a whole dimension over the
 // same axes is exchanged with an all_to_all, then every dimension split
 // differently from the target is gathered whole, then every dimension the
-// target splits is cut down to the rank's piece. Gathering and cutting a split dimension with blocks work
-// within each block, so a fused [3C] projection split per block moves as
-// three [C] parts.
+// target splits is cut down to the rank's piece. Gathering and cutting a
+// split dimension with blocks work within each block, so a fused [3C]
+// projection split per block moves as three [C] parts.
 //
 //===----------------------------------------------------------------------===//
 

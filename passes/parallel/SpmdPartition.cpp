@@ -4,8 +4,9 @@
 // rewritten in order; each global value maps to its local value and how that
 // local value is actually split (which may hold a pending partial sum or
 // differ from the value's propagated sharding). For each op:
-//   1. its factors get the mesh axes of its recorded result shardings, then
-//      of its operands' (FactorAssignment.h), as far as they fit together;
+//   1. its factors get the mesh axes of its tensors' recorded shardings
+//      (FactorAssignment.h), larger tensors first and an operand that
+//      another reader needs whole last, as far as they fit together;
 //   2. each operand is resharded to what the assignment needs (Reshard.h),
 //      except a partial sum the op is linear in, which flows through;
 //   3. padding of a split reduction dimension is masked with the
@@ -14,8 +15,12 @@
 //      form (vocabulary-parallel gather, scatter_add into owned rows, an
 //      offset iota, a reduction over split dimensions, local slice bounds);
 //   5. its results are split as the assignment says, partial over the axes
-//      of split reduction factors.
-// Results are resharded to their recorded shardings at the return.
+//      of split reduction factors; a partial sum read by several ops is
+//      resolved at once (reduce-scattered into its recorded sharding when
+//      that splits it by the partial axes, else all-reduced).
+// A sharding_constraint reshards its operand to its sharding (a partial sum
+// already split so passes through when read once). Results are resharded to
+// their recorded shardings at the return.
 //
 //===----------------------------------------------------------------------===//
 
