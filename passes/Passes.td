@@ -348,9 +348,21 @@ def SpmdPartitionPass : Pass<"weft-spmd-partition", "mlir::ModuleOp"> {
     last ones padding), each op computes its local part, and a collective is
     inserted wherever a value is not split the way its reader needs:
     a pending partial sum becomes an all_reduce (or a reduce_scatter when
-    the reader wants it split), a split dimension a reader needs whole is
-    all-gathered, a whole dimension a reader needs split is cut locally at
-    the rank's `weft.axis_index`. Ops with op-specific local forms: a
+    the reader wants it split), a split that moves to another dimension
+    over the same axes is one all_to_all, a split dimension a reader needs
+    whole is all-gathered, a whole dimension a reader needs split is cut
+    locally at the rank's `weft.axis_index`. For example (tp = 2), a value
+    split along the sequence that its reader needs split along the hidden
+    dimension:
+    ```mlir
+    %0 = weft.reshape %x : tensor<2x4x6xf32> -> tensor<2x4x2x3xf32>
+    %1 = weft.transpose %0 permutation = [2, 0, 1, 3] : tensor<2x4x2x3xf32>
+    %2 = weft.all_to_all %1 axes = ["tp"] split_dim = 0 concat_dim = 0
+        : tensor<2x2x4x3xf32> -> tensor<2x2x4x3xf32>
+    %3 = weft.transpose %2 permutation = [1, 0, 2, 3] : tensor<2x2x4x3xf32>
+    %4 = weft.reshape %3 : tensor<2x2x4x3xf32> -> tensor<2x8x3xf32>
+    ```
+    Ops with op-specific local forms: a
     reduction over a split dimension leaves a partial sum (max/min are
     all-reduced at once, mean divides by the global count); padding is
     masked before every reduction and contraction over it; a lookup in a

@@ -17,7 +17,10 @@
 //  - collective_permute(pairs) -> collective_permute with each pair reversed
 //    (ranks that sent nothing get zeros).
 //  - sharding_constraint -> sharding_constraint of the cotangent with the same
-//    sharding, so the user's hints reach the backward pass.
+//    sharding, so the user's hints reach the backward pass (the partitioner
+//    lets a partial sum through a constraint whose splits it already has, so
+//    the gradient of an all-gathered value is reduce-scattered where the
+//    next constraint splits it).
 //  - axis_index: an integer with no operands; nothing to pass on.
 //
 //===----------------------------------------------------------------------===//

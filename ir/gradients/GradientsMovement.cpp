@@ -25,7 +25,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/gradients/GradientUtils.h"
-#include "ir/WeftCollectiveOps.h"
 #include "ir/WeftTrainingOps.h"
 
 using namespace mlir;
@@ -170,11 +169,6 @@ LogicalResult vjpStopGradient(StopGradientOp, Emitter &, Value, Needs, Out) {
   return success();
 }
 
-LogicalResult vjpShardingConstraint(ShardingConstraintOp op, Emitter &e, Value g, Needs, Out out) {
-  out[0] = e.builder().create<ShardingConstraintOp>(e.location(), g, op.getSharding());
-  return success();
-}
-
 } // namespace
 
 void attachMovementGradients(MLIRContext *ctx) {
@@ -188,7 +182,6 @@ void attachMovementGradients(MLIRContext *ctx) {
   attachVjp<ConstantOp, vjpConstant>(ctx);
   attachVjp<IotaOp, vjpIota>(ctx);
   attachVjp<StopGradientOp, vjpStopGradient>(ctx);
-  attachVjp<ShardingConstraintOp, vjpShardingConstraint>(ctx);
 }
 
 } // namespace weft::grad

@@ -1,13 +1,14 @@
 //===- Reshard.cpp - collectives that move a value between shardings ------===//
 //
-// This file implements Resharder (Reshard.h). A reshard goes in three steps:
+// This file implements Resharder (Reshard.h). A reshard goes in four steps:
 // a pending partial sum is resolved first (into a reduce_scatter when the
 // target splits one dimension by exactly the partial axes more, else an
-// all_reduce), then every dimension split differently from the target is
-// gathered whole, then every dimension the target splits is cut down to the
-// rank's piece. Gathering and cutting a split dimension with blocks work
-// within each block, so a fused [3C] projection split per block moves as
-// three [C] parts.
+// all_reduce), then a split that only moves to a whole dimension over the
+// same axes is exchanged with an all_to_all, then every dimension split
+// differently from the target is gathered whole, then every dimension the
+// target splits is cut down to the rank's piece. Gathering and cutting a
+// split dimension with blocks work within each block, so a fused [3C]
+// projection split per block moves as three [C] parts.
 //
 //===----------------------------------------------------------------------===//
 
@@ -123,6 +124,65 @@ Value Resharder::reduceScatter(Value local, int64_t dim, ArrayRef<StringAttr> ax
   });
 }
 
+Value Resharder::moveSplit(Value local, int64_t src, int64_t dst, DimShardingAttr split, int64_t srcSize) {
+  ArrayRef<StringAttr> axes = split.getAxes();
+  int64_t ways = mesh_.groupSize(axes);
+  SmallVector<int64_t> shape = shapeOf(local);
+  int64_t padded = (shape[dst] + ways - 1) / ways * ways;
+  if (padded != shape[dst]) { // the target's padding: zeros, as sliceDim pads
+    SmallVector<int64_t> zeros = shape;
+    zeros[dst] = padded - shape[dst];
+    auto type = RankedTensorType::get(zeros, grad::typeOf(local).getElementType());
+    local = e_.concat({local, e_.splat(type, 0.0)}, dst);
+  }
+  // View dst as [ways, padded / ways]: dimension dst of `viewed` is the
+  // block each rank sends (block j to group member j); src moves up by one
+  // when it comes after dst.
+  SmallVector<int64_t> viewed(shape.begin(), shape.begin() + dst);
+  viewed.push_back(ways);
+  viewed.push_back(padded / ways);
+  viewed.append(shape.begin() + dst + 1, shape.end());
+  int64_t block = dst, from = src < dst ? src : src + 1, rank = int64_t(viewed.size());
+  Value v = e_.reshape(local, viewed);
+  // The runtime exchanges contiguous blocks: the block dimension goes first
+  // unless only dimensions of size 1 precede it.
+  bool front = product(ArrayRef(viewed).take_front(block)) != 1;
+  SmallVector<int64_t> order; // order[i]: the `viewed` dimension at position i
+  if (front)
+    order.push_back(block);
+  for (int64_t d = 0; d < rank; ++d)
+    if (!front || d != block)
+      order.push_back(d);
+  if (front)
+    v = e_.transpose(v, order);
+  int64_t lead = front ? 0 : block;
+  v = e_.builder().create<AllToAllOp>(e_.location(), mesh_, v, axes, lead, lead);
+  // Member i's piece arrived as block i: it is the i-th piece of src, so the
+  // block dimension goes right before src and merges into it.
+  SmallVector<int64_t> want;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == from)
+      want.push_back(block);
+    if (d != block)
+      want.push_back(d);
+  }
+  SmallVector<int64_t> perm;
+  for (int64_t d : want)
+    perm.push_back(int64_t(llvm::find(order, d) - order.begin()));
+  if (llvm::any_of(llvm::enumerate(perm), [](auto p) { return int64_t(p.index()) != p.value(); }))
+    v = e_.transpose(v, perm);
+  SmallVector<int64_t> merged = shape;
+  merged[src] *= ways;
+  merged[dst] = padded / ways;
+  v = e_.reshape(v, merged);
+  if (merged[src] != srcSize) { // cut the source's padding off
+    SmallVector<int64_t> start(merged.size(), 0), limit = merged, strides(merged.size(), 1);
+    limit[src] = srcSize;
+    v = e_.slice(v, start, limit, strides);
+  }
+  return v;
+}
+
 Value Resharder::reshard(Value local, ShardingAttr from, ShardingAttr to, ArrayRef<int64_t> globalShape) {
   MLIRContext *ctx = e_.builder().getContext();
   DimShardingAttr whole = DimShardingAttr::get(ctx, {}, 1);
@@ -167,6 +227,24 @@ Value Resharder::reshard(Value local, ShardingAttr from, ShardingAttr to, ArrayR
     }
     if (!partial.empty())
       v = allReduce(v, partial, ReduceKind::Sum);
+  }
+  // A split that moves to a dimension that was whole, over the same axes
+  // (the sequence <-> heads transition of sequence parallelism), is one
+  // all_to_all: (n-1)/n of the local piece instead of all_gather + slice's
+  // n-1 pieces. Blocked splits take the general path: each rank's pieces sit
+  // inside every block, so an exchange of contiguous blocks would deliver
+  // them out of order.
+  for (auto [src, want] : llvm::enumerate(to.getDims())) {
+    DimShardingAttr split = cur[src];
+    if (split.getAxes().empty() || !want.getAxes().empty() || split.getBlocks() != 1)
+      continue;
+    for (auto [dst, target] : llvm::enumerate(to.getDims()))
+      if (cur[dst].getAxes().empty() && target == split) {
+        v = moveSplit(v, int64_t(src), int64_t(dst), split, globalShape[src]);
+        cur[dst] = split;
+        cur[src] = whole;
+        break;
+      }
   }
   for (auto [d, want] : llvm::enumerate(to.getDims()))
     if (cur[d] != want && !cur[d].getAxes().empty()) {

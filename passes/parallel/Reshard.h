@@ -4,6 +4,8 @@
 // how a local value is split, each emitting weft ops at one location:
 //   - resolving a pending partial sum (all_reduce, or reduce_scatter into a
 //     split dimension);
+//   - moving a split from one dimension to another over the same axes with
+//     one all_to_all (the sequence <-> heads transition);
 //   - all-gathering a split dimension back to whole (blocked splits gather
 //     within each block; padding is cut off);
 //   - cutting a whole dimension down to the rank's piece (padding first when
@@ -40,6 +42,11 @@ public:
 
   /// Dimension `dim` (global size `size`, split as `split`) gathered whole.
   mlir::Value gatherDim(mlir::Value local, int64_t dim, DimShardingAttr split, int64_t size);
+  /// The split of dimension `src` (over `split`, one block; global size
+  /// `srcSize`) moved to dimension `dst` (whole) with one all_to_all: `src`
+  /// comes back whole, `dst` as this rank's piece of `split`.
+  mlir::Value moveSplit(mlir::Value local, int64_t src, int64_t dst, DimShardingAttr split,
+                        int64_t srcSize);
   /// Dimension `dim` (whole) cut to this rank's piece of `split`.
   mlir::Value sliceDim(mlir::Value local, int64_t dim, DimShardingAttr split);
 

@@ -4,8 +4,9 @@
 // rewritten in order; each global value maps to its local value and how that
 // local value is actually split (which may hold a pending partial sum or
 // differ from the value's propagated sharding). For each op:
-//   1. its factors get the mesh axes of its recorded result shardings, then
-//      of its operands' (FactorAssignment.h), as far as they fit together;
+//   1. its factors get the mesh axes of its tensors' recorded shardings
+//      (FactorAssignment.h), larger tensors first and an operand that
+//      another reader needs whole last, as far as they fit together;
 //   2. each operand is resharded to what the assignment needs (Reshard.h),
 //      except a partial sum the op is linear in, which flows through;
 //   3. padding of a split reduction dimension is masked with the
@@ -14,8 +15,12 @@
 //      form (vocabulary-parallel gather, scatter_add into owned rows, an
 //      offset iota, a reduction over split dimensions, local slice bounds);
 //   5. its results are split as the assignment says, partial over the axes
-//      of split reduction factors.
-// Results are resharded to their recorded shardings at the return.
+//      of split reduction factors; a partial sum read by several ops is
+//      resolved at once (reduce-scattered into its recorded sharding when
+//      that splits it by the partial axes, else all-reduced).
+// A sharding_constraint reshards its operand to its sharding (a partial sum
+// already split so passes through when read once). Results are resharded to
+// their recorded shardings at the return.
 //
 //===----------------------------------------------------------------------===//
 
@@ -128,7 +133,48 @@ private:
     return v;
   }
 
-  FactorAssignment assign(Operation *op, const OpShardingRule &rule) {
+  /// The local value of a sharding constraint's result. A pending partial
+  /// sum split as the constraint says passes through when one op reads it:
+  /// the sum is resolved where the layout changes next. The gradient of
+  /// sequence parallelism's all-gathered activation (a partial sum from the
+  /// column-parallel layer, constrained whole as the activation was) is then
+  /// reduce-scattered into the sequence split its next constraint asks for,
+  /// the transpose of the forward all_gather, instead of all-reduced.
+  Local constrained(ShardingConstraintOp c, grad::Emitter &e) {
+    const Local &in = locals_.at(c.getInput());
+    ShardingAttr to = c.getSharding();
+    if (c.getResult().hasOneUse() && !in.actual.getPartial().empty() && in.actual.getDims() == to.getDims())
+      return in;
+    return {localAs(c.getInput(), to, e), to};
+  }
+
+  /// True when a reader of `v` other than `op` needs it whole, by that
+  /// reader's own assignment (not looking further ahead): gathering `v` for
+  /// `op` as well costs nothing, as the gathered value is reused.
+  bool readWholeElsewhere(Value v, Operation *op) {
+    auto whole = [](ShardingAttr s) {
+      return llvm::all_of(s.getDims(), [](DimShardingAttr d) { return d.getAxes().empty(); });
+    };
+    for (OpOperand &use : v.getUses()) {
+      Operation *reader = use.getOwner();
+      if (reader == op || reader->hasTrait<OpTrait::IsTerminator>())
+        continue;
+      if (auto c = dyn_cast<ShardingConstraintOp>(reader)) {
+        if (whole(c.getSharding()))
+          return true;
+        continue;
+      }
+      std::optional<OpShardingRule> rule = ruleOf(reader);
+      if (!rule) // never split: read whole
+        return true;
+      FactorAssignment a = assign(reader, *rule, /*lookAhead=*/false);
+      if (whole(tensorShardingOf(ctx_, *rule, rule->operands[use.getOperandNumber()], a)))
+        return true;
+    }
+    return false;
+  }
+
+  FactorAssignment assign(Operation *op, const OpShardingRule &rule, bool lookAhead = true) {
     FactorAssignment a(rule.factors.size());
     auto take = [&](Value v, const TensorFactors &t) {
       ShardingAttr s = shardingOf(v);
@@ -138,26 +184,42 @@ private:
           a[sf->first] = sf->second;
       }
     };
-    // Operands first: an op computes where its data already is, and its
-    // result is moved if its readers want it elsewhere (a row-parallel
-    // matmul whose reader wants it split along the sequence leaves a partial
-    // sum that is reduce-scattered, not a weight that is gathered). When two
-    // operands' splits collide, the larger operand keeps its split and the
-    // smaller one moves (an LM head keeps its vocabulary split and gathers
-    // the sequence-split activations, as Megatron's sequence parallelism does).
-    SmallVector<unsigned> order;
-    SmallVector<int64_t> elements;
-    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
-      order.push_back(i);
-      elements.push_back(1);
-      for (int64_t d : global(op->getOperand(i)))
-        elements.back() *= d;
-    }
-    llvm::stable_sort(order, [&](unsigned a, unsigned b) { return elements[a] > elements[b]; });
-    for (unsigned i : order)
-      take(op->getOperand(i), rule.operands[i]);
+    // Larger tensors first, operands before results of the same size: an op
+    // computes where its data already is, and its result is moved if its
+    // readers want it elsewhere (a row-parallel matmul whose reader wants it
+    // split along the sequence leaves a partial sum that is reduce-scattered,
+    // not a weight that is gathered). When two splits collide, the larger
+    // tensor keeps its split and the smaller one moves: an LM head keeps its
+    // vocabulary split and gathers the sequence-split activations, as
+    // Megatron's sequence parallelism does, and the embedding's gradient
+    // (a scatter_add into vocabulary-split rows) gathers the sequence-split
+    // updates rather than reduce-scattering the whole table. An operand that
+    // another reader needs whole claims last, as its gather is shared: the
+    // input gradient of a row-parallel layer gathers the sequence-split
+    // output gradient that its weight gradient gathers anyway, rather than
+    // gathering the weight and moving the result's split.
+    struct Claim {
+      Value value;
+      const TensorFactors *factors;
+      int64_t elements;
+      bool yields;
+    };
+    SmallVector<Claim> claims;
+    auto add = [&](Value v, const TensorFactors &t, bool operand) {
+      // The old ops keep their global types while the program is rewritten.
+      int64_t n = cast<RankedTensorType>(v.getType()).getNumElements();
+      bool yields = operand && lookAhead && !shardingOf(v).usedAxes().empty() && readWholeElsewhere(v, op);
+      claims.push_back({v, &t, n, yields});
+    };
+    for (auto [i, v] : llvm::enumerate(op->getOperands()))
+      add(v, rule.operands[i], true);
     for (auto [j, r] : llvm::enumerate(op->getResults()))
-      take(r, rule.results[j]);
+      add(r, rule.results[j], false);
+    llvm::stable_sort(claims, [](const Claim &a, const Claim &b) {
+      return std::make_pair(a.yields, -a.elements) < std::make_pair(b.yields, -b.elements);
+    });
+    for (const Claim &c : claims)
+      take(c.value, *c.factors);
     // A split table (gather) or scatter target must be split by whole rows.
     if (isa<GatherOp>(op) && a[rule.operands[0][0][0]].blocks != 1)
       a[rule.operands[0][0][0]] = {};
@@ -212,7 +274,7 @@ private:
     grad::Emitter e(b_, op->getLoc());
     Resharder rs(e, mesh_);
     if (auto c = dyn_cast<ShardingConstraintOp>(op)) {
-      locals_[c.getResult()] = {localAs(c.getInput(), c.getSharding(), e), c.getSharding()};
+      locals_[c.getResult()] = constrained(c, e);
       return success();
     }
     std::optional<OpShardingRule> rule = ruleOf(op);
@@ -247,15 +309,40 @@ private:
     if (failed(buildLocal(op, *rule, a, ins, out, rs, e, partial, results)))
       return failure();
     for (auto [j, r] : llvm::enumerate(op->getResults())) {
-      // A partial sum read by several ops is summed once, here, rather than
-      // in each reader's chain (a gradient read by the three branches of a
-      // LayerNorm's backward pass is all-reduced once, as Megatron does).
-      Value v = results[j];
-      if (!partial.empty() && !r.hasOneUse())
-        v = rs.allReduce(v, partial, ReduceKind::Sum);
-      locals_[r] = {v, r.hasOneUse() ? out[j].withPartial(partial) : out[j]};
+      // A partial sum read by several ops is resolved once, here, rather
+      // than in each reader's chain: reduce-scattered when the value's
+      // sharding splits it further over the partial axes (the gradient of a
+      // sequence-parallel LayerNorm's input, read by its three branches, as
+      // Megatron's sequence parallelism does), else all-reduced.
+      if (partial.empty() || r.hasOneUse()) {
+        locals_[r] = {results[j], out[j].withPartial(partial)};
+        continue;
+      }
+      ShardingAttr to = scatteredSharding(r, out[j], partial);
+      locals_[r] = {rs.reshard(results[j], out[j].withPartial(partial), to, global(r)), to};
     }
     return success();
+  }
+
+  /// How a partial sum `r` (split as `out`, partial over `partial`) is
+  /// resolved: its recorded sharding when that splits one dimension of
+  /// `out` further by exactly the partial axes (a reduce_scatter, half an
+  /// all_reduce's bytes), else `out` (an all_reduce).
+  ShardingAttr scatteredSharding(Value r, ShardingAttr out, ArrayRef<StringAttr> partial) {
+    ShardingAttr recorded = shardingOf(r);
+    if (!recorded.getPartial().empty())
+      return out;
+    int scattered = 0;
+    for (auto [have, want] : llvm::zip(out.getDims(), recorded.getDims())) {
+      if (have == want)
+        continue;
+      SmallVector<StringAttr> axes(have.getAxes().begin(), have.getAxes().end());
+      axes.append(partial.begin(), partial.end());
+      if (ArrayRef(axes) != want.getAxes())
+        return out;
+      ++scattered;
+    }
+    return scattered == 1 ? recorded : out;
   }
 
   /// Padding of a split reduction dimension holds garbage: replace it with

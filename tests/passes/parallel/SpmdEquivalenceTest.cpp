@@ -36,6 +36,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
@@ -341,12 +342,14 @@ TEST_F(SpmdEquivalence, SequenceParallelStrategy) {
 
 // Megatron's sequence parallelism in the forward pass: the activations (B x T x C) are reduce-scattered along
 // the sequence after the vocabulary-parallel embedding and each row-parallel layer, and all-gathered before each
-// column-parallel layer; no activation is all-reduced. (Whether the LM head gathers the activations or its
-// vocabulary-split weight depends on which is smaller: here the 11 x 8 weight. The backward pass still all-reduces
-// some activation gradients instead of reduce-scattering them: docs/performance.md.)
+// column-parallel layer and the LM head; no activation is all-reduced. (Where the vocabulary-split weight is
+// smaller than the activations, the embedding and the LM head gather the weight instead, which moves fewer
+// bytes: the vocabulary here, 37 x 8, is larger than B x T x C = 128 and uneven on tp=2.)
 TEST(SpmdSequenceParallel, ForwardReduceScattersAndGathersActivations) {
   MeshSpec mesh = MeshSpec::parse("tp=2");
-  Program p = models::buildGpt2Forward(tinyConfig(), kBatch, kSeq, strategyPlan("sp", mesh), mesh);
+  models::Gpt2Config config = tinyConfig();
+  config.vocab_size = 37;
+  Program p = models::buildGpt2Forward(config, kBatch, kSeq, strategyPlan("sp", mesh), mesh);
   OwningOpRef<ModuleOp> part = p.module().clone();
   PassManager pm(part->getContext());
   buildParallelPipeline(pm);
@@ -362,10 +365,109 @@ TEST(SpmdSequenceParallel, ForwardReduceScattersAndGathersActivations) {
     scatters += name == "weft.reduce_scatter" && 2 * n == whole;
     reduces += name == "weft.all_reduce" && n == whole;
   });
-  const int layers = tinyConfig().n_layer;
+  const int layers = config.n_layer;
   EXPECT_EQ(scatters, 2 * layers + 1);
-  EXPECT_EQ(gathers, 2 * layers);
+  EXPECT_EQ(gathers, 2 * layers + 1);
   EXPECT_EQ(reduces, 0);
+}
+
+// Megatron's sequence parallelism in the training step: the backward pass transposes the forward's collectives
+// (an all-gather of the output gradient where the forward reduce-scattered, a reduce-scatter of the input gradient
+// where it all-gathered), so per layer 4 all-gathers and 4 reduce-scatters of B x T x C / tp, one more of each for
+// the embedding and one more of each for the LM head, and no activation or activation gradient is all-reduced;
+// the step computes the same as the global one.
+TEST_F(SpmdEquivalence, SequenceParallelBackwardTransposesTheForwardCollectives) {
+  MeshSpec mesh = MeshSpec::parse("tp=2");
+  models::Gpt2Config config = tinyConfig();
+  config.vocab_size = 37; // larger than B x T x C, as a real vocabulary is
+  prepare(models::buildGpt2TrainLoss(config, kBatch, kSeq, strategyPlan("sp", mesh), mesh));
+  OwningOpRef<ModuleOp> part = partitionAndCompare("#weft.mesh<tp = 2>", nullptr);
+  int gathers = 0, scatters = 0, reduces = 0;
+  const int64_t whole = kBatch * kSeq * 8;
+  part->walk([&](Operation *op) {
+    if (op->getNumResults() == 0)
+      return;
+    int64_t n = cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
+    StringRef name = op->getName().getStringRef();
+    gathers += name == "weft.all_gather" && n == whole;
+    scatters += name == "weft.reduce_scatter" && 2 * n == whole;
+    reduces += name == "weft.all_reduce" && n == whole;
+  });
+  const int layers = config.n_layer;
+  EXPECT_EQ(gathers, 4 * layers + 2);
+  EXPECT_EQ(scatters, 4 * layers + 2);
+  EXPECT_EQ(reduces, 0);
+  part = nullptr; // before its context goes with the program
+}
+
+// A split moving between dimensions over the same axes (the sequence <-> heads transition) is one all_to_all:
+// each case is partitioned (the input split as `from`, a constraint to `to` before a reduction over the formerly
+// split dimension), checked for an all_to_all and no all_gather, and run on the simulated mesh against the global
+// program, with dimensions that divide and dimensions that leave padding on the last ranks.
+TEST(SpmdAllToAll, MovedSplitsComputeTheGlobalResult) {
+  struct Case {
+    const char *mesh, *shape, *from, *to, *reduced, *reducedSharding;
+  };
+  const Case cases[] = {
+      {"#weft.mesh<tp = 2>", "2x8x6", "[{}, {tp}, {}]", "[{}, {}, {tp}]", "2x6", "[{}, {tp}]"}, // sequence -> hidden
+      {"#weft.mesh<tp = 2>", "2x8x6", "[{}, {}, {tp}]", "[{}, {tp}, {}]", "2x6", "[{}, {}]"},   // and back (a partial sum)
+      {"#weft.mesh<tp = 4>", "3x6x5", "[{}, {tp}, {}]", "[{}, {}, {tp}]", "3x5", "[{}, {tp}]"}, // both uneven
+      {"#weft.mesh<tp = 4>", "5x6x8", "[{}, {tp}, {}]", "[{tp}, {}, {}]", "5x8", "[{tp}, {}]"}, // to a leading dim
+      {"#weft.mesh<dp = 2, tp = 2>", "2x8x4", "[{}, {dp, tp}, {}]", "[{}, {}, {dp, tp}]", "2x4",
+       "[{}, {dp, tp}]"},
+  };
+  for (const Case &c : cases) {
+    std::string where = std::string(c.mesh) + " " + c.shape + " " + c.from + " -> " + c.to;
+    std::string src = std::string("module attributes {weft.mesh = ") + c.mesh + "} {\n"
+        "  func.func @main(%x: tensor<" + c.shape + "xf32> {weft.input = \"x\", weft.sharding = #weft.sharding<" +
+        c.from + ">}) -> (tensor<" + c.reduced + "xf32> {weft.output = \"y\", weft.sharding = #weft.sharding<" +
+        c.reducedSharding + ">}) {\n"
+        "    %e = weft.exp %x : tensor<" + c.shape + "xf32>\n"
+        "    %c = weft.sharding_constraint %e {sharding = #weft.sharding<" + c.to + ">} : tensor<" + c.shape + "xf32>\n"
+        "    %r = weft.reduce sum %c dims = [1] : tensor<" + c.shape + "xf32>\n"
+        "    return %r : tensor<" + c.reduced + "xf32>\n"
+        "  }\n"
+        "}\n";
+    MLIRContext ctx;
+    DialectRegistry registry;
+    registry.insert<WeftDialect, func::FuncDialect>();
+    ctx.appendDialectRegistry(registry);
+    ctx.loadAllAvailableDialects();
+    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(src, &ctx);
+    ASSERT_TRUE(module) << src;
+    func::FuncOp main = module->lookupSymbol<func::FuncOp>("main");
+    RefTensor x = randomTensor(cast<RankedTensorType>(main.getArgument(0).getType()), 7, -1.0, 1.0);
+    RefTensor want = evaluate(main, {x})[0];
+
+    PassManager pm(&ctx);
+    pm.addPass(createPropagateShardingPass());
+    pm.addPass(createSpmdPartitionPass());
+    pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+    ASSERT_TRUE(succeeded(pm.run(*module))) << where;
+    int exchanges = 0, gathers = 0;
+    module->walk([&](AllToAllOp) { ++exchanges; });
+    module->walk([&](AllGatherOp) { ++gathers; });
+    EXPECT_EQ(exchanges, 1) << where;
+    EXPECT_EQ(gathers, 0) << where;
+
+    auto mesh = (*module)->getAttrOfType<MeshAttr>(kMeshAttr);
+    main = module->lookupSymbol<func::FuncOp>("main");
+    auto in = main.getArgAttrOfType<ShardingAttr>(0, kShardingAttr);
+    auto out = main.getResultAttrOfType<ShardingAttr>(0, kShardingAttr);
+    std::vector<std::vector<RefTensor>> perRank;
+    for (int64_t r = 0; r < mesh.numDevices(); ++r)
+      perRank.push_back({pieceOf(x, in, mesh, r)});
+    std::vector<std::vector<RefTensor>> got = evaluateSpmd(main, mesh, perRank);
+    RefTensor ones{want.shape, std::vector<double>(want.data.size(), 1.0)};
+    for (int64_t r = 0; r < mesh.numDevices(); ++r) {
+      RefTensor piece = pieceOf(want, out, mesh, r), isReal = pieceOf(ones, out, mesh, r);
+      ASSERT_EQ(got[r][0].shape, piece.shape) << where << " rank " << r;
+      for (size_t k = 0; k < piece.data.size(); ++k)
+        if (isReal.data[k] != 0.0)
+          ASSERT_NEAR(got[r][0].data[k], piece.data[k], 1e-12 * std::abs(piece.data[k]) + 1e-13)
+              << where << " rank " << r << " element " << k;
+    }
+  }
 }
 
 } // namespace
