@@ -13,6 +13,7 @@
 #include <coin/Cbc_C_Interface.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <string>
 
@@ -41,9 +42,12 @@ struct Model {
   std::vector<double> objective, colLower, colUpper;
   std::vector<bool> integer;
   std::vector<int> xStart; // per group: its first x column
+  /// Costs are multiplied by this in the model: seconds are far below CBC's
+  /// tolerances (1e-7), so the largest cost is brought to about 1e4.
+  double scale = 1;
 
   int addColumn(double cost, bool isInteger) {
-    objective.push_back(cost);
+    objective.push_back(cost * scale);
     colLower.push_back(0);
     colUpper.push_back(1);
     integer.push_back(isInteger);
@@ -53,6 +57,14 @@ struct Model {
 
 Model buildModel(const GroupedProblem &p) {
   Model model;
+  double largest = 0;
+  for (const std::vector<double> &costs : p.seconds)
+    for (double c : costs)
+      largest = std::max(largest, std::abs(c));
+  for (const GroupedProblem::Edge &e : p.edges)
+    for (double c : e.seconds)
+      largest = std::max(largest, std::abs(c));
+  model.scale = largest > 0 ? 1e4 / largest : 1;
   // Edges to a one-strategy group cost the other end a fixed amount per strategy.
   std::vector<std::vector<double>> seconds = p.seconds;
   std::vector<const GroupedProblem::Edge *> kept;
@@ -145,7 +157,7 @@ Solution solveIlp(const GroupedProblem &p, const IlpOptions &options) {
   Cbc_Model *lp = load(model, /*relaxed=*/true, options.maxSeconds);
   Cbc_solve(lp);
   bool lpFeasible = Cbc_isProvenOptimal(lp);
-  solution.lowerBound = lpFeasible ? Cbc_getObjValue(lp) : 0;
+  solution.lowerBound = lpFeasible ? Cbc_getObjValue(lp) / model.scale : 0;
   Cbc_deleteModel(lp);
 
   if (lpFeasible) {
@@ -160,7 +172,7 @@ Solution solveIlp(const GroupedProblem &p, const IlpOptions &options) {
         solution.choice[g] = int(std::max_element(x + first, x + first + n) - (x + first));
       }
       if (Cbc_isProvenOptimal(ilp))
-        solution.lowerBound = std::max(solution.lowerBound, Cbc_getBestPossibleObjValue(ilp));
+        solution.lowerBound = std::max(solution.lowerBound, Cbc_getBestPossibleObjValue(ilp) / model.scale);
     }
     Cbc_deleteModel(ilp);
   }

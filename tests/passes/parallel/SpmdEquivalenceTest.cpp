@@ -43,6 +43,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
 #include <map>
 #include <regex>
@@ -291,6 +292,48 @@ TEST_F(SpmdEquivalence, DataTimesTensorParallel) {
 }
 
 // The strategies' programs carry exactly the hand-written hints on every argument (and nothing else).
+/// A machine where splitting pays even for the tiny model: slow arithmetic
+/// and memory, fast links.
+std::string fastLinkCluster() {
+  std::string path = ::testing::TempDir() + "weft_spmd_auto_cluster.json";
+  std::ofstream(path) << R"({"name": "slow-device-fast-link",
+    "device": {"peak_tflops": {"f32": 0.001, "bf16": 0.001, "f16": 0.001}, "memory_gbps": 1, "memory_gib": 1,
+               "launch_us": 0.1, "gemm_efficiency": 1, "memory_efficiency": 1},
+    "topology": {"devices_per_node": 8, "intra_node": {"gbps": 100, "latency_us": 0.1},
+                 "inter_node": {"gbps": 100, "latency_us": 0.1}}})";
+  return path;
+}
+
+// weft-auto-shard's choice (whatever it is) partitions into a program whose
+// every rank computes its piece of the global step; under a memory budget
+// the parameters are split too (over both axes where it pays).
+TEST_F(SpmdEquivalence, AutoShardPlansComputeTheGlobalStep) {
+  std::string cluster = fastLinkCluster();
+  for (const char *meshText : {"#weft.mesh<dp = 2>", "#weft.mesh<tp = 2>", "#weft.mesh<dp = 2, tp = 2>"})
+    for (double memoryGib : {0.0, 2e-5}) { // 2e-5 GiB: less than the whole parameters and state need
+      SCOPED_TRACE(std::string(meshText) + " budget " + std::to_string(memoryGib) + " GiB");
+      OwningOpRef<ModuleOp> part = step_->clone();
+      (*part)->setAttr(kMeshAttr, parseAttribute(meshText, part->getContext()));
+      PassManager pm(part->getContext());
+      AutoShardPassOptions options;
+      options.cluster = cluster;
+      options.memoryGib = memoryGib;
+      pm.addPass(createAutoShardPass(options));
+      ASSERT_TRUE(succeeded(pm.run(*part)));
+      auto plan = (*part)->getAttrOfType<DictionaryAttr>(kPlanAttr);
+      ASSERT_TRUE(plan);
+      double seconds = plan.getAs<FloatAttr>("seconds").getValueAsDouble();
+      EXPECT_LE(plan.getAs<FloatAttr>("lower_bound").getValueAsDouble(), seconds * (1 + 1e-9));
+      func::FuncOp main = part->lookupSymbol<func::FuncOp>("main");
+      int split = 0;
+      for (BlockArgument arg : main.getArguments())
+        if (auto sh = main.getArgAttrOfType<ShardingAttr>(arg.getArgNumber(), kShardingAttr))
+          split += sh.isReplicated() ? 0 : 1;
+      EXPECT_GT(split, 0) << "nothing split on a machine where splitting pays";
+      compare(part, meshText, nullptr);
+    }
+}
+
 TEST(SpmdStrategies, StrategiesGiveTheHandWrittenHints) {
   struct Case {
     const char *mesh, *strategy;
