@@ -31,6 +31,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
@@ -71,6 +72,7 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   add(options.target);
   add(options.fuse ? "fuse" : "no-fuse");
   add(options.train ? "train " + describeTrainOptions(*options.train) : "forward");
+  add(options.autoShard ? "auto-shard " + options.autoShard->describe() : "given shardings");
   add(printModule(module, /*withLocations=*/true));
   return llvm::toHex(sha.final(), /*LowerCase=*/true).substr(0, 32);
 }
@@ -95,17 +97,18 @@ void runTrainingPipeline(mlir::ModuleOp work, const CompileOptions &options,
     diagnostics.fail("training step (weft-autodiff, weft-optimizer)");
 }
 
-/// Runs the parallel pipeline on `work` in place when it has a mesh.
-void runParallelPipeline(mlir::ModuleOp work, const std::function<void(mlir::PassManager &)> &configure,
+/// Runs the parallel pipeline on `work` in place when it has a mesh or one is to be searched.
+void runParallelPipeline(mlir::ModuleOp work, const CompileOptions &options,
+                         const std::function<void(mlir::PassManager &)> &configure,
                          const DiagnosticCollector &diagnostics) {
-  if (!work->hasAttr(kMeshAttr))
+  if (!work->hasAttr(kMeshAttr) && !options.autoShard)
     return;
   mlir::PassManager pm(work->getContext());
-  buildParallelPipeline(pm);
+  buildParallelPipeline(pm, options.autoShard ? &*options.autoShard : nullptr);
   if (configure)
     configure(pm);
   if (mlir::failed(pm.run(work)))
-    diagnostics.fail("parallel passes (weft-propagate-sharding, weft-spmd-partition)");
+    diagnostics.fail("parallel passes (weft-auto-shard, weft-propagate-sharding, weft-spmd-partition)");
 }
 
 /// Runs the graph pipeline on `work` in place.
@@ -121,6 +124,16 @@ void runGraphPipeline(mlir::ModuleOp work, const CompileOptions &options,
 }
 
 } // namespace
+
+std::string AutoShardOptions::describe() const {
+  std::string text = "devices=" + std::to_string(devices) + " cluster=" + cluster +
+                     " memory-gib=" + std::to_string(memoryGib);
+  // A description file is part of what is compiled: its contents, not only its name.
+  if (llvm::sys::fs::exists(cluster))
+    if (auto file = llvm::MemoryBuffer::getFile(cluster))
+      text += " " + (*file)->getBuffer().str();
+  return text;
+}
 
 std::string compileCacheDir(const CompileOptions &options) {
   if (!options.cacheDir.empty())
@@ -192,7 +205,7 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
     return result;
   }
 
-  runParallelPipeline(*work, configure, diagnostics);
+  runParallelPipeline(*work, options, configure, diagnostics);
   if (options.compileTo == "parallel") {
     result.ir = printModule(*work, false);
     result.seconds = secondsSince(start);

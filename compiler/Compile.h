@@ -25,6 +25,18 @@ class PassManager;
 
 namespace weft {
 
+/// `--mesh auto`: weft-auto-shard chooses the mesh of `devices` devices and
+/// every op's sharding for a machine of kind `cluster` (cost/devices/*.json
+/// or a file), the parameters and optimizer state within `memoryGib` per
+/// device (0: the device's memory).
+struct AutoShardOptions {
+  int64_t devices = 0;
+  std::string cluster = "cpu";
+  double memoryGib = 0;
+  /// For the cache key and reports: "devices=4 cluster=cpu memory-gib=0".
+  std::string describe() const;
+};
+
 /// What to compile for and how to show the work.
 struct CompileOptions {
   /// "cpu" (x86-64 shared object) or "cuda" (an sm_90 cubin; compiling needs
@@ -41,6 +53,8 @@ struct CompileOptions {
   /// When set, the module is a forward program with a scalar loss and the
   /// compile builds its training step first (compiler/TrainStep.h).
   std::optional<TrainOptions> train;
+  /// When set, the module has no mesh: the parallel phase searches one.
+  std::optional<AutoShardOptions> autoShard;
   /// Look up and store results in the compile cache.
   bool useCache = true;
   /// The cache folder; empty means $WEFT_CACHE_DIR, else

@@ -19,7 +19,7 @@ std::vector<Phase> buildPhases(const std::string &target) {
       {"weft", "the program as the DSL (or the .mlir file) built it", false},
       {"train", "after the training passes (mixed precision, autodiff, optimizer, loss scaling)",
        false},
-      {"parallel", "after sharding propagation and SPMD partitioning (a module with a weft.mesh)",
+      {"parallel", "after sharding propagation and SPMD partitioning (a module with a weft.mesh, or --mesh auto)",
        false},
       {"graph", "after the graph passes (fusion, schedule, memory plan)", false}};
   static const std::map<std::string, std::string> codegenDescriptions = {

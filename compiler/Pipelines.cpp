@@ -57,13 +57,20 @@ void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train) {
   }
 }
 
-void buildParallelPipeline(mlir::OpPassManager &pm) {
+void buildParallelPipeline(mlir::OpPassManager &pm, const AutoShardOptions *autoShard) {
   auto cleanUp = [&]() {
     mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
     fn.addPass(mlir::createCanonicalizerPass());
     fn.addPass(mlir::createCSEPass());
   };
   cleanUp();
+  if (autoShard) {
+    AutoShardPassOptions o;
+    o.devices = autoShard->devices;
+    o.cluster = autoShard->cluster;
+    o.memoryGib = autoShard->memoryGib;
+    pm.addPass(createAutoShardPass(o));
+  }
   pm.addPass(createPropagateShardingPass());
   pm.addPass(createSpmdPartitionPass());
   cleanUp();

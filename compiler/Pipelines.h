@@ -17,6 +17,7 @@ class OpPassManager;
 
 namespace weft {
 
+struct AutoShardOptions;
 struct CompileOptions;
 struct TrainOptions;
 
@@ -24,10 +25,11 @@ struct TrainOptions;
 /// (bf16/f16), weft-autodiff, weft-optimizer, weft-loss-scaling (f16).
 void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train);
 
-/// Adds the parallel passes to `pm` (on a module with a weft.mesh): canonicalize
-/// and CSE, weft-propagate-sharding, weft-spmd-partition, canonicalize and CSE
-/// again; what follows works on the program of one rank.
-void buildParallelPipeline(mlir::OpPassManager &pm);
+/// Adds the parallel passes to `pm` (on a module with a weft.mesh, or with
+/// `autoShard` one without): canonicalize and CSE, weft-auto-shard (with
+/// `autoShard`), weft-propagate-sharding, weft-spmd-partition, canonicalize
+/// and CSE again; what follows works on the program of one rank.
+void buildParallelPipeline(mlir::OpPassManager &pm, const AutoShardOptions *autoShard = nullptr);
 
 /// Adds the graph-level passes to `pm` (on the module): canonicalize and CSE,
 /// then (with options.fuse) the fusion passes, then weft-schedule and

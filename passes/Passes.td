@@ -278,9 +278,14 @@ def AutoShardPass : Pass<"weft-auto-shard", "mlir::ModuleOp"> {
     on every op, and a weft.sharding_constraint wherever a reader needs
     another layout; and on the module `weft.plan` = {method, seconds,
     lower_bound, solve_seconds, nodes, groups, solved_groups (after the
-    exact elimination of chains), bytes}. Errors, at the
+    exact elimination of chains), bytes, meshes}. Errors, at the
     function: no choice fits the memory budget (with the smallest bytes
     per device any choice needs).
+
+    With `devices=N` the module has no mesh yet: every mesh of N devices
+    as dp x tp (tp dividing N and within a node) is searched on a copy, the
+    fastest is set as the module's `weft.mesh`, and `weft.plan` lists each
+    candidate's predicted step (`meshes`).
   }];
   let options = [
     Option<"function", "function", "std::string", /*default=*/"\"main\"",
@@ -295,6 +300,8 @@ def AutoShardPass : Pass<"weft-auto-shard", "mlir::ModuleOp"> {
            "give the repeated layers one strategy">,
     Option<"solver", "solver", "std::string", /*default=*/"\"ilp\"",
            "ilp (CBC) or enumerate (every combination; small problems only)">,
+    Option<"devices", "devices", "int64_t", /*default=*/"0",
+           "choose the mesh too: every dp x tp of this many devices (tp within a node); 0: the module's mesh">,
   ];
 }
 

@@ -214,7 +214,9 @@ float Trainer::trainStep() {
 }
 
 std::unique_ptr<rt::Executor> Trainer::compileForwardOnly(Program program) {
-  CompileResult r = compile(program.module(), config_.compile);
+  CompileOptions options = config_.compile;
+  options.autoShard.reset(); // these programs run whole on every rank
+  CompileResult r = compile(program.module(), options);
   if (!r.executable)
     throw std::runtime_error("compiling the forward program produced no executable");
   // The evaluation and sampling programs run whole on every rank.

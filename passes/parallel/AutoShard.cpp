@@ -1,7 +1,9 @@
 //===- AutoShard.cpp - the strategy search over a mesh ---------------------===//
 //
 // This file implements weft-auto-shard (Passes.td describes it):
-//   1. load the cluster description and find the function and its mesh;
+//   1. load the cluster description and find the function and its mesh
+//      (with devices=N: search each mesh N devices can form on a copy and
+//      keep the fastest);
 //   2. give each reader its own copy of cheap values (constants, scalars
 //      broadcast), then build the problem of the function (search/ProgramProblem.h): nodes
 //      for arguments, ops and values read twice, edges for every use, ties
@@ -25,6 +27,8 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 
@@ -57,9 +61,75 @@ struct AutoShardPass : impl::AutoShardPassBase<AutoShardPass> {
       module.emitError() << getArgument() << ": unknown solver '" << solver << "' (ilp or enumerate)";
       return signalPassFailure();
     }
+    if (devices > 0 && failed(chooseMesh(module, *spec)))
+      return signalPassFailure();
     auto body = [&](func::FuncOp func, MeshAttr mesh) { return search(module, func, mesh, *spec); };
     if (failed(sharding::onFunctionWithMesh(module, getArgument(), function, body)))
       signalPassFailure();
+  }
+
+  /// The meshes `devices` devices can form: dp = N / tp by tp for every tp
+  /// that divides N and fits in a node (tensor parallelism stays on the fast
+  /// links); axes of size 1 are left out.
+  static SmallVector<MeshAttr> candidateMeshes(MLIRContext *ctx, int64_t n, const cost::ClusterSpec &cluster) {
+    SmallVector<MeshAttr> meshes;
+    for (int64_t tp = 1; tp <= n; ++tp) {
+      if (n % tp != 0 || tp > cluster.topology.devicesPerNode)
+        continue;
+      SmallVector<StringAttr> names;
+      SmallVector<int64_t> sizes;
+      if (n / tp > 1 || tp == 1) {
+        names.push_back(StringAttr::get(ctx, "dp"));
+        sizes.push_back(n / tp);
+      }
+      if (tp > 1) {
+        names.push_back(StringAttr::get(ctx, "tp"));
+        sizes.push_back(tp);
+      }
+      meshes.push_back(MeshAttr::get(ctx, names, sizes));
+    }
+    return meshes;
+  }
+
+  /// Searches every candidate mesh on a copy of the module and gives the
+  /// module the one with the shortest predicted step (the first on ties).
+  LogicalResult chooseMesh(ModuleOp module, const cost::ClusterSpec &cluster) {
+    MLIRContext *ctx = module.getContext();
+    if (auto given = module->getAttrOfType<MeshAttr>(kMeshAttr))
+      return module.emitError() << getArgument() << ": devices=" << devices << " asks for a mesh, but the module "
+                                << "already has " << given << "; give one or the other";
+    MeshAttr best;
+    double bestSeconds = 0;
+    std::string tried;
+    for (MeshAttr mesh : candidateMeshes(ctx, devices, cluster)) {
+      OwningOpRef<ModuleOp> trial = module.clone();
+      (*trial)->setAttr(kMeshAttr, mesh);
+      auto f = trial->lookupSymbol<func::FuncOp>(function);
+      if (!f)
+        return module.emitError() << getArgument() << ": no function @" << function;
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      os << mesh;
+      {
+        ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
+        if (failed(search(*trial, f, mesh, cluster))) {
+          tried += (tried.empty() ? "" : "; ") + text + ": does not fit";
+          continue;
+        }
+      }
+      double seconds = (*trial)->getAttrOfType<DictionaryAttr>(kPlanAttr).getAs<FloatAttr>("seconds").getValueAsDouble();
+      tried += (tried.empty() ? "" : "; ") + text + ": " + std::to_string(seconds) + " s";
+      if (!best || seconds < bestSeconds) {
+        best = mesh;
+        bestSeconds = seconds;
+      }
+    }
+    if (!best)
+      return module.emitError() << getArgument() << ": no mesh of " << devices
+                                << " devices fits the memory budget (" << tried << ")";
+    module->setAttr(kMeshAttr, best);
+    meshesTried_ = tried;
+    return success();
   }
 
   LogicalResult search(ModuleOp module, func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &cluster) {
@@ -113,9 +183,12 @@ struct AutoShardPass : impl::AutoShardPassBase<AutoShardPass> {
         b.getNamedAttr("groups", b.getI64IntegerAttr(int64_t(grouped->seconds.size()))),
         b.getNamedAttr("solved_groups", b.getI64IntegerAttr(int64_t(reduced.seconds.size()))),
         b.getNamedAttr("bytes", b.getF64FloatAttr(solution.bytes)),
+        b.getNamedAttr("meshes", b.getStringAttr(meshesTried_)),
     }));
     return success();
   }
+
+  std::string meshesTried_; // with devices=N: each candidate mesh and its predicted step
 
   /// The fewest persistent bytes per device any choice needs (each group at its smallest).
   static double smallestBytes(const search::GroupedProblem &p) {

@@ -46,6 +46,14 @@ void MpiEnvironment::finalize() {
   startedByWeft = false;
 }
 
+int64_t MpiEnvironment::worldSizeFromEnvironment() {
+  for (const char *name : {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE"})
+    if (const char *v = std::getenv(name))
+      if (long long n = std::atoll(v); n > 0)
+        return n;
+  return 1;
+}
+
 bool MpiEnvironment::underMpirun() {
   return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr;
 }

@@ -26,6 +26,9 @@ public:
   /// True when the environment says mpirun (OpenMPI: OMPI_COMM_WORLD_SIZE)
   /// or a PMIx launcher (PMIX_RANK) started this process.
   static bool underMpirun();
+  /// The number of processes mpirun started (OMPI_COMM_WORLD_SIZE or
+  /// PMIX_SIZE), read without initializing MPI; 1 outside mpirun.
+  static int64_t worldSizeFromEnvironment();
 };
 
 } // namespace weft::rt

@@ -11,6 +11,8 @@
 #include "tools/weft/Flags.h"
 
 #include "compiler/Phases.h"
+#include "cost/ClusterSpec.h"
+#include "runtime/comm/MpiEnvironment.h"
 #include "frontend/DslError.h"
 #include "models/catalog/Strategies.h"
 
@@ -134,8 +136,16 @@ void ParallelFlags::declare(FlagSet &flags) {
   flags.section("Parallel");
   flags.addString("mesh", "AXES",
                   "the device mesh, e.g. dp=2,tp=2 (named axes and sizes, major to minor); the "
-                  "compile partitions the program for it (default: one device)",
+                  "compile partitions the program for it (default: one device); auto: the compile "
+                  "chooses the mesh and how every op is split (weft-auto-shard)",
                   &meshText);
+  flags.addInteger("devices", "N",
+                   "with --mesh auto: the number of devices (default: the ranks mpirun started)", &devices, 1,
+                   1 << 20);
+  flags.addString("device-kind", "KIND",
+                  "with --mesh auto: the machine the costs are for: h100, h200, a100, cpu (default) or a "
+                  "JSON description file (cost/devices/*.json)",
+                  &deviceKind);
   flags.addString("strategy", "NAME",
                   std::string("how the model splits over the mesh: ") + strategyNames() +
                       " (needs --mesh; default from the mesh's axes: dp, tp or dp,tp)",
@@ -147,6 +157,21 @@ void ParallelFlags::declare(FlagSet &flags) {
 }
 
 void ParallelFlags::resolve(bool training) {
+  if (meshText == "auto") {
+    if (!strategy.empty() && strategy != "none")
+      throw FlagError("--strategy " + strategy + " and --mesh auto: the search chooses how the model splits; "
+                      "give one or the other");
+    if (zero > 0)
+      throw FlagError("--zero and --mesh auto: the search chooses how the optimizer state is split");
+    autoMesh = true;
+    if (devices == 0)
+      devices = rt::MpiEnvironment::worldSizeFromEnvironment();
+    if (rt::StatusOr<cost::ClusterSpec> spec = cost::loadClusterSpec(deviceKind); !spec.isOk())
+      throw FlagError("--device-kind: " + spec.status().message());
+    return;
+  }
+  if (devices > 0)
+    throw FlagError("--devices applies to --mesh auto; a mesh names its own devices");
   if (meshText.empty()) {
     if (!strategy.empty() && strategy != "none")
       throw FlagError("--strategy " + strategy + " needs --mesh (e.g. --mesh dp=2,tp=2)");
@@ -167,6 +192,16 @@ void ParallelFlags::resolve(bool training) {
     throw FlagError("--zero applies to training (weft train, or weft compile --train)");
   if (zero > 0 && !mesh.has("dp"))
     throw FlagError("--zero shards over the mesh axis dp; the mesh " + mesh.str() + " has none");
+}
+
+std::optional<AutoShardOptions> ParallelFlags::autoShard() const {
+  if (!autoMesh)
+    return std::nullopt;
+  AutoShardOptions o;
+  o.devices = devices;
+  o.cluster = deviceKind;
+  o.memoryGib = memoryGiB;
+  return o;
 }
 
 void ParallelFlags::apply(ModelRequest &request) const {

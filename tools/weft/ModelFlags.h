@@ -104,10 +104,21 @@ struct ParallelFlags {
   void resolve(bool training);
   /// Puts the mesh and plan into a catalog request.
   void apply(ModelRequest &request) const;
+  /// With --mesh auto: the search's options (devices, --device-kind, and
+  /// --memory as the budget); otherwise none.
+  std::optional<AutoShardOptions> autoShard() const;
+  /// The number of processes the run needs: the mesh's, or --mesh auto's devices.
+  int64_t ranks() const { return autoMesh ? devices : mesh.size(); }
 
   /// As given: "dp=2,tp=2", a strategy name, the ZeRO level.
   std::string meshText, strategy;
   int64_t zero = 0;
+  /// --mesh auto: the device count (--devices, else the ranks mpirun
+  /// started, else 1), the machine (--device-kind) and the budget.
+  bool autoMesh = false;
+  int64_t devices = 0;
+  std::string deviceKind = "cpu";
+  double memoryGiB = 0;
   /// Resolved by resolve().
   MeshSpec mesh;
   nn::ParallelPlan plan;

@@ -29,6 +29,7 @@ bool isFile(const std::string &model, const char *suffix) {
 std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const CompileFlags &compile,
                                              const ParallelFlags &parallel, bool trainStep) {
   auto src = std::make_unique<ModelSource>();
+  src->autoShard = parallel.autoShard();
   if (isFile(model.model, ".mlir")) {
     if (!parallel.mesh.empty())
       throw FlagError("--mesh applies to catalog models; a .mlir file carries its own weft.mesh");

@@ -32,11 +32,17 @@ struct ModelSource {
   mlir::OwningOpRef<mlir::ModuleOp> parsed;
   /// With --train: the training options (the compile builds the step).
   std::optional<TrainOptions> train;
+  /// With --mesh auto: how the parallel phase searches the mesh and shardings.
+  std::optional<AutoShardOptions> autoShard;
 
   /// The module to compile.
   mlir::ModuleOp module() { return program ? program->module() : *parsed; }
   /// The compile options `flags` select for this program.
-  CompileOptions compileOptions(const CompileFlags &flags) const { return flags.options(train); }
+  CompileOptions compileOptions(const CompileFlags &flags) const {
+    CompileOptions o = flags.options(train);
+    o.autoShard = autoShard;
+    return o;
+  }
 };
 
 /// Whether `model` names a file of kind `suffix` (".mlir", ".wexe").

@@ -15,12 +15,16 @@
 namespace weft::cli {
 
 Ranks joinRanks(const MeshSpec &mesh, const std::string &command) {
+  return joinRanks(mesh.size(), "--mesh " + mesh.str(), command);
+}
+
+Ranks joinRanks(int64_t size, const std::string &what, const std::string &command) {
   Ranks ranks;
-  if (mesh.size() <= 1)
+  if (size <= 1)
     return ranks;
-  const std::string n = std::to_string(mesh.size());
+  const std::string n = std::to_string(size);
   if (!rt::MpiEnvironment::underMpirun())
-    throw FlagError("--mesh " + mesh.str() + " has " + n + " ranks: start one process per rank, e.g. "
+    throw FlagError(what + " has " + n + " ranks: start one process per rank, e.g. "
                     "`weft launch -n " + n + " -- weft " + command + " ...` (or mpirun -n " + n +
                     " weft " + command + " ...)");
   auto world = rt::MpiCommunicator::world();
@@ -29,8 +33,8 @@ Ranks joinRanks(const MeshSpec &mesh, const std::string &command) {
   ranks.world = std::move(world).value();
   ranks.rank = ranks.world->rank();
   ranks.size = ranks.world->size();
-  if (ranks.size != mesh.size())
-    throw FlagError("--mesh " + mesh.str() + " has " + n + " ranks but mpirun started " +
+  if (ranks.size != size)
+    throw FlagError(what + " has " + n + " ranks but mpirun started " +
                     std::to_string(ranks.size) + "; start " + n + " (weft launch -n " + n + ")");
   if (!ranks.writes() && !std::freopen("/dev/null", "w", stdout))
     throw std::runtime_error("rank " + std::to_string(ranks.rank) + ": cannot silence stdout");

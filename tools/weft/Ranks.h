@@ -32,6 +32,8 @@ struct Ranks {
 /// mesh.size() ranks. Throws FlagError before anything is compiled when the
 /// process is not under mpirun or the sizes differ.
 Ranks joinRanks(const MeshSpec &mesh, const std::string &command);
+/// As above for `size` ranks described as `what` in errors ("--mesh auto").
+Ranks joinRanks(int64_t size, const std::string &what, const std::string &command);
 
 } // namespace weft::cli
 

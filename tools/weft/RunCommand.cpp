@@ -183,6 +183,7 @@ int runRun(int argc, char **argv) {
   RunCommandFlags f;
   if (!f.flags.parseOrHelp(argc, argv))
     return 0;
+  f.parallel.memoryGiB = f.runtime.memoryGiB; // --mesh auto's budget
   f.parallel.resolve(/*training=*/false);
   if (f.model.seq == 0 && !f.tokens.empty())
     f.model.seq = int64_t(llvm::count(f.tokens, ',')) + 1;
@@ -200,7 +201,8 @@ int runRun(int argc, char **argv) {
       mesh.axes.emplace_back(a.name(), a.size());
     ranks = joinRanks(mesh, "run");
   } else {
-    ranks = joinRanks(f.parallel.mesh, "run");
+    ranks = f.parallel.autoMesh ? joinRanks(f.parallel.devices, "--mesh auto", "run")
+                                : joinRanks(f.parallel.mesh, "run");
     src = loadModelSource(f.model, f.compile, f.parallel, /*trainStep=*/false);
     CompileResult r = compile(src->module(), src->compileOptions(f.compile));
     if (!r.executable)

@@ -18,6 +18,7 @@
 #include "models/catalog/ModelCatalog.h"
 #include "runtime/MemoryNeeds.h"
 #include "runtime/comm/CommBytes.h"
+#include "runtime/comm/MeshShape.h"
 #include "train/Trainer.h"
 
 #include <algorithm>
@@ -161,6 +162,7 @@ struct TrainCommandFlags {
     need(!checkpoint.empty() || !flags.given("checkpoint-every"),
          "--checkpoint-every needs --checkpoint DIR (where to write the checkpoints)");
     need(!checkpoint.empty() || !resume, "--resume needs --checkpoint DIR");
+    parallel.memoryGiB = runtime.memoryGiB; // --mesh auto's budget
     parallel.resolve(/*training=*/true);
   }
 
@@ -211,6 +213,7 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.resume = f.resume;
   c.evalBatches = int(f.evalBatches);
   c.compile = f.compile.options();
+  c.compile.autoShard = f.parallel.autoShard();
   c.runtime = f.runtime.options();
   return c;
 }
@@ -268,7 +271,8 @@ int runTrain(int argc, char **argv) {
     size_t at = m.find("error: ");
     throw FlagError(at == std::string::npos ? m : m.substr(at + 7));
   }
-  Ranks ranks = joinRanks(config.mesh, "train");
+  Ranks ranks = f.parallel.autoMesh ? joinRanks(f.parallel.devices, "--mesh auto", "train")
+                                    : joinRanks(config.mesh, "train");
   config.runtime.communicator = ranks.world;
   config.writeFiles = ranks.writes();
   const int evalEvery = int(f.evalEvery), logEvery = int(f.logEvery),
@@ -293,8 +297,10 @@ int runTrain(int argc, char **argv) {
               config.resume ? (", resumed at step " + std::to_string(trainer.step())).c_str() : "");
   if (ranks.world) {
     const proto::Executable &step = trainer.executor().executable().proto();
-    std::printf("mesh %s (%d ranks): per rank %s; each step sends %s from rank 0\n",
-                config.mesh.str().c_str(), ranks.size, rt::memoryNeeds(step).describe().c_str(),
+    auto mesh = rt::MeshShape::fromProto(step.mesh());
+    std::printf("mesh %s%s (%d ranks): per rank %s; each step sends %s from rank 0\n",
+                mesh.isOk() ? mesh->toString().c_str() : "?", f.parallel.autoMesh ? " (chosen by --mesh auto)" : "",
+                ranks.size, rt::memoryNeeds(step).describe().c_str(),
                 rt::describeCommunication(step, 0).c_str());
   }
   if (evalEvery > 0 && trainer.step() == 0)
