@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The GPT-2 training step on a mesh equals the one-device step: `weft train` (2 layers, AdamW with clipping,
 a vocabulary of 257 that no tp degree divides) for 3 steps on one process, then under `weft launch` on 2, 4 and 8
-ranks with dp, tp, dp x tp (2x2, 2x4), sp and ZeRO 1/2/3. Each run's loss lines must equal the one-device run's
+ranks with dp, tp, dp x tp (2x2, 2x4), sp, ZeRO 1/2/3 and --mesh auto (the strategy search's choice) on 2 and 4. Each run's loss lines must equal the one-device run's
 (printed to 4 decimals) and its --save weights (gathered from every rank, written by rank 0) must equal the
 one-device weights within 2e-5 relative + 1e-5 absolute.
 
@@ -184,13 +184,16 @@ print("one device:", ref_losses)
 
 configs = [("dp=2", []), ("tp=2", []), ("dp=2,tp=2", []), ("dp=2,tp=4", []), ("dp=4", []),
            ("tp=2", ["--strategy", "sp"]), ("dp=2", ["--zero", "1"]), ("dp=2", ["--zero", "2"]),
-           ("dp=2,tp=2", ["--zero", "3"])]
+           ("dp=2,tp=2", ["--zero", "3"]), ("auto", ["--devices", "2"]), ("auto", ["--devices", "4"])]
 if quick:
     configs = configs[:3]
 for mesh, extra in configs:
     ranks = 1
-    for axis in mesh.split(","):
-        ranks *= int(axis.split("=")[1])
+    if mesh == "auto":  # weft-auto-shard chooses the mesh of --devices and every op's sharding
+        ranks = int(extra[extra.index("--devices") + 1])
+    else:
+        for axis in mesh.split(","):
+            ranks *= int(axis.split("=")[1])
     name = f"--mesh {mesh} {' '.join(extra)}".strip()
     save = os.path.join(work, "mesh.safetensors")
     losses, _ = run(["--mesh", mesh, "--save", save] + extra, ranks, name)

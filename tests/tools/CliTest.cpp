@@ -66,6 +66,14 @@ TEST(WeftCliParallel, FlagErrorsStopBeforeCompiling) {
            Case{"compile gpt2 --train --zero 1", "--zero 1 needs --mesh with a dp axis"},
            Case{"compile gpt2 --zero 4", "--zero must be an integer from 0 to 3, got '4'"},
            Case{"train gpt2 --data x.txt --mesh tp=2 --strategy dp", "strategy dp needs a mesh axis 'dp'"},
+           Case{"compile gpt2 --train --mesh auto --zero 1",
+                "--zero and --mesh auto: the search chooses how the optimizer state is split"},
+           Case{"compile gpt2 --mesh auto --strategy tp", "--strategy tp and --mesh auto"},
+           Case{"compile gpt2 --mesh dp=2 --devices 4", "--devices applies to --mesh auto"},
+           Case{"compile gpt2 --mesh auto --device-kind tpu9",
+                "--device-kind: unknown device kind 'tpu9': not one of a100, cpu, h100, h200"},
+           Case{"train gpt2 --data x.txt --mesh auto --devices 2",
+                "--mesh auto has 2 ranks: start one process per rank"},
        }) {
     Result r = runWeft(c.args);
     EXPECT_EQ(r.rc, 2) << c.args << "\n" << r.out;
@@ -94,6 +102,20 @@ TEST(WeftCliParallel, CompileToParallelPrintsTheCollectives) {
   EXPECT_HAS(r.out, "weft.global_shape");
   // The tokens are split over dp: the rank's piece is [1, 8].
   EXPECT_HAS(r.out, "tensor<1x8xi64> {weft.global_shape = array<i64: 2, 8>, weft.input = \"tokens\"");
+  std::filesystem::remove(config);
+}
+
+TEST(WeftCliParallel, MeshAutoChoosesTheMeshAndShardings) {
+  std::filesystem::path config = std::filesystem::path(::testing::TempDir()) /
+                                 ("weft-cli-auto-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(config) << R"({"n_layer": 1, "n_head": 2, "n_embd": 16, "vocab_size": 33, "n_positions": 16})";
+  Result r = runWeft("compile gpt2 --config '" + config.string() +
+                     "' --seq 8 --batch 2 --train --mesh auto --devices 4 --compile-to parallel");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_HAS(r.out, "weft.mesh = #weft.mesh<");
+  EXPECT_HAS(r.out, "weft.plan = {");
+  EXPECT_HAS(r.out, "meshes = \"#weft.mesh<dp = 4>: ");
+  EXPECT_HAS(r.out, "weft.global_shape");
   std::filesystem::remove(config);
 }
 
