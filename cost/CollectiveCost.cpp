@@ -83,7 +83,12 @@ double collectiveSeconds(CollectiveKind kind, double bytes, const MeshAxes &mesh
   int64_t n = groupSize(mesh, axes);
   if (n <= 1)
     return 0;
-  const Link &link = groupWithinNode(mesh, axes, topology) ? topology.intraNode : topology.interNode;
+  return linkSeconds(kind, bytes, n, groupWithinNode(mesh, axes, topology) ? topology.intraNode : topology.interNode);
+}
+
+double linkSeconds(CollectiveKind kind, double bytes, int64_t n, const Link &link) {
+  if (n <= 1)
+    return 0;
   return double(steps(kind, n)) * link.latencySeconds + wireBytes(kind, n, bytes) / link.bandwidth;
 }
 

@@ -57,6 +57,10 @@ double wireBytes(CollectiveKind kind, int64_t n, double bytes);
 double collectiveSeconds(CollectiveKind kind, double bytes, const MeshAxes &mesh,
                          const std::vector<std::string> &axes, const Topology &topology);
 
+/// Seconds for `kind` over `n` devices on `link` with S = `bytes` (what
+/// collectiveSeconds computes once it knows the group's size and link).
+double linkSeconds(CollectiveKind kind, double bytes, int64_t n, const Link &link);
+
 const char *collectiveName(CollectiveKind kind);
 
 } // namespace weft::cost

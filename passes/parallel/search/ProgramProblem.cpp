@@ -274,12 +274,17 @@ void ProgramProblem::addUses() {
   }
 }
 
+/// How far back an op's neighbourhood is compared: three levels tell a
+/// weight's gradient from an activation's and the first layer from the rest.
+constexpr int kTieDepth = 3;
+
 void ProgramProblem::tieNodes() {
-  // An op's key: what it is, where the model built it, and its neighbourhood.
+  // An op's key: what it is and its neighbourhood (not its location: a
+  // parsed .mlir file gives every op its own line).
   std::function<llvm::hash_code(Value, int)> valueKey;
   std::function<llvm::hash_code(Operation *, int)> opKey = [&](Operation *op, int depth) {
-    llvm::hash_code h = llvm::hash_combine(op->getName().getAsOpaquePointer(), op->getLoc().getAsOpaquePointer(),
-                                           op->getAttrDictionary().getAsOpaquePointer());
+    llvm::hash_code h =
+        llvm::hash_combine(op->getName().getAsOpaquePointer(), op->getAttrDictionary().getAsOpaquePointer());
     for (Type t : op->getResultTypes())
       h = llvm::hash_combine(h, t.getAsOpaquePointer());
     if (depth > 0)
@@ -288,15 +293,17 @@ void ProgramProblem::tieNodes() {
     return h;
   };
   valueKey = [&](Value v, int depth) -> llvm::hash_code {
-    if (auto arg = dyn_cast<BlockArgument>(v))
-      return keys_[argNode_.lookup(v)];
+    if (auto it = argNode_.find(v); it != argNode_.end())
+      return keys_[it->second];
+    if (isa<BlockArgument>(v))
+      return llvm::hash_value(v.getType().getAsOpaquePointer());
     auto r = cast<OpResult>(v);
     return llvm::hash_combine(opKey(r.getOwner(), depth), r.getResultNumber());
   };
   for (auto &[op, n] : opNode_) {
     if (isCheapToCopy(op))
       continue;
-    keys_[n] = llvm::hash_combine(opKey(op, 2), problem_.strategiesOf(n));
+    keys_[n] = llvm::hash_combine(opKey(op, kTieDepth), problem_.strategiesOf(n));
     for (OpResult r : op->getResults())
       if (auto it = valueNode_.find(r); it != valueNode_.end())
         keys_[it->second] = llvm::hash_combine(keys_[n], r.getResultNumber(), StringRef("value"));

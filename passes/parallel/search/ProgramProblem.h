@@ -28,9 +28,9 @@
 // needs it whole. In a program without training, a parameter's update
 // result flows back to its argument; results are gathered whole.
 //
-// Ties: nodes that are the same op at the same source location with the
-// same neighbourhood (operands' producers two levels up, argument names
-// with their layer numbers blanked out) — a model's repeated layers — share
+// Ties: nodes that are the same op with the same attributes and the same
+// neighbourhood (operands' producers three levels up, argument names with
+// their layer numbers blanked out) — a model's repeated layers — share
 // one variable (cheap values are not tied: each is its reader's own).
 //
 // After the solve, `apply` writes the choice into the function as hints

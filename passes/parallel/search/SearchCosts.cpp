@@ -12,6 +12,8 @@
 #include "mlir/IR/TypeUtilities.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 using namespace mlir;
 
@@ -57,8 +59,32 @@ cost::MeshAxes meshAxesOf(MeshAttr mesh) {
 }
 
 double localBytes(RankedTensorType type, ShardingAttr s, MeshAttr mesh) {
-  return double(localType(type, s, mesh).getNumElements()) * elementBytes(type);
+  double elements = 1;
+  for (auto [size, dim] : llvm::zip(type.getShape(), s.getDims()))
+    elements *= double(localDimSize(size, dim, mesh));
+  return elements * elementBytes(type);
 }
+
+namespace {
+
+/// The time of `kind` over the group of `axes`, with whether the group stays
+/// in a node looked up once per mesh and axes (a scan of every rank).
+double groupCollectiveSeconds(cost::CollectiveKind kind, double bytes, MeshAttr mesh,
+                              const std::vector<std::string> &axes, const cost::Topology &topology) {
+  using Key = std::tuple<const void *, int, std::vector<std::string>>;
+  thread_local std::map<Key, std::pair<int64_t, bool>> groups;
+  Key key{mesh.getAsOpaquePointer(), topology.devicesPerNode, axes};
+  auto it = groups.find(key);
+  if (it == groups.end()) {
+    cost::MeshAxes m = meshAxesOf(mesh);
+    it = groups.emplace(key, std::make_pair(cost::groupSize(m, axes), cost::groupWithinNode(m, axes, topology)))
+             .first;
+  }
+  auto [n, withinNode] = it->second;
+  return cost::linkSeconds(kind, bytes, n, withinNode ? topology.intraNode : topology.interNode);
+}
+
+} // namespace
 
 double opSeconds(Operation *op, const OpStrategy &strategy, MeshAttr mesh, const cost::ClusterSpec &cluster) {
   OpCost global = estimateCost(op);
@@ -78,11 +104,30 @@ double opSeconds(Operation *op, const OpStrategy &strategy, MeshAttr mesh, const
   return std::max(compute, memory) + d.launchSeconds;
 }
 
-double reshardSeconds(RankedTensorType type, ShardingAttr from, ShardingAttr to, MeshAttr mesh,
-                      const cost::ClusterSpec &cluster) {
-  cost::MeshAxes axes = meshAxesOf(mesh);
+namespace {
+
+/// reshardCost, with the steps named only when `describe` (the search's hot
+/// path needs only the seconds).
+ReshardCost costOf(RankedTensorType type, ShardingAttr from, ShardingAttr to, MeshAttr mesh,
+                   const cost::ClusterSpec &cluster, bool describe) {
   const cost::Topology &topo = cluster.topology;
-  double seconds = 0;
+  ReshardCost cost;
+  auto collective = [&](cost::CollectiveKind kind, double bytes, const std::vector<std::string> &axes) {
+    double seconds = groupCollectiveSeconds(kind, bytes, mesh, axes, topo);
+    if (seconds == 0)
+      return;
+    int64_t n = 1;
+    for (const std::string &a : axes)
+      n *= mesh.axisSize(a);
+    cost.seconds += seconds;
+    cost.wireBytes += cost::wireBytes(kind, n, bytes);
+    if (!describe)
+      return;
+    std::string text = std::string(cost::collectiveName(kind)) + " over {";
+    for (size_t i = 0; i < axes.size(); ++i)
+      text += (i ? ", " : "") + axes[i];
+    cost.steps.push_back(text + "}");
+  };
   ShardingAttr layout = from.withPartial({});
   double local = localBytes(type, layout, mesh);
   // 1. The pending sum: reduce-scattered where `to` splits an unsplit dim over exactly those axes.
@@ -94,16 +139,16 @@ double reshardSeconds(RankedTensorType type, ShardingAttr from, ShardingAttr to,
       if (dim.getAxes() == partial && !layout.getDims()[d].isSplit())
         scatterDim = int(d);
     if (scatterDim >= 0) {
-      seconds += cost::collectiveSeconds(cost::CollectiveKind::ReduceScatter, local, axes, group, topo);
+      collective(cost::CollectiveKind::ReduceScatter, local, group);
       layout = layout.withDim(unsigned(scatterDim), to.getDims()[scatterDim]);
       local = localBytes(type, layout, mesh);
     } else {
-      seconds += cost::collectiveSeconds(cost::CollectiveKind::AllReduce, local, axes, group, topo);
+      collective(cost::CollectiveKind::AllReduce, local, group);
     }
   }
-  // 2. Axis by axis: slices first (free, and they shrink what follows), then moves, then gathers.
+  // 2. Axis by axis: slices first (they shrink what follows), then moves, then gathers.
   double size = local;
-  std::vector<std::pair<std::string, int64_t>> gathers;
+  std::vector<std::string> gathers;
   bool sliced = false;
   for (auto [name, n] : llvm::zip(mesh.getAxisNames(), mesh.getAxisSizes())) {
     if (n == 1)
@@ -114,24 +159,37 @@ double reshardSeconds(RankedTensorType type, ShardingAttr from, ShardingAttr to,
     if (here.first < 0) {
       size /= double(n); // a local slice
       sliced = true;
+    } else if (there.first < 0) {
+      gathers.push_back(name.getValue().str());
     }
-    else if (there.first < 0)
-      gathers.push_back({name.getValue().str(), n});
   }
-  if (sliced) // the slice is a copy of the piece
-    seconds += size / (cluster.device.memoryBandwidth * cluster.device.memoryEfficiency);
-  for (auto [name, n] : llvm::zip(mesh.getAxisNames(), mesh.getAxisSizes())) {
-    if (n == 1)
-      continue;
+  if (sliced) { // the slice is a copy of the piece
+    cost.seconds += size / (cluster.device.memoryBandwidth * cluster.device.memoryEfficiency);
+    if (describe)
+      cost.steps.push_back("local slice");
+  }
+  for (StringAttr name : mesh.getAxisNames()) {
     auto here = placeOf(layout, name), there = placeOf(to, name);
-    if (here.first >= 0 && there.first >= 0 && here != there)
-      seconds += cost::collectiveSeconds(cost::CollectiveKind::AllToAll, size, axes, {name.getValue().str()}, topo);
+    if (mesh.axisSize(name.getValue()) > 1 && here.first >= 0 && there.first >= 0 && here != there)
+      collective(cost::CollectiveKind::AllToAll, size, {name.getValue().str()});
   }
-  for (auto &[name, n] : gathers) {
-    size *= double(n);
-    seconds += cost::collectiveSeconds(cost::CollectiveKind::AllGather, size, axes, {name}, topo);
+  for (const std::string &name : gathers) {
+    size *= double(mesh.axisSize(name));
+    collective(cost::CollectiveKind::AllGather, size, {name});
   }
-  return seconds;
+  return cost;
+}
+
+} // namespace
+
+ReshardCost reshardCost(RankedTensorType type, ShardingAttr from, ShardingAttr to, MeshAttr mesh,
+                        const cost::ClusterSpec &cluster) {
+  return costOf(type, from, to, mesh, cluster, /*describe=*/true);
+}
+
+double reshardSeconds(RankedTensorType type, ShardingAttr from, ShardingAttr to, MeshAttr mesh,
+                      const cost::ClusterSpec &cluster) {
+  return costOf(type, from, to, mesh, cluster, /*describe=*/false).seconds;
 }
 
 } // namespace weft::search

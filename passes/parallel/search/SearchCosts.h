@@ -28,6 +28,9 @@
 #include "ir/Sharding.h"
 #include "passes/parallel/search/StrategySpace.h"
 
+#include <string>
+#include <vector>
+
 namespace weft::search {
 
 /// The cost::MeshAxes of `mesh`.
@@ -40,8 +43,18 @@ double opSeconds(mlir::Operation *op, const OpStrategy &strategy, MeshAttr mesh,
 /// Bytes one device holds of a tensor of `type` laid out as `s`.
 double localBytes(mlir::RankedTensorType type, ShardingAttr s, MeshAttr mesh);
 
-/// Seconds to turn a tensor of `type` held as `from` (possibly partial) into
-/// `to` (not partial).
+/// What turning a value from one layout into another costs.
+struct ReshardCost {
+  double seconds = 0;
+  double wireBytes = 0;           // bytes one device sends (ring formulas)
+  std::vector<std::string> steps; // "all_reduce over {tp}", "local slice", ...
+};
+
+/// The collectives that turn a tensor of `type` held as `from` (possibly
+/// partial) into `to` (not partial), and their cost.
+ReshardCost reshardCost(mlir::RankedTensorType type, ShardingAttr from, ShardingAttr to, MeshAttr mesh,
+                        const cost::ClusterSpec &cluster);
+/// reshardCost(...).seconds.
 double reshardSeconds(mlir::RankedTensorType type, ShardingAttr from, ShardingAttr to, MeshAttr mesh,
                       const cost::ClusterSpec &cluster);
 
