@@ -331,6 +331,70 @@ const OpStrategy &ProgramProblem::strategyOf(Operation *op, int choice) const {
   return strategies_.find(op)->second[choice];
 }
 
+std::vector<UseReport> ProgramProblem::explain(ArrayRef<int> choice) const {
+  std::vector<UseReport> uses;
+  auto report = [&](Operation *reader, std::string role, Value v, ShardingAttr held, ShardingAttr needed,
+                    ArrayRef<StringAttr> gradPartial, bool backward) {
+    auto type = cast<RankedTensorType>(v.getType());
+    UseReport u{reader, std::move(role), v, held, needed, {}, {}};
+    if (held != needed)
+      u.forward = reshardCost(type, held, needed, mesh_, cluster_);
+    if (backward && isa<FloatType>(type.getElementType()))
+      u.backward = reshardCost(type, needed.withPartial(gradPartial), held.withPartial({}), mesh_, cluster_);
+    if (u.forward.seconds + u.backward.seconds > 0)
+      uses.push_back(std::move(u));
+  };
+  auto heldOf = [&](Value v) {
+    Source s = sourceOf(v);
+    return s.held[choice[s.node]];
+  };
+  for (Operation &op : func_.getBody().front()) {
+    if (op.hasTrait<OpTrait::IsTerminator>()) {
+      for (auto [i, v] : llvm::enumerate(op.getOperands())) {
+        Operation *def = v.getDefiningOp();
+        if (training_ && (!def || !searched(def)))
+          continue;
+        auto name = func_.getResultAttrOfType<StringAttr>(i, kUpdateAttr);
+        BlockArgument arg = name ? sharding::argumentNamed(func_, name.getValue()) : BlockArgument();
+        if (arg) {
+          report(nullptr, "update of " + name.getValue().str(), v, heldOf(v),
+                 argLayouts_.lookup(arg)[choice[argNode_.lookup(arg)]], {}, false);
+          continue;
+        }
+        ShardingAttr want = sharding::resultSharding(func_, unsigned(i));
+        auto type = cast<RankedTensorType>(v.getType());
+        report(nullptr, "result " + std::to_string(i), v, heldOf(v),
+               want ? want : ShardingAttr::replicated(type.getContext(), unsigned(type.getRank())), {}, false);
+      }
+      continue;
+    }
+    int n = nodeOf(&op);
+    if (n < 0)
+      continue;
+    const OpStrategy &s = strategies_.find(&op)->second[choice[n]];
+    for (OpResult r : op.getResults())
+      if (auto it = valueNode_.find(r); it != valueNode_.end())
+        report(&op, "kept for its readers", r, s.results[r.getResultNumber()],
+               valueLayouts_.lookup(r)[choice[it->second]], {}, false);
+    for (auto [i, v] : llvm::enumerate(op.getOperands()))
+      report(&op, "operand " + std::to_string(i), v, heldOf(v), s.operands[i], s.gradPartial[i], training_);
+  }
+  return uses;
+}
+
+std::vector<ArgReport> ProgramProblem::arguments(ArrayRef<int> choice) const {
+  std::vector<ArgReport> args;
+  for (BlockArgument arg : func_.getArguments()) {
+    auto it = argNode_.find(arg);
+    if (it == argNode_.end())
+      continue;
+    int n = it->second, c = choice[n];
+    args.push_back({arg.getArgNumber(), argumentName(func_, arg.getArgNumber()), argLayouts_.lookup(arg)[c],
+                    problem_.nodes[n].seconds[c], problem_.nodes[n].bytes[c]});
+  }
+  return args;
+}
+
 void ProgramProblem::apply(ArrayRef<int> choice) {
   MLIRContext *ctx = func_.getContext();
   OpBuilder b(ctx);

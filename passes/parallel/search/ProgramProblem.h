@@ -47,6 +47,7 @@
 #include "cost/ClusterSpec.h"
 #include "ir/Sharding.h"
 #include "passes/parallel/search/StrategyProblem.h"
+#include "passes/parallel/search/SearchCosts.h"
 #include "passes/parallel/search/StrategySpace.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -67,6 +68,25 @@ bool isCheapToCopy(mlir::Operation *op);
 /// every parameter's shape).
 void copyCheapValuesPerReader(mlir::func::FuncOp func);
 
+/// One use of a value whose layout changes on the way.
+struct UseReport {
+  /// The op that reads the value (null: a function result or update).
+  mlir::Operation *reader = nullptr;
+  /// "operand 1", "result 0", "update of <name>", "kept for its readers".
+  std::string role;
+  mlir::Value value;
+  ShardingAttr held, needed;
+  ReshardCost forward, backward; // backward: the gradient, in training
+};
+
+/// An argument's chosen layout and what it costs.
+struct ArgReport {
+  unsigned index = 0;
+  std::string name;
+  ShardingAttr sharding;
+  double seconds = 0, bytes = 0; // a parameter's update, and what it holds per device
+};
+
 class ProgramProblem {
 public:
   /// Builds the problem of `func` on `mesh` (`tie`: tie repeated layers).
@@ -83,6 +103,14 @@ public:
 
   /// The strategy `choice` of op `op` (which has a node).
   const OpStrategy &strategyOf(mlir::Operation *op, int choice) const;
+
+  /// Whether the function is a training step (only its forward pass searched).
+  bool training() const { return training_; }
+  /// Every use whose layout changes under the choice, with its collectives
+  /// (call before apply, which rewrites the uses).
+  std::vector<UseReport> explain(llvm::ArrayRef<int> choiceOfNode) const;
+  /// Every argument with a node: its layout under the choice and its costs.
+  std::vector<ArgReport> arguments(llvm::ArrayRef<int> choiceOfNode) const;
 
 private:
   /// Where a use reads from: a node and, per strategy of that node, the
@@ -105,7 +133,7 @@ private:
   void findForwardPass();
   void tieNodes();
 
-  mlir::func::FuncOp func_;
+  mutable mlir::func::FuncOp func_; // MLIR ops have no const accessors
   MeshAttr mesh_;
   const cost::ClusterSpec &cluster_;
   StrategyProblem problem_;

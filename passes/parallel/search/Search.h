@@ -1,0 +1,60 @@
+//===- Search.h - the strategy search as a call, with its report -*- C++ -*-===//
+//
+// This file declares searchShardings, what weft-auto-shard runs and `weft
+// plan` reports: the search of a function's strategies on the module's mesh
+// (or on each mesh `devices` devices can form, keeping the fastest), written
+// back as hints, with the breakdown a user reads a plan by — each argument's
+// layout, each searched op's predicted seconds, each use that moves data
+// (the collectives, their bytes and seconds, forward and, in training, the
+// gradient back) — and the totals.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_PASSES_PARALLEL_SEARCH_SEARCH_H
+#define WEFT_PASSES_PARALLEL_SEARCH_SEARCH_H
+
+#include "cost/ClusterSpec.h"
+#include "ir/Sharding.h"
+#include "passes/parallel/search/ProgramProblem.h"
+#include "passes/parallel/search/SearchCosts.h"
+#include "passes/parallel/search/StrategyProblem.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace weft::search {
+
+struct SearchOptions {
+  /// Per-device budget for parameters, gradients and optimizer state (0: the device's memory).
+  double memoryGib = 0;
+  double maxSeconds = 60;    // the ILP solver's limit
+  bool tie = true;           // one strategy for the repeated layers
+  std::string solver = "ilp"; // or "enumerate"
+  int64_t devices = 0;       // > 0: choose the mesh too (the module must have none)
+};
+
+struct SearchReport {
+  MeshAttr mesh;
+  Solution solution;
+  int64_t nodes = 0, groups = 0, solvedGroups = 0;
+  bool training = false;
+  /// With devices > 0: each candidate mesh and its predicted step.
+  std::vector<std::pair<MeshAttr, double>> meshes;
+  double computeSeconds = 0, communicationSeconds = 0, updateSeconds = 0;
+  std::vector<ArgReport> args;
+  std::vector<std::pair<mlir::Operation *, double>> ops; // searched ops in order, predicted seconds
+  std::vector<UseReport> uses;                           // uses that cost something
+};
+
+/// Searches and applies the strategies of `func` in `module` (see Search.h's
+/// banner); on failure the error is emitted at the function (or the module)
+/// and nothing is changed.
+mlir::FailureOr<SearchReport> searchShardings(mlir::ModuleOp module, mlir::func::FuncOp func,
+                                              const cost::ClusterSpec &cluster, const SearchOptions &options);
+
+} // namespace weft::search
+
+#endif // WEFT_PASSES_PARALLEL_SEARCH_SEARCH_H
