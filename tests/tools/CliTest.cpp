@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -117,6 +119,58 @@ TEST(WeftCliParallel, MeshAutoChoosesTheMeshAndShardings) {
   EXPECT_HAS(r.out, "meshes = \"#weft.mesh<dp = 4>: ");
   EXPECT_HAS(r.out, "weft.global_shape");
   std::filesystem::remove(config);
+}
+
+TEST(WeftCliPlan, PlansAndComparesWithTheGrid) {
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir());
+  std::filesystem::path config = dir / ("weft-cli-plan-" + std::to_string(::getpid()) + ".json");
+  std::filesystem::path out = dir / ("weft-cli-plan-" + std::to_string(::getpid()) + "-out.json");
+  std::ofstream(config) << R"({"n_layer": 2, "n_head": 4, "n_embd": 64, "vocab_size": 96, "n_positions": 32})";
+  Result r = runWeft("plan gpt2 --config '" + config.string() + "' --batch 16 --seq 32 --devices 4 --device-kind cpu "
+                     "--explain -o '" + out.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_HAS(r.out, "mesh: ");
+  EXPECT_HAS(r.out, "(candidates: dp=4 ");
+  EXPECT_HAS(r.out, "predicted step: ");
+  EXPECT_HAS(r.out, "lower bound: ");
+  EXPECT_HAS(r.out, "parameters (h.# = every layer):");
+  EXPECT_HAS(r.out, "h.#.mlp.c_fc.weight");
+  EXPECT_HAS(r.out, "best grid point: ");
+  EXPECT_HAS(r.out, "every resharding, costliest first");
+  std::ifstream saved(out);
+  std::string json((std::istreambuf_iterator<char>(saved)), std::istreambuf_iterator<char>());
+  EXPECT_HAS(json, "\"predicted_step_seconds\"");
+  EXPECT_HAS(json, "\"h.1.mlp.c_fc.weight\"");
+  // The plan is never slower than a grid point: the grid's layouts are among the search's.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(json, m, std::regex("\"predicted_step_seconds\": ([0-9.e+-]+)"))) << json;
+  double plan = std::stod(m[1]);
+  int points = 0;
+  const std::regex gridSeconds("\"seconds\": ([0-9.e+-]+)");
+  for (std::sregex_iterator it(json.begin(), json.end(), gridSeconds), end; it != end; ++it, ++points)
+    if (double grid = std::stod((*it)[1]); grid > 0)
+      EXPECT_LE(plan, grid * (1 + 1e-9)) << json;
+  EXPECT_GT(points, 0) << json;
+  std::filesystem::remove(config);
+  std::filesystem::remove(out);
+}
+
+TEST(WeftCliPlan, Errors) {
+  struct Case {
+    const char *args, *message;
+  };
+  for (const Case &c : {
+           Case{"plan gpt2 --preset tiny", "--devices N is required"},
+           Case{"plan gpt2 --preset tiny --devices 2 --device-kind tpu9", "unknown device kind 'tpu9'"},
+           Case{"plan mlp --devices 2", "`weft plan` plans gpt2"},
+           Case{"plan gpt2 --preset tiny --devices 4 --device-kind cpu --no-grid --memory 0.0001",
+                "no mesh of 4 devices (dp x tp, tp within a node of 64) fits the memory budget of 0.0001 GiB per "
+                "device:\n  #weft.mesh<dp = 4>: needs at least 0.001844 GiB per device"},
+       }) {
+    Result r = runWeft(c.args);
+    EXPECT_NE(r.rc, 0) << c.args << "\n" << r.out;
+    EXPECT_HAS(r.out, c.message);
+  }
 }
 
 TEST(WeftCliLaunch, RunsTwoRanks) {

@@ -18,6 +18,7 @@ namespace weft::cli {
 inline constexpr const char *kCompileUsage = "weft compile MODEL|FILE.mlir [flags] -o OUT.wexe";
 inline constexpr const char *kRunUsage = "weft run MODEL|FILE.mlir|FILE.wexe [flags]";
 inline constexpr const char *kTrainUsage = "weft train gpt2 --data FILE [flags]";
+inline constexpr const char *kPlanUsage = "weft plan gpt2 [--config C.json] --devices N [flags]";
 inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
 
 /// `weft compile`: compiles a model (cached) to an Executable or, with
@@ -27,6 +28,8 @@ int runCompile(int argc, char **argv);
 int runRun(int argc, char **argv);
 /// `weft train`: trains GPT-2 on a text or token file (train::Trainer).
 int runTrain(int argc, char **argv);
+/// `weft plan`: the strategy search's plan for N devices (PlanCommand.cpp).
+int runPlan(int argc, char **argv);
 /// `weft launch`: runs N ranks of a command under mpirun; returns its status.
 int runLaunch(int argc, char **argv);
 

@@ -33,6 +33,7 @@ const Command kCommands[] = {
     {"run", weft::cli::kRunUsage, weft::cli::runRun},
     {"train", weft::cli::kTrainUsage, weft::cli::runTrain},
     {"launch", weft::cli::kLaunchUsage, weft::cli::runLaunch},
+    {"plan", weft::cli::kPlanUsage, weft::cli::runPlan},
 };
 
 std::string usage() {

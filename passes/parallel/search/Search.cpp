@@ -16,14 +16,17 @@
 #include "passes/parallel/search/Search.h"
 
 #include "ir/AttrNames.h"
+#include "ir/sharding/ShardingInterface.h"
 #include "passes/parallel/search/IlpSolver.h"
 #include "passes/parallel/search/Simplify.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cstdio>
 
 using namespace mlir;
 
@@ -38,34 +41,18 @@ double smallestBytes(const GroupedProblem &p) {
   return sum;
 }
 
+/// Bytes as GiB with four significant digits ("0.0001", "1.844").
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", bytes / double(1ull << 30));
+  return buf;
+}
+
 std::string text(Attribute a) {
   std::string s;
   llvm::raw_string_ostream os(s);
   os << a;
   return s;
-}
-
-/// The meshes `n` devices can form: dp = N / tp by tp for every tp that
-/// divides N and fits in a node (tensor parallelism stays on the fast
-/// links); axes of size 1 are left out.
-SmallVector<MeshAttr> candidateMeshes(MLIRContext *ctx, int64_t n, const cost::ClusterSpec &cluster) {
-  SmallVector<MeshAttr> meshes;
-  for (int64_t tp = 1; tp <= n; ++tp) {
-    if (n % tp != 0 || tp > cluster.topology.devicesPerNode)
-      continue;
-    SmallVector<StringAttr> names;
-    SmallVector<int64_t> sizes;
-    if (n / tp > 1 || tp == 1) {
-      names.push_back(StringAttr::get(ctx, "dp"));
-      sizes.push_back(n / tp);
-    }
-    if (tp > 1) {
-      names.push_back(StringAttr::get(ctx, "tp"));
-      sizes.push_back(tp);
-    }
-    meshes.push_back(MeshAttr::get(ctx, names, sizes));
-  }
-  return meshes;
 }
 
 /// The search on the module's mesh; emits its error at the function.
@@ -100,11 +87,10 @@ FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAtt
     evaluate(*grouped, solution); // the exact objective over every group
   }
   if (!solution.feasible)
-    return func.emitError() << "weft-auto-shard: no strategy fits the memory budget of "
-                            << budget / double(1ull << 30) << " GiB per device; the parameters"
+    return func.emitError() << "weft-auto-shard: no strategy fits the memory budget of " << gib(budget)
+                            << " GiB per device; the parameters"
                             << (program.training() ? ", gradients and optimizer state" : " and state")
-                            << " need at least " << smallestBytes(*grouped) / double(1ull << 30)
-                            << " GiB per device on " << mesh;
+                            << " need at least " << gib(smallestBytes(*grouped)) << " GiB per device on " << mesh;
 
   std::vector<int> choiceOfNode;
   for (int g : grouped->groupOf)
@@ -144,8 +130,33 @@ FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAtt
 
 } // namespace
 
+SmallVector<MeshAttr> candidateMeshes(MLIRContext *ctx, int64_t n, const cost::ClusterSpec &cluster) {
+  SmallVector<MeshAttr> meshes;
+  for (int64_t tp = 1; tp <= n; ++tp) {
+    if (n % tp != 0 || tp > cluster.topology.devicesPerNode)
+      continue;
+    SmallVector<StringAttr> names;
+    SmallVector<int64_t> sizes;
+    if (n / tp > 1 || tp == 1) {
+      names.push_back(StringAttr::get(ctx, "dp"));
+      sizes.push_back(n / tp);
+    }
+    if (tp > 1) {
+      names.push_back(StringAttr::get(ctx, "tp"));
+      sizes.push_back(tp);
+    }
+    meshes.push_back(MeshAttr::get(ctx, names, sizes));
+  }
+  return meshes;
+}
+
 FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, const cost::ClusterSpec &cluster,
                                         const SearchOptions &options) {
+  // The candidates come from the ops' sharding rules: without them every op
+  // would look unsplittable (callers outside a pass manager need this).
+  DialectRegistry rules;
+  registerShardingInterfaces(rules);
+  module.getContext()->appendDialectRegistry(rules);
   if (options.devices <= 0) {
     auto mesh = module->getAttrOfType<MeshAttr>(kMeshAttr);
     if (!mesh)
@@ -162,12 +173,18 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
   MeshAttr best;
   double bestSeconds = 0;
   StringRef name = func.getSymName();
+  std::string whyNot; // each mesh's reason, when none fits
   for (MeshAttr mesh : candidateMeshes(ctx, options.devices, cluster)) {
     OwningOpRef<ModuleOp> trial = module.clone();
     (*trial)->setAttr(kMeshAttr, mesh);
     FailureOr<SearchReport> r = failure();
     {
-      ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
+      ScopedDiagnosticHandler quiet(ctx, [&](Diagnostic &d) {
+        std::string message = d.str();
+        StringRef need = StringRef(message).split("need at least ").second;
+        whyNot += "\n  " + text(mesh) + ": " + (need.empty() ? message : "needs at least " + need.split(" on ").first.str());
+        return success();
+      });
       r = searchOnMesh(*trial, trial->lookupSymbol<func::FuncOp>(name), mesh, cluster, options);
     }
     if (failed(r))
@@ -181,7 +198,10 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
   if (!best)
     return module.emitError() << "weft-auto-shard: no mesh of " << options.devices
                               << " devices (dp x tp, tp within a node of " << cluster.topology.devicesPerNode
-                              << ") fits the memory budget";
+                              << ") fits the memory budget of "
+                              << gib(options.memoryGib > 0 ? options.memoryGib * double(1ull << 30)
+                                                           : double(cluster.device.memoryBytes))
+                              << " GiB per device:" << whyNot;
   module->setAttr(kMeshAttr, best);
   FailureOr<SearchReport> report = searchOnMesh(module, func, best, cluster, options);
   if (failed(report))

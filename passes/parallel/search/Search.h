@@ -49,6 +49,12 @@ struct SearchReport {
   std::vector<UseReport> uses;                           // uses that cost something
 };
 
+/// The meshes `devices` devices can form: dp = N / tp by tp for every tp
+/// that divides N and fits in a node of `cluster` (tensor parallelism stays
+/// on the fast links); axes of size 1 are left out.
+llvm::SmallVector<MeshAttr> candidateMeshes(mlir::MLIRContext *ctx, int64_t devices,
+                                            const cost::ClusterSpec &cluster);
+
 /// Searches and applies the strategies of `func` in `module` (see Search.h's
 /// banner); on failure the error is emitted at the function (or the module)
 /// and nothing is changed.
