@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install what is missing, build, then train a small GPT (3 layers, 128 wide,
-# byte-level) on the GPL-3 text every Debian machine has, data-parallel over 2 ranks (`weft launch -n 2`, MPI,
-# --mesh dp=2; the same losses as one process: tests/e2e/mesh_train_test.py): it prints each rank's memory and the
-# bytes a step communicates, the held-out loss falls from ~5.5 nats/byte (ln 256) to below 2.5, then the model
-# writes a greedy sample. Figures: docs/performance.md, "Training (CPU)". Set WEFT_TRAIN_DATA to train on another
+# byte-level) on the GPL-3 text every Debian machine has, over 2 ranks (`weft launch -n 2`, MPI) with --mesh auto:
+# the strategy search chooses the mesh and every op's sharding (the same losses as one process:
+# tests/e2e/mesh_train_test.py); it prints the mesh, each rank's memory and the bytes a step communicates, the
+# held-out loss falls from ~5.5 nats/byte (ln 256) to below 2.5, then the model writes a greedy sample. Figures: docs/performance.md, "Training (CPU)". Set WEFT_TRAIN_DATA to train on another
 # text file, WEFT_RANKS=1 for one process.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +17,7 @@ ranks=${WEFT_RANKS:-2}
 launch=()
 [ "$ranks" -gt 1 ] && launch=("$weft" launch -n "$ranks" --) && weft=weft
 mesh=()
-[ "$ranks" -gt 1 ] && mesh=(--mesh "dp=$ranks")
+[ "$ranks" -gt 1 ] && mesh=(--mesh auto)
 "${launch[@]}" "$weft" train gpt2 --preset tiny --vocab-size 256 --n-layer 3 --n-head 4 --n-embd 128 \
   --data "$data" --steps 450 --batch 16 --seq 64 --optimizer adamw --lr 3e-3 --warmup 30 \
   --shuffle --seed 1 --eval-every 50 --checkpoint "$out/checkpoint" --save "$out/model.safetensors" \
