@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/parallel/search/Elimination.h"
 #include "passes/parallel/search/IlpSolver.h"
 #include "passes/parallel/search/Simplify.h"
 #include "passes/parallel/search/StrategyProblem.h"
@@ -86,6 +87,20 @@ TEST(StrategySearch, IlpAndEliminationFindTheEnumeratedOptimum) {
     evaluate(*g, expanded);
     EXPECT_NEAR(expanded.seconds, all->seconds, 1e-9);
     EXPECT_TRUE(expanded.feasible);
+  }
+}
+
+TEST(StrategySearch, EliminationFindsTheEnumeratedOptimum) {
+  for (unsigned seed = 100; seed < 140; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    StrategyProblem p = randomProblem(seed, 12);
+    std::string error;
+    std::optional<GroupedProblem> g = groupProblem(p, error);
+    ASSERT_TRUE(g) << error;
+    std::optional<Solution> all = solveByEnumeration(*g), dp = solveByElimination(*g);
+    ASSERT_TRUE(all && dp);
+    EXPECT_NEAR(dp->seconds, all->seconds, 1e-9);
+    EXPECT_NEAR(dp->lowerBound, all->seconds, 1e-9); // the last table's value is the optimum
   }
 }
 
