@@ -72,16 +72,6 @@ std::string where(Location loc) {
   return "?";
 }
 
-/// `name` with every run of digits replaced by '#'.
-std::string folded(const std::string &name) {
-  std::string out;
-  for (char c : name)
-    if (!std::isdigit(static_cast<unsigned char>(c)))
-      out += c;
-    else if (out.empty() || out.back() != '#')
-      out += '#';
-  return out;
-}
 
 /// The layer each searched op belongs to: the largest layer number of the
 /// parameters it reads, directly or through its operands (the forward pass
@@ -183,7 +173,7 @@ void printPlan(const PlanFacts &f, const search::SearchReport &r, const std::vec
   std::map<std::string, std::map<std::string, int>> byName;
   for (const search::ArgReport &a : r.args)
     if (a.bytes > 0)
-      byName[folded(a.name)][text(a.sharding)]++;
+      byName[search::withoutLayerNumbers(a.name)][text(a.sharding)]++;
   for (auto &[name, layouts] : byName)
     for (auto &[layout, count] : layouts)
       std::printf("  %-32s %s%s\n", name.c_str(), layout.c_str(),

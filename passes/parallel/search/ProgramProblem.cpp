@@ -33,16 +33,6 @@ std::string argumentName(func::FuncOp func, unsigned i) {
   return "";
 }
 
-/// `name` with every run of digits replaced by '#': "h.3.attn" and "h.7.attn" agree.
-std::string blankNumbers(const std::string &name) {
-  std::string out;
-  for (char c : name)
-    if (!std::isdigit(static_cast<unsigned char>(c)))
-      out += c;
-    else if (out.empty() || out.back() != '#')
-      out += '#';
-  return out;
-}
 
 std::vector<ShardingAttr> withoutPartial(ArrayRef<ShardingAttr> all) {
   std::vector<ShardingAttr> out;
@@ -52,6 +42,17 @@ std::vector<ShardingAttr> withoutPartial(ArrayRef<ShardingAttr> all) {
 }
 
 } // namespace
+
+/// `name` with every run of digits replaced by '#': "h.3.attn" and "h.7.attn" agree.
+std::string withoutLayerNumbers(const std::string &name) {
+  std::string out;
+  for (char c : name)
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      out += c;
+    else if (out.empty() || out.back() != '#')
+      out += '#';
+  return out;
+}
 
 bool isCheapToCopy(Operation *op) {
   if (op->getNumResults() != 1)
@@ -152,7 +153,7 @@ void ProgramProblem::addArguments() {
                                           : 0);
     }
     argNode_[arg] = problem_.addNode(std::move(node));
-    keys_.push_back(llvm::hash_combine(StringRef("arg"), type.getAsOpaquePointer(), blankNumbers(name),
+    keys_.push_back(llvm::hash_combine(StringRef("arg"), type.getAsOpaquePointer(), withoutLayerNumbers(name),
                                        layouts.size()));
     argLayouts_[arg] = std::move(layouts);
   }
@@ -422,12 +423,13 @@ void ProgramProblem::apply(ArrayRef<int> choice) {
     kept[arg] = argLayouts_.lookup(arg)[choice[n]];
   SmallVector<std::tuple<Operation *, unsigned, ShardingAttr>> operandConstraints;
   SmallVector<std::pair<Value, ShardingAttr>> valueConstraints;
-  for (Operation &block : func_.getBody().front()) {
-    Operation *op = &block;
-    int n = nodeOf(op);
-    if (n < 0)
-      continue;
-    const OpStrategy &s = strategies_.find(op)->second[choice[n]];
+  // The searched ops in program order with their chosen strategies.
+  SmallVector<std::pair<Operation *, const OpStrategy *>> chosen;
+  for (Operation &op : func_.getBody().front())
+    if (int n = nodeOf(&op); n >= 0)
+      chosen.push_back({&op, &strategies_.find(&op)->second[choice[n]]});
+  for (auto [op, strategy] : chosen) {
+    const OpStrategy &s = *strategy;
     SmallVector<Attribute> results;
     for (ShardingAttr r : s.results)
       results.push_back(r.withPartial({}));
@@ -444,16 +446,10 @@ void ProgramProblem::apply(ArrayRef<int> choice) {
       }
     }
   }
-  for (Operation &block : func_.getBody().front()) {
-    Operation *op = &block;
-    int n = nodeOf(op);
-    if (n < 0)
-      continue;
-    const OpStrategy &s = strategies_.find(op)->second[choice[n]];
+  for (auto [op, s] : chosen)
     for (auto [i, v] : llvm::enumerate(op->getOperands()))
-      if (kept.lookup(v) != s.operands[i])
-        operandConstraints.push_back({op, unsigned(i), s.operands[i]});
-  }
+      if (kept.lookup(v) != s->operands[i])
+        operandConstraints.push_back({op, unsigned(i), s->operands[i]});
   for (auto &[v, layout] : valueConstraints) {
     Operation *c = constrain(v, layout, v.getDefiningOp()->getNextNode());
     v.replaceAllUsesExcept(c->getResult(0), c);

@@ -58,6 +58,10 @@
 
 namespace weft::search {
 
+/// `name` with every run of digits replaced by '#': "h.3.attn" and
+/// "h.7.attn" agree (parameters of repeated layers).
+std::string withoutLayerNumbers(const std::string &name);
+
 /// True for an op that is cheap to make anew for each reader: no operands
 /// (a constant, an iota) or a broadcast of a single element.
 bool isCheapToCopy(mlir::Operation *op);
