@@ -32,11 +32,10 @@ int allReduceRepetitions(int64_t bytes, bool quick) {
 
 std::vector<cost::AllReduceSample> timeAllReduces(rt::Communicator &group,
                                                   const std::vector<int64_t> &sizes, bool quick) {
-  int64_t largest = *std::max_element(sizes.begin(), sizes.end());
-  std::vector<float> send(size_t(largest / 4), 1.0f), recv(send.size());
   std::vector<float> medians; // this rank's, per size
   for (int64_t bytes : sizes) {
     size_t count = size_t(bytes / 4);
+    std::vector<float> send(count, 1.0f), recv(count);
     std::string label = "calibration all-reduce of " + std::to_string(bytes) + " bytes";
     for (int i = 0; i < 3; ++i)
       check(group.allReduce(send.data(), recv.data(), count, proto::F32, rt::ReduceOp::kSum, label));

@@ -174,6 +174,17 @@ int runCalibrate(int argc, char **argv) {
               ranks.size == 1 ? "" : "s", cores, f.quick ? ", --quick" : "");
   std::fflush(stdout);
 
+  // 5. The links first, while nothing else has run (see the file comment).
+  std::vector<cost::AllReduceSample> samples;
+  std::optional<cost::LinkFit> fit;
+  spec.topology.devicesPerNode = int(std::max<long>(ranks.size, cores));
+  if (group) {
+    samples = timeAllReduces(*group, allReduceSizes(sz.allReduceMaxBytes), f.quick);
+    fit = check(cost::fitRingAllReduce(ranks.size, samples));
+    spec.topology.intraNode = fit->link;
+    spec.topology.interNode = fit->link;
+  }
+
   // 1-3. The device: each rank measures at once; the mean over the ranks.
   KernelTiming f32 = timeMatmul(sz.gemmF32, sz.gemmF32, sz.gemmF32, DType::F32, sz.gemm, group);
   KernelTiming bf16 = timeMatmul(sz.gemmNarrow, sz.gemmNarrow, sz.gemmNarrow, DType::BF16, sz.gemm, group);
@@ -197,17 +208,6 @@ int runCalibrate(int argc, char **argv) {
   if (total == 0)
     throw std::runtime_error("cannot read MemTotal from /proc/meminfo: the memory size is unknown");
   d.memoryBytes = total / uint64_t(ranks.size);
-
-  // 5. The links.
-  std::vector<cost::AllReduceSample> samples;
-  std::optional<cost::LinkFit> fit;
-  spec.topology.devicesPerNode = int(std::max<long>(ranks.size, cores));
-  if (group) {
-    samples = timeAllReduces(*group, allReduceSizes(sz.allReduceMaxBytes), f.quick);
-    fit = check(cost::fitRingAllReduce(ranks.size, samples));
-    spec.topology.intraNode = fit->link;
-    spec.topology.interNode = fit->link;
-  }
 
   // The description says what was measured and how.
   std::ostringstream desc;
