@@ -122,10 +122,13 @@ TEST(WeftCalibrate, TwoRanksMeasureTheLinks) {
   ASSERT_TRUE(spec.isOk()) << spec.status().message();
   expectMeasuredDevice(*spec, 2);
   const Topology &t = spec->topology;
-  EXPECT_GT(t.intraNode.bandwidth, 1e7); // 10 MB/s .. 10 TB/s between two processes
+  // 1 MB/s .. 10 TB/s and up to 50 ms between two processes: wide, as ctest
+  // may run 8-rank tests on the same 2 cores meanwhile (a 2.4 ms latency
+  // was seen then; ~1.3 us on an idle machine).
+  EXPECT_GT(t.intraNode.bandwidth, 1e6);
   EXPECT_LT(t.intraNode.bandwidth, 1e13);
   EXPECT_GT(t.intraNode.latencySeconds, 0);
-  EXPECT_LT(t.intraNode.latencySeconds, 1e-3);
+  EXPECT_LT(t.intraNode.latencySeconds, 50e-3);
   EXPECT_DOUBLE_EQ(t.interNode.bandwidth, t.intraNode.bandwidth);
   EXPECT_DOUBLE_EQ(t.interNode.latencySeconds, t.intraNode.latencySeconds);
   EXPECT_HAS(spec->description, "under `weft launch -n 2`");

@@ -15,6 +15,7 @@
 //      MPI communicator, the ring model fitted by least squares
 //      (cost/Calibration.h); the same figures inside and between nodes (one
 //      machine). With one rank the links of the shipped cpu description stay.
+// The links are measured first, before the device's large buffers.
 // Peaks are achieved rates, so the efficiencies are 1. A device is one rank:
 // under `weft launch -n N` each rank has cores / N threads and all ranks
 // measure at once (barriers), the figures averaged over the ranks; rank 0
@@ -32,6 +33,7 @@
 
 #include "cost/Calibration.h"
 #include "cost/ClusterSpec.h"
+#include "cost/CollectiveCost.h"
 #include "runtime/comm/MpiEnvironment.h"
 
 #include <algorithm>
@@ -224,7 +226,10 @@ int runCalibrate(int argc, char **argv) {
     desc << "Links: ring all-reduce model fitted to MPI all-reduces of 8 B to "
          << bytesText(double(sz.allReduceMaxBytes)) << " over " << ranks.size
          << " ranks (max error " << fmt("%.0f", 100 * fit->maxRelativeError)
-         << "%); one machine, so inter_node = intra_node.";
+         << "%; the largest moved its ring bytes at "
+         << fmt("%.3g", cost::wireBytes(cost::CollectiveKind::AllReduce, ranks.size, samples.back().bytes) /
+                            samples.back().seconds / 1e9)
+         << " GB/s); one machine, so inter_node = intra_node.";
   else
     desc << "Links not measured (run under weft launch -n 2): the shipped cpu description's.";
   spec.description = desc.str();
@@ -250,6 +255,7 @@ int runCalibrate(int argc, char **argv) {
     if (fit) {
       row("link latency", "ring fit alpha", fmt("%.2f us", fit->link.latencySeconds * 1e6));
       row("link bandwidth", "ring fit beta", fmt("%.2f GB/s", fit->link.bandwidth / 1e9));
+      row("fit error", "max |model - measured| / measured", fmt("%.0f%%", 100 * fit->maxRelativeError));
     } else {
       std::printf("links not measured (run under weft launch -n 2): kept the shipped cpu figures "
                   "(%.3g GB/s, %.3g us)\n",
