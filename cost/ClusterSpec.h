@@ -74,6 +74,15 @@ rt::StatusOr<ClusterSpec> parseClusterSpec(const std::string &json, const std::s
 /// An unknown name that is not a file is NOT_FOUND listing the shipped names.
 rt::StatusOr<ClusterSpec> loadClusterSpec(const std::string &nameOrPath);
 
+/// `spec` as a description in the format above (keys in the shipped files'
+/// order, rates in their units, 4 significant digits; tf32 only when set),
+/// which parseClusterSpec reads back.
+std::string formatClusterSpec(const ClusterSpec &spec);
+
+/// Writes formatClusterSpec(spec) to `path` atomically (a temporary file in
+/// the same folder, then rename); a failure names the path and the cause.
+rt::Status writeClusterSpec(const ClusterSpec &spec, const std::string &path);
+
 } // namespace weft::cost
 
 #endif // WEFT_COST_CLUSTERSPEC_H

@@ -1,8 +1,9 @@
 //===- Commands.h - the weft CLI's subcommands ------------------*- C++ -*-===//
 //
 // This file declares the entry points of `weft compile`, `weft run`,
-// `weft train` and `weft launch` (one file each: CompileCommand.cpp,
-// RunCommand.cpp, TrainCommand.cpp, LaunchCommand.cpp) and their usage lines. Each entry point takes the
+// `weft train`, `weft launch` and `weft calibrate` (one file each:
+// CompileCommand.cpp, RunCommand.cpp, TrainCommand.cpp, LaunchCommand.cpp,
+// CalibrateCommand.cpp) and their usage lines. Each entry point takes the
 // arguments after `weft` (argv[0] is the command word) and returns the exit
 // code; a bad command line throws FlagError (exit 2), a failure of the work
 // std::exception (exit 1).
@@ -20,6 +21,7 @@ inline constexpr const char *kRunUsage = "weft run MODEL|FILE.mlir|FILE.wexe [fl
 inline constexpr const char *kTrainUsage = "weft train gpt2 --data FILE [flags]";
 inline constexpr const char *kPlanUsage = "weft plan gpt2 [--config C.json] --devices N [flags]";
 inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
+inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick]";
 
 /// `weft compile`: compiles a model (cached) to an Executable or, with
 /// --compile-to, to the IR of a phase.
@@ -32,6 +34,8 @@ int runTrain(int argc, char **argv);
 int runPlan(int argc, char **argv);
 /// `weft launch`: runs N ranks of a command under mpirun; returns its status.
 int runLaunch(int argc, char **argv);
+/// `weft calibrate`: measures this machine and writes a cluster description.
+int runCalibrate(int argc, char **argv);
 
 } // namespace weft::cli
 

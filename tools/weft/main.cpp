@@ -6,6 +6,7 @@
 //   weft run MODEL|FILE.mlir|FILE.wexe [flags]          compile if needed, run
 //   weft train gpt2 --data FILE [flags]                 train
 //   weft launch -n N [mpirun flags] -- weft COMMAND ...  N ranks under mpirun
+//   weft calibrate [-o FILE.json] [--quick]              measure this machine
 // and turns its errors into messages and exit codes: 2 for a bad command
 // line (FlagError, with a usage hint), 1 for a failure of the work.
 // `weft COMMAND --help` lists a command's flags.
@@ -34,6 +35,7 @@ const Command kCommands[] = {
     {"train", weft::cli::kTrainUsage, weft::cli::runTrain},
     {"launch", weft::cli::kLaunchUsage, weft::cli::runLaunch},
     {"plan", weft::cli::kPlanUsage, weft::cli::runPlan},
+    {"calibrate", weft::cli::kCalibrateUsage, weft::cli::runCalibrate},
 };
 
 std::string usage() {

@@ -1,0 +1,144 @@
+//===- KernelTimer.cpp - timing one small compiled program ----------------===//
+//
+// This file implements timeProgram and the programs `weft calibrate` times
+// (KernelTimer.h): build with the DSL, compile with weft::compile, create an
+// Executor, set random inputs once, then warm-up and timed runs of
+// Executor::run with a steady clock.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/weft/KernelTimer.h"
+
+#include "tools/weft/Check.h"
+
+#include "compiler/Compile.h"
+#include "cost/Calibration.h"
+#include "frontend/Ops.h"
+#include "frontend/Program.h"
+#include "runtime/Executor.h"
+#include "runtime/comm/ShardedBuffer.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+namespace weft::cli {
+namespace {
+
+/// Fills `t` with values in [-1, 1): f32 directly, bf16 as the top half of
+/// an f32, f16 with exponents for magnitudes in [1/8, 1).
+void fillRandom(rt::HostTensor &t, const std::string &what, const std::string &input) {
+  std::mt19937 rng(12345);
+  std::uniform_real_distribution<float> uniform(-1.f, 1.f);
+  int64_t n = t.numElements();
+  switch (t.dtype) {
+  case proto::F32: {
+    // A short random block repeated: drawing a 256 MiB buffer element by
+    // element would take longer than the measurement.
+    float *p = t.data<float>();
+    int64_t block = std::min<int64_t>(n, 4096);
+    for (int64_t i = 0; i < block; ++i)
+      p[i] = uniform(rng);
+    for (int64_t i = block; i < n; i += block)
+      std::memcpy(p + i, p, sizeof(float) * size_t(std::min(block, n - i)));
+    return;
+  }
+  case proto::BF16: {
+    uint16_t *p = t.data<uint16_t>();
+    for (int64_t i = 0; i < n; ++i) {
+      float f = uniform(rng);
+      uint32_t bits;
+      std::memcpy(&bits, &f, sizeof bits);
+      p[i] = uint16_t(bits >> 16);
+    }
+    return;
+  }
+  case proto::F16: {
+    uint16_t *p = t.data<uint16_t>();
+    for (int64_t i = 0; i < n; ++i)
+      p[i] = uint16_t((rng() & 0x8000u) | ((12u + rng() % 3u) << 10) | (rng() & 0x3ffu));
+    return;
+  }
+  default:
+    throw std::runtime_error(what + ": input '" + input + "' has dtype " + rt::dtypeName(t.dtype) +
+                             "; the calibration programs take f32, bf16 and f16 inputs");
+  }
+}
+
+void barrier(rt::Communicator *group, const std::string &what) {
+  if (group)
+    check(group->barrier(what));
+}
+
+} // namespace
+
+KernelTiming timeProgram(const std::string &what, const std::function<void(Program &)> &build,
+                         const TimingPlan &plan, rt::Communicator *group) {
+  Program program("main");
+  build(program);
+  CompileOptions options; // the CPU, through the compile cache
+  CompileResult compiled = compile(program.module(), options);
+  if (!compiled.executable)
+    throw std::runtime_error(what + ": the compile produced no executable");
+  proto::Executable proto = compiled.executable->proto();
+  auto executor = check(rt::Executor::create(std::move(*compiled.executable)));
+  for (const auto &b : proto.buffers()) {
+    if (b.kind() != proto::INPUT)
+      continue;
+    rt::HostTensor t(b.dtype(), rt::wholeShapeOf(b));
+    fillRandom(t, what, b.name());
+    check(executor->setInput(b.name(), t));
+  }
+
+  KernelTiming timing;
+  timing.compileSeconds = compiled.seconds;
+  timing.cacheHit = compiled.cacheHit;
+  for (int i = 0; i < plan.warmup; ++i) {
+    barrier(group, what);
+    check(executor->run());
+  }
+  std::vector<double> seconds;
+  for (int i = 0; i < plan.runs; ++i) {
+    barrier(group, what);
+    auto t0 = std::chrono::steady_clock::now();
+    check(executor->run());
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  timing.seconds = cost::median(seconds);
+  timing.runs = plan.runs;
+  return timing;
+}
+
+KernelTiming timeMatmul(int64_t m, int64_t n, int64_t k, DType dtype, const TimingPlan &plan,
+                        rt::Communicator *group) {
+  std::string what = std::string(dtypeName(dtype)) + " matmul " + std::to_string(m) + "x" +
+                     std::to_string(k) + " by " + std::to_string(k) + "x" + std::to_string(n);
+  return timeProgram(
+      what,
+      [&](Program &p) {
+        Tensor a = p.input("a", {m, k}, dtype), b = p.input("b", {k, n}, dtype);
+        p.output("c", matmul(a, b));
+      },
+      plan, group);
+}
+
+KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communicator *group) {
+  return timeProgram(
+      "streaming y = -x over " + std::to_string(elements) + " f32",
+      [&](Program &p) { p.output("y", neg(p.input("x", {elements}))); }, plan, group);
+}
+
+KernelTiming timeTinyProgram(int64_t elements, const TimingPlan &plan, rt::Communicator *group) {
+  return timeProgram(
+      "tiny program y = x + x over " + std::to_string(elements) + " f32",
+      [&](Program &p) {
+        Tensor x = p.input("x", {elements});
+        p.output("y", add(x, x));
+      },
+      plan, group);
+}
+
+} // namespace weft::cli

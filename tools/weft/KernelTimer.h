@@ -1,0 +1,63 @@
+//===- KernelTimer.h - timing one small compiled program -------*- C++ -*-===//
+//
+// This file declares what `weft calibrate` measures a device with: the small
+// programs it times (a matmul, an elementwise pass over a large buffer, a
+// one-op program), each built with the DSL, compiled by the real compiler
+// (through the compile cache) and run by the runtime's Executor, so that the
+// figures are those of weft's own kernels and library calls. Under mpirun
+// every rank times its own copy at the same moment (a barrier before each
+// run), as the devices of a parallel program share the machine.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_TOOLS_WEFT_KERNELTIMER_H
+#define WEFT_TOOLS_WEFT_KERNELTIMER_H
+
+#include "frontend/Types.h"
+#include "runtime/comm/Communicator.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace weft {
+class Program;
+} // namespace weft
+
+namespace weft::cli {
+
+/// How often a program runs: untimed warm-up runs, then timed ones.
+struct TimingPlan {
+  int warmup = 2;
+  int runs = 7;
+};
+
+/// The median seconds of one Executor::run of a program, and the compile.
+struct KernelTiming {
+  double seconds = 0;
+  int runs = 0;
+  double compileSeconds = 0;
+  bool cacheHit = false;
+};
+
+/// Builds a program with `build` (inputs and outputs declared on it),
+/// compiles it for the CPU, fills its inputs with values in [-1, 1) (bf16 and
+/// f16 inputs too) and times it per `plan`. With `group`, every run starts
+/// after a barrier of the group. `what` names the program in errors.
+KernelTiming timeProgram(const std::string &what, const std::function<void(Program &)> &build,
+                         const TimingPlan &plan, rt::Communicator *group);
+
+/// An m x k by k x n matmul of `dtype` inputs.
+KernelTiming timeMatmul(int64_t m, int64_t n, int64_t k, DType dtype, const TimingPlan &plan,
+                        rt::Communicator *group);
+
+/// y = -x over `elements` f32 values (reads and writes 4 bytes each).
+KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communicator *group);
+
+/// y = x + x over `elements` f32 values: one tiny kernel, the fixed cost of
+/// a run.
+KernelTiming timeTinyProgram(int64_t elements, const TimingPlan &plan, rt::Communicator *group);
+
+} // namespace weft::cli
+
+#endif // WEFT_TOOLS_WEFT_KERNELTIMER_H
