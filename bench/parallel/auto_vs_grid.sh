@@ -4,21 +4,21 @@
 # `weft launch -n N`; per strategy the median step time (from the per-step log lines' tokens/s is not steady enough:
 # the wall time of the steps after the first), whether the losses equal the first strategy's, and the step time
 # the cost model predicts (`weft plan --device-kind KIND`, the grid's dp / dp,tp points and the search's plan).
-# Usage: auto_vs_grid.sh [N] [MODEL FLAGS...]; WEFT, STEPS and KIND (cpu) override the defaults.
-# Default model: GPT-2 with 4 layers, 256 wide, byte vocabulary, batch 16 x 64.
+# Usage: auto_vs_grid.sh [N] [CONFIG.json [BATCH SEQ]]; WEFT, STEPS and KIND (cpu) override the defaults.
+# Default model: GPT-2 with 4 layers, 256 wide, 4 heads, byte vocabulary, batch 16 x 64.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 weft=${WEFT:-$root/build/bin/weft}
 n=${1:-4}
-shift || true
-model=("$@")
-[ ${#model[@]} -eq 0 ] && model=(--preset tiny --vocab-size 256 --n-layer 4 --n-head 4 --n-embd 256 --batch 16 --seq 64)
 steps=${STEPS:-12}
 kind=${KIND:-cpu}
-half=$((n / 2))
-configs=("dp=$n" "tp=$n" "dp=$half,tp=2" "dp=$n --zero 1" "dp=$n --zero 2" "dp=$n --zero 3" "auto")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+config=${2:-$tmp/model.json}
+[ -n "${2:-}" ] || echo '{"n_layer": 4, "n_head": 4, "n_embd": 256, "vocab_size": 256, "n_positions": 64}' > "$config"
+model=(--config "$config" --batch "${3:-16}" --seq "${4:-64}")
+half=$((n / 2))
+configs=("dp=$n" "tp=$n" "dp=$half,tp=2" "dp=$n --zero 1" "dp=$n --zero 2" "dp=$n --zero 3" "auto")
 echo "model: ${model[*]}; $steps AdamW steps on $n ranks; predictions from --device-kind $kind"
 "$weft" plan gpt2 "${model[@]}" --devices "$n" --device-kind "$kind" > "$tmp/plan.txt"
 grep -E "^mesh:|^predicted step:" "$tmp/plan.txt"
