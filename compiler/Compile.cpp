@@ -127,7 +127,7 @@ void runGraphPipeline(mlir::ModuleOp work, const CompileOptions &options,
 
 std::string AutoShardOptions::describe() const {
   std::string text = "devices=" + std::to_string(devices) + " cluster=" + cluster +
-                     " memory-gib=" + std::to_string(memoryGib);
+                     " memory-gib=" + std::to_string(memoryGib) + (verify ? " verify" : "");
   // A description file is part of what is compiled: its contents, not only its name.
   if (llvm::sys::fs::exists(cluster))
     if (auto file = llvm::MemoryBuffer::getFile(cluster))

@@ -33,6 +33,8 @@ struct AutoShardOptions {
   int64_t devices = 0;
   std::string cluster = "cpu";
   double memoryGib = 0;
+  /// Also partition data-parallel baselines and keep the cheapest program.
+  bool verify = true;
   /// For the cache key and reports: "devices=4 cluster=cpu memory-gib=0".
   std::string describe() const;
 };

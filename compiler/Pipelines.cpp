@@ -69,6 +69,7 @@ void buildParallelPipeline(mlir::OpPassManager &pm, const AutoShardOptions *auto
     o.devices = autoShard->devices;
     o.cluster = autoShard->cluster;
     o.memoryGib = autoShard->memoryGib;
+    o.verify = autoShard->verify;
     pm.addPass(createAutoShardPass(o));
   }
   pm.addPass(createPropagateShardingPass());

@@ -285,7 +285,10 @@ def AutoShardPass : Pass<"weft-auto-shard", "mlir::ModuleOp"> {
     With `devices=N` the module has no mesh yet: every mesh of N devices
     as dp x tp (tp dividing N and within a node) is searched on a copy, the
     fastest is set as the module's `weft.mesh`, and `weft.plan` lists each
-    candidate's predicted step (`meshes`).
+    candidate's predicted step (`meshes`). With `verify`, data parallelism
+    (inputs split over every axis, parameters whole or ZeRO-3) is tried on
+    each mesh too, every candidate is propagated and partitioned, and the
+    one whose per-rank program costs least under the same model is kept.
   }];
   let options = [
     Option<"function", "function", "std::string", /*default=*/"\"main\"",
@@ -302,6 +305,9 @@ def AutoShardPass : Pass<"weft-auto-shard", "mlir::ModuleOp"> {
            "ilp (CBC) or enumerate (every combination; small problems only)">,
     Option<"devices", "devices", "int64_t", /*default=*/"0",
            "choose the mesh too: every dp x tp of this many devices (tp within a node); 0: the module's mesh">,
+    Option<"verify", "verify", "bool", /*default=*/"false",
+           "with devices: also try data parallelism (whole and ZeRO-3 parameters) and keep the candidate whose "
+           "partitioned program costs least">,
   ];
 }
 

@@ -10,20 +10,22 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 weft=${WEFT:-$root/build/bin/weft}
 n=${1:-4}
-steps=${STEPS:-12}
+steps=${STEPS:-30}
 kind=${KIND:-cpu}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 config=${2:-$tmp/model.json}
 [ -n "${2:-}" ] || echo '{"n_layer": 4, "n_head": 4, "n_embd": 256, "vocab_size": 256, "n_positions": 64}' > "$config"
-model=(--config "$config" --batch "${3:-16}" --seq "${4:-64}")
+batch=${3:-16}
+seq=${4:-64}
+model=(--config "$config" --batch "$batch" --seq "$seq")
 half=$((n / 2))
 configs=("dp=$n" "tp=$n" "dp=$half,tp=2" "dp=$n --zero 1" "dp=$n --zero 2" "dp=$n --zero 3" "auto")
 echo "model: ${model[*]}; $steps AdamW steps on $n ranks; predictions from --device-kind $kind"
 "$weft" plan gpt2 "${model[@]}" --devices "$n" --device-kind "$kind" > "$tmp/plan.txt"
 grep -E "^mesh:|^predicted step:" "$tmp/plan.txt"
 grep -E "^  (dp|tp)" "$tmp/plan.txt" | sed 's/^/  predicted /'
-printf "%-18s %12s %12s %s\n" strategy "ms/step" "vs best" "losses"
+printf "%-18s %12s %s\n" strategy "ms/step" "losses"
 ref=""
 declare -A ms
 for c in "${configs[@]}"; do
@@ -33,12 +35,12 @@ for c in "${configs[@]}"; do
     --optimizer adamw --lr 3e-3 --warmup 1 --seed 1 --eval-every 0 --log-every 1 --sample-tokens 0 \
     --mesh "${mesh[@]}" 2>&1 | tr '\r' '\n' > "$log"
   losses=$(sed -n 's/^step *\([0-9]*\)\/[0-9]*  loss \([0-9.]*\).*/\2/p' "$log" | tr '\n' ' ')
-  # Step time: the wall time of the whole run over the steps (the first step included: compile is before it).
-  secs=$(sed -n 's/^trained [0-9]* steps in \([0-9.]*\) s.*/\1/p' "$log")
-  ms[$c]=$(awk -v s="$secs" -v k="$steps" 'BEGIN { printf "%.1f", 1000 * s / k }')
+  # Step time from the run's tokens/s over all steps (compiling is before the first).
+  tps=$(sed -n 's/^trained [0-9]* steps in [0-9.]* s (\([0-9]*\) tokens\/s).*/\1/p' "$log")
+  ms[$c]=$(awk -v t="$tps" -v b="$batch" -v s="$seq" 'BEGIN { printf "%.1f", 1000 * b * s / t }')
   [ -z "$ref" ] && ref=$losses
   same=$([ "$losses" = "$ref" ] && echo "= dp=$n's" || echo "DIFFER: $losses")
-  printf "%-18s %12s %12s %s\n" "$c" "${ms[$c]}" "" "$same"
+  printf "%-18s %12s %s\n" "$c" "${ms[$c]}" "$same"
   grep -E "^mesh " "$log" | sed 's/^/    /' || true
 done
 best=""

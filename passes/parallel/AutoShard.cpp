@@ -54,6 +54,7 @@ struct AutoShardPass : impl::AutoShardPassBase<AutoShardPass> {
     options.tie = tie;
     options.solver = solver;
     options.devices = devices;
+    options.verify = verify;
     if (failed(search::searchShardings(module, func, *spec, options)))
       signalPassFailure();
   }

@@ -2,8 +2,10 @@
 //
 // This file implements searchShardings (Search.h):
 //   1. with devices = N: search each mesh N devices can form (dp x tp, tp
-//      dividing N and within a node) on a copy of the module, keep the
-//      fastest as the module's mesh;
+//      dividing N and within a node) on a copy of the module — with verify,
+//      also data parallelism with whole and ZeRO-3 parameters, each
+//      candidate partitioned and costed as the program it becomes — and
+//      keep the cheapest as the module's mesh (and hints);
 //   2. give each reader its own copy of cheap values, build the problem
 //      (ProgramProblem.h), group the tied nodes, eliminate chains exactly
 //      (Simplify.h) and solve the rest (IlpSolver.h, or enumeration);
@@ -17,10 +19,15 @@
 
 #include "ir/AttrNames.h"
 #include "ir/sharding/ShardingInterface.h"
+#include "passes/Passes.h"
+#include "passes/parallel/ZeroSharding.h"
 #include "passes/parallel/search/IlpSolver.h"
+#include "passes/parallel/search/PartitionedCost.h"
 #include "passes/parallel/search/Simplify.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/raw_ostream.h"
@@ -150,6 +157,47 @@ SmallVector<MeshAttr> candidateMeshes(MLIRContext *ctx, int64_t n, const cost::C
   return meshes;
 }
 
+/// Data parallelism's hints on `mesh`: each input's first dimension split over
+/// every axis, parameters whole or (zero3) split like ZeRO 3 over every axis.
+/// False when the batch does not divide.
+bool hintDataParallel(func::FuncOp f, MeshAttr mesh, bool zero3) {
+  MLIRContext *ctx = f.getContext();
+  SmallVector<StringAttr> all;
+  for (auto [name, size] : llvm::zip(mesh.getAxisNames(), mesh.getAxisSizes()))
+    if (size > 1)
+      all.push_back(name);
+  for (BlockArgument arg : f.getArguments()) {
+    auto type = cast<RankedTensorType>(arg.getType());
+    unsigned i = arg.getArgNumber();
+    ShardingAttr s = ShardingAttr::replicated(ctx, unsigned(type.getRank()));
+    if (f.getArgAttr(i, kInputAttr) && type.getRank() > 0) {
+      if (type.getDimSize(0) % mesh.groupSize(all) != 0)
+        return false;
+      s = s.withDim(0, DimShardingAttr::get(ctx, all, 1));
+    } else if (zero3 && f.getArgAttr(i, kParamAttr)) {
+      for (StringAttr axis : all)
+        s = sharding::zeroSharding(s, type, mesh, axis);
+    } else if (!f.getArgAttr(i, kParamAttr)) {
+      continue; // state follows its parameter; other arguments are the search's
+    }
+    f.setArgAttr(i, kShardingAttr, s);
+  }
+  return true;
+}
+
+/// The cost of the program `module` (searched) partitions into.
+double partitionedSeconds(ModuleOp module, func::FuncOp f, MeshAttr mesh, const cost::ClusterSpec &cluster) {
+  OwningOpRef<ModuleOp> part = module.clone();
+  PassManager pm(module.getContext());
+  pm.addPass(createPropagateShardingPass());
+  pm.addPass(createSpmdPartitionPass());
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createCSEPass());
+  if (failed(pm.run(*part)))
+    return -1;
+  return partitionedCost(part->lookupSymbol<func::FuncOp>(f.getSymName()), mesh, cluster).seconds();
+}
+
 FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, const cost::ClusterSpec &cluster,
                                         const SearchOptions &options) {
   // The candidates come from the ops' sharding rules: without them every op
@@ -170,31 +218,48 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
                               << " asks for a mesh, but the module already has " << given
                               << "; give one or the other";
   std::vector<std::pair<MeshAttr, double>> tried;
-  MeshAttr best;
-  double bestSeconds = 0;
+  std::vector<Candidate> candidates;
+  const Candidate *best = nullptr;
+  auto cost = [&](const Candidate &c) { return c.partitioned >= 0 ? c.partitioned : c.predicted; };
   StringRef name = func.getSymName();
   std::string whyNot; // each mesh's reason, when none fits
-  for (MeshAttr mesh : candidateMeshes(ctx, options.devices, cluster)) {
-    OwningOpRef<ModuleOp> trial = module.clone();
-    (*trial)->setAttr(kMeshAttr, mesh);
-    FailureOr<SearchReport> r = failure();
-    {
-      ScopedDiagnosticHandler quiet(ctx, [&](Diagnostic &d) {
-        std::string message = d.str();
-        StringRef need = StringRef(message).split("need at least ").second;
-        whyNot += "\n  " + text(mesh) + ": " + (need.empty() ? message : "needs at least " + need.split(" on ").first.str());
-        return success();
-      });
-      r = searchOnMesh(*trial, trial->lookupSymbol<func::FuncOp>(name), mesh, cluster, options);
+  const char *variants[] = {"searched", "data parallel", "data parallel + ZeRO 3"};
+  for (MeshAttr mesh : candidateMeshes(ctx, options.devices, cluster))
+    for (int v = 0; v < (options.verify ? 3 : 1); ++v) {
+      OwningOpRef<ModuleOp> trial = module.clone();
+      (*trial)->setAttr(kMeshAttr, mesh);
+      auto f = trial->lookupSymbol<func::FuncOp>(name);
+      if (v > 0 && !hintDataParallel(f, mesh, /*zero3=*/v == 2))
+        continue;
+      FailureOr<SearchReport> r = failure();
+      {
+        ScopedDiagnosticHandler quiet(ctx, [&](Diagnostic &d) {
+          if (v > 0)
+            return success();
+          std::string message = d.str();
+          StringRef need = StringRef(message).split("need at least ").second;
+          whyNot += "\n  " + text(mesh) + ": " +
+                    (need.empty() ? message : "needs at least " + need.split(" on ").first.str());
+          return success();
+        });
+        r = searchOnMesh(*trial, f, mesh, cluster, options);
+      }
+      if (failed(r))
+        continue; // does not fit
+      if (v == 0)
+        tried.push_back({mesh, r->solution.seconds});
+      Candidate c{mesh, variants[v], r->solution.seconds, -1};
+      if (options.verify) {
+        ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
+        c.partitioned = partitionedSeconds(*trial, f, mesh, cluster);
+        if (c.partitioned < 0)
+          continue; // the partitioner refused it
+      }
+      candidates.push_back(c);
     }
-    if (failed(r))
-      continue; // does not fit
-    tried.push_back({mesh, r->solution.seconds});
-    if (!best || r->solution.seconds < bestSeconds) {
-      best = mesh;
-      bestSeconds = r->solution.seconds;
-    }
-  }
+  for (const Candidate &c : candidates)
+    if (!best || cost(c) < cost(*best))
+      best = &c;
   if (!best)
     return module.emitError() << "weft-auto-shard: no mesh of " << options.devices
                               << " devices (dp x tp, tp within a node of " << cluster.topology.devicesPerNode
@@ -202,14 +267,21 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
                               << gib(options.memoryGib > 0 ? options.memoryGib * double(1ull << 30)
                                                            : double(cluster.device.memoryBytes))
                               << " GiB per device:" << whyNot;
-  module->setAttr(kMeshAttr, best);
-  FailureOr<SearchReport> report = searchOnMesh(module, func, best, cluster, options);
+  if (best->variant != std::string(variants[0]))
+    hintDataParallel(func, best->mesh, best->variant == std::string(variants[2]));
+  MeshAttr mesh = best->mesh;
+  Candidate chosen = *best;
+  module->setAttr(kMeshAttr, mesh);
+  FailureOr<SearchReport> report = searchOnMesh(module, func, mesh, cluster, options);
   if (failed(report))
     return failure();
   report->meshes = tried;
+  report->candidates = candidates;
   std::string listed;
-  for (auto &[mesh, seconds] : tried)
-    listed += (listed.empty() ? "" : "; ") + text(mesh) + ": " + std::to_string(seconds) + " s";
+  for (const Candidate &c : candidates)
+    listed += (listed.empty() ? "" : "; ") + text(c.mesh) + " " + c.variant + ": " + std::to_string(c.predicted) +
+              " s" + (c.partitioned >= 0 ? " (partitioned " + std::to_string(c.partitioned) + " s)" : "") +
+              (c.mesh == chosen.mesh && c.variant == chosen.variant ? " <- chosen" : "");
   auto plan = module->getAttrOfType<DictionaryAttr>(kPlanAttr);
   NamedAttrList attrs(plan);
   attrs.set("meshes", StringAttr::get(ctx, listed));

@@ -34,6 +34,19 @@ struct SearchOptions {
   bool tie = true;           // one strategy for the repeated layers
   std::string solver = "ilp"; // or "enumerate"
   int64_t devices = 0;       // > 0: choose the mesh too (the module must have none)
+  /// With devices > 0: also try data parallelism over every axis (parameters
+  /// whole, and split as ZeRO 3) on each mesh, partition every candidate and
+  /// keep the one whose partitioned program costs least (PartitionedCost.h),
+  /// rather than trusting the search's prediction alone.
+  bool verify = false;
+};
+
+/// One plan considered with devices > 0.
+struct Candidate {
+  MeshAttr mesh;
+  std::string variant;          // "searched", "data parallel", "data parallel + ZeRO 3"
+  double predicted = 0;         // the search's objective
+  double partitioned = -1;      // with verify: the partitioned program's cost
 };
 
 struct SearchReport {
@@ -43,6 +56,8 @@ struct SearchReport {
   bool training = false;
   /// With devices > 0: each candidate mesh and its predicted step.
   std::vector<std::pair<MeshAttr, double>> meshes;
+  /// With devices > 0: every plan considered (with verify: the baselines too).
+  std::vector<Candidate> candidates;
   double computeSeconds = 0, communicationSeconds = 0, updateSeconds = 0;
   std::vector<ArgReport> args;
   std::vector<std::pair<mlir::Operation *, double>> ops; // searched ops in order, predicted seconds

@@ -86,6 +86,22 @@ double groupCollectiveSeconds(cost::CollectiveKind kind, double bytes, MeshAttr 
 
 } // namespace
 
+namespace {
+
+Type elementOf(Operation *op) {
+  return op->getNumResults() ? getElementTypeOrSelf(op->getResult(0).getType())
+                             : getElementTypeOrSelf(op->getOperand(0).getType());
+}
+
+/// max(FLOPs / rate, bytes / bandwidth) + one launch.
+double kernelSeconds(double flops, double bytes, Type element, const cost::DeviceKind &d) {
+  double compute = flops / (d.peakFlops(mathTypeOf(element)) * d.gemmEfficiency);
+  double memory = bytes / (d.memoryBandwidth * d.memoryEfficiency);
+  return std::max(compute, memory) + d.launchSeconds;
+}
+
+} // namespace
+
 double opSeconds(Operation *op, const OpStrategy &strategy, MeshAttr mesh, const cost::ClusterSpec &cluster) {
   OpCost global = estimateCost(op);
   if (global.flops == 0 && global.bytes == 0)
@@ -95,13 +111,14 @@ double opSeconds(Operation *op, const OpStrategy &strategy, MeshAttr mesh, const
     bytes += localBytes(cast<RankedTensorType>(v.getType()), s, mesh);
   for (auto [v, s] : llvm::zip(op->getResults(), strategy.results))
     bytes += localBytes(cast<RankedTensorType>(v.getType()), s.withPartial({}), mesh);
-  const cost::DeviceKind &d = cluster.device;
-  Type element = op->getNumResults() ? getElementTypeOrSelf(op->getResult(0).getType())
-                                     : getElementTypeOrSelf(op->getOperand(0).getType());
-  double flops = double(global.flops) / double(strategy.ways);
-  double compute = flops / (d.peakFlops(mathTypeOf(element)) * d.gemmEfficiency);
-  double memory = bytes / (d.memoryBandwidth * d.memoryEfficiency);
-  return std::max(compute, memory) + d.launchSeconds;
+  return kernelSeconds(double(global.flops) / double(strategy.ways), bytes, elementOf(op), cluster.device);
+}
+
+double localOpSeconds(Operation *op, const cost::ClusterSpec &cluster) {
+  OpCost c = estimateCost(op);
+  if (c.flops == 0 && c.bytes == 0)
+    return 0;
+  return kernelSeconds(double(c.flops), double(c.bytes), elementOf(op), cluster.device);
 }
 
 namespace {

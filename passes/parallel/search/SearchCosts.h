@@ -40,6 +40,10 @@ cost::MeshAxes meshAxesOf(MeshAttr mesh);
 double opSeconds(mlir::Operation *op, const OpStrategy &strategy, MeshAttr mesh,
                  const cost::ClusterSpec &cluster);
 
+/// Seconds `op` takes as it stands (its own shapes, nothing split): what an
+/// op of an already partitioned program costs.
+double localOpSeconds(mlir::Operation *op, const cost::ClusterSpec &cluster);
+
 /// Bytes one device holds of a tensor of `type` laid out as `s`.
 double localBytes(mlir::RankedTensorType type, ShardingAttr s, MeshAttr mesh);
 

@@ -1,0 +1,58 @@
+//===- PartitionedCost.cpp - costing one rank's program --------------------===//
+//
+// This file implements partitionedCost (PartitionedCost.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/parallel/search/PartitionedCost.h"
+
+#include "cost/CollectiveCost.h"
+#include "ir/WeftCollectiveOps.h"
+#include "passes/parallel/search/SearchCosts.h"
+
+using namespace mlir;
+
+namespace weft::search {
+namespace {
+
+double tensorBytes(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return double(t.getNumElements()) * double(std::max<unsigned>(8, t.getElementTypeBitWidth())) / 8.0;
+}
+
+std::vector<std::string> axesOf(ArrayAttr axes) {
+  std::vector<std::string> names;
+  for (auto a : axes.getAsRange<StringAttr>())
+    names.push_back(a.getValue().str());
+  return names;
+}
+
+} // namespace
+
+PartitionedCost partitionedCost(func::FuncOp local, MeshAttr mesh, const cost::ClusterSpec &cluster) {
+  PartitionedCost total;
+  cost::MeshAxes axes = meshAxesOf(mesh);
+  auto collective = [&](cost::CollectiveKind kind, double bytes, ArrayAttr group) {
+    std::vector<std::string> names = axesOf(group);
+    total.communicationSeconds += cost::collectiveSeconds(kind, bytes, axes, names, cluster.topology);
+    total.wireBytes += cost::wireBytes(kind, cost::groupSize(axes, names), bytes);
+    ++total.collectives;
+  };
+  for (Operation &op : local.getBody().front()) {
+    if (auto c = dyn_cast<AllReduceOp>(op))
+      collective(cost::CollectiveKind::AllReduce, tensorBytes(c.getInput()), c.getAxes());
+    else if (auto c = dyn_cast<AllGatherOp>(op))
+      collective(cost::CollectiveKind::AllGather, tensorBytes(c.getResult()), c.getAxes());
+    else if (auto c = dyn_cast<ReduceScatterOp>(op))
+      collective(cost::CollectiveKind::ReduceScatter, tensorBytes(c.getInput()), c.getAxes());
+    else if (auto c = dyn_cast<AllToAllOp>(op))
+      collective(cost::CollectiveKind::AllToAll, tensorBytes(c.getInput()), c.getAxes());
+    else if (auto c = dyn_cast<CollectivePermuteOp>(op))
+      collective(cost::CollectiveKind::Permute, tensorBytes(c.getInput()), c.getAxes());
+    else if (!op.hasTrait<OpTrait::IsTerminator>() && op.getNumResults() > 0)
+      total.computeSeconds += localOpSeconds(&op, cluster);
+  }
+  return total;
+}
+
+} // namespace weft::search

@@ -1,0 +1,36 @@
+//===- PartitionedCost.h - what one rank's program costs ---------*- C++ -*-===//
+//
+// This file declares the cost model applied to the program weft-spmd-
+// partition produced (one rank's, local shapes): every op at its local size
+// (the same max(FLOPs / rate, bytes / bandwidth) + launch as the search's
+// ops, SearchCosts.h) and every collective by the alpha-beta formulas on its
+// mesh axes' link. Unlike the search's prediction, it sees what the
+// partitioner actually emitted — including the backward pass and optimizer
+// as propagation laid them out — so plans can be compared by the programs
+// they become.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_PASSES_PARALLEL_SEARCH_PARTITIONEDCOST_H
+#define WEFT_PASSES_PARALLEL_SEARCH_PARTITIONEDCOST_H
+
+#include "cost/ClusterSpec.h"
+#include "ir/Sharding.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace weft::search {
+
+struct PartitionedCost {
+  double computeSeconds = 0, communicationSeconds = 0;
+  double wireBytes = 0;   // what one rank sends
+  int64_t collectives = 0;
+  double seconds() const { return computeSeconds + communicationSeconds; }
+};
+
+/// The cost of the partitioned function `local` on `mesh`.
+PartitionedCost partitionedCost(mlir::func::FuncOp local, MeshAttr mesh, const cost::ClusterSpec &cluster);
+
+} // namespace weft::search
+
+#endif // WEFT_PASSES_PARALLEL_SEARCH_PARTITIONEDCOST_H
