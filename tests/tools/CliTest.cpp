@@ -116,7 +116,9 @@ TEST(WeftCliParallel, MeshAutoChoosesTheMeshAndShardings) {
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_HAS(r.out, "weft.mesh = #weft.mesh<");
   EXPECT_HAS(r.out, "weft.plan = {");
-  EXPECT_HAS(r.out, "meshes = \"#weft.mesh<dp = 4>: ");
+  EXPECT_HAS(r.out, "meshes = \"#weft.mesh<dp = 4> searched: ");
+  EXPECT_HAS(r.out, "(partitioned "); // --mesh auto costs each candidate's partitioned program
+  EXPECT_HAS(r.out, " <- chosen");
   EXPECT_HAS(r.out, "weft.global_shape");
   std::filesystem::remove(config);
 }
@@ -164,8 +166,8 @@ TEST(WeftCliPlan, Errors) {
            Case{"plan gpt2 --preset tiny --devices 2 --device-kind tpu9", "unknown device kind 'tpu9'"},
            Case{"plan mlp --devices 2", "`weft plan` plans gpt2"},
            Case{"plan gpt2 --preset tiny --devices 4 --device-kind cpu --no-grid --memory 0.0001",
-                "no mesh of 4 devices (dp x tp, tp within a node of 64) fits the memory budget of 0.0001 GiB per "
-                "device:\n  #weft.mesh<dp = 4>: needs at least 0.001844 GiB per device"},
+                "fits the memory budget of 0.0001 GiB per device:\n  #weft.mesh<dp = 4>: needs at least 0.001844 GiB "
+                "per device"},
        }) {
     Result r = runWeft(c.args);
     EXPECT_NE(r.rc, 0) << c.args << "\n" << r.out;
