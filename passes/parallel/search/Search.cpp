@@ -185,17 +185,26 @@ bool hintDataParallel(func::FuncOp f, MeshAttr mesh, bool zero3) {
   return true;
 }
 
-/// The cost of the program `module` (searched) partitions into.
-double partitionedSeconds(ModuleOp module, func::FuncOp f, MeshAttr mesh, const cost::ClusterSpec &cluster) {
+/// The cost of the program `module` (searched) partitions into, after the
+/// fusions the graph pipeline applies; nullopt when the partitioner refuses it.
+std::optional<PartitionedCost> partitionedSeconds(ModuleOp module, func::FuncOp f, MeshAttr mesh,
+                                                  const cost::ClusterSpec &cluster) {
   OwningOpRef<ModuleOp> part = module.clone();
   PassManager pm(module.getContext());
   pm.addPass(createPropagateShardingPass());
   pm.addPass(createSpmdPartitionPass());
-  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
-  pm.addNestedPass<func::FuncOp>(createCSEPass());
+  // Fused as the graph pipeline will fuse it: a chain of elementwise ops is one kernel, not one pass each.
+  OpPassManager &fn = pm.nest<func::FuncOp>();
+  fn.addPass(createCanonicalizerPass());
+  fn.addPass(createCSEPass());
+  fn.addPass(createFuseLayerNormPass());
+  fn.addPass(createFuseMatmulGeluPass());
+  fn.addPass(createFuseBatchMatmulAddPass());
+  fn.addPass(createFuseElementwisePass());
+  fn.addPass(createCSEPass());
   if (failed(pm.run(*part)))
-    return -1;
-  return partitionedCost(part->lookupSymbol<func::FuncOp>(f.getSymName()), mesh, cluster).seconds();
+    return std::nullopt;
+  return partitionedCost(part->lookupSymbol<func::FuncOp>(f.getSymName()), mesh, cluster);
 }
 
 FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, const cost::ClusterSpec &cluster,
@@ -251,9 +260,11 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
       Candidate c{mesh, variants[v], r->solution.seconds, -1};
       if (options.verify) {
         ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
-        c.partitioned = partitionedSeconds(*trial, f, mesh, cluster);
-        if (c.partitioned < 0)
+        std::optional<PartitionedCost> cost = partitionedSeconds(*trial, f, mesh, cluster);
+        if (!cost)
           continue; // the partitioner refused it
+        c.partitioned = cost->seconds();
+        c.partitionedCommunication = cost->communicationSeconds;
       }
       candidates.push_back(c);
     }
@@ -280,7 +291,10 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
   std::string listed;
   for (const Candidate &c : candidates)
     listed += (listed.empty() ? "" : "; ") + text(c.mesh) + " " + c.variant + ": " + std::to_string(c.predicted) +
-              " s" + (c.partitioned >= 0 ? " (partitioned " + std::to_string(c.partitioned) + " s)" : "") +
+              " s" +
+              (c.partitioned >= 0 ? " (partitioned " + std::to_string(c.partitioned) + " s, of which communication " +
+                                        std::to_string(c.partitionedCommunication) + " s)"
+                                  : "") +
               (c.mesh == chosen.mesh && c.variant == chosen.variant ? " <- chosen" : "");
   auto plan = module->getAttrOfType<DictionaryAttr>(kPlanAttr);
   NamedAttrList attrs(plan);

@@ -47,6 +47,7 @@ struct Candidate {
   std::string variant;          // "searched", "data parallel", "data parallel + ZeRO 3"
   double predicted = 0;         // the search's objective
   double partitioned = -1;      // with verify: the partitioned program's cost
+  double partitionedCommunication = 0; // of which its collectives
 };
 
 struct SearchReport {
