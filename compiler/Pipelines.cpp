@@ -81,18 +81,8 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) 
   mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
   fn.addPass(mlir::createCanonicalizerPass());
   fn.addPass(mlir::createCSEPass());
-  if (options.fuse) {
-    // Fusion of recognized patterns into single ops, on the cleaned-up graph;
-    // then clean up what the fusions left (dead constants, duplicates).
-    fn.addPass(createFuseLayerNormPass());
-    fn.addPass(createFuseMatmulGeluPass());
-    fn.addPass(createFuseBatchMatmulAddPass());
-    // Whatever elementwise, broadcast and reduce ops remain (softmax, residual
-    // adds, leftovers of the patterns above) become weft.fusion kernels.
-    fn.addPass(createFuseElementwisePass());
-    fn.addPass(mlir::createCSEPass());
-    fn.addPass(mlir::createCanonicalizerPass());
-  }
+  if (options.fuse)
+    addFusionPasses(fn); // passes/fusion/FusionPipeline.cpp
   // Memory: an op order with a lower peak of live bytes, then one arena
   // offset per buffer over that order, aligned as the target needs (64 bytes
   // on the CPU, 256 for cuBLASLt on CUDA: codegen::arenaAlignment). The code

@@ -22,6 +22,11 @@ namespace weft {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
+/// Adds the fusion passes to a pass manager nested on func.func, in the
+/// graph pipeline's order (FusionPipeline.cpp): LayerNorm, matmul + GELU,
+/// batch_matmul + add, then elementwise kernels, then clean-up.
+void addFusionPasses(mlir::OpPassManager &fn);
+
 } // namespace weft
 
 #endif // WEFT_PASSES_PASSES_H

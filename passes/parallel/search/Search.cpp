@@ -197,11 +197,7 @@ std::optional<PartitionedCost> partitionedSeconds(ModuleOp module, func::FuncOp 
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createCanonicalizerPass());
   fn.addPass(createCSEPass());
-  fn.addPass(createFuseLayerNormPass());
-  fn.addPass(createFuseMatmulGeluPass());
-  fn.addPass(createFuseBatchMatmulAddPass());
-  fn.addPass(createFuseElementwisePass());
-  fn.addPass(createCSEPass());
+  addFusionPasses(fn);
   if (failed(pm.run(*part)))
     return std::nullopt;
   return partitionedCost(part->lookupSymbol<func::FuncOp>(f.getSymName()), mesh, cluster);
