@@ -73,6 +73,7 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   add(options.fuse ? "fuse" : "no-fuse");
   add(options.train ? "train " + describeTrainOptions(*options.train) : "forward");
   add(options.autoShard ? "auto-shard " + options.autoShard->describe() : "given shardings");
+  add(options.plan ? "plan " + options.plan->text : "no plan");
   add(printModule(module, /*withLocations=*/true));
   return llvm::toHex(sha.final(), /*LowerCase=*/true).substr(0, 32);
 }
@@ -101,6 +102,11 @@ void runTrainingPipeline(mlir::ModuleOp work, const CompileOptions &options,
 void runParallelPipeline(mlir::ModuleOp work, const CompileOptions &options,
                          const std::function<void(mlir::PassManager &)> &configure,
                          const DiagnosticCollector &diagnostics) {
+  if (options.plan) {
+    std::string error = options.plan->applyTo(work);
+    if (!error.empty())
+      throw CompileError(error);
+  }
   if (!work->hasAttr(kMeshAttr) && !options.autoShard)
     return;
   mlir::PassManager pm(work->getContext());

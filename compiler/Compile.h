@@ -10,6 +10,7 @@
 #ifndef WEFT_COMPILER_COMPILE_H
 #define WEFT_COMPILER_COMPILE_H
 
+#include "compiler/SavedPlan.h"
 #include "compiler/TrainOptions.h"
 #include "runtime/Executable.h"
 
@@ -57,6 +58,9 @@ struct CompileOptions {
   std::optional<TrainOptions> train;
   /// When set, the module has no mesh: the parallel phase searches one.
   std::optional<AutoShardOptions> autoShard;
+  /// When set, the module has no mesh: the parallel phase applies this plan
+  /// (`weft plan -o`), after the training step is built.
+  std::optional<SavedPlan> plan;
   /// Look up and store results in the compile cache.
   bool useCache = true;
   /// The cache folder; empty means $WEFT_CACHE_DIR, else

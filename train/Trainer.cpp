@@ -216,6 +216,7 @@ float Trainer::trainStep() {
 std::unique_ptr<rt::Executor> Trainer::compileForwardOnly(Program program) {
   CompileOptions options = config_.compile;
   options.autoShard.reset(); // these programs run whole on every rank
+  options.plan.reset();
   CompileResult r = compile(program.module(), options);
   if (!r.executable)
     throw std::runtime_error("compiling the forward program produced no executable");

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The GPT-2 training step on a mesh equals the one-device step: `weft train` (2 layers, AdamW with clipping,
 a vocabulary of 257 that no tp degree divides) for 3 steps on one process, then under `weft launch` on 2, 4 and 8
-ranks with dp, tp, dp x tp (2x2, 2x4), sp, ZeRO 1/2/3 and --mesh auto (the strategy search's choice) on 2 and 4. Each run's loss lines must equal the one-device run's
+ranks with dp, tp, dp x tp (2x2, 2x4), sp, ZeRO 1/2/3 and --mesh auto (the strategy search's choice) on 2 and 4, and a plan `weft plan -o` saved, run
+with --plan. Each run's loss lines must equal the one-device run's
 (printed to 4 decimals) and its --save weights (gathered from every rank, written by rank 0) must equal the
 one-device weights within 2e-5 relative + 1e-5 absolute.
 
@@ -201,6 +202,18 @@ for mesh, extra in configs:
         sys.exit(f"FAIL: {name}: losses {losses}, one device {ref_losses}")
     worst = compare(name, read_safetensors(save), ref, 2e-5, 1e-5)
     print(f"{name} on {ranks} ranks: losses {losses}, weights differ by at most {worst:.2e}")
+
+# A saved plan (`weft plan -o`) runs on as many ranks as it was made for, with the one-device losses.
+config = os.path.join(work, "model.json")
+with open(config, "w") as f:
+    json.dump({"n_layer": 2, "n_head": 4, "n_embd": 32, "vocab_size": 257, "n_positions": 256}, f)
+plan = os.path.join(work, "plan.json")
+subprocess.run([weft, "plan", "gpt2", "--config", config, "--batch", "8", "--seq", "16", "--devices", "2",
+                "--device-kind", "cpu", "--no-grid", "-o", plan], check=True, env=env, stdout=subprocess.DEVNULL)
+losses, _ = run(["--plan", plan], 2, "--plan (2 devices)")
+if losses != ref_losses:
+    sys.exit(f"FAIL: --plan: losses {losses}, one device {ref_losses}")
+print(f"--plan from weft plan on 2 ranks: losses {losses}")
 
 # The issue's command: one SGD step with lr 1 on dp=2,tp=2 saves what one device saves.
 sgd = ["--optimizer", "sgd", "--lr", "1", "--steps", "1"]

@@ -157,6 +157,38 @@ TEST(WeftCliPlan, PlansAndComparesWithTheGrid) {
   std::filesystem::remove(out);
 }
 
+TEST(WeftCliPlan, SavedPlanCompilesAndIsRefusedForAnotherModel) {
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir());
+  std::string tag = std::to_string(::getpid());
+  std::filesystem::path config = dir / ("weft-cli-saved-" + tag + ".json");
+  std::filesystem::path other = dir / ("weft-cli-saved-other-" + tag + ".json");
+  std::filesystem::path saved = dir / ("weft-cli-saved-plan-" + tag + ".json");
+  std::ofstream(config) << R"({"n_layer": 1, "n_head": 2, "n_embd": 16, "vocab_size": 33, "n_positions": 16})";
+  std::ofstream(other) << R"({"n_layer": 2, "n_head": 2, "n_embd": 16, "vocab_size": 33, "n_positions": 16})";
+  Result made = runWeft("plan gpt2 --config '" + config.string() + "' --batch 4 --seq 8 --devices 2 --device-kind cpu "
+                        "--no-grid -o '" + saved.string() + "'");
+  ASSERT_EQ(made.rc, 0) << made.out;
+  // The plan's mesh and layouts become the compiled step's.
+  Result r = runWeft("compile gpt2 --config '" + config.string() + "' --batch 4 --seq 8 --train --plan '" +
+                     saved.string() + "' --compile-to parallel");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_HAS(r.out, "weft.mesh = #weft.mesh<");
+  EXPECT_HAS(r.out, "weft.global_shape");
+  // Another model, a plan that is not one, and flags that contradict it are refused before compiling.
+  r = runWeft("compile gpt2 --config '" + other.string() + "' --batch 4 --seq 8 --train --plan '" + saved.string() +
+              "'");
+  EXPECT_NE(r.rc, 0) << r.out;
+  EXPECT_HAS(r.out, "it has no layout for 'h.1.ln_1.weight' tensor<16xf32> of this program: a plan for another model?");
+  r = runWeft("compile gpt2 --config '" + config.string() + "' --train --plan '" + config.string() + "'");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_HAS(r.out, "'devices' is missing or not an integer");
+  r = runWeft("compile gpt2 --train --plan '" + saved.string() + "' --mesh dp=2");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_HAS(r.out, "--plan gives the mesh and every layout");
+  for (const auto &p : {config, other, saved})
+    std::filesystem::remove(p);
+}
+
 TEST(WeftCliPlan, Errors) {
   struct Case {
     const char *args, *message;

@@ -146,6 +146,10 @@ void ParallelFlags::declare(FlagSet &flags) {
                   "with --mesh auto: the machine the costs are for: h100, h200, a100, cpu (default) or a "
                   "JSON description file (cost/devices/*.json)",
                   &deviceKind);
+  flags.addString("plan", "FILE",
+                  "run the plan `weft plan ... -o FILE` wrote (its mesh and layouts; needs as many ranks as "
+                  "its devices)",
+                  &planPath);
   flags.addString("strategy", "NAME",
                   std::string("how the model splits over the mesh: ") + strategyNames() +
                       " (needs --mesh; default from the mesh's axes: dp, tp or dp,tp)",
@@ -157,6 +161,16 @@ void ParallelFlags::declare(FlagSet &flags) {
 }
 
 void ParallelFlags::resolve(bool training) {
+  if (!planPath.empty()) {
+    if (!meshText.empty() || (!strategy.empty() && strategy != "none") || zero > 0 || devices > 0)
+      throw FlagError("--plan gives the mesh and every layout; it does not go with --mesh, --strategy, --zero or "
+                      "--devices");
+    std::string error;
+    savedPlan = SavedPlan::read(planPath, error);
+    if (!savedPlan)
+      throw FlagError("--plan: " + error);
+    return;
+  }
   if (meshText == "auto") {
     if (!strategy.empty() && strategy != "none")
       throw FlagError("--strategy " + strategy + " and --mesh auto: the search chooses how the model splits; "
@@ -192,6 +206,10 @@ void ParallelFlags::resolve(bool training) {
     throw FlagError("--zero applies to training (weft train, or weft compile --train)");
   if (zero > 0 && !mesh.has("dp"))
     throw FlagError("--zero shards over the mesh axis dp; the mesh " + mesh.str() + " has none");
+}
+
+std::string ParallelFlags::ranksFlag() const {
+  return savedPlan ? "--plan " + planPath : autoMesh ? std::string("--mesh auto") : "--mesh " + mesh.str();
 }
 
 std::optional<AutoShardOptions> ParallelFlags::autoShard() const {

@@ -107,8 +107,10 @@ struct ParallelFlags {
   /// With --mesh auto: the search's options (devices, --device-kind, and
   /// --memory as the budget); otherwise none.
   std::optional<AutoShardOptions> autoShard() const;
-  /// The number of processes the run needs: the mesh's, or --mesh auto's devices.
-  int64_t ranks() const { return autoMesh ? devices : mesh.size(); }
+  /// The number of processes the run needs: the mesh's, --mesh auto's devices, or the plan's.
+  int64_t ranks() const { return savedPlan ? savedPlan->devices : autoMesh ? devices : mesh.size(); }
+  /// How the ranks are described in errors: "--mesh dp=2", "--mesh auto", "--plan FILE".
+  std::string ranksFlag() const;
 
   /// As given: "dp=2,tp=2", a strategy name, the ZeRO level.
   std::string meshText, strategy;
@@ -119,6 +121,9 @@ struct ParallelFlags {
   int64_t devices = 0;
   std::string deviceKind = "cpu";
   double memoryGiB = 0;
+  /// --plan FILE: a plan `weft plan -o` wrote, read by resolve().
+  std::string planPath;
+  std::optional<SavedPlan> savedPlan;
   /// Resolved by resolve().
   MeshSpec mesh;
   nn::ParallelPlan plan;

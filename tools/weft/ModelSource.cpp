@@ -30,6 +30,7 @@ std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const Comp
                                              const ParallelFlags &parallel, bool trainStep) {
   auto src = std::make_unique<ModelSource>();
   src->autoShard = parallel.autoShard();
+  src->plan = parallel.savedPlan;
   if (isFile(model.model, ".mlir")) {
     if (!parallel.mesh.empty())
       throw FlagError("--mesh applies to catalog models; a .mlir file carries its own weft.mesh");

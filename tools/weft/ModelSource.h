@@ -34,6 +34,8 @@ struct ModelSource {
   std::optional<TrainOptions> train;
   /// With --mesh auto: how the parallel phase searches the mesh and shardings.
   std::optional<AutoShardOptions> autoShard;
+  /// With --plan: the saved plan the parallel phase applies.
+  std::optional<SavedPlan> plan;
 
   /// The module to compile.
   mlir::ModuleOp module() { return program ? program->module() : *parsed; }
@@ -41,6 +43,7 @@ struct ModelSource {
   CompileOptions compileOptions(const CompileFlags &flags) const {
     CompileOptions o = flags.options(train);
     o.autoShard = autoShard;
+    o.plan = plan;
     return o;
   }
 };

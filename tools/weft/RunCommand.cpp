@@ -201,8 +201,7 @@ int runRun(int argc, char **argv) {
       mesh.axes.emplace_back(a.name(), a.size());
     ranks = joinRanks(mesh, "run");
   } else {
-    ranks = f.parallel.autoMesh ? joinRanks(f.parallel.devices, "--mesh auto", "run")
-                                : joinRanks(f.parallel.mesh, "run");
+    ranks = joinRanks(f.parallel.ranks(), f.parallel.ranksFlag(), "run");
     src = loadModelSource(f.model, f.compile, f.parallel, /*trainStep=*/false);
     CompileResult r = compile(src->module(), src->compileOptions(f.compile));
     if (!r.executable)

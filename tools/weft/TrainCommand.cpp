@@ -214,6 +214,7 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.evalBatches = int(f.evalBatches);
   c.compile = f.compile.options();
   c.compile.autoShard = f.parallel.autoShard();
+  c.compile.plan = f.parallel.savedPlan;
   c.runtime = f.runtime.options();
   return c;
 }
@@ -271,8 +272,7 @@ int runTrain(int argc, char **argv) {
     size_t at = m.find("error: ");
     throw FlagError(at == std::string::npos ? m : m.substr(at + 7));
   }
-  Ranks ranks = f.parallel.autoMesh ? joinRanks(f.parallel.devices, "--mesh auto", "train")
-                                    : joinRanks(config.mesh, "train");
+  Ranks ranks = joinRanks(f.parallel.ranks(), f.parallel.ranksFlag(), "train");
   config.runtime.communicator = ranks.world;
   config.writeFiles = ranks.writes();
   const int evalEvery = int(f.evalEvery), logEvery = int(f.logEvery),
@@ -299,7 +299,8 @@ int runTrain(int argc, char **argv) {
     const proto::Executable &step = trainer.executor().executable().proto();
     auto mesh = rt::MeshShape::fromProto(step.mesh());
     std::printf("mesh %s%s (%d ranks): per rank %s; each step sends %s from rank 0\n",
-                mesh.isOk() ? mesh->toString().c_str() : "?", f.parallel.autoMesh ? " (chosen by --mesh auto)" : "",
+                mesh.isOk() ? mesh->toString().c_str() : "?",
+                f.parallel.autoMesh ? " (chosen by --mesh auto)" : f.parallel.savedPlan ? " (from --plan)" : "",
                 ranks.size, rt::memoryNeeds(step).describe().c_str(),
                 rt::describeCommunication(step, 0).c_str());
   }
