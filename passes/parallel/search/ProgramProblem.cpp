@@ -78,8 +78,9 @@ void copyCheapValuesPerReader(func::FuncOp func) {
   }
 }
 
-ProgramProblem::ProgramProblem(func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &cluster, bool tie)
-    : func_(func), mesh_(mesh), cluster_(cluster) {
+ProgramProblem::ProgramProblem(func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &cluster, bool tie,
+                               bool everyOp)
+    : func_(func), mesh_(mesh), cluster_(cluster), everyOp_(everyOp) {
   findForwardPass();
   addArguments();
   addOps();
@@ -104,7 +105,7 @@ void ProgramProblem::findForwardPass() {
     states += func_.getArgAttr(i, kStateAttr) ? 1 : 0;
   }
   stateCopies_ = params ? states / params : 0;
-  if (!training_ || roots.empty()) {
+  if (!training_ || roots.empty() || everyOp_) {
     training_ = false;
     for (Operation &op : func_.getBody().front())
       if (!op.hasTrait<OpTrait::IsTerminator>())
@@ -164,6 +165,16 @@ void ProgramProblem::addOps() {
     if (!forward_.count(&op))
       continue;
     SmallVector<OpStrategy, 4> strategies = opStrategies(&op, mesh_);
+    if (auto decided = op.getAttrOfType<ArrayAttr>(kShardingsAttr)) {
+      SmallVector<OpStrategy, 4> kept;
+      for (const OpStrategy &s : strategies)
+        if (llvm::all_of(llvm::zip(s.results, decided), [](auto pair) {
+              return Attribute(std::get<0>(pair).withPartial({})) == std::get<1>(pair);
+            }))
+          kept.push_back(s);
+      if (!kept.empty())
+        strategies = std::move(kept);
+    }
     ProblemNode node;
     node.name = op.getName().getStringRef().str() + " #" + std::to_string(problem_.nodes.size());
     // Training: the backward pass runs two GEMMs per contraction, about one pass per other op.

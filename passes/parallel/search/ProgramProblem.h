@@ -94,7 +94,12 @@ struct ArgReport {
 class ProgramProblem {
 public:
   /// Builds the problem of `func` on `mesh` (`tie`: tie repeated layers).
-  ProgramProblem(mlir::func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &cluster, bool tie);
+  /// `everyOp`: give every op a variable, also in a training step (its
+  /// backward and optimizer ops explicit, no costs charged to the forward);
+  /// an op that already carries weft.shardings keeps only the strategies
+  /// that produce them (the forward pass decided by an earlier search).
+  ProgramProblem(mlir::func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &cluster, bool tie,
+                 bool everyOp = false);
 
   const StrategyProblem &problem() const { return problem_; }
   StrategyProblem &problem() { return problem_; }
@@ -148,6 +153,7 @@ private:
   llvm::DenseMap<mlir::Value, std::vector<ShardingAttr>> argLayouts_;
   std::vector<llvm::hash_code> keys_; // per node, for ties
   bool training_ = false;
+  bool everyOp_ = false;
   llvm::DenseSet<mlir::Operation *> forward_; // the ops that get a variable
   int stateCopies_ = 0;                       // optimizer state tensors per parameter
 };

@@ -62,6 +62,35 @@ std::string text(Attribute a) {
   return s;
 }
 
+/// With the forward pass decided, every other op of a training step (its
+/// backward pass and optimizer, explicit) gets a variable and is searched too,
+/// the forward ops and arguments pinned to their layouts: the gradients are
+/// then laid out by the same costs rather than left to propagation. No
+/// budget (the arguments are pinned). The step's predicted seconds become
+/// this problem's objective, which counts every op as it is.
+void layOutBackward(func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &cluster, const SearchOptions &options,
+                    SearchReport &report) {
+  ProgramProblem full(func, mesh, cluster, options.tie, /*everyOp=*/true);
+  std::string error;
+  std::optional<GroupedProblem> grouped = groupProblem(full.problem(), error);
+  if (!grouped)
+    return; // the forward choice stands; propagation lays out the rest
+  Simplified simplified(*grouped);
+  IlpOptions ilp;
+  ilp.maxSeconds = options.maxSeconds;
+  Solution s = solveIlp(simplified.reduced(), ilp);
+  if (!s.feasible)
+    return;
+  s.choice = simplified.expand(s.choice);
+  evaluate(*grouped, s);
+  std::vector<int> choiceOfNode;
+  for (int g : grouped->groupOf)
+    choiceOfNode.push_back(s.choice[g]);
+  full.apply(choiceOfNode);
+  report.backwardSeconds = s.seconds;
+  report.backwardGroups = int64_t(simplified.reduced().seconds.size());
+}
+
 /// The search on the module's mesh; emits its error at the function.
 FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAttr mesh,
                                      const cost::ClusterSpec &cluster, const SearchOptions &options) {
@@ -122,6 +151,8 @@ FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAtt
       op.setAttr(kCostAttr, b.getF64FloatAttr(seconds));
     }
   program.apply(choiceOfNode);
+  if (report.training && options.backward)
+    layOutBackward(func, mesh, cluster, options, report);
   module->setAttr(kPlanAttr, b.getDictionaryAttr({
       b.getNamedAttr("method", b.getStringAttr(solution.method)),
       b.getNamedAttr("seconds", b.getF64FloatAttr(solution.seconds)),
@@ -131,6 +162,7 @@ FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAtt
       b.getNamedAttr("groups", b.getI64IntegerAttr(report.groups)),
       b.getNamedAttr("solved_groups", b.getI64IntegerAttr(report.solvedGroups)),
       b.getNamedAttr("bytes", b.getF64FloatAttr(solution.bytes)),
+      b.getNamedAttr("whole_step_seconds", b.getF64FloatAttr(report.backwardSeconds)),
   }));
   return report;
 }

@@ -39,6 +39,9 @@ struct SearchOptions {
   /// keep the one whose partitioned program costs least (PartitionedCost.h),
   /// rather than trusting the search's prediction alone.
   bool verify = false;
+  /// In a training step: once the forward pass is decided, search the
+  /// backward pass and optimizer too (every op explicit, the forward pinned).
+  bool backward = true;
 };
 
 /// One plan considered with devices > 0.
@@ -60,6 +63,10 @@ struct SearchReport {
   /// With devices > 0: every plan considered (with verify: the baselines too).
   std::vector<Candidate> candidates;
   double computeSeconds = 0, communicationSeconds = 0, updateSeconds = 0;
+  /// With options.backward in training: the whole step's objective (every op
+  /// explicit) and the groups its ILP solved; 0 when not searched.
+  double backwardSeconds = 0;
+  int64_t backwardGroups = 0;
   std::vector<ArgReport> args;
   std::vector<std::pair<mlir::Operation *, double>> ops; // searched ops in order, predicted seconds
   std::vector<UseReport> uses;                           // uses that cost something
