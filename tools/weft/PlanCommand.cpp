@@ -123,6 +123,7 @@ std::vector<GridPoint> grid(const models::Gpt2Config &config, const PlanFlags &f
                                                      meshAttr, mlir::StringAttr::get(&ctx, "dp")));
         search::SearchOptions options;
         options.memoryGib = f.memoryGiB;
+        options.backward = false; // the plan compares forward-pass predictions (the compile lays out the rest)
         mlir::ScopedDiagnosticHandler quiet(step->getContext(), [&](mlir::Diagnostic &d) {
           p.why = d.str();
           return mlir::success();
@@ -175,6 +176,9 @@ int runPlan(int argc, char **argv) {
   search::SearchOptions options;
   options.memoryGib = f.memoryGiB;
   options.devices = f.devices;
+  // The prediction is the forward-pass search's; laying out the backward pass
+  // too (as --mesh auto's compile does) would triple the time on a 175B step.
+  options.backward = false;
   start = std::chrono::steady_clock::now();
   mlir::FailureOr<search::SearchReport> report =
       search::searchShardings(*step, step->lookupSymbol<mlir::func::FuncOp>("main"), *cluster, options);
