@@ -9,7 +9,12 @@
 //   4. per GEMM step, prepares a cuBLASLt plan (f32, bf16 or f16 with f32
 //      accumulation, strict f32 without TF32; one workspace shared by all
 //      GEMMs, 32 MiB; a bias/GELU epilogue with its bias address and the
-//      bias buffer's dtype).
+//      bias buffer's dtype);
+//   5. per collective step, checks that its group is one GPU (a mesh axis of
+//      size 1, as a dp=1 mesh leaves them) and stores its buffers: such a
+//      collective is a copy on the stream (or nothing, in place; zeros for a
+//      permute that sends this rank nothing). Groups of several GPUs are
+//      refused at load (NCCL is not driven by the program yet).
 // A kernel-call step then enqueues the kernel's launches in order, a GEMM step
 // its GEMM, on the device's stream; nothing waits, except a GEMM's first run, which autotunes
 // its cuBLASLt algorithm (CublasLt.h; WEFT_GEMM_AUTOTUNE=0 turns it off) and
@@ -20,6 +25,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cuda/CudaProgram.h"
+
+#include "runtime/HostTensor.h"
 #include "runtime/cuda/CublasLt.h"
 #include "runtime/cuda/CudaDevice.h"
 #include "runtime/cuda/CudaGraph.h"
@@ -85,6 +92,8 @@ private:
   std::unique_ptr<cuda::CublasLtGemms> gemms_;
   std::vector<const void *> gemmA_, gemmB_;
   std::vector<void *> gemmC_;
+  std::vector<const void *> collectiveIn_;  // per step: a collective's input
+  std::vector<void *> collectiveOut_;       // per step: its output
   std::unique_ptr<cuda::CudaGraph> graph_; // every step, captured by runAll(true)
   bool warmedUp_ = false;                  // a run has launched every step eagerly
 };
@@ -122,8 +131,25 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
   gemmC_.assign(n, nullptr);
   for (size_t s = 0; s < n; ++s) {
     const proto::Step &step = p.steps(static_cast<int>(s));
-    if (step.has_collective())
-      return runCollective(static_cast<int>(s));
+    if (step.has_collective()) {
+      // A group of one GPU (a mesh axis of size 1, as dp=1 leaves them) is a
+      // copy on the stream; larger groups need NCCL, which the program does
+      // not drive yet (runtime/comm/NcclCommunicator.h runs the collectives).
+      const proto::Collective &c = step.collective();
+      int64_t members = 1;
+      for (uint32_t axis : c.axes())
+        members *= p.mesh().axes(static_cast<int>(axis)).size();
+      if (members > 1)
+        return unimplemented("step " + std::to_string(s) + " '" + step.label() + "': a collective over " +
+                             std::to_string(members) + " GPUs; target 'cuda' runs collectives within one GPU "
+                             "only (a mesh whose collectives span one rank, e.g. dp=1); compile for target "
+                             "'cpu' to run this mesh");
+      collectiveIn_.resize(n, nullptr);
+      collectiveOut_.resize(n, nullptr);
+      collectiveIn_[s] = addresses[c.input()];
+      collectiveOut_[s] = addresses[c.output()];
+      continue;
+    }
     if (step.has_kernel_call()) {
       for (uint32_t arg : step.kernel_call().args())
         argValues_[s].push_back(static_cast<CUdeviceptr>(
@@ -168,11 +194,17 @@ Status CudaProgramImpl::runGemm(int step) {
 }
 
 Status CudaProgramImpl::runCollective(int step) {
-  // NcclCommunicator (runtime/comm/NcclCommunicator.h) runs the collectives
-  // on GPU buffers; the program does not hand its steps to it yet.
-  return unimplemented("step " + std::to_string(step) + " '" + exe().steps(step).label() +
-                       "': collective steps on target 'cuda' are not implemented yet; compile "
-                       "for target 'cpu' to run a mesh");
+  // load() admitted only groups of one GPU: the sum over one member, the
+  // gather or scatter of one block, a move to oneself are the block itself.
+  const proto::Collective &c = exe().steps(step).collective();
+  const size_t bytes = static_cast<size_t>(c.count()) * dtypeSize(c.dtype());
+  const void *in = collectiveIn_[static_cast<size_t>(step)];
+  void *out = collectiveOut_[static_cast<size_t>(step)];
+  if (c.kind() == proto::PERMUTE && c.pairs_size() == 0)
+    return device_.zero(out, bytes); // nothing is sent to this rank
+  if (in == out)
+    return Status::ok();
+  return device_.copyOnDevice(out, in, bytes);
 }
 
 Status CudaProgramImpl::runKernelCall(int step) {
