@@ -25,6 +25,10 @@ rm -f "$out"/cases/scatter_per_column.*
 "$build/bin/weft" compile gpt2 --target cuda --batch 1 --seq 128 --no-cache -o "$out/gpt2_124m_b1s128.wexe"
 bash "$root/bench/cuda/compile_programs.sh" "$build/bin/weft" "$out"
 batch=${WEFT_TRAIN_BATCH:-8}
+# The same f32 step compiled for a dp=1 mesh: the distributed path (mesh, collective steps of one GPU) on a GPU.
+"$build/bin/weft" compile gpt2 --train --precision f32 --batch "$batch" --seq 1024 --target cuda --mesh dp=1 \
+  --no-cache -o "$out/gpt2_train_f32_b${batch}_dp1.wexe"
+gzip -1 -f "$out/gpt2_train_f32_b${batch}_dp1.wexe"
 for p in bf16 f32; do
   w="$out/gpt2_train_${p}_b$batch.wexe"
   "$build/bin/weft" compile gpt2 --train --precision "$p" --batch "$batch" --seq 1024 --target cuda --no-cache -o "$w"
