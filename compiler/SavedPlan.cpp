@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Support/DebugStringHelper.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <nlohmann/json.hpp>
@@ -26,16 +27,6 @@
 using namespace mlir;
 
 namespace weft {
-namespace {
-
-std::string typeText(Type t) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << t;
-  return s;
-}
-
-} // namespace
 
 std::optional<SavedPlan> SavedPlan::read(const std::string &path, std::string &error) {
   std::ifstream in(path, std::ios::binary);
@@ -115,7 +106,7 @@ std::string SavedPlan::applyTo(ModuleOp module) const {
     if (it == arguments.end()) {
       if (!owner.empty() || type.getRank() == 0)
         continue; // state of an unplanned parameter, a scalar (lr, step): left to propagation
-      return where + ": it has no layout for '" + name + "' " + typeText(type) +
+      return where + ": it has no layout for '" + name + "' " + debugString(type) +
              " of this program: a plan for another model? (make one with weft plan for this model)";
     }
     used.insert(key);
@@ -129,7 +120,7 @@ std::string SavedPlan::applyTo(ModuleOp module) const {
         return success();
       });
       if (failed(verifySharding(s, meshAttr, type, [&]() { return emitError(UnknownLoc::get(ctx)); })))
-        return where + ": the layout " + it->second + " does not fit '" + key + "' " + typeText(type) +
+        return where + ": the layout " + it->second + " does not fit '" + key + "' " + debugString(type) +
                " on the mesh " + mesh + ": " + why;
     }
     func.setArgAttr(i, kShardingAttr, s);

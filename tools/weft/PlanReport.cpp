@@ -9,6 +9,7 @@
 #include "ir/AttrNames.h"
 
 #include "mlir/IR/Location.h"
+#include "mlir/Support/DebugStringHelper.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <nlohmann/json.hpp>
@@ -22,12 +23,6 @@ using namespace mlir;
 namespace weft::cli {
 namespace {
 
-std::string text(Attribute a) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << a;
-  return s;
-}
 
 /// "dp=128,tp=8" for #weft.mesh<dp = 128, tp = 8>.
 std::string meshText(MeshAttr mesh) {
@@ -104,7 +99,7 @@ std::string useLine(const search::UseReport &u) {
   std::string steps;
   for (const std::string &s : u.forward.steps)
     steps += (steps.empty() ? "" : " + ") + s;
-  std::string line = what + ": " + text(u.held) + " -> " + text(u.needed);
+  std::string line = what + ": " + debugString(u.held) + " -> " + debugString(u.needed);
   if (!steps.empty())
     line += ": " + steps + ", " + bytes(u.forward.wireBytes) + ", " + seconds(u.forward.seconds);
   if (u.backward.seconds > 0) {
@@ -173,7 +168,7 @@ void printPlan(const PlanFacts &f, const search::SearchReport &r, const std::vec
   std::map<std::string, std::map<std::string, int>> byName;
   for (const search::ArgReport &a : r.args)
     if (a.bytes > 0)
-      byName[search::withoutLayerNumbers(a.name)][text(a.sharding)]++;
+      byName[search::withoutLayerNumbers(a.name)][debugString(a.sharding)]++;
   for (auto &[name, layouts] : byName)
     for (auto &[layout, count] : layouts)
       std::printf("  %-32s %s%s\n", name.c_str(), layout.c_str(),
@@ -201,7 +196,7 @@ void printPlan(const PlanFacts &f, const search::SearchReport &r, const std::vec
       auto shardings = op->getAttrOfType<ArrayAttr>(kShardingsAttr);
       auto [ct, cb] = moved[op];
       std::printf("  %-22s %-40s %10s %12s %s\n", op->getName().getStringRef().str().c_str(),
-                  shardings && shardings.size() ? text(shardings[0]).c_str() : "-", seconds(t).c_str(),
+                  shardings && shardings.size() ? debugString(shardings[0]).c_str() : "-", seconds(t).c_str(),
                   cb > 0 ? ("moves " + bytes(cb)).c_str() : "", where(op->getLoc()).c_str());
     }
   }
@@ -254,7 +249,7 @@ std::string planJson(const PlanFacts &f, const search::SearchReport &r, const st
   j["bytes_per_device"] = r.solution.bytes;
   nlohmann::json args = nlohmann::json::object();
   for (const search::ArgReport &a : r.args)
-    args[a.name.empty() ? "arg" + std::to_string(a.index) : a.name] = text(a.sharding);
+    args[a.name.empty() ? "arg" + std::to_string(a.index) : a.name] = debugString(a.sharding);
   j["arguments"] = args;
   nlohmann::json g = nlohmann::json::array();
   for (const GridPoint &p : grid)

@@ -27,6 +27,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/DebugStringHelper.h"
 #include "mlir/Transforms/Passes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -55,12 +56,6 @@ std::string gib(double bytes) {
   return buf;
 }
 
-std::string text(Attribute a) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << a;
-  return s;
-}
 
 /// With the forward pass decided, every other op of a training step (its
 /// backward pass and optimizer, explicit) gets a variable and is searched too,
@@ -89,6 +84,27 @@ void layOutBackward(func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &c
   full.apply(choiceOfNode);
   report.backwardSeconds = s.seconds;
   report.backwardGroups = int64_t(simplified.reduced().seconds.size());
+}
+
+/// The module's weft.plan: what the search found (and with devices = N, the
+/// candidates in `meshes`).
+void recordPlan(ModuleOp module, const SearchReport &report, const std::string &meshes = "") {
+  Builder b(module.getContext());
+  const Solution &s = report.solution;
+  SmallVector<NamedAttribute> attrs = {
+      b.getNamedAttr("method", b.getStringAttr(s.method)),
+      b.getNamedAttr("seconds", b.getF64FloatAttr(s.seconds)),
+      b.getNamedAttr("lower_bound", b.getF64FloatAttr(s.lowerBound)),
+      b.getNamedAttr("solve_seconds", b.getF64FloatAttr(s.solveSeconds)),
+      b.getNamedAttr("nodes", b.getI64IntegerAttr(report.nodes)),
+      b.getNamedAttr("groups", b.getI64IntegerAttr(report.groups)),
+      b.getNamedAttr("solved_groups", b.getI64IntegerAttr(report.solvedGroups)),
+      b.getNamedAttr("bytes", b.getF64FloatAttr(s.bytes)),
+      b.getNamedAttr("whole_step_seconds", b.getF64FloatAttr(report.backwardSeconds)),
+  };
+  if (!meshes.empty())
+    attrs.push_back(b.getNamedAttr("meshes", b.getStringAttr(meshes)));
+  module->setAttr(kPlanAttr, b.getDictionaryAttr(attrs));
 }
 
 /// The search on the module's mesh; emits its error at the function.
@@ -153,17 +169,7 @@ FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAtt
   program.apply(choiceOfNode);
   if (report.training && options.backward)
     layOutBackward(func, mesh, cluster, options, report);
-  module->setAttr(kPlanAttr, b.getDictionaryAttr({
-      b.getNamedAttr("method", b.getStringAttr(solution.method)),
-      b.getNamedAttr("seconds", b.getF64FloatAttr(solution.seconds)),
-      b.getNamedAttr("lower_bound", b.getF64FloatAttr(solution.lowerBound)),
-      b.getNamedAttr("solve_seconds", b.getF64FloatAttr(solution.solveSeconds)),
-      b.getNamedAttr("nodes", b.getI64IntegerAttr(report.nodes)),
-      b.getNamedAttr("groups", b.getI64IntegerAttr(report.groups)),
-      b.getNamedAttr("solved_groups", b.getI64IntegerAttr(report.solvedGroups)),
-      b.getNamedAttr("bytes", b.getF64FloatAttr(solution.bytes)),
-      b.getNamedAttr("whole_step_seconds", b.getF64FloatAttr(report.backwardSeconds)),
-  }));
+  recordPlan(module, report);
   return report;
 }
 
@@ -254,10 +260,18 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
     return module.emitError() << "weft-auto-shard: devices=" << options.devices
                               << " asks for a mesh, but the module already has " << given
                               << "; give one or the other";
-  std::vector<std::pair<MeshAttr, double>> tried;
-  std::vector<Candidate> candidates;
-  const Candidate *best = nullptr;
-  auto cost = [&](const Candidate &c) { return c.partitioned >= 0 ? c.partitioned : c.predicted; };
+  // Each candidate is searched on a copy; the chosen copy becomes the module
+  // (its search is not run again). Without verify the choice rests on the
+  // forward-pass prediction, so only the chosen plan's backward pass is laid out.
+  struct Trial {
+    Candidate candidate;
+    OwningOpRef<ModuleOp> module;
+    SearchReport report;
+  };
+  std::vector<Trial> trials;
+  SearchOptions trialOptions = options;
+  trialOptions.backward = options.backward && options.verify;
+  auto cost = [](const Candidate &c) { return c.partitioned >= 0 ? c.partitioned : c.predicted; };
   StringRef name = func.getSymName();
   std::string whyNot; // each mesh's reason, when none fits
   const char *variants[] = {"searched", "data parallel", "data parallel + ZeRO 3"};
@@ -275,16 +289,14 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
             return success();
           std::string message = d.str();
           StringRef need = StringRef(message).split("need at least ").second;
-          whyNot += "\n  " + text(mesh) + ": " +
+          whyNot += "\n  " + debugString(mesh) + ": " +
                     (need.empty() ? message : "needs at least " + need.split(" on ").first.str());
           return success();
         });
-        r = searchOnMesh(*trial, f, mesh, cluster, options);
+        r = searchOnMesh(*trial, f, mesh, cluster, trialOptions);
       }
       if (failed(r))
         continue; // does not fit
-      if (v == 0)
-        tried.push_back({mesh, r->solution.seconds});
       Candidate c{mesh, variants[v], r->solution.seconds, -1};
       if (options.verify) {
         ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
@@ -294,11 +306,12 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
         c.partitioned = cost->seconds();
         c.partitionedCommunication = cost->communicationSeconds;
       }
-      candidates.push_back(c);
+      trials.push_back({c, std::move(trial), std::move(*r)});
     }
-  for (const Candidate &c : candidates)
-    if (!best || cost(c) < cost(*best))
-      best = &c;
+  Trial *best = nullptr;
+  for (Trial &t : trials)
+    if (!best || cost(t.candidate) < cost(best->candidate))
+      best = &t;
   if (!best)
     return module.emitError() << "weft-auto-shard: no mesh of " << options.devices
                               << " devices (dp x tp, tp within a node of " << cluster.topology.devicesPerNode
@@ -306,28 +319,29 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
                               << gib(options.memoryGib > 0 ? options.memoryGib * double(1ull << 30)
                                                            : double(cluster.device.memoryBytes))
                               << " GiB per device:" << whyNot;
-  if (best->variant != std::string(variants[0]))
-    hintDataParallel(func, best->mesh, best->variant == std::string(variants[2]));
-  MeshAttr mesh = best->mesh;
-  Candidate chosen = *best;
-  module->setAttr(kMeshAttr, mesh);
-  FailureOr<SearchReport> report = searchOnMesh(module, func, mesh, cluster, options);
-  if (failed(report))
-    return failure();
-  report->meshes = tried;
-  report->candidates = candidates;
+  SearchReport report = std::move(best->report);
+  ModuleOp chosen = *best->module;
+  if (report.training && options.backward && !trialOptions.backward)
+    layOutBackward(chosen.lookupSymbol<func::FuncOp>(name), best->candidate.mesh, cluster, options, report);
   std::string listed;
-  for (const Candidate &c : candidates)
-    listed += (listed.empty() ? "" : "; ") + text(c.mesh) + " " + c.variant + ": " + std::to_string(c.predicted) +
-              " s" +
-              (c.partitioned >= 0 ? " (partitioned " + std::to_string(c.partitioned) + " s, of which communication " +
-                                        std::to_string(c.partitionedCommunication) + " s)"
+  for (const Trial &t : trials) {
+    const Candidate &c = t.candidate;
+    report.candidates.push_back(c);
+    if (c.variant == std::string(variants[0]))
+      report.meshes.push_back({c.mesh, c.predicted});
+    listed += (listed.empty() ? "" : "; ") + debugString(c.mesh) + " " + c.variant + ": " +
+              std::to_string(c.predicted) + " s" +
+              (c.partitioned >= 0 ? " (partitioned " + std::to_string(c.partitioned) +
+                                        " s, of which communication " + std::to_string(c.partitionedCommunication) +
+                                        " s)"
                                   : "") +
-              (c.mesh == chosen.mesh && c.variant == chosen.variant ? " <- chosen" : "");
-  auto plan = module->getAttrOfType<DictionaryAttr>(kPlanAttr);
-  NamedAttrList attrs(plan);
-  attrs.set("meshes", StringAttr::get(ctx, listed));
-  module->setAttr(kPlanAttr, attrs.getDictionary(ctx));
+              (&t == best ? " <- chosen" : "");
+  }
+  recordPlan(chosen, report, listed);
+  // The chosen copy's program and attributes (mesh, plan) become the module's;
+  // `func` goes with the old body.
+  module.getBodyRegion().takeBody(chosen.getBodyRegion());
+  module->setAttrs(chosen->getAttrDictionary());
   return report;
 }
 

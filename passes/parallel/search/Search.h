@@ -80,7 +80,9 @@ llvm::SmallVector<MeshAttr> candidateMeshes(mlir::MLIRContext *ctx, int64_t devi
 
 /// Searches and applies the strategies of `func` in `module` (see Search.h's
 /// banner); on failure the error is emitted at the function (or the module)
-/// and nothing is changed.
+/// and nothing is changed. With devices > 0 the chosen candidate's copy
+/// replaces the module's body, so `func` is gone afterwards (the report's ops
+/// are the new body's).
 mlir::FailureOr<SearchReport> searchShardings(mlir::ModuleOp module, mlir::func::FuncOp func,
                                               const cost::ClusterSpec &cluster, const SearchOptions &options);
 

@@ -51,6 +51,7 @@
 #include <functional>
 #include <map>
 #include <regex>
+#include <tuple>
 
 using namespace mlir;
 
@@ -432,15 +433,9 @@ TEST_F(SpmdEquivalence, SequenceParallelStrategy) {
 // column-parallel layer and the LM head; no activation is all-reduced. (Where the vocabulary-split weight is
 // smaller than the activations, the embedding and the LM head gather the weight instead, which moves fewer
 // bytes: the vocabulary here, 37 x 8, is larger than B x T x C = 128 and uneven on tp=2.)
-TEST(SpmdSequenceParallel, ForwardReduceScattersAndGathersActivations) {
-  MeshSpec mesh = MeshSpec::parse("tp=2");
-  models::Gpt2Config config = tinyConfig();
-  config.vocab_size = 37;
-  Program p = models::buildGpt2Forward(config, kBatch, kSeq, strategyPlan("sp", mesh), mesh);
-  OwningOpRef<ModuleOp> part = p.module().clone();
-  PassManager pm(part->getContext());
-  buildParallelPipeline(pm);
-  ASSERT_TRUE(succeeded(pm.run(*part)));
+/// How many all-gathers, reduce-scatters and all-reduces of a whole B x T x C
+/// activation (n_embd 8) on tp=2 a partitioned module holds.
+std::tuple<int, int, int> activationCollectives(ModuleOp part) {
   int gathers = 0, scatters = 0, reduces = 0;
   const int64_t whole = kBatch * kSeq * 8;
   part->walk([&](Operation *op) {
@@ -452,6 +447,19 @@ TEST(SpmdSequenceParallel, ForwardReduceScattersAndGathersActivations) {
     scatters += name == "weft.reduce_scatter" && 2 * n == whole;
     reduces += name == "weft.all_reduce" && n == whole;
   });
+  return {gathers, scatters, reduces};
+}
+
+TEST(SpmdSequenceParallel, ForwardReduceScattersAndGathersActivations) {
+  MeshSpec mesh = MeshSpec::parse("tp=2");
+  models::Gpt2Config config = tinyConfig();
+  config.vocab_size = 37;
+  Program p = models::buildGpt2Forward(config, kBatch, kSeq, strategyPlan("sp", mesh), mesh);
+  OwningOpRef<ModuleOp> part = p.module().clone();
+  PassManager pm(part->getContext());
+  buildParallelPipeline(pm);
+  ASSERT_TRUE(succeeded(pm.run(*part)));
+  auto [gathers, scatters, reduces] = activationCollectives(*part);
   const int layers = config.n_layer;
   EXPECT_EQ(scatters, 2 * layers + 1);
   EXPECT_EQ(gathers, 2 * layers + 1);
@@ -469,17 +477,7 @@ TEST_F(SpmdEquivalence, SequenceParallelBackwardTransposesTheForwardCollectives)
   config.vocab_size = 37; // larger than B x T x C, as a real vocabulary is
   prepare(models::buildGpt2TrainLoss(config, kBatch, kSeq, strategyPlan("sp", mesh), mesh));
   OwningOpRef<ModuleOp> part = partitionAndCompare("#weft.mesh<tp = 2>", nullptr);
-  int gathers = 0, scatters = 0, reduces = 0;
-  const int64_t whole = kBatch * kSeq * 8;
-  part->walk([&](Operation *op) {
-    if (op->getNumResults() == 0)
-      return;
-    int64_t n = cast<RankedTensorType>(op->getResult(0).getType()).getNumElements();
-    StringRef name = op->getName().getStringRef();
-    gathers += name == "weft.all_gather" && n == whole;
-    scatters += name == "weft.reduce_scatter" && 2 * n == whole;
-    reduces += name == "weft.all_reduce" && n == whole;
-  });
+  auto [gathers, scatters, reduces] = activationCollectives(*part);
   const int layers = config.n_layer;
   EXPECT_EQ(gathers, 4 * layers + 2);
   EXPECT_EQ(scatters, 4 * layers + 2);
