@@ -16,6 +16,7 @@
 
 #include "compiler/Compile.h"
 
+#include "codegen/common/CodegenOptions.h"
 #include "codegen/cpu/CpuCodegen.h"
 #include "codegen/cuda/CudaCodegen.h"
 #include "compiler/Diagnostics.h"
@@ -110,7 +111,11 @@ void runParallelPipeline(mlir::ModuleOp work, const CompileOptions &options,
   if (!work->hasAttr(kMeshAttr) && !options.autoShard)
     return;
   mlir::PassManager pm(work->getContext());
-  buildParallelPipeline(pm, options.autoShard ? &*options.autoShard : nullptr);
+  // The search checks its plans against the budget with the target's arena alignment.
+  std::optional<AutoShardOptions> autoShard = options.autoShard;
+  if (autoShard)
+    autoShard->alignment = static_cast<int64_t>(codegen::arenaAlignment(options.target));
+  buildParallelPipeline(pm, autoShard ? &*autoShard : nullptr);
   if (configure)
     configure(pm);
   if (mlir::failed(pm.run(work)))

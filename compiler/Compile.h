@@ -36,6 +36,9 @@ struct AutoShardOptions {
   double memoryGib = 0;
   /// Also partition data-parallel baselines and keep the cheapest program.
   bool verify = true;
+  /// The arena alignment the budget is checked with (compile() sets it from
+  /// the target: 64 on the CPU, 256 on CUDA).
+  int64_t alignment = 64;
   /// For the cache key and reports: "devices=4 cluster=cpu memory-gib=0".
   std::string describe() const;
 };

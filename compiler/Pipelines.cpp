@@ -70,6 +70,7 @@ void buildParallelPipeline(mlir::OpPassManager &pm, const AutoShardOptions *auto
     o.cluster = autoShard->cluster;
     o.memoryGib = autoShard->memoryGib;
     o.verify = autoShard->verify;
+    o.alignment = autoShard->alignment;
     pm.addPass(createAutoShardPass(o));
   }
   pm.addPass(createPropagateShardingPass());

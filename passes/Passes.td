@@ -296,7 +296,11 @@ def AutoShardPass : Pass<"weft-auto-shard", "mlir::ModuleOp"> {
     Option<"cluster", "cluster", "std::string", /*default=*/"\"cpu\"",
            "device kind: h100, h200, a100, cpu, or a JSON description file">,
     Option<"memoryGib", "memory-gib", "double", /*default=*/"0",
-           "per-device budget for parameters and optimizer state in GiB (0: the device's memory)">,
+           "per-device memory budget in GiB (0: the device's memory): parameters, optimizer state and the "
+           "arena of activations, gradients and temporaries, as the compiler's memory plan of the partitioned "
+           "program lays them out">,
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "arena alignment of the memory plan the budget is checked with (64: CPU, 256: CUDA)">,
     Option<"maxSeconds", "max-seconds", "double", /*default=*/"60",
            "time limit of the solver">,
     Option<"tie", "tie", "bool", /*default=*/"true",

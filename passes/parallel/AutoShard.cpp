@@ -55,6 +55,7 @@ struct AutoShardPass : impl::AutoShardPassBase<AutoShardPass> {
     options.solver = solver;
     options.devices = devices;
     options.verify = verify;
+    options.alignment = alignment;
     if (failed(search::searchShardings(module, func, *spec, options)))
       signalPassFailure();
   }

@@ -124,6 +124,7 @@ std::vector<GridPoint> grid(const models::Gpt2Config &config, const PlanFlags &f
         search::SearchOptions options;
         options.memoryGib = f.memoryGiB;
         options.backward = false; // the plan compares forward-pass predictions (the compile lays out the rest)
+        options.planMemory = false;
         mlir::ScopedDiagnosticHandler quiet(step->getContext(), [&](mlir::Diagnostic &d) {
           p.why = d.str();
           return mlir::success();
@@ -179,6 +180,10 @@ int runPlan(int argc, char **argv) {
   // The prediction is the forward-pass search's; laying out the backward pass
   // too (as --mesh auto's compile does) would triple the time on a 175B step.
   options.backward = false;
+  // Partitioning a 175B step to plan its memory takes minutes: the budget
+  // holds parameters, gradients and state, and the activations are the
+  // search's estimate (the compile of --mesh auto checks the planned peak).
+  options.planMemory = false;
   start = std::chrono::steady_clock::now();
   mlir::FailureOr<search::SearchReport> report =
       search::searchShardings(*step, step->lookupSymbol<mlir::func::FuncOp>("main"), *cluster, options);

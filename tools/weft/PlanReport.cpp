@@ -155,10 +155,18 @@ void printPlan(const PlanFacts &f, const search::SearchReport &r, const std::vec
     }
   }
   int copies = 2 + f.stateCopies;
-  std::printf("memory per device: %s = parameters %s + gradients %s + optimizer state %s (budget %s); "
-              "activations are not in the model yet\n",
-              bytes(held).c_str(), bytes(held / copies).c_str(), bytes(held / copies).c_str(),
-              bytes(held * f.stateCopies / copies).c_str(), bytes(f.memoryBudget).c_str());
+  double activations = r.activationEstimate;
+  std::printf("memory per device: %s = parameters %s + gradients %s + optimizer state %s + activations %s "
+              "(budget %s)\n",
+              bytes(held + activations).c_str(), bytes(held / copies).c_str(), bytes(held / copies).c_str(),
+              bytes(held * f.stateCopies / copies).c_str(), bytes(activations).c_str(),
+              bytes(f.memoryBudget).c_str());
+  std::printf("  activations: the forward results the backward pass reads, the search's estimate (the compile of "
+              "--mesh auto plans the peak exactly and refuses a plan over the budget)%s\n",
+              held + activations > f.memoryBudget
+                  ? "; OVER THE BUDGET: a smaller --batch per step (gradient accumulation) or recomputation is "
+                    "needed"
+                  : "");
   std::printf("optimizer parallelism: %.0f%% of the parameter bytes are split over dp (%s)\n",
               total > 0 ? 100 * dpSplit / total : 0.0,
               dpSplit == 0 ? "ZeRO 0" : dpSplit == total ? "ZeRO 3: parameters, gradients and state" : "in part");

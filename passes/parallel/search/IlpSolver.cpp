@@ -154,11 +154,14 @@ Solution solveIlp(const GroupedProblem &p, const IlpOptions &options) {
   }
   Model model = buildModel(p);
 
-  Cbc_Model *lp = load(model, /*relaxed=*/true, options.maxSeconds);
-  Cbc_solve(lp);
-  bool lpFeasible = Cbc_isProvenOptimal(lp);
-  solution.lowerBound = lpFeasible ? Cbc_getObjValue(lp) / model.scale : 0;
-  Cbc_deleteModel(lp);
+  bool lpFeasible = true;
+  if (options.lowerBound) {
+    Cbc_Model *lp = load(model, /*relaxed=*/true, options.maxSeconds);
+    Cbc_solve(lp);
+    lpFeasible = Cbc_isProvenOptimal(lp);
+    solution.lowerBound = lpFeasible ? Cbc_getObjValue(lp) / model.scale : 0;
+    Cbc_deleteModel(lp);
+  }
 
   if (lpFeasible) {
     Cbc_Model *ilp = load(model, /*relaxed=*/false, options.maxSeconds);

@@ -24,6 +24,9 @@ namespace weft::search {
 
 struct IlpOptions {
   double maxSeconds = 60; // CBC's time limit; the best plan found by then is returned, not proven
+  /// Solve the LP relaxation first for a lower bound (reported with every
+  /// plan); off, the bound is CBC's own (0 unless it proves the optimum).
+  bool lowerBound = true;
 };
 
 /// Solves `problem` exactly (or to the time limit). `solution.feasible` is

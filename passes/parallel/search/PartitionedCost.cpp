@@ -7,7 +7,9 @@
 #include "passes/parallel/search/PartitionedCost.h"
 
 #include "cost/CollectiveCost.h"
+#include "ir/AttrNames.h"
 #include "ir/WeftCollectiveOps.h"
+#include "passes/memory/MemoryPlan.h"
 #include "passes/parallel/search/SearchCosts.h"
 
 using namespace mlir;
@@ -53,6 +55,24 @@ PartitionedCost partitionedCost(func::FuncOp local, MeshAttr mesh, const cost::C
       total.computeSeconds += localOpSeconds(&op, cluster);
   }
   return total;
+}
+
+std::optional<PlannedMemory> plannedMemory(func::FuncOp local, int64_t alignment) {
+  MemoryPlanOptions options;
+  options.alignment = alignment;
+  FailureOr<MemoryPlan> plan = computeMemoryPlan(local, options);
+  if (failed(plan))
+    return std::nullopt;
+  PlannedMemory memory;
+  memory.arena = double(plan->arenaSize);
+  for (BlockArgument arg : local.getArguments()) {
+    double bytes = double(std::max<int64_t>(0, getBufferByteSize(arg.getType())));
+    if (local.getArgAttr(arg.getArgNumber(), kParamAttr))
+      memory.parameters += bytes;
+    else if (local.getArgAttr(arg.getArgNumber(), kStateAttr))
+      memory.state += bytes;
+  }
+  return memory;
 }
 
 } // namespace weft::search

@@ -7,7 +7,9 @@
 // mesh axes' link. Unlike the search's prediction, it sees what the
 // partitioner actually emitted — including the backward pass and optimizer
 // as propagation laid them out — so plans can be compared by the programs
-// they become.
+// they become. Its memory is the compiler's own memory plan of that program
+// (weft-schedule's order, weft-plan-memory's arena), so a plan's predicted
+// peak is the one the compiled step will need.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,8 @@
 #include "ir/Sharding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <optional>
 
 namespace weft::search {
 
@@ -30,6 +34,20 @@ struct PartitionedCost {
 
 /// The cost of the partitioned function `local` on `mesh`.
 PartitionedCost partitionedCost(mlir::func::FuncOp local, MeshAttr mesh, const cost::ClusterSpec &cluster);
+
+/// One rank's device memory under the compiler's memory plan, in bytes:
+/// parameters and optimizer state (their own storage) and the arena
+/// (activations, gradients, temporaries, inputs and outputs at the peak of
+/// the op order, packed as weft-plan-memory packs them).
+struct PlannedMemory {
+  double parameters = 0, state = 0, arena = 0;
+  double total() const { return parameters + state + arena; }
+};
+
+/// The memory plan of the partitioned, scheduled function `local` with
+/// buffers aligned to `alignment`; nullopt (with a diagnostic at the
+/// offending value) when a buffer's size is unknown.
+std::optional<PlannedMemory> plannedMemory(mlir::func::FuncOp local, int64_t alignment);
 
 } // namespace weft::search
 

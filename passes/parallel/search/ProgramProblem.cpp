@@ -79,8 +79,8 @@ void copyCheapValuesPerReader(func::FuncOp func) {
 }
 
 ProgramProblem::ProgramProblem(func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &cluster, bool tie,
-                               bool everyOp)
-    : func_(func), mesh_(mesh), cluster_(cluster), everyOp_(everyOp) {
+                               bool everyOp, bool countActivations)
+    : func_(func), mesh_(mesh), cluster_(cluster), everyOp_(everyOp), countActivations_(countActivations) {
   findForwardPass();
   addArguments();
   addOps();
@@ -160,6 +160,25 @@ void ProgramProblem::addArguments() {
   }
 }
 
+double ProgramProblem::savedActivationBytes(ArrayRef<int> choiceOfNode) const {
+  double bytes = 0;
+  if (!training_)
+    return bytes;
+  for (const auto &[op, strategies] : strategies_) {
+    const OpStrategy &chosen = strategies[choiceOfNode[opNode_.lookup(op)]];
+    for (auto [r, layout] : llvm::zip(op->getResults(), chosen.results))
+      if (savedForBackward(r))
+        bytes += localBytes(cast<RankedTensorType>(r.getType()), layout, mesh_);
+  }
+  return bytes;
+}
+
+bool ProgramProblem::savedForBackward(Value v) const {
+  return llvm::any_of(v.getUsers(), [&](Operation *user) {
+    return !forward_.count(user) && !user->hasTrait<OpTrait::IsTerminator>();
+  });
+}
+
 void ProgramProblem::addOps() {
   for (Operation &op : func_.getBody().front()) {
     if (!forward_.count(&op))
@@ -179,8 +198,17 @@ void ProgramProblem::addOps() {
     node.name = op.getName().getStringRef().str() + " #" + std::to_string(problem_.nodes.size());
     // Training: the backward pass runs two GEMMs per contraction, about one pass per other op.
     double passes = !training_ ? 1 : isa<MatmulOp, BatchMatmulOp>(op) ? 3 : 2;
-    for (const OpStrategy &s : strategies)
+    for (const OpStrategy &s : strategies) {
       node.seconds.push_back(passes * opSeconds(&op, s, mesh_, cluster_));
+      // Training: the forward results the backward pass reads are held
+      // until it does (the activations at the peak, less the backward's own
+      // temporaries: Search.cpp checks the compiler's memory plan).
+      double held = 0;
+      for (auto [r, layout] : llvm::zip(op.getResults(), s.results))
+        if (training_ && countActivations_ && savedForBackward(r))
+          held += localBytes(cast<RankedTensorType>(r.getType()), layout, mesh_);
+      node.bytes.push_back(held);
+    }
     int n = problem_.addNode(std::move(node));
     opNode_[&op] = n;
     keys_.push_back(0); // set by tieNodes

@@ -98,8 +98,12 @@ public:
   /// backward and optimizer ops explicit, no costs charged to the forward);
   /// an op that already carries weft.shardings keeps only the strategies
   /// that produce them (the forward pass decided by an earlier search).
+  /// `countActivations` (training): the forward results the backward pass
+  /// reads count against the memory budget too, per strategy (off by
+  /// default: chains of ops whose bytes differ by strategy cannot be
+  /// eliminated exactly, so the problem the solver sees grows).
   ProgramProblem(mlir::func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &cluster, bool tie,
-                 bool everyOp = false);
+                 bool everyOp = false, bool countActivations = false);
 
   const StrategyProblem &problem() const { return problem_; }
   StrategyProblem &problem() { return problem_; }
@@ -118,6 +122,9 @@ public:
   /// Every use whose layout changes under the choice, with its collectives
   /// (call before apply, which rewrites the uses).
   std::vector<UseReport> explain(llvm::ArrayRef<int> choiceOfNode) const;
+  /// In training: the bytes per device of the forward results the backward
+  /// pass reads, under the choice (0 otherwise).
+  double savedActivationBytes(llvm::ArrayRef<int> choiceOfNode) const;
   /// Every argument with a node: its layout under the choice and its costs.
   std::vector<ArgReport> arguments(llvm::ArrayRef<int> choiceOfNode) const;
 
@@ -133,6 +140,9 @@ private:
   void addOps();
   void addUses();
   Source sourceOf(mlir::Value v) const;
+  /// In a training step: whether an op outside the forward pass (the
+  /// backward pass, the optimizer) reads `v`.
+  bool savedForBackward(mlir::Value v) const;
   /// `gradPartial` (per strategy of toNode, in training): the axes over
   /// which the reader leaves the gradient of this operand partial.
   void addUseEdge(const Source &from, int toNode, const std::vector<ShardingAttr> &needed,
@@ -154,6 +164,7 @@ private:
   std::vector<llvm::hash_code> keys_; // per node, for ties
   bool training_ = false;
   bool everyOp_ = false;
+  bool countActivations_ = false;
   llvm::DenseSet<mlir::Operation *> forward_; // the ops that get a variable
   int stateCopies_ = 0;                       // optimizer state tensors per parameter
 };

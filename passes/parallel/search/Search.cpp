@@ -21,11 +21,13 @@
 #include "ir/sharding/ShardingInterface.h"
 #include "passes/Passes.h"
 #include "passes/parallel/ZeroSharding.h"
+#include "passes/parallel/search/Elimination.h"
 #include "passes/parallel/search/IlpSolver.h"
 #include "passes/parallel/search/PartitionedCost.h"
 #include "passes/parallel/search/Simplify.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/DebugStringHelper.h"
 #include "mlir/Transforms/Passes.h"
@@ -71,9 +73,20 @@ void layOutBackward(func::FuncOp func, MeshAttr mesh, const cost::ClusterSpec &c
   if (!grouped)
     return; // the forward choice stands; propagation lays out the rest
   Simplified simplified(*grouped);
-  IlpOptions ilp;
-  ilp.maxSeconds = options.maxSeconds;
-  Solution s = solveIlp(simplified.reduced(), ilp);
+  // No budget here, and the backward's graph is narrow after ties: the exact
+  // dynamic program is much faster than CBC on it (tens of ms against
+  // seconds); the ILP, with a short limit (this layout refines the plan, it
+  // does not decide it), takes over where its tables would grow too large.
+  std::optional<Solution> exact = solveByElimination(simplified.reduced(), 1u << 20);
+  Solution s;
+  if (exact) {
+    s = *exact;
+  } else {
+    IlpOptions ilp;
+    ilp.maxSeconds = std::min(options.maxSeconds, 2.0);
+    ilp.lowerBound = false;
+    s = solveIlp(simplified.reduced(), ilp);
+  }
   if (!s.feasible)
     return;
   s.choice = simplified.expand(s.choice);
@@ -101,6 +114,10 @@ void recordPlan(ModuleOp module, const SearchReport &report, const std::string &
       b.getNamedAttr("solved_groups", b.getI64IntegerAttr(report.solvedGroups)),
       b.getNamedAttr("bytes", b.getF64FloatAttr(s.bytes)),
       b.getNamedAttr("whole_step_seconds", b.getF64FloatAttr(report.backwardSeconds)),
+      b.getNamedAttr("peak_bytes", b.getF64FloatAttr(report.memory.total())),
+      b.getNamedAttr("parameter_bytes", b.getF64FloatAttr(report.memory.parameters)),
+      b.getNamedAttr("state_bytes", b.getF64FloatAttr(report.memory.state)),
+      b.getNamedAttr("arena_bytes", b.getF64FloatAttr(report.memory.arena)),
   };
   if (!meshes.empty())
     attrs.push_back(b.getNamedAttr("meshes", b.getStringAttr(meshes)));
@@ -109,10 +126,10 @@ void recordPlan(ModuleOp module, const SearchReport &report, const std::string &
 
 /// The search on the module's mesh; emits its error at the function.
 FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAttr mesh,
-                                     const cost::ClusterSpec &cluster, const SearchOptions &options) {
+                                     const cost::ClusterSpec &cluster, const SearchOptions &options, double budget,
+                                     bool countActivations) {
   copyCheapValuesPerReader(func);
-  ProgramProblem program(func, mesh, cluster, options.tie);
-  double budget = options.memoryGib > 0 ? options.memoryGib * double(1ull << 30) : double(cluster.device.memoryBytes);
+  ProgramProblem program(func, mesh, cluster, options.tie, /*everyOp=*/false, countActivations);
   program.problem().memoryBudget = budget;
   std::string error;
   std::optional<GroupedProblem> grouped = groupProblem(program.problem(), error);
@@ -141,7 +158,8 @@ FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAtt
   if (!solution.feasible)
     return func.emitError() << "weft-auto-shard: no strategy fits the memory budget of " << gib(budget)
                             << " GiB per device; the parameters"
-                            << (program.training() ? ", gradients and optimizer state" : " and state")
+                            << (program.training() ? ", gradients, optimizer state and saved activations"
+                                                   : " and state")
                             << " need at least " << gib(smallestBytes(*grouped)) << " GiB per device on " << mesh;
 
   std::vector<int> choiceOfNode;
@@ -153,6 +171,7 @@ FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAtt
   report.groups = int64_t(grouped->seconds.size());
   report.solvedGroups = int64_t(reduced.seconds.size());
   report.args = program.arguments(choiceOfNode);
+  report.activationEstimate = program.savedActivationBytes(choiceOfNode);
   report.uses = program.explain(choiceOfNode);
   for (const ArgReport &a : report.args)
     report.updateSeconds += a.seconds;
@@ -167,9 +186,6 @@ FailureOr<SearchReport> searchOnMesh(ModuleOp module, func::FuncOp func, MeshAtt
       op.setAttr(kCostAttr, b.getF64FloatAttr(seconds));
     }
   program.apply(choiceOfNode);
-  if (report.training && options.backward)
-    layOutBackward(func, mesh, cluster, options, report);
-  recordPlan(module, report);
   return report;
 }
 
@@ -223,23 +239,140 @@ bool hintDataParallel(func::FuncOp f, MeshAttr mesh, bool zero3) {
   return true;
 }
 
-/// The cost of the program `module` (searched) partitions into, after the
-/// fusions the graph pipeline applies; nullopt when the partitioner refuses it.
-std::optional<PartitionedCost> partitionedSeconds(ModuleOp module, func::FuncOp f, MeshAttr mesh,
-                                                  const cost::ClusterSpec &cluster) {
+namespace {
+
+/// The cost and the memory plan of the program `module` (searched)
+/// partitions into, fused and scheduled as the graph pipeline will (a chain
+/// of elementwise ops is one kernel, not one pass each; the op order is
+/// weft-schedule's); nullopt when the partitioner refuses it.
+std::optional<std::pair<PartitionedCost, PlannedMemory>>
+partitionedPlan(ModuleOp module, func::FuncOp f, MeshAttr mesh, const cost::ClusterSpec &cluster,
+                int64_t alignment) {
   OwningOpRef<ModuleOp> part = module.clone();
   PassManager pm(module.getContext());
   pm.addPass(createPropagateShardingPass());
   pm.addPass(createSpmdPartitionPass());
-  // Fused as the graph pipeline will fuse it: a chain of elementwise ops is one kernel, not one pass each.
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createCanonicalizerPass());
   fn.addPass(createCSEPass());
   addFusionPasses(fn);
+  SchedulePassOptions schedule;
+  schedule.alignment = alignment;
+  fn.addPass(createSchedulePass(schedule));
   if (failed(pm.run(*part)))
     return std::nullopt;
-  return partitionedCost(part->lookupSymbol<func::FuncOp>(f.getSymName()), mesh, cluster);
+  auto local = part->lookupSymbol<func::FuncOp>(f.getSymName());
+  std::optional<PlannedMemory> memory = plannedMemory(local, alignment);
+  if (!memory)
+    return std::nullopt;
+  return std::make_pair(partitionedCost(local, mesh, cluster), *memory);
 }
+
+/// A searched copy of the module on one mesh.
+struct Trial {
+  Candidate candidate;
+  OwningOpRef<ModuleOp> module;
+  SearchReport report;
+};
+
+const char *const kVariants[] = {"searched", "data parallel", "data parallel + ZeRO 3"};
+
+/// Searches a copy of `module` on `mesh` (variant 0: as is; 1 and 2: with data
+/// parallelism's hints, parameters whole or ZeRO 3), partitions it and plans
+/// its memory. The search's memory is an estimate (parameters, gradients
+/// and state; after a plan that did not fit, the forward's results the
+/// backward reads too); when the planned peak exceeds `budget`, the search
+/// runs again asking for a plan estimated smaller by the excess, up to three
+/// times. Nullopt when nothing fits, with the reason in `why` (the search's
+/// own message when it found no choice at all).
+std::optional<Trial> searchAndPlan(ModuleOp module, StringRef name, MeshAttr mesh, int variant,
+                                   const cost::ClusterSpec &cluster, const SearchOptions &options, double budget,
+                                   bool planMemory, std::string &why) {
+  MLIRContext *ctx = module.getContext();
+  double searchBudget = budget;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    OwningOpRef<ModuleOp> trial = module.clone();
+    (*trial)->setAttr(kMeshAttr, mesh);
+    auto f = trial->lookupSymbol<func::FuncOp>(name);
+    if (variant > 0 && !hintDataParallel(f, mesh, /*zero3=*/variant == 2)) {
+      why = "the batch does not divide over the mesh";
+      return std::nullopt;
+    }
+    std::string message;
+    FailureOr<SearchReport> r = failure();
+    {
+      ScopedDiagnosticHandler capture(ctx, [&](Diagnostic &d) {
+        message += (message.empty() ? "" : "\n") + d.str();
+        return success();
+      });
+      r = searchOnMesh(*trial, f, mesh, cluster, options, searchBudget, /*countActivations=*/attempt > 0);
+    }
+    if (failed(r)) {
+      why = attempt == 0 ? message
+                         : "no choice fits once the activations are planned (the last needed more than " +
+                               gib(budget) + " GiB per device)";
+      return std::nullopt;
+    }
+    if (!planMemory) // the caller plans the memory of the candidates it may choose
+      return Trial{Candidate{mesh, kVariants[variant], r->solution.seconds, -1}, std::move(trial), std::move(*r)};
+    auto plan = [&](ModuleOp m) {
+      ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
+      return partitionedPlan(m, m.lookupSymbol<func::FuncOp>(name), mesh, cluster, options.alignment);
+    };
+    std::optional<std::pair<PartitionedCost, PlannedMemory>> planned = plan(*trial);
+    if (!planned) {
+      why = "the partitioner refused the plan";
+      return std::nullopt;
+    }
+    // The backward pass laid out by its own search (once the forward fits);
+    // kept only where the program it makes fits too (else propagation's).
+    if (r->training && options.backward && planned->second.total() <= budget) {
+      IRMapping before;
+      OwningOpRef<ModuleOp> fallback = cast<ModuleOp>(trial->getOperation()->clone(before));
+      layOutBackward(trial->lookupSymbol<func::FuncOp>(name), mesh, cluster, options, *r);
+      std::optional<std::pair<PartitionedCost, PlannedMemory>> again = plan(*trial);
+      if (again && again->second.total() <= budget) {
+        planned = again;
+      } else { // the report's ops and values are the fallback's
+        for (auto &[op, seconds] : r->ops)
+          op = before.lookup(op);
+        for (UseReport &u : r->uses) {
+          u.reader = u.reader ? before.lookup(u.reader) : nullptr;
+          u.value = before.lookupOrDefault(u.value);
+        }
+        r->backwardSeconds = 0;
+        r->backwardGroups = 0;
+        trial = std::move(fallback);
+      }
+    }
+    Candidate c{mesh, kVariants[variant], r->solution.seconds, -1};
+    if (options.verify) {
+      c.partitioned = planned->first.seconds();
+      c.partitionedCommunication = planned->first.communicationSeconds;
+    }
+    c.memory = planned->second;
+    c.planned = true;
+    r->memory = c.memory;
+    r->budgetBytes = budget;
+    double excess = c.memory.total() - budget;
+    if (excess <= 0 || !options.planMemory)
+      return Trial{c, std::move(trial), std::move(*r)};
+    why = "its plan needs " + gib(c.memory.total()) + " GiB per device (parameters " +
+          gib(c.memory.parameters) + ", optimizer state " + gib(c.memory.state) +
+          ", activations, gradients and temporaries " + gib(c.memory.arena) + "), over the budget of " +
+          gib(budget) + " GiB";
+    // The first search counts parameters, gradients and state only (its
+    // problem stays small); then the activations count too, and a plan the
+    // search estimates at `bytes` that needed `excess` more than the budget
+    // asks for one estimated at least that much smaller.
+    searchBudget = attempt == 0 ? budget : r->solution.bytes - std::max(excess * 1.05, 0.01 * budget);
+    if (searchBudget <= 0)
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+} // namespace
 
 FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, const cost::ClusterSpec &cluster,
                                         const SearchOptions &options) {
@@ -248,86 +381,96 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
   DialectRegistry rules;
   registerShardingInterfaces(rules);
   module.getContext()->appendDialectRegistry(rules);
+  MLIRContext *ctx = module.getContext();
+  const double budget =
+      options.memoryGib > 0 ? options.memoryGib * double(1ull << 30) : double(cluster.device.memoryBytes);
+  StringRef name = func.getSymName();
+  // The chosen copy's program and attributes (mesh, plan) become the module's;
+  // `func` goes with the old body.
+  auto adopt = [&](ModuleOp chosen) {
+    module.getBodyRegion().takeBody(chosen.getBodyRegion());
+    module->setAttrs(chosen->getAttrDictionary());
+  };
   if (options.devices <= 0) {
     auto mesh = module->getAttrOfType<MeshAttr>(kMeshAttr);
     if (!mesh)
       return module.emitError() << "weft-auto-shard: the module has no weft.mesh; give one, or devices=N to "
                                    "choose it";
-    return searchOnMesh(module, func, mesh, cluster, options);
+    std::string why;
+    std::optional<Trial> t = searchAndPlan(module, name, mesh, 0, cluster, options, budget, options.planMemory, why);
+    if (!t) {
+      if (StringRef(why).starts_with("weft-auto-shard:"))
+        return func.emitError() << why;
+      return func.emitError() << "weft-auto-shard: no strategy on " << mesh << " fits the memory budget: " << why;
+    }
+    recordPlan(*t->module, t->report);
+    adopt(*t->module);
+    return std::move(t->report);
   }
-  MLIRContext *ctx = module.getContext();
   if (auto given = module->getAttrOfType<MeshAttr>(kMeshAttr))
     return module.emitError() << "weft-auto-shard: devices=" << options.devices
                               << " asks for a mesh, but the module already has " << given
                               << "; give one or the other";
   // Each candidate is searched on a copy; the chosen copy becomes the module
-  // (its search is not run again). Without verify the choice rests on the
-  // forward-pass prediction, so only the chosen plan's backward pass is laid out.
-  struct Trial {
-    Candidate candidate;
-    OwningOpRef<ModuleOp> module;
-    SearchReport report;
-  };
+  // (its search is not run again).
   std::vector<Trial> trials;
-  SearchOptions trialOptions = options;
-  trialOptions.backward = options.backward && options.verify;
   auto cost = [](const Candidate &c) { return c.partitioned >= 0 ? c.partitioned : c.predicted; };
-  StringRef name = func.getSymName();
   std::string whyNot; // each mesh's reason, when none fits
-  const char *variants[] = {"searched", "data parallel", "data parallel + ZeRO 3"};
+  // With verify every candidate is partitioned (for its cost) and its memory
+  // planned; without, only the fastest predicted until one fits (with
+  // planMemory off, the fastest predicted is chosen).
+  auto reason = [&](MeshAttr mesh, const std::string &why) {
+    StringRef need = StringRef(why).split("need at least ").second;
+    whyNot += "\n  " + debugString(mesh) + ": " + (need.empty() ? why : "needs at least " + need.split(" on ").first.str());
+  };
   for (MeshAttr mesh : candidateMeshes(ctx, options.devices, cluster))
     for (int v = 0; v < (options.verify ? 3 : 1); ++v) {
-      OwningOpRef<ModuleOp> trial = module.clone();
-      (*trial)->setAttr(kMeshAttr, mesh);
-      auto f = trial->lookupSymbol<func::FuncOp>(name);
-      if (v > 0 && !hintDataParallel(f, mesh, /*zero3=*/v == 2))
-        continue;
-      FailureOr<SearchReport> r = failure();
-      {
-        ScopedDiagnosticHandler quiet(ctx, [&](Diagnostic &d) {
-          if (v > 0)
-            return success();
-          std::string message = d.str();
-          StringRef need = StringRef(message).split("need at least ").second;
-          whyNot += "\n  " + debugString(mesh) + ": " +
-                    (need.empty() ? message : "needs at least " + need.split(" on ").first.str());
-          return success();
-        });
-        r = searchOnMesh(*trial, f, mesh, cluster, trialOptions);
-      }
-      if (failed(r))
-        continue; // does not fit
-      Candidate c{mesh, variants[v], r->solution.seconds, -1};
-      if (options.verify) {
-        ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
-        std::optional<PartitionedCost> cost = partitionedSeconds(*trial, f, mesh, cluster);
-        if (!cost)
-          continue; // the partitioner refused it
-        c.partitioned = cost->seconds();
-        c.partitionedCommunication = cost->communicationSeconds;
-      }
-      trials.push_back({c, std::move(trial), std::move(*r)});
+      std::string why;
+      std::optional<Trial> t =
+          searchAndPlan(module, name, mesh, v, cluster, options, budget, options.verify, why);
+      if (t)
+        trials.push_back(std::move(*t));
+      else if (v == 0) // the baselines' reasons repeat the search's
+        reason(mesh, why);
     }
   Trial *best = nullptr;
-  for (Trial &t : trials)
-    if (!best || cost(t.candidate) < cost(best->candidate))
-      best = &t;
+  if (options.verify) {
+    for (Trial &t : trials)
+      if (!best || cost(t.candidate) < cost(best->candidate))
+        best = &t;
+  } else if (!options.planMemory) {
+    for (Trial &t : trials)
+      if (!best || t.candidate.predicted < best->candidate.predicted)
+        best = &t;
+  } else {
+    std::vector<Trial *> order;
+    for (Trial &t : trials)
+      order.push_back(&t);
+    std::stable_sort(order.begin(), order.end(),
+                     [](Trial *a, Trial *b) { return a->candidate.predicted < b->candidate.predicted; });
+    for (Trial *t : order) {
+      std::string why;
+      std::optional<Trial> planned =
+          searchAndPlan(module, name, t->candidate.mesh, 0, cluster, options, budget, /*planMemory=*/true, why);
+      if (planned) {
+        *t = std::move(*planned);
+        best = t;
+        break;
+      }
+      reason(t->candidate.mesh, why);
+    }
+  }
   if (!best)
     return module.emitError() << "weft-auto-shard: no mesh of " << options.devices
                               << " devices (dp x tp, tp within a node of " << cluster.topology.devicesPerNode
-                              << ") fits the memory budget of "
-                              << gib(options.memoryGib > 0 ? options.memoryGib * double(1ull << 30)
-                                                           : double(cluster.device.memoryBytes))
-                              << " GiB per device:" << whyNot;
+                              << ") fits the memory budget of " << gib(budget) << " GiB per device:" << whyNot;
   SearchReport report = std::move(best->report);
   ModuleOp chosen = *best->module;
-  if (report.training && options.backward && !trialOptions.backward)
-    layOutBackward(chosen.lookupSymbol<func::FuncOp>(name), best->candidate.mesh, cluster, options, report);
   std::string listed;
   for (const Trial &t : trials) {
     const Candidate &c = t.candidate;
     report.candidates.push_back(c);
-    if (c.variant == std::string(variants[0]))
+    if (c.variant == std::string(kVariants[0]))
       report.meshes.push_back({c.mesh, c.predicted});
     listed += (listed.empty() ? "" : "; ") + debugString(c.mesh) + " " + c.variant + ": " +
               std::to_string(c.predicted) + " s" +
@@ -335,13 +478,10 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
                                         " s, of which communication " + std::to_string(c.partitionedCommunication) +
                                         " s)"
                                   : "") +
-              (&t == best ? " <- chosen" : "");
+              (c.planned ? ", " + gib(c.memory.total()) + " GiB" : std::string()) + (&t == best ? " <- chosen" : "");
   }
   recordPlan(chosen, report, listed);
-  // The chosen copy's program and attributes (mesh, plan) become the module's;
-  // `func` goes with the old body.
-  module.getBodyRegion().takeBody(chosen.getBodyRegion());
-  module->setAttrs(chosen->getAttrDictionary());
+  adopt(chosen);
   return report;
 }
 

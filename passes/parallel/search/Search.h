@@ -15,6 +15,7 @@
 
 #include "cost/ClusterSpec.h"
 #include "ir/Sharding.h"
+#include "passes/parallel/search/PartitionedCost.h"
 #include "passes/parallel/search/ProgramProblem.h"
 #include "passes/parallel/search/SearchCosts.h"
 #include "passes/parallel/search/StrategyProblem.h"
@@ -42,6 +43,15 @@ struct SearchOptions {
   /// In a training step: once the forward pass is decided, search the
   /// backward pass and optimizer too (every op explicit, the forward pinned).
   bool backward = true;
+  /// The arena alignment the compile will plan memory with (64 on the CPU,
+  /// 256 on CUDA): the planned peak is checked against the budget with it.
+  int64_t alignment = 64;
+  /// Check plans against the budget with the compiler's memory plan of their
+  /// partitioned program (activations included). Off (`weft plan` at a scale
+  /// where partitioning every candidate would take minutes), the budget
+  /// holds the parameters, gradients and state only, and the report carries
+  /// the search's estimate of the activations instead.
+  bool planMemory = true;
 };
 
 /// One plan considered with devices > 0.
@@ -51,6 +61,8 @@ struct Candidate {
   double predicted = 0;         // the search's objective
   double partitioned = -1;      // with verify: the partitioned program's cost
   double partitionedCommunication = 0; // of which its collectives
+  PlannedMemory memory;         // its partitioned program's memory plan, per device
+  bool planned = false;         // whether `memory` was planned (without verify: the chosen plan's only)
 };
 
 struct SearchReport {
@@ -67,6 +79,13 @@ struct SearchReport {
   /// explicit) and the groups its ILP solved; 0 when not searched.
   double backwardSeconds = 0;
   int64_t backwardGroups = 0;
+  /// The chosen plan's memory per device under the compiler's memory plan of
+  /// its partitioned program (the search's own estimate is solution.bytes).
+  PlannedMemory memory;
+  double budgetBytes = 0;
+  /// In training: the forward results the backward pass reads under the
+  /// choice (the search's activation estimate), per device.
+  double activationEstimate = 0;
   std::vector<ArgReport> args;
   std::vector<std::pair<mlir::Operation *, double>> ops; // searched ops in order, predicted seconds
   std::vector<UseReport> uses;                           // uses that cost something

@@ -18,6 +18,7 @@ namespace weft::search {
 struct Simplified::State {
   size_t groups = 0;
   std::vector<std::vector<double>> own, bytes;
+  bool budgeted = false; // a memory budget: bytes that differ by strategy keep a group in the problem
   std::vector<size_t> count;                           // strategies per group
   std::map<std::pair<int, int>, std::vector<double>> edges; // (lo, hi) -> [s_lo * count[hi] + s_hi]
   std::vector<std::vector<int>> neighbours;            // kept sorted
@@ -66,7 +67,7 @@ struct Simplified::State {
     unlink(b, a);
   }
   bool memoryFree(int g) const {
-    return std::all_of(bytes[g].begin(), bytes[g].end(), [&](double b) { return b == bytes[g][0]; });
+    return !budgeted || std::all_of(bytes[g].begin(), bytes[g].end(), [&](double b) { return b == bytes[g][0]; });
   }
 };
 
@@ -75,6 +76,7 @@ Simplified::Simplified(const GroupedProblem &p) : state_(std::make_unique<State>
   s.groups = p.seconds.size();
   s.own = p.seconds;
   s.bytes = p.bytes;
+  s.budgeted = p.memoryBudget > 0;
   for (size_t g = 0; g < s.groups; ++g)
     s.count.push_back(p.strategiesOf(int(g)));
   s.neighbours.resize(s.groups);

@@ -2,10 +2,10 @@
 //
 // This file declares the problem weft-auto-shard solves, stripped of MLIR:
 // nodes (values and ops of the program), each with a list of strategies and
-// what each costs (seconds, persistent bytes per device), and edges between
+// what each costs (seconds, bytes held per device), and edges between
 // two nodes with a cost for every pair of their strategies (the resharding
 // between them). A solution picks one strategy per node and minimizes the sum
-// of node and edge costs, with the persistent bytes under a budget.
+// of node and edge costs, with the bytes held under a budget.
 //
 // Nodes may be tied into groups (a transformer's repeated layers): tied nodes
 // have the same number of strategies and must pick the same index, so the
@@ -31,7 +31,7 @@ namespace weft::search {
 struct ProblemNode {
   std::string name;               // for reports: the op or value
   std::vector<double> seconds;    // per strategy
-  std::vector<double> bytes;      // per strategy: persistent bytes per device (parameters, state)
+  std::vector<double> bytes;      // per strategy: bytes held per device (parameters, state, saved activations)
   int group = -1;                 // tied nodes share a group; -1: its own
 };
 
@@ -75,7 +75,7 @@ std::optional<GroupedProblem> groupProblem(const StrategyProblem &problem, std::
 struct Solution {
   std::vector<int> choice;   // per group
   double seconds = 0;        // the objective
-  double bytes = 0;          // persistent bytes per device
+  double bytes = 0;          // bytes held per device (the memory estimate)
   double lowerBound = 0;     // a proven bound on the optimum (== seconds when exact)
   bool feasible = false;
   double solveSeconds = 0;
