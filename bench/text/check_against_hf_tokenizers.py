@@ -28,6 +28,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 
 META = "\u2581"
 
@@ -146,7 +147,31 @@ def check(name, tok, specials, args, workdir, corpus_lines):
         if weft_decode(args.weft, tokenizer_json, theirs[i], skip) == tok.decode(theirs[i], skip_special_tokens=skip):
             decoded_same += 1
     print("%-10s decode: %d/%d sampled id lists give identical text" % (name, decoded_same, len(sample)))
+    if args.time_copies:
+        time_encoding(name, tok, tokenizer_json, args, workdir)
     return ok and whole_ok and decoded_same == len(sample)
+
+
+def time_encoding(name, tok, tokenizer_json, args, workdir):
+    """Encodes the corpus repeated --time-copies times as one text: tokenizers in process (one call), weft as
+    a whole `weft tokenize` run (start, loading tokenizer.json, encoding, printing), best of 3 each."""
+    with open(args.corpus, encoding="utf-8") as f:
+        text = f.read() * args.time_copies
+    path = os.path.join(workdir, "big.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    hf, ours = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        tok.encode(text)
+        hf.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run([args.weft, "tokenize", "--tokenizer", tokenizer_json, "--file", path], check=True,
+                       stdout=subprocess.DEVNULL)
+        ours.append(time.perf_counter() - start)
+    mb = len(text.encode("utf-8")) / 1e6
+    print("%-10s time, %.1f MB: tokenizers encode %.3f s (%.1f MB/s); weft tokenize (whole run) %.3f s (%.1f MB/s)" %
+          (name, mb, min(hf), mb / min(hf), min(ours), mb / min(ours)))
 
 
 def main():
@@ -156,6 +181,8 @@ def main():
     parser.add_argument("--generated", type=int, default=1000, help="generated lines per tokenizer")
     parser.add_argument("--decode-sample", type=int, default=40, help="id lists decoded by both")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--time-copies", type=int, default=0,
+                        help="also time encoding this many copies of the corpus as one text (0: no timing)")
     args = parser.parse_args()
     try:
         import tokenizers as tk
