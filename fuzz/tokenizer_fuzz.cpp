@@ -12,12 +12,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "fuzz/FuzzUtil.h"
+#include "runtime/text/BpeModel.h"
 #include "runtime/text/ByteLevel.h"
 #include "runtime/text/LoadTokenizer.h"
 
 #include <nlohmann/json.hpp>
-
-#include <cstdio>
 
 namespace {
 
@@ -55,11 +54,8 @@ const Tokenizer &llamaStyle() {
   static std::unique_ptr<Tokenizer> t = [] {
     const std::string meta = "\xE2\x96\x81";
     Json vocab = {{"<unk>", 0}, {"<s>", 1}, {"</s>", 2}};
-    for (int b = 0; b < 256; ++b) {
-      char name[8];
-      std::snprintf(name, sizeof name, "<0x%02X>", b);
-      vocab[name] = 3 + b;
-    }
+    for (int b = 0; b < 256; ++b)
+      vocab[weft::text::byteFallbackToken(uint8_t(b))] = 3 + b;
     vocab[meta] = 259;
     vocab["e"] = 260;
     vocab[meta + "e"] = 261;

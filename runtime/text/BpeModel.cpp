@@ -90,6 +90,12 @@ struct BpeModel::Impl {
   void encode(std::string_view word, std::vector<int64_t> &out) const;
 };
 
+std::string byteFallbackToken(uint8_t b) {
+  char name[8];
+  std::snprintf(name, sizeof name, "<0x%02X>", b);
+  return name;
+}
+
 BpeModel::BpeModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 BpeModel::~BpeModel() = default;
 
@@ -139,9 +145,7 @@ BpeModel::create(std::vector<std::pair<std::string, int64_t>> vocab,
     impl->unkId = it->second;
   }
   for (int b = 0; b < 256; ++b) {
-    char name[8];
-    std::snprintf(name, sizeof name, "<0x%02X>", b);
-    auto it = impl->vocab.find(std::string_view(name));
+    auto it = impl->vocab.find(byteFallbackToken(uint8_t(b)));
     impl->byteIds[b] = it == impl->vocab.end() ? -1 : it->second;
   }
   return std::unique_ptr<BpeModel>(new BpeModel(std::move(impl)));

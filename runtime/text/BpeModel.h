@@ -25,6 +25,9 @@
 
 namespace weft::text {
 
+/// The byte-fallback token of byte `b`: "<0x0A>" (two upper-case hex digits).
+std::string byteFallbackToken(uint8_t b);
+
 /// The settings of a BPE model besides its vocabulary and merges.
 struct BpeOptions {
   /// The token for characters that are not in the vocabulary (and have no

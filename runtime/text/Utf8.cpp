@@ -12,44 +12,44 @@
 
 namespace weft::text {
 
+namespace {
+
+/// What a lead byte says: the sequence's length (0: not a lead byte), the
+/// bits of the value it carries, and the range of the second byte.
+struct Lead {
+  uint32_t length;
+  uint8_t mask, lo, hi;
+};
+
+Lead leadOf(uint8_t b) {
+  if (b >= 0xC2 && b <= 0xDF)
+    return {2, 0x1F, 0x80, 0xBF};
+  if (b >= 0xE0 && b <= 0xEF)
+    return {3, 0x0F, uint8_t(b == 0xE0 ? 0xA0 : 0x80), uint8_t(b == 0xED ? 0x9F : 0xBF)};
+  if (b >= 0xF0 && b <= 0xF4)
+    return {4, 0x07, uint8_t(b == 0xF0 ? 0x90 : 0x80), uint8_t(b == 0xF4 ? 0x8F : 0xBF)};
+  return {0, 0, 0, 0}; // a continuation byte, C0, C1 or F5..FF
+}
+
+} // namespace
+
 Utf8Char readUtf8(std::string_view text, size_t pos) {
-  auto byte = [&](size_t i) { return uint8_t(text[i]); };
-  uint8_t b0 = byte(pos);
-  Utf8Char invalid{b0, 1, false};
+  uint8_t b0 = uint8_t(text[pos]);
   if (b0 < 0x80)
     return {b0, 1, true};
-  uint32_t length = 0, value = 0;
-  uint8_t lo = 0x80, hi = 0xBF; // the range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-    value = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    value = b0 & 0x0F;
-    if (b0 == 0xE0)
-      lo = 0xA0;
-    if (b0 == 0xED)
-      hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    value = b0 & 0x07;
-    if (b0 == 0xF0)
-      lo = 0x90;
-    if (b0 == 0xF4)
-      hi = 0x8F;
-  } else {
-    return invalid; // a continuation byte, C0, C1 or F5..FF
-  }
-  if (pos + length > text.size())
+  Utf8Char invalid{b0, 1, false};
+  Lead lead = leadOf(b0);
+  if (lead.length == 0 || pos + lead.length > text.size())
     return invalid;
-  for (uint32_t i = 1; i < length; ++i) {
-    uint8_t b = byte(pos + i);
-    uint8_t min = i == 1 ? lo : 0x80, max = i == 1 ? hi : 0xBF;
+  uint32_t value = b0 & lead.mask;
+  for (uint32_t i = 1; i < lead.length; ++i) {
+    uint8_t b = uint8_t(text[pos + i]);
+    uint8_t min = i == 1 ? lead.lo : 0x80, max = i == 1 ? lead.hi : 0xBF;
     if (b < min || b > max)
       return invalid;
     value = (value << 6) | (b & 0x3F);
   }
-  return {value, length, true};
+  return {value, lead.length, true};
 }
 
 void appendUtf8(std::string &out, uint32_t cp) {

@@ -79,6 +79,23 @@ inline json gpt2BaseVocab() {
   return vocab;
 }
 
+/// The base vocabulary + "Ġt"=256, "he"=257, "Ġthe"=258, "<|endoftext|>"=259.
+inline json theVocab() {
+  json v = gpt2BaseVocab();
+  std::string G = gpt2Char(' ');
+  v[G + "t"] = 256;
+  v["he"] = 257;
+  v[G + "the"] = 258;
+  v["<|endoftext|>"] = 259;
+  return v;
+}
+
+/// The merges of theVocab(): Ġ t, h e, Ġt he.
+inline json theMerges() {
+  std::string G = gpt2Char(' ');
+  return {G + " t", "h e", G + "t he"};
+}
+
 /// A tokenizer.json in GPT-2's style (byte-level pre-tokenizer without a
 /// prefix space, byte-level decoder).
 inline json gpt2Json(json vocab, json merges, json added = json::array()) {

@@ -16,36 +16,22 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace weft::text {
 namespace {
 
 using namespace weft::text::testing;
-
-/// Base vocabulary + "Ġt"=256, "he"=257, "Ġthe"=258, "<|endoftext|>"=259.
-json vocabWithMerges() {
-  json v = gpt2BaseVocab();
-  std::string G = gpt2Char(' ');
-  v[G + "t"] = 256;
-  v["he"] = 257;
-  v[G + "the"] = 258;
-  v["<|endoftext|>"] = 259;
-  return v;
-}
-
-json mergesList() {
-  std::string G = gpt2Char(' ');
-  return {G + " t", "h e", G + "t he"};
-}
 
 TEST(TokenizerLoad, Gpt2FilesEqualTheirTokenizerJson) {
   std::filesystem::path dir = freshDir();
   std::filesystem::create_directories(dir / "json");
   std::filesystem::create_directories(dir / "gpt2");
   json added = json::array({addedToken(259, "<|endoftext|>")});
-  writeFile(dir / "json" / "tokenizer.json", gpt2Json(vocabWithMerges(), mergesList(), added).dump());
-  writeFile(dir / "gpt2" / "vocab.json", vocabWithMerges().dump());
+  writeFile(dir / "json" / "tokenizer.json", gpt2Json(theVocab(), theMerges(), added).dump());
+  writeFile(dir / "gpt2" / "vocab.json", theVocab().dump());
   std::string merges = "#version: 0.2\n";
-  for (const json &m : mergesList())
+  for (const json &m : theMerges())
     merges += m.get<std::string>() + "\n";
   writeFile(dir / "gpt2" / "merges.txt", merges);
 
@@ -70,9 +56,9 @@ TEST(TokenizerLoad, Gpt2FilesEqualTheirTokenizerJson) {
 
 TEST(TokenizerLoad, ConfigFilesSetSpecialIds) {
   std::filesystem::path dir = freshDir();
-  json vocab = vocabWithMerges();
+  json vocab = theVocab();
   vocab["<pad>"] = 260;
-  writeFile(dir / "tokenizer.json", gpt2Json(vocab, mergesList()).dump());
+  writeFile(dir / "tokenizer.json", gpt2Json(vocab, theMerges()).dump());
   writeFile(dir / "special_tokens_map.json", R"({"pad_token": "<pad>", "bos_token": "he"})");
   writeFile(dir / "tokenizer_config.json",
             R"({"bos_token": {"content": "<|endoftext|>"}, "eos_token": "<|endoftext|>"})");
@@ -90,7 +76,7 @@ TEST(TokenizerLoad, ConfigFilesSetSpecialIds) {
 }
 
 TEST(TokenizerLoad, PaddingPadId) {
-  json doc = gpt2Json(vocabWithMerges(), mergesList());
+  json doc = gpt2Json(theVocab(), theMerges());
   doc["padding"] = {{"pad_id", 259}, {"pad_token", "<|endoftext|>"}};
   auto t = mustParse(doc);
   ASSERT_TRUE(t);
@@ -118,12 +104,23 @@ std::string parseError(const json &doc) {
   return t.isOk() ? "<loaded>" : t.status().toString();
 }
 
+/// An edit of a good tokenizer.json and the start of the error it must give.
+struct Case {
+  std::function<void(json &)> edit;
+  std::string message;
+};
+
+void expectErrors(const json &good, const std::vector<Case> &cases) {
+  for (size_t i = 0; i < cases.size(); ++i) {
+    json doc = good;
+    cases[i].edit(doc);
+    std::string error = parseError(doc);
+    EXPECT_EQ(error.substr(0, cases[i].message.size()), cases[i].message) << "case " << i << ": " << error;
+  }
+}
+
 TEST(TokenizerLoad, JsonContentErrorsNameTheKey) {
-  json good = gpt2Json(vocabWithMerges(), mergesList());
-  struct Case {
-    std::function<void(json &)> edit;
-    std::string message;
-  };
+  json good = gpt2Json(theVocab(), theMerges());
   std::vector<Case> cases = {
       {[](json &d) { d.erase("model"); }, "INVALID_ARGUMENT: tokenizer.json: model is missing"},
       {[](json &d) { d["model"].erase("vocab"); }, "INVALID_ARGUMENT: tokenizer.json: model.vocab is missing"},
@@ -162,21 +159,12 @@ TEST(TokenizerLoad, JsonContentErrorsNameTheKey) {
        "INVALID_ARGUMENT: tokenizer.json: post_processor puts the id 999 around the text, which names no token"},
       {[](json &d) { d = json::array(); }, "INVALID_ARGUMENT: tokenizer.json must be an object, got a list"},
   };
-  for (size_t i = 0; i < cases.size(); ++i) {
-    json doc = good;
-    cases[i].edit(doc);
-    std::string error = parseError(doc);
-    EXPECT_EQ(error.substr(0, cases[i].message.size()), cases[i].message) << "case " << i << ": " << error;
-  }
+  expectErrors(good, cases);
   EXPECT_EQ(parseError(good), "<loaded>");
 }
 
 TEST(TokenizerLoad, UnsupportedComponentsAreRefusedByName) {
-  json good = gpt2Json(vocabWithMerges(), mergesList());
-  struct Case {
-    std::function<void(json &)> edit;
-    std::string message;
-  };
+  json good = gpt2Json(theVocab(), theMerges());
   std::vector<Case> cases = {
       {[](json &d) { d["pre_tokenizer"] = {{"type", "Whitespace"}}; },
        "UNIMPLEMENTED: tokenizer.json: pre_tokenizer.type 'Whitespace' is not supported (weft reads ByteLevel, "
@@ -201,12 +189,7 @@ TEST(TokenizerLoad, UnsupportedComponentsAreRefusedByName) {
       {[](json &d) { d["model"]["continuing_subword_prefix"] = "##"; },
        "UNIMPLEMENTED: tokenizer.json: model.continuing_subword_prefix '##' is not supported"},
   };
-  for (size_t i = 0; i < cases.size(); ++i) {
-    json doc = good;
-    cases[i].edit(doc);
-    std::string error = parseError(doc);
-    EXPECT_EQ(error.substr(0, cases[i].message.size()), cases[i].message) << "case " << i << ": " << error;
-  }
+  expectErrors(good, cases);
 }
 
 TEST(TokenizerLoad, FileErrorsNameTheFile) {
@@ -229,7 +212,7 @@ TEST(TokenizerLoad, FileErrorsNameTheFile) {
   EXPECT_EQ(c.status().message(),
             "tokenizer directory '" + dir.string() + "' holds neither tokenizer.json nor vocab.json + merges.txt");
 
-  writeFile(dir / "vocab.json", vocabWithMerges().dump());
+  writeFile(dir / "vocab.json", theVocab().dump());
   auto d = loadTokenizer((dir / "vocab.json").string());
   ASSERT_FALSE(d.isOk());
   EXPECT_EQ(d.status().message(), "tokenizer file '" + (dir / "vocab.json").string() + "' needs '" +

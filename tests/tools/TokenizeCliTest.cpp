@@ -39,13 +39,7 @@ Result tokenize(const std::filesystem::path &dir, const std::string &args, bool 
 
 /// A GPT-2 style tokenizer.json in `dir`: bytes, Ġt=256, he=257, Ġthe=258, <|endoftext|>=259.
 void writeGpt2(const std::filesystem::path &dir) {
-  json vocab = gpt2BaseVocab();
-  std::string G = gpt2Char(' ');
-  vocab[G + "t"] = 256;
-  vocab["he"] = 257;
-  vocab[G + "the"] = 258;
-  vocab["<|endoftext|>"] = 259;
-  json doc = gpt2Json(vocab, {G + " t", "h e", G + "t he"}, json::array({addedToken(259, "<|endoftext|>")}));
+  json doc = gpt2Json(theVocab(), theMerges(), json::array({addedToken(259, "<|endoftext|>")}));
   writeFile(dir / "tokenizer.json", doc.dump());
 }
 
