@@ -147,6 +147,8 @@ for dirpath, _, files in sorted(os.walk(os.path.join(root, 'tests'))):
             write('mlir', '%s-%02d.mlir' % (fname[:-5], i), body)
 print('fuzz-corpus: %d .mlir chunks' % count)
 PY
+# The tokenizer seeds were made once with Hugging Face's tokenizers (docs/robustness.md): carried over as they are.
+[ -d "$root/fuzz/corpus/tokenizer" ] && cp -r "$root/fuzz/corpus/tokenizer" "$corpus/"
 rm -rf "$root/fuzz/corpus"
 mv "$corpus" "$root/fuzz/corpus"
 du -sh "$root/fuzz/corpus"/* "$root/fuzz/corpus"

@@ -12,6 +12,7 @@ packages=(
   coinor-libcbc-dev                                        # the strategy search's integer programs (CBC)
   libopenmpi-dev openmpi-bin                               # ranks and CPU collectives
   nlohmann-json3-dev                                       # config.json and safetensors headers
+  libicu-dev                                               # Unicode classes of the tokenizers (runtime/text)
   libgtest-dev python3 python3-numpy                       # tests
   python3-torch                                            # the PyTorch CPU peer of bench/
 )

@@ -1,9 +1,10 @@
 //===- Commands.h - the weft CLI's subcommands ------------------*- C++ -*-===//
 //
 // This file declares the entry points of `weft compile`, `weft run`,
-// `weft train`, `weft launch` and `weft calibrate` (one file each:
-// CompileCommand.cpp, RunCommand.cpp, TrainCommand.cpp, LaunchCommand.cpp,
-// CalibrateCommand.cpp) and their usage lines. Each entry point takes the
+// `weft train`, `weft launch`, `weft calibrate` and `weft tokenize` (one file
+// each: CompileCommand.cpp, RunCommand.cpp, TrainCommand.cpp,
+// LaunchCommand.cpp, CalibrateCommand.cpp, TokenizeCommand.cpp) and their
+// usage lines. Each entry point takes the
 // arguments after `weft` (argv[0] is the command word) and returns the exit
 // code; a bad command line throws FlagError (exit 2), a failure of the work
 // std::exception (exit 1).
@@ -22,6 +23,8 @@ inline constexpr const char *kTrainUsage = "weft train gpt2 --data FILE [flags]"
 inline constexpr const char *kPlanUsage = "weft plan gpt2 [--config C.json] --devices N [flags]";
 inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
 inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick]";
+inline constexpr const char *kTokenizeUsage =
+    "weft tokenize [--tokenizer FILE|DIR] (--text T | --file F | --decode IDS) [--json]";
 
 /// `weft compile`: compiles a model (cached) to an Executable or, with
 /// --compile-to, to the IR of a phase.
@@ -36,6 +39,8 @@ int runPlan(int argc, char **argv);
 int runLaunch(int argc, char **argv);
 /// `weft calibrate`: measures this machine and writes a cluster description.
 int runCalibrate(int argc, char **argv);
+/// `weft tokenize`: text to token ids and back (TokenizeCommand.cpp).
+int runTokenize(int argc, char **argv);
 
 } // namespace weft::cli
 

@@ -7,6 +7,8 @@
 //   weft train gpt2 --data FILE [flags]                 train
 //   weft launch -n N [mpirun flags] -- weft COMMAND ...  N ranks under mpirun
 //   weft calibrate [-o FILE.json] [--quick]              measure this machine
+//   weft tokenize [--tokenizer FILE|DIR] (--text T | --file F | --decode IDS)
+//                                                        text <-> token ids
 // and turns its errors into messages and exit codes: 2 for a bad command
 // line (FlagError, with a usage hint), 1 for a failure of the work.
 // `weft COMMAND --help` lists a command's flags.
@@ -36,6 +38,7 @@ const Command kCommands[] = {
     {"launch", weft::cli::kLaunchUsage, weft::cli::runLaunch},
     {"plan", weft::cli::kPlanUsage, weft::cli::runPlan},
     {"calibrate", weft::cli::kCalibrateUsage, weft::cli::runCalibrate},
+    {"tokenize", weft::cli::kTokenizeUsage, weft::cli::runTokenize},
 };
 
 std::string usage() {
