@@ -16,7 +16,8 @@ inverting the running sum of the probabilities (runtime/generate/Sampler.h docum
 Usage: reference_generate.py CASE.json OUT.json. CASE holds "model" {vocab, seed, tie_grid, max_length}, "prompts"
 (lists of token ids), "config" (HF's field names). OUT holds "sequences", "scores" (per step, per row: a list of
 numbers with "-inf" for minus infinity, or null for a row whose prompt beam search has finished), and
-"sequence_scores" (beam searches).
+"sequence_scores" (beam searches); "histories" (per step, per row: the row's tokens when its scores were computed, or
+null) serves bench/generate/check_reference_against_hf.py.
 """
 import json
 import math
@@ -201,8 +202,9 @@ def greedy_or_sample(model, prompts, cfg):
     steps = new_token_count(cfg, padded)
     rng = SplitMix64(cfg["seed"])
     alive = [True] * len(rows)
-    all_scores = []
+    all_scores, histories = [], []
     for _ in range(steps):
+        histories.append([list(row.tokens) for row in rows])
         step_scores, chosen = [], []
         for r, row in enumerate(rows):
             scores = process(cfg, row.real(), model.logits(row.real()).astype(np.float64), beams=False)
@@ -216,7 +218,8 @@ def greedy_or_sample(model, prompts, cfg):
                 alive[r] = False
         if not any(alive):
             break
-    return {"sequences": [row.tokens for row in rows], "scores": all_scores, "sequence_scores": []}
+    return {"sequences": [row.tokens for row in rows], "scores": all_scores, "sequence_scores": [],
+            "histories": histories}
 
 
 class Hypotheses:
@@ -259,10 +262,11 @@ def beam_search(model, prompts, cfg):
     hyps = [Hypotheses(nb, cfg["length_penalty"], cfg["early_stopping"], max_new) for _ in prompts]
     finished = [False] * len(prompts)
     n_cand = 2 * nb if cfg["do_sample"] else max(2, 1 + len(eos)) * nb
-    all_scores = []
+    all_scores, histories = [], []
     steps = 0
     for step in range(max_new):
         step_scores = []
+        histories.append([None if finished[b] else list(row.tokens) for b, group in enumerate(beams) for row in group])
         for b, group in enumerate(beams):
             if finished[b]:
                 step_scores.extend([None] * nb)
@@ -321,7 +325,8 @@ def beam_search(model, prompts, cfg):
             seq.append(eos[0])
         seq += [pad] * (width - len(seq))
         sequences.append(seq)
-    return {"sequences": sequences, "scores": all_scores, "sequence_scores": [float(s) for s, _ in best]}
+    return {"sequences": sequences, "scores": all_scores, "sequence_scores": [float(s) for s, _ in best],
+            "histories": histories}
 
 
 def generate(model, prompts, cfg):
