@@ -125,6 +125,17 @@ GenerationConfig greedy(int64_t newTokens) {
   return c;
 }
 
+/// Sampling with the given warpers and seed.
+GenerationConfig sampling(int64_t newTokens, int64_t topK, double topP, double temperature, uint64_t seed) {
+  GenerationConfig c = greedy(newTokens);
+  c.doSample = true;
+  c.topK = topK;
+  c.topP = topP;
+  c.temperature = temperature;
+  c.seed = seed;
+  return c;
+}
+
 TEST_F(ReferenceGenerate, GreedyOnePrompt) {
   GenerationOutput out = check({12, 1, 0, 64}, {{3, 1, 4, 1, 5}}, greedy(15), "greedy");
   EXPECT_GE(distinctGenerated(out, 0).size(), 3u) << "the toy model should not repeat one token";
@@ -170,11 +181,7 @@ TEST_F(ReferenceGenerate, GreedyNoRepeatNgram) {
 }
 
 TEST_F(ReferenceGenerate, SampleTemperatureTopKWithTies) {
-  GenerationConfig c = greedy(12);
-  c.doSample = true;
-  c.topK = 4;
-  c.temperature = 0.7;
-  c.seed = 99;
+  GenerationConfig c = sampling(12, /*topK=*/4, /*topP=*/1.0, /*temperature=*/0.7, /*seed=*/99);
   // Logits on a grid of 1: ties at the k-th value are frequent.
   GenerationOutput out = check({12, 6, 1, 64}, {{1, 2}, {3, 4}}, c, "sample top-k ties");
   int64_t widest = 0;
@@ -187,26 +194,16 @@ TEST_F(ReferenceGenerate, SampleTemperatureTopKWithTies) {
 }
 
 TEST_F(ReferenceGenerate, SampleTopP) {
-  GenerationConfig c = greedy(15);
-  c.doSample = true;
-  c.topK = 0;
-  c.topP = 0.7;
-  c.temperature = 1.5;
-  c.seed = 2024;
+  GenerationConfig c = sampling(15, /*topK=*/0, /*topP=*/0.7, /*temperature=*/1.5, /*seed=*/2024);
   check({12, 7, 0, 64}, {{5}, {6}, {7}}, c, "sample top-p");
 }
 
 TEST_F(ReferenceGenerate, SampleBatchReturnSequencesAndProcessors) {
-  GenerationConfig c = greedy(14);
-  c.doSample = true;
-  c.topK = 6;
-  c.topP = 0.9;
-  c.temperature = 0.8;
+  GenerationConfig c = sampling(14, /*topK=*/6, /*topP=*/0.9, /*temperature=*/0.8, /*seed=*/12345);
   c.repetitionPenalty = 1.3;
   c.noRepeatNgramSize = 2;
   c.numReturnSequences = 3;
   c.eosTokenIds = {0};
-  c.seed = 12345;
   GenerationOutput out = check({12, 8, 0, 64}, {{1, 2, 3, 4}, {5}}, c, "sample batch");
   EXPECT_EQ(out.numSequences, 6);
   std::set<std::vector<int64_t>> distinct;
@@ -216,11 +213,8 @@ TEST_F(ReferenceGenerate, SampleBatchReturnSequencesAndProcessors) {
 }
 
 TEST_F(ReferenceGenerate, SampleMinTokensToKeep) {
-  GenerationConfig c = greedy(10);
-  c.doSample = true;
-  c.topP = 0.05;
+  GenerationConfig c = sampling(10, /*topK=*/50, /*topP=*/0.05, /*temperature=*/1.0, /*seed=*/5);
   c.minTokensToKeep = 3;
-  c.seed = 5;
   GenerationOutput out = check({12, 9, 0, 64}, {{4, 4}}, c, "min_tokens_to_keep");
   for (const std::vector<float> &step : out.scores)
     EXPECT_GE(std::count_if(step.begin(), step.end(), [](float x) { return std::isfinite(x); }), 3);
@@ -283,14 +277,10 @@ TEST_F(ReferenceGenerate, BeamSearchSeveralEosIds) {
 }
 
 TEST_F(ReferenceGenerate, BeamSample) {
-  GenerationConfig c = greedy(12);
+  GenerationConfig c = sampling(12, /*topK=*/6, /*topP=*/1.0, /*temperature=*/0.9, /*seed=*/7);
   c.numBeams = 3;
-  c.doSample = true;
-  c.topK = 6;
-  c.temperature = 0.9;
   c.numReturnSequences = 2;
   c.eosTokenIds = {0};
-  c.seed = 7;
   check({12, 14, 0, 64}, {{1, 2}, {7}}, c, "beam sample");
 }
 
