@@ -134,9 +134,10 @@ rt::StatusOr<GenerationOutput> runBeamSearch(SearchStart start) {
         ++chosen;
       }
       if (chosen < beams)
-        return rt::internalError("generate: beam search at step " + std::to_string(step) + ", prompt " +
-                                 std::to_string(b) + ": only " + std::to_string(chosen) + " of " +
-                                 std::to_string(beams) + " beams could continue");
+        return rt::invalidArgument("generate: beam search at step " + std::to_string(step) + ", prompt " +
+                                   std::to_string(b) + ": only " + std::to_string(chosen) + " of " +
+                                   std::to_string(beams) + " beams can continue: the other candidates are EOS " +
+                                   "tokens (eos_token_id lists too much of the vocabulary)");
       done[b] = hyps[b].isDone(flat[candidates.front()], step + 1);
     }
     beamScores = nextScores;
@@ -145,7 +146,10 @@ rt::StatusOr<GenerationOutput> runBeamSearch(SearchStart start) {
     steps = step + 1;
     if (std::all_of(done.begin(), done.end(), [](char d) { return d != 0; }) || steps == start.newTokens)
       break;
-    WEFT_RETURN_IF_ERROR(start.model.reorderRows(source));
+    rt::Status reordered = start.model.reorderRows(source);
+    if (!reordered.isOk())
+      return rt::Status(reordered.code(), "generate: the model failed to reorder its rows before step " +
+                                              std::to_string(steps) + ": " + reordered.message());
     rt::StatusOr<std::vector<float>> stepped =
         checkLogits(start.model.step(nextTokens), numRows, vocab, "step " + std::to_string(steps));
     if (!stepped.isOk())

@@ -109,6 +109,19 @@ TEST(GenerateLoop, ModelFailureNamesTheStep) {
   }
 }
 
+TEST(GenerateLoop, BeamSearchWhenEveryTokenIsAnEos) {
+  // No candidate can continue a beam: an error naming the cause, not a crash.
+  ToyDecodeModel model(ToyModelSpec{4, 3, 0, 64});
+  GenerationConfig config;
+  config.maxNewTokens = 5;
+  config.numBeams = 2;
+  config.eosTokenIds = {0, 1, 2, 3};
+  auto out = generate(model, {{1, 2}}, config);
+  ASSERT_FALSE(out.isOk());
+  EXPECT_EQ(out.status().code(), rt::StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("beams can continue"), std::string::npos) << out.status().message();
+}
+
 TEST(GenerateLoop, PaddingDoesNotChangeAPromptsTokens) {
   // weft's processors read the real tokens only, so a short prompt generates
   // the same alone and left-padded beside a longer one (repetition penalty
