@@ -27,22 +27,25 @@
 #include "runtime/generate/Searches.h"
 
 #include <algorithm>
-#include <numeric>
 
 namespace weft::gen::detail {
 namespace {
 
 /// The `count` best flat indices of `scores`, best first (lower index first
-/// among equals).
+/// among equals): one pass that keeps a sorted list of the best so far (most
+/// scores fail the first comparison with the worst of them).
 std::vector<int64_t> topCandidates(std::span<const double> scores, int64_t count) {
-  std::vector<int64_t> order(scores.size());
-  std::iota(order.begin(), order.end(), int64_t{0});
-  count = std::min<int64_t>(count, static_cast<int64_t>(order.size()));
-  std::partial_sort(order.begin(), order.begin() + count, order.end(), [&](int64_t a, int64_t b) {
-    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-  });
-  order.resize(count);
-  return order;
+  auto better = [&](int64_t a, int64_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
+  std::vector<int64_t> best;
+  best.reserve(count + 1);
+  for (int64_t i = 0; i < static_cast<int64_t>(scores.size()); ++i) {
+    if (static_cast<int64_t>(best.size()) == count && !better(i, best.back()))
+      continue;
+    best.insert(std::upper_bound(best.begin(), best.end(), i, better), i);
+    if (static_cast<int64_t>(best.size()) > count)
+      best.pop_back();
+  }
+  return best;
 }
 
 /// `count` flat indices drawn without replacement from softmax(scores),
@@ -89,16 +92,17 @@ rt::StatusOr<GenerationOutput> runBeamSearch(SearchStart start) {
   std::vector<int64_t> nextTokens(numRows), source(numRows);
   int64_t steps = 0;
   for (int64_t step = 0; step < start.newTokens; ++step) {
-    std::vector<float> stepScores(numRows * vocab);
+    std::vector<float> stepScores(config.outputScores ? numRows * vocab : 0);
     for (int64_t r = 0; r < numRows; ++r) {
       std::copy(start.logits.begin() + r * vocab, start.logits.begin() + (r + 1) * vocab, row.begin());
       processRowScores(config, ScoreStage::kBeamLogProbs, rows.history(r), row);
-      for (int64_t v = 0; v < vocab; ++v) {
-        stepScores[r * vocab + v] = static_cast<float>(row[v]);
+      for (int64_t v = 0; v < vocab; ++v)
         total[r * vocab + v] = row[v] + beamScores[r];
-      }
+      if (config.outputScores)
+        std::copy(row.begin(), row.end(), stepScores.begin() + r * vocab);
     }
-    out.scores.push_back(std::move(stepScores));
+    if (config.outputScores)
+      out.scores.push_back(std::move(stepScores));
 
     for (int64_t b = 0; b < batch; ++b) {
       if (done[b]) {
@@ -170,6 +174,7 @@ rt::StatusOr<GenerationOutput> runBeamSearch(SearchStart start) {
   int64_t longest = 0;
   for (const Hypothesis &h : best)
     longest = std::max<int64_t>(longest, static_cast<int64_t>(h.tokens.size()));
+  out.steps = steps;
   out.promptLength = rows.promptLength();
   out.length = std::min(longest + 1, rows.promptLength() + start.newTokens);
   out.numSequences = static_cast<int64_t>(best.size());

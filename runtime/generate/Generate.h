@@ -41,7 +41,10 @@ struct GenerationOutput {
   /// batch * numReturnSequences for sampling, batch for greedy).
   int64_t rows = 0;
   int64_t vocabSize = 0;
-  /// Per step, the processed scores of every row, [rows, vocabSize]: what the
+  /// Decoding steps run (one generated token per row each).
+  int64_t steps = 0;
+  /// With config.outputScores, per step, the processed scores of every row,
+  /// [rows, vocabSize]: what the
   /// search chose from (Hugging Face's output_scores). Greedy and sampling:
   /// the processed (and, sampling, warped) logits; beam searches: the
   /// processed log-probabilities before the beam's running score is added.

@@ -96,6 +96,10 @@ struct GenerationConfig {
   /// Starts the sampling generator.
   uint64_t seed = 0;
 
+  /// Keep every step's processed scores in GenerationOutput::scores
+  /// (Hugging Face's output_scores; rows x vocabulary floats per step).
+  bool outputScores = false;
+
   /// Checks every field, and every token id against `vocabSize`; the error
   /// names the field and its value.
   rt::Status validate(int64_t vocabSize) const;

@@ -40,11 +40,12 @@ rt::StatusOr<GenerationOutput> runGreedyOrSample(SearchStart start) {
   std::vector<double> row(vocab);
   std::vector<float> &logits = start.logits;
   for (int64_t step = 0; step < start.newTokens; ++step) {
-    std::vector<float> stepScores(numRows * vocab);
+    std::vector<float> stepScores(config.outputScores ? numRows * vocab : 0);
     for (int64_t r = 0; r < numRows; ++r) {
       std::copy(logits.begin() + r * vocab, logits.begin() + (r + 1) * vocab, row.begin());
       processRowScores(config, ScoreStage::kLogits, rows.history(r), row);
-      std::copy(row.begin(), row.end(), stepScores.begin() + r * vocab);
+      if (config.outputScores)
+        std::copy(row.begin(), row.end(), stepScores.begin() + r * vocab);
       next[r] = config.doSample ? drawIndex(softmax(row), rng.uniform()) : argmax(row);
       if (next[r] < 0)
         return rt::invalidArgument("generate: sampling at step " + std::to_string(step) + ": every token of row " +
@@ -52,8 +53,10 @@ rt::StatusOr<GenerationOutput> runGreedyOrSample(SearchStart start) {
       if (hasEos && !unfinished[r])
         next[r] = *pad;
     }
-    out.scores.push_back(std::move(stepScores));
+    if (config.outputScores)
+      out.scores.push_back(std::move(stepScores));
     rows.append(next);
+    out.steps = step + 1;
     bool anyUnfinished = false;
     for (int64_t r = 0; r < numRows; ++r) {
       if (!unfinished[r])

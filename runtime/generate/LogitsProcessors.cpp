@@ -70,15 +70,19 @@ void applyTopK(std::span<double> scores, int64_t topK, int64_t minKeep) {
 }
 
 void applyTopP(std::span<double> scores, double topP, int64_t minKeep) {
-  const size_t vocab = scores.size();
-  std::vector<size_t> order(vocab);
-  std::iota(order.begin(), order.end(), size_t{0});
+  // Tokens already at -inf (after top-k) have probability 0: they come first
+  // in ascending order with a running sum of 0 and stay removed, so only the
+  // finite ones are sorted (the same result, without sorting the vocabulary).
+  std::vector<size_t> order;
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (scores[i] != kMinusInf)
+      order.push_back(i);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
   std::vector<double> probs = softmax(scores);
-  const size_t protectedFrom = vocab - std::min(vocab, static_cast<size_t>(minKeep));
+  const size_t protectedFrom = order.size() - std::min(order.size(), static_cast<size_t>(minKeep));
   double cumulative = 0;
   std::vector<size_t> removed;
-  for (size_t i = 0; i < vocab; ++i) {
+  for (size_t i = 0; i < order.size(); ++i) {
     cumulative += probs[order[i]];
     if (i < protectedFrom && cumulative <= 1 - topP)
       removed.push_back(order[i]);
@@ -96,7 +100,8 @@ std::vector<double> softmax(std::span<const double> scores) {
     return probs;
   double sum = 0;
   for (size_t i = 0; i < scores.size(); ++i)
-    sum += probs[i] = std::exp(scores[i] - max);
+    if (scores[i] != kMinusInf)
+      sum += probs[i] = std::exp(scores[i] - max);
   for (double &p : probs)
     p /= sum;
   return probs;
@@ -110,7 +115,8 @@ void logSoftmax(std::span<double> scores) {
     return;
   double sum = 0;
   for (double s : scores)
-    sum += std::exp(s - max);
+    if (s != kMinusInf)
+      sum += std::exp(s - max);
   const double logSum = max + std::log(sum);
   for (double &s : scores)
     s -= logSum;

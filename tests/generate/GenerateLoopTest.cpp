@@ -50,6 +50,7 @@ TEST(GenerateLoop, CallbackStreamsTheGeneratedTokens) {
     auto out = generate(model, {{5, 6, 7}, {8}}, config,
                         [&](int64_t s, int64_t token) { streamed[s].push_back(token); });
     ASSERT_TRUE(out.isOk()) << out.status().toString();
+    EXPECT_TRUE(out->scores.empty()) << "scores are kept only with outputScores";
     for (int64_t s = 0; s < 2; ++s) {
       // The stream is the generated tokens up to and including the EOS.
       std::vector<int64_t> expected = generatedOf(*out, s);
@@ -68,9 +69,11 @@ TEST(GenerateLoop, StopsWhenEveryRowHasFinished) {
   GenerationConfig config;
   config.maxNewTokens = 10;
   config.eosTokenIds = {0, 1, 2, 3};
+  config.outputScores = true;
   auto out = generate(model, {{1, 2}, {3}}, config);
   ASSERT_TRUE(out.isOk()) << out.status().toString();
   EXPECT_EQ(out->length, out->promptLength + 1);
+  EXPECT_EQ(out->steps, 1);
   EXPECT_EQ(out->scores.size(), 1u);
   EXPECT_EQ(model.steps(), 0);
 }

@@ -50,8 +50,9 @@ protected:
   /// Runs weft and the reference on one case and compares them; returns
   /// weft's output for the case's own checks.
   GenerationOutput check(const ToyModelSpec &spec, const std::vector<std::vector<int64_t>> &prompts,
-                         const GenerationConfig &config, const std::string &label) {
+                         GenerationConfig config, const std::string &label) {
     ToyDecodeModel model(spec);
+    config.outputScores = true;
     rt::StatusOr<GenerationOutput> out = generate(model, prompts, config);
     EXPECT_TRUE(out.isOk()) << label << ": " << out.status().toString();
     if (!out.isOk())
