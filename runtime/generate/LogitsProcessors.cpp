@@ -61,9 +61,18 @@ void applyTopK(std::span<double> scores, int64_t topK, int64_t minKeep) {
   const size_t k = std::min(static_cast<size_t>(std::max(topK, minKeep)), scores.size());
   if (k == 0 || k == scores.size())
     return;
-  std::vector<double> sorted(scores.begin(), scores.end());
-  std::nth_element(sorted.begin(), sorted.begin() + (k - 1), sorted.end(), std::greater<double>());
-  const double kth = sorted[k - 1];
+  // The k-th largest: a min-heap of the k best so far (most scores fail one
+  // comparison with its top).
+  std::vector<double> heap(scores.begin(), scores.begin() + k);
+  std::make_heap(heap.begin(), heap.end(), std::greater<double>());
+  for (size_t i = k; i < scores.size(); ++i) {
+    if (scores[i] <= heap.front())
+      continue;
+    std::pop_heap(heap.begin(), heap.end(), std::greater<double>());
+    heap.back() = scores[i];
+    std::push_heap(heap.begin(), heap.end(), std::greater<double>());
+  }
+  const double kth = heap.front();
   for (double &s : scores)
     if (s < kth)
       s = kMinusInf;
