@@ -46,7 +46,9 @@ public:
   virtual rt::StatusOr<std::vector<float>> step(const std::vector<int64_t> &tokens) = 0;
 
   /// Reorders the rows for beam search: row r continues from what row
-  /// source[r] held (its cache and padding), source.size() == rows.
+  /// source[r] held (its cache and padding), source.size() == rows. Beam
+  /// search calls it before every step; a source may appear several times
+  /// (a beam continued with two tokens) and most entries are often r itself.
   virtual rt::Status reorderRows(const std::vector<int64_t> &source) = 0;
 };
 
