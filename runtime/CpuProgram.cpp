@@ -8,7 +8,9 @@
 //      GEMM step the addresses of a, b and c, and per collective step those of
 //      its input and output.
 // A kernel call then runs as one indirect call, a GEMM as one cblas_sgemm
-// (row-major, f32) per batch, a collective as one call on its group's
+// (row-major, f32) per batch — or, with one row (M = 1: a decode step's
+// projections and LM head), as one cblas_sgemv, which streams the matrix once
+// where sgemm first packs it into a buffer —, a collective as one call on its group's
 // Communicator (which fails when a rank does not arrive in time).
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +20,8 @@
 #include "runtime/comm/CollectiveStep.h"
 
 #include <cblas.h>
+
+#include <algorithm>
 
 namespace weft::rt {
 
@@ -87,6 +91,22 @@ Status CpuProgram::runGemm(int step) {
   const int lda = g.trans_a() ? m : k;
   const int ldb = g.trans_b() ? k : n;
   const size_t strideA = g.m() * g.k(), strideB = g.k() * g.n(), strideC = g.m() * g.n();
+  if (m == 1) {
+    // c[1, n] = alpha a[1, k] op(b) + beta c: op(b)^T a. The one row of a is
+    // contiguous whether or not it is stored transposed ([k, 1]).
+    for (uint64_t i = 0; i < g.batch(); ++i) {
+      float *ci = c + i * strideC;
+      if (g.beta() == 0.0f) // c may hold anything (a reused arena): never scale it
+        std::fill(ci, ci + n, 0.0f);
+      if (g.trans_b()) // b is [n, k]
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, g.alpha(), b + i * strideB, ldb,
+                    a + i * strideA, 1, g.beta(), ci, 1);
+      else // b is [k, n]
+        cblas_sgemv(CblasRowMajor, CblasTrans, k, n, g.alpha(), b + i * strideB, ldb,
+                    a + i * strideA, 1, g.beta(), ci, 1);
+    }
+    return Status::ok();
+  }
   for (uint64_t i = 0; i < g.batch(); ++i)
     cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,
                 g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a + i * strideA, lda,
