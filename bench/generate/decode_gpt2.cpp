@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "bench/BenchSupport.h"
 #include "decode/Gpt2Decoder.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/io/Safetensors.h"
@@ -39,22 +40,8 @@ static cl::opt<int> repeats("repeats", cl::desc("timed greedy runs and prefills"
 static cl::opt<std::string> outDir("out", cl::desc("folder for weights, config, tokens"),
                                    cl::init("/tmp/weft-bench-decode"));
 
-template <typename T> static T check(rt::StatusOr<T> v) {
-  if (!v.isOk()) {
-    std::fprintf(stderr, "error: %s\n", v.status().toString().c_str());
-    std::exit(1);
-  }
-  return std::move(v).value();
-}
-static void check(const rt::Status &s) {
-  if (!s.isOk()) {
-    std::fprintf(stderr, "error: %s\n", s.toString().c_str());
-    std::exit(1);
-  }
-}
-static double msSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
+using bench::check;
+using bench::msSince;
 static double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];

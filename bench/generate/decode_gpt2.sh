@@ -26,16 +26,16 @@ echo "conditions: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) 
   --repeats "$repeats" --out "$out" | tee "$out.weft.txt"
 "$venv/bin/python" "$root/bench/generate/hf_decode_peer.py" --dir "$out" --new "$new" --prefill "$prefill" \
   --repeats "$repeats" | tee "$out.hf.txt"
-/usr/bin/python3 - "$out" <<'PY'
+/usr/bin/python3 - "$out" "$prefill" <<'PY'
 import json, sys
-out = sys.argv[1]
+out, prefill = sys.argv[1], sys.argv[2]
 w = json.loads(open(out + ".weft.txt").read().strip().splitlines()[-1])
 h = json.loads(open(out + ".hf.txt").read().strip().splitlines()[-1])
 floor_ms = w["floor_bytes"] / 30e6
 print(f"decode: weft {w['decode_ms_per_token']:.2f} ms/token vs HF {h['decode_ms_per_token']:.2f}: "
       f"{h['decode_ms_per_token'] / w['decode_ms_per_token']:.2f}x; bandwidth floor {floor_ms:.2f} ms "
       f"(weights + cache at 30 GB/s): weft at {100 * floor_ms / w['decode_ms_per_token']:.0f}% of it")
-print(f"prefill of {sys.argv[1] and ''}the long prompt: weft {w['prefill_long_ms']:.1f} ms vs HF "
+print(f"prefill of {prefill} tokens: weft {w['prefill_long_ms']:.1f} ms vs HF "
       f"{h['prefill_long_ms']:.1f} ms: {h['prefill_long_ms'] / w['prefill_long_ms']:.2f}x; "
       f"greedy tokens equal: {h.get('tokens_equal')} (first {h.get('first_tokens_equal')})")
 PY

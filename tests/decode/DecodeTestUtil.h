@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <unistd.h>
@@ -117,6 +118,32 @@ inline DecodePair makeDecodePair(const models::Gpt2Config &config, int64_t rows,
     EXPECT_TRUE(p.forward->setParameter(name, value).isOk()) << name;
   }
   return p;
+}
+
+/// f32 on both sides, in different orders (a step attends over the whole
+/// masked cache, the forward over its causal square): logits agree within
+/// 2e-5 + 1e-4 relative (measured worst ~2e-6 at |logit| up to ~3).
+constexpr double kLogitAtol = 2e-5, kLogitRtol = 1e-4;
+
+/// Expects |got - want| <= kLogitAtol + kLogitRtol |want| for every logit
+/// of every row (got: [rows, V]); returns the largest difference.
+inline double expectLogitsClose(const std::vector<float> &got,
+                                const std::vector<std::vector<float>> &want,
+                                const std::string &what) {
+  double worst = 0;
+  size_t V = want[0].size();
+  EXPECT_EQ(got.size(), want.size() * V) << what;
+  for (size_t r = 0; r < want.size(); ++r)
+    for (size_t v = 0; v < V && r * V + v < got.size(); ++v) {
+      double err = std::fabs(double(got[r * V + v]) - want[r][v]);
+      worst = std::max(worst, err);
+      if (err > kLogitAtol + kLogitRtol * std::fabs(want[r][v])) {
+        ADD_FAILURE() << what << ": row " << r << " logit " << v << " is " << got[r * V + v]
+                      << ", the forward gives " << want[r][v];
+        return worst;
+      }
+    }
+  return worst;
 }
 
 /// Index of the largest value (the first of equal ones).

@@ -19,18 +19,6 @@ namespace {
 
 using rt::StatusCode;
 
-/// Every element of `a` and `b` equal within 2e-5 + 1e-4 relative (the
-/// tolerance of Gpt2DecoderTest.cpp).
-void expectNear(const std::vector<float> &got, const std::vector<std::vector<float>> &want,
-                const std::string &what) {
-  size_t V = want[0].size();
-  ASSERT_EQ(got.size(), want.size() * V);
-  for (size_t r = 0; r < want.size(); ++r)
-    for (size_t v = 0; v < V; ++v)
-      ASSERT_NEAR(got[r * V + v], want[r][v], 2e-5 + 1e-4 * std::fabs(want[r][v]))
-          << what << ": row " << r << " logit " << v;
-}
-
 TEST(Gpt2DecoderRows, ReorderPermutesTheCacheRowsOnTheDevice) {
   models::Gpt2Config config = smallDecodeConfig();
   const int64_t rows = 3, maxLength = 12;
@@ -71,7 +59,7 @@ TEST(Gpt2DecoderRows, ReorderPermutesTheCacheRowsOnTheDevice) {
       reordered[size_t(r)].push_back(next[size_t(r)]);
     auto logits = pair.decoder->step(next);
     ASSERT_TRUE(logits.isOk()) << logits.status().toString();
-    expectNear(*logits, pair.forwardLogits(reordered), "step " + std::to_string(step));
+    expectLogitsClose(*logits, pair.forwardLogits(reordered), "step " + std::to_string(step));
   }
 }
 
