@@ -91,14 +91,12 @@ struct DecodePair {
   }
 };
 
-/// Builds both with weights of `seed` scaled by `scale`.
-inline DecodePair makeDecodePair(const models::Gpt2Config &config, int64_t rows,
-                                 int64_t maxLength, uint64_t seed, float scale,
-                                 const std::string &target = "cpu") {
-  DecodePair p;
-  p.config = config;
-  p.rows = rows;
-  p.maxLength = maxLength;
+/// A decoder for `rows` x `maxLength` on `target` with the weights of `seed`
+/// scaled by `scale` (null, with a test failure, when it cannot be created).
+inline std::unique_ptr<decode::Gpt2Decoder> makeDecoder(const models::Gpt2Config &config,
+                                                        int64_t rows, int64_t maxLength,
+                                                        uint64_t seed, float scale,
+                                                        const std::string &target = "cpu") {
   decode::Gpt2DecoderOptions options;
   options.rows = rows;
   options.maxLength = maxLength;
@@ -106,17 +104,31 @@ inline DecodePair makeDecodePair(const models::Gpt2Config &config, int64_t rows,
   auto decoder = decode::Gpt2Decoder::create(config, options);
   EXPECT_TRUE(decoder.isOk()) << decoder.status().toString();
   if (!decoder.isOk())
+    return nullptr;
+  for (auto &[name, value] : scaledWeights((*decoder)->params(), seed, scale))
+    EXPECT_TRUE((*decoder)->setParameter(name, value).isOk()) << name;
+  return std::move(decoder.value());
+}
+
+/// Builds both with weights of `seed` scaled by `scale`.
+inline DecodePair makeDecodePair(const models::Gpt2Config &config, int64_t rows,
+                                 int64_t maxLength, uint64_t seed, float scale) {
+  DecodePair p;
+  p.config = config;
+  p.rows = rows;
+  p.maxLength = maxLength;
+  p.decoder = makeDecoder(config, rows, maxLength, seed, scale);
+  if (!p.decoder)
     return p;
-  p.decoder = std::move(decoder.value());
   Program fwd = models::buildGpt2Forward(config, int(rows), int(maxLength));
-  CompileResult compiled = compile(fwd.module(), options.compile);
+  CompileResult compiled = compile(fwd.module(), decodeCompileOptions());
   auto forward = rt::Executor::create(*compiled.executable);
   EXPECT_TRUE(forward.isOk()) << forward.status().toString();
+  if (!forward.isOk())
+    return p;
   p.forward = std::move(forward.value());
-  for (auto &[name, value] : scaledWeights(p.decoder->params(), seed, scale)) {
-    EXPECT_TRUE(p.decoder->setParameter(name, value).isOk()) << name;
+  for (auto &[name, value] : scaledWeights(p.decoder->params(), seed, scale))
     EXPECT_TRUE(p.forward->setParameter(name, value).isOk()) << name;
-  }
   return p;
 }
 

@@ -16,26 +16,12 @@
 namespace weft::test {
 namespace {
 
-std::unique_ptr<decode::Gpt2Decoder> decoderFor(const std::string &target, int64_t rows,
-                                                int64_t maxLength) {
-  decode::Gpt2DecoderOptions options;
-  options.rows = rows;
-  options.maxLength = maxLength;
-  options.compile = decodeCompileOptions(target);
-  auto d = decode::Gpt2Decoder::create(smallDecodeConfig(), options);
-  EXPECT_TRUE(d.isOk()) << d.status().toString();
-  if (!d.isOk())
-    return nullptr;
-  for (auto &[name, value] : scaledWeights((*d)->params(), 5, 25.0f))
-    EXPECT_TRUE((*d)->setParameter(name, value).isOk());
-  return std::move(d.value());
-}
-
 TEST(Gpt2DecoderCuda, GreedyTokensEqualTheCpuDecoder) {
   if (auto gpu = rt::openCudaDevice(); !gpu.isOk())
     GTEST_SKIP() << "no GPU: " << gpu.status().toString();
   const int64_t rows = 2, maxLength = 16, V = smallDecodeConfig().vocab_size;
-  auto cpu = decoderFor("cpu", rows, maxLength), cuda = decoderFor("cuda", rows, maxLength);
+  auto cpu = makeDecoder(smallDecodeConfig(), rows, maxLength, 5, 25.0f, "cpu");
+  auto cuda = makeDecoder(smallDecodeConfig(), rows, maxLength, 5, 25.0f, "cuda");
   ASSERT_TRUE(cpu && cuda);
   std::vector<int64_t> tokens = {0, 0, 3, 4, 5, 6, 7, 8}, mask = {0, 0, 1, 1, 1, 1, 1, 1};
   auto a = cpu->prefill(tokens, mask, rows, 4), b = cuda->prefill(tokens, mask, rows, 4);

@@ -63,28 +63,13 @@ TEST(Gpt2DecoderRows, ReorderPermutesTheCacheRowsOnTheDevice) {
   }
 }
 
-/// A decoder of 2 rows, max length 6, with weights set.
-std::unique_ptr<decode::Gpt2Decoder> smallDecoder() {
-  decode::Gpt2DecoderOptions options;
-  options.rows = 2;
-  options.maxLength = 6;
-  options.compile = decodeCompileOptions();
-  auto d = decode::Gpt2Decoder::create(smallDecodeConfig(), options);
-  EXPECT_TRUE(d.isOk()) << d.status().toString();
-  if (!d.isOk())
-    return nullptr;
-  for (auto &[name, value] : scaledWeights((*d)->params(), 1, 1.0f))
-    EXPECT_TRUE((*d)->setParameter(name, value).isOk());
-  return std::move(d.value());
-}
-
 void expectError(const rt::Status &st, StatusCode code, const std::string &words) {
   EXPECT_EQ(st.code(), code) << st.toString();
   EXPECT_NE(st.message().find(words), std::string::npos) << st.toString();
 }
 
 TEST(Gpt2DecoderRows, BadInputIsRefusedWithTheCause) {
-  auto d = smallDecoder();
+  auto d = makeDecoder(smallDecodeConfig(), /*rows=*/2, /*maxLength=*/6, /*seed=*/1, /*scale=*/1.0f);
   ASSERT_TRUE(d);
   const int64_t V = smallDecodeConfig().vocab_size;
   // Before any prompt.
