@@ -14,6 +14,7 @@
 #include "compiler/Compile.h"
 #include "models/Gpt2.h"
 #include "passes/analysis/CostModel.h"
+#include "bench/BenchSupport.h"
 #include "runtime/Executor.h"
 #include "runtime/io/Npy.h"
 #include "runtime/io/Safetensors.h"
@@ -40,23 +41,8 @@ static cl::opt<int> repeats("repeats", cl::desc("timed runs"), cl::init(10));
 static cl::opt<std::string> outDir("out", cl::desc("folder for weights, config and logits"),
                                    cl::init("/tmp/weft-bench-gpt2"));
 
-template <typename T> static T check(rt::StatusOr<T> v) {
-  if (!v.isOk()) {
-    std::fprintf(stderr, "error: %s\n", v.status().toString().c_str());
-    std::exit(1);
-  }
-  return std::move(v).value();
-}
-static void check(const rt::Status &s) {
-  if (!s.isOk()) {
-    std::fprintf(stderr, "error: %s\n", s.toString().c_str());
-    std::exit(1);
-  }
-}
-
-static double msSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
+using bench::check;
+using bench::msSince;
 
 int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "weft GPT-2 CPU benchmark\n");

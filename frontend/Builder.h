@@ -46,7 +46,12 @@ struct ProgramState {
   std::vector<ParamSpec> params;
   std::vector<std::string> inputNames;
   std::vector<std::string> outputNames;
+  /// Every function result in order (outputs and updates) and its tag:
+  /// {kOutputAttr or kUpdateAttr, name}.
   std::vector<mlir::Value> outputValues;
+  std::vector<std::pair<std::string, std::string>> resultTags;
+  /// weft.state arguments by name, with their types (Program::state).
+  std::vector<std::pair<std::string, mlir::Type>> states;
   /// Every argument name in use ("input:x", "param:h.0.ln_1.weight").
   std::set<std::string> argNames;
   std::vector<mlir::DictionaryAttr> argAttrs;

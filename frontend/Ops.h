@@ -170,6 +170,12 @@ Tensor gather(const Tensor &table, const Tensor &indices,
 /// Embedding lookup: gather of rows of `table` by `ids`.
 Tensor embedding(const Tensor &table, const Tensor &ids,
                  Loc loc = Loc::current());
+/// `input` with `update` written at offset `start` (a rank-0 integer tensor
+/// read at run time) along `dim`; update matches input on every other
+/// dimension. Returned as the Program::update of the state it reads, the
+/// block is written in place (a key/value cache).
+Tensor dynamic_update_slice(const Tensor &input, const Tensor &update, const Tensor &start,
+                            int64_t dim, Loc loc = Loc::current());
 
 //===----------------------------------------------------------------------===//
 // Producers (ProducerOps.cpp)

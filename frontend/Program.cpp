@@ -132,6 +132,40 @@ void Program::output(const std::string &name, Tensor t, Loc loc) {
                       "' is defined twice; output names must be unique");
   s.outputNames.push_back(name);
   s.outputValues.push_back(t.value());
+  s.resultTags.push_back({kOutputAttr.str(), name});
+}
+
+Tensor Program::state(const std::string &name, Shape shape, DType dtype, Loc loc) {
+  detail::ProgramState &s = *state_;
+  s.checkOpen(loc, "a state");
+  checkArg(s, loc, "state", name, shape);
+  if (!s.argNames.insert("state:" + name).second)
+    s.fail(loc, "state '" + name + "' is defined twice; state names must be unique");
+  BlockArgument arg = addTaggedArgument(s, loc, kStateAttr, name, shape, dtype);
+  s.states.push_back({name, arg.getType()});
+  return Tensor(&s, arg);
+}
+
+void Program::update(const std::string &name, Tensor t, Loc loc) {
+  detail::ProgramState &s = *state_;
+  s.checkOpen(loc, "an update");
+  if (&detail::stateOf(t, loc, "update") != &s)
+    s.fail(loc, "the update of state '" + name + "' is a tensor of another Program");
+  auto known = llvm::find_if(s.states, [&](const auto &st) { return st.first == name; });
+  if (known == s.states.end())
+    s.fail(loc, "update of '" + name + "', but the program has no state of that name; "
+                "create it with Program::state first");
+  if (known->second != t.value().getType())
+    s.fail(loc, "the update of state '" + name + "' has shape " + shapeStr(t.shape()) + " " +
+                    dtypeName(t.dtype()) + " but the state is " +
+                    shapeStr(cast<RankedTensorType>(known->second).getShape()) + " " +
+                    dtypeName(detail::dtypeOf(cast<RankedTensorType>(known->second).getElementType())) +
+                    "; an update keeps the state's type");
+  for (const auto &[attr, n] : s.resultTags)
+    if (attr == kUpdateAttr && n == name)
+      s.fail(loc, "state '" + name + "' is updated twice; give one new value per run");
+  s.outputValues.push_back(t.value());
+  s.resultTags.push_back({kUpdateAttr.str(), name});
 }
 
 const std::vector<ParamSpec> &Program::params() const { return state_->params; }
@@ -161,8 +195,8 @@ ModuleOp Program::module() {
       FunctionType::get(ctx, entry.getArgumentTypes(), results));
   s.func.setAllArgAttrs(s.argAttrs);
   SmallVector<DictionaryAttr> resultAttrs;
-  for (const std::string &n : s.outputNames)
-    resultAttrs.push_back(tagged(ctx, kOutputAttr, n));
+  for (const auto &[attr, n] : s.resultTags)
+    resultAttrs.push_back(tagged(ctx, attr, n));
   s.func.setAllResultAttrs(resultAttrs);
   s.finalized = true;
 

@@ -87,6 +87,19 @@ public:
                Init init = Init::normal(0.02), DType dtype = DType::F32,
                Loc loc = Loc::current());
 
+  /// A new function argument tagged `weft.state = "<name>"` (not scoped):
+  /// a value that persists in its own storage between runs, starts at zero
+  /// and is replaced by the value given to update(name, ...) (a key/value
+  /// cache). State names must be unique.
+  Tensor state(const std::string &name, Shape shape, DType dtype = DType::F32,
+               Loc loc = Loc::current());
+
+  /// Makes `t` the new value of state `name`: a function result tagged
+  /// `weft.update = "<name>"`, which the compiled program writes into the
+  /// state's own storage. `t` must have the state's type; a state is updated
+  /// at most once.
+  void update(const std::string &name, Tensor t, Loc loc = Loc::current());
+
   /// Puts the program on `mesh` (the module's `weft.mesh`); shard hints
   /// then take effect and the compile partitions the program. Call it before
   /// any input, parameter or op; a second call, or one after that or after

@@ -10,6 +10,7 @@
 #include "frontend/Ops.h"
 
 #include "ir/WeftOps.h"
+#include "ir/WeftStateOps.h"
 
 using namespace mlir;
 
@@ -153,6 +154,21 @@ Tensor gather(const Tensor &table, const Tensor &indices, Loc loc) {
 
 Tensor embedding(const Tensor &table, const Tensor &ids, Loc loc) {
   return gather(table, ids, loc);
+}
+
+Tensor dynamic_update_slice(const Tensor &input, const Tensor &update, const Tensor &start,
+                            int64_t dim, Loc loc) {
+  ProgramState &s =
+      detail::stateOf({&input, &update, &start}, loc, "weft.dynamic_update_slice");
+  if (!isInteger(start.dtype()) || !start.shape().empty())
+    s.fail(loc, "'weft.dynamic_update_slice' start must be a rank-0 i32 or i64 tensor, got " +
+                    std::string(dtypeName(start.dtype())) + " " + shapeStr(start.shape()) +
+                    "; reshape it to [] (weft::reshape(t, {}))");
+  int64_t d = detail::normalizeDim(s, loc, "weft.dynamic_update_slice", dim,
+                                   int64_t(input.shape().size()));
+  return detail::buildInferred<DynamicUpdateSliceOp>(
+      s, loc, {input.value(), update.value(), start.value()},
+      {detail::named(s, "dim", IntegerAttr::get(IntegerType::get(s.context, 64), d))});
 }
 
 } // namespace weft

@@ -52,7 +52,8 @@ inline constexpr llvm::StringLiteral kUpdateAttr = "weft.update";
 // Memory plan (weft-plan-memory; read by the code generators)
 //===----------------------------------------------------------------------===//
 
-/// On an op (not a reshape) and on input arguments: `weft.offset`, the byte
+/// On an op (not a reshape, nor an in-place weft.update written into its
+/// argument's own storage) and on input arguments: `weft.offset`, the byte
 /// offset of the buffer in the arena: i64 for one result, array<i64> with one
 /// entry per result for several (-1 for a result without arena storage).
 inline constexpr llvm::StringLiteral kOffsetAttr = "weft.offset";

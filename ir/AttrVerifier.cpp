@@ -9,7 +9,7 @@
 //   - results: weft.output and weft.update name them (a non-empty string);
 //     weft.sharding as for arguments;
 //   - ops: weft.offset as above (an array<i64> of one per result on an op
-//     with several); weft.arena_size and
+//     with several, -1 for a result without arena storage); weft.arena_size and
 //     weft.arena_persistent_size are integers >= 0, weft.arena_alignment a
 //     power of two; weft.shardings one #weft.sharding per result; weft.mesh
 //     a #weft.mesh, on a builtin.module only.
@@ -54,17 +54,18 @@ LogicalResult expectSize(Operation *op, const Twine &where, NamedAttribute attr,
 }
 
 /// weft.offset: one offset (an integer >= 0), or one per result of an op
-/// with several (an array<i64> of them).
+/// with several (an array<i64> of them, -1 for a result without arena
+/// storage: an in-place update written into its argument's storage).
 LogicalResult expectOffsets(Operation *op, const Twine &where, NamedAttribute attr) {
   auto many = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
   if (!many)
     return expectSize(op, where, attr);
   if (many.size() == op->getNumResults() &&
-      llvm::all_of(many.asArrayRef(), [](int64_t v) { return v >= 0; }))
+      llvm::all_of(many.asArrayRef(), [](int64_t v) { return v >= -1; }))
     return success();
   return op->emitError() << where << " has " << attr.getName() << " = " << attr.getValue()
-                         << "; expected one offset >= 0 per result (" << op->getNumResults()
-                         << ")";
+                         << "; expected one offset >= 0 (or -1: no arena storage) per result ("
+                         << op->getNumResults() << ")";
 }
 
 /// weft.sharding / one entry of weft.shardings: a #weft.sharding that fits

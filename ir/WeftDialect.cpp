@@ -8,6 +8,7 @@
 #include "ir/WeftDialect.h"
 #include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftStateOps.h"
 #include "ir/WeftTrainingOps.h"
 
 #include "llvm/ADT/TypeSwitch.h"
@@ -32,6 +33,10 @@ void WeftDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "ir/WeftTrainingOps.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "ir/WeftStateOps.cpp.inc"
       >();
   addOperations<
 #define GET_OP_LIST

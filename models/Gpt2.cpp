@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <climits>
+#include <vector>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -154,38 +155,119 @@ Tensor tokenInput(Program &p, const char *name, int64_t batch, int64_t seq,
   return nn::shardDimIfMesh(p, p.input(name, {batch, seq}, DType::I64), 0, plan.dataAxis);
 }
 
+/// GPT-2's modules, parameters created in Hugging Face's order (wte, wpe,
+/// h.0 ... h.{n-1}, ln_f) so every program built from them binds the same
+/// weights by name.
+struct Gpt2Modules {
+  nn::Embedding wte, wpe;
+  std::vector<nn::TransformerBlock> blocks;
+  nn::LayerNorm ln_f;
+
+  Gpt2Modules(Program &p, const Gpt2Config &config, const nn::ParallelPlan &plan)
+      : wte(p, "wte", config.vocab_size, config.n_embd, Init::normal(0.02), plan.tensorAxis),
+        wpe(p, "wpe", config.n_positions, config.n_embd, Init::normal(0.01)),
+        blocks(makeBlocks(p, config, plan)),
+        ln_f(p, "ln_f", config.n_embd, config.layer_norm_epsilon) {}
+
+  static std::vector<nn::TransformerBlock> makeBlocks(Program &p, const Gpt2Config &config,
+                                                      const nn::ParallelPlan &plan) {
+    nn::BlockConfig block;
+    block.n_embd = config.n_embd;
+    block.n_head = config.n_head;
+    block.n_inner = config.n_inner;
+    block.eps = config.layer_norm_epsilon;
+    block.activation = config.activation;
+    block.layout = nn::WeightLayout::InOut; // Hugging Face Conv1D
+    block.parallel = plan;
+    std::vector<nn::TransformerBlock> blocks;
+    for (int i = 0; i < config.n_layer; ++i)
+      blocks.emplace_back(p, "h." + std::to_string(i), block);
+    return blocks;
+  }
+
+  /// The LM head tied to wte: [N, C] x [V, C]^T after ln_f.
+  Tensor logits(const Tensor &hidden) const {
+    return matmul(ln_f(hidden), wte.weight, /*transpose_a=*/false, /*transpose_b=*/true);
+  }
+};
+
 /// Builds the GPT-2 body on input "tokens" [batch, seq] and returns the
 /// logits [batch * seq, vocab_size] (parameters named as in Hugging Face).
 Tensor buildGpt2Logits(Program &p, const Gpt2Config &config, int batch, int seq,
                        const nn::ParallelPlan &plan) {
-  const int64_t B = batch, T = seq, C = config.n_embd, V = config.vocab_size;
+  const int64_t B = batch, T = seq, C = config.n_embd;
   Tensor tokens = tokenInput(p, "tokens", B, T, plan);
-  nn::Embedding wte(p, "wte", V, C, Init::normal(0.02), plan.tensorAxis);
-  nn::Embedding wpe(p, "wpe", config.n_positions, C, Init::normal(0.01));
+  Gpt2Modules m(p, config, plan);
 
   // [B, T, C] + [T, C]: the position embeddings broadcast over the batch.
-  Tensor tokenEmb = wte(tokens);
+  Tensor tokenEmb = m.wte(tokens);
   Tensor positions = iota(p, {T}, 0, DType::I64);
-  Tensor x = tokenEmb + wpe(positions);
-
-  nn::BlockConfig block;
-  block.n_embd = C;
-  block.n_head = config.n_head;
-  block.n_inner = config.n_inner;
-  block.eps = config.layer_norm_epsilon;
-  block.activation = config.activation;
-  block.layout = nn::WeightLayout::InOut; // Hugging Face Conv1D
-  block.parallel = plan;
-  for (int i = 0; i < config.n_layer; ++i) {
-    nn::TransformerBlock layer(p, "h." + std::to_string(i), block);
+  Tensor x = tokenEmb + m.wpe(positions);
+  for (const nn::TransformerBlock &layer : m.blocks)
     x = layer(x);
-  }
-  nn::LayerNorm ln_f(p, "ln_f", C, config.layer_norm_epsilon);
-  x = ln_f(x);
-
   // LM head tied to wte: [B*T, C] x [V, C]^T.
-  return matmul(reshape(x, {B * T, C}), wte.weight,
-                /*transpose_a=*/false, /*transpose_b=*/true);
+  return m.logits(reshape(x, {B * T, C}));
+}
+
+/// Checks the sizes of the decoding programs: rows >= 1, 1 <= maxLength <=
+/// n_positions (every cache position has a position embedding) and, for a
+/// prefill, 1 <= length <= maxLength.
+void checkDecodeShape(const char *who, const Gpt2Config &config, int rows, int length,
+                      int maxLength) {
+  config.validate();
+  if (rows < 1 || maxLength < 1 || maxLength > config.n_positions || length < 1 ||
+      length > maxLength)
+    throw DslError(std::string(who) + ": error: need rows >= 1, 1 <= max length <= n_positions (" +
+                   std::to_string(config.n_positions) + ") and 1 <= length <= max length, got rows " +
+                   std::to_string(rows) + ", length " + std::to_string(length) +
+                   " and max length " + std::to_string(maxLength));
+}
+
+/// The key and value caches of every layer: weft.state [rows, H, maxLength, D].
+std::vector<nn::KvCacheStep> cacheStates(Program &p, const Gpt2Config &config, int rows,
+                                         int maxLength) {
+  const int64_t H = config.n_head, D = config.n_embd / config.n_head;
+  std::vector<nn::KvCacheStep> caches;
+  for (int i = 0; i < config.n_layer; ++i) {
+    nn::KvCacheStep c;
+    c.k = p.state(gpt2CacheName(i, /*value=*/false), {rows, H, maxLength, D});
+    c.v = p.state(gpt2CacheName(i, /*value=*/true), {rows, H, maxLength, D});
+    caches.push_back(c);
+  }
+  return caches;
+}
+
+/// The additive mask of key positions [rows, 1, 1, keys] from a 0/1 i64
+/// mask [rows, keys]: 0 where the mask is 1, -1e9 where it is 0.
+Tensor keyBias(const Tensor &mask) {
+  Shape s = mask.shape();
+  Tensor bias = (cast(mask, DType::F32) - 1.0) * 1e9;
+  return reshape(bias, {s[0], 1, 1, s[1]});
+}
+
+/// The decoding body shared by prefill and decode step: inputs "tokens" and
+/// "positions" [rows, T] embedded, every block run with its cache (written
+/// at `start`, attended with `bias`), the caches returned as updates, and the
+/// output "logits" [rows, V] of each row's last position.
+void buildCachedBody(Program &p, const Gpt2Config &config, int rows, int T, int maxLength,
+                     const Tensor &start, const Tensor &bias, bool overCache) {
+  Tensor tokens = p.input("tokens", {rows, T}, DType::I64);
+  Tensor positions = p.input("positions", {rows, T}, DType::I64);
+  std::vector<nn::KvCacheStep> caches = cacheStates(p, config, rows, maxLength);
+  Gpt2Modules m(p, config, {});
+  Tensor x = m.wte(tokens) + m.wpe(positions);
+  for (size_t i = 0; i < m.blocks.size(); ++i) {
+    caches[i].start = start;
+    caches[i].bias = bias;
+    caches[i].overCache = overCache;
+    x = m.blocks[i](x, caches[i]);
+  }
+  Tensor last = reshape(narrow(x, 1, T - 1, 1), {rows, config.n_embd});
+  p.output("logits", m.logits(last));
+  for (size_t i = 0; i < caches.size(); ++i) {
+    p.update(gpt2CacheName(int(i), false), caches[i].k);
+    p.update(gpt2CacheName(int(i), true), caches[i].v);
+  }
 }
 
 } // namespace
@@ -223,6 +305,42 @@ Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq,
   Program p = makeProgram("buildGpt2Forward", config, batch, seq, plan, mesh);
   Tensor logits = buildGpt2Logits(p, config, batch, seq, plan);
   p.output("logits", reshape(logits, {batch, seq, config.vocab_size}));
+  return p;
+}
+
+std::string gpt2CacheName(int layer, bool value) {
+  return "cache.h." + std::to_string(layer) + (value ? ".v" : ".k");
+}
+
+Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int maxLength) {
+  checkDecodeShape("buildGpt2Prefill", config, rows, length, maxLength);
+  Program p;
+  Tensor mask = p.input("mask", {rows, length}, DType::I64);
+  // Causal within the prompt and never onto a padding position.
+  Tensor bias = keyBias(mask) + causal_mask(p, length, DType::F32);
+  buildCachedBody(p, config, rows, length, maxLength, scalar(p, 0, DType::I64), bias,
+                  /*overCache=*/false);
+  return p;
+}
+
+Program buildGpt2DecodeStep(const Gpt2Config &config, int rows, int maxLength) {
+  checkDecodeShape("buildGpt2DecodeStep", config, rows, 1, maxLength);
+  Program p;
+  Tensor mask = p.input("mask", {rows, maxLength}, DType::I64);
+  Tensor start = p.input("start", {}, DType::I64);
+  buildCachedBody(p, config, rows, 1, maxLength, start, keyBias(mask), /*overCache=*/true);
+  return p;
+}
+
+Program buildGpt2CacheReorder(const Gpt2Config &config, int rows, int maxLength) {
+  checkDecodeShape("buildGpt2CacheReorder", config, rows, 1, maxLength);
+  Program p;
+  Tensor source = p.input("source", {rows}, DType::I64);
+  std::vector<nn::KvCacheStep> caches = cacheStates(p, config, rows, maxLength);
+  for (size_t i = 0; i < caches.size(); ++i) {
+    p.update(gpt2CacheName(int(i), false), gather(caches[i].k, source));
+    p.update(gpt2CacheName(int(i), true), gather(caches[i].v, source));
+  }
   return p;
 }
 

@@ -75,6 +75,34 @@ Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq,
 Program buildGpt2TrainLoss(const Gpt2Config &config, int batch, int seq,
                            const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
 
+/// The name of layer `layer`'s key (value: false) or value cache state,
+/// "cache.h.<layer>.k" / ".v".
+std::string gpt2CacheName(int layer, bool value);
+
+/// The prefill of incremental decoding: inputs "tokens", "positions" and
+/// "mask" [rows, length] i64 (prompts left-padded; mask 1 for a real token,
+/// 0 for padding; positions = cumsum(mask) - 1 for real tokens), states
+/// gpt2CacheName(i, ...) [rows, n_head, maxLength, head dim] f32 for every
+/// layer, written at positions 0 .. length-1 (in place: each is returned as
+/// its weft.update), and output "logits" [rows, vocab_size] of each row's last
+/// position. Attention is causal and never attends to padding. The
+/// parameters are buildGpt2Forward's. Requires rows >= 1 and 1 <= length <=
+/// maxLength <= n_positions.
+Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int maxLength);
+
+/// One decode step: inputs "tokens" and "positions" [rows, 1] i64, "mask"
+/// [rows, maxLength] i64 (1 at every cache position a row may attend to, the
+/// written one included) and "start" (rank 0 i64: the cache position the
+/// new key and value go to, the same in every row), the caches of
+/// buildGpt2Prefill (written at `start`, in place) and output "logits"
+/// [rows, vocab_size]. One compiled step serves every position.
+Program buildGpt2DecodeStep(const Gpt2Config &config, int rows, int maxLength);
+
+/// Beam reordering: input "source" [rows] i64; every cache becomes
+/// cache[source] (row r takes row source[r]), a gather into a temporary
+/// copied back into the cache's storage.
+Program buildGpt2CacheReorder(const Gpt2Config &config, int rows, int maxLength);
+
 /// Throws DslError("<who>: error: ...") naming the numbers when `plan` does
 /// not fit the model on `mesh`: an axis of the plan the mesh lacks, tensor
 /// parallelism whose size does not divide n_head or the MLP width, data

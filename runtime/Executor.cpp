@@ -8,7 +8,9 @@
 //      at least 64) and zeroes it, then writes every CONSTANT's data into it
 //      (a splat's one element repeated);
 //   3. allocates aligned storage for each PARAMETER and each STATE (the
-//      latter zero-filled and bound: optimizer state starts at zero);
+//      latter zero-filled and bound: optimizer state starts at zero), except
+//      those shared with ExecutorOptions::shareStorageWith, which take the
+//      owner's storage (same kind, name, dtype and shape);
 //   4. resolves each buffer's address: arena base + arena_offset, its own
 //      storage for parameters, the target's address for an alias;
 //   5. for a mesh: splits the world communicator into one group per distinct
@@ -146,13 +148,27 @@ StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe,
   } else {
     device = std::make_unique<CpuDevice>();
   }
-  WEFT_RETURN_IF_ERROR(checkMemoryBudget(memoryNeeds(exe.proto()),
+  Executor *owner = options.shareStorageWith;
+  if (owner && (owner->exe_.proto().target() != exe.proto().target() ||
+                mesh->numRanks() != 1 || owner->mesh_.numRanks() != 1))
+    return invalidArgument("executable '" + exe.source() + "' cannot share storage with '" +
+                           owner->exe_.source() + "': sharing needs two one-device programs "
+                           "of one target, got " + exe.proto().target() + " on " +
+                           mesh->toString() + " and " + owner->exe_.proto().target() + " on " +
+                           owner->mesh_.toString());
+  MemoryNeeds needs = memoryNeeds(exe.proto());
+  if (owner) // shared storage is the owner's, already allocated
+    for (const proto::Buffer &b : exe.proto().buffers())
+      if (ownsStorage(b) && owner->findBuffer(b.kind(), b.name()) >= 0)
+        (b.kind() == proto::PARAMETER ? needs.parameters : needs.state) -= b.byte_size();
+  WEFT_RETURN_IF_ERROR(checkMemoryBudget(needs,
                                          memoryBudget(options.memoryLimit, device->availableMemory()),
                                          "executable '" + exe.source() + "'"));
   std::unique_ptr<Executor> executor(new Executor(std::move(exe), std::move(device)));
   executor->mesh_ = std::move(mesh.value());
   executor->world_ = std::move(world.value());
   executor->rank_ = executor->world_->rank();
+  executor->shareFrom_ = owner;
   WEFT_RETURN_IF_ERROR(executor->initialize());
   return executor;
 }
@@ -172,11 +188,16 @@ Status Executor::initialize() {
   bound_.assign(n, false);
   consumedByRun_.assign(n, false);
   staged_.assign(n, {});
+  WEFT_RETURN_IF_ERROR(resolveSharedStorage());
   char *base = static_cast<char *>(arena_);
   for (size_t i = 0; i < n; ++i) {
     const proto::Buffer &b = p.buffers(static_cast<int>(i));
     if (b.has_alias_of()) {
       address_[i] = address_[b.alias_of()]; // validated: earlier, not an alias
+      continue;
+    }
+    if (ownsStorage(b) && sharedFrom_[i] >= 0) {
+      address_[i] = shareFrom_->address_[static_cast<size_t>(sharedFrom_[i])];
       continue;
     }
     if (ownsStorage(b)) {
@@ -228,6 +249,36 @@ Status Executor::initialize() {
   if (p.target() == "cuda")
     cudaGraphs_ = cudaGraphsEnabledByEnvironment();
   return Status::ok();
+}
+
+Status Executor::resolveSharedStorage() {
+  const proto::Executable &p = exe_.proto();
+  sharedFrom_.assign(static_cast<size_t>(p.buffers_size()), -1);
+  if (!shareFrom_)
+    return Status::ok();
+  for (int i = 0; i < p.buffers_size(); ++i) {
+    const proto::Buffer &b = p.buffers(i);
+    if (!ownsStorage(b) || b.has_alias_of())
+      continue;
+    int j = shareFrom_->findBuffer(b.kind(), b.name());
+    if (j < 0)
+      continue;
+    const proto::Buffer &o = shareFrom_->exe_.proto().buffers(j);
+    if (o.dtype() != b.dtype() || shapeOf(o) != shapeOf(b))
+      return invalidArgument(where() + ": " + kindNoun(b.kind()) + " '" + b.name() + "' is " +
+                             dtypeName(b.dtype()) + shapeString(shapeOf(b)) + " but " +
+                             shareFrom_->where() + ", whose storage it shares, holds " +
+                             dtypeName(o.dtype()) + shapeString(shapeOf(o)) +
+                             "; compile both programs for the same sizes");
+    sharedFrom_[static_cast<size_t>(i)] = j;
+  }
+  return Status::ok();
+}
+
+bool Executor::isBound(size_t id) const {
+  if (id < sharedFrom_.size() && sharedFrom_[id] >= 0)
+    return shareFrom_->bound_[static_cast<size_t>(sharedFrom_[id])];
+  return bound_[id];
 }
 
 Status Executor::initializeMesh() {
@@ -362,6 +413,8 @@ Status Executor::bindBytes(int id, const std::string &name, const char *what, co
   if (consumedByRun_[id])
     staged_[id] = value.bytes;
   bound_[id] = true;
+  if (sharedFrom_[static_cast<size_t>(id)] >= 0)
+    shareFrom_->bound_[static_cast<size_t>(sharedFrom_[static_cast<size_t>(id)])] = true;
   return Status::ok();
 }
 
@@ -381,7 +434,7 @@ Status Executor::run() {
   const proto::Executable &p = exe_.proto();
   for (int i = 0; i < p.buffers_size(); ++i) {
     const proto::Buffer &b = p.buffers(i);
-    if ((b.kind() == proto::PARAMETER || b.kind() == proto::INPUT) && !bound_[i])
+    if ((b.kind() == proto::PARAMETER || b.kind() == proto::INPUT) && !isBound(size_t(i)))
       return failedPrecondition(
           "run: " + std::string(b.kind() == proto::PARAMETER ? "parameter" : "input") + " '" +
           b.name() + "' of " + where() + " is not set; call " +
@@ -458,7 +511,7 @@ StatusOr<HostTensor> Executor::parameter(const std::string &name) const {
   int id = findBuffer(proto::PARAMETER, name);
   if (id < 0)
     return notFound("parameter: " + where() + " has no parameter named '" + name + "'");
-  if (!bound_[id])
+  if (!isBound(size_t(id)))
     return failedPrecondition("parameter: '" + name + "' is not set; call setParameter first");
   return readWhole(static_cast<uint32_t>(id));
 }
@@ -472,7 +525,7 @@ StatusOr<HostTensor> Executor::localPiece(proto::BufferKind kind, const std::str
   StatusOr<int> id = lookup(kind, "localPiece", name);
   if (!id.isOk())
     return id.status();
-  if (!bound_[*id])
+  if (!isBound(size_t(*id)))
     return failedPrecondition("localPiece: " + std::string(kindNoun(kind)) + " '" + name +
                               "' is not set");
   return readBuffer(static_cast<uint32_t>(*id));

@@ -39,6 +39,7 @@ namespace weft::rt {
 
 class Program;
 class Communicator;
+class Executor;
 
 /// How long one step took in the last run (with profiling on).
 struct StepTime {
@@ -58,6 +59,14 @@ struct ExecutorOptions {
   /// rank's place in the mesh (row-major). Null: one device (a mesh of one
   /// rank then runs its collectives on a one-rank in-process group).
   std::shared_ptr<Communicator> communicator;
+  /// Another Executor of the same target and device whose PARAMETER and
+  /// STATE storage this one uses, instead of allocating its own, for each
+  /// buffer of the same kind and name (dtype and shape must then match): the
+  /// prefill and decode-step programs of a model sharing its weights and its
+  /// key/value cache without a copy. Setting a shared buffer through either
+  /// Executor sets it for both. It must outlive this Executor. One-device
+  /// programs only.
+  Executor *shareStorageWith = nullptr;
 };
 
 class Executor {
@@ -171,6 +180,11 @@ private:
   /// the mesh every rank's piece gathered (a collective over the world).
   StatusOr<HostTensor> readWhole(uint32_t id) const;
   int findBuffer(proto::BufferKind kind, const std::string &name) const;
+  /// Whether buffer `id` holds a value (for a shared buffer: the owner's).
+  bool isBound(size_t id) const;
+  /// Step 3b of create(): the owner's storage for each shared buffer, or an
+  /// error naming a buffer whose dtype or shape differs from the owner's.
+  Status resolveSharedStorage();
   StatusOr<HostTensor> readBuffer(uint32_t id) const;
   Status runProfiled(); // every step on its own, timed into stepTimes_
   std::string where() const;
@@ -181,6 +195,8 @@ private:
   std::vector<void *> ownStorage_;     // parameter and state allocations, freed on destruction
   std::vector<void *> address_;        // per buffer id: where its bytes live
   std::vector<bool> bound_;            // per buffer id: parameter/input has a value
+  Executor *shareFrom_ = nullptr;      // ExecutorOptions::shareStorageWith
+  std::vector<int> sharedFrom_;        // per buffer id: the owner's buffer id, or -1
   std::vector<std::vector<uint8_t>> staged_; // host copies of consumed inputs
   std::vector<bool> consumedByRun_;    // per buffer id: input whose bytes a run reuses
   std::unique_ptr<Program> program_;    // the steps, on device_

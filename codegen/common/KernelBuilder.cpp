@@ -6,7 +6,8 @@
 // materialized into the output argument. After weft-convert-to-linalg,
 // eliminate-empty-tensors replaces the tensor.empty the result was computed
 // into by the output buffer, and one-shot-bufferize then writes in place: no
-// kernel allocates its output. Normalizations and scatter_add instead get
+// kernel allocates its output. Normalizations, scatter_add and
+// dynamic_update_slice instead get
 // loop kernels on memrefs (codegen/common/LoopKernels.h).
 //
 //===----------------------------------------------------------------------===//
@@ -87,6 +88,8 @@ FailureOr<func::FuncOp> buildOpKernel(ModuleOp kernels, Operation *op, StringRef
     return buildRmsNormKernel(kernels, rms, name);
   if (auto scatter = dyn_cast<ScatterAddOp>(op))
     return buildScatterAddKernel(kernels, scatter, name, scatterColumnBlock);
+  if (auto dus = dyn_cast<DynamicUpdateSliceOp>(op))
+    return buildDynamicUpdateSliceKernel(kernels, dus, name, /*inPlace=*/false);
   SmallVector<Type> types(op->getOperandTypes());
   llvm::append_range(types, op->getResultTypes());
   OpBuilder b(kernels.getContext());

@@ -14,6 +14,7 @@
 #define WEFT_CODEGEN_COMMON_LOOPKERNELS_H
 
 #include "ir/WeftOps.h"
+#include "ir/WeftStateOps.h"
 #include "ir/WeftTrainingOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -40,6 +41,14 @@ mlir::FailureOr<mlir::func::FuncOp> buildScatterAddKernel(mlir::ModuleOp kernels
                                                           ScatterAddOp op,
                                                           llvm::StringRef name,
                                                           int64_t columnBlock);
+
+/// @name(operand, update, start, result): weft.dynamic_update_slice. Copies
+/// the operand into the result unless `inPlace` (the caller guarantees that
+/// both are the same storage), then writes the update at the clamped offset
+/// along `dim` in one parallel loop nest (StateKernels.cpp).
+mlir::func::FuncOp buildDynamicUpdateSliceKernel(mlir::ModuleOp kernels,
+                                                 DynamicUpdateSliceOp op,
+                                                 llvm::StringRef name, bool inPlace);
 
 /// @name([bias], c): the epilogue of an f32 weft.fused_matmul whose product
 /// a GEMM step wrote into `c`: c = act(c + bias) in place, one pass.

@@ -19,7 +19,10 @@
 //   4. Every other weft op becomes one kernel call (operands, then results);
 //      ops that are identical up to their operands (same name, attributes,
 //      types) share one kernel. Kernels of Elementwise ops are not noalias
-//      (the memory plan may run them in place).
+//      (the memory plan may run them in place). weft.dynamic_update_slice
+//      gets a kernel that writes only its block when its result is the
+//      in-place update of the argument it reads (a key/value cache), else one
+//      that copies the operand first.
 //   5. Each returned value becomes an OUTPUT named by weft.output (default
 //      "output<i>"). A value computed here (or a reshape of one) becomes the
 //      OUTPUT in place; a parameter, input, constant, an alias of one of
@@ -44,6 +47,7 @@
 #include "ir/AttrNames.h"
 #include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftStateOps.h"
 #include "passes/memory/InPlaceUpdate.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -147,6 +151,7 @@ private:
   LogicalResult visitOp(Operation *op);
   LogicalResult visitReturn(func::FuncOp main, func::ReturnOp ret);
   LogicalResult bindInPlaceUpdates(func::FuncOp main, func::ReturnOp ret);
+  LogicalResult addDynamicUpdateSlice(DynamicUpdateSliceOp op);
   LogicalResult addCopiedUpdate(func::FuncOp main, func::ReturnOp ret, unsigned index);
   FailureOr<uint32_t> copyKernel(RankedTensorType type, Location loc);
   FailureOr<uint32_t> kernelFor(Operation *op);
@@ -363,6 +368,33 @@ LogicalResult Partitioner::addFusedMatmul(FusedMatmulOp op) {
   return success();
 }
 
+/// A weft.dynamic_update_slice: a kernel that writes only the block when the
+/// result is the operand's own storage (an in-place weft.update), else one
+/// that copies the operand first; the kernel key tells the two apart.
+LogicalResult Partitioner::addDynamicUpdateSlice(DynamicUpdateSliceOp op) {
+  FailureOr<uint32_t> out = addResultBuffer(op);
+  if (failed(out))
+    return failure();
+  bool inPlace = updatesOperandInPlace(op);
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << "dynamic_update_slice:" << op.getDim() << (inPlace ? ":in-place:" : ":copy:")
+     << op.getInput().getType() << "," << op.getUpdate().getType() << ","
+     << op.getStart().getType();
+  FailureOr<uint32_t> kernel =
+      kernelForKey(key, "dynamic_update_slice", 4, 1, /*noAlias=*/!inPlace,
+                   [&](StringRef function) {
+                     buildDynamicUpdateSliceKernel(*kernels, op, function, inPlace);
+                     return success();
+                   });
+  if (failed(kernel))
+    return failure();
+  addKernelCall(*kernel,
+                {bufferOf[op.getInput()], bufferOf[op.getUpdate()], bufferOf[op.getStart()], *out},
+                labelFor(op));
+  return success();
+}
+
 LogicalResult Partitioner::addFusedBatchMatmul(FusedBatchMatmulOp op) {
   FailureOr<uint32_t> c = addResultBuffer(op);
   if (failed(c))
@@ -463,6 +495,8 @@ LogicalResult Partitioner::visitOp(Operation *op) {
   if (auto fbmm = dyn_cast<FusedBatchMatmulOp>(op);
       fbmm && fitsGemm(op, fbmm.getTransposeLhs()))
     return addFusedBatchMatmul(fbmm);
+  if (auto dus = dyn_cast<DynamicUpdateSliceOp>(op))
+    return addDynamicUpdateSlice(dus);
   if (!isa_and_nonnull<WeftDialect>(op->getDialect()) || op->getNumResults() == 0 ||
       (op->getNumRegions() != 0 && !isa<FusionOp>(op)))
     return op->emitOpError("cannot be compiled for the CPU: the code generator takes weft ops "

@@ -2,7 +2,9 @@
 //
 // This file implements nn::MultiHeadAttention with primitive DSL ops: slices
 // of the fused qkv projection, head split by reshape + permute, two batched
-// matmuls around a composed softmax, and an additive causal mask.
+// matmuls around a composed softmax, and an additive causal mask; with a
+// key/value cache, the new keys and values are written into it
+// (dynamic_update_slice) and the caller's mask replaces the causal one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,8 +45,7 @@ MultiHeadAttention::MultiHeadAttention(Program &p, const std::string &name,
              loc),
       n_embd(n_embd), n_head(n_head), program_(&p) {}
 
-Tensor MultiHeadAttention::operator()(const Tensor &x, Loc loc) const {
-  ModuleCall call(*program_, loc);
+MultiHeadAttention::Heads MultiHeadAttention::project(const Tensor &x) const {
   Shape xs = x.shape();
   if (xs.size() != 3 || xs[2] != n_embd)
     program_->state().fail(Loc::current(),
@@ -52,22 +53,54 @@ Tensor MultiHeadAttention::operator()(const Tensor &x, Loc loc) const {
                                "' expects x [B, T, " + std::to_string(n_embd) +
                                "], got " + shapeStr(xs));
   int64_t B = xs[0], T = xs[1], H = n_head, D = n_embd / n_head;
-
   Tensor qkv = c_attn(x);
   auto heads = [&](int64_t part) {
     Tensor t = narrow(qkv, 2, part * n_embd, n_embd);
     return permute(reshape(t, {B, T, H, D}), {0, 2, 1, 3});
   };
-  Tensor q = heads(0), k = heads(1), v = heads(2);
+  return {heads(0), heads(1), heads(2)};
+}
 
-  Tensor scores = batch_matmul(q, k, /*transpose_a=*/false,
+Tensor MultiHeadAttention::attend(const Heads &h, const Tensor &keys, const Tensor &values,
+                                  const std::function<Tensor()> &bias) const {
+  Shape qs = h.q.shape(); // [B, H, T, D]
+  int64_t B = qs[0], T = qs[2], D = qs[3];
+  Tensor scores = batch_matmul(h.q, keys, /*transpose_a=*/false,
                                /*transpose_b=*/true);
   scores = scores * (1.0 / std::sqrt(double(D)));
-  scores = scores + causal_mask(*program_, T, x.dtype());
+  scores = scores + bias();
   Tensor probs = softmax(scores, -1);
-  Tensor ctx = batch_matmul(probs, v);
+  Tensor ctx = batch_matmul(probs, values);
   Tensor merged = reshape(permute(ctx, {0, 2, 1, 3}), {B, T, n_embd});
   return c_proj(merged);
+}
+
+Tensor MultiHeadAttention::operator()(const Tensor &x, Loc loc) const {
+  ModuleCall call(*program_, loc);
+  Heads h = project(x);
+  int64_t T = x.shape()[1];
+  return attend(h, h.k, h.v, [&] { return causal_mask(*program_, T, x.dtype()); });
+}
+
+Tensor MultiHeadAttention::operator()(const Tensor &x, KvCacheStep &cache, Loc loc) const {
+  ModuleCall call(*program_, loc);
+  Heads h = project(x);
+  Shape qs = h.q.shape();
+  if (cache.k.shape().size() != 4 || cache.k.shape()[0] != qs[0] ||
+      cache.k.shape()[1] != qs[1] || cache.k.shape()[3] != qs[3] ||
+      cache.v.shape() != cache.k.shape())
+    program_->state().fail(loc, "MultiHeadAttention '" + c_attn.path +
+                                    "' needs key and value caches [" + std::to_string(qs[0]) +
+                                    ", " + std::to_string(qs[1]) + ", positions, " +
+                                    std::to_string(qs[3]) + "], got " +
+                                    shapeStr(cache.k.shape()) + " and " +
+                                    shapeStr(cache.v.shape()));
+  cache.k = dynamic_update_slice(cache.k, h.k, cache.start, 2);
+  cache.v = dynamic_update_slice(cache.v, h.v, cache.start, 2);
+  auto bias = [&] { return cache.bias; };
+  if (cache.overCache)
+    return attend(h, cache.k, cache.v, bias);
+  return attend(h, h.k, h.v, bias);
 }
 
 } // namespace weft::nn

@@ -14,7 +14,31 @@
 #include "frontend/nn/Linear.h"
 #include "frontend/nn/ParallelPlan.h"
 
+#include <functional>
+
 namespace weft::nn {
+
+/// What attention with a key/value cache reads and writes (incremental
+/// decoding). The cache of one layer holds every row's keys and values
+/// [rows, heads, max positions, head dim]; x's keys and values are written at
+/// positions start .. start + T - 1 of every row.
+struct KvCacheStep {
+  /// The layer's key and value caches [B, H, L, D] (weft.state values); the
+  /// call replaces them by the caches with x's keys and values written, to
+  /// be returned with Program::update.
+  Tensor k, v;
+  /// Rank-0 i64: the cache position of x's first token (the same in every
+  /// row: prompts are left-padded).
+  Tensor start;
+  /// Additive mask broadcast to the scores [B, H, T, keys]: 0 where a query
+  /// may attend, a large negative value elsewhere. keys = L when
+  /// `overCache`, else T.
+  Tensor bias;
+  /// True (a decode step): the queries attend over the whole written cache.
+  /// False (a prefill from position 0): over x's own keys and values only,
+  /// which the cache then holds for later steps.
+  bool overCache = true;
+};
 
 /// Causal self-attention over x [B, T, n_embd].
 class MultiHeadAttention {
@@ -35,10 +59,26 @@ public:
   /// merge heads to [B, T, n_embd]; c_proj.
   Tensor operator()(const Tensor &x, Loc loc = Loc::current()) const;
 
+  /// The same attention with a key/value cache: k and v of x are written
+  /// into `cache.k` / `cache.v` at `cache.start` (weft.dynamic_update_slice
+  /// along the position dimension) and the scores get `cache.bias` instead
+  /// of the causal mask. `cache.k` and `cache.v` become the written caches.
+  Tensor operator()(const Tensor &x, KvCacheStep &cache, Loc loc = Loc::current()) const;
+
   Linear c_attn, c_proj;
   int64_t n_embd, n_head;
 
 private:
+  /// q, k and v of x [B, T, n_embd], each [B, H, T, D].
+  struct Heads {
+    Tensor q, k, v;
+  };
+  Heads project(const Tensor &x) const;
+  /// softmax(q k^T / sqrt(D) + bias()) v, heads merged to [B, T, n_embd],
+  /// then c_proj (the mask is built where the scores need it).
+  Tensor attend(const Heads &h, const Tensor &keys, const Tensor &values,
+                const std::function<Tensor()> &bias) const;
+
   Program *program_;
 };
 

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "frontend/nn/TransformerBlock.h"
+#include "frontend/Builder.h"
 #include "frontend/nn/Module.h"
 
 namespace weft::nn {
@@ -38,6 +39,16 @@ Tensor TransformerBlock::operator()(const Tensor &x, Loc loc) const {
   Tensor r = seq(x);
   Tensor h = seq(r + attn(whole(seq(ln_1(r)))));
   return seq(h + mlp(whole(seq(ln_2(h)))));
+}
+
+Tensor TransformerBlock::operator()(const Tensor &x, KvCacheStep &cache, Loc loc) const {
+  ModuleCall call(*program_, loc);
+  if (!sequence_.empty())
+    program_->state().fail(loc, "TransformerBlock '" + ln_1.path +
+                                    "': decoding with a key/value cache takes no "
+                                    "sequence-parallel plan; build it without one");
+  Tensor h = x + attn(ln_1(x), cache);
+  return h + mlp(ln_2(h));
 }
 
 } // namespace weft::nn

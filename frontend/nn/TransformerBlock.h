@@ -46,6 +46,11 @@ public:
   /// all_gather (Megatron's sequence parallelism).
   Tensor operator()(const Tensor &x, Loc loc = Loc::current()) const;
 
+  /// The same block with a key/value cache (incremental decoding): the
+  /// attention reads and writes `cache` (MultiHeadAttention's cached form).
+  /// No sequence parallelism: a block with a sequence-parallel plan throws.
+  Tensor operator()(const Tensor &x, KvCacheStep &cache, Loc loc = Loc::current()) const;
+
   LayerNorm ln_1;
   MultiHeadAttention attn;
   LayerNorm ln_2;

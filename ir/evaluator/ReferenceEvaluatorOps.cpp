@@ -12,9 +12,11 @@
 
 #include "ir/evaluator/ReferenceEvaluator.h"
 #include "ir/evaluator/ReferenceEvaluatorFusion.h"
+#include "ir/evaluator/ReferenceEvaluatorState.h"
 #include "ir/evaluator/ReferenceEvaluatorTraining.h"
 #include "ir/WeftCollectiveOps.h"
 #include "ir/WeftTrainingOps.h"
+#include "ir/WeftStateOps.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -604,6 +606,8 @@ private:
     add(detail::evaluateFusion); // ReferenceEvaluatorFusion.cpp
     // Training ops.
     add(detail::evaluateScatterAdd); // ReferenceEvaluatorTraining.cpp
+    // State ops.
+    add(detail::evaluateDynamicUpdateSlice); // ReferenceEvaluatorState.cpp
   }
 
   llvm::StringMap<OpFn> fns;

@@ -20,6 +20,9 @@
 //   - gather: index dimensions pass through to the result, the table's rows
 //     are a reduction (a vocabulary-parallel lookup leaves a partial sum),
 //     its feature dimensions pass through; scatter_add the reverse;
+//   - dynamic_update_slice: every dimension but the written one passes
+//     through operand, update and result; the written one needs replication
+//     (the run-time offset addresses the whole dimension);
 //   - iota and splat constants: one pass-through factor per dimension (the
 //     partitioner offsets a split iota); other constants need replication.
 // Partial sums flow through the linear ops: add, sub and concat (all
@@ -35,6 +38,7 @@
 #include "ir/WeftCollectiveOps.h"
 #include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftStateOps.h"
 #include "ir/WeftTrainingOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -359,6 +363,25 @@ OpShardingRule scatterAddRule(ScatterAddOp op) {
   return rule;
 }
 
+OpShardingRule dynamicUpdateSliceRule(DynamicUpdateSliceOp op) {
+  OpShardingRule rule;
+  ArrayRef<int64_t> operand = shapeOf(op.getInput()), update = shapeOf(op.getUpdate());
+  TensorFactors whole, block;
+  for (auto [d, size] : llvm::enumerate(operand)) {
+    if (int64_t(d) == op.getDim()) {
+      whole.push_back({rule.addFactor(size, FactorKind::NeedReplication)});
+      block.push_back({rule.addFactor(update[d], FactorKind::NeedReplication)});
+      continue;
+    }
+    unsigned f = rule.addFactor(size, FactorKind::PassThrough);
+    whole.push_back({f});
+    block.push_back({f});
+  }
+  rule.operands = {whole, block, TensorFactors{}};
+  rule.results = {whole};
+  return rule;
+}
+
 OpShardingRule producerRule(Operation *op, bool splittable) {
   OpShardingRule rule;
   TensorFactors out;
@@ -419,6 +442,7 @@ void registerShardingInterfaces(mlir::DialectRegistry &registry) {
     attachRule<ConcatOp, concatRule>(ctx);
     attachRule<GatherOp, gatherRule>(ctx);
     attachRule<ScatterAddOp, scatterAddRule>(ctx);
+    attachRule<DynamicUpdateSliceOp, dynamicUpdateSliceRule>(ctx);
     attachRule<IotaOp, iotaRule>(ctx);
     attachRule<ConstantOp, constantRule>(ctx);
     attachRule<ShardingConstraintOp, constraintRule>(ctx);

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/memory/MemoryPlan.h"
+#include "passes/memory/InPlaceUpdate.h"
 
 #include "ir/AttrNames.h"
 #include "ir/TensorSizeLimits.h"
@@ -16,6 +17,7 @@
 #include "ir/WeftOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -95,9 +97,11 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
     result.buffers.push_back(buffer);
   };
 
-  // 1. Arguments: parameters stay outside the arena, the rest are inputs.
+  // 1. Arguments: parameters and state (optimizer moments, key/value
+  // caches) have storage of their own outside the arena; the rest are inputs.
   for (BlockArgument arg : block.getArguments()) {
-    if (func.getArgAttr(arg.getArgNumber(), kParamAttr))
+    if (func.getArgAttr(arg.getArgNumber(), kParamAttr) ||
+        func.getArgAttr(arg.getArgNumber(), kStateAttr))
       continue;
     if (getBufferByteSize(arg.getType()) < 0) {
       func.emitError("argument #")
@@ -111,7 +115,13 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
   }
 
   // 2. Op results: reshapes alias their input, constants and mesh indices
-  // (written once at load) are persistent.
+  // (written once at load) are persistent; an in-place update is written
+  // into its argument's own storage and takes no arena bytes.
+  llvm::DenseSet<Value> inPlace;
+  if (auto ret = dyn_cast<func::ReturnOp>(block.getTerminator()))
+    for (unsigned i = 0; i < ret.getNumOperands(); ++i)
+      if (isInPlaceUpdate(func, i))
+        inPlace.insert(ret.getOperand(i));
   for (Operation &op : block.without_terminator()) {
     if (auto reshape = dyn_cast<ReshapeOp>(op)) {
       auto it = result.bufferOf.find(reshape.getInput());
@@ -129,7 +139,8 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
                "statically shaped tensors of integers or floats";
         return failure();
       }
-      addBuffer(value, kind, stepOf[&op]);
+      if (!inPlace.contains(value))
+        addBuffer(value, kind, stepOf[&op]);
     }
   }
 

@@ -11,6 +11,7 @@
 
 #include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftStateOps.h"
 #include "passes/memory/MemoryPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -66,6 +67,18 @@ bool isElementwiseFusionOf(FusionOp fusion, BlockArgument arg) {
 
 } // namespace
 
+bool updatesOperandInPlace(DynamicUpdateSliceOp op) {
+  auto func = op->getParentOfType<func::FuncOp>();
+  if (!func || op->getBlock() != &func.getBody().front())
+    return false;
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (OpOperand &use : op.getResult().getUses())
+    if (use.getOwner() == ret && isInPlaceUpdate(func, use.getOperandNumber()) &&
+        getStorageRoot(op.getInput()) == getUpdatedArgument(func, use.getOperandNumber()))
+      return true;
+  return false;
+}
+
 BlockArgument getUpdatedArgument(func::FuncOp func, unsigned index) {
   auto name = func.getResultAttrOfType<StringAttr>(index, kUpdateAttr);
   if (!name || func.isExternal())
@@ -89,6 +102,11 @@ bool isInPlaceUpdate(func::FuncOp func, unsigned index) {
     return false;
   if (!readsOldValue(def, target) || def->hasTrait<OpTrait::Elementwise>())
     return true;
+  // A block written into the argument itself: the kernel writes only the
+  // block and reads nothing else of the old value.
+  if (auto dus = dyn_cast<DynamicUpdateSliceOp>(def))
+    return getStorageRoot(dus.getInput()) == target &&
+           getStorageRoot(dus.getUpdate()) != target && getStorageRoot(dus.getStart()) != target;
   auto fusion = dyn_cast<FusionOp>(def);
   return fusion && isElementwiseFusionOf(fusion, target);
 }

@@ -22,6 +22,8 @@ class FuncOp;
 
 namespace weft {
 
+class DynamicUpdateSliceOp;
+
 /// The argument of `func` (tagged weft.param or weft.state) that result
 /// `index` updates, or null when the result has no weft.update tag or names
 /// no such argument.
@@ -34,9 +36,16 @@ mlir::BlockArgument getUpdatedArgument(mlir::func::FuncOp func, unsigned index);
 /// argument's old value or reads each of its elements only at the index it
 /// writes: an Elementwise op, or a weft.fusion in whose body everything
 /// computed from the argument is computed by Elementwise ops (its kernel must
-/// then not be noalias). Otherwise the value gets arena storage
+/// then not be noalias), or a weft.dynamic_update_slice of the argument
+/// itself (it writes only its block). Otherwise the value gets arena storage
 /// and is copied into the argument after every other step.
 bool isInPlaceUpdate(mlir::func::FuncOp func, unsigned index);
+
+/// True when `op` (in its function's body) writes into the storage of the
+/// argument behind its operand: its result is returned as that argument's
+/// in-place weft.update. Its kernel then writes only the block, without
+/// copying the operand.
+bool updatesOperandInPlace(DynamicUpdateSliceOp op);
 
 /// Checks the weft.update results of `func` (one block): each names a
 /// weft.param or weft.state argument of its type, no argument is updated

@@ -281,6 +281,8 @@ void writeMemoryPlan(func::FuncOp func, const MemoryPlan &plan) {
       auto it = plan.assignments.find(result);
       offsets.push_back(it == plan.assignments.end() ? -1 : it->second.offset);
     }
+    if (llvm::all_of(offsets, [](int64_t o) { return o < 0; }))
+      continue; // no arena storage (an in-place update)
     if (offsets.size() == 1)
       op.setAttr(kOffsetAttr, builder.getI64IntegerAttr(offsets[0]));
     else

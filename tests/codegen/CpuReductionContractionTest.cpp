@@ -103,10 +103,11 @@ std::string matmulProgram(const std::vector<int64_t> &batch, int64_t m, int64_t 
 }
 
 TEST_F(CodegenTest, MatmulMatchesReferenceWithEveryTranspose) {
-  const int64_t sizes[][3] = {{1, 1, 1}, {7, 33, 5}, {33, 7, 64}, {64, 96, 130}};
+  // One row (m = 1) runs as a GEMV (a decode step's projections and LM head).
+  const int64_t sizes[][3] = {{1, 1, 1}, {7, 33, 5}, {33, 7, 64}, {64, 96, 130}, {1, 300, 77}};
   for (int ta = 0; ta < 2; ++ta)
     for (int tb = 0; tb < 2; ++tb)
-      for (size_t s = 0; s < 4; ++s) {
+      for (size_t s = 0; s < 5; ++s) {
         auto [m, n, k] = sizes[s];
         check(matmulProgram({}, m, n, k, ta, tb, "f32"), s, {sumTolerance(k)});
         check(matmulProgram({3}, m, n, k, ta, tb, "f32"), s, {sumTolerance(k)});

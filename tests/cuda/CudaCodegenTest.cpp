@@ -3,7 +3,8 @@
 // This file tests the CUDA code generator where no GPU is needed (CI):
 // every op of the weft dialect (elementwise, compare/select/cast, matmuls,
 // reductions, data movement, the fused normalization and matmul ops,
-// scatter_add) and the 2-layer GPT-2 forward compile to a "cuda" Executable
+// scatter_add, dynamic_update_slice, also in place into a state) and the
+// 2-layer GPT-2 forward compile to a "cuda" Executable
 // whose cubin is an ELF for EM_CUDA (190) and sm_90, defines every function
 // the Executable launches, and whose every kernel-call step launches at
 // least one kernel unless its buffers are empty. Without a GPU, creating an
@@ -408,6 +409,33 @@ TEST_F(CudaCodegenTest, NormalizationsAndScatter) {
             "tensor<50x96xf32>\n"
             "  return %g : tensor<50x96xf32>\n}\n",
             52, {sumTolerance(8)}, {{-1, 1}, {0, 50}});
+  checkCase("dynamic_update_slice",
+            "func.func @main(%c: tensor<2x3x16x8xf32>, %u: tensor<2x3x2x8xf32>, %p: tensor<i64>) "
+            "-> tensor<2x3x16x8xf32> {\n"
+            "  %y = weft.dynamic_update_slice %c[%p], %u dim = 2 : tensor<2x3x16x8xf32>, "
+            "tensor<2x3x2x8xf32>, tensor<i64>\n"
+            "  return %y : tensor<2x3x16x8xf32>\n}\n",
+            53, {kExact}, {{-1, 1}, {-1, 1}, {0, 15}});
+}
+
+TEST_F(CudaCodegenTest, CacheWriteIntoStateCompilesInPlace) {
+  // A key/value cache write returned as the state's update: one kernel that
+  // writes the state's own storage (no copy step), launched like any other.
+  mlir::OwningOpRef<mlir::ModuleOp> module = parse(
+      "func.func @main(%c: tensor<2x3x16x8xf32> {weft.state = \"cache\"}, "
+      "%u: tensor<2x3x1x8xf32> {weft.input = \"k\"}, %p: tensor<i64> {weft.input = \"pos\"}) "
+      "-> (tensor<2x3x16x8xf32> {weft.update = \"cache\"}) {\n"
+      "  %y = weft.dynamic_update_slice %c[%p], %u dim = 2 : tensor<2x3x16x8xf32>, "
+      "tensor<2x3x1x8xf32>, tensor<i64>\n"
+      "  return %y : tensor<2x3x16x8xf32>\n}\n");
+  ASSERT_TRUE(module);
+  std::string diagnostics;
+  std::optional<proto::Executable> exe = compileCuda(*module, &diagnostics);
+  ASSERT_TRUE(exe) << diagnostics;
+  expectValidCudaExecutable(*exe);
+  ASSERT_EQ(exe->steps_size(), 1);
+  const proto::KernelCall &call = exe->steps(0).kernel_call();
+  EXPECT_EQ(exe->buffers(int(call.args(call.args_size() - 1))).alias_of(), call.args(0));
 }
 
 TEST_F(CudaCodegenTest, SoftmaxProgram) {

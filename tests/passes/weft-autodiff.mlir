@@ -238,3 +238,16 @@ func.func @main(%x: tensor<2x5xf32> {weft.param = "x"}, %w: tensor<2x5xf32> {wef
   %l = weft.reduce sum %l0 dims = [0, 1] : tensor<2x5xf32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// Tests that a key/value cache write on the path from a parameter to the loss is reported as not differentiable
+// (decoding programs are never differentiated).
+
+func.func @main(%c: tensor<2x8xf32> {weft.input = "cache"}, %w: tensor<2x1xf32> {weft.param = "w"},
+                %p: tensor<i64> {weft.input = "pos"}) -> (tensor<f32> {weft.output = "loss"}) {
+  // expected-error @+1 {{'weft.dynamic_update_slice' op is not differentiable: it has no gradient (GradientOpInterface)}}
+  %0 = weft.dynamic_update_slice %c[%p], %w dim = 1 : tensor<2x8xf32>, tensor<2x1xf32>, tensor<i64>
+  %1 = weft.reduce sum %0 dims = [0, 1] : tensor<2x8xf32>
+  return %1 : tensor<f32>
+}

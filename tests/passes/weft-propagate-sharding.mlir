@@ -86,3 +86,23 @@ module attributes {weft.mesh = #weft.mesh<tp = 4>} {
     return %l : tensor<6x11xf32>
   }
 }
+
+// -----
+
+// Tests that a key/value cache write passes the heads' split (tp) from the new key to the cache and its update,
+// and keeps the position dimension (addressed at run time) whole.
+
+// CHECK-LABEL: arg0: #weft.sharding<[{}, {tp}, {}, {}]>
+// CHECK-NEXT: arg1: #weft.sharding<[{}, {tp}, {}, {}]>
+// CHECK-NEXT: arg2: #weft.sharding<[]>
+// CHECK-NEXT: weft.dynamic_update_slice#0: #weft.sharding<[{}, {tp}, {}, {}]>
+// CHECK-NEXT: result0: #weft.sharding<[{}, {tp}, {}, {}]>
+module attributes {weft.mesh = #weft.mesh<tp = 2>} {
+  func.func @main(%cache: tensor<2x4x8x16xf32> {weft.state = "cache.k"},
+                  %k: tensor<2x4x1x16xf32> {weft.input = "k", weft.sharding = #weft.sharding<[{}, {tp}, {}, {}]>},
+                  %pos: tensor<i64> {weft.input = "pos"})
+      -> (tensor<2x4x8x16xf32> {weft.update = "cache.k"}) {
+    %0 = weft.dynamic_update_slice %cache[%pos], %k dim = 2 : tensor<2x4x8x16xf32>, tensor<2x4x1x16xf32>, tensor<i64>
+    return %0 : tensor<2x4x8x16xf32>
+  }
+}

@@ -95,3 +95,24 @@ func.func @stale(%x: tensor<16xf32> {weft.input = "x", weft.offset = 0 : i64}) -
   %0 = weft.exp %x : tensor<16xf32>
   return %0 : tensor<16xf32>
 }
+
+// -----
+
+// Tests that a key/value cache (a weft.state argument) and its in-place update (a dynamic_update_slice returned as
+// the state's weft.update) take no arena bytes: only the new key, the offset and the scores are planned, computed
+// on the fly and recorded alike.
+
+// CHECK-LABEL: memory plan @cache_write (computed)
+// CHECK-NEXT: %arg1 offset = 0, size = 512, live = [0, 2], input
+// CHECK-NEXT: %arg2 offset = 512, size = 8, live = [0, 1], input
+// CHECK-NEXT: %1 offset = 512, size = 256, live = [2, 3], output
+// CHECK-NEXT: no-reuse = 832, lower-bound = 768, planned = 768, persistent = 0
+// REC-LABEL: memory plan @cache_write (recorded)
+// REC-NEXT: %arg1 offset = 0, size = 512
+func.func @cache_write(%cache: tensor<2x4x8x16xf32> {weft.state = "cache.k"},
+                       %k: tensor<2x4x1x16xf32> {weft.input = "k"}, %pos: tensor<i64> {weft.input = "pos"})
+    -> (tensor<2x4x8x16xf32> {weft.update = "cache.k"}, tensor<2x4x1x8xf32> {weft.output = "s"}) {
+  %0 = weft.dynamic_update_slice %cache[%pos], %k dim = 2 : tensor<2x4x8x16xf32>, tensor<2x4x1x16xf32>, tensor<i64>
+  %1 = weft.batch_matmul %k, %0 {transpose_rhs} : tensor<2x4x1x16xf32>, tensor<2x4x8x16xf32>
+  return %0, %1 : tensor<2x4x8x16xf32>, tensor<2x4x1x8xf32>
+}

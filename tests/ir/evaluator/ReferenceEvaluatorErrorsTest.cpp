@@ -1,8 +1,8 @@
 //===- ReferenceEvaluatorErrorsTest.cpp - evaluator error reporting -------===//
 //
 // This file implements the tests of the reference evaluator's errors: wrong
-// argument count, shape or size, an out-of-range gather index (reported at
-// the op's file:line:col), integer division by zero, an op with no evaluator,
+// argument count, shape or size, an out-of-range gather index or cache-write
+// offset (reported at the op's file:line:col), integer division by zero, an op with no evaluator,
 // a function without a body, and bad randomTensor ranges. Each error must be
 // an EvaluationError whose message names the cause and the place.
 //
@@ -42,6 +42,20 @@ TEST_F(Evaluator, ErrorArgumentDataDoesNotFillShape) {
   std::string msg = errorOf(kAdd, {tensor({2, 3}, std::vector<double>(6, 1.0)),
                                    tensor({2, 3}, std::vector<double>(5, 1.0))});
   EXPECT_TRUE(contains(msg, "argument #1 holds 5 values but its shape [2, 3] needs 6"));
+}
+
+TEST_F(Evaluator, ErrorCacheWriteOffsetOutOfRangeNamesLocation) {
+  const char *src = R"(
+func.func @write(%c: tensor<2x5xf32>, %u: tensor<2x2xf32>, %p: tensor<i64>) -> tensor<2x5xf32> {
+  %w = weft.dynamic_update_slice %c[%p], %u dim = 1 : tensor<2x5xf32>, tensor<2x2xf32>, tensor<i64>
+  return %w : tensor<2x5xf32>
+})";
+  std::vector<double> cache(10, 0.5), block(4, 1.0);
+  std::string msg = errorOf(src, {tensor({2, 5}, cache), tensor({2, 2}, block), tensor({}, {4})});
+  EXPECT_TRUE(contains(msg, "test.mlir:3:8: 'weft.dynamic_update_slice' op start 4 does not leave "
+                            "room for 2 of 5 positions along dim 1"));
+  msg = errorOf(src, {tensor({2, 5}, cache), tensor({2, 2}, block), tensor({}, {-1})});
+  EXPECT_TRUE(contains(msg, "start -1 does not leave room"));
 }
 
 TEST_F(Evaluator, ErrorGatherIndexOutOfRangeNamesLocation) {

@@ -1,0 +1,209 @@
+//===- decode_gpt2.cpp - compiled KV-cache decoding: weft's side of the bench -===//
+//
+// This file implements weft-bench-decode: GPT-2 (124M shapes by default) with
+// random weights (written as a Hugging Face safetensors file plus config.json
+// so that the Hugging Face peer runs the very same model), greedy decoding of
+// --new tokens after a --prompt-token prompt with decode/Gpt2Decoder, and the
+// prefill of a --prefill-token prompt. It prints the median time per decode
+// step and the prefill times, the bytes a decode step reads (every GEMM's A
+// and B, every kernel's inputs, from the Executable) against the floor (the
+// weights + the cache: what any decoder must stream per token), where a
+// profiled step spends its time, and writes the generated tokens for a
+// comparison with the peer. bench/generate/decode_gpt2.sh runs both.
+//
+//===----------------------------------------------------------------------===//
+
+#include "bench/BenchSupport.h"
+#include "decode/Gpt2Decoder.h"
+#include "models/catalog/ParamInit.h"
+#include "runtime/io/Safetensors.h"
+
+#include "llvm/Support/CommandLine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+namespace cl = llvm::cl;
+using namespace weft;
+
+static cl::opt<int> layers("layers", cl::desc("n_layer"), cl::init(12));
+static cl::opt<int> promptLength("prompt", cl::desc("prompt tokens of the decode run"), cl::init(16));
+static cl::opt<int> newTokens("new", cl::desc("tokens generated greedily"), cl::init(128));
+static cl::opt<int> prefillLength("prefill", cl::desc("prompt tokens of the prefill timing"),
+                                  cl::init(512));
+static cl::opt<int> repeats("repeats", cl::desc("timed greedy runs and prefills"), cl::init(3));
+static cl::opt<std::string> outDir("out", cl::desc("folder for weights, config, tokens"),
+                                   cl::init("/tmp/weft-bench-decode"));
+
+using bench::check;
+using bench::msSince;
+static double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+/// Bytes a run of `p` reads: A and B of every GEMM, the inputs of every
+/// kernel (of a gather only the rows it reads: the size of its result).
+static uint64_t bytesRead(const proto::Executable &p) {
+  auto size = [&](uint32_t id) { return p.buffers(int(id)).byte_size(); };
+  uint64_t total = 0;
+  for (const proto::Step &s : p.steps()) {
+    if (s.has_gemm()) {
+      total += size(s.gemm().a()) + size(s.gemm().b());
+    } else if (s.has_kernel_call()) {
+      const auto &args = s.kernel_call().args();
+      if (s.label().rfind("weft.gather", 0) == 0) {
+        total += size(args[args.size() - 1]) + size(args[1]); // rows read, indices
+        continue;
+      }
+      for (int i = 0; i + 1 < args.size(); ++i) // every argument but the output
+        total += size(args[i]);
+    }
+  }
+  return total;
+}
+
+/// A decoder of one row and `maxLength` positions with `weights`.
+static std::unique_ptr<decode::Gpt2Decoder>
+decoder(const models::Gpt2Config &config, int64_t maxLength,
+        const std::vector<std::pair<std::string, rt::HostTensor>> &weights) {
+  decode::Gpt2DecoderOptions options;
+  options.rows = 1;
+  options.maxLength = maxLength;
+  options.compile.cacheDir = outDir + "/cache";
+  auto t0 = std::chrono::steady_clock::now();
+  auto d = check(decode::Gpt2Decoder::create(config, options));
+  std::printf("  compile + load (decode step, reorder) for max length %lld: %.2f s\n",
+              (long long)maxLength, msSince(t0) / 1e3);
+  for (const auto &[name, value] : weights)
+    check(d->setParameter(name, value));
+  return d;
+}
+
+int main(int argc, char **argv) {
+  cl::ParseCommandLineOptions(argc, argv, "weft GPT-2 KV-cache decoding benchmark\n");
+  std::filesystem::create_directories(outDir.getValue());
+  models::Gpt2Config config = models::Gpt2Config::small();
+  config.n_layer = layers;
+  std::printf("weft GPT-2 (%d layers, %d wide, vocab %d) greedy decoding, batch 1, f32\n",
+              config.n_layer, config.n_embd, config.vocab_size);
+
+  // Random weights, shared with the peer.
+  Program forShapes = models::buildGpt2DecodeStep(config, 1, 2);
+  std::vector<std::pair<std::string, rt::HostTensor>> weights;
+  uint64_t weightBytes = 0;
+  for (const ParamSpec &p : forShapes.params()) {
+    weights.emplace_back(p.name, initialValue(p, /*seed=*/7));
+    weightBytes += weights.back().second.bytes.size();
+  }
+  check(rt::writeSafetensors(outDir + "/model.safetensors", weights));
+  {
+    std::ofstream cfg(outDir + "/config.json");
+    cfg << "{\"model_type\": \"gpt2\", \"n_layer\": " << config.n_layer << ", \"n_head\": "
+        << config.n_head << ", \"n_embd\": " << config.n_embd << ", \"vocab_size\": "
+        << config.vocab_size << ", \"n_positions\": " << config.n_positions
+        << ", \"layer_norm_epsilon\": " << config.layer_norm_epsilon << "}\n";
+  }
+
+  // Greedy decoding: prompt, then `new` tokens (the first from the prefill).
+  const int64_t maxLength = promptLength + newTokens;
+  auto d = decoder(config, maxLength, weights);
+  std::mt19937_64 rng(11);
+  std::vector<int64_t> prompt;
+  std::string ids;
+  for (int i = 0; i < promptLength; ++i) {
+    prompt.push_back(int64_t(rng() % uint64_t(config.vocab_size)));
+    ids += (i ? "," : "") + std::to_string(prompt.back());
+  }
+  { std::ofstream(outDir + "/prompt.txt") << ids << "\n"; }
+  std::vector<int64_t> mask(prompt.size(), 1), generated;
+  std::vector<double> stepMs, prefillSmallMs, totalMs;
+  for (int r = 0; r < repeats + 1; ++r) { // the first run warms up (and compiles the prefill)
+    generated.clear();
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<float> logits = check(d->prefill(prompt, mask, 1, promptLength));
+    double prefillMs = msSince(t0);
+    for (int i = 0; i < newTokens; ++i) {
+      generated.push_back(int64_t(std::max_element(logits.begin(), logits.end()) - logits.begin()));
+      if (i + 1 == newTokens)
+        break;
+      auto s = std::chrono::steady_clock::now();
+      logits = check(d->step({generated.back()}));
+      if (r > 0)
+        stepMs.push_back(msSince(s));
+    }
+    if (r > 0) {
+      prefillSmallMs.push_back(prefillMs);
+      totalMs.push_back(msSince(t0));
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < generated.size(); ++i)
+    out += (i ? "," : "") + std::to_string(generated[i]);
+  { std::ofstream(outDir + "/weft_tokens.txt") << out << "\n"; }
+
+  // Bytes per step against the floor, and where a step's time goes.
+  const proto::Executable &step = d->decodeExecutor().executable().proto();
+  uint64_t cacheBytes = 0;
+  for (const proto::Buffer &b : step.buffers())
+    if (b.kind() == proto::STATE)
+      cacheBytes += b.byte_size();
+  const uint64_t read = bytesRead(step), floor = weightBytes + cacheBytes;
+  d->decodeExecutor().setProfiling(true);
+  check(d->prefill(prompt, mask, 1, promptLength));
+  check(d->step({generated[0]}));
+  std::map<std::string, double> byOp;
+  double gemmUs = 0, kernelUs = 0;
+  for (const rt::StepTime &s : d->decodeExecutor().stepTimes()) {
+    bool gemm = s.kind == "gemm";
+    (gemm ? gemmUs : kernelUs) += s.microseconds;
+    byOp[gemm ? "gemm " + s.label.substr(0, s.label.find(' ')) : s.label.substr(0, s.label.find(' '))] +=
+        s.microseconds;
+  }
+  d->decodeExecutor().setProfiling(false);
+
+  // Prefill of a long prompt.
+  auto longDecoder = decoder(config, prefillLength, weights);
+  std::vector<int64_t> longPrompt(size_t(prefillLength.getValue())), longMask(longPrompt.size(), 1);
+  for (int64_t &t : longPrompt)
+    t = int64_t(rng() % uint64_t(config.vocab_size));
+  std::vector<double> prefillLongMs;
+  for (int r = 0; r < repeats + 1; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    check(longDecoder->prefill(longPrompt, longMask, 1, prefillLength));
+    if (r > 0)
+      prefillLongMs.push_back(msSince(t0));
+  }
+
+  const double stepMedian = median(stepMs);
+  std::printf("  decode step: median %.2f ms/token (%.1f tokens/s), min %.2f, over %zu steps\n",
+              stepMedian, 1e3 / stepMedian, *std::min_element(stepMs.begin(), stepMs.end()),
+              stepMs.size());
+  std::printf("  prefill %d tokens: %.2f ms; %d tokens: %.2f ms (medians of %d)\n",
+              (int)promptLength, median(prefillSmallMs), (int)prefillLength, median(prefillLongMs),
+              (int)repeats);
+  std::printf("  whole greedy run (prefill + %d steps): %.1f ms\n", newTokens - 1,
+              median(totalMs));
+  std::printf("  bytes read per step: %.1f MB; floor (weights %.1f MB + cache %.1f MB) %.1f MB; "
+              "at 30 GB/s the floor is %.2f ms: %.0f%% of the floor's speed\n",
+              read / 1e6, weightBytes / 1e6, cacheBytes / 1e6, floor / 1e6, floor / 30e6,
+              100.0 * (floor / 30e6) / stepMedian);
+  std::printf("  profiled step: GEMMs %.2f ms, generated kernels %.2f ms\n", gemmUs / 1e3,
+              kernelUs / 1e3);
+  std::vector<std::pair<double, std::string>> top;
+  for (auto &[k, us] : byOp)
+    top.push_back({us, k});
+  std::sort(top.rbegin(), top.rend());
+  for (size_t i = 0; i < std::min<size_t>(8, top.size()); ++i)
+    std::printf("    %-28s %8.3f ms\n", top[i].second.c_str(), top[i].first / 1e3);
+  std::printf("{\"decode_ms_per_token\": %.3f, \"prefill_short_ms\": %.3f, \"prefill_long_ms\": %.3f, "
+              "\"total_ms\": %.3f, \"bytes_read_per_step\": %llu, \"floor_bytes\": %llu}\n",
+              stepMedian, median(prefillSmallMs), median(prefillLongMs), median(totalMs),
+              (unsigned long long)read, (unsigned long long)floor);
+  return 0;
+}
