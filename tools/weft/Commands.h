@@ -23,6 +23,10 @@ inline constexpr const char *kTrainUsage = "weft train gpt2 --data FILE [flags]"
 inline constexpr const char *kPlanUsage = "weft plan gpt2 [--config C.json] --devices N [flags]";
 inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
 inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick]";
+inline constexpr const char *kGenerateUsage =
+    "weft generate gpt2 --weights W.safetensors [--config C.json] [--tokenizer FILE|DIR] (--prompt T | "
+    "--prompts-file F | --tokens IDS) [--max-new-tokens N] [--do-sample ...] [--num-beams B ...]";
+
 inline constexpr const char *kTokenizeUsage =
     "weft tokenize [--tokenizer FILE|DIR] (--text T | --file F | --decode IDS) [--json]";
 
@@ -41,6 +45,8 @@ int runLaunch(int argc, char **argv);
 int runCalibrate(int argc, char **argv);
 /// `weft tokenize`: text to token ids and back (TokenizeCommand.cpp).
 int runTokenize(int argc, char **argv);
+/// `weft generate`: text from GPT-2 with a compiled KV cache and Hugging Face's controls.
+int runGenerate(int argc, char **argv);
 
 } // namespace weft::cli
 

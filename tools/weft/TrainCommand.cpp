@@ -9,6 +9,7 @@
 
 #include "tools/weft/Commands.h"
 
+#include "tools/weft/Check.h"
 #include "tools/weft/Flags.h"
 #include "tools/weft/ModelFlags.h"
 #include "tools/weft/Ranks.h"
@@ -16,6 +17,7 @@
 #include "frontend/DslError.h"
 #include "models/Gpt2.h"
 #include "models/catalog/ModelCatalog.h"
+#include "runtime/FileUtil.h"
 #include "runtime/MemoryNeeds.h"
 #include "runtime/comm/CommBytes.h"
 #include "runtime/comm/MeshShape.h"
@@ -25,6 +27,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iterator>
 #include <stdexcept>
 #include <string>
@@ -350,7 +353,15 @@ int runTrain(int argc, char **argv) {
     std::printf("checkpoint: %s/checkpoint.pb (step %d)\n", config.checkpointDir.c_str(), trainer.step());
   if (!savePath.empty()) {
     trainer.exportWeights(savePath);
-    std::printf("saved: %s\n", savePath.c_str());
+    // Its config.json beside it, as a Hugging Face model directory holds it:
+    // `weft generate --config DIR/config.json --weights OUT` reads the pair.
+    std::string configPath =
+        (std::filesystem::path(savePath).parent_path() / "config.json").string();
+    if (config.writeFiles) {
+      std::string json = train::gpt2ConfigJson(config.model);
+      check(rt::writeFileAtomically(configPath, {json}));
+    }
+    std::printf("saved: %s (config: %s)\n", savePath.c_str(), configPath.c_str());
   }
   if (sampleTokens > 0) {
     // The middle held-out row: text the model has not trained on.

@@ -1,0 +1,324 @@
+//===- GenerateCommand.cpp - `weft generate` ------------------------------===//
+//
+// This file implements `weft generate gpt2 --weights W.safetensors
+// (--prompt T | --prompts-file F | --tokens IDS) [controls]`: it compiles
+// GPT-2's prefill and decode-step programs with a key/value cache
+// (decode/Gpt2Decoder.h), loads the weights (Hugging Face's or the `--save`d
+// weights of `weft train`), encodes the prompts with the tokenizer
+// (runtime/text/; the byte-level one without --tokenizer), runs the
+// generation loop with Hugging Face's controls (runtime/generate/), streams
+// the tokens of a single sequence on a terminal, and prints every sequence,
+// its tokens and the prefill and decode rates. --tokens-out and --scores-out
+// write the sequences and the processed scores of every step as .npy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/weft/Commands.h"
+
+#include "tools/weft/Check.h"
+#include "tools/weft/Flags.h"
+#include "tools/weft/ModelFlags.h"
+
+#include "decode/Gpt2Decoder.h"
+#include "models/catalog/ModelCatalog.h"
+#include "runtime/FileUtil.h"
+#include "runtime/generate/Generate.h"
+#include "runtime/io/Npy.h"
+#include "runtime/text/LoadTokenizer.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+namespace weft::cli {
+namespace {
+
+struct GenerateFlags {
+  std::string model, configPath, preset, weights, tokenizer, prompt, promptsFile, tokens;
+  std::string tokensOut, scoresOut, earlyStopping = "false", eos, pad;
+  int64_t maxNewTokens = 20, topK = 50, numBeams = 1, numReturn = 1, noRepeat = 0, seed = 0;
+  double temperature = 1.0, topP = 1.0, lengthPenalty = 1.0, repetitionPenalty = 1.0;
+  bool doSample = false, quiet = false;
+  CompileFlags compile;
+  RuntimeFlags runtime;
+  FlagSet flags{"generate", kGenerateUsage,
+                "Generates text with GPT-2: a prefill program over the prompts fills a key/value cache, then one "
+                "compiled decode step per token reads it. The controls follow Hugging Face transformers' "
+                "generate() (docs/generation.md says where weft differs)."};
+
+  GenerateFlags() {
+    flags.section("Model");
+    flags.addPositional("MODEL", "gpt2", &model);
+    flags.addString("config", "FILE", "a Hugging Face config.json (default: --preset)", &configPath);
+    flags.addString("preset", "NAME", "small (GPT-2 124M) or tiny, without --config", &preset);
+    flags.addString("weights", "FILE",
+                    "model.safetensors: Hugging Face GPT-2 weights or the --save of weft train (required)", &weights);
+    flags.addString("tokenizer", "FILE|DIR",
+                    "tokenizer.json, or GPT-2's vocab.json + merges.txt (default: bytes, as weft train's models)",
+                    &tokenizer);
+    flags.section("Prompts");
+    flags.addString("prompt", "TEXT", "the prompt", &prompt);
+    flags.addString("prompts-file", "F", "one prompt per line (a batch, left-padded)", &promptsFile);
+    flags.addString("tokens", "IDS", "the prompt as comma-separated token ids", &tokens);
+    flags.section("Generation (Hugging Face's names and defaults)");
+    flags.addInteger("max-new-tokens", "N", "tokens to generate per sequence", &maxNewTokens, 1);
+    flags.addSwitch("do-sample", "sample instead of choosing the most likely tokens", &doSample);
+    flags.addNumber("temperature", "T", "divide the scores by T before sampling (> 0)", &temperature);
+    flags.addInteger("top-k", "K", "sample from the K best tokens (ties kept; 0: all)", &topK, 0);
+    flags.addNumber("top-p", "P", "sample from the smallest set of best tokens reaching probability P", &topP);
+    flags.addInteger("seed", "S", "seed of the sampling generator (splitmix64)", &seed, 0, INT64_MAX);
+    flags.addInteger("num-beams", "B", "beam search with B beams (1: none)", &numBeams, 1);
+    flags.addNumber("length-penalty", "L", "beam scores: sum(log p) / length^L", &lengthPenalty);
+    flags.addString("early-stopping", "false|true|never", "when beam search stops", &earlyStopping)
+        .oneOf({"false", "true", "never"});
+    flags.addInteger("num-return-sequences", "R", "sequences per prompt", &numReturn, 1);
+    flags.addNumber("repetition-penalty", "R", "penalize tokens already in prompt or output (1: off)",
+                    &repetitionPenalty);
+    flags.addInteger("no-repeat-ngram-size", "N", "never repeat an n-gram of this size (0: off)", &noRepeat, 0);
+    flags.addString("eos-token-id", "IDS", "ids that end a sequence (default: the tokenizer's EOS, if any)", &eos);
+    flags.addString("pad-token-id", "ID", "the id that pads (default: the first EOS id)", &pad);
+    flags.section("Output");
+    flags.addString("tokens-out", "FILE.npy", "write the sequences as int64 [sequences, length]", &tokensOut);
+    flags.addString("scores-out", "FILE.npy", "write the processed scores as float32 [steps, rows, vocab]",
+                    &scoresOut);
+    flags.addSwitch("quiet", "print the sequences only (no streaming, no rates)", &quiet);
+    compile.declare(flags);
+    runtime.declare(flags);
+  }
+};
+
+/// Parses "1,2, 3"; throws FlagError naming the flag and the bad entry.
+std::vector<int64_t> parseIdList(const std::string &flag, const std::string &list) {
+  std::vector<int64_t> ids;
+  size_t start = 0;
+  while (true) {
+    size_t comma = list.find(',', start);
+    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    char *end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || errno == ERANGE || v < 0)
+      throw FlagError("--" + flag + " must be comma-separated token ids (whole numbers >= 0), got '" + item +
+                      "' in '" + list + "'");
+    ids.push_back(v);
+    if (comma == std::string::npos)
+      return ids;
+    start = comma + 1;
+  }
+}
+
+/// A DecodeModel that times the one it wraps (prefill and steps apart).
+class TimedModel final : public gen::DecodeModel {
+public:
+  explicit TimedModel(gen::DecodeModel &inner) : inner_(inner) {}
+  int64_t vocabSize() const override { return inner_.vocabSize(); }
+  int64_t maxLength() const override { return inner_.maxLength(); }
+  rt::StatusOr<std::vector<float>> prefill(const std::vector<int64_t> &tokens, const std::vector<int64_t> &mask,
+                                           int64_t rows, int64_t length) override {
+    auto start = Clock::now();
+    auto logits = inner_.prefill(tokens, mask, rows, length);
+    prefillSeconds += since(start);
+    prefillTokens += rows * length;
+    return logits;
+  }
+  rt::StatusOr<std::vector<float>> step(const std::vector<int64_t> &tokens) override {
+    auto start = Clock::now();
+    auto logits = inner_.step(tokens);
+    stepSeconds += since(start);
+    ++steps;
+    return logits;
+  }
+  rt::Status reorderRows(const std::vector<int64_t> &source) override {
+    auto start = Clock::now();
+    rt::Status s = inner_.reorderRows(source);
+    stepSeconds += since(start);
+    return s;
+  }
+  double prefillSeconds = 0, stepSeconds = 0;
+  int64_t prefillTokens = 0, steps = 0;
+
+private:
+  using Clock = std::chrono::steady_clock;
+  static double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+  gen::DecodeModel &inner_;
+};
+
+std::vector<std::vector<int64_t>> readPrompts(const GenerateFlags &f, const text::Tokenizer &tokenizer) {
+  int given = int(f.flags.given("prompt")) + int(f.flags.given("prompts-file")) + int(f.flags.given("tokens"));
+  if (given != 1)
+    throw FlagError("give exactly one of --prompt, --prompts-file and --tokens");
+  if (f.flags.given("tokens"))
+    return {parseIdList("tokens", f.tokens)};
+  if (f.flags.given("prompt"))
+    return {tokenizer.encode(f.prompt)};
+  std::vector<uint8_t> bytes;
+  check(rt::readWholeFile(f.promptsFile, bytes));
+  std::vector<std::vector<int64_t>> prompts;
+  std::string_view rest(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  while (!rest.empty()) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    if (!line.empty())
+      prompts.push_back(tokenizer.encode(line));
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  if (prompts.empty())
+    throw FlagError("--prompts-file '" + f.promptsFile + "' holds no prompt (one per line)");
+  return prompts;
+}
+
+gen::GenerationConfig generationConfig(const GenerateFlags &f, const text::Tokenizer &tokenizer) {
+  gen::GenerationConfig c;
+  c.maxNewTokens = f.maxNewTokens;
+  c.doSample = f.doSample;
+  c.temperature = f.temperature;
+  c.topK = f.topK;
+  c.topP = f.topP;
+  c.seed = uint64_t(f.seed);
+  c.numBeams = f.numBeams;
+  c.lengthPenalty = f.lengthPenalty;
+  c.earlyStopping = f.earlyStopping == "true"    ? gen::EarlyStopping::kAsSoonAsFull
+                    : f.earlyStopping == "never" ? gen::EarlyStopping::kNever
+                                                 : gen::EarlyStopping::kHeuristic;
+  c.numReturnSequences = f.numReturn;
+  c.repetitionPenalty = f.repetitionPenalty;
+  c.noRepeatNgramSize = f.noRepeat;
+  if (f.flags.given("eos-token-id"))
+    c.eosTokenIds = parseIdList("eos-token-id", f.eos);
+  else if (std::optional<int64_t> eos = tokenizer.specialIds().eos)
+    c.eosTokenIds = {*eos};
+  if (f.flags.given("pad-token-id")) {
+    std::vector<int64_t> pad = parseIdList("pad-token-id", f.pad);
+    if (pad.size() != 1)
+      throw FlagError("--pad-token-id takes one id, got '" + f.pad + "'");
+    c.padTokenId = pad[0];
+  } else if (std::optional<int64_t> pad = tokenizer.specialIds().pad) {
+    c.padTokenId = *pad;
+  }
+  c.outputScores = !f.scoresOut.empty();
+  return c;
+}
+
+/// The text of `ids` for the terminal (raw bytes, special tokens skipped).
+std::string textOf(const text::Tokenizer &tokenizer, const std::vector<int64_t> &ids) {
+  rt::StatusOr<std::string> text = tokenizer.decode(ids, /*skipSpecialTokens=*/true);
+  return text.isOk() ? *text : "<" + text.status().message() + ">";
+}
+
+void writeOutputs(const GenerateFlags &f, const gen::GenerationOutput &out) {
+  if (!f.tokensOut.empty()) {
+    rt::HostTensor t(proto::I64, {out.numSequences, out.length});
+    std::copy(out.sequences.begin(), out.sequences.end(), t.data<int64_t>());
+    check(rt::writeNpy(f.tokensOut, t));
+  }
+  if (!f.scoresOut.empty()) {
+    rt::HostTensor t(proto::F32, {int64_t(out.scores.size()), out.rows, out.vocabSize});
+    float *p = t.data<float>();
+    for (const std::vector<float> &step : out.scores)
+      p = std::copy(step.begin(), step.end(), p);
+    check(rt::writeNpy(f.scoresOut, t));
+  }
+}
+
+} // namespace
+
+int runGenerate(int argc, char **argv) {
+  GenerateFlags f;
+  if (!f.flags.parseOrHelp(argc, argv))
+    return 0;
+  if (f.model != "gpt2")
+    throw FlagError(f.model.empty() ? "MODEL is required (gpt2)"
+                                    : "unknown model '" + f.model + "'; `weft generate` runs gpt2");
+  if (f.weights.empty())
+    throw FlagError("--weights FILE.safetensors is required (Hugging Face GPT-2 weights or weft train's --save)");
+  ModelRequest request;
+  request.name = "gpt2";
+  request.configPath = f.configPath;
+  request.preset = f.preset;
+  models::Gpt2Config config = gpt2ConfigFor(request);
+
+  std::unique_ptr<text::Tokenizer> tokenizer =
+      f.tokenizer.empty() ? text::byteTokenizer() : check(text::loadTokenizer(f.tokenizer));
+  if (tokenizer->vocabSize() > config.vocab_size)
+    throw std::runtime_error("the tokenizer" + (f.tokenizer.empty() ? std::string(" (bytes)") : " '" + f.tokenizer + "'") +
+                             " has " + std::to_string(tokenizer->vocabSize()) + " tokens, more than the model's "
+                             "vocabulary of " + std::to_string(config.vocab_size) +
+                             " (vocab_size): they were not made for each other");
+  std::vector<std::vector<int64_t>> prompts = readPrompts(f, *tokenizer);
+  gen::GenerationConfig gc = generationConfig(f, *tokenizer);
+  check(gc.validate(config.vocab_size));
+
+  // The rows the model decodes together, and the cache positions they need.
+  int64_t longest = 0;
+  for (const std::vector<int64_t> &p : prompts)
+    longest = std::max<int64_t>(longest, int64_t(p.size()));
+  int64_t perPrompt = gc.numBeams > 1 ? gc.numBeams : gc.doSample ? gc.numReturnSequences : 1;
+  decode::Gpt2DecoderOptions options;
+  options.rows = int64_t(prompts.size()) * perPrompt;
+  options.maxLength = std::min<int64_t>(config.n_positions, longest + f.maxNewTokens);
+  if (longest + f.maxNewTokens > config.n_positions)
+    throw std::runtime_error("the longest prompt (" + std::to_string(longest) + " tokens) + --max-new-tokens " +
+                             std::to_string(f.maxNewTokens) + " exceeds the model's context of " +
+                             std::to_string(config.n_positions) + " positions (n_positions)");
+  options.compile = f.compile.options();
+  auto compileStart = std::chrono::steady_clock::now();
+  std::unique_ptr<decode::Gpt2Decoder> decoder = check(decode::Gpt2Decoder::create(config, options));
+  check(decoder->loadWeights(f.weights));
+  check(decoder->prefillExecutor(longest).status()); // the prompts' prefill program, compiled now
+  double compileSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();
+
+  // One sequence on a terminal: its text as it comes.
+  bool stream = !f.quiet && isatty(STDOUT_FILENO) && options.rows == 1 && gc.numBeams == 1;
+  std::vector<int64_t> streamed;
+  std::string shown;
+  auto onToken = [&](int64_t, int64_t token) {
+    streamed.push_back(token);
+    std::string text = textOf(*tokenizer, streamed);
+    std::fwrite(text.data() + std::min(shown.size(), text.size()), 1, text.size() - std::min(shown.size(), text.size()),
+                stdout);
+    std::fflush(stdout);
+    shown = text;
+  };
+  if (stream) {
+    std::string p = textOf(*tokenizer, prompts[0]);
+    std::fwrite(p.data(), 1, p.size(), stdout);
+    std::fflush(stdout);
+  }
+  TimedModel timed(*decoder);
+  gen::GenerationOutput out =
+      check(gen::generate(timed, prompts, gc, stream ? gen::TokenCallback(onToken) : gen::TokenCallback()));
+  if (stream)
+    std::printf("\n\n");
+
+  for (int64_t s = 0; s < out.numSequences; ++s) {
+    std::vector<int64_t> ids(out.sequences.begin() + s * out.length, out.sequences.begin() + (s + 1) * out.length);
+    std::vector<int64_t> generated(ids.begin() + out.promptLength, ids.end());
+    const std::vector<int64_t> &prompt = prompts[size_t(s / std::max<int64_t>(1, gc.numReturnSequences))];
+    std::string line;
+    for (size_t i = 0; i < generated.size(); ++i)
+      line += (i ? "," : "") + std::to_string(generated[i]);
+    std::printf("[%lld] %s%s\n", (long long)s, textOf(*tokenizer, prompt).c_str(),
+                textOf(*tokenizer, generated).c_str());
+    std::printf("     tokens: %s%s\n", line.c_str(),
+                out.sequenceScores.empty() ? ""
+                                           : ("  (score " + std::to_string(out.sequenceScores[size_t(s)]) + ")").c_str());
+  }
+  writeOutputs(f, out);
+  if (!f.quiet)
+    std::printf("prefill: %lld tokens in %.1f ms; decode: %lld steps x %lld rows in %.1f ms = %.2f ms/step, "
+                "%.1f tokens/s; compile and load: %.2f s\n",
+                (long long)timed.prefillTokens, 1e3 * timed.prefillSeconds, (long long)timed.steps,
+                (long long)out.rows, 1e3 * timed.stepSeconds,
+                timed.steps ? 1e3 * timed.stepSeconds / double(timed.steps) : 0.0,
+                timed.stepSeconds > 0 ? double(timed.steps * out.rows) / timed.stepSeconds : 0.0, compileSeconds);
+  return 0;
+}
+
+} // namespace weft::cli
