@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""`weft generate` (the compiled KV-cache GPT-2 and the generation loop) against an independent implementation: the
+Python reference of Hugging Face's generate() (tests/generate/reference_generate.py) driving a plain PyTorch GPT-2
+forward pass (bench/torch_gpt2_peer.py) that recomputes the whole history at every step, with no cache.
+
+The model: a random 2-layer GPT-2 (byte vocabulary, 48 positions) whose weights are scaled to std 0.5 so that its
+generations branch (with GPT-2's 0.02 a random model repeats one token forever, which would test nothing); the test
+asserts they do. Cases: greedy; a left-padded batch of two prompts; beam search (3 beams, length penalty 0.7, early
+stopping, 2 returned sequences) with an EOS token that ends beams at different lengths; sampling with temperature,
+top-k and top-p (the same splitmix64 stream on both sides); repetition penalty with no repeated 3-grams.
+
+Tolerance: the tokens must be identical. weft and torch compute the f32 logits in different orders (they agree to
+~1e-5 relative), so a token could only differ where two candidates' scores are that close; the scaled weights keep
+the gaps far larger, and beam scores are compared within 1e-3 relative.
+
+Usage: generate_cli_test.py WEFT_BINARY SOURCE_DIR WORK_DIR"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+weft, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.path.insert(0, os.path.join(source, "bench"))
+sys.path.insert(0, os.path.join(source, "tests", "generate"))
+try:
+    import torch  # noqa: F401
+except ImportError:
+    print("SKIP: torch is not importable (Debian's python3-torch)")
+    sys.exit(0)
+import torch_gpt2_peer as peer  # noqa: E402
+import reference_generate as ref  # noqa: E402
+
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+env = dict(os.environ, WEFT_CACHE_DIR=os.path.join(work, "cache"))
+
+cfg = {"n_layer": 2, "n_head": 2, "n_embd": 32, "vocab_size": 256, "n_positions": 48, "layer_norm_epsilon": 1e-5}
+config_path = os.path.join(work, "config.json")
+with open(config_path, "w") as f:
+    json.dump(cfg, f)
+weights = peer.random_weights(peer.load_config(config_path), seed=7)
+for name in weights:
+    if not name.endswith(("ln_1.weight", "ln_2.weight", "ln_f.weight", "ln_1.bias", "ln_2.bias", "ln_f.bias")):
+        weights[name] = (weights[name] * 25).astype(np.float32)
+weights_path = os.path.join(work, "model.safetensors")
+peer.write_safetensors(weights_path, weights)
+params = peer.select_parameters(weights, peer.load_config(config_path), weights_path)
+full_cfg = peer.load_config(config_path)
+
+
+class TorchGpt2:
+    """The reference's model interface over the cache-free PyTorch forward."""
+
+    vocab = cfg["vocab_size"]
+    max_length = cfg["n_positions"]
+
+    def logits(self, history):
+        ids = torch.tensor(history, dtype=torch.long)
+        t = len(history)
+        mask = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
+        with torch.no_grad():
+            return peer.forward(params, full_cfg, ids, mask)[-1].numpy().astype(np.float32)
+
+
+failures = []
+
+
+def run(name, prompts, flags, config):
+    """Runs weft generate and the reference on the same prompts and controls; compares sequences (and beam scores)."""
+    out = os.path.join(work, name + ".npy")
+    args = [weft, "generate", "gpt2", "--config", config_path, "--weights", weights_path, "--quiet",
+            "--tokens-out", out] + flags
+    if len(prompts) == 1:
+        args += ["--tokens", ",".join(map(str, prompts[0]))]
+    else:
+        prompts_file = os.path.join(work, name + ".txt")
+        with open(prompts_file, "wb") as f:
+            f.write(b"\n".join(bytes(p) for p in prompts) + b"\n")
+        args += ["--prompts-file", prompts_file]
+    r = subprocess.run(args, env=env, capture_output=True, text=True, errors="replace")
+    if r.returncode != 0:
+        failures.append("%s: weft generate failed (%d): %s" % (name, r.returncode, r.stderr.strip()))
+        return None
+    got = np.load(out)
+    want = ref.generate(TorchGpt2(), prompts, dict(config))
+    want_seq = np.array(want["sequences"], dtype=np.int64)
+    if got.shape != want_seq.shape or not np.array_equal(got, want_seq):
+        failures.append("%s: weft generated\n%s\nthe reference\n%s" % (name, got, want_seq))
+        return got
+    if want.get("sequence_scores"):
+        scores = [float(x) for x in r.stdout.split("(score ")[1:] for x in [x.split(")")[0]]]
+        if not np.allclose(scores, want["sequence_scores"], rtol=1e-3):
+            failures.append("%s: beam scores %s, the reference %s" % (name, scores, want["sequence_scores"]))
+    print("%-22s %s: identical (%d sequences of %d tokens)" % (name, " ".join(flags), got.shape[0], got.shape[1]))
+    return got
+
+
+greedy = run("greedy", [[72, 101, 108]], ["--max-new-tokens", "24"], {"max_new_tokens": 24})
+if greedy is not None and len(set(greedy[0, 3:].tolist())) < 5:
+    failures.append("greedy: the generation does not branch (%s): the test would test nothing" % greedy[0, 3:])
+run("batch", [[72, 101, 108, 108, 111], [87, 104]], ["--max-new-tokens", "12", "--pad-token-id", "0"],
+    {"max_new_tokens": 12, "pad_token_id": 0})
+# An EOS taken from the greedy run's continuation, so that some beams reach it.
+eos = int(greedy[0, 8]) if greedy is not None else 1
+run("beam", [[72, 101, 108]],
+    ["--max-new-tokens", "16", "--num-beams", "3", "--length-penalty", "0.7", "--early-stopping", "true",
+     "--num-return-sequences", "2", "--eos-token-id", str(eos)],
+    {"max_new_tokens": 16, "num_beams": 3, "length_penalty": 0.7, "early_stopping": True,
+     "num_return_sequences": 2, "eos_token_id": [eos]})
+run("sample", [[72, 101, 108]],
+    ["--max-new-tokens", "20", "--do-sample", "--temperature", "0.7", "--top-k", "20", "--top-p", "0.9", "--seed",
+     "5"],
+    {"max_new_tokens": 20, "do_sample": True, "temperature": 0.7, "top_k": 20, "top_p": 0.9, "seed": 5})
+run("penalties", [[72, 101, 108]],
+    ["--max-new-tokens", "20", "--repetition-penalty", "1.5", "--no-repeat-ngram-size", "3"],
+    {"max_new_tokens": 20, "repetition_penalty": 1.5, "no_repeat_ngram_size": 3})
+
+# Bad input: a clear error, exit status 1 or 2, no output file.
+for flags, needle in [(["--tokens", "1,2", "--max-new-tokens", "47"], "context of 48 positions"),
+                      (["--tokens", "1,999"], "999"),
+                      (["--tokens", "1,2", "--do-sample", "--top-p", "1.5"], "top_p"),
+                      (["--tokens", "1,2", "--num-beams", "0"], "num-beams")]:
+    r = subprocess.run([weft, "generate", "gpt2", "--config", config_path, "--weights", weights_path] + flags,
+                       env=env, capture_output=True, text=True, errors="replace")
+    if r.returncode == 0 or needle not in r.stderr:
+        failures.append("bad input %s: exit %d, stderr %r (expected a message naming %r)" %
+                        (flags, r.returncode, r.stderr.strip(), needle))
+    else:
+        print("refused %-40s %s" % (" ".join(flags), r.stderr.strip().splitlines()[0][:110]))
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("OK")
