@@ -330,4 +330,23 @@ std::string FlagSet::help() const {
   return out;
 }
 
+std::vector<int64_t> parseIdList(const std::string &flag, const std::string &list) {
+  std::vector<int64_t> ids;
+  size_t start = 0;
+  while (true) {
+    size_t comma = list.find(',', start);
+    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    int64_t v;
+    if (!parseWhole(item, v) || v < 0)
+      throw FlagError("--" + flag + " must be comma-separated token ids (whole numbers >= 0), got '" + item +
+                      "' in '" + list + "'");
+    ids.push_back(v);
+    if (comma == std::string::npos)
+      return ids;
+    start = comma + 1;
+  }
+}
+
 } // namespace weft::cli

@@ -148,6 +148,10 @@ private:
   std::function<void(const std::vector<std::string> &)> forwardHandle_;
 };
 
+/// The token ids of a flag's value, "1,2, 3" (whole numbers >= 0); throws
+/// FlagError naming `--flag` and the entry that is not one.
+std::vector<int64_t> parseIdList(const std::string &flag, const std::string &list);
+
 } // namespace weft::cli
 
 #endif // WEFT_TOOLS_WEFT_FLAGS_H

@@ -91,28 +91,6 @@ struct GenerateFlags {
   }
 };
 
-/// Parses "1,2, 3"; throws FlagError naming the flag and the bad entry.
-std::vector<int64_t> parseIdList(const std::string &flag, const std::string &list) {
-  std::vector<int64_t> ids;
-  size_t start = 0;
-  while (true) {
-    size_t comma = list.find(',', start);
-    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    char *end = nullptr;
-    errno = 0;
-    long long v = std::strtoll(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || errno == ERANGE || v < 0)
-      throw FlagError("--" + flag + " must be comma-separated token ids (whole numbers >= 0), got '" + item +
-                      "' in '" + list + "'");
-    ids.push_back(v);
-    if (comma == std::string::npos)
-      return ids;
-    start = comma + 1;
-  }
-}
-
 /// A DecodeModel that times the one it wraps (prefill and steps apart).
 class TimedModel final : public gen::DecodeModel {
 public:

@@ -68,17 +68,6 @@ struct RunCommandFlags {
   }
 };
 
-std::vector<int64_t> parseTokens(const std::string &text) {
-  std::vector<int64_t> ids;
-  for (llvm::StringRef part : llvm::split(llvm::StringRef(text), ',')) {
-    int64_t v;
-    if (part.trim().getAsInteger(10, v))
-      throw std::runtime_error("--tokens: '" + part.str() + "' is not an integer token id");
-    ids.push_back(v);
-  }
-  return ids;
-}
-
 /// Binds inputs: GPT-2 tokens from --tokens (one row, repeated over the
 /// batch: exactly as many ids as the input's last dimension) or random;
 /// other inputs random.
@@ -93,7 +82,7 @@ void bindInputs(rt::Executor &exe, const weft::proto::Executable &proto, int64_t
     if (b.dtype() == weft::proto::I64 || b.dtype() == weft::proto::I32) {
       std::vector<int64_t> ids;
       if (!f.tokens.empty())
-        ids = parseTokens(f.tokens);
+        ids = parseIdList("tokens", f.tokens);
       int64_t row = shape.empty() ? 1 : shape.back();
       if (!ids.empty() && int64_t(ids.size()) != row)
         throw FlagError("--tokens gives " + std::to_string(ids.size()) + " ids but input '" +
@@ -222,7 +211,7 @@ int runRun(int argc, char **argv) {
 
   rt::HostTensor first = check(executor->output(0));
   if (isGpt2)
-    printGpt2Predictions(first, f.tokens.empty() ? std::vector<int64_t>{} : parseTokens(f.tokens));
+    printGpt2Predictions(first, f.tokens.empty() ? std::vector<int64_t>{} : parseIdList("tokens", f.tokens));
   else
     std::printf("output 0: %s %s\n", rt::dtypeName(first.dtype),
                 rt::shapeString(first.shape).c_str());

@@ -57,29 +57,6 @@ struct TokenizeFlags {
   }
 };
 
-/// Parses "1,2, 3" into ids; throws FlagError naming the bad entry.
-std::vector<int64_t> parseIds(const std::string &list) {
-  std::vector<int64_t> ids;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    size_t a = item.find_first_not_of(' '), b = item.find_last_not_of(' ');
-    item = a == std::string::npos ? "" : item.substr(a, b - a + 1);
-    char *end = nullptr;
-    errno = 0;
-    long long v = std::strtoll(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || errno == ERANGE || v < 0)
-      throw FlagError("--decode must be comma-separated token ids (whole numbers >= 0), got '" + item +
-                      "' in '" + list + "'");
-    ids.push_back(v);
-    if (comma == std::string::npos)
-      break;
-    start = comma + 1;
-  }
-  return ids;
-}
-
 std::string dumpJson(const nlohmann::json &j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -124,7 +101,7 @@ int runTokenize(int argc, char **argv) {
     throw FlagError("give exactly one of --text, --file and --decode");
   if (f.eachLine && !f.flags.given("file"))
     throw FlagError("--each-line needs --file");
-  std::vector<int64_t> ids = decoding ? parseIds(f.decode) : std::vector<int64_t>{};
+  std::vector<int64_t> ids = decoding ? parseIdList("decode", f.decode) : std::vector<int64_t>{};
 
   std::unique_ptr<text::Tokenizer> tokenizer =
       f.tokenizer.empty() ? text::byteTokenizer() : check(text::loadTokenizer(f.tokenizer));
