@@ -5,7 +5,7 @@
 //      (models/Gpt2.h), compiles each with weft::compile and loads the decode
 //      step's Executor, which allocates the weights and the caches; the
 //      reorder Executor shares its caches.
-//   2. prefill() checks the prompts (DecodeRows), compiles the prefill of
+//   2. prefill() checks the prompts (CachePositions), compiles the prefill of
 //      that prompt length once (its Executor shares the weights and caches),
 //      sets tokens, positions and mask, runs it, and returns the logits of
 //      each row's last position; the caches then hold the prompts.
@@ -144,7 +144,7 @@ rt::StatusOr<std::vector<float>> Gpt2Decoder::prefill(const std::vector<int64_t>
                                                       int64_t rows, int64_t length) {
   // Check everything before the caches are touched: a refused prompt leaves
   // the earlier sequences as they were.
-  DecodeRows next = rows_;
+  CachePositions next = rows_;
   rt::StatusOr<std::vector<int64_t>> positions = next.startPrompts(tokens, mask, rows, length);
   if (!positions.isOk())
     return positions.status();
@@ -186,7 +186,7 @@ rt::StatusOr<std::vector<float>> Gpt2Decoder::step(const std::vector<int64_t> &t
 }
 
 rt::Status Gpt2Decoder::reorderRows(const std::vector<int64_t> &source) {
-  DecodeRows next = rows_;
+  CachePositions next = rows_;
   WEFT_RETURN_IF_ERROR(next.reorder(source));
   WEFT_RETURN_IF_ERROR(reorder_->setInput("source", i64Tensor({rows_.rows()}, source)));
   rt::Status st = reorder_->run();

@@ -17,7 +17,7 @@
 #define WEFT_DECODE_GPT2DECODER_H
 
 #include "compiler/Compile.h"
-#include "decode/DecodeRows.h"
+#include "decode/CachePositions.h"
 #include "frontend/Types.h"
 #include "models/Gpt2.h"
 #include "runtime/Executor.h"
@@ -85,7 +85,7 @@ private:
 
   models::Gpt2Config config_;
   Gpt2DecoderOptions options_;
-  DecodeRows rows_;
+  CachePositions rows_;
   std::vector<ParamSpec> params_;
   // The owner of the shared storage is declared first: destroyed last.
   std::unique_ptr<rt::Executor> decode_;

@@ -1,13 +1,13 @@
-//===- DecodeRows.cpp - the host's view of the rows being decoded ---------===//
+//===- CachePositions.cpp - the host's view of the rows being decoded ---------===//
 //
-// This file implements DecodeRows: checking prompts and step tokens, the
+// This file implements CachePositions: checking prompts and step tokens, the
 // position ids of left-padded prompts (cumsum(mask) - 1), the attention mask
 // over the cache that grows by one position per step, and the permutation
 // of rows for beam search.
 //
 //===----------------------------------------------------------------------===//
 
-#include "decode/DecodeRows.h"
+#include "decode/CachePositions.h"
 
 #include <string>
 
@@ -15,7 +15,7 @@ namespace weft::decode {
 
 using rt::invalidArgument;
 
-rt::Status DecodeRows::checkTokens(const char *call, const std::vector<int64_t> &tokens,
+rt::Status CachePositions::checkTokens(const char *call, const std::vector<int64_t> &tokens,
                                    int64_t columns) const {
   for (size_t i = 0; i < tokens.size(); ++i)
     if (tokens[i] < 0 || tokens[i] >= vocab_)
@@ -26,7 +26,7 @@ rt::Status DecodeRows::checkTokens(const char *call, const std::vector<int64_t> 
   return rt::Status::ok();
 }
 
-rt::StatusOr<std::vector<int64_t>> DecodeRows::startPrompts(const std::vector<int64_t> &tokens,
+rt::StatusOr<std::vector<int64_t>> CachePositions::startPrompts(const std::vector<int64_t> &tokens,
                                                             const std::vector<int64_t> &mask,
                                                             int64_t rows, int64_t length) {
   if (rows != rows_)
@@ -72,7 +72,7 @@ rt::StatusOr<std::vector<int64_t>> DecodeRows::startPrompts(const std::vector<in
   return positions;
 }
 
-rt::StatusOr<StepInputs> DecodeRows::beginStep(const std::vector<int64_t> &tokens) {
+rt::StatusOr<StepInputs> CachePositions::beginStep(const std::vector<int64_t> &tokens) {
   if (!started_)
     return rt::failedPrecondition("step: no sequences yet; call prefill with the prompts first");
   if (int64_t(tokens.size()) != rows_)
@@ -92,18 +92,18 @@ rt::StatusOr<StepInputs> DecodeRows::beginStep(const std::vector<int64_t> &token
   return in;
 }
 
-void DecodeRows::finishStep() {
+void CachePositions::finishStep() {
   for (int64_t &p : position_)
     ++p;
   ++next_;
 }
 
-void DecodeRows::abandonStep() {
+void CachePositions::abandonStep() {
   for (int64_t r = 0; r < rows_; ++r)
     mask_[size_t(r * maxLength_ + next_)] = 0;
 }
 
-rt::Status DecodeRows::reorder(const std::vector<int64_t> &source) {
+rt::Status CachePositions::reorder(const std::vector<int64_t> &source) {
   if (!started_)
     return rt::failedPrecondition("reorderRows: no sequences yet; call prefill first");
   if (int64_t(source.size()) != rows_)

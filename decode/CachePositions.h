@@ -1,6 +1,6 @@
-//===- DecodeRows.h - the host's view of the rows being decoded -*- C++ -*-===//
+//===- CachePositions.h - the host's view of the rows being decoded -*- C++ -*-===//
 //
-// This file implements the declaration of DecodeRows, the bookkeeping of
+// This file implements the declaration of CachePositions, the bookkeeping of
 // incremental decoding that stays on the host: per row, which cache positions
 // hold a real token (the attention mask over the cache), the position id of
 // its next token, and the cache position the next step writes (the same for
@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef WEFT_DECODE_DECODEROWS_H
-#define WEFT_DECODE_DECODEROWS_H
+#ifndef WEFT_DECODE_CACHEPOSITIONS_H
+#define WEFT_DECODE_CACHEPOSITIONS_H
 
 #include "runtime/Status.h"
 
@@ -31,9 +31,9 @@ struct StepInputs {
 
 /// Masks, position ids and the write position of `rows` sequences of at most
 /// `maxLength` cache positions, over a vocabulary of `vocab` tokens.
-class DecodeRows {
+class CachePositions {
 public:
-  DecodeRows(int64_t rows, int64_t maxLength, int64_t vocab)
+  CachePositions(int64_t rows, int64_t maxLength, int64_t vocab)
       : rows_(rows), maxLength_(maxLength), vocab_(vocab) {}
 
   /// Checks left-padded prompts [rows, length] (mask 1 for a token, 0 for
@@ -84,4 +84,4 @@ private:
 
 } // namespace weft::decode
 
-#endif // WEFT_DECODE_DECODEROWS_H
+#endif // WEFT_DECODE_CACHEPOSITIONS_H
