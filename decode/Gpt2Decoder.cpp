@@ -31,8 +31,9 @@ namespace weft::decode {
 namespace {
 
 /// Compiles `program` and loads it, sharing `owner`'s weights and caches.
-rt::StatusOr<std::unique_ptr<rt::Executor>> load(Program &program, const CompileOptions &options,
+rt::StatusOr<std::unique_ptr<rt::Executor>> load(Program &program, const Gpt2DecoderOptions &decoder,
                                                  const char *what, rt::Executor *owner) {
+  const CompileOptions &options = decoder.compile;
   std::optional<rt::Executable> exe;
   try {
     CompileResult compiled = compile(program.module(), options);
@@ -46,6 +47,7 @@ rt::StatusOr<std::unique_ptr<rt::Executor>> load(Program &program, const Compile
                                options.compileTo + "); compile to the end");
   rt::ExecutorOptions executorOptions;
   executorOptions.shareStorageWith = owner;
+  executorOptions.communicator = decoder.communicator;
   return rt::Executor::create(std::move(*exe), executorOptions);
 }
 
@@ -80,14 +82,15 @@ rt::StatusOr<std::unique_ptr<Gpt2Decoder>> Gpt2Decoder::create(const models::Gpt
                                "; every cache position needs a position embedding");
   std::unique_ptr<Gpt2Decoder> d(new Gpt2Decoder(config, options, maxLength));
   try {
-    Program step = models::buildGpt2DecodeStep(config, int(options.rows), int(maxLength));
+    Program step = models::buildGpt2DecodeStep(config, int(options.rows), int(maxLength), options.plan, options.mesh);
     d->params_ = step.params();
-    auto decode = load(step, options.compile, "decode step", nullptr);
+    auto decode = load(step, options, "decode step", nullptr);
     if (!decode.isOk())
       return decode.status();
     d->decode_ = std::move(decode.value());
-    Program reorder = models::buildGpt2CacheReorder(config, int(options.rows), int(maxLength));
-    auto reorderExe = load(reorder, options.compile, "cache reorder", d->decode_.get());
+    Program reorder =
+        models::buildGpt2CacheReorder(config, int(options.rows), int(maxLength), options.plan, options.mesh);
+    auto reorderExe = load(reorder, options, "cache reorder", d->decode_.get());
     if (!reorderExe.isOk())
       return reorderExe.status();
     d->reorder_ = std::move(reorderExe.value());
@@ -115,8 +118,8 @@ rt::StatusOr<rt::Executor *> Gpt2Decoder::prefillExecutor(int64_t length) {
                                std::to_string(rows_.maxLength()));
   try {
     Program program = models::buildGpt2Prefill(config_, int(rows_.rows()), int(length),
-                                               int(rows_.maxLength()));
-    auto exe = load(program, options_.compile, "prefill", decode_.get());
+                                               int(rows_.maxLength()), options_.plan, options_.mesh);
+    auto exe = load(program, options_, "prefill", decode_.get());
     if (!exe.isOk())
       return exe.status();
     rt::Executor *raw = exe.value().get();

@@ -21,6 +21,7 @@
 #include "frontend/Types.h"
 #include "models/Gpt2.h"
 #include "runtime/Executor.h"
+#include "runtime/comm/Communicator.h"
 #include "runtime/generate/DecodeModel.h"
 
 #include <map>
@@ -38,6 +39,13 @@ struct Gpt2DecoderOptions {
   int64_t maxLength = 0;
   /// Target, compile cache and IR dumps of the three programs.
   CompileOptions compile;
+  /// Tensor parallelism: the mesh and a plan with only a tensor axis (heads
+  /// and MLP split, the caches split by heads); every rank runs the same
+  /// search on the whole logits, which the programs return gathered.
+  MeshSpec mesh;
+  nn::ParallelPlan plan;
+  /// The ranks of `mesh` (null: one device).
+  std::shared_ptr<rt::Communicator> communicator;
 };
 
 /// GPT-2 decoding with the compiled prefill / decode-step programs.

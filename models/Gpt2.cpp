@@ -224,14 +224,18 @@ void checkDecodeShape(const char *who, const Gpt2Config &config, int rows, int l
 }
 
 /// The key and value caches of every layer: weft.state [rows, H, maxLength, D].
+/// With tensor parallelism the heads (dimension 1) are split like the
+/// attention that writes them.
 std::vector<nn::KvCacheStep> cacheStates(Program &p, const Gpt2Config &config, int rows,
-                                         int maxLength) {
+                                         int maxLength, const nn::ParallelPlan &plan) {
   const int64_t H = config.n_head, D = config.n_embd / config.n_head;
   std::vector<nn::KvCacheStep> caches;
   for (int i = 0; i < config.n_layer; ++i) {
     nn::KvCacheStep c;
-    c.k = p.state(gpt2CacheName(i, /*value=*/false), {rows, H, maxLength, D});
-    c.v = p.state(gpt2CacheName(i, /*value=*/true), {rows, H, maxLength, D});
+    c.k = nn::shardDimIfMesh(p, p.state(gpt2CacheName(i, /*value=*/false), {rows, H, maxLength, D}), 1,
+                             plan.tensorAxis);
+    c.v = nn::shardDimIfMesh(p, p.state(gpt2CacheName(i, /*value=*/true), {rows, H, maxLength, D}), 1,
+                             plan.tensorAxis);
     caches.push_back(c);
   }
   return caches;
@@ -250,11 +254,11 @@ Tensor keyBias(const Tensor &mask) {
 /// at `start`, attended with `bias`), the caches returned as updates, and the
 /// output "logits" [rows, V] of each row's last position.
 void buildCachedBody(Program &p, const Gpt2Config &config, int rows, int T, int maxLength,
-                     const Tensor &start, const Tensor &bias, bool overCache) {
+                     const Tensor &start, const Tensor &bias, bool overCache, const nn::ParallelPlan &plan) {
   Tensor tokens = p.input("tokens", {rows, T}, DType::I64);
   Tensor positions = p.input("positions", {rows, T}, DType::I64);
-  std::vector<nn::KvCacheStep> caches = cacheStates(p, config, rows, maxLength);
-  Gpt2Modules m(p, config, {});
+  std::vector<nn::KvCacheStep> caches = cacheStates(p, config, rows, maxLength, plan);
+  Gpt2Modules m(p, config, plan);
   Tensor x = m.wte(tokens) + m.wpe(positions);
   for (size_t i = 0; i < m.blocks.size(); ++i) {
     caches[i].start = start;
@@ -312,31 +316,45 @@ std::string gpt2CacheName(int layer, bool value) {
   return "cache.h." + std::to_string(layer) + (value ? ".v" : ".k");
 }
 
-Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int maxLength) {
-  checkDecodeShape("buildGpt2Prefill", config, rows, length, maxLength);
+/// A decoding program for `who`, on `mesh` with tensor parallelism only (the
+/// rows are few; the heads and the MLP split).
+static Program makeDecodeProgram(const char *who, const Gpt2Config &config, int rows, int length, int maxLength,
+                          const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+  checkDecodeShape(who, config, rows, length, maxLength);
+  if (!plan.dataAxis.empty() || plan.sequenceParallel)
+    throw DslError(std::string(who) + ": error: decoding splits over tensor parallelism only (the heads and the "
+                                      "MLP); the plan asks for data or sequence parallelism");
+  checkGpt2Plan(who, config, rows, length, plan, mesh);
   Program p;
+  p.setMesh(mesh);
+  return p;
+}
+
+Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int maxLength,
+                         const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+  Program p = makeDecodeProgram("buildGpt2Prefill", config, rows, length, maxLength, plan, mesh);
   Tensor mask = p.input("mask", {rows, length}, DType::I64);
   // Causal within the prompt and never onto a padding position.
   Tensor bias = keyBias(mask) + causal_mask(p, length, DType::F32);
   buildCachedBody(p, config, rows, length, maxLength, scalar(p, 0, DType::I64), bias,
-                  /*overCache=*/false);
+                  /*overCache=*/false, plan);
   return p;
 }
 
-Program buildGpt2DecodeStep(const Gpt2Config &config, int rows, int maxLength) {
-  checkDecodeShape("buildGpt2DecodeStep", config, rows, 1, maxLength);
-  Program p;
+Program buildGpt2DecodeStep(const Gpt2Config &config, int rows, int maxLength, const nn::ParallelPlan &plan,
+                            const MeshSpec &mesh) {
+  Program p = makeDecodeProgram("buildGpt2DecodeStep", config, rows, 1, maxLength, plan, mesh);
   Tensor mask = p.input("mask", {rows, maxLength}, DType::I64);
   Tensor start = p.input("start", {}, DType::I64);
-  buildCachedBody(p, config, rows, 1, maxLength, start, keyBias(mask), /*overCache=*/true);
+  buildCachedBody(p, config, rows, 1, maxLength, start, keyBias(mask), /*overCache=*/true, plan);
   return p;
 }
 
-Program buildGpt2CacheReorder(const Gpt2Config &config, int rows, int maxLength) {
-  checkDecodeShape("buildGpt2CacheReorder", config, rows, 1, maxLength);
-  Program p;
+Program buildGpt2CacheReorder(const Gpt2Config &config, int rows, int maxLength, const nn::ParallelPlan &plan,
+                              const MeshSpec &mesh) {
+  Program p = makeDecodeProgram("buildGpt2CacheReorder", config, rows, 1, maxLength, plan, mesh);
   Tensor source = p.input("source", {rows}, DType::I64);
-  std::vector<nn::KvCacheStep> caches = cacheStates(p, config, rows, maxLength);
+  std::vector<nn::KvCacheStep> caches = cacheStates(p, config, rows, maxLength, plan);
   for (size_t i = 0; i < caches.size(); ++i) {
     p.update(gpt2CacheName(int(i), false), gather(caches[i].k, source));
     p.update(gpt2CacheName(int(i), true), gather(caches[i].v, source));

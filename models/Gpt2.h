@@ -88,7 +88,8 @@ std::string gpt2CacheName(int layer, bool value);
 /// position. Attention is causal and never attends to padding. The
 /// parameters are buildGpt2Forward's. Requires rows >= 1 and 1 <= length <=
 /// maxLength <= n_positions.
-Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int maxLength);
+Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int maxLength,
+                         const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
 
 /// One decode step: inputs "tokens" and "positions" [rows, 1] i64, "mask"
 /// [rows, maxLength] i64 (1 at every cache position a row may attend to, the
@@ -96,12 +97,14 @@ Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int max
 /// new key and value go to, the same in every row), the caches of
 /// buildGpt2Prefill (written at `start`, in place) and output "logits"
 /// [rows, vocab_size]. One compiled step serves every position.
-Program buildGpt2DecodeStep(const Gpt2Config &config, int rows, int maxLength);
+Program buildGpt2DecodeStep(const Gpt2Config &config, int rows, int maxLength,
+                            const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
 
 /// Beam reordering: input "source" [rows] i64; every cache becomes
 /// cache[source] (row r takes row source[r]), a gather into a temporary
 /// copied back into the cache's storage.
-Program buildGpt2CacheReorder(const Gpt2Config &config, int rows, int maxLength);
+Program buildGpt2CacheReorder(const Gpt2Config &config, int rows, int maxLength,
+                              const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
 
 /// Throws DslError("<who>: error: ...") naming the numbers when `plan` does
 /// not fit the model on `mesh`: an axis of the plan the mesh lacks, tensor

@@ -149,11 +149,14 @@ StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe,
     device = std::make_unique<CpuDevice>();
   }
   Executor *owner = options.shareStorageWith;
+  // Storage is shared between programs of one target on one mesh (each rank
+  // shares its own pieces; resolveSharedStorage checks they are laid out alike).
   if (owner && (owner->exe_.proto().target() != exe.proto().target() ||
-                mesh->numRanks() != 1 || owner->mesh_.numRanks() != 1))
+                mesh->toString() != owner->mesh_.toString() ||
+                (mesh->numRanks() > 1 && world.value().get() != owner->world_.get())))
     return invalidArgument("executable '" + exe.source() + "' cannot share storage with '" +
-                           owner->exe_.source() + "': sharing needs two one-device programs "
-                           "of one target, got " + exe.proto().target() + " on " +
+                           owner->exe_.source() + "': sharing needs two programs of one target on "
+                           "one mesh (and the same ranks), got " + exe.proto().target() + " on " +
                            mesh->toString() + " and " + owner->exe_.proto().target() + " on " +
                            owner->mesh_.toString());
   MemoryNeeds needs = memoryNeeds(exe.proto());
@@ -270,6 +273,11 @@ Status Executor::resolveSharedStorage() {
                              shareFrom_->where() + ", whose storage it shares, holds " +
                              dtypeName(o.dtype()) + shapeString(shapeOf(o)) +
                              "; compile both programs for the same sizes");
+    if (o.byte_size() != b.byte_size() || o.sharding().SerializeAsString() != b.sharding().SerializeAsString())
+      return invalidArgument(where() + ": " + kindNoun(b.kind()) + " '" + b.name() + "' is split over the "
+                             "mesh unlike in " + shareFrom_->where() + ", whose storage it shares (" +
+                             std::to_string(b.byte_size()) + " against " + std::to_string(o.byte_size()) +
+                             " bytes on this rank); compile both programs with the same plan");
     sharedFrom_[static_cast<size_t>(i)] = j;
   }
   return Status::ok();

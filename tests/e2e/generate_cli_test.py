@@ -7,7 +7,9 @@ The model: a random 2-layer GPT-2 (byte vocabulary, 48 positions) whose weights 
 generations branch (with GPT-2's 0.02 a random model repeats one token forever, which would test nothing); the test
 asserts they do. Cases: greedy; a left-padded batch of two prompts; beam search (3 beams, length penalty 0.7, early
 stopping, 2 returned sequences) with an EOS token that ends beams at different lengths; sampling with temperature,
-top-k and top-p (the same splitmix64 stream on both sides); repetition penalty with no repeated 3-grams.
+top-k and top-p (the same splitmix64 stream on both sides); repetition penalty with no repeated 3-grams. Then
+tensor parallelism on 2 ranks (`weft launch -n 2 -- weft generate ... --mesh tp=2`) gives the one-rank tokens,
+greedy and beam search.
 
 Tolerance: the tokens must be identical. weft and torch compute the f32 logits in different orders (they agree to
 ~1e-5 relative), so a token could only differ where two candidates' scores are that close; the scaled weights keep
@@ -117,6 +119,30 @@ run("sample", [[72, 101, 108]],
 run("penalties", [[72, 101, 108]],
     ["--max-new-tokens", "20", "--repetition-penalty", "1.5", "--no-repeat-ngram-size", "3"],
     {"max_new_tokens": 20, "repetition_penalty": 1.5, "no_repeat_ngram_size": 3})
+
+# Tensor parallelism over 2 ranks (`weft launch -n 2 -- weft generate ... --mesh tp=2`): the heads, the MLP and the
+# caches split, the logits gathered; the tokens must be the one-rank run's, greedy and beam search.
+for name, flags in [("greedy", ["--max-new-tokens", "24"]),
+                    ("beam", ["--max-new-tokens", "16", "--num-beams", "3", "--length-penalty", "0.7",
+                              "--num-return-sequences", "2"])]:
+    outs = []
+    for launch in ([], [weft, "launch", "-n", "2", "--"]):
+        out = os.path.join(work, "tp-%s-%d.npy" % (name, len(launch)))
+        cmd = launch + ([weft] if not launch else ["weft"]) + [
+            "generate", "gpt2", "--config", config_path, "--weights", weights_path, "--tokens", "72,101,108",
+            "--quiet", "--tokens-out", out] + flags + (["--mesh", "tp=2"] if launch else [])
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace")
+        if r.returncode != 0:
+            failures.append("tp=2 %s: %s failed (%d): %s" % (name, " ".join(cmd[:6]), r.returncode,
+                                                              r.stderr.strip()[-600:]))
+            break
+        outs.append(np.load(out))
+    if len(outs) == 2:
+        if np.array_equal(outs[0], outs[1]):
+            print("tp=2 %-17s equals one rank (%d sequences of %d tokens)" % (name, outs[0].shape[0],
+                                                                              outs[0].shape[1]))
+        else:
+            failures.append("tp=2 %s: 2 ranks generated\n%s\none rank\n%s" % (name, outs[1], outs[0]))
 
 # Bad input: a clear error, exit status 1 or 2, no output file.
 for flags, needle in [(["--tokens", "1,2", "--max-new-tokens", "47"], "context of 48 positions"),

@@ -18,6 +18,7 @@
 #include "tools/weft/Check.h"
 #include "tools/weft/Flags.h"
 #include "tools/weft/ModelFlags.h"
+#include "tools/weft/Ranks.h"
 
 #include "decode/Gpt2Decoder.h"
 #include "models/catalog/ModelCatalog.h"
@@ -45,6 +46,7 @@ struct GenerateFlags {
   bool doSample = false, quiet = false;
   CompileFlags compile;
   RuntimeFlags runtime;
+  ParallelFlags parallel;
   FlagSet flags{"generate", kGenerateUsage,
                 "Generates text with GPT-2: a prefill program over the prompts fills a key/value cache, then one "
                 "compiled decode step per token reads it. The controls follow Hugging Face transformers' "
@@ -88,6 +90,7 @@ struct GenerateFlags {
     flags.addSwitch("quiet", "print the sequences only (no streaming, no rates)", &quiet);
     compile.declare(flags);
     runtime.declare(flags);
+    parallel.declare(flags);
   }
 };
 
@@ -245,6 +248,15 @@ int runGenerate(int argc, char **argv) {
                              std::to_string(f.maxNewTokens) + " exceeds the model's context of " +
                              std::to_string(config.n_positions) + " positions (n_positions)");
   options.compile = f.compile.options();
+  // Tensor parallelism over ranks (`weft launch -n 2 -- weft generate ... --mesh tp=2`): every rank runs the
+  // same search on the whole logits; rank 0 prints and writes.
+  f.parallel.resolve(/*training=*/false);
+  if (f.parallel.autoMesh || f.parallel.savedPlan)
+    throw FlagError("weft generate takes a --mesh of tensor parallelism (e.g. tp=2), not --mesh auto or --plan");
+  Ranks ranks = joinRanks(f.parallel.mesh, "generate");
+  options.mesh = f.parallel.mesh;
+  options.plan = f.parallel.plan;
+  options.communicator = ranks.world;
   auto compileStart = std::chrono::steady_clock::now();
   std::unique_ptr<decode::Gpt2Decoder> decoder = check(decode::Gpt2Decoder::create(config, options));
   check(decoder->loadWeights(f.weights));
@@ -291,7 +303,8 @@ int runGenerate(int argc, char **argv) {
                 out.sequenceScores.empty() ? ""
                                            : ("  (score " + std::to_string(out.sequenceScores[size_t(s)]) + ")").c_str());
   }
-  writeOutputs(f, out);
+  if (ranks.writes())
+    writeOutputs(f, out);
   if (!f.quiet)
     std::printf("prefill: %lld tokens in %.1f ms; decode: %lld steps x %lld rows in %.1f ms = %.2f ms/step, "
                 "%.1f tokens/s; generate in all (the search on the host included): %.1f ms; compile and load: "
