@@ -21,6 +21,7 @@
 
 #include "frontend/DslError.h"
 #include "models/catalog/Gpt2Weights.h"
+#include "runtime/io/Checkpoint.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -102,6 +103,10 @@ rt::StatusOr<std::unique_ptr<Gpt2Decoder>> Gpt2Decoder::create(const models::Gpt
 
 rt::Status Gpt2Decoder::loadWeights(const std::string &safetensorsPath) {
   return loadGpt2Weights(safetensorsPath, params_, *decode_);
+}
+
+rt::Status Gpt2Decoder::loadCheckpointWeights(const proto::Checkpoint &checkpoint) {
+  return rt::restoreParameters(checkpoint, *decode_);
 }
 
 rt::Status Gpt2Decoder::setParameter(const std::string &name, const rt::HostTensor &value) {

@@ -21,6 +21,7 @@
 #include "frontend/Types.h"
 #include "models/Gpt2.h"
 #include "runtime/Executor.h"
+#include "runtime/checkpoint.pb.h"
 #include "runtime/comm/Communicator.h"
 #include "runtime/generate/DecodeModel.h"
 
@@ -62,6 +63,9 @@ public:
   /// Sets every parameter from a Hugging Face GPT-2 safetensors file or the
   /// `--save`d weights of `weft train` (models/catalog/Gpt2Weights.h).
   rt::Status loadWeights(const std::string &safetensorsPath);
+  /// Sets every parameter from a training checkpoint `weft train
+  /// --checkpoint DIR` wrote (its optimizer state is not needed).
+  rt::Status loadCheckpointWeights(const proto::Checkpoint &checkpoint);
   /// Sets one parameter (Hugging Face name, e.g. "h.0.attn.c_attn.weight").
   rt::Status setParameter(const std::string &name, const rt::HostTensor &value);
   /// The parameters, as buildGpt2Forward names them.

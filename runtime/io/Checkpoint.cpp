@@ -250,4 +250,12 @@ rt::Status restoreTensors(const proto::Checkpoint &checkpoint, rt::Executor &exe
                      /*state=*/true, executor);
 }
 
+rt::Status restoreParameters(const proto::Checkpoint &checkpoint, rt::Executor &executor) {
+  if (checkpoint.format_version() == kShardedFormat)
+    return rt::invalidArgument("the checkpoint is sharded over the ranks of a mesh: export its weights with "
+                               "`weft train ... --resume --steps N --save OUT.safetensors` (the same mesh) and "
+                               "use those");
+  return restoreKind(checkpoint.parameters(), executor.parameterNames(), "parameter", /*state=*/false, executor);
+}
+
 } // namespace weft::rt

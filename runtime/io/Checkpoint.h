@@ -68,6 +68,10 @@ rt::Status captureTensors(const rt::Executor &executor, proto::Checkpoint &check
 /// the executor does not (NOT_FOUND), a dtype or shape mismatch (both shapes),
 /// or data whose size does not match its shape (DATA_LOSS).
 rt::Status restoreTensors(const proto::Checkpoint &checkpoint, rt::Executor &executor);
+/// Sets every parameter of `executor` from a format-1 `checkpoint`, ignoring
+/// its optimizer state (a program that only runs the model, e.g. decoding);
+/// errors as restoreTensors, a sharded checkpoint is INVALID_ARGUMENT.
+rt::Status restoreParameters(const proto::Checkpoint &checkpoint, rt::Executor &executor);
 
 } // namespace weft::rt
 

@@ -3,8 +3,8 @@
 // This file implements `weft generate gpt2 --weights W.safetensors
 // (--prompt T | --prompts-file F | --tokens IDS) [controls]`: it compiles
 // GPT-2's prefill and decode-step programs with a key/value cache
-// (decode/Gpt2Decoder.h), loads the weights (Hugging Face's or the `--save`d
-// weights of `weft train`), encodes the prompts with the tokenizer
+// (decode/Gpt2Decoder.h), loads the weights (Hugging Face's, the `--save`d
+// weights of `weft train`, or its checkpoint directory), encodes the prompts with the tokenizer
 // (runtime/text/; the byte-level one without --tokenizer), runs the
 // generation loop with Hugging Face's controls (runtime/generate/), streams
 // the tokens of a single sequence on a terminal, and prints every sequence,
@@ -24,6 +24,7 @@
 #include "models/catalog/ModelCatalog.h"
 #include "runtime/FileUtil.h"
 #include "runtime/generate/Generate.h"
+#include "runtime/io/Checkpoint.h"
 #include "runtime/io/Npy.h"
 #include "runtime/text/LoadTokenizer.h"
 
@@ -33,6 +34,8 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <unistd.h>
 
 namespace weft::cli {
@@ -57,8 +60,10 @@ struct GenerateFlags {
     flags.addPositional("MODEL", "gpt2", &model);
     flags.addString("config", "FILE", "a Hugging Face config.json (default: --preset)", &configPath);
     flags.addString("preset", "NAME", "small (GPT-2 124M) or tiny, without --config", &preset);
-    flags.addString("weights", "FILE",
-                    "model.safetensors: Hugging Face GPT-2 weights or the --save of weft train (required)", &weights);
+    flags.addString("weights", "FILE|DIR",
+                    "model.safetensors (Hugging Face GPT-2 weights or the --save of weft train), or the --checkpoint "
+                    "DIR of weft train (its config too, without --config); required",
+                    &weights);
     flags.addString("tokenizer", "FILE|DIR",
                     "tokenizer.json, or GPT-2's vocab.json + merges.txt (default: bytes, as weft train's models)",
                     &tokenizer);
@@ -218,11 +223,26 @@ int runGenerate(int argc, char **argv) {
                                     : "unknown model '" + f.model + "'; `weft generate` runs gpt2");
   if (f.weights.empty())
     throw FlagError("--weights FILE.safetensors is required (Hugging Face GPT-2 weights or weft train's --save)");
-  ModelRequest request;
-  request.name = "gpt2";
-  request.configPath = f.configPath;
-  request.preset = f.preset;
-  models::Gpt2Config config = gpt2ConfigFor(request);
+  // A training checkpoint (its directory or its checkpoint.pb) carries the model's config.
+  std::optional<proto::Checkpoint> checkpoint;
+  std::string checkpointDir = std::filesystem::is_directory(f.weights) ? f.weights
+                              : std::filesystem::path(f.weights).filename() == rt::kCheckpointFile
+                                  ? std::filesystem::path(f.weights).parent_path().string()
+                                  : std::string();
+  if (!checkpointDir.empty())
+    checkpoint = check(rt::loadCheckpoint(checkpointDir.empty() ? "." : checkpointDir));
+  models::Gpt2Config config;
+  if (checkpoint && f.configPath.empty() && f.preset.empty()) {
+    if (checkpoint->model_config_json().empty())
+      throw std::runtime_error("the checkpoint in '" + checkpointDir + "' holds no model config; pass --config");
+    config = models::Gpt2Config::fromJsonText(checkpoint->model_config_json(), checkpointDir + "/" + rt::kCheckpointFile);
+  } else {
+    ModelRequest request;
+    request.name = "gpt2";
+    request.configPath = f.configPath;
+    request.preset = f.preset;
+    config = gpt2ConfigFor(request);
+  }
 
   std::unique_ptr<text::Tokenizer> tokenizer =
       f.tokenizer.empty() ? text::byteTokenizer() : check(text::loadTokenizer(f.tokenizer));
@@ -259,7 +279,7 @@ int runGenerate(int argc, char **argv) {
   options.communicator = ranks.world;
   auto compileStart = std::chrono::steady_clock::now();
   std::unique_ptr<decode::Gpt2Decoder> decoder = check(decode::Gpt2Decoder::create(config, options));
-  check(decoder->loadWeights(f.weights));
+  check(checkpoint ? decoder->loadCheckpointWeights(*checkpoint) : decoder->loadWeights(f.weights));
   check(decoder->prefillExecutor(longest).status()); // the prompts' prefill program, compiled now
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();
