@@ -5,7 +5,8 @@
 // the machine's memory and, with one rank, the shipped cpu links (and says
 // they were not measured); under `weft launch -n 2` the links are measured
 // (inside and between nodes the same) and the memory is split over the
-// ranks; an -o that cannot be written fails at once, naming the path.
+// ranks; an -o that cannot be written fails at once, naming the path; --check
+// pairs every step of a GPT-2 forward with its op's prediction.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -152,3 +154,31 @@ TEST(WeftCalibrate, UnwritableOutputFailsAtOnceNamingIt) {
 }
 
 } // namespace
+
+// --check pairs every step of a GPT-2 forward with the op it came from and
+// its prediction (none left unmatched), and reports the per-step median error
+// and the whole run, predicted and measured, as positive figures.
+TEST(WeftCalibrate, CheckPredictsEveryStepOfAGpt2Forward) {
+  std::string out = (tempDir() / "checked.json").string();
+  Result r = runWeft("calibrate --quick --check tiny --check-seq 16 -o '" + out + "'");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(forward, batch 1 x 16, (\d+) steps \((\d+) with a prediction\))")))
+      << r.out;
+  EXPECT_GT(std::stoi(m[1]), 10) << r.out;
+  EXPECT_EQ(m[1], m[2]) << "a step without its op's prediction:\n" << r.out;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(whole run: predicted ([0-9.]+) ms .*, measured ([0-9.]+) ms)")))
+      << r.out;
+  EXPECT_GT(std::stod(m[1]), 0);
+  EXPECT_GT(std::stod(m[2]), 0);
+  EXPECT_NE(r.out.find("weft.fused_matmul"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("per-step median |predicted - measured| / measured"), std::string::npos) << r.out;
+}
+
+// A --check model whose positions are fewer than --check-seq is refused with both numbers.
+TEST(WeftCalibrate, CheckRefusesASequenceLongerThanTheModel) {
+  Result r = runWeft("calibrate --quick --check tiny --check-seq 100000 -o '" +
+                     (tempDir() / "refused.json").string() + "'");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_NE(r.out.find("--check-seq 100000 exceeds the model's n_positions 256"), std::string::npos) << r.out;
+}

@@ -27,6 +27,7 @@
 
 #include "tools/weft/AllReduceTimer.h"
 #include "tools/weft/Check.h"
+#include "tools/weft/CostModelCheck.h"
 #include "tools/weft/Flags.h"
 #include "tools/weft/KernelTimer.h"
 #include "tools/weft/Ranks.h"
@@ -34,6 +35,7 @@
 #include "cost/Calibration.h"
 #include "cost/ClusterSpec.h"
 #include "cost/CollectiveCost.h"
+#include "models/catalog/ModelCatalog.h"
 #include "runtime/comm/MpiEnvironment.h"
 
 #include <algorithm>
@@ -53,7 +55,8 @@ namespace weft::cli {
 namespace {
 
 struct CalibrateFlags {
-  std::string out = "cluster.json", name = "cpu";
+  std::string out = "cluster.json", name = "cpu", checkModel;
+  int64_t checkBatch = 1, checkSeq = 128;
   bool quick = false;
   FlagSet flags{"calibrate", kCalibrateUsage,
                 "Measures this machine (matmul FLOP/s, memory bandwidth, launch overhead, memory, and "
@@ -65,6 +68,13 @@ struct CalibrateFlags {
     flags.addString("o", "FILE.json", "where the description goes", &out);
     flags.addString("name", "NAME", "the description's name", &name);
     flags.addSwitch("quick", "small sizes and few runs: a few seconds, figures less exact", &quick);
+    flags.section("Check the cost model (one rank)");
+    flags.addString("check", "small|tiny|CONFIG.json",
+                    "then time every step of this GPT-2's forward and report the cost model's error per op and "
+                    "for the whole run, with the figures just measured",
+                    &checkModel);
+    flags.addInteger("check-batch", "B", "the checked forward's batch", &checkBatch, 1, 4096);
+    flags.addInteger("check-seq", "T", "the checked forward's sequence length", &checkSeq, 1, 1 << 20);
   }
 };
 
@@ -157,6 +167,18 @@ int runCalibrate(int argc, char **argv) {
   CalibrateFlags f;
   if (!f.flags.parseOrHelp(argc, argv))
     return 0;
+  // --check's model, refused before anything is measured when it cannot run.
+  std::optional<models::Gpt2Config> checkConfig;
+  if (!f.checkModel.empty()) {
+    ModelRequest request;
+    request.name = "gpt2";
+    bool file = f.checkModel.size() > 5 && f.checkModel.substr(f.checkModel.size() - 5) == ".json";
+    (file ? request.configPath : request.preset) = f.checkModel;
+    checkConfig = gpt2ConfigFor(request);
+    if (f.checkSeq > checkConfig->n_positions)
+      throw FlagError("--check-seq " + std::to_string(f.checkSeq) + " exceeds the model's n_positions " +
+                      std::to_string(checkConfig->n_positions));
+  }
   if (f.out.empty())
     throw FlagError("-o needs a file name");
   checkWritable(f.out);
@@ -265,6 +287,13 @@ int runCalibrate(int argc, char **argv) {
     std::printf("wrote %s (%.1f s); use it with --mesh auto --device-kind %s\n", f.out.c_str(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                 f.out.c_str());
+    if (!f.checkModel.empty() && ranks.size > 1)
+      std::printf("--check runs on one rank: `weft calibrate --check ...` without weft launch\n");
+  }
+  if (checkConfig && ranks.size == 1) {
+    CostModelCheck c = checkCostModel(*checkConfig, int(f.checkBatch), int(f.checkSeq), spec, f.quick ? 3 : 7);
+    printCostModelCheck(c, "GPT-2 " + f.checkModel + " forward, batch " + std::to_string(f.checkBatch) + " x " +
+                               std::to_string(f.checkSeq));
   }
   if (group)
     check(group->barrier("calibration end"));

@@ -22,7 +22,7 @@ inline constexpr const char *kRunUsage = "weft run MODEL|FILE.mlir|FILE.wexe [fl
 inline constexpr const char *kTrainUsage = "weft train gpt2 --data FILE [flags]";
 inline constexpr const char *kPlanUsage = "weft plan gpt2 [--config C.json] --devices N [flags]";
 inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
-inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick]";
+inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick] [--check small|tiny|CONFIG.json]";
 inline constexpr const char *kGenerateUsage =
     "weft generate gpt2 --weights W.safetensors [--config C.json] [--tokenizer FILE|DIR] (--prompt T | "
     "--prompts-file F | --tokens IDS) [--max-new-tokens N] [--do-sample ...] [--num-beams B ...]";

@@ -1,0 +1,52 @@
+//===- CostModelCheck.h - the cost model against measured steps -*- C++ -*-===//
+//
+// This file declares what `weft calibrate --check CONFIG` reports: the cost
+// model's error on a GPT-2 forward program on this device. The program is
+// compiled as the compile pipeline does (fused, scheduled); each step of the
+// Executable is timed by the runtime's profiler and set beside what the cost
+// model predicts for the op it came from (the strategy search's
+// max(FLOPs / rate, bytes / bandwidth) + launch, passes/parallel/search/
+// SearchCosts.h, at the op's size), with the just-measured description of
+// the device. Per op kind and overall: the median absolute relative error;
+// and the whole run, predicted (the sum over steps) against measured.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_TOOLS_WEFT_COSTMODELCHECK_H
+#define WEFT_TOOLS_WEFT_COSTMODELCHECK_H
+
+#include "cost/ClusterSpec.h"
+#include "models/Gpt2.h"
+
+#include <string>
+#include <vector>
+
+namespace weft::cli {
+
+/// One step of the program: the op it runs, its measured and predicted time.
+struct StepError {
+  std::string op;        // "weft.fused_matmul"
+  double measured = 0;   // median seconds over the timed runs
+  double predicted = -1; // the cost model's seconds; < 0 when no op matched
+};
+
+/// The cost model against the measured steps of one program.
+struct CostModelCheck {
+  std::vector<StepError> steps;
+  double measuredRun = 0;   // median seconds of a whole run (not profiled)
+  double predictedRun = 0;  // the sum of the steps' predictions
+  int matched = 0;          // steps with a prediction
+};
+
+/// Compiles GPT-2's forward (`config`, batch x seq) for the CPU, times every
+/// step (`runs` profiled runs after one warm-up) and predicts each with
+/// `device`. Throws std::runtime_error on a failed compile or run.
+CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int seq,
+                              const cost::ClusterSpec &device, int runs);
+
+/// Prints the per-kind table and the totals.
+void printCostModelCheck(const CostModelCheck &check, const std::string &what);
+
+} // namespace weft::cli
+
+#endif // WEFT_TOOLS_WEFT_COSTMODELCHECK_H
