@@ -65,10 +65,18 @@ OpCost estimateCost(Operation *op) {
   if (isa<ReshapeOp, ConstantOp>(op) || op->getDialect() == nullptr ||
       op->getDialect()->getNamespace() != "weft")
     return cost;
-  for (Value v : op->getOperands())
-    cost.bytes = add(cost.bytes, bytesOf(v.getType()));
-  for (Value v : op->getResults())
-    cost.bytes = add(cost.bytes, bytesOf(v.getType()));
+  if (isa<GatherOp, SliceOp>(op)) {
+    // They read only what they return from their source (a gather's rows of
+    // an embedding table, a slice's window), plus a gather's indices.
+    for (Value v : op->getOperands().drop_front())
+      cost.bytes = add(cost.bytes, bytesOf(v.getType()));
+    cost.bytes = add(cost.bytes, mul(2, bytesOf(op->getResult(0).getType())));
+  } else {
+    for (Value v : op->getOperands())
+      cost.bytes = add(cost.bytes, bytesOf(v.getType()));
+    for (Value v : op->getResults())
+      cost.bytes = add(cost.bytes, bytesOf(v.getType()));
+  }
   if (auto mm = dyn_cast<MatmulOp>(op))
     cost.flops = contractionFlops(mm);
   else if (auto bmm = dyn_cast<BatchMatmulOp>(op))

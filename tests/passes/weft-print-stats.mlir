@@ -31,6 +31,20 @@ func.func @mixed(%a: tensor<2x5x4xf32>, %b: tensor<2x3x5xf32>) -> tensor<4x6xf32
 
 // -----
 
+// Tests that a gather moves its indices and the rows it returns (read, then written), not the whole table, and a
+// slice its window: 50x768 f32 table, 4 indices -> 4x768 f32 (2 * 12288 + 32 bytes); a 4x16 window of 8x16.
+
+// CHECK-LABEL: stats @gather_and_slice
+// CHECK-NEXT: weft.gather count = 1, flops = 0, bytes = 24608
+// CHECK-NEXT: weft.slice count = 1, flops = 0, bytes = 512
+func.func @gather_and_slice(%e: tensor<50x768xf32>, %t: tensor<4xi64>, %x: tensor<8x16xf32>) -> (tensor<4x768xf32>, tensor<4x16xf32>) {
+  %0 = weft.gather %e[%t] : tensor<50x768xf32>, tensor<4xi64>
+  %1 = weft.slice %x start = [0, 0] limit = [4, 16] strides = [1, 1] : tensor<8x16xf32>
+  return %0, %1 : tensor<4x768xf32>, tensor<4x16xf32>
+}
+
+// -----
+
 // Tests that counts saturate instead of wrapping: 2*M*N*K = 2^91 FLOPs here (each operand is 2^62 bytes, the
 // largest tensor the verifier accepts); the count used to print as a negative number.
 
