@@ -1,7 +1,8 @@
 //===- CalibrateCliTest.cpp - `weft calibrate` end to end -----------------===//
 //
 // Runs the weft binary: `weft calibrate --quick -o FILE` writes a description
-// that loadClusterSpec reads, with positive measured figures, efficiencies 1,
+// that loadClusterSpec reads, with positive measured figures, a GEMM
+// efficiency in (0, 1] and a memory efficiency of 1,
 // the machine's memory and, with one rank, the shipped cpu links (and says
 // they were not measured); under `weft launch -n 2` the links are measured
 // (inside and between nodes the same) and the memory is split over the
@@ -76,7 +77,9 @@ void expectMeasuredDevice(const ClusterSpec &spec, int ranks) {
   EXPECT_LT(d.memoryBandwidth, 1e13);
   EXPECT_GT(d.launchSeconds, 0);
   EXPECT_LT(d.launchSeconds, 1e-3);
-  EXPECT_DOUBLE_EQ(d.gemmEfficiency, 1);
+  // The share of the peak a transformer-sized matmul reaches, capped at 1.
+  EXPECT_GT(d.gemmEfficiency, 0.01);
+  EXPECT_LE(d.gemmEfficiency, 1);
   EXPECT_DOUBLE_EQ(d.memoryEfficiency, 1);
   // 4 significant digits of MemTotal / ranks.
   EXPECT_NEAR(double(d.memoryBytes), memTotal() / ranks, 1e-3 * memTotal() / ranks);

@@ -16,7 +16,9 @@
 //      (cost/Calibration.h); the same figures inside and between nodes (one
 //      machine). With one rank the links of the shipped cpu description stay.
 // The links are measured first, before the device's large buffers.
-// Peaks are achieved rates, so the efficiencies are 1. A device is one rank:
+// Peaks are achieved rates; the GEMM efficiency is the share of the f32 peak
+// a transformer-sized matmul (512 x 768 by 768 x 3072) reaches, the memory
+// efficiency 1. A device is one rank:
 // under `weft launch -n N` each rank has cores / N threads and all ranks
 // measure at once (barriers), the figures averaged over the ranks; rank 0
 // prints the table and writes the file (temporary file + rename).
@@ -81,10 +83,12 @@ struct CalibrateFlags {
 /// The sizes of one calibration.
 struct Sizes {
   int64_t gemmF32, gemmNarrow, streamElements, tinyElements = 16, allReduceMaxBytes;
+  int64_t shapedM, shapedN, shapedK; // a transformer-sized GEMM: tokens x (4 x width) x width
   TimingPlan gemm, stream, tiny;
 
   explicit Sizes(bool quick) {
     gemmF32 = quick ? 256 : 2048;
+    shapedM = quick ? 64 : 512, shapedN = quick ? 256 : 3072, shapedK = quick ? 64 : 768;
     gemmNarrow = quick ? 64 : 256;
     streamElements = quick ? (4 << 20) : (64 << 20); // 16 MiB or 256 MiB of f32
     allReduceMaxBytes = quick ? (1 << 20) : (64 << 20);
@@ -211,12 +215,14 @@ int runCalibrate(int argc, char **argv) {
 
   // 1-3. The device: each rank measures at once; the mean over the ranks.
   KernelTiming f32 = timeMatmul(sz.gemmF32, sz.gemmF32, sz.gemmF32, DType::F32, sz.gemm, group);
+  // A transformer's GEMMs are smaller than the peak's: their share of it is the GEMM efficiency.
+  KernelTiming shaped = timeMatmul(sz.shapedM, sz.shapedN, sz.shapedK, DType::F32, sz.gemm, group);
   KernelTiming bf16 = timeMatmul(sz.gemmNarrow, sz.gemmNarrow, sz.gemmNarrow, DType::BF16, sz.gemm, group);
   KernelTiming f16 = timeMatmul(sz.gemmNarrow, sz.gemmNarrow, sz.gemmNarrow, DType::F16, sz.gemm, group);
   KernelTiming stream = timeStreaming(sz.streamElements, sz.stream, group);
   KernelTiming tiny = timeTinyProgram(sz.tinyElements, sz.tiny, group);
   std::vector<double> mean = meanOverRanks(
-      group, {f32.seconds, bf16.seconds, f16.seconds, stream.seconds, tiny.seconds});
+      group, {f32.seconds, bf16.seconds, f16.seconds, stream.seconds, tiny.seconds, shaped.seconds});
   double n32 = double(sz.gemmF32), nn = double(sz.gemmNarrow);
   double streamBytes = 4.0 * double(sz.streamElements);
   cost::DeviceKind &d = spec.device;
@@ -226,7 +232,9 @@ int runCalibrate(int argc, char **argv) {
   d.peakFlopsF16 = cost::matmulFlopsPerSecond(nn, nn, nn, mean[2]);
   d.memoryBandwidth = cost::bytesPerSecond(streamBytes, streamBytes, mean[3]);
   d.launchSeconds = mean[4];
-  d.gemmEfficiency = 1;
+  const double shapedRate = cost::matmulFlopsPerSecond(double(sz.shapedM), double(sz.shapedN),
+                                                       double(sz.shapedK), mean[5]);
+  d.gemmEfficiency = std::min(1.0, shapedRate / d.peakFlopsF32);
   d.memoryEfficiency = 1;
   uint64_t total = memTotalBytes();
   if (total == 0)
@@ -239,7 +247,9 @@ int runCalibrate(int argc, char **argv) {
        << (group ? " under `weft launch -n " + std::to_string(ranks.size) + "`" : "") << " on "
        << today() << ", " << cores << " cores; a device is one rank (" << ranks.size
        << (ranks.size == 1 ? " rank, all cores" : " ranks at once, cores / ranks threads each")
-       << "). Peaks are achieved rates (efficiencies 1): f32 " << sz.gemmF32 << "^3 matmul (BLAS), "
+       << "). Peaks are achieved rates: f32 " << sz.gemmF32 << "^3 matmul (BLAS; gemm_efficiency: the share of "
+       << "it a " << sz.shapedM << "x" << sz.shapedK << " by " << sz.shapedK << "x" << sz.shapedN
+       << " matmul reaches, a transformer's size; memory_efficiency 1), "
        << "bf16 and f16 " << sz.gemmNarrow << "^3 matmuls (weft's generated CPU kernels: no "
        << "narrow-float BLAS); memory_gbps: y = -x over " << bytesText(streamBytes)
        << " f32, bytes read + written; launch_us: a one-op program's run; memory_gib: MemTotal / "
@@ -261,6 +271,10 @@ int runCalibrate(int argc, char **argv) {
     std::printf("\n  %-18s %-50s %s\n", "figure", "measured with", "result");
     row("f32 peak", fmt("%.0f^3 matmul, median of ", n32) + std::to_string(sz.gemm.runs) + fmt(" (%.3f ms)", 1e3 * mean[0]),
         fmt("%.2f GFLOP/s", d.peakFlopsF32 / 1e9));
+    row("f32 GEMM efficiency",
+        fmt("%.0fx", double(sz.shapedM)) + fmt("%.0f by ", double(sz.shapedK)) + fmt("%.0fx", double(sz.shapedK)) +
+            fmt("%.0f matmul", double(sz.shapedN)) + fmt(" (%.3f ms)", 1e3 * mean[5]),
+        fmt("%.2f of the peak", d.gemmEfficiency));
     row("bf16 peak", fmt("%.0f^3 matmul, median of ", nn) + std::to_string(sz.gemm.runs) + fmt(" (%.3f ms)", 1e3 * mean[1]),
         fmt("%.2f GFLOP/s", d.peakFlopsBF16 / 1e9));
     row("f16 peak", fmt("%.0f^3 matmul, median of ", nn) + std::to_string(sz.gemm.runs) + fmt(" (%.3f ms)", 1e3 * mean[2]),
