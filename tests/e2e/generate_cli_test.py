@@ -175,7 +175,8 @@ else:
 for flags, needle in [(["--tokens", "1,2", "--max-new-tokens", "47"], "context of 48 positions"),
                       (["--tokens", "1,999"], "999"),
                       (["--tokens", "1,2", "--do-sample", "--top-p", "1.5"], "top_p"),
-                      (["--tokens", "1,2", "--num-beams", "0"], "num-beams")]:
+                      (["--tokens", "1,2", "--num-beams", "0"], "num-beams"),
+                      (["--tokens", "1,2", "--precision", "bf16"], "decodes in f32")]:
     r = subprocess.run([weft, "generate", "gpt2", "--config", config_path, "--weights", weights_path] + flags,
                        env=env, capture_output=True, text=True, errors="replace")
     if r.returncode == 0 or needle not in r.stderr:

@@ -221,6 +221,11 @@ int runGenerate(int argc, char **argv) {
   if (f.model != "gpt2")
     throw FlagError(f.model.empty() ? "MODEL is required (gpt2)"
                                     : "unknown model '" + f.model + "'; `weft generate` runs gpt2");
+  if (f.compile.precision != "f32")
+    throw FlagError("--precision " + f.compile.precision + ": weft generate decodes in f32 (bf16 and f16 decoding "
+                    "are not implemented yet)");
+  if (!f.compile.compileTo.empty())
+    throw FlagError("--compile-to does not apply to weft generate (it runs its programs); use weft compile");
   if (f.weights.empty())
     throw FlagError("--weights FILE.safetensors is required (Hugging Face GPT-2 weights or weft train's --save)");
   // A training checkpoint (its directory or its checkpoint.pb) carries the model's config.
