@@ -7,13 +7,15 @@ The model: a random 2-layer GPT-2 (byte vocabulary, 48 positions) whose weights 
 generations branch (with GPT-2's 0.02 a random model repeats one token forever, which would test nothing); the test
 asserts they do. Cases: greedy; a left-padded batch of two prompts; beam search (3 beams, length penalty 0.7, early
 stopping, 2 returned sequences) with an EOS token that ends beams at different lengths; sampling with temperature,
-top-k and top-p (the same splitmix64 stream on both sides); repetition penalty with no repeated 3-grams. Then
+top-k and top-p (the same splitmix64 stream on both sides); repetition penalty with no repeated 3-grams; the
+processed scores of every step (--scores-out, HF's output_scores) for the penalties and the sampling warpers. Then
 tensor parallelism on 2 ranks (`weft launch -n 2 -- weft generate ... --mesh tp=2`) gives the one-rank tokens,
 greedy and beam search; a training checkpoint directory generates what the --save weights do.
 
 Tolerance: the tokens must be identical. weft and torch compute the f32 logits in different orders (they agree to
 ~1e-5 relative), so a token could only differ where two candidates' scores are that close; the scaled weights keep
-the gaps far larger, and beam scores are compared within 1e-3 relative.
+the gaps far larger, and beam scores are compared within 1e-3 relative, processed scores within 1e-4 (absolute and
+relative; the masked ones must be -inf on both sides).
 
 Usage: generate_cli_test.py WEFT_BINARY SOURCE_DIR WORK_DIR"""
 import json
@@ -70,11 +72,13 @@ class TorchGpt2:
 failures = []
 
 
-def run(name, prompts, flags, config):
-    """Runs weft generate and the reference on the same prompts and controls; compares sequences (and beam scores)."""
+def run(name, prompts, flags, config, check_scores=False):
+    """Runs weft generate and the reference on the same prompts and controls; compares sequences (and beam scores;
+    with `check_scores`, the processed scores of every step: --scores-out against HF's output_scores)."""
     out = os.path.join(work, name + ".npy")
+    scores_out = os.path.join(work, name + "-scores.npy")
     args = [weft, "generate", "gpt2", "--config", config_path, "--weights", weights_path, "--quiet",
-            "--tokens-out", out] + flags
+            "--tokens-out", out] + flags + (["--scores-out", scores_out] if check_scores else [])
     if len(prompts) == 1:
         args += ["--tokens", ",".join(map(str, prompts[0]))]
     else:
@@ -96,6 +100,18 @@ def run(name, prompts, flags, config):
         scores = [float(x) for x in r.stdout.split("(score ")[1:] for x in [x.split(")")[0]]]
         if not np.allclose(scores, want["sequence_scores"], rtol=1e-3):
             failures.append("%s: beam scores %s, the reference %s" % (name, scores, want["sequence_scores"]))
+    if check_scores:
+        got_scores = np.load(scores_out)
+        want_scores = np.array([[[float(x) for x in row] for row in step] for step in want["scores"]],
+                               dtype=np.float64)
+        finite = np.isfinite(want_scores)
+        if (got_scores.shape != want_scores.shape or not np.array_equal(finite, np.isfinite(got_scores)) or
+                not np.allclose(got_scores[finite], want_scores[finite], rtol=1e-4, atol=1e-4)):
+            failures.append("%s: processed scores differ (shapes %s, %s; largest difference %s)" %
+                            (name, got_scores.shape, want_scores.shape,
+                             np.max(np.abs(got_scores[finite] - want_scores[finite]))
+                             if got_scores.shape == want_scores.shape else "-"))
+            return got
     print("%-22s %s: identical (%d sequences of %d tokens)" % (name, " ".join(flags), got.shape[0], got.shape[1]))
     return got
 
@@ -118,7 +134,12 @@ run("sample", [[72, 101, 108]],
     {"max_new_tokens": 20, "do_sample": True, "temperature": 0.7, "top_k": 20, "top_p": 0.9, "seed": 5})
 run("penalties", [[72, 101, 108]],
     ["--max-new-tokens", "20", "--repetition-penalty", "1.5", "--no-repeat-ngram-size", "3"],
-    {"max_new_tokens": 20, "repetition_penalty": 1.5, "no_repeat_ngram_size": 3})
+    {"max_new_tokens": 20, "repetition_penalty": 1.5, "no_repeat_ngram_size": 3}, check_scores=True)
+run("sample-scores", [[72, 101, 108]],
+    ["--max-new-tokens", "10", "--do-sample", "--temperature", "0.7", "--top-k", "20", "--top-p", "0.9", "--seed",
+     "5"],
+    {"max_new_tokens": 10, "do_sample": True, "temperature": 0.7, "top_k": 20, "top_p": 0.9, "seed": 5},
+    check_scores=True)
 
 # Tensor parallelism over 2 ranks (`weft launch -n 2 -- weft generate ... --mesh tp=2`): the heads, the MLP and the
 # caches split, the logits gathered; the tokens must be the one-rank run's, greedy and beam search.
