@@ -157,6 +157,35 @@ TEST(WeftCliPlan, PlansAndComparesWithTheGrid) {
   std::filesystem::remove(out);
 }
 
+// --micro-batches K plans the step as K micro-batches of batch / K: the activations are one micro-batch's (half
+// with K = 2), the compute K micro-steps' (the same total), and the header says so.
+TEST(WeftCliPlan, MicroBatchesHoldOneMicroBatchsActivations) {
+  std::filesystem::path config =
+      std::filesystem::path(::testing::TempDir()) / ("weft-cli-micro-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(config) << R"({"n_layer": 2, "n_head": 4, "n_embd": 64, "vocab_size": 96, "n_positions": 32})";
+  auto figures = [&](int k, double &activations, double &compute) {
+    Result r = runWeft("plan gpt2 --config '" + config.string() + "' --batch 16 --seq 32 --devices 2 --device-kind "
+                       "cpu --no-grid --micro-batches " + std::to_string(k));
+    ASSERT_EQ(r.rc, 0) << r.out;
+    if (k > 1)
+      EXPECT_HAS(r.out, "as " + std::to_string(k) + " micro-batches of " + std::to_string(16 / k));
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(\+ activations ([0-9.]+) (KiB|MiB))"))) << r.out;
+    activations = std::stod(m[1]) * (m[2] == "MiB" ? 1024 : 1);
+    ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(= compute ([0-9.]+) ms)"))) << r.out;
+    compute = std::stod(m[1]);
+  };
+  double a1 = 0, c1 = 0, a2 = 0, c2 = 0;
+  figures(1, a1, c1);
+  figures(2, a2, c2);
+  EXPECT_NEAR(a2, a1 / 2, 0.02 * a1) << "activations of one micro-batch of 8, against the whole batch of 16";
+  EXPECT_NEAR(c2, c1, 0.25 * c1) << "two micro-steps of 8 compute about what one step of 16 does";
+  Result bad = runWeft("plan gpt2 --config '" + config.string() + "' --batch 16 --devices 2 --micro-batches 3");
+  EXPECT_EQ(bad.rc, 2) << bad.out;
+  EXPECT_HAS(bad.out, "--micro-batches 3 does not divide --batch 16");
+  std::filesystem::remove(config);
+}
+
 TEST(WeftCliPlan, SavedPlanCompilesAndIsRefusedForAnotherModel) {
   std::filesystem::path dir = std::filesystem::path(::testing::TempDir());
   std::string tag = std::to_string(::getpid());

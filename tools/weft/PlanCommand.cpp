@@ -42,7 +42,7 @@ namespace {
 struct PlanFlags {
   ModelFlags model = ModelFlags::forTrain();
   std::string precision = "f32", deviceKind = "h100", outputPath;
-  int64_t devices = 0;
+  int64_t devices = 0, microBatches = 1;
   double memoryGiB = 0;
   bool explain = false, noGrid = false;
   FlagSet flags{"plan", kPlanUsage,
@@ -61,12 +61,36 @@ struct PlanFlags {
     flags.addNumber("memory", "GiB", "per-device budget for parameters, gradients and optimizer state "
                                      "(default: the device's memory)",
                     &memoryGiB);
+    flags.addInteger("micro-batches", "K",
+                     "gradient accumulation: the step runs --batch as K micro-batches of batch / K (activations "
+                     "for one micro-batch; the gradients synchronized once per step)",
+                     &microBatches, 1, 1 << 20);
     flags.addSwitch("explain", "list every resharding with the op and source line that causes it", &explain);
     flags.addSwitch("no-grid", "skip the Megatron-style grid", &noGrid);
     flags.section("Output");
     flags.addString("o", "FILE", "also write the plan as JSON", &outputPath);
   }
 };
+
+/// A step of K micro-batches from the search's report of one: every op and
+/// every resharding runs K times, except the gradients' reductions (the
+/// backward resharding of a parameter's uses) and the optimizer update, once
+/// per step. The lower bound scales alike (a bound on each part).
+void accumulateMicroBatches(search::SearchReport &r, int64_t k) {
+  if (k == 1)
+    return;
+  double gradients = 0;
+  for (const search::UseReport &u : r.uses)
+    if (auto arg = mlir::dyn_cast_or_null<mlir::BlockArgument>(u.value))
+      if (auto f = mlir::dyn_cast<mlir::func::FuncOp>(arg.getOwner()->getParentOp());
+          f && f.getArgAttr(arg.getArgNumber(), kParamAttr))
+        gradients += u.backward.seconds;
+  auto scale = [&](double whole) { return double(k) * (whole - gradients - r.updateSeconds) + gradients + r.updateSeconds; };
+  r.solution.seconds = scale(r.solution.seconds);
+  r.solution.lowerBound = std::min(r.solution.seconds, scale(r.solution.lowerBound));
+  r.computeSeconds *= double(k);
+  r.communicationSeconds = double(k) * (r.communicationSeconds - gradients) + gradients;
+}
 
 double seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -112,7 +136,8 @@ std::vector<GridPoint> grid(const models::Gpt2Config &config, const PlanFlags &f
       GridPoint p{mesh.str(), strategy + (zero ? " + zero 3" : ""), -1, ""};
       try {
         nn::ParallelPlan plan = strategyPlan(strategy, mesh);
-        Program loss = models::buildGpt2TrainLoss(config, int(f.model.batch), int(f.model.seq), plan, mesh);
+        Program loss =
+            models::buildGpt2TrainLoss(config, int(f.model.batch / f.microBatches), int(f.model.seq), plan, mesh);
         mlir::OwningOpRef<mlir::ModuleOp> step = trainingStep(loss, train);
         auto main = step->lookupSymbol<mlir::func::FuncOp>("main");
         if (zero == 3) // the parameters (and with them gradients and state) split over dp too
@@ -130,8 +155,10 @@ std::vector<GridPoint> grid(const models::Gpt2Config &config, const PlanFlags &f
           return mlir::success();
         });
         mlir::FailureOr<search::SearchReport> r = search::searchShardings(*step, main, cluster, options);
-        if (succeeded(r))
+        if (succeeded(r)) {
+          accumulateMicroBatches(*r, f.microBatches);
           p.seconds = r->solution.seconds;
+        }
         else if (p.why.find("memory budget") != std::string::npos)
           p.why = "does not fit the memory budget";
       } catch (const DslError &e) {
@@ -170,7 +197,10 @@ int runPlan(int argc, char **argv) {
   TrainOptions train;
   train.precision = f.precision;
   auto start = std::chrono::steady_clock::now();
-  Program loss = models::buildGpt2TrainLoss(config, int(f.model.batch), int(f.model.seq));
+  if (f.model.batch % f.microBatches != 0)
+    throw FlagError("--micro-batches " + std::to_string(f.microBatches) + " does not divide --batch " +
+                    std::to_string(f.model.batch));
+  Program loss = models::buildGpt2TrainLoss(config, int(f.model.batch / f.microBatches), int(f.model.seq));
   mlir::OwningOpRef<mlir::ModuleOp> step = trainingStep(loss, train);
   step->getContext()->disableMultithreading(); // one core, as the plan's figure is quoted
   double buildSeconds = seconds(start);
@@ -189,12 +219,14 @@ int runPlan(int argc, char **argv) {
       search::searchShardings(*step, step->lookupSymbol<mlir::func::FuncOp>("main"), *cluster, options);
   if (mlir::failed(report))
     throw std::runtime_error("no plan (see above)");
+  accumulateMicroBatches(*report, f.microBatches);
 
   PlanFacts facts;
   facts.model = "gpt2" + (f.model.configPath.empty() ? "" : " (" + f.model.configPath + ")");
   facts.devices = f.devices;
   facts.deviceKind = cluster->name;
   facts.batch = f.model.batch;
+  facts.microBatches = f.microBatches;
   facts.seq = f.model.seq;
   facts.precision = f.precision;
   facts.flopsPerStep = flopsPerStep(config, f.model.batch, f.model.seq);

@@ -116,8 +116,12 @@ std::string useLine(const search::UseReport &u) {
 void printPlan(const PlanFacts &f, const search::SearchReport &r, const std::vector<GridPoint> &grid,
                bool explain) {
   const search::Solution &s = r.solution;
-  std::printf("weft plan: %s, %lld devices of kind %s, batch %lld x seq %lld, %s\n", f.model.c_str(),
+  std::printf("weft plan: %s, %lld devices of kind %s, batch %lld x seq %lld%s, %s\n", f.model.c_str(),
               (long long)f.devices, f.deviceKind.c_str(), (long long)f.batch, (long long)f.seq,
+              f.microBatches > 1 ? (" as " + std::to_string(f.microBatches) + " micro-batches of " +
+                                    std::to_string(f.batch / f.microBatches) + " (gradients accumulated)")
+                                       .c_str()
+                                 : "",
               f.precision.c_str());
   std::printf("search: %.2f s wall (%s; %lld nodes, %lld groups after tying layers, %lld left after eliminating "
               "chains; solve %.3f s)\n",
@@ -164,7 +168,7 @@ void printPlan(const PlanFacts &f, const search::SearchReport &r, const std::vec
   std::printf("  activations: the forward results the backward pass reads, the search's estimate (the compile of "
               "--mesh auto plans the peak exactly and refuses a plan over the budget)%s\n",
               held + activations > f.memoryBudget
-                  ? "; OVER THE BUDGET: a smaller --batch per step (gradient accumulation) or recomputation is "
+                  ? "; OVER THE BUDGET: more --micro-batches (gradient accumulation) or recomputation is "
                     "needed"
                   : "");
   std::printf("optimizer parallelism: %.0f%% of the parameter bytes are split over dp (%s)\n",
@@ -245,6 +249,7 @@ std::string planJson(const PlanFacts &f, const search::SearchReport &r, const st
   j["devices"] = f.devices;
   j["device_kind"] = f.deviceKind;
   j["batch"] = f.batch;
+  j["micro_batches"] = f.microBatches;
   j["seq"] = f.seq;
   j["precision"] = f.precision;
   j["mesh"] = meshText(r.mesh);

@@ -34,6 +34,7 @@ struct PlanFacts {
   int64_t devices = 0;
   std::string deviceKind;
   int64_t batch = 0, seq = 0;
+  int64_t microBatches = 1;   // gradient accumulation: batch / microBatches per micro-batch
   std::string precision;
   double flopsPerStep = 0;    // the model FLOPs of one step (6 N tokens + attention)
   double peakFlops = 0;       // one device's, for the precision
