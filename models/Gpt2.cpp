@@ -317,17 +317,15 @@ std::string gpt2CacheName(int layer, bool value) {
 }
 
 /// A decoding program for `who`, on `mesh` with tensor parallelism only (the
-/// rows are few; the heads and the MLP split).
+/// rows are few; the heads and the MLP split): the decoding sizes checked,
+/// then makeProgram's checks of the plan.
 static Program makeDecodeProgram(const char *who, const Gpt2Config &config, int rows, int length, int maxLength,
-                          const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+                                 const nn::ParallelPlan &plan, const MeshSpec &mesh) {
   checkDecodeShape(who, config, rows, length, maxLength);
   if (!plan.dataAxis.empty() || plan.sequenceParallel)
     throw DslError(std::string(who) + ": error: decoding splits over tensor parallelism only (the heads and the "
                                       "MLP); the plan asks for data or sequence parallelism");
-  checkGpt2Plan(who, config, rows, length, plan, mesh);
-  Program p;
-  p.setMesh(mesh);
-  return p;
+  return makeProgram(who, config, rows, length, plan, mesh);
 }
 
 Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int maxLength,

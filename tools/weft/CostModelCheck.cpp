@@ -4,7 +4,8 @@
 //   1. build GPT-2's forward with the DSL and run the graph pipeline on a copy
 //      (fusion, schedule, memory plan: the ops the code generators turn into
 //      steps, in their order);
-//   2. compile it to an Executable, set random weights and tokens, and time
+//   2. compile it to an Executable, set the model's initial weights and random
+//      tokens, and time
 //      every step with the Executor's profiler (one warm-up, then `runs`
 //      runs; per step the median), and whole runs without the profiler;
 //   3. pair each step with its op: steps are emitted in the op order and
@@ -22,6 +23,7 @@
 #include "compiler/Pipelines.h"
 #include "cost/Calibration.h"
 #include "frontend/Program.h"
+#include "models/catalog/ParamInit.h"
 #include "passes/parallel/search/SearchCosts.h"
 #include "runtime/Executor.h"
 #include "runtime/comm/ShardedBuffer.h"
@@ -41,20 +43,14 @@
 namespace weft::cli {
 namespace {
 
-/// Random values for one buffer: tokens below the vocabulary, weights N(0, 0.02).
-rt::HostTensor randomValue(const proto::Buffer &b, int64_t vocab, std::mt19937_64 &rng) {
+/// Random token ids below the vocabulary for an i64 input.
+rt::HostTensor randomTokens(const proto::Buffer &b, int64_t vocab, std::mt19937_64 &rng) {
+  if (b.dtype() != proto::I64)
+    throw std::runtime_error("cost model check: input '" + b.name() + "' has dtype " + rt::dtypeName(b.dtype()) +
+                             "; GPT-2's forward takes i64 tokens");
   rt::HostTensor t(b.dtype(), rt::wholeShapeOf(b));
-  if (b.dtype() == proto::I64) {
-    for (int64_t i = 0; i < t.numElements(); ++i)
-      t.data<int64_t>()[i] = int64_t(rng() % uint64_t(vocab));
-  } else if (b.dtype() == proto::F32) {
-    std::normal_distribution<float> normal(0.0f, 0.02f);
-    for (int64_t i = 0; i < t.numElements(); ++i)
-      t.data<float>()[i] = normal(rng);
-  } else {
-    throw std::runtime_error("cost model check: buffer '" + b.name() + "' has dtype " + rt::dtypeName(b.dtype()) +
-                             "; the check runs the f32 forward");
-  }
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    t.data<int64_t>()[i] = int64_t(rng() % uint64_t(vocab));
   return t;
 }
 
@@ -98,13 +94,12 @@ CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int s
     throw std::runtime_error("cost model check: the compile produced no executable");
   proto::Executable proto = compiled.executable->proto();
   auto executor = check(rt::Executor::create(std::move(*compiled.executable)));
+  for (const ParamSpec &p : program.params()) // the model's own initializers
+    check(executor->setParameter(p.name, initialValue(p, /*seed=*/5)));
   std::mt19937_64 rng(5);
-  for (const proto::Buffer &b : proto.buffers()) {
-    if (b.kind() == proto::PARAMETER)
-      check(executor->setParameter(b.name(), randomValue(b, config.vocab_size, rng)));
-    else if (b.kind() == proto::INPUT)
-      check(executor->setInput(b.name(), randomValue(b, config.vocab_size, rng)));
-  }
+  for (const proto::Buffer &b : proto.buffers())
+    if (b.kind() == proto::INPUT)
+      check(executor->setInput(b.name(), randomTokens(b, config.vocab_size, rng)));
   check(executor->run()); // warm-up
   std::vector<double> whole;
   for (int r = 0; r < runs; ++r) {

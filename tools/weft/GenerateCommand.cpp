@@ -230,12 +230,15 @@ int runGenerate(int argc, char **argv) {
     throw FlagError("--weights FILE.safetensors is required (Hugging Face GPT-2 weights or weft train's --save)");
   // A training checkpoint (its directory or its checkpoint.pb) carries the model's config.
   std::optional<proto::Checkpoint> checkpoint;
-  std::string checkpointDir = std::filesystem::is_directory(f.weights) ? f.weights
-                              : std::filesystem::path(f.weights).filename() == rt::kCheckpointFile
-                                  ? std::filesystem::path(f.weights).parent_path().string()
-                                  : std::string();
-  if (!checkpointDir.empty())
-    checkpoint = check(rt::loadCheckpoint(checkpointDir.empty() ? "." : checkpointDir));
+  const std::filesystem::path weightsPath(f.weights);
+  const bool weightsDir = std::filesystem::is_directory(weightsPath);
+  std::string checkpointDir;
+  if (weightsDir || weightsPath.filename() == rt::kCheckpointFile) {
+    checkpointDir = weightsDir ? f.weights : weightsPath.parent_path().string();
+    if (checkpointDir.empty()) // checkpoint.pb in the working directory
+      checkpointDir = ".";
+    checkpoint = check(rt::loadCheckpoint(checkpointDir));
+  }
   models::Gpt2Config config;
   if (checkpoint && f.configPath.empty() && f.preset.empty()) {
     if (checkpoint->model_config_json().empty())

@@ -198,16 +198,19 @@ void ProgramProblem::addOps() {
     node.name = op.getName().getStringRef().str() + " #" + std::to_string(problem_.nodes.size());
     // Training: the backward pass runs two GEMMs per contraction, about one pass per other op.
     double passes = !training_ ? 1 : isa<MatmulOp, BatchMatmulOp>(op) ? 3 : 2;
+    SmallVector<bool, 2> held; // per result: counted as an activation
+    for (OpResult r : op.getResults())
+      held.push_back(training_ && countActivations_ && savedForBackward(r));
     for (const OpStrategy &s : strategies) {
       node.seconds.push_back(passes * opSeconds(&op, s, mesh_, cluster_));
       // Training: the forward results the backward pass reads are held
       // until it does (the activations at the peak, less the backward's own
       // temporaries: Search.cpp checks the compiler's memory plan).
-      double held = 0;
-      for (auto [r, layout] : llvm::zip(op.getResults(), s.results))
-        if (training_ && countActivations_ && savedForBackward(r))
-          held += localBytes(cast<RankedTensorType>(r.getType()), layout, mesh_);
-      node.bytes.push_back(held);
+      double bytes = 0;
+      for (auto [r, layout, saved] : llvm::zip(op.getResults(), s.results, held))
+        if (saved)
+          bytes += localBytes(cast<RankedTensorType>(r.getType()), layout, mesh_);
+      node.bytes.push_back(bytes);
     }
     int n = problem_.addNode(std::move(node));
     opNode_[&op] = n;

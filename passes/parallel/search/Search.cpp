@@ -283,24 +283,29 @@ const char *const kVariants[] = {"searched", "data parallel", "data parallel + Z
 /// and state; after a plan that did not fit, the forward's results the
 /// backward reads too); when the planned peak exceeds `budget`, the search
 /// runs again asking for a plan estimated smaller by the excess, up to three
-/// times. Nullopt when nothing fits, with the reason in `why` (the search's
+/// times. `searched`: the first attempt's search, already made (its module
+/// and report are taken). Nullopt when nothing fits, with the reason in `why` (the search's
 /// own message when it found no choice at all).
 std::optional<Trial> searchAndPlan(ModuleOp module, StringRef name, MeshAttr mesh, int variant,
                                    const cost::ClusterSpec &cluster, const SearchOptions &options, double budget,
-                                   bool planMemory, std::string &why) {
+                                   bool planMemory, std::string &why, Trial *searched = nullptr) {
   MLIRContext *ctx = module.getContext();
   double searchBudget = budget;
   for (int attempt = 0; attempt < 4; ++attempt) {
-    OwningOpRef<ModuleOp> trial = module.clone();
-    (*trial)->setAttr(kMeshAttr, mesh);
-    auto f = trial->lookupSymbol<func::FuncOp>(name);
-    if (variant > 0 && !hintDataParallel(f, mesh, /*zero3=*/variant == 2)) {
-      why = "the batch does not divide over the mesh";
-      return std::nullopt;
-    }
-    std::string message;
+    OwningOpRef<ModuleOp> trial;
     FailureOr<SearchReport> r = failure();
-    {
+    std::string message;
+    if (attempt == 0 && searched) { // this mesh's search, already made: its memory is planned here
+      trial = std::move(searched->module);
+      r = std::move(searched->report);
+    } else {
+      trial = module.clone();
+      (*trial)->setAttr(kMeshAttr, mesh);
+      auto f = trial->lookupSymbol<func::FuncOp>(name);
+      if (variant > 0 && !hintDataParallel(f, mesh, /*zero3=*/variant == 2)) {
+        why = "the batch does not divide over the mesh";
+        return std::nullopt;
+      }
       ScopedDiagnosticHandler capture(ctx, [&](Diagnostic &d) {
         message += (message.empty() ? "" : "\n") + d.str();
         return success();
@@ -450,8 +455,8 @@ FailureOr<SearchReport> searchShardings(ModuleOp module, func::FuncOp func, cons
                      [](Trial *a, Trial *b) { return a->candidate.predicted < b->candidate.predicted; });
     for (Trial *t : order) {
       std::string why;
-      std::optional<Trial> planned =
-          searchAndPlan(module, name, t->candidate.mesh, 0, cluster, options, budget, /*planMemory=*/true, why);
+      std::optional<Trial> planned = searchAndPlan(module, name, t->candidate.mesh, 0, cluster, options, budget,
+                                                   /*planMemory=*/true, why, /*searched=*/t);
       if (planned) {
         *t = std::move(*planned);
         best = t;
