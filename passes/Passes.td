@@ -278,9 +278,12 @@ def AutoShardPass : Pass<"weft-auto-shard", "mlir::ModuleOp"> {
     on every op, and a weft.sharding_constraint wherever a reader needs
     another layout; and on the module `weft.plan` = {method, seconds,
     lower_bound, solve_seconds, nodes, groups, solved_groups (after the
-    exact elimination of chains), bytes, meshes}. Errors, at the
-    function: no choice fits the memory budget (with the smallest bytes
-    per device any choice needs).
+    exact elimination of chains), bytes (the search's estimate),
+    whole_step_seconds, peak_bytes, parameter_bytes, state_bytes,
+    arena_bytes (the compiler's memory plan of the partitioned program),
+    meshes}. Errors, at the function: no choice fits the memory budget
+    (with the smallest bytes per device any choice needs, or what the last
+    plan needed once its activations were planned).
 
     With `devices=N` the module has no mesh yet: every mesh of N devices
     as dp x tp (tp dividing N and within a node) is searched on a copy, the
