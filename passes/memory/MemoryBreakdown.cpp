@@ -44,24 +44,31 @@ llvm::DenseSet<Operation *> dependencies(Value root) {
   return seen;
 }
 
+/// The number of elements of a ranked tensor type, -1 for anything else.
+int64_t elementCount(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  return t && t.hasStaticShape() ? t.getNumElements() : -1;
+}
+
 /// The gradients: walking back from each parameter's new value through
-/// values of the parameter's size made outside the forward pass, the ones
+/// values of the parameter's shape (in any element type: a bf16 gradient
+/// before its cast to f32 too) made outside the forward pass, the ones
 /// computed from the forward pass's results (not, e.g., a learning rate
 /// broadcast to the parameter's shape) that read no optimizer state.
 llvm::DenseSet<Value> gradientValues(func::FuncOp func, const llvm::DenseSet<Operation *> &forward,
                                      const llvm::DenseSet<Value> &readsState,
                                      const llvm::DenseSet<Value> &readsForward) {
-  llvm::StringMap<int64_t> paramBytes;
+  llvm::StringMap<int64_t> paramElements;
   for (BlockArgument arg : func.getArguments())
     if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kParamAttr))
-      paramBytes[name.getValue()] = getBufferByteSize(arg.getType());
+      paramElements[name.getValue()] = elementCount(arg.getType());
   llvm::DenseSet<Value> gradients, visited;
   Operation *ret = func.getBody().front().getTerminator();
   for (auto [i, operand] : llvm::enumerate(ret->getOperands())) {
     auto name = func.getResultAttrOfType<StringAttr>(i, kUpdateAttr);
-    if (!name || !paramBytes.count(name.getValue()))
+    if (!name || !paramElements.count(name.getValue()))
       continue;
-    int64_t bytes = paramBytes.lookup(name.getValue());
+    int64_t elements = paramElements.lookup(name.getValue());
     SmallVector<Value> work{operand};
     while (!work.empty()) {
       Value v = work.pop_back_val();
@@ -71,7 +78,7 @@ llvm::DenseSet<Value> gradientValues(func::FuncOp func, const llvm::DenseSet<Ope
       if (v != operand && readsForward.count(v) && !readsState.count(v))
         gradients.insert(v);
       for (Value in : op->getOperands())
-        if (getBufferByteSize(in.getType()) == bytes)
+        if (elementCount(in.getType()) == elements)
           work.push_back(in);
     }
   }
