@@ -12,6 +12,7 @@
 #include "codegen/common/CodegenOptions.h"
 #include "compiler/Diagnostics.h"
 #include "compiler/GraphReport.h"
+#include "compiler/SourceLine.h"
 #include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
 #include "passes/Passes.h"
@@ -55,7 +56,7 @@ void storeParametersInLowPrecision(mlir::func::FuncOp main) {
 
 } // namespace
 
-MemoryBreakdown estimateMemory(mlir::ModuleOp module, const EstimateOptions &options) {
+MemoryEstimate estimateMemory(mlir::ModuleOp module, const EstimateOptions &options, int64_t top) {
   if (options.target != "cpu" && options.target != "cuda")
     throw CompileError("unknown target '" + options.target + "' (cpu or cuda)");
   const std::string &low = options.inferencePrecision;
@@ -89,7 +90,17 @@ MemoryBreakdown estimateMemory(mlir::ModuleOp module, const EstimateOptions &opt
       computeMemoryBreakdown(main, plan, options.train ? options.train->loss : std::string("loss"));
   if (mlir::failed(b))
     diagnostics.fail("the memory breakdown");
-  return *b;
+  MemoryEstimate e;
+  for (const PeakBuffer &p : b->peakBuffers) {
+    if (int64_t(e.largest.size()) >= top)
+      break;
+    mlir::Operation *op = p.value.getDefiningOp();
+    e.largest.push_back({p.bytes, p.role, op ? op->getName().getStringRef().str() : std::string("argument"),
+                         sourceLine(p.value.getLoc())});
+  }
+  e.memory = std::move(*b);
+  e.memory.peakBuffers.clear();
+  return e;
 }
 
 } // namespace weft

@@ -18,6 +18,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir {
 class ModuleOp;
@@ -40,9 +41,28 @@ struct EstimateOptions {
   bool fuse = true;
 };
 
-/// One device's memory for `module` (left unchanged). Throws CompileError
-/// with the diagnostics when a phase fails.
-MemoryBreakdown estimateMemory(mlir::ModuleOp module, const EstimateOptions &options);
+/// A buffer live at the peak, described (its module is gone).
+struct EstimatedBuffer {
+  int64_t bytes = 0;
+  PeakRole role = PeakRole::Workspace;
+  /// The op that makes it ("weft.softmax"), or "argument".
+  std::string op;
+  /// Its model line (sourceLine of the op's location).
+  std::string line;
+};
+
+/// What estimateMemory found.
+struct MemoryEstimate {
+  /// The breakdown (its peakBuffers cleared: they belonged to the planned module).
+  MemoryBreakdown memory;
+  /// The `top` largest buffers live at the peak, largest first.
+  std::vector<EstimatedBuffer> largest;
+};
+
+/// One device's memory for `module` (left unchanged), with the `top`
+/// largest buffers at the peak described. Throws CompileError with the
+/// diagnostics when a phase fails.
+MemoryEstimate estimateMemory(mlir::ModuleOp module, const EstimateOptions &options, int64_t top = 0);
 
 } // namespace weft
 

@@ -87,6 +87,22 @@ llvm::DenseSet<Value> gradientValues(func::FuncOp func, const llvm::DenseSet<Ope
 
 } // namespace
 
+const char *stringifyPeakRole(PeakRole role) {
+  switch (role) {
+  case PeakRole::Activation:
+    return "activation";
+  case PeakRole::Gradient:
+    return "gradient";
+  case PeakRole::Input:
+    return "input";
+  case PeakRole::Constant:
+    return "constant";
+  case PeakRole::Workspace:
+    return "workspace";
+  }
+  return "?";
+}
+
 FailureOr<MemoryBreakdown> computeMemoryBreakdown(func::FuncOp func, const MemoryPlanOptions &options,
                                                   StringRef loss) {
   FailureOr<BufferLiveness> liveness = computeBufferLiveness(func);
@@ -165,17 +181,21 @@ FailureOr<MemoryBreakdown> computeMemoryBreakdown(func::FuncOp func, const Memor
       continue;
     int64_t bytes = alignBytes(buffer.size, plan->alignment);
     Operation *op = buffer.value.getDefiningOp();
-    if (buffer.kind == BufferKind::Input)
-      b.inputs += bytes;
-    else if (buffer.kind == BufferKind::Persistent)
-      b.constants += bytes;
-    else if (gradients.count(buffer.value))
-      b.gradients += bytes;
-    else if (op && forward->count(op))
-      b.activations += bytes;
-    else
-      b.workspace += bytes;
+    PeakRole role = buffer.kind == BufferKind::Input        ? PeakRole::Input
+                    : buffer.kind == BufferKind::Persistent ? PeakRole::Constant
+                    : gradients.count(buffer.value)         ? PeakRole::Gradient
+                    : op && forward->count(op)              ? PeakRole::Activation
+                                                            : PeakRole::Workspace;
+    int64_t &row = role == PeakRole::Input        ? b.inputs
+                   : role == PeakRole::Constant   ? b.constants
+                   : role == PeakRole::Gradient   ? b.gradients
+                   : role == PeakRole::Activation ? b.activations
+                                                  : b.workspace;
+    row += bytes;
+    b.peakBuffers.push_back({buffer.value, bytes, role});
   }
+  std::stable_sort(b.peakBuffers.begin(), b.peakBuffers.end(),
+                   [](const PeakBuffer &x, const PeakBuffer &y) { return x.bytes > y.bytes; });
   return b;
 }
 

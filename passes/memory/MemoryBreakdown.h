@@ -17,8 +17,24 @@
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace weft {
+
+/// What a buffer live at the peak holds (MemoryBreakdown's arena rows).
+enum class PeakRole { Activation, Gradient, Input, Constant, Workspace };
+
+/// "activation", "gradient", "input", "constant" or "workspace".
+const char *stringifyPeakRole(PeakRole role);
+
+/// One arena buffer live at the peak.
+struct PeakBuffer {
+  /// The op result or argument owning the storage.
+  mlir::Value value;
+  /// Bytes, rounded up to the plan's alignment.
+  int64_t bytes = 0;
+  PeakRole role = PeakRole::Workspace;
+};
 
 /// One device's memory, in bytes. Arena buffers are rounded up to the plan's
 /// alignment, as they are placed.
@@ -48,6 +64,8 @@ struct MemoryBreakdown {
   /// The planned arena (weft-plan-memory's size): at least the live bytes at
   /// the peak unless in-place updates share storage.
   int64_t arena = 0;
+  /// The buffers live at the peak, largest first.
+  std::vector<PeakBuffer> peakBuffers;
 
   /// The live bytes at the peak: activations + gradients + inputs +
   /// constants + workspace.

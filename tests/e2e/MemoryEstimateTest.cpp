@@ -55,7 +55,7 @@ TEST(MemoryEstimate, TrainingStepIsWhatTheCompileAllocates) {
   TrainOptions train;
   EstimateOptions options;
   options.train = train;
-  MemoryBreakdown m = estimateMemory(loss.module(), options);
+  MemoryBreakdown m = estimateMemory(loss.module(), options).memory;
   CompileResult compiled = compileTrainStep(loss.module(), train, uncached());
   ASSERT_TRUE(compiled.executable);
   rt::MemoryNeeds needs = rt::memoryNeeds(compiled.executable->proto());
@@ -77,17 +77,17 @@ TEST(MemoryEstimate, OptimizerStateFollowsTheOptimizer) {
   EstimateOptions options;
   options.train.emplace();
   options.train->optimizer = "sgd";
-  MemoryBreakdown plain = estimateMemory(loss.module(), options);
+  MemoryBreakdown plain = estimateMemory(loss.module(), options).memory;
   EXPECT_EQ(plain.optimizerState, 0);
   options.train->momentum = 0.9;
-  MemoryBreakdown momentum = estimateMemory(loss.module(), options);
+  MemoryBreakdown momentum = estimateMemory(loss.module(), options).memory;
   EXPECT_EQ(momentum.optimizerState, momentum.weights);
 }
 
 TEST(MemoryEstimate, ServingHoldsTheKeyValueCache) {
   // Prefill of 2 rows of 16 tokens into caches of 32 positions.
   Program prefill = models::buildGpt2Prefill(config(), 2, 16, 32);
-  MemoryBreakdown m = estimateMemory(prefill.module(), EstimateOptions{});
+  MemoryBreakdown m = estimateMemory(prefill.module(), EstimateOptions{}).memory;
   const int64_t cache = 2 /*k, v*/ * 2 /*layers*/ * 2 /*rows*/ * 4 /*heads*/ * 32 * 16 /*head dim*/ * 4;
   EXPECT_EQ(m.cache, cache);
   EXPECT_EQ(m.weights, parameterBytes(prefill));
@@ -103,7 +103,7 @@ TEST(MemoryEstimate, ServingHoldsTheKeyValueCache) {
   // and the LayerNorm parameters stay f32.
   EstimateOptions bf16;
   bf16.inferencePrecision = "bf16";
-  MemoryBreakdown low = estimateMemory(prefill.module(), bf16);
+  MemoryBreakdown low = estimateMemory(prefill.module(), bf16).memory;
   const int64_t projections =
       2 /*layers*/ * (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64 + /*biases*/ 192 + 64 + 256 + 64) * 4;
   EXPECT_EQ(low.weights, m.weights - projections / 2);
@@ -114,13 +114,13 @@ TEST(MemoryEstimate, ZeroThreeSplitsWeightsAndStateOverDataParallel) {
   EstimateOptions options;
   options.train.emplace();
   Program one = models::buildGpt2TrainLoss(c, 4, 32);
-  MemoryBreakdown single = estimateMemory(one.module(), options);
+  MemoryBreakdown single = estimateMemory(one.module(), options).memory;
   MeshSpec mesh = MeshSpec::parse("dp=2");
   nn::ParallelPlan plan;
   plan.dataAxis = "dp";
   Program two = models::buildGpt2TrainLoss(c, 4, 32, plan, mesh);
   options.train->zero = 3;
-  MemoryBreakdown sharded = estimateMemory(two.module(), options);
+  MemoryBreakdown sharded = estimateMemory(two.module(), options).memory;
   // Every parameter's first dimension is split in two (padded when odd): at most half plus one row each.
   EXPECT_LT(sharded.weights, single.weights / 2 + 16 * 1024);
   EXPECT_GE(sharded.weights, single.weights / 2);
@@ -144,8 +144,8 @@ TEST(WeftEstimateCli, LargestBatchIsTheLastThatFits) {
   models::Gpt2Config tiny{.n_layer = 2, .n_head = 4, .n_embd = 128, .vocab_size = 512, .n_positions = 256};
   EstimateOptions options;
   options.train.emplace();
-  double at3 = double(estimateMemory(models::buildGpt2TrainLoss(tiny, 3, 32).module(), options).total());
-  double at4 = double(estimateMemory(models::buildGpt2TrainLoss(tiny, 4, 32).module(), options).total());
+  double at3 = double(estimateMemory(models::buildGpt2TrainLoss(tiny, 3, 32).module(), options).memory.total());
+  double at4 = double(estimateMemory(models::buildGpt2TrainLoss(tiny, 4, 32).module(), options).memory.total());
   ASSERT_LT(at3, at4);
   char budget[32];
   std::snprintf(budget, sizeof budget, "%.9f", (at3 + at4) / 2 / double(1 << 30));
@@ -154,6 +154,18 @@ TEST(WeftEstimateCli, LargestBatchIsTheLastThatFits) {
   EXPECT_NE(out.find("largest batch that fits"), std::string::npos) << out;
   EXPECT_NE(out.find("per device: 3 ("), std::string::npos) << out;
   EXPECT_NE(out.find("batch 4 needs"), std::string::npos) << out;
+
+  // --top: the largest buffers at the peak (of this small step: the gradients before the update), with the
+  // op that makes each and its model line.
+  ASSERT_EQ(runWeft("estimate gpt2 --preset tiny --seq 32 --batch 4 --top 3", out), 0) << out;
+  size_t list = out.find("the largest buffers live at the peak:");
+  ASSERT_NE(list, std::string::npos) << out;
+  std::string listed = out.substr(list);
+  size_t lines = 0;
+  for (size_t at = listed.find(".cpp:"); at != std::string::npos; at = listed.find(".cpp:", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 3u) << out;
+  EXPECT_NE(listed.find("gradient    weft."), std::string::npos) << out;
 
   EXPECT_EQ(runWeft("estimate gpt2 --preset tiny --seq 32 --memory 0.0001", out), 1) << out;
   EXPECT_NE(out.find("no batch fits"), std::string::npos) << out;

@@ -20,6 +20,7 @@
 #include "compiler/MemoryEstimate.h"
 #include "models/Gpt2.h"
 #include "models/catalog/ModelCatalog.h"
+#include "runtime/MemoryNeeds.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -37,7 +38,7 @@ struct EstimateFlags {
   std::string precision = "f32", optimizer = "adamw", target = "cpu";
   bool train = false, infer = false, noFuse = false;
   double momentum = 0, memoryGiB = 0;
-  int64_t newTokens = 0;
+  int64_t newTokens = 0, top = 0;
   FlagSet flags{"estimate", kEstimateUsage,
                 "Prints one device's memory for training or serving a model (weights, gradients, optimizer "
                 "state, activations at the peak, key/value cache, workspace) from the compiler's own graph "
@@ -61,27 +62,25 @@ struct EstimateFlags {
                      &newTokens, 0, 1 << 24);
     flags.addString("target", "T", "cpu (default, 64-byte arena alignment) or cuda (256)", &target);
     flags.addSwitch("no-fuse", "plan the unfused program", &noFuse);
+    flags.addInteger("top", "N", "also list the N largest buffers live at the peak, with the op and model line",
+                     &top, 0, 1 << 20);
     flags.addNumber("memory", "GiB", "also find the largest batch whose total fits this per-device memory",
                     &memoryGiB);
     parallel.declare(flags);
   }
 };
 
-constexpr double kMiB = double(1 << 20), kGiB = double(1 << 30);
+constexpr double kGiB = double(1 << 30);
 
-/// "474.70 MiB" or "1.52 GiB".
+/// "474.70 MiB", "-3.00 KiB".
 std::string bytes(double b) {
-  char text[32];
-  if (b >= kGiB)
-    std::snprintf(text, sizeof text, "%.2f GiB", b / kGiB);
-  else
-    std::snprintf(text, sizeof text, "%.2f MiB", b / kMiB);
-  return text;
+  return (b < 0 ? "-" : "") + rt::formatBytes(uint64_t(b < 0 ? -b : b));
 }
 
 /// The estimate of one batch size.
 struct Estimate {
   MemoryBreakdown memory;
+  std::vector<EstimatedBuffer> largest;
   int64_t parameters = 0; // elements, the whole model's
   double seconds = 0;
 };
@@ -133,7 +132,9 @@ public:
       if (!error.empty())
         throw std::runtime_error(error);
     }
-    e.memory = estimateMemory(module, options);
+    MemoryEstimate planned = estimateMemory(module, options, f_.top);
+    e.memory = planned.memory;
+    e.largest = std::move(planned.largest);
     e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return e;
   }
@@ -171,6 +172,12 @@ void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
   double packing = double(m.arena) - double(m.peakLive());
   row("arena packing", packing, "(planned arena - live bytes at the peak)");
   std::printf("  %-16s %12s\n", "total", bytes(double(m.total())).c_str());
+  if (!e.largest.empty()) {
+    std::printf("the largest buffers live at the peak:\n");
+    for (const EstimatedBuffer &b : e.largest)
+      std::printf("  %12s  %-10s  %-26s %s\n", bytes(double(b.bytes)).c_str(), stringifyPeakRole(b.role),
+                  b.op.c_str(), b.line.c_str());
+  }
 }
 
 } // namespace
