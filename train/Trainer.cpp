@@ -10,7 +10,7 @@
 #include "train/Trainer.h"
 
 #include "frontend/Program.h"
-#include "models/catalog/Gpt2Weights.h"
+#include "models/catalog/HfWeights.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/HostMemory.h"
 #include "runtime/MemoryNeeds.h"
@@ -53,6 +53,7 @@ const char *activationName(nn::Activation a) {
   case nn::Activation::Gelu: return "gelu";
   case nn::Activation::GeluTanh: return "gelu_new";
   case nn::Activation::FastGelu: return "quick_gelu";
+  case nn::Activation::Silu: return "silu";
   }
   return "gelu_new";
 }
@@ -129,7 +130,7 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
     return;
   }
   if (!c.weightsPath.empty()) {
-    check(loadGpt2Weights(c.weightsPath, loss.params(), *train_), "cannot load --weights");
+    check(loadHfWeights(c.weightsPath, loss.params(), *train_), "cannot load --weights");
   } else {
     for (const ParamSpec &p : loss.params())
       check(train_->setParameter(p.name, initialValue(p, c.initSeed)), "cannot set '" + p.name + "'");

@@ -47,7 +47,7 @@ std::string usage() {
   std::string s;
   for (const Command &c : kCommands)
     s += std::string(s.empty() ? "usage: " : "       ") + c.usage + "\n";
-  return s + "MODEL: gpt2, mlp. `weft COMMAND --help` lists the flags.\n";
+  return s + "MODEL: gpt2, llama, mlp. `weft COMMAND --help` lists the flags.\n";
 }
 
 } // namespace
