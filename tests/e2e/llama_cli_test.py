@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`weft run llama` logits against an independent LLaMA forward written here in PyTorch from the model's math
-(RMSNorm in f32, rotate-half rotary embeddings with rope_theta, grouped-query attention, SwiGLU MLP), on random
+"""`weft run llama` logits against an independent LLaMA forward written in PyTorch from the model's math
+(bench/torch_llama_peer.py: RMSNorm, rotate-half rotary embeddings with rope_theta, grouped-query attention, SwiGLU
+MLP), on random
 weights written as Hugging Face safetensors: one file; a sharded checkpoint (two shard files and
 model.safetensors.index.json, passed as the index and as its directory); a tied-embeddings model (no lm_head.weight);
 and bad input (a shard the index names is missing, a tensor missing from every shard, rope_scaling, no config).
@@ -27,7 +28,8 @@ try:
 except ImportError:
     print("SKIP: torch is not importable (Debian's python3-torch)")
     sys.exit(0)
-import torch_gpt2_peer as peer  # noqa: E402  (write_safetensors: json header + struct + raw f32)
+import torch_gpt2_peer as peer  # noqa: E402  (safetensors with json + struct + raw f32)
+import torch_llama_peer as llama  # noqa: E402  (the LLaMA forward from its math, in torch)
 
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
@@ -41,66 +43,14 @@ BASE = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_siz
 
 
 def random_weights(cfg, seed):
-    """Hugging Face LlamaForCausalLM names and [out, in] layouts; norms around 1, other weights N(0, 0.15)."""
-    rng = np.random.default_rng(seed)
-    C, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
-    H, KV = cfg["num_attention_heads"], cfg.get("num_key_value_heads") or cfg["num_attention_heads"]
-    D = C // H
-    w = {"model.embed_tokens.weight": rng.normal(0, 1.0, (V, C))}
-    for i in range(cfg["num_hidden_layers"]):
-        p = "model.layers.%d." % i
-        w[p + "self_attn.q_proj.weight"] = rng.normal(0, 0.15, (H * D, C))
-        w[p + "self_attn.k_proj.weight"] = rng.normal(0, 0.15, (KV * D, C))
-        w[p + "self_attn.v_proj.weight"] = rng.normal(0, 0.15, (KV * D, C))
-        w[p + "self_attn.o_proj.weight"] = rng.normal(0, 0.15, (C, H * D))
-        w[p + "mlp.gate_proj.weight"] = rng.normal(0, 0.15, (I, C))
-        w[p + "mlp.up_proj.weight"] = rng.normal(0, 0.15, (I, C))
-        w[p + "mlp.down_proj.weight"] = rng.normal(0, 0.15, (C, I))
-        w[p + "input_layernorm.weight"] = 1 + rng.normal(0, 0.2, (C,))
-        w[p + "post_attention_layernorm.weight"] = 1 + rng.normal(0, 0.2, (C,))
-    w["model.norm.weight"] = 1 + rng.normal(0, 0.2, (C,))
-    if not cfg["tie_word_embeddings"]:
-        w["lm_head.weight"] = rng.normal(0, 0.15, (V, C))
-    return {k: v.astype(np.float32) for k, v in w.items()}
+    """Norms around 1, other weights N(0, 0.15), the embedding N(0, 1): every part of the model matters."""
+    return llama.random_weights(cfg, seed, std=0.15, embed_std=1.0, norm_std=0.2)
 
 
 def reference_logits(cfg, w, tokens):
-    """The LLaMA forward from its definition, in float64: [T, vocab] for one sequence."""
+    """[T, vocab] of one sequence, in float64."""
     t = {k: torch.from_numpy(v).double() for k, v in w.items()}
-    C, H = cfg["hidden_size"], cfg["num_attention_heads"]
-    KV = cfg.get("num_key_value_heads") or H
-    D, T, eps = C // H, len(tokens), cfg["rms_norm_eps"]
-
-    def rms(x, weight):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * weight
-
-    # Rotary: angle[p, i] = p * theta^(-2i/D) for i < D/2, repeated for both halves (rotate-half convention).
-    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, D, 2, dtype=torch.float64) / D))
-    ang = torch.outer(torch.arange(T, dtype=torch.float64), inv)
-    cos, sin = torch.cat([ang, ang], -1).cos(), torch.cat([ang, ang], -1).sin()
-
-    def rope(x):  # [heads, T, D]
-        x1, x2 = x[..., :D // 2], x[..., D // 2:]
-        return x * cos + torch.cat([-x2, x1], -1) * sin
-
-    x = t["model.embed_tokens.weight"][torch.tensor(tokens)]
-    mask = torch.full((T, T), float("-inf"), dtype=torch.float64).triu(1)
-    for i in range(cfg["num_hidden_layers"]):
-        p = "model.layers.%d." % i
-        h = rms(x, t[p + "input_layernorm.weight"])
-        q = (h @ t[p + "self_attn.q_proj.weight"].T).view(T, H, D).transpose(0, 1)
-        k = (h @ t[p + "self_attn.k_proj.weight"].T).view(T, KV, D).transpose(0, 1)
-        v = (h @ t[p + "self_attn.v_proj.weight"].T).view(T, KV, D).transpose(0, 1)
-        q, k = rope(q), rope(k)
-        k = k.repeat_interleave(H // KV, dim=0)  # query head j reads key/value head j // (H / KV)
-        v = v.repeat_interleave(H // KV, dim=0)
-        att = torch.softmax(q @ k.transpose(1, 2) / D ** 0.5 + mask, -1)
-        x = x + (att @ v).transpose(0, 1).reshape(T, C) @ t[p + "self_attn.o_proj.weight"].T
-        h = rms(x, t[p + "post_attention_layernorm.weight"])
-        g = h @ t[p + "mlp.gate_proj.weight"].T
-        x = x + (torch.nn.functional.silu(g) * (h @ t[p + "mlp.up_proj.weight"].T)) @ t[p + "mlp.down_proj.weight"].T
-    head = t["model.embed_tokens.weight"] if cfg["tie_word_embeddings"] else t["lm_head.weight"]
-    return (rms(x, t["model.norm.weight"]) @ head.T).numpy()
+    return llama.forward(cfg, t, [tokens])[0].numpy()
 
 
 def write_model(name, cfg, seed, shards=1):
@@ -135,11 +85,12 @@ worst = 0.0
 
 
 def check_logits(label, cfg, w, weights_arg):
+    """weft run's logits against the reference; a directory's config.json is read without --config."""
     global worst
     out = os.path.join(work, "".join(c if c.isalnum() else "-" for c in label) + ".npy")
-    r = weft_run(["--config", os.path.join(weights_arg if os.path.isdir(weights_arg) else os.path.dirname(weights_arg),
-                                           "config.json"), "--weights", weights_arg, "--tokens", token_flag,
-                  "--logits-out", out])
+    config = [] if os.path.isdir(weights_arg) else ["--config", os.path.join(os.path.dirname(weights_arg),
+                                                                             "config.json")]
+    r = weft_run(config + ["--weights", weights_arg, "--tokens", token_flag, "--logits-out", out])
     if r.returncode != 0:
         failures.append("%s: weft run failed (%d): %s" % (label, r.returncode, r.stderr.strip()[-600:]))
         return
@@ -227,6 +178,62 @@ if len(generated) == 2:
         print("generate gpt2 --weights DIR (sharded) equals the single file: %s" % generated[1].tolist())
     else:
         failures.append("generate gpt2: sharded %s, single file %s" % (generated[1], generated[0]))
+
+# 6. Training: one SGD step of `weft train llama` (lr 0.5, no clipping or decay) from known weights; the update
+# it saves, (w0 - w1) / lr, is the gradient, against torch autograd's of the mean cross-entropy in float64.
+# Tolerance: max |g_weft - g_torch| <= 1e-3 * max |g_torch| + 1e-6 per tensor (f32 backward through 2 layers).
+cfg = dict(BASE, vocab_size=64, max_position_embeddings=16)
+d, w = write_model("train", cfg, seed=5)
+rows = np.random.default_rng(6).integers(0, cfg["vocab_size"], (20, 9)).astype(np.int64)  # 18 train, 2 held out
+np.save(os.path.join(work, "rows.npy"), rows)
+saved = os.path.join(work, "trained")
+os.makedirs(saved)
+r = subprocess.run([weft, "train", "llama", "--config", os.path.join(d, "config.json"), "--weights", d, "--data",
+                    os.path.join(work, "rows.npy"), "--batch", "2", "--seq", "8", "--steps", "1", "--optimizer",
+                    "sgd", "--lr", "0.5", "--min-lr-ratio", "1", "--clip-norm", "0", "--weight-decay", "0",
+                    "--eval-every", "0", "--sample-tokens", "0", "--save", os.path.join(saved, "model.safetensors")],
+                   env=env, capture_output=True, text=True, errors="replace")
+if r.returncode != 0:
+    failures.append("weft train llama failed: " + r.stderr.strip()[-600:])
+else:
+    t = {k: torch.from_numpy(v).double().requires_grad_() for k, v in w.items()}
+    logits = llama.forward(cfg, t, rows[:2, :8].tolist())
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, cfg["vocab_size"]),
+                                             torch.from_numpy(rows[:2, 1:9]).reshape(-1))
+    loss.backward()
+    after = peer.read_safetensors(os.path.join(saved, "model.safetensors"))
+    if sorted(after) != sorted(w):
+        failures.append("train --save wrote %s, expected %s" % (sorted(after), sorted(w)))
+    worst_grad = 0.0
+    for name in w:
+        want = t[name].grad.numpy()
+        got = (w[name].astype(np.float64) - after[name]) / 0.5
+        err, scale = np.abs(got - want).max(), np.abs(want).max()
+        worst_grad = max(worst_grad, err / (scale + 1e-12))
+        if err > 1e-3 * scale + 1e-6:
+            failures.append("gradient of %s: max error %.3g (max |grad| %.3g)" % (name, err, scale))
+    print("train llama, one SGD step: worst gradient error / max|grad| = %.3g (torch loss %.4f)" %
+          (worst_grad, loss.item()))
+    with open(os.path.join(saved, "config.json")) as f:
+        if json.load(f).get("num_key_value_heads") != 2:
+            failures.append("train --save: config.json lacks num_key_value_heads 2")
+
+# 7. Tensor parallelism on 2 ranks (weft launch; q/k/v and gate/up column-parallel, o/down row-parallel, the
+# embedding and LM head vocabulary-parallel) gives the one-device logits.
+gqa = os.path.join(work, "gqa")
+one, two = os.path.join(work, "tp1.npy"), os.path.join(work, "tp2.npy")
+r1 = weft_run(["--config", os.path.join(gqa, "config.json"), "--weights", gqa, "--tokens", token_flag,
+               "--logits-out", one])
+r2 = subprocess.run([weft, "launch", "-n", "2", "--", weft, "run", "llama", "--config", os.path.join(gqa, "config.json"),
+                     "--weights", gqa, "--tokens", token_flag, "--mesh", "tp=2", "--logits-out", two], env=env,
+                    capture_output=True, text=True, errors="replace")
+if r1.returncode != 0 or r2.returncode != 0:
+    failures.append("tp=2: weft run failed: %s %s" % (r1.stderr.strip()[-300:], r2.stderr.strip()[-300:]))
+else:
+    err = float(np.abs(np.load(one) - np.load(two)).max())
+    print("tp=2 on 2 ranks against one device: max |difference| = %.3g" % err)
+    if err > 1e-4:
+        failures.append("tp=2 logits differ from one device by %.3g" % err)
 
 if failures:
     print("\n".join(failures))

@@ -252,6 +252,9 @@ int runGenerate(int argc, char **argv) {
   if (checkpoint && f.configPath.empty() && f.preset.empty()) {
     if (checkpoint->model_config_json().empty())
       throw std::runtime_error("the checkpoint in '" + checkpointDir + "' holds no model config; pass --config");
+    if (checkpoint->model_config_json().find("\"model_type\":\"llama\"") != std::string::npos)
+      throw std::runtime_error("the checkpoint in '" + checkpointDir + "' is a llama model; `weft generate` "
+                               "decodes gpt2 only (KV-cache decoding of llama is not implemented yet)");
     config = models::Gpt2Config::fromJsonText(checkpoint->model_config_json(), checkpointDir + "/" + rt::kCheckpointFile);
   } else {
     ModelRequest request;

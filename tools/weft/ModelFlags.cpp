@@ -41,8 +41,8 @@ ModelFlags ModelFlags::forRun() {
 
 ModelFlags ModelFlags::forTrain() {
   ModelFlags m;
-  m.modelHelp = "gpt2 (the model `weft train` trains)";
-  m.missingModel = "name the model to train: weft train gpt2 ...";
+  m.modelHelp = "gpt2 or llama (the models `weft train` trains)";
+  m.missingModel = "name the model to train: weft train gpt2|llama ...";
   m.defaultPreset = "tiny";
   m.batch = 8;
   m.seq = 64;

@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <climits>
 #include <cstdio>
 #include <random>
@@ -54,7 +55,8 @@ struct RunCommandFlags {
     flags.section("Run");
     flags.addString("weights", "FILE",
                     "Hugging Face weights: a .safetensors file, a sharded checkpoint's "
-                    "model.safetensors.index.json, or a directory holding either (default: random weights)",
+                    "model.safetensors.index.json, or a directory holding either (and config.json, the default "
+                    "--config) (default: random weights)",
                     &weights);
     flags.addString("tokens", "IDS", "gpt2, llama: comma-separated token ids (default: random)", &tokens);
     flags.addString("logits-out", "FILE",
@@ -178,6 +180,11 @@ int runRun(int argc, char **argv) {
   f.parallel.resolve(/*training=*/false);
   if (f.model.seq == 0 && !f.tokens.empty())
     f.model.seq = int64_t(llvm::count(f.tokens, ',')) + 1;
+  // A Hugging Face model directory as --weights carries its config.json.
+  if (f.model.configPath.empty() && f.model.preset.empty() && !f.weights.empty() &&
+      std::filesystem::is_directory(f.weights) &&
+      std::filesystem::exists(std::filesystem::path(f.weights) / "config.json"))
+    f.model.configPath = (std::filesystem::path(f.weights) / "config.json").string();
 
   std::optional<rt::Executable> exe;
   std::unique_ptr<ModelSource> src;

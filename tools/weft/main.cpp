@@ -4,7 +4,7 @@
 // subcommand (Commands.h)
 //   weft compile MODEL|FILE.mlir [flags] -o OUT.wexe   compile (cached)
 //   weft run MODEL|FILE.mlir|FILE.wexe [flags]          compile if needed, run
-//   weft train gpt2 --data FILE [flags]                 train
+//   weft train gpt2|llama --data FILE [flags]           train
 //   weft launch -n N [mpirun flags] -- weft COMMAND ...  N ranks under mpirun
 //   weft calibrate [-o FILE.json] [--quick]              measure this machine
 //   weft tokenize [--tokenizer FILE|DIR] (--text T | --file F | --decode IDS)
