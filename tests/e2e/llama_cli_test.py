@@ -218,6 +218,34 @@ else:
         if json.load(f).get("num_key_value_heads") != 2:
             failures.append("train --save: config.json lacks num_key_value_heads 2")
 
+# 6b. A run stopped after step 2 with a checkpoint and resumed ends with the uninterrupted run's losses (the
+# checkpoint records the llama config.json); weft generate refuses the llama checkpoint (it decodes gpt2 only).
+common = ["--config", os.path.join(d, "config.json"), "--data", os.path.join(work, "rows.npy"), "--batch", "2",
+          "--seq", "8", "--steps", "4", "--lr", "0.01", "--eval-every", "0", "--log-every", "1", "--sample-tokens", "0"]
+
+
+def losses(text):
+    return [line.split("loss")[1].split()[0] for line in text.splitlines() if line.startswith("step ") and "/4" in line]
+
+
+ck = os.path.join(work, "ck")
+full = subprocess.run([weft, "train", "llama"] + common, env=env, capture_output=True, text=True, errors="replace")
+part = subprocess.run([weft, "train", "llama"] + common + ["--checkpoint", ck, "--stop-after", "2"], env=env,
+                      capture_output=True, text=True, errors="replace")
+rest = subprocess.run([weft, "train", "llama"] + common + ["--checkpoint", ck, "--resume"], env=env,
+                      capture_output=True, text=True, errors="replace")
+if full.returncode or part.returncode or rest.returncode:
+    failures.append("train llama resume: %s %s %s" % (full.stderr[-300:], part.stderr[-300:], rest.stderr[-300:]))
+elif losses(full.stdout) != losses(part.stdout) + losses(rest.stdout) or len(losses(full.stdout)) != 4:
+    failures.append("train llama resume: losses %s, stopped + resumed %s + %s" %
+                    (losses(full.stdout), losses(part.stdout), losses(rest.stdout)))
+else:
+    print("train llama --stop-after 2 + --resume: the uninterrupted losses %s" % losses(full.stdout))
+    r = subprocess.run([weft, "generate", "gpt2", "--weights", ck, "--tokens", "1,2"], env=env, capture_output=True,
+                       text=True, errors="replace")
+    if r.returncode == 0 or "is a llama model" not in r.stderr:
+        failures.append("generate with a llama checkpoint: exit %d, %r" % (r.returncode, r.stderr.strip()))
+
 # 7. Tensor parallelism on 2 ranks (weft launch; q/k/v and gate/up column-parallel, o/down row-parallel, the
 # embedding and LM head vocabulary-parallel) gives the one-device logits.
 gqa = os.path.join(work, "gqa")
