@@ -102,6 +102,9 @@ void LlamaConfig::validate(const std::string &origin) const {
 
 void checkLlamaPlan(const char *who, const LlamaConfig &config, int batch, int seq,
                     const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+  if (plan.sequenceParallel && !mesh.empty())
+    throw DslError(std::string(who) + ": error: sequence parallelism (strategy sp) is not implemented for llama; "
+                                      "use tp (or dp,tp), or --mesh auto");
   checkPlanFits(who, batch, seq,
                 {{config.num_attention_heads, "num_attention_heads"},
                  {config.kvHeads(), "num_key_value_heads"},

@@ -86,7 +86,8 @@ Program buildLlamaTrainLoss(const LlamaConfig &config, int batch, int seq,
 
 /// Throws DslError("<who>: error: ...") when `plan` does not fit the model
 /// on `mesh` (checkPlanFits: tensor parallelism must divide the heads, the
-/// key/value heads and intermediate_size).
+/// key/value heads and intermediate_size) or asks for sequence parallelism
+/// (not implemented for LLaMA).
 void checkLlamaPlan(const char *who, const LlamaConfig &config, int batch, int seq,
                     const nn::ParallelPlan &plan, const MeshSpec &mesh);
 

@@ -136,6 +136,22 @@ TEST(LlamaE2E, BadShapesAreRefused) {
   };
   EXPECT_NE(message(1, 257).find("1 <= seq <= max_position_embeddings (256)"), std::string::npos);
   EXPECT_NE(message(0, 4).find("need batch >= 1"), std::string::npos);
+  auto planMessage = [&](const nn::ParallelPlan &plan, const char *mesh) {
+    try {
+      models::buildLlamaForward(config, 2, 8, plan, MeshSpec::parse(mesh));
+    } catch (const DslError &e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  // Tensor parallelism must divide the key/value heads (2) as well as the heads (4).
+  EXPECT_NE(planMessage({.tensorAxis = "tp"}, "tp=4").find("num_key_value_heads (2) is not divisible by the tp "
+                                                           "size 4"),
+            std::string::npos);
+  EXPECT_EQ(planMessage({.tensorAxis = "tp"}, "tp=2"), "");
+  EXPECT_NE(planMessage({.tensorAxis = "tp", .sequenceParallel = true}, "tp=2")
+                .find("sequence parallelism (strategy sp) is not implemented for llama"),
+            std::string::npos);
 }
 
 } // namespace
