@@ -275,6 +275,7 @@ mlir::OwningOpRef<mlir::ModuleOp> runGraphPhase(mlir::ModuleOp module,
   mlir::OwningOpRef<mlir::ModuleOp> work(module.clone());
   DiagnosticCollector diagnostics(module->getContext());
   runTrainingPipeline(*work, options, options.configurePassManager, diagnostics);
+  runParallelPipeline(*work, options, options.configurePassManager, diagnostics);
   runGraphPipeline(*work, options, options.configurePassManager, diagnostics);
   return work;
 }

@@ -30,8 +30,10 @@ struct GraphStats {
   int64_t bytes = 0;
 };
 
-/// Runs the training passes (with options.train) and the graph phase of
-/// `options` on a clone of `module` and returns it (implemented in
+/// Runs the training passes (with options.train), the parallel passes (on a
+/// module with a mesh, or with options.autoShard or options.plan: the result
+/// is one rank's program) and the graph phase of `options` on a clone of
+/// `module` and returns it (implemented in
 /// Compile.cpp, next to compile()). Throws CompileError with
 /// the diagnostics on failure.
 mlir::OwningOpRef<mlir::ModuleOp> runGraphPhase(mlir::ModuleOp module,

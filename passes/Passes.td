@@ -691,6 +691,35 @@ def PrintStatsPass : Pass<"weft-print-stats", "mlir::func::FuncOp"> {
   }];
 }
 
+def TestPrintMemoryBreakdownPass
+    : Pass<"weft-test-print-memory-breakdown", "mlir::func::FuncOp"> {
+  let summary = "Print what a weft function's memory holds at its peak (test only)";
+  let description = [{
+    Prints, for lit tests, the memory breakdown `weft estimate` reports
+    (passes/memory/MemoryBreakdown.h): the bytes outside the arena by
+    argument kind (parameters; optimizer state, the `weft.state` arguments
+    named `<kind>:<param>` or `amp.<name>`; the other states, key/value
+    caches), the step at which the arena's live bytes peak, and the live
+    buffers there sorted into activations (results of the ops the `loss`
+    output depends on; every op when there is none), gradients (values of a
+    parameter's size outside the forward pass that flow into a parameter's
+    new value without reading optimizer state), inputs, constants and
+    workspace; then the planned arena. It uses the plan recorded by
+    weft-plan-memory, or computes one with `alignment`. For example:
+    ```
+    memory breakdown @step: weights = 4096, optimizer-state = 8192, cache = 0
+      peak at step 5: activations = 4096, gradients = 4096, inputs = 64, constants = 0, workspace = 128
+      arena = 8448
+    ```
+  }];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "alignment of the plan computed when none is recorded">,
+    Option<"loss", "loss", "std::string", /*default=*/"\"loss\"",
+           "the output whose dependencies are the forward pass">,
+  ];
+}
+
 def TestPrintMemoryPlanPass
     : Pass<"weft-test-print-memory-plan", "mlir::func::FuncOp"> {
   let summary = "Print the memory plan of a weft function (test only)";

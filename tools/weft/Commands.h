@@ -1,9 +1,8 @@
 //===- Commands.h - the weft CLI's subcommands ------------------*- C++ -*-===//
 //
-// This file declares the entry points of `weft compile`, `weft run`,
-// `weft train`, `weft launch`, `weft calibrate` and `weft tokenize` (one file
-// each: CompileCommand.cpp, RunCommand.cpp, TrainCommand.cpp,
-// LaunchCommand.cpp, CalibrateCommand.cpp, TokenizeCommand.cpp) and their
+// This file declares the entry points of the weft subcommands (compile, run,
+// train, plan, estimate, launch, calibrate, tokenize, generate; one file
+// each, e.g. EstimateCommand.cpp) and their
 // usage lines. Each entry point takes the
 // arguments after `weft` (argv[0] is the command word) and returns the exit
 // code; a bad command line throws FlagError (exit 2), a failure of the work
@@ -21,6 +20,9 @@ inline constexpr const char *kCompileUsage = "weft compile MODEL|FILE.mlir [flag
 inline constexpr const char *kRunUsage = "weft run MODEL|FILE.mlir|FILE.wexe [flags]";
 inline constexpr const char *kTrainUsage = "weft train gpt2|llama --data FILE [flags]";
 inline constexpr const char *kPlanUsage = "weft plan gpt2 [--config C.json] --devices N [flags]";
+inline constexpr const char *kEstimateUsage =
+    "weft estimate MODEL [--config C.json] [--batch B --seq T] [--train|--infer] [--precision P] "
+    "[--devices N --zero L] [--memory GiB]";
 inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
 inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick] [--check small|tiny|CONFIG.json]";
 inline constexpr const char *kGenerateUsage =
@@ -39,6 +41,8 @@ int runRun(int argc, char **argv);
 int runTrain(int argc, char **argv);
 /// `weft plan`: the strategy search's plan for N devices (PlanCommand.cpp).
 int runPlan(int argc, char **argv);
+/// `weft estimate`: one device's memory from the compiler's plan (EstimateCommand.cpp).
+int runEstimate(int argc, char **argv);
 /// `weft launch`: runs N ranks of a command under mpirun; returns its status.
 int runLaunch(int argc, char **argv);
 /// `weft calibrate`: measures this machine and writes a cluster description.

@@ -49,6 +49,14 @@ ModelFlags ModelFlags::forTrain() {
   return m;
 }
 
+ModelFlags ModelFlags::forEstimate() {
+  ModelFlags m;
+  m.modelHelp = std::string(modelNames()) + " (the catalog)";
+  m.missingModel = std::string("name the model to estimate: ") + modelNames();
+  m.seqDefault = "the model's context length";
+  return m;
+}
+
 void ModelFlags::declare(FlagSet &flags) {
   flags.section("Model");
   flags.addPositional("MODEL", modelHelp, &model).required(missingModel);

@@ -38,6 +38,9 @@ struct ModelFlags {
   static ModelFlags forRun();
   /// `weft train`: GPT-2, the tiny preset, 8 rows of 64 tokens per step.
   static ModelFlags forTrain();
+  /// `weft estimate`: a catalog model, the small preset, one row of the
+  /// model's whole context (seq 0 until the command resolves it).
+  static ModelFlags forEstimate();
 
   /// Declares the positional MODEL (required), --config, --preset, --batch
   /// and --seq in a "Model" section.

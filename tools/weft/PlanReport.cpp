@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/weft/PlanReport.h"
+#include "compiler/SourceLine.h"
 
 #include "ir/AttrNames.h"
 
@@ -54,18 +55,6 @@ std::string bytes(double b) {
   return buf;
 }
 
-/// The innermost file:line of a location (the DSL wraps module calls in call sites).
-std::string where(Location loc) {
-  if (auto call = dyn_cast<CallSiteLoc>(loc))
-    return where(call.getCallee());
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return file.getFilename().str() + ":" + std::to_string(file.getLine());
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    return fused.getLocations().empty() ? "?" : where(fused.getLocations().front());
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return where(name.getChildLoc());
-  return "?";
-}
 
 
 /// The layer each searched op belongs to: the largest layer number of the
@@ -94,7 +83,7 @@ std::map<Operation *, int> layersOf(const search::SearchReport &report, func::Fu
 
 std::string useLine(const search::UseReport &u) {
   std::string what = u.reader ? u.role + " of " + u.reader->getName().getStringRef().str() + " at " +
-                                    where(u.reader->getLoc())
+                                    sourceLine(u.reader->getLoc())
                               : u.role;
   std::string steps;
   for (const std::string &s : u.forward.steps)
@@ -209,7 +198,7 @@ void printPlan(const PlanFacts &f, const search::SearchReport &r, const std::vec
       auto [ct, cb] = moved[op];
       std::printf("  %-22s %-40s %10s %12s %s\n", op->getName().getStringRef().str().c_str(),
                   shardings && shardings.size() ? debugString(shardings[0]).c_str() : "-", seconds(t).c_str(),
-                  cb > 0 ? ("moves " + bytes(cb)).c_str() : "", where(op->getLoc()).c_str());
+                  cb > 0 ? ("moves " + bytes(cb)).c_str() : "", sourceLine(op->getLoc()).c_str());
     }
   }
 

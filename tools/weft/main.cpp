@@ -38,6 +38,7 @@ const Command kCommands[] = {
     {"train", weft::cli::kTrainUsage, weft::cli::runTrain},
     {"launch", weft::cli::kLaunchUsage, weft::cli::runLaunch},
     {"plan", weft::cli::kPlanUsage, weft::cli::runPlan},
+    {"estimate", weft::cli::kEstimateUsage, weft::cli::runEstimate},
     {"calibrate", weft::cli::kCalibrateUsage, weft::cli::runCalibrate},
     {"tokenize", weft::cli::kTokenizeUsage, weft::cli::runTokenize},
     {"generate", weft::cli::kGenerateUsage, weft::cli::runGenerate},

@@ -1,0 +1,181 @@
+//===- MemoryEstimateTest.cpp - weft estimate against the compile ----------===//
+//
+// This file tests estimateMemory (compiler/MemoryEstimate.h) and `weft
+// estimate`: the estimate of a GPT-2 training step and of a prefill with its
+// key/value cache is exactly what the compiled Executable allocates (arena,
+// parameters, state); the breakdown's parts follow the optimizer, the
+// precision and ZeRO; the largest batch the command finds is the last whose
+// estimate fits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/MemoryEstimate.h"
+#include "compiler/TrainStep.h"
+#include "models/Gpt2.h"
+#include "runtime/MemoryNeeds.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace weft {
+namespace {
+
+models::Gpt2Config config() {
+  return {.n_layer = 2, .n_head = 4, .n_embd = 64, .vocab_size = 97, .n_positions = 32};
+}
+
+int64_t parameterBytes(const Program &p) {
+  int64_t n = 0;
+  for (const ParamSpec &s : p.params()) {
+    int64_t e = 4;
+    for (int64_t d : s.shape)
+      e *= d;
+    n += e;
+  }
+  return n;
+}
+
+CompileOptions uncached() {
+  CompileOptions o;
+  o.useCache = false;
+  return o;
+}
+
+TEST(MemoryEstimate, TrainingStepIsWhatTheCompileAllocates) {
+  Program loss = models::buildGpt2TrainLoss(config(), 4, 32);
+  TrainOptions train;
+  EstimateOptions options;
+  options.train = train;
+  MemoryBreakdown m = estimateMemory(loss.module(), options).memory;
+  CompileResult compiled = compileTrainStep(loss.module(), train, uncached());
+  ASSERT_TRUE(compiled.executable);
+  rt::MemoryNeeds needs = rt::memoryNeeds(compiled.executable->proto());
+  EXPECT_EQ(uint64_t(m.arena), needs.arena);
+  EXPECT_EQ(uint64_t(m.weights), needs.parameters);
+  EXPECT_EQ(uint64_t(m.optimizerState), needs.state);
+  EXPECT_EQ(uint64_t(m.total()), needs.total());
+  EXPECT_EQ(m.weights, parameterBytes(loss));
+  EXPECT_EQ(m.optimizerState, 2 * m.weights); // AdamW: m and v
+  EXPECT_EQ(m.cache, 0);
+  // At the peak the forward's results are held; the parts never exceed the arena's live bytes.
+  EXPECT_GT(m.activations, 0);
+  EXPECT_LE(m.gradients, m.weights + 64 * 16);
+  EXPECT_GE(m.arena + 64, m.peakLive() / 2);
+}
+
+TEST(MemoryEstimate, OptimizerStateFollowsTheOptimizer) {
+  Program loss = models::buildGpt2TrainLoss(config(), 2, 16);
+  EstimateOptions options;
+  options.train.emplace();
+  options.train->optimizer = "sgd";
+  MemoryBreakdown plain = estimateMemory(loss.module(), options).memory;
+  EXPECT_EQ(plain.optimizerState, 0);
+  options.train->momentum = 0.9;
+  MemoryBreakdown momentum = estimateMemory(loss.module(), options).memory;
+  EXPECT_EQ(momentum.optimizerState, momentum.weights);
+}
+
+TEST(MemoryEstimate, ServingHoldsTheKeyValueCache) {
+  // Prefill of 2 rows of 16 tokens into caches of 32 positions.
+  Program prefill = models::buildGpt2Prefill(config(), 2, 16, 32);
+  MemoryBreakdown m = estimateMemory(prefill.module(), EstimateOptions{}).memory;
+  const int64_t cache = 2 /*k, v*/ * 2 /*layers*/ * 2 /*rows*/ * 4 /*heads*/ * 32 * 16 /*head dim*/ * 4;
+  EXPECT_EQ(m.cache, cache);
+  EXPECT_EQ(m.weights, parameterBytes(prefill));
+  EXPECT_EQ(m.optimizerState, 0);
+  EXPECT_EQ(m.gradients, 0);
+  CompileResult compiled = compile(prefill.module(), uncached());
+  ASSERT_TRUE(compiled.executable);
+  rt::MemoryNeeds needs = rt::memoryNeeds(compiled.executable->proto());
+  EXPECT_EQ(uint64_t(m.total()), needs.total());
+
+  // bf16 serving: the projections' weights and biases (added in bf16 between
+  // the matmuls) are held in bf16 (2 bytes); the embeddings (gathered in f32)
+  // and the LayerNorm parameters stay f32.
+  EstimateOptions bf16;
+  bf16.inferencePrecision = "bf16";
+  MemoryBreakdown low = estimateMemory(prefill.module(), bf16).memory;
+  const int64_t projections =
+      2 /*layers*/ * (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64 + /*biases*/ 192 + 64 + 256 + 64) * 4;
+  EXPECT_EQ(low.weights, m.weights - projections / 2);
+}
+
+TEST(MemoryEstimate, ZeroThreeSplitsWeightsAndStateOverDataParallel) {
+  models::Gpt2Config c = config();
+  EstimateOptions options;
+  options.train.emplace();
+  Program one = models::buildGpt2TrainLoss(c, 4, 32);
+  MemoryBreakdown single = estimateMemory(one.module(), options).memory;
+  MeshSpec mesh = MeshSpec::parse("dp=2");
+  nn::ParallelPlan plan;
+  plan.dataAxis = "dp";
+  Program two = models::buildGpt2TrainLoss(c, 4, 32, plan, mesh);
+  options.train->zero = 3;
+  MemoryBreakdown sharded = estimateMemory(two.module(), options).memory;
+  // Every parameter's first dimension is split in two (padded when odd): at most half plus one row each.
+  EXPECT_LT(sharded.weights, single.weights / 2 + 16 * 1024);
+  EXPECT_GE(sharded.weights, single.weights / 2);
+  EXPECT_EQ(sharded.optimizerState, 2 * sharded.weights);
+  EXPECT_LT(sharded.activations, single.activations); // half the batch per device
+}
+
+/// Runs the weft binary with `args`; stdout and stderr into `out`; the exit status.
+int runWeft(const std::string &args, std::string &out) {
+  std::filesystem::path log = std::filesystem::path(::testing::TempDir()) /
+                              ("weft-estimate-" + std::to_string(::getpid()) + ".txt");
+  std::string cmd = "'" WEFT_BIN_DIR "/weft' " + args + " > '" + log.string() + "' 2>&1";
+  int rc = std::system(cmd.c_str());
+  std::ifstream in(log);
+  out.assign(std::istreambuf_iterator<char>(in), {});
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+TEST(WeftEstimateCli, LargestBatchIsTheLastThatFits) {
+  // The CLI's model: the tiny preset, sequences of 32 tokens.
+  models::Gpt2Config tiny{.n_layer = 2, .n_head = 4, .n_embd = 128, .vocab_size = 512, .n_positions = 256};
+  EstimateOptions options;
+  options.train.emplace();
+  double at3 = double(estimateMemory(models::buildGpt2TrainLoss(tiny, 3, 32).module(), options).memory.total());
+  double at4 = double(estimateMemory(models::buildGpt2TrainLoss(tiny, 4, 32).module(), options).memory.total());
+  ASSERT_LT(at3, at4);
+  char budget[32];
+  std::snprintf(budget, sizeof budget, "%.9f", (at3 + at4) / 2 / double(1 << 30));
+  std::string out;
+  ASSERT_EQ(runWeft(std::string("estimate gpt2 --preset tiny --seq 32 --memory ") + budget, out), 0) << out;
+  EXPECT_NE(out.find("largest batch that fits"), std::string::npos) << out;
+  EXPECT_NE(out.find("per device: 3 ("), std::string::npos) << out;
+  EXPECT_NE(out.find("batch 4 needs"), std::string::npos) << out;
+
+  // --top: the largest buffers at the peak (of this small step: the gradients before the update), with the
+  // op that makes each and its model line.
+  ASSERT_EQ(runWeft("estimate gpt2 --preset tiny --seq 32 --batch 4 --top 3", out), 0) << out;
+  size_t list = out.find("the largest buffers live at the peak:");
+  ASSERT_NE(list, std::string::npos) << out;
+  std::string listed = out.substr(list);
+  size_t lines = 0;
+  for (size_t at = listed.find(".cpp:"); at != std::string::npos; at = listed.find(".cpp:", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 3u) << out;
+  EXPECT_NE(listed.find("gradient    weft."), std::string::npos) << out;
+
+  EXPECT_EQ(runWeft("estimate gpt2 --preset tiny --seq 32 --memory 0.0001", out), 1) << out;
+  EXPECT_NE(out.find("no batch fits"), std::string::npos) << out;
+  EXPECT_EQ(runWeft("estimate gpt2 --preset tiny --train --infer", out), 2) << out;
+  EXPECT_NE(out.find("--train and --infer"), std::string::npos) << out;
+  EXPECT_EQ(runWeft("estimate gpt2 --preset tiny --infer --seq 200 --new-tokens 100", out), 2) << out;
+  EXPECT_NE(out.find("exceeds the model's context of 256"), std::string::npos) << out;
+  EXPECT_EQ(runWeft("estimate gpt2 --preset tiny --optimizer lion", out), 2) << out;
+  EXPECT_NE(out.find("--optimizer must be adamw or sgd"), std::string::npos) << out;
+}
+
+} // namespace
+} // namespace weft

@@ -1,0 +1,270 @@
+//===- EstimateCommand.cpp - `weft estimate` ------------------------------===//
+//
+// This file implements `weft estimate MODEL [--config C.json] [--batch B
+// --seq T] [--train|--infer] [--precision P] [--optimizer adamw|sgd]
+// [--devices N | --mesh SPEC] [--zero L] [--new-tokens N] [--memory GiB]`:
+// one device's memory for training or serving the model, split into
+// weights, gradients, optimizer state, activations at the peak, key/value
+// cache, inputs and workspace, from the compiler's own graph and memory plan
+// (compiler/MemoryEstimate.h: the graph phases only, no code generation);
+// with --memory, the largest batch that fits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/weft/Commands.h"
+
+#include "tools/weft/Flags.h"
+#include "tools/weft/ModelFlags.h"
+#include "tools/weft/ModelSource.h"
+
+#include "compiler/MemoryEstimate.h"
+#include "models/Gpt2.h"
+#include "models/catalog/ModelCatalog.h"
+#include "runtime/MemoryNeeds.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <stdexcept>
+
+namespace weft::cli {
+namespace {
+
+struct EstimateFlags {
+  ModelFlags model = ModelFlags::forEstimate();
+  ParallelFlags parallel;
+  std::string precision = "f32", optimizer = "adamw", target = "cpu";
+  bool train = false, infer = false, noFuse = false;
+  double momentum = 0, memoryGiB = 0;
+  int64_t newTokens = 0, top = 0;
+  FlagSet flags{"estimate", kEstimateUsage,
+                "Prints one device's memory for training or serving a model (weights, gradients, optimizer "
+                "state, activations at the peak, key/value cache, workspace) from the compiler's own graph "
+                "and memory plan; compiles no code and allocates nothing. With --memory: the largest batch "
+                "that fits."};
+
+  EstimateFlags() {
+    model.declare(flags);
+    flags.section("Estimate");
+    flags.addSwitch("train", "a training step (the default): forward, backward and the optimizer update", &train);
+    flags.addSwitch("infer", "serving: the prompt's prefill with its key/value cache (gpt2), else the forward",
+                    &infer);
+    flags.addString("precision", "P",
+                    "f32 (default), bf16 or f16: training computes in it with f32 master weights; serving "
+                    "holds the weights that only feed low-precision math in it",
+                    &precision);
+    flags.addString("optimizer", "NAME", "training: adamw (default: two f32 moments per parameter) or sgd",
+                    &optimizer);
+    flags.addNumber("momentum", "M", "sgd: momentum (> 0 keeps one buffer per parameter)", &momentum);
+    flags.addInteger("new-tokens", "N", "serving: tokens generated after the prompt (the cache holds seq + N)",
+                     &newTokens, 0, 1 << 24);
+    flags.addString("target", "T", "cpu (default, 64-byte arena alignment) or cuda (256)", &target);
+    flags.addSwitch("no-fuse", "plan the unfused program", &noFuse);
+    flags.addInteger("top", "N", "also list the N largest buffers live at the peak, with the op and model line",
+                     &top, 0, 1 << 20);
+    flags.addNumber("memory", "GiB", "also find the largest batch whose total fits this per-device memory",
+                    &memoryGiB);
+    parallel.declare(flags);
+  }
+};
+
+constexpr double kGiB = double(1 << 30);
+
+/// "474.70 MiB", "-3.00 KiB".
+std::string bytes(double b) {
+  return (b < 0 ? "-" : "") + rt::formatBytes(uint64_t(b < 0 ? -b : b));
+}
+
+/// The estimate of one batch size.
+struct Estimate {
+  MemoryBreakdown memory;
+  std::vector<EstimatedBuffer> largest;
+  int64_t parameters = 0; // elements, the whole model's
+  double seconds = 0;
+};
+
+class Estimator {
+public:
+  explicit Estimator(EstimateFlags &f) : f_(f) {}
+
+  /// One device's memory at `batch` rows.
+  Estimate at(int64_t batch) const {
+    auto start = std::chrono::steady_clock::now();
+    ModelFlags model = f_.model;
+    model.batch = batch;
+    CompileFlags compile;
+    compile.precision = f_.infer ? "f32" : f_.precision;
+    EstimateOptions options;
+    options.target = f_.target;
+    options.fuse = !f_.noFuse;
+    std::unique_ptr<ModelSource> src;
+    if (f_.infer && model.model == "gpt2") {
+      // Serving GPT-2: the prefill of the prompt, with the cache of every layer.
+      ModelRequest r = model.request();
+      f_.parallel.apply(r);
+      src = std::make_unique<ModelSource>();
+      src->program.emplace(models::buildGpt2Prefill(gpt2ConfigFor(r), int(r.batch), int(r.seq),
+                                                    int(r.seq + f_.newTokens), r.plan, r.mesh));
+      src->plan = f_.parallel.savedPlan;
+    } else {
+      src = loadModelSource(model, compile, f_.parallel, !f_.infer);
+    }
+    if (src->train) {
+      src->train->optimizer = f_.optimizer;
+      src->train->momentum = f_.momentum;
+      options.train = src->train;
+    } else {
+      options.inferencePrecision = f_.precision;
+    }
+    Estimate e;
+    for (const ParamSpec &p : src->program->params()) {
+      int64_t n = 1;
+      for (int64_t d : p.shape)
+        n *= d;
+      e.parameters += n;
+    }
+    // A saved plan is applied by the compile's parallel phase.
+    mlir::ModuleOp module = src->module();
+    if (src->plan) {
+      std::string error = src->plan->applyTo(module);
+      if (!error.empty())
+        throw std::runtime_error(error);
+    }
+    MemoryEstimate planned = estimateMemory(module, options, f_.top);
+    e.memory = planned.memory;
+    e.largest = std::move(planned.largest);
+    e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return e;
+  }
+
+private:
+  EstimateFlags &f_;
+};
+
+void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
+  const MemoryBreakdown &m = e.memory;
+  std::printf("weft estimate: %s%s, %s, batch %lld x seq %lld%s, %s%s, %lld device%s%s\n", f.model.model.c_str(),
+              f.model.configPath.empty() ? "" : (" (" + f.model.configPath + ")").c_str(),
+              f.infer ? "serving" : "training", (long long)f.model.batch, (long long)f.model.seq,
+              f.infer && f.newTokens ? (" + " + std::to_string(f.newTokens) + " new tokens").c_str() : "",
+              f.precision.c_str(), f.infer ? "" : (", " + f.optimizer).c_str(), (long long)devices,
+              devices == 1 ? "" : "s",
+              f.parallel.zero ? (", ZeRO " + std::to_string(f.parallel.zero)).c_str() : "");
+  std::printf("parameters: %.2f M\n", double(e.parameters) / 1e6);
+  std::printf("per-device memory (the compiler's plan; activations, gradients, inputs and workspace at the "
+              "arena's peak, op %lld):\n",
+              (long long)m.peakStep);
+  auto row = [](const char *what, double b, const char *note) {
+    std::printf("  %-16s %12s  %s\n", what, bytes(b).c_str(), note);
+  };
+  row("weights", double(m.weights), "");
+  if (!f.infer) {
+    row("gradients", double(m.gradients), "");
+    row("optimizer state", double(m.optimizerState), "");
+  }
+  row("activations", double(m.activations), f.infer ? "" : "(the forward's results held for the backward)");
+  if (f.infer)
+    row("KV cache", double(m.cache), "");
+  row("inputs", double(m.inputs), "");
+  row("workspace", double(m.workspace + m.constants), f.infer ? "" : "(backward and optimizer temporaries)");
+  double packing = double(m.arena) - double(m.peakLive());
+  row("arena packing", packing, "(planned arena - live bytes at the peak)");
+  std::printf("  %-16s %12s\n", "total", bytes(double(m.total())).c_str());
+  if (!e.largest.empty()) {
+    std::printf("the largest buffers live at the peak:\n");
+    for (const EstimatedBuffer &b : e.largest)
+      std::printf("  %12s  %-10s  %-26s %s\n", bytes(double(b.bytes)).c_str(), stringifyPeakRole(b.role),
+                  b.op.c_str(), b.line.c_str());
+  }
+}
+
+} // namespace
+
+int runEstimate(int argc, char **argv) {
+  EstimateFlags f;
+  if (!f.flags.parseOrHelp(argc, argv))
+    return 0;
+  if (f.train && f.infer)
+    throw FlagError("--train and --infer: give one (training is the default)");
+  if (f.precision != "f32" && f.precision != "bf16" && f.precision != "f16")
+    throw FlagError("--precision must be f32, bf16 or f16, got '" + f.precision + "'");
+  if (f.optimizer != "adamw" && f.optimizer != "sgd")
+    throw FlagError("--optimizer must be adamw or sgd, got '" + f.optimizer + "'");
+  if (f.target != "cpu" && f.target != "cuda")
+    throw FlagError("--target must be cpu or cuda, got '" + f.target + "'");
+  if (!(f.memoryGiB >= 0))
+    throw FlagError("--memory must be >= 0 GiB");
+  if (f.newTokens > 0 && !f.infer)
+    throw FlagError("--new-tokens applies to --infer");
+  if (f.parallel.meshText == "auto")
+    throw FlagError("--mesh auto: `weft plan` chooses a plan; estimate its memory with --plan FILE");
+  if (f.parallel.devices > 0 && f.parallel.meshText.empty() && f.parallel.planPath.empty()) {
+    f.parallel.meshText = "dp=" + std::to_string(f.parallel.devices); // N devices: data parallel
+    f.parallel.devices = 0;
+  }
+  f.parallel.resolve(!f.infer);
+  ModelRequest request = f.model.request();
+  if (f.model.seq == 0 && f.model.model == "gpt2") {
+    models::Gpt2Config config = gpt2ConfigFor(request);
+    f.model.seq = config.n_positions;
+  }
+  if (f.infer && f.model.model == "gpt2" &&
+      f.model.seq + f.newTokens > gpt2ConfigFor(request).n_positions)
+    throw FlagError("--seq " + std::to_string(f.model.seq) + " + --new-tokens " + std::to_string(f.newTokens) +
+                    " exceeds the model's context of " + std::to_string(gpt2ConfigFor(request).n_positions));
+  int64_t devices = f.parallel.savedPlan ? f.parallel.savedPlan->devices : std::max<int64_t>(1, f.parallel.mesh.size());
+  Estimator estimator(f);
+  Estimate e = estimator.at(f.model.batch);
+  printEstimate(f, e, devices);
+  std::printf("estimated in %.2f s (the graph phases and the memory plan; no code generation)\n", e.seconds);
+  if (f.memoryGiB <= 0)
+    return 0;
+
+  // The largest batch that fits: doubling, then bisection, over multiples of
+  // the batch's smallest step (the data-parallel size divides it).
+  double budget = f.memoryGiB * kGiB;
+  int64_t step = f.parallel.mesh.has("dp") ? f.parallel.mesh.axisSize("dp") : 1;
+  auto fits = [&](int64_t k, double &total) {
+    total = double(estimator.at(k * step).memory.total());
+    return total <= budget;
+  };
+  double total = 0, over = 0;
+  if (!fits(1, total)) {
+    std::printf("\nno batch fits %.2f GiB per device: batch %lld already needs %s\n", f.memoryGiB, (long long)step,
+                bytes(total).c_str());
+    return 1;
+  }
+  int64_t good = 1, bad = 0;
+  double goodTotal = total;
+  for (int64_t k = 2; k <= (int64_t(1) << 20); k *= 2) {
+    if (fits(k, total)) {
+      good = k;
+      goodTotal = total;
+    } else {
+      bad = k;
+      over = total;
+      break;
+    }
+  }
+  if (bad == 0) {
+    std::printf("\nevery batch up to %lld fits %.2f GiB per device\n", (long long)(good * step), f.memoryGiB);
+    return 0;
+  }
+  while (bad - good > 1) {
+    int64_t mid = (good + bad) / 2;
+    if (fits(mid, total)) {
+      good = mid;
+      goodTotal = total;
+    } else {
+      bad = mid;
+      over = total;
+    }
+  }
+  std::printf("\nlargest batch that fits %.2f GiB per device: %lld (%s; batch %lld needs %s)\n", f.memoryGiB,
+              (long long)(good * step), bytes(goodTotal).c_str(), (long long)(bad * step), bytes(over).c_str());
+  return 0;
+}
+
+} // namespace weft::cli
