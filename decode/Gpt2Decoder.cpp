@@ -20,7 +20,7 @@
 #include "decode/Gpt2Decoder.h"
 
 #include "frontend/DslError.h"
-#include "models/catalog/Gpt2Weights.h"
+#include "models/catalog/HfWeights.h"
 #include "runtime/io/Checkpoint.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -102,7 +102,7 @@ rt::StatusOr<std::unique_ptr<Gpt2Decoder>> Gpt2Decoder::create(const models::Gpt
 }
 
 rt::Status Gpt2Decoder::loadWeights(const std::string &safetensorsPath) {
-  return loadGpt2Weights(safetensorsPath, params_, *decode_);
+  return loadHfWeights(safetensorsPath, params_, *decode_);
 }
 
 rt::Status Gpt2Decoder::loadCheckpointWeights(const proto::Checkpoint &checkpoint) {

@@ -61,7 +61,7 @@ public:
   ~Gpt2Decoder() override;
 
   /// Sets every parameter from a Hugging Face GPT-2 safetensors file or the
-  /// `--save`d weights of `weft train` (models/catalog/Gpt2Weights.h).
+  /// `--save`d weights of `weft train` (models/catalog/HfWeights.h).
   rt::Status loadWeights(const std::string &safetensorsPath);
   /// Sets every parameter from a training checkpoint `weft train
   /// --checkpoint DIR` wrote (its optimizer state is not needed).

@@ -14,8 +14,8 @@
 #include "frontend/nn/Embedding.h"
 #include "frontend/nn/LayerNorm.h"
 #include "frontend/nn/TransformerBlock.h"
-
-#include <nlohmann/json.hpp>
+#include "models/ConfigJson.h"
+#include "models/PlanCheck.h"
 
 #include <climits>
 #include <vector>
@@ -27,82 +27,32 @@
 
 namespace weft::models {
 
-namespace {
-
-using nlohmann::json;
-
-[[noreturn]] void configError(const std::string &origin,
-                              const std::string &message) {
-  throw DslError(origin + ": error: " + message);
-}
-
-/// Reads integer key `key` into `out` when present; must lie in [min, max].
-void readInt(const json &j, const char *key, int &out, int min, int max,
-             const std::string &origin) {
-  auto it = j.find(key);
-  if (it == j.end())
-    return;
-  bool inRange = it->is_number_unsigned()
-                     ? it->get<uint64_t>() >= uint64_t(std::max(min, 0)) &&
-                           it->get<uint64_t>() <= uint64_t(max)
-                     : it->is_number_integer() && it->get<int64_t>() >= min &&
-                           it->get<int64_t>() <= max;
-  if (!inRange)
-    configError(origin, std::string("key '") + key + "' must be an integer from " +
-                            std::to_string(min) + " to " + std::to_string(max) + ", got " +
-                            it->dump());
-  out = int(it->get<int64_t>());
-}
-
-} // namespace
-
 Gpt2Config Gpt2Config::fromJsonText(const std::string &text,
                                     const std::string &origin) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
-    configError(origin, "not valid JSON; expected a Hugging Face GPT-2 "
-                        "config.json object");
-  if (!j.is_object())
-    configError(origin, "expected a JSON object at the top level, got " +
-                            std::string(j.type_name()));
-  Gpt2Config c;
-  readInt(j, "n_layer", c.n_layer, 1, Gpt2Config::kMaxLayers, origin);
-  readInt(j, "n_head", c.n_head, 1, Gpt2Config::kMaxHeads, origin);
-  readInt(j, "n_embd", c.n_embd, 1, Gpt2Config::kMaxWidth, origin);
-  readInt(j, "vocab_size", c.vocab_size, 1, Gpt2Config::kMaxVocab, origin);
-  readInt(j, "n_positions", c.n_positions, 1, Gpt2Config::kMaxPositions, origin);
-  if (auto it = j.find("n_inner"); it != j.end() && !it->is_null())
-    readInt(j, "n_inner", c.n_inner, 1, Gpt2Config::kMaxWidth, origin);
-  if (auto it = j.find("layer_norm_epsilon"); it != j.end()) {
-    if (!it->is_number() || it->get<double>() <= 0)
-      configError(origin, "key 'layer_norm_epsilon' must be a positive "
-                          "number, got " + it->dump());
-    c.layer_norm_epsilon = it->get<double>();
-  }
-  if (auto it = j.find("activation_function"); it != j.end()) {
-    if (!it->is_string() ||
-        !nn::parseActivation(it->get<std::string>(), c.activation))
-      configError(origin, "key 'activation_function' must be one of \"relu\", "
-                          "\"gelu\", \"gelu_new\", \"gelu_pytorch_tanh\", "
-                          "\"gelu_fast\", \"quick_gelu\", got " + it->dump());
-  }
-  c.validate(origin);
-  return c;
+  return fromJson(ConfigJson(text, origin, "GPT-2"));
 }
 
 Gpt2Config Gpt2Config::fromJsonFile(const std::string &path) {
-  std::error_code ec;
-  auto status = std::filesystem::status(path, ec);
-  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
-    configError(path, std::string("cannot read the GPT-2 config: it is ") +
-                          (std::filesystem::is_directory(status) ? "a directory" : "not a regular file") +
-                          "; pass the path of a config.json file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    configError(path, "cannot open the GPT-2 config file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return fromJsonText(text.str(), path);
+  return fromJson(ConfigJson::fromFile(path, "GPT-2"));
+}
+
+Gpt2Config Gpt2Config::fromJson(const ConfigJson &j) {
+  Gpt2Config c;
+  j.readInt("n_layer", c.n_layer, 1, Gpt2Config::kMaxLayers);
+  j.readInt("n_head", c.n_head, 1, Gpt2Config::kMaxHeads);
+  j.readInt("n_embd", c.n_embd, 1, Gpt2Config::kMaxWidth);
+  j.readInt("vocab_size", c.vocab_size, 1, Gpt2Config::kMaxVocab);
+  j.readInt("n_positions", c.n_positions, 1, Gpt2Config::kMaxPositions);
+  j.readInt("n_inner", c.n_inner, 1, Gpt2Config::kMaxWidth, /*nullIsAbsent=*/true);
+  j.readPositive("layer_norm_epsilon", c.layer_norm_epsilon);
+  if (j.has("activation_function")) {
+    const auto &act = j.at("activation_function");
+    if (!act.is_string() || !nn::parseActivation(act.get<std::string>(), c.activation))
+      j.fail("key 'activation_function' must be one of \"relu\", \"gelu\", \"gelu_new\", "
+             "\"gelu_pytorch_tanh\", \"gelu_fast\", \"quick_gelu\", \"silu\", got " + act.dump());
+  }
+  c.validate(j.origin());
+  return c;
 }
 
 Gpt2Config Gpt2Config::small() { return Gpt2Config{}; }
@@ -278,30 +228,10 @@ void buildCachedBody(Program &p, const Gpt2Config &config, int rows, int T, int 
 
 void checkGpt2Plan(const char *who, const Gpt2Config &config, int batch, int seq,
                    const nn::ParallelPlan &plan, const MeshSpec &mesh) {
-  if (mesh.empty())
-    return;
-  auto fail = [&](const std::string &message) {
-    throw DslError(std::string(who) + ": error: " + message);
-  };
-  auto need = [&](const std::string &axis, const char *role) {
-    if (!axis.empty() && !mesh.has(axis))
-      fail(std::string(role) + " parallelism is over the axis '" + axis + "' but the mesh " +
-           mesh.str() + " has none; its axes are " + mesh.axisNames());
-    return axis.empty() ? int64_t(1) : mesh.axisSize(axis);
-  };
-  int64_t dp = need(plan.dataAxis, "data"), tp = need(plan.tensorAxis, "tensor");
   int64_t hidden = config.n_inner > 0 ? config.n_inner : 4 * int64_t(config.n_embd);
-  auto divides = [&](int64_t ways, const std::string &axis, int64_t n, const std::string &what) {
-    if (n % ways != 0)
-      fail(what + " (" + std::to_string(n) + ") is not divisible by the " + axis + " size " +
-           std::to_string(ways) + " of the mesh " + mesh.str() + "; choose a mesh whose " +
-           axis + " divides it");
-  };
-  divides(dp, plan.dataAxis, batch, "the batch");
-  divides(tp, plan.tensorAxis, config.n_head, "n_head");
-  divides(tp, plan.tensorAxis, hidden, "the MLP width (n_inner, else 4 * n_embd)");
-  if (plan.sequenceParallel)
-    divides(tp, plan.tensorAxis, seq, "the sequence length");
+  checkPlanFits(who, batch, seq,
+                {{config.n_head, "n_head"}, {hidden, "the MLP width (n_inner, else 4 * n_embd)"}}, plan,
+                mesh);
 }
 
 Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq,

@@ -22,6 +22,8 @@
 
 namespace weft::models {
 
+class ConfigJson;
+
 /// GPT-2 hyper-parameters (Hugging Face GPT2Config names and defaults). An
 /// aggregate: a smaller model names only the sizes it changes, e.g.
 /// `Gpt2Config{.n_layer = 2, .n_head = 4, .n_embd = 128}`, and keeps GPT-2
@@ -51,6 +53,8 @@ struct Gpt2Config {
   /// Parses config.json text; `origin` names it in errors.
   static Gpt2Config fromJsonText(const std::string &text,
                                  const std::string &origin);
+  /// Reads the keys of a parsed config.json (ConfigJson.h).
+  static Gpt2Config fromJson(const ConfigJson &json);
   /// GPT-2 small (124M parameters): 12 layers, 12 heads, 768 wide.
   static Gpt2Config small();
   /// Throws DslError when sizes are not positive, exceed the kMax* bounds,

@@ -10,7 +10,7 @@
 #include "train/Trainer.h"
 
 #include "frontend/Program.h"
-#include "models/catalog/Gpt2Weights.h"
+#include "models/catalog/HfWeights.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/HostMemory.h"
 #include "runtime/MemoryNeeds.h"
@@ -53,6 +53,7 @@ const char *activationName(nn::Activation a) {
   case nn::Activation::Gelu: return "gelu";
   case nn::Activation::GeluTanh: return "gelu_new";
   case nn::Activation::FastGelu: return "quick_gelu";
+  case nn::Activation::Silu: return "silu";
   }
   return "gelu_new";
 }
@@ -71,6 +72,50 @@ std::string gpt2ConfigJson(const models::Gpt2Config &c) {
   j["layer_norm_epsilon"] = c.layer_norm_epsilon;
   j["activation_function"] = activationName(c.activation);
   return j.dump();
+}
+
+std::string llamaConfigJson(const models::LlamaConfig &c) {
+  nlohmann::ordered_json j;
+  j["architectures"] = {"LlamaForCausalLM"};
+  j["model_type"] = "llama";
+  j["vocab_size"] = c.vocab_size;
+  j["hidden_size"] = c.hidden_size;
+  j["intermediate_size"] = c.intermediate_size;
+  j["num_hidden_layers"] = c.num_hidden_layers;
+  j["num_attention_heads"] = c.num_attention_heads;
+  j["num_key_value_heads"] = c.kvHeads();
+  j["max_position_embeddings"] = c.max_position_embeddings;
+  j["rms_norm_eps"] = c.rms_norm_eps;
+  j["rope_theta"] = c.rope_theta;
+  j["rope_scaling"] = nullptr;
+  j["hidden_act"] = "silu";
+  j["initializer_range"] = c.initializer_range;
+  j["tie_word_embeddings"] = c.tie_word_embeddings;
+  j["attention_bias"] = false;
+  return j.dump();
+}
+
+int Trainer::vocabSize() const {
+  return config_.llama ? config_.llama->vocab_size : config_.model.vocab_size;
+}
+
+int Trainer::contextLength() const {
+  return config_.llama ? config_.llama->max_position_embeddings : config_.model.n_positions;
+}
+
+std::string Trainer::modelConfigJson() const {
+  return config_.llama ? llamaConfigJson(*config_.llama) : gpt2ConfigJson(config_.model);
+}
+
+Program Trainer::lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh) const {
+  const TrainConfig &c = config_;
+  return c.llama ? models::buildLlamaTrainLoss(*c.llama, c.batch, c.seq, plan, mesh)
+                 : models::buildGpt2TrainLoss(c.model, c.batch, c.seq, plan, mesh);
+}
+
+Program Trainer::forwardProgram(int batch, int seq) const {
+  return config_.llama ? models::buildLlamaForward(*config_.llama, batch, seq)
+                       : models::buildGpt2Forward(config_.model, batch, seq);
 }
 
 std::string Trainer::optionsJson() const {
@@ -98,14 +143,15 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
   const TrainConfig &c = config_;
   if (c.steps < 1)
     throw std::runtime_error("--steps must be at least 1, got " + std::to_string(c.steps));
-  if (c.seq > c.model.n_positions)
-    throw std::runtime_error("--seq " + std::to_string(c.seq) + " exceeds the model's n_positions " +
-                             std::to_string(c.model.n_positions));
+  if (c.seq > contextLength())
+    throw std::runtime_error("--seq " + std::to_string(c.seq) + " exceeds the model's " +
+                             (c.llama ? "max_position_embeddings " : "n_positions ") +
+                             std::to_string(contextLength()));
   data_ = std::make_unique<TokenDataset>(
-      check(TokenDataset::open(c.dataPath, c.model.vocab_size, c.batch, c.seq), "cannot use the data"));
+      check(TokenDataset::open(c.dataPath, vocabSize(), c.batch, c.seq), "cannot use the data"));
   sampler_ = std::make_unique<BatchSampler>(data_->trainRows(), c.batch, c.shuffle, c.seed);
 
-  Program loss = models::buildGpt2TrainLoss(c.model, c.batch, c.seq, c.plan, c.mesh);
+  Program loss = lossProgram(c.plan, c.mesh);
   checkParametersFit(loss);
   train_ = check(rt::Executor::create(compileStep(loss), c.runtime), "cannot load the training step");
 
@@ -113,10 +159,10 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
     if (c.checkpointDir.empty())
       throw std::runtime_error("--resume needs --checkpoint DIR");
     proto::Checkpoint ckpt = check(rt::loadCheckpoint(c.checkpointDir), "cannot resume");
-    if (ckpt.model_config_json() != gpt2ConfigJson(c.model))
+    if (ckpt.model_config_json() != modelConfigJson())
       throw std::runtime_error("cannot resume: the checkpoint in '" + c.checkpointDir +
                                "' is for model " + ckpt.model_config_json() + ", this run trains " +
-                               gpt2ConfigJson(c.model));
+                               modelConfigJson());
     if (ckpt.train_options_json() != optionsJson())
       throw std::runtime_error("cannot resume: the checkpoint in '" + c.checkpointDir +
                                "' was written with options " + ckpt.train_options_json() +
@@ -129,7 +175,7 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
     return;
   }
   if (!c.weightsPath.empty()) {
-    check(loadGpt2Weights(c.weightsPath, loss.params(), *train_), "cannot load --weights");
+    check(loadHfWeights(c.weightsPath, loss.params(), *train_), "cannot load --weights");
   } else {
     for (const ParamSpec &p : loss.params())
       check(train_->setParameter(p.name, initialValue(p, c.initSeed)), "cannot set '" + p.name + "'");
@@ -235,7 +281,7 @@ void Trainer::copyParameters(rt::Executor &to) const {
 
 double Trainer::heldOutLoss() {
   if (!eval_)
-    eval_ = compileForwardOnly(models::buildGpt2TrainLoss(config_.model, config_.batch, config_.seq));
+    eval_ = compileForwardOnly(lossProgram({}, {}));
   copyParameters(*eval_);
   int64_t batches = std::min<int64_t>(std::max(1, config_.evalBatches),
                                       data_->heldOutRows() / config_.batch);
@@ -256,10 +302,10 @@ std::vector<int64_t> Trainer::sample(const std::vector<int64_t> &prompt, int cou
     throw std::runtime_error("sample: the prompt has " + std::to_string(prompt.size()) +
                              " tokens, the model reads windows of " + std::to_string(T));
   if (!forward_)
-    forward_ = compileForwardOnly(models::buildGpt2Forward(config_.model, 1, T));
+    forward_ = compileForwardOnly(forwardProgram(1, T));
   copyParameters(*forward_);
   std::vector<int64_t> out = prompt;
-  const int64_t V = config_.model.vocab_size;
+  const int64_t V = vocabSize();
   for (int i = 0; i < count; ++i) {
     rt::HostTensor window(weft::proto::I64, {1, T});
     std::copy(out.end() - T, out.end(), window.data<int64_t>());
@@ -278,7 +324,7 @@ void Trainer::saveCheckpoint() const {
   proto::Checkpoint ckpt;
   ckpt.set_step(uint64_t(step_));
   *ckpt.mutable_data() = sampler_->state();
-  ckpt.set_model_config_json(gpt2ConfigJson(config_.model));
+  ckpt.set_model_config_json(modelConfigJson());
   ckpt.set_train_options_json(optionsJson());
   // On a mesh every rank writes its own pieces (a sharded checkpoint); one
   // device keeps the single-file checkpoint.

@@ -1,8 +1,9 @@
 //===- Trainer.h - the training loop of `weft train` ------------*- C++ -*-===//
 //
-// This file implements the declarations of the GPT-2 trainer behind
-// `weft train`: it compiles the training step (models::buildGpt2TrainLoss
-// through compileTrainStep), initialises or loads the weights, draws batches
+// This file implements the declarations of the language-model trainer behind
+// `weft train` (GPT-2, or LLaMA with TrainConfig::llama): it compiles the
+// training step (models::buildGpt2TrainLoss / buildLlamaTrainLoss through
+// compileTrainStep), initialises or loads the weights, draws batches
 // from a TokenDataset, runs steps with the warmup + cosine learning rate,
 // evaluates the held-out loss with a forward-only compile of the same loss
 // program, saves and resumes checkpoints, exports Hugging Face safetensors
@@ -16,11 +17,13 @@
 
 #include "compiler/TrainStep.h"
 #include "models/Gpt2.h"
+#include "models/Llama.h"
 #include "runtime/Executor.h"
 #include "train/TokenData.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,8 +31,10 @@ namespace weft::train {
 
 /// Everything a training run is configured with.
 struct TrainConfig {
-  /// The model.
+  /// The model: GPT-2 with this configuration, unless `llama` is set.
   models::Gpt2Config model;
+  /// When set, the run trains this LLaMA instead (`model` is ignored).
+  std::optional<models::LlamaConfig> llama;
   /// The data file (text, byte-level; or .npy token rows).
   std::string dataPath;
   int batch = 8;
@@ -51,7 +56,8 @@ struct TrainConfig {
   uint64_t seed = 0;
   /// Seed of the random initial weights (unused with weightsPath).
   uint64_t initSeed = 0;
-  /// Start from these Hugging Face GPT-2 safetensors weights.
+  /// Start from these Hugging Face safetensors weights (a file, a sharded
+  /// checkpoint's index or a directory: models/catalog/HfWeights.h).
   std::string weightsPath;
   /// Checkpoint directory (DIR/checkpoint.pb, on a mesh plus the ranks'
   /// shard files); empty: no checkpoints.
@@ -72,6 +78,9 @@ struct TrainConfig {
 
 /// The JSON text of `config` with Hugging Face config.json keys.
 std::string gpt2ConfigJson(const models::Gpt2Config &config);
+/// The JSON text of `config` with Hugging Face LlamaForCausalLM config.json
+/// keys (LlamaConfig::fromJsonText reads it back unchanged).
+std::string llamaConfigJson(const models::LlamaConfig &config);
 
 /// A training run in progress.
 class Trainer {
@@ -98,8 +107,9 @@ public:
   /// checkpoint is sharded: DIR/checkpoint.pb is then the manifest of the
   /// ranks' shard files (runtime/io/ShardedCheckpoint.h).
   void saveCheckpoint() const;
-  /// Writes the parameters to `path` as safetensors with Hugging Face GPT-2
-  /// names (the LM head is tied: only wte.weight is written).
+  /// Writes the parameters to `path` as safetensors with Hugging Face names
+  /// (GPT-2's LM head is tied: only wte.weight is written; LLaMA's
+  /// lm_head.weight unless tied).
   void exportWeights(const std::string &path) const;
 
   /// The training-step executor (parameters and optimizer state).
@@ -111,6 +121,13 @@ public:
 
 private:
   std::string optionsJson() const;
+  /// The trained model's vocabulary, context length and config.json text.
+  int vocabSize() const;
+  int contextLength() const;
+  std::string modelConfigJson() const;
+  /// The model's training loss (on `mesh`, split by `plan`) and forward.
+  Program lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh) const;
+  Program forwardProgram(int batch, int seq) const;
   /// Throws, before anything is compiled, when the parameters and optimizer
   /// state of `loss` alone exceed the memory budget.
   void checkParametersFit(const Program &loss) const;

@@ -15,6 +15,7 @@ Tensor activate(const Tensor &x, Activation act, Loc loc) {
   case Activation::Gelu: return gelu(x, loc);
   case Activation::GeluTanh: return gelu_tanh(x, loc);
   case Activation::FastGelu: return fast_gelu(x, loc);
+  case Activation::Silu: return mul(x, sigmoid(x, loc), loc);
   }
   return gelu_tanh(x, loc);
 }
@@ -29,6 +30,8 @@ bool parseActivation(const std::string &name, Activation &out) {
     out = Activation::GeluTanh;
   else if (name == "quick_gelu")
     out = Activation::FastGelu;
+  else if (name == "silu")
+    out = Activation::Silu;
   else
     return false;
   return true;

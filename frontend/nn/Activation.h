@@ -20,13 +20,14 @@ enum class Activation {
   Gelu,     ///< exact GELU (erf); Hugging Face "gelu"
   GeluTanh, ///< tanh approximation; Hugging Face "gelu_new" (GPT-2)
   FastGelu, ///< x * sigmoid(1.702 x)
+  Silu,     ///< x * sigmoid(x); Hugging Face "silu" (LLaMA's SwiGLU gate)
 };
 
-/// Applies `act` to `x` (one weft op).
+/// Applies `act` to `x` (one weft op; Silu: sigmoid then mul).
 Tensor activate(const Tensor &x, Activation act, Loc loc = Loc::current());
 
 /// Parses a Hugging Face activation_function name ("relu", "gelu",
-/// "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "quick_gelu"); returns false
+/// "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "quick_gelu", "silu"); returns false
 /// for an unknown name.
 bool parseActivation(const std::string &name, Activation &out);
 

@@ -61,18 +61,22 @@ MultiHeadAttention::Heads MultiHeadAttention::project(const Tensor &x) const {
   return {heads(0), heads(1), heads(2)};
 }
 
-Tensor MultiHeadAttention::attend(const Heads &h, const Tensor &keys, const Tensor &values,
-                                  const std::function<Tensor()> &bias) const {
-  Shape qs = h.q.shape(); // [B, H, T, D]
-  int64_t B = qs[0], T = qs[2], D = qs[3];
-  Tensor scores = batch_matmul(h.q, keys, /*transpose_a=*/false,
+Tensor attendHeads(const Tensor &q, const Tensor &keys, const Tensor &values,
+                   const std::function<Tensor()> &bias) {
+  Shape qs = q.shape(); // [B, H, T, D]
+  int64_t B = qs[0], H = qs[1], T = qs[2], D = qs[3];
+  Tensor scores = batch_matmul(q, keys, /*transpose_a=*/false,
                                /*transpose_b=*/true);
   scores = scores * (1.0 / std::sqrt(double(D)));
   scores = scores + bias();
   Tensor probs = softmax(scores, -1);
   Tensor ctx = batch_matmul(probs, values);
-  Tensor merged = reshape(permute(ctx, {0, 2, 1, 3}), {B, T, n_embd});
-  return c_proj(merged);
+  return reshape(permute(ctx, {0, 2, 1, 3}), {B, T, H * D});
+}
+
+Tensor MultiHeadAttention::attend(const Heads &h, const Tensor &keys, const Tensor &values,
+                                  const std::function<Tensor()> &bias) const {
+  return c_proj(attendHeads(h.q, keys, values, bias));
 }
 
 Tensor MultiHeadAttention::operator()(const Tensor &x, Loc loc) const {

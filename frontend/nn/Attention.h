@@ -40,6 +40,14 @@ struct KvCacheStep {
   bool overCache = true;
 };
 
+/// Scaled dot-product attention of heads already split: q [B, H, T, D],
+/// keys and values [B, H, S, D]; scores = q k^T / sqrt(D) + bias() (bias
+/// broadcast to [B, H, T, S], built after the scores), softmax over S, times
+/// values, heads merged back to [B, T, H * D]. Shared by the GPT-2 and the
+/// grouped-query attention modules.
+Tensor attendHeads(const Tensor &q, const Tensor &keys, const Tensor &values,
+                   const std::function<Tensor()> &bias);
+
 /// Causal self-attention over x [B, T, n_embd].
 class MultiHeadAttention {
 public:

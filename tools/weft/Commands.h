@@ -18,7 +18,7 @@ namespace weft::cli {
 /// The usage lines, shown by `weft`, each command's --help and flag errors.
 inline constexpr const char *kCompileUsage = "weft compile MODEL|FILE.mlir [flags] -o OUT.wexe";
 inline constexpr const char *kRunUsage = "weft run MODEL|FILE.mlir|FILE.wexe [flags]";
-inline constexpr const char *kTrainUsage = "weft train gpt2 --data FILE [flags]";
+inline constexpr const char *kTrainUsage = "weft train gpt2|llama --data FILE [flags]";
 inline constexpr const char *kPlanUsage = "weft plan gpt2 [--config C.json] --devices N [flags]";
 inline constexpr const char *kEstimateUsage =
     "weft estimate MODEL [--config C.json] [--batch B --seq T] [--train|--infer] [--precision P] "

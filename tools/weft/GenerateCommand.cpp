@@ -61,8 +61,10 @@ struct GenerateFlags {
     flags.addString("config", "FILE", "a Hugging Face config.json (default: --preset)", &configPath);
     flags.addString("preset", "NAME", "small (GPT-2 124M) or tiny, without --config", &preset);
     flags.addString("weights", "FILE|DIR",
-                    "model.safetensors (Hugging Face GPT-2 weights or the --save of weft train), or the --checkpoint "
-                    "DIR of weft train (its config too, without --config); required",
+                    "model.safetensors (Hugging Face GPT-2 weights or the --save of weft train), a sharded "
+                    "checkpoint's model.safetensors.index.json, a Hugging Face model directory holding either "
+                    "(its config.json too, without --config), or the --checkpoint DIR of weft train (its config "
+                    "too, without --config); required",
                     &weights);
     flags.addString("tokenizer", "FILE|DIR",
                     "tokenizer.json, or GPT-2's vocab.json + merges.txt (default: bytes, as weft train's models)",
@@ -232,8 +234,15 @@ int runGenerate(int argc, char **argv) {
   std::optional<proto::Checkpoint> checkpoint;
   const std::filesystem::path weightsPath(f.weights);
   const bool weightsDir = std::filesystem::is_directory(weightsPath);
+  // A directory is weft train's checkpoint when it holds checkpoint.pb, else
+  // Hugging Face weights (model.safetensors or a sharded checkpoint's index),
+  // whose config.json beside them is the default --config.
+  const bool hfDir = weightsDir && !std::filesystem::exists(weightsPath / rt::kCheckpointFile);
+  std::string configPath = f.configPath;
+  if (hfDir && configPath.empty() && f.preset.empty() && std::filesystem::exists(weightsPath / "config.json"))
+    configPath = (weightsPath / "config.json").string();
   std::string checkpointDir;
-  if (weightsDir || weightsPath.filename() == rt::kCheckpointFile) {
+  if ((weightsDir && !hfDir) || weightsPath.filename() == rt::kCheckpointFile) {
     checkpointDir = weightsDir ? f.weights : weightsPath.parent_path().string();
     if (checkpointDir.empty()) // checkpoint.pb in the working directory
       checkpointDir = ".";
@@ -243,11 +252,14 @@ int runGenerate(int argc, char **argv) {
   if (checkpoint && f.configPath.empty() && f.preset.empty()) {
     if (checkpoint->model_config_json().empty())
       throw std::runtime_error("the checkpoint in '" + checkpointDir + "' holds no model config; pass --config");
+    if (checkpoint->model_config_json().find("\"model_type\":\"llama\"") != std::string::npos)
+      throw std::runtime_error("the checkpoint in '" + checkpointDir + "' is a llama model; `weft generate` "
+                               "decodes gpt2 only (KV-cache decoding of llama is not implemented yet)");
     config = models::Gpt2Config::fromJsonText(checkpoint->model_config_json(), checkpointDir + "/" + rt::kCheckpointFile);
   } else {
     ModelRequest request;
     request.name = "gpt2";
-    request.configPath = f.configPath;
+    request.configPath = configPath;
     request.preset = f.preset;
     config = gpt2ConfigFor(request);
   }

@@ -41,8 +41,8 @@ ModelFlags ModelFlags::forRun() {
 
 ModelFlags ModelFlags::forTrain() {
   ModelFlags m;
-  m.modelHelp = "gpt2 (the model `weft train` trains)";
-  m.missingModel = "name the model to train: weft train gpt2 ...";
+  m.modelHelp = "gpt2 or llama (the models `weft train` trains)";
+  m.missingModel = "name the model to train: weft train gpt2|llama ...";
   m.defaultPreset = "tiny";
   m.batch = 8;
   m.seq = 64;
@@ -60,13 +60,13 @@ ModelFlags ModelFlags::forEstimate() {
 void ModelFlags::declare(FlagSet &flags) {
   flags.section("Model");
   flags.addPositional("MODEL", modelHelp, &model).required(missingModel);
-  flags.addString("config", "FILE", "GPT-2: a Hugging Face config.json", &configPath);
-  flags.addString("preset", "NAME", "GPT-2 without --config: small (124M) or tiny", &preset)
+  flags.addString("config", "FILE", "gpt2, llama: a Hugging Face config.json", &configPath);
+  flags.addString("preset", "NAME", "without --config: gpt2 small (124M) or tiny; llama tiny", &preset)
       .showDefault(defaultPreset.empty() ? "small" : defaultPreset);
   flags.addInteger("batch", "B", "sequences (rows) per batch", &batch, 1);
   // Not given (0 for compile and run), the length is the catalog's; given,
   // it is at least 1.
-  flags.addInteger("seq", "T", "GPT-2: tokens per sequence", &seq, 1)
+  flags.addInteger("seq", "T", "gpt2, llama: tokens per sequence", &seq, 1)
       .showDefault(seqDefault.empty() ? std::to_string(seq) : seqDefault);
 }
 

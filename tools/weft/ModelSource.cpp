@@ -50,10 +50,9 @@ std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const Comp
     src->program.emplace(buildModel(r));
     return src;
   }
-  if (model.model != "gpt2")
-    throw FlagError("--train is supported for gpt2");
-  src->program.emplace(models::buildGpt2TrainLoss(gpt2ConfigFor(r), r.batch,
-                                                  r.seq > 0 ? r.seq : 128, r.plan, r.mesh));
+  if (!isLanguageModel(model.model))
+    throw FlagError("--train is supported for gpt2 and llama");
+  src->program.emplace(buildTrainLoss(r));
   src->train.emplace();
   src->train->precision = compile.precision;
   src->train->zero = int(parallel.zero);

@@ -2,7 +2,7 @@
 //
 // This file declares ModelSource, the program a `weft compile` or `weft run`
 // works on: built by the DSL from the model flags (the forward program, or
-// with --train the GPT-2 training loss whose step the compile builds), or
+// with --train the language model's training loss whose step the compile builds), or
 // parsed from a .mlir file; and the compile options for it.
 //
 //===----------------------------------------------------------------------===//
@@ -52,7 +52,7 @@ struct ModelSource {
 bool isFile(const std::string &model, const char *suffix);
 
 /// Loads `model.model`: parses a .mlir file, else builds the catalog model on
-/// `parallel`'s mesh and plan; with `trainStep` (gpt2 only) the training
+/// `parallel`'s mesh and plan; with `trainStep` (gpt2, llama) the training
 /// loss, whose step the compile builds at `compile.precision` with
 /// `parallel.zero`. Throws FlagError for flags that do not go together,
 /// std::runtime_error when the file does not parse or the catalog rejects

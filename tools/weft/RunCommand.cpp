@@ -4,7 +4,7 @@
 // the model (or load the .wexe), bind its parameters (--weights, the DSL's
 // initializers or --random-weights) and inputs (--tokens or random), run it
 // with the runtime Executor and print the time and the first output (for
-// GPT-2: the next-token predictions).
+// GPT-2 and LLaMA: the next-token predictions).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,7 +16,7 @@
 #include "tools/weft/ModelSource.h"
 #include "tools/weft/Ranks.h"
 
-#include "models/catalog/Gpt2Weights.h"
+#include "models/catalog/HfWeights.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/Executor.h"
 #include "runtime/comm/ShardedBuffer.h"
@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <climits>
 #include <cstdio>
 #include <random>
@@ -53,10 +54,13 @@ struct RunCommandFlags {
     parallel.declare(flags);
     flags.section("Run");
     flags.addString("weights", "FILE",
-                    "GPT-2: Hugging Face model.safetensors (default: random weights)", &weights);
-    flags.addString("tokens", "IDS", "GPT-2: comma-separated token ids (default: random)", &tokens);
+                    "Hugging Face weights: a .safetensors file, a sharded checkpoint's "
+                    "model.safetensors.index.json, or a directory holding either (and config.json, the default "
+                    "--config) (default: random weights)",
+                    &weights);
+    flags.addString("tokens", "IDS", "gpt2, llama: comma-separated token ids (default: random)", &tokens);
     flags.addString("logits-out", "FILE",
-                    "write the first output as .npy ([tokens, vocab] for GPT-2 with --batch 1)",
+                    "write the first output as .npy ([tokens, vocab] for gpt2 and llama with --batch 1)",
                     &logitsOut);
     flags.addSwitch("random-weights", "running a .wexe: fill its parameters with N(0, 0.02) values",
                     &randomWeights);
@@ -115,7 +119,7 @@ void bindInputs(rt::Executor &exe, const weft::proto::Executable &proto, int64_t
 }
 
 /// Prints, per position of the first sequence, the most likely next token.
-void printGpt2Predictions(const rt::HostTensor &logits, const std::vector<int64_t> &ids) {
+void printPredictions(const rt::HostTensor &logits, const std::vector<int64_t> &ids) {
   int64_t vocab = logits.shape.back();
   int64_t positions = logits.shape[logits.shape.size() - 2];
   const float *data = logits.data<float>();
@@ -142,7 +146,7 @@ void bindParameters(rt::Executor &executor, const proto::Executable &proto, cons
         params.push_back(ParamSpec{b.name(), rt::wholeShapeOf(b), DType::F32, Init::normal(0.02)});
   }
   if (!f.weights.empty()) {
-    check(loadGpt2Weights(f.weights, params, executor));
+    check(loadHfWeights(f.weights, params, executor));
   } else if (src || f.randomWeights) {
     for (const ParamSpec &p : params)
       check(executor.setParameter(p.name, initialValue(p, unsigned(f.seed))));
@@ -176,6 +180,11 @@ int runRun(int argc, char **argv) {
   f.parallel.resolve(/*training=*/false);
   if (f.model.seq == 0 && !f.tokens.empty())
     f.model.seq = int64_t(llvm::count(f.tokens, ',')) + 1;
+  // A Hugging Face model directory as --weights carries its config.json.
+  if (f.model.configPath.empty() && f.model.preset.empty() && !f.weights.empty() &&
+      std::filesystem::is_directory(f.weights) &&
+      std::filesystem::exists(std::filesystem::path(f.weights) / "config.json"))
+    f.model.configPath = (std::filesystem::path(f.weights) / "config.json").string();
 
   std::optional<rt::Executable> exe;
   std::unique_ptr<ModelSource> src;
@@ -203,15 +212,15 @@ int runRun(int argc, char **argv) {
   options.communicator = ranks.world;
   auto executor = check(rt::Executor::create(std::move(*exe), options));
 
-  bool isGpt2 = src && src->program && f.model.model == "gpt2";
-  int64_t vocab = isGpt2 ? gpt2ConfigFor(f.model.request()).vocab_size : 1 << 30;
+  bool isLm = src && src->program && isLanguageModel(f.model.model);
+  int64_t vocab = isLm ? vocabSize(f.model.request()) : 1 << 30;
   bindParameters(*executor, proto, src.get(), f);
   bindInputs(*executor, proto, vocab, f);
   runTimed(*executor, f.repeat);
 
   rt::HostTensor first = check(executor->output(0));
-  if (isGpt2)
-    printGpt2Predictions(first, f.tokens.empty() ? std::vector<int64_t>{} : parseIdList("tokens", f.tokens));
+  if (isLm)
+    printPredictions(first, f.tokens.empty() ? std::vector<int64_t>{} : parseIdList("tokens", f.tokens));
   else
     std::printf("output 0: %s %s\n", rt::dtypeName(first.dtype),
                 rt::shapeString(first.shape).c_str());

@@ -1,6 +1,6 @@
 //===- TrainCommand.cpp - `weft train` ------------------------------------===//
 //
-// This file implements `weft train gpt2 --data FILE [flags]`: its flags
+// This file implements `weft train gpt2|llama --data FILE [flags]`: its flags
 // (the shared model and compile ones, the data, optimizer, file and output
 // ones), the live progress line, held-out evaluation, checkpoints, the
 // safetensors export and the final greedy sample, on top of train::Trainer.
@@ -66,7 +66,7 @@ struct TrainCommandFlags {
   bool resume = false;
   int64_t evalEvery = 0, evalBatches = 4, logEvery = 1, sampleTokens = 64;
   FlagSet flags{"train", kTrainUsage,
-                "Trains GPT-2 (one compiled step: forward + backward + optimizer) on a text file "
+                "Trains GPT-2 or LLaMA (one compiled step: forward + backward + optimizer) on a text file "
                 "(byte-level, vocab 256) or a .npy of int32/int64 token rows [N, seq+1]; the last "
                 "10% is held out."};
 
@@ -75,7 +75,7 @@ struct TrainCommandFlags {
     for (size_t i = 0; i < kNumConfigOverrides; ++i) {
       std::string key = kConfigOverrides[i].first;
       std::replace(key.begin(), key.end(), '-', '_');
-      flags.addInteger(kConfigOverrides[i].first, "N", "override the configuration's " + key,
+      flags.addInteger(kConfigOverrides[i].first, "N", "gpt2: override the configuration's " + key,
                        &overrides[i], 1)
           .showDefault("");
     }
@@ -108,9 +108,13 @@ struct TrainCommandFlags {
     runtime.declare(flags);
     flags.section("Files");
     flags.addString("weights", "W.safetensors",
-                    "start from these weights (Hugging Face GPT-2 names)", &weights);
+                    "start from these weights (Hugging Face names; a .safetensors file, a sharded checkpoint's "
+                    "index or a directory holding either)",
+                    &weights);
     flags.addString("save", "OUT.safetensors",
-                    "write the trained weights (Hugging Face names, wte only: tied)", &save);
+                    "write the trained weights (Hugging Face names; gpt2: wte only, tied) and config.json beside "
+                    "them",
+                    &save);
     flags.addString("checkpoint", "DIR",
                     "write DIR/checkpoint.pb at every evaluation and at the end (on a mesh: sharded, "
                     "each rank writing its own pieces)",
@@ -188,11 +192,19 @@ struct TrainCommandFlags {
 /// The trainer's configuration (from flags that passed validate()).
 train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   train::TrainConfig c;
-  c.model = gpt2ConfigFor(f.model.request());
-  for (size_t i = 0; i < kNumConfigOverrides; ++i)
-    if (f.flags.given(kConfigOverrides[i].first))
-      c.model.*kConfigOverrides[i].second = int(f.overrides[i]);
-  c.model.validate("the model flags");
+  if (f.model.model == "llama") {
+    for (const auto &[flag, member] : kConfigOverrides)
+      if (f.flags.given(flag))
+        throw FlagError(std::string("--") + flag + " overrides a gpt2 configuration; for llama give the sizes in "
+                                                   "a --config file");
+    c.llama = llamaConfigFor(f.model.request());
+  } else {
+    c.model = gpt2ConfigFor(f.model.request());
+    for (size_t i = 0; i < kNumConfigOverrides; ++i)
+      if (f.flags.given(kConfigOverrides[i].first))
+        c.model.*kConfigOverrides[i].second = int(f.overrides[i]);
+    c.model.validate("the model flags");
+  }
   c.dataPath = f.data;
   c.batch = int(f.model.batch);
   c.seq = int(f.model.seq);
@@ -220,6 +232,20 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.compile.plan = f.parallel.savedPlan;
   c.runtime = f.runtime.options();
   return c;
+}
+
+/// The model in the banner: "gpt2 n_layer=2 ..." or "llama layers=2 ...".
+std::string describeModel(const train::TrainConfig &c) {
+  char buf[200];
+  if (c.llama)
+    std::snprintf(buf, sizeof buf, "llama layers=%d hidden=%d heads=%d kv_heads=%d intermediate=%d vocab=%d%s",
+                  c.llama->num_hidden_layers, c.llama->hidden_size, c.llama->num_attention_heads,
+                  c.llama->kvHeads(), c.llama->intermediate_size, c.llama->vocab_size,
+                  c.llama->tie_word_embeddings ? " (tied)" : "");
+  else
+    std::snprintf(buf, sizeof buf, "gpt2 n_layer=%d n_head=%d n_embd=%d vocab=%d", c.model.n_layer, c.model.n_head,
+                  c.model.n_embd, c.model.vocab_size);
+  return buf;
 }
 
 /// Byte tokens as text: printable ASCII and newlines as they are, others as \xNN.
@@ -261,15 +287,18 @@ int runTrain(int argc, char **argv) {
   TrainCommandFlags f;
   if (!f.flags.parseOrHelp(argc, argv))
     return 0;
-  if (f.model.model != "gpt2")
-    throw FlagError("unknown model '" + f.model.model + "'; `weft train` trains gpt2");
+  if (!isLanguageModel(f.model.model))
+    throw FlagError("unknown model '" + f.model.model + "'; `weft train` trains gpt2 and llama");
   f.validate();
   f.resolveDefaults();
   train::TrainConfig config = makeConfig(f);
   // With a mesh: every rank runs this same command; rank 0 prints and writes.
   // A plan that does not fit the model is refused before any rank starts.
   try {
-    models::checkGpt2Plan("weft train", config.model, config.batch, config.seq, config.plan, config.mesh);
+    if (config.llama)
+      models::checkLlamaPlan("weft train", *config.llama, config.batch, config.seq, config.plan, config.mesh);
+    else
+      models::checkGpt2Plan("weft train", config.model, config.batch, config.seq, config.plan, config.mesh);
   } catch (const DslError &e) {
     std::string m = e.what();
     size_t at = m.find("error: ");
@@ -285,9 +314,7 @@ int runTrain(int argc, char **argv) {
   const std::string savePath = f.save;
   const bool tty = isatty(fileno(stdout));
 
-  std::printf("weft train: gpt2 n_layer=%d n_head=%d n_embd=%d vocab=%d, %s, batch %d x seq %d, %d steps, "
-              "%s lr %g\n",
-              config.model.n_layer, config.model.n_head, config.model.n_embd, config.model.vocab_size,
+  std::printf("weft train: %s, %s, batch %d x seq %d, %d steps, %s lr %g\n", describeModel(config).c_str(),
               config.dataPath.c_str(), config.batch, config.seq, steps,
               config.optimizer.optimizer.c_str(), config.lr);
   std::printf("compiling the training step (forward, backward, %s) and the evaluation programs...\n",
@@ -358,7 +385,7 @@ int runTrain(int argc, char **argv) {
     std::string configPath =
         (std::filesystem::path(savePath).parent_path() / "config.json").string();
     if (config.writeFiles) {
-      std::string json = train::gpt2ConfigJson(config.model);
+      std::string json = config.llama ? train::llamaConfigJson(*config.llama) : train::gpt2ConfigJson(config.model);
       check(rt::writeFileAtomically(configPath, {json}));
     }
     std::printf("saved: %s (config: %s)\n", savePath.c_str(), configPath.c_str());

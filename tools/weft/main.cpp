@@ -4,7 +4,7 @@
 // subcommand (Commands.h)
 //   weft compile MODEL|FILE.mlir [flags] -o OUT.wexe   compile (cached)
 //   weft run MODEL|FILE.mlir|FILE.wexe [flags]          compile if needed, run
-//   weft train gpt2 --data FILE [flags]                 train
+//   weft train gpt2|llama --data FILE [flags]           train
 //   weft launch -n N [mpirun flags] -- weft COMMAND ...  N ranks under mpirun
 //   weft calibrate [-o FILE.json] [--quick]              measure this machine
 //   weft tokenize [--tokenizer FILE|DIR] (--text T | --file F | --decode IDS)
@@ -48,7 +48,7 @@ std::string usage() {
   std::string s;
   for (const Command &c : kCommands)
     s += std::string(s.empty() ? "usage: " : "       ") + c.usage + "\n";
-  return s + "MODEL: gpt2, mlp. `weft COMMAND --help` lists the flags.\n";
+  return s + "MODEL: gpt2, llama, mlp. `weft COMMAND --help` lists the flags.\n";
 }
 
 } // namespace

@@ -1,14 +1,15 @@
-//===- Gpt2Weights.cpp - Hugging Face GPT-2 weights into an Executor ------===//
+//===- HfWeights.cpp - Hugging Face weights into an Executor --------------===//
 //
-// This file implements loadGpt2Weights (see Gpt2Weights.h): on a mesh each
-// rank reads only its piece of each split weight (SafetensorsFile::readPiece).
+// This file implements loadHfWeights (see HfWeights.h): each tensor found in
+// its file of the checkpoint; on a mesh each rank reads only its piece of
+// each split weight (SafetensorsFile::readPiece).
 //
 //===----------------------------------------------------------------------===//
 
-#include "models/catalog/Gpt2Weights.h"
+#include "models/catalog/HfWeights.h"
 
 #include "runtime/comm/ShardedBuffer.h"
-#include "runtime/io/Safetensors.h"
+#include "runtime/io/SafetensorsCheckpoint.h"
 
 #include <cmath>
 #include <cstring>
@@ -85,31 +86,37 @@ rt::Status checkFinite(const rt::HostTensor &t, const std::string &name, const s
 
 } // namespace
 
-rt::Status loadGpt2Weights(const std::string &path,
-                           const std::vector<ParamSpec> &params,
-                           rt::Executor &executor) {
-  auto file = rt::SafetensorsFile::open(path);
-  if (!file.isOk())
-    return file.status();
+rt::Status loadHfWeights(const std::string &path,
+                         const std::vector<ParamSpec> &params,
+                         rt::Executor &executor) {
+  auto checkpoint = rt::SafetensorsCheckpoint::open(path);
+  if (!checkpoint.isOk())
+    return checkpoint.status();
+  std::string files = checkpoint->numFiles() == 1
+                          ? "weights file"
+                          : "sharded weights (" + std::to_string(checkpoint->numFiles()) + " files)";
   for (const ParamSpec &p : params) {
     std::string key = p.name;
-    if (!file->contains(key) && file->contains("transformer." + key))
+    if (!checkpoint->contains(key) && checkpoint->contains("transformer." + key))
       key = "transformer." + key;
-    if (!file->contains(key))
-      return rt::notFound("weights file '" + path + "' has no tensor '" +
-                          p.name + "' (nor 'transformer." + p.name +
-                          "'), which the model needs with shape " +
-                          shapeStr(p.shape));
+    const rt::SafetensorsFile *file = checkpoint->fileOf(key);
+    if (!file)
+      return rt::notFound(files + " '" + path + "' " + (checkpoint->numFiles() == 1 ? "has" : "have") +
+                          " no tensor '" + p.name + "'" +
+                          (p.name.rfind("model.", 0) == 0 || p.name.rfind("lm_head.", 0) == 0
+                               ? std::string()
+                               : " (nor 'transformer." + p.name + "')") +
+                          ", which the model needs with shape " + shapeStr(p.shape));
     auto info = file->info(key);
     if (!info.isOk())
       return info.status();
     if (info->shape != p.shape)
-      return rt::invalidArgument("tensor '" + key + "' in '" + path +
+      return rt::invalidArgument("tensor '" + key + "' in '" + file->path() +
                                  "' has shape " + rt::shapeString(info->shape) +
                                  " but the model needs " + shapeStr(p.shape) +
                                  "; does config.json match the weights?");
-    // HF GPT-2 stores every weight as the DSL's parameter is shaped (Conv1D
-    // [in, out], no transpose), so each rank copies only its own piece out of
+    // HF stores every weight as the DSL's parameter is shaped (GPT-2's Conv1D
+    // [in, out], LLaMA's Linear [out, in]: no transpose), so each rank copies only its own piece out of
     // the mapped file (the whole tensor on one device or when replicated).
     const proto::Buffer *buffer = executor.buffer(proto::PARAMETER, p.name);
     if (!buffer)
@@ -120,7 +127,7 @@ rt::Status loadGpt2Weights(const std::string &path,
     auto f32 = toF32(std::move(piece).value(), key);
     if (!f32.isOk())
       return f32.status();
-    WEFT_RETURN_IF_ERROR(checkFinite(*f32, key, path));
+    WEFT_RETURN_IF_ERROR(checkFinite(*f32, key, file->path()));
     WEFT_RETURN_IF_ERROR(executor.setLocalPiece(proto::PARAMETER, p.name, *f32));
   }
   return rt::Status::ok();

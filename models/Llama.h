@@ -1,0 +1,96 @@
+//===- Llama.h - LLaMA-family decoder written in the weft DSL ---*- C++ -*-===//
+//
+// This file implements the declarations of the LLaMA-family model: its
+// configuration (read from a Hugging Face LlamaForCausalLM config.json) and
+// the forward and training-loss program builders. Parameter names and
+// layouts are Hugging Face's (model.embed_tokens.weight,
+// model.layers.N.self_attn.q_proj.weight [out, in], ..., model.norm.weight,
+// lm_head.weight unless the embeddings are tied). With a mesh and a
+// ParallelPlan the builders split the program like GPT-2's: the batch over
+// the data axis, Megatron tensor parallelism over the tensor axis (q/k/v and
+// gate/up column-parallel, o/down row-parallel, the embedding and LM head
+// vocabulary-parallel).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef WEFT_MODELS_LLAMA_H
+#define WEFT_MODELS_LLAMA_H
+
+#include "frontend/Program.h"
+#include "frontend/nn/ParallelPlan.h"
+
+#include <string>
+
+namespace weft::models {
+
+class ConfigJson;
+
+/// LLaMA hyper-parameters (Hugging Face LlamaConfig names and defaults:
+/// LLaMA-7B). An aggregate: a smaller model names only what it changes.
+struct LlamaConfig {
+  int vocab_size = 32000;
+  int hidden_size = 4096;
+  int intermediate_size = 11008;
+  int num_hidden_layers = 32;
+  int num_attention_heads = 32;
+  /// Key/value heads of grouped-query attention; 0 (Hugging Face's null or
+  /// absent) means num_attention_heads.
+  int num_key_value_heads = 0;
+  int max_position_embeddings = 2048;
+  double rms_norm_eps = 1e-6;
+  double rope_theta = 10000.0;
+  /// The LM head is the token embedding (no lm_head.weight).
+  bool tie_word_embeddings = false;
+  /// The standard deviation of the normal initial weights.
+  double initializer_range = 0.02;
+
+  /// The largest sizes a config may give; larger values are refused.
+  static constexpr int kMaxLayers = 4096, kMaxHeads = 4096, kMaxWidth = 1 << 20,
+                       kMaxVocab = 1 << 24, kMaxPositions = 1 << 24;
+
+  /// Reads a Hugging Face LlamaForCausalLM config.json. Missing keys keep
+  /// the defaults above. hidden_act must be "silu"; attention_bias and
+  /// mlp_bias false; rope_scaling null; head_dim (when given)
+  /// hidden_size / num_attention_heads. An unreadable file, invalid JSON, a
+  /// key of the wrong type or range, or a setting weft does not implement
+  /// throws DslError("<path>: error: ... '<key>' ...").
+  static LlamaConfig fromJsonFile(const std::string &path);
+  /// Parses config.json text; `origin` names it in errors.
+  static LlamaConfig fromJsonText(const std::string &text, const std::string &origin);
+  /// Reads the keys of a parsed config.json (ConfigJson.h).
+  static LlamaConfig fromJson(const ConfigJson &json);
+  /// Throws DslError naming the key when a size is not positive or exceeds
+  /// the kMax* bounds, hidden_size % num_attention_heads != 0, the heads are
+  /// not a multiple of the key/value heads, or the head dimension is odd.
+  void validate(const std::string &origin = "LlamaConfig") const;
+
+  /// num_key_value_heads, or num_attention_heads when 0.
+  int kvHeads() const { return num_key_value_heads > 0 ? num_key_value_heads : num_attention_heads; }
+  /// hidden_size / num_attention_heads.
+  int headDim() const { return hidden_size / num_attention_heads; }
+};
+
+/// The LLaMA forward pass: input "tokens" [batch, seq] i64, output "logits"
+/// [batch, seq, vocab_size] f32. Positions 0 .. seq-1 (rotary tables as
+/// constants). Requires batch >= 1 and 1 <= seq <= max_position_embeddings.
+/// With a non-empty `mesh` the program is on it and split by `plan`
+/// (checkLlamaPlan first).
+Program buildLlamaForward(const LlamaConfig &config, int batch, int seq,
+                          const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
+
+/// The LLaMA training loss: inputs "tokens" and "targets" [batch, seq] i64,
+/// output "loss", the mean cross-entropy over all positions (rank-0 f32).
+/// Parameters as buildLlamaForward's.
+Program buildLlamaTrainLoss(const LlamaConfig &config, int batch, int seq,
+                            const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
+
+/// Throws DslError("<who>: error: ...") when `plan` does not fit the model
+/// on `mesh` (checkPlanFits: tensor parallelism must divide the heads, the
+/// key/value heads and intermediate_size) or asks for sequence parallelism
+/// (not implemented for LLaMA).
+void checkLlamaPlan(const char *who, const LlamaConfig &config, int batch, int seq,
+                    const nn::ParallelPlan &plan, const MeshSpec &mesh);
+
+} // namespace weft::models
+
+#endif // WEFT_MODELS_LLAMA_H
