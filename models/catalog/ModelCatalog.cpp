@@ -45,6 +45,11 @@ int64_t vocabSize(const ModelRequest &request) {
   return request.name == "llama" ? llamaConfigFor(request).vocab_size : gpt2ConfigFor(request).vocab_size;
 }
 
+int64_t contextLength(const ModelRequest &request) {
+  return request.name == "llama" ? llamaConfigFor(request).max_position_embeddings
+                                 : gpt2ConfigFor(request).n_positions;
+}
+
 namespace {
 
 /// The sequence length of `request` (0: 128), at most the model's context.

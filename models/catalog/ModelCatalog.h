@@ -47,6 +47,10 @@ bool isLanguageModel(const std::string &name);
 /// The vocabulary size of language model `request.name`.
 int64_t vocabSize(const ModelRequest &request);
 
+/// The context length of language model `request.name` (gpt2's
+/// n_positions, llama's max_position_embeddings).
+int64_t contextLength(const ModelRequest &request);
+
 /// Builds the program. Throws std::runtime_error for an unknown name or bad
 /// flags (and DslError from the model itself).
 Program buildModel(const ModelRequest &request);

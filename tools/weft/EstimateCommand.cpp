@@ -49,7 +49,7 @@ struct EstimateFlags {
     model.declare(flags);
     flags.section("Estimate");
     flags.addSwitch("train", "a training step (the default): forward, backward and the optimizer update", &train);
-    flags.addSwitch("infer", "serving: the prompt's prefill with its key/value cache (gpt2), else the forward",
+    flags.addSwitch("infer", "serving: the prompt's prefill with its key/value cache (gpt2), else the forward pass",
                     &infer);
     flags.addString("precision", "P",
                     "f32 (default), bf16 or f16: training computes in it with f32 master weights; serving "
@@ -166,7 +166,7 @@ void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
   }
   row("activations", double(m.activations), f.infer ? "" : "(the forward's results held for the backward)");
   if (f.infer)
-    row("KV cache", double(m.cache), "");
+    row("KV cache", double(m.cache), f.model.model == "gpt2" ? "" : "(none: the forward pass, no cache)");
   row("inputs", double(m.inputs), "");
   row("workspace", double(m.workspace + m.constants), f.infer ? "" : "(backward and optimizer temporaries)");
   double packing = double(m.arena) - double(m.peakLive());
@@ -206,14 +206,17 @@ int runEstimate(int argc, char **argv) {
   }
   f.parallel.resolve(!f.infer);
   ModelRequest request = f.model.request();
-  if (f.model.seq == 0 && f.model.model == "gpt2") {
-    models::Gpt2Config config = gpt2ConfigFor(request);
-    f.model.seq = config.n_positions;
+  if (isLanguageModel(f.model.model)) {
+    int64_t context = contextLength(request);
+    if (f.model.seq == 0)
+      f.model.seq = context;
+    if (f.infer && f.model.seq + f.newTokens > context)
+      throw FlagError("--seq " + std::to_string(f.model.seq) + " + --new-tokens " + std::to_string(f.newTokens) +
+                      " exceeds the model's context of " + std::to_string(context));
   }
-  if (f.infer && f.model.model == "gpt2" &&
-      f.model.seq + f.newTokens > gpt2ConfigFor(request).n_positions)
-    throw FlagError("--seq " + std::to_string(f.model.seq) + " + --new-tokens " + std::to_string(f.newTokens) +
-                    " exceeds the model's context of " + std::to_string(gpt2ConfigFor(request).n_positions));
+  if (f.infer && f.model.model != "gpt2" && f.newTokens > 0)
+    throw FlagError("--new-tokens: " + f.model.model + " has no compiled key/value-cache decoder yet; its serving "
+                    "estimate is the forward pass over --seq tokens");
   int64_t devices = f.parallel.savedPlan ? f.parallel.savedPlan->devices : std::max<int64_t>(1, f.parallel.mesh.size());
   Estimator estimator(f);
   Estimate e = estimator.at(f.model.batch);
