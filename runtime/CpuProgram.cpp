@@ -66,6 +66,8 @@ Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string 
     if (step.has_gemm()) {
       const proto::Gemm &g = step.gemm();
       stepArgs_[s] = {addresses[g.a()], addresses[g.b()], addresses[g.c()]};
+      if (g.b_dtype() == proto::I8)
+        stepArgs_[s].push_back(addresses[g.b_scales()]);
       continue;
     }
     if (step.has_collective()) {
@@ -95,6 +97,8 @@ Status CpuProgram::runGemm(int step) {
   const int lda = g.trans_a() ? m : k;
   const int ldb = g.trans_b() ? k : n;
   const size_t strideA = g.m() * g.k(), strideB = g.k() * g.n(), strideC = g.m() * g.n();
+  if (g.b_dtype() == proto::I8)
+    return runInt8WeightGemm(step);
   if (m <= kGemvMaxRows && (m == 1 || !g.trans_a())) {
     // A few rows (a decode step): weft's own kernels stream B once over the
     // cores (runtime/cpu/Gemv.h). A row of a is contiguous whether or not it
@@ -113,6 +117,34 @@ Status CpuProgram::runGemm(int step) {
     cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,
                 g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a + i * strideA, lda,
                 b + i * strideB, ldb, g.beta(), c + i * strideC, n);
+  return Status::ok();
+}
+
+/// Weight-only int8 (validated: batch 1, f32 a and c, a plain when m > 1):
+/// a few rows dequantize inside weft's GEMV; more rows dequantize the weight
+/// into a scratch f32 matrix once (over the pool) and run one sgemm, whose
+/// O(m n k) work then dwarfs the O(n k) conversion.
+Status CpuProgram::runInt8WeightGemm(int step) {
+  const proto::Gemm &g = exe().steps(step).gemm();
+  const float *a = static_cast<const float *>(stepArgs_[step][0]);
+  const int8_t *b = static_cast<const int8_t *>(stepArgs_[step][1]);
+  float *c = static_cast<float *>(stepArgs_[step][2]);
+  const float *scales = static_cast<const float *>(stepArgs_[step][3]);
+  const int m = static_cast<int>(g.m()), n = static_cast<int>(g.n()), k = static_cast<int>(g.k());
+  const WeightLayout layout = g.trans_b() ? WeightLayout::NK : WeightLayout::KN;
+  if (m <= kGemvMaxRows) {
+    GemvProblem p;
+    p.m = m, p.n = n, p.k = k, p.alpha = g.alpha(), p.beta = g.beta();
+    p.a = a, p.lda = k, p.c = c, p.ldc = n, p.layout = layout;
+    gemvQ8(p, b, scales);
+    return Status::ok();
+  }
+  thread_local std::vector<float> scratch;
+  scratch.resize(size_t(n) * size_t(k));
+  dequantizeQ8(layout, n, k, b, scales, scratch.data());
+  cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,
+              g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a,
+              g.trans_a() ? m : k, scratch.data(), g.trans_b() ? k : n, g.beta(), c, n);
   return Status::ok();
 }
 
