@@ -15,7 +15,8 @@ Asserted, on a random 2-layer GPT-2 whose weights are scaled to std 0.5 so that 
      agreement on a trained model);
   3. --save-weights writes the int8 + scales file, whose tensors are the NumPy quantization exactly (q equal,
      scales within 1 ulp), and --weights reads it back to the same tokens; loading it without --quantize, or with
-     another config, fails with a message naming the cause; --target cuda with --quantize is refused.
+     another config, fails with a message naming the cause; --target cuda with --quantize is refused (by weft
+     generate's flags, and by the CUDA code generator at the op's location for weft run).
 
 Usage: generate_int8_test.py WEFT_BINARY SOURCE_DIR WORK_DIR"""
 import json
@@ -161,6 +162,13 @@ else:
     failures.append("--save-weights wrote no file")
 generate("cuda", ["--weights", weights_path, "--quantize", "int8-weight", "--target", "cuda"],
          expect_fail="runs on one CPU device")
+# weft run compiles for CUDA until the code generator refuses weft.matmul_q8 at the op's source location.
+r = subprocess.run([weft, "run", "gpt2", "--config", config_path, "--seq", "4", "--quantize", "int8-weight",
+                    "--target", "cuda", "--no-cache"], env=env, capture_output=True, text=True, errors="replace")
+if r.returncode == 0 or "'weft.matmul_q8' op (weight-only int8) is supported on the cpu target only" not in r.stderr:
+    failures.append("weft run --target cuda --quantize: rc %d: %s" % (r.returncode, r.stderr.strip()[-400:]))
+else:
+    print("%-16s refused: weft.matmul_q8 on cuda" % "run-cuda")
 
 if failures:
     print("FAILED:\n" + "\n".join(failures))
