@@ -34,7 +34,7 @@ import struct
 import sys
 import time
 
-SAFETENSORS_DTYPES = {"F32": "<f4", "F16": "<f2", "I32": "<i4", "I64": "<i8", "BOOL": "|b1"}
+SAFETENSORS_DTYPES = {"F32": "<f4", "F16": "<f2", "I32": "<i4", "I64": "<i8", "BOOL": "|b1", "I8": "|i1"}
 
 
 def parse_args(argv):

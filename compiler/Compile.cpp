@@ -72,6 +72,7 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   add(llvm::sys::getHostCPUName());
   add(options.target);
   add(options.fuse ? "fuse" : "no-fuse");
+  add("quantize " + options.quantize);
   add(options.train ? "train " + describeTrainOptions(*options.train) : "forward");
   add(options.autoShard ? "auto-shard " + options.autoShard->describe() : "given shardings");
   add(options.plan ? "plan " + options.plan->text : "no plan");

@@ -56,6 +56,10 @@ struct CompileOptions {
   std::string dumpIrDir;
   /// Run the fusion passes (LayerNorm, matmul epilogues, batch_matmul + add).
   bool fuse = true;
+  /// Weight quantization (weft-quantize-weights, before fusion): "" keeps
+  /// every weight f32; "int8-weight" stores the matmul weights (not the LM
+  /// head) as int8 with per-output-channel scales (target cpu).
+  std::string quantize;
   /// When set, the module is a forward program with a scalar loss and the
   /// compile builds its training step first (compiler/TrainStep.h).
   std::optional<TrainOptions> train;

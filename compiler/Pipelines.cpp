@@ -79,6 +79,11 @@ void buildParallelPipeline(mlir::OpPassManager &pm, const AutoShardOptions *auto
 }
 
 void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) {
+  if (!options.quantize.empty()) { // before fusion: it rewrites plain weft.matmul ops
+    QuantizeWeightsPassOptions quantize;
+    quantize.mode = options.quantize;
+    pm.addPass(createQuantizeWeightsPass(quantize));
+  }
   mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
   fn.addPass(mlir::createCanonicalizerPass());
   fn.addPass(mlir::createCSEPass());

@@ -22,8 +22,11 @@
 #include "frontend/DslError.h"
 #include "models/catalog/HfWeights.h"
 #include "runtime/io/Checkpoint.h"
+#include "runtime/io/QuantizedWeights.h"
+#include "runtime/io/Safetensors.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <cstring>
 #include <exception>
@@ -102,7 +105,29 @@ rt::StatusOr<std::unique_ptr<Gpt2Decoder>> Gpt2Decoder::create(const models::Gpt
 }
 
 rt::Status Gpt2Decoder::loadWeights(const std::string &safetensorsPath) {
+  if (llvm::StringRef(safetensorsPath).ends_with(".safetensors")) {
+    // A file saveWeights wrote (quantized) says so in its metadata.
+    auto file = rt::SafetensorsFile::open(safetensorsPath);
+    if (file.isOk()) {
+      const auto &meta = file->metadata();
+      if (meta.count(rt::kQuantizeMetadataKey) || meta.count(rt::kModelMetadataKey))
+        return rt::loadQuantizedParameters(*file, *decode_, options_.compile.quantize, modelDescription());
+    }
+  }
   return loadHfWeights(safetensorsPath, params_, *decode_);
+}
+
+rt::Status Gpt2Decoder::saveWeights(const std::string &safetensorsPath) const {
+  return rt::saveParameters(*decode_, safetensorsPath, options_.compile.quantize,
+                            modelDescription());
+}
+
+std::string Gpt2Decoder::modelDescription() const {
+  const models::Gpt2Config &c = config_;
+  return "gpt2 n_layer=" + std::to_string(c.n_layer) + " n_head=" + std::to_string(c.n_head) +
+         " n_embd=" + std::to_string(c.n_embd) + " n_inner=" + std::to_string(c.n_inner) +
+         " vocab_size=" + std::to_string(c.vocab_size) +
+         " n_positions=" + std::to_string(c.n_positions);
 }
 
 rt::Status Gpt2Decoder::loadCheckpointWeights(const proto::Checkpoint &checkpoint) {
@@ -110,6 +135,8 @@ rt::Status Gpt2Decoder::loadCheckpointWeights(const proto::Checkpoint &checkpoin
 }
 
 rt::Status Gpt2Decoder::setParameter(const std::string &name, const rt::HostTensor &value) {
+  if (rt::isInt8Weight(*decode_, name))
+    return rt::setInt8Weight(*decode_, name, value);
   return decode_->setParameter(name, value);
 }
 

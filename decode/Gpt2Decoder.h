@@ -61,12 +61,24 @@ public:
   ~Gpt2Decoder() override;
 
   /// Sets every parameter from a Hugging Face GPT-2 safetensors file or the
-  /// `--save`d weights of `weft train` (models/catalog/HfWeights.h).
+  /// `--save`d weights of `weft train` (models/catalog/HfWeights.h: one
+  /// file, a sharded checkpoint's index or its directory), f32 weights being
+  /// quantized on the way when options.compile.quantize is set; or from a
+  /// file saveWeights wrote (its metadata names the model and the
+  /// quantization, both must match this decoder's).
   rt::Status loadWeights(const std::string &safetensorsPath);
+  /// Writes the program's parameters as they are held (int8 pairs and f32
+  /// rest under --quantize int8-weight) to a safetensors file with the
+  /// metadata weft.quantize and weft.model (runtime/io/QuantizedWeights.h).
+  rt::Status saveWeights(const std::string &safetensorsPath) const;
+  /// "gpt2 n_layer=.. n_head=.. n_embd=.. n_inner=.. vocab_size=..
+  /// n_positions=..": the weft.model a saved file is checked against.
+  std::string modelDescription() const;
   /// Sets every parameter from a training checkpoint `weft train
   /// --checkpoint DIR` wrote (its optimizer state is not needed).
   rt::Status loadCheckpointWeights(const proto::Checkpoint &checkpoint);
-  /// Sets one parameter (Hugging Face name, e.g. "h.0.attn.c_attn.weight").
+  /// Sets one parameter (Hugging Face name, e.g. "h.0.attn.c_attn.weight");
+  /// an f32 weight the program holds as int8 is quantized.
   rt::Status setParameter(const std::string &name, const rt::HostTensor &value);
   /// The parameters, as buildGpt2Forward names them.
   const std::vector<ParamSpec> &params() const { return params_; }

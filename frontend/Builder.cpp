@@ -61,6 +61,7 @@ Type elementType(MLIRContext *ctx, DType dtype) {
   case DType::I32: return IntegerType::get(ctx, 32);
   case DType::I64: return IntegerType::get(ctx, 64);
   case DType::I1: return IntegerType::get(ctx, 1);
+  case DType::I8: return IntegerType::get(ctx, 8);
   }
   return {};
 }
@@ -72,11 +73,12 @@ DType dtypeOf(Type t) {
   if (t.isSignlessInteger(32)) return DType::I32;
   if (t.isSignlessInteger(64)) return DType::I64;
   if (t.isSignlessInteger(1)) return DType::I1;
+  if (t.isSignlessInteger(8)) return DType::I8;
   std::string s;
   llvm::raw_string_ostream os(s);
   os << t;
   throw DslError("weft DSL: error: element type " + s +
-                 " is not a weft dtype (f32, f16, bf16, i32, i64, i1)");
+                 " is not a weft dtype (f32, f16, bf16, i32, i64, i1, i8)");
 }
 
 RankedTensorType tensorType(MLIRContext *ctx, const Shape &shape, DType dtype) {

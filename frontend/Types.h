@@ -26,7 +26,7 @@ using Loc = std::source_location;
 using Shape = std::vector<int64_t>;
 
 /// Element types supported by the weft dialect.
-enum class DType { F32, F16, BF16, I32, I64, I1 };
+enum class DType { F32, F16, BF16, I32, I64, I1, I8 };
 
 /// The MLIR spelling of a dtype ("f32", "i64", ...).
 const char *dtypeName(DType dtype);

@@ -8,6 +8,7 @@
 #include "ir/WeftDialect.h"
 #include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftQuantOps.h"
 #include "ir/WeftStateOps.h"
 #include "ir/WeftTrainingOps.h"
 
@@ -37,6 +38,10 @@ void WeftDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "ir/WeftStateOps.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "ir/WeftQuantOps.cpp.inc"
       >();
   addOperations<
 #define GET_OP_LIST

@@ -417,6 +417,48 @@ def TestPrintShardingsPass : Pass<"weft-test-print-shardings", "mlir::ModuleOp">
 // and CSE.
 //===----------------------------------------------------------------------===//
 
+def QuantizeWeightsPass : Pass<"weft-quantize-weights", "mlir::ModuleOp"> {
+  let summary = "Store chosen matmul weights as int8 with per-output-channel f32 scales";
+  let description = [{
+    Weight-only int8 (mode=int8-weight): every f32 parameter (an argument
+    with `weft.param`) of rank 2 whose every use is the rhs of a weft.matmul
+    (without transpose_lhs) is replaced by two parameters, NAME.q8 (i8, the
+    same shape) and NAME.scale (f32 [N], one per output channel), and each of
+    its matmuls by a weft.matmul_q8. The loaders quantize an f32 weight into
+    them as scale = max|w| / 127 per output channel, q = round(w / scale)
+    (runtime/cpu/Quantize.h), or read a quantized file.
+    Parameters named in `keep` stay f32 (default: lm_head.weight, the LM
+    head, kept in full precision as Hugging Face's int8 loading does); so do
+    parameters with another use (GPT-2's tied wte.weight is also the
+    embedding table, so its LM head stays f32 too). Errors: an unknown mode,
+    a missing function.
+
+    Before:
+    ```mlir
+    func.func @main(%w: tensor<4x3xf32> {weft.param = "fc.weight"}, %x: tensor<2x4xf32> {weft.input = "x"})
+        -> (tensor<2x3xf32> {weft.output = "y"}) {
+      %0 = weft.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32>
+      return %0 : tensor<2x3xf32>
+    }
+    ```
+    after:
+    ```mlir
+    func.func @main(%x: tensor<2x4xf32> {weft.input = "x"}, %q: tensor<4x3xi8> {weft.param = "fc.weight.q8"},
+                    %s: tensor<3xf32> {weft.param = "fc.weight.scale"}) -> ... {
+      %0 = weft.matmul_q8 %x, %q, %s : tensor<2x4xf32>, tensor<4x3xi8>, tensor<3xf32>
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"int8-weight\"",
+           "the quantization: int8-weight (weight-only, per-channel absmax)">,
+    ListOption<"keep", "keep", "std::string",
+               "parameters that stay f32 (default: lm_head.weight)">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the function whose parameters are quantized">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
 def FuseLayerNormPass : Pass<"weft-fuse-layernorm", "mlir::func::FuncOp"> {
   let summary = "Fuse LayerNorm and RMSNorm written with primitives into one op";
   let description = [{

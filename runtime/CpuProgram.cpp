@@ -8,17 +8,18 @@
 //      GEMM step the addresses of a, b and c, and per collective step those of
 //      its input and output.
 // A kernel call then runs as one indirect call, a GEMM as one cblas_sgemm
-// (row-major, f32) per batch — or, with one row (M = 1: a decode step's
-// projections and LM head), as one cblas_sgemv, which streams the matrix once
-// where sgemm first packs it into a buffer, and for a matrix of at most 64 Ki
-// elements (a decode step's attention per row and head) as inline loops —, a
-// collective as one call on its group's
+// (row-major, f32) per batch — or, with at most kGemvMaxRows rows (a decode
+// step's projections, LM head and attention), as weft's small-M kernels
+// (runtime/cpu/Gemv.h), which stream the matrix once over the cores where
+// sgemm first packs it into a buffer —, a collective as one call on its
+// group's
 // Communicator (which fails when a rank does not arrive in time).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/CpuProgram.h"
 #include "runtime/CpuFeatures.h"
+#include "runtime/cpu/Gemv.h"
 #include "runtime/comm/CollectiveStep.h"
 
 #include <cblas.h>
@@ -27,44 +28,6 @@
 #include <vector>
 
 namespace weft::rt {
-
-namespace {
-
-/// One-row products whose matrix has at most this many elements (256 KiB of
-/// f32, L2-resident) run inline: per batch (a decode step's attention, one
-/// per row and head) a BLAS call costs more in dispatch and threading than
-/// its few thousand multiply-adds.
-constexpr uint64_t kInlineGemvElements = 65536;
-
-/// c[n] = alpha * (a[k] op(b)) + beta * c (beta 0: c is not read), b [n, k]
-/// when transB, else [k, n]; single-threaded loops the compiler vectorizes.
-void smallGemv(bool transB, int n, int k, float alpha, const float *a, const float *b, float beta,
-               float *c) {
-  thread_local std::vector<float> sums;
-  sums.resize(size_t(n));
-  float *acc = sums.data();
-  if (transB) {
-    for (int j = 0; j < n; ++j) {
-      const float *row = b + size_t(j) * size_t(k);
-      float sum = 0;
-      for (int kk = 0; kk < k; ++kk)
-        sum += a[kk] * row[kk];
-      acc[j] = sum;
-    }
-  } else {
-    std::fill(acc, acc + n, 0.0f);
-    for (int kk = 0; kk < k; ++kk) {
-      const float *row = b + size_t(kk) * size_t(n);
-      const float x = a[kk];
-      for (int j = 0; j < n; ++j)
-        acc[j] += x * row[j];
-    }
-  }
-  for (int j = 0; j < n; ++j)
-    c[j] = alpha * acc[j] + (beta == 0.0f ? 0.0f : beta * c[j]);
-}
-
-} // namespace
 
 StatusOr<std::unique_ptr<CpuProgram>> CpuProgram::load(const proto::Executable &exe,
                                                        const std::vector<void *> &addresses,
@@ -103,6 +66,8 @@ Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string 
     if (step.has_gemm()) {
       const proto::Gemm &g = step.gemm();
       stepArgs_[s] = {addresses[g.a()], addresses[g.b()], addresses[g.c()]};
+      if (g.b_dtype() == proto::I8)
+        stepArgs_[s].push_back(addresses[g.b_scales()]);
       continue;
     }
     if (step.has_collective()) {
@@ -132,25 +97,19 @@ Status CpuProgram::runGemm(int step) {
   const int lda = g.trans_a() ? m : k;
   const int ldb = g.trans_b() ? k : n;
   const size_t strideA = g.m() * g.k(), strideB = g.k() * g.n(), strideC = g.m() * g.n();
-  if (m == 1 && uint64_t(n) * uint64_t(k) <= kInlineGemvElements) {
-    for (uint64_t i = 0; i < g.batch(); ++i)
-      smallGemv(g.trans_b(), n, k, g.alpha(), a + i * strideA, b + i * strideB, g.beta(),
-                c + i * strideC);
-    return Status::ok();
-  }
-  if (m == 1) {
-    // c[1, n] = alpha a[1, k] op(b) + beta c: op(b)^T a. The one row of a is
-    // contiguous whether or not it is stored transposed ([k, 1]).
+  if (g.b_dtype() == proto::I8)
+    return runInt8WeightGemm(step);
+  if (m <= kGemvMaxRows && (m == 1 || !g.trans_a())) {
+    // A few rows (a decode step): weft's own kernels stream B once over the
+    // cores (runtime/cpu/Gemv.h). A row of a is contiguous whether or not it
+    // is stored transposed when m is 1.
+    GemvProblem p;
+    p.m = m, p.n = n, p.k = k, p.alpha = g.alpha(), p.beta = g.beta();
+    p.lda = k, p.ldc = n;
+    p.layout = g.trans_b() ? WeightLayout::NK : WeightLayout::KN;
     for (uint64_t i = 0; i < g.batch(); ++i) {
-      float *ci = c + i * strideC;
-      if (g.beta() == 0.0f) // c may hold anything (a reused arena): never scale it
-        std::fill(ci, ci + n, 0.0f);
-      if (g.trans_b()) // b is [n, k]
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, g.alpha(), b + i * strideB, ldb,
-                    a + i * strideA, 1, g.beta(), ci, 1);
-      else // b is [k, n]
-        cblas_sgemv(CblasRowMajor, CblasTrans, k, n, g.alpha(), b + i * strideB, ldb,
-                    a + i * strideA, 1, g.beta(), ci, 1);
+      p.a = a + i * strideA, p.c = c + i * strideC;
+      gemvF32(p, b + i * strideB);
     }
     return Status::ok();
   }
@@ -158,6 +117,34 @@ Status CpuProgram::runGemm(int step) {
     cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,
                 g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a + i * strideA, lda,
                 b + i * strideB, ldb, g.beta(), c + i * strideC, n);
+  return Status::ok();
+}
+
+/// Weight-only int8 (validated: batch 1, f32 a and c, a plain when m > 1):
+/// a few rows dequantize inside weft's GEMV; more rows dequantize the weight
+/// into a scratch f32 matrix once (over the pool) and run one sgemm, whose
+/// O(m n k) work then dwarfs the O(n k) conversion.
+Status CpuProgram::runInt8WeightGemm(int step) {
+  const proto::Gemm &g = exe().steps(step).gemm();
+  const float *a = static_cast<const float *>(stepArgs_[step][0]);
+  const int8_t *b = static_cast<const int8_t *>(stepArgs_[step][1]);
+  float *c = static_cast<float *>(stepArgs_[step][2]);
+  const float *scales = static_cast<const float *>(stepArgs_[step][3]);
+  const int m = static_cast<int>(g.m()), n = static_cast<int>(g.n()), k = static_cast<int>(g.k());
+  const WeightLayout layout = g.trans_b() ? WeightLayout::NK : WeightLayout::KN;
+  if (m <= kGemvMaxRows) {
+    GemvProblem p;
+    p.m = m, p.n = n, p.k = k, p.alpha = g.alpha(), p.beta = g.beta();
+    p.a = a, p.lda = k, p.c = c, p.ldc = n, p.layout = layout;
+    gemvQ8(p, b, scales);
+    return Status::ok();
+  }
+  thread_local std::vector<float> scratch;
+  scratch.resize(size_t(n) * size_t(k));
+  dequantizeQ8(layout, n, k, b, scales, scratch.data());
+  cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,
+              g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a,
+              g.trans_a() ? m : k, scratch.data(), g.trans_b() ? k : n, g.beta(), c, n);
   return Status::ok();
 }
 

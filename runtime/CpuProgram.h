@@ -45,6 +45,8 @@ private:
   Status bind(const std::vector<void *> &addresses, const std::string &source);
   Status runKernelCall(int step) override;
   Status runGemm(int step) override;
+  /// A Gemm whose b is int8 with per-channel scales (b_dtype I8).
+  Status runInt8WeightGemm(int step);
   Status runCollective(int step) override;
 
   std::unique_ptr<KernelLibrary> library_;

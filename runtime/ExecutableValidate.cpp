@@ -210,7 +210,6 @@ Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, cons
     return r.fail(ref + ": gemm dtype is " + dtypeName(g.dtype()) + " but the target is '" +
                   exe.target() + "', whose GEMMs are f32 only (cblas_sgemm); cast the operands "
                   "to f32 or compile for target 'cuda'");
-  const uint64_t elemSize = dtypeSize(g.dtype());
   const std::string gemmType = dtypeName(g.dtype());
   if (g.batch() == 0 || g.m() == 0 || g.n() == 0 || g.k() == 0)
     return r.fail(ref + ": gemm has a zero dimension (batch " + std::to_string(g.batch()) +
@@ -223,22 +222,45 @@ Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, cons
     uint32_t id;
     uint64_t rows, cols;
   } operands[] = {{"a", g.a(), g.m(), g.k()}, {"b", g.b(), g.k(), g.n()}, {"c", g.c(), g.m(), g.n()}};
+  const bool int8B = g.b_dtype() != proto::DTYPE_INVALID;
+  if (int8B) {
+    if (g.b_dtype() != proto::I8 || g.dtype() != proto::F32 || exe.target() != "cpu" ||
+        g.batch() != 1)
+      return r.fail(ref + ": gemm b_dtype is " + dtypeName(g.b_dtype()) + " with dtype " +
+                    gemmType + ", batch " + std::to_string(g.batch()) + " on target '" +
+                    exe.target() + "'; only weight-only int8 (b_dtype i8, dtype f32, batch 1, "
+                    "target cpu) is supported");
+    if (g.b_scales() >= static_cast<uint32_t>(exe.buffers_size()))
+      return r.fail(ref + ": gemm b_scales is buffer " + std::to_string(g.b_scales()) +
+                    ", out of range (" + std::to_string(exe.buffers_size()) + " buffers)");
+    const Buffer &scales = exe.buffers(static_cast<int>(g.b_scales()));
+    if (scales.dtype() != proto::F32 || scales.byte_size() != g.n() * 4)
+      return r.fail(ref + ": gemm b_scales is " + bufferRef(exe, g.b_scales()) + " of dtype " +
+                    dtypeName(scales.dtype()) + " and " + std::to_string(scales.byte_size()) +
+                    " bytes; expected f32 [n] = " + std::to_string(g.n() * 4) + " bytes");
+    if (g.trans_a() && g.m() > 1)
+      return r.fail(ref + ": an int8-weight gemm needs a plain (not transposed) a when m > 1");
+  }
   for (const Operand &op : operands) {
     if (op.id >= static_cast<uint32_t>(exe.buffers_size()))
       return r.fail(ref + ": gemm operand " + op.name + " is buffer " + std::to_string(op.id) +
                     ", out of range (" + std::to_string(exe.buffers_size()) + " buffers)");
     const Buffer &b = exe.buffers(static_cast<int>(op.id));
-    if (b.dtype() != g.dtype())
+    const bool isB = std::string(op.name) == "b";
+    const DType want = isB && int8B ? g.b_dtype() : g.dtype();
+    const uint64_t size = dtypeSize(want);
+    if (b.dtype() != want)
       return r.fail(ref + ": gemm operand " + op.name + " is " + bufferRef(exe, op.id) +
-                    " of dtype " + dtypeName(b.dtype()) + "; expected the gemm's " + gemmType);
+                    " of dtype " + dtypeName(b.dtype()) + "; expected " +
+                    (isB && int8B ? "the b_dtype " : "the gemm's ") + dtypeName(want));
     uint64_t need;
     if (mulOverflows(g.batch(), op.rows, need) || mulOverflows(need, op.cols, need) ||
-        mulOverflows(need, elemSize, need) || need != b.byte_size())
+        mulOverflows(need, size, need) || need != b.byte_size())
       return r.fail(ref + ": gemm operand " + op.name + " is " + bufferRef(exe, op.id) + " of " +
                     std::to_string(b.byte_size()) + " bytes; batch " + std::to_string(g.batch()) +
                     " x " + std::to_string(op.rows) + " x " + std::to_string(op.cols) + " " +
-                    gemmType + " needs " +
-                    std::to_string(g.batch() * op.rows * op.cols * elemSize));
+                    dtypeName(want) + " needs " +
+                    std::to_string(g.batch() * op.rows * op.cols * size));
   }
   if (g.c() == g.a() || g.c() == g.b())
     return r.fail(ref + ": gemm output c is also an input (buffer " + std::to_string(g.c()) + ")");

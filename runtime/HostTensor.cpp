@@ -21,6 +21,7 @@ size_t dtypeSize(DType dtype) {
   case weft::proto::I64:
     return 8;
   case weft::proto::I1:
+  case weft::proto::I8:
     return 1;
   default:
     return 0;
@@ -41,6 +42,8 @@ const char *dtypeName(DType dtype) {
     return "i64";
   case weft::proto::I1:
     return "i1";
+  case weft::proto::I8:
+    return "i8";
   default:
     return "invalid";
   }

@@ -37,6 +37,9 @@ static cl::opt<int> newTokens("new", cl::desc("tokens generated greedily"), cl::
 static cl::opt<int> prefillLength("prefill", cl::desc("prompt tokens of the prefill timing"),
                                   cl::init(512));
 static cl::opt<int> repeats("repeats", cl::desc("timed greedy runs and prefills"), cl::init(3));
+static cl::opt<std::string> quantize("quantize",
+                                     cl::desc("none or int8-weight (CompileOptions::quantize)"),
+                                     cl::init("none"));
 static cl::opt<std::string> outDir("out", cl::desc("folder for weights, config, tokens"),
                                    cl::init("/tmp/weft-bench-decode"));
 
@@ -55,6 +58,8 @@ static uint64_t bytesRead(const proto::Executable &p) {
   for (const proto::Step &s : p.steps()) {
     if (s.has_gemm()) {
       total += size(s.gemm().a()) + size(s.gemm().b());
+      if (s.gemm().b_dtype() == proto::I8) // the int8 weight's scales
+        total += size(s.gemm().b_scales());
     } else if (s.has_kernel_call()) {
       const auto &args = s.kernel_call().args();
       if (s.label().rfind("weft.gather", 0) == 0) {
@@ -76,6 +81,7 @@ decoder(const models::Gpt2Config &config, int64_t maxLength,
   options.rows = 1;
   options.maxLength = maxLength;
   options.compile.cacheDir = outDir + "/cache";
+  options.compile.quantize = quantize == "none" ? "" : quantize.getValue();
   auto t0 = std::chrono::steady_clock::now();
   auto d = check(decode::Gpt2Decoder::create(config, options));
   std::printf("  compile + load (decode step, reorder) for max length %lld: %.2f s\n",
@@ -90,8 +96,10 @@ int main(int argc, char **argv) {
   std::filesystem::create_directories(outDir.getValue());
   models::Gpt2Config config = models::Gpt2Config::small();
   config.n_layer = layers;
-  std::printf("weft GPT-2 (%d layers, %d wide, vocab %d) greedy decoding, batch 1, f32\n",
-              config.n_layer, config.n_embd, config.vocab_size);
+  std::printf("weft GPT-2 (%d layers, %d wide, vocab %d) greedy decoding, batch 1, f32 activations, "
+              "weights %s\n",
+              config.n_layer, config.n_embd, config.vocab_size,
+              quantize == "none" ? "f32" : quantize.getValue().c_str());
 
   // Random weights, shared with the peer.
   Program forShapes = models::buildGpt2DecodeStep(config, 1, 2);
@@ -149,10 +157,16 @@ int main(int argc, char **argv) {
 
   // Bytes per step against the floor, and where a step's time goes.
   const proto::Executable &step = d->decodeExecutor().executable().proto();
-  uint64_t cacheBytes = 0;
-  for (const proto::Buffer &b : step.buffers())
+  uint64_t cacheBytes = 0, heldWeightBytes = 0; // the weights as the program holds them (int8 + scales)
+  for (const proto::Buffer &b : step.buffers()) {
     if (b.kind() == proto::STATE)
       cacheBytes += b.byte_size();
+    if (b.kind() == proto::PARAMETER)
+      heldWeightBytes += b.byte_size();
+  }
+  std::printf("  weights: %.1f MB as held by the program (%.1f MB in f32)\n", heldWeightBytes / 1e6,
+              weightBytes / 1e6);
+  weightBytes = heldWeightBytes;
   const uint64_t read = bytesRead(step), floor = weightBytes + cacheBytes;
   d->decodeExecutor().setProfiling(true);
   check(d->prefill(prompt, mask, 1, promptLength));

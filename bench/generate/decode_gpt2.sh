@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # GPT-2 124M greedy decoding with a KV cache on the CPU: weft (compiled prefill + decode step) and Hugging Face
 # transformers' generate side by side, on the same random weights and prompt, in one run.
-# Usage: bench/generate/decode_gpt2.sh [prompt=16] [new=128] [prefill=512] [repeats=3]
+# Usage: bench/generate/decode_gpt2.sh [prompt=16] [new=128] [prefill=512] [repeats=3] [quantize=none|int8-weight]
 # The peer runs from /work/venv-hf (transformers 4.38.2 over Debian's torch, notes.md); it is created here when
 # missing, under the lock /work/venv-hf.lock that other sessions respect.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-prompt=${1:-16} new=${2:-128} prefill=${3:-512} repeats=${4:-3}
+prompt=${1:-16} new=${2:-128} prefill=${3:-512} repeats=${4:-3} quantize=${5:-none}
 out=/tmp/weft-bench-decode
 venv=/work/venv-hf
 if [ ! -x "$venv/bin/python" ]; then
@@ -23,7 +23,7 @@ fi
 bash "$root/scripts/build.sh" weft-bench-decode >/dev/null
 echo "conditions: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
 "${WEFT_BUILD_DIR:-$root/build}/bin/weft-bench-decode" --prompt "$prompt" --new "$new" --prefill "$prefill" \
-  --repeats "$repeats" --out "$out" | tee "$out.weft.txt"
+  --repeats "$repeats" --quantize "$quantize" --out "$out" | tee "$out.weft.txt"
 "$venv/bin/python" "$root/bench/generate/hf_decode_peer.py" --dir "$out" --new "$new" --prefill "$prefill" \
   --repeats "$repeats" | tee "$out.hf.txt"
 /usr/bin/python3 - "$out" "$prefill" <<'PY'

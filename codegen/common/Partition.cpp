@@ -47,6 +47,7 @@
 #include "ir/AttrNames.h"
 #include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftQuantOps.h"
 #include "ir/WeftStateOps.h"
 #include "passes/memory/InPlaceUpdate.h"
 
@@ -165,6 +166,7 @@ private:
   FailureOr<uint32_t> addResultBuffer(Operation *op);
   void addGemmStep(Operation *op, uint32_t c, bool transLhs, bool transRhs, float alpha,
                    float beta);
+  LogicalResult addMatmulQ8(MatmulQ8Op op);
   LogicalResult addFusedMatmul(FusedMatmulOp op);
   LogicalResult addFusedBatchMatmul(FusedBatchMatmulOp op);
   proto::Buffer &buffer(uint32_t id) { return *exe.mutable_buffers(static_cast<int>(id)); }
@@ -342,6 +344,25 @@ std::string typeKey(Type t) {
   return s;
 }
 
+/// weft.matmul_q8: one f32 Gemm step whose b is the int8 weight, with
+/// b_dtype I8 and b_scales the scales' buffer. The transpose flag says the
+/// layout of the weight, as for an f32 b.
+LogicalResult Partitioner::addMatmulQ8(MatmulQ8Op op) {
+  if (!options.int8WeightGemms) {
+    InFlightDiagnostic d = op.emitOpError("(weight-only int8) is supported on the cpu target only");
+    d.attachNote(op.getLoc()) << "compile for --target cpu, or without --quantize";
+    return d;
+  }
+  FailureOr<uint32_t> c = addResultBuffer(op);
+  if (failed(c))
+    return failure();
+  addGemmStep(op, *c, /*transLhs=*/false, op.getTransposeRhs(), 1.0f, 0.0f);
+  proto::Gemm *g = exe.mutable_steps(exe.steps_size() - 1)->mutable_gemm();
+  g->set_b_dtype(proto::I8);
+  g->set_b_scales(bufferOf[op.getScales()]);
+  return success();
+}
+
 LogicalResult Partitioner::addFusedMatmul(FusedMatmulOp op) {
   FailureOr<uint32_t> c = addResultBuffer(op);
   if (failed(c))
@@ -497,6 +518,8 @@ LogicalResult Partitioner::visitOp(Operation *op) {
     return addFusedBatchMatmul(fbmm);
   if (auto dus = dyn_cast<DynamicUpdateSliceOp>(op))
     return addDynamicUpdateSlice(dus);
+  if (auto q8 = dyn_cast<MatmulQ8Op>(op))
+    return addMatmulQ8(q8);
   if (!isa_and_nonnull<WeftDialect>(op->getDialect()) || op->getNumResults() == 0 ||
       (op->getNumRegions() != 0 && !isa<FusionOp>(op)))
     return op->emitOpError("cannot be compiled for the CPU: the code generator takes weft ops "
@@ -698,6 +721,7 @@ std::optional<proto::DType> bufferDType(Type t) {
   if (t.isInteger(32)) return proto::I32;
   if (t.isInteger(64)) return proto::I64;
   if (t.isInteger(1)) return proto::I1;
+  if (t.isInteger(8)) return proto::I8;
   return std::nullopt;
 }
 

@@ -63,6 +63,10 @@ struct PartitionOptions {
   /// the sums are deterministic): the CPU keeps a vector-friendly 64, a GPU
   /// takes 1 (a thread per column).
   int64_t scatterColumnBlock = 64;
+  /// weft.matmul_q8 (int8 weights, per-channel scales) becomes a Gemm step
+  /// with b_dtype I8, which the CPU runtime runs (runtime/cpu/Gemv.h); a
+  /// target without it refuses the op with an error at its location.
+  bool int8WeightGemms = true;
 };
 
 /// Splits func.func @main of `module` into buffers, steps and kernels.

@@ -16,6 +16,7 @@
 #include "ir/evaluator/ReferenceEvaluatorTraining.h"
 #include "ir/WeftCollectiveOps.h"
 #include "ir/WeftTrainingOps.h"
+#include "ir/WeftQuantOps.h"
 #include "ir/WeftStateOps.h"
 #include "ir/WeftOps.h"
 
@@ -244,6 +245,20 @@ RefTensor evalMatmul(MatmulOp op, Operands in) {
 
 RefTensor evalBatchMatmul(BatchMatmulOp op, Operands in) {
   return contract(op, in, op.getTransposeLhs(), op.getTransposeRhs());
+}
+
+/// weft.matmul_q8: the weight dequantized (weight * scales[n], n the output
+/// channel: the column of [K, N], the row of [N, K]), then the product.
+RefTensor evalMatmulQ8(MatmulQ8Op op, Operands in) {
+  RefTensor r = makeResult(op);
+  const RefTensor &a = *in[0], &w = *in[1], &scales = *in[2];
+  const bool tb = op.getTransposeRhs();
+  const int64_t m = r.shape[0], n = r.shape[1], k = a.shape[1];
+  std::vector<double> deq(w.data.size());
+  for (int64_t i = 0; i < int64_t(deq.size()); ++i)
+    deq[i] = w.data[i] * scales.data[tb ? i / k : i % n];
+  matmulInto(a.data.data(), deq.data(), r.data.data(), m, k, n, /*ta=*/false, tb);
+  return r;
 }
 
 //===----------------------------------------------------------------------===//
@@ -587,6 +602,7 @@ private:
     // Contractions and reductions.
     add(evalMatmul);
     add(evalBatchMatmul);
+    add(evalMatmulQ8);
     add(evalReduce);
     // Data movement.
     add(evalReshape);

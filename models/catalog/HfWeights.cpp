@@ -9,6 +9,7 @@
 #include "models/catalog/HfWeights.h"
 
 #include "runtime/comm/ShardedBuffer.h"
+#include "runtime/io/QuantizedWeights.h"
 #include "runtime/io/SafetensorsCheckpoint.h"
 
 #include <cmath>
@@ -118,6 +119,17 @@ rt::Status loadHfWeights(const std::string &path,
     // HF stores every weight as the DSL's parameter is shaped (GPT-2's Conv1D
     // [in, out], LLaMA's Linear [out, in]: no transpose), so each rank copies only its own piece out of
     // the mapped file (the whole tensor on one device or when replicated).
+    if (rt::isInt8Weight(executor, p.name)) { // --quantize int8-weight: quantized here
+      auto whole = file->read(key);
+      if (!whole.isOk())
+        return whole.status();
+      auto f32 = toF32(std::move(whole).value(), key);
+      if (!f32.isOk())
+        return f32.status();
+      WEFT_RETURN_IF_ERROR(checkFinite(*f32, key, path));
+      WEFT_RETURN_IF_ERROR(rt::setInt8Weight(executor, p.name, *f32));
+      continue;
+    }
     const proto::Buffer *buffer = executor.buffer(proto::PARAMETER, p.name);
     if (!buffer)
       return rt::notFound("the compiled program has no parameter '" + p.name + "'");

@@ -20,6 +20,7 @@ rt::DType toRuntimeDType(DType dtype) {
   case DType::I32: return weft::proto::I32;
   case DType::I64: return weft::proto::I64;
   case DType::I1: return weft::proto::I1;
+  case DType::I8: return weft::proto::I8;
   }
   return weft::proto::DTYPE_INVALID;
 }

@@ -215,6 +215,7 @@ const char *descrOf(DType dtype) {
   case weft::proto::I32: return "<i4";
   case weft::proto::I64: return "<i8";
   case weft::proto::I1: return "|b1";
+  case weft::proto::I8: return "|i1";
   default: return nullptr;
   }
 }
@@ -230,9 +231,10 @@ bool dtypeOfDescr(const std::string &descr, DType &dtype, std::string &error) {
   else if (body == "i4") dtype = weft::proto::I32;
   else if (body == "i8") dtype = weft::proto::I64;
   else if (body == "b1" || body == "?") dtype = weft::proto::I1;
+  else if (body == "i1") dtype = weft::proto::I8;
   else {
     error = "unsupported dtype '" + descr +
-            "' (supported: '<f4', '<f2', '<i4', '<i8', '|b1'; bf16 is stored as f32)";
+            "' (supported: '<f4', '<f2', '<i4', '<i8', '|b1', '|i1'; bf16 is stored as f32)";
     return false;
   }
   if (order == '>' && dtypeSize(dtype) > 1) {

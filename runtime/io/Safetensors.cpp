@@ -36,6 +36,7 @@ DType dtypeFromString(const std::string &s) {
   if (s == "I32") return weft::proto::I32;
   if (s == "I64") return weft::proto::I64;
   if (s == "BOOL") return weft::proto::I1;
+  if (s == "I8") return weft::proto::I8;
   return weft::proto::DTYPE_INVALID;
 }
 
@@ -48,6 +49,7 @@ const char *dtypeToString(DType dtype) {
   case weft::proto::I32: return "I32";
   case weft::proto::I64: return "I64";
   case weft::proto::I1: return "BOOL";
+  case weft::proto::I8: return "I8";
   default: return nullptr;
   }
 }

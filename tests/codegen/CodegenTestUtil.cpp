@@ -23,6 +23,7 @@ proto::DType dtypeOf(mlir::Type t) {
   if (t.isInteger(32)) return proto::I32;
   if (t.isInteger(64)) return proto::I64;
   if (t.isInteger(1)) return proto::I1;
+  if (t.isInteger(8)) return proto::I8;
   ADD_FAILURE() << "no buffer dtype for this element type";
   return proto::DTYPE_INVALID;
 }
@@ -56,6 +57,7 @@ rt::HostTensor toHost(const RefTensor &ref, mlir::RankedTensorType t) {
     case proto::I32: h.data<int32_t>()[i] = static_cast<int32_t>(v); break;
     case proto::I64: h.data<int64_t>()[i] = static_cast<int64_t>(v); break;
     case proto::I1: h.data<uint8_t>()[i] = v != 0 ? 1 : 0; break;
+    case proto::I8: h.data<int8_t>()[i] = static_cast<int8_t>(v); break;
     default: break;
     }
   }
@@ -72,6 +74,7 @@ std::vector<double> fromHost(const rt::HostTensor &h) {
     case proto::I32: out[i] = h.data<int32_t>()[i]; break;
     case proto::I64: out[i] = static_cast<double>(h.data<int64_t>()[i]); break;
     case proto::I1: out[i] = h.data<uint8_t>()[i]; break;
+    case proto::I8: out[i] = h.data<int8_t>()[i]; break;
     default: break;
     }
   }

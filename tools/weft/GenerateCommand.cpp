@@ -47,6 +47,7 @@ struct GenerateFlags {
   int64_t maxNewTokens = 20, topK = 50, numBeams = 1, numReturn = 1, noRepeat = 0, seed = 0;
   double temperature = 1.0, topP = 1.0, lengthPenalty = 1.0, repetitionPenalty = 1.0;
   bool doSample = false, quiet = false;
+  std::string saveWeights;
   CompileFlags compile;
   RuntimeFlags runtime;
   ParallelFlags parallel;
@@ -96,6 +97,11 @@ struct GenerateFlags {
                     &scoresOut);
     flags.addSwitch("quiet", "print the sequences only (no streaming, no rates)", &quiet);
     compile.declare(flags);
+    compile.declareQuantize(flags);
+    flags.addString("save-weights", "FILE.safetensors",
+                    "write the weights as the decoder holds them (int8 + scales with --quantize int8-weight) "
+                    "after loading; --weights reads the file back",
+                    &saveWeights);
     runtime.declare(flags);
     parallel.declare(flags);
   }
@@ -293,6 +299,9 @@ int runGenerate(int argc, char **argv) {
   f.parallel.resolve(/*training=*/false);
   if (f.parallel.autoMesh || f.parallel.savedPlan)
     throw FlagError("weft generate takes a --mesh of tensor parallelism (e.g. tp=2), not --mesh auto or --plan");
+  if (f.compile.quantize != "none" && (f.compile.target != "cpu" || !f.parallel.mesh.axes.empty()))
+    throw FlagError("--quantize " + f.compile.quantize + " runs on one CPU device: drop --target " +
+                    f.compile.target + (f.parallel.mesh.axes.empty() ? "" : " and --mesh") + " or --quantize");
   Ranks ranks = joinRanks(f.parallel.mesh, "generate");
   options.mesh = f.parallel.mesh;
   options.plan = f.parallel.plan;
@@ -300,6 +309,8 @@ int runGenerate(int argc, char **argv) {
   auto compileStart = std::chrono::steady_clock::now();
   std::unique_ptr<decode::Gpt2Decoder> decoder = check(decode::Gpt2Decoder::create(config, options));
   check(checkpoint ? decoder->loadCheckpointWeights(*checkpoint) : decoder->loadWeights(f.weights));
+  if (!f.saveWeights.empty() && ranks.writes())
+    check(decoder->saveWeights(f.saveWeights));
   check(decoder->prefillExecutor(longest).status()); // the prompts' prefill program, compiled now
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();

@@ -108,6 +108,17 @@ void CompileFlags::declareForTraining(FlagSet &flags) {
                   &noFuse);
 }
 
+void CompileFlags::declareQuantize(FlagSet &flags) {
+  flags.section("Compile");
+  flags
+      .addString("quantize", "MODE",
+                 "weight quantization: none, or int8-weight (the matmul weights stored as int8 with one "
+                 "f32 scale per output channel, dequantized inside the products; the LM head stays f32, "
+                 "as Hugging Face does; target cpu)",
+                 &quantize)
+      .oneOf({"none", "int8-weight"});
+}
+
 CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) const {
   CompileOptions o;
   o.train = train;
@@ -116,6 +127,7 @@ CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) c
   o.compileTo = compileTo;
   o.useCache = !noCache;
   o.fuse = !noFuse;
+  o.quantize = quantize == "none" ? "" : quantize;
   o.configurePassManager = configurePassManager;
   return o;
 }

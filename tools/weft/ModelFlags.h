@@ -73,6 +73,9 @@ struct CompileFlags {
   /// Declares the ones `weft train` takes: --precision, --no-cache and
   /// --no-fuse, in the "Compile" section.
   void declareForTraining(FlagSet &flags);
+  /// Declares --quantize none|int8-weight (the inference commands: `weft
+  /// run`, `weft generate`) in the "Compile" section.
+  void declareQuantize(FlagSet &flags);
   /// The compile options these flags select (with `train`: the training
   /// step's), for pass managers configured by `configurePassManager`.
   CompileOptions options(const std::optional<TrainOptions> &train = std::nullopt) const;
@@ -82,6 +85,8 @@ struct CompileFlags {
   std::string precision = "f32";
   std::string dumpIrDir, compileTo;
   bool noCache = false, noFuse = false;
+  /// --quantize: "none" or "int8-weight" (CompileOptions::quantize).
+  std::string quantize = "none";
   /// Set by the command for CompileOptions::configurePassManager.
   std::function<void(mlir::PassManager &)> configurePassManager;
 };

@@ -18,6 +18,7 @@
 
 #include "models/catalog/HfWeights.h"
 #include "models/catalog/ParamInit.h"
+#include "runtime/io/QuantizedWeights.h"
 #include "runtime/Executor.h"
 #include "runtime/comm/ShardedBuffer.h"
 #include "runtime/io/Npy.h"
@@ -51,6 +52,7 @@ struct RunCommandFlags {
   RunCommandFlags() {
     model.declare(flags);
     compile.declare(flags);
+    compile.declareQuantize(flags);
     parallel.declare(flags);
     flags.section("Run");
     flags.addString("weights", "FILE",
@@ -148,8 +150,10 @@ void bindParameters(rt::Executor &executor, const proto::Executable &proto, cons
   if (!f.weights.empty()) {
     check(loadHfWeights(f.weights, params, executor));
   } else if (src || f.randomWeights) {
-    for (const ParamSpec &p : params)
-      check(executor.setParameter(p.name, initialValue(p, unsigned(f.seed))));
+    for (const ParamSpec &p : params) // an int8 weight (--quantize) is quantized here
+      check(rt::isInt8Weight(executor, p.name)
+                ? rt::setInt8Weight(executor, p.name, initialValue(p, unsigned(f.seed)))
+                : executor.setParameter(p.name, initialValue(p, unsigned(f.seed))));
   } else if (!params.empty()) {
     throw std::runtime_error("'" + f.model.model + "' has " + std::to_string(params.size()) +
                              " parameters (e.g. '" + params.front().name +
