@@ -163,6 +163,9 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
   if (options.target != "cpu" && options.target != "cuda")
     throw CompileError("unknown target '" + options.target +
                        "'; this build supports: cpu, cuda");
+  if (options.train && options.train->recompute != "none" && options.train->recompute != "blocks")
+    throw CompileError("unknown recompute mode '" + options.train->recompute +
+                       "'; use none or blocks (the groups the model marked with RecomputeScope)");
   if (!options.compileTo.empty() && !isCompilePhase(options.compileTo, options.target))
     throw CompileError("unknown phase '" + options.compileTo + "' for --compile-to with target " +
                        options.target + "; phases: " + phaseNames(options.target));
