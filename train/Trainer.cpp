@@ -105,7 +105,10 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
       check(TokenDataset::open(c.dataPath, c.model.vocab_size, c.batch, c.seq), "cannot use the data"));
   sampler_ = std::make_unique<BatchSampler>(data_->trainRows(), c.batch, c.shuffle, c.seed);
 
-  Program loss = models::buildGpt2TrainLoss(c.model, c.batch, c.seq, c.plan, c.mesh);
+  // Recompute marks every block as a group (the math, and so the checkpoint's model, is the same).
+  models::Gpt2Config model = c.model;
+  model.gradient_checkpointing = model.gradient_checkpointing || c.optimizer.recompute != "none";
+  Program loss = models::buildGpt2TrainLoss(model, c.batch, c.seq, c.plan, c.mesh);
   checkParametersFit(loss);
   train_ = check(rt::Executor::create(compileStep(loss), c.runtime), "cannot load the training step");
 

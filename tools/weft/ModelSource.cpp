@@ -44,6 +44,8 @@ std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const Comp
   }
   if (!trainStep && compile.precision != "f32")
     throw FlagError("--precision applies to --train (the training step)");
+  if (!trainStep && compile.recompute != "none")
+    throw FlagError("--recompute applies to --train (the training step)");
   ModelRequest r = model.request();
   parallel.apply(r);
   if (!trainStep) {
@@ -52,10 +54,13 @@ std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const Comp
   }
   if (model.model != "gpt2")
     throw FlagError("--train is supported for gpt2");
-  src->program.emplace(models::buildGpt2TrainLoss(gpt2ConfigFor(r), r.batch,
+  models::Gpt2Config config = gpt2ConfigFor(r);
+  config.gradient_checkpointing = compile.recompute != "none";
+  src->program.emplace(models::buildGpt2TrainLoss(config, r.batch,
                                                   r.seq > 0 ? r.seq : 128, r.plan, r.mesh));
   src->train.emplace();
   src->train->precision = compile.precision;
+  src->train->recompute = compile.recompute;
   src->train->zero = int(parallel.zero);
   return src;
 }
