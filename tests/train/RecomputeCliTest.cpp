@@ -29,7 +29,7 @@ std::vector<std::string> stepLosses(const std::string &out) {
 
 TEST(TrainRunCli, RecomputeBlocksRepeatsTheLossesAndReportsTheTrade) {
   std::string dir = scratchDir(), data = dir + "/data.txt", log = dir + "/log.txt";
-  writeFile(data, sampleText(600));
+  writeFile(data, sampleText(1200));
   const std::string flags = "train gpt2 --preset tiny --n-layer 2 --n-head 2 --n-embd 16 --vocab-size 256 "
                             "--n-positions 16 --data '" + data +
                             "' --steps 4 --batch 4 --seq 16 --lr 1e-2 --eval-every 0 --log-every 1 "
