@@ -126,6 +126,22 @@ TEST(Recompute, Gpt2PlannedArenaIsSmaller) {
               (long long)with);
 }
 
+TEST(Recompute, Bf16CastsJoinTheirGroups) {
+  // weft-mixed-precision's casts carry their producer's group, so in bf16 the
+  // blocks' activations are recomputed too (not kept as "group outputs").
+  Program p = models::buildGpt2TrainLoss(tinyConfig(true), 8, 16);
+  CompileOptions options = testCompileOptions();
+  options.train = trainOptions("blocks");
+  options.train->precision = "bf16";
+  mlir::OwningOpRef<mlir::ModuleOp> graph = runGraphPhase(p.module(), options);
+  auto summary = mainOf(*graph)->getAttrOfType<mlir::DictionaryAttr>(kRecomputeSummaryAttr);
+  ASSERT_TRUE(summary);
+  int64_t before = summary.getAs<mlir::IntegerAttr>("kept_bytes_before").getInt();
+  int64_t after = summary.getAs<mlir::IntegerAttr>("kept_bytes_after").getInt();
+  EXPECT_EQ(summary.getAs<mlir::IntegerAttr>("groups").getInt(), 2);
+  EXPECT_LT(after, before / 2) << "kept " << before << " -> " << after << " bytes";
+}
+
 TEST(Recompute, CopiesRunInTheBackwardPassAfterTheSchedule) {
   Program marked = models::buildGpt2TrainLoss(tinyConfig(true), kBatch, kSeq);
   CompileOptions options = testCompileOptions();
