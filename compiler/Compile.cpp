@@ -26,6 +26,7 @@
 #include "compiler/Pipelines.h"
 #include "ir/AttrNames.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -78,6 +79,33 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   add(options.plan ? "plan " + options.plan->text : "no plan");
   add(printModule(module, /*withLocations=*/true));
   return llvm::toHex(sha.final(), /*LowerCase=*/true).substr(0, 32);
+}
+
+/// weft-recompute's summary (kRecomputeSummaryAttr) on the module's
+/// function after the graph passes; null when it has none.
+mlir::DictionaryAttr recomputeSummary(mlir::ModuleOp work) {
+  for (auto fn : work.getOps<mlir::func::FuncOp>())
+    if (auto summary = fn->getAttrOfType<mlir::DictionaryAttr>(kRecomputeSummaryAttr))
+      return summary;
+  return nullptr;
+}
+
+/// Copies weft-recompute's `summary`, if any, into the Executable's
+/// RecomputeReport.
+void recordRecomputeReport(mlir::DictionaryAttr summary, proto::Executable &exe) {
+  if (!summary)
+    return;
+  auto get = [&](llvm::StringRef key) -> uint64_t {
+    auto v = summary.getAs<mlir::IntegerAttr>(key);
+    return v && v.getInt() > 0 ? uint64_t(v.getInt()) : 0;
+  };
+  proto::RecomputeReport *r = exe.mutable_recompute();
+  r->set_groups(get("groups"));
+  r->set_ops(get("ops"));
+  r->set_added_flops(get("added_flops"));
+  r->set_step_flops(get("step_flops"));
+  r->set_kept_bytes_before(get("kept_bytes_before"));
+  r->set_kept_bytes_after(get("kept_bytes_after"));
 }
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
@@ -164,6 +192,9 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
   if (options.target != "cpu" && options.target != "cuda")
     throw CompileError("unknown target '" + options.target +
                        "'; this build supports: cpu, cuda");
+  if (options.train && options.train->recompute != "none" && options.train->recompute != "blocks")
+    throw CompileError("unknown recompute mode '" + options.train->recompute +
+                       "'; use none or blocks (the groups the model marked with RecomputeScope)");
   if (!options.compileTo.empty() && !isCompilePhase(options.compileTo, options.target))
     throw CompileError("unknown phase '" + options.compileTo + "' for --compile-to with target " +
                        options.target + "; phases: " + phaseNames(options.target));
@@ -231,6 +262,7 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
     return result;
   }
 
+  mlir::DictionaryAttr summary = recomputeSummary(*work);
   mlir::FailureOr<proto::Executable> exe = mlir::failure();
   if (options.target == "cuda") {
     codegen::CudaCodegenOptions cg;
@@ -252,6 +284,7 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
     result.seconds = secondsSince(start);
     return result;
   }
+  recordRecomputeReport(summary, *exe);
   exe->set_compiler_fingerprint(result.cachePath.empty()
                                     ? std::string("uncached")
                                     : cacheKey(module, options));

@@ -7,7 +7,7 @@
 //             weft-spmd-partition → canonicalize, CSE (with a weft.mesh)
 //   graph:    canonicalize, CSE → [fusion: layernorm, matmul+gelu,
 //             batch_matmul+add, elementwise; CSE, canonicalize] →
-//             weft-schedule → weft-plan-memory
+//             [weft-recompute] → weft-schedule → weft-plan-memory
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,6 +89,14 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) 
   fn.addPass(mlir::createCSEPass());
   if (options.fuse)
     addFusionPasses(fn); // passes/fusion/FusionPipeline.cpp
+  // Gradient checkpointing on the kernels that will run (after CSE and
+  // fusion, which would otherwise merge the copies back or fuse them with
+  // forward ops); weft-schedule keeps the copies in the backward pass.
+  if (options.train && options.train->recompute != "none") {
+    RecomputePassOptions recompute;
+    recompute.loss = options.train->loss;
+    fn.addPass(createRecomputePass(recompute));
+  }
   // Memory: an op order with a lower peak of live bytes, then one arena
   // offset per buffer over that order, aligned as the target needs (64 bytes
   // on the CPU, 256 for cuBLASLt on CUDA: codegen::arenaAlignment). The code

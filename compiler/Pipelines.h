@@ -32,7 +32,8 @@ void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train);
 void buildParallelPipeline(mlir::OpPassManager &pm, const AutoShardOptions *autoShard = nullptr);
 
 /// Adds the graph-level passes to `pm` (on the module): canonicalize and CSE,
-/// then (with options.fuse) the fusion passes, then weft-schedule and
+/// then (with options.fuse) the fusion passes, then (for a training step
+/// with TrainOptions::recompute "blocks") weft-recompute, then weft-schedule and
 /// weft-plan-memory with the arena alignment of options.target.
 void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options);
 

@@ -49,6 +49,11 @@ struct TrainOptions {
   /// gradients into those shards, 3 also shards the parameters (gathered
   /// where used, FSDP-style). 0: everything the optimizer touches replicated.
   int zero = 0;
+  /// Gradient checkpointing: "none", or "blocks" to recompute the groups the
+  /// model marked (RecomputeScope; GPT-2: Gpt2Config::gradient_checkpointing,
+  /// one per transformer block) in the backward pass instead of keeping their
+  /// activations (weft-recompute, after fusion). The gradients are the same.
+  std::string recompute = "none";
 };
 
 /// Every field of `train` as text, for compile-cache keys.

@@ -38,7 +38,8 @@ std::string describeTrainOptions(const TrainOptions &t) {
      << " keep_gradients=" << t.keepGradients << " loss=" << t.loss
      << " precision=" << t.precision << " zero=" << t.zero
      << " init_loss_scale_log2=" << t.initLossScaleLog2
-     << " loss_scale_growth_interval=" << t.lossScaleGrowthInterval;
+     << " loss_scale_growth_interval=" << t.lossScaleGrowthInterval
+     << " recompute=" << t.recompute;
   return os.str();
 }
 

@@ -9,6 +9,8 @@
 
 #include "frontend/Builder.h"
 
+#include "ir/AttrNames.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/Verifier.h"
@@ -138,6 +140,8 @@ Value createVerified(ProgramState &s, const Loc &loc, StringRef opName,
   OperationState state(s.location(loc), opName);
   state.addOperands(operands);
   state.addAttributes(attrs.getValue());
+  if (s.recomputeGroup >= 0)
+    state.addAttribute(kRecomputeAttr, s.builder.getI64IntegerAttr(s.recomputeGroup));
   state.addTypes(resultTypes);
   Operation *op = s.builder.create(state);
   if (failed(verify(op))) {

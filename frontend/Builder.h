@@ -59,6 +59,10 @@ struct ProgramState {
   MeshSpec mesh;
   bool meshSet = false;
   bool finalized = false;
+  /// The recompute group of the ops being built (RecomputeScope), -1 for
+  /// none, and the number of groups opened so far.
+  int64_t recomputeGroup = -1;
+  int64_t nextRecomputeGroup = 0;
 
   explicit ProgramState(mlir::MLIRContext *ctx) : context(ctx), builder(ctx) {}
 

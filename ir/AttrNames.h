@@ -49,6 +49,28 @@ inline constexpr llvm::StringLiteral kStateAttr = "weft.state";
 inline constexpr llvm::StringLiteral kUpdateAttr = "weft.update";
 
 //===----------------------------------------------------------------------===//
+// Gradient checkpointing (the DSL's RecomputeScope, weft-recompute)
+//===----------------------------------------------------------------------===//
+
+/// On an op of the forward: `weft.recompute = <i64 group>`, built under a
+/// RecomputeScope (frontend/Program.h). weft-recompute rebuilds the group's
+/// values the backward reads from the group's inputs instead of keeping them.
+/// The fusion passes give a fused op the group its ops share.
+inline constexpr llvm::StringLiteral kRecomputeAttr = "weft.recompute";
+
+/// On a copy weft-recompute made: `weft.recomputed = <i64 group>`. It keeps
+/// the copy apart from its original (CSE compares attributes) and tells
+/// weft-schedule not to run it before the op it was placed after.
+inline constexpr llvm::StringLiteral kRecomputedAttr = "weft.recomputed";
+
+/// On the function after weft-recompute: `weft.recompute_summary = {groups,
+/// ops, added_flops, step_flops, kept_bytes_before, kept_bytes_after}` (i64
+/// each): the groups recomputed, the ops copied, the FLOPs the copies add to
+/// the step's, and the bytes of forward activations the backward reads
+/// before and after. The compile copies it into the Executable's report.
+inline constexpr llvm::StringLiteral kRecomputeSummaryAttr = "weft.recompute_summary";
+
+//===----------------------------------------------------------------------===//
 // Memory plan (weft-plan-memory; read by the code generators)
 //===----------------------------------------------------------------------===//
 

@@ -212,6 +212,20 @@ LogicalResult WeftDialect::verifyOperationAttribute(Operation *op, NamedAttribut
                              << "; expected predicted seconds, a non-negative float";
     return success();
   }
+  if (name == kRecomputeAttr || name == kRecomputedAttr) {
+    auto group = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!group || !group.getType().isInteger(64) || group.getInt() < 0)
+      return op->emitError() << "the op has " << name << " = " << attr.getValue()
+                             << "; expected a recompute group, a non-negative i64 (e.g. "
+                             << name << " = 0 : i64)";
+    return success();
+  }
+  if (name == kRecomputeSummaryAttr) {
+    if (!isa<FunctionOpInterface>(op) || !isa<DictionaryAttr>(attr.getValue()))
+      return op->emitError() << "the op has " << name
+                             << " but only a func.func carries it, as a dictionary";
+    return success();
+  }
   if (name == kPlanAttr) {
     if (!isa<ModuleOp>(op) || !isa<DictionaryAttr>(attr.getValue()))
       return op->emitError() << "the op has " << name
@@ -220,7 +234,7 @@ LogicalResult WeftDialect::verifyOperationAttribute(Operation *op, NamedAttribut
   }
   return unknown(op, "the op", attr,
                  "weft.offset, weft.arena_size, weft.arena_persistent_size, "
-                 "weft.arena_alignment, weft.shardings, weft.cost, and weft.mesh and weft.plan (on the module)");
+                 "weft.arena_alignment, weft.shardings, weft.cost, weft.recompute, weft.recomputed, weft.recompute_summary (on a function), and weft.mesh and weft.plan (on the module)");
 }
 
 } // namespace weft

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -111,7 +112,10 @@ struct SimplifyFusionResults : OpRewritePattern<FusionOp> {
       if (newIndex[i] >= 0)
         rewriter.replaceAllUsesWith(r, fused.getResult(newIndex[i]));
     // Attributes of the old op (e.g. a memory plan's offsets) described the
-    // old results: they are not carried over.
+    // old results: they are not carried over, but for its recompute group.
+    for (StringRef name : {kRecomputeAttr, kRecomputedAttr})
+      if (Attribute group = op->getAttr(name))
+        fused->setAttr(name, group);
     rewriter.eraseOp(op);
     return success();
   }

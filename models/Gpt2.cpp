@@ -10,6 +10,7 @@
 
 #include "frontend/DslError.h"
 #include "frontend/Ops.h"
+#include "frontend/Recompute.h"
 #include "frontend/Sharding.h"
 #include "frontend/nn/Embedding.h"
 #include "frontend/nn/LayerNorm.h"
@@ -153,8 +154,10 @@ Tensor buildGpt2Logits(Program &p, const Gpt2Config &config, int batch, int seq,
   Tensor tokenEmb = m.wte(tokens);
   Tensor positions = iota(p, {T}, 0, DType::I64);
   Tensor x = tokenEmb + m.wpe(positions);
-  for (const nn::TransformerBlock &layer : m.blocks)
+  for (const nn::TransformerBlock &layer : m.blocks) {
+    RecomputeScope group(p, config.gradient_checkpointing);
     x = layer(x);
+  }
   // LM head tied to wte: [B*T, C] x [V, C]^T.
   return m.logits(reshape(x, {B * T, C}));
 }

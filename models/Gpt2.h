@@ -39,6 +39,11 @@ struct Gpt2Config {
   int n_inner = 0;
   /// Hugging Face activation_function; "gelu_new" by default.
   nn::Activation activation = nn::Activation::GeluTanh;
+  /// Gradient checkpointing (not a Hugging Face key): the training and
+  /// forward builders open one RecomputeScope per transformer block, so a
+  /// training step compiled with TrainOptions::recompute = "blocks" keeps
+  /// only the blocks' inputs for the backward pass and recomputes the rest.
+  bool gradient_checkpointing = false;
 
   /// The largest sizes a config may give (generous: GPT-3 175B and LLaMA
   /// vocabularies and contexts fit); larger values are refused when read or

@@ -11,6 +11,7 @@
 
 #include "frontend/DslError.h"
 #include "frontend/Ops.h"
+#include "frontend/Recompute.h"
 #include "frontend/nn/Embedding.h"
 #include "frontend/nn/GatedMlp.h"
 #include "frontend/nn/GroupedQueryAttention.h"
@@ -202,8 +203,10 @@ Tensor buildLlamaLogits(Program &p, const LlamaConfig &config, int batch, int se
   LlamaModules m(p, config, plan);
   nn::RotaryTables tables = m.rope(T);
   Tensor x = m.embed_tokens(tokens);
-  for (const LlamaLayer &layer : m.layers)
+  for (const LlamaLayer &layer : m.layers) {
+    RecomputeScope group(p, config.gradient_checkpointing);
     x = layer(x, m.rope, tables);
+  }
   return m.logits(reshape(x, {B * T, C}));
 }
 

@@ -41,6 +41,9 @@ struct LlamaConfig {
   double rope_theta = 10000.0;
   /// The LM head is the token embedding (no lm_head.weight).
   bool tie_word_embeddings = false;
+  /// Gradient checkpointing (not a Hugging Face key): one RecomputeScope per
+  /// decoder layer, as Gpt2Config::gradient_checkpointing.
+  bool gradient_checkpointing = false;
   /// The standard deviation of the normal initial weights.
   double initializer_range = 0.02;
 

@@ -615,6 +615,69 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Gradient checkpointing (passes/training/Recompute.cpp): on the fused
+// training step, just before the schedule.
+//===----------------------------------------------------------------------===//
+
+def RecomputePass : Pass<"weft-recompute", "mlir::func::FuncOp"> {
+  let summary = "Recompute a group's activations in the backward pass instead of keeping them";
+  let description = [{
+    Gradient checkpointing of a training step (after weft-autodiff). Ops built
+    under the DSL's RecomputeScope carry `weft.recompute = <group>` (GPT-2 with
+    `gradient_checkpointing`: one group per transformer block). The forward
+    pass is every op the `loss` output is computed from; the other ops (the
+    backward pass, the optimizer) read forward values as saved activations.
+    For each group, the results of its ops that the backward reads are
+    computed again from the group's inputs: the group's ops they depend on are
+    copied, in program order, just before the first backward op that reads
+    one of them, and the backward's reads are rewired to the copies. The
+    originals then die inside the forward pass, and the memory plan reuses
+    their space; only the group's inputs stay alive for the backward.
+
+    Not copied: a result a forward op outside the group reads (the group's
+    output, which is the next group's input and stays), values from outside
+    the group, constants and iotas (ops without operands), ops with memory
+    effects. The copies are tagged `weft.recomputed = <group>`.
+
+    What keeps later passes from undoing it: the pass runs after
+    canonicalization, CSE and fusion (the graph pipeline adds it just before
+    weft-schedule, when TrainOptions::recompute is "blocks"); the fusion passes
+    give a fused op the group its ops share, so a group is recomputed as the
+    kernels that will run. The copies differ from their originals by the
+    `weft.recomputed` attribute, so a CSE run later would not merge them
+    back. weft-schedule never runs a copy before the op that preceded its
+    run of copies in its input order (a backward op), so the memory-aware
+    scheduler cannot hoist the recomputation back into the forward pass.
+
+    The pass records `weft.recompute_summary` on the function: the groups and
+    ops copied, the FLOPs they add against the step's (cost model), and the
+    bytes of forward activations the backward reads before and after.
+
+    Before (the backward reads %h, computed inside group 0 from %x):
+    ```mlir
+    %h = weft.tanh %x {weft.recompute = 0 : i64} : tensor<8xf32>
+    %y = weft.mul %h, %h {weft.recompute = 0 : i64} : tensor<8xf32>
+    %l = weft.reduce sum %y dims = [0] : tensor<8xf32>
+    ... the backward, reading %h ...
+    %d = weft.mul %ct, %h : tensor<8xf32>
+    ```
+    After (%h dies in the forward pass; the backward reads its copy):
+    ```mlir
+    %h = weft.tanh %x {weft.recompute = 0 : i64} : tensor<8xf32>
+    %y = weft.mul %h, %h {weft.recompute = 0 : i64} : tensor<8xf32>
+    %l = weft.reduce sum %y dims = [0] : tensor<8xf32>
+    ...
+    %h2 = weft.tanh %x {weft.recomputed = 0 : i64} : tensor<8xf32>
+    %d = weft.mul %ct, %h2 : tensor<8xf32>
+    ```
+  }];
+  let options = [
+    Option<"loss", "loss", "std::string", /*default=*/"\"loss\"",
+           "the weft.output name of the loss; the forward pass is what it is computed from">,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
 // Scheduling and memory (passes/memory/): the op order, then the arena plan.
 //===----------------------------------------------------------------------===//
 
@@ -629,6 +692,9 @@ def SchedulePass : Pass<"weft-schedule", "mlir::func::FuncOp"> {
     when its peak of live bytes is lower than the old one's. Ops with memory
     side effects are barriers: they keep their place and nothing moves across
     them.
+    A copy made by weft-recompute (`weft.recomputed`) runs only after the op
+    that preceded its run of copies in the input order, so the scheduler never
+    moves a recomputation back into the forward pass.
 
     Two branches that each make a large temporary and reduce it: the input
     order keeps both temporaries live together,

@@ -41,6 +41,27 @@ MemoryNeeds memoryNeeds(const proto::Executable &exe) {
   return needs;
 }
 
+std::string describeRecompute(const proto::Executable &exe) {
+  if (!exe.has_recompute())
+    return "";
+  const proto::RecomputeReport &r = exe.recompute();
+  uint64_t saved = r.kept_bytes_before() > r.kept_bytes_after()
+                       ? r.kept_bytes_before() - r.kept_bytes_after()
+                       : 0;
+  double flops = double(r.added_flops());
+  bool giga = flops >= 1e8;
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "recompute: %llu groups, activations kept for the backward %s -> %s (saves %s) for "
+                "+%.2f %s per step (+%.1f%%, %llu ops recomputed)",
+                (unsigned long long)r.groups(), formatBytes(r.kept_bytes_before()).c_str(),
+                formatBytes(r.kept_bytes_after()).c_str(), formatBytes(saved).c_str(),
+                giga ? flops / 1e9 : flops / 1e6, giga ? "GFLOP" : "MFLOP",
+                r.step_flops() ? 100.0 * double(r.added_flops()) / double(r.step_flops()) : 0.0,
+                (unsigned long long)r.ops());
+  return buf;
+}
+
 std::string formatBytes(uint64_t bytes) {
   const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   double v = double(bytes);

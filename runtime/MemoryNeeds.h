@@ -35,6 +35,13 @@ struct MemoryNeeds {
 /// What `exe` takes on its device once loaded.
 MemoryNeeds memoryNeeds(const proto::Executable &exe);
 
+/// The trade of a training step compiled with recompute (its
+/// RecomputeReport), e.g. "recompute: 12 groups, activations kept for the
+/// backward 1.20 GiB -> 120.00 MiB (saves 1.08 GiB) for +20.10 GFLOP per step
+/// (MFLOP below 0.1 GFLOP)
+/// (+21.3%, 387 ops recomputed)"; empty when `exe` has no report.
+std::string describeRecompute(const proto::Executable &exe);
+
 /// "1.50 GiB", "297.00 MiB", "4.00 KiB", "12 B".
 std::string formatBytes(uint64_t bytes);
 

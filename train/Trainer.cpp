@@ -109,8 +109,16 @@ std::string Trainer::modelConfigJson() const {
 
 Program Trainer::lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh) const {
   const TrainConfig &c = config_;
-  return c.llama ? models::buildLlamaTrainLoss(*c.llama, c.batch, c.seq, plan, mesh)
-                 : models::buildGpt2TrainLoss(c.model, c.batch, c.seq, plan, mesh);
+  // Recompute marks every block as a group (the math, and so the checkpoint's model, is the same).
+  bool recompute = c.optimizer.recompute != "none";
+  if (c.llama) {
+    models::LlamaConfig model = *c.llama;
+    model.gradient_checkpointing = model.gradient_checkpointing || recompute;
+    return models::buildLlamaTrainLoss(model, c.batch, c.seq, plan, mesh);
+  }
+  models::Gpt2Config model = c.model;
+  model.gradient_checkpointing = model.gradient_checkpointing || recompute;
+  return models::buildGpt2TrainLoss(model, c.batch, c.seq, plan, mesh);
 }
 
 Program Trainer::forwardProgram(int batch, int seq) const {

@@ -89,11 +89,13 @@ Program buildTrainLoss(const ModelRequest &request) {
     throw std::runtime_error("--batch must be at least 1");
   if (request.name == "gpt2") {
     models::Gpt2Config config = gpt2ConfigFor(request);
+    config.gradient_checkpointing = request.recompute;
     int seq = sequenceLength(request, config.n_positions, "n_positions");
     return models::buildGpt2TrainLoss(config, request.batch, seq, request.plan, request.mesh);
   }
   if (request.name == "llama") {
     models::LlamaConfig config = llamaConfigFor(request);
+    config.gradient_checkpointing = request.recompute;
     int seq = sequenceLength(request, config.max_position_embeddings, "max_position_embeddings");
     return models::buildLlamaTrainLoss(config, request.batch, seq, request.plan, request.mesh);
   }

@@ -27,6 +27,7 @@ struct ModelRequest {
   int seq = 0;               // gpt2, llama: tokens per sequence (0: 128, at most the context)
   MeshSpec mesh;             // the devices (empty: one)
   nn::ParallelPlan plan;     // how the model splits over `mesh` (Strategies.h)
+  bool recompute = false;    // training: gradient checkpointing per block (buildTrainLoss)
 };
 
 /// The model names the catalog knows, for help texts.

@@ -123,8 +123,11 @@ void moveCastsAcrossReshapes(Block &block) {
       b.setInsertionPoint(reshape);
       Value moved = b.create<CastOp>(castOp.getLoc(), from.clone(outType.getElementType()),
                                      reshape.getInput());
+      fusion::inheritRecomputeGroup(moved.getDefiningOp(), {castOp});
       b.setInsertionPoint(castOp);
-      castOp.replaceAllUsesWith(b.create<ReshapeOp>(reshape.getLoc(), outType, moved).getResult());
+      auto newReshape = b.create<ReshapeOp>(reshape.getLoc(), outType, moved);
+      fusion::inheritRecomputeGroup(newReshape, {reshape});
+      castOp.replaceAllUsesWith(newReshape.getResult());
       castOp.erase();
       reshape.erase();
       continue;
@@ -138,7 +141,10 @@ void moveCastsAcrossReshapes(Block &block) {
     b.setInsertionPoint(reshape);
     Value reshaped = b.create<ReshapeOp>(reshape.getLoc(), to.clone(inType.getElementType()),
                                          castOp.getInput());
-    reshape.replaceAllUsesWith(b.create<CastOp>(castOp.getLoc(), to, reshaped).getResult());
+    fusion::inheritRecomputeGroup(reshaped.getDefiningOp(), {reshape});
+    auto newCast = b.create<CastOp>(castOp.getLoc(), to, reshaped);
+    fusion::inheritRecomputeGroup(newCast, {castOp});
+    reshape.replaceAllUsesWith(newCast.getResult());
     reshape.erase();
     castOp.erase();
   }
@@ -341,6 +347,7 @@ void buildFusion(ArrayRef<Operation *> group, Operation *before) {
   for (Value v : outputs)
     resultTypes.push_back(v.getType());
   auto fusion = b.create<FusionOp>(loc, resultTypes, inputs.getArrayRef());
+  fusion::inheritRecomputeGroup(fusion, group);
   Block *body = new Block();
   fusion.getBody().push_back(body);
   for (Value v : inputs)

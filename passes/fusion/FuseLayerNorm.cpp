@@ -344,11 +344,13 @@ void rewrite(NormMatch &m, Operation *insertAt, IRRewriter &rewriter,
   Value result, mean, rstd;
   if (m.layerNorm) {
     auto op = rewriter.create<LayerNormOp>(loc, m.input, m.gamma, m.beta, eps);
+    fusion::inheritRecomputeGroup(op, m.ops.getArrayRef());
     result = op.getResult();
     mean = op.getMean();
     rstd = op.getRstd();
   } else {
     auto op = rewriter.create<RmsNormOp>(loc, m.input, m.gamma, eps);
+    fusion::inheritRecomputeGroup(op, m.ops.getArrayRef());
     result = op.getResult();
     rstd = op.getRstd();
   }

@@ -8,6 +8,7 @@
 
 #include "passes/fusion/FusionUtils.h"
 
+#include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/IR/Matchers.h"
@@ -66,6 +67,20 @@ Location fusedLoc(ArrayRef<Operation *> ops, Builder &b) {
   for (Operation *op : ops)
     locs.push_back(op->getLoc());
   return b.getFusedLoc(locs);
+}
+
+void inheritRecomputeGroup(Operation *fused, ArrayRef<Operation *> ops) {
+  IntegerAttr group;
+  for (Operation *op : ops) {
+    if (op->getNumOperands() == 0)
+      continue;
+    auto g = op->getAttrOfType<IntegerAttr>(kRecomputeAttr);
+    if (!g || (group && g != group))
+      return;
+    group = g;
+  }
+  if (group)
+    fused->setAttr(kRecomputeAttr, group);
 }
 
 void eraseDeadOps(ArrayRef<Operation *> candidates, RewriterBase &rewriter,

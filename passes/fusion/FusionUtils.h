@@ -41,6 +41,13 @@ mlir::Operation *singleUser(mlir::Value v);
 /// so a diagnostic or a step label names every source line it came from.
 mlir::Location fusedLoc(llvm::ArrayRef<mlir::Operation *> ops, mlir::Builder &b);
 
+/// Gives `fused` (an op that replaces `ops`) the recompute group the ops
+/// share (`weft.recompute`, set by the DSL's RecomputeScope), so that
+/// weft-recompute still sees the group after fusion. Ops without operands
+/// (constants, iotas) do not count; when another op has no group or a
+/// different one, `fused` gets none (it is then kept, not recomputed).
+void inheritRecomputeGroup(mlir::Operation *fused, llvm::ArrayRef<mlir::Operation *> ops);
+
 /// Appends the producers of `v` that may die with a fused pattern: its
 /// defining op and, through weft.broadcast ops, their inputs' producers.
 void appendProducerChain(mlir::Value v,
@@ -91,7 +98,11 @@ void fuseFromEachRoot(mlir::Operation *scope, MatchFn match, BuildFn build) {
     pending.erase(op);
     mlir::Location loc = fusedLoc(m->ops, rewriter);
     rewriter.setInsertionPoint(m->root);
+    mlir::Operation *before = m->root->getPrevNode();
     mlir::Value fused = build(*m, rewriter, loc);
+    for (mlir::Operation *built = m->root->getPrevNode(); built && built != before;
+         built = built->getPrevNode())
+      inheritRecomputeGroup(built, m->ops);
     rewriter.replaceAllUsesWith(m->root->getResult(0), fused);
     eraseDeadOps(m->ops, rewriter, pending);
   }

@@ -5,10 +5,12 @@
 // bytes (see Passes.td and the buffer model in MemoryPlan.h), with a greedy
 // list scheduler. Ops with memory side effects stay where they are. An op
 // that updates a parameter or optimizer state in place (InPlaceUpdate.h)
-// runs after every other reader of the old value.
+// runs after every other reader of the old value. A copy made by
+// weft-recompute runs after the op that preceded it in the input order.
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/AttrNames.h"
 #include "passes/memory/InPlaceUpdate.h"
 #include "passes/memory/MemoryPlan.h"
 #include "passes/Passes.h"
@@ -71,6 +73,20 @@ public:
       uses[i].assign(buffers.begin(), buffers.end());
       for (unsigned b : buffers)
         ++remainingUses[b];
+    }
+    // Copies made by weft-recompute wait for the op that preceded their run
+    // of copies (a backward op): recomputing earlier would keep the copies
+    // alive through the forward pass, which is what they exist to avoid.
+    Operation *anchor = nullptr;
+    for (unsigned i = 0; i < n; ++i) {
+      if (!ops[i]->hasAttr(weft::kRecomputedAttr)) {
+        anchor = ops[i];
+        continue;
+      }
+      if (anchor) {
+        consumers[indexOf[anchor]].push_back(i);
+        ++pendingDeps[i];
+      }
     }
     // In-place updates wait for the readers of the value they overwrite.
     weft::forEachOldValueReader(

@@ -167,7 +167,10 @@ private:
         b.setInsertionPointAfter(def);
       else
         b.setInsertionPointToStart(&body);
-      Value c = b.create<weft::CastOp>(v.getLoc(), type.clone(low), v);
+      auto c = b.create<weft::CastOp>(v.getLoc(), type.clone(low), v);
+      // A cast belongs to its producer's recompute group (weft-recompute).
+      if (Attribute group = def ? def->getAttr(weft::kRecomputeAttr) : Attribute())
+        c->setAttr(weft::kRecomputeAttr, group);
       lowOf[v] = c;
       return c;
     };
@@ -203,6 +206,8 @@ private:
       auto type = cast<RankedTensorType>(result.getType());
       lowOp->getResult(0).setType(type.clone(low));
       auto up = b.create<weft::CastOp>(op->getLoc(), type, lowOp->getResult(0));
+      if (Attribute group = op->getAttr(weft::kRecomputeAttr))
+        up->setAttr(weft::kRecomputeAttr, group);
       castsUp.push_back(up);
       result.replaceAllUsesWith(up.getResult());
       lowOf[up.getResult()] = lowOp->getResult(0);

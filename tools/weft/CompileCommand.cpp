@@ -134,6 +134,8 @@ int runCompile(int argc, char **argv) {
               p.steps_size(), p.buffers_size(), p.arena_size() / 1048576.0);
   std::printf("device memory to run it%s: %s\n", p.mesh().axes_size() ? " (per rank)" : "",
               rt::memoryNeeds(p).describe().c_str());
+  if (std::string recompute = rt::describeRecompute(p); !recompute.empty())
+    std::printf("%s\n", recompute.c_str());
   if (p.mesh().axes_size())
     std::printf("communicated per run by rank 0: %s\n", rt::describeCommunication(p, 0).c_str());
   if (!f.outputPath.empty()) {

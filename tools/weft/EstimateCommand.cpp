@@ -35,7 +35,7 @@ namespace {
 struct EstimateFlags {
   ModelFlags model = ModelFlags::forEstimate();
   ParallelFlags parallel;
-  std::string precision = "f32", optimizer = "adamw", target = "cpu";
+  std::string precision = "f32", optimizer = "adamw", target = "cpu", recompute = "none";
   bool train = false, infer = false, noFuse = false;
   double momentum = 0, memoryGiB = 0;
   int64_t newTokens = 0, top = 0;
@@ -58,6 +58,10 @@ struct EstimateFlags {
     flags.addString("optimizer", "NAME", "training: adamw (default: two f32 moments per parameter) or sgd",
                     &optimizer);
     flags.addNumber("momentum", "M", "sgd: momentum (> 0 keeps one buffer per parameter)", &momentum);
+    flags.addString("recompute", "MODE",
+                    "training: none (default) or blocks (gradient checkpointing: each block's activations are "
+                    "recomputed in the backward pass from its input)",
+                    &recompute);
     flags.addInteger("new-tokens", "N", "serving: tokens generated after the prompt (the cache holds seq + N)",
                      &newTokens, 0, 1 << 24);
     flags.addString("target", "T", "cpu (default, 64-byte arena alignment) or cuda (256)", &target);
@@ -96,6 +100,7 @@ public:
     model.batch = batch;
     CompileFlags compile;
     compile.precision = f_.infer ? "f32" : f_.precision;
+    compile.recompute = f_.recompute;
     EstimateOptions options;
     options.target = f_.target;
     options.fuse = !f_.noFuse;
@@ -149,7 +154,9 @@ void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
               f.model.configPath.empty() ? "" : (" (" + f.model.configPath + ")").c_str(),
               f.infer ? "serving" : "training", (long long)f.model.batch, (long long)f.model.seq,
               f.infer && f.newTokens ? (" + " + std::to_string(f.newTokens) + " new tokens").c_str() : "",
-              f.precision.c_str(), f.infer ? "" : (", " + f.optimizer).c_str(), (long long)devices,
+              f.precision.c_str(),
+              f.infer ? "" : (", " + f.optimizer + (f.recompute == "none" ? "" : ", recompute " + f.recompute)).c_str(),
+              (long long)devices,
               devices == 1 ? "" : "s",
               f.parallel.zero ? (", ZeRO " + std::to_string(f.parallel.zero)).c_str() : "");
   std::printf("parameters: %.2f M\n", double(e.parameters) / 1e6);
@@ -190,6 +197,10 @@ int runEstimate(int argc, char **argv) {
     throw FlagError("--train and --infer: give one (training is the default)");
   if (f.precision != "f32" && f.precision != "bf16" && f.precision != "f16")
     throw FlagError("--precision must be f32, bf16 or f16, got '" + f.precision + "'");
+  if (f.recompute != "none" && f.recompute != "blocks")
+    throw FlagError("--recompute must be none or blocks, got '" + f.recompute + "'");
+  if (f.recompute != "none" && f.infer)
+    throw FlagError("--recompute applies to training");
   if (f.optimizer != "adamw" && f.optimizer != "sgd")
     throw FlagError("--optimizer must be adamw or sgd, got '" + f.optimizer + "'");
   if (f.target != "cpu" && f.target != "cuda")

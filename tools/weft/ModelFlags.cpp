@@ -102,6 +102,13 @@ void CompileFlags::declareForTraining(FlagSet &flags) {
                  "inf/NaN gradients); compile: with --train",
                  &precision)
       .oneOf({"f32", "bf16", "f16"});
+  flags
+      .addString("recompute", "MODE",
+                 "gradient checkpointing: blocks keeps only each transformer block's input for "
+                 "the backward pass and recomputes the rest there (less activation memory, more "
+                 "FLOPs, the same gradients); none keeps every activation; compile: with --train",
+                 &recompute)
+      .oneOf({"none", "blocks"});
   flags.addSwitch("no-cache", "neither read nor write the compile cache", &noCache);
   flags.addSwitch("no-fuse",
                   "skip the fusion passes (e.g. to compare gradients with another framework)",

@@ -70,8 +70,8 @@ struct CompileFlags {
   /// Declares --target, --precision, --no-cache, --no-fuse, --dump-ir and
   /// --compile-to (`weft compile`, `weft run`) in a "Compile" section.
   void declare(FlagSet &flags);
-  /// Declares the ones `weft train` takes: --precision, --no-cache and
-  /// --no-fuse, in the "Compile" section.
+  /// Declares the ones `weft train` takes: --precision, --recompute,
+  /// --no-cache and --no-fuse, in the "Compile" section.
   void declareForTraining(FlagSet &flags);
   /// Declares --quantize none|int8-weight (the inference commands: `weft
   /// run`, `weft generate`) in the "Compile" section.
@@ -83,6 +83,9 @@ struct CompileFlags {
   std::string target = "cpu";
   /// The training step's compute precision: f32, bf16 or f16.
   std::string precision = "f32";
+  /// Gradient checkpointing of the training step: none or blocks
+  /// (TrainOptions::recompute).
+  std::string recompute = "none";
   std::string dumpIrDir, compileTo;
   bool noCache = false, noFuse = false;
   /// --quantize: "none" or "int8-weight" (CompileOptions::quantize).

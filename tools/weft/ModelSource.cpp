@@ -44,6 +44,8 @@ std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const Comp
   }
   if (!trainStep && compile.precision != "f32")
     throw FlagError("--precision applies to --train (the training step)");
+  if (!trainStep && compile.recompute != "none")
+    throw FlagError("--recompute applies to --train (the training step)");
   ModelRequest r = model.request();
   parallel.apply(r);
   if (!trainStep) {
@@ -52,9 +54,11 @@ std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const Comp
   }
   if (!isLanguageModel(model.model))
     throw FlagError("--train is supported for gpt2 and llama");
+  r.recompute = compile.recompute != "none";
   src->program.emplace(buildTrainLoss(r));
   src->train.emplace();
   src->train->precision = compile.precision;
+  src->train->recompute = compile.recompute;
   src->train->zero = int(parallel.zero);
   return src;
 }

@@ -214,6 +214,7 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.optimizer.clipNorm = f.clipNorm;
   c.optimizer.momentum = f.momentum;
   c.optimizer.precision = f.compile.precision;
+  c.optimizer.recompute = f.compile.recompute;
   c.optimizer.zero = int(f.parallel.zero);
   c.mesh = f.parallel.mesh;
   c.plan = f.parallel.plan;
@@ -334,6 +335,10 @@ int runTrain(int argc, char **argv) {
                 ranks.size, rt::memoryNeeds(step).describe().c_str(),
                 rt::describeCommunication(step, 0).c_str());
   }
+  if (!ranks.world)
+    std::printf("memory: %s\n", rt::memoryNeeds(trainer.executor().executable().proto()).describe().c_str());
+  if (std::string r = rt::describeRecompute(trainer.executor().executable().proto()); !r.empty())
+    std::printf("%s\n", r.c_str());
   if (evalEvery > 0 && trainer.step() == 0)
     std::printf("step %6d  held-out loss %.4f\n", 0, trainer.heldOutLoss());
   std::fflush(stdout);
