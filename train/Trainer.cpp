@@ -91,6 +91,8 @@ std::string Trainer::optionsJson() const {
   j["clip_norm"] = o.clipNorm;
   j["decay_all"] = o.decayAll;
   j["precision"] = o.precision;
+  if (config_.model.lora.enabled())
+    j["lora"] = config_.model.lora.str();
   return j.dump();
 }
 
@@ -106,6 +108,7 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
   sampler_ = std::make_unique<BatchSampler>(data_->trainRows(), c.batch, c.shuffle, c.seed);
 
   Program loss = models::buildGpt2TrainLoss(c.model, c.batch, c.seq, c.plan, c.mesh);
+  paramBytes_ = parameterBytes(loss);
   checkParametersFit(loss);
   train_ = check(rt::Executor::create(compileStep(loss), c.runtime), "cannot load the training step");
 
@@ -128,12 +131,7 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
     step_ = int(ckpt.step());
     return;
   }
-  if (!c.weightsPath.empty()) {
-    check(loadGpt2Weights(c.weightsPath, loss.params(), *train_), "cannot load --weights");
-  } else {
-    for (const ParamSpec &p : loss.params())
-      check(train_->setParameter(p.name, initialValue(p, c.initSeed)), "cannot set '" + p.name + "'");
-  }
+  setInitialWeights(loss);
 }
 
 Trainer::~Trainer() = default;
@@ -166,11 +164,12 @@ void Trainer::checkParametersFit(const Program &loss) const {
   // checked when the compiled step is loaded. Gpt2Config's bounds keep these
   // sums far below 2^63 (at most ~2^58 bytes of parameters).
   rt::MemoryNeeds needs;
-  for (const ParamSpec &p : loss.params())
-    needs.parameters += uint64_t(rt::numElements(p.shape)) * 4;
+  auto [trainable, frozen] = parameterBytes(loss);
+  needs.parameters = trainable + frozen;
   const TrainOptions &o = config_.optimizer;
   int stateCopies = o.optimizer == "adamw" ? 2 : o.momentum != 0 ? 1 : 0;
-  needs.state = needs.parameters * stateCopies;
+  // Frozen parameters (LoRA's base weights) have no optimizer state.
+  needs.state = trainable * stateCopies;
   check(rt::checkMemoryBudget(needs,
                               rt::memoryBudget(config_.runtime.memoryLimit, rt::hostAvailableMemory()),
                               "the model (before compiling; without activations)"),

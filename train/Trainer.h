@@ -53,6 +53,9 @@ struct TrainConfig {
   uint64_t initSeed = 0;
   /// Start from these Hugging Face GPT-2 safetensors weights.
   std::string weightsPath;
+  /// With model.lora: start the adapters from this PEFT adapter directory
+  /// (else lora_A from its initialiser and lora_B zeros).
+  std::string loraAdapterPath;
   /// Checkpoint directory (DIR/checkpoint.pb, on a mesh plus the ranks'
   /// shard files); empty: no checkpoints.
   std::string checkpointDir;
@@ -102,6 +105,20 @@ public:
   /// names (the LM head is tied: only wte.weight is written).
   void exportWeights(const std::string &path) const;
 
+  /// With LoRA (config.model.lora): writes the adapters to `dir` in PEFT's
+  /// format (models/catalog/LoraAdapter.h); `baseModel` goes into
+  /// adapter_config.json.
+  void saveAdapter(const std::string &dir, const std::string &baseModel) const;
+  /// With LoRA: writes the base parameters with every adapter merged
+  /// (W0 + B A * alpha / r in the stored layout) to `path` as safetensors
+  /// with Hugging Face GPT-2 names, as exportWeights does without LoRA.
+  void exportMergedWeights(const std::string &path) const;
+  /// The training step's device memory split: "parameters 474.70 MiB
+  /// (trainable 1.13 MiB, frozen 473.57 MiB), gradients 1.13 MiB, optimizer
+  /// state 2.25 MiB, arena ...". Gradients: one per trainable parameter, its
+  /// size (in the arena); optimizer state: the Executable's state buffers.
+  std::string memoryReport() const;
+
   /// The training-step executor (parameters and optimizer state).
   rt::Executor &executor() { return *train_; }
   const TokenDataset &data() const { return *data_; }
@@ -122,6 +139,12 @@ private:
   /// rank 0 and received by the other ranks.
   rt::Executable compileStep(Program &loss);
   void copyParameters(rt::Executor &to) const;
+  /// Sets the initial weights: config.weightsPath for the base parameters
+  /// (the LoRA ones from config.loraAdapterPath or their initialisers),
+  /// else every parameter from its initialiser. (TrainerLora.cpp)
+  void setInitialWeights(const Program &loss);
+  /// The f32 bytes of the trainable and of the frozen parameters of `loss`.
+  static std::pair<uint64_t, uint64_t> parameterBytes(const Program &loss);
 
   TrainConfig config_;
   std::unique_ptr<TokenDataset> data_;
@@ -129,6 +152,8 @@ private:
   std::unique_ptr<rt::Executor> train_, eval_, forward_;
   int step_ = 0;
   double compileSeconds_ = 0;
+  /// parameterBytes of the training program.
+  std::pair<uint64_t, uint64_t> paramBytes_;
 };
 
 } // namespace weft::train

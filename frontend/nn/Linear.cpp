@@ -2,7 +2,8 @@
 //
 // This file implements nn::Linear: parameter creation in either layout and
 // application as reshape → weft.matmul (transposed for [out, in]) → add bias
-// → reshape, and its parallel style as shard hints on the parameters.
+// → reshape, and its parallel style as shard hints on the parameters; a
+// LoRA target adds (x A^T) B^T * alpha / r to the output.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,8 @@
 #include "frontend/Builder.h"
 #include "frontend/Ops.h"
 #include "frontend/nn/Module.h"
+
+#include <cmath>
 
 namespace weft::nn {
 
@@ -42,6 +45,22 @@ Linear::Linear(Program &p, const std::string &name, int64_t in, int64_t out,
   } else if (par.style == ParallelStyle::Row) {
     weight = shardDimIfMesh(p, weight, inOut ? 0 : 1, par.axis, par.blocks);
   }
+  detail::ProgramState &s = p.state();
+  if (!s.lora.enabled())
+    return;
+  s.linearPaths.push_back(path);
+  if (!s.lora.matches(path))
+    return;
+  for (const std::string &target : s.lora.targets)
+    if (matchesLoraTarget(path, target))
+      s.matchedLoraTargets.insert(target);
+  if (s.lora.dropout != 0)
+    s.fail(loc, "LoRA dropout " + std::to_string(s.lora.dropout) + " on Linear '" + path +
+                    "' is not supported yet (the DSL has no random op); use dropout=0");
+  const int64_t r = s.lora.r;
+  // PEFT: kaiming_uniform_(a=sqrt(5)) on [r, in] is U(-1/sqrt(in), 1/sqrt(in)).
+  loraA = p.param("lora_A.weight", {r, in}, Init::uniform(1.0 / std::sqrt(double(in))));
+  loraB = p.param("lora_B.weight", {out, r}, Init::zeros());
 }
 
 Tensor Linear::operator()(const Tensor &x, Loc loc) const {
@@ -56,6 +75,12 @@ Tensor Linear::operator()(const Tensor &x, Loc loc) const {
                     /*transpose_b=*/options_.layout == WeightLayout::OutIn);
   if (bias.valid())
     y = y + bias;
+  if (loraA.valid()) {
+    // [N, in] x [r, in]^T x [out, r]^T: the rank-r update, scaled.
+    Tensor down = matmul(x2, loraA, /*transpose_a=*/false, /*transpose_b=*/true);
+    Tensor up = matmul(down, loraB, /*transpose_a=*/false, /*transpose_b=*/true);
+    y = y + up * program_->lora().scaling();
+  }
   if (xs.size() == 2)
     return y;
   Shape ys(xs.begin(), xs.end() - 1);

@@ -147,8 +147,15 @@ func.func @empty_output_name(%a: tensor<4xf32>) -> (tensor<4xf32> {weft.output =
 
 // -----
 
-// expected-error @+1 {{argument #0 has the unknown attribute "weft.parm"; weft knows weft.param, weft.input, weft.state, weft.offset, weft.sharding and weft.global_shape there}}
+// expected-error @+1 {{argument #0 has the unknown attribute "weft.parm"; weft knows weft.param, weft.frozen, weft.input, weft.state, weft.offset, weft.sharding and weft.global_shape there}}
 func.func @misspelt_tag(%a: tensor<4xf32> {weft.parm = "w"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{argument #0 has "weft.frozen" = true; it is a unit attribute of a weft.param argument}}
+func.func @frozen_input(%a: tensor<4xf32> {weft.input = "x", weft.frozen = true}) {
   return
 }
 
