@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -118,7 +119,11 @@ std::string adapterConfigJson(const LoraConfig &c, const PeftModelInfo &model) {
   j["layers_pattern"] = nullptr;
   j["layers_to_transform"] = nullptr;
   j["loftq_config"] = json::object();
-  j["lora_alpha"] = c.alpha;
+  // PEFT's lora_alpha is an int unless a fraction was given.
+  if (c.alpha == std::floor(c.alpha) && std::fabs(c.alpha) < 1e15)
+    j["lora_alpha"] = int64_t(c.alpha);
+  else
+    j["lora_alpha"] = c.alpha;
   j["lora_dropout"] = c.dropout;
   j["megatron_config"] = nullptr;
   j["megatron_core"] = "megatron.core";

@@ -21,6 +21,7 @@
 #include "tools/weft/Ranks.h"
 
 #include "decode/Gpt2Decoder.h"
+#include "models/catalog/LoraAdapter.h"
 #include "models/catalog/ModelCatalog.h"
 #include "runtime/FileUtil.h"
 #include "runtime/generate/Generate.h"
@@ -42,6 +43,7 @@ namespace weft::cli {
 namespace {
 
 struct GenerateFlags {
+  std::string loraAdapter;
   std::string model, configPath, preset, weights, tokenizer, prompt, promptsFile, tokens;
   std::string tokensOut, scoresOut, earlyStopping = "false", eos, pad;
   int64_t maxNewTokens = 20, topK = 50, numBeams = 1, numReturn = 1, noRepeat = 0, seed = 0;
@@ -60,6 +62,10 @@ struct GenerateFlags {
     flags.addPositional("MODEL", "gpt2", &model);
     flags.addString("config", "FILE", "a Hugging Face config.json (default: --preset)", &configPath);
     flags.addString("preset", "NAME", "small (GPT-2 124M) or tiny, without --config", &preset);
+    flags.addString("lora-adapter", "DIR",
+                    "merge this PEFT LoRA adapter (adapter_config.json, adapter_model.safetensors) "
+                    "into the weights",
+                    &loraAdapter);
     flags.addString("weights", "FILE|DIR",
                     "model.safetensors (Hugging Face GPT-2 weights or the --save of weft train), or the --checkpoint "
                     "DIR of weft train (its config too, without --config); required",
@@ -288,6 +294,13 @@ int runGenerate(int argc, char **argv) {
   auto compileStart = std::chrono::steady_clock::now();
   std::unique_ptr<decode::Gpt2Decoder> decoder = check(decode::Gpt2Decoder::create(config, options));
   check(checkpoint ? decoder->loadCheckpointWeights(*checkpoint) : decoder->loadWeights(f.weights));
+  if (!f.loraAdapter.empty()) {
+    if (!f.parallel.mesh.empty())
+      throw FlagError("--lora-adapter merges into one device's weights; drop --mesh");
+    // The decode step owns the weights; the prefill programs share them.
+    LoraAdapter adapter = check(loadLoraAdapter(f.loraAdapter, gpt2PeftModelInfo()));
+    check(mergeLoraIntoExecutor(adapter, gpt2PeftModelInfo(), decoder->decodeExecutor()));
+  }
   check(decoder->prefillExecutor(longest).status()); // the prompts' prefill program, compiled now
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();

@@ -17,6 +17,7 @@
 #include "tools/weft/Ranks.h"
 
 #include "models/catalog/Gpt2Weights.h"
+#include "models/catalog/LoraAdapter.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/Executor.h"
 #include "runtime/comm/ShardedBuffer.h"
@@ -41,7 +42,7 @@ struct RunCommandFlags {
   CompileFlags compile;
   ParallelFlags parallel;
   RuntimeFlags runtime;
-  std::string weights, tokens, logitsOut;
+  std::string weights, tokens, logitsOut, loraAdapter;
   bool randomWeights = false;
   int64_t seed = 0, repeat = 1;
   FlagSet flags{"run", kRunUsage,
@@ -54,6 +55,10 @@ struct RunCommandFlags {
     flags.section("Run");
     flags.addString("weights", "FILE",
                     "GPT-2: Hugging Face model.safetensors (default: random weights)", &weights);
+    flags.addString("lora-adapter", "DIR",
+                    "GPT-2: merge this PEFT LoRA adapter (adapter_config.json, "
+                    "adapter_model.safetensors) into the weights",
+                    &loraAdapter);
     flags.addString("tokens", "IDS", "GPT-2: comma-separated token ids (default: random)", &tokens);
     flags.addString("logits-out", "FILE",
                     "write the first output as .npy ([tokens, vocab] for GPT-2 with --batch 1)",
@@ -150,6 +155,10 @@ void bindParameters(rt::Executor &executor, const proto::Executable &proto, cons
     throw std::runtime_error("'" + f.model.model + "' has " + std::to_string(params.size()) +
                              " parameters (e.g. '" + params.front().name +
                              "'): pass --weights FILE.safetensors or --random-weights");
+  }
+  if (!f.loraAdapter.empty()) {
+    LoraAdapter adapter = check(loadLoraAdapter(f.loraAdapter, gpt2PeftModelInfo()));
+    check(mergeLoraIntoExecutor(adapter, gpt2PeftModelInfo(), executor));
   }
 }
 
