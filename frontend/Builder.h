@@ -61,6 +61,9 @@ struct ProgramState {
   LoraConfig lora;
   std::vector<std::string> linearPaths;
   std::set<std::string> matchedLoraTargets;
+  /// LoRA dropout's seed input (kLoraSeedInput) and the next random stream.
+  Tensor loraSeed;
+  int64_t loraStreams = 0;
   /// The mesh (Program::setMesh); empty for one device.
   MeshSpec mesh;
   bool meshSet = false;

@@ -17,6 +17,11 @@
 
 namespace weft {
 
+/// The rank-0 i64 input of a program with LoRA dropout > 0: the seed of
+/// every adapter's dropout mask (a training loop feeds the step number, so
+/// each step draws fresh masks).
+inline constexpr const char *kLoraSeedInput = "lora.seed";
+
 /// LoRA on the Linear layers named by `targets`: h = W0 x + (B A dropout(x))
 /// * alpha / r, with parameters "<linear>.lora_A.weight" [r, in] (Kaiming
 /// uniform, PEFT's default: U(-1/sqrt(in), 1/sqrt(in))) and
@@ -25,7 +30,8 @@ namespace weft {
 struct LoraConfig {
   int r = 0;
   double alpha = 8;
-  /// Dropout on the adapter's input (training only).
+  /// Dropout on the adapter's input: the program gets the input
+  /// kLoraSeedInput. Programs that only evaluate set it to 0.
   double dropout = 0;
   /// Module names as PEFT's target_modules list: a Linear whose scoped
   /// path equals a name or ends with "." + name is adapted.

@@ -203,9 +203,12 @@ float Trainer::trainStep() {
                                                              std::max(config_.steps, config_.warmup),
                                                              config_.minLrRatio)))),
         "step " + std::to_string(t));
-  for (const std::string &name : train_->inputNames())
+  for (const std::string &name : train_->inputNames()) {
     if (name == "step")
       check(train_->setInput("step", scalar(float(t))), "step " + std::to_string(t));
+    if (name == kLoraSeedInput) // fresh dropout masks every step
+      check(train_->setInput(name, loraSeed(t)), "step " + std::to_string(t));
+  }
   check(train_->run(), "step " + std::to_string(t));
   rt::HostTensor loss = check(train_->output("loss"), "step " + std::to_string(t));
   step_ = t;
@@ -234,7 +237,7 @@ void Trainer::copyParameters(rt::Executor &to) const {
 
 double Trainer::heldOutLoss() {
   if (!eval_)
-    eval_ = compileForwardOnly(models::buildGpt2TrainLoss(config_.model, config_.batch, config_.seq));
+    eval_ = compileForwardOnly(models::buildGpt2TrainLoss(evalModel(), config_.batch, config_.seq));
   copyParameters(*eval_);
   int64_t batches = std::min<int64_t>(std::max(1, config_.evalBatches),
                                       data_->heldOutRows() / config_.batch);
@@ -255,7 +258,7 @@ std::vector<int64_t> Trainer::sample(const std::vector<int64_t> &prompt, int cou
     throw std::runtime_error("sample: the prompt has " + std::to_string(prompt.size()) +
                              " tokens, the model reads windows of " + std::to_string(T));
   if (!forward_)
-    forward_ = compileForwardOnly(models::buildGpt2Forward(config_.model, 1, T));
+    forward_ = compileForwardOnly(models::buildGpt2Forward(evalModel(), 1, T));
   copyParameters(*forward_);
   std::vector<int64_t> out = prompt;
   const int64_t V = config_.model.vocab_size;

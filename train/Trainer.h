@@ -143,6 +143,11 @@ private:
   /// (the LoRA ones from config.loraAdapterPath or their initialisers),
   /// else every parameter from its initialiser. (TrainerLora.cpp)
   void setInitialWeights(const Program &loss);
+  /// The model of the evaluation and sampling programs: LoRA dropout off.
+  models::Gpt2Config evalModel() const;
+  /// The LoRA dropout seed of step `t` (from config.initSeed and t).
+  static rt::HostTensor loraSeedFor(uint64_t initSeed, int t);
+  rt::HostTensor loraSeed(int t) const { return loraSeedFor(config_.initSeed, t); }
   /// The f32 bytes of the trainable and of the frozen parameters of `loss`.
   static std::pair<uint64_t, uint64_t> parameterBytes(const Program &loss);
 

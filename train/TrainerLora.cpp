@@ -30,6 +30,18 @@ void check(const rt::Status &s, const std::string &what) {
 
 } // namespace
 
+models::Gpt2Config Trainer::evalModel() const {
+  models::Gpt2Config m = config_.model;
+  m.lora.dropout = 0;
+  return m;
+}
+
+rt::HostTensor Trainer::loraSeedFor(uint64_t initSeed, int t) {
+  rt::HostTensor seed(weft::proto::I64, {});
+  seed.data<int64_t>()[0] = int64_t((initSeed << 32) + uint64_t(t));
+  return seed;
+}
+
 std::pair<uint64_t, uint64_t> Trainer::parameterBytes(const Program &loss) {
   uint64_t trainable = 0, frozen = 0;
   for (const ParamSpec &p : loss.params())

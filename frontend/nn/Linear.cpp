@@ -54,10 +54,14 @@ Linear::Linear(Program &p, const std::string &name, int64_t in, int64_t out,
   for (const std::string &target : s.lora.targets)
     if (matchesLoraTarget(path, target))
       s.matchedLoraTargets.insert(target);
-  if (s.lora.dropout != 0)
-    s.fail(loc, "LoRA dropout " + std::to_string(s.lora.dropout) + " on Linear '" + path +
-                    "' is not supported yet (the DSL has no random op); use dropout=0");
   const int64_t r = s.lora.r;
+  // Dropout draws from the program's input "lora.seed" (one per program,
+  // created by the first adapter), a stream per adapted layer.
+  if (s.lora.dropout > 0) {
+    if (!s.loraSeed.valid())
+      s.loraSeed = p.input(kLoraSeedInput, {}, DType::I64, loc);
+    dropoutStream_ = s.loraStreams++;
+  }
   // PEFT: kaiming_uniform_(a=sqrt(5)) on [r, in] is U(-1/sqrt(in), 1/sqrt(in)).
   loraA = p.param("lora_A.weight", {r, in}, Init::uniform(1.0 / std::sqrt(double(in))));
   loraB = p.param("lora_B.weight", {out, r}, Init::zeros());
@@ -77,7 +81,9 @@ Tensor Linear::operator()(const Tensor &x, Loc loc) const {
     y = y + bias;
   if (loraA.valid()) {
     // [N, in] x [r, in]^T x [out, r]^T: the rank-r update, scaled.
-    Tensor down = matmul(x2, loraA, /*transpose_a=*/false, /*transpose_b=*/true);
+    const detail::ProgramState &s = program_->state();
+    Tensor in = s.lora.dropout > 0 ? dropout(x2, s.lora.dropout, s.loraSeed, dropoutStream_) : x2;
+    Tensor down = matmul(in, loraA, /*transpose_a=*/false, /*transpose_b=*/true);
     Tensor up = matmul(down, loraB, /*transpose_a=*/false, /*transpose_b=*/true);
     y = y + up * program_->lora().scaling();
   }

@@ -64,6 +64,8 @@ public:
 private:
   Program *program_;
   LinearOptions options_;
+  /// The random stream of this adapter's dropout.
+  int64_t dropoutStream_ = 0;
 };
 
 } // namespace weft::nn

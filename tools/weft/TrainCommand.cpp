@@ -115,7 +115,7 @@ struct TrainCommandFlags {
     flags.addString("save", "OUT.safetensors",
                     "write the trained weights (Hugging Face names, wte only: tied)", &save);
     flags.addString("lora", "SPEC",
-                    "train LoRA adapters only (base frozen): r=8,alpha=16,dropout=0,targets=c_attn[,NAME...]",
+                    "train LoRA adapters only (base frozen): r=8,alpha=16,dropout=0.05,targets=c_attn[,NAME...]",
                     &lora);
     flags.addString("lora-adapter", "DIR",
                     "start the adapters from this PEFT adapter directory (its config when --lora is not given)",
@@ -228,9 +228,6 @@ LoraConfig loraConfigFor(const TrainCommandFlags &f) {
       throw FlagError("--lora " + f.lora + " does not match the adapter in '" + f.loraAdapter + "' (" +
                       adapter.config.str() + "); drop --lora to train with the adapter's configuration");
   }
-  if (lora.enabled() && lora.dropout != 0)
-    throw FlagError("LoRA dropout " + std::to_string(lora.dropout) +
-                    " is not supported yet (the DSL has no random op); train with dropout=0");
   return lora;
 }
 
