@@ -203,7 +203,7 @@ struct IotaLowering : OpRewritePattern<IotaOp> {
 
 /// weft.random_uniform → one linalg.generic computing ir/RandomBits.h's
 /// generator from the row-major index (linalg.index of every dimension) and
-/// the seed read once outside the loop: i64 wrap-around arithmetic, the top
+/// the seed (read in the body): i64 wrap-around arithmetic, the top
 /// 24 bits to f32, so every target gives the evaluator's numbers bitwise.
 struct RandomUniformLowering : OpRewritePattern<RandomUniformOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -214,11 +214,13 @@ struct RandomUniformLowering : OpRewritePattern<RandomUniformOp> {
     auto k = [&](OpBuilder &b, Location l, uint64_t v) {
       return b.create<arith::ConstantOp>(l, b.getIntegerAttr(i64, int64_t(v))).getResult();
     };
-    Value seed = rewriter.create<tensor::ExtractOp>(loc, op.getSeed(), ValueRange{});
-    Value key = rewriter.create<arith::XOrIOp>(
-        loc, seed, k(rewriter, loc, uint64_t(op.getStream()) * random::kStreamMul));
     Value result = buildElementwise(
         rewriter, loc, out, {}, [&](OpBuilder &b, Location l, ValueRange) {
+          // The seed is read inside the loop: the GPU mapping keeps every
+          // kernel's loops free of reads computed outside them.
+          Value seed = b.create<tensor::ExtractOp>(l, op.getSeed(), ValueRange{});
+          Value key = b.create<arith::XOrIOp>(
+              l, seed, k(b, l, uint64_t(op.getStream()) * random::kStreamMul));
           Value lin = k(b, l, 0);
           for (int64_t d = 0; d < out.getRank(); ++d) {
             Value i = b.create<arith::IndexCastOp>(l, i64, b.create<linalg::IndexOp>(l, d));
