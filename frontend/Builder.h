@@ -14,6 +14,7 @@
 #define WEFT_FRONTEND_BUILDER_H
 
 #include "frontend/DslError.h"
+#include "frontend/LoraConfig.h"
 #include "frontend/Sharding.h"
 #include "frontend/Tensor.h"
 #include "frontend/Types.h"
@@ -55,6 +56,14 @@ struct ProgramState {
   /// Every argument name in use ("input:x", "param:h.0.ln_1.weight").
   std::set<std::string> argNames;
   std::vector<mlir::DictionaryAttr> argAttrs;
+  /// LoRA adapters (Program::setLora): the config, the paths of every
+  /// Linear built since, and the targets that matched one.
+  LoraConfig lora;
+  std::vector<std::string> linearPaths;
+  std::set<std::string> matchedLoraTargets;
+  /// LoRA dropout's seed input (kLoraSeedInput) and the next random stream.
+  Tensor loraSeed;
+  int64_t loraStreams = 0;
   /// The mesh (Program::setMesh); empty for one device.
   MeshSpec mesh;
   bool meshSet = false;

@@ -184,6 +184,17 @@ Tensor dynamic_update_slice(const Tensor &input, const Tensor &update, const Ten
 /// A tensor of `shape` whose elements are their index along `dim`.
 Tensor iota(Program &p, Shape shape, int64_t dim, DType dtype = DType::I64,
             Loc loc = Loc::current());
+/// weft.random_uniform: a `shape` tensor of uniform numbers in [0, 1) drawn
+/// from `seed` (a rank-0 i64 tensor, e.g. a step input) and `stream` (one
+/// per independent draw); the same on every target (ir/RandomBits.h).
+Tensor random_uniform(const Tensor &seed, Shape shape, int64_t stream,
+                      DType dtype = DType::F32, Loc loc = Loc::current());
+/// Inverted dropout: zeros each element with probability `p` (drawn by
+/// random_uniform(seed, x's shape, stream)) and scales the rest by
+/// 1 / (1 - p): select(u < p, 0, x / (1 - p)). p = 0 returns x; p must be in
+/// [0, 1). The mask is a constant to weft-autodiff.
+Tensor dropout(const Tensor &x, double p, const Tensor &seed, int64_t stream,
+               Loc loc = Loc::current());
 /// A splat constant.
 Tensor full(Program &p, Shape shape, double value, DType dtype = DType::F32,
             Loc loc = Loc::current());

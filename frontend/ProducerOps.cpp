@@ -92,4 +92,23 @@ Tensor iota(Program &p, Shape shape, int64_t dim, DType dtype, Loc loc) {
   return detail::iotaIn(p.state(), shape, dim, dtype, loc);
 }
 
+Tensor random_uniform(const Tensor &seed, Shape shape, int64_t stream, DType dtype, Loc loc) {
+  ProgramState &s = detail::stateOf(seed, loc, "weft.random_uniform");
+  detail::checkShape(s, loc, "weft.random_uniform", shape);
+  return detail::buildTyped<RandomUniformOp>(
+      s, loc, detail::tensorType(s.context, shape, dtype), {seed.value()},
+      {named(s, "stream", IntegerAttr::get(IntegerType::get(s.context, 64), stream))});
+}
+
+Tensor dropout(const Tensor &x, double p, const Tensor &seed, int64_t stream, Loc loc) {
+  ProgramState &s = detail::stateOf(x, loc, "dropout");
+  if (!(p >= 0 && p < 1))
+    s.fail(loc, "dropout probability must be in [0, 1), got " + std::to_string(p));
+  if (p == 0)
+    return x;
+  Tensor u = random_uniform(seed, x.shape(), stream, x.dtype(), loc);
+  Tensor zero = detail::fullIn(s, {}, 0.0, x.dtype(), loc);
+  return select(compare(u, p, CmpDir::LT, loc), zero, x * (1.0 / (1.0 - p)), loc);
+}
+
 } // namespace weft

@@ -116,7 +116,50 @@ Tensor Program::param(const std::string &name, Shape shape, Init init,
                     "different scope");
   BlockArgument arg = addTaggedArgument(s, loc, kParamAttr, full, shape, dtype);
   s.params.push_back(ParamSpec{full, std::move(shape), dtype, init});
+  // Under LoRA only the adapters train (PEFT's bias = "none").
+  if (s.lora.enabled() && !isLoraParamName(full))
+    freeze(full, loc);
   return Tensor(&s, arg);
+}
+
+void Program::setLora(const LoraConfig &lora, Loc loc) {
+  detail::ProgramState &s = *state_;
+  s.checkOpen(loc, "LoRA");
+  if (s.lora.enabled())
+    s.fail(loc, "setLora is called twice; a program has one LoRA configuration");
+  if (!s.params.empty())
+    s.fail(loc, "setLora is called after parameter '" + s.params.front().name +
+                    "' was created; call it before building any module");
+  try {
+    lora.validate("setLora");
+  } catch (const std::invalid_argument &e) {
+    s.fail(loc, e.what());
+  }
+  s.lora = lora;
+}
+
+const LoraConfig &Program::lora() const { return state_->lora; }
+
+void Program::freeze(const std::string &name, Loc loc) {
+  detail::ProgramState &s = *state_;
+  s.checkOpen(loc, "a frozen parameter");
+  size_t index = 0;
+  for (; index < s.params.size(); ++index)
+    if (s.params[index].name == name)
+      break;
+  if (index == s.params.size())
+    s.fail(loc, "cannot freeze '" + name + "': the program has no parameter of that name");
+  s.params[index].trainable = false;
+  // The argument of the index-th parameter.
+  size_t seen = 0;
+  for (DictionaryAttr &attrs : s.argAttrs) {
+    if (!attrs.get(kParamAttr) || seen++ != index)
+      continue;
+    NamedAttrList list(attrs);
+    list.set(kFrozenAttr, UnitAttr::get(s.context));
+    attrs = list.getDictionary(s.context);
+    return;
+  }
 }
 
 void Program::output(const std::string &name, Tensor t, Loc loc) {
@@ -185,6 +228,16 @@ ModuleOp Program::module() {
     throw DslError("weft program '" + fn +
                    "': error: the program has no outputs; call "
                    "Program::output(name, tensor) before module()");
+  if (s.lora.enabled())
+    for (const std::string &target : s.lora.targets)
+      if (!s.matchedLoraTargets.count(target)) {
+        std::string names;
+        for (const std::string &path : s.linearPaths)
+          names += (names.empty() ? "" : ", ") + path;
+        throw DslError("weft program '" + fn + "': error: the LoRA target module '" + target +
+                       "' matches no Linear layer; the Linear layers are: " +
+                       (names.empty() ? std::string("none") : names));
+      }
   MLIRContext *ctx = s.context;
   s.builder.create<func::ReturnOp>(UnknownLoc::get(ctx), s.outputValues);
   Block &entry = s.func.getBody().front();

@@ -11,6 +11,7 @@
 #ifndef WEFT_FRONTEND_PROGRAM_H
 #define WEFT_FRONTEND_PROGRAM_H
 
+#include "frontend/LoraConfig.h"
 #include "frontend/Sharding.h"
 #include "frontend/Tensor.h"
 #include "frontend/Types.h"
@@ -108,6 +109,23 @@ public:
   void setMesh(const MeshSpec &mesh, Loc loc = Loc::current());
   /// The mesh set by setMesh (empty: one device).
   const MeshSpec &mesh() const;
+
+  /// Puts LoRA adapters on the program (frontend/LoraConfig.h): every
+  /// nn::Linear built afterwards whose path `lora` matches gets
+  /// "<path>.lora_A.weight" and "<path>.lora_B.weight", and every parameter
+  /// created afterwards that is not an adapter is frozen (freeze). Call it
+  /// before any parameter; an invalid config, a second call or a late one
+  /// throws DslError. When the program is finalized, a target that matched no
+  /// Linear throws DslError listing the Linear modules there are.
+  void setLora(const LoraConfig &lora, Loc loc = Loc::current());
+  /// The config of setLora (r = 0: none).
+  const LoraConfig &lora() const;
+
+  /// Freezes parameter `name` (its full scoped name): the argument gets the
+  /// unit attribute `weft.frozen` and its ParamSpec::trainable is false, so
+  /// a training step computes no gradient or optimizer state for it and never
+  /// updates it. An unknown name, or a call after finalizing, throws DslError.
+  void freeze(const std::string &name, Loc loc = Loc::current());
 
   /// Makes `t` a function result tagged `weft.output = "<name>"`.
   void output(const std::string &name, Tensor t, Loc loc = Loc::current());

@@ -46,15 +46,18 @@ int64_t numElements(const Shape &shape);
 /// How a parameter's initial value is drawn by the runtime.
 struct Init {
   /// The distribution or constant.
-  enum class Kind { Normal, Constant };
+  enum class Kind { Normal, Constant, Uniform };
   Kind kind = Kind::Normal;
-  /// Standard deviation (Normal, mean 0) or the value (Constant).
+  /// Standard deviation (Normal, mean 0), the value (Constant) or the bound
+  /// b of U(-b, b) (Uniform).
   double value = 0.02;
 
   /// Normally distributed with mean 0 and standard deviation `stddev`.
   static Init normal(double stddev) { return {Kind::Normal, stddev}; }
   /// Every element is `v`.
   static Init constant(double v) { return {Kind::Constant, v}; }
+  /// Uniformly distributed in [-bound, bound).
+  static Init uniform(double bound) { return {Kind::Uniform, bound}; }
   /// Every element is 0.
   static Init zeros() { return constant(0.0); }
   /// Every element is 1.
@@ -68,6 +71,10 @@ struct ParamSpec {
   Shape shape;
   DType dtype = DType::F32;
   Init init;
+  /// False for a frozen parameter (Program::freeze, LoRA's base weights):
+  /// the training step computes no gradient for it, keeps no optimizer
+  /// state for it and never changes it.
+  bool trainable = true;
 };
 
 } // namespace weft

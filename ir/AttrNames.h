@@ -25,6 +25,11 @@ namespace weft {
 /// run time, with storage of its own that persists between runs.
 inline constexpr llvm::StringLiteral kParamAttr = "weft.param";
 
+/// On a `weft.param` argument: `weft.frozen` (unit), a parameter the
+/// training step leaves as it is: weft-autodiff builds no gradient for it,
+/// so weft-optimizer keeps no state for it and never updates it.
+inline constexpr llvm::StringLiteral kFrozenAttr = "weft.frozen";
+
 /// On a function argument: `weft.input = "<name>"`, a value the caller sets
 /// before each run (copied into the arena).
 inline constexpr llvm::StringLiteral kInputAttr = "weft.input";

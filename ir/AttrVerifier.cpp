@@ -169,8 +169,16 @@ LogicalResult WeftDialect::verifyRegionArgAttribute(Operation *op, unsigned regi
     return expectSize(op, where, attr);
   if (name == kShardingAttr || name == kGlobalShapeAttr)
     return expectFunctionSharding(op, where, attr, /*isResult=*/false, argIndex);
+  if (name == kFrozenAttr) {
+    auto fn = dyn_cast<FunctionOpInterface>(op);
+    DictionaryAttr all = fn ? fn.getArgAttrDict(argIndex) : DictionaryAttr();
+    if (!isa<UnitAttr>(attr.getValue()) || !all || !all.get(kParamAttr))
+      return op->emitError() << where << " has " << attr.getName() << " = " << attr.getValue()
+                             << "; it is a unit attribute of a weft.param argument";
+    return success();
+  }
   return unknown(op, where, attr,
-                 "weft.param, weft.input, weft.state, weft.offset, weft.sharding and "
+                 "weft.param, weft.frozen, weft.input, weft.state, weft.offset, weft.sharding and "
                  "weft.global_shape");
 }
 

@@ -313,5 +313,14 @@ LogicalResult IotaOp::verify() {
   return success();
 }
 
+LogicalResult RandomUniformOp::verify() {
+  auto seed = cast<RankedTensorType>(getSeed().getType());
+  if (seed.getRank() != 0 || !seed.getElementType().isInteger(64))
+    return emitOpError("seed must be a rank-0 i64 tensor, got ") << seed;
+  if (!isa<FloatType>(getType().getElementType()))
+    return emitOpError("result must be a float tensor, got ") << getType();
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "ir/WeftOps.cpp.inc"

@@ -380,4 +380,29 @@ def Weft_IotaOp : Weft_Op<"iota", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Weft_RandomUniformOp : Weft_Op<"random_uniform", [Pure]> {
+  let summary = "counter-based uniform random numbers in [0, 1)";
+  let description = [{
+    result[i] = u(seed, stream, i) for the row-major index i of every
+    element: a stateless generator (SplitMix64's finalizer over
+    seed ^ (stream * 0xD1B54A32D192ED03) + (i + 1) * 0x9E3779B97F4A7C15; the
+    top 24 bits scaled by 2^-24), so the reference evaluator, the CPU and the
+    CUDA code produce bitwise the same numbers, with no state to carry.
+    `seed` is a rank-0 i64 tensor (e.g. a step counter: a fresh draw per
+    step); `stream` separates independent draws from the same seed (e.g.
+    one per layer). The result is a constant to weft-autodiff (its only
+    operand is an integer) and is never split over a mesh (replicated).
+    Dropout is select(u < p, 0, x / (1 - p)).
+
+    Example:
+    ```mlir
+    %u = weft.random_uniform %seed stream = 3 : tensor<i64> -> tensor<8x16xf32>
+    ```
+  }];
+  let arguments = (ins Weft_Tensor:$seed, I64Attr:$stream);
+  let results = (outs Weft_Tensor:$result);
+  let assemblyFormat = "$seed `stream` `=` $stream attr-dict `:` type($seed) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // WEFT_OPS_TD

@@ -97,6 +97,8 @@ Program makeProgram(const char *who, const Gpt2Config &config, int batch, int se
   checkGpt2Plan(who, config, batch, seq, plan, mesh);
   Program p;
   p.setMesh(mesh);
+  if (config.lora.enabled())
+    p.setLora(config.lora);
   return p;
 }
 
@@ -244,6 +246,8 @@ Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq,
   p.output("logits", reshape(logits, {batch, seq, config.vocab_size}));
   return p;
 }
+
+std::vector<std::string> gpt2DefaultLoraTargets() { return {"c_attn"}; }
 
 std::string gpt2CacheName(int layer, bool value) {
   return "cache.h." + std::to_string(layer) + (value ? ".v" : ".k");

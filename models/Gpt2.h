@@ -44,6 +44,10 @@ struct Gpt2Config {
   /// training step compiled with TrainOptions::recompute = "blocks" keeps
   /// only the blocks' inputs for the backward pass and recomputes the rest.
   bool gradient_checkpointing = false;
+  /// LoRA adapters (not a Hugging Face config key; r = 0: none). With them
+  /// every builder below puts "<linear>.lora_A.weight" / ".lora_B.weight"
+  /// on the targeted Conv1D layers and freezes every other parameter.
+  LoraConfig lora;
 
   /// The largest sizes a config may give (generous: GPT-3 175B and LLaMA
   /// vocabularies and contexts fit); larger values are refused when read or
@@ -66,6 +70,9 @@ struct Gpt2Config {
   /// or n_embd % n_head != 0.
   void validate(const std::string &origin = "Gpt2Config") const;
 };
+
+/// PEFT's default LoRA targets for GPT-2: {"c_attn"}.
+std::vector<std::string> gpt2DefaultLoraTargets();
 
 /// The GPT-2 forward pass: input "tokens" [batch, seq] i64, output "logits"
 /// [batch, seq, vocab_size] f32. Positions are iota(seq) gathered from wpe;

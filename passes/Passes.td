@@ -95,7 +95,10 @@ def AutodiffPass : Pass<"weft-autodiff", "mlir::ModuleOp"> {
     GradientOpInterface (ir/gradients/Gradients*.cpp); only ops on a float
     path from a parameter to the loss get one, cotangents of values with
     several uses are summed with weft.add, and a parameter the loss does not
-    depend on gets zeros. Integer and i1 values carry no gradient. Errors at
+    depend on gets zeros. Integer and i1 values carry no gradient. A parameter
+    marked `weft.frozen` (Program::freeze, LoRA's base weights) is a constant
+    here: no gradient is built or output for it, so weft-optimizer keeps no
+    state for it and leaves it unchanged. Errors at
     the op's location: a missing, non-scalar or non-float loss; an op
     without a gradient on the path; a parameter that reaches the loss only
     through integer or i1 values. Before:

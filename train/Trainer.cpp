@@ -107,7 +107,7 @@ std::string Trainer::modelConfigJson() const {
   return config_.llama ? llamaConfigJson(*config_.llama) : gpt2ConfigJson(config_.model);
 }
 
-Program Trainer::lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh) const {
+Program Trainer::lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh, bool evaluation) const {
   const TrainConfig &c = config_;
   // Recompute marks every block as a group (the math, and so the checkpoint's model, is the same).
   bool recompute = c.optimizer.recompute != "none";
@@ -116,14 +116,14 @@ Program Trainer::lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh)
     model.gradient_checkpointing = model.gradient_checkpointing || recompute;
     return models::buildLlamaTrainLoss(model, c.batch, c.seq, plan, mesh);
   }
-  models::Gpt2Config model = c.model;
+  models::Gpt2Config model = evaluation ? evalModel() : c.model;
   model.gradient_checkpointing = model.gradient_checkpointing || recompute;
   return models::buildGpt2TrainLoss(model, c.batch, c.seq, plan, mesh);
 }
 
 Program Trainer::forwardProgram(int batch, int seq) const {
   return config_.llama ? models::buildLlamaForward(*config_.llama, batch, seq)
-                       : models::buildGpt2Forward(config_.model, batch, seq);
+                       : models::buildGpt2Forward(evalModel(), batch, seq);
 }
 
 std::string Trainer::optionsJson() const {
@@ -144,6 +144,8 @@ std::string Trainer::optionsJson() const {
   j["clip_norm"] = o.clipNorm;
   j["decay_all"] = o.decayAll;
   j["precision"] = o.precision;
+  if (config_.model.lora.enabled())
+    j["lora"] = config_.model.lora.str();
   return j.dump();
 }
 
@@ -160,6 +162,7 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
   sampler_ = std::make_unique<BatchSampler>(data_->trainRows(), c.batch, c.shuffle, c.seed);
 
   Program loss = lossProgram(c.plan, c.mesh);
+  paramBytes_ = parameterBytes(loss);
   checkParametersFit(loss);
   train_ = check(rt::Executor::create(compileStep(loss), c.runtime), "cannot load the training step");
 
@@ -182,12 +185,7 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
     step_ = int(ckpt.step());
     return;
   }
-  if (!c.weightsPath.empty()) {
-    check(loadHfWeights(c.weightsPath, loss.params(), *train_), "cannot load --weights");
-  } else {
-    for (const ParamSpec &p : loss.params())
-      check(train_->setParameter(p.name, initialValue(p, c.initSeed)), "cannot set '" + p.name + "'");
-  }
+  setInitialWeights(loss);
 }
 
 Trainer::~Trainer() = default;
@@ -220,11 +218,12 @@ void Trainer::checkParametersFit(const Program &loss) const {
   // checked when the compiled step is loaded. Gpt2Config's bounds keep these
   // sums far below 2^63 (at most ~2^58 bytes of parameters).
   rt::MemoryNeeds needs;
-  for (const ParamSpec &p : loss.params())
-    needs.parameters += uint64_t(rt::numElements(p.shape)) * 4;
+  auto [trainable, frozen] = parameterBytes(loss);
+  needs.parameters = trainable + frozen;
   const TrainOptions &o = config_.optimizer;
   int stateCopies = o.optimizer == "adamw" ? 2 : o.momentum != 0 ? 1 : 0;
-  needs.state = needs.parameters * stateCopies;
+  // Frozen parameters (LoRA's base weights) have no optimizer state.
+  needs.state = trainable * stateCopies;
   check(rt::checkMemoryBudget(needs,
                               rt::memoryBudget(config_.runtime.memoryLimit, rt::hostAvailableMemory()),
                               "the model (before compiling; without activations)"),
@@ -258,9 +257,12 @@ float Trainer::trainStep() {
                                                              std::max(config_.steps, config_.warmup),
                                                              config_.minLrRatio)))),
         "step " + std::to_string(t));
-  for (const std::string &name : train_->inputNames())
+  for (const std::string &name : train_->inputNames()) {
     if (name == "step")
       check(train_->setInput("step", scalar(float(t))), "step " + std::to_string(t));
+    if (name == kLoraSeedInput) // fresh dropout masks every step
+      check(train_->setInput(name, loraSeed(t)), "step " + std::to_string(t));
+  }
   check(train_->run(), "step " + std::to_string(t));
   rt::HostTensor loss = check(train_->output("loss"), "step " + std::to_string(t));
   step_ = t;
@@ -289,7 +291,7 @@ void Trainer::copyParameters(rt::Executor &to) const {
 
 double Trainer::heldOutLoss() {
   if (!eval_)
-    eval_ = compileForwardOnly(lossProgram({}, {}));
+    eval_ = compileForwardOnly(lossProgram({}, {}, /*evaluation=*/true));
   copyParameters(*eval_);
   int64_t batches = std::min<int64_t>(std::max(1, config_.evalBatches),
                                       data_->heldOutRows() / config_.batch);

@@ -59,6 +59,9 @@ struct TrainConfig {
   /// Start from these Hugging Face safetensors weights (a file, a sharded
   /// checkpoint's index or a directory: models/catalog/HfWeights.h).
   std::string weightsPath;
+  /// With model.lora: start the adapters from this PEFT adapter directory
+  /// (else lora_A from its initialiser and lora_B zeros).
+  std::string loraAdapterPath;
   /// Checkpoint directory (DIR/checkpoint.pb, on a mesh plus the ranks'
   /// shard files); empty: no checkpoints.
   std::string checkpointDir;
@@ -112,6 +115,20 @@ public:
   /// lm_head.weight unless tied).
   void exportWeights(const std::string &path) const;
 
+  /// With LoRA (config.model.lora): writes the adapters to `dir` in PEFT's
+  /// format (models/catalog/LoraAdapter.h); `baseModel` goes into
+  /// adapter_config.json.
+  void saveAdapter(const std::string &dir, const std::string &baseModel) const;
+  /// With LoRA: writes the base parameters with every adapter merged
+  /// (W0 + B A * alpha / r in the stored layout) to `path` as safetensors
+  /// with Hugging Face GPT-2 names, as exportWeights does without LoRA.
+  void exportMergedWeights(const std::string &path) const;
+  /// The training step's device memory split: "parameters 474.70 MiB
+  /// (trainable 1.13 MiB, frozen 473.57 MiB), gradients 1.13 MiB, optimizer
+  /// state 2.25 MiB, arena ...". Gradients: one per trainable parameter, its
+  /// size (in the arena); optimizer state: the Executable's state buffers.
+  std::string memoryReport() const;
+
   /// The training-step executor (parameters and optimizer state).
   rt::Executor &executor() { return *train_; }
   const TokenDataset &data() const { return *data_; }
@@ -125,8 +142,9 @@ private:
   int vocabSize() const;
   int contextLength() const;
   std::string modelConfigJson() const;
-  /// The model's training loss (on `mesh`, split by `plan`) and forward.
-  Program lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh) const;
+  /// The model's training loss (on `mesh`, split by `plan`; with
+  /// `evaluation`, LoRA dropout off) and forward (dropout off).
+  Program lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh, bool evaluation = false) const;
   Program forwardProgram(int batch, int seq) const;
   /// Throws, before anything is compiled, when the parameters and optimizer
   /// state of `loss` alone exceed the memory budget.
@@ -139,6 +157,17 @@ private:
   /// rank 0 and received by the other ranks.
   rt::Executable compileStep(Program &loss);
   void copyParameters(rt::Executor &to) const;
+  /// Sets the initial weights: config.weightsPath for the base parameters
+  /// (the LoRA ones from config.loraAdapterPath or their initialisers),
+  /// else every parameter from its initialiser. (TrainerLora.cpp)
+  void setInitialWeights(const Program &loss);
+  /// The model of the evaluation and sampling programs: LoRA dropout off.
+  models::Gpt2Config evalModel() const;
+  /// The LoRA dropout seed of step `t` (from config.initSeed and t).
+  static rt::HostTensor loraSeedFor(uint64_t initSeed, int t);
+  rt::HostTensor loraSeed(int t) const { return loraSeedFor(config_.initSeed, t); }
+  /// The f32 bytes of the trainable and of the frozen parameters of `loss`.
+  static std::pair<uint64_t, uint64_t> parameterBytes(const Program &loss);
 
   TrainConfig config_;
   std::unique_ptr<TokenDataset> data_;
@@ -146,6 +175,8 @@ private:
   std::unique_ptr<rt::Executor> train_, eval_, forward_;
   int step_ = 0;
   double compileSeconds_ = 0;
+  /// parameterBytes of the training program.
+  std::pair<uint64_t, uint64_t> paramBytes_;
 };
 
 } // namespace weft::train

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/linalg/Patterns.h"
+#include "ir/RandomBits.h"
 #include "ir/WeftOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -200,6 +201,51 @@ struct IotaLowering : OpRewritePattern<IotaOp> {
   }
 };
 
+/// weft.random_uniform → one linalg.generic computing ir/RandomBits.h's
+/// generator from the row-major index (linalg.index of every dimension) and
+/// the seed (read in the body): i64 wrap-around arithmetic, the top
+/// 24 bits to f32, so every target gives the evaluator's numbers bitwise.
+struct RandomUniformLowering : OpRewritePattern<RandomUniformOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RandomUniformOp op, PatternRewriter &rewriter) const override {
+    auto out = cast<RankedTensorType>(op.getType());
+    Location loc = op.getLoc();
+    Type i64 = rewriter.getI64Type();
+    auto k = [&](OpBuilder &b, Location l, uint64_t v) {
+      return b.create<arith::ConstantOp>(l, b.getIntegerAttr(i64, int64_t(v))).getResult();
+    };
+    Value result = buildElementwise(
+        rewriter, loc, out, {}, [&](OpBuilder &b, Location l, ValueRange) {
+          // The seed is read inside the loop: the GPU mapping keeps every
+          // kernel's loops free of reads computed outside them.
+          Value seed = b.create<tensor::ExtractOp>(l, op.getSeed(), ValueRange{});
+          Value key = b.create<arith::XOrIOp>(
+              l, seed, k(b, l, uint64_t(op.getStream()) * random::kStreamMul));
+          Value lin = k(b, l, 0);
+          for (int64_t d = 0; d < out.getRank(); ++d) {
+            Value i = b.create<arith::IndexCastOp>(l, i64, b.create<linalg::IndexOp>(l, d));
+            lin = b.create<arith::AddIOp>(l, b.create<arith::MulIOp>(l, lin, k(b, l, out.getDimSize(d))), i);
+          }
+          Value one = b.create<arith::AddIOp>(l, lin, k(b, l, 1));
+          Value z = b.create<arith::AddIOp>(l, key, b.create<arith::MulIOp>(l, one, k(b, l, random::kGolden)));
+          auto mix = [&](Value v, unsigned shift, uint64_t mul) {
+            Value x = b.create<arith::XOrIOp>(l, v, b.create<arith::ShRUIOp>(l, v, k(b, l, shift)));
+            return mul ? b.create<arith::MulIOp>(l, x, k(b, l, mul)).getResult() : x;
+          };
+          z = mix(z, random::kShift1, random::kMix1);
+          z = mix(z, random::kShift2, random::kMix2);
+          z = mix(z, random::kShift3, 0);
+          Value top = b.create<arith::ShRUIOp>(l, z, k(b, l, random::kKeepShift));
+          Value f = b.create<arith::UIToFPOp>(l, b.getF32Type(), top);
+          Value u = b.create<arith::MulFOp>(
+              l, f, b.create<arith::ConstantOp>(l, b.getF32FloatAttr(random::kScale)));
+          return convertScalar(b, l, u, out.getElementType());
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct ConstantLowering : OpRewritePattern<ConstantOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConstantOp op, PatternRewriter &rewriter) const override {
@@ -212,7 +258,8 @@ struct ConstantLowering : OpRewritePattern<ConstantOp> {
 
 void populateDataMovementPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, BroadcastLowering, SliceLowering,
-               ConcatLowering, GatherLowering, IotaLowering, ConstantLowering>(
+               ConcatLowering, GatherLowering, IotaLowering, RandomUniformLowering,
+               ConstantLowering>(
       patterns.getContext());
 }
 

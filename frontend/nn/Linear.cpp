@@ -2,7 +2,8 @@
 //
 // This file implements nn::Linear: parameter creation in either layout and
 // application as reshape → weft.matmul (transposed for [out, in]) → add bias
-// → reshape, and its parallel style as shard hints on the parameters.
+// → reshape, and its parallel style as shard hints on the parameters; a
+// LoRA target adds (x A^T) B^T * alpha / r to the output.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,8 @@
 #include "frontend/Builder.h"
 #include "frontend/Ops.h"
 #include "frontend/nn/Module.h"
+
+#include <cmath>
 
 namespace weft::nn {
 
@@ -42,6 +45,26 @@ Linear::Linear(Program &p, const std::string &name, int64_t in, int64_t out,
   } else if (par.style == ParallelStyle::Row) {
     weight = shardDimIfMesh(p, weight, inOut ? 0 : 1, par.axis, par.blocks);
   }
+  detail::ProgramState &s = p.state();
+  if (!s.lora.enabled())
+    return;
+  s.linearPaths.push_back(path);
+  if (!s.lora.matches(path))
+    return;
+  for (const std::string &target : s.lora.targets)
+    if (matchesLoraTarget(path, target))
+      s.matchedLoraTargets.insert(target);
+  const int64_t r = s.lora.r;
+  // Dropout draws from the program's input "lora.seed" (one per program,
+  // created by the first adapter), a stream per adapted layer.
+  if (s.lora.dropout > 0) {
+    if (!s.loraSeed.valid())
+      s.loraSeed = p.input(kLoraSeedInput, {}, DType::I64, loc);
+    dropoutStream_ = s.loraStreams++;
+  }
+  // PEFT: kaiming_uniform_(a=sqrt(5)) on [r, in] is U(-1/sqrt(in), 1/sqrt(in)).
+  loraA = p.param("lora_A.weight", {r, in}, Init::uniform(1.0 / std::sqrt(double(in))));
+  loraB = p.param("lora_B.weight", {out, r}, Init::zeros());
 }
 
 Tensor Linear::operator()(const Tensor &x, Loc loc) const {
@@ -56,6 +79,14 @@ Tensor Linear::operator()(const Tensor &x, Loc loc) const {
                     /*transpose_b=*/options_.layout == WeightLayout::OutIn);
   if (bias.valid())
     y = y + bias;
+  if (loraA.valid()) {
+    // [N, in] x [r, in]^T x [out, r]^T: the rank-r update, scaled.
+    const detail::ProgramState &s = program_->state();
+    Tensor in = s.lora.dropout > 0 ? dropout(x2, s.lora.dropout, s.loraSeed, dropoutStream_) : x2;
+    Tensor down = matmul(in, loraA, /*transpose_a=*/false, /*transpose_b=*/true);
+    Tensor up = matmul(down, loraB, /*transpose_a=*/false, /*transpose_b=*/true);
+    y = y + up * program_->lora().scaling();
+  }
   if (xs.size() == 2)
     return y;
   Shape ys(xs.begin(), xs.end() - 1);

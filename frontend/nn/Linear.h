@@ -3,7 +3,8 @@
 // This file implements nn::Linear, y = x W (+ b), with either weight layout:
 // Hugging Face Conv1D's [in, out] (GPT-2) or torch.nn.Linear's [out, in]
 // (applied as a matmul with the weight transposed), column- or row-parallel
-// over a mesh axis (LinearOptions::parallel).
+// over a mesh axis (LinearOptions::parallel), and with LoRA adapters when
+// the program's LoRA config (Program::setLora) names it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -53,6 +54,9 @@ public:
   Tensor weight;
   /// Empty when options.bias is false.
   Tensor bias;
+  /// The LoRA adapter's A [r, in] and B [out, r] (PEFT's shapes in either
+  /// weight layout); empty unless the program's LoRA config targets `path`.
+  Tensor loraA, loraB;
   int64_t in, out;
   /// The full scoped name, e.g. "h.0.attn.c_attn".
   std::string path;
@@ -60,6 +64,8 @@ public:
 private:
   Program *program_;
   LinearOptions options_;
+  /// The random stream of this adapter's dropout.
+  int64_t dropoutStream_ = 0;
 };
 
 } // namespace weft::nn

@@ -19,6 +19,7 @@
 #include "ir/WeftQuantOps.h"
 #include "ir/WeftStateOps.h"
 #include "ir/WeftOps.h"
+#include "ir/RandomBits.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -437,6 +438,17 @@ RefTensor evalIota(IotaOp op, Operands) {
   return r;
 }
 
+RefTensor evalRandomUniform(RandomUniformOp op, Operands in) {
+  RefTensor r = makeResult(op);
+  uint64_t seed = uint64_t(int64_t(in[0]->data.at(0)));
+  uint64_t stream = uint64_t(op.getStream());
+  Type f32 = Float32Type::get(op.getContext());
+  Type et = resultType(op).getElementType();
+  for (size_t i = 0; i < r.data.size(); ++i)
+    r.data[i] = detail::convertElement(double(random::uniform(seed, stream, i)), f32, et);
+  return r;
+}
+
 //===----------------------------------------------------------------------===//
 // Fused ops (created by the fusion passes, ir/WeftFusedOps.td)
 //===----------------------------------------------------------------------===//
@@ -614,6 +626,7 @@ private:
     // Producers.
     add(evalConstant);
     add(evalIota);
+    add(evalRandomUniform);
     // Fused ops.
     add(evalLayerNorm);
     add(evalRmsNorm);

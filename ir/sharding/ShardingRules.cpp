@@ -413,6 +413,13 @@ OpShardingRule batchMatmulRule(BatchMatmulOp op) {
   return contractionRule(op.getLhs(), op.getRhs(), op.getTransposeLhs(), op.getTransposeRhs());
 }
 OpShardingRule iotaRule(IotaOp op) { return producerRule(op, /*splittable=*/true); }
+/// Replicated: a piece would have to offset its element indices to draw the
+/// whole tensor's numbers. The seed is a rank-0 operand.
+OpShardingRule randomUniformRule(RandomUniformOp op) {
+  OpShardingRule rule = producerRule(op, /*splittable=*/false);
+  rule.operands = {TensorFactors{}};
+  return rule;
+}
 OpShardingRule constantRule(ConstantOp op) {
   auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
   return producerRule(op, /*splittable=*/dense && dense.isSplat());
@@ -444,6 +451,7 @@ void registerShardingInterfaces(mlir::DialectRegistry &registry) {
     attachRule<ScatterAddOp, scatterAddRule>(ctx);
     attachRule<DynamicUpdateSliceOp, dynamicUpdateSliceRule>(ctx);
     attachRule<IotaOp, iotaRule>(ctx);
+    attachRule<RandomUniformOp, randomUniformRule>(ctx);
     attachRule<ConstantOp, constantRule>(ctx);
     attachRule<ShardingConstraintOp, constraintRule>(ctx);
   });

@@ -42,8 +42,9 @@ float halfToFloat(uint16_t h) {
   return f;
 }
 
-/// Widens f16/bf16 to f32; f32 passes through.
-rt::StatusOr<rt::HostTensor> toF32(rt::HostTensor t, const std::string &name) {
+} // namespace
+
+rt::StatusOr<rt::HostTensor> widenToF32(rt::HostTensor t, const std::string &name) {
   if (t.dtype == weft::proto::F32)
     return t;
   if (t.dtype != weft::proto::F16 && t.dtype != weft::proto::BF16)
@@ -62,6 +63,8 @@ rt::StatusOr<rt::HostTensor> toF32(rt::HostTensor t, const std::string &name) {
   }
   return out;
 }
+
+namespace {
 
 /// DATA_LOSS naming the tensor when an f32 tensor holds NaN or infinity: a
 /// corrupt file or diverged weights would otherwise surface only as NaN
@@ -123,7 +126,7 @@ rt::Status loadHfWeights(const std::string &path,
       auto whole = file->read(key);
       if (!whole.isOk())
         return whole.status();
-      auto f32 = toF32(std::move(whole).value(), key);
+      auto f32 = widenToF32(std::move(whole).value(), key);
       if (!f32.isOk())
         return f32.status();
       WEFT_RETURN_IF_ERROR(checkFinite(*f32, key, path));
@@ -136,7 +139,7 @@ rt::Status loadHfWeights(const std::string &path,
     auto piece = file->readPiece(key, rt::piecesOfBuffer(*buffer, executor.mesh(), executor.rank()));
     if (!piece.isOk())
       return piece.status();
-    auto f32 = toF32(std::move(piece).value(), key);
+    auto f32 = widenToF32(std::move(piece).value(), key);
     if (!f32.isOk())
       return f32.status();
     WEFT_RETURN_IF_ERROR(checkFinite(*f32, key, file->path()));

@@ -32,6 +32,10 @@ rt::Status loadHfWeights(const std::string &path,
                          const std::vector<ParamSpec> &params,
                          rt::Executor &executor);
 
+/// Widens an f16 or bf16 tensor to f32 (f32 passes through);
+/// INVALID_ARGUMENT naming tensor `name` for any other dtype.
+rt::StatusOr<rt::HostTensor> widenToF32(rt::HostTensor t, const std::string &name);
+
 } // namespace weft
 
 #endif // WEFT_MODELS_CATALOG_HFWEIGHTS_H

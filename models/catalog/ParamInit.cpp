@@ -38,6 +38,13 @@ rt::HostTensor initialValue(const ParamSpec &spec, uint64_t seed) {
     return t;
   }
   std::mt19937_64 rng(seed ^ std::hash<std::string>()(spec.name));
+  if (spec.init.kind == Init::Kind::Uniform) {
+    float bound = static_cast<float>(spec.init.value);
+    std::uniform_real_distribution<float> uniform(-bound, bound);
+    for (int64_t i = 0; i < n; ++i)
+      data[i] = uniform(rng);
+    return t;
+  }
   std::normal_distribution<float> normal(0.0f, static_cast<float>(spec.init.value));
   for (int64_t i = 0; i < n; ++i)
     data[i] = normal(rng);

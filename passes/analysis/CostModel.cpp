@@ -95,6 +95,8 @@ OpCost estimateCost(Operation *op) {
   else if (isa<GatherOp, SliceOp, ConcatOp, TransposeOp, BroadcastOp, IotaOp,
                CastOp>(op))
     cost.flops = 0;
+  else if (isa<RandomUniformOp>(op)) // ~12 integer ops per element
+    cost.flops = mul(12, elementsOf(op->getResult(0).getType()));
   else if (op->getNumOperands() > 0)
     cost.flops = elementsOf(op->getOperand(0).getType());
   return cost;

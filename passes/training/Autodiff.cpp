@@ -2,7 +2,8 @@
 //
 // This file implements weft-autodiff, reverse-mode automatic differentiation
 // of a weft function: it appends to @main the gradient of its scalar loss
-// output with respect to every float `weft.param` argument, built from the
+// output with respect to every float `weft.param` argument that is not
+// `weft.frozen` (frozen parameters are constants to it), built from the
 // per-op vector-Jacobian products of GradientOpInterface
 // (ir/gradients/Gradients*.cpp). The forward outputs are kept; the gradients
 // are new results tagged `weft.output = "grad:<param name>"`, in parameter
@@ -130,7 +131,8 @@ struct AutodiffPass : weft::impl::AutodiffPassBase<AutodiffPass> {
   ///    an operand that needs one, build its VJP through GradientOpInterface
   ///    (an op without it is "not differentiable") and accumulate each
   ///    operand cotangent with weft.add when a value has several uses.
-  /// 5. Append one result per float parameter, in argument order: its
+  ///    Frozen parameters (`weft.frozen`) are not differentiated at all.
+  /// 5. Append one result per trainable float parameter, in argument order: its
   ///    cotangent, or zeros when the loss does not depend on it, tagged
   ///    weft.output = "grad:<name>".
   void runOnOperation() override {
@@ -192,7 +194,8 @@ private:
     SmallVector<StringAttr> paramNames;
     for (BlockArgument arg : body.getArguments()) {
       auto name = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(), weft::kParamAttr);
-      if (name && isFloatTensor(arg.getType())) {
+      bool frozen = bool(main.getArgAttr(arg.getArgNumber(), weft::kFrozenAttr));
+      if (name && !frozen && isFloatTensor(arg.getType())) {
         params.push_back(arg);
         paramNames.push_back(name);
       }

@@ -155,6 +155,21 @@ TEST_F(CudaCodegenTest, CompareSelectCast) {
             8, {kExact}, {{-50, 50}});
 }
 
+TEST_F(CudaCodegenTest, RandomUniformAndDropout) {
+  // The counter-based generator in i64 integer ops: bitwise the evaluator's
+  // numbers, then dropout's select (p = 0.25) on them.
+  checkCase("random_dropout",
+            "func.func @main(%seed: tensor<i64>, %x: tensor<9x130xf32>) -> "
+            "(tensor<9x130xf32>, tensor<9x130xf32>) {\n"
+            "  %u = weft.random_uniform %seed stream = 7 : tensor<i64> -> tensor<9x130xf32>\n"
+            "  %p = weft.constant dense<2.500000e-01> : tensor<9x130xf32>\n"
+            "  %z = weft.constant dense<0.000000e+00> : tensor<9x130xf32>\n"
+            "  %c = weft.compare lt, %u, %p : tensor<9x130xf32>\n"
+            "  %d = weft.select %c, %z, %x : tensor<9x130xi1>, tensor<9x130xf32>\n"
+            "  return %u, %d : tensor<9x130xf32>, tensor<9x130xf32>\n}\n",
+            9, {kExact}, {{0, 100000}, {-2, 2}});
+}
+
 std::string matmulProgram(const std::string &op, const std::vector<int64_t> &batch, int64_t m,
                           int64_t n, int64_t k, bool ta, bool tb, const std::string &et) {
   std::vector<int64_t> a = batch, b = batch, c = batch;

@@ -114,6 +114,22 @@ func.func @iota_dim(%a: tensor<3xf32>) {
 
 // -----
 
+func.func @random_seed_not_scalar(%seed: tensor<2xi64>) {
+  // expected-error @+1 {{'weft.random_uniform' op seed must be a rank-0 i64 tensor, got 'tensor<2xi64>'}}
+  %0 = weft.random_uniform %seed stream = 0 : tensor<2xi64> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @random_integer_result(%seed: tensor<i64>) {
+  // expected-error @+1 {{'weft.random_uniform' op result must be a float tensor, got 'tensor<4xi64>'}}
+  %0 = weft.random_uniform %seed stream = 0 : tensor<i64> -> tensor<4xi64>
+  return
+}
+
+// -----
+
 func.func @gather_float_index(%t: tensor<5x4xf32>, %i: tensor<3xf32>) {
   // expected-error @+1 {{'weft.gather' op operand #1 must be statically shaped tensor of 32-bit signless integer or 64-bit signless integer values}}
   %0 = weft.gather %t[%i] : tensor<5x4xf32>, tensor<3xf32>
@@ -147,8 +163,15 @@ func.func @empty_output_name(%a: tensor<4xf32>) -> (tensor<4xf32> {weft.output =
 
 // -----
 
-// expected-error @+1 {{argument #0 has the unknown attribute "weft.parm"; weft knows weft.param, weft.input, weft.state, weft.offset, weft.sharding and weft.global_shape there}}
+// expected-error @+1 {{argument #0 has the unknown attribute "weft.parm"; weft knows weft.param, weft.frozen, weft.input, weft.state, weft.offset, weft.sharding and weft.global_shape there}}
 func.func @misspelt_tag(%a: tensor<4xf32> {weft.parm = "w"}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{argument #0 has "weft.frozen" = true; it is a unit attribute of a weft.param argument}}
+func.func @frozen_input(%a: tensor<4xf32> {weft.input = "x", weft.frozen = true}) {
   return
 }
 

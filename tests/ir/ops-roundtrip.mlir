@@ -88,3 +88,10 @@ func.func @movement(%x: tensor<128x2304xf32>, %b: tensor<768xf32>, %t: tensor<12
   %8 = weft.constant dense<[1.0, 2.0]> : tensor<2xf32>
   return %0, %3, %4, %1, %5, %6, %7, %8 : tensor<128xf32>, tensor<12x128x64xf32>, tensor<128x768xf32>, tensor<128x768xf32>, tensor<128x1536xf32>, tensor<128x768xf32>, tensor<128xi64>, tensor<2xf32>
 }
+
+// CHECK-LABEL: func.func @random_uniform
+func.func @random_uniform(%seed: tensor<i64>) -> tensor<4x8xf32> {
+  // CHECK: weft.random_uniform %{{.*}} stream = 3 : tensor<i64> -> tensor<4x8xf32>
+  %0 = weft.random_uniform %seed stream = 3 : tensor<i64> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}

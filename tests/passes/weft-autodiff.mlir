@@ -251,3 +251,25 @@ func.func @main(%c: tensor<2x8xf32> {weft.input = "cache"}, %w: tensor<2x1xf32> 
   %1 = weft.reduce sum %0 dims = [0, 1] : tensor<2x8xf32>
   return %1 : tensor<f32>
 }
+
+// -----
+
+// Tests that a frozen parameter (weft.frozen, LoRA's base weight) is a constant: only the trainable
+// adapter gets a gradient output, and no VJP is built for the frozen weight (a single matmul
+// with transpose_lhs for grad:a, none for w).
+
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME: -> (tensor<f32> {weft.output = "loss"}, tensor<4x3xf32> {weft.output = "grad:a"})
+// CHECK-NOT: grad:w
+// CHECK: %[[GA:.*]] = weft.matmul %arg2, %{{.*}} {transpose_lhs} : tensor<2x4xf32>, tensor<2x3xf32>
+// CHECK-NOT: weft.matmul
+// CHECK: return %{{.*}}, %[[GA]]
+func.func @main(%w: tensor<4x3xf32> {weft.param = "w", weft.frozen}, %a: tensor<4x3xf32> {weft.param = "a"},
+                %x: tensor<2x4xf32> {weft.input = "x"})
+    -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32>
+  %1 = weft.matmul %x, %a : tensor<2x4xf32>, tensor<4x3xf32>
+  %2 = weft.add %0, %1 : tensor<2x3xf32>
+  %3 = weft.reduce sum %2 dims = [0, 1] : tensor<2x3xf32>
+  return %3 : tensor<f32>
+}

@@ -21,6 +21,7 @@
 #include "tools/weft/Ranks.h"
 
 #include "decode/Gpt2Decoder.h"
+#include "models/catalog/LoraAdapter.h"
 #include "models/catalog/ModelCatalog.h"
 #include "runtime/FileUtil.h"
 #include "runtime/generate/Generate.h"
@@ -42,6 +43,7 @@ namespace weft::cli {
 namespace {
 
 struct GenerateFlags {
+  std::string loraAdapter;
   std::string model, configPath, preset, weights, tokenizer, prompt, promptsFile, tokens;
   std::string tokensOut, scoresOut, earlyStopping = "false", eos, pad;
   int64_t maxNewTokens = 20, topK = 50, numBeams = 1, numReturn = 1, noRepeat = 0, seed = 0;
@@ -61,6 +63,10 @@ struct GenerateFlags {
     flags.addPositional("MODEL", "gpt2", &model);
     flags.addString("config", "FILE", "a Hugging Face config.json (default: --preset)", &configPath);
     flags.addString("preset", "NAME", "small (GPT-2 124M) or tiny, without --config", &preset);
+    flags.addString("lora-adapter", "DIR",
+                    "merge this PEFT LoRA adapter (adapter_config.json, adapter_model.safetensors) "
+                    "into the weights",
+                    &loraAdapter);
     flags.addString("weights", "FILE|DIR",
                     "model.safetensors (Hugging Face GPT-2 weights or the --save of weft train), a sharded "
                     "checkpoint's model.safetensors.index.json, a Hugging Face model directory holding either "
@@ -299,6 +305,9 @@ int runGenerate(int argc, char **argv) {
   f.parallel.resolve(/*training=*/false);
   if (f.parallel.autoMesh || f.parallel.savedPlan)
     throw FlagError("weft generate takes a --mesh of tensor parallelism (e.g. tp=2), not --mesh auto or --plan");
+  if (f.compile.quantize != "none" && !f.loraAdapter.empty())
+    throw FlagError("--lora-adapter merges into f32 weights; merge first (weft train --merge-lora) and quantize "
+                    "the merged weights, or drop --quantize");
   if (f.compile.quantize != "none" && (f.compile.target != "cpu" || !f.parallel.mesh.axes.empty()))
     throw FlagError("--quantize " + f.compile.quantize + " runs on one CPU device: drop --target " +
                     f.compile.target + (f.parallel.mesh.axes.empty() ? "" : " and --mesh") + " or --quantize");
@@ -309,6 +318,13 @@ int runGenerate(int argc, char **argv) {
   auto compileStart = std::chrono::steady_clock::now();
   std::unique_ptr<decode::Gpt2Decoder> decoder = check(decode::Gpt2Decoder::create(config, options));
   check(checkpoint ? decoder->loadCheckpointWeights(*checkpoint) : decoder->loadWeights(f.weights));
+  if (!f.loraAdapter.empty()) {
+    if (!f.parallel.mesh.empty())
+      throw FlagError("--lora-adapter merges into one device's weights; drop --mesh");
+    // The decode step owns the weights; the prefill programs share them.
+    LoraAdapter adapter = check(loadLoraAdapter(f.loraAdapter, gpt2PeftModelInfo()));
+    check(mergeLoraIntoExecutor(adapter, gpt2PeftModelInfo(), decoder->decodeExecutor()));
+  }
   if (!f.saveWeights.empty() && ranks.writes())
     check(decoder->saveWeights(f.saveWeights));
   check(decoder->prefillExecutor(longest).status()); // the prompts' prefill program, compiled now

@@ -17,6 +17,7 @@
 #include "tools/weft/Ranks.h"
 
 #include "models/catalog/HfWeights.h"
+#include "models/catalog/LoraAdapter.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/io/QuantizedWeights.h"
 #include "runtime/Executor.h"
@@ -43,7 +44,7 @@ struct RunCommandFlags {
   CompileFlags compile;
   ParallelFlags parallel;
   RuntimeFlags runtime;
-  std::string weights, tokens, logitsOut;
+  std::string weights, tokens, logitsOut, loraAdapter;
   bool randomWeights = false;
   int64_t seed = 0, repeat = 1;
   FlagSet flags{"run", kRunUsage,
@@ -60,6 +61,10 @@ struct RunCommandFlags {
                     "model.safetensors.index.json, or a directory holding either (and config.json, the default "
                     "--config) (default: random weights)",
                     &weights);
+    flags.addString("lora-adapter", "DIR",
+                    "gpt2: merge this PEFT LoRA adapter (adapter_config.json, "
+                    "adapter_model.safetensors) into the weights",
+                    &loraAdapter);
     flags.addString("tokens", "IDS", "gpt2, llama: comma-separated token ids (default: random)", &tokens);
     flags.addString("logits-out", "FILE",
                     "write the first output as .npy ([tokens, vocab] for gpt2 and llama with --batch 1)",
@@ -158,6 +163,14 @@ void bindParameters(rt::Executor &executor, const proto::Executable &proto, cons
     throw std::runtime_error("'" + f.model.model + "' has " + std::to_string(params.size()) +
                              " parameters (e.g. '" + params.front().name +
                              "'): pass --weights FILE.safetensors or --random-weights");
+  }
+  if (!f.loraAdapter.empty()) {
+    if (f.model.model != "gpt2")
+      throw FlagError("--lora-adapter merges a GPT-2 PEFT adapter; '" + f.model.model + "' is not gpt2");
+    if (f.compile.quantize != "none")
+      throw FlagError("--lora-adapter merges into f32 weights; drop --quantize (or quantize the merged weights)");
+    LoraAdapter adapter = check(loadLoraAdapter(f.loraAdapter, gpt2PeftModelInfo()));
+    check(mergeLoraIntoExecutor(adapter, gpt2PeftModelInfo(), executor));
   }
 }
 

@@ -16,6 +16,7 @@
 
 #include "frontend/DslError.h"
 #include "models/Gpt2.h"
+#include "models/catalog/LoraAdapter.h"
 #include "models/catalog/ModelCatalog.h"
 #include "runtime/FileUtil.h"
 #include "runtime/MemoryNeeds.h"
@@ -61,6 +62,8 @@ struct TrainCommandFlags {
   ParallelFlags parallel;
   RuntimeFlags runtime;
   std::string weights, save, checkpoint;
+  /// LoRA (--lora SPEC, --lora-adapter DIR, --save-adapter DIR, --merge-lora OUT).
+  std::string lora, loraAdapter, saveAdapter, mergeLora;
   int64_t checkpointEvery = 0;
   int64_t stopAfter = 0;
   bool resume = false;
@@ -115,6 +118,19 @@ struct TrainCommandFlags {
                     "write the trained weights (Hugging Face names; gpt2: wte only, tied) and config.json beside "
                     "them",
                     &save);
+    flags.addString("lora", "SPEC",
+                    "train LoRA adapters only (base frozen): r=8,alpha=16,dropout=0.05,targets=c_attn[,NAME...]",
+                    &lora);
+    flags.addString("lora-adapter", "DIR",
+                    "start the adapters from this PEFT adapter directory (its config when --lora is not given)",
+                    &loraAdapter);
+    flags.addString("save-adapter", "DIR",
+                    "with LoRA: write the adapters in PEFT's format (adapter_model.safetensors, "
+                    "adapter_config.json)",
+                    &saveAdapter);
+    flags.addString("merge-lora", "OUT.safetensors",
+                    "with LoRA: write the base weights with the adapters merged (Hugging Face names)",
+                    &mergeLora);
     flags.addString("checkpoint", "DIR",
                     "write DIR/checkpoint.pb at every evaluation and at the end (on a mesh: sharded, "
                     "each rank writing its own pieces)",
@@ -169,6 +185,12 @@ struct TrainCommandFlags {
     need(!checkpoint.empty() || !flags.given("checkpoint-every"),
          "--checkpoint-every needs --checkpoint DIR (where to write the checkpoints)");
     need(!checkpoint.empty() || !resume, "--resume needs --checkpoint DIR");
+    bool withLora = !lora.empty() || !loraAdapter.empty();
+    need(withLora || (saveAdapter.empty() && mergeLora.empty()),
+         "--save-adapter and --merge-lora need LoRA: give --lora SPEC or --lora-adapter DIR");
+    need(!withLora || save.empty(),
+         "--save writes full weights, which LoRA training does not change; with LoRA use "
+         "--save-adapter DIR (PEFT's format) or --merge-lora OUT.safetensors");
     parallel.memoryGiB = runtime.memoryGiB; // --mesh auto's budget
     parallel.resolve(/*training=*/true);
   }
@@ -188,6 +210,30 @@ struct TrainCommandFlags {
       checkpointEvery = evalEvery;
   }
 };
+
+/// The LoRA configuration of --lora, else of --lora-adapter's
+/// adapter_config.json (both: they must agree); none without either.
+LoraConfig loraConfigFor(const TrainCommandFlags &f) {
+  LoraConfig lora;
+  try {
+    if (!f.lora.empty())
+      lora = parseLoraSpec(f.lora, models::gpt2DefaultLoraTargets());
+  } catch (const std::invalid_argument &e) {
+    throw FlagError(e.what());
+  }
+  if (!f.loraAdapter.empty()) {
+    std::string path = (std::filesystem::path(f.loraAdapter) / kAdapterConfigFile).string();
+    std::vector<uint8_t> bytes;
+    check(rt::readWholeFile(path, bytes));
+    LoraAdapter adapter = check(parseAdapterConfig(std::string(bytes.begin(), bytes.end()), path));
+    if (f.lora.empty())
+      lora = adapter.config;
+    else if (lora.r != adapter.config.r || lora.targets != adapter.config.targets)
+      throw FlagError("--lora " + f.lora + " does not match the adapter in '" + f.loraAdapter + "' (" +
+                      adapter.config.str() + "); drop --lora to train with the adapter's configuration");
+  }
+  return lora;
+}
 
 /// The trainer's configuration (from flags that passed validate()).
 train::TrainConfig makeConfig(const TrainCommandFlags &f) {
@@ -225,6 +271,8 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.seed = uint64_t(f.seed);
   c.initSeed = uint64_t(f.initSeed);
   c.weightsPath = f.weights;
+  c.model.lora = loraConfigFor(f);
+  c.loraAdapterPath = f.loraAdapter;
   c.checkpointDir = f.checkpoint;
   c.resume = f.resume;
   c.evalBatches = int(f.evalBatches);
@@ -326,6 +374,9 @@ int runTrain(int argc, char **argv) {
               (long long)trainer.data().trainRows(), (long long)trainer.data().heldOutRows(),
               trainer.data().isText() ? "byte-level text" : "token rows", trainer.compileSeconds(),
               config.resume ? (", resumed at step " + std::to_string(trainer.step())).c_str() : "");
+  std::printf("memory of the training step: %s\n", trainer.memoryReport().c_str());
+  if (config.model.lora.enabled())
+    std::printf("LoRA %s: only the adapters train\n", config.model.lora.str().c_str());
   if (ranks.world) {
     const proto::Executable &step = trainer.executor().executable().proto();
     auto mesh = rt::MeshShape::fromProto(step.mesh());
@@ -394,6 +445,15 @@ int runTrain(int argc, char **argv) {
       check(rt::writeFileAtomically(configPath, {json}));
     }
     std::printf("saved: %s (config: %s)\n", savePath.c_str(), configPath.c_str());
+  }
+  if (!f.saveAdapter.empty()) {
+    trainer.saveAdapter(f.saveAdapter, config.weightsPath.empty() ? "gpt2" : config.weightsPath);
+    std::printf("adapter: %s (PEFT: %s, %s)\n", f.saveAdapter.c_str(), kAdapterWeightsFile,
+                kAdapterConfigFile);
+  }
+  if (!f.mergeLora.empty()) {
+    trainer.exportMergedWeights(f.mergeLora);
+    std::printf("merged weights: %s\n", f.mergeLora.c_str());
   }
   if (sampleTokens > 0) {
     // The middle held-out row: text the model has not trained on.

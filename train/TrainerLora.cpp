@@ -1,0 +1,110 @@
+//===- TrainerLora.cpp - the Trainer's initial weights and LoRA adapters --===//
+//
+// This file implements the parts of train::Trainer that frozen parameters and
+// LoRA adapters touch: the initial weights (base weights from safetensors,
+// adapters from a PEFT directory or their initialisers), the PEFT adapter
+// export, the merged-weights export and the memory report that shows what
+// freezing saves (parameters split trainable / frozen, gradients, optimizer
+// state).
+//
+//===----------------------------------------------------------------------===//
+
+#include "train/Trainer.h"
+
+#include "frontend/Program.h"
+#include "models/catalog/HfWeights.h"
+#include "models/catalog/LoraAdapter.h"
+#include "models/catalog/ParamInit.h"
+#include "runtime/MemoryNeeds.h"
+#include "runtime/io/Safetensors.h"
+
+#include <stdexcept>
+
+namespace weft::train {
+namespace {
+
+void check(const rt::Status &s, const std::string &what) {
+  if (!s.isOk())
+    throw std::runtime_error(what + ": " + s.message());
+}
+
+} // namespace
+
+models::Gpt2Config Trainer::evalModel() const {
+  models::Gpt2Config m = config_.model;
+  m.lora.dropout = 0;
+  return m;
+}
+
+rt::HostTensor Trainer::loraSeedFor(uint64_t initSeed, int t) {
+  rt::HostTensor seed(weft::proto::I64, {});
+  seed.data<int64_t>()[0] = int64_t((initSeed << 32) + uint64_t(t));
+  return seed;
+}
+
+std::pair<uint64_t, uint64_t> Trainer::parameterBytes(const Program &loss) {
+  uint64_t trainable = 0, frozen = 0;
+  for (const ParamSpec &p : loss.params())
+    (p.trainable ? trainable : frozen) += uint64_t(rt::numElements(p.shape)) * 4;
+  return {trainable, frozen};
+}
+
+void Trainer::setInitialWeights(const Program &loss) {
+  const TrainConfig &c = config_;
+  std::vector<ParamSpec> base, adapters;
+  for (const ParamSpec &p : loss.params())
+    (isLoraParamName(p.name) ? adapters : base).push_back(p);
+  if (!c.weightsPath.empty())
+    check(loadHfWeights(c.weightsPath, base, *train_), "cannot load --weights");
+  else
+    for (const ParamSpec &p : base)
+      check(train_->setParameter(p.name, initialValue(p, c.initSeed)), "cannot set '" + p.name + "'");
+  if (!c.loraAdapterPath.empty()) {
+    if (adapters.empty())
+      throw std::runtime_error("--lora-adapter '" + c.loraAdapterPath +
+                               "' needs a model with LoRA adapters (--lora)");
+    auto adapter = loadLoraAdapter(c.loraAdapterPath, gpt2PeftModelInfo());
+    check(adapter.status(), "cannot load --lora-adapter");
+    check(setLoraParameters(adapter.value(), *train_), "cannot load --lora-adapter '" + c.loraAdapterPath + "'");
+    return;
+  }
+  for (const ParamSpec &p : adapters)
+    check(train_->setParameter(p.name, initialValue(p, c.initSeed)), "cannot set '" + p.name + "'");
+}
+
+void Trainer::saveAdapter(const std::string &dir, const std::string &baseModel) const {
+  if (!config_.model.lora.enabled())
+    throw std::runtime_error("cannot save a LoRA adapter: this run trains without --lora");
+  if (config_.writeFiles)
+    check(saveLoraAdapter(dir, config_.model.lora, gpt2PeftModelInfo(baseModel), *train_),
+          "cannot write the adapter to '" + dir + "'");
+}
+
+void Trainer::exportMergedWeights(const std::string &path) const {
+  if (!config_.model.lora.enabled())
+    throw std::runtime_error("cannot merge LoRA adapters: this run trains without --lora");
+  LoraAdapter adapter;
+  adapter.config = config_.model.lora;
+  std::vector<std::pair<std::string, rt::HostTensor>> base;
+  for (const std::string &name : train_->parameterNames()) {
+    auto t = train_->parameter(name);
+    check(t.status(), "parameter '" + name + "'");
+    (isLoraParamName(name) ? adapter.tensors : base).emplace_back(name, std::move(t).value());
+  }
+  PeftModelInfo model = gpt2PeftModelInfo();
+  adapter.fanInFanOut = model.fanInFanOut;
+  check(mergeLoraAdapter(adapter, model, base), "cannot merge the adapters");
+  if (config_.writeFiles)
+    check(rt::writeSafetensors(path, base, {{"format", "pt"}}), "cannot write --merge-lora '" + path + "'");
+}
+
+std::string Trainer::memoryReport() const {
+  rt::MemoryNeeds needs = rt::memoryNeeds(train_->executable().proto());
+  auto [trainable, frozen] = paramBytes_;
+  return "parameters " + rt::formatBytes(trainable + frozen) + " (trainable " + rt::formatBytes(trainable) +
+         ", frozen " + rt::formatBytes(frozen) + "), gradients " + rt::formatBytes(trainable) +
+         " (in the arena), optimizer state " + rt::formatBytes(needs.state) + ", arena " +
+         rt::formatBytes(needs.arena);
+}
+
+} // namespace weft::train
