@@ -79,6 +79,7 @@ MemoryEstimate estimateMemory(mlir::ModuleOp module, const EstimateOptions &opti
   compile.target = options.target;
   compile.fuse = options.fuse;
   compile.train = options.train;
+  compile.quantize = options.quantize;
   compile.useCache = false;
   mlir::OwningOpRef<mlir::ModuleOp> planned = runGraphPhase(*work, compile);
   auto main = planned->lookupSymbol<mlir::func::FuncOp>("main");

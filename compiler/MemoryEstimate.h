@@ -35,6 +35,9 @@ struct EstimateOptions {
   /// weft-mixed-precision does and hold the parameters that only feed the
   /// low precision in it (a served model's weights), the rest in f32.
   std::string inferencePrecision = "f32";
+  /// Serving: weight quantization as a compile's (CompileOptions::quantize:
+  /// "" or "int8-weight").
+  std::string quantize;
   /// "cpu" or "cuda": the arena alignment (64 or 256 bytes).
   std::string target = "cpu";
   /// Run the fusion passes (as a compile does by default).

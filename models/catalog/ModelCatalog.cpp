@@ -90,12 +90,16 @@ Program buildTrainLoss(const ModelRequest &request) {
   if (request.name == "gpt2") {
     models::Gpt2Config config = gpt2ConfigFor(request);
     config.gradient_checkpointing = request.recompute;
+    if (request.lora.enabled())
+      config.lora = request.lora;
     int seq = sequenceLength(request, config.n_positions, "n_positions");
     return models::buildGpt2TrainLoss(config, request.batch, seq, request.plan, request.mesh);
   }
   if (request.name == "llama") {
     models::LlamaConfig config = llamaConfigFor(request);
     config.gradient_checkpointing = request.recompute;
+    if (request.lora.enabled())
+      throw std::runtime_error("LoRA is wired for gpt2 (Gpt2Config::lora); llama has no LoRA option yet");
     int seq = sequenceLength(request, config.max_position_embeddings, "max_position_embeddings");
     return models::buildLlamaTrainLoss(config, request.batch, seq, request.plan, request.mesh);
   }

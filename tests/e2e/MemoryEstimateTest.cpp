@@ -109,6 +109,34 @@ TEST(MemoryEstimate, ServingHoldsTheKeyValueCache) {
   EXPECT_EQ(low.weights, m.weights - projections / 2);
 }
 
+TEST(MemoryEstimate, Int8ServingHoldsOneBytePerProjectionWeight) {
+  Program prefill = models::buildGpt2Prefill(config(), 2, 16, 32);
+  MemoryBreakdown f32 = estimateMemory(prefill.module(), EstimateOptions{}).memory;
+  EstimateOptions int8;
+  int8.quantize = "int8-weight";
+  MemoryBreakdown q = estimateMemory(prefill.module(), int8).memory;
+  // The four projections of each block become int8 (3 bytes saved per weight) plus one f32 scale per output
+  // channel; the tied embedding (the LM head) and the biases stay f32.
+  const int64_t weights = 2 * (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64);
+  const int64_t scales = 2 * (192 + 64 + 256 + 64);
+  EXPECT_EQ(q.weights, f32.weights - 3 * weights + 4 * scales);
+}
+
+TEST(MemoryEstimate, LoraKeepsStateForTheAdaptersOnly) {
+  models::Gpt2Config c = config();
+  c.lora.r = 4;
+  c.lora.alpha = 8;
+  c.lora.targets = {"c_attn"};
+  Program loss = models::buildGpt2TrainLoss(c, 2, 16);
+  EstimateOptions options;
+  options.train.emplace();
+  MemoryBreakdown m = estimateMemory(loss.module(), options).memory;
+  const int64_t adapters = 2 /*layers*/ * (4 * 64 /*A*/ + 192 * 4 /*B*/) * 4;
+  EXPECT_EQ(m.weights, parameterBytes(loss));
+  EXPECT_EQ(m.optimizerState, 2 * adapters); // AdamW's moments of the adapters, none for the frozen base
+  EXPECT_LE(m.gradients, adapters);
+}
+
 TEST(MemoryEstimate, ZeroThreeSplitsWeightsAndStateOverDataParallel) {
   models::Gpt2Config c = config();
   EstimateOptions options;

@@ -18,6 +18,7 @@
 #include "tools/weft/ModelSource.h"
 
 #include "compiler/MemoryEstimate.h"
+#include "frontend/LoraConfig.h"
 #include "models/Gpt2.h"
 #include "models/catalog/ModelCatalog.h"
 #include "runtime/MemoryNeeds.h"
@@ -35,7 +36,7 @@ namespace {
 struct EstimateFlags {
   ModelFlags model = ModelFlags::forEstimate();
   ParallelFlags parallel;
-  std::string precision = "f32", optimizer = "adamw", target = "cpu", recompute = "none";
+  std::string precision = "f32", optimizer = "adamw", target = "cpu", recompute = "none", quantize = "none", lora;
   bool train = false, infer = false, noFuse = false;
   double momentum = 0, memoryGiB = 0;
   int64_t newTokens = 0, top = 0;
@@ -62,6 +63,13 @@ struct EstimateFlags {
                     "training: none (default) or blocks (gradient checkpointing: each block's activations are "
                     "recomputed in the backward pass from its input)",
                     &recompute);
+    flags.addString("quantize", "MODE",
+                    "serving: none (default) or int8-weight (per-channel int8 weights; the LM head and gathered "
+                    "embeddings stay f32)",
+                    &quantize);
+    flags.addString("lora", "SPEC",
+                    "gpt2 training: LoRA adapters only, the base frozen: r=8,alpha=16,dropout=0.05,targets=c_attn",
+                    &lora);
     flags.addInteger("new-tokens", "N", "serving: tokens generated after the prompt (the cache holds seq + N)",
                      &newTokens, 0, 1 << 24);
     flags.addString("target", "T", "cpu (default, 64-byte arena alignment) or cuda (256)", &target);
@@ -98,6 +106,8 @@ public:
     auto start = std::chrono::steady_clock::now();
     ModelFlags model = f_.model;
     model.batch = batch;
+    if (!f_.lora.empty() && model.model != "gpt2")
+      throw FlagError("--lora is wired for gpt2; '" + model.model + "' has no LoRA option yet");
     CompileFlags compile;
     compile.precision = f_.infer ? "f32" : f_.precision;
     compile.recompute = f_.recompute;
@@ -113,6 +123,18 @@ public:
       src->program.emplace(models::buildGpt2Prefill(gpt2ConfigFor(r), int(r.batch), int(r.seq),
                                                     int(r.seq + f_.newTokens), r.plan, r.mesh));
       src->plan = f_.parallel.savedPlan;
+    } else if (!f_.lora.empty()) {
+      ModelRequest r = model.request();
+      f_.parallel.apply(r);
+      r.recompute = f_.recompute != "none";
+      r.lora = parseLoraSpec(f_.lora, models::gpt2DefaultLoraTargets());
+      src = std::make_unique<ModelSource>();
+      src->program.emplace(buildTrainLoss(r));
+      src->train.emplace();
+      src->train->precision = f_.precision;
+      src->train->recompute = f_.recompute;
+      src->train->zero = int(f_.parallel.zero);
+      src->plan = f_.parallel.savedPlan;
     } else {
       src = loadModelSource(model, compile, f_.parallel, !f_.infer);
     }
@@ -122,6 +144,7 @@ public:
       options.train = src->train;
     } else {
       options.inferencePrecision = f_.precision;
+      options.quantize = f_.quantize == "none" ? "" : f_.quantize;
     }
     Estimate e;
     for (const ParamSpec &p : src->program->params()) {
@@ -154,8 +177,9 @@ void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
               f.model.configPath.empty() ? "" : (" (" + f.model.configPath + ")").c_str(),
               f.infer ? "serving" : "training", (long long)f.model.batch, (long long)f.model.seq,
               f.infer && f.newTokens ? (" + " + std::to_string(f.newTokens) + " new tokens").c_str() : "",
-              f.precision.c_str(),
-              f.infer ? "" : (", " + f.optimizer + (f.recompute == "none" ? "" : ", recompute " + f.recompute)).c_str(),
+              (f.precision + (f.quantize == "none" ? "" : ", " + f.quantize)).c_str(),
+              f.infer ? "" : (", " + f.optimizer + (f.recompute == "none" ? "" : ", recompute " + f.recompute) +
+                             (f.lora.empty() ? "" : ", LoRA " + f.lora)).c_str(),
               (long long)devices,
               devices == 1 ? "" : "s",
               f.parallel.zero ? (", ZeRO " + std::to_string(f.parallel.zero)).c_str() : "");
@@ -197,6 +221,12 @@ int runEstimate(int argc, char **argv) {
     throw FlagError("--train and --infer: give one (training is the default)");
   if (f.precision != "f32" && f.precision != "bf16" && f.precision != "f16")
     throw FlagError("--precision must be f32, bf16 or f16, got '" + f.precision + "'");
+  if (f.quantize != "none" && f.quantize != "int8-weight")
+    throw FlagError("--quantize must be none or int8-weight, got '" + f.quantize + "'");
+  if (f.quantize != "none" && !f.infer)
+    throw FlagError("--quantize applies to --infer (a quantized base under LoRA is not estimated yet)");
+  if (!f.lora.empty() && f.infer)
+    throw FlagError("--lora applies to training");
   if (f.recompute != "none" && f.recompute != "blocks")
     throw FlagError("--recompute must be none or blocks, got '" + f.recompute + "'");
   if (f.recompute != "none" && f.infer)
