@@ -26,20 +26,13 @@ import sys
 
 import numpy as np
 
-weft, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
-sys.path.insert(0, os.path.join(source, "bench"))
-sys.path.insert(0, os.path.join(source, "tests", "generate"))
-try:
-    import torch  # noqa: F401
-except ImportError:
-    print("SKIP: torch is not importable (Debian's python3-torch)")
-    sys.exit(0)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from cli_test_setup import setup  # noqa: E402
+
+weft, source, work, env = setup()
+import torch  # noqa: E402
 import torch_gpt2_peer as peer  # noqa: E402
 import reference_generate as ref  # noqa: E402
-
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-env = dict(os.environ, WEFT_CACHE_DIR=os.path.join(work, "cache"))
 
 cfg = {"n_layer": 2, "n_head": 2, "n_embd": 32, "vocab_size": 256, "n_positions": 48, "layer_norm_epsilon": 1e-5}
 config_path = os.path.join(work, "config.json")

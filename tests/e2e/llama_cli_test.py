@@ -21,19 +21,13 @@ import sys
 
 import numpy as np
 
-weft, source, work = sys.argv[1], sys.argv[2], sys.argv[3]
-sys.path.insert(0, os.path.join(source, "bench"))
-try:
-    import torch
-except ImportError:
-    print("SKIP: torch is not importable (Debian's python3-torch)")
-    sys.exit(0)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from cli_test_setup import setup  # noqa: E402
+
+weft, source, work, env = setup()
+import torch  # noqa: E402
 import torch_gpt2_peer as peer  # noqa: E402  (safetensors with json + struct + raw f32)
 import torch_llama_peer as llama  # noqa: E402  (the LLaMA forward from its math, in torch)
-
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-env = dict(os.environ, WEFT_CACHE_DIR=os.path.join(work, "cache"))
 failures = []
 
 BASE = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 96, "hidden_size": 64,
