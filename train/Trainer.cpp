@@ -18,6 +18,7 @@
 #include "runtime/io/Checkpoint.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/io/ShardedCheckpoint.h"
+#include "train/StatusCheck.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -29,17 +30,6 @@
 
 namespace weft::train {
 namespace {
-
-void check(const rt::Status &s, const std::string &what) {
-  if (!s.isOk())
-    throw std::runtime_error(what + ": " + s.message());
-}
-
-template <typename T> T check(rt::StatusOr<T> v, const std::string &what) {
-  if (!v.isOk())
-    throw std::runtime_error(what + ": " + v.status().message());
-  return std::move(v).value();
-}
 
 rt::HostTensor scalar(float v) {
   rt::HostTensor t(weft::proto::F32, {});

@@ -17,18 +17,11 @@
 #include "models/catalog/ParamInit.h"
 #include "runtime/MemoryNeeds.h"
 #include "runtime/io/Safetensors.h"
+#include "train/StatusCheck.h"
 
 #include <stdexcept>
 
 namespace weft::train {
-namespace {
-
-void check(const rt::Status &s, const std::string &what) {
-  if (!s.isOk())
-    throw std::runtime_error(what + ": " + s.message());
-}
-
-} // namespace
 
 models::Gpt2Config Trainer::evalModel() const {
   models::Gpt2Config m = config_.model;
