@@ -202,6 +202,10 @@ TEST(WeftEstimateCli, LargestBatchIsTheLastThatFits) {
   EXPECT_NE(out.find("--train and --infer"), std::string::npos) << out;
   EXPECT_EQ(runWeft("estimate gpt2 --preset tiny --infer --seq 200 --new-tokens 100", out), 2) << out;
   EXPECT_NE(out.find("exceeds the model's context of 256"), std::string::npos) << out;
+  EXPECT_EQ(runWeft("estimate mlp", out), 2) << out;
+  EXPECT_NE(out.find("'mlp' has no training loss in the catalog"), std::string::npos) << out;
+  EXPECT_EQ(runWeft("estimate gpt2 --preset tiny --lora r=4,targets=nope", out), 1) << out;
+  EXPECT_NE(out.find("the LoRA target module 'nope' matches no Linear layer"), std::string::npos) << out;
   EXPECT_EQ(runWeft("estimate gpt2 --preset tiny --optimizer lion", out), 2) << out;
   EXPECT_NE(out.find("--optimizer must be adamw or sgd"), std::string::npos) << out;
 }

@@ -239,6 +239,9 @@ int runEstimate(int argc, char **argv) {
     throw FlagError("--memory must be >= 0 GiB");
   if (f.newTokens > 0 && !f.infer)
     throw FlagError("--new-tokens applies to --infer");
+  if (!f.infer && !isLanguageModel(f.model.model))
+    throw FlagError("'" + f.model.model + "' has no training loss in the catalog (gpt2 and llama do); estimate "
+                    "its forward pass with --infer");
   if (f.parallel.meshText == "auto")
     throw FlagError("--mesh auto: `weft plan` chooses a plan; estimate its memory with --plan FILE");
   if (f.parallel.devices > 0 && f.parallel.meshText.empty() && f.parallel.planPath.empty()) {
