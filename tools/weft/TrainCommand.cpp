@@ -239,6 +239,10 @@ LoraConfig loraConfigFor(const TrainCommandFlags &f) {
 train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   train::TrainConfig c;
   if (f.model.model == "llama") {
+    for (const char *flag : {"lora", "lora-adapter", "save-adapter", "merge-lora"})
+      if (f.flags.given(flag))
+        throw FlagError(std::string("--") + flag + ": LoRA is wired for gpt2 (its PEFT names and Conv1D layout); "
+                                                   "llama has no LoRA option yet");
     for (const auto &[flag, member] : kConfigOverrides)
       if (f.flags.given(flag))
         throw FlagError(std::string("--") + flag + " overrides a gpt2 configuration; for llama give the sizes in "
