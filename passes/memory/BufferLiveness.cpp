@@ -178,20 +178,31 @@ FailureOr<BufferLiveness> computeBufferLiveness(func::FuncOp func) {
   return result;
 }
 
-int64_t computePeakLiveBytes(const BufferLiveness &liveness,
-                             int64_t alignment) {
+LivePeak computeLivePeak(const BufferLiveness &liveness, int64_t alignment) {
   std::vector<int64_t> delta(liveness.numSteps + 1, 0);
   for (const LiveBuffer &buffer : liveness.buffers) {
     int64_t bytes = alignBytes(buffer.size, alignment);
     delta[buffer.start] += bytes;
     delta[buffer.end + 1] -= bytes;
   }
-  int64_t live = 0, peak = 0;
-  for (int64_t d : delta) {
-    live += d;
-    peak = std::max(peak, live);
+  LivePeak peak;
+  int64_t live = 0;
+  for (int64_t step = 0; step < int64_t(delta.size()); ++step) {
+    live += delta[step];
+    if (live > peak.bytes) {
+      peak.bytes = live;
+      peak.step = step;
+    }
   }
   return peak;
+}
+
+FailureOr<MemoryPlan> recordedOrComputedPlan(func::FuncOp func, const MemoryPlanOptions &options) {
+  if (std::optional<MemoryPlan> plan = readMemoryPlan(func))
+    return std::move(*plan);
+  if (func->hasAttr(kArenaSizeAttr))
+    return failure(); // A stale plan: readMemoryPlan said why.
+  return computeMemoryPlan(func, options);
 }
 
 FailureOr<MemoryReport> computeMemoryReport(func::FuncOp func,
@@ -199,15 +210,9 @@ FailureOr<MemoryReport> computeMemoryReport(func::FuncOp func,
   FailureOr<BufferLiveness> liveness = computeBufferLiveness(func);
   if (failed(liveness))
     return failure();
-  std::optional<MemoryPlan> plan = readMemoryPlan(func);
-  if (!plan) {
-    if (func->hasAttr(kArenaSizeAttr))
-      return failure(); // A stale plan: readMemoryPlan said why.
-    FailureOr<MemoryPlan> computed = computeMemoryPlan(func, options);
-    if (failed(computed))
-      return failure();
-    plan = std::move(*computed);
-  }
+  FailureOr<MemoryPlan> plan = recordedOrComputedPlan(func, options);
+  if (failed(plan))
+    return failure();
   MemoryReport report;
   for (const LiveBuffer &buffer : liveness->buffers)
     report.noReuseBytes += alignBytes(buffer.size, plan->alignment);

@@ -108,15 +108,9 @@ FailureOr<MemoryBreakdown> computeMemoryBreakdown(func::FuncOp func, const Memor
   FailureOr<BufferLiveness> liveness = computeBufferLiveness(func);
   if (failed(liveness))
     return failure();
-  std::optional<MemoryPlan> plan = readMemoryPlan(func);
-  if (!plan) {
-    if (func->hasAttr(kArenaSizeAttr))
-      return failure(); // a stale plan: readMemoryPlan said why
-    FailureOr<MemoryPlan> computed = computeMemoryPlan(func, options);
-    if (failed(computed))
-      return failure();
-    plan = std::move(*computed);
-  }
+  FailureOr<MemoryPlan> plan = recordedOrComputedPlan(func, options);
+  if (failed(plan))
+    return failure();
   MemoryBreakdown b;
   b.arena = plan->arenaSize;
 
@@ -162,20 +156,7 @@ FailureOr<MemoryBreakdown> computeMemoryBreakdown(func::FuncOp func, const Memor
   llvm::DenseSet<Value> gradients = gradientValues(func, *forward, readsState, readsForward);
 
   // 3. The peak step of the aligned live bytes, and what is live there.
-  std::vector<int64_t> delta(liveness->numSteps + 1, 0);
-  for (const LiveBuffer &buffer : liveness->buffers) {
-    int64_t bytes = alignBytes(buffer.size, plan->alignment);
-    delta[buffer.start] += bytes;
-    delta[buffer.end + 1] -= bytes;
-  }
-  int64_t live = 0, peak = -1;
-  for (int64_t step = 0; step < liveness->numSteps; ++step) {
-    live += delta[step];
-    if (live > peak) {
-      peak = live;
-      b.peakStep = step;
-    }
-  }
+  b.peakStep = computeLivePeak(*liveness, plan->alignment).step;
   for (const LiveBuffer &buffer : liveness->buffers) {
     if (buffer.start > b.peakStep || buffer.end < b.peakStep)
       continue;

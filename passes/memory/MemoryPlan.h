@@ -107,8 +107,17 @@ inline constexpr int64_t kMaxPlanAlignment = int64_t(1) << 20;
 mlir::FailureOr<BufferLiveness> computeBufferLiveness(mlir::func::FuncOp func);
 
 /// The largest sum of live buffer sizes, each rounded up to `alignment`, at
-/// any step, persistent buffers included.
-int64_t computePeakLiveBytes(const BufferLiveness &liveness, int64_t alignment);
+/// any step, persistent buffers included, and the first step where it occurs.
+struct LivePeak {
+  int64_t bytes = 0;
+  int64_t step = 0;
+};
+LivePeak computeLivePeak(const BufferLiveness &liveness, int64_t alignment);
+
+/// computeLivePeak's bytes.
+inline int64_t computePeakLiveBytes(const BufferLiveness &liveness, int64_t alignment) {
+  return computeLivePeak(liveness, alignment).bytes;
+}
 
 /// How to plan.
 struct MemoryPlanOptions {
@@ -152,6 +161,11 @@ void writeMemoryPlan(mlir::func::FuncOp func, const MemoryPlan &plan);
 
 /// Removes every plan attribute from `func`.
 void clearMemoryPlan(mlir::func::FuncOp func);
+
+/// The plan recorded on `func`, else one computed with `options`; fails
+/// (with the diagnostic) when the recorded plan is stale or planning fails.
+mlir::FailureOr<MemoryPlan> recordedOrComputedPlan(mlir::func::FuncOp func,
+                                                   const MemoryPlanOptions &options);
 
 /// Reads the plan recorded on `func` by weft-plan-memory. Returns std::nullopt
 /// when `func` carries no plan; emits an error (at the op missing its offset or

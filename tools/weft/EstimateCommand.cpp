@@ -40,6 +40,8 @@ struct EstimateFlags {
   bool train = false, infer = false, noFuse = false;
   double momentum = 0, memoryGiB = 0;
   int64_t newTokens = 0, top = 0;
+  /// --lora parsed (r = 0: none).
+  LoraConfig loraConfig;
   FlagSet flags{"estimate", kEstimateUsage,
                 "Prints one device's memory for training or serving a model (weights, gradients, optimizer "
                 "state, activations at the peak, key/value cache, workspace) from the compiler's own graph "
@@ -106,8 +108,6 @@ public:
     auto start = std::chrono::steady_clock::now();
     ModelFlags model = f_.model;
     model.batch = batch;
-    if (!f_.lora.empty() && model.model != "gpt2")
-      throw FlagError("--lora is wired for gpt2; '" + model.model + "' has no LoRA option yet");
     CompileFlags compile;
     compile.precision = f_.infer ? "f32" : f_.precision;
     compile.recompute = f_.recompute;
@@ -123,20 +123,8 @@ public:
       src->program.emplace(models::buildGpt2Prefill(gpt2ConfigFor(r), int(r.batch), int(r.seq),
                                                     int(r.seq + f_.newTokens), r.plan, r.mesh));
       src->plan = f_.parallel.savedPlan;
-    } else if (!f_.lora.empty()) {
-      ModelRequest r = model.request();
-      f_.parallel.apply(r);
-      r.recompute = f_.recompute != "none";
-      r.lora = parseLoraSpec(f_.lora, models::gpt2DefaultLoraTargets());
-      src = std::make_unique<ModelSource>();
-      src->program.emplace(buildTrainLoss(r));
-      src->train.emplace();
-      src->train->precision = f_.precision;
-      src->train->recompute = f_.recompute;
-      src->train->zero = int(f_.parallel.zero);
-      src->plan = f_.parallel.savedPlan;
     } else {
-      src = loadModelSource(model, compile, f_.parallel, !f_.infer);
+      src = loadModelSource(model, compile, f_.parallel, !f_.infer, f_.loraConfig);
     }
     if (src->train) {
       src->train->optimizer = f_.optimizer;
@@ -227,6 +215,11 @@ int runEstimate(int argc, char **argv) {
     throw FlagError("--quantize applies to --infer (a quantized base under LoRA is not estimated yet)");
   if (!f.lora.empty() && f.infer)
     throw FlagError("--lora applies to training");
+  if (!f.lora.empty()) {
+    if (f.model.model != "gpt2")
+      throw FlagError("--lora is wired for gpt2; '" + f.model.model + "' has no LoRA option yet");
+    f.loraConfig = parseLoraSpec(f.lora, models::gpt2DefaultLoraTargets());
+  }
   if (f.recompute != "none" && f.recompute != "blocks")
     throw FlagError("--recompute must be none or blocks, got '" + f.recompute + "'");
   if (f.recompute != "none" && f.infer)

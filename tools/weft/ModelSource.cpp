@@ -27,7 +27,8 @@ bool isFile(const std::string &model, const char *suffix) {
 }
 
 std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const CompileFlags &compile,
-                                             const ParallelFlags &parallel, bool trainStep) {
+                                             const ParallelFlags &parallel, bool trainStep,
+                                             const LoraConfig &lora) {
   auto src = std::make_unique<ModelSource>();
   src->autoShard = parallel.autoShard();
   src->plan = parallel.savedPlan;
@@ -55,6 +56,7 @@ std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const Comp
   if (!isLanguageModel(model.model))
     throw FlagError("--train is supported for gpt2 and llama");
   r.recompute = compile.recompute != "none";
+  r.lora = lora;
   src->program.emplace(buildTrainLoss(r));
   src->train.emplace();
   src->train->precision = compile.precision;

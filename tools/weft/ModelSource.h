@@ -54,11 +54,12 @@ bool isFile(const std::string &model, const char *suffix);
 /// Loads `model.model`: parses a .mlir file, else builds the catalog model on
 /// `parallel`'s mesh and plan; with `trainStep` (gpt2, llama) the training
 /// loss, whose step the compile builds at `compile.precision` with
-/// `parallel.zero`. Throws FlagError for flags that do not go together,
-/// std::runtime_error when the file does not parse or the catalog rejects
-/// the model.
+/// `parallel.zero` (and `lora`'s adapters, the base frozen, when enabled).
+/// Throws FlagError for flags that do not go together, std::runtime_error
+/// when the file does not parse or the catalog rejects the model.
 std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const CompileFlags &compile,
-                                             const ParallelFlags &parallel, bool trainStep);
+                                             const ParallelFlags &parallel, bool trainStep,
+                                             const LoraConfig &lora = {});
 
 /// Prints "compile: S s (compiled|cache hit), cache: PATH".
 void printCompileLine(const CompileResult &result);
