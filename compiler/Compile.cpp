@@ -74,6 +74,7 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   add(options.target);
   add(options.fuse ? "fuse" : "no-fuse");
   add("quantize " + options.quantize);
+  add("precision " + options.precision);
   add(options.train ? "train " + describeTrainOptions(*options.train) : "forward");
   add(options.autoShard ? "auto-shard " + options.autoShard->describe() : "given shardings");
   add(options.plan ? "plan " + options.plan->text : "no plan");
@@ -195,6 +196,14 @@ CompileResult compile(mlir::ModuleOp module, const CompileOptions &options) {
   if (options.train && options.train->recompute != "none" && options.train->recompute != "blocks")
     throw CompileError("unknown recompute mode '" + options.train->recompute +
                        "'; use none or blocks (the groups the model marked with RecomputeScope)");
+  if (options.precision != "f32" && options.precision != "bf16" && options.precision != "f16")
+    throw CompileError("unknown precision '" + options.precision + "'; use f32, bf16 or f16");
+  if (options.precision != "f32" && options.train)
+    throw CompileError("precision " + options.precision + " is for a forward program; a training step "
+                       "takes its precision from TrainOptions::precision");
+  if (options.precision != "f32" && !options.quantize.empty())
+    throw CompileError("quantize " + options.quantize + " keeps f32 activations; it does not combine "
+                       "with precision " + options.precision);
   if (!options.compileTo.empty() && !isCompilePhase(options.compileTo, options.target))
     throw CompileError("unknown phase '" + options.compileTo + "' for --compile-to with target " +
                        options.target + "; phases: " + phaseNames(options.target));

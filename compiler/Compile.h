@@ -60,6 +60,13 @@ struct CompileOptions {
   /// every weight f32; "int8-weight" stores the matmul weights (not the LM
   /// head) as int8 with per-output-channel scales (target cpu).
   std::string quantize;
+  /// The precision a forward program (no `train`) computes and holds its
+  /// weights in: "f32", or "bf16" / "f16" (weft-mixed-precision with
+  /// store-parameters first in the graph pipeline: matmuls and the math
+  /// between them in the low type, reductions, softmax and norms in f32, the
+  /// weights that only matmuls read stored low). A training step's
+  /// precision is TrainOptions::precision.
+  std::string precision = "f32";
   /// When set, the module is a forward program with a scalar loss and the
   /// compile builds its training step first (compiler/TrainStep.h).
   std::optional<TrainOptions> train;

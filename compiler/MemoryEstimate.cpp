@@ -1,9 +1,8 @@
 //===- MemoryEstimate.cpp - one device's memory before anything runs ------===//
 //
-// This file implements estimateMemory (MemoryEstimate.h): for inference in a
-// low precision, weft-mixed-precision and then the parameters stored in it;
-// the compile's graph phases (runGraphPhase); the breakdown of the planned
-// function.
+// This file implements estimateMemory (MemoryEstimate.h): the compile's graph
+// phases (runGraphPhase; inference in bf16/f16 holds its weights low there,
+// CompileOptions::precision); the breakdown of the planned function.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,37 +23,6 @@
 #include "llvm/ADT/STLExtras.h"
 
 namespace weft {
-namespace {
-
-/// Every parameter whose uses are all casts to one low-precision type
-/// becomes an argument of that type (the cast's result): the weights a
-/// served model holds in bf16/f16.
-void storeParametersInLowPrecision(mlir::func::FuncOp main) {
-  mlir::Block &body = main.getBody().front();
-  for (mlir::BlockArgument arg : body.getArguments()) {
-    if (!main.getArgAttr(arg.getArgNumber(), kParamAttr) || arg.use_empty())
-      continue;
-    mlir::Type low;
-    bool allCasts = llvm::all_of(arg.getUsers(), [&](mlir::Operation *user) {
-      auto cast = mlir::dyn_cast<CastOp>(user);
-      if (!cast || (low && cast.getType() != low))
-        return false;
-      low = cast.getType();
-      return true;
-    });
-    if (!allCasts)
-      continue;
-    arg.setType(low);
-    for (mlir::Operation *user : llvm::make_early_inc_range(arg.getUsers())) {
-      user->getResult(0).replaceAllUsesWith(arg);
-      user->erase();
-    }
-  }
-  main.setFunctionType(mlir::FunctionType::get(main.getContext(), body.getArgumentTypes(),
-                                               main.getFunctionType().getResults()));
-}
-
-} // namespace
 
 MemoryEstimate estimateMemory(mlir::ModuleOp module, const EstimateOptions &options, int64_t top) {
   if (options.target != "cpu" && options.target != "cuda")
@@ -62,26 +30,15 @@ MemoryEstimate estimateMemory(mlir::ModuleOp module, const EstimateOptions &opti
   const std::string &low = options.inferencePrecision;
   if (low != "f32" && low != "bf16" && low != "f16")
     throw CompileError("unknown precision '" + low + "' (f32, bf16 or f16)");
-  mlir::OwningOpRef<mlir::ModuleOp> work(module.clone());
   DiagnosticCollector diagnostics(module->getContext());
-  if (!options.train && low != "f32") {
-    mlir::PassManager pm(work->getContext());
-    MixedPrecisionPassOptions amp;
-    amp.precision = low;
-    pm.addPass(createMixedPrecisionPass(amp));
-    if (mlir::failed(pm.run(*work)))
-      diagnostics.fail("weft-mixed-precision");
-    for (auto f : work->getOps<mlir::func::FuncOp>())
-      if (!f.isExternal())
-        storeParametersInLowPrecision(f);
-  }
   CompileOptions compile;
+  compile.precision = options.train ? "f32" : low; // a forward program's weights held low
   compile.target = options.target;
   compile.fuse = options.fuse;
   compile.train = options.train;
   compile.quantize = options.quantize;
   compile.useCache = false;
-  mlir::OwningOpRef<mlir::ModuleOp> planned = runGraphPhase(*work, compile);
+  mlir::OwningOpRef<mlir::ModuleOp> planned = runGraphPhase(module, compile);
   auto main = planned->lookupSymbol<mlir::func::FuncOp>("main");
   if (!main)
     throw CompileError("the program has no function @main");

@@ -5,7 +5,9 @@
 //             [weft-loss-scaling]
 //   parallel: canonicalize, CSE → weft-propagate-sharding →
 //             weft-spmd-partition → canonicalize, CSE (with a weft.mesh)
-//   graph:    canonicalize, CSE → [fusion: layernorm, matmul+gelu,
+//   graph:    [weft-quantize-weights | weft-mixed-precision with
+//             store-parameters (a forward program in bf16/f16)] →
+//             canonicalize, CSE → [fusion: layernorm, matmul+gelu,
 //             batch_matmul+add, elementwise; CSE, canonicalize] →
 //             [weft-recompute] → weft-schedule → weft-plan-memory
 //
@@ -83,6 +85,12 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) 
     QuantizeWeightsPassOptions quantize;
     quantize.mode = options.quantize;
     pm.addPass(createQuantizeWeightsPass(quantize));
+  }
+  if (!options.train && options.precision != "f32") { // inference in bf16/f16, weights held low
+    MixedPrecisionPassOptions amp;
+    amp.precision = options.precision;
+    amp.storeParameters = true;
+    pm.addPass(createMixedPrecisionPass(amp));
   }
   mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
   fn.addPass(mlir::createCanonicalizerPass());

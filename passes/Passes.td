@@ -45,7 +45,12 @@ def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
     `weft.input = "amp.loss_scale_log2"` (s) and the outputs
     `"loss_scale"` = 2^(init-scale-log2 + s) and `"scaled_loss"` =
     loss * loss_scale; differentiate "scaled_loss" with weft-autodiff and
-    run weft-loss-scaling after weft-optimizer. Errors: an unknown
+    run weft-loss-scaling after weft-optimizer. For inference,
+    `store-parameters` then turns every parameter whose uses are all casts to
+    the low type into an argument of that type (the casts go): the weights
+    are held and loaded in bf16/f16, as Hugging Face's torch_dtype does;
+    a parameter with another use (e.g. an embedding table that a gather
+    reads in f32) stays f32. Errors: an unknown
     precision, a missing function, no f32 scalar loss output (with
     loss-scaling).
 
@@ -78,6 +83,9 @@ def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
            "the weft.output name of the scalar loss">,
     Option<"function", "function", "std::string", /*default=*/"\"main\"",
            "the forward function">,
+    Option<"storeParameters", "store-parameters", "bool", /*default=*/"false",
+           "inference: a parameter every use of which is a cast to the low type becomes an argument of that type "
+           "(the weights a served model holds in bf16/f16); training keeps f32 master weights">,
   ];
   let dependentDialects = ["::weft::WeftDialect"];
 }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/HostTensor.h"
+#include "runtime/comm/ReduceMath.h"
 
 namespace weft::rt {
 
@@ -64,6 +65,26 @@ int64_t numElements(const std::vector<int64_t> &shape) {
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+bool isFloatType(DType dtype) {
+  return dtype == weft::proto::F32 || dtype == weft::proto::BF16 || dtype == weft::proto::F16;
+}
+
+HostTensor castFloats(const HostTensor &t, DType to) {
+  if (t.dtype == to)
+    return t;
+  HostTensor out(to, t.shape);
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    float v = t.dtype == weft::proto::F32    ? t.data<float>()[i]
+              : t.dtype == weft::proto::BF16 ? bf16ToFloat(t.data<uint16_t>()[i])
+                                             : f16ToFloat(t.data<uint16_t>()[i]);
+    if (to == weft::proto::F32)
+      out.data<float>()[i] = v;
+    else
+      out.data<uint16_t>()[i] = to == weft::proto::BF16 ? floatToBf16(v) : floatToF16(v);
+  }
+  return out;
 }
 
 } // namespace weft::rt

@@ -47,6 +47,13 @@ struct HostTensor {
   }
 };
 
+/// True for f32, bf16 and f16.
+bool isFloatType(DType dtype);
+
+/// `t` (f32, bf16 or f16) in float type `to`: widened exactly, or rounded to
+/// nearest even. `t` itself when it already has that type.
+HostTensor castFloats(const HostTensor &t, DType to);
+
 } // namespace weft::rt
 
 #endif // WEFT_RUNTIME_HOSTTENSOR_H

@@ -16,52 +16,12 @@
 #include <cstring>
 
 namespace weft {
-namespace {
-
-float halfToFloat(uint16_t h) {
-  uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-  uint32_t bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else { // subnormal: renormalise
-      int e = -1;
-      do {
-        ++e;
-        mant <<= 1;
-      } while (!(mant & 0x400));
-      bits = sign | ((112 - e) << 23) | ((mant & 0x3ff) << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-} // namespace
 
 rt::StatusOr<rt::HostTensor> widenToF32(rt::HostTensor t, const std::string &name) {
-  if (t.dtype == weft::proto::F32)
-    return t;
-  if (t.dtype != weft::proto::F16 && t.dtype != weft::proto::BF16)
+  if (!rt::isFloatType(t.dtype))
     return rt::invalidArgument("tensor '" + name + "' has dtype " +
                                rt::dtypeName(t.dtype) + ", expected f32");
-  rt::HostTensor out(weft::proto::F32, t.shape);
-  const uint16_t *in = t.data<uint16_t>();
-  float *dst = out.data<float>();
-  for (int64_t i = 0; i < t.numElements(); ++i) {
-    if (t.dtype == weft::proto::F16) {
-      dst[i] = halfToFloat(in[i]);
-    } else {
-      uint32_t bits = uint32_t(in[i]) << 16;
-      std::memcpy(&dst[i], &bits, 4);
-    }
-  }
-  return out;
+  return rt::castFloats(t, weft::proto::F32);
 }
 
 namespace {
@@ -143,7 +103,9 @@ rt::Status loadHfWeights(const std::string &path,
     if (!f32.isOk())
       return f32.status();
     WEFT_RETURN_IF_ERROR(checkFinite(*f32, key, file->path()));
-    WEFT_RETURN_IF_ERROR(executor.setLocalPiece(proto::PARAMETER, p.name, *f32));
+    // A program compiled with --precision bf16/f16 holds the weight narrow.
+    WEFT_RETURN_IF_ERROR(executor.setLocalPiece(proto::PARAMETER, p.name,
+                                                rt::castFloats(*f32, buffer->dtype())));
   }
   return rt::Status::ok();
 }

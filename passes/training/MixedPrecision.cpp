@@ -22,6 +22,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 
@@ -106,9 +108,35 @@ struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPas
     convert(main, low);
     if (lossScaling)
       addLossScale(main);
+    if (storeParameters)
+      storeParametersLow(main, low);
   }
 
 private:
+  /// 5. (store-parameters) Every parameter whose uses are all weft.casts to
+  ///    `low` becomes an argument of type `low`, replacing the casts.
+  void storeParametersLow(func::FuncOp main, Type low) {
+    Block &body = main.getBody().front();
+    for (BlockArgument arg : body.getArguments()) {
+      if (!main.getArgAttr(arg.getArgNumber(), weft::kParamAttr) || arg.use_empty())
+        continue;
+      auto type = dyn_cast<RankedTensorType>(arg.getType());
+      bool allCasts = type && llvm::all_of(arg.getUsers(), [&](Operation *user) {
+                        auto cast = dyn_cast<weft::CastOp>(user);
+                        return cast && getElementTypeOrSelf(cast.getType()) == low;
+                      });
+      if (!allCasts)
+        continue;
+      arg.setType(type.clone(low));
+      for (Operation *user : llvm::make_early_inc_range(arg.getUsers())) {
+        user->getResult(0).replaceAllUsesWith(arg);
+        user->erase();
+      }
+    }
+    main.setFunctionType(FunctionType::get(main.getContext(), body.getArgumentTypes(),
+                                           main.getFunctionType().getResults()));
+  }
+
   LogicalResult checkLossScaling(func::FuncOp main) {
     for (unsigned i = 0; i < main.getNumArguments(); ++i)
       if (auto in = main.getArgAttrOfType<StringAttr>(i, weft::kInputAttr);

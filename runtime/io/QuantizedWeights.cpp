@@ -51,6 +51,15 @@ Status setInt8Weight(Executor &executor, const std::string &name, const HostTens
   return executor.setParameter(name + ".scale", scales);
 }
 
+Status setWeightFromF32(Executor &executor, const std::string &name, const HostTensor &value) {
+  if (isInt8Weight(executor, name))
+    return setInt8Weight(executor, name, value);
+  const proto::Buffer *b = executor.buffer(proto::PARAMETER, name);
+  if (b && value.dtype == proto::F32 && (b->dtype() == proto::BF16 || b->dtype() == proto::F16))
+    return executor.setParameter(name, castFloats(value, b->dtype()));
+  return executor.setParameter(name, value);
+}
+
 Status saveParameters(const Executor &executor, const std::string &path,
                       const std::string &quantize, const std::string &model) {
   std::vector<std::pair<std::string, HostTensor>> tensors;

@@ -38,6 +38,11 @@ bool isInt8Weight(const Executor &executor, const std::string &name);
 /// NOT_FOUND when `name` is not an int8 weight of the program.
 Status setInt8Weight(Executor &executor, const std::string &name, const HostTensor &value);
 
+/// Sets weight `name` from its f32 `value` in the form the program holds it:
+/// an int8 pair (quantized, setInt8Weight), bf16 or f16 (rounded to nearest
+/// even: a program compiled with --precision bf16/f16), or f32 as it is.
+Status setWeightFromF32(Executor &executor, const std::string &name, const HostTensor &value);
+
 /// Writes every parameter of `executor` to `path` (atomically) with the
 /// metadata weft.quantize = `quantize` (when not empty) and weft.model =
 /// `model`.

@@ -1,5 +1,6 @@
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16" | FileCheck %s
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true" | FileCheck %s --check-prefix=F16
+// RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16 store-parameters=true" | FileCheck %s --check-prefix=STORE
 // RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=fp8" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADTYPE
 // RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true loss=cost" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOLOSS
 
@@ -31,6 +32,14 @@
 // CHECK: %[[L:.*]] = weft.reduce sum %[[E]] dims = [0, 1] : tensor<2x3xf32>
 // CHECK-NOT: weft.cast
 // CHECK: return %[[L]] : tensor<f32>
+
+// With store-parameters (inference), the three parameters, read only through their casts, become bf16
+// arguments and the casts go; the input stays f32 and is cast.
+// STORE-LABEL: func.func @main(
+// STORE-SAME: %[[W1:.*]]: tensor<4x8xbf16> {weft.param = "w1"}, %[[B1:.*]]: tensor<8xbf16> {weft.param = "b1"}, %[[W2:.*]]: tensor<8x3xbf16> {weft.param = "w2"}, %[[X:.*]]: tensor<2x4xf32> {weft.input = "x"})
+// STORE: %[[XB:.*]] = weft.cast %[[X]] : tensor<2x4xf32> -> tensor<2x4xbf16>
+// STORE-NOT: weft.cast %[[W1]]
+// STORE: weft.matmul %[[XB]], %[[W1]] : tensor<2x4xbf16>, tensor<4x8xbf16>
 
 // F16-LABEL: func.func @main(
 // F16-SAME: %[[S:[^ ]*]]: tensor<f32> {weft.input = "amp.loss_scale_log2"})
@@ -73,6 +82,9 @@ func.func @main(%w1: tensor<4x8xf32> {weft.param = "w1"}, %b1: tensor<8xf32> {we
 // CHECK-NOT: weft.cast
 // CHECK-NOT: bf16
 // CHECK: return
+// The gain is read in f32, so it stays an f32 parameter even with store-parameters.
+// STORE-LABEL: func.func @main(
+// STORE-SAME: %{{.*}}: tensor<4xf32> {weft.param = "g"}
 // F16-LABEL: func.func @main(
 // F16-NOT: f16>
 // F16: weft.pow
@@ -103,6 +115,9 @@ func.func @main(%g: tensor<4xf32> {weft.param = "g"}, %x: tensor<2x4xf32> {weft.
 // CHECK: %[[UP:.*]] = weft.cast %[[BM]] : tensor<2x3x3xbf16> -> tensor<2x3x3xf32>
 // CHECK: %[[R:.*]] = weft.add %[[E]], %[[UP]] : tensor<2x3x3xf32>
 // CHECK: weft.reduce sum %[[R]]
+// The table is read by the gather (f32): not stored low.
+// STORE-LABEL: func.func @main(
+// STORE-SAME: %{{.*}}: tensor<5x3x3xf32> {weft.param = "table"}
 func.func @main(%t: tensor<5x3x3xf32> {weft.param = "table"}, %i: tensor<2xi64> {weft.input = "ids"})
     -> (tensor<f32> {weft.output = "loss"}) {
   %0 = weft.gather %t[%i] : tensor<5x3x3xf32>, tensor<2xi64>

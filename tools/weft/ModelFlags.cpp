@@ -97,9 +97,10 @@ void CompileFlags::declareForTraining(FlagSet &flags) {
   flags.section("Compile");
   flags
       .addString("precision", "P",
-                 "training-step compute precision: f32, bf16 or f16 (f32 master weights, "
-                 "reductions and loss; f16 adds dynamic loss scaling, skipping a step on "
-                 "inf/NaN gradients); compile: with --train",
+                 "compute precision: f32, bf16 or f16. A training step keeps f32 master "
+                 "weights, reductions and loss (f16 adds dynamic loss scaling, skipping a step "
+                 "on inf/NaN gradients); a forward program holds the weights that only matmuls "
+                 "read in it (norms, softmax and the embedding table stay f32)",
                  &precision)
       .oneOf({"f32", "bf16", "f16"});
   flags
@@ -135,6 +136,8 @@ CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) c
   o.useCache = !noCache;
   o.fuse = !noFuse;
   o.quantize = quantize == "none" ? "" : quantize;
+  if (!train) // a forward program: weights held and matmuls run in this precision
+    o.precision = precision;
   o.configurePassManager = configurePassManager;
   return o;
 }

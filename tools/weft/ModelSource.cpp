@@ -43,8 +43,9 @@ std::unique_ptr<ModelSource> loadModelSource(const ModelFlags &model, const Comp
       throw std::runtime_error("cannot parse '" + model.model + "' (see above)");
     return src;
   }
-  if (!trainStep && compile.precision != "f32")
-    throw FlagError("--precision applies to --train (the training step)");
+  if (!trainStep && compile.precision != "f32" && compile.quantize != "none")
+    throw FlagError("--precision " + compile.precision + " and --quantize " + compile.quantize +
+                    " do not combine: int8 weights keep f32 activations");
   if (!trainStep && compile.recompute != "none")
     throw FlagError("--recompute applies to --train (the training step)");
   ModelRequest r = model.request();

@@ -160,10 +160,8 @@ void bindParameters(rt::Executor &executor, const proto::Executable &proto, cons
   if (!f.weights.empty()) {
     check(loadHfWeights(f.weights, params, executor));
   } else if (src || f.randomWeights) {
-    for (const ParamSpec &p : params) // an int8 weight (--quantize) is quantized here
-      check(rt::isInt8Weight(executor, p.name)
-                ? rt::setInt8Weight(executor, p.name, initialValue(p, unsigned(f.seed)))
-                : executor.setParameter(p.name, initialValue(p, unsigned(f.seed))));
+    for (const ParamSpec &p : params) // quantized (--quantize) or rounded (--precision) here
+      check(rt::setWeightFromF32(executor, p.name, initialValue(p, unsigned(f.seed))));
   } else if (!params.empty()) {
     throw std::runtime_error("'" + f.model.model + "' has " + std::to_string(params.size()) +
                              " parameters (e.g. '" + params.front().name +
