@@ -1,0 +1,246 @@
+//===- AccumulationTest.cpp - gradient accumulation (micro-batches) -------===//
+//
+// This file implements the tests of gradient accumulation
+// (TrainOptions::microBatches, `weft train --micro-batches K`): a step run as
+// 2 or 4 micro-batches gives the losses and weights of the whole-batch step
+// (SGD with and without active clipping, AdamW's losses), its micro-step's
+// arena shrinks with K (activations of one micro-batch), a run interrupted
+// and resumed from a checkpoint repeats the uninterrupted losses, on a
+// dp=2 mesh the micro-step reduces no gradient while the apply step
+// reduces every one once, and a K that does not divide the batch, f16 and
+// ZeRO 3 are refused with the numbers named.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TrainRunTestUtil.h"
+
+#include "compiler/TrainStep.h"
+#include "models/catalog/Strategies.h"
+#include "runtime/MemoryNeeds.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cmath>
+#include <map>
+
+using namespace weft;
+using namespace weft::train;
+using namespace weft::trainrun::test;
+
+namespace {
+
+/// The losses of a run and its parameters at the end.
+struct RunResult {
+  std::vector<float> losses;
+  std::map<std::string, rt::HostTensor> params;
+  uint64_t microArena = 0; // the arena of the step (K = 1) or of the micro-step
+};
+
+/// Batch 4 x seq 8 of the tiny GPT-2, `k` micro-batches.
+TrainConfig accumulationConfig(const std::string &data, int k, const std::string &optimizer, double clip) {
+  TrainConfig c = tinyTrainConfig(data, 4);
+  c.batch = 4;
+  c.optimizer.optimizer = optimizer;
+  c.optimizer.momentum = optimizer == "sgd" ? 0.9 : 0.0;
+  c.optimizer.weightDecay = 0.01;
+  c.optimizer.clipNorm = clip;
+  c.optimizer.microBatches = k;
+  c.lr = optimizer == "sgd" ? 0.3 : 1e-2;
+  return c;
+}
+
+RunResult runSteps(const TrainConfig &c, int steps) {
+  Trainer trainer(c);
+  RunResult r;
+  for (int i = 0; i < steps; ++i)
+    r.losses.push_back(trainer.trainStep());
+  for (const std::string &name : trainer.executor().parameterNames()) {
+    auto value = trainer.executor().parameter(name);
+    EXPECT_TRUE(value.isOk()) << name;
+    r.params[name] = *value;
+  }
+  rt::Executor *step = trainer.microStepExecutor() ? trainer.microStepExecutor() : &trainer.executor();
+  r.microArena = rt::memoryNeeds(step->executable().proto()).arena;
+  return r;
+}
+
+void expectClose(const RunResult &got, const RunResult &want, double lossRel, double paramRel, double paramAbs,
+                 const std::string &what) {
+  ASSERT_EQ(got.losses.size(), want.losses.size());
+  for (size_t i = 0; i < want.losses.size(); ++i)
+    EXPECT_NEAR(got.losses[i], want.losses[i], lossRel * std::fabs(want.losses[i]))
+        << what << ": the loss of step " << i + 1;
+  if (paramRel < 0)
+    return;
+  ASSERT_EQ(got.params.size(), want.params.size()) << what;
+  for (const auto &[name, w] : want.params) {
+    const rt::HostTensor &g = got.params.at(name);
+    ASSERT_EQ(g.shape, w.shape) << what << ": " << name;
+    double worst = 0;
+    for (int64_t i = 0; i < w.numElements(); ++i) {
+      double a = g.data<float>()[i], b = w.data<float>()[i];
+      if (std::fabs(a - b) > paramRel * std::fabs(b) + paramAbs)
+        worst = std::max(worst, std::fabs(a - b));
+    }
+    EXPECT_EQ(worst, 0.0) << what << ": parameter '" << name << "' differs from the whole-batch run";
+  }
+}
+
+// Tolerances. The K micro-batch gradients are summed in another order than
+// the whole batch's (per micro-batch, then across micro-batches, then scaled
+// by 1 / K instead of folding 1 / batch into each row): a few f32 ulps per
+// gradient element (~1e-7 relative to its largest addend). SGD moves a weight
+// by lr times that, so after 4 steps (lr 0.3, momentum 0.9) weights agree to
+// ~1e-6; 1e-5 relative + 1e-6 absolute leaves margin, while a missed 1 / K
+// (a K-times gradient), clipping per micro-batch or a lost micro-batch moves
+// weights by ~lr * |g| ~ 1e-2. The losses of the first step are computed
+// before any update and then follow the weights: 1e-5 relative.
+TEST(TrainAccumulation, MicroBatchesEqualTheWholeBatchStep) {
+  std::string dir = scratchDir(), data = dir + "/data.txt";
+  writeFile(data, sampleText(600));
+  for (double clip : {0.0, 0.05}) { // without clipping, then clipping every step (the norm is ~0.3-1)
+    RunResult whole = runSteps(accumulationConfig(data, 1, "sgd", clip), 4);
+    RunResult two = runSteps(accumulationConfig(data, 2, "sgd", clip), 4);
+    RunResult four = runSteps(accumulationConfig(data, 4, "sgd", clip), 4);
+    std::string what = "sgd, clip " + std::to_string(clip);
+    expectClose(two, whole, 1e-5, 1e-5, 1e-6, what + ", 2 micro-batches");
+    expectClose(four, whole, 1e-5, 1e-5, 1e-6, what + ", 4 micro-batches");
+    // Peak activations: one micro-batch's (the step's arena is mostly activations).
+    EXPECT_LT(two.microArena, whole.microArena);
+    EXPECT_LT(four.microArena, two.microArena);
+  }
+}
+
+// AdamW divides by sqrt(v) + eps: a gradient that is zero in exact
+// arithmetic (the attention's key bias: softmax ignores a constant added to
+// a row of scores) comes out as order-dependent f32 noise that AdamW scales
+// up to ~lr per step, so such weights are not comparable; they do not move
+// the loss (softmax ignores them), whose difference stays at the f32 level of
+// the other weights: 1e-4 relative after 4 steps with clipping.
+TEST(TrainAccumulation, AdamWLossesEqualTheWholeBatchStep) {
+  std::string dir = scratchDir(), data = dir + "/data.txt";
+  writeFile(data, sampleText(600));
+  RunResult whole = runSteps(accumulationConfig(data, 1, "adamw", 1.0), 4);
+  RunResult two = runSteps(accumulationConfig(data, 2, "adamw", 1.0), 4);
+  expectClose(two, whole, 1e-4, -1, 0, "adamw, 2 micro-batches");
+  EXPECT_LT(whole.losses.back(), whole.losses.front()); // it trains
+}
+
+TEST(TrainAccumulation, ResumedRunRepeatsTheUninterruptedLosses) {
+  std::string dir = scratchDir(), data = dir + "/data.txt";
+  writeFile(data, sampleText(600));
+  TrainConfig c = accumulationConfig(data, 2, "adamw", 1.0);
+  std::vector<float> straight = runSteps(c, 4).losses;
+  c.checkpointDir = dir + "/ckpt";
+  {
+    Trainer first(c);
+    first.trainStep();
+    first.trainStep();
+    first.saveCheckpoint();
+  }
+  c.resume = true;
+  Trainer resumed(c);
+  ASSERT_EQ(resumed.step(), 2);
+  // The same programs on the same state: bitwise the same losses.
+  EXPECT_EQ(resumed.trainStep(), straight[2]);
+  EXPECT_EQ(resumed.trainStep(), straight[3]);
+  // A checkpoint of 2 micro-batches holds the accumulators: another K is refused.
+  c.optimizer.microBatches = 1;
+  try {
+    Trainer other(c);
+    FAIL() << "resuming with another --micro-batches was accepted";
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("micro_batches"), std::string::npos) << e.what();
+  }
+}
+
+/// The elements moved by each collective kind of `exe`'s steps.
+std::map<int, std::vector<uint64_t>> collectives(const rt::Executable &exe) {
+  std::map<int, std::vector<uint64_t>> out;
+  for (const proto::Step &s : exe.proto().steps())
+    if (s.has_collective())
+      out[int(s.collective().kind())].push_back(s.collective().count());
+  return out;
+}
+
+// On dp=2 the micro-step keeps each rank's partial gradient sums (its only
+// collective is the loss, one element), and the apply step reduces the
+// accumulated gradients once: all-reduces (ZeRO 0) or reduce-scatters
+// (ZeRO 2) covering every trainable element.
+TEST(TrainAccumulation, OnDataParallelRanksTheGradientsAreReducedOncePerStep) {
+  MeshSpec mesh = MeshSpec::parse("dp=2");
+  Program loss = models::buildGpt2TrainLoss(tinyConfig(), 2, 8, strategyPlan("dp", mesh), mesh);
+  uint64_t elements = 0;
+  for (const ParamSpec &p : loss.params())
+    elements += uint64_t(rt::numElements(p.shape));
+  for (int zero : {0, 2}) {
+    TrainOptions train;
+    train.microBatches = 2;
+    train.zero = zero;
+    CompileOptions options;
+    options.cacheDir = testCacheDir();
+    AccumulatedTrainStep step = compileAccumulatedTrainStep(loss.module(), train, options);
+    ASSERT_TRUE(step.microStep.executable && step.applyStep.executable);
+    for (const auto &[kind, counts] : collectives(*step.microStep.executable))
+      for (uint64_t n : counts)
+        EXPECT_EQ(n, 1u) << "zero " << zero << ": the micro-step moves " << n << " elements (collective kind "
+                         << kind << "); only the loss should be";
+    auto apply = collectives(*step.applyStep.executable);
+    const int kind = zero == 2 ? proto::REDUCE_SCATTER : proto::ALL_REDUCE;
+    uint64_t reduced = 0;
+    for (uint64_t n : apply[kind])
+      reduced += n * (zero == 2 ? 2 : 1); // a reduce-scatter's count is one rank's block
+    EXPECT_GE(reduced, elements) << "zero " << zero << ": the apply step reduces too little";
+    EXPECT_LE(reduced, elements + 64 * apply[kind].size()) << "zero " << zero << ": more than one reduction";
+  }
+}
+
+TEST(TrainAccumulation, BadMicroBatchesAreRefused) {
+  std::string dir = scratchDir(), data = dir + "/data.txt";
+  writeFile(data, sampleText(600));
+  TrainConfig c = accumulationConfig(data, 3, "sgd", 0);
+  try {
+    Trainer t(c);
+    FAIL() << "3 micro-batches of a batch of 4 were accepted";
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("--micro-batches 3 does not divide --batch 4"), std::string::npos)
+        << e.what();
+  }
+  TrainOptions f16;
+  f16.microBatches = 2;
+  f16.precision = "f16";
+  Program loss = models::buildGpt2TrainLoss(tinyConfig(), 2, 8);
+  EXPECT_THROW(compileAccumulatedTrainStep(loss.module(), f16, {}), CompileError);
+
+  std::string base = "train gpt2 " + tinyFlags() + " --data '" + data + "' --seq 8 --steps 1 --sample-tokens 0 ";
+  struct Case {
+    std::string flags, message;
+  } cases[] = {
+      {"--batch 4 --micro-batches 3", "--micro-batches 3 does not divide --batch 4"},
+      {"--batch 4 --micro-batches 0", "--micro-batches"},
+      {"--batch 4 --micro-batches 2 --precision f16", "does not support --precision f16"},
+      {"--batch 4 --micro-batches 2 --mesh dp=2 --zero 3", "does not support --zero 3"},
+  };
+  for (const Case &k : cases) {
+    std::string log = dir + "/refused.log";
+    EXPECT_NE(runWeft(base + k.flags, log), 0) << k.flags;
+    std::string out = readFile(log);
+    EXPECT_NE(out.find(k.message), std::string::npos) << k.flags << ":\n" << out;
+  }
+}
+
+TEST(TrainAccumulation, CliReportsTheMicroStepMemoryAndTrains) {
+  std::string dir = scratchDir(), data = dir + "/data.txt", log = dir + "/train.log";
+  writeFile(data, sampleText(600));
+  ASSERT_EQ(runWeft("train gpt2 " + tinyFlags() + " --data '" + data +
+                        "' --batch 4 --seq 8 --steps 2 --micro-batches 2 --eval-every 1 --sample-tokens 0",
+                    log),
+            0)
+      << readFile(log);
+  std::string out = readFile(log);
+  EXPECT_NE(out.find("gradient accumulation: 2 micro-batches of 2 rows: micro-step arena"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("step      2/2  loss"), std::string::npos) << out;
+}
+
+} // namespace
