@@ -50,13 +50,13 @@ func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.in
 // APPLY-LABEL: func.func @main(
 // APPLY-SAME: tensor<4x2xf32> {weft.sharding = #weft.sharding<[{}, {tp}] partial {dp}>, weft.state = "grad_accum:w"}
 // APPLY-SAME: tensor<2xf32> {weft.sharding = #weft.sharding<[{}] partial {dp}>, weft.state = "grad_accum:b"}
-module attributes {weft.mesh = #weft.mesh<[dp = 2, tp = 2]>} {
+module attributes {weft.mesh = #weft.mesh<dp = 2, tp = 2>} {
   // expected-error @+1 {{has no gradient outputs}}
   func.func @main(%w: tensor<4x2xf32> {weft.param = "w", weft.sharding = #weft.sharding<[{}, {tp}]>},
                   %b: tensor<2xf32> {weft.param = "b"},
                   %x: tensor<8x4xf32> {weft.input = "x", weft.sharding = #weft.sharding<[{dp}, {}]>})
       -> (tensor<f32> {weft.output = "loss"}) {
-    %0 = weft.matmul %x, %w : tensor<8x4xf32>, tensor<4x2xf32> -> tensor<8x2xf32>
+    %0 = weft.matmul %x, %w : tensor<8x4xf32>, tensor<4x2xf32>
     %1 = weft.broadcast %b dims = [1] : tensor<2xf32> -> tensor<8x2xf32>
     %2 = weft.add %0, %1 : tensor<8x2xf32>
     %3 = weft.reduce mean %2 dims = [0, 1] : tensor<8x2xf32>
