@@ -271,7 +271,8 @@ def AccumulateGradientsPass : Pass<"weft-accumulate-gradients", "mlir::ModuleOp"
     weft-loss-scaling: every use of a gradient g is replaced by
     grad_accum:<p> * (1 / K) (the mean loss over K equal micro-batches is
     the batch's mean loss), the accumulators are zeroed
-    (`weft.update = "grad_accum:<p>"`), and the forward and backward, now
+    (`weft.update = "grad_accum:<p>"` = new <p> * 0, which orders the zeroing
+    after every read of the accumulator), and the forward and backward, now
     unused, are erased with the inputs only they read (tokens, targets).
     The gradient outputs are dropped unless keep-gradients.
 

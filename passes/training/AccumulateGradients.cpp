@@ -190,18 +190,24 @@ private:
 
     // The results: the optimizer's outputs (not the loss or other forward
     // outputs), the gradients with keep-gradients, then the zeroed
-    // accumulators: accum * 0, an elementwise kernel writing in place (the
-    // splat zero is inlined, not stored) that, being linear in the
-    // accumulator, stays a partial sum on a mesh. A non-finite accumulator
-    // stays non-finite, but then so is the update it came from.
+    // accumulators. Each is new_param * 0: an elementwise kernel (the splat
+    // zero is inlined, not stored) that depends on the parameter's update,
+    // which itself reads every value computed from the accumulators (its own
+    // mean through the optimizer state, all of them through the clipping
+    // norm), so the schedule cannot zero an accumulator before a read of it.
+    // (A non-finite new parameter leaves a non-finite accumulator: the run
+    // has diverged then anyway.)
     OpBuilder b(ret);
     SmallVector<Value> results;
     SmallVector<DictionaryAttr> oldAttrs, attrs;
     main.getAllResultAttrs(oldAttrs);
+    llvm::StringMap<Value> newParams;
     for (unsigned i = 0; i < main.getNumResults(); ++i) {
       auto output = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
-      bool keep = main.getResultAttr(i, weft::kUpdateAttr) ||
-                  (output && (output.getValue() == "grad_norm" || output.getValue() == "loss_scale")) ||
+      auto update = main.getResultAttrOfType<StringAttr>(i, weft::kUpdateAttr);
+      if (update)
+        newParams[update.getValue()] = ret.getOperand(i);
+      bool keep = update || (output && (output.getValue() == "grad_norm" || output.getValue() == "loss_scale")) ||
                   (output && output.getValue().starts_with(kGradPrefix) && keepGradients);
       if (keep) {
         results.push_back(ret.getOperand(i));
@@ -210,7 +216,11 @@ private:
     }
     for (auto [g, accum] : llvm::zip(grads, accums)) {
       weft::grad::Emitter e(b, g.param.getLoc());
-      results.push_back(e.scale(accum, 0.0));
+      Value after = newParams.lookup(g.name);
+      if (!after || after.getType() != accum.getType())
+        return main.emitOpError("has no update of parameter '")
+               << g.name << "' of its type; mode=apply runs after weft-optimizer";
+      results.push_back(e.scale(after, 0.0));
       attrs.push_back(weft::tagAttrs(ctx, weft::kUpdateAttr, (kAccumPrefix + g.name).str()));
     }
     weft::setFunctionResults(main, results, attrs);

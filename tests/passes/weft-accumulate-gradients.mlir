@@ -6,7 +6,7 @@
 // Tests that mode=micro turns the gradient output into the in-place update of a new state argument
 // grad_accum:w (accumulator + gradient) and keeps the loss; that mode=apply (after weft-optimizer) makes the
 // update read grad_accum:w * 0.25 (1 / 4 micro-batches) instead of the gradient, zeroes the accumulator
-// (grad_accum:w * 0), and erases the forward and backward passes with the input x only they read; on a mesh
+// (new w * 0: after every read of it), and erases the forward and backward passes with the input x only they read; on a mesh
 // with dp, that the accumulator is split like its parameter and partial over dp, and an unhinted parameter is
 // fixed replicated. Without weft-autodiff (third RUN) every function is refused for having no gradients; with
 // zero=3 (fourth) every function is refused.
@@ -29,7 +29,7 @@
 // APPLY: weft.mul %{{.*}}, %[[MEAN]] : tensor<4xf32>
 // APPLY: %[[NEWW:.*]] = weft.sub %[[W]], %{{.*}} : tensor<4xf32>
 // APPLY: %[[ZERO:.*]] = weft.constant dense<0.000000e+00> : tensor<4xf32>
-// APPLY: %[[CLEARED:.*]] = weft.mul %[[ACC]], %[[ZERO]] : tensor<4xf32>
+// APPLY: %[[CLEARED:.*]] = weft.mul %[[NEWW]], %[[ZERO]] : tensor<4xf32>
 // APPLY: return %[[NEWW]], %[[CLEARED]]
 // expected-error @+1 {{has no gradient outputs}}
 func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.input = "x"})
