@@ -7,7 +7,7 @@
 // arena shrinks with K (activations of one micro-batch), a run interrupted
 // and resumed from a checkpoint repeats the uninterrupted losses, on a
 // dp=2 mesh the micro-step reduces no gradient while the apply step
-// reduces every one once, and a K that does not divide the batch, f16 and
+// reduces every one once (also inside dp x tp), and a K that does not divide the batch, f16 and
 // ZeRO 3 are refused with the numbers named.
 //
 //===----------------------------------------------------------------------===//
@@ -154,44 +154,59 @@ TEST(TrainAccumulation, ResumedRunRepeatsTheUninterruptedLosses) {
   }
 }
 
-/// The elements moved by each collective kind of `exe`'s steps.
-std::map<int, std::vector<uint64_t>> collectives(const rt::Executable &exe) {
+/// The elements moved by each collective kind of `exe`'s steps over
+/// exactly the mesh axes `axes` (indices into the mesh).
+std::map<int, std::vector<uint64_t>> collectives(const rt::Executable &exe, const std::vector<uint32_t> &axes) {
   std::map<int, std::vector<uint64_t>> out;
   for (const proto::Step &s : exe.proto().steps())
-    if (s.has_collective())
+    if (s.has_collective() &&
+        std::vector<uint32_t>(s.collective().axes().begin(), s.collective().axes().end()) == axes)
       out[int(s.collective().kind())].push_back(s.collective().count());
   return out;
 }
 
-// On dp=2 the micro-step keeps each rank's partial gradient sums (its only
-// collective is the loss, one element), and the apply step reduces the
-// accumulated gradients once: all-reduces (ZeRO 0) or reduce-scatters
-// (ZeRO 2) covering every trainable element.
+// On dp=2 (and dp=2 x tp=2, Megatron's tensor parallelism inside) the
+// micro-step keeps each rank's partial gradient sums: it has no collective
+// over dp but the loss's (one element; the loss is reduced over dp and tp
+// together). The apply step reduces the accumulated gradients over dp once:
+// all-reduces (ZeRO 0) or reduce-scatters (ZeRO 2) covering every trainable
+// element (on dp x tp: this rank's tp piece of each) and no more.
 TEST(TrainAccumulation, OnDataParallelRanksTheGradientsAreReducedOncePerStep) {
-  MeshSpec mesh = MeshSpec::parse("dp=2");
-  Program loss = models::buildGpt2TrainLoss(tinyConfig(), 2, 8, strategyPlan("dp", mesh), mesh);
-  uint64_t elements = 0;
-  for (const ParamSpec &p : loss.params())
-    elements += uint64_t(rt::numElements(p.shape));
-  for (int zero : {0, 2}) {
-    TrainOptions train;
-    train.microBatches = 2;
-    train.zero = zero;
-    CompileOptions options;
-    options.cacheDir = testCacheDir();
-    AccumulatedTrainStep step = compileAccumulatedTrainStep(loss.module(), train, options);
-    ASSERT_TRUE(step.microStep.executable && step.applyStep.executable);
-    for (const auto &[kind, counts] : collectives(*step.microStep.executable))
-      for (uint64_t n : counts)
-        EXPECT_EQ(n, 1u) << "zero " << zero << ": the micro-step moves " << n << " elements (collective kind "
-                         << kind << "); only the loss should be";
-    auto apply = collectives(*step.applyStep.executable);
-    const int kind = zero == 2 ? proto::REDUCE_SCATTER : proto::ALL_REDUCE;
-    uint64_t reduced = 0;
-    for (uint64_t n : apply[kind])
-      reduced += n * (zero == 2 ? 2 : 1); // a reduce-scatter's count is one rank's block
-    EXPECT_GE(reduced, elements) << "zero " << zero << ": the apply step reduces too little";
-    EXPECT_LE(reduced, elements + 64 * apply[kind].size()) << "zero " << zero << ": more than one reduction";
+  for (const char *spec : {"dp=2", "dp=2,tp=2"}) {
+    MeshSpec mesh = MeshSpec::parse(spec);
+    const bool tp = mesh.has("tp");
+    Program loss = models::buildGpt2TrainLoss(tinyConfig(), 2, 8, strategyPlan(tp ? "dp,tp" : "dp", mesh), mesh);
+    for (int zero : {0, 2}) {
+      TrainOptions train;
+      train.microBatches = 2;
+      train.zero = zero;
+      CompileOptions options;
+      options.cacheDir = testCacheDir();
+      AccumulatedTrainStep step = compileAccumulatedTrainStep(loss.module(), train, options);
+      ASSERT_TRUE(step.microStep.executable && step.applyStep.executable);
+      std::string what = std::string(spec) + ", zero " + std::to_string(zero);
+      for (const auto &[kind, counts] : collectives(*step.microStep.executable, {0}))
+        for (uint64_t n : counts)
+          EXPECT_EQ(n, 1u) << what << ": the micro-step has a collective of kind " << kind << " over dp (" << n
+                           << " elements); only the loss should be";
+      // This rank's elements: a tp-split parameter holds half of them.
+      uint64_t elements = 0;
+      for (const proto::Buffer &b : step.applyStep.executable->proto().buffers())
+        if (b.kind() == proto::STATE && b.name().rfind("grad_accum:", 0) == 0)
+          elements += uint64_t(rt::numElements(std::vector<int64_t>(b.shape().begin(), b.shape().end())));
+      // ZeRO 2 reduce-scatters what splits over dp and all-reduces the rest.
+      auto apply = collectives(*step.applyStep.executable, {0});
+      uint64_t reduced = 0, count = 0;
+      for (uint64_t n : apply[proto::ALL_REDUCE])
+        reduced += n, ++count;
+      for (uint64_t n : apply[proto::REDUCE_SCATTER])
+        reduced += 2 * n, ++count; // a reduce-scatter's count is one rank's block
+      if (zero == 2)
+        EXPECT_FALSE(apply[proto::REDUCE_SCATTER].empty()) << what;
+      EXPECT_GE(reduced, elements) << what << ": the apply step reduces too little";
+      // Beyond the gradients: the scalars of the clipping norm, and padding.
+      EXPECT_LE(reduced, elements + 64 * count) << what << ": more than one reduction";
+    }
   }
 }
 
