@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Gradient accumulation on data-parallel ranks equals one device's whole-batch step: `weft train --micro-batches K`
 under `weft launch -n 2 -- ... --mesh dp=2` (K = 2, and K = 4 with ZeRO 2; the micro-steps keep each rank's partial
-gradient sums, the update reduces them once) against one process with K = 1 on the same data, 3 steps of SGD with
+gradient sums, the update reduces them once) and on 4 ranks dp=2 x tp=2 with ZeRO 1 (K = 2) against one process with K = 1 on the same data, 3 steps of SGD with
 momentum on a 2-layer GPT-2 (vocabulary 257). The loss lines (printed to 4 decimals) must agree within 2e-4 and the
---save weights (gathered from the ranks, written by rank 0) within 1e-5 relative + 1e-6 absolute.
+--save weights (gathered from the ranks, written by rank 0) within 1e-5 relative + 1e-6 absolute. A sharded
+checkpoint of the dp=2 run written after step 2 (--stop-after) resumes at the same step 3 loss.
 
 Tolerance: the gradients are summed in another order (per rank and micro-batch, then across micro-batches, then
 across ranks, then scaled by 1 / K), which changes each element by a few f32 ulps (~1e-7 relative to its largest
@@ -31,13 +32,18 @@ common = ["train", "gpt2", "--preset", "tiny", "--vocab-size", "257", "--n-layer
           "--eval-every", "0", "--log-every", "1", "--sample-tokens", "0"]
 
 
-def run(args, ranks, name):
+def run_text(args, ranks, name):
     cmd = [weft] + (["launch", "-n", str(ranks), "--", "weft"] if ranks > 1 else []) + common + args
     out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     text = out.stdout.decode(errors="replace").replace("\r", "\n")
     if out.returncode != 0:
         print(text)
         sys.exit(f"FAIL: {name}: {' '.join(cmd)} exited {out.returncode}")
+    return text
+
+
+def run(args, ranks, name):
+    text = run_text(args, ranks, name)
     losses = [float(m.group(1)) for m in re.finditer(r"step +\d+/\d+ +loss (\S+)", text)]
     if len(losses) != 3:
         print(text)
@@ -59,7 +65,9 @@ ref_losses, _ = run(["--save", ref_path], 1, "one device, whole batch")
 ref = read_safetensors(ref_path)
 for name, ranks, flags in [("dp=2, 2 micro-batches", 2, ["--mesh", "dp=2", "--micro-batches", "2"]),
                            ("dp=2, ZeRO 2, 4 micro-batches", 2,
-                            ["--mesh", "dp=2", "--zero", "2", "--micro-batches", "4"])]:
+                            ["--mesh", "dp=2", "--zero", "2", "--micro-batches", "4"]),
+                           ("dp=2 x tp=2, ZeRO 1, 2 micro-batches", 4,
+                            ["--mesh", "dp=2,tp=2", "--zero", "1", "--micro-batches", "2"])]:
     path = os.path.join(work, "mesh.safetensors")
     losses, text = run(flags + ["--save", path], ranks, name)
     if "gradient accumulation:" not in text:
@@ -79,4 +87,16 @@ for name, ranks, flags in [("dp=2, 2 micro-batches", 2, ["--mesh", "dp=2", "--mi
             sys.exit(f"FAIL: {name}: '{key}' differs at flat index {i}: {got[key].flat[i]} vs {want.flat[i]}")
         worst = max(worst, float(diff.max()))
     print(f"ok: {name}: losses {losses}, largest weight difference {worst:.2e}")
+    if name == "dp=2, 2 micro-batches":
+        uninterrupted = losses
+
+# A sharded checkpoint of dp=2 with 2 micro-batches, written after step 2, resumes at the uninterrupted step 3 loss.
+ckpt = os.path.join(work, "ckpt")
+flags = ["--mesh", "dp=2", "--micro-batches", "2", "--checkpoint", ckpt]
+run_text(flags + ["--stop-after", "2"], 2, "dp=2, 2 micro-batches, stopped after step 2")
+resumed = [float(m.group(1)) for m in re.finditer(r"step +\d+/\d+ +loss (\S+)",
+                                                  run_text(flags + ["--resume"], 2, "resumed"))]
+if resumed != uninterrupted[2:]:
+    sys.exit(f"FAIL: the resumed dp=2 run's losses {resumed} differ from the uninterrupted {uninterrupted[2:]}")
+print(f"ok: dp=2, 2 micro-batches, resumed from a sharded checkpoint: step 3 loss {resumed}")
 print("PASS")
