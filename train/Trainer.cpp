@@ -331,6 +331,13 @@ float Trainer::trainStep() {
   return float(sum / k);
 }
 
+rt::MemoryNeeds Trainer::stepMemory() const {
+  rt::MemoryNeeds needs = rt::memoryNeeds(train_->executable().proto());
+  if (micro_)
+    needs.arena += rt::memoryNeeds(micro_->executable().proto()).arena;
+  return needs;
+}
+
 std::string Trainer::accumulationReport() const {
   if (!micro_)
     return "";

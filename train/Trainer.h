@@ -19,6 +19,7 @@
 #include "models/Gpt2.h"
 #include "models/Llama.h"
 #include "runtime/Executor.h"
+#include "runtime/MemoryNeeds.h"
 #include "train/TokenData.h"
 
 #include <algorithm>
@@ -139,6 +140,11 @@ public:
   /// (activations of one micro-batch), apply-step arena ..., gradient
   /// accumulators ..."; empty for one.
   std::string accumulationReport() const;
+  /// What the training step takes on its device: the step's Executable's
+  /// needs; with micro-batches both programs' arenas (each allocates its
+  /// own) and the apply step's parameters and state (the micro-step shares
+  /// them).
+  rt::MemoryNeeds stepMemory() const;
   /// The training-step executor (parameters and optimizer state; with
   /// micro-batches the apply step's, which also holds the accumulators).
   rt::Executor &executor() { return *train_; }

@@ -408,11 +408,11 @@ int runTrain(int argc, char **argv) {
     std::printf("mesh %s%s (%d ranks): per rank %s; each step sends %s from rank 0\n",
                 mesh.isOk() ? mesh->toString().c_str() : "?",
                 f.parallel.autoMesh ? " (chosen by --mesh auto)" : f.parallel.savedPlan ? " (from --plan)" : "",
-                ranks.size, rt::memoryNeeds(step).describe().c_str(),
+                ranks.size, trainer.stepMemory().describe().c_str(),
                 rt::describeCommunication(step, 0).c_str());
   }
   if (!ranks.world)
-    std::printf("memory: %s\n", rt::memoryNeeds(trainer.executor().executable().proto()).describe().c_str());
+    std::printf("memory: %s\n", trainer.stepMemory().describe().c_str());
   if (std::string r = rt::describeRecompute(trainer.executor().executable().proto()); !r.empty())
     std::printf("%s\n", r.c_str());
   if (evalEvery > 0 && trainer.step() == 0)
