@@ -19,11 +19,11 @@ namespace weft {
 enum class StepPart {
   /// The whole step: forward, backward and update in one program.
   Whole,
-  /// Forward + backward of one micro-batch, adding each gradient into its
-  /// accumulator (state "grad_accum:<param>"); output "loss".
+  /// Forward + backward of one micro-batch, adding each gradient / K into
+  /// its accumulator (state "grad_accum:<param>"); output "loss".
   MicroStep,
-  /// The update from the accumulated gradients (scaled by 1 / microBatches,
-  /// reduced over the data-parallel ranks, clipped), then the accumulators
+  /// The update from the accumulated gradients (their mean over the
+  /// micro-batches, reduced over the data-parallel ranks, clipped), then the accumulators
   /// zeroed; no forward pass.
   ApplyStep,
 };

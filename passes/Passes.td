@@ -264,13 +264,15 @@ def AccumulateGradientsPass : Pass<"weft-accumulate-gradients", "mlir::ModuleOp"
 
     mode=micro runs after weft-autodiff, in place of weft-optimizer: each
     output `weft.output = "grad:<p>"` becomes the in-place update of a new
-    f32 state argument `weft.state = "grad_accum:<p>"` (accumulator += g);
-    the forward outputs (the loss) stay.
+    f32 state argument `weft.state = "grad_accum:<p>"` (accumulator += g / K
+    without a mesh; on a mesh += g, and the apply step divides by K before
+    its reduction); the forward outputs (the loss) stay.
 
     mode=apply runs after weft-optimizer (with keep-gradients) and
-    weft-loss-scaling: every use of a gradient g is replaced by
-    grad_accum:<p> * (1 / K) (the mean loss over K equal micro-batches is
-    the batch's mean loss), the accumulators are zeroed
+    weft-loss-scaling: every use of a gradient g reads the mean over the
+    micro-batches instead (the accumulator; on a mesh accumulator / K; the
+    mean loss over K equal micro-batches is the batch's), the accumulators
+    are zeroed
     (`weft.update = "grad_accum:<p>"` = new <p> * 0, which orders the zeroing
     after every read of the accumulator), and the forward and backward, now
     unused, are erased with the inputs only they read (tokens, targets).
@@ -296,7 +298,8 @@ def AccumulateGradientsPass : Pass<"weft-accumulate-gradients", "mlir::ModuleOp"
                     %acc: tensor<4xf32> {weft.state = "grad_accum:w"})
         -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.update = "grad_accum:w"}) {
       ...
-      %new = weft.add %acc, %grad : tensor<4xf32>
+      %q = weft.mul %grad, %quarter : tensor<4xf32>     // micro-batches=4
+      %new = weft.add %acc, %q : tensor<4xf32>
       return %loss, %new : tensor<f32>, tensor<4xf32>
     }
     ```
@@ -305,7 +308,7 @@ def AccumulateGradientsPass : Pass<"weft-accumulate-gradients", "mlir::ModuleOp"
     Option<"mode", "mode", "std::string", /*default=*/"\"micro\"",
            "micro (forward + backward into the accumulators) or apply (the update from them)">,
     Option<"microBatches", "micro-batches", "int64_t", /*default=*/"1",
-           "K: the apply step scales the accumulated gradients by 1 / K">,
+           "K: the mean over the micro-batches divides by K">,
     Option<"keepGradients", "keep-gradients", "bool", /*default=*/"false",
            "apply: keep the grad:<param> outputs (the mean accumulated gradients)">,
     Option<"dataAxis", "data-axis", "std::string", /*default=*/"\"dp\"",

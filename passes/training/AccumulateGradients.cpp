@@ -4,9 +4,9 @@
 // the two programs of a training step run as K micro-batches.
 //
 //   micro: after weft-autodiff, each gradient output "grad:<p>" becomes the
-//          in-place update grad_accum:<p> + g of a new state argument.
+//          in-place update grad_accum:<p> + g / K of a new state argument.
 //   apply: after weft-optimizer (keep-gradients) and weft-loss-scaling,
-//          every use of a gradient reads grad_accum:<p> / K instead, the
+//          every use of a gradient reads grad_accum:<p> instead, the
 //          accumulators are zeroed, and what only the forward and backward
 //          passes read (ops, then inputs) is erased.
 //
@@ -22,6 +22,7 @@
 #include "ir/gradients/GradientUtils.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
+#include "passes/training/GradientOutputs.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -38,15 +39,9 @@ using namespace mlir;
 
 namespace {
 
-constexpr llvm::StringLiteral kGradPrefix = "grad:";
 constexpr llvm::StringLiteral kAccumPrefix = "grad_accum:";
 
-/// One gradient output and its parameter.
-struct Gradient {
-  unsigned result;
-  BlockArgument param;
-  std::string name;
-};
+using Gradient = weft::GradientOutput;
 
 struct AccumulateGradientsPass
     : weft::impl::AccumulateGradientsPassBase<AccumulateGradientsPass> {
@@ -93,27 +88,13 @@ struct AccumulateGradientsPass
 
 private:
   LogicalResult collect(func::FuncOp main, SmallVectorImpl<Gradient> &grads) {
-    llvm::StringMap<BlockArgument> params;
-    for (BlockArgument arg : main.getArguments()) {
-      unsigned i = arg.getArgNumber();
-      if (auto state = main.getArgAttrOfType<StringAttr>(i, weft::kStateAttr);
+    for (BlockArgument arg : main.getArguments())
+      if (auto state = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(), weft::kStateAttr);
           state && state.getValue().starts_with(kAccumPrefix))
         return main.emitOpError("already has the accumulator '")
                << state.getValue() << "'; run weft-accumulate-gradients once per program";
-      if (auto name = main.getArgAttrOfType<StringAttr>(i, weft::kParamAttr))
-        params[name.getValue()] = arg;
-    }
-    for (unsigned i = 0; i < main.getNumResults(); ++i) {
-      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
-      if (!tag || !tag.getValue().starts_with(kGradPrefix))
-        continue;
-      StringRef name = tag.getValue().drop_front(kGradPrefix.size());
-      auto it = params.find(name);
-      if (it == params.end())
-        return main.emitOpError("has the gradient output '")
-               << tag.getValue() << "' but no weft.param argument named '" << name << "'";
-      grads.push_back({i, it->second, name.str()});
-    }
+    if (failed(weft::collectGradientOutputs(main, grads)))
+      return failure();
     if (grads.empty())
       return main.emitOpError("has no gradient outputs (weft.output = \"grad:<param>\"); run "
                               "weft-autodiff (and, for mode=apply, weft-optimizer with "
@@ -145,6 +126,19 @@ private:
     return main.getArgument(index);
   }
 
+  /// Where the 1 / K of the mean over the micro-batches is applied (the
+  /// mean loss over K equal micro-batches is the batch's mean loss). One
+  /// device: in the micro-step, fused into the accumulating kernel, so the
+  /// update reads the accumulator itself and no mean gradient is
+  /// materialized in the apply step's arena. On a mesh: in the apply step,
+  /// on the pending sum before its reduction (the reduced gradient is a
+  /// buffer of the arena anyway), because a scaling after the backward's
+  /// last op can resolve a partial gradient early in the micro-step (a
+  /// collective per micro-batch).
+  bool scalesInMicroStep(func::FuncOp main) const {
+    return microBatches > 1 && !weft::getMesh(main);
+  }
+
   LogicalResult buildMicroStep(func::FuncOp main, ArrayRef<Gradient> grads) {
     auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
     OpBuilder b(ret);
@@ -162,7 +156,10 @@ private:
     for (const Gradient &g : grads) {
       BlockArgument accum = accumulatorArgument(main, g);
       weft::grad::Emitter e(b, g.param.getLoc());
-      results.push_back(e.add(accum, ret.getOperand(g.result)));
+      Value grad = ret.getOperand(g.result);
+      if (scalesInMicroStep(main))
+        grad = e.scale(grad, 1.0 / double(microBatches));
+      results.push_back(e.add(accum, grad));
       attrs.push_back(weft::tagAttrs(main.getContext(), weft::kUpdateAttr, (kAccumPrefix + g.name).str()));
     }
     weft::setFunctionResults(main, results, attrs);
@@ -173,8 +170,9 @@ private:
     MLIRContext *ctx = main.getContext();
     Block &body = main.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
-    // Reads of the mean accumulated gradient, at the top of the function
-    // (the optimizer's ops come after), replacing every use of g.
+    // Every use of g reads the mean over the micro-batches: the
+    // accumulator itself when the micro-steps scaled, else accumulator / K
+    // (at the top of the function: the optimizer's ops come after).
     OpBuilder top = OpBuilder::atBlockBegin(&body);
     SmallVector<BlockArgument> accums;
     SmallVector<Value> gradValues;
@@ -184,8 +182,8 @@ private:
       BlockArgument accum = accumulatorArgument(main, g);
       accums.push_back(accum);
       weft::grad::Emitter e(top, g.param.getLoc());
-      Value mean = microBatches == 1 ? Value(accum) : e.scale(accum, 1.0 / double(microBatches));
-      value.replaceAllUsesWith(mean);
+      bool scaled = scalesInMicroStep(main) || microBatches == 1;
+      value.replaceAllUsesWith(scaled ? Value(accum) : e.scale(accum, 1.0 / double(microBatches)));
     }
 
     // The results: the optimizer's outputs (not the loss or other forward
@@ -208,7 +206,7 @@ private:
       if (update)
         newParams[update.getValue()] = ret.getOperand(i);
       bool keep = update || (output && (output.getValue() == "grad_norm" || output.getValue() == "loss_scale")) ||
-                  (output && output.getValue().starts_with(kGradPrefix) && keepGradients);
+                  (output && output.getValue().starts_with(weft::kGradOutputPrefix) && keepGradients);
       if (keep) {
         results.push_back(ret.getOperand(i));
         attrs.push_back(oldAttrs[i]);

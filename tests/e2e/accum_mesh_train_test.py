@@ -6,8 +6,8 @@ momentum on a 2-layer GPT-2 (vocabulary 257). The loss lines (printed to 4 decim
 --save weights (gathered from the ranks, written by rank 0) within 1e-5 relative + 1e-6 absolute. A sharded
 checkpoint of the dp=2 run written after step 2 (--stop-after) resumes at the same step 3 loss.
 
-Tolerance: the gradients are summed in another order (per rank and micro-batch, then across micro-batches, then
-across ranks, then scaled by 1 / K), which changes each element by a few f32 ulps (~1e-7 relative to its largest
+Tolerance: the gradients are summed in another order (per rank and micro-batch, each scaled by 1 / K, then across
+micro-batches, then across ranks), which changes each element by a few f32 ulps (~1e-7 relative to its largest
 addend); SGD moves a weight by lr = 0.3 times that per step, so 3 steps agree to ~1e-6. A missed or doubled reduction
 or a missed 1 / K changes a weight by ~lr * |g| ~ 1e-2. Printed losses are rounded to 1e-4.
 
@@ -16,13 +16,12 @@ import json
 import os
 import re
 import struct
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from cli_test_setup import setup  # noqa: E402
+from cli_test_setup import run_weft, setup  # noqa: E402
 
 weft, source, work, env = setup(needs_torch=False)
 env["WEFT_COLLECTIVE_TIMEOUT_S"] = "60"
@@ -33,13 +32,8 @@ common = ["train", "gpt2", "--preset", "tiny", "--vocab-size", "257", "--n-layer
 
 
 def run_text(args, ranks, name):
-    cmd = [weft] + (["launch", "-n", str(ranks), "--", "weft"] if ranks > 1 else []) + common + args
-    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    text = out.stdout.decode(errors="replace").replace("\r", "\n")
-    if out.returncode != 0:
-        print(text)
-        sys.exit(f"FAIL: {name}: {' '.join(cmd)} exited {out.returncode}")
-    return text
+    return run_weft([weft] + (["launch", "-n", str(ranks), "--", "weft"] if ranks > 1 else []) + common + args, env,
+                    name)
 
 
 def run(args, ranks, name):

@@ -1,11 +1,11 @@
-// RUN: weft-opt %s -split-input-file -weft-autodiff -weft-accumulate-gradients="mode=micro" | FileCheck %s --check-prefix=MICRO
+// RUN: weft-opt %s -split-input-file -weft-autodiff -weft-accumulate-gradients="mode=micro micro-batches=4" | FileCheck %s --check-prefix=MICRO
 // RUN: weft-opt %s -split-input-file -weft-autodiff -weft-optimizer="optimizer=sgd weight-decay=0 keep-gradients=1" -weft-accumulate-gradients="mode=apply micro-batches=4" | FileCheck %s --check-prefix=APPLY
 // RUN: weft-opt %s -split-input-file -verify-diagnostics -weft-accumulate-gradients="mode=micro"
 // RUN: not weft-opt %s -split-input-file -weft-autodiff -weft-accumulate-gradients="mode=micro zero=3" 2>&1 | FileCheck %s --check-prefix=ZERO3
 
 // Tests that mode=micro turns the gradient output into the in-place update of a new state argument
-// grad_accum:w (accumulator + gradient) and keeps the loss; that mode=apply (after weft-optimizer) makes the
-// update read grad_accum:w * 0.25 (1 / 4 micro-batches) instead of the gradient, zeroes the accumulator
+// grad_accum:w (accumulator + gradient * 0.25, 1 / 4 micro-batches) and keeps the loss; that mode=apply (after
+// weft-optimizer) makes the update read grad_accum:w itself instead of the gradient, zeroes the accumulator
 // (new w * 0: after every read of it), and erases the forward and backward passes with the input x only they read; on a mesh
 // with dp, that the accumulator is split like its parameter and partial over dp, and an unhinted parameter is
 // fixed replicated. Without weft-autodiff (third RUN) every function is refused for having no gradients; with
@@ -17,16 +17,16 @@
 // MICRO-SAME: -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.update = "grad_accum:w"})
 // MICRO: %[[LOSS:.*]] = weft.reduce sum
 // MICRO: %[[G:.*]] = weft.mul %{{.*}}, %[[X]] : tensor<4xf32>
-// MICRO: %[[NEW:.*]] = weft.add %[[ACC]], %[[G]] : tensor<4xf32>
+// MICRO: %[[QUARTER:.*]] = weft.constant dense<2.500000e-01> : tensor<4xf32>
+// MICRO: %[[MEAN:.*]] = weft.mul %[[G]], %[[QUARTER]] : tensor<4xf32>
+// MICRO: %[[NEW:.*]] = weft.add %[[ACC]], %[[MEAN]] : tensor<4xf32>
 // MICRO: return %[[LOSS]], %[[NEW]]
 
 // APPLY-LABEL: func.func @main(
 // APPLY-SAME: %[[W:[^:]*]]: tensor<4xf32> {weft.param = "w"}, %[[LR:[^:]*]]: tensor<f32> {weft.input = "lr"}, %[[ACC:[^:]*]]: tensor<4xf32> {weft.state = "grad_accum:w"})
 // APPLY-SAME: -> (tensor<4xf32> {weft.update = "w"}, tensor<4xf32> {weft.update = "grad_accum:w"})
 // APPLY-NOT: weft.reduce
-// APPLY: %[[QUARTER:.*]] = weft.constant dense<2.500000e-01> : tensor<4xf32>
-// APPLY: %[[MEAN:.*]] = weft.mul %[[ACC]], %[[QUARTER]] : tensor<4xf32>
-// APPLY: weft.mul %{{.*}}, %[[MEAN]] : tensor<4xf32>
+// APPLY: weft.mul %{{.*}}, %[[ACC]] : tensor<4xf32>
 // APPLY: %[[NEWW:.*]] = weft.sub %[[W]], %{{.*}} : tensor<4xf32>
 // APPLY: %[[ZERO:.*]] = weft.constant dense<0.000000e+00> : tensor<4xf32>
 // APPLY: %[[CLEARED:.*]] = weft.mul %[[NEWW]], %[[ZERO]] : tensor<4xf32>

@@ -87,8 +87,8 @@ void expectClose(const RunResult &got, const RunResult &want, double lossRel, do
 }
 
 // Tolerances. The K micro-batch gradients are summed in another order than
-// the whole batch's (per micro-batch, then across micro-batches, then scaled
-// by 1 / K instead of folding 1 / batch into each row): a few f32 ulps per
+// the whole batch's (per micro-batch, each scaled by 1 / K, then across
+// micro-batches): a few f32 ulps per
 // gradient element (~1e-7 relative to its largest addend). SGD moves a weight
 // by lr times that, so after 4 steps (lr 0.3, momentum 0.9) weights agree to
 // ~1e-6; 1e-5 relative + 1e-6 absolute leaves margin, while a missed 1 / K
@@ -256,6 +256,43 @@ TEST(TrainAccumulation, CliReportsTheMicroStepMemoryAndTrains) {
   EXPECT_NE(out.find("gradient accumulation: 2 micro-batches of 2 rows: micro-step arena"), std::string::npos)
       << out;
   EXPECT_NE(out.find("step      2/2  loss"), std::string::npos) << out;
+}
+
+/// The bytes of row `what` ("activations", "total") of a `weft estimate`
+/// printout ("  activations      12.00 MiB ..."), or -1.
+double estimateRow(const std::string &out, const std::string &what) {
+  size_t at = out.find("\n  " + what + " ");
+  if (at == std::string::npos)
+    return -1;
+  double value = 0;
+  char unit[8] = {};
+  if (std::sscanf(out.c_str() + at + 3 + what.size(), " %lf %7s", &value, unit) != 2)
+    return -1;
+  std::string u = unit;
+  return value * (u == "GiB" ? 1 << 30 : u == "MiB" ? 1 << 20 : u == "KiB" ? 1 << 10 : 1);
+}
+
+TEST(TrainAccumulation, EstimatePlansOneMicroBatchOfActivations) {
+  std::string dir = scratchDir(), log = dir + "/estimate.log";
+  // Activations dominate at 16 x 64 (at 8 x 16 the peak is the optimizer's).
+  std::string base = "estimate gpt2 --preset tiny --train --batch 16 --seq 64 ";
+  ASSERT_EQ(runWeft(base, log), 0) << readFile(log);
+  std::string whole = readFile(log);
+  ASSERT_EQ(runWeft(base + "--micro-batches 4", log), 0) << readFile(log);
+  std::string four = readFile(log);
+  EXPECT_NE(four.find("batch 16 (4 micro-batches of 4) x seq 64"), std::string::npos) << four;
+  // A quarter of the rows: a quarter of the forward's results (up to the
+  // packing of a few small buffers).
+  double a1 = estimateRow(whole, "activations"), a4 = estimateRow(four, "activations");
+  ASSERT_GT(a1, 0) << whole;
+  ASSERT_GT(a4, 0) << four;
+  EXPECT_LT(a4, 0.3 * a1) << whole << four;
+  EXPECT_LT(estimateRow(four, "total"), estimateRow(whole, "total")) << whole << four;
+  EXPECT_GT(estimateRow(four, "apply step"), 0) << four;
+  // The accumulators add one f32 copy of the parameters to the state.
+  EXPECT_GT(estimateRow(four, "optimizer state"), estimateRow(whole, "optimizer state")) << whole << four;
+  EXPECT_NE(runWeft(base + "--micro-batches 3", log), 0);
+  EXPECT_NE(readFile(log).find("--micro-batches 3 does not divide --batch 16"), std::string::npos) << readFile(log);
 }
 
 } // namespace
