@@ -81,6 +81,11 @@ AccumulatedTrainStep compileAccumulatedTrainStep(mlir::ModuleOp forwardWithLoss,
   if (train.zero == 3)
     throw CompileError("gradient accumulation (" + k + " micro-batches) does not support ZeRO 3 (the "
                        "micro-steps would read parameters split over the ranks); use --zero 1 or 2");
+  if (options.autoShard || options.plan)
+    throw CompileError("gradient accumulation (" + k + " micro-batches) needs the layout given by the module's "
+                       "mesh and hints: the micro-step and the update must split the parameters alike, which a "
+                       "strategy search (--mesh auto) or a saved plan (--plan) run on each program separately does "
+                       "not guarantee");
   AccumulatedTrainStep step;
   TrainOptions part = train;
   part.part = StepPart::MicroStep;

@@ -65,7 +65,9 @@ struct AccumulatedTrainStep {
 /// Compiles the two programs of `forwardWithLoss`, the loss program of ONE
 /// micro-batch (batch / K rows), with train.microBatches = K (>= 1). Throws
 /// CompileError for K < 1, for f16 (dynamic loss scaling is not wired
-/// through the accumulators: use bf16) and for ZeRO 3, with the fix.
+/// through the accumulators: use bf16), for ZeRO 3 and for
+/// options.autoShard or options.plan (each program would get its own
+/// layout), with the fix.
 AccumulatedTrainStep compileAccumulatedTrainStep(mlir::ModuleOp forwardWithLoss,
                                                  const TrainOptions &train,
                                                  const CompileOptions &options);

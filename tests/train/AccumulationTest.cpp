@@ -226,6 +226,15 @@ TEST(TrainAccumulation, BadMicroBatchesAreRefused) {
   f16.precision = "f16";
   Program loss = models::buildGpt2TrainLoss(tinyConfig(), 2, 8);
   EXPECT_THROW(compileAccumulatedTrainStep(loss.module(), f16, {}), CompileError);
+  TrainOptions zero3;
+  zero3.microBatches = 2;
+  zero3.zero = 3;
+  EXPECT_THROW(compileAccumulatedTrainStep(loss.module(), zero3, {}), CompileError);
+  CompileOptions searched;
+  searched.autoShard = AutoShardOptions{.devices = 2};
+  TrainOptions two;
+  two.microBatches = 2;
+  EXPECT_THROW(compileAccumulatedTrainStep(loss.module(), two, searched), CompileError);
 
   std::string base = "train gpt2 " + tinyFlags() + " --data '" + data + "' --seq 8 --steps 1 --sample-tokens 0 ";
   struct Case {
