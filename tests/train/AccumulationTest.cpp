@@ -8,7 +8,8 @@
 // and resumed from a checkpoint repeats the uninterrupted losses, on a
 // dp=2 mesh the micro-step reduces no gradient while the apply step
 // reduces every one once (also inside dp x tp), and a K that does not divide the batch, f16 and
-// ZeRO 3 are refused with the numbers named.
+// ZeRO 3 are refused with the numbers named; LLaMA and LoRA runs and
+// `weft estimate --micro-batches` are covered too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <map>
 
 using namespace weft;
@@ -265,6 +267,38 @@ TEST(TrainAccumulation, CliReportsTheMicroStepMemoryAndTrains) {
   EXPECT_NE(out.find("gradient accumulation: 2 micro-batches of 2 rows: micro-step arena"), std::string::npos)
       << out;
   EXPECT_NE(out.find("step      2/2  loss"), std::string::npos) << out;
+}
+
+/// The losses of the progress lines of a `weft train` log.
+std::vector<double> lossLines(const std::string &log) {
+  std::vector<double> losses;
+  for (size_t at = log.find("loss "); at != std::string::npos; at = log.find("loss ", at + 5))
+    if (at >= 2 && log.compare(at - 2, 2, "  ") == 0 && log.find('/', log.rfind("step", at)) < at)
+      losses.push_back(std::atof(log.c_str() + at + 5));
+  return losses;
+}
+
+// LLaMA (SGD) and GPT-2 with LoRA adapters (frozen base weights: the apply
+// step keeps them as parameters it does not read) train with 2
+// micro-batches to the whole batch's printed losses (4 decimals; the
+// summation-order difference is ~1e-7 relative, so 2e-4 absolute).
+TEST(TrainAccumulation, LlamaAndLoraEqualTheWholeBatchStep) {
+  std::string dir = scratchDir(), log = dir + "/train.log";
+  std::string common = " --data /usr/share/common-licenses/GPL-3 --steps 3 --batch 4 --seq 16 --eval-every 0 "
+                       "--log-every 1 --sample-tokens 0 ";
+  for (std::string model : {std::string("llama --preset tiny --optimizer sgd --lr 0.3"),
+                            "gpt2 " + tinyFlags() + " --lora r=4,alpha=8,dropout=0,targets=c_attn --lr 1e-2"}) {
+    std::vector<double> losses[2];
+    for (int k : {1, 2}) {
+      ASSERT_EQ(runWeft("train " + model + common + "--micro-batches " + std::to_string(k), log), 0)
+          << readFile(log);
+      losses[k - 1] = lossLines(readFile(log));
+    }
+    ASSERT_EQ(losses[0].size(), 3u) << model;
+    ASSERT_EQ(losses[1].size(), 3u) << model;
+    for (int i = 0; i < 3; ++i)
+      EXPECT_NEAR(losses[1][i], losses[0][i], 2e-4) << model << ": step " << i + 1;
+  }
 }
 
 /// The bytes of row `what` ("activations", "total") of a `weft estimate`
