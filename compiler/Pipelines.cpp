@@ -2,7 +2,9 @@
 //
 // This file implements the training and graph pipelines (Pipelines.h):
 //   training: [weft-mixed-precision] → weft-autodiff → weft-optimizer →
-//             [weft-loss-scaling]
+//             [weft-loss-scaling]; a micro-step: weft-autodiff →
+//             weft-accumulate-gradients{mode=micro}; an apply step: the
+//             whole step's, then weft-accumulate-gradients{mode=apply}
 //   parallel: canonicalize, CSE → weft-propagate-sharding →
 //             weft-spmd-partition → canonicalize, CSE (with a weft.mesh)
 //   graph:    [weft-quantize-weights | weft-mixed-precision with
@@ -39,6 +41,16 @@ void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train) {
   AutodiffPassOptions autodiff;
   autodiff.loss = scaled ? std::string("scaled_loss") : train.loss;
   pm.addPass(createAutodiffPass(autodiff));
+  AccumulateGradientsPassOptions accumulate;
+  accumulate.microBatches = train.microBatches;
+  accumulate.keepGradients = train.keepGradients;
+  accumulate.zero = train.zero;
+  if (train.part == StepPart::MicroStep) { // no update: the gradients go into the accumulators
+    accumulate.mode = "micro";
+    pm.addPass(createAccumulateGradientsPass(accumulate));
+    return;
+  }
+  bool apply = train.part == StepPart::ApplyStep;
   OptimizerPassOptions optimizer;
   optimizer.optimizer = train.optimizer;
   optimizer.beta1 = train.beta1;
@@ -48,14 +60,18 @@ void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train) {
   optimizer.momentum = train.momentum;
   optimizer.clipNorm = train.clipNorm;
   optimizer.decayAll = train.decayAll;
-  optimizer.keepGradients = train.keepGradients || scaled;
+  optimizer.keepGradients = train.keepGradients || scaled || apply;
   optimizer.zero = train.zero;
   pm.addPass(createOptimizerPass(optimizer));
   if (scaled) {
     LossScalingPassOptions scaling;
     scaling.growthInterval = train.lossScaleGrowthInterval;
-    scaling.keepGradients = train.keepGradients;
+    scaling.keepGradients = train.keepGradients || apply;
     pm.addPass(createLossScalingPass(scaling));
+  }
+  if (apply) { // the update reads the accumulators instead of this program's gradients
+    accumulate.mode = "apply";
+    pm.addPass(createAccumulateGradientsPass(accumulate));
   }
 }
 
@@ -100,7 +116,8 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) 
   // Gradient checkpointing on the kernels that will run (after CSE and
   // fusion, which would otherwise merge the copies back or fuse them with
   // forward ops); weft-schedule keeps the copies in the backward pass.
-  if (options.train && options.train->recompute != "none") {
+  if (options.train && options.train->recompute != "none" &&
+      options.train->part != StepPart::ApplyStep) { // the apply step has no forward pass
     RecomputePassOptions recompute;
     recompute.loss = options.train->loss;
     fn.addPass(createRecomputePass(recompute));

@@ -14,6 +14,20 @@
 
 namespace weft {
 
+/// Which program of a step run as several micro-batches a compile builds
+/// (TrainOptions::microBatches; compileAccumulatedTrainStep builds both).
+enum class StepPart {
+  /// The whole step: forward, backward and update in one program.
+  Whole,
+  /// Forward + backward of one micro-batch, adding each gradient / K into
+  /// its accumulator (state "grad_accum:<param>"); output "loss".
+  MicroStep,
+  /// The update from the accumulated gradients (their mean over the
+  /// micro-batches, reduced over the data-parallel ranks, clipped), then the accumulators
+  /// zeroed; no forward pass.
+  ApplyStep,
+};
+
 /// The optimizer and its hyperparameters (PyTorch's meanings). The learning
 /// rate is not here: it is the runtime input "lr" of every step.
 struct TrainOptions {
@@ -54,6 +68,16 @@ struct TrainOptions {
   /// one per transformer block) in the backward pass instead of keeping their
   /// activations (weft-recompute, after fusion). The gradients are the same.
   std::string recompute = "none";
+  /// Gradient accumulation (Hugging Face's gradient_accumulation_steps): an
+  /// optimizer step runs this many forward + backward passes over
+  /// micro-batches of batch / microBatches rows, sums their gradients and
+  /// updates once, with the gradients reduced over the data-parallel ranks
+  /// once per step. The forward program given to the compile is then ONE
+  /// micro-batch's (activations of one micro-batch). 1: today's single
+  /// program. See compileAccumulatedTrainStep (compiler/TrainStep.h).
+  int microBatches = 1;
+  /// The program this compile builds (set by compileAccumulatedTrainStep).
+  StepPart part = StepPart::Whole;
 };
 
 /// Every field of `train` as text, for compile-cache keys.

@@ -10,7 +10,10 @@
 //      pipeline, then the graph pipeline and code generator, into one
 //      Executable whose update outputs alias the parameter and state buffers
 //      (in place).
-//   3. learningRate is the host-side schedule: linear warmup, cosine decay.
+//   3. compileAccumulatedTrainStep compiles the same forward module twice,
+//      as the micro-step and as the apply step of gradient accumulation
+//      (TrainOptions::part; weft-accumulate-gradients).
+//   4. learningRate is the host-side schedule: linear warmup, cosine decay.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,7 +42,8 @@ std::string describeTrainOptions(const TrainOptions &t) {
      << " precision=" << t.precision << " zero=" << t.zero
      << " init_loss_scale_log2=" << t.initLossScaleLog2
      << " loss_scale_growth_interval=" << t.lossScaleGrowthInterval
-     << " recompute=" << t.recompute;
+     << " recompute=" << t.recompute << " micro_batches=" << t.microBatches
+     << " part=" << int(t.part);
   return os.str();
 }
 
@@ -62,6 +66,33 @@ CompileResult compileTrainStep(mlir::ModuleOp forwardWithLoss, const TrainOption
   CompileOptions withTrain = options;
   withTrain.train = train;
   return compile(forwardWithLoss, withTrain);
+}
+
+AccumulatedTrainStep compileAccumulatedTrainStep(mlir::ModuleOp forwardWithLoss,
+                                                 const TrainOptions &train,
+                                                 const CompileOptions &options) {
+  const std::string k = std::to_string(train.microBatches);
+  if (train.microBatches < 1)
+    throw CompileError("gradient accumulation needs at least one micro-batch, got " + k);
+  if (train.precision == "f16")
+    throw CompileError("gradient accumulation (" + k + " micro-batches) does not support precision f16: "
+                       "its dynamic loss scaling is not carried through the accumulated gradients; use "
+                       "bf16 (no loss scaling needed) or f32");
+  if (train.zero == 3)
+    throw CompileError("gradient accumulation (" + k + " micro-batches) does not support ZeRO 3 (the "
+                       "micro-steps would read parameters split over the ranks); use --zero 1 or 2");
+  if (options.autoShard || options.plan)
+    throw CompileError("gradient accumulation (" + k + " micro-batches) needs the layout given by the module's "
+                       "mesh and hints: the micro-step and the update must split the parameters alike, which a "
+                       "strategy search (--mesh auto) or a saved plan (--plan) run on each program separately does "
+                       "not guarantee");
+  AccumulatedTrainStep step;
+  TrainOptions part = train;
+  part.part = StepPart::MicroStep;
+  step.microStep = compileTrainStep(forwardWithLoss, part, options);
+  part.part = StepPart::ApplyStep;
+  step.applyStep = compileTrainStep(forwardWithLoss, part, options);
+  return step;
 }
 
 double learningRate(int step, double maxLr, int warmup, int totalSteps, double minLrRatio) {

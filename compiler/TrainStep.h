@@ -47,6 +47,31 @@ mlir::OwningOpRef<mlir::ModuleOp> buildTrainStep(mlir::ModuleOp forwardWithLoss,
 CompileResult compileTrainStep(mlir::ModuleOp forwardWithLoss, const TrainOptions &train,
                                const CompileOptions &options);
 
+/// The two programs of a training step run as train.microBatches = K
+/// micro-batches (gradient accumulation). Running one step: create the apply
+/// step's Executor first, then the micro-step's with
+/// ExecutorOptions::shareStorageWith pointing at it (they share the
+/// parameters and the accumulators "grad_accum:<param>"); run the micro-step
+/// K times, each with its micro-batch bound ("loss": that micro-batch's mean
+/// loss; the step's loss is the mean of the K), then the apply step with
+/// "lr" and "step" bound, which updates the parameters and optimizer state
+/// and zeroes the accumulators. On a mesh each rank keeps its own partial
+/// sums; the apply step reduces them once.
+struct AccumulatedTrainStep {
+  CompileResult microStep;
+  CompileResult applyStep;
+};
+
+/// Compiles the two programs of `forwardWithLoss`, the loss program of ONE
+/// micro-batch (batch / K rows), with train.microBatches = K (>= 1). Throws
+/// CompileError for K < 1, for f16 (dynamic loss scaling is not wired
+/// through the accumulators: use bf16), for ZeRO 3 and for
+/// options.autoShard or options.plan (each program would get its own
+/// layout), with the fix.
+AccumulatedTrainStep compileAccumulatedTrainStep(mlir::ModuleOp forwardWithLoss,
+                                                 const TrainOptions &train,
+                                                 const CompileOptions &options);
+
 /// The learning rate of step `step` (1-based, like the "step" input):
 /// linear warmup from maxLr / warmup at step 1 to maxLr at step `warmup`
 /// (without warmup: maxLr at step 1), then cosine decay to

@@ -261,6 +261,74 @@ def LossScalingPass : Pass<"weft-loss-scaling", "mlir::ModuleOp"> {
   let dependentDialects = ["::weft::WeftDialect"];
 }
 
+def AccumulateGradientsPass : Pass<"weft-accumulate-gradients", "mlir::ModuleOp"> {
+  let summary = "Split a training step into a gradient-accumulating micro-step and an apply step";
+  let description = [{
+    Gradient accumulation (TrainOptions::microBatches = K): a step runs K
+    forward + backward passes over micro-batches of batch / K rows, then one
+    optimizer update. The two programs share the parameters and the
+    accumulators (ExecutorOptions::shareStorageWith); this pass builds
+    either of them from the forward program with a loss:
+
+    mode=micro runs after weft-autodiff, in place of weft-optimizer: each
+    output `weft.output = "grad:<p>"` becomes the in-place update of a new
+    f32 state argument `weft.state = "grad_accum:<p>"` (accumulator += g / K
+    without a mesh; on a mesh += g, and the apply step divides by K before
+    its reduction); the forward outputs (the loss) stay.
+
+    mode=apply runs after weft-optimizer (with keep-gradients) and
+    weft-loss-scaling: every use of a gradient g reads the mean over the
+    micro-batches instead (the accumulator; on a mesh accumulator / K; the
+    mean loss over K equal micro-batches is the batch's), the accumulators
+    are zeroed
+    (`weft.update = "grad_accum:<p>"` = new <p> * 0, which orders the zeroing
+    after every read of the accumulator), and the forward and backward, now
+    unused, are erased with the inputs only they read (tokens, targets).
+    The gradient outputs are dropped unless keep-gradients.
+
+    On a mesh the accumulator is split like its parameter and partial over
+    the data-parallel axis (`partial {dp}`): the micro-step adds each rank's
+    own partial gradient without a collective, and the apply step resolves
+    it once (one all-reduce, or ZeRO 2's reduce-scatter) before clipping and
+    the update. Unhinted parameters are fixed replicated so that both
+    programs lay them out alike. Errors: no gradient outputs, K < 1, an
+    existing accumulator, zero=3 (the parameters would be split unlike the
+    micro-step's).
+
+    Before (after weft-autodiff):
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.input = "x"})
+        -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.output = "grad:w"})
+    ```
+    after, mode=micro:
+    ```mlir
+    func.func @main(%w: tensor<4xf32> {weft.param = "w"}, %x: tensor<4xf32> {weft.input = "x"},
+                    %acc: tensor<4xf32> {weft.state = "grad_accum:w"})
+        -> (tensor<f32> {weft.output = "loss"}, tensor<4xf32> {weft.update = "grad_accum:w"}) {
+      ...
+      %q = weft.mul %grad, %quarter : tensor<4xf32>     // micro-batches=4
+      %new = weft.add %acc, %q : tensor<4xf32>
+      return %loss, %new : tensor<f32>, tensor<4xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"micro\"",
+           "micro (forward + backward into the accumulators) or apply (the update from them)">,
+    Option<"microBatches", "micro-batches", "int64_t", /*default=*/"1",
+           "K: the mean over the micro-batches divides by K">,
+    Option<"keepGradients", "keep-gradients", "bool", /*default=*/"false",
+           "apply: keep the grad:<param> outputs (the mean accumulated gradients)">,
+    Option<"dataAxis", "data-axis", "std::string", /*default=*/"\"dp\"",
+           "the mesh axis the batch is split over: the accumulators are partial over it">,
+    Option<"zero", "zero", "int", /*default=*/"0",
+           "the ZeRO level of the step (3 is refused)">,
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the training-step function">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Parallel (passes/parallel/), after the training passes and before fusion:
 // propagate shardings from hints, then partition into the per-rank program.

@@ -97,18 +97,19 @@ std::string Trainer::modelConfigJson() const {
   return config_.llama ? llamaConfigJson(*config_.llama) : gpt2ConfigJson(config_.model);
 }
 
-Program Trainer::lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh, bool evaluation) const {
+Program Trainer::lossProgram(int batch, const nn::ParallelPlan &plan, const MeshSpec &mesh,
+                             bool evaluation) const {
   const TrainConfig &c = config_;
   // Recompute marks every block as a group (the math, and so the checkpoint's model, is the same).
   bool recompute = c.optimizer.recompute != "none";
   if (c.llama) {
     models::LlamaConfig model = *c.llama;
     model.gradient_checkpointing = model.gradient_checkpointing || recompute;
-    return models::buildLlamaTrainLoss(model, c.batch, c.seq, plan, mesh);
+    return models::buildLlamaTrainLoss(model, batch, c.seq, plan, mesh);
   }
   models::Gpt2Config model = evaluation ? evalModel() : c.model;
   model.gradient_checkpointing = model.gradient_checkpointing || recompute;
-  return models::buildGpt2TrainLoss(model, c.batch, c.seq, plan, mesh);
+  return models::buildGpt2TrainLoss(model, batch, c.seq, plan, mesh);
 }
 
 Program Trainer::forwardProgram(int batch, int seq) const {
@@ -136,6 +137,10 @@ std::string Trainer::optionsJson() const {
   j["precision"] = o.precision;
   if (config_.model.lora.enabled())
     j["lora"] = config_.model.lora.str();
+  // The accumulators are optimizer state of the apply step: a checkpoint of
+  // K micro-batches resumes with K.
+  if (o.microBatches > 1)
+    j["micro_batches"] = o.microBatches;
   return j.dump();
 }
 
@@ -143,6 +148,10 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
   const TrainConfig &c = config_;
   if (c.steps < 1)
     throw std::runtime_error("--steps must be at least 1, got " + std::to_string(c.steps));
+  const int k = c.optimizer.microBatches;
+  if (k < 1 || c.batch % k != 0)
+    throw std::runtime_error("--micro-batches " + std::to_string(k) + " does not divide --batch " +
+                             std::to_string(c.batch) + "; each micro-batch must have batch / micro-batches rows");
   if (c.seq > contextLength())
     throw std::runtime_error("--seq " + std::to_string(c.seq) + " exceeds the model's " +
                              (c.llama ? "max_position_embeddings " : "n_positions ") +
@@ -151,10 +160,16 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
       check(TokenDataset::open(c.dataPath, vocabSize(), c.batch, c.seq), "cannot use the data"));
   sampler_ = std::make_unique<BatchSampler>(data_->trainRows(), c.batch, c.shuffle, c.seed);
 
-  Program loss = lossProgram(c.plan, c.mesh);
+  Program loss = lossProgram(microBatchRows(), c.plan, c.mesh);
   paramBytes_ = parameterBytes(loss);
   checkParametersFit(loss);
-  train_ = check(rt::Executor::create(compileStep(loss), c.runtime), "cannot load the training step");
+  std::vector<rt::Executable> step = compileStep(loss);
+  train_ = check(rt::Executor::create(std::move(step[0]), c.runtime), "cannot load the training step");
+  if (step.size() > 1) { // the micro-step reads and accumulates into the apply step's storage
+    rt::ExecutorOptions shared = c.runtime;
+    shared.shareStorageWith = train_.get();
+    micro_ = check(rt::Executor::create(std::move(step[1]), shared), "cannot load the micro-step");
+  }
 
   if (c.resume) {
     if (c.checkpointDir.empty())
@@ -180,26 +195,43 @@ Trainer::Trainer(TrainConfig config) : config_(std::move(config)) {
 
 Trainer::~Trainer() = default;
 
-rt::Executable Trainer::compileStep(Program &loss) {
+std::vector<rt::Executable> Trainer::compileStep(Program &loss) {
   const std::shared_ptr<rt::Communicator> &world = config_.runtime.communicator;
   auto start = std::chrono::steady_clock::now();
-  std::string bytes;
-  // One Executable serves every rank: rank 0 compiles it, the others receive it.
+  const bool accumulate = config_.optimizer.microBatches > 1;
+  std::vector<std::string> bytes(accumulate ? 2 : 1);
+  // One Executable (pair) serves every rank: rank 0 compiles, the others receive.
   if (!world || world->rank() == 0) {
-    CompileResult compiled = compileTrainStep(loss.module(), config_.optimizer, config_.compile);
-    if (!compiled.executable)
-      throw std::runtime_error("compiling the training step produced no executable");
-    if (!world || world->size() == 1) {
-      compileSeconds_ = compiled.seconds;
-      return std::move(*compiled.executable);
+    std::vector<CompileResult> compiled;
+    if (accumulate) {
+      AccumulatedTrainStep s = compileAccumulatedTrainStep(loss.module(), config_.optimizer, config_.compile);
+      compiled.push_back(std::move(s.applyStep));
+      compiled.push_back(std::move(s.microStep));
+    } else {
+      compiled.push_back(compileTrainStep(loss.module(), config_.optimizer, config_.compile));
     }
-    bytes = compiled.executable->toBytes();
+    std::vector<rt::Executable> exes;
+    for (CompileResult &r : compiled) {
+      if (!r.executable)
+        throw std::runtime_error("compiling the training step produced no executable");
+      exes.push_back(std::move(*r.executable));
+    }
+    if (!world || world->size() == 1) {
+      compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return exes;
+    }
+    for (size_t i = 0; i < exes.size(); ++i)
+      bytes[i] = exes[i].toBytes();
   }
-  bytes = check(rt::broadcastBytes(*world, bytes, 0, "the compiled training step"),
-                "cannot share the compiled training step");
+  std::vector<rt::Executable> exes;
+  for (std::string &b : bytes) {
+    b = check(rt::broadcastBytes(*world, b, 0, "the compiled training step"),
+              "cannot share the compiled training step");
+    exes.push_back(check(rt::Executable::fromBytes(b, "the training step compiled by rank 0"),
+                         "cannot load the training step"));
+  }
   compileSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return check(rt::Executable::fromBytes(bytes, "the training step compiled by rank 0"),
-               "cannot load the training step");
+  return exes;
 }
 
 void Trainer::checkParametersFit(const Program &loss) const {
@@ -238,25 +270,83 @@ void Trainer::checkResumePoint(const proto::Checkpoint &ckpt) const {
                              std::to_string(ckpt.step()) + "; the checkpoint is corrupt");
 }
 
+void Trainer::setStepInputs(rt::Executor &exe, int t, int micro) {
+  const std::string where = "step " + std::to_string(t);
+  for (const std::string &name : exe.inputNames()) {
+    if (name == "lr")
+      check(exe.setInput("lr", scalar(float(learningRate(t, config_.lr, config_.warmup,
+                                                         std::max(config_.steps, config_.warmup),
+                                                         config_.minLrRatio)))),
+            where);
+    if (name == "step")
+      check(exe.setInput("step", scalar(float(t))), where);
+    if (name == kLoraSeedInput) // fresh dropout masks every step (and micro-batch)
+      check(exe.setInput(name, micro == 0 ? loraSeed(t) : loraSeedFor(config_.initSeed + uint64_t(micro), t)),
+            where);
+  }
+}
+
+namespace {
+
+/// Rows [first, first + count) of a [rows, ...] tensor.
+rt::HostTensor rowsOf(const rt::HostTensor &t, int64_t first, int64_t count) {
+  std::vector<int64_t> shape = t.shape;
+  const size_t rowBytes = t.bytes.size() / size_t(shape[0]);
+  shape[0] = count;
+  rt::HostTensor out(t.dtype, shape);
+  std::copy_n(t.bytes.begin() + ptrdiff_t(size_t(first) * rowBytes), out.bytes.size(), out.bytes.begin());
+  return out;
+}
+
+} // namespace
+
 float Trainer::trainStep() {
   const int t = step_ + 1;
+  const std::string where = "step " + std::to_string(t);
   Batch b = data_->trainBatch(sampler_->next());
-  check(train_->setInput("tokens", b.tokens), "step " + std::to_string(t));
-  check(train_->setInput("targets", b.targets), "step " + std::to_string(t));
-  check(train_->setInput("lr", scalar(float(learningRate(t, config_.lr, config_.warmup,
-                                                             std::max(config_.steps, config_.warmup),
-                                                             config_.minLrRatio)))),
-        "step " + std::to_string(t));
-  for (const std::string &name : train_->inputNames()) {
-    if (name == "step")
-      check(train_->setInput("step", scalar(float(t))), "step " + std::to_string(t));
-    if (name == kLoraSeedInput) // fresh dropout masks every step
-      check(train_->setInput(name, loraSeed(t)), "step " + std::to_string(t));
+  if (!micro_) {
+    check(train_->setInput("tokens", b.tokens), where);
+    check(train_->setInput("targets", b.targets), where);
+    setStepInputs(*train_, t, 0);
+    check(train_->run(), where);
+    rt::HostTensor loss = check(train_->output("loss"), where);
+    step_ = t;
+    return loss.data<float>()[0];
   }
-  check(train_->run(), "step " + std::to_string(t));
-  rt::HostTensor loss = check(train_->output("loss"), "step " + std::to_string(t));
+  // K forward + backward passes over consecutive rows of the batch (the
+  // rows the whole step would read), then one update.
+  const int k = config_.optimizer.microBatches, rows = microBatchRows();
+  double sum = 0;
+  for (int i = 0; i < k; ++i) {
+    const std::string at = where + ", micro-batch " + std::to_string(i + 1) + " of " + std::to_string(k);
+    check(micro_->setInput("tokens", rowsOf(b.tokens, int64_t(i) * rows, rows)), at);
+    check(micro_->setInput("targets", rowsOf(b.targets, int64_t(i) * rows, rows)), at);
+    setStepInputs(*micro_, t, i);
+    check(micro_->run(), at);
+    sum += check(micro_->output("loss"), at).data<float>()[0];
+  }
+  setStepInputs(*train_, t, 0);
+  check(train_->run(), where + " (the update)");
   step_ = t;
-  return loss.data<float>()[0];
+  return float(sum / k);
+}
+
+rt::MemoryNeeds Trainer::stepMemory() const {
+  rt::MemoryNeeds needs = rt::memoryNeeds(train_->executable().proto());
+  if (micro_)
+    needs.arena += rt::memoryNeeds(micro_->executable().proto()).arena;
+  return needs;
+}
+
+std::string Trainer::accumulationReport() const {
+  if (!micro_)
+    return "";
+  rt::MemoryNeeds micro = rt::memoryNeeds(micro_->executable().proto());
+  rt::MemoryNeeds apply = rt::memoryNeeds(train_->executable().proto());
+  return std::to_string(config_.optimizer.microBatches) + " micro-batches of " + std::to_string(microBatchRows()) +
+         " rows: micro-step arena " + rt::formatBytes(micro.arena) + " (activations of one micro-batch), " +
+         "apply-step arena " + rt::formatBytes(apply.arena) + ", gradient accumulators " +
+         rt::formatBytes(micro.state) + " (in the optimizer state above)";
 }
 
 std::unique_ptr<rt::Executor> Trainer::compileForwardOnly(Program program) {
@@ -281,7 +371,7 @@ void Trainer::copyParameters(rt::Executor &to) const {
 
 double Trainer::heldOutLoss() {
   if (!eval_)
-    eval_ = compileForwardOnly(lossProgram({}, {}, /*evaluation=*/true));
+    eval_ = compileForwardOnly(lossProgram(config_.batch, {}, {}, /*evaluation=*/true));
   copyParameters(*eval_);
   int64_t batches = std::min<int64_t>(std::max(1, config_.evalBatches),
                                       data_->heldOutRows() / config_.batch);

@@ -19,8 +19,10 @@
 #include "models/Gpt2.h"
 #include "models/Llama.h"
 #include "runtime/Executor.h"
+#include "runtime/MemoryNeeds.h"
 #include "train/TokenData.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -42,6 +44,10 @@ struct TrainConfig {
   /// Total steps of the run (the learning-rate schedule's length).
   int steps = 100;
   /// Optimizer and its hyperparameters (weft::TrainOptions' defaults).
+  /// optimizer.microBatches = K > 1 runs each step as K forward + backward
+  /// passes over batch / K rows (gradient accumulation; `batch` stays the
+  /// step's batch and must be a multiple of K): two compiled programs, the
+  /// micro-step and the apply step (compileAccumulatedTrainStep).
   TrainOptions optimizer;
   /// The devices of the training step (empty: one) and how the model splits
   /// over them (models/catalog/Strategies.h).
@@ -96,7 +102,8 @@ public:
 
   /// Steps completed (after resuming: the checkpoint's step).
   int step() const { return step_; }
-  /// Runs step step() + 1 on the next batch and returns its loss.
+  /// Runs step step() + 1 on the next batch and returns its loss (with
+  /// micro-batches: the mean of their losses, the batch's mean loss).
   float trainStep();
   /// The mean loss of the current weights over the first evalBatches
   /// held-out batches (forward only).
@@ -129,8 +136,21 @@ public:
   /// size (in the arena); optimizer state: the Executable's state buffers.
   std::string memoryReport() const;
 
-  /// The training-step executor (parameters and optimizer state).
+  /// With micro-batches: "K micro-batches of B rows: micro-step arena ...
+  /// (activations of one micro-batch), apply-step arena ..., gradient
+  /// accumulators ..."; empty for one.
+  std::string accumulationReport() const;
+  /// What the training step takes on its device: the step's Executable's
+  /// needs; with micro-batches both programs' arenas (each allocates its
+  /// own) and the apply step's parameters and state (the micro-step shares
+  /// them).
+  rt::MemoryNeeds stepMemory() const;
+  /// The training-step executor (parameters and optimizer state; with
+  /// micro-batches the apply step's, which also holds the accumulators).
   rt::Executor &executor() { return *train_; }
+  /// With micro-batches: the micro-step's executor (sharing the
+  /// parameters and accumulators of executor()); else null.
+  rt::Executor *microStepExecutor() { return micro_.get(); }
   const TokenDataset &data() const { return *data_; }
   const TrainConfig &config() const { return config_; }
   /// Seconds spent compiling the training step.
@@ -142,9 +162,15 @@ private:
   int vocabSize() const;
   int contextLength() const;
   std::string modelConfigJson() const;
-  /// The model's training loss (on `mesh`, split by `plan`; with
-  /// `evaluation`, LoRA dropout off) and forward (dropout off).
-  Program lossProgram(const nn::ParallelPlan &plan, const MeshSpec &mesh, bool evaluation = false) const;
+  /// The model's training loss of `batch` rows (on `mesh`, split by `plan`;
+  /// with `evaluation`, LoRA dropout off) and forward (dropout off).
+  Program lossProgram(int batch, const nn::ParallelPlan &plan, const MeshSpec &mesh,
+                      bool evaluation = false) const;
+  /// Rows per micro-batch (the batch without micro-batches).
+  int microBatchRows() const { return config_.batch / std::max(1, config_.optimizer.microBatches); }
+  /// Binds the per-step inputs `exe` has: "lr", "step" (step t) and the
+  /// LoRA dropout seed of micro-batch `micro` of step t.
+  void setStepInputs(rt::Executor &exe, int t, int micro);
   Program forwardProgram(int batch, int seq) const;
   /// Throws, before anything is compiled, when the parameters and optimizer
   /// state of `loss` alone exceed the memory budget.
@@ -153,9 +179,10 @@ private:
   /// --steps, or a data position that does not follow from its step.
   void checkResumePoint(const proto::Checkpoint &ckpt) const;
   std::unique_ptr<rt::Executor> compileForwardOnly(Program program);
-  /// The training step's Executable: compiled here, or on a mesh compiled by
-  /// rank 0 and received by the other ranks.
-  rt::Executable compileStep(Program &loss);
+  /// The training step's Executables (the whole step; with micro-batches
+  /// the apply step, then the micro-step): compiled here, or on a mesh
+  /// compiled by rank 0 and received by the other ranks.
+  std::vector<rt::Executable> compileStep(Program &loss);
   void copyParameters(rt::Executor &to) const;
   /// Sets the initial weights: config.weightsPath for the base parameters
   /// (the LoRA ones from config.loraAdapterPath or their initialisers),
@@ -173,6 +200,9 @@ private:
   std::unique_ptr<TokenDataset> data_;
   std::unique_ptr<BatchSampler> sampler_;
   std::unique_ptr<rt::Executor> train_, eval_, forward_;
+  /// With micro-batches: the micro-step, sharing train_'s storage (declared
+  /// after it: destroyed first).
+  std::unique_ptr<rt::Executor> micro_;
   int step_ = 0;
   double compileSeconds_ = 0;
   /// parameterBytes of the training program.

@@ -92,7 +92,7 @@ void Trainer::exportMergedWeights(const std::string &path) const {
 }
 
 std::string Trainer::memoryReport() const {
-  rt::MemoryNeeds needs = rt::memoryNeeds(train_->executable().proto());
+  rt::MemoryNeeds needs = stepMemory(); // with micro-batches both programs' arenas
   auto [trainable, frozen] = paramBytes_;
   return "parameters " + rt::formatBytes(trainable + frozen) + " (trainable " + rt::formatBytes(trainable) +
          ", frozen " + rt::formatBytes(frozen) + "), gradients " + rt::formatBytes(trainable) +

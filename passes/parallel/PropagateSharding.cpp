@@ -103,8 +103,12 @@ private:
 
   void seed() {
     for (BlockArgument arg : func_.getArguments())
-      if (auto s = func_.getArgAttrOfType<ShardingAttr>(arg.getArgNumber(), kShardingAttr))
+      if (auto s = func_.getArgAttrOfType<ShardingAttr>(arg.getArgNumber(), kShardingAttr)) {
         fix(arg, s);
+        // An argument held as a pending sum (a gradient accumulator) stays one.
+        if (!s.getPartial().empty())
+          partialArgs_[arg] = SmallVector<StringAttr>(s.getPartial().begin(), s.getPartial().end());
+      }
     func_.walk([&](ShardingConstraintOp c) { fix(c.getResult(), c.getSharding()); });
     // Shardings already on an op (weft-auto-shard's choice) are hints too.
     for (Operation &op : func_.getBody().front())
@@ -136,7 +140,8 @@ private:
     SmallVector<DimShardingAttr> dims;
     for (DimShardingAttr d : stateOf(v).dims)
       dims.push_back(d ? d : DimShardingAttr::get(ctx_, {}, 1));
-    return ShardingAttr::get(ctx_, dims, {});
+    auto partial = partialArgs_.find(v);
+    return ShardingAttr::get(ctx_, dims, partial == partialArgs_.end() ? ArrayRef<StringAttr>() : partial->second);
   }
 
   struct Tensor {
@@ -245,6 +250,7 @@ private:
   MeshAttr mesh_;
   MLIRContext *ctx_;
   DenseMap<Value, State> states_;
+  DenseMap<Value, SmallVector<StringAttr>> partialArgs_; // hinted partial arguments
 };
 
 struct PropagateShardingPass : impl::PropagateShardingPassBase<PropagateShardingPass> {

@@ -20,7 +20,8 @@
 //      that splits it by the partial axes, else all-reduced).
 // A sharding_constraint reshards its operand to its sharding (a partial sum
 // already split so passes through when read once). Results are resharded to
-// their recorded shardings at the return.
+// their recorded shardings at the return (one recorded as a pending sum,
+// a gradient accumulator's update, stays one or is made one).
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,7 +95,7 @@ public:
       func_.setResultAttr(i, kShardingAttr, to);
       func_.setResultAttr(i, kGlobalShapeAttr, DenseI64ArrayAttr::get(ctx_, globalShapes_[v]));
       grad::Emitter e(b_, ret->getLoc());
-      results.push_back(localAs(v, to, e));
+      results.push_back(to.getPartial().empty() ? localAs(v, to, e) : localAsPartial(v, to, e));
     }
     b_.create<func::ReturnOp>(ret->getLoc(), results);
     body.dropAllDefinedValueUses();
@@ -131,6 +132,23 @@ private:
     Value v = rs.reshard(l.value, l.actual, to, globalShapes_.at(global));
     cache_[key] = v;
     return v;
+  }
+
+  /// The local value of `global` as a pending sum split as `to` (the update
+  /// of an argument held partial, a gradient accumulator): passed through
+  /// when it already is one; otherwise resolved to `to`'s split and kept on
+  /// the first rank of each group over the partial axes (zeros on the
+  /// others), so that the group's sum is the value.
+  Value localAsPartial(Value global, ShardingAttr to, grad::Emitter &e) {
+    const Local &l = locals_.at(global);
+    if (l.actual == to)
+      return l.value;
+    Value whole = localAs(global, to.withPartial({}), e);
+    Resharder rs(e, mesh_);
+    Value first = e.compareScalar(CompareDirection::EQ, rs.axisIndex(to.getPartial()), 0.0);
+    auto type = grad::typeOf(whole);
+    Value mask = e.broadcast(first, RankedTensorType::get(type.getShape(), b_.getI1Type()), {});
+    return e.select(mask, whole, e.splatLike(whole, 0.0));
   }
 
   /// The local value of a sharding constraint's result. A pending partial

@@ -38,6 +38,7 @@
 #include "passes/PassUtils.h"
 #include "passes/parallel/ZeroSharding.h"
 #include "passes/Passes.h"
+#include "passes/training/GradientOutputs.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -54,8 +55,6 @@ namespace weft {
 using namespace mlir;
 
 namespace {
-
-constexpr llvm::StringLiteral kGradPrefix = "grad:";
 
 /// One argument of optimizer state and its name.
 struct State {
@@ -159,7 +158,6 @@ private:
                         llvm::BitVector &gradResults) {
     Block &body = main.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
-    llvm::StringMap<BlockArgument> params;
     for (BlockArgument arg : body.getArguments()) {
       unsigned i = arg.getArgNumber();
       if (main.getArgAttr(i, weft::kStateAttr))
@@ -172,32 +170,18 @@ private:
                << input.getValue()
                << "', which weft-optimizer adds for the learning rate and step "
                   "count; rename that input";
-      if (auto name = main.getArgAttrOfType<StringAttr>(i, weft::kParamAttr))
-        params[name.getValue()] = arg;
     }
-    gradResults.resize(main.getNumResults());
-    for (unsigned i = 0; i < main.getNumResults(); ++i) {
+    for (unsigned i = 0; i < main.getNumResults(); ++i)
       if (main.getResultAttr(i, weft::kUpdateAttr))
         return main.emitOpError("already has update results; run weft-optimizer "
                                 "once per training step");
-      auto tag = main.getResultAttrOfType<StringAttr>(i, weft::kOutputAttr);
-      if (!tag || !tag.getValue().starts_with(kGradPrefix))
-        continue;
-      StringRef name = tag.getValue().drop_front(kGradPrefix.size());
-      auto it = params.find(name);
-      if (it == params.end())
-        return main.emitOpError("has the gradient output '")
-               << tag.getValue() << "' but no weft.param argument named '" << name
-               << "'; gradient outputs must name a parameter of the function";
-      BlockArgument param = it->second;
-      Value grad = ret.getOperand(i);
-      if (grad.getType() != param.getType() || !weft::grad::isFloatTensor(grad.getType()))
-        return main.emitOpError("has the gradient output '")
-               << tag.getValue() << "' of type " << grad.getType()
-               << " for a parameter of type " << param.getType()
-               << "; a gradient must have its float parameter's type";
-      trained.push_back({param, name.str(), grad});
-      gradResults.set(i);
+    SmallVector<weft::GradientOutput> grads;
+    if (failed(weft::collectGradientOutputs(main, grads)))
+      return failure();
+    gradResults.resize(main.getNumResults());
+    for (const weft::GradientOutput &g : grads) {
+      trained.push_back({g.param, g.name, ret.getOperand(g.result)});
+      gradResults.set(g.result);
     }
     if (trained.empty())
       return main.emitOpError("has no gradient outputs (weft.output = \"grad:<param>\"); "

@@ -9,6 +9,7 @@ Usage (from a test in tests/<dir>/):
 """
 import os
 import shutil
+import subprocess
 import sys
 
 
@@ -27,3 +28,14 @@ def setup(needs_torch=True):
     os.makedirs(work)
     env = dict(os.environ, WEFT_CACHE_DIR=os.path.join(work, "cache"))
     return weft, source, work, env
+
+
+def run_weft(cmd, env, name, timeout=300):
+    """Runs `cmd` (the weft binary and its arguments) and returns its output (stdout and stderr, carriage returns as
+    newlines); on a non-zero exit prints the output and exits with FAIL naming `name` and the command."""
+    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+    text = out.stdout.decode(errors="replace").replace("\r", "\n")
+    if out.returncode != 0:
+        print(text)
+        sys.exit(f"FAIL: {name}: {' '.join(cmd)} exited {out.returncode}")
+    return text

@@ -36,6 +36,9 @@ import sys
 
 from array import array
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from cli_test_setup import run_weft  # noqa: E402
+
 weft, work = sys.argv[1], sys.argv[2]
 quick = len(sys.argv) > 3 and sys.argv[3] == "quick"
 shutil.rmtree(work, ignore_errors=True)
@@ -48,12 +51,8 @@ common = ["train", "gpt2", "--preset", "tiny", "--vocab-size", "257", "--n-layer
 
 
 def run(args, ranks=1, name="run"):
-    cmd = [weft] + (["launch", "-n", str(ranks), "--", "weft"] if ranks > 1 else []) + common + args
-    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    text = out.stdout.decode(errors="replace").replace("\r", "\n")
-    if out.returncode != 0:
-        print(text)
-        sys.exit(f"FAIL: {name}: {' '.join(cmd)} exited {out.returncode}")
+    text = run_weft([weft] + (["launch", "-n", str(ranks), "--", "weft"] if ranks > 1 else []) + common + args,
+                    env, name)
     losses = [m.group(1) for m in re.finditer(r"step +\d+/\d+ +loss (\S+)", text)]
     return losses, text
 

@@ -2,7 +2,7 @@
 //
 // This file implements `weft estimate MODEL [--config C.json] [--batch B
 // --seq T] [--train|--infer] [--precision P] [--optimizer adamw|sgd]
-// [--devices N | --mesh SPEC] [--zero L] [--new-tokens N] [--memory GiB]`:
+// [--devices N | --mesh SPEC] [--zero L] [--micro-batches K] [--new-tokens N] [--memory GiB]`:
 // one device's memory for training or serving the model, split into
 // weights, gradients, optimizer state, activations at the peak, key/value
 // cache, inputs and workspace, from the compiler's own graph and memory plan
@@ -39,7 +39,7 @@ struct EstimateFlags {
   std::string precision = "f32", optimizer = "adamw", target = "cpu", recompute = "none", quantize = "none", lora;
   bool train = false, infer = false, noFuse = false;
   double momentum = 0, memoryGiB = 0;
-  int64_t newTokens = 0, top = 0;
+  int64_t newTokens = 0, top = 0, microBatches = 1;
   /// --lora parsed (r = 0: none).
   LoraConfig loraConfig;
   FlagSet flags{"estimate", kEstimateUsage,
@@ -74,6 +74,10 @@ struct EstimateFlags {
                     &lora);
     flags.addInteger("new-tokens", "N", "serving: tokens generated after the prompt (the cache holds seq + N)",
                      &newTokens, 0, 1 << 24);
+    flags.addInteger("micro-batches", "K",
+                     "training: gradient accumulation, the step as K micro-batches of batch / K (the micro-step's "
+                     "activations, the accumulators, and the update's arena beside it)",
+                     &microBatches, 1, 1 << 20);
     flags.addString("target", "T", "cpu (default, 64-byte arena alignment) or cuda (256)", &target);
     flags.addSwitch("no-fuse", "plan the unfused program", &noFuse);
     flags.addInteger("top", "N", "also list the N largest buffers live at the peak, with the op and model line",
@@ -93,7 +97,13 @@ std::string bytes(double b) {
 
 /// The estimate of one batch size.
 struct Estimate {
+  /// With micro-batches: the micro-step's breakdown, with the apply step's
+  /// optimizer state (moments and accumulators).
   MemoryBreakdown memory;
+  /// With micro-batches: the apply step's arena (allocated beside the
+  /// micro-step's); else 0.
+  int64_t applyArena = 0;
+  int64_t total() const { return memory.total() + applyArena; }
   std::vector<EstimatedBuffer> largest;
   int64_t parameters = 0; // elements, the whole model's
   double seconds = 0;
@@ -107,7 +117,7 @@ public:
   Estimate at(int64_t batch) const {
     auto start = std::chrono::steady_clock::now();
     ModelFlags model = f_.model;
-    model.batch = batch;
+    model.batch = batch / f_.microBatches; // one micro-batch's program
     CompileFlags compile;
     compile.precision = f_.infer ? "f32" : f_.precision;
     compile.recompute = f_.recompute;
@@ -129,6 +139,9 @@ public:
     if (src->train) {
       src->train->optimizer = f_.optimizer;
       src->train->momentum = f_.momentum;
+      src->train->microBatches = int(f_.microBatches);
+      if (f_.microBatches > 1)
+        src->train->part = StepPart::MicroStep;
       options.train = src->train;
     } else {
       options.inferencePrecision = f_.precision;
@@ -151,6 +164,12 @@ public:
     MemoryEstimate planned = estimateMemory(module, options, f_.top);
     e.memory = planned.memory;
     e.largest = std::move(planned.largest);
+    if (f_.microBatches > 1) { // the update, compiled beside the micro-step
+      options.train->part = StepPart::ApplyStep;
+      MemoryEstimate apply = estimateMemory(module, options, 0);
+      e.memory.optimizerState = apply.memory.optimizerState;
+      e.applyArena = apply.memory.arena;
+    }
     e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return e;
   }
@@ -161,9 +180,13 @@ private:
 
 void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
   const MemoryBreakdown &m = e.memory;
-  std::printf("weft estimate: %s%s, %s, batch %lld x seq %lld%s, %s%s, %lld device%s%s\n", f.model.model.c_str(),
+  std::printf("weft estimate: %s%s, %s, batch %lld%s x seq %lld%s, %s%s, %lld device%s%s\n", f.model.model.c_str(),
               f.model.configPath.empty() ? "" : (" (" + f.model.configPath + ")").c_str(),
-              f.infer ? "serving" : "training", (long long)f.model.batch, (long long)f.model.seq,
+              f.infer ? "serving" : "training", (long long)f.model.batch,
+              f.microBatches > 1 ? (" (" + std::to_string(f.microBatches) + " micro-batches of " +
+                                    std::to_string(f.model.batch / f.microBatches) + ")").c_str()
+                                 : "",
+              (long long)f.model.seq,
               f.infer && f.newTokens ? (" + " + std::to_string(f.newTokens) + " new tokens").c_str() : "",
               (f.precision + (f.quantize == "none" ? "" : ", " + f.quantize)).c_str(),
               f.infer ? "" : (", " + f.optimizer + (f.recompute == "none" ? "" : ", recompute " + f.recompute) +
@@ -181,7 +204,7 @@ void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
   row("weights", double(m.weights), "");
   if (!f.infer) {
     row("gradients", double(m.gradients), "");
-    row("optimizer state", double(m.optimizerState), "");
+    row("optimizer state", double(m.optimizerState), f.microBatches > 1 ? "(with the gradient accumulators)" : "");
   }
   row("activations", double(m.activations), f.infer ? "" : "(the forward's results held for the backward)");
   if (f.infer)
@@ -190,7 +213,9 @@ void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
   row("workspace", double(m.workspace + m.constants), f.infer ? "" : "(backward and optimizer temporaries)");
   double packing = double(m.arena) - double(m.peakLive());
   row("arena packing", packing, "(planned arena - live bytes at the peak)");
-  std::printf("  %-16s %12s\n", "total", bytes(double(m.total())).c_str());
+  if (e.applyArena > 0)
+    row("apply step", double(e.applyArena), "(the update's arena, beside the micro-step's)");
+  std::printf("  %-16s %12s\n", "total", bytes(double(e.total())).c_str());
   if (!e.largest.empty()) {
     std::printf("the largest buffers live at the peak:\n");
     for (const EstimatedBuffer &b : e.largest)
@@ -235,6 +260,18 @@ int runEstimate(int argc, char **argv) {
   if (!f.infer && !isLanguageModel(f.model.model))
     throw FlagError("'" + f.model.model + "' has no training loss in the catalog (gpt2 and llama do); estimate "
                     "its forward pass with --infer");
+  if (f.microBatches > 1) {
+    const std::string k = "--micro-batches " + std::to_string(f.microBatches);
+    if (f.infer)
+      throw FlagError(k + " applies to training");
+    if (f.model.batch % f.microBatches != 0)
+      throw FlagError(k + " does not divide --batch " + std::to_string(f.model.batch) +
+                      "; each micro-batch has batch / micro-batches rows");
+    if (f.precision == "f16")
+      throw FlagError(k + " does not support --precision f16; use bf16");
+    if (f.parallel.zero == 3)
+      throw FlagError(k + " does not support --zero 3; use --zero 1 or 2");
+  }
   if (f.parallel.meshText == "auto")
     throw FlagError("--mesh auto: `weft plan` chooses a plan; estimate its memory with --plan FILE");
   if (f.parallel.devices > 0 && f.parallel.meshText.empty() && f.parallel.planPath.empty()) {
@@ -265,9 +302,9 @@ int runEstimate(int argc, char **argv) {
   // The largest batch that fits: doubling, then bisection, over multiples of
   // the batch's smallest step (the data-parallel size divides it).
   double budget = f.memoryGiB * kGiB;
-  int64_t step = f.parallel.mesh.has("dp") ? f.parallel.mesh.axisSize("dp") : 1;
+  int64_t step = (f.parallel.mesh.has("dp") ? f.parallel.mesh.axisSize("dp") : 1) * f.microBatches;
   auto fits = [&](int64_t k, double &total) {
-    total = double(estimator.at(k * step).memory.total());
+    total = double(estimator.at(k * step).total());
     return total <= budget;
   };
   double total = 0, over = 0;

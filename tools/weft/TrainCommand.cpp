@@ -55,7 +55,7 @@ struct TrainCommandFlags {
   std::string data;
   bool shuffle = false;
   int64_t seed = 0;
-  int64_t steps = 100, warmup = 0, initSeed = 0;
+  int64_t steps = 100, warmup = 0, initSeed = 0, microBatches = 1;
   std::string optimizer = "adamw";
   double lr = 1e-3, minLrRatio = 0.1, weightDecay = 0.1, clipNorm = 1.0, momentum = 0;
   CompileFlags compile;
@@ -106,6 +106,11 @@ struct TrainCommandFlags {
         .showDefault("");
     flags.addNumber("momentum", "X", "sgd momentum", &momentum);
     flags.addInteger("init-seed", "S", "seed of the random initial weights", &initSeed, 0);
+    flags.addInteger("micro-batches", "K",
+                     "gradient accumulation: each step runs --batch as K forward + backward passes of batch / K "
+                     "rows (activations of one micro-batch), sums the gradients, reduces them over the "
+                     "data-parallel ranks once and updates once",
+                     &microBatches, 1, 1 << 20);
     compile.declareForTraining(flags);
     parallel.declare(flags);
     runtime.declare(flags);
@@ -191,8 +196,21 @@ struct TrainCommandFlags {
     need(!withLora || save.empty(),
          "--save writes full weights, which LoRA training does not change; with LoRA use "
          "--save-adapter DIR (PEFT's format) or --merge-lora OUT.safetensors");
+    need(model.batch % microBatches == 0,
+         "--micro-batches " + std::to_string(microBatches) + " does not divide --batch " +
+             std::to_string(model.batch) + "; each micro-batch has batch / micro-batches rows");
+    need(microBatches == 1 || compile.precision != "f16",
+         "--micro-batches " + std::to_string(microBatches) + " does not support --precision f16 (its dynamic "
+         "loss scaling is not carried through the accumulated gradients); use --precision bf16");
     parallel.memoryGiB = runtime.memoryGiB; // --mesh auto's budget
     parallel.resolve(/*training=*/true);
+    need(microBatches == 1 || parallel.zero != 3,
+         "--micro-batches " + std::to_string(microBatches) + " does not support --zero 3 (the micro-steps would "
+         "read parameters split over the ranks); use --zero 1 or 2");
+    need(microBatches == 1 || (!parallel.autoMesh && !parallel.savedPlan),
+         "--micro-batches " + std::to_string(microBatches) + " needs the layout given by --mesh (and --strategy): "
+         "the micro-step and the update must split the parameters alike, which --mesh auto and --plan do not "
+         "guarantee yet");
   }
 
   /// Sets the defaults that depend on other flags (after parsing).
@@ -266,6 +284,7 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.optimizer.precision = f.compile.precision;
   c.optimizer.recompute = f.compile.recompute;
   c.optimizer.zero = int(f.parallel.zero);
+  c.optimizer.microBatches = int(f.microBatches);
   c.mesh = f.parallel.mesh;
   c.plan = f.parallel.plan;
   c.lr = f.lr;
@@ -379,6 +398,8 @@ int runTrain(int argc, char **argv) {
               trainer.data().isText() ? "byte-level text" : "token rows", trainer.compileSeconds(),
               config.resume ? (", resumed at step " + std::to_string(trainer.step())).c_str() : "");
   std::printf("memory of the training step: %s\n", trainer.memoryReport().c_str());
+  if (std::string r = trainer.accumulationReport(); !r.empty())
+    std::printf("gradient accumulation: %s\n", r.c_str());
   if (config.model.lora.enabled())
     std::printf("LoRA %s: only the adapters train\n", config.model.lora.str().c_str());
   if (ranks.world) {
@@ -387,11 +408,11 @@ int runTrain(int argc, char **argv) {
     std::printf("mesh %s%s (%d ranks): per rank %s; each step sends %s from rank 0\n",
                 mesh.isOk() ? mesh->toString().c_str() : "?",
                 f.parallel.autoMesh ? " (chosen by --mesh auto)" : f.parallel.savedPlan ? " (from --plan)" : "",
-                ranks.size, rt::memoryNeeds(step).describe().c_str(),
+                ranks.size, trainer.stepMemory().describe().c_str(),
                 rt::describeCommunication(step, 0).c_str());
   }
   if (!ranks.world)
-    std::printf("memory: %s\n", rt::memoryNeeds(trainer.executor().executable().proto()).describe().c_str());
+    std::printf("memory: %s\n", trainer.stepMemory().describe().c_str());
   if (std::string r = rt::describeRecompute(trainer.executor().executable().proto()); !r.empty())
     std::printf("%s\n", r.c_str());
   if (evalEvery > 0 && trainer.step() == 0)
