@@ -51,6 +51,11 @@ Status setInt8Weight(Executor &executor, const std::string &name, const HostTens
   return executor.setParameter(name + ".scale", scales);
 }
 
+Status setWeight(Executor &executor, const std::string &name, const HostTensor &value) {
+  return isInt8Weight(executor, name) ? setInt8Weight(executor, name, value)
+                                      : executor.setParameter(name, value);
+}
+
 Status saveParameters(const Executor &executor, const std::string &path,
                       const std::string &quantize, const std::string &model) {
   std::vector<std::pair<std::string, HostTensor>> tensors;

@@ -38,6 +38,10 @@ bool isInt8Weight(const Executor &executor, const std::string &name);
 /// NOT_FOUND when `name` is not an int8 weight of the program.
 Status setInt8Weight(Executor &executor, const std::string &name, const HostTensor &value);
 
+/// Sets weight `name` from the f32 `value`: setInt8Weight when the program
+/// holds it as an int8 pair (isInt8Weight), else setParameter.
+Status setWeight(Executor &executor, const std::string &name, const HostTensor &value);
+
 /// Writes every parameter of `executor` to `path` (atomically) with the
 /// metadata weft.quantize = `quantize` (when not empty) and weft.model =
 /// `model`.
