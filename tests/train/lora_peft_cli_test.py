@@ -210,15 +210,19 @@ def check_llama(tokens):
           % np.abs(x - y).max())
 
     # LoRA over an int8 base: the report shows the int8 bytes (2 layers x (32x32 q, o + 2 x 16x32 k, v
-    # + 3 x 48x32 gate, up, down) = 13312 weights) and the loss falls.
-    out = run("train", *llama, "--steps", "8", "--lr", "1e-2", "--weights", "lbase/model.safetensors",
+    # + 3 x 48x32 gate, up, down) = 15360 weights, one byte each) and the held-out loss falls (deterministic:
+    # fixed seeds; 5.51 -> 5.39 when written).
+    out = run("train", *llama, "--steps", "16", "--lr", "3e-2", "--weights", "lbase/model.safetensors",
               "--quantize", "int8-weight", "--lora", "r=4,alpha=8,targets=q_proj,v_proj,down_proj",
-              "--eval-every", "0", "--log-every", "1", "--save-adapter", "qadapter").stdout
+              "--eval-every", "16", "--save-adapter", "qadapter").stdout
     memory = [l for l in out.splitlines() if l.startswith("memory of the training step")]
-    check(memory and "int8 weights 13.00 KiB" in memory[0], "the int8 base in the memory report:\n" + out)
-    losses = [float(l.split("loss")[1].split()[0]) for l in out.splitlines() if l.startswith("step ") and "/8" in l]
-    check(len(losses) == 8 and losses[-1] < losses[0], "losses over the int8 base must fall: %s" % losses)
+    check(memory and "int8 weights 15.00 KiB" in memory[0], "the int8 base in the memory report:\n" + out)
+    held = [float(l.split()[-1]) for l in out.splitlines() if "held-out loss" in l]
+    check(len(held) == 2 and held[1] < held[0] - 0.05, "the held-out loss over the int8 base must fall: %s" % held)
     check(os.path.exists(os.path.join(WORK, "qadapter", "adapter_model.safetensors")), "no adapter over int8")
+    p = run("train", *llama, "--steps", "1", "--quantize", "int8-weight", "--lora", "r=4", "--merge-lora", "m.st",
+            expect_ok=False)
+    check(p.returncode != 0 and "--save-adapter" in p.stderr, "--merge-lora over an int8 base:\n" + p.stderr)
 
 
 main()
