@@ -143,6 +143,8 @@ std::string Trainer::optionsJson() const {
   j["precision"] = o.precision;
   if (config_.lora().enabled())
     j["lora"] = config_.lora().str();
+  if (!config_.compile.quantize.empty()) // an int8 base: its checkpoints hold int8 weights
+    j["quantize"] = config_.compile.quantize;
   return j.dump();
 }
 
