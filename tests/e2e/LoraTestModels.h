@@ -142,6 +142,18 @@ inline void setStepInputs(rt::Executor &exe, float lr, int step) {
       ASSERT_TRUE(exe.setInput("step", stepT).isOk());
 }
 
+/// Every adapter in `before` (parameter values by name) changed in `exe`,
+/// every other parameter is bitwise what it was.
+inline void expectOnlyAdaptersChanged(rt::Executor &exe, const std::map<std::string, rt::HostTensor> &before) {
+  for (const auto &[name, value] : before) {
+    rt::HostTensor now = exe.parameter(name).value();
+    if (isLoraParamName(name))
+      EXPECT_FALSE(bitwiseEqual(now, value)) << name << " did not train";
+    else
+      EXPECT_TRUE(bitwiseEqual(now, value)) << name << " (frozen) changed";
+  }
+}
+
 } // namespace weft::lora_test
 
 #endif // WEFT_TESTS_E2E_LORATESTMODELS_H

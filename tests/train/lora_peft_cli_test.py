@@ -61,6 +61,40 @@ def check(cond, message):
         sys.exit("FAIL: " + message)
 
 
+def check_adapter_names(adapter, layer_prefix, modules, r):
+    """The adapter holds exactly PEFT's tensors for `modules` ((name, (in, out)) pairs) of 2 layers, A [r, in] and
+    B [out, r], every B trained away from zero."""
+    names = {}
+    for layer in range(2):
+        for module, (fan_in, fan_out) in modules:
+            stem = layer_prefix % layer + module + "."
+            names[stem + "lora_A.weight"] = (r, fan_in)
+            names[stem + "lora_B.weight"] = (fan_out, r)
+    check(set(adapter) == set(names), "adapter tensors %s, PEFT's names %s" % (sorted(adapter), sorted(names)))
+    for name, shape in names.items():
+        check(adapter[name].shape == shape, "%s has shape %s, PEFT's is %s" % (name, adapter[name].shape, shape))
+        if name.endswith("lora_B.weight"):
+            check(np.abs(adapter[name]).max() > 0, name + " is still zero after training")
+
+
+def check_merge(base_file, merged_file, adapter, prefix, scaling, transposed):
+    """The merged file against numpy's float64 merge, W0 + B A * scaling ((B A)^T for [in, out] weights), within
+    1e-6 relative (f32 rounding of the sum); every tensor without an adapter bitwise the base."""
+    base, _ = read_safetensors(os.path.join(WORK, base_file))
+    merged, _ = read_safetensors(os.path.join(WORK, merged_file))
+    check(set(merged) == set(base), "merged names differ from the base's")
+    for name, w0 in base.items():
+        stem = prefix + name[: -len("weight")]
+        if stem + "lora_A.weight" in adapter:
+            ba = adapter[stem + "lora_B.weight"].astype(np.float64) @ adapter[stem + "lora_A.weight"].astype(np.float64)
+            want_w = w0.astype(np.float64) + (ba.T if transposed else ba) * scaling
+            err = np.abs(merged[name] - want_w).max()
+            check(err <= 1e-6 + 1e-6 * np.abs(want_w).max(), "%s merged off by %g" % (name, err))
+            check(np.abs(merged[name] - w0).max() > 0, name + " unchanged by the merge")
+        else:
+            check(np.array_equal(merged[name], w0), name + " changed but is not adapted")
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -93,34 +127,11 @@ def main():
     # adapter_model.safetensors: PEFT's names and shapes.
     adapter, meta = read_safetensors(os.path.join(WORK, "adapter", "adapter_model.safetensors"))
     check(meta.get("format") == "pt", "metadata format must be 'pt' (transformers refuses others): %r" % meta)
-    names = {}
-    for layer in range(2):
-        for module, (fan_in, fan_out) in (("attn.c_attn", (32, 96)), ("mlp.c_fc", (32, 128))):
-            stem = "base_model.model.transformer.h.%d.%s." % (layer, module)
-            names[stem + "lora_A.weight"] = (r, fan_in)
-            names[stem + "lora_B.weight"] = (fan_out, r)
-    check(set(adapter) == set(names), "adapter tensors %s, PEFT's names %s" % (sorted(adapter), sorted(names)))
-    for name, shape in names.items():
-        check(adapter[name].shape == shape, "%s has shape %s, PEFT's is %s" % (name, adapter[name].shape, shape))
-        if name.endswith("lora_B.weight"):
-            check(np.abs(adapter[name]).max() > 0, name + " is still zero after training")
-
-    # Merged weights against numpy's merge; every other tensor bitwise the base.
-    base, _ = read_safetensors(os.path.join(WORK, "base", "model.safetensors"))
-    merged, _ = read_safetensors(os.path.join(WORK, "merged.safetensors"))
-    check(set(merged) == set(base), "merged names differ from the base's")
-    scaling = alpha / r
-    for name, w0 in base.items():
-        stem = "base_model.model.transformer." + name[: -len("weight")]
-        if stem + "lora_A.weight" in adapter:
-            a = adapter[stem + "lora_A.weight"].astype(np.float64)
-            b = adapter[stem + "lora_B.weight"].astype(np.float64)
-            want_w = w0.astype(np.float64) + (b @ a).T * scaling
-            err = np.abs(merged[name] - want_w).max()
-            check(err <= 1e-6 + 1e-6 * np.abs(want_w).max(), "%s merged off by %g" % (name, err))
-            check(np.abs(merged[name] - w0).max() > 0, name + " unchanged by the merge")
-        else:
-            check(np.array_equal(merged[name], w0), name + " changed but is not adapted")
+    check_adapter_names(adapter, "base_model.model.transformer.h.%d.",
+                        (("attn.c_attn", (32, 96)), ("mlp.c_fc", (32, 128))), r)
+    # Merged weights against numpy's merge (Conv1D [in, out]: (B A)^T); every other tensor bitwise the base.
+    check_merge("base/model.safetensors", "merged.safetensors", adapter, "base_model.model.transformer.",
+                alpha / r, transposed=True)
 
     # weft run: base + --lora-adapter equals the merged weights (f32 merge order: 1e-5).
     shutil.copy(os.path.join(WORK, "base", "config.json"), os.path.join(WORK, "config.json"))
@@ -179,28 +190,11 @@ def check_llama(tokens):
                  "lora_dropout": 0.05, "base_model_name_or_path": "lbase/model.safetensors"}.items():
         check(cfg[k] == v, "llama config %s = %r, want %r (PEFT's default targets for LLaMA)" % (k, cfg[k], v))
     adapter, _ = read_safetensors(os.path.join(WORK, "ladapter", "adapter_model.safetensors"))
-    names = {}
-    for layer in range(2):
-        for module, (fan_in, fan_out) in (("q_proj", (32, 32)), ("v_proj", (32, 16))):
-            stem = "base_model.model.model.layers.%d.self_attn.%s." % (layer, module)
-            names[stem + "lora_A.weight"] = (r, fan_in)
-            names[stem + "lora_B.weight"] = (fan_out, r)
-    check(set(adapter) == set(names), "llama adapter tensors %s, PEFT's names %s" % (sorted(adapter), sorted(names)))
-    for name, shape in names.items():
-        check(adapter[name].shape == shape, "%s has shape %s, PEFT's is %s" % (name, adapter[name].shape, shape))
-    base, _ = read_safetensors(os.path.join(WORK, "lbase", "model.safetensors"))
-    merged, _ = read_safetensors(os.path.join(WORK, "lmerged.safetensors"))
-    check(set(merged) == set(base), "llama merged names differ from the base's")
-    for name, w0 in base.items():
-        stem = "base_model.model." + name[: -len("weight")]
-        if stem + "lora_A.weight" in adapter:
-            a = adapter[stem + "lora_A.weight"].astype(np.float64)
-            b = adapter[stem + "lora_B.weight"].astype(np.float64)
-            want_w = w0.astype(np.float64) + (b @ a) * (alpha / r)  # [out, in]: no transpose
-            err = np.abs(merged[name] - want_w).max()
-            check(err <= 1e-6 + 1e-6 * np.abs(want_w).max(), "%s merged off by %g" % (name, err))
-        else:
-            check(np.array_equal(merged[name], w0), name + " changed but is not adapted")
+    check_adapter_names(adapter, "base_model.model.model.layers.%d.self_attn.",
+                        (("q_proj", (32, 32)), ("v_proj", (32, 16))), r)
+    # nn.Linear [out, in]: W0 + B A * alpha / r, no transpose.
+    check_merge("lbase/model.safetensors", "lmerged.safetensors", adapter, "base_model.model.", alpha / r,
+                transposed=False)
     shutil.copy(os.path.join(WORK, "llama.json"), os.path.join(WORK, "lbase", "config.json"))
     common = ["run", "llama", "--config", "llama.json", "--tokens", tokens, "--no-cache"]
     run(*common, "--weights", "lbase/model.safetensors", "--lora-adapter", "ladapter", "--logits-out", "l_adapter.npy")
