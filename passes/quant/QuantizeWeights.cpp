@@ -112,6 +112,11 @@ struct QuantizeWeightsPass : weft::impl::QuantizeWeightsPassBase<QuantizeWeights
         auto mm = cast<weft::MatmulOp>(user);
         OpBuilder b(mm);
         auto qmm = b.create<weft::MatmulQ8Op>(mm.getLoc(), mm.getLhs(), q, s, mm.getTransposeRhs());
+        // Its dialect tags (e.g. "weft.recompute", the recompute group of a
+        // training step) stay on the op; its own flags were passed above.
+        for (NamedAttribute attr : mm->getAttrs())
+          if (attr.getName().getValue().contains('.'))
+            qmm->setAttr(attr.getName(), attr.getValue());
         mm.getResult().replaceAllUsesWith(qmm.getResult());
         mm.erase();
       }

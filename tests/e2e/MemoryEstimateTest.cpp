@@ -147,6 +147,25 @@ TEST(MemoryEstimate, LoraKeepsStateForTheAdaptersOnly) {
   EXPECT_EQ(q.optimizerState, m.optimizerState);
 }
 
+TEST(MemoryEstimate, RecomputeOverAnInt8BaseKeepsWhatItKeepsOverF32) {
+  // weft-quantize-weights runs before autodiff: its weft.matmul_q8 ops keep
+  // their recompute groups, so recompute saves as much over an int8 base.
+  models::Gpt2Config c = config();
+  c.lora.r = 4;
+  c.lora.alpha = 8;
+  c.lora.targets = {"c_attn"};
+  c.gradient_checkpointing = true;
+  Program loss = models::buildGpt2TrainLoss(c, 2, 16);
+  EstimateOptions options;
+  options.train.emplace();
+  options.train->recompute = "blocks";
+  MemoryBreakdown f32 = estimateMemory(loss.module(), options).memory;
+  options.quantize = "int8-weight";
+  MemoryBreakdown int8 = estimateMemory(loss.module(), options).memory;
+  EXPECT_EQ(int8.activations, f32.activations);
+  EXPECT_LT(int8.weights, f32.weights);
+}
+
 TEST(MemoryEstimate, ZeroThreeSplitsWeightsAndStateOverDataParallel) {
   models::Gpt2Config c = config();
   EstimateOptions options;
