@@ -122,7 +122,7 @@ void runTrainingPipeline(mlir::ModuleOp work, const CompileOptions &options,
   if (!options.train)
     return;
   mlir::PassManager pm(work->getContext());
-  buildTrainingPipeline(pm, *options.train);
+  buildTrainingPipeline(pm, *options.train, options.quantize);
   if (configure)
     configure(pm);
   if (mlir::failed(pm.run(work)))

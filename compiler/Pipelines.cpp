@@ -1,10 +1,11 @@
 //===- Pipelines.cpp - the pass pipelines of a compile --------------------===//
 //
 // This file implements the training and graph pipelines (Pipelines.h):
-//   training: [weft-mixed-precision] → weft-autodiff → weft-optimizer →
-//             [weft-loss-scaling]; a micro-step: weft-autodiff →
-//             weft-accumulate-gradients{mode=micro}; an apply step: the
-//             whole step's, then weft-accumulate-gradients{mode=apply}
+//   training: [weft-quantize-weights] → [weft-mixed-precision] →
+//             weft-autodiff → weft-optimizer → [weft-loss-scaling]; a
+//             micro-step: weft-autodiff → weft-accumulate-gradients{mode=micro};
+//             an apply step: the whole step's, then
+//             weft-accumulate-gradients{mode=apply}
 //   parallel: canonicalize, CSE → weft-propagate-sharding →
 //             weft-spmd-partition → canonicalize, CSE (with a weft.mesh)
 //   graph:    [weft-quantize-weights | weft-mixed-precision with
@@ -27,7 +28,21 @@
 
 namespace weft {
 
-void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train) {
+namespace {
+
+void addQuantizePass(mlir::OpPassManager &pm, const std::string &mode) {
+  QuantizeWeightsPassOptions quantize;
+  quantize.mode = mode;
+  pm.addPass(createQuantizeWeightsPass(quantize));
+}
+
+} // namespace
+
+void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train, const std::string &quantize) {
+  // An int8 base under LoRA: quantized first, so that mixed precision and
+  // autodiff see weft.matmul_q8 (differentiated for its activations only).
+  if (!quantize.empty())
+    addQuantizePass(pm, quantize);
   bool mixed = train.precision != "f32";
   bool scaled = train.precision == "f16";
   if (mixed) {
@@ -97,11 +112,10 @@ void buildParallelPipeline(mlir::OpPassManager &pm, const AutoShardOptions *auto
 }
 
 void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) {
-  if (!options.quantize.empty()) { // before fusion: it rewrites plain weft.matmul ops
-    QuantizeWeightsPassOptions quantize;
-    quantize.mode = options.quantize;
-    pm.addPass(createQuantizeWeightsPass(quantize));
-  }
+  // Before fusion: it rewrites plain weft.matmul ops (a training step was
+  // quantized before autodiff, buildTrainingPipeline).
+  if (!options.quantize.empty() && !options.train)
+    addQuantizePass(pm, options.quantize);
   if (!options.train && options.precision != "f32") { // inference in bf16/f16, weights held low
     MixedPrecisionPassOptions amp;
     amp.precision = options.precision;

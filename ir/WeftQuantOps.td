@@ -26,7 +26,9 @@ def Weft_MatmulQ8Op : Weft_Op<"matmul_q8", [Pure,
     weight-only int8, the activations and the accumulation stay f32. It is
     the exact product of the dequantized weight (the reference evaluator
     dequantizes, then multiplies in double); the CPU runtime dequantizes
-    inside its products (runtime/cpu/Gemv.h).
+    inside its products (runtime/cpu/Gemv.h). weft-autodiff differentiates it
+    with respect to lhs only (dlhs = (g * scales) x weight read the other
+    way, a weft.matmul_q8 with unit scales); the weight is frozen.
 
     Example:
     ```mlir

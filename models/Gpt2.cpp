@@ -247,8 +247,6 @@ Program buildGpt2Forward(const Gpt2Config &config, int batch, int seq,
   return p;
 }
 
-std::vector<std::string> gpt2DefaultLoraTargets() { return {"c_attn"}; }
-
 std::string gpt2CacheName(int layer, bool value) {
   return "cache.h." + std::to_string(layer) + (value ? ".v" : ".k");
 }

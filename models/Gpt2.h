@@ -71,9 +71,6 @@ struct Gpt2Config {
   void validate(const std::string &origin = "Gpt2Config") const;
 };
 
-/// PEFT's default LoRA targets for GPT-2: {"c_attn"}.
-std::vector<std::string> gpt2DefaultLoraTargets();
-
 /// The GPT-2 forward pass: input "tokens" [batch, seq] i64, output "logits"
 /// [batch, seq, vocab_size] f32. Positions are iota(seq) gathered from wpe;
 /// the LM head is a matmul with wte transposed (no lm_head parameter).

@@ -126,6 +126,8 @@ Program makeProgram(const char *who, const LlamaConfig &config, int batch, int s
   checkLlamaPlan(who, config, batch, seq, plan, mesh);
   Program p;
   p.setMesh(mesh);
+  if (config.lora.enabled())
+    p.setLora(config.lora);
   return p;
 }
 

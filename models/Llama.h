@@ -46,6 +46,12 @@ struct LlamaConfig {
   bool gradient_checkpointing = false;
   /// The standard deviation of the normal initial weights.
   double initializer_range = 0.02;
+  /// LoRA adapters (not a Hugging Face key; r = 0: none), as
+  /// Gpt2Config::lora: every builder puts "<linear>.lora_A.weight" /
+  /// ".lora_B.weight" on the targeted projections (q_proj, k_proj, v_proj,
+  /// o_proj, gate_proj, up_proj, down_proj) and freezes every other
+  /// parameter.
+  LoraConfig lora;
 
   /// The largest sizes a config may give; larger values are refused.
   static constexpr int kMaxLayers = 4096, kMaxHeads = 4096, kMaxWidth = 1 << 20,

@@ -509,8 +509,13 @@ def QuantizeWeightsPass : Pass<"weft-quantize-weights", "mlir::ModuleOp"> {
     Parameters named in `keep` stay f32 (default: lm_head.weight, the LM
     head, kept in full precision as Hugging Face's int8 loading does); so do
     parameters with another use (GPT-2's tied wte.weight is also the
-    embedding table, so its LM head stays f32 too). Errors: an unknown mode,
-    a missing function.
+    embedding table, so its LM head stays f32 too). When some parameters
+    are `weft.frozen` (a LoRA program: a frozen base under trainable
+    adapters), only frozen ones are quantized and NAME.q8 and NAME.scale are
+    frozen too; the trainable adapters stay f32. A training compile runs
+    this pass before weft-autodiff, which then differentiates weft.matmul_q8
+    with respect to its activations only. Errors: an unknown mode, a missing
+    function.
 
     Before:
     ```mlir

@@ -37,6 +37,13 @@ rt::HostTensor scalar(float v) {
   return t;
 }
 
+/// A model configuration for the evaluation and sampling programs: LoRA
+/// dropout off.
+template <typename ModelConfig> ModelConfig withoutDropout(ModelConfig config) {
+  config.lora.dropout = 0;
+  return config;
+}
+
 const char *activationName(nn::Activation a) {
   switch (a) {
   case nn::Activation::Relu: return "relu";
@@ -103,18 +110,18 @@ Program Trainer::lossProgram(int batch, const nn::ParallelPlan &plan, const Mesh
   // Recompute marks every block as a group (the math, and so the checkpoint's model, is the same).
   bool recompute = c.optimizer.recompute != "none";
   if (c.llama) {
-    models::LlamaConfig model = *c.llama;
+    models::LlamaConfig model = evaluation ? withoutDropout(*c.llama) : *c.llama;
     model.gradient_checkpointing = model.gradient_checkpointing || recompute;
     return models::buildLlamaTrainLoss(model, batch, c.seq, plan, mesh);
   }
-  models::Gpt2Config model = evaluation ? evalModel() : c.model;
+  models::Gpt2Config model = evaluation ? withoutDropout(c.model) : c.model;
   model.gradient_checkpointing = model.gradient_checkpointing || recompute;
   return models::buildGpt2TrainLoss(model, batch, c.seq, plan, mesh);
 }
 
 Program Trainer::forwardProgram(int batch, int seq) const {
-  return config_.llama ? models::buildLlamaForward(*config_.llama, batch, seq)
-                       : models::buildGpt2Forward(evalModel(), batch, seq);
+  return config_.llama ? models::buildLlamaForward(withoutDropout(*config_.llama), batch, seq)
+                       : models::buildGpt2Forward(withoutDropout(config_.model), batch, seq);
 }
 
 std::string Trainer::optionsJson() const {
@@ -135,8 +142,10 @@ std::string Trainer::optionsJson() const {
   j["clip_norm"] = o.clipNorm;
   j["decay_all"] = o.decayAll;
   j["precision"] = o.precision;
-  if (config_.model.lora.enabled())
-    j["lora"] = config_.model.lora.str();
+  if (config_.lora().enabled())
+    j["lora"] = config_.lora().str();
+  if (!config_.compile.quantize.empty()) // an int8 base: its checkpoints hold int8 weights
+    j["quantize"] = config_.compile.quantize;
   // The accumulators are optimizer state of the apply step: a checkpoint of
   // K micro-batches resumes with K.
   if (o.microBatches > 1)

@@ -65,7 +65,7 @@ struct TrainConfig {
   /// Start from these Hugging Face safetensors weights (a file, a sharded
   /// checkpoint's index or a directory: models/catalog/HfWeights.h).
   std::string weightsPath;
-  /// With model.lora: start the adapters from this PEFT adapter directory
+  /// With lora(): start the adapters from this PEFT adapter directory
   /// (else lora_A from its initialiser and lora_B zeros).
   std::string loraAdapterPath;
   /// Checkpoint directory (DIR/checkpoint.pb, on a mesh plus the ranks'
@@ -83,6 +83,12 @@ struct TrainConfig {
   /// of a mesh but rank 0: the others take part in gathering the values
   /// only). Sharded checkpoints are written by every rank.
   bool writeFiles = true;
+
+  /// The LoRA adapters of the model trained (model.lora, or llama->lora).
+  const LoraConfig &lora() const { return llama ? llama->lora : model.lora; }
+  LoraConfig &lora() { return llama ? llama->lora : model.lora; }
+  /// The catalog name of the model trained: "gpt2" or "llama".
+  const char *modelName() const { return llama ? "llama" : "gpt2"; }
 };
 
 /// The JSON text of `config` with Hugging Face config.json keys.
@@ -122,13 +128,13 @@ public:
   /// lm_head.weight unless tied).
   void exportWeights(const std::string &path) const;
 
-  /// With LoRA (config.model.lora): writes the adapters to `dir` in PEFT's
+  /// With LoRA (config.lora()): writes the adapters to `dir` in PEFT's
   /// format (models/catalog/LoraAdapter.h); `baseModel` goes into
   /// adapter_config.json.
   void saveAdapter(const std::string &dir, const std::string &baseModel) const;
   /// With LoRA: writes the base parameters with every adapter merged
   /// (W0 + B A * alpha / r in the stored layout) to `path` as safetensors
-  /// with Hugging Face GPT-2 names, as exportWeights does without LoRA.
+  /// with Hugging Face names, as exportWeights does without LoRA.
   void exportMergedWeights(const std::string &path) const;
   /// The training step's device memory split: "parameters 474.70 MiB
   /// (trainable 1.13 MiB, frozen 473.57 MiB), gradients 1.13 MiB, optimizer
@@ -188,8 +194,6 @@ private:
   /// (the LoRA ones from config.loraAdapterPath or their initialisers),
   /// else every parameter from its initialiser. (TrainerLora.cpp)
   void setInitialWeights(const Program &loss);
-  /// The model of the evaluation and sampling programs: LoRA dropout off.
-  models::Gpt2Config evalModel() const;
   /// The LoRA dropout seed of step `t` (from config.initSeed and t).
   static rt::HostTensor loraSeedFor(uint64_t initSeed, int t);
   rt::HostTensor loraSeed(int t) const { return loraSeedFor(config_.initSeed, t); }

@@ -16,18 +16,14 @@
 #include "models/catalog/LoraAdapter.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/MemoryNeeds.h"
+#include "runtime/io/QuantizedWeights.h"
 #include "runtime/io/Safetensors.h"
 #include "train/StatusCheck.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace weft::train {
-
-models::Gpt2Config Trainer::evalModel() const {
-  models::Gpt2Config m = config_.model;
-  m.lora.dropout = 0;
-  return m;
-}
 
 rt::HostTensor Trainer::loraSeedFor(uint64_t initSeed, int t) {
   rt::HostTensor seed(weft::proto::I64, {});
@@ -50,13 +46,13 @@ void Trainer::setInitialWeights(const Program &loss) {
   if (!c.weightsPath.empty())
     check(loadHfWeights(c.weightsPath, base, *train_), "cannot load --weights");
   else
-    for (const ParamSpec &p : base)
-      check(train_->setParameter(p.name, initialValue(p, c.initSeed)), "cannot set '" + p.name + "'");
+    for (const ParamSpec &p : base) // an int8 base weight (--quantize) is quantized here
+      check(rt::setWeightFromF32(*train_, p.name, initialValue(p, c.initSeed)), "cannot set '" + p.name + "'");
   if (!c.loraAdapterPath.empty()) {
     if (adapters.empty())
       throw std::runtime_error("--lora-adapter '" + c.loraAdapterPath +
                                "' needs a model with LoRA adapters (--lora)");
-    auto adapter = loadLoraAdapter(c.loraAdapterPath, gpt2PeftModelInfo());
+    auto adapter = loadLoraAdapter(c.loraAdapterPath, peftModelInfo(c.modelName()));
     check(adapter.status(), "cannot load --lora-adapter");
     check(setLoraParameters(adapter.value(), *train_), "cannot load --lora-adapter '" + c.loraAdapterPath + "'");
     return;
@@ -66,25 +62,29 @@ void Trainer::setInitialWeights(const Program &loss) {
 }
 
 void Trainer::saveAdapter(const std::string &dir, const std::string &baseModel) const {
-  if (!config_.model.lora.enabled())
+  if (!config_.lora().enabled())
     throw std::runtime_error("cannot save a LoRA adapter: this run trains without --lora");
   if (config_.writeFiles)
-    check(saveLoraAdapter(dir, config_.model.lora, gpt2PeftModelInfo(baseModel), *train_),
+    check(saveLoraAdapter(dir, config_.lora(), peftModelInfo(config_.modelName(), baseModel), *train_),
           "cannot write the adapter to '" + dir + "'");
 }
 
 void Trainer::exportMergedWeights(const std::string &path) const {
-  if (!config_.model.lora.enabled())
+  if (!config_.lora().enabled())
     throw std::runtime_error("cannot merge LoRA adapters: this run trains without --lora");
+  if (!config_.compile.quantize.empty())
+    throw std::runtime_error("cannot merge LoRA adapters into the " + config_.compile.quantize +
+                             " base: the merged weights would be f32; save the adapter (--save-adapter) and "
+                             "merge it into the f32 base weights");
   LoraAdapter adapter;
-  adapter.config = config_.model.lora;
+  adapter.config = config_.lora();
   std::vector<std::pair<std::string, rt::HostTensor>> base;
   for (const std::string &name : train_->parameterNames()) {
     auto t = train_->parameter(name);
     check(t.status(), "parameter '" + name + "'");
     (isLoraParamName(name) ? adapter.tensors : base).emplace_back(name, std::move(t).value());
   }
-  PeftModelInfo model = gpt2PeftModelInfo();
+  PeftModelInfo model = peftModelInfo(config_.modelName());
   adapter.fanInFanOut = model.fanInFanOut;
   check(mergeLoraAdapter(adapter, model, base), "cannot merge the adapters");
   if (config_.writeFiles)
@@ -92,10 +92,24 @@ void Trainer::exportMergedWeights(const std::string &path) const {
 }
 
 std::string Trainer::memoryReport() const {
+  const proto::Executable &exe = train_->executable().proto();
   rt::MemoryNeeds needs = stepMemory(); // with micro-batches both programs' arenas
   auto [trainable, frozen] = paramBytes_;
+  // An int8 base (--quantize int8-weight): the frozen weights are what the
+  // step holds besides the (f32) trainable ones, one byte per weight plus
+  // the f32 scales and the unquantized rest.
+  uint64_t int8 = 0;
+  for (const proto::Buffer &b : exe.buffers())
+    if (b.kind() == proto::PARAMETER && b.dtype() == proto::I8)
+      int8 += b.byte_size();
+  std::string frozenText = rt::formatBytes(frozen);
+  if (int8 > 0) {
+    frozen = needs.parameters - std::min(needs.parameters, trainable);
+    frozenText = rt::formatBytes(frozen) + ": int8 weights " + rt::formatBytes(int8) +
+                 ", f32 scales and the rest " + rt::formatBytes(frozen - std::min(frozen, int8));
+  }
   return "parameters " + rt::formatBytes(trainable + frozen) + " (trainable " + rt::formatBytes(trainable) +
-         ", frozen " + rt::formatBytes(frozen) + "), gradients " + rt::formatBytes(trainable) +
+         ", frozen " + frozenText + "), gradients " + rt::formatBytes(trainable) +
          " (in the arena), optimizer state " + rt::formatBytes(needs.state) + ", arena " +
          rt::formatBytes(needs.arena);
 }

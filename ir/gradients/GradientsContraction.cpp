@@ -1,12 +1,19 @@
 //===- GradientsContraction.cpp - VJPs of contractions and reductions -----===//
 //
 // This file implements the gradient models of weft.matmul,
-// weft.batch_matmul and weft.reduce.
+// weft.batch_matmul, weft.matmul_q8 and weft.reduce.
 //
 // For C = op(A) op(B) (op transposes when the flag is set) the cotangents of
 // the op(.) factors are g op(B)^T and op(A)^T g; each is expressed as one
 // matmul of the stored operands with the transpose flags chosen so that no
 // transpose op is needed, for all four flag combinations.
+//
+// weft.matmul_q8 (C = A dequant(W), dequant(W)[k, n] = W[k, n] s[n]) has the
+// cotangent dA = g dequant(W)^T = (g s) W^T: g scaled per column by the
+// scales, times the int8 weight read the other way, with unit scales (an
+// int8 product the runtime already runs; no f32 copy of W is planned). The
+// int8 weight is an integer (no cotangent); a cotangent wanted for the
+// scales means a trainable quantized weight, which is an error.
 //
 // reduce sum broadcasts g back; mean also divides by the number of reduced
 // elements; max/min send g to the positions equal to the extremum and split
@@ -15,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/gradients/GradientUtils.h"
+#include "ir/WeftQuantOps.h"
 
 using namespace mlir;
 
@@ -42,6 +50,25 @@ LogicalResult vjpMatmul(MatmulOp op, Emitter &e, Value g, Needs needs,
                         Out out) {
   vjpContraction(op.getLhs(), op.getRhs(), op.getTransposeLhs(),
                  op.getTransposeRhs(), /*batched=*/false, e, g, needs, out);
+  return success();
+}
+
+LogicalResult vjpMatmulQ8(MatmulQ8Op op, Emitter &e, Value g, Needs needs, Out out) {
+  if (needs[2]) {
+    InFlightDiagnostic d = op.emitOpError("is not differentiable with respect to its quantized weight "
+                                          "(the int8 weight and its scales, operands #1 and #2)");
+    d.attachNote() << "int8 weights are frozen: mark the parameter weft.frozen (train LoRA adapters over the "
+                      "int8 base) or train the f32 weight without weight quantization";
+    return d;
+  }
+  if (!needs[0])
+    return success();
+  RankedTensorType gt = typeOf(g); // [M, N]
+  Value perColumn = e.mul(g, e.broadcast(op.getScales(), gt, {1}));
+  const int64_t k = typeOf(op.getLhs()).getDimSize(1);
+  Value unit = e.splat(RankedTensorType::get({k}, gt.getElementType()), 1.0);
+  out[0] = e.builder().create<MatmulQ8Op>(e.location(), perColumn, op.getWeight(), unit,
+                                          !op.getTransposeRhs());
   return success();
 }
 
@@ -86,6 +113,7 @@ LogicalResult vjpReduce(ReduceOp op, Emitter &e, Value g, Needs, Out out) {
 void attachContractionGradients(MLIRContext *ctx) {
   attachVjp<MatmulOp, vjpMatmul>(ctx);
   attachVjp<BatchMatmulOp, vjpBatchMatmul>(ctx);
+  attachVjp<MatmulQ8Op, vjpMatmulQ8>(ctx);
   attachVjp<ReduceOp, vjpReduce>(ctx);
 }
 

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 namespace weft {
 namespace {
@@ -42,11 +43,45 @@ rt::Status checkPair(const std::string &path, const rt::HostTensor &a, const rt:
   return rt::Status::ok();
 }
 
+/// One row per catalog model with LoRA: name, PEFT prefix, layout, targets.
+struct PeftModelRow {
+  const char *model;
+  const char *namePrefix;
+  bool fanInFanOut;
+  std::vector<std::string> defaultTargets;
+};
+
+const std::vector<PeftModelRow> &peftModelTable() {
+  static const std::vector<PeftModelRow> table = {
+      // GPT2LMHeadModel: transformer.h.N.attn.c_attn (Conv1D, [in, out]).
+      {"gpt2", "base_model.model.transformer.", true, {"c_attn"}},
+      // LlamaForCausalLM: model.layers.N.self_attn.q_proj (nn.Linear, [out, in]).
+      {"llama", "base_model.model.", false, {"q_proj", "v_proj"}},
+  };
+  return table;
+}
+
+const PeftModelRow *findPeftModel(const std::string &model) {
+  for (const PeftModelRow &row : peftModelTable())
+    if (model == row.model)
+      return &row;
+  return nullptr;
+}
+
 } // namespace
 
-PeftModelInfo gpt2PeftModelInfo(const std::string &baseModel) {
-  return PeftModelInfo{"base_model.model.transformer.", baseModel.empty() ? "gpt2" : baseModel,
-                       /*fanInFanOut=*/true};
+bool hasPeftModelInfo(const std::string &model) { return findPeftModel(model) != nullptr; }
+
+PeftModelInfo peftModelInfo(const std::string &model, const std::string &baseModel) {
+  const PeftModelRow *row = findPeftModel(model);
+  if (!row) {
+    std::string names;
+    for (const PeftModelRow &r : peftModelTable())
+      names += (names.empty() ? "" : ", ") + std::string(r.model);
+    throw std::invalid_argument("LoRA is available for " + names + ", not '" + model + "'");
+  }
+  return PeftModelInfo{row->namePrefix, baseModel.empty() ? row->model : baseModel, row->fanInFanOut,
+                       row->defaultTargets};
 }
 
 rt::StatusOr<LoraAdapter> parseAdapterConfig(const std::string &text, const std::string &origin) {

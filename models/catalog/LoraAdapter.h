@@ -24,7 +24,8 @@
 
 namespace weft {
 
-/// How a model's LoRA adapters are named and stored by PEFT.
+/// How a catalog model's LoRA adapters are named and stored by PEFT: one
+/// entry per model of models/catalog/ModelCatalog.h that takes --lora.
 struct PeftModelInfo {
   /// The prefix of PEFT's tensor names before weft's parameter name, e.g.
   /// "base_model.model.transformer." for a GPT2LMHeadModel.
@@ -32,13 +33,23 @@ struct PeftModelInfo {
   /// adapter_config.json's base_model_name_or_path.
   std::string baseModel;
   /// True when the base weights are stored [in, out] (Hugging Face Conv1D,
-  /// GPT-2: PEFT's fan_in_fan_out = true); false for [out, in].
+  /// GPT-2: PEFT's fan_in_fan_out = true); false for [out, in] (nn.Linear).
   bool fanInFanOut = false;
+  /// PEFT's default target_modules for the architecture.
+  std::vector<std::string> defaultTargets;
 };
 
-/// GPT2LMHeadModel's naming: prefix "base_model.model.transformer.",
-/// fan_in_fan_out true, base model `baseModel` ("gpt2" when empty).
-PeftModelInfo gpt2PeftModelInfo(const std::string &baseModel = "");
+/// The PEFT description of catalog model `model`:
+///   gpt2:  prefix "base_model.model.transformer.", fan_in_fan_out true,
+///          default targets {c_attn};
+///   llama: prefix "base_model.model." (weft's names start with "model."),
+///          fan_in_fan_out false, default targets {q_proj, v_proj}.
+/// `baseModel` goes into adapter_config.json (empty: the model's name).
+/// Throws std::invalid_argument naming the models with LoRA for another one.
+PeftModelInfo peftModelInfo(const std::string &model, const std::string &baseModel = "");
+
+/// Whether catalog model `model` takes LoRA adapters (peftModelInfo knows it).
+bool hasPeftModelInfo(const std::string &model);
 
 /// The file names inside an adapter directory.
 inline constexpr const char *kAdapterConfigFile = "adapter_config.json";

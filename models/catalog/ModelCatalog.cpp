@@ -99,7 +99,7 @@ Program buildTrainLoss(const ModelRequest &request) {
     models::LlamaConfig config = llamaConfigFor(request);
     config.gradient_checkpointing = request.recompute;
     if (request.lora.enabled())
-      throw std::runtime_error("LoRA is wired for gpt2 (Gpt2Config::lora); llama has no LoRA option yet");
+      config.lora = request.lora;
     int seq = sequenceLength(request, config.max_position_embeddings, "max_position_embeddings");
     return models::buildLlamaTrainLoss(config, request.batch, seq, request.plan, request.mesh);
   }

@@ -28,7 +28,7 @@ struct ModelRequest {
   MeshSpec mesh;             // the devices (empty: one)
   nn::ParallelPlan plan;     // how the model splits over `mesh` (Strategies.h)
   bool recompute = false;    // training: gradient checkpointing per block (buildTrainLoss)
-  LoraConfig lora;           // gpt2: LoRA adapters, the rest frozen (r = 0: none)
+  LoraConfig lora;           // training: LoRA adapters, the rest frozen (r = 0: none)
 };
 
 /// The model names the catalog knows, for help texts.

@@ -47,10 +47,11 @@ struct QuantizeWeightsPass : weft::impl::QuantizeWeightsPassBase<QuantizeWeights
 
   /// 1. Check the mode and find the function.
   /// 2. Pick the f32 rank-2 parameters not in `keep` used only as matmul
-  ///    weights.
+  ///    weights; when any parameter is frozen, the frozen ones only.
   /// 3. For each, append NAME.q8 (i8, its shape) and NAME.scale (f32 [N],
   ///    N the output channels: dim 1, or dim 0 when its matmuls transpose it;
-  ///    its matmuls must agree) and rewrite each matmul as weft.matmul_q8.
+  ///    its matmuls must agree), frozen when NAME was, and rewrite each
+  ///    matmul as weft.matmul_q8.
   /// 4. Erase the f32 parameters.
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -73,12 +74,17 @@ struct QuantizeWeightsPass : weft::impl::QuantizeWeightsPassBase<QuantizeWeights
     MLIRContext *ctx = &getContext();
     llvm::BitVector erase(main.getNumArguments());
     const unsigned original = main.getNumArguments();
+    auto isFrozen = [&](unsigned i) { return bool(main.getArgAttr(i, weft::kFrozenAttr)); };
+    bool frozenOnly = false; // a LoRA program: its trainable adapters stay f32
+    for (unsigned i = 0; i < original; ++i)
+      frozenOnly |= isFrozen(i);
     for (unsigned i = 0; i < original; ++i) {
       auto name = main.getArgAttrOfType<StringAttr>(i, weft::kParamAttr);
       BlockArgument arg = main.getArgument(i);
       auto type = dyn_cast<RankedTensorType>(arg.getType());
+      const bool frozen = isFrozen(i);
       if (!name || kept.contains(name.getValue()) || !type || type.getRank() != 2 ||
-          !type.getElementType().isF32() || !onlyMatmulWeight(arg))
+          !type.getElementType().isF32() || (frozenOnly && !frozen) || !onlyMatmulWeight(arg))
         continue;
       std::optional<bool> transposed;
       bool agree = true;
@@ -93,17 +99,24 @@ struct QuantizeWeightsPass : weft::impl::QuantizeWeightsPassBase<QuantizeWeights
       auto qType = RankedTensorType::get(type.getShape(), IntegerType::get(ctx, 8));
       auto sType = RankedTensorType::get({channels}, Float32Type::get(ctx));
       unsigned qIndex = main.getNumArguments();
-      main.insertArgument(qIndex, qType,
-                          weft::tagAttrs(ctx, weft::kParamAttr, (name.getValue() + ".q8").str()),
-                          arg.getLoc());
-      main.insertArgument(qIndex + 1, sType,
-                          weft::tagAttrs(ctx, weft::kParamAttr, (name.getValue() + ".scale").str()),
-                          arg.getLoc());
+      auto paramAttrs = [&](StringRef suffix) {
+        NamedAttrList attrs(weft::tagAttrs(ctx, weft::kParamAttr, (name.getValue() + suffix).str()));
+        if (frozen)
+          attrs.set(weft::kFrozenAttr, UnitAttr::get(ctx));
+        return attrs.getDictionary(ctx);
+      };
+      main.insertArgument(qIndex, qType, paramAttrs(".q8"), arg.getLoc());
+      main.insertArgument(qIndex + 1, sType, paramAttrs(".scale"), arg.getLoc());
       Value q = main.getArgument(qIndex), s = main.getArgument(qIndex + 1);
       for (Operation *user : llvm::make_early_inc_range(arg.getUsers())) {
         auto mm = cast<weft::MatmulOp>(user);
         OpBuilder b(mm);
         auto qmm = b.create<weft::MatmulQ8Op>(mm.getLoc(), mm.getLhs(), q, s, mm.getTransposeRhs());
+        // Its dialect tags (e.g. "weft.recompute", the recompute group of a
+        // training step) stay on the op; its own flags were passed above.
+        for (NamedAttribute attr : mm->getAttrs())
+          if (attr.getName().getValue().contains('.'))
+            qmm->setAttr(attr.getName(), attr.getValue());
         mm.getResult().replaceAllUsesWith(qmm.getResult());
         mm.erase();
       }

@@ -45,6 +45,7 @@ inline RefTensor toRef(const rt::HostTensor &t) {
     case weft::proto::F32: r.data[i] = t.data<float>()[i]; break;
     case weft::proto::I64: r.data[i] = double(t.data<int64_t>()[i]); break;
     case weft::proto::I32: r.data[i] = t.data<int32_t>()[i]; break;
+    case weft::proto::I8: r.data[i] = t.data<int8_t>()[i]; break;
     default: ADD_FAILURE() << "unsupported dtype in toRef"; return r;
     }
   }

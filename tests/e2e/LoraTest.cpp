@@ -1,6 +1,8 @@
 //===- LoraTest.cpp - LoRA adapters and frozen parameters, end to end -----===//
 //
-// This file implements the tests of LoRA fine-tuning on a narrow GPT-2:
+// This file implements the tests of LoRA fine-tuning on a narrow GPT-2 and a
+// narrow LLaMA (grouped-query attention, SwiGLU), each model through the same
+// checks:
 //   - the training step's gradients of the adapters against central finite
 //     differences of the double-precision reference evaluator on the forward
 //     loss (an independent computation: no autodiff involved), and no
@@ -10,7 +12,11 @@
 //   - after AdamW steps only the adapters changed (every base tensor bitwise
 //     equal) and the optimizer state covers the adapters only;
 //   - a PEFT adapter directory saved and loaded back gives the same logits,
-//     and malformed adapters are refused with errors naming the cause.
+//     with the model's PEFT names and fan_in_fan_out (GPT-2's Conv1D: true;
+//     LLaMA's nn.Linear: false), and malformed adapters are refused with
+//     errors naming the cause.
+// LoRA over an int8 base (weft-quantize-weights before autodiff) is tested in
+// LoraInt8Test.cpp.
 //
 // Tolerances: gradients compiled in f32 against double finite differences
 // (h = 1e-3 on values of order 0.1-1; truncation error ~h^2 = 1e-6):
@@ -20,14 +26,21 @@
 //===----------------------------------------------------------------------===//
 
 #include "tests/e2e/E2ETestUtil.h"
+#include "tests/e2e/LoraTestModels.h"
 
 #include "compiler/TrainStep.h"
 #include "frontend/DslError.h"
 #include "models/Gpt2.h"
+#include "models/Llama.h"
 #include "models/catalog/LoraAdapter.h"
+#include "passes/Passes.h"
 #include "runtime/FileUtil.h"
+#include "runtime/io/QuantizedWeights.h"
 #include "runtime/io/Safetensors.h"
 
+#include "mlir/Pass/PassManager.h"
+
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -35,79 +48,19 @@
 namespace weft {
 namespace {
 
-constexpr int kBatch = 2, kSeq = 4;
+using namespace lora_test;
 
-models::Gpt2Config loraGpt2(int r = 2) {
-  models::Gpt2Config c{.n_layer = 1, .n_head = 2, .n_embd = 16, .vocab_size = 32, .n_positions = 16};
-  if (r > 0) {
-    c.lora.r = r;
-    c.lora.alpha = 2.0 * r + 1; // scaling != 1, so a missing factor shows
-    c.lora.targets = {"c_attn", "c_proj"};
-  }
-  return c;
-}
-
-/// A random tensor of `shape` in [-scale, scale).
-rt::HostTensor randomHost(const Shape &shape, uint64_t seed, double scale) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-float(scale), float(scale));
-  rt::HostTensor t(weft::proto::F32, shape);
-  for (int64_t i = 0; i < t.numElements(); ++i)
-    t.data<float>()[i] = u(rng);
-  return t;
-}
-
-/// Parameter values: the initialisers, with lora_B random (non-zero) when
-/// `randomB`, so every adapter gradient is non-zero.
-std::map<std::string, rt::HostTensor> paramValues(const Program &p, bool randomB, uint64_t seed = 7) {
-  std::map<std::string, rt::HostTensor> values;
-  for (const ParamSpec &spec : p.params()) {
-    bool isB = false;
-    values[spec.name] = randomB && isLoraParamName(spec.name, nullptr, &isB) && isB
-                            ? randomHost(spec.shape, seed + values.size(), 0.3)
-                            : initialValue(spec, seed);
-  }
-  return values;
-}
-
-rt::HostTensor tokens(int64_t salt) {
-  rt::HostTensor ids(weft::proto::I64, {kBatch, kSeq});
-  for (int64_t e = 0; e < kBatch * kSeq; ++e)
-    ids.data<int64_t>()[e] = (e * 7 + salt * 3 + 1) % 32;
-  return ids;
-}
-
-std::unique_ptr<rt::Executor> compileProgram(Program &p) {
-  CompileOptions options;
-  options.useCache = false;
-  CompileResult r = compile(p.module(), options);
-  EXPECT_TRUE(r.executable.has_value());
-  auto exe = rt::Executor::create(std::move(*r.executable));
-  EXPECT_TRUE(exe.isOk()) << exe.status().toString();
-  return std::move(exe).value();
-}
-
-void setAll(rt::Executor &exe, const std::map<std::string, rt::HostTensor> &values) {
-  for (const std::string &name : exe.parameterNames()) {
-    auto it = values.find(name);
-    ASSERT_NE(it, values.end()) << name;
-    ASSERT_TRUE(exe.setParameter(name, it->second).isOk()) << name;
-  }
-}
-
-rt::HostTensor logitsOf(rt::Executor &exe, const rt::HostTensor &ids) {
-  EXPECT_TRUE(exe.setInput("tokens", ids).isOk());
-  rt::Status ran = exe.run();
-  EXPECT_TRUE(ran.isOk()) << ran.toString();
-  return exe.output("logits").value();
-}
-
-bool bitwiseEqual(const rt::HostTensor &a, const rt::HostTensor &b) {
-  return a.shape == b.shape && a.bytes == b.bytes;
+/// The parameter `name` of `p` (a failure when it has none).
+ParamSpec findParam(const Program &p, const std::string &name) {
+  for (const ParamSpec &s : p.params())
+    if (s.name == name)
+      return s;
+  ADD_FAILURE() << "no parameter " << name;
+  return ParamSpec{};
 }
 
 TEST(Lora, ProgramFreezesEverythingButTheAdapters) {
-  Program p = models::buildGpt2TrainLoss(loraGpt2(), kBatch, kSeq);
+  Program p = lossProgram("gpt2");
   int adapters = 0;
   for (const ParamSpec &spec : p.params()) {
     EXPECT_EQ(spec.trainable, isLoraParamName(spec.name)) << spec.name;
@@ -115,21 +68,41 @@ TEST(Lora, ProgramFreezesEverythingButTheAdapters) {
   }
   // c_attn, attn.c_proj and mlp.c_proj of one layer, A and B each.
   EXPECT_EQ(adapters, 6);
-  auto find = [&](const std::string &name) {
-    for (const ParamSpec &s : p.params())
-      if (s.name == name)
-        return s;
-    ADD_FAILURE() << "no parameter " << name;
-    return ParamSpec{};
-  };
   // PEFT's shapes: A [r, in], B [out, r] (Conv1D's c_attn: in 16, out 48).
-  EXPECT_EQ(find("h.0.attn.c_attn.lora_A.weight").shape, (Shape{2, 16}));
-  EXPECT_EQ(find("h.0.attn.c_attn.lora_B.weight").shape, (Shape{48, 2}));
-  EXPECT_EQ(find("h.0.mlp.c_proj.lora_A.weight").shape, (Shape{2, 64}));
-  ParamSpec a = find("h.0.attn.c_attn.lora_A.weight");
+  EXPECT_EQ(findParam(p, "h.0.attn.c_attn.lora_A.weight").shape, (Shape{2, 16}));
+  EXPECT_EQ(findParam(p, "h.0.attn.c_attn.lora_B.weight").shape, (Shape{48, 2}));
+  EXPECT_EQ(findParam(p, "h.0.mlp.c_proj.lora_A.weight").shape, (Shape{2, 64}));
+  ParamSpec a = findParam(p, "h.0.attn.c_attn.lora_A.weight");
   EXPECT_EQ(a.init.kind, Init::Kind::Uniform);
   EXPECT_DOUBLE_EQ(a.init.value, 1.0 / 4.0); // 1 / sqrt(in = 16)
-  EXPECT_EQ(find("h.0.attn.c_attn.lora_B.weight").init.kind, Init::Kind::Constant);
+  EXPECT_EQ(findParam(p, "h.0.attn.c_attn.lora_B.weight").init.kind, Init::Kind::Constant);
+}
+
+TEST(Lora, LlamaProgramAdaptsItsProjections) {
+  Program p = lossProgram("llama");
+  std::set<std::string> adapters;
+  for (const ParamSpec &spec : p.params()) {
+    EXPECT_EQ(spec.trainable, isLoraParamName(spec.name)) << spec.name;
+    if (isLoraParamName(spec.name))
+      adapters.insert(spec.name);
+  }
+  const std::string layer = "model.layers.0.";
+  EXPECT_EQ(adapters, (std::set<std::string>{layer + "mlp.down_proj.lora_A.weight",
+                                             layer + "mlp.down_proj.lora_B.weight",
+                                             layer + "self_attn.q_proj.lora_A.weight",
+                                             layer + "self_attn.q_proj.lora_B.weight",
+                                             layer + "self_attn.v_proj.lora_A.weight",
+                                             layer + "self_attn.v_proj.lora_B.weight"}));
+  // nn.Linear [out, in] bases, PEFT's A [r, in] and B [out, r]: v_proj maps 16
+  // to one key/value head of 8, down_proj 24 to 16.
+  EXPECT_EQ(findParam(p, layer + "self_attn.v_proj.weight").shape, (Shape{8, 16}));
+  EXPECT_EQ(findParam(p, layer + "self_attn.v_proj.lora_A.weight").shape, (Shape{2, 16}));
+  EXPECT_EQ(findParam(p, layer + "self_attn.v_proj.lora_B.weight").shape, (Shape{8, 2}));
+  EXPECT_EQ(findParam(p, layer + "mlp.down_proj.lora_A.weight").shape, (Shape{2, 24}));
+  EXPECT_EQ(findParam(p, layer + "mlp.down_proj.lora_B.weight").shape, (Shape{16, 2}));
+  EXPECT_EQ(peftModelInfo("llama").defaultTargets, (std::vector<std::string>{"q_proj", "v_proj"}));
+  EXPECT_FALSE(peftModelInfo("llama").fanInFanOut);
+  EXPECT_THROW(peftModelInfo("mlp"), std::invalid_argument);
 }
 
 TEST(Lora, UnknownTargetModuleIsAnError) {
@@ -144,13 +117,18 @@ TEST(Lora, UnknownTargetModuleIsAnError) {
   }
 }
 
+/// The checks below run on each narrow model by catalog name.
+class LoraModelTest : public ::testing::TestWithParam<std::string> {};
+
 /// The adapters' gradients of a compiled training step against central
 /// finite differences of the reference evaluator; with LoRA dropout `p` the
-/// seed input is fixed, so the masks are the same in every evaluation.
-void checkGradients(double dropoutP) {
-  models::Gpt2Config config = loraGpt2();
-  config.lora.dropout = dropoutP;
-  Program p = models::buildGpt2TrainLoss(config, kBatch, kSeq);
+/// seed input is fixed, so the masks are the same in every evaluation. With
+/// `quantize` (an int8 base) the reference is the forward loss after
+/// weft-quantize-weights, evaluated at the compiled step's int8 weights and
+/// scales: the step's backward through weft.matmul_q8 against an
+/// independent derivative of the same function.
+void checkGradients(const std::string &model, double dropoutP, const std::string &quantize = "") {
+  Program p = lossProgram(model, 2, dropoutP);
   mlir::ModuleOp module = p.module();
   TrainOptions train;
   train.optimizer = "sgd";
@@ -159,6 +137,7 @@ void checkGradients(double dropoutP) {
   train.keepGradients = true;
   CompileOptions options;
   options.useCache = false;
+  options.quantize = quantize;
   CompileResult compiled = compileTrainStep(module, train, options);
   ASSERT_TRUE(compiled.executable.has_value());
   auto exe = std::move(rt::Executor::create(std::move(*compiled.executable))).value();
@@ -176,20 +155,30 @@ void checkGradients(double dropoutP) {
   EXPECT_TRUE(exe->stateNames().empty()); // plain SGD: no state
 
   std::map<std::string, rt::HostTensor> values = paramValues(p, /*randomB=*/true);
-  setAll(*exe, values);
+  for (const auto &[name, value] : values) // an int8 base weight is quantized here
+    ASSERT_TRUE(rt::setWeightFromF32(*exe, name, value).isOk()) << name;
+  mlir::OwningOpRef<mlir::ModuleOp> reference(module.clone());
+  if (!quantize.empty()) {
+    mlir::PassManager pm(module->getContext());
+    QuantizeWeightsPassOptions q;
+    q.mode = quantize;
+    pm.addPass(createQuantizeWeightsPass(q));
+    ASSERT_TRUE(mlir::succeeded(pm.run(*reference)));
+    values.clear(); // the reference reads what the step holds: int8 weights and scales
+    for (const std::string &name : exe->parameterNames())
+      values[name] = exe->parameter(name).value();
+  }
   rt::HostTensor ids = tokens(0), targets = tokens(1), seed(weft::proto::I64, {});
   seed.data<int64_t>()[0] = 1234;
   ASSERT_TRUE(exe->setInput("tokens", ids).isOk());
   ASSERT_TRUE(exe->setInput("targets", targets).isOk());
   if (dropoutP > 0)
     ASSERT_TRUE(exe->setInput(kLoraSeedInput, seed).isOk());
-  rt::HostTensor lr(weft::proto::F32, {});
-  lr.data<float>()[0] = 0;
-  ASSERT_TRUE(exe->setInput("lr", lr).isOk());
+  setStepInputs(*exe, 0.0f, 1);
   ASSERT_TRUE(exe->run().isOk());
 
   // The reference evaluator's loss in double, as a function of the params.
-  auto func = *module.getOps<mlir::func::FuncOp>().begin();
+  auto func = *reference->getOps<mlir::func::FuncOp>().begin();
   std::vector<RefTensor> args;
   std::map<std::string, size_t> argOf;
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
@@ -206,8 +195,6 @@ void checkGradients(double dropoutP) {
   for (const std::string &name : adapters) {
     rt::HostTensor got = exe->output("grad:" + name).value();
     RefTensor &arg = args[argOf.at(name)];
-    RefTensor want;
-    want.shape = arg.shape;
     // Every third element keeps the test at a few seconds.
     for (size_t e = 0; e < arg.data.size(); e += 3) {
       double saved = arg.data[e];
@@ -222,16 +209,22 @@ void checkGradients(double dropoutP) {
       ++checked;
     }
   }
-  EXPECT_GT(checked, 100);
+  EXPECT_GT(checked, 50); // llama: 192 adapter elements, gpt2: 592
 }
 
-TEST(Lora, GradientsMatchFiniteDifferencesOfTheReference) { checkGradients(0.0); }
+TEST_P(LoraModelTest, GradientsMatchFiniteDifferencesOfTheReference) { checkGradients(GetParam(), 0.0); }
 
-TEST(Lora, GradientsWithDropoutMatchFiniteDifferencesOfTheReference) { checkGradients(0.3); }
+TEST_P(LoraModelTest, GradientsWithDropoutMatchFiniteDifferencesOfTheReference) {
+  checkGradients(GetParam(), 0.3);
+}
 
-TEST(Lora, ZeroBGivesTheBaseLogitsExactly) {
-  Program base = models::buildGpt2Forward(loraGpt2(0), kBatch, kSeq);
-  Program lora = models::buildGpt2Forward(loraGpt2(), kBatch, kSeq);
+TEST_P(LoraModelTest, GradientsOverAnInt8BaseMatchFiniteDifferencesOfTheReference) {
+  checkGradients(GetParam(), 0.0, "int8-weight");
+}
+
+TEST_P(LoraModelTest, ZeroBGivesTheBaseLogitsExactly) {
+  Program base = forwardProgram(GetParam(), 0);
+  Program lora = forwardProgram(GetParam());
   std::map<std::string, rt::HostTensor> values = paramValues(lora, /*randomB=*/false);
   auto baseExe = compileProgram(base), loraExe = compileProgram(lora);
   setAll(*baseExe, values);
@@ -244,27 +237,29 @@ TEST(Lora, ZeroBGivesTheBaseLogitsExactly) {
   EXPECT_FALSE(bitwiseEqual(logitsOf(*loraExe, ids), want));
 }
 
-TEST(Lora, MergedWeightsGiveTheUnmergedLogits) {
-  Program base = models::buildGpt2Forward(loraGpt2(0), kBatch, kSeq);
-  Program lora = models::buildGpt2Forward(loraGpt2(), kBatch, kSeq);
+TEST_P(LoraModelTest, MergedWeightsGiveTheUnmergedLogits) {
+  const std::string model = GetParam();
+  Program base = forwardProgram(model, 0);
+  Program lora = forwardProgram(model);
   std::map<std::string, rt::HostTensor> values = paramValues(lora, /*randomB=*/true);
   auto baseExe = compileProgram(base), loraExe = compileProgram(lora);
   setAll(*baseExe, values);
   setAll(*loraExe, values);
   LoraAdapter adapter;
-  adapter.config = loraGpt2().lora;
+  adapter.config = loraOf(model, 2);
   for (const auto &[name, t] : values)
     if (isLoraParamName(name))
       adapter.tensors.emplace_back(name, t);
-  ASSERT_TRUE(mergeLoraIntoExecutor(adapter, gpt2PeftModelInfo(), *baseExe).isOk());
+  ASSERT_TRUE(mergeLoraIntoExecutor(adapter, peftModelInfo(model), *baseExe).isOk());
   rt::HostTensor ids = tokens(3);
   test::expectClose(logitsOf(*baseExe, ids), test::toRef(logitsOf(*loraExe, ids)), 1e-5, 1e-4,
                     "merged vs unmerged logits");
 }
 
-TEST(Lora, TrainingChangesOnlyTheAdaptersAndTheAdapterRoundTrips) {
-  models::Gpt2Config config = loraGpt2();
-  Program loss = models::buildGpt2TrainLoss(config, kBatch, kSeq);
+TEST_P(LoraModelTest, TrainingChangesOnlyTheAdaptersAndTheAdapterRoundTrips) {
+  const std::string model = GetParam();
+  const LoraConfig config = loraOf(model, 2);
+  Program loss = lossProgram(model);
   TrainOptions train; // AdamW, weight decay 0.1, clipping: every path of the update
   CompileOptions options;
   options.useCache = false;
@@ -280,49 +275,50 @@ TEST(Lora, TrainingChangesOnlyTheAdaptersAndTheAdapterRoundTrips) {
   for (int t = 1; t <= 3; ++t) {
     ASSERT_TRUE(exe->setInput("tokens", tokens(t)).isOk());
     ASSERT_TRUE(exe->setInput("targets", tokens(t + 1)).isOk());
-    rt::HostTensor lr(weft::proto::F32, {}), step(weft::proto::F32, {});
-    lr.data<float>()[0] = 1e-2f;
-    step.data<float>()[0] = float(t);
-    ASSERT_TRUE(exe->setInput("lr", lr).isOk());
-    ASSERT_TRUE(exe->setInput("step", step).isOk());
+    setStepInputs(*exe, 1e-2f, t);
     ASSERT_TRUE(exe->run().isOk());
   }
-  for (const auto &[name, value] : before) {
-    rt::HostTensor now = exe->parameter(name).value();
-    if (isLoraParamName(name))
-      EXPECT_FALSE(bitwiseEqual(now, value)) << name << " did not train";
-    else
-      EXPECT_TRUE(bitwiseEqual(now, value)) << name << " (frozen) changed";
-  }
+  expectOnlyAdaptersChanged(*exe, before);
 
   // Save in PEFT's format, load back: the same tensors and config.
-  std::string dir = ::testing::TempDir() + "weft-lora-adapter-" + std::to_string(::getpid());
+  const PeftModelInfo peft = peftModelInfo(model);
+  std::string dir = ::testing::TempDir() + "weft-lora-adapter-" + model + "-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
-  ASSERT_TRUE(saveLoraAdapter(dir, config.lora, gpt2PeftModelInfo(), *exe).isOk());
-  auto loaded = loadLoraAdapter(dir, gpt2PeftModelInfo());
+  ASSERT_TRUE(saveLoraAdapter(dir, config, peft, *exe).isOk());
+  auto loaded = loadLoraAdapter(dir, peft);
   ASSERT_TRUE(loaded.isOk()) << loaded.status().toString();
-  EXPECT_EQ(loaded->config.r, config.lora.r);
-  EXPECT_EQ(loaded->config.alpha, config.lora.alpha);
-  EXPECT_EQ(loaded->config.targets, config.lora.targets);
-  EXPECT_TRUE(loaded->fanInFanOut);
+  EXPECT_EQ(loaded->config.r, config.r);
+  EXPECT_EQ(loaded->config.alpha, config.alpha);
+  EXPECT_EQ(loaded->config.targets, config.targets);
+  EXPECT_EQ(loaded->fanInFanOut, model == "gpt2"); // Conv1D [in, out] vs nn.Linear [out, in]
   EXPECT_EQ(loaded->tensors.size(), 6u);
+  // PEFT's names in the file: GPT2LMHeadModel's transformer.h.N, LlamaForCausalLM's model.layers.N.
+  auto file = rt::SafetensorsFile::open(dir + "/" + kAdapterWeightsFile);
+  ASSERT_TRUE(file.isOk()) << file.status().toString();
+  const std::string want = model == "gpt2" ? "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight"
+                                           : "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight";
+  std::vector<std::string> names = file->names();
+  EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
 
   // A forward program given the trained adapters directly vs loaded from disk.
-  Program fwd = models::buildGpt2Forward(config, kBatch, kSeq);
+  Program fwd = forwardProgram(model);
   auto direct = compileProgram(fwd);
   for (const std::string &name : direct->parameterNames())
     ASSERT_TRUE(direct->setParameter(name, exe->parameter(name).value()).isOk());
-  rt::HostTensor want = logitsOf(*direct, tokens(9));
-  std::map<std::string, rt::HostTensor> zeroAdapters = paramValues(fwd, /*randomB=*/true, 99);
-  setAll(*direct, zeroAdapters); // scramble, then load the adapter over it
+  rt::HostTensor logits = logitsOf(*direct, tokens(9));
+  std::map<std::string, rt::HostTensor> scrambled = paramValues(fwd, /*randomB=*/true, 99);
+  setAll(*direct, scrambled); // scramble, then load the adapter over it
   for (const std::string &name : direct->parameterNames())
     if (!isLoraParamName(name))
       ASSERT_TRUE(direct->setParameter(name, exe->parameter(name).value()).isOk());
   rt::Status set = setLoraParameters(*loaded, *direct);
   ASSERT_TRUE(set.isOk()) << set.toString();
-  EXPECT_TRUE(bitwiseEqual(logitsOf(*direct, tokens(9)), want));
+  EXPECT_TRUE(bitwiseEqual(logitsOf(*direct, tokens(9)), logits));
   std::filesystem::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Models, LoraModelTest, ::testing::Values("gpt2", "llama"),
+                         [](const ::testing::TestParamInfo<std::string> &info) { return info.param; });
 
 /// Writes an adapter directory with `config` text and `tensors` (PEFT names).
 std::string writeAdapter(const std::string &tag, const std::string &config,
@@ -336,7 +332,7 @@ std::string writeAdapter(const std::string &tag, const std::string &config,
 }
 
 void expectAdapterError(const std::string &dir, const std::string &needle) {
-  auto a = loadLoraAdapter(dir, gpt2PeftModelInfo());
+  auto a = loadLoraAdapter(dir, peftModelInfo("gpt2"));
   ASSERT_FALSE(a.isOk()) << "no error; expected one mentioning '" << needle << "'";
   EXPECT_NE(a.status().message().find(needle), std::string::npos) << a.status().message();
   std::filesystem::remove_all(dir);
@@ -349,7 +345,7 @@ TEST(Lora, MalformedAdaptersAreRefusedWithTheirCause) {
   rt::HostTensor a = randomHost({2, 16}, 1, 0.1), b = randomHost({48, 2}, 2, 0.1);
   {
     std::string dir = writeAdapter("ok", good, {{prefix + "lora_A.weight", a}, {prefix + "lora_B.weight", b}});
-    auto ok = loadLoraAdapter(dir, gpt2PeftModelInfo());
+    auto ok = loadLoraAdapter(dir, peftModelInfo("gpt2"));
     ASSERT_TRUE(ok.isOk()) << ok.status().toString();
     EXPECT_DOUBLE_EQ(ok->config.scaling(), 2.0);
     std::filesystem::remove_all(dir);
@@ -376,14 +372,14 @@ TEST(Lora, MalformedAdaptersAreRefusedWithTheirCause) {
 
   // A module the model lacks (h.5 of a one-layer model), and a base shape mismatch.
   LoraAdapter stray;
-  stray.config = loraGpt2().lora;
+  stray.config = loraOf("gpt2", 2);
   stray.tensors = {{"h.5.attn.c_attn.lora_A.weight", a}, {"h.5.attn.c_attn.lora_B.weight", b}};
   std::vector<std::pair<std::string, rt::HostTensor>> weights = {{"h.0.attn.c_attn.weight", randomHost({16, 48}, 3, 1)}};
-  rt::Status s = mergeLoraAdapter(stray, gpt2PeftModelInfo(), weights);
+  rt::Status s = mergeLoraAdapter(stray, peftModelInfo("gpt2"), weights);
   EXPECT_NE(s.message().find("no weight 'h.5.attn.c_attn.weight'"), std::string::npos) << s.toString();
   stray.tensors = {{"h.0.attn.c_attn.lora_A.weight", a}, {"h.0.attn.c_attn.lora_B.weight", b}};
   weights = {{"h.0.attn.c_attn.weight", randomHost({48, 16}, 3, 1)}};
-  s = mergeLoraAdapter(stray, gpt2PeftModelInfo(), weights);
+  s = mergeLoraAdapter(stray, peftModelInfo("gpt2"), weights);
   EXPECT_NE(s.message().find("need [16, 48]"), std::string::npos) << s.toString();
 }
 

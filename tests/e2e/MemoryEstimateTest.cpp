@@ -135,6 +135,35 @@ TEST(MemoryEstimate, LoraKeepsStateForTheAdaptersOnly) {
   EXPECT_EQ(m.weights, parameterBytes(loss));
   EXPECT_EQ(m.optimizerState, 2 * adapters); // AdamW's moments of the adapters, none for the frozen base
   EXPECT_LE(m.gradients, adapters);
+
+  // Over an int8 base (weft-quantize-weights before autodiff): every frozen
+  // projection is one byte per weight plus an f32 scale per output channel;
+  // the adapters keep their f32 weights and their state.
+  options.quantize = "int8-weight";
+  MemoryBreakdown q = estimateMemory(loss.module(), options).memory;
+  const int64_t weights = 2 * (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64);
+  const int64_t scales = 2 * (192 + 64 + 256 + 64);
+  EXPECT_EQ(q.weights, m.weights - 3 * weights + 4 * scales);
+  EXPECT_EQ(q.optimizerState, m.optimizerState);
+}
+
+TEST(MemoryEstimate, RecomputeOverAnInt8BaseKeepsWhatItKeepsOverF32) {
+  // weft-quantize-weights runs before autodiff: its weft.matmul_q8 ops keep
+  // their recompute groups, so recompute saves as much over an int8 base.
+  models::Gpt2Config c = config();
+  c.lora.r = 4;
+  c.lora.alpha = 8;
+  c.lora.targets = {"c_attn"};
+  c.gradient_checkpointing = true;
+  Program loss = models::buildGpt2TrainLoss(c, 2, 16);
+  EstimateOptions options;
+  options.train.emplace();
+  options.train->recompute = "blocks";
+  MemoryBreakdown f32 = estimateMemory(loss.module(), options).memory;
+  options.quantize = "int8-weight";
+  MemoryBreakdown int8 = estimateMemory(loss.module(), options).memory;
+  EXPECT_EQ(int8.activations, f32.activations);
+  EXPECT_LT(int8.weights, f32.weights);
 }
 
 TEST(MemoryEstimate, ZeroThreeSplitsWeightsAndStateOverDataParallel) {

@@ -273,3 +273,39 @@ func.func @main(%w: tensor<4x3xf32> {weft.param = "w", weft.frozen}, %a: tensor<
   %3 = weft.reduce sum %2 dims = [0, 1] : tensor<2x3xf32>
   return %3 : tensor<f32>
 }
+
+// -----
+
+// Tests that weft.matmul_q8 (a frozen int8 base weight) passes its cotangent to the activations as
+// (g * scales) x weight read the other way, a weft.matmul_q8 with unit scales, so that the adapter on the
+// layer's input gets its gradient; the int8 weight and its frozen scales get none.
+
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME: -> (tensor<f32> {weft.output = "loss"}, tensor<4x4xf32> {weft.output = "grad:a"})
+// CHECK: %[[SB:.*]] = weft.broadcast %arg1
+// CHECK: %[[GS:.*]] = weft.mul %{{.*}}, %[[SB]] : tensor<2x3xf32>
+// CHECK: %[[ONE:.*]] = weft.constant dense<1.000000e+00> : tensor<4xf32>
+// CHECK: weft.matmul_q8 %[[GS]], %arg0, %[[ONE]] {transpose_rhs} : tensor<2x3xf32>, tensor<4x3xi8>, tensor<4xf32>
+func.func @main(%q: tensor<4x3xi8> {weft.param = "w.q8", weft.frozen}, %s: tensor<3xf32> {weft.param = "w.scale", weft.frozen},
+                %a: tensor<4x4xf32> {weft.param = "a"}, %x: tensor<2x4xf32> {weft.input = "x"})
+    -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.matmul %x, %a : tensor<2x4xf32>, tensor<4x4xf32>
+  %1 = weft.matmul_q8 %0, %q, %s : tensor<2x4xf32>, tensor<4x3xi8>, tensor<3xf32>
+  %2 = weft.reduce sum %1 dims = [0, 1] : tensor<2x3xf32>
+  return %2 : tensor<f32>
+}
+
+// -----
+
+// Tests that a trainable quantized weight (its scales not frozen) is an error at the weft.matmul_q8: int8
+// weights have no gradient.
+
+func.func @main(%q: tensor<4x3xi8> {weft.param = "w.q8"}, %s: tensor<3xf32> {weft.param = "w.scale"},
+                %x: tensor<2x4xf32> {weft.input = "x"})
+    -> (tensor<f32> {weft.output = "loss"}) {
+  // expected-error @+2 {{is not differentiable with respect to its quantized weight}}
+  // expected-note @+1 {{int8 weights are frozen}}
+  %0 = weft.matmul_q8 %x, %q, %s : tensor<2x4xf32>, tensor<4x3xi8>, tensor<3xf32>
+  %1 = weft.reduce sum %0 dims = [0, 1] : tensor<2x3xf32>
+  return %1 : tensor<f32>
+}

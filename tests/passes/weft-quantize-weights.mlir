@@ -48,3 +48,25 @@ func.func @main(%e: tensor<6x4xf32> {weft.param = "wte.weight"}, %w: tensor<4x4x
   %4 = weft.matmul %b, %b {transpose_rhs} : tensor<4x4xf32>, tensor<4x4xf32>
   return %3, %4 : tensor<2x6xf32>, tensor<4x4xf32>
 }
+
+// -----
+
+// Tests that in a LoRA program (some parameters frozen) only the frozen base weight is quantized and its pair stays
+// frozen, while the trainable adapters (lora_A, lora_B: matmul weights too) stay f32; the matmul_q8 keeps the
+// matmul's tags (its recompute group).
+
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME: tensor<2x4xf32> {weft.param = "fc.lora_A.weight"}, %{{[^:]*}}: tensor<3x2xf32> {weft.param = "fc.lora_B.weight"}
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<3x4xi8> {weft.frozen, weft.param = "fc.weight.q8"}, %[[S:[^:]*]]: tensor<3xf32> {weft.frozen, weft.param = "fc.weight.scale"})
+// CHECK: weft.matmul_q8 %{{.*}}, %[[Q]], %[[S]] {transpose_rhs, weft.recompute = 0 : i64} : tensor<2x4xf32>, tensor<3x4xi8>, tensor<3xf32>
+// CHECK: weft.matmul %{{.*}}, %{{.*}} {transpose_rhs} : tensor<2x4xf32>, tensor<2x4xf32>
+// CHECK: weft.matmul %{{.*}}, %{{.*}} {transpose_rhs} : tensor<2x2xf32>, tensor<3x2xf32>
+func.func @main(%w: tensor<3x4xf32> {weft.param = "fc.weight", weft.frozen}, %a: tensor<2x4xf32> {weft.param = "fc.lora_A.weight"},
+                %b: tensor<3x2xf32> {weft.param = "fc.lora_B.weight"}, %x: tensor<2x4xf32> {weft.input = "x"})
+    -> (tensor<2x3xf32> {weft.output = "y"}) {
+  %0 = weft.matmul %x, %w {transpose_rhs, weft.recompute = 0 : i64} : tensor<2x4xf32>, tensor<3x4xf32>
+  %1 = weft.matmul %x, %a {transpose_rhs} : tensor<2x4xf32>, tensor<2x4xf32>
+  %2 = weft.matmul %1, %b {transpose_rhs} : tensor<2x2xf32>, tensor<3x2xf32>
+  %3 = weft.add %0, %2 : tensor<2x3xf32>
+  return %3 : tensor<2x3xf32>
+}

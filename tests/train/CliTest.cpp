@@ -85,9 +85,9 @@ TEST(TrainRunCli, BadFlagsAndDataAreReported) {
   EXPECT_NE(readFile(log).find("absent.txt"), std::string::npos) << readFile(log);
   EXPECT_EQ(runWeft("train gpt2 " + tinyFlags() + " --data x --resume", log), 2);
   EXPECT_NE(readFile(log).find("--resume needs --checkpoint DIR"), std::string::npos) << readFile(log);
-  // LoRA is GPT-2's for now: llama must not silently train every weight.
-  EXPECT_EQ(runWeft("train llama --preset tiny --data x --lora r=8", log), 2);
-  EXPECT_NE(readFile(log).find("--lora: LoRA is wired for gpt2"), std::string::npos) << readFile(log);
+  // An int8 base does not train: --quantize needs adapters on top.
+  EXPECT_EQ(runWeft("train llama --preset tiny --data x --quantize int8-weight", log), 2);
+  EXPECT_NE(readFile(log).find("add --lora SPEC"), std::string::npos) << readFile(log);
 }
 
 TEST(TrainRunCli, FlagsThatWouldBeIgnoredOrAlteredAreRefused) {

@@ -19,6 +19,7 @@
 
 #include "compiler/MemoryEstimate.h"
 #include "frontend/LoraConfig.h"
+#include "models/catalog/LoraAdapter.h"
 #include "models/Gpt2.h"
 #include "models/catalog/ModelCatalog.h"
 #include "runtime/MemoryNeeds.h"
@@ -145,8 +146,8 @@ public:
       options.train = src->train;
     } else {
       options.inferencePrecision = f_.precision;
-      options.quantize = f_.quantize == "none" ? "" : f_.quantize;
     }
+    options.quantize = f_.quantize == "none" ? "" : f_.quantize;
     Estimate e;
     for (const ParamSpec &p : src->program->params()) {
       int64_t n = 1;
@@ -236,14 +237,15 @@ int runEstimate(int argc, char **argv) {
     throw FlagError("--precision must be f32, bf16 or f16, got '" + f.precision + "'");
   if (f.quantize != "none" && f.quantize != "int8-weight")
     throw FlagError("--quantize must be none or int8-weight, got '" + f.quantize + "'");
-  if (f.quantize != "none" && !f.infer)
-    throw FlagError("--quantize applies to --infer (a quantized base under LoRA is not estimated yet)");
+  if (f.quantize != "none" && !f.infer && f.lora.empty())
+    throw FlagError("--quantize in training holds a frozen int8 base under LoRA adapters: add --lora SPEC, or "
+                    "estimate serving with --infer");
   if (!f.lora.empty() && f.infer)
     throw FlagError("--lora applies to training");
   if (!f.lora.empty()) {
-    if (f.model.model != "gpt2")
-      throw FlagError("--lora is wired for gpt2; '" + f.model.model + "' has no LoRA option yet");
-    f.loraConfig = parseLoraSpec(f.lora, models::gpt2DefaultLoraTargets());
+    if (!hasPeftModelInfo(f.model.model))
+      throw FlagError("--lora applies to gpt2 and llama; '" + f.model.model + "' has no LoRA option");
+    f.loraConfig = parseLoraSpec(f.lora, peftModelInfo(f.model.model).defaultTargets);
   }
   if (f.recompute != "none" && f.recompute != "blocks")
     throw FlagError("--recompute must be none or blocks, got '" + f.recompute + "'");

@@ -322,8 +322,9 @@ int runGenerate(int argc, char **argv) {
     if (!f.parallel.mesh.empty())
       throw FlagError("--lora-adapter merges into one device's weights; drop --mesh");
     // The decode step owns the weights; the prefill programs share them.
-    LoraAdapter adapter = check(loadLoraAdapter(f.loraAdapter, gpt2PeftModelInfo()));
-    check(mergeLoraIntoExecutor(adapter, gpt2PeftModelInfo(), decoder->decodeExecutor()));
+    PeftModelInfo peft = peftModelInfo(f.model);
+    LoraAdapter adapter = check(loadLoraAdapter(f.loraAdapter, peft));
+    check(mergeLoraIntoExecutor(adapter, peft, decoder->decodeExecutor()));
   }
   if (!f.saveWeights.empty() && ranks.writes())
     check(decoder->saveWeights(f.saveWeights));

@@ -63,7 +63,7 @@ struct RunCommandFlags {
                     "--config) (default: random weights)",
                     &weights);
     flags.addString("lora-adapter", "DIR",
-                    "gpt2: merge this PEFT LoRA adapter (adapter_config.json, "
+                    "gpt2, llama: merge this PEFT LoRA adapter (adapter_config.json, "
                     "adapter_model.safetensors) into the weights",
                     &loraAdapter);
     flags.addString("tokens", "IDS", "gpt2, llama: comma-separated token ids (default: random)", &tokens);
@@ -168,12 +168,13 @@ void bindParameters(rt::Executor &executor, const proto::Executable &proto, cons
                              "'): pass --weights FILE.safetensors or --random-weights");
   }
   if (!f.loraAdapter.empty()) {
-    if (f.model.model != "gpt2")
-      throw FlagError("--lora-adapter merges a GPT-2 PEFT adapter; '" + f.model.model + "' is not gpt2");
+    if (!hasPeftModelInfo(f.model.model))
+      throw FlagError("--lora-adapter merges a PEFT adapter of gpt2 or llama; '" + f.model.model + "' is neither");
     if (f.compile.quantize != "none")
       throw FlagError("--lora-adapter merges into f32 weights; drop --quantize (or quantize the merged weights)");
-    LoraAdapter adapter = check(loadLoraAdapter(f.loraAdapter, gpt2PeftModelInfo()));
-    check(mergeLoraIntoExecutor(adapter, gpt2PeftModelInfo(), executor));
+    PeftModelInfo model = peftModelInfo(f.model.model);
+    LoraAdapter adapter = check(loadLoraAdapter(f.loraAdapter, model));
+    check(mergeLoraIntoExecutor(adapter, model, executor));
   }
 }
 

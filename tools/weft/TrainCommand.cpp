@@ -112,6 +112,7 @@ struct TrainCommandFlags {
                      "data-parallel ranks once and updates once",
                      &microBatches, 1, 1 << 20);
     compile.declareForTraining(flags);
+    compile.declareQuantize(flags);
     parallel.declare(flags);
     runtime.declare(flags);
     flags.section("Files");
@@ -124,7 +125,9 @@ struct TrainCommandFlags {
                     "them",
                     &save);
     flags.addString("lora", "SPEC",
-                    "train LoRA adapters only (base frozen): r=8,alpha=16,dropout=0.05,targets=c_attn[,NAME...]",
+                    "train LoRA adapters only (base frozen): r=8,alpha=16,dropout=0.05,targets=NAME[,NAME...] "
+                    "(default targets: gpt2 c_attn; llama q_proj,v_proj; llama also k_proj, o_proj, gate_proj, "
+                    "up_proj, down_proj)",
                     &lora);
     flags.addString("lora-adapter", "DIR",
                     "start the adapters from this PEFT adapter directory (its config when --lora is not given)",
@@ -202,6 +205,20 @@ struct TrainCommandFlags {
     need(microBatches == 1 || compile.precision != "f16",
          "--micro-batches " + std::to_string(microBatches) + " does not support --precision f16 (its dynamic "
          "loss scaling is not carried through the accumulated gradients); use --precision bf16");
+    need(microBatches == 1 || compile.quantize == "none",
+         "--micro-batches " + std::to_string(microBatches) + " does not combine with --quantize " +
+             compile.quantize + " yet (the micro-step is not quantized); use --micro-batches 1");
+    if (compile.quantize != "none") {
+      need(withLora, "--quantize " + compile.quantize +
+                         " holds the base weights as int8, which do not train: add --lora SPEC (or "
+                         "--lora-adapter DIR) to train adapters over the int8 base");
+      need(mergeLora.empty(), "--merge-lora writes f32 weights, but --quantize " + compile.quantize +
+                                  " holds an int8 base; save the adapter (--save-adapter DIR) and merge it "
+                                  "into the f32 base weights");
+      need(compile.target == "cpu" && !flags.given("mesh"),
+           "--quantize " + compile.quantize + " trains on one CPU device: drop --target " + compile.target +
+               (flags.given("mesh") ? " and --mesh" : "") + " or --quantize");
+    }
     parallel.memoryGiB = runtime.memoryGiB; // --mesh auto's budget
     parallel.resolve(/*training=*/true);
     need(microBatches == 1 || parallel.zero != 3,
@@ -235,7 +252,7 @@ LoraConfig loraConfigFor(const TrainCommandFlags &f) {
   LoraConfig lora;
   try {
     if (!f.lora.empty())
-      lora = parseLoraSpec(f.lora, models::gpt2DefaultLoraTargets());
+      lora = parseLoraSpec(f.lora, peftModelInfo(f.model.model).defaultTargets);
   } catch (const std::invalid_argument &e) {
     throw FlagError(e.what());
   }
@@ -257,10 +274,6 @@ LoraConfig loraConfigFor(const TrainCommandFlags &f) {
 train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   train::TrainConfig c;
   if (f.model.model == "llama") {
-    for (const char *flag : {"lora", "lora-adapter", "save-adapter", "merge-lora"})
-      if (f.flags.given(flag))
-        throw FlagError(std::string("--") + flag + ": LoRA is wired for gpt2 (its PEFT names and Conv1D layout); "
-                                                   "llama has no LoRA option yet");
     for (const auto &[flag, member] : kConfigOverrides)
       if (f.flags.given(flag))
         throw FlagError(std::string("--") + flag + " overrides a gpt2 configuration; for llama give the sizes in "
@@ -294,7 +307,7 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.seed = uint64_t(f.seed);
   c.initSeed = uint64_t(f.initSeed);
   c.weightsPath = f.weights;
-  c.model.lora = loraConfigFor(f);
+  c.lora() = loraConfigFor(f);
   c.loraAdapterPath = f.loraAdapter;
   c.checkpointDir = f.checkpoint;
   c.resume = f.resume;
@@ -400,8 +413,9 @@ int runTrain(int argc, char **argv) {
   std::printf("memory of the training step: %s\n", trainer.memoryReport().c_str());
   if (std::string r = trainer.accumulationReport(); !r.empty())
     std::printf("gradient accumulation: %s\n", r.c_str());
-  if (config.model.lora.enabled())
-    std::printf("LoRA %s: only the adapters train\n", config.model.lora.str().c_str());
+  if (config.lora().enabled())
+    std::printf("LoRA %s: only the adapters train%s\n", config.lora().str().c_str(),
+                config.compile.quantize.empty() ? "" : (", over the " + config.compile.quantize + " base").c_str());
   if (ranks.world) {
     const proto::Executable &step = trainer.executor().executable().proto();
     auto mesh = rt::MeshShape::fromProto(step.mesh());
@@ -472,7 +486,7 @@ int runTrain(int argc, char **argv) {
     std::printf("saved: %s (config: %s)\n", savePath.c_str(), configPath.c_str());
   }
   if (!f.saveAdapter.empty()) {
-    trainer.saveAdapter(f.saveAdapter, config.weightsPath.empty() ? "gpt2" : config.weightsPath);
+    trainer.saveAdapter(f.saveAdapter, config.weightsPath.empty() ? config.modelName() : config.weightsPath);
     std::printf("adapter: %s (PEFT: %s, %s)\n", f.saveAdapter.c_str(), kAdapterWeightsFile,
                 kAdapterConfigFile);
   }

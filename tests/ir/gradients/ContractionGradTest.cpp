@@ -1,7 +1,8 @@
 //===- ContractionGradTest.cpp - gradients of matmuls and reductions ------===//
 //
 // This file tests the gradients of weft.matmul and weft.batch_matmul for all
-// four transpose combinations and of weft.reduce (sum, mean, max, min) over
+// four transpose combinations, of weft.matmul_q8 for its activations (and
+// the error for its quantized weight), and of weft.reduce (sum, mean, max, min) over
 // random dimension sets, against central finite differences (GradCheck.h),
 // and the even split of a reduce max among tied maxima.
 //
@@ -9,11 +10,15 @@
 
 #include "tests/ir/gradients/GradCheck.h"
 
+#include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftQuantOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 using namespace mlir;
 using namespace weft;
@@ -59,6 +64,60 @@ void checkContraction(bool batched) {
 
 TEST(ContractionGrad, Matmul) { checkContraction(false); }
 TEST(ContractionGrad, BatchMatmul) { checkContraction(true); }
+
+// weft.matmul_q8 over a frozen int8 weight and scales (parameters, as
+// weft-quantize-weights makes them: int8 values cannot be weft constants):
+// the gradient of the activations, for both weight layouts. The evaluator
+// dequantizes in double, so the default tolerance (1e-6) holds.
+TEST(ContractionGrad, MatmulQ8Activations) {
+  GradChecker gc;
+  std::mt19937_64 rng(31);
+  auto i8 = IntegerType::get(&gc.context(), 8);
+  for (bool tb : {false, true}) {
+    for (uint64_t seed = 1; seed <= 2; ++seed) {
+      std::vector<int64_t> mkn = randomShape(rng, 3, 1, 5);
+      const int64_t m = mkn[0], k = mkn[1], n = mkn[2];
+      const std::vector<int64_t> wShape = tb ? std::vector<int64_t>{n, k} : std::vector<int64_t>{k, n};
+      std::string what = "matmul_q8 tb=" + std::to_string(tb);
+      OwningOpRef<ModuleOp> forward = gc.buildForward(
+          {{gc.type({m, k})}, {gc.type(wShape, i8)}, {gc.type({n})}},
+          [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+            return bb.b.create<MatmulQ8Op>(bb.loc, p[0], p[1], p[2], tb);
+          },
+          seed);
+      auto main = forward->lookupSymbol<func::FuncOp>("main");
+      for (unsigned frozen : {1u, 2u})
+        main.setArgAttr(frozen, kFrozenAttr, UnitAttr::get(&gc.context()));
+      OwningOpRef<ModuleOp> grads = forward->clone();
+      std::string diagnostics;
+      ASSERT_TRUE(runAutodiff(*grads, diagnostics)) << what << ": " << diagnostics;
+      RefTensor q = randomTensor(gc.type(wShape), seed * 7, -127, 127), scales = randomTensor(gc.type({n}), seed * 11,
+                                                                                             0.001, 0.02);
+      for (double &v : q.data)
+        v = std::round(v);
+      compareWithFiniteDifferences(what, *forward, *grads,
+                                   {randomTensor(gc.type({m, k}), seed * 13), q, scales}, {{0, "p0"}}, 0,
+                                   GradTolerance{}, seed);
+    }
+  }
+}
+
+// A trainable quantized weight (its scales a parameter) has no gradient: an
+// error at the weft.matmul_q8 that says why.
+TEST(ContractionGrad, MatmulQ8WeightGradientIsAnError) {
+  GradChecker gc;
+  auto i8 = IntegerType::get(&gc.context(), 8);
+  auto module = gc.buildForward(
+      {{gc.type({2, 3})}, {gc.type({3, 4}, i8)}, {gc.type({4}), 0.01, 0.02}},
+      [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        return bb.b.create<MatmulQ8Op>(bb.loc, p[0], p[1], p[2], false);
+      },
+      3);
+  std::string diagnostics;
+  EXPECT_FALSE(runAutodiff(*module, diagnostics));
+  EXPECT_NE(diagnostics.find("is not differentiable with respect to its quantized weight"), std::string::npos)
+      << diagnostics;
+}
 
 void checkReduce(ReduceKind kind, const char *name) {
   GradChecker gc;
