@@ -196,14 +196,6 @@ std::vector<nn::KvCacheStep> cacheStates(Program &p, const Gpt2Config &config, i
   return caches;
 }
 
-/// The additive mask of key positions [rows, 1, 1, keys] from a 0/1 i64
-/// mask [rows, keys]: 0 where the mask is 1, -1e9 where it is 0.
-Tensor keyBias(const Tensor &mask) {
-  Shape s = mask.shape();
-  Tensor bias = (cast(mask, DType::F32) - 1.0) * 1e9;
-  return reshape(bias, {s[0], 1, 1, s[1]});
-}
-
 /// The decoding body shared by prefill and decode step: inputs "tokens" and
 /// "positions" [rows, T] embedded, every block run with its cache (written
 /// at `start`, attended with `bias`), the caches returned as updates, and the
@@ -270,7 +262,7 @@ Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int max
   Program p = makeDecodeProgram("buildGpt2Prefill", config, rows, length, maxLength, plan, mesh);
   Tensor mask = p.input("mask", {rows, length}, DType::I64);
   // Causal within the prompt and never onto a padding position.
-  Tensor bias = keyBias(mask) + causal_mask(p, length, DType::F32);
+  Tensor bias = nn::keyPaddingBias(mask) + causal_mask(p, length, DType::F32);
   buildCachedBody(p, config, rows, length, maxLength, scalar(p, 0, DType::I64), bias,
                   /*overCache=*/false, plan);
   return p;
@@ -281,7 +273,7 @@ Program buildGpt2DecodeStep(const Gpt2Config &config, int rows, int maxLength, c
   Program p = makeDecodeProgram("buildGpt2DecodeStep", config, rows, 1, maxLength, plan, mesh);
   Tensor mask = p.input("mask", {rows, maxLength}, DType::I64);
   Tensor start = p.input("start", {}, DType::I64);
-  buildCachedBody(p, config, rows, 1, maxLength, start, keyBias(mask), /*overCache=*/true, plan);
+  buildCachedBody(p, config, rows, 1, maxLength, start, nn::keyPaddingBias(mask), /*overCache=*/true, plan);
   return p;
 }
 

@@ -61,6 +61,12 @@ MultiHeadAttention::Heads MultiHeadAttention::project(const Tensor &x) const {
   return {heads(0), heads(1), heads(2)};
 }
 
+Tensor keyPaddingBias(const Tensor &mask) {
+  Shape s = mask.shape();
+  Tensor bias = (cast(mask, DType::F32) - 1.0) * 1e9;
+  return reshape(bias, {s[0], 1, 1, s[1]});
+}
+
 Tensor attendHeads(const Tensor &q, const Tensor &keys, const Tensor &values,
                    const std::function<Tensor()> &bias) {
   Shape qs = q.shape(); // [B, H, T, D]

@@ -18,35 +18,6 @@
 namespace weft::test {
 namespace {
 
-/// Prompts of `lengths`, left-padded to the longest: tokens and mask.
-struct Prompts {
-  std::vector<std::vector<int64_t>> seqs; // the real tokens of each row
-  std::vector<int64_t> tokens, mask;      // [rows, length]
-  int64_t length = 0;
-};
-
-Prompts leftPadded(const std::vector<int64_t> &lengths, int64_t vocab, uint64_t seed) {
-  Prompts p;
-  std::mt19937_64 rng(seed);
-  p.length = *std::max_element(lengths.begin(), lengths.end());
-  for (int64_t n : lengths) {
-    std::vector<int64_t> seq;
-    for (int64_t i = 0; i < n; ++i)
-      seq.push_back(int64_t(rng() % uint64_t(vocab)));
-    for (int64_t i = 0; i < p.length - n; ++i) {
-      p.tokens.push_back(int64_t(rng() % uint64_t(vocab))); // padding: any id, masked
-      p.mask.push_back(0);
-    }
-    for (int64_t t : seq) {
-      p.tokens.push_back(t);
-      p.mask.push_back(1);
-    }
-    p.seqs.push_back(seq);
-  }
-  return p;
-}
-
-
 TEST(Gpt2Decoder, PrefillAndStepsEqualTheForwardAtEveryPosition) {
   models::Gpt2Config config = smallDecodeConfig();
   const int64_t rows = 3, maxLength = 16;
