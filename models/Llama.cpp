@@ -17,6 +17,7 @@
 #include "frontend/nn/GroupedQueryAttention.h"
 #include "frontend/nn/RMSNorm.h"
 #include "frontend/nn/Rotary.h"
+#include "models/CachedDecoding.h"
 #include "models/ConfigJson.h"
 #include "models/PlanCheck.h"
 
@@ -217,64 +218,45 @@ Tensor buildLlamaLogits(Program &p, const LlamaConfig &config, int batch, int se
   return m.logits(reshape(x, {B * T, C}));
 }
 
-/// A decoding program for `who`: rows >= 1, 1 <= length <= maxLength <=
-/// max_position_embeddings, and tensor parallelism only (few rows; the
-/// heads, the key/value heads and the MLP split).
+/// A decoding program for `who`: its sizes and plan checked (tensor
+/// parallelism only), then makeProgram's checks.
 Program makeDecodeProgram(const char *who, const LlamaConfig &config, int rows, int length, int maxLength,
                           const nn::ParallelPlan &plan, const MeshSpec &mesh) {
   config.validate();
-  if (rows < 1 || maxLength < 1 || maxLength > config.max_position_embeddings || length < 1 || length > maxLength)
-    throw DslError(std::string(who) + ": error: need rows >= 1, 1 <= max length <= max_position_embeddings (" +
-                   std::to_string(config.max_position_embeddings) +
-                   ") and 1 <= length <= max length, got rows " + std::to_string(rows) + ", length " +
-                   std::to_string(length) + " and max length " + std::to_string(maxLength));
-  if (!plan.dataAxis.empty())
-    throw DslError(std::string(who) + ": error: decoding splits over tensor parallelism only (the heads and the "
-                                      "MLP); the plan asks for data parallelism");
+  checkDecodeProgram(who, rows, length, maxLength, config.max_position_embeddings, "max_position_embeddings",
+                     plan);
   return makeProgram(who, config, rows, length, plan, mesh);
 }
 
-/// The key and value caches of every layer: weft.state [rows, KVH,
-/// maxLength, D], split by key/value heads under tensor parallelism (as the
-/// k_proj / v_proj columns that write them).
+/// The key and value caches of every layer: [rows, KVH, maxLength, D], the
+/// key/value heads only (split under tensor parallelism like the k_proj /
+/// v_proj columns that write them).
 std::vector<nn::KvCacheStep> llamaCaches(Program &p, const LlamaConfig &c, int rows, int maxLength,
-                                         const nn::ParallelPlan &plan) {
-  const int64_t KVH = c.kvHeads(), D = c.headDim();
-  std::vector<nn::KvCacheStep> caches(size_t(c.num_hidden_layers));
-  for (int i = 0; i < c.num_hidden_layers; ++i)
-    for (bool value : {false, true})
-      (value ? caches[size_t(i)].v : caches[size_t(i)].k) = nn::shardDimIfMesh(
-          p, p.state(llamaCacheName(i, value), {rows, KVH, maxLength, D}), 1, plan.tensorAxis);
-  return caches;
+                                         const nn::ParallelPlan &plan, const CacheAccess &access = {}) {
+  return cacheStates(p, c.num_hidden_layers, rows, c.kvHeads(), maxLength, c.headDim(), llamaCacheName, plan,
+                     access);
 }
 
 /// The decoding body of prefill and decode step: inputs "tokens" and
-/// "positions" [rows, T], every layer run with its cache (written at
-/// `start`, attended with `bias`), the rotary tables gathered at the rows'
+/// "positions" [rows, T], every layer run with its cache (written and
+/// attended as `access` says), the rotary tables gathered at the rows'
 /// positions, the caches returned as updates, and output "logits" [rows, V]
 /// of each row's last position.
-void buildLlamaCachedBody(Program &p, const LlamaConfig &c, int rows, int T, int maxLength, const Tensor &start,
-                          const Tensor &bias, bool overCache, const nn::ParallelPlan &plan) {
+void buildLlamaCachedBody(Program &p, const LlamaConfig &c, int rows, int T, int maxLength,
+                          const CacheAccess &access, const nn::ParallelPlan &plan) {
   Tensor tokens = p.input("tokens", {rows, T}, DType::I64);
   Tensor positions = p.input("positions", {rows, T}, DType::I64);
-  std::vector<nn::KvCacheStep> caches = llamaCaches(p, c, rows, maxLength, plan);
+  std::vector<nn::KvCacheStep> caches = llamaCaches(p, c, rows, maxLength, plan, access);
   LlamaModules m(p, c, plan);
   // Positions never exceed the cache position they are written at: tables
   // of maxLength rows suffice.
   nn::RotaryEmbedding rope(p, c.headDim(), c.rope_theta, maxLength);
   nn::RotaryTables tables = rope(positions);
   Tensor x = m.embed_tokens(tokens);
-  for (size_t i = 0; i < m.layers.size(); ++i) {
-    caches[i].start = start;
-    caches[i].bias = bias;
-    caches[i].overCache = overCache;
+  for (size_t i = 0; i < m.layers.size(); ++i)
     x = m.layers[i](x, rope, tables, caches[i]);
-  }
   p.output("logits", m.logits(reshape(narrow(x, 1, T - 1, 1), {rows, c.hidden_size})));
-  for (size_t i = 0; i < caches.size(); ++i) {
-    p.update(llamaCacheName(int(i), false), caches[i].k);
-    p.update(llamaCacheName(int(i), true), caches[i].v);
-  }
+  updateCaches(p, caches, llamaCacheName);
 }
 
 } // namespace
@@ -286,32 +268,21 @@ std::string llamaCacheName(int layer, bool value) {
 Program buildLlamaPrefill(const LlamaConfig &config, int rows, int length, int maxLength,
                           const nn::ParallelPlan &plan, const MeshSpec &mesh) {
   Program p = makeDecodeProgram("buildLlamaPrefill", config, rows, length, maxLength, plan, mesh);
-  Tensor mask = p.input("mask", {rows, length}, DType::I64);
-  // Causal within the prompt and never onto a padding position.
-  Tensor bias = nn::keyPaddingBias(mask) + causal_mask(p, length, DType::F32);
-  buildLlamaCachedBody(p, config, rows, length, maxLength, scalar(p, 0, DType::I64), bias, /*overCache=*/false,
-                       plan);
+  buildLlamaCachedBody(p, config, rows, length, maxLength, prefillCacheAccess(p, rows, length), plan);
   return p;
 }
 
 Program buildLlamaDecodeStep(const LlamaConfig &config, int rows, int maxLength, const nn::ParallelPlan &plan,
                              const MeshSpec &mesh) {
   Program p = makeDecodeProgram("buildLlamaDecodeStep", config, rows, 1, maxLength, plan, mesh);
-  Tensor mask = p.input("mask", {rows, maxLength}, DType::I64);
-  Tensor start = p.input("start", {}, DType::I64);
-  buildLlamaCachedBody(p, config, rows, 1, maxLength, start, nn::keyPaddingBias(mask), /*overCache=*/true, plan);
+  buildLlamaCachedBody(p, config, rows, 1, maxLength, stepCacheAccess(p, rows, maxLength), plan);
   return p;
 }
 
 Program buildLlamaCacheReorder(const LlamaConfig &config, int rows, int maxLength, const nn::ParallelPlan &plan,
                                const MeshSpec &mesh) {
   Program p = makeDecodeProgram("buildLlamaCacheReorder", config, rows, 1, maxLength, plan, mesh);
-  Tensor source = p.input("source", {rows}, DType::I64);
-  std::vector<nn::KvCacheStep> caches = llamaCaches(p, config, rows, maxLength, plan);
-  for (size_t i = 0; i < caches.size(); ++i) {
-    p.update(llamaCacheName(int(i), false), gather(caches[i].k, source));
-    p.update(llamaCacheName(int(i), true), gather(caches[i].v, source));
-  }
+  reorderCaches(p, rows, llamaCaches(p, config, rows, maxLength, plan), llamaCacheName);
   return p;
 }
 

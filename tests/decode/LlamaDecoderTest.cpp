@@ -12,10 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tests/decode/DecodeTestUtil.h"
-
-#include <cstring>
-#include <set>
+#include "tests/decode/DecodeChecks.h"
 
 namespace weft::test {
 namespace {
@@ -39,11 +36,6 @@ models::LlamaConfig tiedMqaConfig() {
   return c;
 }
 
-void expectError(const rt::Status &st, StatusCode code, const std::string &words) {
-  EXPECT_EQ(st.code(), code) << st.toString();
-  EXPECT_NE(st.message().find(words), std::string::npos) << st.toString();
-}
-
 // The tolerance is DecodeTestUtil's kLogitAtol + kLogitRtol |logit| (2e-5 +
 // 1e-4 relative): both sides compute in f32, the step over the whole masked
 // cache and the forward over its causal square, so sums run in different
@@ -52,31 +44,11 @@ void expectError(const rt::Status &st, StatusCode code, const std::string &words
 TEST(LlamaDecoder, PrefillAndStepsEqualTheForwardAtEveryPosition) {
   for (const models::LlamaConfig &config : {gqaConfig(), tiedMqaConfig()}) {
     SCOPED_TRACE(config.tie_word_embeddings ? "tied, 1 key/value head" : "untied, 2 key/value heads");
-    const int64_t rows = 3, maxLength = 16;
-    DecodePair pair = makeLlamaDecodePair(config, rows, maxLength, /*seed=*/7, /*scale=*/4.0f);
+    DecodePair pair = makeLlamaDecodePair(config, /*rows=*/3, /*maxLength=*/16, /*seed=*/7, /*scale=*/4.0f);
     ASSERT_TRUE(pair.decoder && pair.forward);
-    Prompts prompts = leftPadded({5, 2, 7}, config.vocab_size, 11);
-    auto logits = pair.decoder->prefill(prompts.tokens, prompts.mask, rows, prompts.length);
-    ASSERT_TRUE(logits.isOk()) << logits.status().toString();
-    double worst = expectLogitsClose(*logits, pair.forwardLogits(prompts.seqs), "prefill");
     double largest = 0;
-    for (float v : *logits)
-      largest = std::max(largest, double(std::fabs(v)));
-    std::mt19937_64 rng(3);
-    for (int64_t step = 0; prompts.length + step < maxLength; ++step) {
-      std::vector<int64_t> next;
-      for (int64_t r = 0; r < rows; ++r) {
-        next.push_back(int64_t(rng() % uint64_t(config.vocab_size)));
-        prompts.seqs[size_t(r)].push_back(next.back());
-      }
-      auto stepLogits = pair.decoder->step(next);
-      ASSERT_TRUE(stepLogits.isOk()) << stepLogits.status().toString();
-      worst = std::max(worst, expectLogitsClose(*stepLogits, pair.forwardLogits(prompts.seqs),
-                                                "step " + std::to_string(step)));
-    }
-    EXPECT_GT(worst, 0.0);   // the two computations are really different programs
-    EXPECT_GT(largest, 0.5); // and the logits are not all near zero (the tolerance means something)
-    std::cout << "largest logit difference to the forward: " << worst << " (largest |logit| " << largest << ")\n";
+    expectStepsEqualTheForward(pair, {5, 2, 7}, /*seed=*/11, &largest);
+    EXPECT_GT(largest, 0.5); // the logits are not all near zero: the tolerance means something
   }
 }
 
@@ -94,84 +66,16 @@ TEST(LlamaDecoder, CachesHoldTheKeyValueHeadsOnly) {
 }
 
 TEST(LlamaDecoder, GreedyWithTheCacheEqualsGreedyRerunningTheForward) {
-  models::LlamaConfig config = gqaConfig();
-  const int64_t rows = 3, maxLength = 20;
   // Weights 8x the initial scale: the argmax depends on the context.
-  DecodePair pair = makeLlamaDecodePair(config, rows, maxLength, /*seed=*/5, /*scale=*/8.0f);
+  DecodePair pair = makeLlamaDecodePair(gqaConfig(), /*rows=*/3, /*maxLength=*/20, /*seed=*/5, /*scale=*/8.0f);
   ASSERT_TRUE(pair.decoder && pair.forward);
-  Prompts prompts = leftPadded({3, 6, 1}, config.vocab_size, 21);
-  const int64_t V = config.vocab_size;
-
-  std::vector<std::vector<int64_t>> cached = prompts.seqs;
-  auto logits = pair.decoder->prefill(prompts.tokens, prompts.mask, rows, prompts.length);
-  ASSERT_TRUE(logits.isOk()) << logits.status().toString();
-  for (int64_t t = prompts.length; t < maxLength; ++t) {
-    std::vector<int64_t> next;
-    for (int64_t r = 0; r < rows; ++r)
-      next.push_back(argmax(logits->data() + r * V, V));
-    for (int64_t r = 0; r < rows; ++r)
-      cached[size_t(r)].push_back(next[size_t(r)]);
-    if (t + 1 == maxLength)
-      break;
-    logits = pair.decoder->step(next);
-    ASSERT_TRUE(logits.isOk()) << logits.status().toString();
-  }
-
-  std::vector<std::vector<int64_t>> rerun = prompts.seqs;
-  for (int64_t t = prompts.length; t < maxLength; ++t) {
-    std::vector<std::vector<float>> last = pair.forwardLogits(rerun);
-    for (int64_t r = 0; r < rows; ++r)
-      rerun[size_t(r)].push_back(argmax(last[size_t(r)].data(), V));
-  }
-
-  EXPECT_EQ(cached, rerun);
-  for (int64_t r = 0; r < rows; ++r) {
-    std::set<int64_t> distinct(rerun[size_t(r)].begin() + int64_t(prompts.seqs[size_t(r)].size()),
-                               rerun[size_t(r)].end());
-    EXPECT_GE(distinct.size(), 4u) << "row " << r << " repeats itself: the test would be weak";
-  }
+  expectGreedyEqualsRerunningTheForward(pair, {3, 6, 1}, /*seed=*/21, /*minDistinct=*/4);
 }
 
 TEST(LlamaDecoder, ReorderPermutesTheCacheRowsAndTheStepsContinueTheSources) {
-  models::LlamaConfig config = gqaConfig();
-  const int64_t rows = 3, maxLength = 12;
-  DecodePair pair = makeLlamaDecodePair(config, rows, maxLength, /*seed=*/9, /*scale=*/4.0f);
+  DecodePair pair = makeLlamaDecodePair(gqaConfig(), /*rows=*/3, /*maxLength=*/12, /*seed=*/9, /*scale=*/4.0f);
   ASSERT_TRUE(pair.decoder && pair.forward);
-  // Rows of 4, 2 and 3 tokens, left-padded to 4 (so the rows' positions differ).
-  std::vector<std::vector<int64_t>> seqs = {{1, 2, 3, 4}, {5, 6}, {7, 8, 9}};
-  ASSERT_TRUE(pair.decoder->prefill({1, 2, 3, 4, 0, 0, 5, 6, 0, 7, 8, 9}, {1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 1},
-                                    rows, 4)
-                  .isOk());
-  ASSERT_TRUE(pair.decoder->step({10, 11, 12}).isOk());
-  for (int64_t r = 0; r < rows; ++r)
-    seqs[size_t(r)].push_back(10 + r);
-
-  rt::Executor &exe = pair.decoder->decodeExecutor();
-  std::vector<std::string> names = {models::llamaCacheName(0, false), models::llamaCacheName(1, true)};
-  std::vector<rt::HostTensor> before;
-  for (const std::string &n : names)
-    before.push_back(*exe.state(n));
-  const std::vector<int64_t> source = {2, 0, 0};
-  ASSERT_TRUE(pair.decoder->reorderRows(source).isOk());
-  for (size_t i = 0; i < names.size(); ++i) {
-    rt::HostTensor after = *exe.state(names[i]);
-    const size_t rowBytes = after.bytes.size() / size_t(rows);
-    for (int64_t r = 0; r < rows; ++r)
-      EXPECT_EQ(0, std::memcmp(after.bytes.data() + size_t(r) * rowBytes,
-                               before[i].bytes.data() + size_t(source[size_t(r)]) * rowBytes, rowBytes))
-          << names[i] << " row " << r << " is not row " << source[size_t(r)] << " of before";
-  }
-
-  // The next steps continue rows 2, 0 and 0 (rows 1 and 2 then diverge).
-  std::vector<std::vector<int64_t>> reordered = {seqs[2], seqs[0], seqs[0]};
-  for (int step = 0; step < 3; ++step) {
-    std::vector<int64_t> next = {int64_t(20 + step), int64_t(30 + step), int64_t(40 + step)};
-    for (int64_t r = 0; r < rows; ++r)
-      reordered[size_t(r)].push_back(next[size_t(r)]);
-    auto logits = pair.decoder->step(next);
-    ASSERT_TRUE(logits.isOk()) << logits.status().toString();
-    expectLogitsClose(*logits, pair.forwardLogits(reordered), "step " + std::to_string(step));
-  }
+  expectReorderContinuesTheSources(pair, {models::llamaCacheName(0, false), models::llamaCacheName(1, true)});
 }
 
 TEST(LlamaDecoder, BadSizesAndPromptsAreRefusedWithTheCause) {

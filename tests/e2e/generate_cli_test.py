@@ -102,30 +102,8 @@ for name, flags in [("greedy", ["--max-new-tokens", "24"]),
 
 # From `weft train`'s outputs: its --checkpoint directory (the config read from the checkpoint) and its --save
 # weights with the config.json written beside them give the same tokens.
-ck = os.path.join(work, "train")
-r = subprocess.run([weft, "train", "gpt2", "--preset", "tiny", "--vocab-size", "256", "--n-layer", "1", "--data",
-                    "/usr/share/common-licenses/GPL-3", "--steps", "3", "--batch", "2", "--seq", "16", "--checkpoint",
-                    ck, "--save", os.path.join(ck, "model.safetensors"), "--sample-tokens", "0", "--eval-every", "0"],
-                   env=env, capture_output=True, text=True, errors="replace")
-if r.returncode != 0:
-    failures.append("weft train for the checkpoint case failed: " + r.stderr.strip()[-400:])
-else:
-    got = []
-    for weights_flags in (["--weights", ck], ["--weights", os.path.join(ck, "model.safetensors"), "--config",
-                                              os.path.join(ck, "config.json")]):
-        out = os.path.join(work, "ck-%d.npy" % len(got))
-        r = subprocess.run([weft, "generate", "gpt2", "--tokens", "84,104,101", "--max-new-tokens", "8", "--quiet",
-                            "--tokens-out", out] + weights_flags, env=env, capture_output=True, text=True,
-                           errors="replace")
-        if r.returncode != 0:
-            failures.append("generate %s failed: %s" % (weights_flags, r.stderr.strip()[-400:]))
-            break
-        got.append(np.load(out))
-    if len(got) == 2:
-        if np.array_equal(got[0], got[1]):
-            print("checkpoint directory   equals the --save weights + config.json")
-        else:
-            failures.append("checkpoint: %s against --save: %s" % (got[0], got[1]))
+cases.checkpoint_matches_save(["--preset", "tiny", "--vocab-size", "256", "--n-layer", "1", "--data",
+                               "/usr/share/common-licenses/GPL-3", "--steps", "3", "--batch", "2", "--seq", "16"])
 
 # Bad input: a clear error, exit status 1 or 2, no output file.
 for flags, needle in [(["--tokens", "1,2", "--max-new-tokens", "47"], "context of 48 positions"),

@@ -3,7 +3,8 @@ GPT-2, tests/e2e/llama_generate_test.py for LLaMA): a case runner that runs `wef
 reference of Hugging Face's generate() (reference_generate.py) over a cache-free torch forward on the same prompts
 and controls and compares the sequences, the beam scores (within 1e-3 relative) and, when asked, the processed scores
 of every step (--scores-out against HF's output_scores, within 1e-4 absolute and relative; masked scores must be
--inf on both sides); and the check that `weft launch -n 2 -- weft generate ... --mesh tp=2` gives one rank's tokens.
+-inf on both sides); the check that `weft launch -n 2 -- weft generate ... --mesh tp=2` gives one rank's tokens; and
+the check that a `weft train --checkpoint DIR` directory decodes like the --save weights with their config.json.
 """
 import os
 import subprocess
@@ -22,8 +23,9 @@ class GenerateCases:
         self.weft, self.env, self.work = weft, env, work
         self.model_args, self.model, self.failures = model_args, model, failures
 
-    def generate(self, args, launch=()):
-        cmd = list(launch) + ([self.weft] if not launch else ["weft"]) + ["generate"] + self.model_args + args
+    def generate(self, args, launch=(), model_args=None):
+        cmd = list(launch) + ([self.weft] if not launch else ["weft"]) + ["generate"] + \
+            (self.model_args if model_args is None else model_args) + args
         return subprocess.run(cmd, env=self.env, capture_output=True, text=True, errors="replace")
 
     def prompt_args(self, name, prompts):
@@ -90,3 +92,31 @@ class GenerateCases:
                                                                               outs[0].shape[1]))
         else:
             self.failures.append("tp=2 %s: 2 ranks generated\n%s\none rank\n%s" % (name, outs[1], outs[0]))
+
+    def checkpoint_matches_save(self, train_flags):
+        """Trains `weft train MODEL train_flags --checkpoint DIR --save DIR/model.safetensors`; then weft generate
+        from DIR (the config recorded in the checkpoint) and from the --save weights with the config.json written
+        beside them must give the same tokens. Returns DIR, or None when training failed."""
+        model = self.model_args[0]
+        ck = os.path.join(self.work, "train")
+        r = subprocess.run([self.weft, "train", model] + train_flags +
+                           ["--checkpoint", ck, "--save", os.path.join(ck, "model.safetensors"), "--sample-tokens",
+                            "0", "--eval-every", "0"], env=self.env, capture_output=True, text=True, errors="replace")
+        if r.returncode != 0:
+            self.failures.append("weft train %s for the checkpoint case failed: %s" % (model, r.stderr.strip()[-400:]))
+            return None
+        got = []
+        for weights_flags in (["--weights", ck], ["--weights", os.path.join(ck, "model.safetensors"), "--config",
+                                                  os.path.join(ck, "config.json")]):
+            out = os.path.join(self.work, "ck-%d.npy" % len(got))
+            r = self.generate(["--tokens", "84,104,101", "--max-new-tokens", "8", "--quiet", "--tokens-out", out] +
+                              weights_flags, model_args=[model])
+            if r.returncode != 0:
+                self.failures.append("generate %s %s failed: %s" % (model, weights_flags, r.stderr.strip()[-400:]))
+                return ck
+            got.append(np.load(out))
+        if np.array_equal(got[0], got[1]):
+            print("checkpoint directory   equals the --save weights + config.json")
+        else:
+            self.failures.append("checkpoint: %s against --save: %s" % (got[0], got[1]))
+        return ck
