@@ -75,6 +75,16 @@ rt::StatusOr<std::unique_ptr<rt::Executor>> CompiledDecoder::load(Program &progr
   return rt::Executor::create(std::move(*exe), executorOptions);
 }
 
+rt::StatusOr<int64_t> CompiledDecoder::checkedMaxLength(const char *who, const DecoderOptions &options,
+                                                        int64_t context, const char *contextKey, const char *why) {
+  const int64_t maxLength = options.maxLength > 0 ? options.maxLength : context;
+  if (options.rows < 1 || options.rows > (int64_t(1) << 30) || maxLength > context)
+    return rt::invalidArgument(std::string(who) + ": need 1 <= rows and max length <= " + contextKey + " (" +
+                               std::to_string(context) + "), got rows " + std::to_string(options.rows) +
+                               " and max length " + std::to_string(maxLength) + "; " + why);
+  return maxLength;
+}
+
 rt::Status CompiledDecoder::init(const std::function<Program()> &buildStep,
                                  const std::function<Program()> &buildReorder) {
   try {

@@ -108,6 +108,12 @@ protected:
   /// vocabulary, `maxLength` the cache positions (checked by the caller).
   CompiledDecoder(const char *model, int64_t vocab, const DecoderOptions &options, int64_t maxLength);
 
+  /// The cache positions of `options` (its maxLength, or `context` when 0),
+  /// checked: INVALID_ARGUMENT from `who` unless 1 <= rows <= 2^30 and the
+  /// max length is within the model's `context` (the config key
+  /// `contextKey`); `why` says what a longer cache would lack.
+  static rt::StatusOr<int64_t> checkedMaxLength(const char *who, const DecoderOptions &options, int64_t context,
+                                                const char *contextKey, const char *why);
   /// Builds the decode step and the reorder program (DslError becomes
   /// INVALID_ARGUMENT), compiles and loads them: the step's Executor
   /// allocates weights and caches, the reorder shares them. Called once, by

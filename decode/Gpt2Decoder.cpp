@@ -12,15 +12,12 @@ namespace weft::decode {
 
 rt::StatusOr<std::unique_ptr<Gpt2Decoder>> Gpt2Decoder::create(const models::Gpt2Config &config,
                                                                const DecoderOptions &options) {
-  const int64_t maxLength = options.maxLength > 0 ? options.maxLength : config.n_positions;
-  if (options.rows < 1 || options.rows > (int64_t(1) << 30) || maxLength > config.n_positions)
-    return rt::invalidArgument("Gpt2Decoder: need 1 <= rows and max length <= n_positions (" +
-                               std::to_string(config.n_positions) + "), got rows " +
-                               std::to_string(options.rows) + " and max length " +
-                               std::to_string(maxLength) +
-                               "; every cache position needs a position embedding");
-  std::unique_ptr<Gpt2Decoder> d(new Gpt2Decoder(config, options, maxLength));
-  const int rows = int(options.rows), length = int(maxLength);
+  rt::StatusOr<int64_t> maxLength = checkedMaxLength("Gpt2Decoder", options, config.n_positions, "n_positions",
+                                                     "every cache position needs a position embedding");
+  if (!maxLength.isOk())
+    return maxLength.status();
+  std::unique_ptr<Gpt2Decoder> d(new Gpt2Decoder(config, options, *maxLength));
+  const int rows = int(options.rows), length = int(*maxLength);
   WEFT_RETURN_IF_ERROR(d->init(
       [&] { return models::buildGpt2DecodeStep(config, rows, length, options.plan, options.mesh); },
       [&] { return models::buildGpt2CacheReorder(config, rows, length, options.plan, options.mesh); }));

@@ -14,15 +14,13 @@ namespace weft::decode {
 
 rt::StatusOr<std::unique_ptr<LlamaDecoder>> LlamaDecoder::create(const models::LlamaConfig &config,
                                                                  const DecoderOptions &options) {
-  const int64_t context = config.max_position_embeddings;
-  const int64_t maxLength = options.maxLength > 0 ? options.maxLength : context;
-  if (options.rows < 1 || options.rows > (int64_t(1) << 30) || maxLength > context)
-    return rt::invalidArgument("LlamaDecoder: need 1 <= rows and max length <= max_position_embeddings (" +
-                               std::to_string(context) + "), got rows " + std::to_string(options.rows) +
-                               " and max length " + std::to_string(maxLength) +
-                               "; the model was not trained for positions past its context");
-  std::unique_ptr<LlamaDecoder> d(new LlamaDecoder(config, options, maxLength));
-  const int rows = int(options.rows), length = int(maxLength);
+  rt::StatusOr<int64_t> maxLength =
+      checkedMaxLength("LlamaDecoder", options, config.max_position_embeddings, "max_position_embeddings",
+                       "the model was not trained for positions past its context");
+  if (!maxLength.isOk())
+    return maxLength.status();
+  std::unique_ptr<LlamaDecoder> d(new LlamaDecoder(config, options, *maxLength));
+  const int rows = int(options.rows), length = int(*maxLength);
   WEFT_RETURN_IF_ERROR(d->init(
       [&] { return models::buildLlamaDecodeStep(config, rows, length, options.plan, options.mesh); },
       [&] { return models::buildLlamaCacheReorder(config, rows, length, options.plan, options.mesh); }));

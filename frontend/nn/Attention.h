@@ -55,6 +55,14 @@ Tensor keyPaddingBias(const Tensor &mask);
 Tensor attendHeads(const Tensor &q, const Tensor &keys, const Tensor &values,
                    const std::function<Tensor()> &bias);
 
+/// attendHeads without the merge: softmax(q k^T / sqrt(D) + bias()) values,
+/// [B, H, T, D] (for callers that group the heads differently).
+Tensor attentionContext(const Tensor &q, const Tensor &keys, const Tensor &values,
+                        const std::function<Tensor()> &bias);
+
+/// Heads [B, H, T, D] merged to [B, T, H * D].
+Tensor mergeHeads(const Tensor &ctx);
+
 /// Causal self-attention over x [B, T, n_embd].
 class MultiHeadAttention {
 public:

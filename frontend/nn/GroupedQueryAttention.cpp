@@ -96,6 +96,18 @@ Tensor GroupedQueryAttention::operator()(const Tensor &x, const RotaryEmbedding 
                                     shapeStr(cache.v.shape()));
   cache.k = dynamic_update_slice(cache.k, h.k, cache.start, 2);
   cache.v = dynamic_update_slice(cache.v, h.v, cache.start, 2);
+  const int64_t groups = numHeads / numKvHeads;
+  if (cache.overCache && groups > 1 && cache.bias.shape().size() == 4 && cache.bias.shape()[2] == 1) {
+    // Over the cache with a bias that does not depend on the query: the
+    // `groups` query heads of each key/value head become rows of one product
+    // with that head's cache ([B, KVH, groups * T, D], head h = kv * groups +
+    // g, as repeatKv pairs them), so the cache is read as stored instead of
+    // being copied to H heads every step.
+    Shape qs = h.q.shape(); // [B, H, T, D]
+    Tensor grouped = reshape(h.q, {qs[0], numKvHeads, groups * qs[2], qs[3]});
+    Tensor ctx = attentionContext(grouped, cache.k, cache.v, [&] { return cache.bias; });
+    return o_proj(mergeHeads(reshape(ctx, qs)));
+  }
   const Tensor &keys = cache.overCache ? cache.k : h.k;
   const Tensor &values = cache.overCache ? cache.v : h.v;
   Tensor ctx = attendHeads(h.q, repeatKv(keys), repeatKv(values), [&] { return cache.bias; });

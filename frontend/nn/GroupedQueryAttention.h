@@ -56,6 +56,9 @@ public:
   /// heads where attended) and the scores get `cache.bias` instead of the
   /// causal mask: over the whole cache when `cache.overCache`, else over x's
   /// own keys. `tables` are those of x's positions ([B, T, D] per row).
+  /// Over the cache with a bias of one query row ([B, 1, 1, L], a decode
+  /// step's), each key/value head's query heads attend as one product with
+  /// that head's cache (no copy of the cache to H heads).
   Tensor operator()(const Tensor &x, const RotaryEmbedding &rope, const RotaryTables &tables,
                     KvCacheStep &cache, Loc loc = Loc::current()) const;
 

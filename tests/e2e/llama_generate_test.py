@@ -14,7 +14,8 @@ different lengths (positions count real tokens only), with its per-step logits; 
 0.7, early stopping, 2 returned sequences) with an EOS that ends beams at different lengths; sampling with
 temperature, top-k and top-p (the same splitmix64 stream on both sides); repetition penalty with no repeated 3-grams
 and its processed scores; a tied-embeddings multi-query model (1 key/value head) greedy; --quantize int8-weight
-against the reference run on NumPy's per-output-channel int8 quantization of the same weights (dequantized); tensor
+against the reference run on NumPy's per-output-channel int8 quantization of the same weights (dequantized), and its
+--save-weights file read back (and refused under another config); tensor
 parallelism on 2 ranks gives the one-rank tokens; `weft train llama --checkpoint DIR` decodes from DIR; bad input
 (a prompt past max_position_embeddings, an id outside the vocabulary, a llama adapter, the other model's
 checkpoint) is refused with the cause named.
@@ -116,8 +117,27 @@ def quantize_rows(w):
 
 
 deq = {k: quantize_rows(v) if k.endswith("proj.weight") else v for k, v in weights.items()}
-GenerateCases(weft, env, work, model_args(gqa) + ["--quantize", "int8-weight"], TorchLlama(BASE, deq), failures).run(
-    "int8-weight", [prompt], ["--max-new-tokens", "16"], {"max_new_tokens": 16}, check_scores=True)
+int8 = GenerateCases(weft, env, work, model_args(gqa) + ["--quantize", "int8-weight"], TorchLlama(BASE, deq),
+                     failures)
+saved = os.path.join(work, "int8.safetensors")
+int8_tokens = int8.run("int8-weight", [prompt], ["--max-new-tokens", "16", "--save-weights", saved],
+                       {"max_new_tokens": 16}, check_scores=True)
+# The --save-weights file (int8 + scales, the model described in its metadata) decodes to the same tokens; read
+# with another config it is refused.
+reload_args = ["llama", "--config", os.path.join(gqa, "config.json"), "--weights", saved, "--quantize", "int8-weight"]
+again = int8.run("int8-reloaded", [prompt], ["--max-new-tokens", "16"], {"max_new_tokens": 16},
+                 model_args=reload_args)
+if int8_tokens is not None and again is not None and not np.array_equal(int8_tokens, again):
+    failures.append("int8 weights saved and reloaded generate %s, not %s" % (again, int8_tokens))
+other_cfg = os.path.join(work, "other-theta.json")
+with open(other_cfg, "w") as f:
+    json.dump(dict(BASE, rope_theta=20000.0), f)
+r = int8.generate(["--tokens", "1,2"], model_args=["llama", "--config", other_cfg, "--weights", saved,
+                                                   "--quantize", "int8-weight"])
+if r.returncode == 0 or "theta=10000" not in r.stderr:
+    failures.append("int8 weights read with another config: exit %d, %r" % (r.returncode, r.stderr.strip()[-300:]))
+else:
+    print("refused int8 weights of another config: %s" % r.stderr.strip().splitlines()[0][:120])
 
 # 4. Tensor parallelism over 2 ranks: the query heads, the key/value heads (and their caches) and the MLP split.
 for name, flags in [("greedy", ["--max-new-tokens", "16"]),

@@ -37,12 +37,14 @@ class GenerateCases:
             f.write(b"\n".join(bytes(p) for p in prompts) + b"\n")
         return ["--prompts-file", prompts_file]
 
-    def run(self, name, prompts, flags, config, check_scores=False):
-        """Runs weft generate and the reference; returns weft's sequences (None when it failed)."""
+    def run(self, name, prompts, flags, config, check_scores=False, model_args=None):
+        """Runs weft generate (on `model_args` when given, else the cases' model) and the reference; returns weft's
+        sequences (None when it failed)."""
         out = os.path.join(self.work, name + ".npy")
         scores_out = os.path.join(self.work, name + "-scores.npy")
         r = self.generate(["--quiet", "--tokens-out", out] + flags + (["--scores-out", scores_out] if check_scores
-                                                                     else []) + self.prompt_args(name, prompts))
+                                                                     else []) + self.prompt_args(name, prompts),
+                          model_args=model_args)
         if r.returncode != 0:
             self.failures.append("%s: weft generate failed (%d): %s" % (name, r.returncode, r.stderr.strip()))
             return None
