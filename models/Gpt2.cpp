@@ -15,6 +15,7 @@
 #include "frontend/nn/Embedding.h"
 #include "frontend/nn/LayerNorm.h"
 #include "frontend/nn/TransformerBlock.h"
+#include "models/CachedDecoding.h"
 #include "models/ConfigJson.h"
 #include "models/PlanCheck.h"
 
@@ -164,69 +165,23 @@ Tensor buildGpt2Logits(Program &p, const Gpt2Config &config, int batch, int seq,
   return m.logits(reshape(x, {B * T, C}));
 }
 
-/// Checks the sizes of the decoding programs: rows >= 1, 1 <= maxLength <=
-/// n_positions (every cache position has a position embedding) and, for a
-/// prefill, 1 <= length <= maxLength.
-void checkDecodeShape(const char *who, const Gpt2Config &config, int rows, int length,
-                      int maxLength) {
-  config.validate();
-  if (rows < 1 || maxLength < 1 || maxLength > config.n_positions || length < 1 ||
-      length > maxLength)
-    throw DslError(std::string(who) + ": error: need rows >= 1, 1 <= max length <= n_positions (" +
-                   std::to_string(config.n_positions) + ") and 1 <= length <= max length, got rows " +
-                   std::to_string(rows) + ", length " + std::to_string(length) +
-                   " and max length " + std::to_string(maxLength));
-}
-
-/// The key and value caches of every layer: weft.state [rows, H, maxLength, D].
-/// With tensor parallelism the heads (dimension 1) are split like the
-/// attention that writes them.
-std::vector<nn::KvCacheStep> cacheStates(Program &p, const Gpt2Config &config, int rows,
-                                         int maxLength, const nn::ParallelPlan &plan) {
-  const int64_t H = config.n_head, D = config.n_embd / config.n_head;
-  std::vector<nn::KvCacheStep> caches;
-  for (int i = 0; i < config.n_layer; ++i) {
-    nn::KvCacheStep c;
-    c.k = nn::shardDimIfMesh(p, p.state(gpt2CacheName(i, /*value=*/false), {rows, H, maxLength, D}), 1,
-                             plan.tensorAxis);
-    c.v = nn::shardDimIfMesh(p, p.state(gpt2CacheName(i, /*value=*/true), {rows, H, maxLength, D}), 1,
-                             plan.tensorAxis);
-    caches.push_back(c);
-  }
-  return caches;
-}
-
-/// The additive mask of key positions [rows, 1, 1, keys] from a 0/1 i64
-/// mask [rows, keys]: 0 where the mask is 1, -1e9 where it is 0.
-Tensor keyBias(const Tensor &mask) {
-  Shape s = mask.shape();
-  Tensor bias = (cast(mask, DType::F32) - 1.0) * 1e9;
-  return reshape(bias, {s[0], 1, 1, s[1]});
-}
-
 /// The decoding body shared by prefill and decode step: inputs "tokens" and
 /// "positions" [rows, T] embedded, every block run with its cache (written
-/// at `start`, attended with `bias`), the caches returned as updates, and the
+/// and attended as `access` says), the caches returned as updates, and the
 /// output "logits" [rows, V] of each row's last position.
 void buildCachedBody(Program &p, const Gpt2Config &config, int rows, int T, int maxLength,
-                     const Tensor &start, const Tensor &bias, bool overCache, const nn::ParallelPlan &plan) {
+                     const CacheAccess &access, const nn::ParallelPlan &plan) {
   Tensor tokens = p.input("tokens", {rows, T}, DType::I64);
   Tensor positions = p.input("positions", {rows, T}, DType::I64);
-  std::vector<nn::KvCacheStep> caches = cacheStates(p, config, rows, maxLength, plan);
+  std::vector<nn::KvCacheStep> caches = cacheStates(p, config.n_layer, rows, config.n_head, maxLength,
+                                                    config.n_embd / config.n_head, gpt2CacheName, plan, access);
   Gpt2Modules m(p, config, plan);
   Tensor x = m.wte(tokens) + m.wpe(positions);
-  for (size_t i = 0; i < m.blocks.size(); ++i) {
-    caches[i].start = start;
-    caches[i].bias = bias;
-    caches[i].overCache = overCache;
+  for (size_t i = 0; i < m.blocks.size(); ++i)
     x = m.blocks[i](x, caches[i]);
-  }
   Tensor last = reshape(narrow(x, 1, T - 1, 1), {rows, config.n_embd});
   p.output("logits", m.logits(last));
-  for (size_t i = 0; i < caches.size(); ++i) {
-    p.update(gpt2CacheName(int(i), false), caches[i].k);
-    p.update(gpt2CacheName(int(i), true), caches[i].v);
-  }
+  updateCaches(p, caches, gpt2CacheName);
 }
 
 } // namespace
@@ -256,42 +211,32 @@ std::string gpt2CacheName(int layer, bool value) {
 /// then makeProgram's checks of the plan.
 static Program makeDecodeProgram(const char *who, const Gpt2Config &config, int rows, int length, int maxLength,
                                  const nn::ParallelPlan &plan, const MeshSpec &mesh) {
-  checkDecodeShape(who, config, rows, length, maxLength);
-  if (!plan.dataAxis.empty() || plan.sequenceParallel)
-    throw DslError(std::string(who) + ": error: decoding splits over tensor parallelism only (the heads and the "
-                                      "MLP); the plan asks for data or sequence parallelism");
+  config.validate();
+  checkDecodeProgram(who, rows, length, maxLength, config.n_positions, "n_positions", plan);
   return makeProgram(who, config, rows, length, plan, mesh);
 }
 
 Program buildGpt2Prefill(const Gpt2Config &config, int rows, int length, int maxLength,
                          const nn::ParallelPlan &plan, const MeshSpec &mesh) {
   Program p = makeDecodeProgram("buildGpt2Prefill", config, rows, length, maxLength, plan, mesh);
-  Tensor mask = p.input("mask", {rows, length}, DType::I64);
-  // Causal within the prompt and never onto a padding position.
-  Tensor bias = keyBias(mask) + causal_mask(p, length, DType::F32);
-  buildCachedBody(p, config, rows, length, maxLength, scalar(p, 0, DType::I64), bias,
-                  /*overCache=*/false, plan);
+  buildCachedBody(p, config, rows, length, maxLength, prefillCacheAccess(p, rows, length), plan);
   return p;
 }
 
 Program buildGpt2DecodeStep(const Gpt2Config &config, int rows, int maxLength, const nn::ParallelPlan &plan,
                             const MeshSpec &mesh) {
   Program p = makeDecodeProgram("buildGpt2DecodeStep", config, rows, 1, maxLength, plan, mesh);
-  Tensor mask = p.input("mask", {rows, maxLength}, DType::I64);
-  Tensor start = p.input("start", {}, DType::I64);
-  buildCachedBody(p, config, rows, 1, maxLength, start, keyBias(mask), /*overCache=*/true, plan);
+  buildCachedBody(p, config, rows, 1, maxLength, stepCacheAccess(p, rows, maxLength), plan);
   return p;
 }
 
 Program buildGpt2CacheReorder(const Gpt2Config &config, int rows, int maxLength, const nn::ParallelPlan &plan,
                               const MeshSpec &mesh) {
   Program p = makeDecodeProgram("buildGpt2CacheReorder", config, rows, 1, maxLength, plan, mesh);
-  Tensor source = p.input("source", {rows}, DType::I64);
-  std::vector<nn::KvCacheStep> caches = cacheStates(p, config, rows, maxLength, plan);
-  for (size_t i = 0; i < caches.size(); ++i) {
-    p.update(gpt2CacheName(int(i), false), gather(caches[i].k, source));
-    p.update(gpt2CacheName(int(i), true), gather(caches[i].v, source));
-  }
+  reorderCaches(p, rows,
+                cacheStates(p, config.n_layer, rows, config.n_head, maxLength, config.n_embd / config.n_head,
+                            gpt2CacheName, plan),
+                gpt2CacheName);
   return p;
 }
 

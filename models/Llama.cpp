@@ -17,6 +17,7 @@
 #include "frontend/nn/GroupedQueryAttention.h"
 #include "frontend/nn/RMSNorm.h"
 #include "frontend/nn/Rotary.h"
+#include "models/CachedDecoding.h"
 #include "models/ConfigJson.h"
 #include "models/PlanCheck.h"
 
@@ -156,6 +157,13 @@ struct LlamaLayer {
     Tensor h = x + self_attn(input_layernorm(x), rope, tables);
     return h + mlp(post_attention_layernorm(h));
   }
+
+  /// The same layer reading and writing a key/value cache (decoding).
+  Tensor operator()(const Tensor &x, const nn::RotaryEmbedding &rope, const nn::RotaryTables &tables,
+                    nn::KvCacheStep &cache) const {
+    Tensor h = x + self_attn(input_layernorm(x), rope, tables, cache);
+    return h + mlp(post_attention_layernorm(h));
+  }
 };
 
 /// LLaMA's modules, parameters created in Hugging Face's order
@@ -212,7 +220,73 @@ Tensor buildLlamaLogits(Program &p, const LlamaConfig &config, int batch, int se
   return m.logits(reshape(x, {B * T, C}));
 }
 
+/// A decoding program for `who`: its sizes and plan checked (tensor
+/// parallelism only), then makeProgram's checks.
+Program makeDecodeProgram(const char *who, const LlamaConfig &config, int rows, int length, int maxLength,
+                          const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+  config.validate();
+  checkDecodeProgram(who, rows, length, maxLength, config.max_position_embeddings, "max_position_embeddings",
+                     plan);
+  return makeProgram(who, config, rows, length, plan, mesh);
+}
+
+/// The key and value caches of every layer: [rows, KVH, maxLength, D], the
+/// key/value heads only (split under tensor parallelism like the k_proj /
+/// v_proj columns that write them).
+std::vector<nn::KvCacheStep> llamaCaches(Program &p, const LlamaConfig &c, int rows, int maxLength,
+                                         const nn::ParallelPlan &plan, const CacheAccess &access = {}) {
+  return cacheStates(p, c.num_hidden_layers, rows, c.kvHeads(), maxLength, c.headDim(), llamaCacheName, plan,
+                     access);
+}
+
+/// The decoding body of prefill and decode step: inputs "tokens" and
+/// "positions" [rows, T], every layer run with its cache (written and
+/// attended as `access` says), the rotary tables gathered at the rows'
+/// positions, the caches returned as updates, and output "logits" [rows, V]
+/// of each row's last position.
+void buildLlamaCachedBody(Program &p, const LlamaConfig &c, int rows, int T, int maxLength,
+                          const CacheAccess &access, const nn::ParallelPlan &plan) {
+  Tensor tokens = p.input("tokens", {rows, T}, DType::I64);
+  Tensor positions = p.input("positions", {rows, T}, DType::I64);
+  std::vector<nn::KvCacheStep> caches = llamaCaches(p, c, rows, maxLength, plan, access);
+  LlamaModules m(p, c, plan);
+  // Positions never exceed the cache position they are written at: tables
+  // of maxLength rows suffice.
+  nn::RotaryEmbedding rope(p, c.headDim(), c.rope_theta, maxLength);
+  nn::RotaryTables tables = rope(positions);
+  Tensor x = m.embed_tokens(tokens);
+  for (size_t i = 0; i < m.layers.size(); ++i)
+    x = m.layers[i](x, rope, tables, caches[i]);
+  p.output("logits", m.logits(reshape(narrow(x, 1, T - 1, 1), {rows, c.hidden_size})));
+  updateCaches(p, caches, llamaCacheName);
+}
+
 } // namespace
+
+std::string llamaCacheName(int layer, bool value) {
+  return "cache.model.layers." + std::to_string(layer) + (value ? ".v" : ".k");
+}
+
+Program buildLlamaPrefill(const LlamaConfig &config, int rows, int length, int maxLength,
+                          const nn::ParallelPlan &plan, const MeshSpec &mesh) {
+  Program p = makeDecodeProgram("buildLlamaPrefill", config, rows, length, maxLength, plan, mesh);
+  buildLlamaCachedBody(p, config, rows, length, maxLength, prefillCacheAccess(p, rows, length), plan);
+  return p;
+}
+
+Program buildLlamaDecodeStep(const LlamaConfig &config, int rows, int maxLength, const nn::ParallelPlan &plan,
+                             const MeshSpec &mesh) {
+  Program p = makeDecodeProgram("buildLlamaDecodeStep", config, rows, 1, maxLength, plan, mesh);
+  buildLlamaCachedBody(p, config, rows, 1, maxLength, stepCacheAccess(p, rows, maxLength), plan);
+  return p;
+}
+
+Program buildLlamaCacheReorder(const LlamaConfig &config, int rows, int maxLength, const nn::ParallelPlan &plan,
+                               const MeshSpec &mesh) {
+  Program p = makeDecodeProgram("buildLlamaCacheReorder", config, rows, 1, maxLength, plan, mesh);
+  reorderCaches(p, rows, llamaCaches(p, config, rows, maxLength, plan), llamaCacheName);
+  return p;
+}
 
 Program buildLlamaForward(const LlamaConfig &config, int batch, int seq, const nn::ParallelPlan &plan,
                           const MeshSpec &mesh) {

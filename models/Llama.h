@@ -93,6 +93,37 @@ Program buildLlamaForward(const LlamaConfig &config, int batch, int seq,
 Program buildLlamaTrainLoss(const LlamaConfig &config, int batch, int seq,
                             const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
 
+/// The name of layer `layer`'s key (value: false) or value cache state,
+/// "cache.model.layers.<layer>.k" / ".v".
+std::string llamaCacheName(int layer, bool value);
+
+/// The prefill of incremental decoding: inputs "tokens", "positions" and
+/// "mask" [rows, length] i64 (prompts left-padded; mask 1 for a real token,
+/// 0 for padding; positions = cumsum(mask) - 1 at real tokens, the rotary
+/// angles' positions), states llamaCacheName(i, ...) [rows, kvHeads(),
+/// maxLength, head dim] f32 for every layer (the key/value heads only: the
+/// query heads of a group share them), written at positions 0 .. length-1
+/// in place (keys after their rotation), and output "logits" [rows,
+/// vocab_size] of each row's last position. Causal, never attending to
+/// padding. Parameters as buildLlamaForward's. Requires rows >= 1 and
+/// 1 <= length <= maxLength <= max_position_embeddings; with a mesh, tensor
+/// parallelism only (the caches split by key/value heads).
+Program buildLlamaPrefill(const LlamaConfig &config, int rows, int length, int maxLength,
+                          const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
+
+/// One decode step: inputs "tokens" and "positions" [rows, 1] i64, "mask"
+/// [rows, maxLength] i64 (1 at every cache position a row attends to, the
+/// written one included) and "start" (rank-0 i64, the cache position
+/// written, the same in every row), the caches of buildLlamaPrefill (written
+/// at `start` in place) and output "logits" [rows, vocab_size].
+Program buildLlamaDecodeStep(const LlamaConfig &config, int rows, int maxLength,
+                             const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
+
+/// Beam reordering: input "source" [rows] i64; every cache becomes
+/// cache[source] (row r takes row source[r]).
+Program buildLlamaCacheReorder(const LlamaConfig &config, int rows, int maxLength,
+                               const nn::ParallelPlan &plan = {}, const MeshSpec &mesh = {});
+
 /// Throws DslError("<who>: error: ...") when `plan` does not fit the model
 /// on `mesh` (checkPlanFits: tensor parallelism must divide the heads, the
 /// key/value heads and intermediate_size) or asks for sequence parallelism

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""This file implements the Hugging Face peer of weft's KV-cache decoding benchmark (decode_gpt2.cpp).
+"""This file implements the Hugging Face peer of weft's KV-cache decoding benchmark (decode_model.cpp).
 
-It loads the GPT-2 that weft-bench-decode wrote (config.json + model.safetensors in Hugging Face's layout, LM head
-tied to wte) into transformers' GPT2LMHeadModel, and on the CPU (float32, torch.no_grad) times:
+It loads the model that weft-bench-decode wrote (config.json + model.safetensors in Hugging Face's layout) into
+transformers' GPT2LMHeadModel (LM head tied to wte) or, when config.json says model_type "llama", LlamaForCausalLM,
+and on the CPU (float32, torch.no_grad) times:
   - generate(prompt, max_new_tokens=N, greedy, use_cache=True), no EOS (every run makes N tokens);
   - the prefill of the same prompt (one forward with use_cache=True), so that the decode time per token is
     (generate - prefill) / (N - 1), the steps after the first token;
@@ -11,7 +12,7 @@ It prints one JSON line: {"decode_ms_per_token", "generate_ms", "prefill_short_m
 "tokens_equal", ...}, comparing its greedy tokens with weft's (weft_tokens.txt) when that file exists.
 
 Threads: torch.set_num_threads(--threads, default 1) with OpenBLAS threading itself (Debian's torch), the fastest
-setting measured on these machines (notes.md). Run with the venv that has transformers (see decode_gpt2.sh).
+setting measured on these machines (notes.md). Run with the venv that has transformers (see decode_common.sh).
 """
 
 import argparse
@@ -23,7 +24,7 @@ import time
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description="Hugging Face GPT-2 generate with its cache, weft's decoding peer")
+    p = argparse.ArgumentParser(description="Hugging Face generate with its cache, weft's decoding peer")
     p.add_argument("--dir", required=True, help="folder with config.json, model.safetensors, prompt.txt")
     p.add_argument("--new", type=int, default=128, help="tokens generated greedily")
     p.add_argument("--prefill", type=int, default=512, help="tokens of the long prefill")
@@ -33,16 +34,26 @@ def main(argv):
 
     import torch
     from safetensors.torch import load_file
-    from transformers import GPT2Config, GPT2LMHeadModel
+    import transformers
 
     torch.set_num_threads(args.threads)
-    config = GPT2Config.from_json_file(os.path.join(args.dir, "config.json"))
-    model = GPT2LMHeadModel(config).eval()
+    config_path = os.path.join(args.dir, "config.json")
+    with open(config_path) as f:
+        llama = json.load(f).get("model_type") == "llama"
     state = load_file(os.path.join(args.dir, "model.safetensors"))
-    missing, unexpected = model.transformer.load_state_dict(state, strict=False)
-    real_missing = [k for k in missing if not k.endswith((".attn.bias", ".attn.masked_bias"))]
+    if llama:
+        config = transformers.LlamaConfig.from_json_file(config_path)
+        model = transformers.LlamaForCausalLM(config).eval()
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        real_missing = [k for k in missing if not (k == "lm_head.weight" and config.tie_word_embeddings)]
+    else:
+        config = transformers.GPT2Config.from_json_file(config_path)
+        model = transformers.GPT2LMHeadModel(config).eval()
+        missing, unexpected = model.transformer.load_state_dict(state, strict=False)
+        real_missing = [k for k in missing if not k.endswith((".attn.bias", ".attn.masked_bias"))]
     if real_missing or unexpected:
-        sys.exit("weights do not match GPT2LMHeadModel: missing %s, unexpected %s" % (real_missing, unexpected))
+        sys.exit("weights do not match %s: missing %s, unexpected %s" % (type(model).__name__, real_missing,
+                                                                        unexpected))
     model.tie_weights()
     model.generation_config.eos_token_id = None
     model.generation_config.pad_token_id = 0

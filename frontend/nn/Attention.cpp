@@ -61,17 +61,31 @@ MultiHeadAttention::Heads MultiHeadAttention::project(const Tensor &x) const {
   return {heads(0), heads(1), heads(2)};
 }
 
-Tensor attendHeads(const Tensor &q, const Tensor &keys, const Tensor &values,
-                   const std::function<Tensor()> &bias) {
-  Shape qs = q.shape(); // [B, H, T, D]
-  int64_t B = qs[0], H = qs[1], T = qs[2], D = qs[3];
+Tensor keyPaddingBias(const Tensor &mask) {
+  Shape s = mask.shape();
+  Tensor bias = (cast(mask, DType::F32) - 1.0) * 1e9;
+  return reshape(bias, {s[0], 1, 1, s[1]});
+}
+
+Tensor attentionContext(const Tensor &q, const Tensor &keys, const Tensor &values,
+                        const std::function<Tensor()> &bias) {
+  int64_t D = q.shape()[3]; // q [B, H, T, D]
   Tensor scores = batch_matmul(q, keys, /*transpose_a=*/false,
                                /*transpose_b=*/true);
   scores = scores * (1.0 / std::sqrt(double(D)));
   scores = scores + bias();
   Tensor probs = softmax(scores, -1);
-  Tensor ctx = batch_matmul(probs, values);
-  return reshape(permute(ctx, {0, 2, 1, 3}), {B, T, H * D});
+  return batch_matmul(probs, values);
+}
+
+Tensor mergeHeads(const Tensor &ctx) {
+  Shape s = ctx.shape(); // [B, H, T, D]
+  return reshape(permute(ctx, {0, 2, 1, 3}), {s[0], s[2], s[1] * s[3]});
+}
+
+Tensor attendHeads(const Tensor &q, const Tensor &keys, const Tensor &values,
+                   const std::function<Tensor()> &bias) {
+  return mergeHeads(attentionContext(q, keys, values, bias));
 }
 
 Tensor MultiHeadAttention::attend(const Heads &h, const Tensor &keys, const Tensor &values,

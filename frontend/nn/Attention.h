@@ -40,6 +40,13 @@ struct KvCacheStep {
   bool overCache = true;
 };
 
+/// The additive bias of key positions [rows, 1, 1, keys] from a 0/1 i64
+/// mask [rows, keys] (1: a real token, 0: padding or an unwritten cache
+/// position): 0 where the mask is 1, -1e9 where it is 0; a KvCacheStep's
+/// bias, broadcast over heads and queries. Shared by the decoding programs
+/// of every model.
+Tensor keyPaddingBias(const Tensor &mask);
+
 /// Scaled dot-product attention of heads already split: q [B, H, T, D],
 /// keys and values [B, H, S, D]; scores = q k^T / sqrt(D) + bias() (bias
 /// broadcast to [B, H, T, S], built after the scores), softmax over S, times
@@ -47,6 +54,14 @@ struct KvCacheStep {
 /// grouped-query attention modules.
 Tensor attendHeads(const Tensor &q, const Tensor &keys, const Tensor &values,
                    const std::function<Tensor()> &bias);
+
+/// attendHeads without the merge: softmax(q k^T / sqrt(D) + bias()) values,
+/// [B, H, T, D] (for callers that group the heads differently).
+Tensor attentionContext(const Tensor &q, const Tensor &keys, const Tensor &values,
+                        const std::function<Tensor()> &bias);
+
+/// Heads [B, H, T, D] merged to [B, T, H * D].
+Tensor mergeHeads(const Tensor &ctx);
 
 /// Causal self-attention over x [B, T, n_embd].
 class MultiHeadAttention {

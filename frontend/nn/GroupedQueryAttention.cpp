@@ -58,9 +58,8 @@ Tensor GroupedQueryAttention::repeatKv(const Tensor &t) const {
   return reshape(spread, {s[0], numHeads, s[2], s[3]});
 }
 
-Tensor GroupedQueryAttention::operator()(const Tensor &x, const RotaryEmbedding &rope,
-                                         const RotaryTables &tables, Loc loc) const {
-  ModuleCall call(*program_, loc);
+GroupedQueryAttention::Heads GroupedQueryAttention::project(const Tensor &x, const RotaryEmbedding &rope,
+                                                            const RotaryTables &tables) const {
   Shape xs = x.shape();
   if (xs.size() != 3 || xs[2] != q_proj.in)
     program_->state().fail(Loc::current(), "GroupedQueryAttention '" + q_proj.path +
@@ -70,11 +69,48 @@ Tensor GroupedQueryAttention::operator()(const Tensor &x, const RotaryEmbedding 
   auto heads = [&](const Tensor &t, int64_t count) {
     return permute(reshape(t, {B, T, count, D}), {0, 2, 1, 3});
   };
-  Tensor q = rope.apply(heads(q_proj(x), numHeads), tables);
-  Tensor k = rope.apply(heads(k_proj(x), numKvHeads), tables);
-  Tensor v = heads(v_proj(x), numKvHeads);
-  Tensor ctx = attendHeads(q, repeatKv(k), repeatKv(v),
+  return {rope.apply(heads(q_proj(x), numHeads), tables), rope.apply(heads(k_proj(x), numKvHeads), tables),
+          heads(v_proj(x), numKvHeads)};
+}
+
+Tensor GroupedQueryAttention::operator()(const Tensor &x, const RotaryEmbedding &rope,
+                                         const RotaryTables &tables, Loc loc) const {
+  ModuleCall call(*program_, loc);
+  Heads h = project(x, rope, tables);
+  const int64_t T = x.shape()[1];
+  Tensor ctx = attendHeads(h.q, repeatKv(h.k), repeatKv(h.v),
                            [&] { return causal_mask(*program_, T, x.dtype()); });
+  return o_proj(ctx);
+}
+
+Tensor GroupedQueryAttention::operator()(const Tensor &x, const RotaryEmbedding &rope,
+                                         const RotaryTables &tables, KvCacheStep &cache, Loc loc) const {
+  ModuleCall call(*program_, loc);
+  Heads h = project(x, rope, tables);
+  Shape ks = h.k.shape();
+  if (cache.k.shape().size() != 4 || cache.k.shape()[0] != ks[0] || cache.k.shape()[1] != ks[1] ||
+      cache.k.shape()[3] != ks[3] || cache.v.shape() != cache.k.shape())
+    program_->state().fail(loc, "GroupedQueryAttention '" + q_proj.path + "' needs key and value caches [" +
+                                    std::to_string(ks[0]) + ", " + std::to_string(ks[1]) + " (key/value heads), positions, " +
+                                    std::to_string(ks[3]) + "], got " + shapeStr(cache.k.shape()) + " and " +
+                                    shapeStr(cache.v.shape()));
+  cache.k = dynamic_update_slice(cache.k, h.k, cache.start, 2);
+  cache.v = dynamic_update_slice(cache.v, h.v, cache.start, 2);
+  const int64_t groups = numHeads / numKvHeads;
+  if (cache.overCache && groups > 1 && cache.bias.shape().size() == 4 && cache.bias.shape()[2] == 1) {
+    // Over the cache with a bias that does not depend on the query: the
+    // `groups` query heads of each key/value head become rows of one product
+    // with that head's cache ([B, KVH, groups * T, D], head h = kv * groups +
+    // g, as repeatKv pairs them), so the cache is read as stored instead of
+    // being copied to H heads every step.
+    Shape qs = h.q.shape(); // [B, H, T, D]
+    Tensor grouped = reshape(h.q, {qs[0], numKvHeads, groups * qs[2], qs[3]});
+    Tensor ctx = attentionContext(grouped, cache.k, cache.v, [&] { return cache.bias; });
+    return o_proj(mergeHeads(reshape(ctx, qs)));
+  }
+  const Tensor &keys = cache.overCache ? cache.k : h.k;
+  const Tensor &values = cache.overCache ? cache.v : h.v;
+  Tensor ctx = attendHeads(h.q, repeatKv(keys), repeatKv(values), [&] { return cache.bias; });
   return o_proj(ctx);
 }
 

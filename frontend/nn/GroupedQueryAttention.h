@@ -15,6 +15,7 @@
 #ifndef WEFT_FRONTEND_NN_GROUPEDQUERYATTENTION_H
 #define WEFT_FRONTEND_NN_GROUPEDQUERYATTENTION_H
 
+#include "frontend/nn/Attention.h"
 #include "frontend/nn/Linear.h"
 #include "frontend/nn/ParallelPlan.h"
 #include "frontend/nn/Rotary.h"
@@ -48,6 +49,19 @@ public:
   Tensor operator()(const Tensor &x, const RotaryEmbedding &rope, const RotaryTables &tables,
                     Loc loc = Loc::current()) const;
 
+  /// The same attention with a key/value cache (incremental decoding): the
+  /// rotated keys and the values of x, [B, KVH, T, D], are written into
+  /// `cache.k` / `cache.v` [B, KVH, L, D] at `cache.start` (the cache holds
+  /// the key/value heads only, GQA's memory saving; they are repeated to H
+  /// heads where attended) and the scores get `cache.bias` instead of the
+  /// causal mask: over the whole cache when `cache.overCache`, else over x's
+  /// own keys. `tables` are those of x's positions ([B, T, D] per row).
+  /// Over the cache with a bias of one query row ([B, 1, 1, L], a decode
+  /// step's), each key/value head's query heads attend as one product with
+  /// that head's cache (no copy of the cache to H heads).
+  Tensor operator()(const Tensor &x, const RotaryEmbedding &rope, const RotaryTables &tables,
+                    KvCacheStep &cache, Loc loc = Loc::current()) const;
+
   /// k or v [B, KVH, T, D] repeated to [B, H, T, D]: head h reads KV head
   /// h / (H / KVH) (a broadcast over a new group dimension, then a reshape).
   Tensor repeatKv(const Tensor &t) const;
@@ -56,6 +70,12 @@ public:
   int64_t numHeads, numKvHeads, headDim;
 
 private:
+  /// q [B, H, T, D], k and v [B, KVH, T, D] of x, q and k rotated.
+  struct Heads {
+    Tensor q, k, v;
+  };
+  Heads project(const Tensor &x, const RotaryEmbedding &rope, const RotaryTables &tables) const;
+
   Program *program_;
 };
 

@@ -1,12 +1,13 @@
 //===- DecodeTestUtil.h - helpers of the decoding tests ---------*- C++ -*-===//
 //
-// This file implements what the decoding tests share: a small GPT-2 whose
-// weights are drawn with a chosen scale (large enough, its greedy
-// generations depend on the context instead of repeating one token), a
-// Gpt2Decoder and the full forward (buildGpt2Forward, no cache) compiled
-// with the same weights, and the oracle: the full forward run on whole
-// sequences, read at each row's last real position (positions after it do
-// not change it: the forward is causal).
+// This file implements what the decoding tests share: small GPT-2 and LLaMA
+// models whose weights are drawn with a chosen scale (large enough, their
+// greedy generations depend on the context instead of repeating one token),
+// a decoder (Gpt2Decoder, LlamaDecoder) and the model's full forward
+// (buildGpt2Forward / buildLlamaForward, no cache) compiled with the same
+// weights, left-padded prompts of random tokens, and the oracle: the full
+// forward run on whole sequences, read at each row's last real position
+// (positions after it do not change it: the forward is causal).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +16,9 @@
 
 #include "compiler/Compile.h"
 #include "decode/Gpt2Decoder.h"
+#include "decode/LlamaDecoder.h"
 #include "models/Gpt2.h"
+#include "models/Llama.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/Executor.h"
 
@@ -26,6 +29,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <random>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -62,10 +66,9 @@ scaledWeights(const std::vector<ParamSpec> &params, uint64_t seed, float scale) 
 
 /// A decoder and the cache-free forward over [rows, maxLength] with the same weights.
 struct DecodePair {
-  std::unique_ptr<decode::Gpt2Decoder> decoder;
+  std::unique_ptr<decode::CompiledDecoder> decoder;
   std::unique_ptr<rt::Executor> forward;
-  models::Gpt2Config config;
-  int64_t rows = 0, maxLength = 0;
+  int64_t vocab = 0, rows = 0, maxLength = 0;
 
   /// The forward's logits [V] at position `last` of each row's sequence
   /// (sequences shorter than maxLength are filled with token 0 after their end).
@@ -75,12 +78,13 @@ struct DecodePair {
     for (int64_t r = 0; r < rows; ++r)
       std::copy(seqs[size_t(r)].begin(), seqs[size_t(r)].end(),
                 tokens.data<int64_t>() + r * maxLength);
-    EXPECT_TRUE(forward->setInput("tokens", tokens).isOk());
+    rt::Status set = forward->setInput("tokens", tokens);
+    EXPECT_TRUE(set.isOk()) << set.toString();
     rt::Status st = forward->run();
     EXPECT_TRUE(st.isOk()) << st.toString();
     rt::StatusOr<rt::HostTensor> out = forward->output("logits");
     EXPECT_TRUE(out.isOk());
-    const int64_t V = config.vocab_size;
+    const int64_t V = vocab;
     std::vector<std::vector<float>> result;
     for (int64_t r = 0; r < rows; ++r) {
       int64_t last = int64_t(seqs[size_t(r)].size()) - 1;
@@ -91,17 +95,19 @@ struct DecodePair {
   }
 };
 
-/// A decoder for `rows` x `maxLength` on `target` with the weights of `seed`
-/// scaled by `scale` (null, with a test failure, when it cannot be created).
-inline std::unique_ptr<decode::Gpt2Decoder> makeDecoder(const models::Gpt2Config &config,
-                                                        int64_t rows, int64_t maxLength,
-                                                        uint64_t seed, float scale,
-                                                        const std::string &target = "cpu") {
-  decode::Gpt2DecoderOptions options;
+/// Decoder options for `rows` x `maxLength` on `target`.
+inline decode::DecoderOptions decoderOptions(int64_t rows, int64_t maxLength, const std::string &target = "cpu") {
+  decode::DecoderOptions options;
   options.rows = rows;
   options.maxLength = maxLength;
   options.compile = decodeCompileOptions(target);
-  auto decoder = decode::Gpt2Decoder::create(config, options);
+  return options;
+}
+
+/// `decoder` (null, with a test failure, when it could not be created) with
+/// the weights of `seed` scaled by `scale` set.
+template <typename Decoder>
+std::unique_ptr<Decoder> withWeights(rt::StatusOr<std::unique_ptr<Decoder>> decoder, uint64_t seed, float scale) {
   EXPECT_TRUE(decoder.isOk()) << decoder.status().toString();
   if (!decoder.isOk())
     return nullptr;
@@ -110,18 +116,27 @@ inline std::unique_ptr<decode::Gpt2Decoder> makeDecoder(const models::Gpt2Config
   return std::move(decoder.value());
 }
 
-/// Builds both with weights of `seed` scaled by `scale`.
-inline DecodePair makeDecodePair(const models::Gpt2Config &config, int64_t rows,
-                                 int64_t maxLength, uint64_t seed, float scale) {
+/// A decoder for `rows` x `maxLength` on `target` with the weights of `seed`
+/// scaled by `scale` (null, with a test failure, when it cannot be created).
+inline std::unique_ptr<decode::Gpt2Decoder> makeDecoder(const models::Gpt2Config &config,
+                                                        int64_t rows, int64_t maxLength,
+                                                        uint64_t seed, float scale,
+                                                        const std::string &target = "cpu") {
+  return withWeights(decode::Gpt2Decoder::create(config, decoderOptions(rows, maxLength, target)), seed, scale);
+}
+
+/// The pair of `decoder` and `forward` (the model's cache-free forward over
+/// [rows, maxLength]), both with the weights of `seed` scaled by `scale`.
+inline DecodePair pairWithForward(std::unique_ptr<decode::CompiledDecoder> decoder, Program forwardProgram,
+                                  int64_t vocab, int64_t rows, int64_t maxLength, uint64_t seed, float scale) {
   DecodePair p;
-  p.config = config;
+  p.vocab = vocab;
   p.rows = rows;
   p.maxLength = maxLength;
-  p.decoder = makeDecoder(config, rows, maxLength, seed, scale);
+  p.decoder = std::move(decoder);
   if (!p.decoder)
     return p;
-  Program fwd = models::buildGpt2Forward(config, int(rows), int(maxLength));
-  CompileResult compiled = compile(fwd.module(), decodeCompileOptions());
+  CompileResult compiled = compile(forwardProgram.module(), decodeCompileOptions());
   auto forward = rt::Executor::create(*compiled.executable);
   EXPECT_TRUE(forward.isOk()) << forward.status().toString();
   if (!forward.isOk())
@@ -129,6 +144,58 @@ inline DecodePair makeDecodePair(const models::Gpt2Config &config, int64_t rows,
   p.forward = std::move(forward.value());
   for (auto &[name, value] : scaledWeights(p.decoder->params(), seed, scale))
     EXPECT_TRUE(p.forward->setParameter(name, value).isOk()) << name;
+  return p;
+}
+
+/// Builds both with weights of `seed` scaled by `scale`.
+inline DecodePair makeDecodePair(const models::Gpt2Config &config, int64_t rows,
+                                 int64_t maxLength, uint64_t seed, float scale) {
+  return pairWithForward(makeDecoder(config, rows, maxLength, seed, scale),
+                         models::buildGpt2Forward(config, int(rows), int(maxLength)), config.vocab_size, rows,
+                         maxLength, seed, scale);
+}
+
+/// A LlamaDecoder for `rows` x `maxLength` with the weights of `seed` scaled by `scale`.
+inline std::unique_ptr<decode::LlamaDecoder> makeLlamaDecoder(const models::LlamaConfig &config, int64_t rows,
+                                                              int64_t maxLength, uint64_t seed, float scale) {
+  return withWeights(decode::LlamaDecoder::create(config, decoderOptions(rows, maxLength)), seed, scale);
+}
+
+/// A LlamaDecoder and buildLlamaForward with weights of `seed` scaled by `scale`.
+inline DecodePair makeLlamaDecodePair(const models::LlamaConfig &config, int64_t rows, int64_t maxLength,
+                                      uint64_t seed, float scale) {
+  return pairWithForward(makeLlamaDecoder(config, rows, maxLength, seed, scale),
+                         models::buildLlamaForward(config, int(rows), int(maxLength)), config.vocab_size, rows,
+                         maxLength, seed, scale);
+}
+
+/// Prompts of given lengths, left-padded to the longest: tokens and mask.
+struct Prompts {
+  std::vector<std::vector<int64_t>> seqs; // the real tokens of each row
+  std::vector<int64_t> tokens, mask;      // [rows, length]
+  int64_t length = 0;
+};
+
+/// Random prompts of `lengths` over `vocab` tokens, left-padded with random
+/// (masked) ids.
+inline Prompts leftPadded(const std::vector<int64_t> &lengths, int64_t vocab, uint64_t seed) {
+  Prompts p;
+  std::mt19937_64 rng(seed);
+  p.length = *std::max_element(lengths.begin(), lengths.end());
+  for (int64_t n : lengths) {
+    std::vector<int64_t> seq;
+    for (int64_t i = 0; i < n; ++i)
+      seq.push_back(int64_t(rng() % uint64_t(vocab)));
+    for (int64_t i = 0; i < p.length - n; ++i) {
+      p.tokens.push_back(int64_t(rng() % uint64_t(vocab))); // padding: any id, masked
+      p.mask.push_back(0);
+    }
+    for (int64_t t : seq) {
+      p.tokens.push_back(t);
+      p.mask.push_back(1);
+    }
+    p.seqs.push_back(seq);
+  }
   return p;
 }
 

@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tests/decode/DecodeTestUtil.h"
+#include "tests/decode/DecodeChecks.h"
 
 #include <cmath>
 
@@ -20,52 +20,9 @@ namespace {
 using rt::StatusCode;
 
 TEST(Gpt2DecoderRows, ReorderPermutesTheCacheRowsOnTheDevice) {
-  models::Gpt2Config config = smallDecodeConfig();
-  const int64_t rows = 3, maxLength = 12;
-  DecodePair pair = makeDecodePair(config, rows, maxLength, /*seed=*/9, /*scale=*/4.0f);
+  DecodePair pair = makeDecodePair(smallDecodeConfig(), /*rows=*/3, /*maxLength=*/12, /*seed=*/9, /*scale=*/4.0f);
   ASSERT_TRUE(pair.decoder && pair.forward);
-  // Rows of 4, 2 and 3 tokens, left-padded to 4.
-  std::vector<std::vector<int64_t>> seqs = {{1, 2, 3, 4}, {5, 6}, {7, 8, 9}};
-  std::vector<int64_t> tokens = {1, 2, 3, 4, 0, 0, 5, 6, 0, 7, 8, 9};
-  std::vector<int64_t> mask = {1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 1};
-  ASSERT_TRUE(pair.decoder->prefill(tokens, mask, rows, 4).isOk());
-  ASSERT_TRUE(pair.decoder->step({10, 11, 12}).isOk());
-  for (int64_t r = 0; r < rows; ++r)
-    seqs[size_t(r)].push_back(10 + r);
-
-  rt::Executor &exe = pair.decoder->decodeExecutor();
-  std::vector<std::string> names = {models::gpt2CacheName(0, false), models::gpt2CacheName(1, true)};
-  std::vector<rt::HostTensor> before;
-  for (const std::string &n : names)
-    before.push_back(*exe.state(n));
-
-  const std::vector<int64_t> source = {2, 0, 0};
-  ASSERT_TRUE(pair.decoder->reorderRows(source).isOk());
-  for (size_t i = 0; i < names.size(); ++i) {
-    rt::HostTensor after = *exe.state(names[i]);
-    const size_t rowBytes = after.bytes.size() / size_t(rows);
-    for (int64_t r = 0; r < rows; ++r)
-      EXPECT_EQ(0, std::memcmp(after.bytes.data() + size_t(r) * rowBytes,
-                               before[i].bytes.data() + size_t(source[size_t(r)]) * rowBytes,
-                               rowBytes))
-          << names[i] << " row " << r << " is not row " << source[size_t(r)] << " of before";
-  }
-
-  // The next steps continue rows 2, 0 and 0 (rows 1 and 2 now diverge).
-  std::vector<std::vector<int64_t>> reordered = {seqs[2], seqs[0], seqs[0]};
-  for (int step = 0; step < 3; ++step) {
-    std::vector<int64_t> next = {int64_t(20 + step), int64_t(30 + step), int64_t(40 + step)};
-    for (int64_t r = 0; r < rows; ++r)
-      reordered[size_t(r)].push_back(next[size_t(r)]);
-    auto logits = pair.decoder->step(next);
-    ASSERT_TRUE(logits.isOk()) << logits.status().toString();
-    expectLogitsClose(*logits, pair.forwardLogits(reordered), "step " + std::to_string(step));
-  }
-}
-
-void expectError(const rt::Status &st, StatusCode code, const std::string &words) {
-  EXPECT_EQ(st.code(), code) << st.toString();
-  EXPECT_NE(st.message().find(words), std::string::npos) << st.toString();
+  expectReorderContinuesTheSources(pair, {models::gpt2CacheName(0, false), models::gpt2CacheName(1, true)});
 }
 
 TEST(Gpt2DecoderRows, BadInputIsRefusedWithTheCause) {

@@ -32,7 +32,7 @@ from cli_test_setup import setup  # noqa: E402
 weft, source, work, env = setup()
 import torch  # noqa: E402
 import torch_gpt2_peer as peer  # noqa: E402
-import reference_generate as ref  # noqa: E402
+from cli_cases import GenerateCases  # noqa: E402  (tests/generate/: runs weft and the reference, compares)
 
 cfg = {"n_layer": 2, "n_head": 2, "n_embd": 32, "vocab_size": 256, "n_positions": 48, "layer_norm_epsilon": 1e-5}
 config_path = os.path.join(work, "config.json")
@@ -63,50 +63,9 @@ class TorchGpt2:
 
 
 failures = []
-
-
-def run(name, prompts, flags, config, check_scores=False):
-    """Runs weft generate and the reference on the same prompts and controls; compares sequences (and beam scores;
-    with `check_scores`, the processed scores of every step: --scores-out against HF's output_scores)."""
-    out = os.path.join(work, name + ".npy")
-    scores_out = os.path.join(work, name + "-scores.npy")
-    args = [weft, "generate", "gpt2", "--config", config_path, "--weights", weights_path, "--quiet",
-            "--tokens-out", out] + flags + (["--scores-out", scores_out] if check_scores else [])
-    if len(prompts) == 1:
-        args += ["--tokens", ",".join(map(str, prompts[0]))]
-    else:
-        prompts_file = os.path.join(work, name + ".txt")
-        with open(prompts_file, "wb") as f:
-            f.write(b"\n".join(bytes(p) for p in prompts) + b"\n")
-        args += ["--prompts-file", prompts_file]
-    r = subprocess.run(args, env=env, capture_output=True, text=True, errors="replace")
-    if r.returncode != 0:
-        failures.append("%s: weft generate failed (%d): %s" % (name, r.returncode, r.stderr.strip()))
-        return None
-    got = np.load(out)
-    want = ref.generate(TorchGpt2(), prompts, dict(config))
-    want_seq = np.array(want["sequences"], dtype=np.int64)
-    if got.shape != want_seq.shape or not np.array_equal(got, want_seq):
-        failures.append("%s: weft generated\n%s\nthe reference\n%s" % (name, got, want_seq))
-        return got
-    if want.get("sequence_scores"):
-        scores = [float(x) for x in r.stdout.split("(score ")[1:] for x in [x.split(")")[0]]]
-        if not np.allclose(scores, want["sequence_scores"], rtol=1e-3):
-            failures.append("%s: beam scores %s, the reference %s" % (name, scores, want["sequence_scores"]))
-    if check_scores:
-        got_scores = np.load(scores_out)
-        want_scores = np.array([[[float(x) for x in row] for row in step] for step in want["scores"]],
-                               dtype=np.float64)
-        finite = np.isfinite(want_scores)
-        if (got_scores.shape != want_scores.shape or not np.array_equal(finite, np.isfinite(got_scores)) or
-                not np.allclose(got_scores[finite], want_scores[finite], rtol=1e-4, atol=1e-4)):
-            failures.append("%s: processed scores differ (shapes %s, %s; largest difference %s)" %
-                            (name, got_scores.shape, want_scores.shape,
-                             np.max(np.abs(got_scores[finite] - want_scores[finite]))
-                             if got_scores.shape == want_scores.shape else "-"))
-            return got
-    print("%-22s %s: identical (%d sequences of %d tokens)" % (name, " ".join(flags), got.shape[0], got.shape[1]))
-    return got
+cases = GenerateCases(weft, env, work, ["gpt2", "--config", config_path, "--weights", weights_path], TorchGpt2(),
+                      failures)
+run = cases.run
 
 
 greedy = run("greedy", [[72, 101, 108]], ["--max-new-tokens", "24"], {"max_new_tokens": 24})
@@ -139,51 +98,12 @@ run("sample-scores", [[72, 101, 108]],
 for name, flags in [("greedy", ["--max-new-tokens", "24"]),
                     ("beam", ["--max-new-tokens", "16", "--num-beams", "3", "--length-penalty", "0.7",
                               "--num-return-sequences", "2"])]:
-    outs = []
-    for launch in ([], [weft, "launch", "-n", "2", "--"]):
-        out = os.path.join(work, "tp-%s-%d.npy" % (name, len(launch)))
-        cmd = launch + ([weft] if not launch else ["weft"]) + [
-            "generate", "gpt2", "--config", config_path, "--weights", weights_path, "--tokens", "72,101,108",
-            "--quiet", "--tokens-out", out] + flags + (["--mesh", "tp=2"] if launch else [])
-        r = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace")
-        if r.returncode != 0:
-            failures.append("tp=2 %s: %s failed (%d): %s" % (name, " ".join(cmd[:6]), r.returncode,
-                                                              r.stderr.strip()[-600:]))
-            break
-        outs.append(np.load(out))
-    if len(outs) == 2:
-        if np.array_equal(outs[0], outs[1]):
-            print("tp=2 %-17s equals one rank (%d sequences of %d tokens)" % (name, outs[0].shape[0],
-                                                                              outs[0].shape[1]))
-        else:
-            failures.append("tp=2 %s: 2 ranks generated\n%s\none rank\n%s" % (name, outs[1], outs[0]))
+    cases.tp_equals_one_rank(name, [72, 101, 108], flags)
 
 # From `weft train`'s outputs: its --checkpoint directory (the config read from the checkpoint) and its --save
 # weights with the config.json written beside them give the same tokens.
-ck = os.path.join(work, "train")
-r = subprocess.run([weft, "train", "gpt2", "--preset", "tiny", "--vocab-size", "256", "--n-layer", "1", "--data",
-                    "/usr/share/common-licenses/GPL-3", "--steps", "3", "--batch", "2", "--seq", "16", "--checkpoint",
-                    ck, "--save", os.path.join(ck, "model.safetensors"), "--sample-tokens", "0", "--eval-every", "0"],
-                   env=env, capture_output=True, text=True, errors="replace")
-if r.returncode != 0:
-    failures.append("weft train for the checkpoint case failed: " + r.stderr.strip()[-400:])
-else:
-    got = []
-    for weights_flags in (["--weights", ck], ["--weights", os.path.join(ck, "model.safetensors"), "--config",
-                                              os.path.join(ck, "config.json")]):
-        out = os.path.join(work, "ck-%d.npy" % len(got))
-        r = subprocess.run([weft, "generate", "gpt2", "--tokens", "84,104,101", "--max-new-tokens", "8", "--quiet",
-                            "--tokens-out", out] + weights_flags, env=env, capture_output=True, text=True,
-                           errors="replace")
-        if r.returncode != 0:
-            failures.append("generate %s failed: %s" % (weights_flags, r.stderr.strip()[-400:]))
-            break
-        got.append(np.load(out))
-    if len(got) == 2:
-        if np.array_equal(got[0], got[1]):
-            print("checkpoint directory   equals the --save weights + config.json")
-        else:
-            failures.append("checkpoint: %s against --save: %s" % (got[0], got[1]))
+cases.checkpoint_matches_save(["--preset", "tiny", "--vocab-size", "256", "--n-layer", "1", "--data",
+                               "/usr/share/common-licenses/GPL-3", "--steps", "3", "--batch", "2", "--seq", "16"])
 
 # Bad input: a clear error, exit status 1 or 2, no output file.
 for flags, needle in [(["--tokens", "1,2", "--max-new-tokens", "47"], "context of 48 positions"),

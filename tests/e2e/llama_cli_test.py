@@ -213,7 +213,7 @@ else:
             failures.append("train --save: config.json lacks num_key_value_heads 2")
 
 # 6b. A run stopped after step 2 with a checkpoint and resumed ends with the uninterrupted run's losses (the
-# checkpoint records the llama config.json); weft generate refuses the llama checkpoint (it decodes gpt2 only).
+# checkpoint records the llama config.json); `weft generate gpt2` refuses the llama checkpoint (naming weft generate llama).
 common = ["--config", os.path.join(d, "config.json"), "--data", os.path.join(work, "rows.npy"), "--batch", "2",
           "--seq", "8", "--steps", "4", "--lr", "0.01", "--eval-every", "0", "--log-every", "1", "--sample-tokens", "0"]
 

@@ -26,7 +26,7 @@ inline constexpr const char *kEstimateUsage =
 inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
 inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick] [--check small|tiny|CONFIG.json]";
 inline constexpr const char *kGenerateUsage =
-    "weft generate gpt2 --weights W.safetensors [--config C.json] [--tokenizer FILE|DIR] (--prompt T | "
+    "weft generate gpt2|llama --weights W.safetensors [--config C.json] [--tokenizer FILE|DIR] (--prompt T | "
     "--prompts-file F | --tokens IDS) [--max-new-tokens N] [--do-sample ...] [--num-beams B ...]";
 
 inline constexpr const char *kTokenizeUsage =

@@ -1,9 +1,9 @@
 //===- GenerateCommand.cpp - `weft generate` ------------------------------===//
 //
-// This file implements `weft generate gpt2 --weights W.safetensors
+// This file implements `weft generate gpt2|llama --weights W.safetensors
 // (--prompt T | --prompts-file F | --tokens IDS) [controls]`: it compiles
-// GPT-2's prefill and decode-step programs with a key/value cache
-// (decode/Gpt2Decoder.h), loads the weights (Hugging Face's, the `--save`d
+// the model's prefill and decode-step programs with a key/value cache
+// (decode/Gpt2Decoder.h, decode/LlamaDecoder.h), loads the weights (Hugging Face's, the `--save`d
 // weights of `weft train`, or its checkpoint directory), encodes the prompts with the tokenizer
 // (runtime/text/; the byte-level one without --tokenizer), runs the
 // generation loop with Hugging Face's controls (runtime/generate/), streams
@@ -21,6 +21,7 @@
 #include "tools/weft/Ranks.h"
 
 #include "decode/Gpt2Decoder.h"
+#include "decode/LlamaDecoder.h"
 #include "models/catalog/LoraAdapter.h"
 #include "models/catalog/ModelCatalog.h"
 #include "runtime/FileUtil.h"
@@ -54,21 +55,21 @@ struct GenerateFlags {
   RuntimeFlags runtime;
   ParallelFlags parallel;
   FlagSet flags{"generate", kGenerateUsage,
-                "Generates text with GPT-2: a prefill program over the prompts fills a key/value cache, then one "
+                "Generates text with GPT-2 or LLaMA: a prefill program over the prompts fills a key/value cache, then one "
                 "compiled decode step per token reads it. The controls follow Hugging Face transformers' "
                 "generate() (docs/generation.md says where weft differs)."};
 
   GenerateFlags() {
     flags.section("Model");
-    flags.addPositional("MODEL", "gpt2", &model);
+    flags.addPositional("MODEL", "gpt2 or llama", &model);
     flags.addString("config", "FILE", "a Hugging Face config.json (default: --preset)", &configPath);
-    flags.addString("preset", "NAME", "small (GPT-2 124M) or tiny, without --config", &preset);
+    flags.addString("preset", "NAME", "without --config: gpt2 small (124M) or tiny; llama tiny", &preset);
     flags.addString("lora-adapter", "DIR",
                     "merge this PEFT LoRA adapter (adapter_config.json, adapter_model.safetensors) "
                     "into the weights",
                     &loraAdapter);
     flags.addString("weights", "FILE|DIR",
-                    "model.safetensors (Hugging Face GPT-2 weights or the --save of weft train), a sharded "
+                    "model.safetensors (Hugging Face GPT-2 or LLaMA weights or the --save of weft train), a sharded "
                     "checkpoint's model.safetensors.index.json, a Hugging Face model directory holding either "
                     "(its config.json too, without --config), or the --checkpoint DIR of weft train (its config "
                     "too, without --config); required",
@@ -226,22 +227,74 @@ void writeOutputs(const GenerateFlags &f, const gen::GenerationOutput &out) {
   }
 }
 
+/// The model's configuration and the sizes the command checks against it.
+struct ModelConfigs {
+  std::optional<models::Gpt2Config> gpt2;
+  std::optional<models::LlamaConfig> llama;
+  int64_t vocab = 0, context = 0;
+  const char *contextKey = "";
+};
+
+/// The config of `weft generate gpt2|llama`: from a training checkpoint's
+/// recorded config.json (unless --config or --preset), else --config /
+/// --preset (configPath: --config, or the config.json of a Hugging Face
+/// weights directory). A checkpoint of the other model is refused.
+ModelConfigs modelConfigs(const GenerateFlags &f, bool llama, const std::optional<proto::Checkpoint> &checkpoint,
+                          const std::string &checkpointDir, const std::string &configPath) {
+  ModelConfigs c;
+  if (checkpoint && f.configPath.empty() && f.preset.empty()) {
+    const std::string &json = checkpoint->model_config_json();
+    if (json.empty())
+      throw std::runtime_error("the checkpoint in '" + checkpointDir + "' holds no model config; pass --config");
+    const bool isLlama = json.find("\"model_type\":\"llama\"") != std::string::npos;
+    if (isLlama != llama)
+      throw std::runtime_error("the checkpoint in '" + checkpointDir + "' is a " + (isLlama ? "llama" : "gpt2") +
+                               " model; run `weft generate " + (isLlama ? "llama" : "gpt2") + "`");
+    const std::string origin = checkpointDir + "/" + rt::kCheckpointFile;
+    if (llama)
+      c.llama = models::LlamaConfig::fromJsonText(json, origin);
+    else
+      c.gpt2 = models::Gpt2Config::fromJsonText(json, origin);
+  } else {
+    ModelRequest request;
+    request.name = f.model;
+    request.configPath = configPath;
+    request.preset = f.preset;
+    if (llama)
+      c.llama = llamaConfigFor(request);
+    else
+      c.gpt2 = gpt2ConfigFor(request);
+  }
+  if (c.llama) {
+    c.vocab = c.llama->vocab_size;
+    c.context = c.llama->max_position_embeddings;
+    c.contextKey = "max_position_embeddings";
+  } else {
+    c.vocab = c.gpt2->vocab_size;
+    c.context = c.gpt2->n_positions;
+    c.contextKey = "n_positions";
+  }
+  return c;
+}
+
 } // namespace
 
 int runGenerate(int argc, char **argv) {
   GenerateFlags f;
   if (!f.flags.parseOrHelp(argc, argv))
     return 0;
-  if (f.model != "gpt2")
-    throw FlagError(f.model.empty() ? "MODEL is required (gpt2)"
-                                    : "unknown model '" + f.model + "'; `weft generate` runs gpt2");
+  if (f.model != "gpt2" && f.model != "llama")
+    throw FlagError(f.model.empty() ? "MODEL is required (gpt2 or llama)"
+                                    : "unknown model '" + f.model + "'; `weft generate` runs gpt2 and llama");
+  const bool llama = f.model == "llama";
   if (f.compile.precision != "f32")
     throw FlagError("--precision " + f.compile.precision + ": weft generate decodes in f32 (bf16 and f16 decoding "
                     "are not implemented yet)");
   if (!f.compile.compileTo.empty())
     throw FlagError("--compile-to does not apply to weft generate (it runs its programs); use weft compile");
   if (f.weights.empty())
-    throw FlagError("--weights FILE.safetensors is required (Hugging Face GPT-2 weights or weft train's --save)");
+    throw FlagError("--weights FILE.safetensors is required (Hugging Face " + std::string(llama ? "LLaMA" : "GPT-2") +
+                    " weights or weft train's --save)");
   // A training checkpoint (its directory or its checkpoint.pb) carries the model's config.
   std::optional<proto::Checkpoint> checkpoint;
   const std::filesystem::path weightsPath(f.weights);
@@ -260,45 +313,31 @@ int runGenerate(int argc, char **argv) {
       checkpointDir = ".";
     checkpoint = check(rt::loadCheckpoint(checkpointDir));
   }
-  models::Gpt2Config config;
-  if (checkpoint && f.configPath.empty() && f.preset.empty()) {
-    if (checkpoint->model_config_json().empty())
-      throw std::runtime_error("the checkpoint in '" + checkpointDir + "' holds no model config; pass --config");
-    if (checkpoint->model_config_json().find("\"model_type\":\"llama\"") != std::string::npos)
-      throw std::runtime_error("the checkpoint in '" + checkpointDir + "' is a llama model; `weft generate` "
-                               "decodes gpt2 only (KV-cache decoding of llama is not implemented yet)");
-    config = models::Gpt2Config::fromJsonText(checkpoint->model_config_json(), checkpointDir + "/" + rt::kCheckpointFile);
-  } else {
-    ModelRequest request;
-    request.name = "gpt2";
-    request.configPath = configPath;
-    request.preset = f.preset;
-    config = gpt2ConfigFor(request);
-  }
+  ModelConfigs config = modelConfigs(f, llama, checkpoint, checkpointDir, configPath);
 
   std::unique_ptr<text::Tokenizer> tokenizer =
       f.tokenizer.empty() ? text::byteTokenizer() : check(text::loadTokenizer(f.tokenizer));
-  if (tokenizer->vocabSize() > config.vocab_size)
+  if (tokenizer->vocabSize() > config.vocab)
     throw std::runtime_error("the tokenizer" + (f.tokenizer.empty() ? std::string(" (bytes)") : " '" + f.tokenizer + "'") +
                              " has " + std::to_string(tokenizer->vocabSize()) + " tokens, more than the model's "
-                             "vocabulary of " + std::to_string(config.vocab_size) +
+                             "vocabulary of " + std::to_string(config.vocab) +
                              " (vocab_size): they were not made for each other");
   std::vector<std::vector<int64_t>> prompts = readPrompts(f, *tokenizer);
   gen::GenerationConfig gc = generationConfig(f, *tokenizer);
-  check(gc.validate(config.vocab_size));
+  check(gc.validate(config.vocab));
 
   // The rows the model decodes together, and the cache positions they need.
   int64_t longest = 0;
   for (const std::vector<int64_t> &p : prompts)
     longest = std::max<int64_t>(longest, int64_t(p.size()));
   int64_t perPrompt = gc.numBeams > 1 ? gc.numBeams : gc.doSample ? gc.numReturnSequences : 1;
-  decode::Gpt2DecoderOptions options;
+  decode::DecoderOptions options;
   options.rows = int64_t(prompts.size()) * perPrompt;
-  options.maxLength = std::min<int64_t>(config.n_positions, longest + f.maxNewTokens);
-  if (longest + f.maxNewTokens > config.n_positions)
+  options.maxLength = std::min<int64_t>(config.context, longest + f.maxNewTokens);
+  if (longest + f.maxNewTokens > config.context)
     throw std::runtime_error("the longest prompt (" + std::to_string(longest) + " tokens) + --max-new-tokens " +
                              std::to_string(f.maxNewTokens) + " exceeds the model's context of " +
-                             std::to_string(config.n_positions) + " positions (n_positions)");
+                             std::to_string(config.context) + " positions (" + config.contextKey + ")");
   options.compile = f.compile.options();
   // Tensor parallelism over ranks (`weft launch -n 2 -- weft generate ... --mesh tp=2`): every rank runs the
   // same search on the whole logits; rank 0 prints and writes.
@@ -316,7 +355,14 @@ int runGenerate(int argc, char **argv) {
   options.plan = f.parallel.plan;
   options.communicator = ranks.world;
   auto compileStart = std::chrono::steady_clock::now();
-  std::unique_ptr<decode::Gpt2Decoder> decoder = check(decode::Gpt2Decoder::create(config, options));
+  if (llama && !f.loraAdapter.empty())
+    throw FlagError("--lora-adapter merges GPT-2 adapters (PEFT's c_attn targets); llama adapters are not "
+                    "supported by weft generate yet: merge them into the weights first");
+  std::unique_ptr<decode::CompiledDecoder> decoder;
+  if (llama)
+    decoder = check(decode::LlamaDecoder::create(*config.llama, options));
+  else
+    decoder = check(decode::Gpt2Decoder::create(*config.gpt2, options));
   check(checkpoint ? decoder->loadCheckpointWeights(*checkpoint) : decoder->loadWeights(f.weights));
   if (!f.loraAdapter.empty()) {
     if (!f.parallel.mesh.empty())

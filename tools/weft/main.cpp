@@ -8,7 +8,7 @@
 //   weft launch -n N [mpirun flags] -- weft COMMAND ...  N ranks under mpirun
 //   weft calibrate [-o FILE.json] [--quick]              measure this machine
 //   weft tokenize [--tokenizer FILE|DIR] (--text T | --file F | --decode IDS)
-//   weft generate gpt2 --weights W (--prompt T | ...)     text with a KV cache
+//   weft generate gpt2|llama --weights W (--prompt T | ...) text with a KV cache
 //                                                        text <-> token ids
 // and turns its errors into messages and exit codes: 2 for a bad command
 // line (FlagError, with a usage hint), 1 for a failure of the work.

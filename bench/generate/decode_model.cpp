@@ -1,20 +1,23 @@
-//===- decode_gpt2.cpp - compiled KV-cache decoding: weft's side of the bench -===//
+//===- decode_model.cpp - compiled KV-cache decoding: weft's side of the bench -===//
 //
-// This file implements weft-bench-decode: GPT-2 (124M shapes by default) with
-// random weights (written as a Hugging Face safetensors file plus config.json
-// so that the Hugging Face peer runs the very same model), greedy decoding of
-// --new tokens after a --prompt-token prompt with decode/Gpt2Decoder, and the
+// This file implements weft-bench-decode: GPT-2 (124M shapes by default) or a
+// LLaMA (--model llama --config C.json) with random weights (written as a
+// Hugging Face safetensors file plus config.json so that the Hugging Face
+// peer runs the very same model), greedy decoding of --new tokens after a
+// --prompt-token prompt with decode/Gpt2Decoder or decode/LlamaDecoder, and the
 // prefill of a --prefill-token prompt. It prints the median time per decode
 // step and the prefill times, the bytes a decode step reads (every GEMM's A
 // and B, every kernel's inputs, from the Executable) against the floor (the
 // weights + the cache: what any decoder must stream per token), where a
 // profiled step spends its time, and writes the generated tokens for a
-// comparison with the peer. bench/generate/decode_gpt2.sh runs both.
+// comparison with the peer. bench/generate/decode_gpt2.sh and decode_llama.sh
+// run both.
 //
 //===----------------------------------------------------------------------===//
 
 #include "bench/BenchSupport.h"
 #include "decode/Gpt2Decoder.h"
+#include "decode/LlamaDecoder.h"
 #include "models/catalog/ParamInit.h"
 #include "runtime/io/Safetensors.h"
 
@@ -25,13 +28,18 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <random>
 
 namespace cl = llvm::cl;
 using namespace weft;
 
-static cl::opt<int> layers("layers", cl::desc("n_layer"), cl::init(12));
+static cl::opt<std::string> modelName("model", cl::desc("gpt2 (GPT-2 small's shapes) or llama (--config)"),
+                                      cl::init("gpt2"));
+static cl::opt<std::string> configPath("config", cl::desc("llama: a Hugging Face config.json"), cl::init(""));
+static cl::opt<int> layers("layers", cl::desc("gpt2: n_layer"), cl::init(12));
 static cl::opt<int> promptLength("prompt", cl::desc("prompt tokens of the decode run"), cl::init(16));
 static cl::opt<int> newTokens("new", cl::desc("tokens generated greedily"), cl::init(128));
 static cl::opt<int> prefillLength("prefill", cl::desc("prompt tokens of the prefill timing"),
@@ -73,17 +81,32 @@ static uint64_t bytesRead(const proto::Executable &p) {
   return total;
 }
 
+/// The model benchmarked: GPT-2 or LLaMA, its config and its shapes.
+struct BenchModel {
+  std::optional<models::Gpt2Config> gpt2;
+  std::optional<models::LlamaConfig> llama;
+  std::string configJson; // written beside the weights for the peer
+  int64_t vocab() const { return gpt2 ? gpt2->vocab_size : llama->vocab_size; }
+  std::vector<ParamSpec> params() const {
+    return (gpt2 ? models::buildGpt2DecodeStep(*gpt2, 1, 2) : models::buildLlamaDecodeStep(*llama, 1, 2)).params();
+  }
+};
+
 /// A decoder of one row and `maxLength` positions with `weights`.
-static std::unique_ptr<decode::Gpt2Decoder>
-decoder(const models::Gpt2Config &config, int64_t maxLength,
+static std::unique_ptr<decode::CompiledDecoder>
+decoder(const BenchModel &model, int64_t maxLength,
         const std::vector<std::pair<std::string, rt::HostTensor>> &weights) {
-  decode::Gpt2DecoderOptions options;
+  decode::DecoderOptions options;
   options.rows = 1;
   options.maxLength = maxLength;
   options.compile.cacheDir = outDir + "/cache";
   options.compile.quantize = quantize == "none" ? "" : quantize.getValue();
   auto t0 = std::chrono::steady_clock::now();
-  auto d = check(decode::Gpt2Decoder::create(config, options));
+  std::unique_ptr<decode::CompiledDecoder> d;
+  if (model.gpt2)
+    d = check(decode::Gpt2Decoder::create(*model.gpt2, options));
+  else
+    d = check(decode::LlamaDecoder::create(*model.llama, options));
   std::printf("  compile + load (decode step, reorder) for max length %lld: %.2f s\n",
               (long long)maxLength, msSince(t0) / 1e3);
   for (const auto &[name, value] : weights)
@@ -92,40 +115,53 @@ decoder(const models::Gpt2Config &config, int64_t maxLength,
 }
 
 int main(int argc, char **argv) {
-  cl::ParseCommandLineOptions(argc, argv, "weft GPT-2 KV-cache decoding benchmark\n");
+  cl::ParseCommandLineOptions(argc, argv, "weft GPT-2 / LLaMA KV-cache decoding benchmark\n");
   std::filesystem::create_directories(outDir.getValue());
-  models::Gpt2Config config = models::Gpt2Config::small();
-  config.n_layer = layers;
-  std::printf("weft GPT-2 (%d layers, %d wide, vocab %d) greedy decoding, batch 1, f32 activations, "
-              "weights %s\n",
-              config.n_layer, config.n_embd, config.vocab_size,
-              quantize == "none" ? "f32" : quantize.getValue().c_str());
+  BenchModel model;
+  const char *weightsKind = quantize == "none" ? "f32" : quantize.getValue().c_str();
+  if (modelName == "llama") {
+    if (configPath.empty())
+      check(rt::invalidArgument("--model llama needs --config C.json"));
+    model.llama = models::LlamaConfig::fromJsonFile(configPath);
+    std::ifstream in(configPath.getValue());
+    model.configJson.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    const models::LlamaConfig &c = *model.llama;
+    std::printf("weft LLaMA (%d layers, %d wide, %d/%d heads, vocab %d) greedy decoding, batch 1, f32 "
+                "activations, weights %s\n",
+                c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.kvHeads(), c.vocab_size, weightsKind);
+  } else {
+    models::Gpt2Config config = models::Gpt2Config::small();
+    config.n_layer = layers;
+    model.gpt2 = config;
+    model.configJson = "{\"model_type\": \"gpt2\", \"n_layer\": " + std::to_string(config.n_layer) +
+                       ", \"n_head\": " + std::to_string(config.n_head) + ", \"n_embd\": " +
+                       std::to_string(config.n_embd) + ", \"vocab_size\": " + std::to_string(config.vocab_size) +
+                       ", \"n_positions\": " + std::to_string(config.n_positions) +
+                       ", \"layer_norm_epsilon\": 1e-05}\n";
+    std::printf("weft GPT-2 (%d layers, %d wide, vocab %d) greedy decoding, batch 1, f32 activations, "
+                "weights %s\n",
+                config.n_layer, config.n_embd, config.vocab_size, weightsKind);
+  }
+  const int64_t vocab = model.vocab();
 
   // Random weights, shared with the peer.
-  Program forShapes = models::buildGpt2DecodeStep(config, 1, 2);
   std::vector<std::pair<std::string, rt::HostTensor>> weights;
   uint64_t weightBytes = 0;
-  for (const ParamSpec &p : forShapes.params()) {
+  for (const ParamSpec &p : model.params()) {
     weights.emplace_back(p.name, initialValue(p, /*seed=*/7));
     weightBytes += weights.back().second.bytes.size();
   }
   check(rt::writeSafetensors(outDir + "/model.safetensors", weights));
-  {
-    std::ofstream cfg(outDir + "/config.json");
-    cfg << "{\"model_type\": \"gpt2\", \"n_layer\": " << config.n_layer << ", \"n_head\": "
-        << config.n_head << ", \"n_embd\": " << config.n_embd << ", \"vocab_size\": "
-        << config.vocab_size << ", \"n_positions\": " << config.n_positions
-        << ", \"layer_norm_epsilon\": " << config.layer_norm_epsilon << "}\n";
-  }
+  { std::ofstream(outDir + "/config.json") << model.configJson; }
 
   // Greedy decoding: prompt, then `new` tokens (the first from the prefill).
   const int64_t maxLength = promptLength + newTokens;
-  auto d = decoder(config, maxLength, weights);
+  auto d = decoder(model, maxLength, weights);
   std::mt19937_64 rng(11);
   std::vector<int64_t> prompt;
   std::string ids;
   for (int i = 0; i < promptLength; ++i) {
-    prompt.push_back(int64_t(rng() % uint64_t(config.vocab_size)));
+    prompt.push_back(int64_t(rng() % uint64_t(vocab)));
     ids += (i ? "," : "") + std::to_string(prompt.back());
   }
   { std::ofstream(outDir + "/prompt.txt") << ids << "\n"; }
@@ -182,10 +218,10 @@ int main(int argc, char **argv) {
   d->decodeExecutor().setProfiling(false);
 
   // Prefill of a long prompt.
-  auto longDecoder = decoder(config, prefillLength, weights);
+  auto longDecoder = decoder(model, prefillLength, weights);
   std::vector<int64_t> longPrompt(size_t(prefillLength.getValue())), longMask(longPrompt.size(), 1);
   for (int64_t &t : longPrompt)
-    t = int64_t(rng() % uint64_t(config.vocab_size));
+    t = int64_t(rng() % uint64_t(vocab));
   std::vector<double> prefillLongMs;
   for (int r = 0; r < repeats + 1; ++r) {
     auto t0 = std::chrono::steady_clock::now();

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""`weft generate llama` (LLaMA's compiled KV-cache programs, decode/LlamaDecoder, and the generation loop) against
+an independent implementation: the Python reference of Hugging Face's generate() (tests/generate/reference_generate.py)
+driving the LLaMA forward written in plain torch from the model's math (bench/torch_llama_peer.py: RMSNorm, rotate-half
+rotary embeddings, grouped-query attention, SwiGLU), which recomputes the whole history at every step in float64 with
+no cache.
+
+The model: random weights written as Hugging Face safetensors, a 2-layer LLaMA with 4 query heads sharing 2
+key/value heads, hidden 64, the byte vocabulary (256) and 48 positions, untied; the weights are scaled as
+tests/e2e/llama_cli_test.py does (linear N(0, 0.15), embedding N(0, 1), norms 1 + N(0, 0.2)) so that generations
+branch instead of repeating one token (asserted). Cases: greedy, with the logits of every step (--scores-out: for
+greedy without processors the scores are the logits) against the reference's; a left-padded batch of two prompts of
+different lengths (positions count real tokens only), with its per-step logits; beam search (3 beams, length penalty
+0.7, early stopping, 2 returned sequences) with an EOS that ends beams at different lengths; sampling with
+temperature, top-k and top-p (the same splitmix64 stream on both sides); repetition penalty with no repeated 3-grams
+and its processed scores; a tied-embeddings multi-query model (1 key/value head) greedy; --quantize int8-weight
+against the reference run on NumPy's per-output-channel int8 quantization of the same weights (dequantized), and its
+--save-weights file read back (and refused under another config); tensor
+parallelism on 2 ranks gives the one-rank tokens; `weft train llama --checkpoint DIR` decodes from DIR; bad input
+(a prompt past max_position_embeddings, an id outside the vocabulary, a llama adapter, the other model's
+checkpoint) is refused with the cause named.
+
+Tolerance: tokens must be identical. weft computes the logits in f32, the reference in float64 from the same f32
+weights; they agree to ~1e-6 relative here, so a token could differ only where two candidates are that close (the
+scaled weights keep the gaps far larger). Logits and processed scores: within 1e-4 absolute and relative; beam scores
+1e-3 relative (sums of log-probabilities over up to 16 steps).
+
+Usage: llama_generate_test.py WEFT_BINARY SOURCE_DIR WORK_DIR"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from cli_test_setup import setup  # noqa: E402
+
+weft, source, work, env = setup()
+import torch  # noqa: E402
+import torch_gpt2_peer as peer  # noqa: E402  (safetensors writing)
+import torch_llama_peer as llama  # noqa: E402  (the LLaMA forward from its math, in torch)
+from cli_cases import GenerateCases  # noqa: E402  (tests/generate/: runs weft and the reference, compares)
+
+BASE = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 256, "hidden_size": 64,
+        "intermediate_size": 176, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+        "max_position_embeddings": 48, "rms_norm_eps": 1e-6, "rope_theta": 10000.0, "rope_scaling": None,
+        "hidden_act": "silu", "tie_word_embeddings": False, "attention_bias": False}
+failures = []
+
+
+class TorchLlama:
+    """The reference's model interface over the cache-free torch LLaMA forward, in float64."""
+
+    def __init__(self, cfg, weights):
+        self.cfg, self.vocab, self.max_length = cfg, cfg["vocab_size"], cfg["max_position_embeddings"]
+        self.t = {k: torch.from_numpy(v).double() for k, v in weights.items()}
+
+    def logits(self, history):
+        with torch.no_grad():
+            return llama.forward(self.cfg, self.t, [list(history)])[0, -1].numpy().astype(np.float32)
+
+
+def write_model(name, cfg, seed):
+    """A Hugging Face model directory (config.json, model.safetensors); returns its path and the weights."""
+    d = os.path.join(work, name)
+    os.makedirs(d)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=1)
+    w = llama.random_weights(cfg, seed, std=0.15, embed_std=1.0, norm_std=0.2)
+    peer.write_safetensors(os.path.join(d, "model.safetensors"), w)
+    return d, w
+
+
+def model_args(d):
+    return ["llama", "--config", os.path.join(d, "config.json"), "--weights", os.path.join(d, "model.safetensors")]
+
+
+# 1. The GQA model: greedy (with its logits), a left-padded batch, beams with EOS, sampling, penalties.
+gqa, weights = write_model("gqa", BASE, seed=7)
+cases = GenerateCases(weft, env, work, model_args(gqa), TorchLlama(BASE, weights), failures)
+prompt = [72, 101, 108]
+greedy = cases.run("greedy", [prompt], ["--max-new-tokens", "24"], {"max_new_tokens": 24}, check_scores=True)
+if greedy is not None and len(set(greedy[0, 3:].tolist())) < 5:
+    failures.append("greedy: the generation does not branch (%s): the test would test nothing" % greedy[0, 3:])
+cases.run("batch", [[72, 101, 108, 108, 111], [87, 104]], ["--max-new-tokens", "12", "--pad-token-id", "0"],
+          {"max_new_tokens": 12, "pad_token_id": 0}, check_scores=True)
+eos = int(greedy[0, 8]) if greedy is not None else 1  # reached by some beams
+cases.run("beam", [prompt],
+          ["--max-new-tokens", "16", "--num-beams", "3", "--length-penalty", "0.7", "--early-stopping", "true",
+           "--num-return-sequences", "2", "--eos-token-id", str(eos)],
+          {"max_new_tokens": 16, "num_beams": 3, "length_penalty": 0.7, "early_stopping": True,
+           "num_return_sequences": 2, "eos_token_id": [eos]})
+cases.run("sample", [prompt],
+          ["--max-new-tokens", "20", "--do-sample", "--temperature", "0.7", "--top-k", "20", "--top-p", "0.9",
+           "--seed", "5"],
+          {"max_new_tokens": 20, "do_sample": True, "temperature": 0.7, "top_k": 20, "top_p": 0.9, "seed": 5})
+cases.run("penalties", [prompt], ["--max-new-tokens", "20", "--repetition-penalty", "1.5",
+                                  "--no-repeat-ngram-size", "3"],
+          {"max_new_tokens": 20, "repetition_penalty": 1.5, "no_repeat_ngram_size": 3}, check_scores=True)
+
+# 2. Tied embeddings (no lm_head.weight) and multi-query attention (1 key/value head), theta 500000.
+tied_cfg = dict(BASE, tie_word_embeddings=True, num_key_value_heads=1, rope_theta=500000.0)
+tied, tied_weights = write_model("tied", tied_cfg, seed=3)
+GenerateCases(weft, env, work, model_args(tied), TorchLlama(tied_cfg, tied_weights), failures).run(
+    "tied-mqa", [[87, 104, 121]], ["--max-new-tokens", "16"], {"max_new_tokens": 16}, check_scores=True)
+
+# 3. --quantize int8-weight: every projection weight [out, in] quantized per output channel (row) as weft defines it
+# (scale = max|w| / 127, q = round half away from zero of w / scale; the embedding and lm_head stay f32); the
+# reference runs on the dequantized weights, so the logits agree within the f32 tolerance above.
+def quantize_rows(w):
+    scale = (np.max(np.abs(w), axis=1) / np.float32(127)).astype(np.float32)
+    safe = np.where(scale == 0, np.float32(1), scale)[:, None]
+    x = (w / safe).astype(np.float32)
+    q = np.clip(np.sign(x) * np.floor(np.abs(x) + np.float32(0.5)), -127, 127)
+    return (q * safe).astype(np.float32)
+
+
+deq = {k: quantize_rows(v) if k.endswith("proj.weight") else v for k, v in weights.items()}
+int8 = GenerateCases(weft, env, work, model_args(gqa) + ["--quantize", "int8-weight"], TorchLlama(BASE, deq),
+                     failures)
+saved = os.path.join(work, "int8.safetensors")
+int8_tokens = int8.run("int8-weight", [prompt], ["--max-new-tokens", "16", "--save-weights", saved],
+                       {"max_new_tokens": 16}, check_scores=True)
+# The --save-weights file (int8 + scales, the model described in its metadata) decodes to the same tokens; read
+# with another config it is refused.
+reload_args = ["llama", "--config", os.path.join(gqa, "config.json"), "--weights", saved, "--quantize", "int8-weight"]
+again = int8.run("int8-reloaded", [prompt], ["--max-new-tokens", "16"], {"max_new_tokens": 16},
+                 model_args=reload_args)
+if int8_tokens is not None and again is not None and not np.array_equal(int8_tokens, again):
+    failures.append("int8 weights saved and reloaded generate %s, not %s" % (again, int8_tokens))
+other_cfg = os.path.join(work, "other-theta.json")
+with open(other_cfg, "w") as f:
+    json.dump(dict(BASE, rope_theta=20000.0), f)
+r = int8.generate(["--tokens", "1,2"], model_args=["llama", "--config", other_cfg, "--weights", saved,
+                                                   "--quantize", "int8-weight"])
+if r.returncode == 0 or "theta=10000" not in r.stderr:
+    failures.append("int8 weights read with another config: exit %d, %r" % (r.returncode, r.stderr.strip()[-300:]))
+else:
+    print("refused int8 weights of another config: %s" % r.stderr.strip().splitlines()[0][:120])
+
+# 4. Tensor parallelism over 2 ranks: the query heads, the key/value heads (and their caches) and the MLP split.
+for name, flags in [("greedy", ["--max-new-tokens", "16"]),
+                    ("beam", ["--max-new-tokens", "12", "--num-beams", "3", "--num-return-sequences", "2"])]:
+    cases.tp_equals_one_rank(name, prompt, flags)
+
+# 5. A `weft train llama --checkpoint` directory (its config recorded in it) decodes like its --save weights; weft
+# generate gpt2 refuses it, naming the model to use.
+ck = cases.checkpoint_matches_save(["--preset", "tiny", "--data", "/usr/share/common-licenses/GPL-3", "--steps", "2",
+                                    "--batch", "2", "--seq", "16"])
+if ck:
+    r = subprocess.run([weft, "generate", "gpt2", "--weights", ck, "--tokens", "1,2"], env=env, capture_output=True,
+                       text=True, errors="replace")
+    if r.returncode == 0 or "run `weft generate llama`" not in r.stderr:
+        failures.append("generate gpt2 with a llama checkpoint: exit %d, %r" % (r.returncode, r.stderr.strip()))
+
+# 6. Bad input: a clear error naming the cause, nonzero exit.
+long_prompt = ",".join(["5"] * 50)
+adapter = os.path.join(work, "adapter")
+os.makedirs(adapter)
+for flags, needle in [(["--tokens", long_prompt, "--max-new-tokens", "1"],
+                       "context of 48 positions (max_position_embeddings)"),
+                      (["--tokens", "1,2", "--max-new-tokens", "47"], "context of 48 positions"),
+                      (["--tokens", "1,999"], "999"),
+                      (["--tokens", "1,2", "--lora-adapter", adapter], "llama adapters"),
+                      (["--tokens", "1,2", "--num-beams", "0"], "num-beams")]:
+    r = subprocess.run([weft, "generate"] + model_args(gqa) + flags, env=env, capture_output=True, text=True,
+                       errors="replace")
+    if r.returncode == 0 or needle not in r.stderr:
+        failures.append("bad input %s: exit %d, stderr %r (expected a message naming %r)" %
+                        (flags[:2] + flags[2:], r.returncode, r.stderr.strip()[-300:], needle))
+    else:
+        print("refused %-40s %s" % (" ".join(flags)[:40], r.stderr.strip().splitlines()[0][:110]))
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("OK")
