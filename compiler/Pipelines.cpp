@@ -82,6 +82,8 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) 
   if (!options.quantize.empty()) { // before fusion: it rewrites plain weft.matmul ops
     QuantizeWeightsPassOptions quantize;
     quantize.mode = options.quantize;
+    quantize.threshold = options.llmInt8Threshold;
+    quantize.quantizeLmHead = options.quantizeLmHead;
     pm.addPass(createQuantizeWeightsPass(quantize));
   }
   mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();

@@ -66,7 +66,7 @@ struct EstimateFlags {
                     "recomputed in the backward pass from its input)",
                     &recompute);
     flags.addString("quantize", "MODE",
-                    "serving: none (default) or int8-weight (per-channel int8 weights; the LM head and gathered "
+                    "serving: none (default), int8-weight or llm-int8 (per-channel int8 weights; the LM head and gathered "
                     "embeddings stay f32)",
                     &quantize);
     flags.addString("lora", "SPEC",
@@ -209,8 +209,8 @@ int runEstimate(int argc, char **argv) {
     throw FlagError("--train and --infer: give one (training is the default)");
   if (f.precision != "f32" && f.precision != "bf16" && f.precision != "f16")
     throw FlagError("--precision must be f32, bf16 or f16, got '" + f.precision + "'");
-  if (f.quantize != "none" && f.quantize != "int8-weight")
-    throw FlagError("--quantize must be none or int8-weight, got '" + f.quantize + "'");
+  if (f.quantize != "none" && f.quantize != "int8-weight" && f.quantize != "llm-int8")
+    throw FlagError("--quantize must be none, int8-weight or llm-int8, got '" + f.quantize + "'");
   if (f.quantize != "none" && !f.infer)
     throw FlagError("--quantize applies to --infer (a quantized base under LoRA is not estimated yet)");
   if (!f.lora.empty() && f.infer)
