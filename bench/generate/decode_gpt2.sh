@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPT-2 124M greedy decoding with a KV cache on the CPU: weft (compiled prefill + decode step) and Hugging Face
 # transformers' generate side by side, on the same random weights and prompt, in one run.
-# Usage: bench/generate/decode_gpt2.sh [prompt=16] [new=128] [prefill=512] [repeats=3] [quantize=none|int8-weight]
+# Usage: bench/generate/decode_gpt2.sh [prompt=16] [new=128] [prefill=512] [repeats=3] [quantize=none|int8-weight|llm-int8, +lm-head: int8 LM head]
 # The peer runs from /work/venv-hf (transformers 4.38.2 over Debian's torch, notes.md); it is created here when
 # missing, under the lock /work/venv-hf.lock that other sessions respect.
 set -euo pipefail
