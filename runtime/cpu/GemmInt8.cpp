@@ -174,8 +174,15 @@ WEFT_VNNI void nkVnni(const GemvProblem &p, const QuantizedRows &r, const int8_t
     const int8_t *rows[R];
     for (int rr = 0; rr < R; ++rr)
       rows[rr] = w + int64_t(j + rr) * k;
+    // Rows kAhead ahead, prefetched (rows of a few KB are too
+    // short a stream for the hardware prefetcher).
+    constexpr int kAhead = 16; // rows ahead: ~12 KB for GPT-2's LM head
+    const bool prefetch = j + R + kAhead <= j1;
     for (int kk = 0; kk < k; kk += 64) {
       const bool tail = kk == kFull;
+      if (prefetch)
+        for (int rr = 0; rr < R; ++rr)
+          _mm_prefetch(reinterpret_cast<const char *>(rows[rr] + int64_t(kAhead) * k + kk), _MM_HINT_T0);
       __m512i wv[R];
       for (int rr = 0; rr < R; ++rr)
         wv[rr] = flip(tail ? _mm512_maskz_loadu_epi8(mask, rows[rr] + kk)
@@ -194,36 +201,54 @@ WEFT_VNNI void nkVnni(const GemvProblem &p, const QuantizedRows &r, const int8_t
     nkVnni<M, 1>(p, r, w, scales, j, j1);
 }
 
-/// Rows [k0, k1) of W [k, n] (k0 a multiple of 4) into int32 partial sums
+/// Rows [k0, k1) of W [k, n] (k0 a multiple of 8) into int32 partial sums
 /// part[M][nPad], 64-column blocks in the permuted order of the file comment.
 template <int M>
 WEFT_VNNI void knVnni(const GemvProblem &p, const QuantizedRows &r, const int8_t *w, int k0, int k1,
                       int32_t *part) {
   const int n = p.n, nPad = (n + 63) & ~63;
   std::fill(part, part + int64_t(M) * nPad, 0);
-  for (int kk = k0; kk < k1; kk += 4) {
-    // Rows past k read row kk again: their activations are the zero padding.
-    const int8_t *rows[4];
-    for (int l = 0; l < 4; ++l)
+  // Eight rows of W per pass over the columns (two groups of four), so each
+  // accumulator is loaded and stored once per two vpdpbusd.
+  for (int kk = k0; kk < k1; kk += 8) {
+    // Rows past k1 read row kk again: their activations are the zero padding
+    // (k1 is k or a multiple of 8 ahead of the next part).
+    const int8_t *rows[8];
+    for (int l = 0; l < 8; ++l)
       rows[l] = w + int64_t(kk + l < k1 ? kk + l : kk) * n;
-    __m512i x[M];
+    const bool second = kk + 4 < k1;
+    __m512i x[M][2];
     for (int i = 0; i < M; ++i)
-      x[i] = _mm512_set1_epi32(*reinterpret_cast<const int32_t *>(r.q.data() + int64_t(i) * r.kPad + kk));
+      for (int g = 0; g < 2; ++g)
+        x[i][g] = _mm512_set1_epi32(
+            *reinterpret_cast<const int32_t *>(r.q.data() + int64_t(i) * r.kPad + kk + 4 * g));
+    // The next pass's rows, prefetched one pass ahead: rows of a few KB are
+    // too short a stream for the hardware prefetcher to ramp up on.
+    const int8_t *next = kk + 16 <= k1 ? w + int64_t(kk + 8) * n : nullptr;
     for (int j = 0; j < n; j += 64) {
       const __mmask64 mask = n - j >= 64 ? ~0ull : (~0ull >> (64 - (n - j)));
-      const __m512i r0 = flip(_mm512_maskz_loadu_epi8(mask, rows[0] + j));
-      const __m512i r1 = flip(_mm512_maskz_loadu_epi8(mask, rows[1] + j));
-      const __m512i r2 = flip(_mm512_maskz_loadu_epi8(mask, rows[2] + j));
-      const __m512i r3 = flip(_mm512_maskz_loadu_epi8(mask, rows[3] + j));
-      const __m512i t0 = _mm512_unpacklo_epi8(r0, r1), t1 = _mm512_unpackhi_epi8(r0, r1);
-      const __m512i t2 = _mm512_unpacklo_epi8(r2, r3), t3 = _mm512_unpackhi_epi8(r2, r3);
-      const __m512i v[4] = {_mm512_unpacklo_epi16(t0, t2), _mm512_unpackhi_epi16(t0, t2),
-                            _mm512_unpacklo_epi16(t1, t3), _mm512_unpackhi_epi16(t1, t3)};
+      if (next)
+        for (int l = 0; l < 8; ++l)
+          _mm_prefetch(reinterpret_cast<const char *>(next + int64_t(l) * n + j), _MM_HINT_T0);
+      __m512i v[2][4];
+      for (int g = 0; g < (second ? 2 : 1); ++g) {
+        const __m512i r0 = flip(_mm512_maskz_loadu_epi8(mask, rows[4 * g] + j));
+        const __m512i r1 = flip(_mm512_maskz_loadu_epi8(mask, rows[4 * g + 1] + j));
+        const __m512i r2 = flip(_mm512_maskz_loadu_epi8(mask, rows[4 * g + 2] + j));
+        const __m512i r3 = flip(_mm512_maskz_loadu_epi8(mask, rows[4 * g + 3] + j));
+        const __m512i t0 = _mm512_unpacklo_epi8(r0, r1), t1 = _mm512_unpackhi_epi8(r0, r1);
+        const __m512i t2 = _mm512_unpacklo_epi8(r2, r3), t3 = _mm512_unpackhi_epi8(r2, r3);
+        v[g][0] = _mm512_unpacklo_epi16(t0, t2), v[g][1] = _mm512_unpackhi_epi16(t0, t2);
+        v[g][2] = _mm512_unpacklo_epi16(t1, t3), v[g][3] = _mm512_unpackhi_epi16(t1, t3);
+      }
       for (int i = 0; i < M; ++i) {
         int32_t *acc = part + int64_t(i) * nPad + j;
-        for (int qv = 0; qv < 4; ++qv)
-          _mm512_storeu_si512(acc + 16 * qv,
-                              _mm512_dpbusd_epi32(_mm512_loadu_si512(acc + 16 * qv), v[qv], x[i]));
+        for (int qv = 0; qv < 4; ++qv) {
+          __m512i sum = _mm512_dpbusd_epi32(_mm512_loadu_si512(acc + 16 * qv), v[0][qv], x[i][0]);
+          if (second)
+            sum = _mm512_dpbusd_epi32(sum, v[1][qv], x[i][1]);
+          _mm512_storeu_si512(acc + 16 * qv, sum);
+        }
       }
     }
   }
@@ -318,7 +343,7 @@ void runVnni(const GemvProblem &p, const int8_t *w, const float *scales, float t
     return;
   }
   const int nPad = (p.n + 63) & ~63;
-  const int chunk = ((p.k + parts - 1) / parts + 3) & ~3;
+  const int chunk = ((p.k + parts - 1) / parts + 7) & ~7;
   const int used = (p.k + chunk - 1) / chunk;
   thread_local std::vector<int32_t> partials;
   partials.resize(size_t(used) * p.m * nPad);
