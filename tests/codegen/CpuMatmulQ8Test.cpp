@@ -36,6 +36,18 @@ std::string q8Program(int64_t m, int64_t k, int64_t n, bool transposed, std::str
          x + ", " + w + ", " + s + "\n  return %y : " + y + "\n}\n";
 }
 
+/// The diagnostics of parsing `src`, which must fail.
+std::string parseErrors(mlir::MLIRContext &ctx, const std::string &src) {
+  std::string messages;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    messages += d.str() + "\n";
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString<mlir::ModuleOp>(src, &ctx);
+  EXPECT_FALSE(module);
+  return messages;
+}
+
 TEST_F(CodegenTest, MatmulQ8MatchesReference) {
   const std::vector<Range> ranges = {{-1.0, 1.0}, {-127.0, 128.0}, {0.001, 0.02}};
   uint64_t seed = 1;
@@ -65,13 +77,7 @@ TEST_F(CodegenTest, MatmulQ8RejectsThresholdWithoutQuantizedLhs) {
   std::string src = "func.func @main(%x: tensor<2x4xf32>, %w: tensor<4x3xi8>, %s: tensor<3xf32>) -> "
                     "tensor<2x3xf32> {\n  %y = weft.matmul_q8 %x, %w, %s {outlier_threshold = 6.0 : f32} : "
                     "tensor<2x4xf32>, tensor<4x3xi8>, tensor<3xf32>\n  return %y : tensor<2x3xf32>\n}\n";
-  std::string messages;
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    messages += d.str() + "\n";
-    return mlir::success();
-  });
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString<mlir::ModuleOp>(src, &ctx);
-  EXPECT_FALSE(module);
+  std::string messages = parseErrors(ctx, src);
   EXPECT_NE(messages.find("has an outlier_threshold but not quantize_lhs"), std::string::npos) << messages;
 }
 
@@ -79,13 +85,7 @@ TEST_F(CodegenTest, MatmulQ8RejectsMismatchedScales) {
   std::string src = "func.func @main(%x: tensor<2x4xf32>, %w: tensor<4x3xi8>, %s: tensor<4xf32>) -> "
                     "tensor<2x3xf32> {\n  %y = weft.matmul_q8 %x, %w, %s : tensor<2x4xf32>, "
                     "tensor<4x3xi8>, tensor<4xf32>\n  return %y : tensor<2x3xf32>\n}\n";
-  std::string messages;
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    messages += d.str() + "\n";
-    return mlir::success();
-  });
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString<mlir::ModuleOp>(src, &ctx);
-  EXPECT_FALSE(module);
+  std::string messages = parseErrors(ctx, src);
   EXPECT_NE(messages.find("scales must be [N] = [3] (one per output channel), got a tensor of rank 1 "
                           "and size 4"),
             std::string::npos)

@@ -21,7 +21,6 @@ Asserted:
      code generator at the op.
 
 Usage: generate_llm_int8_test.py WEFT_BINARY SOURCE_DIR WORK_DIR"""
-import json
 import os
 import subprocess
 import sys
@@ -33,19 +32,9 @@ from cli_test_setup import setup  # noqa: E402
 
 weft, source, work, env = setup(needs_torch=False)
 import torch_gpt2_peer as peer  # noqa: E402
-from int8_reference import greedy, quantize_model  # noqa: E402
+from int8_reference import greedy, quantize_model, run_generate, wild_gpt2  # noqa: E402
 
-cfg = {"n_layer": 2, "n_head": 2, "n_embd": 32, "vocab_size": 256, "n_positions": 48, "layer_norm_epsilon": 1e-5}
-config_path = os.path.join(work, "config.json")
-with open(config_path, "w") as f:
-    json.dump(cfg, f)
-full_cfg = peer.load_config(config_path)
-weights = peer.random_weights(full_cfg, seed=11)
-for name in weights:
-    if not name.endswith(("ln_1.weight", "ln_2.weight", "ln_f.weight", "ln_1.bias", "ln_2.bias", "ln_f.bias")):
-        weights[name] = (weights[name] * 25).astype(np.float32)
-weights_path = os.path.join(work, "model.safetensors")
-peer.write_safetensors(weights_path, weights)
+config_path, full_cfg, weights, weights_path = wild_gpt2(peer, work)
 
 failures = []
 prompt, new = [72, 101, 108], 16
@@ -53,22 +42,10 @@ TOL = 1e-4
 
 
 def generate(name, flags, expect_fail=None):
-    out, scores = os.path.join(work, name + ".npy"), os.path.join(work, name + "-scores.npy")
-    args = [weft, "generate", "gpt2", "--config", config_path, "--weights", weights_path, "--quiet", "--tokens",
-            ",".join(map(str, prompt)), "--max-new-tokens", str(new), "--tokens-out", out, "--scores-out",
-            scores] + flags
-    r = subprocess.run(args, env=env, capture_output=True, text=True, errors="replace")
-    if expect_fail is not None:
-        if r.returncode == 0 or expect_fail not in r.stderr:
-            failures.append("%s: expected a failure mentioning %r, got rc %d: %s" %
-                            (name, expect_fail, r.returncode, r.stderr.strip()))
-        else:
-            print("%-18s refused: %s" % (name, r.stderr.strip().splitlines()[-1][:160]))
-        return None, None
-    if r.returncode != 0:
-        failures.append("%s: weft generate failed (%d): %s" % (name, r.returncode, r.stderr.strip()))
-        return None, None
-    return np.load(out)[0, len(prompt):], np.load(scores)[:, 0, :].astype(np.float64)
+    args = ["gpt2", "--config", config_path, "--weights", weights_path, "--quiet", "--tokens",
+            ",".join(map(str, prompt)), "--max-new-tokens", str(new)] + flags
+    tok, scores = run_generate(weft, env, work, name, args, failures, expect_fail)
+    return (None, None) if tok is None else (tok[len(prompt):], scores)
 
 
 def compare(name, got, ref):

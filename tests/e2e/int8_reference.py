@@ -11,6 +11,10 @@
     go through quantized_matmul, with the outlier columns decided per call as a KV-cache decoder makes them (the
     prompt's rows together, then one row per step).
 """
+import json
+import os
+import subprocess
+
 import numpy as np
 
 QUANTIZED = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
@@ -116,3 +120,42 @@ def greedy(weights, cfg, prompt, new, int8, threshold=None, stats=None):
         logits.append(row.astype(np.float64))
         ids.append(int(np.argmax(row)))
     return np.array(ids[len(prompt):]), np.array(logits)
+
+
+def wild_gpt2(peer, work):
+    """A random 2-layer GPT-2 whose weights (all but the LayerNorms) are scaled to std 0.5, so that its generations
+    branch and its activations reach |x| > 6, written to WORK/config.json and WORK/model.safetensors.
+    Returns (config path, full config, weights, weights path)."""
+    cfg = {"n_layer": 2, "n_head": 2, "n_embd": 32, "vocab_size": 256, "n_positions": 48,
+           "layer_norm_epsilon": 1e-5}
+    config_path = os.path.join(work, "config.json")
+    with open(config_path, "w") as f:
+        json.dump(cfg, f)
+    full_cfg = peer.load_config(config_path)
+    weights = peer.random_weights(full_cfg, seed=11)
+    for name in weights:
+        if not name.endswith(("ln_1.weight", "ln_2.weight", "ln_f.weight", "ln_1.bias", "ln_2.bias", "ln_f.bias")):
+            weights[name] = (weights[name] * 25).astype(np.float32)
+    weights_path = os.path.join(work, "model.safetensors")
+    peer.write_safetensors(weights_path, weights)
+    return config_path, full_cfg, weights, weights_path
+
+
+def run_generate(weft, env, work, name, args, failures, expect_fail=None):
+    """Runs `weft generate` with `args` plus --tokens-out / --scores-out under WORK/NAME*. Returns the tokens
+    [row 0] and scores [steps, vocab] (float64), or (None, None) after appending to `failures`; with expect_fail,
+    checks that it fails with that text in stderr and returns (None, None)."""
+    out, scores = os.path.join(work, name + ".npy"), os.path.join(work, name + "-scores.npy")
+    r = subprocess.run([weft, "generate"] + args + ["--tokens-out", out, "--scores-out", scores], env=env,
+                       capture_output=True, text=True, errors="replace")
+    if expect_fail is not None:
+        if r.returncode == 0 or expect_fail not in r.stderr:
+            failures.append("%s: expected a failure mentioning %r, got rc %d: %s" %
+                            (name, expect_fail, r.returncode, r.stderr.strip()))
+        else:
+            print("%-18s refused: %s" % (name, r.stderr.strip().splitlines()[-1][:160]))
+        return None, None
+    if r.returncode != 0:
+        failures.append("%s: weft generate failed (%d): %s" % (name, r.returncode, r.stderr.strip()))
+        return None, None
+    return np.load(out)[0], np.load(scores)[:, 0, :].astype(np.float64)
