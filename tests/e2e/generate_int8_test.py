@@ -33,7 +33,7 @@ from cli_test_setup import setup  # noqa: E402
 
 weft, source, work, env = setup()
 import torch_gpt2_peer as peer  # noqa: E402
-from int8_reference import QUANTIZED, greedy, quantize_model, run_generate, wild_gpt2  # noqa: E402
+from int8_reference import QUANTIZED, greedy, quantize_model, run_generate, wild_gpt2, check_cuda_refused, finish  # noqa: E402
 
 config_path, full_cfg, weights, weights_path = wild_gpt2(peer, work)
 with open(config_path) as f:
@@ -112,14 +112,5 @@ else:
 generate("cuda", ["--weights", weights_path, "--quantize", "int8-weight", "--target", "cuda"],
          expect_fail="runs on one CPU device")
 # weft run compiles for CUDA until the code generator refuses weft.matmul_q8 at the op's source location.
-r = subprocess.run([weft, "run", "gpt2", "--config", config_path, "--seq", "4", "--quantize", "int8-weight",
-                    "--target", "cuda", "--no-cache"], env=env, capture_output=True, text=True, errors="replace")
-if r.returncode == 0 or "'weft.matmul_q8' op (weight-only int8) is supported on the cpu target only" not in r.stderr:
-    failures.append("weft run --target cuda --quantize: rc %d: %s" % (r.returncode, r.stderr.strip()[-400:]))
-else:
-    print("%-16s refused: weft.matmul_q8 on cuda" % "run-cuda")
-
-if failures:
-    print("FAILED:\n" + "\n".join(failures))
-    sys.exit(1)
-print("PASSED")
+check_cuda_refused(weft, env, config_path, "int8-weight", "'weft.matmul_q8' op (weight-only int8) is supported on the cpu target only", failures)
+finish(failures)

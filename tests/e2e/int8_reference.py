@@ -159,3 +159,22 @@ def run_generate(weft, env, work, name, args, failures, expect_fail=None):
         failures.append("%s: weft generate failed (%d): %s" % (name, r.returncode, r.stderr.strip()))
         return None, None
     return np.load(out)[0], np.load(scores)[:, 0, :].astype(np.float64)
+
+
+def check_cuda_refused(weft, env, config_path, mode, expected, failures):
+    """`weft run --target cuda --quantize MODE` compiles until the CUDA code generator refuses weft.matmul_q8 at the
+    op's source location with `expected` in its message."""
+    r = subprocess.run([weft, "run", "gpt2", "--config", config_path, "--seq", "4", "--quantize", mode,
+                        "--target", "cuda", "--no-cache"], env=env, capture_output=True, text=True, errors="replace")
+    if r.returncode == 0 or expected not in r.stderr:
+        failures.append("weft run --target cuda --quantize %s: rc %d: %s" % (mode, r.returncode, r.stderr.strip()[-400:]))
+    else:
+        print("%-18s refused: weft.matmul_q8 (%s) on cuda" % ("run-cuda", mode))
+
+
+def finish(failures):
+    """Prints the failures and exits 1, or prints PASSED."""
+    if failures:
+        print("FAILED:\n" + "\n".join(failures))
+        raise SystemExit(1)
+    print("PASSED")
