@@ -206,32 +206,39 @@ def gelu_new(x):
 
 
 def forward(params, cfg, ids, mask):
-    """Logits [T, vocab] of a GPT-2 forward pass on token ids [T] (batch 1)."""
+    """Logits [T, vocab] of a GPT-2 forward pass on token ids [T], or [B, T, vocab] on ids [B, T]."""
     import torch
     import torch.nn.functional as F
-    t, e, nh = ids.shape[0], cfg["n_embd"], cfg["n_head"]
+    batched = ids.dim() == 2
+    if not batched:
+        ids = ids.unsqueeze(0)
+    b, t, e, nh = ids.shape[0], ids.shape[1], cfg["n_embd"], cfg["n_head"]
     hd = e // nh
     eps = cfg["layer_norm_epsilon"]
     scale = 1.0 / (hd ** 0.5)
+
+    def linear(h, name):  # Conv1D: [rows, in] x [in, out] + bias, over the flattened rows
+        w = params[name + ".weight"]
+        return torch.addmm(params[name + ".bias"], h.reshape(b * t, -1), w).reshape(b, t, w.shape[1])
+
+    def heads(y):  # [B, T, E] -> [B, H, T, D]
+        return y.reshape(b, t, nh, hd).transpose(1, 2)
+
     x = params["wte.weight"][ids] + params["wpe.weight"][:t]
     for i in range(cfg["n_layer"]):
         pre = "h.%d." % i
         h = F.layer_norm(x, (e,), params[pre + "ln_1.weight"], params[pre + "ln_1.bias"], eps)
-        qkv = torch.addmm(params[pre + "attn.c_attn.bias"], h, params[pre + "attn.c_attn.weight"])
-        q, k, v = qkv.split(e, dim=1)
-        q = q.reshape(t, nh, hd).transpose(0, 1)
-        k = k.reshape(t, nh, hd).transpose(0, 1)
-        v = v.reshape(t, nh, hd).transpose(0, 1)
-        scores = torch.matmul(q, k.transpose(1, 2)) * scale
+        q, k, v = linear(h, pre + "attn.c_attn").split(e, dim=2)
+        scores = torch.matmul(heads(q), heads(k).transpose(2, 3)) * scale
         scores = scores.masked_fill(mask, float("-inf"))
-        att = torch.matmul(torch.softmax(scores, dim=-1), v)
-        att = att.transpose(0, 1).reshape(t, e)
-        x = x + torch.addmm(params[pre + "attn.c_proj.bias"], att, params[pre + "attn.c_proj.weight"])
+        att = torch.matmul(torch.softmax(scores, dim=-1), heads(v))
+        att = att.transpose(1, 2).reshape(b, t, e)
+        x = x + linear(att, pre + "attn.c_proj")
         h = F.layer_norm(x, (e,), params[pre + "ln_2.weight"], params[pre + "ln_2.bias"], eps)
-        h = gelu_new(torch.addmm(params[pre + "mlp.c_fc.bias"], h, params[pre + "mlp.c_fc.weight"]))
-        x = x + torch.addmm(params[pre + "mlp.c_proj.bias"], h, params[pre + "mlp.c_proj.weight"])
+        x = x + linear(gelu_new(linear(h, pre + "mlp.c_fc")), pre + "mlp.c_proj")
     x = F.layer_norm(x, (e,), params["ln_f.weight"], params["ln_f.bias"], eps)
-    return torch.matmul(x, params["wte.weight"].t())
+    logits = torch.matmul(x, params["wte.weight"].t())
+    return logits if batched else logits[0]
 
 
 def count_flops(cfg, t):

@@ -8,7 +8,8 @@
 //      GEMM step the addresses of a, b and c, and per collective step those of
 //      its input and output.
 // A kernel call then runs as one indirect call, a GEMM as one cblas_sgemm
-// (row-major, f32) per batch — or, with at most kGemvMaxRows rows (a decode
+// (row-major, f32) per batch — a bf16 or f16 one as its NarrowGemm plan (a
+// oneDNN matmul for bf16, runtime/cpu/NarrowGemm.h), made at load — or, with at most kGemvMaxRows rows (a decode
 // step's projections, LM head and attention), as weft's small-M kernels
 // (runtime/cpu/Gemv.h), which stream the matrix once over the cores where
 // sgemm first packs it into a buffer —, a collective as one call on its
@@ -21,6 +22,7 @@
 #include "runtime/CpuFeatures.h"
 #include "runtime/cpu/GemmInt8.h"
 #include "runtime/cpu/Gemv.h"
+#include "runtime/cpu/NarrowGemm.h"
 #include "runtime/comm/CollectiveStep.h"
 
 #include <cblas.h>
@@ -29,6 +31,9 @@
 #include <vector>
 
 namespace weft::rt {
+
+CpuProgram::CpuProgram(const proto::Executable &exe) : Program(exe) {}
+CpuProgram::~CpuProgram() = default;
 
 StatusOr<std::unique_ptr<CpuProgram>> CpuProgram::load(const proto::Executable &exe,
                                                        const std::vector<void *> &addresses,
@@ -69,6 +74,14 @@ Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string 
       stepArgs_[s] = {addresses[g.a()], addresses[g.b()], addresses[g.c()]};
       if (g.b_dtype() == proto::I8)
         stepArgs_[s].push_back(addresses[g.b_scales()]);
+      if (g.dtype() == proto::BF16 || g.dtype() == proto::F16) {
+        narrowGemms_.resize(static_cast<size_t>(p.steps_size()));
+        StatusOr<std::unique_ptr<NarrowGemm>> plan =
+            NarrowGemm::create(g, "step " + std::to_string(s) + " '" + step.label() + "'");
+        if (!plan.isOk())
+          return plan.status();
+        narrowGemms_[s] = std::move(plan.value());
+      }
       continue;
     }
     if (step.has_collective()) {
@@ -100,6 +113,8 @@ Status CpuProgram::runGemm(int step) {
   const size_t strideA = g.m() * g.k(), strideB = g.k() * g.n(), strideC = g.m() * g.n();
   if (g.b_dtype() == proto::I8)
     return runInt8WeightGemm(step);
+  if (g.dtype() != proto::F32)
+    return narrowGemms_[step]->run(stepArgs_[step][0], stepArgs_[step][1], stepArgs_[step][2]);
   if (m <= kGemvMaxRows && (m == 1 || !g.trans_a())) {
     // A few rows (a decode step): weft's own kernels stream B once over the
     // cores (runtime/cpu/Gemv.h). A row of a is contiguous whether or not it

@@ -3,8 +3,9 @@
 // This file implements the declaration of CpuProgram: the steps of a "cpu"
 // Executable on the host, each kernel call one indirect call into the
 // executable's kernel library (an ELF shared object loaded by KernelLibrary)
-// with the addresses of its buffers, each GEMM one cblas_sgemm per batch, each
-// collective one call on its group's Communicator (runtime/comm/).
+// with the addresses of its buffers, each GEMM one cblas_sgemm per batch (bf16
+// and f16 ones through runtime/cpu/NarrowGemm.h), each collective one call on
+// its group's Communicator (runtime/comm/).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,7 @@
 namespace weft::rt {
 
 class Communicator;
+class NarrowGemm;
 
 /// The steps of a "cpu" Executable, run on the calling thread.
 class CpuProgram final : public Program {
@@ -37,11 +39,13 @@ public:
                                                     const std::string &source,
                                                     std::vector<Communicator *> stepComms = {});
 
+  ~CpuProgram() override;
+
   /// Runs each step in turn; the host has no graphs (`useGraph` is ignored).
   Status runAll(bool useGraph) override;
 
 private:
-  explicit CpuProgram(const proto::Executable &exe) : Program(exe) {}
+  explicit CpuProgram(const proto::Executable &exe);
   Status bind(const std::vector<void *> &addresses, const std::string &source);
   Status runKernelCall(int step) override;
   Status runGemm(int step) override;
@@ -54,6 +58,7 @@ private:
   std::vector<std::vector<void *>> stepArgs_; // per step: a call's args, a gemm's a, b, c, or a
                                               // collective's input, output
   std::vector<Communicator *> stepComms_;     // per step: a collective's group, or null
+  std::vector<std::unique_ptr<NarrowGemm>> narrowGemms_; // per step: a bf16/f16 gemm's plan, or null
 };
 
 } // namespace weft::rt

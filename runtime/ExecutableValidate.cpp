@@ -27,8 +27,8 @@
 //      each launch has a function and a grid/block within limits.
 //   7. Steps: a kernel call names an existing kernel with num_args buffer ids
 //      in range, each buffer of the dtype and byte size the kernel's
-//      argument spec says (a kernel never touches bytes outside its buffers); a GEMM's dtype is f32, or bf16/f16 for target "cuda" only
-//      (the CPU runs cblas_sgemm), its operands have that dtype and sizes
+//      argument spec says (a kernel never touches bytes outside its buffers); a GEMM's dtype is f32, bf16 or f16
+//      (the CPU runs narrow ones through runtime/cpu/NarrowGemm.h), its operands have that dtype and sizes
 //      that match batch, m, n, k, and its c is not a PARAMETER or STATE (nor
 //      a view of one) unless c is an update output. A GEMM epilogue (bias,
 //      gelu_tanh + bias) needs target "cuda", batch 1, beta 0 and a [n] bias
@@ -207,10 +207,6 @@ Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, cons
   if (g.dtype() != proto::F32 && g.dtype() != proto::BF16 && g.dtype() != proto::F16)
     return r.fail(ref + ": gemm dtype is " + dtypeName(g.dtype()) +
                   "; expected f32, bf16 or f16");
-  if (g.dtype() != proto::F32 && exe.target() != "cuda")
-    return r.fail(ref + ": gemm dtype is " + dtypeName(g.dtype()) + " but the target is '" +
-                  exe.target() + "', whose GEMMs are f32 only (cblas_sgemm); cast the operands "
-                  "to f32 or compile for target 'cuda'");
   const std::string gemmType = dtypeName(g.dtype());
   if (g.batch() == 0 || g.m() == 0 || g.n() == 0 || g.k() == 0)
     return r.fail(ref + ": gemm has a zero dimension (batch " + std::to_string(g.batch()) +

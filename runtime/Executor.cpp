@@ -14,12 +14,15 @@
 //   4. resolves each buffer's address: arena base + arena_offset, its own
 //      storage for parameters, the target's address for an alias;
 //   5. for a mesh: splits the world communicator into one group per distinct
-//      axes list of the collective steps and writes each MESH_INDEX buffer
-//      (this rank's index in the group of its mesh_axes);
+//      axes list of the collective steps (for target "cuda", a group of
+//      several GPUs becomes an NCCL communicator bootstrapped over it) and
+//      writes each MESH_INDEX buffer (this rank's index in the group of its
+//      mesh_axes);
 //   6. loads the steps as the Program of the target, bound to those
 //      addresses: CpuProgram (the kernel library, BLAS GEMMs, collectives on
 //      the groups) on the host, or, for target "cuda", CudaProgram (the
-//      cubin, cuBLASLt GEMMs) on a GPU (runtime/cuda/).
+//      cubin, cuBLASLt GEMMs, NCCL collectives) on the rank's GPU: the one
+//      whose ordinal is the rank's index on its node (runtime/cuda/).
 // run() then has the program run every step in order (with profiling on, one
 // step at a time, waiting for each). An OUTPUT with `updates` aliases its
 // PARAMETER/STATE buffer, so a run leaves the new values in the parameter's
@@ -34,6 +37,7 @@
 #include "runtime/Program.h"
 #include "runtime/comm/Communicator.h"
 #include "runtime/comm/InProcessCommunicator.h"
+#include "runtime/comm/MpiEnvironment.h"
 #include "runtime/comm/ShardedBuffer.h"
 #include "runtime/cuda/CudaProgram.h"
 
@@ -80,7 +84,7 @@ StatusOr<std::unique_ptr<Program>> loadProgram(Device &device, const proto::Exec
                                                const std::string &source,
                                                const std::vector<Communicator *> &stepComms) {
   if (p.target() == "cuda")
-    return asProgram(CudaProgram::load(device, p, addresses, source));
+    return asProgram(CudaProgram::load(device, p, addresses, source, stepComms));
   return asProgram(CpuProgram::load(p, addresses, source, stepComms));
 }
 
@@ -140,10 +144,19 @@ StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe,
     return world.status();
   std::unique_ptr<Device> device;
   if (exe.proto().target() == "cuda") {
-    StatusOr<std::unique_ptr<Device>> gpu = openCudaDevice();
+    // One GPU per rank: a rank takes the GPU of its index on its node.
+    int ordinal = 0;
+    std::string whose;
+    if (mesh->numRanks() > 1) {
+      int local = MpiEnvironment::localRankFromEnvironment();
+      ordinal = local >= 0 ? local : world.value()->rank();
+      whose = "rank " + std::to_string(world.value()->rank()) + " takes GPU " +
+              std::to_string(ordinal) + " (its index on its node; start at most one rank per GPU): ";
+    }
+    StatusOr<std::unique_ptr<Device>> gpu = openCudaDevice(ordinal);
     if (!gpu.isOk())
       return Status(gpu.status().code(), "executable '" + exe.source() +
-                                             "' targets cuda: " + gpu.status().message());
+                                             "' targets cuda: " + whose + gpu.status().message());
     device = std::move(gpu.value());
   } else {
     device = std::make_unique<CpuDevice>();
@@ -172,6 +185,7 @@ StatusOr<std::unique_ptr<Executor>> Executor::create(Executable exe,
   executor->world_ = std::move(world.value());
   executor->rank_ = executor->world_->rank();
   executor->shareFrom_ = owner;
+  executor->ncclForOneGpuGroups_ = options.ncclForOneGpuGroups;
   WEFT_RETURN_IF_ERROR(executor->initialize());
   return executor;
 }
@@ -306,6 +320,9 @@ Status Executor::initializeMesh() {
       StatusOr<std::shared_ptr<Communicator>> group =
           world_->split(static_cast<int>(mesh_.groupColor(rank_, axes)),
                         static_cast<int>(mesh_.indexInGroup(rank_, axes)), name);
+      if (group.isOk() && p.target() == "cuda" &&
+          (group.value()->size() > 1 || ncclForOneGpuGroups_))
+        group = openGpuCommunicator(*device_, std::move(group.value()));
       if (!group.isOk())
         return Status(group.status().code(),
                       where() + ": cannot form the group of step " + std::to_string(s) + " '" +

@@ -67,12 +67,17 @@ struct ExecutorOptions {
   /// Executor sets it for both. It must outlive this Executor. One-device
   /// programs only.
   Executor *shareStorageWith = nullptr;
+  /// Target "cuda": run the collectives of one-GPU groups on NCCL too (the
+  /// path a mesh of several GPUs takes) instead of a copy on the stream; for
+  /// checking that path on a machine with one GPU.
+  bool ncclForOneGpuGroups = false;
 };
 
 class Executor {
 public:
-  /// Validates `exe`, opens the device of its target (the host for "cpu",
-  /// GPU 0 for "cuda"), allocates its arena and parameter storage, writes its
+  /// Validates `exe`, opens the device of its target (the host for "cpu";
+  /// for "cuda", GPU 0, or on a mesh of ranks the GPU of this rank's index on
+  /// its node), allocates its arena and parameter storage, writes its
   /// constants and loads its kernels. Fails with the validation error, the
   /// device that cannot be opened (UNAVAILABLE), an allocation error or the
   /// kernel library/symbol that could not be loaded. Before allocating, the
@@ -203,6 +208,7 @@ private:
   bool hasOutputs_ = false;             // the last run completed
   bool profiling_ = false;
   bool cudaGraphs_ = true;              // set from WEFT_CUDA_GRAPHS in initialize()
+  bool ncclForOneGpuGroups_ = false;    // ExecutorOptions::ncclForOneGpuGroups
   std::vector<StepTime> stepTimes_;
   MeshShape mesh_;                                     // the Executable's mesh
   int rank_ = 0;                                       // this rank in the mesh

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/KernelLibrary.h"
+#include "runtime/cpu/OpenMp.h"
 
 #include <cerrno>
 #include <cstdlib>
@@ -106,13 +107,7 @@ StatusOr<std::unique_ptr<KernelLibrary>> KernelLibrary::load(std::string_view im
   if (image.size() < 4 || std::memcmp(image.data(), "\x7f" "ELF", 4) != 0)
     return invalidArgument(where + " is not an ELF shared object (" + std::to_string(image.size()) +
                            " bytes, no ELF magic)");
-  // The kernels' OpenMP workers must not spin after a parallel loop: GEMM
-  // steps (OpenBLAS, with threads of its own) run right after on the same
-  // cores, and libomp's default 200 ms spin-wait halves their speed on a
-  // 2-core machine (measured: GPT-2 124M forward 315 ms -> 257 ms). A value
-  // the user set is kept. libomp reads it when the first kernel library
-  // pulls it in.
-  ::setenv("KMP_BLOCKTIME", "0", /*overwrite=*/0);
+  stopOpenMpSpinning(); // before the kernels' first parallel region
   int fd = -1;
   std::string memfdError, fileError;
   bool dlopenFailed = false;

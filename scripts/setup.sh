@@ -9,6 +9,7 @@ packages=(
   libomp-19-dev                                            # OpenMP runtime for the CPU kernels
   libprotobuf-dev protobuf-compiler                        # the Executable format
   libopenblas-dev                                          # CPU GEMMs
+  libdnnl-dev                                              # oneDNN: bf16 GEMMs on the CPU (AMX / AVX512-BF16)
   coinor-libcbc-dev                                        # the strategy search's integer programs (CBC)
   libopenmpi-dev openmpi-bin                               # ranks and CPU collectives
   nlohmann-json3-dev                                       # config.json and safetensors headers

@@ -13,7 +13,7 @@ out=$build/devrun
 bash "$root/scripts/build.sh" WeftCudaRuntimeTests WeftCudaCodegenTests WeftNcclCommTests weft >/dev/null
 rm -rf "$out" && mkdir -p "$out/lib" "$out/cases"
 cp "$build/bin/WeftCudaRuntimeTests" "$build/bin/WeftNcclCommTests" "$out/"
-for lib in libprotobuf.so.32 libopenblas.so.0 libgfortran.so.5 libquadmath.so.0; do
+for lib in libprotobuf.so.32 libopenblas.so.0 libgfortran.so.5 libquadmath.so.0 libdnnl.so.2 libomp.so.5; do
   path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !p { p = $NF } END { print p }')
   [ -n "$path" ] || { echo "prepare_devrun: $lib not found" >&2; exit 1; }
   cp -L "$path" "$out/lib/"

@@ -3,7 +3,8 @@
 # most important first, each stage skipped once the call nears its deadline so that what ran still comes back:
 #   1. the runtime tests (format 4, the 256-byte aligned memory plan, cuMemGetInfo check) and the NCCL one-rank test;
 #   2. the GPT-2 124M training step, bf16 then f32: weft (graphs off/on) vs PyTorch compile/eager (run_train.sh);
-#   3. the f32 training step compiled for a dp=1 mesh (the distributed path: collectives of one GPU), timed;
+#   3. the f32 training step compiled for a dp=1 mesh (the distributed path: collectives of one GPU), timed, then run
+#      with its collectives on NCCL against the copy path (CudaMesh test: outputs equal to the bit);
 #   4. the kernel table vs PyTorch eager / torch.compile, with the copy bandwidth (run_kernels.sh);
 #   5. the GPT-2 forward, GEMM epilogue bench and memcheck (run_all.sh), if time is left.
 # Usage: DEADLINE_S=420 bash devrun/run_lease.sh  (seconds from the start; default 420). Logs under $OUT.
@@ -29,13 +30,17 @@ if stage "train bf16" 150; then PRECISIONS=bf16 bash run_train.sh 8 2>&1 | tee "
 cp "$OUT/train_times.txt" "$OUT/train_times_bf16.txt" 2>/dev/null
 if stage "train f32" 150; then PRECISIONS=f32 bash run_train.sh 8 2>&1 | tee "$OUT/train_f32.txt" | tail -8; fi
 cat "$OUT/train_times_bf16.txt" >> "$OUT/train_times.txt" 2>/dev/null
-if stage "dp=1 mesh training step" 60; then
+if stage "dp=1 mesh training step (copies, NCCL)" 90; then
   tmp=$(mktemp -d)
   gunzip -c gpt2_train_f32_b8_dp1.wexe.gz > "$tmp/dp1.wexe"
   WEFT_CUDA_TIME_EXE=$tmp/dp1.wexe timeout 120 ./WeftCudaRuntimeTests --gtest_filter='CudaBench.ExecutableStepTimes' \
     > "$OUT/gpt2_train_f32_b8_dp1.log" 2>&1
   echo "dp=1 step rc $? (compare with gpt2_train_f32_b8's graphs-on time)"
   grep -E "BENCH|Failure|rror" "$OUT/gpt2_train_f32_b8_dp1.log" | sed "s|$tmp/||" | head -6
+  WEFT_CUDA_MESH_EXE=$tmp/dp1.wexe timeout 120 ./WeftCudaRuntimeTests --gtest_filter='CudaMesh.*' \
+    > "$OUT/cuda_mesh_nccl.log" 2>&1
+  echo "dp=1 step on NCCL rc $?"
+  grep -E "CudaMesh|^\[  (PASSED|FAILED|SKIPPED)|Failure|kipped" "$OUT/cuda_mesh_nccl.log" | head -8
   rm -rf "$tmp"
 fi
 if stage "kernels" 120; then bash run_kernels.sh 2>&1 | tee "$OUT/kernels.txt" | tail -14; fi

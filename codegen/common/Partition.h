@@ -56,7 +56,8 @@ struct KernelPartition {
 struct PartitionOptions {
   /// bf16 and f16 contractions (operands and result of one type, f32
   /// accumulation) become Gemm steps too, as f32 ones always do; without it
-  /// they are kernels (the CPU's BLAS has no narrow GEMM). cuBLASLt: true.
+  /// they are kernels. Both targets set it: cuBLASLt on the GPU, oneDNN (or
+  /// f32 BLAS on widened operands) on the CPU.
   bool narrowFloatGemms = false;
   /// Columns per parallel iteration of a weft.scatter_add kernel (each
   /// iteration adds every update row's slice of those columns, in order, so

@@ -73,6 +73,7 @@ FailureOr<proto::Executable> compileForCpu(ModuleOp module, const CpuCodegenOpti
 
   PartitionOptions partitionOptions;
   partitionOptions.scatterColumnBlock = options.scatterColumnBlock;
+  partitionOptions.narrowFloatGemms = true; // bf16 / f16: runtime/cpu/NarrowGemm.h
   FailureOr<KernelPartition> partition = partitionIntoKernels(module, partitionOptions);
   if (failed(partition))
     return failure();

@@ -54,6 +54,17 @@ int64_t MpiEnvironment::worldSizeFromEnvironment() {
   return 1;
 }
 
+int MpiEnvironment::localRankFromEnvironment() {
+  for (const char *name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"})
+    if (const char *v = std::getenv(name)) {
+      char *end = nullptr;
+      long n = std::strtol(v, &end, 10);
+      if (end != v && *end == '\0' && n >= 0)
+        return static_cast<int>(n);
+    }
+  return -1;
+}
+
 bool MpiEnvironment::underMpirun() {
   return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr;
 }

@@ -3,7 +3,8 @@
 // This file implements the declaration of MpiEnvironment: MPI is initialized
 // once per process (MPI_THREAD_FUNNELED: only the thread that initialized it
 // makes MPI calls) unless the program already did, and finalized at exit if
-// weft initialized it; and whether this process was started by mpirun.
+// weft initialized it; whether this process was started by mpirun, and its
+// index on its node (which GPU a rank takes).
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +30,10 @@ public:
   /// The number of processes mpirun started (OMPI_COMM_WORLD_SIZE or
   /// PMIX_SIZE), read without initializing MPI; 1 outside mpirun.
   static int64_t worldSizeFromEnvironment();
+  /// This process's index among the processes the launcher started on its
+  /// node (OMPI_COMM_WORLD_LOCAL_RANK, MPI_LOCALRANKID, SLURM_LOCALID), read
+  /// without initializing MPI; -1 when the environment does not say.
+  static int localRankFromEnvironment();
 };
 
 } // namespace weft::rt

@@ -10,23 +10,29 @@
 //      accumulation, strict f32 without TF32; one workspace shared by all
 //      GEMMs, 32 MiB; a bias/GELU epilogue with its bias address and the
 //      bias buffer's dtype);
-//   5. per collective step, checks that its group is one GPU (a mesh axis of
-//      size 1, as a dp=1 mesh leaves them) and stores its buffers: such a
-//      collective is a copy on the stream (or nothing, in place; zeros for a
-//      permute that sends this rank nothing). Groups of several GPUs are
-//      refused at load (NCCL is not driven by the program yet).
+//   5. per collective step, stores its buffers and its group's communicator:
+//      a group of several GPUs runs on NCCL (the Executor's communicator from
+//      openGpuCommunicator, runtime/comm/NcclCommunicator.h); a group of one
+//      GPU without one (a mesh axis of size 1, as a dp=1 mesh leaves them) is
+//      a copy on the stream (or nothing, in place; zeros for a permute that
+//      sends this rank nothing).
 // A kernel-call step then enqueues the kernel's launches in order, a GEMM step
 // its GEMM, on the device's stream; nothing waits, except a GEMM's first run, which autotunes
 // its cuBLASLt algorithm (CublasLt.h; WEFT_GEMM_AUTOTUNE=0 turns it off) and
 // waits for its timings. runAll() enqueues every step: with graphs on, the
 // first run step by step (so tuning happens outside any capture), the second
 // captures the steps as a CUDA graph and launches it, later runs replay it.
+// A program with NCCL collectives is never captured: each collective waits for
+// the stream with a deadline (so a dead rank is named, not waited for), which a
+// capture cannot contain; its runs launch step by step.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cuda/CudaProgram.h"
 
 #include "runtime/HostTensor.h"
+#include "runtime/comm/CollectiveStep.h"
+#include "runtime/comm/NcclCommunicator.h"
 #include "runtime/cuda/CublasLt.h"
 #include "runtime/cuda/CudaDevice.h"
 #include "runtime/cuda/CudaGraph.h"
@@ -44,11 +50,23 @@ bool cudaGraphsEnabledByEnvironment() {
   return !(v && std::strcmp(v, "0") == 0);
 }
 
-StatusOr<std::unique_ptr<Device>> openCudaDevice() {
-  StatusOr<std::unique_ptr<cuda::CudaDevice>> dev = cuda::CudaDevice::open(0);
+StatusOr<std::unique_ptr<Device>> openCudaDevice(int ordinal) {
+  StatusOr<std::unique_ptr<cuda::CudaDevice>> dev = cuda::CudaDevice::open(ordinal);
   if (!dev.isOk())
     return dev.status();
   return std::unique_ptr<Device>(std::move(dev.value()));
+}
+
+StatusOr<std::shared_ptr<Communicator>> openGpuCommunicator(Device &gpu,
+                                                            std::shared_ptr<Communicator> hostGroup) {
+  auto *cudaDevice = dynamic_cast<cuda::CudaDevice *>(&gpu);
+  if (!cudaDevice)
+    return invalidArgument("nccl: the device '" + gpu.name() + "' is not a GPU");
+  StatusOr<std::shared_ptr<NcclCommunicator>> nccl =
+      NcclCommunicator::create(std::move(hostGroup), cudaDevice->stream());
+  if (!nccl.isOk())
+    return nccl.status();
+  return std::shared_ptr<Communicator>(std::move(nccl.value()));
 }
 
 namespace {
@@ -74,7 +92,8 @@ public:
       device_.driver().moduleUnload(module_);
   }
 
-  Status load(const std::vector<void *> &addresses, const std::string &source);
+  Status load(const std::vector<void *> &addresses, const std::string &source,
+              const std::vector<Communicator *> &stepComms);
   Status runAll(bool useGraph) override;
   bool graphCaptured() const override { return graph_ != nullptr; }
 
@@ -94,11 +113,14 @@ private:
   std::vector<void *> gemmC_;
   std::vector<const void *> collectiveIn_;  // per step: a collective's input
   std::vector<void *> collectiveOut_;       // per step: its output
+  std::vector<Communicator *> collectiveComm_; // per step: its NCCL group, or null (one GPU)
   std::unique_ptr<cuda::CudaGraph> graph_; // every step, captured by runAll(true)
   bool warmedUp_ = false;                  // a run has launched every step eagerly
+  bool usesNccl_ = false;                  // a collective runs on NCCL: never captured
 };
 
-Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::string &source) {
+Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::string &source,
+                             const std::vector<Communicator *> &stepComms) {
   const proto::Executable &p = exe();
   const std::string what = "the cubin of executable '" + source + "'";
   if (p.kernels_size() > 0) {
@@ -132,22 +154,27 @@ Status CudaProgramImpl::load(const std::vector<void *> &addresses, const std::st
   for (size_t s = 0; s < n; ++s) {
     const proto::Step &step = p.steps(static_cast<int>(s));
     if (step.has_collective()) {
-      // A group of one GPU (a mesh axis of size 1, as dp=1 leaves them) is a
-      // copy on the stream; larger groups need NCCL, which the program does
-      // not drive yet (runtime/comm/NcclCommunicator.h runs the collectives).
       const proto::Collective &c = step.collective();
       int64_t members = 1;
       for (uint32_t axis : c.axes())
         members *= p.mesh().axes(static_cast<int>(axis)).size();
-      if (members > 1)
-        return unimplemented("step " + std::to_string(s) + " '" + step.label() + "': a collective over " +
-                             std::to_string(members) + " GPUs; target 'cuda' runs collectives within one GPU "
-                             "only (a mesh whose collectives span one rank, e.g. dp=1); compile for target "
-                             "'cpu' to run this mesh");
+      Communicator *comm = s < stepComms.size() ? stepComms[s] : nullptr;
+      if (members > 1 && !comm)
+        return invalidArgument("step " + std::to_string(s) + " '" + step.label() +
+                               "': a collective over " + std::to_string(members) +
+                               " GPUs needs its group's NCCL communicator (the Executor opens "
+                               "one per group when the program runs on a mesh of ranks)");
+      if (comm && comm->size() != members)
+        return invalidArgument("step " + std::to_string(s) + " '" + step.label() + "': its group has " +
+                               std::to_string(members) + " GPUs but the communicator " +
+                               comm->groupName() + " has " + std::to_string(comm->size()));
       collectiveIn_.resize(n, nullptr);
       collectiveOut_.resize(n, nullptr);
+      collectiveComm_.resize(n, nullptr);
       collectiveIn_[s] = addresses[c.input()];
       collectiveOut_[s] = addresses[c.output()];
+      collectiveComm_[s] = comm;
+      usesNccl_ = usesNccl_ || comm != nullptr;
       continue;
     }
     if (step.has_kernel_call()) {
@@ -194,9 +221,12 @@ Status CudaProgramImpl::runGemm(int step) {
 }
 
 Status CudaProgramImpl::runCollective(int step) {
-  // load() admitted only groups of one GPU: the sum over one member, the
-  // gather or scatter of one block, a move to oneself are the block itself.
   const proto::Collective &c = exe().steps(step).collective();
+  if (Communicator *comm = collectiveComm_[static_cast<size_t>(step)])
+    return runCollectiveStep(*comm, c, collectiveIn_[static_cast<size_t>(step)],
+                             collectiveOut_[static_cast<size_t>(step)], exe().steps(step).label());
+  // A group of one GPU: the sum over one member, the gather or scatter of one
+  // block, a move to oneself are the block itself.
   const size_t bytes = static_cast<size_t>(c.count()) * dtypeSize(c.dtype());
   const void *in = collectiveIn_[static_cast<size_t>(step)];
   void *out = collectiveOut_[static_cast<size_t>(step)];
@@ -220,7 +250,7 @@ Status CudaProgramImpl::runKernelCall(int step) {
 }
 
 Status CudaProgramImpl::runAll(bool useGraph) {
-  if (!useGraph || !warmedUp_) {
+  if (!useGraph || !warmedUp_ || usesNccl_) {
     // The first run launches step by step: module functions and cuBLASLt's
     // kernels load then, and each GEMM plan is autotuned, outside any capture
     // (as PyTorch warms up before capturing). Each run executes the steps
@@ -244,13 +274,14 @@ Status CudaProgramImpl::runAll(bool useGraph) {
 StatusOr<std::unique_ptr<CudaProgram>> CudaProgram::load(Device &device,
                                                          const proto::Executable &exe,
                                                          const std::vector<void *> &addresses,
-                                                         const std::string &source) {
+                                                         const std::string &source,
+                                                         const std::vector<Communicator *> &stepComms) {
   auto *cudaDevice = dynamic_cast<cuda::CudaDevice *>(&device);
   if (!cudaDevice)
     return invalidArgument("cuda: executable '" + source + "' targets cuda but the device '" +
                            device.name() + "' is not a GPU");
   auto program = std::make_unique<CudaProgramImpl>(*cudaDevice, exe);
-  WEFT_RETURN_IF_ERROR(program->load(addresses, source));
+  WEFT_RETURN_IF_ERROR(program->load(addresses, source, stepComms));
   return std::unique_ptr<CudaProgram>(std::move(program));
 }
 

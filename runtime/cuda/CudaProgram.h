@@ -7,7 +7,9 @@
 // includes no CUDA header: weft builds without the CUDA toolkit, and then both
 // entry points fail with UNAVAILABLE and a message saying so. A whole run is
 // replayed as one CUDA graph unless WEFT_CUDA_GRAPHS=0 (or
-// Executor::setCudaGraphs(false)).
+// Executor::setCudaGraphs(false)) or the program has collectives over several
+// GPUs: those run on NCCL (runtime/comm/NcclCommunicator.h), which waits for
+// each collective (to name a rank that died) and so cannot be captured.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,10 +25,20 @@
 
 namespace weft::rt {
 
-/// Opens GPU 0 as a Device for "cuda" Executables. UNAVAILABLE, with the
-/// reason, when weft was built without the CUDA toolkit or when the driver or
-/// a GPU is missing.
-StatusOr<std::unique_ptr<Device>> openCudaDevice();
+class Communicator;
+
+/// Opens GPU `ordinal` as a Device for "cuda" Executables. UNAVAILABLE, with
+/// the reason, when weft was built without the CUDA toolkit or when the driver
+/// or that GPU is missing.
+StatusOr<std::unique_ptr<Device>> openCudaDevice(int ordinal = 0);
+
+/// The NCCL communicator of `hostGroup`'s ranks on `gpu` (a device from
+/// openCudaDevice): every rank of the group calls it; NCCL's id is handed out
+/// over `hostGroup` and its collectives are enqueued on the device's stream.
+/// UNAVAILABLE when CUDA was not built or libnccl.so.2 cannot be loaded;
+/// NCCL's own error (e.g. two ranks on one GPU) otherwise.
+StatusOr<std::shared_ptr<Communicator>> openGpuCommunicator(Device &gpu,
+                                                            std::shared_ptr<Communicator> hostGroup);
 
 /// True when this build of the runtime includes the CUDA device.
 bool cudaRuntimeBuilt();
@@ -46,10 +58,15 @@ public:
   /// packs each kernel call's arguments (the device addresses of its buffers,
   /// `addresses` being indexed by buffer id) and plans each GEMM with
   /// cuBLASLt. `exe` must be validated; `source` names it in errors.
+  /// `stepComms[s]` is collective step s's group (from openGpuCommunicator),
+  /// needed for groups of several GPUs; a step without one whose group is one
+  /// GPU is a copy on the stream. A collective over several GPUs without a
+  /// communicator is INVALID_ARGUMENT naming the step.
   static StatusOr<std::unique_ptr<CudaProgram>> load(Device &device,
                                                      const proto::Executable &exe,
                                                      const std::vector<void *> &addresses,
-                                                     const std::string &source);
+                                                     const std::string &source,
+                                                     const std::vector<Communicator *> &stepComms = {});
 
 protected:
   using Program::Program;

@@ -1,8 +1,8 @@
 //===- CudaUnavailable.cpp - the CUDA entry points of a build without CUDA ===//
 //
-// This file implements openCudaDevice and CudaProgram::load for builds made
-// without the CUDA toolkit: both fail with UNAVAILABLE and say how to get a
-// runtime that runs "cuda" Executables.
+// This file implements openCudaDevice, openGpuCommunicator and
+// CudaProgram::load for builds made without the CUDA toolkit: all fail with
+// UNAVAILABLE and say how to get a runtime that runs "cuda" Executables.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,11 +22,16 @@ bool cudaRuntimeBuilt() { return false; }
 
 bool cudaGraphsEnabledByEnvironment() { return false; }
 
-StatusOr<std::unique_ptr<Device>> openCudaDevice() { return notBuilt(); }
+StatusOr<std::unique_ptr<Device>> openCudaDevice(int) { return notBuilt(); }
+
+StatusOr<std::shared_ptr<Communicator>> openGpuCommunicator(Device &, std::shared_ptr<Communicator>) {
+  return notBuilt();
+}
 
 StatusOr<std::unique_ptr<CudaProgram>> CudaProgram::load(Device &, const proto::Executable &,
                                                          const std::vector<void *> &,
-                                                         const std::string &) {
+                                                         const std::string &,
+                                                         const std::vector<Communicator *> &) {
   return notBuilt();
 }
 

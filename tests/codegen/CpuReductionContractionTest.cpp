@@ -2,8 +2,9 @@
 //
 // This file tests weft.reduce (sum, mean, max, min over leading, trailing,
 // inner and all dimensions), weft.matmul and weft.batch_matmul (every
-// transpose combination; f32 through BLAS, f16/bf16 through generated
-// kernels) compiled for the CPU against the double-precision reference.
+// transpose combination; f32 through BLAS, f16/bf16 as Gemm steps of their
+// dtype: oneDNN or widened BLAS) compiled for the CPU against the
+// double-precision reference.
 //
 // Tolerances, for inputs in [-1, 1): partial sums of n random-signed terms
 // are ~sqrt(n) in size and an f32 sum (in an order the vectorizer chooses)
@@ -115,13 +116,27 @@ TEST_F(CodegenTest, MatmulMatchesReferenceWithEveryTranspose) {
   check(matmulProgram({2, 3}, 7, 5, 33, false, true, "f32"), 1, {sumTolerance(33)});
 }
 
-TEST_F(CodegenTest, NarrowMatmulKernelsMatchReference) {
-  for (const char *et : {"f16", "bf16"})
+// bf16 and f16 contractions are Gemm steps of their dtype on the CPU too
+// (runtime/cpu/NarrowGemm.h: oneDNN for bf16, f16 widened to f32 BLAS).
+TEST_F(CodegenTest, NarrowMatmulsAreGemmStepsAndMatchReference) {
+  for (const char *et : {"f16", "bf16"}) {
     for (int ta = 0; ta < 2; ++ta)
       for (int tb = 0; tb < 2; ++tb) {
         check(matmulProgram({}, 7, 33, 5, ta, tb, et), 2, {sumTolerance(5)});
         check(matmulProgram({2, 2}, 3, 4, 17, ta, tb, et), 3, {sumTolerance(17)});
       }
+    mlir::OwningOpRef<mlir::ModuleOp> module = parse(matmulProgram({3}, 16, 24, 40, false, true, et));
+    ASSERT_TRUE(module);
+    std::optional<proto::Executable> exe = compile(*module, {});
+    ASSERT_TRUE(exe.has_value());
+    int gemms = 0;
+    for (const proto::Step &step : exe->steps())
+      if (step.has_gemm()) {
+        ++gemms;
+        EXPECT_EQ(step.gemm().dtype(), std::string(et) == "bf16" ? proto::BF16 : proto::F16);
+      }
+    EXPECT_EQ(gemms, 1) << et << " batch_matmul: one Gemm step";
+  }
 }
 
 TEST_F(CodegenTest, EmptyContractionGivesZeros) {

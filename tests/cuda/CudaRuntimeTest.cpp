@@ -37,6 +37,7 @@
 #include "runtime/cuda/CudaProgram.h"
 #include "tests/cuda/CaseBundle.h"
 #include "tests/cuda/NarrowGemmTestUtil.h"
+#include "tests/cuda/RandomBinding.h"
 
 #include <gtest/gtest.h>
 
@@ -751,36 +752,11 @@ TEST(CudaBench, ExecutableStepTimes) {
   ASSERT_TRUE(ex.isOk()) << ex.status().toString();
   const proto::Executable &p = (*ex)->executable().proto();
   std::mt19937 rng(5);
-  std::normal_distribution<float> normal(0, 0.02f);
-  auto randomValue = [&](const proto::Buffer &b) {
-    rt::HostTensor t(b.dtype(), {b.shape().begin(), b.shape().end()});
-    for (int64_t i = 0; i < t.numElements(); ++i) {
-      if (b.dtype() == proto::F32)
-        t.data<float>()[i] = normal(rng);
-      else if (b.dtype() == proto::BF16 || b.dtype() == proto::F16)
-        test::storeAs(b.dtype(), normal(rng), t.bytes, static_cast<size_t>(i));
-      else if (b.dtype() == proto::I64)
-        t.data<int64_t>()[i] = static_cast<int64_t>(rng() % 50257);
-    }
-    return t;
-  };
-  for (const proto::Buffer &b : p.buffers())
-    if (b.kind() == proto::PARAMETER)
-      ASSERT_TRUE((*ex)->setParameter(b.name(), randomValue(b)).isOk()) << b.name();
-  // A training step's schedule inputs get sane values (a small learning
-  // rate, the 1-based step count), the others random ones.
+  ASSERT_TRUE(test::bindRandomParameters(**ex, rng).isOk());
   int stepCount = 0;
   auto bindInputs = [&] {
-    ++stepCount;
-    for (const proto::Buffer &b : p.buffers()) {
-      if (b.kind() != proto::INPUT)
-        continue;
-      rt::HostTensor value = randomValue(b);
-      bool schedule = b.name() == "lr" || b.name() == "step";
-      if (schedule && b.dtype() == proto::F32 && value.numElements() == 1)
-        value.data<float>()[0] = b.name() == "lr" ? 1e-4f : float(stepCount);
-      ASSERT_TRUE((*ex)->setInput(b.name(), value).isOk()) << b.name();
-    }
+    rt::Status st = test::bindRandomInputs(**ex, ++stepCount, rng);
+    ASSERT_TRUE(st.isOk()) << st.toString();
   };
   std::vector<double> ms, eagerMs;
   for (bool graphs : {false, true}) {

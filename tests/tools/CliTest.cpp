@@ -5,13 +5,16 @@
 // --mesh dp=2,tp=2 --compile-to parallel` prints the partitioned step with
 // its collectives; `weft launch -n 2 -- weft ...` runs two ranks, and its
 // own errors (no `--`, -n 0, nothing to launch, no mpirun) exit with clear
-// messages.
+// messages; `weft run --profile N` lists the N longest ops of a run.
 //
 //===----------------------------------------------------------------------===//
 
 #include <gtest/gtest.h>
 
 #include <regex>
+
+#include <algorithm>
+#include <vector>
 
 #include <cstdio>
 #include <cstdlib>
@@ -266,3 +269,37 @@ TEST(WeftCliLaunch, Errors) {
 }
 
 } // namespace
+
+// `weft run --profile N`: one profiled run after the timed ones; the header
+// counts every step of the executable, the N rows are the longest ops, longest
+// first, their shares within the run, and GPT-2's GEMMs are among them.
+TEST(WeftCliRun, ProfileListsTheLongestOps) {
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                              ("weft-cli-profile-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string exe = (dir / "tiny.wexe").string();
+  Result c = runWeft("compile gpt2 --preset tiny --seq 8 --no-cache -o '" + exe + "'");
+  ASSERT_EQ(c.rc, 0) << c.out;
+  Result r = runWeft("run '" + exe + "' --random-weights --profile 3");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  std::smatch header;
+  ASSERT_TRUE(std::regex_search(r.out, header, std::regex(R"(profile: (\d+) steps, ([0-9.]+) ms)")))
+      << r.out;
+  EXPECT_GT(std::stoi(header[1]), 10) << r.out;
+  double total = std::stod(header[2]);
+  std::regex row(R"(\n +([0-9.]+) +([0-9.]+)% +(\d+)  ([^\n]+))");
+  std::vector<double> ms;
+  double shares = 0;
+  std::string ops;
+  for (std::sregex_iterator it(r.out.begin(), r.out.end(), row), end; it != end; ++it) {
+    ms.push_back(std::stod((*it)[1]));
+    shares += std::stod((*it)[2]);
+    ops += (*it)[4].str() + ";";
+  }
+  ASSERT_EQ(ms.size(), 3u) << r.out;
+  EXPECT_TRUE(std::is_sorted(ms.rbegin(), ms.rend())) << "longest first: " << r.out;
+  EXPECT_LE(ms[0] + ms[1] + ms[2], total * 1.001 + 0.002) << r.out;
+  EXPECT_LE(shares, 100.2) << r.out;
+  EXPECT_HAS(ops, "(gemm)");
+  EXPECT_EQ(runWeft("run '" + exe + "' --random-weights --profile -1").rc, 2);
+}

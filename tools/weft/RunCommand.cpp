@@ -14,6 +14,7 @@
 #include "tools/weft/Flags.h"
 #include "tools/weft/MlirFlags.h"
 #include "tools/weft/ModelSource.h"
+#include "tools/weft/ProfileReport.h"
 #include "tools/weft/Ranks.h"
 
 #include "models/catalog/HfWeights.h"
@@ -46,7 +47,7 @@ struct RunCommandFlags {
   RuntimeFlags runtime;
   std::string weights, tokens, logitsOut, loraAdapter;
   bool randomWeights = false;
-  int64_t seed = 0, repeat = 1;
+  int64_t seed = 0, repeat = 1, profile = 0;
   FlagSet flags{"run", kRunUsage,
                 "Compiles a model (through the compile cache) or loads a .wexe, and runs it."};
 
@@ -73,6 +74,10 @@ struct RunCommandFlags {
                     &randomWeights);
     flags.addInteger("seed", "S", "seed for random weights and inputs", &seed, 0, UINT_MAX);
     flags.addInteger("repeat", "N", "run this many times and report the median", &repeat, 0);
+    flags.addInteger("profile", "N",
+                     "then one profiled run (each step waited for): the N ops that took longest, "
+                     "with their steps, milliseconds and share of the run",
+                     &profile, 0);
     runtime.declare(flags);
     declareMlirFlags(flags);
     compile.configurePassManager = configureMlirPassManager;
@@ -234,6 +239,13 @@ int runRun(int argc, char **argv) {
   bindParameters(*executor, proto, src.get(), f);
   bindInputs(*executor, proto, vocab, f);
   runTimed(*executor, f.repeat);
+  if (f.profile > 0) {
+    executor->setProfiling(true);
+    check(executor->run());
+    executor->setProfiling(false);
+    if (ranks.writes())
+      printProfile(executor->stepTimes(), static_cast<int>(f.profile));
+  }
 
   rt::HostTensor first = check(executor->output(0));
   if (isLm)

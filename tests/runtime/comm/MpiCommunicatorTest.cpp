@@ -17,6 +17,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 using namespace weft::rt;
 using namespace weft::rt::testing;
@@ -33,6 +35,20 @@ TEST(MpiCommunicator, WorldMatchesMpirun) {
   EXPECT_TRUE(MpiEnvironment::underMpirun());
   EXPECT_EQ(world()->size(), std::atoi(std::getenv("OMPI_COMM_WORLD_SIZE")));
   EXPECT_EQ(world()->rank(), std::atoi(std::getenv("OMPI_COMM_WORLD_RANK")));
+}
+
+// Which GPU a rank takes: its index on its node, from the launcher. The test's
+// ranks all run on this one node, so that index is the world rank; a value
+// that is not a whole number is not taken.
+TEST(MpiCommunicator, LocalRankIsTheIndexOnTheNode) {
+  EXPECT_EQ(MpiEnvironment::localRankFromEnvironment(), world()->rank());
+  ASSERT_NE(std::getenv("OMPI_COMM_WORLD_LOCAL_RANK"), nullptr) << "OpenMPI's mpirun sets it";
+  std::string saved = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  ::setenv("OMPI_COMM_WORLD_LOCAL_RANK", "1x", 1);
+  if (!std::getenv("MPI_LOCALRANKID") && !std::getenv("SLURM_LOCALID"))
+    EXPECT_EQ(MpiEnvironment::localRankFromEnvironment(), -1);
+  ::setenv("OMPI_COMM_WORLD_LOCAL_RANK", saved.c_str(), 1);
+  EXPECT_EQ(MpiEnvironment::localRankFromEnvironment(), world()->rank());
 }
 
 TEST(MpiCommunicator, EveryKindF32Bf16I64UnevenCounts) {
