@@ -77,7 +77,7 @@ void findOutliers(int m, int k, const float *a, int64_t lda, float threshold,
 }
 
 /// out[i][j] = sum over outlier columns kk of x[i, kk] * W[kk, j] (unscaled).
-void outlierProducts(const GemvProblem &p, const int8_t *w, const std::vector<int> &outliers,
+void outlierSums(const GemvProblem &p, const int8_t *w, const std::vector<int> &outliers,
                      float *out) {
   std::fill(out, out + int64_t(p.m) * p.n, 0.0f);
   for (int kk : outliers)
@@ -330,7 +330,7 @@ void runVnni(const GemvProblem &p, const int8_t *w, const float *scales, float t
   r.outl = nullptr;
   if (!outliers.empty()) {
     outl.resize(size_t(p.m) * p.n);
-    outlierProducts(p, w, outliers, outl.data());
+    outlierSums(p, w, outliers, outl.data());
     r.outl = outl.data();
   }
   WorkerPool &pool = WorkerPool::instance();
@@ -376,19 +376,35 @@ bool int8UsesVnni() {
   return vnni;
 }
 
-void quantizeRowsForProduct(int m, int k, const float *a, int64_t lda, float outlierThreshold,
-                            std::vector<int> &outliers, float *expanded) {
+void quantizeRowsToInt8(int m, int k, const float *a, int64_t lda, float outlierThreshold,
+                        std::vector<int> &outliers, int8_t *q, float *s) {
   std::vector<uint8_t> skip;
   findOutliers(m, k, a, lda, outlierThreshold, outliers, skip);
+  for (int i = 0; i < m; ++i)
+    s[i] = quantizeRowPortable(a + i * lda, k, outliers.empty() ? nullptr : skip.data(),
+                               q + int64_t(i) * k);
+}
+
+void outlierProducts(const GemvProblem &p, const int8_t *w, const std::vector<int> &outliers,
+                     float *out) {
+  outlierSums(p, w, outliers, out);
+}
+
+void quantizeRowsForProduct(int m, int k, const float *a, int64_t lda, float outlierThreshold,
+                            std::vector<int> &outliers, float *expanded) {
+  std::vector<int8_t> q(size_t(m) * size_t(k));
+  std::vector<float> s(static_cast<size_t>(m));
+  quantizeRowsToInt8(m, k, a, lda, outlierThreshold, outliers, q.data(), s.data());
   if (!expanded)
     return;
-  std::vector<int8_t> q(static_cast<size_t>(k));
+  std::vector<bool> outlier(static_cast<size_t>(k), false);
+  for (int kk : outliers)
+    outlier[kk] = true;
   for (int i = 0; i < m; ++i) {
     const float *x = a + i * lda;
-    const float s = quantizeRowPortable(x, k, outliers.empty() ? nullptr : skip.data(), q.data());
     float *e = expanded + int64_t(i) * k;
     for (int kk = 0; kk < k; ++kk)
-      e[kk] = skip[kk] ? x[kk] : float(q[kk]) * s;
+      e[kk] = outlier[kk] ? x[kk] : float(q[int64_t(i) * k + kk]) * s[i];
   }
 }
 

@@ -43,6 +43,16 @@ enum class Int8Kernel {
 void quantizeRowsForProduct(int m, int k, const float *a, int64_t lda, float outlierThreshold,
                             std::vector<int> &outliers, float *expanded);
 
+/// Steps 1 and 2 into int8: `q` gets the [m, k] quantized rows (0 in the
+/// outlier columns), `s` the m row scales.
+void quantizeRowsToInt8(int m, int k, const float *a, int64_t lda, float outlierThreshold,
+                        std::vector<int> &outliers, int8_t *q, float *s);
+
+/// out[i][j] = sum over `outliers` kk of A[i, kk] * W[kk, j] (f32, before
+/// the channel scales), [m, n].
+void outlierProducts(const GemvProblem &p, const int8_t *w, const std::vector<int> &outliers,
+                     float *out);
+
 /// C = the product of the file comment, m <= kGemvMaxRows (checked by the
 /// caller), W [k, n] or [n, k] as p.layout says. `outlierThreshold` <= 0:
 /// every column is quantized.

@@ -2,7 +2,7 @@
 //
 // This file implements tests of runtime/cpu/GemmInt8.h: gemvQ8A8 (the VNNI
 // kernels where the processor has them, and the portable f32 expansion) for
-// m = 1..8, both weight layouts, odd sizes (k not a multiple of 4 or 64, n
+// m = 1..8 and gemmQ8A8OneDnn (GemmInt8OneDnn.h) for m = 9..64, both weight layouts, odd sizes (k not a multiple of 4 or 64, n
 // not a multiple of 64), alpha and beta, with and without outlier columns,
 // an all-zero row and a row whose every value is an outlier, against a
 // double-precision evaluation of the definition written here (the row
@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cpu/GemmInt8.h"
+#include "runtime/cpu/GemmInt8OneDnn.h"
 #include "runtime/cpu/Quantize.h"
 
 #include <cmath>
@@ -70,8 +71,17 @@ std::vector<double> reference(const Case &c, const std::vector<float> &a, const 
   return out;
 }
 
-std::vector<Case> cases() {
+/// The small-M shapes, or (manyRows) the prefill shapes oneDNN takes.
+std::vector<Case> cases(bool manyRows = false) {
   std::vector<Case> out;
+  if (manyRows) {
+    for (WeightLayout layout : {WeightLayout::KN, WeightLayout::NK})
+      for (int m : {9, 33, 64}) {
+        out.push_back({m, 37, 19, layout});
+        out.push_back({m, 200, 771, layout});
+      }
+    return out;
+  }
   for (WeightLayout layout : {WeightLayout::KN, WeightLayout::NK})
     for (int m = 1; m <= kGemvMaxRows; ++m) {
       out.push_back({m, 37, 19, layout});   // one part, tails everywhere
@@ -83,10 +93,12 @@ std::vector<Case> cases() {
   return out;
 }
 
-void runCases(Int8Kernel kernel, float threshold, uint32_t seed) {
+/// Runs gemvQ8A8 with `kernel`, or (oneDnn) gemmQ8A8OneDnn on the many-row
+/// shapes, which must not decline them.
+void runCases(Int8Kernel kernel, float threshold, uint32_t seed, bool oneDnn = false) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (const Case &c : cases()) {
+  for (const Case &c : cases(oneDnn)) {
     std::vector<float> a(size_t(c.m) * c.k), w(size_t(c.n) * c.k), c0(size_t(c.m) * c.n);
     for (float &x : a)
       x = dist(rng);
@@ -111,7 +123,10 @@ void runCases(Int8Kernel kernel, float threshold, uint32_t seed) {
     GemvProblem p;
     p.m = c.m, p.n = c.n, p.k = c.k, p.alpha = 0.75f, p.beta = 2.0f, p.a = a.data(), p.lda = c.k;
     p.layout = c.layout, p.c = out.data(), p.ldc = c.n;
-    gemvQ8A8(p, q.data(), scales.data(), threshold, kernel);
+    if (oneDnn)
+      ASSERT_TRUE(gemmQ8A8OneDnn(p, q.data(), scales.data(), threshold)) << "oneDNN declined m=" << c.m;
+    else
+      gemvQ8A8(p, q.data(), scales.data(), threshold, kernel);
     std::vector<double> mag;
     std::vector<double> want = reference(c, a, q, scales, threshold, mag);
     for (size_t e = 0; e < want.size(); ++e) {
@@ -132,6 +147,11 @@ TEST(GemmInt8, BestKernelMatchesDefinition) {
 TEST(GemmInt8, PortableMatchesDefinition) {
   runCases(Int8Kernel::Portable, 0.0f, 3);
   runCases(Int8Kernel::Portable, 3.0f, 4);
+}
+
+TEST(GemmInt8, OneDnnManyRowsMatchDefinition) {
+  runCases(Int8Kernel::Best, 0.0f, 6, /*oneDnn=*/true);
+  runCases(Int8Kernel::Best, 3.0f, 7, /*oneDnn=*/true);
 }
 
 /// The activation quantization moves a product by at most half a step per
