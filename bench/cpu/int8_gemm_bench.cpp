@@ -3,9 +3,10 @@
 // This file implements weft-bench-int8-gemm: for GPT-2 124M's c_fc shape
 // (W [768, 3072] int8) at M = 1, 4, 8 (decode) and 64, 512 (prefill), the
 // median time of
-//   - weft's path for quantize_lhs products (runtime/cpu/GemmInt8.h: the VNNI
-//     kernels for M <= 8; for M > 8 the f32 expansion of the rows, the
-//     dequantized weight and cblas_sgemm, as CpuProgram runs it),
+//   - weft's path for quantize_lhs products as CpuProgram runs it
+//     (runtime/cpu/GemmInt8.h: the VNNI kernels for M <= 8;
+//     GemmInt8OneDnn.h for M > 8), and for M > 8 also the fallback (the f32
+//     expansion of the rows, the dequantized weight and cblas_sgemm),
 //   - oneDNN 2.6's s8 x s8 -> f32 matmul with per-column output scales (the
 //     per-row activation scales would still need a pass over the result),
 //     its primitive created once, outside the timing,
@@ -15,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cpu/GemmInt8.h"
+#include "runtime/cpu/GemmInt8OneDnn.h"
 #include "runtime/cpu/Quantize.h"
 
 #include <cblas.h>
@@ -54,7 +56,7 @@ int main() {
   std::vector<float> scales(n, 0.01f);
   dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   dnnl::stream strm(eng);
-  std::printf("%5s %12s %12s %8s\n", "M", "weft us", "oneDNN us", "ratio");
+  std::printf("%5s %12s %12s %8s %16s\n", "M", "weft us", "oneDNN us", "ratio", "fallback us");
   for (int m : {1, 4, 8, 64, 512}) {
     std::vector<float> a(size_t(m) * k), c(size_t(m) * n);
     for (float &x : a)
@@ -65,12 +67,17 @@ int main() {
     p.layout = WeightLayout::KN;
     std::vector<float> expanded, deq;
     std::vector<int> outliers;
+    GemvProblem big = p;
+    big.m = m;
     auto weft = [&](int r) {
       const int8_t *wq = w.data() + size_t(k) * n * (m <= 8 ? r % copies : 0);
-      if (m <= 8) {
+      if (m <= 8)
         gemvQ8A8(p, wq, scales.data(), 0.0f);
-        return;
-      }
+      else
+        gemmQ8A8OneDnn(big, wq, scales.data(), 0.0f);
+    };
+    auto fallback = [&](int r) {
+      const int8_t *wq = w.data() + size_t(k) * n * (m <= 8 ? r % copies : 0);
       expanded.resize(size_t(m) * k);
       deq.resize(size_t(k) * n);
       quantizeRowsForProduct(m, k, a.data(), k, 0.0f, outliers, expanded.data());
@@ -98,7 +105,8 @@ int main() {
     for (int r = 0; r < 5; ++r)
       weft(r), onednn(r);
     const double tw = medianUs(reps, weft), to = medianUs(reps, onednn);
-    std::printf("%5d %12.1f %12.1f %8.2f\n", m, tw, to, to / tw);
+    const double tf = m > 8 ? medianUs(reps, fallback) : 0.0;
+    std::printf("%5d %12.1f %12.1f %8.2f %16.1f\n", m, tw, to, to / tw, tf);
   }
   return 0;
 }

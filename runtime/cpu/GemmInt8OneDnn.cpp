@@ -4,10 +4,9 @@
 //   1. the rows are quantized to int8 (quantizeRowsToInt8, GemmInt8.h's
 //      definition) and the outlier sums computed apart when there are any;
 //   2. a cached oneDNN matmul multiplies the int8 rows [m, k] by the int8
-//      weight ([k, n], or [n, k] given as strides) into f32, scaled per column
-//      by the channel scales (runtime output scales, so the primitive outlives
-//      new weights);
-//   3. each row is scaled by its s_i, the outlier sums times the channel
+//      weight ([k, n], or [n, k] given as strides) into exact int32 sums
+//      (no scales in the primitive, so it outlives new weights);
+//   3. each sum is scaled by s_i * scale[j], the outlier sums times the channel
 //      scales added, then alpha and beta applied.
 //
 //===----------------------------------------------------------------------===//
@@ -30,7 +29,7 @@ using dnnl::memory;
 struct Plan {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
-  memory::desc a, b, c, scales;
+  memory::desc a, b, c;
   dnnl::matmul matmul;
 };
 
@@ -48,11 +47,8 @@ Plan *planFor(int m, int n, int k, WeightLayout layout) {
     plan->a = memory::desc({m, k}, memory::data_type::s8, memory::dims{k, 1});
     plan->b = memory::desc({k, n}, memory::data_type::s8,
                            layout == WeightLayout::KN ? memory::dims{n, 1} : memory::dims{1, k});
-    plan->c = memory::desc({m, n}, memory::data_type::f32, memory::dims{n, 1});
-    plan->scales = memory::desc({n}, memory::data_type::f32, memory::dims{1});
-    dnnl::primitive_attr attr;
-    attr.set_output_scales(1 << 1, {DNNL_RUNTIME_F32_VAL});
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(plan->a, plan->b, plan->c), attr, plan->engine);
+    plan->c = memory::desc({m, n}, memory::data_type::s32, memory::dims{n, 1});
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(plan->a, plan->b, plan->c), plan->engine);
     plan->matmul = dnnl::matmul(pd);
   } catch (const dnnl::error &) {
     plan.reset();
@@ -70,7 +66,8 @@ bool gemmQ8A8OneDnn(const GemvProblem &p, const int8_t *w, const float *scales,
   if (!plan)
     return false;
   thread_local std::vector<int8_t> q;
-  thread_local std::vector<float> s, dst, outl;
+  thread_local std::vector<float> s, outl;
+  thread_local std::vector<int32_t> dst;
   thread_local std::vector<int> outliers;
   q.resize(size_t(p.m) * p.k);
   s.resize(size_t(p.m));
@@ -79,11 +76,7 @@ bool gemmQ8A8OneDnn(const GemvProblem &p, const int8_t *w, const float *scales,
   try {
     memory ma(plan->a, plan->engine, q.data()), mb(plan->b, plan->engine, const_cast<int8_t *>(w));
     memory mc(plan->c, plan->engine, dst.data());
-    memory ms(plan->scales, plan->engine, const_cast<float *>(scales));
-    plan->matmul.execute(plan->stream, {{DNNL_ARG_SRC, ma},
-                                        {DNNL_ARG_WEIGHTS, mb},
-                                        {DNNL_ARG_DST, mc},
-                                        {DNNL_ARG_ATTR_OUTPUT_SCALES, ms}});
+    plan->matmul.execute(plan->stream, {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
     plan->stream.wait();
   } catch (const dnnl::error &) {
     return false;
@@ -95,10 +88,10 @@ bool gemmQ8A8OneDnn(const GemvProblem &p, const int8_t *w, const float *scales,
   }
   for (int i = 0; i < p.m; ++i) {
     float *c = p.c + i * p.ldc;
-    const float *d = dst.data() + int64_t(i) * p.n;
+    const int32_t *d = dst.data() + int64_t(i) * p.n;
     const float *o = hasOutliers ? outl.data() + int64_t(i) * p.n : nullptr;
     for (int j = 0; j < p.n; ++j) {
-      float v = s[i] * d[j];
+      float v = s[i] * scales[j] * float(d[j]);
       if (o)
         v += scales[j] * o[j];
       c[j] = p.alpha * v + (p.beta == 0.0f ? 0.0f : p.beta * c[j]);

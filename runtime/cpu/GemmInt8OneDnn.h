@@ -2,9 +2,9 @@
 //
 // This file declares the many-row (prefill) form of the products of
 // GemmInt8.h: the same row quantization and outlier columns, the int8 x int8
-// sums by a oneDNN matmul (s8 x s8 -> f32 with the channel scales as runtime
-// output scales; AMX-int8 or VNNI where the processor has them), then the
-// row scales, the outlier sums, alpha and beta. One primitive per shape and
+// sums by a oneDNN matmul (s8 x s8 -> s32, exact; AMX-int8 or VNNI where the
+// processor has them), then the row and channel scales, the outlier sums,
+// alpha and beta. One primitive per shape and
 // layout is created on first use and kept (per thread).
 //
 //===----------------------------------------------------------------------===//
