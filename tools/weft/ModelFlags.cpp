@@ -129,7 +129,7 @@ void CompileFlags::declareQuantize(FlagSet &flags) {
       .oneOf({"none", "int8-weight", "llm-int8"});
   flags.addNumber("llm-int8-threshold", "T",
                   "--quantize llm-int8: an activation column with some |x| >= T is an outlier "
-                  "feature, computed in f32 (default 6.0, as in LLM.int8())",
+                  "feature, computed in f32 (6.0 is LLM.int8()'s value)",
                   &llmInt8Threshold);
   flags.addSwitch("quantize-lm-head",
                   "with --quantize: the LM head's product is int8 too (serving speed; GPT-2's tied "
