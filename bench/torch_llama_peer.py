@@ -50,9 +50,10 @@ def random_weights(cfg, seed, std=0.02, embed_std=None, norm_std=0.0):
     return {k: v.astype(np.float32) for k, v in w.items()}
 
 
-def forward(cfg, t, tokens):
+def forward(cfg, t, tokens, linear=None):
     """Logits [B, T, vocab] of token rows `tokens` [B, T] with weights `t` (name -> torch tensor; their dtype is
-    the compute dtype)."""
+    the compute dtype). `linear(h, name)` computes each projection h @ W.T (default: that product), e.g. an int8
+    reference's quantized one."""
     import torch
     C, H = cfg["hidden_size"], cfg["num_attention_heads"]
     KV = cfg.get("num_key_value_heads") or H
@@ -75,21 +76,23 @@ def forward(cfg, t, tokens):
     def heads(h, n):
         return h.view(B, T, n, D).transpose(1, 2)
 
+    proj = linear or (lambda h, name: h @ t[name].T)
+
     x = t["model.embed_tokens.weight"][tokens]
     mask = torch.full((T, T), float("-inf"), dtype=dt).triu(1)
     for i in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % i
         h = rms(x, t[p + "input_layernorm.weight"])
-        q = rope(heads(h @ t[p + "self_attn.q_proj.weight"].T, H))
-        k = rope(heads(h @ t[p + "self_attn.k_proj.weight"].T, KV))
-        v = heads(h @ t[p + "self_attn.v_proj.weight"].T, KV)
+        q = rope(heads(proj(h, p + "self_attn.q_proj.weight"), H))
+        k = rope(heads(proj(h, p + "self_attn.k_proj.weight"), KV))
+        v = heads(proj(h, p + "self_attn.v_proj.weight"), KV)
         k = k.repeat_interleave(H // KV, dim=1)
         v = v.repeat_interleave(H // KV, dim=1)
         att = torch.softmax(q @ k.transpose(2, 3) / D ** 0.5 + mask, -1)
-        x = x + (att @ v).transpose(1, 2).reshape(B, T, C) @ t[p + "self_attn.o_proj.weight"].T
+        x = x + proj((att @ v).transpose(1, 2).reshape(B, T, C), p + "self_attn.o_proj.weight")
         h = rms(x, t[p + "post_attention_layernorm.weight"])
-        g = h @ t[p + "mlp.gate_proj.weight"].T
-        x = x + (torch.nn.functional.silu(g) * (h @ t[p + "mlp.up_proj.weight"].T)) @ t[p + "mlp.down_proj.weight"].T
+        g = proj(h, p + "mlp.gate_proj.weight")
+        x = x + proj(torch.nn.functional.silu(g) * proj(h, p + "mlp.up_proj.weight"), p + "mlp.down_proj.weight")
     head = t["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings", False) else t["lm_head.weight"]
     return rms(x, t["model.norm.weight"]) @ head.T
 

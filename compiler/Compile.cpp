@@ -73,7 +73,8 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   add(llvm::sys::getHostCPUName());
   add(options.target);
   add(options.fuse ? "fuse" : "no-fuse");
-  add("quantize " + options.quantize);
+  add("quantize " + options.quantize + (options.quantizeLmHead ? " lm-head" : "") +
+      (options.quantize == "llm-int8" ? " threshold " + std::to_string(options.llmInt8Threshold) : ""));
   add("precision " + options.precision);
   add(options.train ? "train " + describeTrainOptions(*options.train) : "forward");
   add(options.autoShard ? "auto-shard " + options.autoShard->describe() : "given shardings");

@@ -58,7 +58,10 @@ struct CompileOptions {
   bool fuse = true;
   /// Weight quantization (weft-quantize-weights, before fusion): "" keeps
   /// every weight f32; "int8-weight" stores the matmul weights (not the LM
-  /// head) as int8 with per-output-channel scales (target cpu).
+  /// head) as int8 with per-output-channel scales and quantizes the
+  /// activations per row when the products run; "llm-int8" is LLM.int8()
+  /// (the same, with the activation columns holding an |x| >=
+  /// llmInt8Threshold kept f32). Target cpu.
   std::string quantize;
   /// The precision a forward program (no `train`) computes and holds its
   /// weights in: "f32", or "bf16" / "f16" (weft-mixed-precision with
@@ -67,6 +70,11 @@ struct CompileOptions {
   /// weights that only matmuls read stored low). A training step's
   /// precision is TrainOptions::precision.
   std::string precision = "f32";
+  /// llm-int8's outlier threshold.
+  double llmInt8Threshold = 6.0;
+  /// With `quantize`: the LM head's product is int8 too (a tied embedding
+  /// keeps its f32 table for the gather).
+  bool quantizeLmHead = false;
   /// When set, the module is a forward program with a scalar loss and the
   /// compile builds its training step first (compiler/TrainStep.h).
   std::optional<TrainOptions> train;

@@ -2,7 +2,8 @@
 //
 // This file implements the result-type inference of weft.matmul_q8, which
 // also checks its operands: a 2-D lhs [M, K], a 2-D weight [K, N] ([N, K]
-// with transpose_rhs) and scales [N].
+// with transpose_rhs) and scales [N]; and its verifier (an outlier
+// threshold needs quantize_lhs and is positive).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace weft;
@@ -50,6 +53,23 @@ LogicalResult MatmulQ8Op::inferReturnTypes(MLIRContext *ctx, std::optional<Locat
                              scales.getRank() == 1 ? " and size " : "",
                              scales.getRank() == 1 ? std::to_string(scales.getDimSize(0)) : "");
   results.push_back(RankedTensorType::get({m, n}, Float32Type::get(ctx)));
+  return success();
+}
+
+LogicalResult MatmulQ8Op::verify() {
+  std::optional<llvm::APFloat> t = getOutlierThreshold();
+  if (!t)
+    return success();
+  if (!getQuantizeLhs()) {
+    InFlightDiagnostic d = emitOpError("has an outlier_threshold but not quantize_lhs; the outlier "
+                                       "columns are those kept f32 when the activations are "
+                                       "quantized (LLM.int8())");
+    d.attachNote(getLoc()) << "add quantize_lhs, or drop outlier_threshold";
+    return d;
+  }
+  const double v = t->convertToDouble();
+  if (!(v > 0.0) || std::isinf(v))
+    return emitOpError("outlier_threshold must be a positive finite number, got ") << v;
   return success();
 }
 

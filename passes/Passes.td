@@ -499,23 +499,33 @@ def TestPrintShardingsPass : Pass<"weft-test-print-shardings", "mlir::ModuleOp">
 def QuantizeWeightsPass : Pass<"weft-quantize-weights", "mlir::ModuleOp"> {
   let summary = "Store chosen matmul weights as int8 with per-output-channel f32 scales";
   let description = [{
-    Weight-only int8 (mode=int8-weight): every f32 parameter (an argument
-    with `weft.param`) of rank 2 whose every use is the rhs of a weft.matmul
-    (without transpose_lhs) is replaced by two parameters, NAME.q8 (i8, the
-    same shape) and NAME.scale (f32 [N], one per output channel), and each of
-    its matmuls by a weft.matmul_q8. The loaders quantize an f32 weight into
-    them as scale = max|w| / 127 per output channel, q = round(w / scale)
-    (runtime/cpu/Quantize.h), or read a quantized file.
+    Every f32 parameter (an argument with `weft.param`) of rank 2 whose every
+    use is the rhs of a weft.matmul (without transpose_lhs) is replaced by two
+    parameters, NAME.q8 (i8, the same shape) and NAME.scale (f32 [N], one per
+    output channel), and each of its matmuls by a weft.matmul_q8 with
+    `quantize_lhs`: the activations are quantized row by row when the op runs
+    and the sums are int8 x int8 (AVX512-VNNI on the CPU). The loaders
+    quantize an f32 weight into them as scale = max|w| / 127 per output
+    channel, q = round(w / scale) (runtime/cpu/Quantize.h), or read a
+    quantized file. The modes:
+      - int8-weight: every activation column is quantized (the weights are
+        what is stored in int8; the activations are quantized on the fly);
+      - llm-int8: LLM.int8() (Dettmers et al., 2022): the same, but the
+        activation columns with some |x| >= `threshold` (default 6.0) stay
+        f32 and multiply the dequantized weight rows (outlier_threshold).
     Parameters named in `keep` stay f32 (default: lm_head.weight, the LM
     head, kept in full precision as Hugging Face's int8 loading does); so do
     parameters with another use (GPT-2's tied wte.weight is also the
-    embedding table, so its LM head stays f32 too). When some parameters
-    are `weft.frozen` (a LoRA program: a frozen base under trainable
-    adapters), only frozen ones are quantized and NAME.q8 and NAME.scale are
-    frozen too; the trainable adapters stay f32. A training compile runs
-    this pass before weft-autodiff, which then differentiates weft.matmul_q8
-    with respect to its activations only. Errors: an unknown mode, a missing
-    function.
+    embedding table, so its LM head stays f32 too). With
+    `quantize-lm-head` nothing is kept by default and a tied weight keeps
+    its f32 parameter for its other uses (the embedding's gather) while its
+    products read an int8 copy. When some parameters are `weft.frozen` (a
+    LoRA program: a frozen base under trainable adapters), only frozen ones
+    are quantized and NAME.q8 and NAME.scale are frozen too; the trainable
+    adapters stay f32. A training compile runs this pass before
+    weft-autodiff with `activations=false` (f32 activations, which
+    weft-autodiff differentiates weft.matmul_q8 for). Errors: an unknown
+    mode, a threshold that is not positive, a missing function.
 
     Before:
     ```mlir
@@ -525,16 +535,25 @@ def QuantizeWeightsPass : Pass<"weft-quantize-weights", "mlir::ModuleOp"> {
       return %0 : tensor<2x3xf32>
     }
     ```
-    after:
+    after (mode=llm-int8):
     ```mlir
     func.func @main(%x: tensor<2x4xf32> {weft.input = "x"}, %q: tensor<4x3xi8> {weft.param = "fc.weight.q8"},
                     %s: tensor<3xf32> {weft.param = "fc.weight.scale"}) -> ... {
-      %0 = weft.matmul_q8 %x, %q, %s : tensor<2x4xf32>, tensor<4x3xi8>, tensor<3xf32>
+      %0 = weft.matmul_q8 %x, %q, %s {outlier_threshold = 6.0 : f32, quantize_lhs}
+          : tensor<2x4xf32>, tensor<4x3xi8>, tensor<3xf32>
     ```
   }];
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"int8-weight\"",
-           "the quantization: int8-weight (weight-only, per-channel absmax)">,
+           "the quantization: int8-weight (per-channel absmax int8 weights, per-row int8 "
+           "activations) or llm-int8 (the same with LLM.int8()'s f32 outlier columns)">,
+    Option<"threshold", "threshold", "double", /*default=*/"6.0",
+           "llm-int8: activation columns with some |x| >= this stay f32">,
+    Option<"quantizeLmHead", "quantize-lm-head", "bool", /*default=*/"false",
+           "quantize the LM head too (a tied embedding keeps an f32 copy for its gather)">,
+    Option<"activations", "activations", "bool", /*default=*/"true",
+           "the products quantize their activations per row (quantize_lhs); false keeps them f32 "
+           "(weight-only int8, as a training step over an int8 base needs)">,
     ListOption<"keep", "keep", "std::string",
                "parameters that stay f32 (default: lm_head.weight)">,
     Option<"function", "function", "std::string", /*default=*/"\"main\"",

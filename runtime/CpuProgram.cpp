@@ -20,6 +20,8 @@
 
 #include "runtime/CpuProgram.h"
 #include "runtime/CpuFeatures.h"
+#include "runtime/cpu/GemmInt8.h"
+#include "runtime/cpu/GemmInt8OneDnn.h"
 #include "runtime/cpu/Gemv.h"
 #include "runtime/cpu/NarrowGemm.h"
 #include "runtime/comm/CollectiveStep.h"
@@ -135,10 +137,15 @@ Status CpuProgram::runGemm(int step) {
   return Status::ok();
 }
 
-/// Weight-only int8 (validated: batch 1, f32 a and c, a plain when m > 1):
-/// a few rows dequantize inside weft's GEMV; more rows dequantize the weight
-/// into a scratch f32 matrix once (over the pool) and run one sgemm, whose
-/// O(m n k) work then dwarfs the O(n k) conversion.
+/// Int8 weights (validated: batch 1, f32 a and c, a plain when m > 1): a few
+/// rows run weft's small-M kernels (f32 activations: Gemv.h; quantized
+/// activations: GemmInt8.h, VNNI); more rows with quantized activations run
+/// oneDNN's int8 matmul (GemmInt8OneDnn.h); otherwise (f32 activations, or a
+/// shape oneDNN refuses) the weight is dequantized into a scratch f32 matrix
+/// once (over the pool) and one sgemm runs, whose O(m n k) work then dwarfs
+/// the O(n k) conversion — with quantized activations on the rows expanded
+/// back to f32 (q * s, outlier columns as they are), the same sums up to f32
+/// rounding.
 Status CpuProgram::runInt8WeightGemm(int step) {
   const proto::Gemm &g = exe().steps(step).gemm();
   const float *a = static_cast<const float *>(stepArgs_[step][0]);
@@ -151,10 +158,26 @@ Status CpuProgram::runInt8WeightGemm(int step) {
     GemvProblem p;
     p.m = m, p.n = n, p.k = k, p.alpha = g.alpha(), p.beta = g.beta();
     p.a = a, p.lda = k, p.c = c, p.ldc = n, p.layout = layout;
-    gemvQ8(p, b, scales);
+    if (g.a_quantize())
+      gemvQ8A8(p, b, scales, g.a_outlier_threshold());
+    else
+      gemvQ8(p, b, scales);
     return Status::ok();
   }
-  thread_local std::vector<float> scratch;
+  if (g.a_quantize()) { // m > 1 here, so a is plain [m, k]: oneDNN's int8 matmul
+    GemvProblem p;
+    p.m = m, p.n = n, p.k = k, p.alpha = g.alpha(), p.beta = g.beta();
+    p.a = a, p.lda = k, p.c = c, p.ldc = n, p.layout = layout;
+    if (gemmQ8A8OneDnn(p, b, scales, g.a_outlier_threshold()))
+      return Status::ok();
+  }
+  thread_local std::vector<float> scratch, expanded;
+  thread_local std::vector<int> outliers;
+  if (g.a_quantize()) { // oneDNN refused the shape: the rows expanded to f32
+    expanded.resize(size_t(m) * size_t(k));
+    quantizeRowsForProduct(m, k, a, k, g.a_outlier_threshold(), outliers, expanded.data());
+    a = expanded.data();
+  }
   scratch.resize(size_t(n) * size_t(k));
   dequantizeQ8(layout, n, k, b, scales, scratch.data());
   cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,

@@ -49,6 +49,7 @@
 #include "runtime/HostTensor.h"
 #include "runtime/ValidateSupport.h"
 
+#include <cmath>
 #include <climits>
 #include <unordered_set>
 #include <vector>
@@ -236,6 +237,14 @@ Status checkGemm(const proto::Executable &exe, int s, const proto::Gemm &g, cons
                     " bytes; expected f32 [n] = " + std::to_string(g.n() * 4) + " bytes");
     if (g.trans_a() && g.m() > 1)
       return r.fail(ref + ": an int8-weight gemm needs a plain (not transposed) a when m > 1");
+    if (!(g.a_outlier_threshold() >= 0.0f) || std::isinf(g.a_outlier_threshold()) ||
+        (g.a_outlier_threshold() > 0.0f && !g.a_quantize()))
+      return r.fail(ref + ": gemm a_outlier_threshold is " + std::to_string(g.a_outlier_threshold()) +
+                    (g.a_quantize() ? "" : " without a_quantize") +
+                    "; it must be 0 or a positive finite number, and needs a_quantize");
+  } else if (g.a_quantize() || g.a_outlier_threshold() != 0.0f) {
+    return r.fail(ref + ": gemm a_quantize / a_outlier_threshold are set but b is not int8 "
+                        "(b_dtype unset); int8 activations need int8 weights");
   }
   for (const Operand &op : operands) {
     if (op.id >= static_cast<uint32_t>(exe.buffers_size()))

@@ -3,13 +3,14 @@
 // This file implements weft-bench-gemv: for GPT-2 124M's decode-step shapes
 // (and any given with --shape M,N,K), the time and the bytes/s of weft's
 // small-M kernels (runtime/cpu/Gemv.h: f32 in both layouts, int8 with
-// per-channel scales) against OpenBLAS's cblas_sgemv (M = 1) / cblas_sgemm
+// per-channel scales; int8 weights x int8 activations, GemmInt8.h) against OpenBLAS's cblas_sgemv (M = 1) / cblas_sgemm
 // (M > 1), on random data. The matrix set cycles through more than the last
 // level cache (several copies), so every call streams its matrix from DRAM
 // as a decode step does. Prints one line per case and a JSON summary line.
 //
 //===----------------------------------------------------------------------===//
 
+#include "runtime/cpu/GemmInt8.h"
 #include "runtime/cpu/Gemv.h"
 
 #include <cblas.h>
@@ -66,8 +67,8 @@ int main(int argc, char **argv) {
   }
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::printf("%-12s %2s %6s %5s %-6s %9s %9s %9s %9s %9s\n", "shape", "M", "N", "K", "layout",
-              "blas GB/s", "f32 GB/s", "q8 GB/s", "f32 x", "q8 us");
+  std::printf("%-12s %2s %6s %5s %-6s %9s %9s %9s %9s %9s %10s %9s\n", "shape", "M", "N", "K",
+              "layout", "blas GB/s", "f32 GB/s", "q8 GB/s", "f32 x", "q8 us", "q8a8 GB/s", "q8a8 us");
   for (const Shape &s : shapes) {
     const size_t elems = size_t(s.n) * s.k;
     const int copies = std::max<int>(2, int(256e6 / (elems * 4)) + 1); // > LLC
@@ -95,13 +96,15 @@ int main(int argc, char **argv) {
     p.c = c.data(), p.ldc = s.n;
     auto f32 = [&](int i) { gemvF32(p, w.data() + elems * i); };
     auto q8 = [&](int i) { gemvQ8(p, q.data() + elems * i, scales.data()); };
+    // int8 activations too (runtime/cpu/GemmInt8.h: VNNI where the processor has it)
+    auto q8a8 = [&](int i) { gemvQ8A8(p, q.data() + elems * i, scales.data(), 0.0f); };
     for (int warm = 0; warm < copies; ++warm)
-      blas(warm), f32(warm), q8(warm);
+      blas(warm), f32(warm), q8(warm), q8a8(warm);
     double tb = medianMs(copies, reps, blas), tf = medianMs(copies, reps, f32),
-           tq = medianMs(copies, reps, q8);
-    std::printf("%-12s %2d %6d %5d %-6s %9.1f %9.1f %9.1f %9.2f %9.1f\n", s.name, s.m, s.n, s.k,
-                nk ? "NK" : "KN", elems * 4 / tb / 1e6, elems * 4 / tf / 1e6, elems / tq / 1e6,
-                tb / tf, tq * 1e3);
+           tq = medianMs(copies, reps, q8), tqa = medianMs(copies, reps, q8a8);
+    std::printf("%-12s %2d %6d %5d %-6s %9.1f %9.1f %9.1f %9.2f %9.1f %10.1f %9.1f\n", s.name, s.m,
+                s.n, s.k, nk ? "NK" : "KN", elems * 4 / tb / 1e6, elems * 4 / tf / 1e6,
+                elems / tq / 1e6, tb / tf, tq * 1e3, elems / tqa / 1e6, tqa * 1e3);
   }
   return 0;
 }

@@ -46,7 +46,8 @@ static cl::opt<int> prefillLength("prefill", cl::desc("prompt tokens of the pref
                                   cl::init(512));
 static cl::opt<int> repeats("repeats", cl::desc("timed greedy runs and prefills"), cl::init(3));
 static cl::opt<std::string> quantize("quantize",
-                                     cl::desc("none or int8-weight (CompileOptions::quantize)"),
+                                     cl::desc("none, int8-weight or llm-int8 (CompileOptions::quantize), "
+                                              "with '+lm-head' for --quantize-lm-head"),
                                      cl::init("none"));
 static cl::opt<std::string> outDir("out", cl::desc("folder for weights, config, tokens"),
                                    cl::init("/tmp/weft-bench-decode"));
@@ -100,7 +101,9 @@ decoder(const BenchModel &model, int64_t maxLength,
   options.rows = 1;
   options.maxLength = maxLength;
   options.compile.cacheDir = outDir + "/cache";
-  options.compile.quantize = quantize == "none" ? "" : quantize.getValue();
+  const std::string mode = quantize.getValue().substr(0, quantize.getValue().find('+'));
+  options.compile.quantize = mode == "none" ? "" : mode;
+  options.compile.quantizeLmHead = quantize.getValue().find("+lm-head") != std::string::npos;
   auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<decode::CompiledDecoder> d;
   if (model.gpt2)

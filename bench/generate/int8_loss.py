@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Held-out loss and perplexity of a GPT-2 with f32 weights and with --quantize int8-weight, from `weft run`'s logits.
+"""Held-out loss and perplexity of a GPT-2 with f32 weights and with each --quantize mode, from `weft run`'s logits.
 
 The text (default: /usr/share/common-licenses/GPL-2, which a model trained on GPL-3 has not seen) is read as bytes
 (the byte vocabulary of `weft train`'s models) and cut into windows of --seq tokens; each window runs through
-`weft run gpt2 --logits-out` with the given weights, once in f32 and once with --quantize int8-weight. Prints the
-mean next-token loss (nats), the perplexity, their change, the largest logits difference relative to the logits'
-standard deviation, and how often the arg-max token agrees.
+`weft run gpt2 --logits-out` with the given weights, once in f32 and once per mode of --modes (int8-weight, llm-int8;
+a "+lm-head" suffix adds --quantize-lm-head). Prints per mode the mean next-token loss (nats), the perplexity, their
+change against f32, the largest logits difference relative to the logits' standard deviation, and how often the
+arg-max token agrees.
 
-Usage: int8_loss.py WEFT CONFIG WEIGHTS [--text F] [--seq T] [--windows N]"""
+Usage: int8_loss.py WEFT CONFIG WEIGHTS [--text F] [--seq T] [--windows N] [--modes M,M,...]"""
 import argparse
 import os
 import subprocess
@@ -22,33 +23,41 @@ ap.add_argument("weights")
 ap.add_argument("--text", default="/usr/share/common-licenses/GPL-2")
 ap.add_argument("--seq", type=int, default=96)
 ap.add_argument("--windows", type=int, default=8)
+ap.add_argument("--modes", default="int8-weight", help="comma-separated --quantize modes (+lm-head: int8 LM head)")
 args = ap.parse_args()
+modes = args.modes.split(",")
 
 data = open(args.text, "rb").read()
 work = tempfile.mkdtemp(prefix="weft-int8-loss-")
-stats = {"none": [], "int8-weight": []}
-diffs, agree, count = [], 0, 0
+stats = {m: [] for m in ["none"] + modes}
+diffs, agree = {m: [] for m in modes}, {m: 0 for m in modes}
+count = 0
 stride = max(args.seq, (len(data) - args.seq - 1) // args.windows)
 for w in range(args.windows):
     ids = list(data[w * stride: w * stride + args.seq + 1])
     logits = {}
     for mode in stats:
         out = os.path.join(work, "%s-%d.npy" % (mode, w))
+        flags = ["--quantize", mode.split("+")[0]] + (["--quantize-lm-head"] if mode.endswith("+lm-head") else [])
         cmd = [args.weft, "run", "gpt2", "--config", args.config, "--weights", args.weights, "--seq",
-               str(args.seq), "--tokens", ",".join(map(str, ids[:-1])), "--logits-out", out, "--quantize", mode]
+               str(args.seq), "--tokens", ",".join(map(str, ids[:-1])), "--logits-out", out] + flags
         subprocess.run(cmd, check=True, capture_output=True, env=dict(os.environ, WEFT_CACHE_DIR=work + "/cache"))
         x = np.load(out).astype(np.float64).reshape(args.seq, -1)
         logits[mode] = x
         m = x.max(axis=1, keepdims=True)
         logp = x - m - np.log(np.exp(x - m).sum(axis=1, keepdims=True))
         stats[mode].extend(-logp[np.arange(args.seq), ids[1:]])
-    d = np.abs(logits["int8-weight"] - logits["none"]).max(axis=1) / logits["none"].std(axis=1)
-    diffs.extend(d.tolist())
-    agree += int(np.sum(logits["int8-weight"].argmax(1) == logits["none"].argmax(1)))
+    for mode in modes:
+        d = np.abs(logits[mode] - logits["none"]).max(axis=1) / logits["none"].std(axis=1)
+        diffs[mode].extend(d.tolist())
+        agree[mode] += int(np.sum(logits[mode].argmax(1) == logits["none"].argmax(1)))
     count += args.seq
-f32, i8 = float(np.mean(stats["none"])), float(np.mean(stats["int8-weight"]))
-print("held-out text %s: %d windows x %d tokens" % (args.text, args.windows, args.seq))
-print("loss f32 %.5f (perplexity %.4f); int8-weight %.5f (perplexity %.4f); change %+.5f nats (%+.3f%% perplexity)"
-      % (f32, np.exp(f32), i8, np.exp(i8), i8 - f32, 100 * (np.exp(i8 - f32) - 1)))
-print("logits: max |int8 - f32| / std(f32 logits) per position: median %.4f, max %.4f; arg-max equal %d/%d"
-      % (np.median(diffs), np.max(diffs), agree, count))
+f32 = float(np.mean(stats["none"]))
+print("held-out text %s: %d windows x %d tokens; loss f32 %.5f (perplexity %.4f)"
+      % (args.text, args.windows, args.seq, f32, np.exp(f32)))
+for mode in modes:
+    q = float(np.mean(stats[mode]))
+    print("%-20s loss %.5f (perplexity %.4f): change %+.5f nats (%+.3f%% perplexity); max |logits - f32| / std: "
+          "median %.4f, max %.4f; arg-max equal %d/%d"
+          % (mode, q, np.exp(q), q - f32, 100 * (np.exp(q - f32) - 1), np.median(diffs[mode]), np.max(diffs[mode]),
+             agree[mode], count))

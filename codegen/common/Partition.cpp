@@ -345,11 +345,16 @@ std::string typeKey(Type t) {
 }
 
 /// weft.matmul_q8: one f32 Gemm step whose b is the int8 weight, with
-/// b_dtype I8 and b_scales the scales' buffer. The transpose flag says the
-/// layout of the weight, as for an f32 b.
+/// b_dtype I8 and b_scales the scales' buffer (a_quantize and
+/// a_outlier_threshold from quantize_lhs and outlier_threshold). The
+/// transpose flag says the layout of the weight, as for an f32 b.
 LogicalResult Partitioner::addMatmulQ8(MatmulQ8Op op) {
   if (!options.int8WeightGemms) {
-    InFlightDiagnostic d = op.emitOpError("(weight-only int8) is supported on the cpu target only");
+    InFlightDiagnostic d = op.emitOpError(
+        op.getOutlierThreshold()
+            ? "(LLM.int8(): int8 weights and activations, f32 outlier columns) is supported on the "
+              "cpu target only"
+            : "(weight-only int8) is supported on the cpu target only");
     d.attachNote(op.getLoc()) << "compile for --target cpu, or without --quantize";
     return d;
   }
@@ -360,6 +365,9 @@ LogicalResult Partitioner::addMatmulQ8(MatmulQ8Op op) {
   proto::Gemm *g = exe.mutable_steps(exe.steps_size() - 1)->mutable_gemm();
   g->set_b_dtype(proto::I8);
   g->set_b_scales(bufferOf[op.getScales()]);
+  g->set_a_quantize(op.getQuantizeLhs());
+  if (std::optional<llvm::APFloat> t = op.getOutlierThreshold())
+    g->set_a_outlier_threshold(t->convertToFloat());
   return success();
 }
 

@@ -248,8 +248,37 @@ RefTensor evalBatchMatmul(BatchMatmulOp op, Operands in) {
   return contract(op, in, op.getTransposeLhs(), op.getTransposeRhs());
 }
 
+/// The lhs of a weft.matmul_q8 with quantize_lhs as its product sees it: per
+/// row, q * s in the quantized columns and x itself in the outlier columns
+/// (the op's description; the row quantization in f32 as specified there).
+std::vector<double> quantizedLhs(const RefTensor &a, int64_t m, int64_t k,
+                                 std::optional<double> threshold) {
+  std::vector<bool> outlier(size_t(k), false);
+  if (threshold)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t kk = 0; kk < k; ++kk)
+        if (std::fabs(float(a.data[i * k + kk])) >= float(*threshold))
+          outlier[kk] = true;
+  std::vector<double> out(size_t(m * k));
+  for (int64_t i = 0; i < m; ++i) {
+    float amax = 0;
+    for (int64_t kk = 0; kk < k; ++kk)
+      if (!outlier[kk])
+        amax = std::max(amax, std::fabs(float(a.data[i * k + kk])));
+    const float s = amax / 127.0f, inv = amax == 0.0f ? 0.0f : 127.0f / amax;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      const float x = float(a.data[i * k + kk]);
+      out[i * k + kk] = outlier[kk] ? double(x)
+                                    : double(std::clamp(std::nearbyint(x * inv), -127.0f, 127.0f)) *
+                                          double(s);
+    }
+  }
+  return out;
+}
+
 /// weft.matmul_q8: the weight dequantized (weight * scales[n], n the output
-/// channel: the column of [K, N], the row of [N, K]), then the product.
+/// channel: the column of [K, N], the row of [N, K]), then the product, with
+/// the lhs quantized first under quantize_lhs.
 RefTensor evalMatmulQ8(MatmulQ8Op op, Operands in) {
   RefTensor r = makeResult(op);
   const RefTensor &a = *in[0], &w = *in[1], &scales = *in[2];
@@ -258,7 +287,15 @@ RefTensor evalMatmulQ8(MatmulQ8Op op, Operands in) {
   std::vector<double> deq(w.data.size());
   for (int64_t i = 0; i < int64_t(deq.size()); ++i)
     deq[i] = w.data[i] * scales.data[tb ? i / k : i % n];
-  matmulInto(a.data.data(), deq.data(), r.data.data(), m, k, n, /*ta=*/false, tb);
+  std::vector<double> lhs;
+  if (op.getQuantizeLhs()) {
+    std::optional<double> t;
+    if (std::optional<llvm::APFloat> v = op.getOutlierThreshold())
+      t = v->convertToDouble();
+    lhs = quantizedLhs(a, m, k, t);
+  }
+  matmulInto(lhs.empty() ? a.data.data() : lhs.data(), deq.data(), r.data.data(), m, k, n,
+             /*ta=*/false, tb);
   return r;
 }
 

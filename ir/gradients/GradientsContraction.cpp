@@ -67,8 +67,11 @@ LogicalResult vjpMatmulQ8(MatmulQ8Op op, Emitter &e, Value g, Needs needs, Out o
   Value perColumn = e.mul(g, e.broadcast(op.getScales(), gt, {1}));
   const int64_t k = typeOf(op.getLhs()).getDimSize(1);
   Value unit = e.splat(RankedTensorType::get({k}, gt.getElementType()), 1.0);
+  // The gradient's product keeps g in f32 (weight-only int8): a forward
+  // with quantize_lhs is differentiated as if its activations were exact.
   out[0] = e.builder().create<MatmulQ8Op>(e.location(), perColumn, op.getWeight(), unit,
-                                          !op.getTransposeRhs());
+                                          !op.getTransposeRhs(), /*quantize_lhs=*/false,
+                                          /*outlier_threshold=*/FloatAttr());
   return success();
 }
 

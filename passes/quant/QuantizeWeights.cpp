@@ -2,9 +2,10 @@
 //
 // This file implements weft-quantize-weights: it turns the f32 weight
 // parameters of matmuls into int8 parameters with per-output-channel scales
-// and the matmuls into weft.matmul_q8 (see the pass description in
-// passes/Passes.td; the quantization itself happens when the weights are
-// bound, runtime/cpu/Quantize.h).
+// and the matmuls into weft.matmul_q8 with int8 activations (int8-weight),
+// plus LLM.int8()'s f32 outlier columns (llm-int8); see the pass description
+// in passes/Passes.td; the quantization itself happens when the weights are
+// bound, runtime/cpu/Quantize.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,35 +30,47 @@ using namespace mlir;
 
 namespace {
 
-/// Whether every use of `arg` is the rhs of a weft.matmul whose lhs is not
-/// transposed (the only products weft.matmul_q8 expresses).
-bool onlyMatmulWeight(BlockArgument arg) {
-  if (arg.use_empty())
-    return false;
+/// The weft.matmul ops that read `arg` as their rhs with a plain lhs (the
+/// products weft.matmul_q8 expresses); empty when `arg` has another use and
+/// `allowOtherUses` is false.
+SmallVector<weft::MatmulOp> matmulWeightUses(BlockArgument arg, bool allowOtherUses) {
+  SmallVector<weft::MatmulOp> out;
   for (OpOperand &use : arg.getUses()) {
     auto mm = dyn_cast<weft::MatmulOp>(use.getOwner());
-    if (!mm || use.getOperandNumber() != 1 || mm.getTransposeLhs())
-      return false;
+    if (mm && use.getOperandNumber() == 1 && !mm.getTransposeLhs())
+      out.push_back(mm);
+    else if (!allowOtherUses)
+      return {};
   }
-  return true;
+  return out;
 }
 
 struct QuantizeWeightsPass : weft::impl::QuantizeWeightsPassBase<QuantizeWeightsPass> {
   using QuantizeWeightsPassBase::QuantizeWeightsPassBase;
 
   /// 1. Check the mode and find the function.
-  /// 2. Pick the f32 rank-2 parameters not in `keep` used only as matmul
-  ///    weights; when any parameter is frozen, the frozen ones only.
+  /// 2. Pick the f32 rank-2 parameters not in `keep` used as matmul weights
+  ///    (only so, unless quantize-lm-head: then a tied weight with another
+  ///    use, such as GPT-2's embedding table, keeps its f32 parameter for
+  ///    that use and gains an int8 copy for its products); when any
+  ///    parameter is frozen (a LoRA program), the frozen ones only.
   /// 3. For each, append NAME.q8 (i8, its shape) and NAME.scale (f32 [N],
   ///    N the output channels: dim 1, or dim 0 when its matmuls transpose it;
   ///    its matmuls must agree), frozen when NAME was, and rewrite each
-  ///    matmul as weft.matmul_q8.
-  /// 4. Erase the f32 parameters.
+  ///    matmul as weft.matmul_q8, with quantize_lhs (and outlier_threshold
+  ///    for llm-int8) unless `activations` is off.
+  /// 4. Erase the f32 parameters left without a use.
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (mode != "int8-weight") {
+    if (mode != "int8-weight" && mode != "llm-int8") {
       module.emitError() << "weft-quantize-weights: unknown mode '" << mode
-                         << "'; the modes are: int8-weight";
+                         << "'; the modes are: int8-weight, llm-int8";
+      return signalPassFailure();
+    }
+    if (mode == "llm-int8" && !(threshold > 0.0)) {
+      module.emitError() << "weft-quantize-weights: the llm-int8 outlier threshold must be "
+                            "positive, got "
+                         << threshold;
       return signalPassFailure();
     }
     auto main = module.lookupSymbol<func::FuncOp>(function);
@@ -66,10 +79,13 @@ struct QuantizeWeightsPass : weft::impl::QuantizeWeightsPassBase<QuantizeWeights
       return signalPassFailure();
     }
     llvm::StringSet<> kept;
-    if (keep.empty())
+    if (keep.empty() && !quantizeLmHead)
       kept.insert("lm_head.weight");
     for (const std::string &name : keep)
       kept.insert(name);
+    FloatAttr outlierThreshold;
+    if (mode == "llm-int8")
+      outlierThreshold = FloatAttr::get(Float32Type::get(&getContext()), threshold);
 
     MLIRContext *ctx = &getContext();
     llvm::BitVector erase(main.getNumArguments());
@@ -84,12 +100,15 @@ struct QuantizeWeightsPass : weft::impl::QuantizeWeightsPassBase<QuantizeWeights
       auto type = dyn_cast<RankedTensorType>(arg.getType());
       const bool frozen = isFrozen(i);
       if (!name || kept.contains(name.getValue()) || !type || type.getRank() != 2 ||
-          !type.getElementType().isF32() || (frozenOnly && !frozen) || !onlyMatmulWeight(arg))
+          !type.getElementType().isF32() || (frozenOnly && !frozen))
+        continue;
+      SmallVector<weft::MatmulOp> matmuls = matmulWeightUses(arg, quantizeLmHead);
+      if (matmuls.empty())
         continue;
       std::optional<bool> transposed;
       bool agree = true;
-      for (Operation *user : arg.getUsers()) {
-        bool t = cast<weft::MatmulOp>(user).getTransposeRhs();
+      for (weft::MatmulOp mm : matmuls) {
+        bool t = mm.getTransposeRhs();
         agree &= !transposed || *transposed == t;
         transposed = t;
       }
@@ -108,10 +127,11 @@ struct QuantizeWeightsPass : weft::impl::QuantizeWeightsPassBase<QuantizeWeights
       main.insertArgument(qIndex, qType, paramAttrs(".q8"), arg.getLoc());
       main.insertArgument(qIndex + 1, sType, paramAttrs(".scale"), arg.getLoc());
       Value q = main.getArgument(qIndex), s = main.getArgument(qIndex + 1);
-      for (Operation *user : llvm::make_early_inc_range(arg.getUsers())) {
-        auto mm = cast<weft::MatmulOp>(user);
+      for (weft::MatmulOp mm : matmuls) {
         OpBuilder b(mm);
-        auto qmm = b.create<weft::MatmulQ8Op>(mm.getLoc(), mm.getLhs(), q, s, mm.getTransposeRhs());
+        auto qmm = b.create<weft::MatmulQ8Op>(mm.getLoc(), mm.getLhs(), q, s, mm.getTransposeRhs(),
+                                              /*quantize_lhs=*/activations,
+                                              activations ? outlierThreshold : FloatAttr());
         // Its dialect tags (e.g. "weft.recompute", the recompute group of a
         // training step) stay on the op; its own flags were passed above.
         for (NamedAttribute attr : mm->getAttrs())
@@ -121,7 +141,8 @@ struct QuantizeWeightsPass : weft::impl::QuantizeWeightsPassBase<QuantizeWeights
         mm.erase();
       }
       erase.resize(main.getNumArguments());
-      erase.set(i);
+      if (arg.use_empty())
+        erase.set(i);
     }
     erase.resize(main.getNumArguments());
     main.eraseArguments(erase);

@@ -48,7 +48,12 @@ Status setInt8Weight(Executor &executor, const std::string &name, const HostTens
   HostTensor qt(proto::I8, shape), scales(proto::F32, {n});
   quantizeQ8(*layout, n, k, value.data<float>(), qt.data<int8_t>(), scales.data<float>());
   WEFT_RETURN_IF_ERROR(executor.setParameter(name + ".q8", qt));
-  return executor.setParameter(name + ".scale", scales);
+  WEFT_RETURN_IF_ERROR(executor.setParameter(name + ".scale", scales));
+  // A tied weight quantized for its products (--quantize-lm-head) keeps its
+  // f32 parameter for its other uses (the embedding's gather).
+  if (executor.buffer(proto::PARAMETER, name))
+    return executor.setParameter(name, value);
+  return Status::ok();
 }
 
 Status setWeightFromF32(Executor &executor, const std::string &name, const HostTensor &value) {

@@ -7,6 +7,8 @@
 //   - an f32 weight set by its original NAME is quantized on the host
 //     (runtime/cpu/Quantize.h), its output channels read off the program's
 //     Gemm that uses NAME.q8 (b [k, n]: columns; transposed b [n, k]: rows);
+//     when the program also holds NAME itself (a tied embedding under
+//     --quantize-lm-head), that is set too;
 //   - saveParameters writes every parameter of the program (the quantized
 //     pairs and the f32 rest) to a safetensors file with the metadata
 //     weft.quantize = int8-weight and weft.model = a description of the model

@@ -6,8 +6,13 @@
 // (dequantize, then multiply) on fresh random f32 activations in [-1, 1),
 // int8 weights in [-127, 127] and scales in [0.001, 0.02), for both weight
 // layouts, M from 1 to 8 and beyond, and odd sizes; and the CUDA partition's
-// refusal. Tolerance: |got - want| <= 1e-5 + 1e-5 |want| (each output sums at
-// most 300 f32 products of size <= 2.5: f32 rounding gives ~1e-6 here).
+// refusal. The same with quantize_lhs (int8 activations: GemmInt8.h's VNNI
+// kernels for M <= 8, the f32 expansion + sgemm above) and with LLM.int8()'s
+// outlier_threshold (0.97 on activations in [-1, 1): some columns outliers,
+// more as M grows), against the evaluator's own quantization of the rows.
+// Tolerance: |got - want| <= 1e-5 + 1e-5 |want| (each output sums at most
+// 300 f32 products of size <= 2.5: f32 rounding gives ~1e-6 here; the row
+// quantization is specified in f32 and both sides round alike).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,13 +23,29 @@ using namespace weft::test;
 
 namespace {
 
-std::string q8Program(int64_t m, int64_t k, int64_t n, bool transposed) {
+std::string q8Program(int64_t m, int64_t k, int64_t n, bool transposed, std::string attrs = "") {
   std::string x = tensorType({m, k}, "f32");
   std::string w = transposed ? tensorType({n, k}, "i8") : tensorType({k, n}, "i8");
   std::string s = tensorType({n}, "f32"), y = tensorType({m, n}, "f32");
   return "func.func @main(%x: " + x + ", %w: " + w + ", %s: " + s + ") -> " + y +
-         " {\n  %y = weft.matmul_q8 %x, %w, %s" + (transposed ? " {transpose_rhs}" : "") + " : " +
+         " {\n  %y = weft.matmul_q8 %x, %w, %s" +
+         (transposed || !attrs.empty()
+              ? " {" + attrs + (transposed ? std::string(attrs.empty() ? "" : ", ") + "transpose_rhs" : "") + "}"
+              : "") +
+         " : " +
          x + ", " + w + ", " + s + "\n  return %y : " + y + "\n}\n";
+}
+
+/// The diagnostics of parsing `src`, which must fail.
+std::string parseErrors(mlir::MLIRContext &ctx, const std::string &src) {
+  std::string messages;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    messages += d.str() + "\n";
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString<mlir::ModuleOp>(src, &ctx);
+  EXPECT_FALSE(module);
+  return messages;
 }
 
 TEST_F(CodegenTest, MatmulQ8MatchesReference) {
@@ -39,17 +60,32 @@ TEST_F(CodegenTest, MatmulQ8MatchesReference) {
       }
 }
 
+TEST_F(CodegenTest, MatmulQ8WithInt8ActivationsMatchesReference) {
+  const std::vector<Range> ranges = {{-1.0, 1.0}, {-127.0, 128.0}, {0.001, 0.02}};
+  uint64_t seed = 100;
+  for (std::string attrs : {"quantize_lhs", "quantize_lhs, outlier_threshold = 0.97 : f32"})
+    for (bool transposed : {false, true})
+      for (int64_t m : {1, 3, 8, 9, 33})
+        for (auto [k, n] : {std::pair<int64_t, int64_t>{17, 5}, {300, 129}, {64, 1000}}) {
+          SCOPED_TRACE(attrs + " m=" + std::to_string(m) + " k=" + std::to_string(k) + " n=" +
+                       std::to_string(n) + (transposed ? " [n, k]" : " [k, n]"));
+          check(q8Program(m, k, n, transposed, attrs), seed++, {{1e-5, 1e-5}}, ranges);
+        }
+}
+
+TEST_F(CodegenTest, MatmulQ8RejectsThresholdWithoutQuantizedLhs) {
+  std::string src = "func.func @main(%x: tensor<2x4xf32>, %w: tensor<4x3xi8>, %s: tensor<3xf32>) -> "
+                    "tensor<2x3xf32> {\n  %y = weft.matmul_q8 %x, %w, %s {outlier_threshold = 6.0 : f32} : "
+                    "tensor<2x4xf32>, tensor<4x3xi8>, tensor<3xf32>\n  return %y : tensor<2x3xf32>\n}\n";
+  std::string messages = parseErrors(ctx, src);
+  EXPECT_NE(messages.find("has an outlier_threshold but not quantize_lhs"), std::string::npos) << messages;
+}
+
 TEST_F(CodegenTest, MatmulQ8RejectsMismatchedScales) {
   std::string src = "func.func @main(%x: tensor<2x4xf32>, %w: tensor<4x3xi8>, %s: tensor<4xf32>) -> "
                     "tensor<2x3xf32> {\n  %y = weft.matmul_q8 %x, %w, %s : tensor<2x4xf32>, "
                     "tensor<4x3xi8>, tensor<4xf32>\n  return %y : tensor<2x3xf32>\n}\n";
-  std::string messages;
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    messages += d.str() + "\n";
-    return mlir::success();
-  });
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString<mlir::ModuleOp>(src, &ctx);
-  EXPECT_FALSE(module);
+  std::string messages = parseErrors(ctx, src);
   EXPECT_NE(messages.find("scales must be [N] = [3] (one per output channel), got a tensor of rank 1 "
                           "and size 4"),
             std::string::npos)

@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
-"""`weft generate --quantize int8-weight` (weight-only int8, runtime/cpu/Gemv.h) against an independent
-implementation: NumPy quantizes every GPT-2 matmul weight (the Conv1D weights [in, out] of c_attn, attn.c_proj,
-c_fc and mlp.c_proj; the tied LM head / embedding wte stays f32) per output channel as the issue defines it
-(scale = max|w| / 127 per column, q = round(w / scale), half away from zero), dequantizes them, and the plain
-PyTorch GPT-2 forward (bench/torch_gpt2_peer.py, no cache) decodes greedily with those weights.
+"""`weft generate --quantize int8-weight` (int8 weights, activations quantized per row as the products run:
+runtime/cpu/GemmInt8.h) against an independent implementation (tests/e2e/int8_reference.py): NumPy quantizes every
+GPT-2 matmul weight (the Conv1D weights [in, out] of c_attn, attn.c_proj, c_fc and mlp.c_proj; the tied LM head /
+embedding wte stays f32) per output channel as the issue defines it (scale = max|w| / 127 per column,
+q = round(w / scale), half away from zero), and a NumPy GPT-2 forward (no cache) decodes greedily with each of
+those products computed as int8 activations (per-row absmax, round half to even) x int8 weights.
 
 Asserted, on a random 2-layer GPT-2 whose weights are scaled to std 0.5 so that its generations branch:
   1. weft's int8 greedy tokens equal the reference's int8 tokens, and its logits of every step (--scores-out)
-     equal the reference's within 1e-4 (absolute and relative: the same dequantized weights, different f32 orders);
+     equal the reference's within 1e-4 (absolute and relative: the same integer sums, different f32 orders
+     elsewhere);
   2. the int8 logits of the first step (same prompt) are close to weft's f32 logits: the largest difference is
-     at most 5% of the logits' standard deviation (measured: 3.6% on this deliberately wild model, whose weights
-     have std 0.5) and the first greedy token is f32's; the count of equal tokens is printed, not asserted: on this
-     chaotic model the sequences part after a few tokens once a near-tie flips (docs/performance.md has the
-     agreement on a trained model);
+     at most 10% of the logits' standard deviation (measured: 6.9% on this deliberately wild model, whose weights
+     have std 0.5 and whose activations reach |x| ~ 10; 3.6% when only the weights were int8) and the first greedy
+     token is f32's; the count of equal tokens is printed, not asserted: on this chaotic model the sequences may
+     part once a near-tie flips (docs/performance.md has the agreement on a trained model);
   3. --save-weights writes the int8 + scales file, whose tensors are the NumPy quantization exactly (q equal,
      scales within 1 ulp), and --weights reads it back to the same tokens; loading it without --quantize, or with
      another config, fails with a message naming the cause; --target cuda with --quantize is refused (by weft
@@ -21,7 +23,6 @@ Asserted, on a random 2-layer GPT-2 whose weights are scaled to std 0.5 so that 
 Usage: generate_int8_test.py WEFT_BINARY SOURCE_DIR WORK_DIR"""
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -31,53 +32,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from cli_test_setup import setup  # noqa: E402
 
 weft, source, work, env = setup()
-import torch  # noqa: E402
 import torch_gpt2_peer as peer  # noqa: E402
+from int8_reference import QUANTIZED, greedy, quantize_model, run_generate, wild_gpt2, check_cuda_refused, finish  # noqa: E402
 
-cfg = {"n_layer": 2, "n_head": 2, "n_embd": 32, "vocab_size": 256, "n_positions": 48, "layer_norm_epsilon": 1e-5}
-config_path = os.path.join(work, "config.json")
-with open(config_path, "w") as f:
-    json.dump(cfg, f)
-full_cfg = peer.load_config(config_path)
-weights = peer.random_weights(full_cfg, seed=11)
-for name in weights:
-    if not name.endswith(("ln_1.weight", "ln_2.weight", "ln_f.weight", "ln_1.bias", "ln_2.bias", "ln_f.bias")):
-        weights[name] = (weights[name] * 25).astype(np.float32)
-weights_path = os.path.join(work, "model.safetensors")
-peer.write_safetensors(weights_path, weights)
+config_path, full_cfg, weights, weights_path = wild_gpt2(peer, work)
+with open(config_path) as f:
+    cfg = json.load(f)
 
-QUANTIZED = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+expected = quantize_model(weights)
 
 
-def quantize(w):
-    """Per output channel (column of a Conv1D [in, out] weight) absmax int8, in float32 as weft computes it."""
-    scale = (np.max(np.abs(w), axis=0) / np.float32(127)).astype(np.float32)
-    safe = np.where(scale == 0, np.float32(1), scale)
-    x = (w / safe).astype(np.float32)
-    q = np.clip(np.sign(x) * np.floor(np.abs(x) + np.float32(0.5)), -127, 127).astype(np.int8)
-    return q, scale
-
-
-deq_weights, expected = dict(weights), {}
-for name, w in weights.items():
-    if name.endswith(QUANTIZED):
-        q, s = quantize(w)
-        expected[name] = (q, s)
-        deq_weights[name] = (q.astype(np.float32) * s).astype(np.float32)
-params_f32 = peer.select_parameters(weights, full_cfg, weights_path)
-params_int8 = peer.select_parameters(deq_weights, full_cfg, weights_path)
-
-
-def reference_greedy(params, prompt, new):
-    ids, logits = list(prompt), []
-    for _ in range(new):
-        t = len(ids)
-        mask = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
-        with torch.no_grad():
-            row = peer.forward(params, full_cfg, torch.tensor(ids, dtype=torch.long), mask)[-1].numpy()
-        logits.append(row.astype(np.float64))
-        ids.append(int(np.argmax(row)))
-    return np.array(ids[len(prompt):]), np.array(logits)
+def reference_greedy(prompt, new):
+    return greedy(weights, full_cfg, prompt, new, expected)
 
 
 failures = []
@@ -85,27 +51,16 @@ prompt, new = [72, 101, 108], 24
 
 
 def generate(name, flags, expect_fail=None):
-    out, scores = os.path.join(work, name + ".npy"), os.path.join(work, name + "-scores.npy")
-    args = [weft, "generate", "gpt2", "--config", config_path, "--quiet", "--tokens", ",".join(map(str, prompt)),
-            "--max-new-tokens", str(new), "--tokens-out", out, "--scores-out", scores] + flags
-    r = subprocess.run(args, env=env, capture_output=True, text=True, errors="replace")
-    if expect_fail is not None:
-        if r.returncode == 0 or expect_fail not in r.stderr:
-            failures.append("%s: expected a failure mentioning %r, got rc %d: %s" %
-                            (name, expect_fail, r.returncode, r.stderr.strip()))
-        else:
-            print("%-16s refused: %s" % (name, r.stderr.strip().splitlines()[-1]))
-        return None, None
-    if r.returncode != 0:
-        failures.append("%s: weft generate failed (%d): %s" % (name, r.returncode, r.stderr.strip()))
-        return None, None
-    return np.load(out)[0, len(prompt):], np.load(scores)[:, 0, :].astype(np.float64)
+    args = ["gpt2", "--config", config_path, "--quiet", "--tokens", ",".join(map(str, prompt)),
+            "--max-new-tokens", str(new)] + flags
+    tok, scores = run_generate(weft, env, work, name, args, failures, expect_fail)
+    return (None, None) if tok is None else (tok[len(prompt):], scores)
 
 
 saved = os.path.join(work, "int8.safetensors")
 tok8, log8 = generate("int8", ["--weights", weights_path, "--quantize", "int8-weight", "--save-weights", saved])
 tok32, log32 = generate("f32", ["--weights", weights_path])
-ref_tok, ref_log = reference_greedy(params_int8, prompt, new)
+ref_tok, ref_log = reference_greedy(prompt, new)
 if tok8 is not None:
     if not np.array_equal(tok8, ref_tok):
         failures.append("int8 tokens %s, the NumPy-quantized reference %s" % (tok8, ref_tok))
@@ -121,8 +76,8 @@ if tok8 is not None and tok32 is not None:
     leading = int(np.argmin(np.append(tok8 == tok32, False)))
     print("int8 vs f32: first-step logits max |diff| %.4g = %.2f%% of their std %.3g; greedy tokens equal %d/%d "
           "(the first %d)" % (diff, 100 * diff / spread, spread, agree, new, leading))
-    if diff > 0.05 * spread:
-        failures.append("int8 first-step logits differ from f32 by %g > 5%% of their std %g" % (diff, spread))
+    if diff > 0.10 * spread:
+        failures.append("int8 first-step logits differ from f32 by %g > 10%% of their std %g" % (diff, spread))
     if leading < 1:
         failures.append("the first greedy token differs from f32's")
 
@@ -157,14 +112,5 @@ else:
 generate("cuda", ["--weights", weights_path, "--quantize", "int8-weight", "--target", "cuda"],
          expect_fail="runs on one CPU device")
 # weft run compiles for CUDA until the code generator refuses weft.matmul_q8 at the op's source location.
-r = subprocess.run([weft, "run", "gpt2", "--config", config_path, "--seq", "4", "--quantize", "int8-weight",
-                    "--target", "cuda", "--no-cache"], env=env, capture_output=True, text=True, errors="replace")
-if r.returncode == 0 or "'weft.matmul_q8' op (weight-only int8) is supported on the cpu target only" not in r.stderr:
-    failures.append("weft run --target cuda --quantize: rc %d: %s" % (r.returncode, r.stderr.strip()[-400:]))
-else:
-    print("%-16s refused: weft.matmul_q8 on cuda" % "run-cuda")
-
-if failures:
-    print("FAILED:\n" + "\n".join(failures))
-    sys.exit(1)
-print("PASSED")
+check_cuda_refused(weft, env, config_path, "int8-weight", "'weft.matmul_q8' op (weight-only int8) is supported on the cpu target only", failures)
+finish(failures)

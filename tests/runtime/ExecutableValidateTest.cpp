@@ -163,6 +163,14 @@ TEST(RuntimeValidate, GemmOperandOutOfRangeAndDtype) {
                  {"step 0", "operand a is buffer 0 'a' of dtype f32; expected the gemm's f16"});
 }
 
+TEST(RuntimeValidate, Int8ActivationsNeedInt8Weights) {
+  expectRejected([](proto::Executable &e) { e.mutable_steps(0)->mutable_gemm()->set_a_quantize(true); },
+                 {"step 0", "a_quantize / a_outlier_threshold are set but b is not int8"});
+  expectRejected(
+      [](proto::Executable &e) { e.mutable_steps(0)->mutable_gemm()->set_a_outlier_threshold(6.0f); },
+      {"step 0", "int8 activations need int8 weights"});
+}
+
 TEST(RuntimeValidate, StepWithoutKind) {
   expectRejected([](proto::Executable &e) { e.add_steps()->set_label("empty step"); },
                  {"step 2 'empty step'", "neither"});

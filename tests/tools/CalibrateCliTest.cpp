@@ -76,7 +76,7 @@ void expectMeasuredDevice(const ClusterSpec &spec, int ranks) {
   EXPECT_GT(d.memoryBandwidth, 1e8); // 0.1 GB/s .. 10 TB/s
   EXPECT_LT(d.memoryBandwidth, 1e13);
   EXPECT_GT(d.launchSeconds, 0);
-  EXPECT_LT(d.launchSeconds, 1e-3);
+  EXPECT_LT(d.launchSeconds, 1e-2); // ~50 us idle; a loaded 2-core machine has taken over 1 ms
   // The share of the peak a transformer-sized matmul reaches, capped at 1.
   EXPECT_GT(d.gemmEfficiency, 0.01);
   EXPECT_LE(d.gemmEfficiency, 1);

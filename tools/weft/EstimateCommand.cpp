@@ -67,7 +67,7 @@ struct EstimateFlags {
                     "recomputed in the backward pass from its input)",
                     &recompute);
     flags.addString("quantize", "MODE",
-                    "serving: none (default) or int8-weight (per-channel int8 weights; the LM head and gathered "
+                    "serving: none (default), int8-weight or llm-int8 (per-channel int8 weights; the LM head and gathered "
                     "embeddings stay f32)",
                     &quantize);
     flags.addString("lora", "SPEC",
@@ -235,8 +235,8 @@ int runEstimate(int argc, char **argv) {
     throw FlagError("--train and --infer: give one (training is the default)");
   if (f.precision != "f32" && f.precision != "bf16" && f.precision != "f16")
     throw FlagError("--precision must be f32, bf16 or f16, got '" + f.precision + "'");
-  if (f.quantize != "none" && f.quantize != "int8-weight")
-    throw FlagError("--quantize must be none or int8-weight, got '" + f.quantize + "'");
+  if (f.quantize != "none" && f.quantize != "int8-weight" && f.quantize != "llm-int8")
+    throw FlagError("--quantize must be none, int8-weight or llm-int8, got '" + f.quantize + "'");
   if (f.quantize != "none" && !f.infer && f.lora.empty())
     throw FlagError("--quantize in training holds a frozen int8 base under LoRA adapters: add --lora SPEC, or "
                     "estimate serving with --infer");

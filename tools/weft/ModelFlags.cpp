@@ -120,14 +120,33 @@ void CompileFlags::declareQuantize(FlagSet &flags) {
   flags.section("Compile");
   flags
       .addString("quantize", "MODE",
-                 "weight quantization: none, or int8-weight (the matmul weights stored as int8 with one "
-                 "f32 scale per output channel, dequantized inside the products; the LM head stays f32, "
-                 "as Hugging Face does; target cpu)",
+                 "weight quantization (target cpu): none; int8-weight (the matmul weights stored as "
+                 "int8 with one f32 scale per output channel, the activations quantized to int8 per "
+                 "row as the products run, int8 x int8 sums); or llm-int8 (LLM.int8(), Dettmers et "
+                 "al. 2022: int8-weight, but the activation columns with some |x| >= "
+                 "--llm-int8-threshold stay f32 and multiply the dequantized weights). The LM head "
+                 "stays f32, as Hugging Face does, unless --quantize-lm-head",
                  &quantize)
-      .oneOf({"none", "int8-weight"});
+      .oneOf({"none", "int8-weight", "llm-int8"});
+  flags.addNumber("llm-int8-threshold", "T",
+                  "--quantize llm-int8: an activation column with some |x| >= T is an outlier "
+                  "feature, computed in f32 (6.0 is LLM.int8()'s value)",
+                  &llmInt8Threshold);
+  flags.addSwitch("quantize-lm-head",
+                  "with --quantize: the LM head's product is int8 too (serving speed; GPT-2's tied "
+                  "embedding keeps its f32 table for the lookup and gains an int8 copy). Off by "
+                  "default: Hugging Face keeps the LM head in full precision",
+                  &quantizeLmHead);
 }
 
 CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) const {
+  if (quantizeLmHead && quantize == "none")
+    throw FlagError("--quantize-lm-head quantizes the LM head along with the other weights: add "
+                    "--quantize int8-weight or --quantize llm-int8");
+  if (llmInt8Threshold != 6.0 && quantize != "llm-int8")
+    throw FlagError("--llm-int8-threshold applies to --quantize llm-int8, not --quantize " + quantize);
+  if (!(llmInt8Threshold > 0.0))
+    throw FlagError("--llm-int8-threshold must be positive, got " + std::to_string(llmInt8Threshold));
   CompileOptions o;
   o.train = train;
   o.target = target;
@@ -138,6 +157,8 @@ CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) c
   o.quantize = quantize == "none" ? "" : quantize;
   if (!train) // a forward program: weights held and matmuls run in this precision
     o.precision = precision;
+  o.llmInt8Threshold = llmInt8Threshold;
+  o.quantizeLmHead = quantizeLmHead;
   o.configurePassManager = configurePassManager;
   return o;
 }

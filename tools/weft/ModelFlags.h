@@ -73,8 +73,9 @@ struct CompileFlags {
   /// Declares the ones `weft train` takes: --precision, --recompute,
   /// --no-cache and --no-fuse, in the "Compile" section.
   void declareForTraining(FlagSet &flags);
-  /// Declares --quantize none|int8-weight (the inference commands: `weft
-  /// run`, `weft generate`) in the "Compile" section.
+  /// Declares --quantize none|int8-weight|llm-int8, --llm-int8-threshold and
+  /// --quantize-lm-head (the inference commands: `weft run`, `weft
+  /// generate`) in the "Compile" section.
   void declareQuantize(FlagSet &flags);
   /// The compile options these flags select (with `train`: the training
   /// step's), for pass managers configured by `configurePassManager`.
@@ -88,8 +89,12 @@ struct CompileFlags {
   std::string recompute = "none";
   std::string dumpIrDir, compileTo;
   bool noCache = false, noFuse = false;
-  /// --quantize: "none" or "int8-weight" (CompileOptions::quantize).
+  /// --quantize: "none", "int8-weight" or "llm-int8" (CompileOptions::quantize).
   std::string quantize = "none";
+  /// --llm-int8-threshold (CompileOptions::llmInt8Threshold).
+  double llmInt8Threshold = 6.0;
+  /// --quantize-lm-head (CompileOptions::quantizeLmHead).
+  bool quantizeLmHead = false;
   /// Set by the command for CompileOptions::configurePassManager.
   std::function<void(mlir::PassManager &)> configurePassManager;
 };
