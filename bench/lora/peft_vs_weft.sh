@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fine-tuning throughput and memory on the CPU, side by side in one run, for GPT-2 124M and llama-100m
-# (models/configs/llama-100m.json), random weights: `weft train` full fine-tuning (f32), `--lora`, `--lora` over an
-# int8 base (`--quantize int8-weight`), `--lora` with `--recompute blocks` (and with bf16 compute when BF16=1), and
+# (models/configs/llama-100m.json), random weights: `weft train` full fine-tuning (f32, bf16, f32 with `--recompute
+# blocks`), `--lora` (f32, bf16), `--lora` over an int8 base (`--quantize int8-weight`), `--lora` with `--recompute
+# blocks`, and
 # Hugging Face PEFT LoRA (peft 0.10.0 on Debian's torch 1.13 with OpenBLAS, torch.set_num_threads(1): the fastest setting on
 # these 2-core machines, /work/shared/notes.md) with the same batch x seq, r, alpha, targets (PEFT's defaults:
 # GPT-2 c_attn, LLaMA q_proj,v_proj) and optimizer (AdamW, clipping 1.0). Dropout 0 on every side.
@@ -48,11 +49,11 @@ for model in $models; do
   lora="r=$r,alpha=$alpha,dropout=0,targets=$targets"
   echo "== $name (targets $targets)"
   weft_row "weft full f32" "${args[@]}"
+  weft_row "weft full bf16" "${args[@]}" --precision bf16 # bf16 GEMMs through oneDNN (runtime/cpu/NarrowGemm.h)
+  weft_row "weft full f32 recompute" "${args[@]}" --recompute blocks
   weft_row "weft LoRA" "${args[@]}" --lora "$lora"
+  weft_row "weft LoRA bf16" "${args[@]}" --lora "$lora" --precision bf16
   weft_row "weft LoRA + int8 base" "${args[@]}" --lora "$lora" --quantize int8-weight
-  # bf16 on the CPU: the narrow GEMMs are generated loops (no bf16 BLAS); GPT-2 124M took over 10 minutes for
-  # 6 steps on the loaded 2-core VM, so the row runs only with BF16=1.
-  if [ "${BF16:-0}" = 1 ]; then weft_row "weft LoRA bf16" "${args[@]}" --lora "$lora" --precision bf16; fi
   weft_row "weft LoRA recompute" "${args[@]}" --lora "$lora" --recompute blocks
   "$venv/bin/python" - "$model" "$root/models/configs/llama-100m.json" "$batch" "$seq" "$r" "$alpha" "$steps" <<'PY'
 import json, statistics, sys, time
