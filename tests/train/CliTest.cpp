@@ -71,6 +71,22 @@ TEST(TrainRunCli, ShortRunWritesCheckpointWeightsAndASample) {
   EXPECT_NE(out.find("step      0  held-out loss " + heldOut6), std::string::npos) << heldOut6 << "\n" << out;
 }
 
+// --precision bf16 and f16 are the step's: a short run of each trains (the loss falls from ~ln 256 on the first
+// batch it sees again) and evaluates its held-out loss with the f32 forward program.
+TEST(TrainRunCli, LowPrecisionStepsTrain) {
+  std::string dir = scratchDir(), data = dir + "/data.txt", log = dir + "/log.txt";
+  writeFile(data, sampleText(400));
+  for (const char *precision : {"bf16", "f16"}) {
+    int rc = runWeft("train gpt2 " + tinyFlags() + " --data '" + data + "' --precision " + precision +
+                         " --steps 4 --batch 2 --seq 8 --lr 1e-2 --eval-every 4 --sample-tokens 0",
+                     log);
+    std::string out = readFile(log);
+    ASSERT_EQ(rc, 0) << precision << ": " << out;
+    EXPECT_NE(out.find("step      4  held-out loss"), std::string::npos) << out;
+    EXPECT_NE(out.find("step      4/4  loss"), std::string::npos) << out;
+  }
+}
+
 TEST(TrainRunCli, BadFlagsAndDataAreReported) {
   std::string dir = scratchDir(), log = dir + "/log.txt";
   EXPECT_EQ(runWeft("train gpt2 --data x --optimizer lion", log), 2);

@@ -316,6 +316,9 @@ train::TrainConfig makeConfig(const TrainCommandFlags &f) {
   c.resume = f.resume;
   c.evalBatches = int(f.evalBatches);
   c.compile = f.compile.options();
+  // --precision is the step's (c.optimizer.precision); the held-out and sample
+  // programs stay f32 forward programs.
+  c.compile.precision = "f32";
   c.compile.autoShard = f.parallel.autoShard();
   c.compile.plan = f.parallel.savedPlan;
   c.runtime = f.runtime.options();
