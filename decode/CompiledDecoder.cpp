@@ -127,9 +127,7 @@ rt::Status CompiledDecoder::loadCheckpointWeights(const proto::Checkpoint &check
 }
 
 rt::Status CompiledDecoder::setParameter(const std::string &name, const rt::HostTensor &value) {
-  if (rt::isInt8Weight(*decode_, name))
-    return rt::setInt8Weight(*decode_, name, value);
-  return decode_->setParameter(name, value);
+  return rt::setWeightFromF32(*decode_, name, value); // quantized, or rounded to bf16/f16, as held
 }
 
 rt::StatusOr<rt::Executor *> CompiledDecoder::prefillExecutor(int64_t length) {

@@ -105,12 +105,41 @@ for name, flags in [("greedy", ["--max-new-tokens", "24"]),
 cases.checkpoint_matches_save(["--preset", "tiny", "--vocab-size", "256", "--n-layer", "1", "--data",
                                "/usr/share/common-licenses/GPL-3", "--steps", "3", "--batch", "2", "--seq", "16"])
 
+# --precision bf16 / f16: the programs hold the projection weights in the low type and compute their products in it
+# (CompileOptions::precision). The first step's logits (the prefill's, before any token can differ) against the f32
+# run's, normwise: measured 3.5 (bf16) and 2.7 (f16) units of the type's roundoff (2^-8, 2^-11) of the largest
+# |logit| on this model, whose weights are scaled up so that its generations branch (rounding grows with them;
+# tests/e2e/InferencePrecisionTest.cpp measures 1.3 on a GPT-2 with the usual initialization); we allow 8, where a
+# weight read in the wrong type or layout is off by hundreds. Zero would mean the precision was not applied.
+def first_logits(precision):
+    out = os.path.join(work, "precision-%s.npy" % precision)
+    r = subprocess.run([weft, "generate", "gpt2", "--config", config_path, "--weights", weights_path, "--tokens",
+                        "72,101,108,108,111", "--max-new-tokens", "1", "--precision", precision, "--quiet",
+                        "--scores-out", out], env=env, capture_output=True, text=True, errors="replace")
+    if r.returncode != 0:
+        failures.append("--precision %s: exit %d: %s" % (precision, r.returncode, r.stderr.strip()[-300:]))
+        return None
+    return np.load(out)[0, 0].astype(np.float64)
+
+
+exact = first_logits("f32")
+for precision, unit in [("bf16", 2.0 ** -8), ("f16", 2.0 ** -11)]:
+    low = first_logits(precision)
+    if exact is None or low is None:
+        continue
+    units = np.max(np.abs(low - exact)) / (unit * np.max(np.abs(exact)))
+    if not 0 < units <= 8:
+        failures.append("--precision %s: first logits %.2f units of roundoff from f32's (allowed (0, 8])" %
+                        (precision, units))
+    else:
+        print("--precision %-4s first logits within %.2f units of roundoff of f32's" % (precision, units))
+
 # Bad input: a clear error, exit status 1 or 2, no output file.
 for flags, needle in [(["--tokens", "1,2", "--max-new-tokens", "47"], "context of 48 positions"),
                       (["--tokens", "1,999"], "999"),
                       (["--tokens", "1,2", "--do-sample", "--top-p", "1.5"], "top_p"),
                       (["--tokens", "1,2", "--num-beams", "0"], "num-beams"),
-                      (["--tokens", "1,2", "--precision", "bf16"], "decodes in f32")]:
+                      (["--tokens", "1,2", "--precision", "bf16", "--quantize", "int8-weight"], "do not combine")]:
     r = subprocess.run([weft, "generate", "gpt2", "--config", config_path, "--weights", weights_path] + flags,
                        env=env, capture_output=True, text=True, errors="replace")
     if r.returncode == 0 or needle not in r.stderr:

@@ -287,9 +287,9 @@ int runGenerate(int argc, char **argv) {
     throw FlagError(f.model.empty() ? "MODEL is required (gpt2 or llama)"
                                     : "unknown model '" + f.model + "'; `weft generate` runs gpt2 and llama");
   const bool llama = f.model == "llama";
-  if (f.compile.precision != "f32")
-    throw FlagError("--precision " + f.compile.precision + ": weft generate decodes in f32 (bf16 and f16 decoding "
-                    "are not implemented yet)");
+  if (f.compile.precision != "f32" && f.compile.quantize != "none")
+    throw FlagError("--precision " + f.compile.precision + " and --quantize " + f.compile.quantize +
+                    " do not combine: int8 weights keep f32 activations");
   if (!f.compile.compileTo.empty())
     throw FlagError("--compile-to does not apply to weft generate (it runs its programs); use weft compile");
   if (f.weights.empty())
