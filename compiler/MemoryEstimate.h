@@ -36,8 +36,11 @@ struct EstimateOptions {
   /// low precision in it (a served model's weights), the rest in f32.
   std::string inferencePrecision = "f32";
   /// Serving: weight quantization as a compile's (CompileOptions::quantize:
-  /// "" or "int8-weight").
+  /// "", "int8-weight" or "llm-int8").
   std::string quantize;
+  /// Serving with `quantize`: the LM head's product in int8 too
+  /// (CompileOptions::quantizeLmHead; a tied table keeps its f32 copy).
+  bool quantizeLmHead = false;
   /// "cpu" or "cuda": the arena alignment (64 or 256 bytes).
   std::string target = "cpu";
   /// Run the fusion passes (as a compile does by default).

@@ -120,6 +120,12 @@ TEST(MemoryEstimate, Int8ServingHoldsOneBytePerProjectionWeight) {
   const int64_t weights = 2 * (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64);
   const int64_t scales = 2 * (192 + 64 + 256 + 64);
   EXPECT_EQ(q.weights, f32.weights - 3 * weights + 4 * scales);
+  // With the LM head in int8 too, the tied table keeps its f32 copy for the
+  // lookup and gains an int8 copy [vocab, C] with one f32 scale per row.
+  int8.quantizeLmHead = true;
+  MemoryBreakdown head = estimateMemory(prefill.module(), int8).memory;
+  const int64_t vocab = config().vocab_size, width = config().n_embd;
+  EXPECT_EQ(head.weights, q.weights + vocab * width + 4 * vocab);
 }
 
 TEST(MemoryEstimate, LoraKeepsStateForTheAdaptersOnly) {
