@@ -67,6 +67,7 @@ Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string 
   }
 
   stepKernel_.assign(static_cast<size_t>(p.steps_size()), nullptr);
+  narrowGemms_.resize(static_cast<size_t>(p.steps_size()));
   stepArgs_.resize(static_cast<size_t>(p.steps_size()));
   for (int s = 0; s < p.steps_size(); ++s) {
     const proto::Step &step = p.steps(s);
@@ -76,7 +77,6 @@ Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string 
       if (g.b_dtype() == proto::I8)
         stepArgs_[s].push_back(addresses[g.b_scales()]);
       if (g.dtype() == proto::BF16 || g.dtype() == proto::F16) {
-        narrowGemms_.resize(static_cast<size_t>(p.steps_size()));
         StatusOr<std::unique_ptr<NarrowGemm>> plan =
             NarrowGemm::create(g, "step " + std::to_string(s) + " '" + step.label() + "'");
         if (!plan.isOk())

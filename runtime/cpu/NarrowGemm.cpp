@@ -60,14 +60,16 @@ dnnl::matmul::primitive_desc bf16Plan(const proto::Gemm &g) {
 class OneDnnGemm final : public NarrowGemm {
 public:
   OneDnnGemm(const dnnl::matmul::primitive_desc &pd, std::string ref)
-      : pd_(pd), matmul_(pd), stream_(cpuEngine()), ref_(std::move(ref)) {}
+      : matmul_(pd), stream_(cpuEngine()), a_(pd.src_desc(), cpuEngine(), DNNL_MEMORY_NONE),
+        b_(pd.weights_desc(), cpuEngine(), DNNL_MEMORY_NONE), c_(pd.dst_desc(), cpuEngine(), DNNL_MEMORY_NONE),
+        ref_(std::move(ref)) {}
 
   Status run(const void *a, const void *b, void *c) override {
-    try {
-      memory ma(pd_.src_desc(), cpuEngine(), const_cast<void *>(a));
-      memory mb(pd_.weights_desc(), cpuEngine(), const_cast<void *>(b));
-      memory mc(pd_.dst_desc(), cpuEngine(), c);
-      matmul_.execute(stream_, {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+    try { // the memory objects are made once; a run only points them at its buffers
+      a_.set_data_handle(const_cast<void *>(a));
+      b_.set_data_handle(const_cast<void *>(b));
+      c_.set_data_handle(c);
+      matmul_.execute(stream_, {{DNNL_ARG_SRC, a_}, {DNNL_ARG_WEIGHTS, b_}, {DNNL_ARG_DST, c_}});
       stream_.wait();
     } catch (const dnnl::error &e) {
       return internalError(ref_ + ": oneDNN matmul failed: " + e.what());
@@ -77,9 +79,9 @@ public:
   const char *path() const override { return "onednn"; }
 
 private:
-  dnnl::matmul::primitive_desc pd_;
   dnnl::matmul matmul_;
   dnnl::stream stream_;
+  memory a_, b_, c_;
   std::string ref_;
 };
 
