@@ -2,17 +2,13 @@
 //
 // This file implements the declaration of CompiledDecoder, the
 // model-independent part of incremental decoding with compiled programs (the
-// gen::DecodeModel of every model weft decodes): a decode-step program and a
-// cache-reorder program compiled once for (rows, max length), a prefill
-// program compiled per prompt length on first use, and the Executors that
-// run them. The decode step's Executor owns the weights and the key/value
-// caches (weft.state buffers); the prefill and reorder Executors share that
-// storage (ExecutorOptions::shareStorageWith), so the caches stay on the
-// device: per token only the token ids, position ids, the mask [rows, max
-// length] and the logits cross to and from the host. A model (Gpt2Decoder,
-// LlamaDecoder) supplies its three program builders and its description;
-// weights loading, the rows' bookkeeping (CachePositions) and the runs are
-// here.
+// gen::DecodeModel of every model weft decodes): a ProgramDecoder
+// (decode/ProgramDecoder.h: the Executors, the caches they share, the rows'
+// bookkeeping) whose decode-step and cache-reorder programs are compiled once
+// for (rows, max length) and whose prefill program is compiled per prompt
+// length on first use. A model (Gpt2Decoder, LlamaDecoder) supplies its
+// three program builders and its description; weights loading and the
+// export of the compiled programs as a bundle are here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,17 +16,15 @@
 #define WEFT_DECODE_COMPILEDDECODER_H
 
 #include "compiler/Compile.h"
-#include "decode/CachePositions.h"
+#include "decode/ProgramDecoder.h"
 #include "frontend/Types.h"
 #include "frontend/nn/ParallelPlan.h"
-#include "runtime/Executor.h"
 #include "runtime/checkpoint.pb.h"
 #include "runtime/comm/Communicator.h"
-#include "runtime/generate/DecodeModel.h"
 
 #include <functional>
-#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,13 +50,15 @@ struct DecoderOptions {
   nn::ParallelPlan plan;
   /// The ranks of `mesh` (null: one device).
   std::shared_ptr<rt::Communicator> communicator;
+  /// Compile the programs but load none (no device is opened): the decoder
+  /// can then only exportBundle, e.g. CUDA programs compiled on a machine
+  /// without a GPU for one that has it; decoding calls fail.
+  bool compileOnly = false;
 };
 
 /// Decoding with a model's compiled prefill / decode-step / reorder programs.
-class CompiledDecoder : public gen::DecodeModel {
+class CompiledDecoder : public ProgramDecoder {
 public:
-  ~CompiledDecoder() override;
-
   /// Sets every parameter from Hugging Face safetensors weights or the
   /// `--save`d weights of `weft train` (models/catalog/HfWeights.h: one
   /// file, a sharded checkpoint's index or its directory), f32 weights being
@@ -85,23 +81,12 @@ public:
   rt::Status setParameter(const std::string &name, const rt::HostTensor &value);
   /// The parameters, as the model's forward program names them.
   const std::vector<ParamSpec> &params() const { return params_; }
-
-  int64_t vocabSize() const override { return vocab_; }
-  int64_t maxLength() const override { return rows_.maxLength(); }
-  rt::StatusOr<std::vector<float>> prefill(const std::vector<int64_t> &tokens,
-                                           const std::vector<int64_t> &mask, int64_t rows,
-                                           int64_t length) override;
-  rt::StatusOr<std::vector<float>> step(const std::vector<int64_t> &tokens) override;
-  /// A gather of every cache into a temporary of the cache's size and a copy
-  /// back into its storage, on the device: each reorder reads and writes the
-  /// whole cache twice, nothing crosses to the host.
-  rt::Status reorderRows(const std::vector<int64_t> &source) override;
-
-  /// The decode step's Executor (it owns the weights and the caches), e.g.
-  /// to profile a step, merge an adapter or read a cache back in a test.
-  rt::Executor &decodeExecutor() { return *decode_; }
-  /// The prefill Executor of prompts of `length` (compiled on first use).
-  rt::StatusOr<rt::Executor *> prefillExecutor(int64_t length);
+  /// Writes the decode step, the reorder and the prefills of
+  /// `prefillLengths` (compiled now where not yet) as a decoder bundle in
+  /// `dir` (decode/DecoderBundle.h), for BundleDecoder to run without the
+  /// compiler, e.g. on a GPU machine (DecoderOptions::compileOnly compiles
+  /// for a device this machine lacks).
+  rt::Status exportBundle(const std::string &dir, const std::vector<int64_t> &prefillLengths);
 
 protected:
   /// `model` names the model in errors ("GPT-2", "LLaMA"); `vocab` is its
@@ -121,24 +106,19 @@ protected:
   rt::Status init(const std::function<Program()> &buildStep, const std::function<Program()> &buildReorder);
   /// The model's prefill program for prompts of `length` (may throw DslError).
   virtual Program buildPrefill(int64_t length) const = 0;
+  /// buildPrefill(length), compiled.
+  rt::StatusOr<rt::Executable> prefillProgram(int64_t length) override;
 
   const DecoderOptions &options() const { return options_; }
 
 private:
-  /// Compiles `program` and loads it, sharing `owner`'s weights and caches.
-  rt::StatusOr<std::unique_ptr<rt::Executor>> load(Program &program, const char *what, rt::Executor *owner) const;
-  /// Runs `exe` after its inputs are set and returns its "logits" as floats.
-  rt::StatusOr<std::vector<float>> runForLogits(rt::Executor &exe, const char *call);
+  /// Compiles `program` (`what` names it in errors).
+  rt::StatusOr<rt::Executable> compileProgram(Program &program, const char *what) const;
 
-  std::string model_;
-  int64_t vocab_;
   DecoderOptions options_;
-  CachePositions rows_;
   std::vector<ParamSpec> params_;
-  // The owner of the shared storage is declared first: destroyed last.
-  std::unique_ptr<rt::Executor> decode_;
-  std::unique_ptr<rt::Executor> reorder_;
-  std::map<int64_t, std::unique_ptr<rt::Executor>> prefills_;
+  /// DecoderOptions::compileOnly: the programs, never loaded.
+  std::optional<rt::Executable> compiledStep_, compiledReorder_;
 };
 
 } // namespace weft::decode

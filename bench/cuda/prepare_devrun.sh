@@ -3,16 +3,18 @@
 # benchmarks without MLIR — the runtime-only test binary, the shared libraries that machine lacks, the compiled case
 # bundles, the GPT-2 124M forward, GEMM and kernel benchmark executables (every bench/cuda/*.mlir), the GPT-2 124M
 # training steps (bf16 and f32, batch $WEFT_TRAIN_BATCH x 1024, default 8; gzipped: the .wexe files are 6.7 and 6.2 MB,
-# mostly cubin, and the whole folder must stay under the device tool's 64 MiB), and the scripts to
+# mostly cubin, and the whole folder must stay under the device tool's 64 MiB), GPT-2 124M decoder bundles for cuda
+# with the runtime-only weft-decode-bundle and a CPU trace to check them against, and the scripts to
 # run there (run_all.sh, gemm_vs_torch.sh, run_kernels.sh, run_train.sh and their PyTorch peers). Then, with the
 # device tool: run `bash build/devrun/run_all.sh` (or run_kernels.sh, run_train.sh) carrying build/devrun.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${WEFT_BUILD_DIR:-$root/build}
 out=$build/devrun
-bash "$root/scripts/build.sh" WeftCudaRuntimeTests WeftCudaCodegenTests WeftNcclCommTests weft >/dev/null
+bash "$root/scripts/build.sh" WeftCudaRuntimeTests WeftCudaCodegenTests WeftNcclCommTests weft weft-bench-decode \
+  weft-decode-bundle >/dev/null
 rm -rf "$out" && mkdir -p "$out/lib" "$out/cases"
-cp "$build/bin/WeftCudaRuntimeTests" "$build/bin/WeftNcclCommTests" "$out/"
+cp "$build/bin/WeftCudaRuntimeTests" "$build/bin/WeftNcclCommTests" "$build/bin/weft-decode-bundle" "$out/"
 for lib in libprotobuf.so.32 libopenblas.so.0 libgfortran.so.5 libquadmath.so.0 libdnnl.so.2 libomp.so.5; do
   path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !p { p = $NF } END { print p }')
   [ -n "$path" ] || { echo "prepare_devrun: $lib not found" >&2; exit 1; }
@@ -34,6 +36,16 @@ for p in bf16 f32; do
   "$build/bin/weft" compile gpt2 --train --precision "$p" --batch "$batch" --seq 1024 --target cuda --no-cache -o "$w"
   gzip -1 -f "$w"
 done
+# GPT-2 124M decoding (issue 14): decoder bundles compiled for cuda (1 and 32 rows, prompt 16 + 128 new tokens), and
+# the CPU trace the batch-1 GPU run must reproduce (a CPU bundle of the same model, run here with the same seed).
+decode_args=(--prompt 16 --new 128 --prefill 16 --out "$build/devrun-decode")
+for rows in 1 32; do
+  "$build/bin/weft-bench-decode" "${decode_args[@]}" --target cuda --rows "$rows" --export "$out/decode/cuda_r$rows" >/dev/null
+done
+"$build/bin/weft-bench-decode" "${decode_args[@]}" --target cpu --rows 1 --export "$build/devrun-decode/cpu_r1" >/dev/null
+"$build/bin/weft-decode-bundle" --bundle "$build/devrun-decode/cpu_r1" --new 2 --repeats 1 --trace-steps 8 \
+  --save-logits "$out/decode/cpu_trace_r1.safetensors" >/dev/null
+cp "$root"/bench/cuda/run_decode.sh "$root"/bench/cuda/decode_torch.py "$out/"
 cp "$root"/bench/cuda/run_all.sh "$root"/bench/cuda/gemm_vs_torch.sh "$root"/bench/cuda/run_kernels.sh \
   "$root"/bench/cuda/run_train.sh "$root"/bench/cuda/run_lease.sh "$root"/bench/cuda/devrun_env.sh "$root"/bench/cuda/kernels_torch.py "$root"/bench/cuda/train_step_torch.py "$out/"
 du -sh "$out"

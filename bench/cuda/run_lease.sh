@@ -2,11 +2,12 @@
 # On the GPU machine, inside the folder bench/cuda/prepare_devrun.sh made: every prepared GPU check in ONE device call,
 # most important first, each stage skipped once the call nears its deadline so that what ran still comes back:
 #   1. the runtime tests (format 4, the 256-byte aligned memory plan, cuMemGetInfo check) and the NCCL one-rank test;
-#   2. the GPT-2 124M training step, bf16 then f32: weft (graphs off/on) vs PyTorch compile/eager (run_train.sh);
-#   3. the f32 training step compiled for a dp=1 mesh (the distributed path: collectives of one GPU), timed, then run
+#   2. GPT-2 124M KV-cache decoding, batch 1 and 32, against the CPU trace and transformers eager (run_decode.sh);
+#   3. the GPT-2 124M training step, bf16 then f32: weft (graphs off/on) vs PyTorch compile/eager (run_train.sh);
+#   4. the f32 training step compiled for a dp=1 mesh (the distributed path: collectives of one GPU), timed, then run
 #      with its collectives on NCCL against the copy path (CudaMesh test: outputs equal to the bit);
-#   4. the kernel table vs PyTorch eager / torch.compile, with the copy bandwidth (run_kernels.sh);
-#   5. the GPT-2 forward, GEMM epilogue bench and memcheck (run_all.sh), if time is left.
+#   5. the kernel table vs PyTorch eager / torch.compile, with the copy bandwidth (run_kernels.sh);
+#   6. the GPT-2 forward, GEMM epilogue bench and memcheck (run_all.sh), if time is left.
 # Usage: DEADLINE_S=420 bash devrun/run_lease.sh  (seconds from the start; default 420). Logs under $OUT.
 cd "$(dirname "$0")"
 start=$(date +%s)
@@ -26,6 +27,7 @@ if stage "runtime tests + NCCL" 60; then
   timeout 40 ./WeftNcclCommTests > "$OUT/nccl.log" 2>&1; echo "nccl tests rc $? (libnccl from ${nccl_lib:-the system})"
   grep -E "^\[  (PASSED|FAILED|SKIPPED|  OK) |Failure|kipped|nccl:" "$OUT/nccl.log" | head -12
 fi
+if stage "decode (issue 14)" 90; then bash run_decode.sh 2>&1 | tee "$OUT/decode.txt" | tail -12; fi
 if stage "train bf16" 150; then PRECISIONS=bf16 bash run_train.sh 8 2>&1 | tee "$OUT/train_bf16.txt" | tail -8; fi
 cp "$OUT/train_times.txt" "$OUT/train_times_bf16.txt" 2>/dev/null
 if stage "train f32" 150; then PRECISIONS=f32 bash run_train.sh 8 2>&1 | tee "$OUT/train_f32.txt" | tail -8; fi

@@ -11,7 +11,9 @@
 // weights + the cache: what any decoder must stream per token), where a
 // profiled step spends its time, and writes the generated tokens for a
 // comparison with the peer. bench/generate/decode_gpt2.sh and decode_llama.sh
-// run both.
+// run both. With --export DIR it only compiles the decoder (for --target,
+// with --rows rows) and writes its programs as a decoder bundle, which
+// weft-decode-bundle (decode_bundle.cpp) runs without the compiler.
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,6 +53,12 @@ static cl::opt<std::string> quantize("quantize",
                                      cl::init("none"));
 static cl::opt<std::string> outDir("out", cl::desc("folder for weights, config, tokens"),
                                    cl::init("/tmp/weft-bench-decode"));
+static cl::opt<std::string> exportDir("export",
+                                      cl::desc("write the decoder's programs as a bundle in this folder "
+                                               "(decode/DecoderBundle.h, for weft-decode-bundle) and stop"),
+                                      cl::init(""));
+static cl::opt<std::string> target("target", cl::desc("--export: cpu or cuda"), cl::init("cpu"));
+static cl::opt<int> exportRows("rows", cl::desc("--export: sequences decoded together"), cl::init(1));
 
 using bench::check;
 using bench::msSince;
@@ -93,13 +101,17 @@ struct BenchModel {
   }
 };
 
-/// A decoder of one row and `maxLength` positions with `weights`.
+/// A decoder of `rows` rows and `maxLength` positions for `targetName` with
+/// `weights`.
 static std::unique_ptr<decode::CompiledDecoder>
 decoder(const BenchModel &model, int64_t maxLength,
-        const std::vector<std::pair<std::string, rt::HostTensor>> &weights) {
+        const std::vector<std::pair<std::string, rt::HostTensor>> &weights, int64_t rows = 1,
+        const std::string &targetName = "cpu", bool compileOnly = false) {
   decode::DecoderOptions options;
-  options.rows = 1;
+  options.compileOnly = compileOnly;
+  options.rows = rows;
   options.maxLength = maxLength;
+  options.compile.target = targetName;
   options.compile.cacheDir = outDir + "/cache";
   const std::string mode = quantize.getValue().substr(0, quantize.getValue().find('+'));
   options.compile.quantize = mode == "none" ? "" : mode;
@@ -110,7 +122,7 @@ decoder(const BenchModel &model, int64_t maxLength,
     d = check(decode::Gpt2Decoder::create(*model.gpt2, options));
   else
     d = check(decode::LlamaDecoder::create(*model.llama, options));
-  std::printf("  compile + load (decode step, reorder) for max length %lld: %.2f s\n",
+  std::printf("  compile%s (decode step, reorder) for max length %lld: %.2f s\n", compileOnly ? "" : " + load",
               (long long)maxLength, msSince(t0) / 1e3);
   for (const auto &[name, value] : weights)
     check(d->setParameter(name, value));
@@ -146,6 +158,18 @@ int main(int argc, char **argv) {
                 config.n_layer, config.n_embd, config.vocab_size, weightsKind);
   }
   const int64_t vocab = model.vocab();
+  const int64_t maxLength = promptLength + newTokens;
+
+  if (!exportDir.empty()) { // the programs only: the weights are set where the bundle runs
+    auto d = decoder(model, maxLength, {}, exportRows, target, /*compileOnly=*/true);
+    std::vector<int64_t> lengths{promptLength};
+    if (prefillLength != promptLength && prefillLength <= maxLength)
+      lengths.push_back(prefillLength);
+    check(d->exportBundle(exportDir, lengths));
+    std::printf("  wrote the %s decoder bundle (%d rows, max length %lld) to %s\n", target.getValue().c_str(),
+                exportRows.getValue(), (long long)maxLength, exportDir.getValue().c_str());
+    return 0;
+  }
 
   // Random weights, shared with the peer.
   std::vector<std::pair<std::string, rt::HostTensor>> weights;
@@ -158,7 +182,6 @@ int main(int argc, char **argv) {
   { std::ofstream(outDir + "/config.json") << model.configJson; }
 
   // Greedy decoding: prompt, then `new` tokens (the first from the prefill).
-  const int64_t maxLength = promptLength + newTokens;
   auto d = decoder(model, maxLength, weights);
   std::mt19937_64 rng(11);
   std::vector<int64_t> prompt;
