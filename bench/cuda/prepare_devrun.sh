@@ -36,6 +36,12 @@ for p in bf16 f32; do
   "$build/bin/weft" compile gpt2 --train --precision "$p" --batch "$batch" --seq 1024 --target cuda --no-cache -o "$w"
   gzip -1 -f "$w"
 done
+# LLaMA (issue 15): the llama-100m forward (1 x 128) and its bf16 training step (batch x 1024), timed by run_lease.sh.
+"$build/bin/weft" compile llama --config "$root/models/configs/llama-100m.json" --target cuda --batch 1 --seq 128 \
+  --no-cache -o "$out/llama_100m_b1s128.wexe"
+"$build/bin/weft" compile llama --config "$root/models/configs/llama-100m.json" --train --precision bf16 \
+  --batch "$batch" --seq 1024 --target cuda --no-cache -o "$out/llama_100m_train_bf16_b$batch.wexe"
+gzip -1 -f "$out/llama_100m_train_bf16_b$batch.wexe"
 # GPT-2 124M decoding (issue 14): decoder bundles compiled for cuda (1 and 32 rows, prompt 16 + 128 new tokens), and
 # the CPU trace the batch-1 GPU run must reproduce (a CPU bundle of the same model, run here with the same seed).
 decode_args=(--prompt 16 --new 128 --prefill 16 --out "$build/devrun-decode")

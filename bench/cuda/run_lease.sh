@@ -6,8 +6,9 @@
 #   3. the GPT-2 124M training step, bf16 then f32: weft (graphs off/on) vs PyTorch compile/eager (run_train.sh);
 #   4. the f32 training step compiled for a dp=1 mesh (the distributed path: collectives of one GPU), timed, then run
 #      with its collectives on NCCL against the copy path (CudaMesh test: outputs equal to the bit);
-#   5. the kernel table vs PyTorch eager / torch.compile, with the copy bandwidth (run_kernels.sh);
-#   6. the GPT-2 forward, GEMM epilogue bench and memcheck (run_all.sh), if time is left.
+#   5. the llama-100m forward and bf16 training step (batch 8 x 1024), weft alone;
+#   6. the kernel table vs PyTorch eager / torch.compile, with the copy bandwidth (run_kernels.sh);
+#   7. the GPT-2 forward, GEMM epilogue bench and memcheck (run_all.sh), if time is left.
 # Usage: DEADLINE_S=420 bash devrun/run_lease.sh  (seconds from the start; default 420). Logs under $OUT.
 cd "$(dirname "$0")"
 start=$(date +%s)
@@ -43,6 +44,16 @@ if stage "dp=1 mesh training step (copies, NCCL)" 90; then
     > "$OUT/cuda_mesh_nccl.log" 2>&1
   echo "dp=1 step on NCCL rc $?"
   grep -E "CudaMesh|^\[  (PASSED|FAILED|SKIPPED)|Failure|kipped" "$OUT/cuda_mesh_nccl.log" | head -8
+  rm -rf "$tmp"
+fi
+if stage "llama-100m forward and bf16 training step (issue 15)" 60; then
+  tmp=$(mktemp -d)
+  gunzip -c llama_100m_train_bf16_b8.wexe.gz > "$tmp/llama_train.wexe"
+  for w in llama_100m_b1s128.wexe "$tmp/llama_train.wexe"; do
+    WEFT_CUDA_TIME_EXE=$w timeout 120 ./WeftCudaRuntimeTests --gtest_filter='CudaBench.ExecutableStepTimes' \
+      > "$OUT/$(basename "$w" .wexe).log" 2>&1
+    echo "$(basename "$w") rc $?"; grep -E "BENCH|Failure|rror" "$OUT/$(basename "$w" .wexe).log" | sed "s|$tmp/||" | head -4
+  done
   rm -rf "$tmp"
 fi
 if stage "kernels" 120; then bash run_kernels.sh 2>&1 | tee "$OUT/kernels.txt" | tail -14; fi
