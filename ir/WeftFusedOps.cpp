@@ -152,6 +152,13 @@ LogicalResult FusedMatmulOp::inferReturnTypes(
                                         product.getElementType())))
       return failure();
   }
+  if (Value gate = a.getGate()) {
+    if (tensorType(gate).getShape() != shape)
+      return emitOptionalError(loc, "'weft.fused_matmul' op gate must have the product's shape [", shape[0],
+                               ", ", shape[1], "], got ", shapeOf(gate));
+    if (failed(checkEpilogueElementType("weft.fused_matmul", loc, "gate", gate, product.getElementType())))
+      return failure();
+  }
   return success();
 }
 

@@ -91,36 +91,43 @@ def Weft_RmsNormOp : Weft_Op<"rms_norm", [Pure,
 // Contractions with epilogues
 //===----------------------------------------------------------------------===//
 
-def Weft_FusedMatmulOp : Weft_Op<"fused_matmul", [Pure,
+def Weft_FusedMatmulOp : Weft_Op<"fused_matmul", [Pure, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
-  let summary = "matrix product with a bias and activation epilogue";
+  let summary = "matrix product with a bias, activation and SiLU-gate epilogue";
   let description = [{
-    result = act(op(lhs) x op(rhs) + bias), where op, the shapes and the
-    transpose flags are those of weft.matmul ([M, K] x [K, N] -> [M, N]),
-    `bias` is an optional 1-D [N] tensor added to every row, and `act` is the
-    `activation` (none, gelu, gelu_tanh or fast_gelu, with the formulas of the
-    weft ops of the same names; none when omitted). All tensors share one
-    float element type. The epilogue runs on the product while it is still in
-    registers/cache: on the CPU right after the BLAS call in one pass over the
-    output, on CUDA as a cuBLASLt epilogue.
+    result = act(op(lhs) x op(rhs) + bias) * silu(gate), where op, the shapes
+    and the transpose flags are those of weft.matmul ([M, K] x [K, N] ->
+    [M, N]), `bias` is an optional 1-D [N] tensor added to every row, `act` is
+    the `activation` (none, gelu, gelu_tanh or fast_gelu, with the formulas of
+    the weft ops of the same names; none when omitted), and `gate` is an
+    optional [M, N] tensor whose SiLU, g * sigmoid(g), multiplies the result
+    (a SwiGLU MLP's up projection: silu(x Wg) * (x Wu); 1 when omitted). All
+    tensors share one float element type. The epilogue runs on the product
+    while it is still in registers/cache: on the CPU right after the BLAS call
+    in one pass over the output, on CUDA as a cuBLASLt epilogue where
+    cuBLASLt has one (bias, gelu_tanh + bias), else as one kernel after it.
 
-    Created by `weft-fuse-matmul-gelu`.
+    Created by `weft-fuse-matmul-gelu` (bias, activation) and
+    `weft-fuse-matmul-swiglu` (gate).
 
     Example:
     ```mlir
     %h = weft.fused_matmul %x, %w, %b activation = gelu_tanh
         : tensor<128x768xf32>, tensor<768x3072xf32>, tensor<3072xf32>
+    %m = weft.fused_matmul %x, %wu gate %g
+        : tensor<128x768xf32>, tensor<768x2048xf32> gate tensor<128x2048xf32>
     ```
   }];
   let arguments = (ins Weft_FloatTensor:$lhs, Weft_FloatTensor:$rhs,
                        Optional<Weft_FloatTensor>:$bias,
+                       Optional<Weft_FloatTensor>:$gate,
                        UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs,
                        DefaultValuedAttr<Weft_EpilogueActivationAttr,
                            "::weft::EpilogueActivation::None">:$activation);
   let results = (outs Weft_FloatTensor:$result);
   let assemblyFormat = [{
-    $lhs `,` $rhs (`,` $bias^)? (`activation` `=` $activation^)? attr-dict
-    `:` type($lhs) `,` type($rhs) (`,` type($bias)^)?
+    $lhs `,` $rhs (`,` $bias^)? (`gate` $gate^)? (`activation` `=` $activation^)? attr-dict
+    `:` type($lhs) `,` type($rhs) (`,` type($bias)^)? (`gate` type($gate)^)?
   }];
 }
 

@@ -636,6 +636,37 @@ def FuseMatmulGeluPass : Pass<"weft-fuse-matmul-gelu", "mlir::func::FuncOp"> {
   let dependentDialects = ["::weft::WeftDialect"];
 }
 
+def FuseMatmulSwigluPass : Pass<"weft-fuse-matmul-swiglu", "mlir::func::FuncOp"> {
+  let summary = "Fuse SwiGLU's gating into the up projection's epilogue";
+  let description = [{
+    Replaces silu(g) * u, where u = weft.matmul (possibly behind a weft.reshape,
+    as nn::Linear emits for 3-D inputs) and silu(g) = g * sigmoid(g) (the
+    DSL's SiLU: weft.mul of g and weft.sigmoid g, either operand order), with
+    one `weft.fused_matmul` whose epilogue multiplies the product by the SiLU
+    of the gate g (a SwiGLU MLP: silu(x Wg) * (x Wu), LLaMA's). The product,
+    the SiLU and the sigmoid must have no other user (nothing is recomputed:
+    a training step keeps u and silu(g) for the backward pass, so only
+    inference programs fuse); g itself may have other users. A reshaped gate
+    is read through a reshape to the product's [M, N] shape. The product is
+    multiplied last, in the unfused order, so fused and unfused programs
+    round alike.
+
+    Before:
+    ```mlir
+    %u = weft.matmul %x, %wu : tensor<16x32xf32>, tensor<32x64xf32>
+    %sg = weft.sigmoid %g : tensor<16x64xf32>
+    %s = weft.mul %g, %sg : tensor<16x64xf32>
+    %h = weft.mul %s, %u : tensor<16x64xf32>
+    ```
+    After:
+    ```mlir
+    %h = weft.fused_matmul %x, %wu gate %g
+        : tensor<16x32xf32>, tensor<32x64xf32> gate tensor<16x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
 def FuseBatchMatmulAddPass : Pass<"weft-fuse-batch-matmul-add", "mlir::func::FuncOp"> {
   let summary = "Fuse a batch_matmul with a constant scale and an add";
   let description = [{

@@ -3,8 +3,9 @@
 // This file implements the kernels that turn an f32 BLAS GEMM step into a
 // fused contraction, as linalg.generic ops on memrefs (the rest of the CPU
 // pipeline makes them parallel loops):
-//   - weft.fused_matmul: GEMM (beta = 0) into C, then c = act(c + bias) in
-//     place, one read and one write of C, no temporary.
+//   - weft.fused_matmul: GEMM (beta = 0) into C, then c = act(c + bias) *
+//     silu(gate) in place, one read and one write of C (and one read of the
+//     gate), no temporary.
 //   - weft.fused_batch_matmul with an addend: c = beta * addend (repeated over
 //     the leading dimensions) first, then GEMM with alpha and beta = 1. This
 //     moves fewer bytes than GEMM then an add kernel: OpenBLAS runs a separate
@@ -33,30 +34,36 @@ func::FuncOp buildMatmulEpilogueKernel(ModuleOp kernels, FusedMatmulOp op, Strin
   auto out = cast<RankedTensorType>(op.getType());
   Type et = out.getElementType();
   auto cType = MemRefType::get(out.getShape(), et);
+  // Arguments: [bias [N]] [gate [M, N]] c [M, N], updated in place.
   SmallVector<Type> types;
-  if (op.getBias())
+  SmallVector<AffineMap> maps;
+  if (op.getBias()) {
     types.push_back(MemRefType::get({out.getDimSize(1)}, et));
+    maps.push_back(AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx));
+  }
+  if (op.getGate()) {
+    types.push_back(cType);
+    maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
+  }
   types.push_back(cType);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
   OpBuilder b(ctx);
   func::FuncOp fn = createMemrefKernel(kernels, loc, name, types, b);
   Value c = fn.getArguments().back();
-  SmallVector<Value, 1> inputs;
-  SmallVector<AffineMap> maps;
-  if (op.getBias()) {
-    inputs.push_back(fn.getArgument(0));
-    maps.push_back(AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx));
-  }
-  maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
+  SmallVector<Value, 2> inputs(fn.getArguments().drop_back());
   SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
   uint32_t activation = static_cast<uint32_t>(op.getActivation());
-  bool hasBias = static_cast<bool>(op.getBias());
+  bool hasBias = static_cast<bool>(op.getBias()), hasGate = static_cast<bool>(op.getGate());
+  Type compute = computeElementType(et);
   b.create<linalg::GenericOp>(loc, TypeRange{}, inputs, ValueRange{c}, maps, iterators,
                               [&](OpBuilder &nb, Location l, ValueRange args) {
-                                Value v = args.back();
+                                Value v = convertScalar(nb, l, args.back(), compute);
                                 if (hasBias)
-                                  v = nb.create<arith::AddFOp>(l, v, args[0]);
-                                nb.create<linalg::YieldOp>(
-                                    l, buildEpilogueActivation(nb, l, activation, v));
+                                  v = nb.create<arith::AddFOp>(l, v, convertScalar(nb, l, args[0], compute));
+                                v = buildEpilogueActivation(nb, l, activation, v);
+                                if (hasGate)
+                                  v = buildSiluGate(nb, l, v, convertScalar(nb, l, args[hasBias ? 1 : 0], compute));
+                                nb.create<linalg::YieldOp>(l, convertScalar(nb, l, v, et));
                               });
   return fn;
 }

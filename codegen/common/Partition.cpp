@@ -376,22 +376,24 @@ LogicalResult Partitioner::addFusedMatmul(FusedMatmulOp op) {
   if (failed(c))
     return failure();
   addGemmStep(op, *c, op.getTransposeLhs(), op.getTransposeRhs(), 1.0f, 0.0f);
-  bool hasBias = static_cast<bool>(op.getBias());
-  if (!hasBias && op.getActivation() == EpilogueActivation::None)
+  bool hasBias = static_cast<bool>(op.getBias()), hasGate = static_cast<bool>(op.getGate());
+  if (!hasBias && !hasGate && op.getActivation() == EpilogueActivation::None)
     return success();
   std::string key = "epilogue:" + stringifyEpilogueActivation(op.getActivation()).str() +
-                    (hasBias ? ":bias:" : ":") + typeKey(op.getType());
+                    (hasBias ? ":bias" : "") + (hasGate ? ":gate:" : ":") + typeKey(op.getType());
+  SmallVector<uint32_t, 3> args;
+  if (hasBias)
+    args.push_back(bufferOf[op.getBias()]);
+  if (hasGate)
+    args.push_back(bufferOf[op.getGate()]);
   FailureOr<uint32_t> kernel =
-      kernelForKey(key, "fused_matmul_epilogue", hasBias ? 2 : 1, 1, /*noAlias=*/true,
+      kernelForKey(key, "fused_matmul_epilogue", unsigned(args.size()) + 1, 1, /*noAlias=*/true,
                    [&](StringRef function) {
                      buildMatmulEpilogueKernel(*kernels, op, function);
                      return success();
                    });
   if (failed(kernel))
     return failure();
-  SmallVector<uint32_t, 2> args;
-  if (hasBias)
-    args.push_back(bufferOf[op.getBias()]);
   args.push_back(*c);
   addKernelCall(*kernel, args, labelFor(op) + " (epilogue)");
   return success();

@@ -29,8 +29,8 @@ namespace {
 /// The epilogue cuBLASLt runs for `op`, or NONE when it needs its own kernel.
 proto::GemmEpilogue epilogueFor(FusedMatmulOp op) {
   Type element = cast<RankedTensorType>(op.getType()).getElementType();
-  if (!op.getBias() || !(element.isF32() || element.isBF16() || element.isF16()))
-    return proto::GEMM_EPILOGUE_NONE;
+  if (!op.getBias() || op.getGate() || !(element.isF32() || element.isBF16() || element.isF16()))
+    return proto::GEMM_EPILOGUE_NONE; // cuBLASLt has no multiply-by-a-tensor epilogue for the gate
   switch (op.getActivation()) {
   case EpilogueActivation::None:
     return proto::GEMM_EPILOGUE_BIAS;

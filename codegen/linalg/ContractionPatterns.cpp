@@ -84,21 +84,22 @@ AffineMap suffixMap(int64_t resultRank, int64_t rank, MLIRContext *ctx) {
 }
 
 /// One elementwise pass over the accumulated product `acc` that reads
-/// `extra` (an operand shaped like a suffix of the result, or null), applies
-/// `fn` to (product, extra element) in the compute type and stores the
-/// result type `out`.
-Value buildEpilogue(PatternRewriter &rewriter, Location loc, Value acc, Value extra,
+/// `extras` (operands shaped like a suffix of the result, null ones skipped),
+/// applies `fn` to (product, extra elements in the order given, null for a
+/// skipped one) in the compute type and stores the result type `out`.
+Value buildEpilogue(PatternRewriter &rewriter, Location loc, Value acc, ArrayRef<Value> extras,
                     RankedTensorType out,
-                    function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
+                    function_ref<Value(OpBuilder &, Location, Value, ArrayRef<Value>)> fn) {
   MLIRContext *ctx = rewriter.getContext();
   int64_t rank = out.getRank();
   Type accType = computeElementType(out.getElementType());
-  SmallVector<Value, 2> inputs = {acc};
+  SmallVector<Value, 3> inputs = {acc};
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx)};
-  if (extra) {
-    inputs.push_back(extra);
-    maps.push_back(suffixMap(rank, cast<RankedTensorType>(extra.getType()).getRank(), ctx));
-  }
+  for (Value extra : extras)
+    if (extra) {
+      inputs.push_back(extra);
+      maps.push_back(suffixMap(rank, cast<RankedTensorType>(extra.getType()).getRank(), ctx));
+    }
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   return rewriter
@@ -106,7 +107,10 @@ Value buildEpilogue(PatternRewriter &rewriter, Location loc, Value acc, Value ex
           loc, TypeRange{out}, inputs, ValueRange{createEmpty(rewriter, loc, out)}, maps,
           iterators,
           [&](OpBuilder &b, Location l, ValueRange args) {
-            Value e = extra ? convertScalar(b, l, args[1], accType) : Value();
+            SmallVector<Value, 2> e;
+            size_t next = 1;
+            for (Value extra : extras)
+              e.push_back(extra ? convertScalar(b, l, args[next++], accType) : Value());
             Value v = fn(b, l, args[0], e);
             b.create<linalg::YieldOp>(l, convertScalar(b, l, v, out.getElementType()));
           })
@@ -143,10 +147,11 @@ struct FusedMatmulLowering : OpRewritePattern<FusedMatmulOp> {
                              op.getTransposeRhs(), out);
     uint32_t activation = static_cast<uint32_t>(op.getActivation());
     Value result = buildEpilogue(
-        rewriter, loc, acc, op.getBias(), out,
-        [&](OpBuilder &b, Location l, Value p, Value bias) {
-          Value v = bias ? b.create<arith::AddFOp>(l, p, bias).getResult() : p;
-          return buildEpilogueActivation(b, l, activation, v);
+        rewriter, loc, acc, {op.getBias(), op.getGate()}, out,
+        [&](OpBuilder &b, Location l, Value p, ArrayRef<Value> e) {
+          Value v = e[0] ? b.create<arith::AddFOp>(l, p, e[0]).getResult() : p;
+          v = buildEpilogueActivation(b, l, activation, v);
+          return e[1] ? buildSiluGate(b, l, v, e[1]) : v;
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -166,8 +171,9 @@ struct FusedBatchMatmulLowering : OpRewritePattern<FusedBatchMatmulOp> {
                              op.getTransposeRhs(), out);
     double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble();
     Value result = buildEpilogue(
-        rewriter, loc, acc, op.getAddend(), out,
-        [&](OpBuilder &b, Location l, Value p, Value addend) -> Value {
+        rewriter, loc, acc, {op.getAddend()}, out,
+        [&](OpBuilder &b, Location l, Value p, ArrayRef<Value> e) -> Value {
+          Value addend = e[0];
           Type t = p.getType();
           auto fm = arith::FastMathFlags::contract;
           Value v = b.create<arith::MulFOp>(l, scalarConstant(b, l, t, alpha), p, fm);

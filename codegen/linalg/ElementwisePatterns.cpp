@@ -234,6 +234,11 @@ Value buildEpilogueActivation(OpBuilder &b, Location loc, uint32_t activation, V
   llvm_unreachable("unknown epilogue activation");
 }
 
+Value buildSiluGate(OpBuilder &b, Location loc, Value v, Value gate) {
+  ScalarEmitter e{b, loc, v.getType()};
+  return e.mul(e.mul(gate, e.sigmoid(gate)), v);
+}
+
 void populateElementwisePatterns(RewritePatternSet &patterns) {
   using E = ScalarEmitter &;
   addLowering<NegOp>(patterns, [](E e, ValueRange x) { return e.neg(x[0]); });

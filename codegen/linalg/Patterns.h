@@ -47,6 +47,10 @@ mlir::Value buildFastGelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x)
 /// scalar.
 mlir::Value buildEpilogueActivation(mlir::OpBuilder &b, mlir::Location loc,
                                     uint32_t activation, mlir::Value x);
+/// `v` * silu(`gate`) = v * (gate * sigmoid(gate)): weft.fused_matmul's gate
+/// epilogue, in the order of the unfused ops (the SiLU first), so fused and
+/// unfused programs round alike.
+mlir::Value buildSiluGate(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, mlir::Value gate);
 
 /// The type arithmetic on `elementType` runs in: f32 for f16 and bf16, the
 /// type itself otherwise (f32, integers, i1).

@@ -544,6 +544,7 @@ std::vector<RefTensor> evalRmsNorm(RmsNormOp op, Operands in) {
 RefTensor evalFusedMatmul(FusedMatmulOp op, Operands in) {
   RefTensor r = contract(op, in, op.getTransposeLhs(), op.getTransposeRhs());
   const RefTensor *bias = op.getBias() ? in[2] : nullptr;
+  const RefTensor *gate = op.getGate() ? in[op.getBias() ? 3 : 2] : nullptr;
   double (*act)(double) = nullptr;
   switch (op.getActivation()) {
   case EpilogueActivation::None: break;
@@ -554,7 +555,12 @@ RefTensor evalFusedMatmul(FusedMatmulOp op, Operands in) {
   int64_t n = r.shape.back();
   for (size_t i = 0; i < r.data.size(); ++i) {
     double v = r.data[i] + (bias ? bias->data[i % n] : 0.0);
-    r.data[i] = act ? act(v) : v;
+    v = act ? act(v) : v;
+    if (gate) {
+      double g = gate->data[i];
+      v *= g * sigmoid(g); // silu(g)
+    }
+    r.data[i] = v;
   }
   return r;
 }

@@ -100,7 +100,7 @@ std::optional<MatmulMatch> matchMatmul(MatmulOp mm) {
 /// replaces the matched ops.
 Value buildFused(MatmulMatch &m, IRRewriter &rewriter, Location loc) {
   Value fused = rewriter.create<FusedMatmulOp>(
-      loc, m.matmul.getLhs(), m.matmul.getRhs(), m.bias,
+      loc, m.matmul.getLhs(), m.matmul.getRhs(), m.bias, /*gate=*/Value(),
       m.matmul.getTransposeLhs(), m.matmul.getTransposeRhs(), m.activation);
   if (!m.reshape)
     return fused;

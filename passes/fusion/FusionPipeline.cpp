@@ -18,6 +18,7 @@ void addFusionPasses(mlir::OpPassManager &fn) {
   // Recognized patterns into single ops, on the cleaned-up graph.
   fn.addPass(createFuseLayerNormPass());
   fn.addPass(createFuseMatmulGeluPass());
+  fn.addPass(createFuseMatmulSwigluPass());
   fn.addPass(createFuseBatchMatmulAddPass());
   // Whatever elementwise, broadcast and reduce ops remain (softmax, residual
   // adds, leftovers of the patterns above) become weft.fusion kernels; then

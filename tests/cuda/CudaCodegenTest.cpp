@@ -285,6 +285,14 @@ TEST_F(CudaCodegenTest, FusedMatmuls) {
   checkCase("fused_matmul_bias", fusedMatmulProgram("none"), 23, {sumTolerance(32)});
   checkCase("fused_matmul_bias_gelu_exact", fusedMatmulProgram("gelu"), 24,
             {{sumTolerance(32).atol, 4e-6}});
+  // SwiGLU's gate has no cuBLASLt epilogue: the GEMM, then one kernel.
+  checkCase("fused_matmul_gate",
+            "func.func @main(%a: tensor<16x32xf32>, %w: tensor<64x32xf32>, %g: tensor<16x64xf32>) "
+            "-> tensor<16x64xf32> {\n"
+            "  %r = weft.fused_matmul %a, %w gate %g {transpose_rhs} : tensor<16x32xf32>, tensor<64x32xf32> "
+            "gate tensor<16x64xf32>\n"
+            "  return %r : tensor<16x64xf32>\n}\n",
+            25, {{sumTolerance(32).atol, 4e-6}});
   checkCase("fused_batch_matmul_addend",
             "func.func @main(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16xf32>, %mask: "
             "tensor<8x8xf32>) -> tensor<2x8x8xf32> {\n"

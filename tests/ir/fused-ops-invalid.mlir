@@ -50,6 +50,26 @@ func.func @fused_matmul_bias(%a: tensor<16x32xf32>, %w: tensor<32x64xf32>, %b: t
 
 // -----
 
+// Tests that weft.fused_matmul rejects a gate that is not the product's shape.
+
+func.func @fused_matmul_gate_shape(%a: tensor<16x32xf32>, %w: tensor<32x64xf32>, %g: tensor<64x16xf32>) {
+  // expected-error @+1 {{gate must have the product's shape [16, 64], got [64, 16]}}
+  %0 = weft.fused_matmul %a, %w gate %g : tensor<16x32xf32>, tensor<32x64xf32> gate tensor<64x16xf32>
+  return
+}
+
+// -----
+
+// Tests that weft.fused_matmul rejects a gate of another element type than the product's.
+
+func.func @fused_matmul_gate_type(%a: tensor<16x32xf32>, %w: tensor<32x64xf32>, %g: tensor<16x64xbf16>) {
+  // expected-error @+1 {{gate element type 'bf16' differs from the product's 'f32'; insert a cast}}
+  %0 = weft.fused_matmul %a, %w gate %g : tensor<16x32xf32>, tensor<32x64xf32> gate tensor<16x64xbf16>
+  return
+}
+
+// -----
+
 // Tests that weft.fused_matmul checks the contracting dimensions like weft.matmul.
 
 func.func @fused_matmul_k(%a: tensor<16x32xf32>, %w: tensor<64x32xf32>) {

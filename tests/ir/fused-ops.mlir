@@ -22,9 +22,13 @@ func.func @contractions(%a: tensor<16x32xbf16>, %w: tensor<64x32xbf16>, %bias: t
   %0 = weft.fused_matmul %a, %w, %bias activation = fast_gelu {transpose_rhs} : tensor<16x32xbf16>, tensor<64x32xbf16>, tensor<64xbf16>
   // CHECK: weft.fused_matmul %{{.*}}, %{{.*}} {transpose_rhs} : tensor<16x32xbf16>, tensor<64x32xbf16>
   %1 = weft.fused_matmul %a, %w {transpose_rhs} : tensor<16x32xbf16>, tensor<64x32xbf16>
+  // CHECK: weft.fused_matmul %{{.*}}, %{{.*}}, %{{.*}} gate %{{.*}} activation = gelu {transpose_rhs} : tensor<16x32xbf16>, tensor<64x32xbf16>, tensor<64xbf16> gate tensor<16x64xbf16>
+  %g = weft.fused_matmul %a, %w, %bias gate %1 activation = gelu {transpose_rhs} : tensor<16x32xbf16>, tensor<64x32xbf16>, tensor<64xbf16> gate tensor<16x64xbf16>
+  // CHECK: weft.fused_matmul %{{.*}}, %{{.*}} gate %{{.*}} {transpose_rhs} : tensor<16x32xbf16>, tensor<64x32xbf16> gate tensor<16x64xbf16>
+  %g2 = weft.fused_matmul %a, %w gate %g {transpose_rhs} : tensor<16x32xbf16>, tensor<64x32xbf16> gate tensor<16x64xbf16>
   // CHECK: weft.fused_batch_matmul %{{.*}}, %{{.*}}, %{{.*}} alpha = 2.500000e-01 beta = 1.000000e+00 {transpose_rhs} : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<8x8xf32>
   %2 = weft.fused_batch_matmul %q, %k, %mask alpha = 0.25 beta = 1.0 {transpose_rhs} : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<8x8xf32>
   // CHECK: weft.fused_batch_matmul %{{.*}}, %{{.*}} alpha = 2.000000e+00 beta = 0.000000e+00 {transpose_rhs} : tensor<2x8x16xf32>, tensor<2x8x16xf32>
   %3 = weft.fused_batch_matmul %q, %k alpha = 2.0 beta = 0.0 {transpose_rhs} : tensor<2x8x16xf32>, tensor<2x8x16xf32>
-  return %0, %1, %2, %3 : tensor<16x64xbf16>, tensor<16x64xbf16>, tensor<2x8x8xf32>, tensor<2x8x8xf32>
+  return %0, %g2, %2, %3 : tensor<16x64xbf16>, tensor<16x64xbf16>, tensor<2x8x8xf32>, tensor<2x8x8xf32>
 }
