@@ -92,6 +92,14 @@ struct EstimateFlags {
   }
 };
 
+/// The banner's note on the LM head of a quantized estimate: " (LM head
+/// int8|f32)", the mode's default when --lm-head is not given; a training
+/// step over an int8 base keeps it f32.
+std::string lmHeadNote(const EstimateFlags &f) {
+  const std::string head = !f.infer ? "f32" : !f.lmHead.empty() ? f.lmHead : f.quantize == "int8-weight" ? "int8" : "f32";
+  return " (LM head " + head + ")";
+}
+
 constexpr double kGiB = double(1 << 30);
 
 /// "474.70 MiB", "-3.00 KiB".
@@ -193,7 +201,7 @@ void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
                                  : "",
               (long long)f.model.seq,
               f.infer && f.newTokens ? (" + " + std::to_string(f.newTokens) + " new tokens").c_str() : "",
-              (f.precision + (f.quantize == "none" ? "" : ", " + f.quantize)).c_str(),
+              (f.precision + (f.quantize == "none" ? "" : ", " + f.quantize + lmHeadNote(f))).c_str(),
               f.infer ? "" : (", " + f.optimizer + (f.recompute == "none" ? "" : ", recompute " + f.recompute) +
                              (f.lora.empty() ? "" : ", LoRA " + f.lora)).c_str(),
               (long long)devices,
