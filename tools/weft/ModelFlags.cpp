@@ -153,8 +153,8 @@ void checkLmHeadFlag(const std::string &quantize, const std::string &lmHead, boo
     throw FlagError("--lm-head " + lmHead + " sets the LM head of a quantized model: add --quantize "
                     "int8-weight or --quantize llm-int8");
   if (training && lmHead == "int8")
-    throw FlagError("--lm-head int8: a training step over an int8 base keeps the LM head f32 (its "
-                    "gradient flows through it to the adapters); --lm-head int8 is for serving");
+    throw FlagError("--lm-head int8: a training step over an int8 base (LoRA) keeps the LM head f32; "
+                    "--lm-head int8 is for serving (weft run, weft generate, weft estimate --infer)");
 }
 
 CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) const {
