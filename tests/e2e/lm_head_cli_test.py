@@ -81,10 +81,10 @@ bad = [
      "--lm-head f32 sets the LM head of a quantized model: add --quantize int8-weight or --quantize llm-int8"),
     (["train", "gpt2", "--config", config, "--data", data, "--steps", "1", "--batch", "2", "--seq", "8",
       "--lora", "r=2,alpha=4,targets=c_attn", "--quantize", "int8-weight", "--lm-head", "int8"],
-     "--lm-head int8: a training step over an int8 base keeps the LM head f32"),
+     "--lm-head int8: a training step over an int8 base (LoRA) keeps the LM head f32"),
     (["estimate", "gpt2", "--config", config, "--lora", "r=2,alpha=4,targets=c_attn", "--quantize", "int8-weight",
       "--lm-head", "int8"],
-     "--lm-head int8: a training step over an int8 base keeps the LM head f32"),
+     "--lm-head int8: a training step over an int8 base (LoRA) keeps the LM head f32"),
     (["run", "gpt2", "--config", config, "--seq", "4", "--quantize", "int8-weight", "--quantize-lm-head"],
      "quantize-lm-head"),
 ]
