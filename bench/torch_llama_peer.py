@@ -50,10 +50,11 @@ def random_weights(cfg, seed, std=0.02, embed_std=None, norm_std=0.0):
     return {k: v.astype(np.float32) for k, v in w.items()}
 
 
-def forward(cfg, t, tokens, linear=None):
+def forward(cfg, t, tokens, linear=None, lm_head=None):
     """Logits [B, T, vocab] of token rows `tokens` [B, T] with weights `t` (name -> torch tensor; their dtype is
     the compute dtype). `linear(h, name)` computes each projection h @ W.T (default: that product), e.g. an int8
-    reference's quantized one."""
+    reference's quantized one; `lm_head(h)` the logits from the final norm's output (default: h @ the head's
+    weight.T)."""
     import torch
     C, H = cfg["hidden_size"], cfg["num_attention_heads"]
     KV = cfg.get("num_key_value_heads") or H
@@ -93,6 +94,8 @@ def forward(cfg, t, tokens, linear=None):
         h = rms(x, t[p + "post_attention_layernorm.weight"])
         g = proj(h, p + "mlp.gate_proj.weight")
         x = x + proj(torch.nn.functional.silu(g) * proj(h, p + "mlp.up_proj.weight"), p + "mlp.down_proj.weight")
+    if lm_head is not None:
+        return lm_head(rms(x, t["model.norm.weight"]))
     head = t["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings", False) else t["lm_head.weight"]
     return rms(x, t["model.norm.weight"]) @ head.T
 

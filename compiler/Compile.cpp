@@ -73,7 +73,7 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   add(llvm::sys::getHostCPUName());
   add(options.target);
   add(options.fuse ? "fuse" : "no-fuse");
-  add("quantize " + options.quantize + (options.quantizeLmHead ? " lm-head" : "") +
+  add("quantize " + options.quantize + " lm-head " + options.lmHead +
       (options.quantize == "llm-int8" ? " threshold " + std::to_string(options.llmInt8Threshold) : ""));
   add("precision " + options.precision);
   add(options.train ? "train " + describeTrainOptions(*options.train) : "forward");

@@ -57,8 +57,8 @@ struct CompileOptions {
   /// Run the fusion passes (LayerNorm, matmul epilogues, batch_matmul + add).
   bool fuse = true;
   /// Weight quantization (weft-quantize-weights, before fusion): "" keeps
-  /// every weight f32; "int8-weight" stores the matmul weights (not the LM
-  /// head) as int8 with per-output-channel scales and quantizes the
+  /// every weight f32; "int8-weight" stores the matmul weights (the LM head
+  /// as `lmHead` says) as int8 with per-output-channel scales and quantizes the
   /// activations per row when the products run; "llm-int8" is LLM.int8()
   /// (the same, with the activation columns holding an |x| >=
   /// llmInt8Threshold kept f32). Target cpu.
@@ -72,9 +72,12 @@ struct CompileOptions {
   std::string precision = "f32";
   /// llm-int8's outlier threshold.
   double llmInt8Threshold = 6.0;
-  /// With `quantize`: the LM head's product is int8 too (a tied embedding
-  /// keeps its f32 table for the gather).
-  bool quantizeLmHead = false;
+  /// With `quantize`, a served model's LM head: "int8" (a tied embedding
+  /// table is then held once, in int8: its gather dequantizes the rows it
+  /// reads), "f32", or "" for the mode's default (int8-weight: int8, as
+  /// ggml's q8_0; llm-int8: f32, as Hugging Face). A training step over an
+  /// int8 base keeps it f32.
+  std::string lmHead;
   /// When set, the module is a forward program with a scalar loss and the
   /// compile builds its training step first (compiler/TrainStep.h).
   std::optional<TrainOptions> train;

@@ -37,7 +37,7 @@ MemoryEstimate estimateMemory(mlir::ModuleOp module, const EstimateOptions &opti
   compile.fuse = options.fuse;
   compile.train = options.train;
   compile.quantize = options.quantize;
-  compile.quantizeLmHead = options.quantizeLmHead;
+  compile.lmHead = options.lmHead;
   compile.useCache = false;
   mlir::OwningOpRef<mlir::ModuleOp> planned = runGraphPhase(module, compile);
   auto main = planned->lookupSymbol<mlir::func::FuncOp>("main");

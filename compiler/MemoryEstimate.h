@@ -38,9 +38,9 @@ struct EstimateOptions {
   /// Serving: weight quantization as a compile's (CompileOptions::quantize:
   /// "", "int8-weight" or "llm-int8").
   std::string quantize;
-  /// Serving with `quantize`: the LM head's product in int8 too
-  /// (CompileOptions::quantizeLmHead; a tied table keeps its f32 copy).
-  bool quantizeLmHead = false;
+  /// Serving with `quantize`: the LM head, "int8", "f32" or "" for the
+  /// mode's default (CompileOptions::lmHead).
+  std::string lmHead;
   /// "cpu" or "cuda": the arena alignment (64 or 256 bytes).
   std::string target = "cpu";
   /// Run the fusion passes (as a compile does by default).

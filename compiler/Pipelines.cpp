@@ -33,12 +33,12 @@ namespace {
 /// weft-quantize-weights in `mode`; `activations`: the products quantize
 /// their activations per row (serving), or keep them f32 (a training step
 /// over an int8 base, differentiated for f32 activations).
-void addQuantizePass(mlir::OpPassManager &pm, const std::string &mode, double threshold, bool lmHead,
-                     bool activations) {
+void addQuantizePass(mlir::OpPassManager &pm, const std::string &mode, double threshold,
+                     const std::string &lmHead, bool activations) {
   QuantizeWeightsPassOptions quantize;
   quantize.mode = mode;
   quantize.threshold = threshold;
-  quantize.quantizeLmHead = lmHead;
+  quantize.lmHead = lmHead;
   quantize.activations = activations;
   pm.addPass(createQuantizeWeightsPass(quantize));
 }
@@ -49,7 +49,7 @@ void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train, c
   // An int8 base under LoRA: quantized first, so that mixed precision and
   // autodiff see weft.matmul_q8 (differentiated for its activations only).
   if (!quantize.empty())
-    addQuantizePass(pm, quantize, /*threshold=*/6.0, /*lmHead=*/false, /*activations=*/false);
+    addQuantizePass(pm, quantize, /*threshold=*/6.0, /*lmHead=*/"f32", /*activations=*/false);
   bool mixed = train.precision != "f32";
   bool scaled = train.precision == "f16";
   if (mixed) {
@@ -122,7 +122,7 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) 
   // Before fusion: it rewrites plain weft.matmul ops (a training step was
   // quantized before autodiff, buildTrainingPipeline).
   if (!options.quantize.empty() && !options.train)
-    addQuantizePass(pm, options.quantize, options.llmInt8Threshold, options.quantizeLmHead,
+    addQuantizePass(pm, options.quantize, options.llmInt8Threshold, options.lmHead,
                     /*activations=*/true);
   if (!options.train && options.precision != "f32") { // inference in bf16/f16, weights held low
     MixedPrecisionPassOptions amp;

@@ -24,6 +24,9 @@ def Weft_NumericTensor : StaticShapeTensorOf<[F32, F16, BF16, I32, I64]>;
 def Weft_FloatTensor : StaticShapeTensorOf<[F32, F16, BF16]>;
 def Weft_IndexTensor : StaticShapeTensorOf<[I32, I64]>;
 def Weft_BoolTensor : StaticShapeTensorOf<[I1]>;
+// What a table may hold: the tensors above or int8 (the int8 rows of a
+// quantized embedding table, gathered and then cast to a float type).
+def Weft_TableTensor : StaticShapeTensorOf<[F32, F16, BF16, I32, I64, I1, I8]>;
 
 // Every weft op verifies that its tensors hold at most 2^62 bytes
 // (ir/TensorSizeLimits.h), so size and offset arithmetic cannot overflow.

@@ -209,7 +209,9 @@ def Weft_FusionOp : Weft_Op<"fusion", [IsolatedFromAbove, RecursiveMemoryEffects
     }
     ```
   }];
-  let arguments = (ins Variadic<Weft_Tensor>:$inputs);
+  // An operand may be int8: gathered rows of a quantized table, which the
+  // body casts to a float type (weft-quantize-weights).
+  let arguments = (ins Variadic<Weft_TableTensor>:$inputs);
   let results = (outs Variadic<Weft_Tensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{

@@ -129,13 +129,14 @@ def Weft_CastOp : Weft_Op<"cast", [Pure, Elementwise,
   let description = [{
     Converts each element to the result's element type: floats round to
     nearest even, float to integer truncates toward zero, i1 becomes 0 or 1.
+    The input may be int8 (gathered rows of a quantized table).
 
     Example:
     ```mlir
     %y = weft.cast %x : tensor<4xf32> -> tensor<4xbf16>
     ```
   }];
-  let arguments = (ins Weft_Tensor:$input);
+  let arguments = (ins Weft_TableTensor:$input);
   let results = (outs Weft_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
@@ -333,15 +334,16 @@ def Weft_GatherOp : Weft_Op<"gather", [Pure,
     table has shape [V, D...] and indices shape [I...]; the result has shape
     [I..., D...] with result[i, d] = table[indices[i], d]. An index outside
     [0, V) is clamped into range by the generated code; the reference
-    evaluator reports it.
+    evaluator reports it. The table may hold int8 (a quantized embedding
+    table, weft-quantize-weights): its rows are then cast to a float type.
 
     Example:
     ```mlir
     %e = weft.gather %wte[%tokens] : tensor<50257x768xf32>, tensor<128xi64>
     ```
   }];
-  let arguments = (ins Weft_Tensor:$table, Weft_IndexTensor:$indices);
-  let results = (outs Weft_Tensor:$result);
+  let arguments = (ins Weft_TableTensor:$table, Weft_IndexTensor:$indices);
+  let results = (outs Weft_TableTensor:$result);
   let assemblyFormat = "$table `[` $indices `]` attr-dict `:` type($table) `,` type($indices)";
 }
 

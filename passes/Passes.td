@@ -513,19 +513,24 @@ def QuantizeWeightsPass : Pass<"weft-quantize-weights", "mlir::ModuleOp"> {
       - llm-int8: LLM.int8() (Dettmers et al., 2022): the same, but the
         activation columns with some |x| >= `threshold` (default 6.0) stay
         f32 and multiply the dequantized weight rows (outlier_threshold).
-    Parameters named in `keep` stay f32 (default: lm_head.weight, the LM
-    head, kept in full precision as Hugging Face's int8 loading does); so do
-    parameters with another use (GPT-2's tied wte.weight is also the
-    embedding table, so its LM head stays f32 too). With
-    `quantize-lm-head` nothing is kept by default and a tied weight keeps
-    its f32 parameter for its other uses (the embedding's gather) while its
-    products read an int8 copy. When some parameters are `weft.frozen` (a
+    The LM head (`lm-head`): int8 by default with int8-weight (as ggml's
+    q8_0 does), f32 by default with llm-int8 (as Hugging Face's int8
+    loading does). When it stays f32, parameters named in `keep` stay f32
+    (default: lm_head.weight) and so do parameters with another use (GPT-2's
+    tied wte.weight is also the embedding table). When it is int8, nothing
+    is kept by default and a tied weight is quantized too: its per-row
+    scales ([V, D] read transposed) are per embedding row, so each gather of
+    the table is rewritten to gather the int8 rows and their scales and
+    multiply (weft.gather, weft.cast, weft.broadcast, weft.mul) and the f32
+    table is dropped (held once, in int8). A weight with still other uses,
+    or a gathered one whose products read it untransposed (per-column
+    scales), stays f32, as does an untied embedding table (only gathered). When some parameters are `weft.frozen` (a
     LoRA program: a frozen base under trainable adapters), only frozen ones
     are quantized and NAME.q8 and NAME.scale are frozen too; the trainable
     adapters stay f32. A training compile runs this pass before
     weft-autodiff with `activations=false` (f32 activations, which
     weft-autodiff differentiates weft.matmul_q8 for). Errors: an unknown
-    mode, a threshold that is not positive, a missing function.
+    mode or lm-head, a threshold that is not positive, a missing function.
 
     Before:
     ```mlir
@@ -549,8 +554,9 @@ def QuantizeWeightsPass : Pass<"weft-quantize-weights", "mlir::ModuleOp"> {
            "activations) or llm-int8 (the same with LLM.int8()'s f32 outlier columns)">,
     Option<"threshold", "threshold", "double", /*default=*/"6.0",
            "llm-int8: activation columns with some |x| >= this stay f32">,
-    Option<"quantizeLmHead", "quantize-lm-head", "bool", /*default=*/"false",
-           "quantize the LM head too (a tied embedding keeps an f32 copy for its gather)">,
+    Option<"lmHead", "lm-head", "std::string", /*default=*/"\"\"",
+           "the LM head's product: int8 or f32 (default: int8 with int8-weight, f32 with llm-int8); "
+           "an int8 tied head also serves the embedding's gather (the f32 table is dropped)">,
     Option<"activations", "activations", "bool", /*default=*/"true",
            "the products quantize their activations per row (quantize_lhs); false keeps them f32 "
            "(weight-only int8, as a training step over an int8 base needs)">,

@@ -362,6 +362,8 @@ std::unique_ptr<rt::Executor> Trainer::compileForwardOnly(Program program) {
   CompileOptions options = config_.compile;
   options.autoShard.reset(); // these programs run whole on every rank
   options.plan.reset();
+  if (!options.quantize.empty()) // the step's int8 base keeps its LM head f32: these programs read its weights
+    options.lmHead = "f32";
   CompileResult r = compile(program.module(), options);
   if (!r.executable)
     throw std::runtime_error("compiling the forward program produced no executable");

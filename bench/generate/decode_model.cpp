@@ -48,9 +48,12 @@ static cl::opt<int> prefillLength("prefill", cl::desc("prompt tokens of the pref
                                   cl::init(512));
 static cl::opt<int> repeats("repeats", cl::desc("timed greedy runs and prefills"), cl::init(3));
 static cl::opt<std::string> quantize("quantize",
-                                     cl::desc("none, int8-weight or llm-int8 (CompileOptions::quantize), "
-                                              "with '+lm-head' for --quantize-lm-head"),
+                                     cl::desc("none, int8-weight or llm-int8 (CompileOptions::quantize)"),
                                      cl::init("none"));
+static cl::opt<std::string> lmHead("lm-head",
+                                   cl::desc("with --quantize: the LM head, int8 or f32 (CompileOptions::lmHead; "
+                                            "default: the mode's, int8 with int8-weight, f32 with llm-int8)"),
+                                   cl::init(""));
 static cl::opt<std::string> outDir("out", cl::desc("folder for weights, config, tokens"),
                                    cl::init("/tmp/weft-bench-decode"));
 static cl::opt<std::string> exportDir("export",
@@ -113,9 +116,8 @@ decoder(const BenchModel &model, int64_t maxLength,
   options.maxLength = maxLength;
   options.compile.target = targetName;
   options.compile.cacheDir = outDir + "/cache";
-  const std::string mode = quantize.getValue().substr(0, quantize.getValue().find('+'));
-  options.compile.quantize = mode == "none" ? "" : mode;
-  options.compile.quantizeLmHead = quantize.getValue().find("+lm-head") != std::string::npos;
+  options.compile.quantize = quantize == "none" ? "" : quantize.getValue();
+  options.compile.lmHead = lmHead;
   auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<decode::CompiledDecoder> d;
   if (model.gpt2)
@@ -133,7 +135,9 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "weft GPT-2 / LLaMA KV-cache decoding benchmark\n");
   std::filesystem::create_directories(outDir.getValue());
   BenchModel model;
-  const char *weightsKind = quantize == "none" ? "f32" : quantize.getValue().c_str();
+  const std::string weightsName = quantize == "none" ? std::string("f32")
+                                                     : quantize.getValue() + (lmHead.empty() ? "" : ", lm-head " + lmHead);
+  const char *weightsKind = weightsName.c_str();
   if (modelName == "llama") {
     if (configPath.empty())
       check(rt::invalidArgument("--model llama needs --config C.json"));

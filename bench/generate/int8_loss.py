@@ -4,7 +4,7 @@
 The text (default: /usr/share/common-licenses/GPL-2, which a model trained on GPL-3 has not seen) is read as bytes
 (the byte vocabulary of `weft train`'s models) and cut into windows of --seq tokens; each window runs through
 `weft run gpt2 --logits-out` with the given weights, once in f32 and once per mode of --modes (int8-weight, llm-int8;
-a "+lm-head" suffix adds --quantize-lm-head). Prints per mode the mean next-token loss (nats), the perplexity, their
+a "+f32-head" or "+int8-head" suffix adds --lm-head f32 or int8; without one, the mode's default LM head). Prints per mode the mean next-token loss (nats), the perplexity, their
 change against f32, the largest logits difference relative to the logits' standard deviation, and how often the
 arg-max token agrees.
 
@@ -23,7 +23,7 @@ ap.add_argument("weights")
 ap.add_argument("--text", default="/usr/share/common-licenses/GPL-2")
 ap.add_argument("--seq", type=int, default=96)
 ap.add_argument("--windows", type=int, default=8)
-ap.add_argument("--modes", default="int8-weight", help="comma-separated --quantize modes (+lm-head: int8 LM head)")
+ap.add_argument("--modes", default="int8-weight", help="comma-separated --quantize modes (+f32-head / +int8-head: --lm-head f32 / int8)")
 args = ap.parse_args()
 modes = args.modes.split(",")
 
@@ -38,7 +38,8 @@ for w in range(args.windows):
     logits = {}
     for mode in stats:
         out = os.path.join(work, "%s-%d.npy" % (mode, w))
-        flags = ["--quantize", mode.split("+")[0]] + (["--quantize-lm-head"] if mode.endswith("+lm-head") else [])
+        quantize, _, head = mode.partition("+")
+        flags = ["--quantize", quantize] + (["--lm-head", head[:-len("-head")]] if head else [])
         cmd = [args.weft, "run", "gpt2", "--config", args.config, "--weights", args.weights, "--seq",
                str(args.seq), "--tokens", ",".join(map(str, ids[:-1])), "--logits-out", out] + flags
         subprocess.run(cmd, check=True, capture_output=True, env=dict(os.environ, WEFT_CACHE_DIR=work + "/cache"))

@@ -26,6 +26,24 @@ std::optional<WeightLayout> int8Layout(const Executor &executor, const std::stri
   return std::nullopt;
 }
 
+/// When `file` holds the weight behind parameter `name` in the other form (an
+/// int8 pair where the program holds f32, or the converse: a quantized LM
+/// head saved with another --lm-head), a hint saying so; else "".
+std::string heldOtherwise(const SafetensorsFile &file, const std::string &name) {
+  auto endsWith = [&](const std::string &suffix) {
+    return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  const bool pair = endsWith(".q8") || endsWith(".scale");
+  const std::string base = name.substr(0, name.rfind('.'));
+  if (pair && file.contains(base))
+    return "; the file holds '" + base + "' in f32 (saved with --lm-head f32, or before the LM head "
+           "was int8 by default): load it with --lm-head f32";
+  if (!pair && file.contains(name + ".q8"))
+    return "; the file holds it in int8 ('" + name + ".q8', saved with --lm-head int8): load it with "
+           "--lm-head int8";
+  return "";
+}
+
 } // namespace
 
 bool isInt8Weight(const Executor &executor, const std::string &name) {
@@ -48,12 +66,7 @@ Status setInt8Weight(Executor &executor, const std::string &name, const HostTens
   HostTensor qt(proto::I8, shape), scales(proto::F32, {n});
   quantizeQ8(*layout, n, k, value.data<float>(), qt.data<int8_t>(), scales.data<float>());
   WEFT_RETURN_IF_ERROR(executor.setParameter(name + ".q8", qt));
-  WEFT_RETURN_IF_ERROR(executor.setParameter(name + ".scale", scales));
-  // A tied weight quantized for its products (--quantize-lm-head) keeps its
-  // f32 parameter for its other uses (the embedding's gather).
-  if (executor.buffer(proto::PARAMETER, name))
-    return executor.setParameter(name, value);
-  return Status::ok();
+  return executor.setParameter(name + ".scale", scales);
 }
 
 Status setWeightFromF32(Executor &executor, const std::string &name, const HostTensor &value) {
@@ -101,7 +114,7 @@ Status loadQuantizedParameters(const SafetensorsFile &file, Executor &executor,
   for (const std::string &name : executor.parameterNames()) {
     if (!file.contains(name))
       return notFound("weights file '" + file.path() + "' has no tensor '" + name +
-                      "', which the program needs");
+                      "', which the program needs" + heldOtherwise(file, name));
     StatusOr<HostTensor> t = file.read(name);
     if (!t.isOk())
       return t.status();

@@ -6,9 +6,9 @@
 // shape and layout) and NAME.scale (f32 [N], one per output channel). Then:
 //   - an f32 weight set by its original NAME is quantized on the host
 //     (runtime/cpu/Quantize.h), its output channels read off the program's
-//     Gemm that uses NAME.q8 (b [k, n]: columns; transposed b [n, k]: rows);
-//     when the program also holds NAME itself (a tied embedding under
-//     --quantize-lm-head), that is set too;
+//     Gemm that uses NAME.q8 (b [k, n]: columns; transposed b [n, k]: rows;
+//     a tied embedding table under an int8 LM head is held only so, its
+//     lookup gathering NAME.q8's rows and NAME.scale's entries);
 //   - saveParameters writes every parameter of the program (the quantized
 //     pairs and the f32 rest) to a safetensors file with the metadata
 //     weft.quantize = int8-weight and weft.model = a description of the model

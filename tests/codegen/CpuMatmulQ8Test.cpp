@@ -13,6 +13,10 @@
 // Tolerance: |got - want| <= 1e-5 + 1e-5 |want| (each output sums at most
 // 300 f32 products of size <= 2.5: f32 rounding gives ~1e-6 here; the row
 // quantization is specified in f32 and both sides round alike).
+// Also the lookup of a quantized embedding table (weft-quantize-weights
+// under an int8 LM head): the int8 rows and their scales gathered, cast and
+// multiplied, as separate ops and as one weft.fusion with an int8 operand;
+// exact but for the one f32 rounding of the product (rtol 1e-6).
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,6 +94,41 @@ TEST_F(CodegenTest, MatmulQ8RejectsMismatchedScales) {
                           "and size 4"),
             std::string::npos)
       << messages;
+}
+
+/// The lookup weft-quantize-weights makes of a tied table held in int8
+/// (table [v, d] i8, scales [v] f32, ids [m]), unfused or with the cast,
+/// broadcast and multiply in one weft.fusion that reads the int8 rows.
+std::string dequantizingGather(int64_t v, int64_t d, int64_t m, bool fused) {
+  std::string q = tensorType({v, d}, "i8"), s = tensorType({v}, "f32"), ids = tensorType({m}, "i64");
+  std::string rows = tensorType({m, d}, "i8"), scales = tensorType({m}, "f32"), y = tensorType({m, d}, "f32");
+  std::string head = "func.func @main(%q: " + q + ", %s: " + s + ", %ids: " + ids + ") -> " + y + " {\n" +
+                     "  %r = weft.gather %q[%ids] : " + q + ", " + ids + "\n" +
+                     "  %c = weft.gather %s[%ids] : " + s + ", " + ids + "\n";
+  std::string math = "  %f = weft.cast %R : " + rows + " -> " + y + "\n" +
+                     "  %b = weft.broadcast %C dims = [0] : " + scales + " -> " + y + "\n" +
+                     "  %y = weft.mul %f, %b : " + y + "\n";
+  auto with = [&](std::string text, const std::string &r, const std::string &c) {
+    text.replace(text.find("%R"), 2, r);
+    text.replace(text.find("%C"), 2, c);
+    return text;
+  };
+  if (!fused)
+    return head + with(math, "%r", "%c") + "  return %y : " + y + "\n}\n";
+  return head + "  %y = weft.fusion %r, %c : (" + rows + ", " + scales + ") -> " + y + " {\n  ^bb0(%a: " +
+         rows + ", %e: " + scales + "):\n" + with(math, "%a", "%e") + "  weft.yield %y : " + y +
+         "\n  }\n  return %y : " + y + "\n}\n";
+}
+
+TEST_F(CodegenTest, Int8TableLookupDequantizesTheGatheredRows) {
+  uint64_t seed = 300;
+  for (bool fused : {false, true})
+    for (auto [v, d, m] : {std::tuple<int64_t, int64_t, int64_t>{7, 5, 1}, {50, 96, 9}, {1000, 33, 64}}) {
+      SCOPED_TRACE(std::string(fused ? "fused" : "unfused") + " v=" + std::to_string(v) + " d=" +
+                   std::to_string(d) + " m=" + std::to_string(m));
+      const std::vector<Range> ranges = {{-127.0, 128.0}, {0.001, 0.02}, {0.0, double(v)}};
+      check(dequantizingGather(v, d, m, fused), seed++, {{0.0, 1e-6}}, ranges);
+    }
 }
 
 } // namespace

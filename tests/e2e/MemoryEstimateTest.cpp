@@ -114,18 +114,26 @@ TEST(MemoryEstimate, Int8ServingHoldsOneBytePerProjectionWeight) {
   MemoryBreakdown f32 = estimateMemory(prefill.module(), EstimateOptions{}).memory;
   EstimateOptions int8;
   int8.quantize = "int8-weight";
+  int8.lmHead = "f32";
   MemoryBreakdown q = estimateMemory(prefill.module(), int8).memory;
-  // The four projections of each block become int8 (3 bytes saved per weight) plus one f32 scale per output
-  // channel; the tied embedding (the LM head) and the biases stay f32.
+  // With an f32 LM head, the four projections of each block become int8 (3 bytes saved per weight) plus one f32
+  // scale per output channel; the tied embedding (the LM head) and the biases stay f32.
   const int64_t weights = 2 * (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64);
   const int64_t scales = 2 * (192 + 64 + 256 + 64);
   EXPECT_EQ(q.weights, f32.weights - 3 * weights + 4 * scales);
-  // With the LM head in int8 too, the tied table keeps its f32 copy for the
-  // lookup and gains an int8 copy [vocab, C] with one f32 scale per row.
-  int8.quantizeLmHead = true;
-  MemoryBreakdown head = estimateMemory(prefill.module(), int8).memory;
+  // With the LM head in int8 (int8-weight's default), the tied table is held
+  // once: int8 [vocab, C] with one f32 scale per row, read by the LM head and
+  // by the lookup; its f32 form is gone (3 bytes saved per entry).
   const int64_t vocab = config().vocab_size, width = config().n_embd;
-  EXPECT_EQ(head.weights, q.weights + vocab * width + 4 * vocab);
+  int8.lmHead = "";
+  MemoryBreakdown head = estimateMemory(prefill.module(), int8).memory;
+  EXPECT_EQ(head.weights, q.weights - 3 * vocab * width + 4 * vocab);
+  int8.lmHead = "int8";
+  EXPECT_EQ(estimateMemory(prefill.module(), int8).memory.weights, head.weights);
+  // llm-int8 keeps the LM head f32 by default, as Hugging Face does.
+  int8.quantize = "llm-int8";
+  int8.lmHead = "";
+  EXPECT_EQ(estimateMemory(prefill.module(), int8).memory.weights, q.weights);
 }
 
 TEST(MemoryEstimate, LoraKeepsStateForTheAdaptersOnly) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """`weft generate --quantize int8-weight` (int8 weights, activations quantized per row as the products run:
 runtime/cpu/GemmInt8.h) against an independent implementation (tests/e2e/int8_reference.py): NumPy quantizes every
-GPT-2 matmul weight (the Conv1D weights [in, out] of c_attn, attn.c_proj, c_fc and mlp.c_proj; the tied LM head /
-embedding wte stays f32) per output channel as the issue defines it (scale = max|w| / 127 per column,
-q = round(w / scale), half away from zero), and a NumPy GPT-2 forward (no cache) decodes greedily with each of
-those products computed as int8 activations (per-row absmax, round half to even) x int8 weights.
+GPT-2 matmul weight (the Conv1D weights [in, out] of c_attn, attn.c_proj, c_fc and mlp.c_proj, and the tied LM
+head / embedding wte [vocab, n_embd], int8 by default under int8-weight, one scale per vocabulary row) per output
+channel as the issue defines it (scale = max|w| / 127 per channel, q = round(w / scale), half away from zero), and
+a NumPy GPT-2 forward (no cache) decodes greedily with each of those products computed as int8 activations
+(per-row absmax, round half to even) x int8 weights, its embedding lookup reading the int8 rows of wte times their
+scales (the table exists only in int8).
 
 Asserted, on a random 2-layer GPT-2 whose weights are scaled to std 0.5 so that its generations branch:
   1. weft's int8 greedy tokens equal the reference's int8 tokens, and its logits of every step (--scores-out)
@@ -16,8 +18,10 @@ Asserted, on a random 2-layer GPT-2 whose weights are scaled to std 0.5 so that 
      token is f32's; the count of equal tokens is printed, not asserted: on this chaotic model the sequences may
      part once a near-tie flips (docs/performance.md has the agreement on a trained model);
   3. --save-weights writes the int8 + scales file, whose tensors are the NumPy quantization exactly (q equal,
-     scales within 1 ulp), and --weights reads it back to the same tokens; loading it without --quantize, or with
-     another config, fails with a message naming the cause; --target cuda with --quantize is refused (by weft
+     scales within 1 ulp) and which holds wte only in int8 (no f32 copy), and --weights reads it back to the same
+     tokens; loading it without --quantize, with another config, or with --lm-head f32, fails with a message
+     naming the cause, as does loading a file saved with --lm-head f32 (the layout before the int8 head was the
+     default) without it; --target cuda with --quantize is refused (by weft
      generate's flags, and by the CUDA code generator at the op's location for weft run).
 
 Usage: generate_int8_test.py WEFT_BINARY SOURCE_DIR WORK_DIR"""
@@ -39,7 +43,10 @@ config_path, full_cfg, weights, weights_path = wild_gpt2(peer, work)
 with open(config_path) as f:
     cfg = json.load(f)
 
-expected = quantize_model(weights)
+expected = quantize_model(weights, lm_head=True)
+# The tensors of the saved file: each quantized weight's pair; the LM head's as wte.weight's ([vocab, n_embd]).
+expected_stored = [("wte.weight" if name == "lm_head" else name, q.T if name == "lm_head" else q, s)
+                   for name, (q, s) in expected.items()]
 
 
 def reference_greedy(prompt, new):
@@ -84,12 +91,12 @@ if tok8 is not None and tok32 is not None:
 # The saved file: NumPy's quantization exactly, read back to the same tokens; mismatches refused.
 if os.path.exists(saved):
     stored = peer.read_safetensors(saved)
-    for name, (q, s) in expected.items():
+    for name, q, s in expected_stored:
         if not np.array_equal(stored.get(name + ".q8"), q):
             failures.append("saved %s.q8 differs from the NumPy quantization" % name)
         elif not np.allclose(stored[name + ".scale"], s, rtol=2e-7, atol=0):
             failures.append("saved %s.scale differs from the NumPy scales" % name)
-    if any(k.endswith(QUANTIZED) for k in stored):
+    if any(k.endswith(QUANTIZED) or k == "wte.weight" for k in stored):
         failures.append("the saved file still holds an f32 copy of a quantized weight")
     size8, size32 = os.path.getsize(saved), os.path.getsize(weights_path)
     print("saved int8 file: %d bytes (f32 file %d); %d quantized weights" % (size8, size32, len(expected)))
@@ -97,6 +104,14 @@ if os.path.exists(saved):
     if back is not None and tok8 is not None and not np.array_equal(back, tok8):
         failures.append("tokens from the saved int8 file %s differ from the first run %s" % (back, tok8))
     generate("int8-as-f32", ["--weights", saved], expect_fail="holds int8-weight weights")
+    generate("int8-as-f32-head", ["--weights", saved, "--quantize", "int8-weight", "--lm-head", "f32"],
+             expect_fail="holds it in int8 ('wte.weight.q8', saved with --lm-head int8): load it with --lm-head int8")
+    f32_head = os.path.join(work, "int8-f32-head.safetensors")
+    generate("save-f32-head", ["--weights", weights_path, "--quantize", "int8-weight", "--lm-head", "f32",
+                               "--save-weights", f32_head])
+    generate("f32-head-as-int8", ["--weights", f32_head, "--quantize", "int8-weight"],
+             expect_fail="holds 'wte.weight' in f32 (saved with --lm-head f32, or before the LM head was int8 by "
+                         "default): load it with --lm-head f32")
     other = os.path.join(work, "other.json")
     with open(other, "w") as f:
         json.dump(dict(cfg, n_positions=40), f)

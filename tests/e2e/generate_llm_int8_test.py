@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`weft generate --quantize llm-int8` (LLM.int8(): int8 weights per output channel, int8 activations per row, the
-activation columns holding an |x| >= threshold computed in f32 with the dequantized weights) and
-`--quantize int8-weight --quantize-lm-head` against the independent NumPy implementation of
+activation columns holding an |x| >= threshold computed in f32 with the dequantized weights; its LM head f32 by
+default) and the LM head choices (`--lm-head int8|f32`) against the independent NumPy implementation of
 tests/e2e/int8_reference.py, on a random 2-layer GPT-2 whose weights are scaled to std 0.5 (its generations branch,
 and its attention and MLP outputs reach |x| > 6: outlier columns exist).
 
@@ -13,12 +13,14 @@ Asserted:
   2. llm-int8 with --llm-int8-threshold 1e6 (no outliers) agrees with the reference without outliers the same way;
   3. the first step's llm-int8 logits are within 10% of the f32 logits' standard deviation of weft's f32 logits
      (the same bound as int8-weight's test; the measured figure is printed);
-  4. --quantize int8-weight --quantize-lm-head (the tied LM head's product in int8, one scale per vocabulary row)
-     agrees with the reference that quantizes the LM head too, and its first-step logits stay within 10% of the
-     f32 logits' standard deviation;
-  5. bad flags are refused with the cause: a threshold without llm-int8, a non-positive threshold,
-     --quantize-lm-head without --quantize; and `weft run --target cuda --quantize llm-int8` is refused by the CUDA
-     code generator at the op.
+  4. --quantize llm-int8 --lm-head int8 (the tied LM head's product in int8, one scale per vocabulary row, and the
+     embedding lookup reading the same int8 table's rows times their scales) agrees with the reference that
+     quantizes the LM head and dequantizes the gathered rows alike, and its first-step logits stay within 10% of
+     the f32 logits' standard deviation; --quantize int8-weight --lm-head f32 (the layout before the int8 head was
+     int8-weight's default: the tied table f32) agrees with the reference whose head and lookup are f32;
+  5. bad flags are refused with the cause: a threshold without llm-int8, a non-positive threshold, --lm-head
+     without --quantize, --lm-head with a value other than int8 or f32; `weft run --target cuda --quantize
+     llm-int8` is refused by the CUDA code generator at the op.
 
 Usage: generate_llm_int8_test.py WEFT_BINARY SOURCE_DIR WORK_DIR"""
 import os
@@ -91,16 +93,20 @@ compare("llm-int8 t=1e6", generate("llm-int8-no-outl", ["--quantize", "llm-int8"
         ref_plain)
 
 int8_head = quantize_model(weights, lm_head=True)
-ref_head = greedy(weights, full_cfg, prompt, new, int8_head)
-got_head = generate("int8-lm-head", ["--quantize", "int8-weight", "--quantize-lm-head"])
-compare("int8 + lm head", got_head, ref_head)
-against_f32("int8 + lm head", got_head[1], got32[1])
+ref_head = greedy(weights, full_cfg, prompt, new, int8_head, threshold=6.0)
+got_head = generate("llm-int8-lm-head", ["--quantize", "llm-int8", "--lm-head", "int8"])
+compare("llm-int8 + lm head", got_head, ref_head)
+against_f32("llm-int8 + lm head", got_head[1], got32[1])
+compare("int8 f32 head", generate("int8-f32-head", ["--quantize", "int8-weight", "--lm-head", "f32"]), ref_plain)
 
 generate("threshold-no-llm", ["--quantize", "int8-weight", "--llm-int8-threshold", "4"],
          expect_fail="--llm-int8-threshold applies to --quantize llm-int8")
 generate("threshold-zero", ["--quantize", "llm-int8", "--llm-int8-threshold", "0"],
          expect_fail="--llm-int8-threshold must be positive")
-generate("head-no-quantize", ["--quantize-lm-head"], expect_fail="--quantize-lm-head quantizes the LM head")
+generate("head-no-quantize", ["--lm-head", "int8"],
+         expect_fail="--lm-head int8 sets the LM head of a quantized model: add --quantize int8-weight")
+generate("head-bad-value", ["--quantize", "int8-weight", "--lm-head", "int4"],
+         expect_fail="--lm-head must be int8 or f32, got 'int4'")
 # weft run compiles for CUDA until the code generator refuses weft.matmul_q8 at the op's source location.
 check_cuda_refused(weft, env, config_path, "llm-int8", "'weft.matmul_q8' op (LLM.int8(): int8 weights and activations", failures)
 finish(failures)

@@ -9,7 +9,8 @@
     rows in float32;
   - forward / greedy: a float32 GPT-2 (no cache) whose four matmuls per block (and, optionally, the tied LM head)
     go through quantized_matmul, with the outlier columns decided per call as a KV-cache decoder makes them (the
-    prompt's rows together, then one row per step).
+    prompt's rows together, then one row per step); with an int8 LM head the tied table exists only in int8, so
+    the embedding lookup takes the int8 rows of the tokens times their rows' scales (float32).
 """
 import json
 import os
@@ -90,7 +91,12 @@ def forward(weights, cfg, ids, int8, threshold=None, stats=None, first=None):
             y = x @ w[name]
         return y
 
-    x = (w["wte.weight"][ids] + w["wpe.weight"][:t]).astype(np.float32)
+    if "lm_head" in int8:  # the tied table held once, in int8: its rows dequantized (int8 -> f32, times the scale)
+        q_kn, scale = int8["lm_head"]
+        rows = q_kn.T[ids].astype(np.float32) * scale[ids][:, None]
+    else:
+        rows = w["wte.weight"][ids]
+    x = (rows + w["wpe.weight"][:t]).astype(np.float32)
     mask = np.triu(np.ones((t, t), dtype=bool), 1)
     for i in range(cfg["n_layer"]):
         p = "h.%d." % i

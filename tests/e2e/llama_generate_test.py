@@ -15,7 +15,8 @@ different lengths (positions count real tokens only), with its per-step logits; 
 temperature, top-k and top-p (the same splitmix64 stream on both sides); repetition penalty with no repeated 3-grams
 and its processed scores; a tied-embeddings multi-query model (1 key/value head) greedy; --quantize int8-weight
 against the reference run with tests/e2e/int8_reference.py's int8 products (int8 weights, activations quantized per
-row), and its
+row; the LM head int8 too, int8-weight's default), untied (the embedding table f32) and tied (the table held once in
+int8: the reference looks up the dequantized rows), and its
 --save-weights file read back (and refused under another config); tensor
 parallelism on 2 ranks gives the one-rank tokens; `weft train llama --checkpoint DIR` decodes from DIR; bad input
 (a prompt past max_position_embeddings, an id outside the vocabulary, a llama adapter, the other model's
@@ -108,7 +109,9 @@ GenerateCases(weft, env, work, model_args(tied), TorchLlama(tied_cfg, tied_weigh
 
 # 3. --quantize int8-weight: every projection weight [out, in] quantized per output channel (row) and, as each
 # product runs, every activation row quantized to int8 with its own scale (int8 x int8 sums), as weft.matmul_q8
-# specifies; the embedding and lm_head stay f32. The reference is tests/e2e/int8_reference.py's NumPy product on
+# specifies, and so is the LM head (int8-weight's default: lm_head.weight [vocab, hidden] per row); an untied
+# embedding stays f32, a tied one is held once in int8, its lookup dequantizing the rows it reads (int8 -> f32 times
+# the row's scale, in float32). The reference is tests/e2e/int8_reference.py's NumPy product on
 # the same int8 weights inside the torch LLaMA, computed in float32 as weft does (a float64 reference would put
 # some activations on the other side of a rounding boundary of their int8 grid).
 import int8_reference  # noqa: E402
@@ -118,9 +121,14 @@ class TorchLlamaInt8(TorchLlama):
     def __init__(self, cfg, weights):
         super().__init__(cfg, weights)
         self.t = {k: torch.from_numpy(v).float() for k, v in weights.items()}
-        # [out, in] -> the [in, out] int8 weight and its per-column scale.
+        head = "model.embed_tokens.weight" if cfg.get("tie_word_embeddings") else "lm_head.weight"
+        # [out, in] -> the [in, out] int8 weight and its per-column scale (the LM head: one scale per vocab row).
         self.q = {k: int8_reference.quantize_weight(v.T, axis=0) for k, v in weights.items()
-                  if k.endswith("proj.weight")}
+                  if k.endswith("proj.weight") or k == head}
+        self.head = head
+        if cfg.get("tie_word_embeddings"):  # the lookup reads the int8 rows times their scales
+            q, scale = self.q[head]
+            self.t[head] = torch.from_numpy(q.T.astype(np.float32) * scale[:, None])
 
     def linear(self, h, name):
         q, scale = self.q[name]
@@ -129,7 +137,8 @@ class TorchLlamaInt8(TorchLlama):
 
     def logits(self, history):
         with torch.no_grad():
-            return llama.forward(self.cfg, self.t, [list(history)], self.linear)[0, -1].numpy().astype(np.float32)
+            return llama.forward(self.cfg, self.t, [list(history)], self.linear,
+                                 lambda h: self.linear(h, self.head))[0, -1].numpy().astype(np.float32)
 
 
 int8 = GenerateCases(weft, env, work, model_args(gqa) + ["--quantize", "int8-weight"], TorchLlamaInt8(BASE, weights),
@@ -149,6 +158,32 @@ again = int8.run("int8-reloaded", [prompt], ["--max-new-tokens", "16"], {"max_ne
                  model_args=reload_args)
 if int8_tokens is not None and again is not None and not np.array_equal(int8_tokens, again):
     failures.append("int8 weights saved and reloaded generate %s, not %s" % (again, int8_tokens))
+# The tied model under int8: its embedding table held once (int8 rows and scales) serves the lookup and the head.
+# Its head weights are the embedding's (std 1, not 0.15), so a flipped int8 step moves a score ~7x more than above
+# (flip_atol 0.6), and once a flip enters the key/value cache every later score may move a little (measured: from
+# step 9 on, 43% of all scores beyond 1e-4, at most 0.45), so no fraction is imposed; the tokens must still be
+# identical. The first step (the prefill, no flip possible before it) is checked exactly below, and against the
+# reference whose lookup reads the f32 table, which it must not match.
+tied_int8 = TorchLlamaInt8(tied_cfg, tied_weights)
+tied_prompt = [87, 104, 121]
+GenerateCases(weft, env, work, model_args(tied) + ["--quantize", "int8-weight"], tied_int8,
+              failures).run("tied-int8", [tied_prompt], ["--max-new-tokens", "16"], {"max_new_tokens": 16},
+                            check_scores=True, flipped=1.0, flip_atol=0.6)
+tied_scores = os.path.join(work, "tied-int8-scores.npy")
+if os.path.exists(tied_scores):
+    first = np.load(tied_scores)[0, 0].astype(np.float64)
+    want = tied_int8.logits(tied_prompt).astype(np.float64)
+    f32_lookup = TorchLlamaInt8(tied_cfg, tied_weights)
+    f32_lookup.t["model.embed_tokens.weight"] = torch.from_numpy(tied_weights["model.embed_tokens.weight"]).float()
+    other = np.abs(f32_lookup.logits(tied_prompt) - want).max()
+    if not np.allclose(first, want, rtol=1e-4, atol=1e-4):
+        failures.append("tied-int8: first-step logits differ from the dequantized-lookup reference by %g"
+                        % np.abs(first - want).max())
+    elif other < 1e-2:
+        failures.append("tied-int8: the f32-lookup reference differs by only %g: not discriminating" % other)
+    else:
+        print("tied-int8 first step: within %.2g of the reference (its f32-lookup variant is %.3g away)"
+              % (np.abs(first - want).max(), other))
 other_cfg = os.path.join(work, "other-theta.json")
 with open(other_cfg, "w") as f:
     json.dump(dict(BASE, rope_theta=20000.0), f)

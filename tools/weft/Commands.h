@@ -22,7 +22,7 @@ inline constexpr const char *kTrainUsage = "weft train gpt2|llama --data FILE [f
 inline constexpr const char *kPlanUsage = "weft plan gpt2 [--config C.json] --devices N [flags]";
 inline constexpr const char *kEstimateUsage =
     "weft estimate MODEL [--config C.json] [--batch B --seq T] [--train|--infer] [--precision P] "
-    "[--recompute blocks] [--lora SPEC] [--quantize int8-weight|llm-int8 [--quantize-lm-head]] [--devices N --zero L] [--micro-batches K] [--memory GiB]";
+    "[--recompute blocks] [--lora SPEC] [--quantize int8-weight|llm-int8 [--lm-head int8|f32]] [--devices N --zero L] [--micro-batches K] [--memory GiB]";
 inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
 inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick] [--check small|tiny|CONFIG.json]";
 inline constexpr const char *kGenerateUsage =

@@ -38,7 +38,9 @@ struct EstimateFlags {
   ModelFlags model = ModelFlags::forEstimate();
   ParallelFlags parallel;
   std::string precision = "f32", optimizer = "adamw", target = "cpu", recompute = "none", quantize = "none", lora;
-  bool train = false, infer = false, noFuse = false, quantizeLmHead = false;
+  bool train = false, infer = false, noFuse = false;
+  /// --lm-head: int8, f32 or "" (the mode's default).
+  std::string lmHead;
   double momentum = 0, memoryGiB = 0;
   int64_t newTokens = 0, top = 0, microBatches = 1;
   /// --lora parsed (r = 0: none).
@@ -67,12 +69,10 @@ struct EstimateFlags {
                     "recomputed in the backward pass from its input)",
                     &recompute);
     flags.addString("quantize", "MODE",
-                    "serving: none (default), int8-weight or llm-int8 (per-channel int8 weights; the LM head and gathered "
-                    "embeddings stay f32)",
+                    "serving: none (default), int8-weight or llm-int8 (per-channel int8 weights; the LM head as "
+                    "--lm-head says; an untied embedding table stays f32)",
                     &quantize);
-    flags.addSwitch("quantize-lm-head", "serving with --quantize: the LM head's product in int8 too (a tied "
-                    "embedding keeps its f32 table for the lookup and gains an int8 copy)",
-                    &quantizeLmHead);
+    declareLmHeadFlag(flags, &lmHead);
     flags.addString("lora", "SPEC",
                     "gpt2 training: LoRA adapters only, the base frozen: r=8,alpha=16,dropout=0.05,targets=c_attn",
                     &lora);
@@ -91,6 +91,14 @@ struct EstimateFlags {
     parallel.declare(flags);
   }
 };
+
+/// The banner's note on the LM head of a quantized estimate: " (LM head
+/// int8|f32)", the mode's default when --lm-head is not given; a training
+/// step over an int8 base keeps it f32.
+std::string lmHeadNote(const EstimateFlags &f) {
+  const std::string head = !f.infer ? "f32" : !f.lmHead.empty() ? f.lmHead : f.quantize == "int8-weight" ? "int8" : "f32";
+  return " (LM head " + head + ")";
+}
 
 constexpr double kGiB = double(1 << 30);
 
@@ -151,7 +159,7 @@ public:
       options.inferencePrecision = f_.precision;
     }
     options.quantize = f_.quantize == "none" ? "" : f_.quantize;
-    options.quantizeLmHead = f_.quantizeLmHead;
+    options.lmHead = f_.lmHead;
     Estimate e;
     for (const ParamSpec &p : src->program->params()) {
       int64_t n = 1;
@@ -193,7 +201,7 @@ void printEstimate(const EstimateFlags &f, const Estimate &e, int64_t devices) {
                                  : "",
               (long long)f.model.seq,
               f.infer && f.newTokens ? (" + " + std::to_string(f.newTokens) + " new tokens").c_str() : "",
-              (f.precision + (f.quantize == "none" ? "" : ", " + f.quantize)).c_str(),
+              (f.precision + (f.quantize == "none" ? "" : ", " + f.quantize + lmHeadNote(f))).c_str(),
               f.infer ? "" : (", " + f.optimizer + (f.recompute == "none" ? "" : ", recompute " + f.recompute) +
                              (f.lora.empty() ? "" : ", LoRA " + f.lora)).c_str(),
               (long long)devices,
@@ -241,9 +249,7 @@ int runEstimate(int argc, char **argv) {
     throw FlagError("--precision must be f32, bf16 or f16, got '" + f.precision + "'");
   if (f.quantize != "none" && f.quantize != "int8-weight" && f.quantize != "llm-int8")
     throw FlagError("--quantize must be none, int8-weight or llm-int8, got '" + f.quantize + "'");
-  if (f.quantizeLmHead && (f.quantize == "none" || !f.infer))
-    throw FlagError("--quantize-lm-head quantizes a served model's LM head along with its other weights: add "
-                    "--infer and --quantize int8-weight or llm-int8");
+  checkLmHeadFlag(f.quantize, f.lmHead, /*training=*/!f.infer);
   if (f.quantize != "none" && !f.infer && f.lora.empty())
     throw FlagError("--quantize in training holds a frozen int8 base under LoRA adapters: add --lora SPEC, or "
                     "estimate serving with --infer");

@@ -125,24 +125,40 @@ void CompileFlags::declareQuantize(FlagSet &flags) {
                  "row as the products run, int8 x int8 sums); or llm-int8 (LLM.int8(), Dettmers et "
                  "al. 2022: int8-weight, but the activation columns with some |x| >= "
                  "--llm-int8-threshold stay f32 and multiply the dequantized weights). The LM head "
-                 "stays f32, as Hugging Face does, unless --quantize-lm-head",
+                 "as --lm-head says",
                  &quantize)
       .oneOf({"none", "int8-weight", "llm-int8"});
   flags.addNumber("llm-int8-threshold", "T",
                   "--quantize llm-int8: an activation column with some |x| >= T is an outlier "
                   "feature, computed in f32 (6.0 is LLM.int8()'s value)",
                   &llmInt8Threshold);
-  flags.addSwitch("quantize-lm-head",
-                  "with --quantize: the LM head's product is int8 too (serving speed; GPT-2's tied "
-                  "embedding keeps its f32 table for the lookup and gains an int8 copy). Off by "
-                  "default: Hugging Face keeps the LM head in full precision",
-                  &quantizeLmHead);
+  declareLmHeadFlag(flags, &lmHead);
+}
+
+void declareLmHeadFlag(FlagSet &flags, std::string *lmHead) {
+  flags
+      .addString("lm-head", "P",
+                 "with --quantize, the LM head's product: int8 or f32. Default: int8 with int8-weight "
+                 "(the fast serving mode, as ggml's q8_0; a tied embedding table, GPT-2's wte, is then "
+                 "held once, in int8, its lookup dequantizing the rows it reads), f32 with llm-int8 (as "
+                 "Hugging Face). A training step over an int8 base (LoRA) keeps it f32",
+                 lmHead)
+      .oneOf({"int8", "f32"});
+}
+
+void checkLmHeadFlag(const std::string &quantize, const std::string &lmHead, bool training) {
+  if (lmHead.empty())
+    return;
+  if (quantize == "none")
+    throw FlagError("--lm-head " + lmHead + " sets the LM head of a quantized model: add --quantize "
+                    "int8-weight or --quantize llm-int8");
+  if (training && lmHead == "int8")
+    throw FlagError("--lm-head int8: a training step over an int8 base (LoRA) keeps the LM head f32; "
+                    "--lm-head int8 is for serving (weft run, weft generate, weft estimate --infer)");
 }
 
 CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) const {
-  if (quantizeLmHead && quantize == "none")
-    throw FlagError("--quantize-lm-head quantizes the LM head along with the other weights: add "
-                    "--quantize int8-weight or --quantize llm-int8");
+  checkLmHeadFlag(quantize, lmHead, /*training=*/train.has_value());
   if (llmInt8Threshold != 6.0 && quantize != "llm-int8")
     throw FlagError("--llm-int8-threshold applies to --quantize llm-int8, not --quantize " + quantize);
   if (!(llmInt8Threshold > 0.0))
@@ -158,7 +174,7 @@ CompileOptions CompileFlags::options(const std::optional<TrainOptions> &train) c
   if (!train) // a forward program: weights held and matmuls run in this precision
     o.precision = precision;
   o.llmInt8Threshold = llmInt8Threshold;
-  o.quantizeLmHead = quantizeLmHead;
+  o.lmHead = lmHead;
   o.configurePassManager = configurePassManager;
   return o;
 }

@@ -65,6 +65,15 @@ private:
   std::string seqDefault;
 };
 
+/// Declares --lm-head int8|f32 into `lmHead` (`weft run/compile/generate`,
+/// `weft estimate`, `weft train`) in the current section.
+void declareLmHeadFlag(FlagSet &flags, std::string *lmHead);
+
+/// Checks --lm-head against --quantize (`quantize`: none, int8-weight or
+/// llm-int8) for serving or, with `training`, a training step over an int8
+/// base (whose head stays f32): throws a FlagError naming the flags.
+void checkLmHeadFlag(const std::string &quantize, const std::string &lmHead, bool training);
+
 /// How a subcommand compiles: the fields hold the parsed values.
 struct CompileFlags {
   /// Declares --target, --precision, --no-cache, --no-fuse, --dump-ir and
@@ -74,7 +83,7 @@ struct CompileFlags {
   /// --no-cache and --no-fuse, in the "Compile" section.
   void declareForTraining(FlagSet &flags);
   /// Declares --quantize none|int8-weight|llm-int8, --llm-int8-threshold and
-  /// --quantize-lm-head (the inference commands: `weft run`, `weft
+  /// --lm-head int8|f32 (the inference commands: `weft run`, `weft
   /// generate`) in the "Compile" section.
   void declareQuantize(FlagSet &flags);
   /// The compile options these flags select (with `train`: the training
@@ -93,8 +102,9 @@ struct CompileFlags {
   std::string quantize = "none";
   /// --llm-int8-threshold (CompileOptions::llmInt8Threshold).
   double llmInt8Threshold = 6.0;
-  /// --quantize-lm-head (CompileOptions::quantizeLmHead).
-  bool quantizeLmHead = false;
+  /// --lm-head: "int8", "f32", or "" for the mode's default
+  /// (CompileOptions::lmHead).
+  std::string lmHead;
   /// Set by the command for CompileOptions::configurePassManager.
   std::function<void(mlir::PassManager &)> configurePassManager;
 };

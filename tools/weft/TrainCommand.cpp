@@ -209,9 +209,10 @@ struct TrainCommandFlags {
          "--micro-batches " + std::to_string(microBatches) + " does not combine with --quantize " +
              compile.quantize + " yet (the micro-step is not quantized); use --micro-batches 1");
     if (compile.quantize != "none") {
-      need(compile.quantize == "int8-weight" && !compile.quantizeLmHead,
+      need(compile.quantize == "int8-weight",
            "training over an int8 base takes --quantize int8-weight (its products keep f32 activations, which "
-           "the adapters' gradients need); --quantize llm-int8 and --quantize-lm-head are for serving");
+           "the adapters' gradients need); --quantize llm-int8 is for serving");
+      checkLmHeadFlag(compile.quantize, compile.lmHead, /*training=*/true);
       need(withLora, "--quantize " + compile.quantize +
                          " holds the base weights as int8, which do not train: add --lora SPEC (or "
                          "--lora-adapter DIR) to train adapters over the int8 base");
