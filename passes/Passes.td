@@ -691,8 +691,14 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
     operands), so the cast joins a group instead of being a kernel.
     Groups stay acyclic: a producer joins its consumer's group only when no
     path leaves their union through an unfused op and comes back (A -> B ->
-    C with B unfused never fuses A with C). The body is re-emitted in a
-    topological order of groups and remaining ops.
+    C with B unfused never fuses A with C). Two groups that both compute
+    tensors of more than one element and are linked only by single-element
+    values (a sum of squares, a loss-scaling flag read through broadcasts)
+    stay apart: merging them saves no traffic, but it would make one kernel
+    of independent work (every gradient's cast with the gradient-norm
+    clipping at the end of the backward pass, or every parameter's update).
+    The body is re-emitted in a topological order of groups and remaining
+    ops.
 
     Before:
     ```mlir
