@@ -270,9 +270,14 @@ FailureOr<uint32_t> Partitioner::kernelFor(Operation *op) {
       inner.print(os, state);
     }
   }
+  // Elementwise kernels, and a scatter_add's copy of its init, read each
+  // element before writing that place: the memory plan may give them one
+  // buffer for an operand and the result (MemoryPlan.cpp, mergeInPlace).
+  auto scatter = dyn_cast<ScatterAddOp>(op);
+  bool mayAlias = op->hasTrait<OpTrait::Elementwise>() || (scatter && scatter.getInit());
   return kernelForKey(key, op->getName().stripDialect(),
                       op->getNumOperands() + op->getNumResults(), op->getNumResults(),
-                      /*noAlias=*/!op->hasTrait<OpTrait::Elementwise>(),
+                      /*noAlias=*/!mayAlias,
                       [&](StringRef function) -> LogicalResult {
                         return buildOpKernel(*kernels, op, function,
                                              options.scatterColumnBlock);
