@@ -54,6 +54,16 @@ protected:
     ASSERT_TRUE(mlir::succeeded(pm.run(module)));
   }
 
+  /// Plans `module` (plan()) and compiles it; fails the test with the
+  /// diagnostics when it does not compile.
+  std::optional<proto::Executable> planAndCompile(mlir::ModuleOp module) {
+    plan(module);
+    std::string diagnostics;
+    auto exe = compile(module, {}, &diagnostics);
+    EXPECT_TRUE(exe) << diagnostics;
+    return exe;
+  }
+
   static std::string print(mlir::ModuleOp module) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -135,10 +145,8 @@ func.func @main(%x: tensor<64x1031xf32> {weft.input = "x"}, %y: tensor<64x1031xf
 }
 )");
   ASSERT_TRUE(module);
-  plan(*module);
-  std::string diagnostics;
-  auto exe = compile(*module, {}, &diagnostics);
-  ASSERT_TRUE(exe) << diagnostics;
+  auto exe = planAndCompile(*module);
+  ASSERT_TRUE(exe);
   EXPECT_EQ(exe->arena_size(), 2u * 64 * 1031 * 4)
       << "two buffers: x's in-place chain, and y's bytes reused by the sub";
   check(print(*module), 5, {{1e-6, 5e-7}});
@@ -160,10 +168,8 @@ func.func @main(%u: tensor<24x40xf32> {weft.input = "u"}, %i: tensor<24xi64> {we
 }
 )");
   ASSERT_TRUE(module);
-  plan(*module);
-  std::string diagnostics;
-  auto exe = compile(*module, {}, &diagnostics);
-  ASSERT_TRUE(exe) << diagnostics;
+  auto exe = planAndCompile(*module);
+  ASSERT_TRUE(exe);
   ASSERT_EQ(exe->steps_size(), 3);
   const proto::KernelCall &exp = exe->steps(0).kernel_call();
   const proto::KernelCall &scatter = exe->steps(1).kernel_call();

@@ -29,6 +29,18 @@ func.func @main(%u: tensor<3x2xf32>, %i: tensor<3xi64>) -> tensor<4x2xf32> {
 }
 )mlir";
 
+/// Parses `text`, which must fail to verify; returns the diagnostics.
+std::string verifierErrors(GradChecker &gc, const char *text) {
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(&gc.context(), [&](Diagnostic &d) {
+    diagnostics += d.str();
+    return success();
+  });
+  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(text, &gc.context());
+  EXPECT_FALSE(m);
+  return diagnostics;
+}
+
 TEST(ScatterAdd, SumsRepeatedRowsAndZeroesTheRest) {
   GradChecker gc;
   OwningOpRef<ModuleOp> m =
@@ -64,19 +76,12 @@ func.func @main(%u: tensor<3x2xf32>, %i: tensor<3xi64>, %t: tensor<4x2xf32>) -> 
 
 TEST(ScatterAdd, VerifierChecksTheInitType) {
   GradChecker gc;
-  std::string diagnostics;
-  ScopedDiagnosticHandler handler(&gc.context(), [&](Diagnostic &d) {
-    diagnostics += d.str();
-    return success();
-  });
-  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(R"mlir(
+  std::string diagnostics = verifierErrors(gc, R"mlir(
 func.func @main(%u: tensor<3x2xf32>, %i: tensor<3xi64>, %t: tensor<5x2xf32>) -> tensor<4x2xf32> {
   %0 = "weft.scatter_add"(%u, %i, %t) : (tensor<3x2xf32>, tensor<3xi64>, tensor<5x2xf32>) -> tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
-)mlir",
-                                                        &gc.context());
-  EXPECT_FALSE(m);
+)mlir");
   EXPECT_NE(diagnostics.find("init has the result's type"), std::string::npos) << diagnostics;
 }
 
@@ -100,19 +105,12 @@ TEST(ScatterAdd, IndexOutOfRangeIsReported) {
 
 TEST(ScatterAdd, VerifierChecksTheUpdateShape) {
   GradChecker gc;
-  std::string diagnostics;
-  ScopedDiagnosticHandler handler(&gc.context(), [&](Diagnostic &d) {
-    diagnostics += d.str();
-    return success();
-  });
-  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(R"mlir(
+  std::string diagnostics = verifierErrors(gc, R"mlir(
 func.func @main(%u: tensor<3x5xf32>, %i: tensor<3xi64>) -> tensor<4x2xf32> {
   %0 = weft.scatter_add %u[%i] : tensor<3x5xf32>, tensor<3xi64> -> tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
-)mlir",
-                                                        &gc.context());
-  EXPECT_FALSE(m);
+)mlir");
   EXPECT_NE(diagnostics.find("updates have shape [3, 5] but indices [3] and "
                              "result [4, 2] need [3, 2]"),
             std::string::npos)

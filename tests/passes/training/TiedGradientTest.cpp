@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "TrainTestUtil.h"
+#include "tests/common/Gpt2TestModels.h"
 
 #include "compiler/GraphReport.h"
 #include "ir/AttrNames.h"
@@ -20,22 +21,11 @@ using namespace weft::train::test;
 
 namespace {
 
-/// Two layers, a vocabulary larger than the batch's tokens (rows no token
-/// names keep the LM head's gradient alone).
-models::Gpt2Config tiedConfig() {
-  return {.n_layer = 2, .n_head = 2, .n_embd = 32, .vocab_size = 97, .n_positions = 16};
-}
+/// Two layers, vocabulary 97: more rows than the batch's 32 tokens, so some
+/// rows keep the LM head's gradient alone.
 constexpr int kBatch = 2, kSeq = 16;
 
-TrainOptions sgdKeepingGradients(const std::string &precision) {
-  TrainOptions o;
-  o.optimizer = "sgd";
-  o.keepGradients = true;
-  o.precision = precision;
-  return o;
-}
-
-/// The scatter_adds of the planned graph phase of `loss` under `train`.
+/// The scatter_adds of a planned graph phase.
 std::vector<ScatterAddOp> scatterAdds(mlir::ModuleOp graph) {
   std::vector<ScatterAddOp> out;
   mainOf(graph).walk([&](ScatterAddOp s) { out.push_back(s); });
@@ -50,11 +40,11 @@ int64_t offsetOf(mlir::Value v) {
 }
 
 TEST(TiedGradient, WteIsOneScatterAddIntoTheHeadGradientInItsStorage) {
-  Program loss = models::buildGpt2TrainLoss(tiedConfig(), kBatch, kSeq);
+  Program loss = models::buildGpt2TrainLoss(weft::test::twoLayerGpt2Config(), kBatch, kSeq);
   for (const char *precision : {"f32", "bf16"}) {
     CompileOptions options = testCompileOptions();
-    options.train = sgdKeepingGradients(precision);
-    options.train->keepGradients = false; // as in training: the gradient dies in the update
+    options.train.emplace();
+    options.train->precision = precision; // AdamW; the gradient dies in the update
     mlir::OwningOpRef<mlir::ModuleOp> graph = runGraphPhase(loss.module(), options);
     // wte's scatter_add adds into the head's gradient; wpe's (a table of its
     // own, not tied) still scatters into zeros.
@@ -63,11 +53,11 @@ TEST(TiedGradient, WteIsOneScatterAddIntoTheHeadGradientInItsStorage) {
       auto type = mlir::cast<mlir::RankedTensorType>(s.getType());
       if (!s.getInit()) {
         ++zeros;
-        EXPECT_NE(type.getDimSize(0), tiedConfig().vocab_size) << precision << ": wte into zeros";
+        EXPECT_NE(type.getDimSize(0), weft::test::twoLayerGpt2Config().vocab_size) << precision << ": wte into zeros";
         continue;
       }
       ++into;
-      EXPECT_EQ(type.getDimSize(0), tiedConfig().vocab_size) << precision;
+      EXPECT_EQ(type.getDimSize(0), weft::test::twoLayerGpt2Config().vocab_size) << precision;
       // The head's gradient dies here: the sum is written over it (one
       // table-sized buffer instead of the product, the zeros and the sum).
       EXPECT_GE(offsetOf(s.getInit()), 0) << precision;
@@ -79,11 +69,13 @@ TEST(TiedGradient, WteIsOneScatterAddIntoTheHeadGradientInItsStorage) {
 }
 
 TEST(TiedGradient, Gpt2GradientsEqualTheReference) {
-  Program loss = models::buildGpt2TrainLoss(tiedConfig(), kBatch, kSeq);
-  CompileResult compiled = compileTrainStep(loss.module(), sgdKeepingGradients("f32"),
-                                            testCompileOptions());
+  Program loss = models::buildGpt2TrainLoss(weft::test::twoLayerGpt2Config(), kBatch, kSeq);
+  TrainOptions train;
+  train.optimizer = "sgd";
+  train.keepGradients = true; // the gradients are outputs
+  CompileResult compiled = compileTrainStep(loss.module(), train, testCompileOptions());
   ASSERT_TRUE(compiled.executable);
-  Named args = randomArguments(loss.module(), 23, /*tokenRange=*/tiedConfig().vocab_size);
+  Named args = randomArguments(loss.module(), 23, /*tokenRange=*/weft::test::twoLayerGpt2Config().vocab_size);
   for (auto &[name, value] : args)
     if (name != "tokens" && name != "targets")
       for (double &x : value.data)
