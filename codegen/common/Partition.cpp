@@ -255,7 +255,14 @@ Partitioner::kernelForKey(const std::string &key, StringRef opName, unsigned num
 FailureOr<uint32_t> Partitioner::kernelFor(Operation *op) {
   std::string key;
   llvm::raw_string_ostream os(key);
-  os << op->getName().getStringRef() << op->getAttrDictionary();
+  // The op's own attributes only: discardable ones (dialect-prefixed, such
+  // as the memory plan's weft.offset, different for every op) do not change
+  // the kernel, and keeping them made every planned op a kernel of its own.
+  os << op->getName().getStringRef() << "{";
+  for (NamedAttribute a : op->getAttrs())
+    if (!a.getName().getValue().contains('.'))
+      os << a.getName().getValue() << "=" << a.getValue() << ";";
+  os << "}";
   for (Type t : op->getOperandTypes())
     os << "," << t;
   os << "->";
