@@ -17,8 +17,9 @@
 //      an addend, by a kernel writing beta * addend into the output (then the
 //      Gemm's beta is 1). See codegen/common/EpilogueKernels.cpp for why.
 //   4. Every other weft op becomes one kernel call (operands, then results);
-//      ops that are identical up to their operands (same name, attributes,
-//      types) share one kernel. Kernels of Elementwise ops are not noalias
+//      ops that are identical up to their operands (same name, own
+//      attributes, types; not the discardable weft.* ones such as the memory
+//      plan's offsets) share one kernel. Kernels of Elementwise ops are not noalias
 //      (the memory plan may run them in place). weft.dynamic_update_slice
 //      gets a kernel that writes only its block when its result is the
 //      in-place update of the argument it reads (a key/value cache), else one
