@@ -10,7 +10,7 @@
 //             weft-spmd-partition → canonicalize, CSE (with a weft.mesh)
 //   graph:    [weft-quantize-weights | weft-mixed-precision with
 //             store-parameters (a forward program in bf16/f16)] →
-//             canonicalize, CSE → [fusion: layernorm, matmul+gelu,
+//             canonicalize, CSE → [weft-scatter-add-into (training)] → [fusion: layernorm, matmul+gelu,
 //             batch_matmul+add, elementwise; CSE, canonicalize] →
 //             [weft-recompute] → weft-schedule → weft-plan-memory
 //
@@ -133,6 +133,10 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) 
   mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
   fn.addPass(mlir::createCanonicalizerPass());
   fn.addPass(mlir::createCSEPass());
+  // A tied embedding's gradient: the lookup's rows added into the LM head's
+  // gradient (before fusion, which would take the add into a kernel).
+  if (options.train)
+    fn.addPass(createScatterAddIntoPass());
   if (options.fuse)
     addFusionPasses(fn); // passes/fusion/FusionPipeline.cpp
   // Gradient checkpointing on the kernels that will run (after CSE and

@@ -728,8 +728,14 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
     operands), so the cast joins a group instead of being a kernel.
     Groups stay acyclic: a producer joins its consumer's group only when no
     path leaves their union through an unfused op and comes back (A -> B ->
-    C with B unfused never fuses A with C). The body is re-emitted in a
-    topological order of groups and remaining ops.
+    C with B unfused never fuses A with C). Two groups that both compute
+    tensors of more than one element and are linked only by single-element
+    values (a sum of squares, a loss-scaling flag read through broadcasts)
+    stay apart: merging them saves no traffic, but it would make one kernel
+    of independent work (every gradient's cast with the gradient-norm
+    clipping at the end of the backward pass, or every parameter's update).
+    The body is re-emitted in a topological order of groups and remaining
+    ops.
 
     Before:
     ```mlir
@@ -820,6 +826,37 @@ def RecomputePass : Pass<"weft-recompute", "mlir::func::FuncOp"> {
 //===----------------------------------------------------------------------===//
 // Scheduling and memory (passes/memory/): the op order, then the arena plan.
 //===----------------------------------------------------------------------===//
+
+def ScatterAddIntoPass : Pass<"weft-scatter-add-into", "mlir::func::FuncOp"> {
+  let summary = "Add a scatter_add's rows into the tensor it is summed with";
+  let description = [{
+    Rewrites `weft.add %x, %s` (either order), where `%s` is a weft.scatter_add
+    into a zero table (no init) used by this add only, into one
+    `weft.scatter_add ... into %x`: the rows are added into %x instead of a
+    table of zeros that is then summed with it. A tied embedding's gradient
+    (GPT-2's wte, LLaMA's tied embed_tokens) is the LM head's weight gradient
+    plus the lookup's scatter_add; written this way it needs one table-sized
+    buffer instead of three (the product, the scattered table and their
+    sum), and weft-plan-memory lets the scatter_add write into %x's storage
+    when %x dies there. The values agree up to rounding: the rows are added
+    onto %x one by one (in index order) instead of being summed first and
+    added to %x once. It runs on the partitioned
+    program (after weft-spmd-partition), where it reads each rank's own
+    values, and before fusion, which would put the add in a kernel.
+
+    Before:
+    ```mlir
+    %s = weft.scatter_add %dy[%ids] : tensor<32x64xf32>, tensor<32xi64> -> tensor<97x64xf32>
+    %g = weft.add %head, %s : tensor<97x64xf32>
+    ```
+    After:
+    ```mlir
+    %g = weft.scatter_add %dy[%ids] into %head : tensor<32x64xf32>, tensor<32xi64>
+        -> tensor<97x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
 
 def SchedulePass : Pass<"weft-schedule", "mlir::func::FuncOp"> {
   let summary = "Reorder a weft function's ops to lower its peak live memory";

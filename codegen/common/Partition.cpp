@@ -17,8 +17,9 @@
 //      an addend, by a kernel writing beta * addend into the output (then the
 //      Gemm's beta is 1). See codegen/common/EpilogueKernels.cpp for why.
 //   4. Every other weft op becomes one kernel call (operands, then results);
-//      ops that are identical up to their operands (same name, attributes,
-//      types) share one kernel. Kernels of Elementwise ops are not noalias
+//      ops that are identical up to their operands (same name, own
+//      attributes, types; not the discardable weft.* ones such as the memory
+//      plan's offsets) share one kernel. Kernels of Elementwise ops are not noalias
 //      (the memory plan may run them in place). weft.dynamic_update_slice
 //      gets a kernel that writes only its block when its result is the
 //      in-place update of the argument it reads (a key/value cache), else one
@@ -255,7 +256,14 @@ Partitioner::kernelForKey(const std::string &key, StringRef opName, unsigned num
 FailureOr<uint32_t> Partitioner::kernelFor(Operation *op) {
   std::string key;
   llvm::raw_string_ostream os(key);
-  os << op->getName().getStringRef() << op->getAttrDictionary();
+  // The op's own attributes only: discardable ones (dialect-prefixed, such
+  // as the memory plan's weft.offset, different for every op) do not change
+  // the kernel, and keeping them made every planned op a kernel of its own.
+  os << op->getName().getStringRef() << "{";
+  for (NamedAttribute a : op->getAttrs())
+    if (!a.getName().getValue().contains('.'))
+      os << a.getName().getValue() << "=" << a.getValue() << ";";
+  os << "}";
   for (Type t : op->getOperandTypes())
     os << "," << t;
   os << "->";
@@ -270,9 +278,14 @@ FailureOr<uint32_t> Partitioner::kernelFor(Operation *op) {
       inner.print(os, state);
     }
   }
+  // Elementwise kernels, and a scatter_add's copy of its init, read each
+  // element before writing that place: the memory plan may give them one
+  // buffer for an operand and the result (MemoryPlan.cpp, mergeInPlace).
+  auto scatter = dyn_cast<ScatterAddOp>(op);
+  bool mayAlias = op->hasTrait<OpTrait::Elementwise>() || (scatter && scatter.getInit());
   return kernelForKey(key, op->getName().stripDialect(),
                       op->getNumOperands() + op->getNumResults(), op->getNumResults(),
-                      /*noAlias=*/!op->hasTrait<OpTrait::Elementwise>(),
+                      /*noAlias=*/!mayAlias,
                       [&](StringRef function) -> LogicalResult {
                         return buildOpKernel(*kernels, op, function,
                                              options.scatterColumnBlock);

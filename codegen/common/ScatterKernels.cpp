@@ -3,7 +3,10 @@
 // This file implements the CPU kernel of weft.scatter_add (the gradient of a
 // gather). The result is viewed as V rows of D elements, the updates as I
 // rows of D elements and the indices as I integers:
-//   1. linalg.fill of zero over the result (a parallel loop);
+//   1. linalg.fill of zero over the result, or with an init a linalg.copy
+//      of it into the result (a parallel loop reading each element before
+//      writing it at the same place, so the result may be the init's own
+//      storage: the memory plan lets it take an init that dies here);
 //   2. in parallel over blocks of B columns (PartitionOptions::
 //      scatterColumnBlock: 64 on the CPU, so the inner loop vectorizes; 1 on
 //      a GPU, a thread per column), for each i in order:
@@ -57,14 +60,20 @@ FailureOr<func::FuncOp> buildScatterAddKernel(ModuleOp kernels, ScatterAddOp op,
            << "; give the result at least one row";
   Location loc = op.getLoc();
   OpBuilder b(kernels.getContext());
-  func::FuncOp fn = createMemrefKernel(
-      kernels, loc, name,
-      {matrixType(n, d, et), MemRefType::get({n == 0 ? 0 : n}, it), matrixType(v, d, et)}, b);
+  SmallVector<Type> args{matrixType(n, d, et), MemRefType::get({n == 0 ? 0 : n}, it)};
+  if (op.getInit())
+    args.push_back(matrixType(v, d, et));
+  args.push_back(matrixType(v, d, et));
+  func::FuncOp fn = createMemrefKernel(kernels, loc, name, args, b);
   if (v * d == 0)
     return fn; // nothing to write
-  Value updates = fn.getArgument(0), idx = fn.getArgument(1), out = fn.getArgument(2);
-  Value zero = scalarConstant(b, loc, et, 0.0);
-  b.create<linalg::FillOp>(loc, ValueRange{zero}, ValueRange{out});
+  Value updates = fn.getArgument(0), idx = fn.getArgument(1), out = fn.getArguments().back();
+  if (op.getInit()) {
+    b.create<linalg::CopyOp>(loc, fn.getArgument(2), out);
+  } else {
+    Value zero = scalarConstant(b, loc, et, 0.0);
+    b.create<linalg::FillOp>(loc, ValueRange{zero}, ValueRange{out});
+  }
   if (n == 0)
     return fn;
   Type f32 = b.getF32Type();

@@ -23,7 +23,10 @@ RefTensor detail::evaluateScatterAdd(ScatterAddOp op,
   auto type = cast<RankedTensorType>(op.getResult().getType());
   RefTensor r;
   r.shape.assign(type.getShape().begin(), type.getShape().end());
-  r.data.assign(type.getNumElements(), 0.0);
+  if (op.getInit())
+    r.data = operands[2]->data; // the table the rows are added into
+  else
+    r.data.assign(type.getNumElements(), 0.0);
   int64_t rows = r.shape[0];
   int64_t rowSize = rows == 0 ? 0 : r.numElements() / rows;
   for (size_t i = 0; i < indices.data.size(); ++i) {

@@ -16,8 +16,8 @@ class ScatterAddOp;
 
 namespace detail {
 
-/// Evaluates weft.scatter_add: result[v, d] = sum of updates[i, d] over the
-/// positions i with indices[i] == v. Throws EvaluationError naming the
+/// Evaluates weft.scatter_add: result[v, d] = init[v, d] (0 without an init)
+/// + the sum of updates[i, d] over the positions i with indices[i] == v. Throws EvaluationError naming the
 /// position of an index outside [0, V) or not an integer.
 RefTensor evaluateScatterAdd(ScatterAddOp op,
                              llvm::ArrayRef<const RefTensor *> operands);

@@ -18,7 +18,7 @@
 //  - concat: each input gets its slice of g along the concat dimension.
 //  - gather: the table gets weft.scatter_add(g, indices) (rows named several
 //    times sum); the integer indices get nothing.
-//  - scatter_add: the updates get weft.gather(g, indices).
+//  - scatter_add: the updates get weft.gather(g, indices), an init g itself.
 //  - sharding_constraint: the cotangent gets the same layout (a constraint
 //    on g, as JAX transposes with_sharding_constraint).
 //
@@ -154,6 +154,8 @@ LogicalResult vjpGather(GatherOp op, Emitter &e, Value g, Needs, Out out) {
 LogicalResult vjpScatterAdd(ScatterAddOp op, Emitter &e, Value g, Needs,
                             Out out) {
   out[0] = e.builder().create<GatherOp>(e.location(), g, op.getIndices());
+  if (op.getInit())
+    out[2] = g; // result = init + scattered rows
   return success();
 }
 

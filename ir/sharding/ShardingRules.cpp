@@ -360,6 +360,13 @@ OpShardingRule scatterAddRule(ScatterAddOp op) {
   rule.results = {res};
   rule.partial = PartialRule::OneLinear;
   rule.linearIn = {true, false};
+  if (op.getInit()) {
+    // The table added into is split like the result. A pending sum in the
+    // updates alone would add the table once per rank: both full.
+    rule.operands.push_back(res);
+    rule.partial = PartialRule::None;
+    rule.linearIn.push_back(false);
+  }
   return rule;
 }
 

@@ -24,6 +24,12 @@
 // - Acyclicity: two groups merge only when no path leaves the union and
 //   comes back through an op outside it (A -> B -> C with B unfused never
 //   puts A and C together), so the graph of groups stays a DAG.
+// - Scalar links: two groups that both make multi-element tensors never
+//   merge when every edge between them carries one element (a sum of
+//   squares, a flag read through a broadcast): the gradient-norm clipping
+//   would otherwise join every gradient's cast into one kernel at the end of
+//   the backward pass (each gradient live in bf16 and f32 at the peak), and
+//   f16's updates reading one loss-scaling flag into one huge kernel.
 // - Casts next to reshapes: a cast moves across a single-use reshape
 //   towards fusible ops, so it joins their group (mixed precision puts a
 //   cast after every bf16 GEMM and before every GEMM operand).
@@ -216,7 +222,7 @@ public:
         if (!def || !groupOf.count(def))
           return;
         int pg = groupOf[def];
-        if (pg != g && mergeable(pg, g))
+        if (pg != g && !linkedOnlyByScalars(pg, g) && mergeable(pg, g))
           g = merge(pg, g);
       };
       for (bool waiting : {true, false})
@@ -263,7 +269,44 @@ private:
     groupOf[op] = members.size();
     members.push_back({op});
     lastPosition.push_back(position[op]);
+    wide.push_back(hasWideResult(op));
     return members.size() - 1;
+  }
+
+  /// Whether `op` makes a tensor of more than one element.
+  static bool hasWideResult(Operation *op) {
+    return llvm::any_of(op->getResultTypes(), [](Type t) {
+      auto shaped = dyn_cast<ShapedType>(t);
+      return shaped && shaped.hasStaticShape() && shaped.getNumElements() > 1;
+    });
+  }
+
+  /// Whether groups a and b both compute wide tensors and every def-use
+  /// edge between them carries a single value (a reduction to a scalar, a
+  /// sum of such, a scalar read through a broadcast). Such groups share a
+  /// scalar and nothing else, so merging them saves no traffic and only
+  /// makes one kernel of independent work: the gradient-norm clipping's
+  /// sums of squares would join every gradient's cast into one kernel at
+  /// the end of the backward pass (all gradients live twice at the peak),
+  /// and the updates that read one loss-scaling flag would join into one
+  /// kernel of a hundred results. A group of scalars (the chain adding the
+  /// sums) still joins the group of one of its producers.
+  bool linkedOnlyByScalars(int a, int b) const {
+    if (!wide[a] || !wide[b])
+      return false;
+    auto isScalar = [](Value v) {
+      auto shaped = dyn_cast<ShapedType>(v.getType());
+      return shaped && shaped.hasStaticShape() && shaped.getNumElements() == 1;
+    };
+    for (auto [from, to] : {std::pair(a, b), std::pair(b, a)})
+      for (Operation *op : members[from])
+        for (Value r : op->getResults())
+          for (Operation *user : r.getUsers()) {
+            auto it = groupOf.find(user);
+            if (it != groupOf.end() && it->second == to && !isScalar(r))
+              return false;
+          }
+    return true;
   }
 
   /// Whether groups a and b can merge: no path from an op of a ∪ b through
@@ -312,6 +355,7 @@ private:
     }
     members[b].clear();
     lastPosition[a] = std::max(lastPosition[a], lastPosition[b]);
+    wide[a] = wide[a] || wide[b];
     return a;
   }
 
@@ -321,6 +365,7 @@ private:
   llvm::DenseMap<Operation *, int> groupOf;
   SmallVector<SmallVector<Operation *>> members;
   SmallVector<size_t> lastPosition;
+  SmallVector<bool> wide; // per group: some member makes a multi-element tensor
   llvm::DenseMap<Operation *, bool> memo; // readsNothing()
 };
 

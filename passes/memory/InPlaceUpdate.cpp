@@ -12,6 +12,7 @@
 #include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
 #include "ir/WeftStateOps.h"
+#include "ir/WeftTrainingOps.h"
 #include "passes/memory/MemoryPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -107,6 +108,13 @@ bool isInPlaceUpdate(func::FuncOp func, unsigned index) {
   if (auto dus = dyn_cast<DynamicUpdateSliceOp>(def))
     return getStorageRoot(dus.getInput()) == target &&
            getStorageRoot(dus.getUpdate()) != target && getStorageRoot(dus.getStart()) != target;
+  // Rows added into the argument itself (a gradient accumulator += an
+  // embedding's scatter_add, weft-scatter-add-into): the kernel's copy of
+  // the init is then a no-op and each row is read before it is written.
+  if (auto scatter = dyn_cast<ScatterAddOp>(def))
+    return scatter.getInit() && getStorageRoot(scatter.getInit()) == target &&
+           getStorageRoot(scatter.getUpdates()) != target &&
+           getStorageRoot(scatter.getIndices()) != target;
   auto fusion = dyn_cast<FusionOp>(def);
   return fusion && isElementwiseFusionOf(fusion, target);
 }

@@ -37,7 +37,8 @@ mlir::BlockArgument getUpdatedArgument(mlir::func::FuncOp func, unsigned index);
 /// writes: an Elementwise op, or a weft.fusion in whose body everything
 /// computed from the argument is computed by Elementwise ops (its kernel must
 /// then not be noalias), or a weft.dynamic_update_slice of the argument
-/// itself (it writes only its block). Otherwise the value gets arena storage
+/// itself (it writes only its block), or a weft.scatter_add into the
+/// argument itself (it adds rows where they are). Otherwise the value gets arena storage
 /// and is copied into the argument after every other step.
 bool isInPlaceUpdate(mlir::func::FuncOp func, unsigned index);
 

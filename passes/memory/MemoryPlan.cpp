@@ -1,9 +1,10 @@
 //===- MemoryPlan.cpp - arena offsets of a function's buffers -------------===//
 //
 // This file implements the offset half of weft's memory planning: in-place
-// reuse for elementwise ops, the persistent region, the packing of the other
-// buffers into the smallest arena found by several greedy placements, and the
-// attributes that record a plan on the IR (write, read, clear).
+// reuse for elementwise ops and a scatter_add's init, the persistent region,
+// the packing of the other buffers into the smallest arena found by several
+// greedy placements, and the attributes that record a plan on the IR (write,
+// read, clear).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 
 #include "ir/AttrNames.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftTrainingOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -45,10 +47,21 @@ struct DisjointSets {
   void unite(unsigned a, unsigned b) { parent[find(a)] = find(b); }
 };
 
-/// Finds in-place pairs: the result of an Elementwise op takes the storage of
-/// an operand buffer (an input or temporary) with the same byte size and
-/// element count that dies at that op. Each dying buffer is given away once,
-/// and each result takes at most one.
+/// The operands whose storage the result of `op` may take: every operand of
+/// an Elementwise op, the init of a weft.scatter_add (its kernel copies the
+/// init into the result element by element before adding rows), none else.
+SmallVector<Value> inPlaceDonors(Operation *op) {
+  if (op->hasTrait<OpTrait::Elementwise>())
+    return SmallVector<Value>(op->getOperands());
+  if (auto scatter = dyn_cast<ScatterAddOp>(op); scatter && scatter.getInit())
+    return {scatter.getInit()};
+  return {};
+}
+
+/// Finds in-place pairs: the result of an op of inPlaceDonors() takes the
+/// storage of such an operand buffer (an input or temporary) with the same
+/// byte size and element count that dies at that op. Each dying buffer is
+/// given away once, and each result takes at most one.
 void mergeInPlace(const BufferLiveness &liveness, DisjointSets &sets) {
   std::vector<bool> donated(liveness.buffers.size(), false);
   for (unsigned index = 0; index < liveness.buffers.size(); ++index) {
@@ -57,11 +70,11 @@ void mergeInPlace(const BufferLiveness &liveness, DisjointSets &sets) {
         buffer.kind != BufferKind::Output)
       continue;
     Operation *op = buffer.value.getDefiningOp();
-    if (!op || !op->hasTrait<OpTrait::Elementwise>())
+    if (!op)
       continue;
     int64_t elements =
         cast<ShapedType>(buffer.value.getType()).getNumElements();
-    for (Value operand : op->getOperands()) {
+    for (Value operand : inPlaceDonors(op)) {
       auto it = liveness.bufferOf.find(operand);
       if (it == liveness.bufferOf.end())
         continue;

@@ -439,7 +439,9 @@ private:
       RankedTensorType type = localResultType(op, 0, out[0]);
       auto [clamped, valid] = ownedRows(ins[1], type.getDimSize(0), split, rs, e);
       Value updates = e.select(maskOver(valid, ins[0], e), ins[0], e.splatLike(ins[0], 0.0));
-      results.push_back(b_.create<ScatterAddOp>(op->getLoc(), type, updates, clamped));
+      // An init is split like the result: this rank's rows of it.
+      results.push_back(b_.create<ScatterAddOp>(op->getLoc(), type, updates, clamped,
+                                                s.getInit() ? ins[2] : Value()));
       return success();
     }
     if (auto iota = dyn_cast<IotaOp>(op)) {

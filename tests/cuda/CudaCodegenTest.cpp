@@ -433,6 +433,18 @@ TEST_F(CudaCodegenTest, NormalizationsAndScatter) {
             "tensor<50x96xf32>\n"
             "  return %g : tensor<50x96xf32>\n}\n",
             52, {sumTolerance(8)}, {{-1, 1}, {0, 50}});
+  // Rows added into a table that dies there (a tied embedding's gradient,
+  // weft-scatter-add-into): the result takes the exp's storage. Tolerance:
+  // libdevice's exp (rtol 4e-6 of values up to e: 1.1e-5) plus the sum of
+  // the rows (sumTolerance(9): 3.4e-6).
+  checkCase("scatter_add_into",
+            "func.func @main(%u: tensor<128x96xf32>, %i: tensor<128xi64>, %a: tensor<50x96xf32>) "
+            "-> tensor<50x96xf32> {\n"
+            "  %t = weft.exp %a : tensor<50x96xf32>\n"
+            "  %g = weft.scatter_add %u[%i] into %t : tensor<128x96xf32>, tensor<128xi64> -> "
+            "tensor<50x96xf32>\n"
+            "  return %g : tensor<50x96xf32>\n}\n",
+            54, {{2e-5, 4e-6}}, {{-1, 1}, {0, 50}, {-1, 1}});
   checkCase("dynamic_update_slice",
             "func.func @main(%c: tensor<2x3x16x8xf32>, %u: tensor<2x3x2x8xf32>, %p: tensor<i64>) "
             "-> tensor<2x3x16x8xf32> {\n"

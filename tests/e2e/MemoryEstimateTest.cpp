@@ -84,6 +84,34 @@ TEST(MemoryEstimate, OptimizerStateFollowsTheOptimizer) {
   EXPECT_EQ(momentum.optimizerState, momentum.weights);
 }
 
+TEST(MemoryEstimate, TrainingHoldsEachGradientOnceAtThePeak) {
+  // A step whose gradients make the peak (one row of 8 tokens; the tied
+  // table, 2048 x 64 f32 = 512 KiB, is over half the weights). Before
+  // weft-scatter-add-into the table's gradient was three tables at the
+  // optimizer's peak (the LM head's product, the lookup's scatter_add into
+  // zeros, their sum): f32 gradients 1.89 MiB, arena weights + 2 tables. In
+  // bf16 the clipping's sum of squares also made one kernel of every
+  // gradient's cast, so each was live in bf16 and f32 (1.83 MiB).
+  models::Gpt2Config c{.n_layer = 2, .n_head = 4, .n_embd = 64, .vocab_size = 2048, .n_positions = 32};
+  Program loss = models::buildGpt2TrainLoss(c, 1, 8);
+  const int64_t table = int64_t(c.vocab_size) * c.n_embd * 4;
+  // Alignment slack: each of the 28 gradients rounds up to 64 bytes.
+  const int64_t slack = 28 * 64;
+  for (const char *precision : {"f32", "bf16"}) {
+    EstimateOptions options;
+    options.train.emplace();
+    options.train->precision = precision;
+    MemoryBreakdown m = estimateMemory(loss.module(), options).memory;
+    // Every f32 gradient once, plus the head's gradient counted again at the
+    // scatter_add that writes the sum over it (both are live at that op,
+    // though they are one buffer).
+    EXPECT_LE(m.gradients, m.weights + table + slack) << precision;
+    EXPECT_GE(m.gradients, m.weights) << precision;
+    if (std::string(precision) == "f32") // the planned arena: each gradient once (1.94 MiB before)
+      EXPECT_LE(m.arena, m.weights + table / 4) << precision;
+  }
+}
+
 TEST(MemoryEstimate, ServingHoldsTheKeyValueCache) {
   // Prefill of 2 rows of 16 tokens into caches of 32 positions.
   Program prefill = models::buildGpt2Prefill(config(), 2, 16, 32);

@@ -303,3 +303,66 @@ func.func @broadcast_joins_its_user(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>) ->
   %g = weft.div %m, %sb : tensor<4x8xf32>
   return %g : tensor<4x8xf32>
 }
+
+// -----
+
+// Tests that two groups linked only by scalars stay apart (the gradient-norm clipping of a bf16 training step):
+// each gradient is cast and squared by a kernel of its own, right where it is made, instead of one kernel at the
+// end of the backward pass holding every bf16 gradient and its f32 copy at once. The scalar chain (add, sqrt)
+// joins the group of one of its producers.
+
+// CHECK-LABEL: func.func @sums_of_squares_apart
+// CHECK-NEXT: %[[A:.*]]:2 = weft.fusion %arg1 : (tensor<8xbf16>) -> (tensor<8xf32>, tensor<f32>) {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   weft.cast
+// CHECK-NEXT:   weft.mul
+// CHECK-NEXT:   weft.reduce  sum
+// CHECK-NEXT:   weft.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[B:.*]]:2 = weft.fusion %arg0, %[[A]]#1 : (tensor<4x8xbf16>, tensor<f32>) -> (tensor<4x8xf32>, tensor<f32>) {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   weft.cast
+// CHECK-NEXT:   weft.mul
+// CHECK-NEXT:   weft.reduce  sum
+// CHECK-NEXT:   weft.add
+// CHECK-NEXT:   weft.sqrt
+// CHECK-NEXT:   weft.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[B]]#0, %[[A]]#0, %[[B]]#1
+func.func @sums_of_squares_apart(%g1: tensor<4x8xbf16>, %g2: tensor<8xbf16>) -> (tensor<4x8xf32>, tensor<8xf32>, tensor<f32>) {
+  %c1 = weft.cast %g1 : tensor<4x8xbf16> -> tensor<4x8xf32>
+  %q1 = weft.mul %c1, %c1 : tensor<4x8xf32>
+  %r1 = weft.reduce sum %q1 dims = [0, 1] : tensor<4x8xf32>
+  %c2 = weft.cast %g2 : tensor<8xbf16> -> tensor<8xf32>
+  %q2 = weft.mul %c2, %c2 : tensor<8xf32>
+  %r2 = weft.reduce sum %q2 dims = [0] : tensor<8xf32>
+  %s = weft.add %r1, %r2 : tensor<f32>
+  %n = weft.sqrt %s : tensor<f32>
+  return %c1, %c2, %n : tensor<4x8xf32>, tensor<8xf32>, tensor<f32>
+}
+
+// -----
+
+// Tests that ops reading one scalar through broadcasts stay apart from each other and from the group computing
+// it when that group computes wide tensors (f16 updates reading one loss-scaling flag must not become one kernel
+// of every update): three kernels, the scalar passed unbroadcast.
+
+// CHECK-LABEL: func.func @scalar_readers_apart
+// CHECK-NEXT: %[[S:.*]] = weft.fusion %arg0 : (tensor<16xf32>) -> tensor<f32> {
+// CHECK:      %[[Y1:.*]] = weft.fusion %[[S]], %arg1 : (tensor<f32>, tensor<4x8xf32>) -> tensor<4x8xf32> {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   weft.broadcast
+// CHECK-NEXT:   weft.mul
+// CHECK-NEXT:   weft.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: %[[Y2:.*]] = weft.fusion %[[S]], %arg2 : (tensor<f32>, tensor<8x4xf32>) -> tensor<8x4xf32> {
+// CHECK:      return %[[Y1]], %[[Y2]]
+func.func @scalar_readers_apart(%x: tensor<16xf32>, %p1: tensor<4x8xf32>, %p2: tensor<8x4xf32>) -> (tensor<4x8xf32>, tensor<8x4xf32>) {
+  %q = weft.mul %x, %x : tensor<16xf32>
+  %s = weft.reduce sum %q dims = [0] : tensor<16xf32>
+  %b1 = weft.broadcast %s dims = [] : tensor<f32> -> tensor<4x8xf32>
+  %y1 = weft.mul %p1, %b1 : tensor<4x8xf32>
+  %b2 = weft.broadcast %s dims = [] : tensor<f32> -> tensor<8x4xf32>
+  %y2 = weft.mul %p2, %b2 : tensor<8x4xf32>
+  return %y1, %y2 : tensor<4x8xf32>, tensor<8x4xf32>
+}

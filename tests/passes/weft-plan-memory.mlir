@@ -189,3 +189,23 @@ func.func @too_large(%a: tensor<1073741824x1073741824xf32> {weft.input = "a"}) -
   %1 = weft.neg %0 : tensor<1073741824x1073741824xf32>
   return %1 : tensor<1073741824x1073741824xf32>
 }
+
+// -----
+
+// Tests that a scatter_add into an init that dies there writes over the init (the exp's place), while one into an
+// init read later (the tanh, read by the add) gets a place of its own.
+
+// CHECK-LABEL: func.func @scatter_into_dying_init
+// CHECK-NEXT: weft.exp %arg0 {weft.offset = 4096 : i64}
+// CHECK-NEXT: weft.tanh %arg0 {weft.offset = 0 : i64}
+// CHECK-NEXT: weft.scatter_add %arg1[%arg2] into %{{.*}} {weft.offset = 4096 : i64}
+// CHECK-NEXT: weft.scatter_add %arg1[%arg2] into %{{.*}} {weft.offset = 8192 : i64}
+func.func @scatter_into_dying_init(%x: tensor<64x16xf32> {weft.input = "x"}, %u: tensor<8x16xf32> {weft.input = "u"},
+                                   %i: tensor<8xi64> {weft.input = "i"}) -> (tensor<64x16xf32>, tensor<64x16xf32>) {
+  %t = weft.exp %x : tensor<64x16xf32>
+  %keep = weft.tanh %x : tensor<64x16xf32>
+  %s = weft.scatter_add %u[%i] into %t : tensor<8x16xf32>, tensor<8xi64> -> tensor<64x16xf32>
+  %k = weft.scatter_add %u[%i] into %keep : tensor<8x16xf32>, tensor<8xi64> -> tensor<64x16xf32>
+  %y = weft.add %s, %keep : tensor<64x16xf32>
+  return %y, %k : tensor<64x16xf32>, tensor<64x16xf32>
+}

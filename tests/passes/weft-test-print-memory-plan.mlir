@@ -116,3 +116,20 @@ func.func @cache_write(%cache: tensor<2x4x8x16xf32> {weft.state = "cache.k"},
   %1 = weft.batch_matmul %k, %0 {transpose_rhs} : tensor<2x4x1x16xf32>, tensor<2x4x8x16xf32>
   return %0, %1 : tensor<2x4x8x16xf32>, tensor<2x4x1x8xf32>
 }
+
+// -----
+
+// Tests that an accumulator (a weft.state argument) updated by a scatter_add into it (an embedding's gradient added
+// into its accumulator by weft-scatter-add-into) is updated in place: the sum takes no arena bytes, only the rows
+// and their indices are planned.
+
+// CHECK-LABEL: memory plan @accumulate_rows (computed)
+// CHECK-NEXT: %arg1 offset = 0, size = 256, live = [0, 1], input
+// CHECK-NEXT: %arg2 offset = 256, size = 32, live = [0, 1], input
+// CHECK-NEXT: no-reuse = 320, lower-bound = 320, planned = 320, persistent = 0
+func.func @accumulate_rows(%acc: tensor<16x16xf32> {weft.state = "accum:wpe.weight"},
+                           %rows: tensor<4x16xf32> {weft.input = "rows"}, %ids: tensor<4xi64> {weft.input = "ids"})
+    -> (tensor<16x16xf32> {weft.update = "accum:wpe.weight"}) {
+  %0 = weft.scatter_add %rows[%ids] into %acc : tensor<4x16xf32>, tensor<4xi64> -> tensor<16x16xf32>
+  return %0 : tensor<16x16xf32>
+}

@@ -145,6 +145,20 @@ TEST(MovementGrad, ScatterAdd) {
       1);
 }
 
+TEST(MovementGrad, ScatterAddIntoAnInit) {
+  // Both the updates and the table added into get gradients (the init's is
+  // the output gradient itself).
+  GradChecker gc;
+  auto indices = gc.type({4}, gc.i64());
+  gc.check(
+      "scatter_add_into", {{gc.type({4, 3})}, {gc.type({6, 3})}},
+      [&](BodyBuilder &bb, ArrayRef<Value> p) -> Value {
+        Value idx = bb.constant(indices, {2, 0, 2, 5});
+        return bb.b.create<ScatterAddOp>(bb.loc, gc.type({6, 3}), p[0], idx, p[1]);
+      },
+      1);
+}
+
 TEST(MovementGrad, ChainOfMovesAndMath) {
   // A small attention-like chain: slice three heads out of a fused
   // projection, transpose, batch matmul, softmax-like exp/sum/div.

@@ -2,8 +2,9 @@
 //
 // This file tests weft.scatter_add, the op weft-autodiff builds for the table
 // gradient of weft.gather: its verifier's shape rule, its reference
-// evaluation (rows named several times sum, rows never named stay zero) and
-// the evaluator's error for an index out of range.
+// evaluation (rows named several times sum, rows never named stay zero, or
+// keep the init's values) and the evaluator's error for an index out of
+// range.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,18 @@ func.func @main(%u: tensor<3x2xf32>, %i: tensor<3xi64>) -> tensor<4x2xf32> {
 }
 )mlir";
 
+/// Parses `text`, which must fail to verify; returns the diagnostics.
+std::string verifierErrors(GradChecker &gc, const char *text) {
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(&gc.context(), [&](Diagnostic &d) {
+    diagnostics += d.str();
+    return success();
+  });
+  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(text, &gc.context());
+  EXPECT_FALSE(m);
+  return diagnostics;
+}
+
 TEST(ScatterAdd, SumsRepeatedRowsAndZeroesTheRest) {
   GradChecker gc;
   OwningOpRef<ModuleOp> m =
@@ -40,6 +53,36 @@ TEST(ScatterAdd, SumsRepeatedRowsAndZeroesTheRest) {
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].shape, (std::vector<int64_t>{4, 2}));
   EXPECT_EQ(r[0].data, (std::vector<double>{10, 20, 0, 0, 101, 202, 0, 0}));
+}
+
+TEST(ScatterAdd, AddsRowsIntoItsInit) {
+  GradChecker gc;
+  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(R"mlir(
+func.func @main(%u: tensor<3x2xf32>, %i: tensor<3xi64>, %t: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %0 = weft.scatter_add %u[%i] into %t : tensor<3x2xf32>, tensor<3xi64> -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+)mlir",
+                                                        &gc.context());
+  ASSERT_TRUE(m);
+  RefTensor updates{{3, 2}, {1, 2, 10, 20, 100, 200}};
+  RefTensor indices{{3}, {2, 0, 2}};
+  RefTensor table{{4, 2}, {0.5, -1, 3, 4, 5, 6, -7, 8}};
+  std::vector<RefTensor> r =
+      evaluate(m->lookupSymbol<func::FuncOp>("main"), {updates, indices, table});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].data, (std::vector<double>{10.5, 19, 3, 4, 106, 208, -7, 8}));
+}
+
+TEST(ScatterAdd, VerifierChecksTheInitType) {
+  GradChecker gc;
+  std::string diagnostics = verifierErrors(gc, R"mlir(
+func.func @main(%u: tensor<3x2xf32>, %i: tensor<3xi64>, %t: tensor<5x2xf32>) -> tensor<4x2xf32> {
+  %0 = "weft.scatter_add"(%u, %i, %t) : (tensor<3x2xf32>, tensor<3xi64>, tensor<5x2xf32>) -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+)mlir");
+  EXPECT_NE(diagnostics.find("init has the result's type"), std::string::npos) << diagnostics;
 }
 
 TEST(ScatterAdd, IndexOutOfRangeIsReported) {
@@ -62,19 +105,12 @@ TEST(ScatterAdd, IndexOutOfRangeIsReported) {
 
 TEST(ScatterAdd, VerifierChecksTheUpdateShape) {
   GradChecker gc;
-  std::string diagnostics;
-  ScopedDiagnosticHandler handler(&gc.context(), [&](Diagnostic &d) {
-    diagnostics += d.str();
-    return success();
-  });
-  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(R"mlir(
+  std::string diagnostics = verifierErrors(gc, R"mlir(
 func.func @main(%u: tensor<3x5xf32>, %i: tensor<3xi64>) -> tensor<4x2xf32> {
   %0 = weft.scatter_add %u[%i] : tensor<3x5xf32>, tensor<3xi64> -> tensor<4x2xf32>
   return %0 : tensor<4x2xf32>
 }
-)mlir",
-                                                        &gc.context());
-  EXPECT_FALSE(m);
+)mlir");
   EXPECT_NE(diagnostics.find("updates have shape [3, 5] but indices [3] and "
                              "result [4, 2] need [3, 2]"),
             std::string::npos)

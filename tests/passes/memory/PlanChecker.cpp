@@ -12,6 +12,7 @@
 
 #include "ir/WeftDialect.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftTrainingOps.h"
 #include "passes/memory/MemoryPlan.h"
 #include "passes/Passes.h"
 
@@ -90,13 +91,16 @@ bool intersects(const RefBuffer &a, const RefBuffer &b) {
 }
 
 /// Whether `later` may share `earlier`'s storage: `later` is the result of an
-/// Elementwise op that reads `earlier` (through reshapes) as it dies, with the
-/// same byte size.
+/// Elementwise op that reads `earlier` (through reshapes) as it dies, or of a
+/// weft.scatter_add adding rows into `earlier` (its init), with the same byte
+/// size.
 bool allowedInPlace(const RefBuffer &earlier, const RefBuffer &later) {
   if (earlier.constant || earlier.end != later.start ||
       earlier.size != later.size)
     return false;
   Operation *op = later.owner.getDefiningOp();
+  if (auto scatter = dyn_cast_or_null<ScatterAddOp>(op))
+    return scatter.getInit() && rootOf(scatter.getInit()) == earlier.owner;
   if (!op || !op->hasTrait<OpTrait::Elementwise>())
     return false;
   for (Value operand : op->getOperands())
