@@ -8,7 +8,9 @@
 // normalization, softmax and the loss stay f32. With loss-scaling (f16) it
 // also multiplies the loss by a dynamic scale 2^(init + s), s being a new
 // scalar input "amp.loss_scale_log2" that weft-loss-scaling turns into
-// optimizer state after weft-optimizer.
+// optimizer state after weft-optimizer. For inference (store-parameters) it
+// then holds the parameters that only low math and gathers read in the low
+// type.
 //
 //===----------------------------------------------------------------------===//
 
