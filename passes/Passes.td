@@ -54,7 +54,10 @@ def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
     low type read them directly), so a tied embedding (GPT-2's wte: the
     lookup and the LM head) is held once, low, and no run casts the whole
     table. A parameter with another use (a LayerNorm gain that f32 math
-    reads) stays f32. Errors: an unknown
+    reads) stays f32. In a training program, `store-frozen` does the same
+    for the parameters marked `weft.frozen` only (a LoRA base: held once, in
+    the low type, instead of f32 plus a low copy per step); trainable ones
+    keep their f32 master weights. Errors: an unknown
     precision, a missing function, no f32 scalar loss output (with
     loss-scaling).
 
@@ -90,6 +93,9 @@ def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
     Option<"storeParameters", "store-parameters", "bool", /*default=*/"false",
            "inference: a parameter every use of which is a cast to the low type or a gather of it becomes an "
            "argument of that type (the weights a served model holds in bf16/f16); training keeps f32 master weights">,
+    Option<"storeFrozen", "store-frozen", "bool", /*default=*/"false",
+           "training: store-parameters for the frozen parameters only (weft.frozen: LoRA's base weights, which "
+           "no optimizer updates and so need no f32 master copy)">,
   ];
   let dependentDialects = ["::weft::WeftDialect"];
 }

@@ -10,7 +10,7 @@
 // scalar input "amp.loss_scale_log2" that weft-loss-scaling turns into
 // optimizer state after weft-optimizer. For inference (store-parameters) it
 // then holds the parameters that only low math and gathers read in the low
-// type.
+// type; in training (store-frozen) the frozen ones of those.
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,8 +110,8 @@ struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPas
     convert(main, low);
     if (lossScaling)
       addLossScale(main);
-    if (storeParameters)
-      storeParametersLow(main, low);
+    if (storeParameters || storeFrozen)
+      storeParametersLow(main, low, /*frozenOnly=*/!storeParameters);
   }
 
 private:
@@ -121,8 +121,9 @@ private:
   ///    each gather reads the low table, and its rows are cast back to f32
   ///    for the readers that want f32 (a cast of the rows to `low` reads the
   ///    low rows instead), so the table is held once, low, and no step casts
-  ///    it whole.
-  void storeParametersLow(func::FuncOp main, Type low) {
+  ///    it whole. With `frozenOnly` (store-frozen, a training program), only
+  ///    parameters marked weft.frozen.
+  void storeParametersLow(func::FuncOp main, Type low, bool frozenOnly) {
     Block &body = main.getBody().front();
     OpBuilder b(&getContext());
     auto isCastToLow = [&](Operation *op) {
@@ -130,7 +131,8 @@ private:
       return cast && getElementTypeOrSelf(cast.getType()) == low;
     };
     for (BlockArgument arg : body.getArguments()) {
-      if (!main.getArgAttr(arg.getArgNumber(), weft::kParamAttr) || arg.use_empty())
+      if (!main.getArgAttr(arg.getArgNumber(), weft::kParamAttr) || arg.use_empty() ||
+          (frozenOnly && !main.getArgAttr(arg.getArgNumber(), weft::kFrozenAttr)))
         continue;
       auto type = dyn_cast<RankedTensorType>(arg.getType());
       bool lowUses = type && type.getElementType().isF32() &&
