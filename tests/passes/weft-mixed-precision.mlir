@@ -1,6 +1,7 @@
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16" | FileCheck %s
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true" | FileCheck %s --check-prefix=F16
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16 store-parameters=true" | FileCheck %s --check-prefix=STORE
+// RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16 store-frozen=true" | FileCheck %s --check-prefix=FROZEN
 // RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=fp8" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADTYPE
 // RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true loss=cost" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOLOSS
 
@@ -163,4 +164,25 @@ func.func @main(%w: tensor<6x4xf32> {weft.param = "wte"}, %g: tensor<4xf32> {wef
   %4 = weft.matmul %2, %3 : tensor<3x4xf32>, tensor<4x6xf32>
   %5 = weft.reduce sum %4 dims = [0, 1] : tensor<3x6xf32>
   return %5 : tensor<f32>
+}
+
+// -----
+
+// Tests store-frozen (a training program: LoRA's frozen base under trainable adapters): the frozen weight, read
+// only through its cast, is held in bf16 and the cast goes; the trainable adapter keeps its f32 master weight and
+// its cast; store-parameters (inference) holds both low.
+
+// FROZEN: func.func @main(%[[W:.*]]: tensor<4x3xbf16> {weft.frozen, weft.param = "w"}, %[[A:.*]]: tensor<4x3xf32> {weft.param = "lora"}
+// FROZEN-NOT: weft.cast %[[W]]
+// FROZEN: weft.cast %[[A]] : tensor<4x3xf32> -> tensor<4x3xbf16>
+// FROZEN: weft.matmul %{{.*}}, %[[W]] : tensor<2x4xbf16>, tensor<4x3xbf16>
+// STORE-LABEL: func.func @main(
+// STORE-SAME: tensor<4x3xbf16> {weft.frozen, weft.param = "w"}, %{{.*}}: tensor<4x3xbf16> {weft.param = "lora"}
+func.func @main(%w: tensor<4x3xf32> {weft.param = "w", weft.frozen}, %a: tensor<4x3xf32> {weft.param = "lora"},
+                %x: tensor<2x4xf32> {weft.input = "x"}) -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32>
+  %1 = weft.matmul %x, %a : tensor<2x4xf32>, tensor<4x3xf32>
+  %2 = weft.add %0, %1 : tensor<2x3xf32>
+  %3 = weft.reduce sum %2 dims = [0, 1] : tensor<2x3xf32>
+  return %3 : tensor<f32>
 }
