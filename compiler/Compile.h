@@ -67,7 +67,8 @@ struct CompileOptions {
   /// weights in: "f32", or "bf16" / "f16" (weft-mixed-precision with
   /// store-parameters first in the graph pipeline: matmuls and the math
   /// between them in the low type, reductions, softmax and norms in f32, the
-  /// weights that only matmuls read stored low). A training step's
+  /// weights that only matmuls and gathers read stored low, a tied embedding
+  /// once). A training step's
   /// precision is TrainOptions::precision.
   std::string precision = "f32";
   /// llm-int8's outlier threshold.

@@ -1,7 +1,8 @@
 //===- Pipelines.cpp - the pass pipelines of a compile --------------------===//
 //
 // This file implements the training and graph pipelines (Pipelines.h):
-//   training: [weft-quantize-weights] → [weft-mixed-precision] →
+//   training: [weft-quantize-weights] → [weft-mixed-precision with
+//             store-frozen] →
 //             weft-autodiff → weft-optimizer → [weft-loss-scaling]; a
 //             micro-step: weft-autodiff → weft-accumulate-gradients{mode=micro};
 //             an apply step: the whole step's, then
@@ -58,6 +59,7 @@ void buildTrainingPipeline(mlir::OpPassManager &pm, const TrainOptions &train, c
     amp.lossScaling = scaled;
     amp.initScaleLog2 = train.initLossScaleLog2;
     amp.loss = train.loss;
+    amp.storeFrozen = true; // a frozen base (LoRA) held low, without f32 masters
     pm.addPass(createMixedPrecisionPass(amp));
   }
   AutodiffPassOptions autodiff;

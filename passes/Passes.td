@@ -47,10 +47,17 @@ def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
     loss * loss_scale; differentiate "scaled_loss" with weft-autodiff and
     run weft-loss-scaling after weft-optimizer. For inference,
     `store-parameters` then turns every parameter whose uses are all casts to
-    the low type into an argument of that type (the casts go): the weights
-    are held and loaded in bf16/f16, as Hugging Face's torch_dtype does;
-    a parameter with another use (e.g. an embedding table that a gather
-    reads in f32) stays f32. Errors: an unknown
+    the low type or gathers reading it as their table into an argument of
+    that type (the casts go): the weights are held and loaded in bf16/f16, as
+    Hugging Face's torch_dtype does. A gather of such a table reads low rows
+    and casts only them back to f32 (its readers that cast the rows to the
+    low type read them directly), so a tied embedding (GPT-2's wte: the
+    lookup and the LM head) is held once, low, and no run casts the whole
+    table. A parameter with another use (a LayerNorm gain that f32 math
+    reads) stays f32. In a training program, `store-frozen` does the same
+    for the parameters marked `weft.frozen` only (a LoRA base: held once, in
+    the low type, instead of f32 plus a low copy per step); trainable ones
+    keep their f32 master weights. Errors: an unknown
     precision, a missing function, no f32 scalar loss output (with
     loss-scaling).
 
@@ -84,8 +91,11 @@ def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
     Option<"function", "function", "std::string", /*default=*/"\"main\"",
            "the forward function">,
     Option<"storeParameters", "store-parameters", "bool", /*default=*/"false",
-           "inference: a parameter every use of which is a cast to the low type becomes an argument of that type "
-           "(the weights a served model holds in bf16/f16); training keeps f32 master weights">,
+           "inference: a parameter every use of which is a cast to the low type or a gather of it becomes an "
+           "argument of that type (the weights a served model holds in bf16/f16); training keeps f32 master weights">,
+    Option<"storeFrozen", "store-frozen", "bool", /*default=*/"false",
+           "training: store-parameters for the frozen parameters only (weft.frozen: LoRA's base weights, which "
+           "no optimizer updates and so need no f32 master copy)">,
   ];
   let dependentDialects = ["::weft::WeftDialect"];
 }

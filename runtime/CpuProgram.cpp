@@ -9,17 +9,18 @@
 //      its input and output.
 // A kernel call then runs as one indirect call, a GEMM as one cblas_sgemm
 // (row-major, f32) per batch — a bf16 or f16 one as its NarrowGemm plan (a
-// oneDNN matmul for bf16, runtime/cpu/NarrowGemm.h), made at load — or, with at most kGemvMaxRows rows (a decode
-// step's projections, LM head and attention), as weft's small-M kernels
+// oneDNN matmul for bf16, runtime/cpu/NarrowGemm.h), made at load — or, with
+// at most kGemvMaxRows rows (a decode step's projections, LM head and
+// attention), in f32, bf16 or f16, as weft's small-M kernels
 // (runtime/cpu/Gemv.h), which stream the matrix once over the cores where
-// sgemm first packs it into a buffer —, a collective as one call on its
-// group's
-// Communicator (which fails when a rank does not arrive in time).
+// sgemm or oneDNN first packs it into a buffer —, a collective as one call on
+// its group's Communicator (which fails when a rank does not arrive in time).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/CpuProgram.h"
 #include "runtime/CpuFeatures.h"
+#include "runtime/HostTensor.h"
 #include "runtime/cpu/GemmInt8.h"
 #include "runtime/cpu/GemmInt8OneDnn.h"
 #include "runtime/cpu/Gemv.h"
@@ -76,7 +77,7 @@ Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string 
       stepArgs_[s] = {addresses[g.a()], addresses[g.b()], addresses[g.c()]};
       if (g.b_dtype() == proto::I8)
         stepArgs_[s].push_back(addresses[g.b_scales()]);
-      if (g.dtype() == proto::BF16 || g.dtype() == proto::F16) {
+      if ((g.dtype() == proto::BF16 || g.dtype() == proto::F16) && !runsSmallM(g)) {
         StatusOr<std::unique_ptr<NarrowGemm>> plan =
             NarrowGemm::create(g, "step " + std::to_string(s) + " '" + step.label() + "'");
         if (!plan.isOk())
@@ -94,6 +95,27 @@ Status CpuProgram::bind(const std::vector<void *> &addresses, const std::string 
       stepArgs_[s].push_back(addresses[arg]);
   }
   return Status::ok();
+}
+
+/// True when `g` (f32, bf16 or f16 operands; not int8 weights) runs as
+/// weft's small-M kernels: at most kGemvMaxRows rows of a, each contiguous (a
+/// plain, or one row of a transposed a).
+bool CpuProgram::runsSmallM(const proto::Gemm &g) {
+  return g.b_dtype() != proto::I8 && g.m() <= uint64_t(kGemvMaxRows) && (g.m() == 1 || !g.trans_a());
+}
+
+std::string CpuProgram::stepRoute(int step) const {
+  const proto::Step &s = exe().steps(step);
+  if (!s.has_gemm())
+    return "";
+  const proto::Gemm &g = s.gemm();
+  if (g.b_dtype() == proto::I8)
+    return g.m() <= uint64_t(kGemvMaxRows) ? "small-m int8" : "int8";
+  if (runsSmallM(g))
+    return std::string("small-m ") + dtypeName(g.dtype());
+  if (narrowGemms_[step])
+    return narrowGemms_[step]->path();
+  return "sgemm";
 }
 
 Status CpuProgram::runAll(bool /*useGraph*/) { return runEachStep(); }
@@ -114,22 +136,31 @@ Status CpuProgram::runGemm(int step) {
   const size_t strideA = g.m() * g.k(), strideB = g.k() * g.n(), strideC = g.m() * g.n();
   if (g.b_dtype() == proto::I8)
     return runInt8WeightGemm(step);
-  if (g.dtype() != proto::F32)
-    return narrowGemms_[step]->run(stepArgs_[step][0], stepArgs_[step][1], stepArgs_[step][2]);
-  if (m <= kGemvMaxRows && (m == 1 || !g.trans_a())) {
+  if (runsSmallM(g)) {
     // A few rows (a decode step): weft's own kernels stream B once over the
-    // cores (runtime/cpu/Gemv.h). A row of a is contiguous whether or not it
-    // is stored transposed when m is 1.
+    // cores (runtime/cpu/Gemv.h), in f32 or, for bf16/f16, widening B as it
+    // is read.
     GemvProblem p;
     p.m = m, p.n = n, p.k = k, p.alpha = g.alpha(), p.beta = g.beta();
     p.lda = k, p.ldc = n;
     p.layout = g.trans_b() ? WeightLayout::NK : WeightLayout::KN;
+    if (g.dtype() != proto::F32) {
+      const HalfFormat format = g.dtype() == proto::BF16 ? HalfFormat::BF16 : HalfFormat::F16;
+      const uint16_t *ha = static_cast<const uint16_t *>(stepArgs_[step][0]);
+      const uint16_t *hb = static_cast<const uint16_t *>(stepArgs_[step][1]);
+      uint16_t *hc = static_cast<uint16_t *>(stepArgs_[step][2]);
+      for (uint64_t i = 0; i < g.batch(); ++i)
+        gemvHalf(format, p, ha + i * strideA, hb + i * strideB, hc + i * strideC);
+      return Status::ok();
+    }
     for (uint64_t i = 0; i < g.batch(); ++i) {
       p.a = a + i * strideA, p.c = c + i * strideC;
       gemvF32(p, b + i * strideB);
     }
     return Status::ok();
   }
+  if (g.dtype() != proto::F32)
+    return narrowGemms_[step]->run(stepArgs_[step][0], stepArgs_[step][1], stepArgs_[step][2]);
   for (uint64_t i = 0; i < g.batch(); ++i)
     cblas_sgemm(CblasRowMajor, g.trans_a() ? CblasTrans : CblasNoTrans,
                 g.trans_b() ? CblasTrans : CblasNoTrans, m, n, k, g.alpha(), a + i * strideA, lda,

@@ -44,6 +44,11 @@ public:
   /// Runs each step in turn; the host has no graphs (`useGraph` is ignored).
   Status runAll(bool useGraph) override;
 
+  /// How GEMM step `step` runs: "sgemm", "small-m f32" / "small-m bf16" /
+  /// "small-m f16" (runtime/cpu/Gemv.h), "onednn" or "widened to f32"
+  /// (NarrowGemm), "small-m int8" or "int8"; "" for other steps.
+  std::string stepRoute(int step) const override;
+
 private:
   explicit CpuProgram(const proto::Executable &exe);
   Status bind(const std::vector<void *> &addresses, const std::string &source);
@@ -51,6 +56,7 @@ private:
   Status runGemm(int step) override;
   /// A Gemm whose b is int8 with per-channel scales (b_dtype I8).
   Status runInt8WeightGemm(int step);
+  static bool runsSmallM(const proto::Gemm &g);
   Status runCollective(int step) override;
 
   std::unique_ptr<KernelLibrary> library_;

@@ -492,7 +492,7 @@ Status Executor::runProfiled() {
       return program_->inStep(s, st);
     double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
                                                           start).count();
-    stepTimes_.push_back({p.steps(s).label(), program_->stepKind(s), us});
+    stepTimes_.push_back({p.steps(s).label(), program_->stepKind(s), program_->stepRoute(s), us});
   }
   return Status::ok();
 }

@@ -45,6 +45,7 @@ class Executor;
 struct StepTime {
   std::string label;   // the step's label (op and source location)
   std::string kind;    // "gemm" or "kernel:<symbol>"
+  std::string route;   // how the device ran it (Program::stepRoute), or ""
   double microseconds; // wall time of the step
 };
 

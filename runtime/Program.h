@@ -46,6 +46,10 @@ public:
   /// "collective:<kind>" (e.g. "collective:all_reduce").
   std::string stepKind(int step) const;
 
+  /// How the device runs step `step` where it has several ways (a GEMM on
+  /// the CPU: CpuProgram::stepRoute), for StepTime and tests; "" otherwise.
+  virtual std::string stepRoute(int /*step*/) const { return ""; }
+
   /// `status` with "step <step> '<label>': " before its message.
   Status inStep(int step, const Status &status) const;
 

@@ -16,6 +16,7 @@
 #include "runtime/MemoryNeeds.h"
 #include "runtime/comm/Broadcast.h"
 #include "runtime/io/Checkpoint.h"
+#include "runtime/io/QuantizedWeights.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/io/ShardedCheckpoint.h"
 #include "train/StatusCheck.h"
@@ -374,10 +375,18 @@ std::unique_ptr<rt::Executor> Trainer::compileForwardOnly(Program program) {
                "cannot load the forward program");
 }
 
+rt::HostTensor Trainer::parameterWide(const std::string &name) const {
+  rt::HostTensor t = check(train_->parameter(name), "parameter '" + name + "'");
+  if (t.dtype == proto::BF16 || t.dtype == proto::F16)
+    return rt::castFloats(t, proto::F32);
+  return t;
+}
+
 void Trainer::copyParameters(rt::Executor &to) const {
+  // The forward programs hold f32 where the step holds a frozen weight low:
+  // widened, then rounded again (exactly) if the program holds it low too.
   for (const std::string &name : to.parameterNames())
-    check(to.setParameter(name, check(train_->parameter(name), "parameter '" + name + "'")),
-          "parameter '" + name + "'");
+    check(rt::setWeightFromF32(to, name, parameterWide(name)), "parameter '" + name + "'");
 }
 
 double Trainer::heldOutLoss() {
@@ -443,7 +452,7 @@ void Trainer::saveCheckpoint() const {
 void Trainer::exportWeights(const std::string &path) const {
   std::vector<std::pair<std::string, rt::HostTensor>> tensors;
   for (const std::string &name : train_->parameterNames())
-    tensors.emplace_back(name, check(train_->parameter(name), "parameter '" + name + "'"));
+    tensors.emplace_back(name, parameterWide(name));
   if (config_.writeFiles)
     check(rt::writeSafetensors(path, tensors, {{"format", "pt"}}), "cannot write --save '" + path + "'");
 }

@@ -190,6 +190,10 @@ private:
   /// compiled by rank 0 and received by the other ranks.
   std::vector<rt::Executable> compileStep(Program &loss);
   void copyParameters(rt::Executor &to) const;
+  /// Parameter `name` of the training step, in f32 when the step holds it in
+  /// bf16/f16 (a frozen base under --precision: weft-mixed-precision's
+  /// store-frozen); other dtypes (an int8 base's NAME.q8) as held.
+  rt::HostTensor parameterWide(const std::string &name) const;
   /// Sets the initial weights: config.weightsPath for the base parameters
   /// (the LoRA ones from config.loraAdapterPath or their initialisers),
   /// else every parameter from its initialiser. (TrainerLora.cpp)

@@ -79,11 +79,8 @@ void Trainer::exportMergedWeights(const std::string &path) const {
   LoraAdapter adapter;
   adapter.config = config_.lora();
   std::vector<std::pair<std::string, rt::HostTensor>> base;
-  for (const std::string &name : train_->parameterNames()) {
-    auto t = train_->parameter(name);
-    check(t.status(), "parameter '" + name + "'");
-    (isLoraParamName(name) ? adapter.tensors : base).emplace_back(name, std::move(t).value());
-  }
+  for (const std::string &name : train_->parameterNames())
+    (isLoraParamName(name) ? adapter.tensors : base).emplace_back(name, parameterWide(name));
   PeftModelInfo model = peftModelInfo(config_.modelName());
   adapter.fanInFanOut = model.fanInFanOut;
   check(mergeLoraAdapter(adapter, model, base), "cannot merge the adapters");
@@ -95,18 +92,24 @@ std::string Trainer::memoryReport() const {
   const proto::Executable &exe = train_->executable().proto();
   rt::MemoryNeeds needs = stepMemory(); // with micro-batches both programs' arenas
   auto [trainable, frozen] = paramBytes_;
-  // An int8 base (--quantize int8-weight): the frozen weights are what the
-  // step holds besides the (f32) trainable ones, one byte per weight plus
-  // the f32 scales and the unquantized rest.
-  uint64_t int8 = 0;
+  // An int8 base (--quantize int8-weight) or a bf16/f16 one (--precision:
+  // weft-mixed-precision's store-frozen): the frozen weights are what the
+  // step holds besides the (f32) trainable ones, one byte (two) per weight
+  // plus the f32 scales and the rest.
+  uint64_t narrow = 0;
+  const char *narrowType = nullptr;
   for (const proto::Buffer &b : exe.buffers())
-    if (b.kind() == proto::PARAMETER && b.dtype() == proto::I8)
-      int8 += b.byte_size();
+    if (b.kind() == proto::PARAMETER && b.dtype() != proto::F32) {
+      narrow += b.byte_size();
+      narrowType = rt::dtypeName(b.dtype());
+    }
   std::string frozenText = rt::formatBytes(frozen);
-  if (int8 > 0) {
+  if (narrow > 0) {
     frozen = needs.parameters - std::min(needs.parameters, trainable);
-    frozenText = rt::formatBytes(frozen) + ": int8 weights " + rt::formatBytes(int8) +
-                 ", f32 scales and the rest " + rt::formatBytes(frozen - std::min(frozen, int8));
+    frozenText = rt::formatBytes(frozen) + ": " + (std::string(narrowType) == "i8" ? "int8" : narrowType) +
+                 " weights " + rt::formatBytes(narrow) + ", f32 " +
+                 (std::string(narrowType) == "i8" ? "scales and the rest " : "rest ") +
+                 rt::formatBytes(frozen - std::min(frozen, narrow));
   }
   return "parameters " + rt::formatBytes(trainable + frozen) + " (trainable " + rt::formatBytes(trainable) +
          ", frozen " + frozenText + "), gradients " + rt::formatBytes(trainable) +

@@ -54,6 +54,10 @@ static cl::opt<std::string> lmHead("lm-head",
                                    cl::desc("with --quantize: the LM head, int8 or f32 (CompileOptions::lmHead; "
                                             "default: the mode's, int8 with int8-weight, f32 with llm-int8)"),
                                    cl::init(""));
+static cl::opt<std::string> precision("precision",
+                                      cl::desc("f32, bf16 or f16: the precision the programs compute and hold "
+                                               "their weights in (CompileOptions::precision)"),
+                                      cl::init("f32"));
 static cl::opt<std::string> outDir("out", cl::desc("folder for weights, config, tokens"),
                                    cl::init("/tmp/weft-bench-decode"));
 static cl::opt<std::string> exportDir("export",
@@ -118,6 +122,7 @@ decoder(const BenchModel &model, int64_t maxLength,
   options.compile.cacheDir = outDir + "/cache";
   options.compile.quantize = quantize == "none" ? "" : quantize.getValue();
   options.compile.lmHead = lmHead;
+  options.compile.precision = precision;
   auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<decode::CompiledDecoder> d;
   if (model.gpt2)
@@ -135,7 +140,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "weft GPT-2 / LLaMA KV-cache decoding benchmark\n");
   std::filesystem::create_directories(outDir.getValue());
   BenchModel model;
-  const std::string weightsName = quantize == "none" ? std::string("f32")
+  const std::string weightsName = quantize == "none" ? precision.getValue()
                                                      : quantize.getValue() + (lmHead.empty() ? "" : ", lm-head " + lmHead);
   const char *weightsKind = weightsName.c_str();
   if (modelName == "llama") {
@@ -145,8 +150,8 @@ int main(int argc, char **argv) {
     std::ifstream in(configPath.getValue());
     model.configJson.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     const models::LlamaConfig &c = *model.llama;
-    std::printf("weft LLaMA (%d layers, %d wide, %d/%d heads, vocab %d) greedy decoding, batch 1, f32 "
-                "activations, weights %s\n",
+    std::printf("weft LLaMA (%d layers, %d wide, %d/%d heads, vocab %d) greedy decoding, batch 1, "
+                "weights %s\n",
                 c.num_hidden_layers, c.hidden_size, c.num_attention_heads, c.kvHeads(), c.vocab_size, weightsKind);
   } else {
     models::Gpt2Config config = models::Gpt2Config::small();
@@ -157,7 +162,7 @@ int main(int argc, char **argv) {
                        std::to_string(config.n_embd) + ", \"vocab_size\": " + std::to_string(config.vocab_size) +
                        ", \"n_positions\": " + std::to_string(config.n_positions) +
                        ", \"layer_norm_epsilon\": 1e-05}\n";
-    std::printf("weft GPT-2 (%d layers, %d wide, vocab %d) greedy decoding, batch 1, f32 activations, "
+    std::printf("weft GPT-2 (%d layers, %d wide, vocab %d) greedy decoding, batch 1, "
                 "weights %s\n",
                 config.n_layer, config.n_embd, config.vocab_size, weightsKind);
   }
@@ -242,7 +247,8 @@ int main(int argc, char **argv) {
   for (const rt::StepTime &s : d->decodeExecutor().stepTimes()) {
     bool gemm = s.kind == "gemm";
     (gemm ? gemmUs : kernelUs) += s.microseconds;
-    byOp[gemm ? "gemm " + s.label.substr(0, s.label.find(' ')) : s.label.substr(0, s.label.find(' '))] +=
+    byOp[gemm ? "gemm " + s.label.substr(0, s.label.find(' ')) + " [" + s.route + "]"
+              : s.label.substr(0, s.label.find(' '))] +=
         s.microseconds;
   }
   d->decodeExecutor().setProfiling(false);
@@ -280,7 +286,7 @@ int main(int argc, char **argv) {
     top.push_back({us, k});
   std::sort(top.rbegin(), top.rend());
   for (size_t i = 0; i < std::min<size_t>(8, top.size()); ++i)
-    std::printf("    %-28s %8.3f ms\n", top[i].second.c_str(), top[i].first / 1e3);
+    std::printf("    %-44s %8.3f ms\n", top[i].second.c_str(), top[i].first / 1e3);
   std::printf("{\"decode_ms_per_token\": %.3f, \"prefill_short_ms\": %.3f, \"prefill_long_ms\": %.3f, "
               "\"total_ms\": %.3f, \"bytes_read_per_step\": %llu, \"floor_bytes\": %llu}\n",
               stepMedian, median(prefillSmallMs), median(prefillLongMs), median(totalMs),

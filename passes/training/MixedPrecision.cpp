@@ -8,7 +8,9 @@
 // normalization, softmax and the loss stay f32. With loss-scaling (f16) it
 // also multiplies the loss by a dynamic scale 2^(init + s), s being a new
 // scalar input "amp.loss_scale_log2" that weft-loss-scaling turns into
-// optimizer state after weft-optimizer.
+// optimizer state after weft-optimizer. For inference (store-parameters) it
+// then holds the parameters that only low math and gathers read in the low
+// type; in training (store-frozen) the frozen ones of those.
 //
 //===----------------------------------------------------------------------===//
 
@@ -108,33 +110,76 @@ struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPas
     convert(main, low);
     if (lossScaling)
       addLossScale(main);
-    if (storeParameters)
-      storeParametersLow(main, low);
+    if (storeParameters || storeFrozen)
+      storeParametersLow(main, low, /*frozenOnly=*/!storeParameters);
   }
 
 private:
   /// 5. (store-parameters) Every parameter whose uses are all weft.casts to
-  ///    `low` becomes an argument of type `low`, replacing the casts.
-  void storeParametersLow(func::FuncOp main, Type low) {
+  ///    `low` or gathers that read it as their table (an embedding, tied to
+  ///    an LM head or not) becomes an argument of type `low`: the casts go;
+  ///    each gather reads the low table, and its rows are cast back to f32
+  ///    for the readers that want f32 (a cast of the rows to `low` reads the
+  ///    low rows instead), so the table is held once, low, and no step casts
+  ///    it whole. With `frozenOnly` (store-frozen, a training program), only
+  ///    parameters marked weft.frozen.
+  void storeParametersLow(func::FuncOp main, Type low, bool frozenOnly) {
     Block &body = main.getBody().front();
+    OpBuilder b(&getContext());
+    auto isCastToLow = [&](Operation *op) {
+      auto cast = dyn_cast<weft::CastOp>(op);
+      return cast && getElementTypeOrSelf(cast.getType()) == low;
+    };
     for (BlockArgument arg : body.getArguments()) {
-      if (!main.getArgAttr(arg.getArgNumber(), weft::kParamAttr) || arg.use_empty())
+      if (!main.getArgAttr(arg.getArgNumber(), weft::kParamAttr) || arg.use_empty() ||
+          (frozenOnly && !main.getArgAttr(arg.getArgNumber(), weft::kFrozenAttr)))
         continue;
       auto type = dyn_cast<RankedTensorType>(arg.getType());
-      bool allCasts = type && llvm::all_of(arg.getUsers(), [&](Operation *user) {
-                        auto cast = dyn_cast<weft::CastOp>(user);
-                        return cast && getElementTypeOrSelf(cast.getType()) == low;
-                      });
-      if (!allCasts)
+      bool lowUses = type && type.getElementType().isF32() &&
+                     llvm::all_of(arg.getUses(), [&](OpOperand &use) {
+                       auto gather = dyn_cast<weft::GatherOp>(use.getOwner());
+                       return isCastToLow(use.getOwner()) ||
+                              (gather && use.getOperandNumber() == 0); // the table
+                     });
+      if (!lowUses)
         continue;
       arg.setType(type.clone(low));
       for (Operation *user : llvm::make_early_inc_range(arg.getUsers())) {
+        if (auto gather = dyn_cast<weft::GatherOp>(user)) {
+          widenGatheredRows(b, gather, low, isCastToLow);
+          continue;
+        }
         user->getResult(0).replaceAllUsesWith(arg);
         user->erase();
       }
     }
     main.setFunctionType(FunctionType::get(main.getContext(), body.getArgumentTypes(),
                                            main.getFunctionType().getResults()));
+  }
+
+  /// `gather` now reads a `low` table: its result becomes `low`; readers
+  /// that cast it to `low` read it directly, the others through one cast
+  /// back to f32 right after the gather.
+  template <typename IsCastToLow>
+  void widenGatheredRows(OpBuilder &b, weft::GatherOp gather, Type low, IsCastToLow isCastToLow) {
+    Value rows = gather.getResult();
+    auto wide = cast<RankedTensorType>(rows.getType());
+    rows.setType(wide.clone(low));
+    SmallVector<Operation *> castsToLow;
+    for (Operation *user : rows.getUsers())
+      if (isCastToLow(user))
+        castsToLow.push_back(user);
+    if (castsToLow.size() != size_t(std::distance(rows.use_begin(), rows.use_end()))) {
+      b.setInsertionPointAfter(gather);
+      auto up = b.create<weft::CastOp>(gather.getLoc(), wide, rows);
+      rows.replaceUsesWithIf(up.getResult(), [&](OpOperand &use) {
+        return use.getOwner() != up && !llvm::is_contained(castsToLow, use.getOwner());
+      });
+    }
+    for (Operation *c : castsToLow) {
+      c->getResult(0).replaceAllUsesWith(rows);
+      c->erase();
+    }
   }
 
   LogicalResult checkLossScaling(func::FuncOp main) {

@@ -11,13 +11,19 @@
 //      panel's row of W is loaded once and multiplied by the broadcast A[i][k]
 //      of each row i into m x V register accumulators (V = 16 / m rounded);
 //   4. int8 W is widened (vpmovsxbd, vcvtdq2ps) right after its load and the
-//      sums are scaled by the column's scale before alpha and beta.
+//      sums are scaled by the column's scale before alpha and beta;
+//   5. bf16 and f16 W are widened to f32 right after their load too (bf16:
+//      vpmovzxwd and a shift by 16; f16: vcvtph2ps), so the same loops stream
+//      half of f32's bytes; their m rows of A are widened into an f32 scratch
+//      first and the f32 results rounded back to C (O(m (k + n)), against the
+//      O(n k) stream).
 // Tails (k or a panel not a multiple of 16) use masked loads. Without
 // AVX-512 the same loops run in plain C++.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cpu/Gemv.h"
+#include "runtime/comm/ReduceMath.h"
 #include "runtime/cpu/WorkerPool.h"
 
 #include <algorithm>
@@ -38,6 +44,17 @@ inline void store(const GemvProblem &p, int i, int j, float sum) {
   *c = p.alpha * sum + (p.beta == 0.0f ? 0.0f : p.beta * *c);
 }
 
+/// The 16-bit float formats as element types of W (raw bits; the portable
+/// loops widen through float()).
+struct Bf16 {
+  uint16_t bits;
+  explicit operator float() const { return bf16ToFloat(bits); }
+};
+struct F16 {
+  uint16_t bits;
+  explicit operator float() const { return f16ToFloat(bits); }
+};
+
 template <typename T> inline float scaleOf(const float *scales, int j) {
   if constexpr (sizeof(T) == 1)
     return scales[j];
@@ -53,9 +70,22 @@ WEFT_AVX512 inline __m512 load16(const float *p) { return _mm512_loadu_ps(p); }
 WEFT_AVX512 inline __m512 load16(const int8_t *p) {
   return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))));
 }
+WEFT_AVX512 inline __m512 widenBf16(__m256i bits) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
+}
+WEFT_AVX512 inline __m512 load16(const Bf16 *p) {
+  return widenBf16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)));
+}
+WEFT_AVX512 inline __m512 load16(const F16 *p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)));
+}
 WEFT_AVX512 inline __m512 load16(const float *p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
 WEFT_AVX512 inline __m512 load16(const int8_t *p, __mmask16 m) {
   return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, p)));
+}
+WEFT_AVX512 inline __m512 load16(const Bf16 *p, __mmask16 m) { return widenBf16(_mm256_maskz_loadu_epi16(m, p)); }
+WEFT_AVX512 inline __m512 load16(const F16 *p, __mmask16 m) {
+  return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
 }
 
 inline __mmask16 tailMask(int count) { return __mmask16((1u << count) - 1u); }
@@ -307,6 +337,40 @@ void gemvF32(const GemvProblem &p, const float *w) { runGemv<float>(p, w, nullpt
 
 void gemvQ8(const GemvProblem &p, const int8_t *w, const float *scales) {
   runGemv<int8_t>(p, w, scales);
+}
+
+namespace {
+/// gemvHalf in format H: A (and C when beta reads it) widened into f32
+/// scratch, the f32 loops over W in H, the f32 result rounded into C.
+template <typename H>
+void runHalf(const GemvProblem &shape, const uint16_t *a, const uint16_t *w, uint16_t *c,
+             float (*widen)(uint16_t), uint16_t (*narrow)(float)) {
+  const int m = shape.m, n = shape.n, k = shape.k;
+  thread_local std::vector<float> aWide, cWide;
+  aWide.resize(size_t(m) * k);
+  cWide.resize(size_t(m) * n);
+  for (int i = 0; i < m; ++i)
+    for (int kk = 0; kk < k; ++kk)
+      aWide[size_t(i) * k + kk] = widen(a[i * shape.lda + kk]);
+  if (shape.beta != 0.0f)
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j)
+        cWide[size_t(i) * n + j] = widen(c[i * shape.ldc + j]);
+  GemvProblem p = shape;
+  p.a = aWide.data(), p.lda = k, p.c = cWide.data(), p.ldc = n;
+  runGemv<H>(p, reinterpret_cast<const H *>(w), nullptr);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j)
+      c[i * shape.ldc + j] = narrow(cWide[size_t(i) * n + j]);
+}
+} // namespace
+
+void gemvHalf(HalfFormat format, const GemvProblem &shape, const uint16_t *a, const uint16_t *w,
+              uint16_t *c) {
+  if (format == HalfFormat::BF16)
+    runHalf<Bf16>(shape, a, w, c, bf16ToFloat, floatToBf16);
+  else
+    runHalf<F16>(shape, a, w, c, f16ToFloat, floatToF16);
 }
 
 namespace {

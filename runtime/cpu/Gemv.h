@@ -2,8 +2,9 @@
 //
 // This file implements the declaration of the runtime's small-M matrix
 // products: C[m, n] = alpha * A[m, k] x W + beta * C for m <= kGemvMaxRows,
-// with W either [k, n] or [n, k] (row-major), in f32 or as int8 with one f32
-// scale per output channel n (weight-only int8: W[k, n] = q * scale[n]). At
+// with W either [k, n] or [n, k] (row-major), in f32, as int8 with one f32
+// scale per output channel n (weight-only int8: W[k, n] = q * scale[n]), or
+// with A, W and C all bf16 or all f16 (f32 accumulation). At
 // such m the product is a stream over W (a decode step's projections), so
 // these kernels read W once, in order, split over the WorkerPool's threads by
 // output columns, and keep the m rows of A in cache (see docs/architecture.md,
@@ -46,6 +47,20 @@ void gemvF32(const GemvProblem &p, const float *w);
 /// C = alpha * A x dequant(W) + beta * C with int8 W and `scales[n]`:
 /// dequant(W)[k][n] = W[k][n] * scales[n] (KN) or W[n][k] * scales[n] (NK).
 void gemvQ8(const GemvProblem &p, const int8_t *w, const float *scales);
+
+/// The 16-bit float formats of gemvHalf.
+enum class HalfFormat {
+  BF16, ///< bfloat16: the top half of an f32
+  F16,  ///< IEEE half precision
+};
+
+/// C = alpha * A x W + beta * C with A [m, k], W and C in `format` (raw
+/// 16-bit values), f32 accumulation; C rounded to nearest even. The shape,
+/// alpha, beta, layout and strides are `shape`'s (lda, ldc in elements); its
+/// f32 `a` and `c` are not read: A is `a` and C is `c`. 1 <= m <=
+/// kGemvMaxRows (checked by the caller).
+void gemvHalf(HalfFormat format, const GemvProblem &shape, const uint16_t *a, const uint16_t *w,
+              uint16_t *c);
 
 /// Writes dequant(W) as f32 into `out` (the same layout as W: k x n or n x k
 /// elements), over the WorkerPool: the first half of a large-M int8 product

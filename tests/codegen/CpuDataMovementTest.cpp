@@ -98,6 +98,13 @@ TEST_F(CodegenTest, GatherMatchesReference) {
               "  %r = weft.gather %t[%i] : " + table3 + ", " + idx2 +
               "\n  return %r : tensor<2x3x4x5xbf16>\n}\n",
           8, {kExact}, {{-1, 1}, {0, 10}});
+    // A bf16 table's rows widened after the gather (weft-mixed-precision's
+    // store-parameters on an embedding: GPT-2's tied wte).
+    std::string wide = tensorType({50, 33}, "bf16");
+    check("func.func @main(%t: " + wide + ", %i: " + idx + ") -> tensor<7x33xf32> {\n"
+              "  %r = weft.gather %t[%i] : " + wide + ", " + idx +
+              "\n  %w = weft.cast %r : tensor<7x33xbf16> -> tensor<7x33xf32>\n  return %w : tensor<7x33xf32>\n}\n",
+          10, {kExact}, {{-1, 1}, {0, 50}});
   }
 }
 

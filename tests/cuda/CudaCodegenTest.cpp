@@ -410,6 +410,14 @@ TEST_F(CudaCodegenTest, DataMovement) {
             "  %c = weft.constant dense<[1.5, -2.0]> : tensor<2xf32>\n"
             "  return %g, %o, %c : tensor<128x96xf32>, tensor<4x128xi64>, tensor<2xf32>\n}\n",
             42, {kExact}, {{-1, 1}, {0, 50}});
+  // A bf16 table's rows widened after the gather (weft-mixed-precision's
+  // store-parameters on an embedding table held in bf16).
+  checkCase("gather_bf16_table_widened",
+            "func.func @main(%t: tensor<50x96xbf16>, %i: tensor<7xi64>) -> tensor<7x96xf32> {\n"
+            "  %g = weft.gather %t[%i] : tensor<50x96xbf16>, tensor<7xi64>\n"
+            "  %w = weft.cast %g : tensor<7x96xbf16> -> tensor<7x96xf32>\n"
+            "  return %w : tensor<7x96xf32>\n}\n",
+            43, {kExact}, {{-1, 1}, {0, 50}});
 }
 
 TEST_F(CudaCodegenTest, NormalizationsAndScatter) {

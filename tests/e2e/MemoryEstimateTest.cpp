@@ -127,14 +127,16 @@ TEST(MemoryEstimate, ServingHoldsTheKeyValueCache) {
   EXPECT_EQ(uint64_t(m.total()), needs.total());
 
   // bf16 serving: the projections' weights and biases (added in bf16 between
-  // the matmuls) are held in bf16 (2 bytes); the embeddings (gathered in f32)
-  // and the LayerNorm parameters stay f32.
+  // the matmuls) are held in bf16 (2 bytes), and so are the embedding tables:
+  // the tied wte (gathered and read by the LM head) once, with no f32 copy,
+  // and wpe; the LayerNorm parameters stay f32.
   EstimateOptions bf16;
   bf16.inferencePrecision = "bf16";
   MemoryBreakdown low = estimateMemory(prefill.module(), bf16).memory;
   const int64_t projections =
       2 /*layers*/ * (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64 + /*biases*/ 192 + 64 + 256 + 64) * 4;
-  EXPECT_EQ(low.weights, m.weights - projections / 2);
+  const int64_t tables = (config().vocab_size + config().n_positions) * config().n_embd * 4;
+  EXPECT_EQ(low.weights, m.weights - (projections + tables) / 2);
 }
 
 TEST(MemoryEstimate, Int8ServingHoldsOneBytePerProjectionWeight) {

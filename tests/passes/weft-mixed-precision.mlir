@@ -1,6 +1,7 @@
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16" | FileCheck %s
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true" | FileCheck %s --check-prefix=F16
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16 store-parameters=true" | FileCheck %s --check-prefix=STORE
+// RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16 store-frozen=true" | FileCheck %s --check-prefix=FROZEN
 // RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=fp8" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADTYPE
 // RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true loss=cost" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOLOSS
 
@@ -115,9 +116,15 @@ func.func @main(%g: tensor<4xf32> {weft.param = "g"}, %x: tensor<2x4xf32> {weft.
 // CHECK: %[[UP:.*]] = weft.cast %[[BM]] : tensor<2x3x3xbf16> -> tensor<2x3x3xf32>
 // CHECK: %[[R:.*]] = weft.add %[[E]], %[[UP]] : tensor<2x3x3xf32>
 // CHECK: weft.reduce sum %[[R]]
-// The table is read by the gather (f32): not stored low.
+// With store-parameters the table, read only by the gather, is stored bf16: the gather reads bf16 rows, which
+// the batch_matmul reads directly (the cast to bf16 goes) and the f32 add reads through one cast back.
 // STORE-LABEL: func.func @main(
-// STORE-SAME: %{{.*}}: tensor<5x3x3xf32> {weft.param = "table"}
+// STORE-SAME: %[[T:.*]]: tensor<5x3x3xbf16> {weft.param = "table"}
+// STORE: %[[E:.*]] = weft.gather %[[T]][%{{.*}}] : tensor<5x3x3xbf16>, tensor<2xi64>
+// STORE: %[[EF:.*]] = weft.cast %[[E]] : tensor<2x3x3xbf16> -> tensor<2x3x3xf32>
+// STORE: %[[BM:.*]] = weft.batch_matmul %[[E]], %[[E]] : tensor<2x3x3xbf16>, tensor<2x3x3xbf16>
+// STORE: %[[UP:.*]] = weft.cast %[[BM]] : tensor<2x3x3xbf16> -> tensor<2x3x3xf32>
+// STORE: weft.add %[[EF]], %[[UP]] : tensor<2x3x3xf32>
 func.func @main(%t: tensor<5x3x3xf32> {weft.param = "table"}, %i: tensor<2xi64> {weft.input = "ids"})
     -> (tensor<f32> {weft.output = "loss"}) {
   %0 = weft.gather %t[%i] : tensor<5x3x3xf32>, tensor<2xi64>
@@ -127,3 +134,55 @@ func.func @main(%t: tensor<5x3x3xf32> {weft.param = "table"}, %i: tensor<2xi64> 
   return %3 : tensor<f32>
 }
 
+
+// -----
+
+// Tests a tied embedding (GPT-2's wte, LLaMA's tied embed_tokens): the table is gathered (f32 rows for the
+// residual stream) and read by the LM head's matmul through its transpose. Without store-parameters it stays an
+// f32 parameter cast whole to bf16 for the head; with store-parameters it is held once, in bf16: the gather reads
+// bf16 rows and casts only them back to f32, the head's transpose reads the bf16 table, and no cast of the whole
+// table remains. A parameter with another f32 reader (the gain "g", read by a mul) stays f32.
+
+// CHECK-LABEL: func.func @main(
+// CHECK-SAME: %[[W:.*]]: tensor<6x4xf32> {weft.param = "wte"}
+// CHECK: weft.cast %[[W]] : tensor<6x4xf32> -> tensor<6x4xbf16>
+// CHECK: weft.gather %[[W]][%{{.*}}] : tensor<6x4xf32>, tensor<3xi64>
+// STORE-LABEL: func.func @main(
+// STORE-SAME: %[[W:.*]]: tensor<6x4xbf16> {weft.param = "wte"}, %[[G:.*]]: tensor<4xf32> {weft.param = "g"}
+// STORE-NOT: weft.cast %[[W]]
+// STORE: %[[E:.*]] = weft.gather %[[W]][%{{.*}}] : tensor<6x4xbf16>, tensor<3xi64>
+// STORE-NEXT: %[[EF:.*]] = weft.cast %[[E]] : tensor<3x4xbf16> -> tensor<3x4xf32>
+// STORE-NOT: weft.cast %[[W]]
+// STORE: %[[WT:.*]] = weft.transpose %[[W]] permutation = [1, 0] : tensor<6x4xbf16>
+// STORE: weft.matmul %{{.*}}, %[[WT]] : tensor<3x4xbf16>, tensor<4x6xbf16>
+func.func @main(%w: tensor<6x4xf32> {weft.param = "wte"}, %g: tensor<4xf32> {weft.param = "g"},
+                %ids: tensor<3xi64> {weft.input = "ids"}) -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.gather %w[%ids] : tensor<6x4xf32>, tensor<3xi64>
+  %1 = weft.broadcast %g dims = [1] : tensor<4xf32> -> tensor<3x4xf32>
+  %2 = weft.mul %0, %1 : tensor<3x4xf32>
+  %3 = weft.transpose %w permutation = [1, 0] : tensor<6x4xf32>
+  %4 = weft.matmul %2, %3 : tensor<3x4xf32>, tensor<4x6xf32>
+  %5 = weft.reduce sum %4 dims = [0, 1] : tensor<3x6xf32>
+  return %5 : tensor<f32>
+}
+
+// -----
+
+// Tests store-frozen (a training program: LoRA's frozen base under trainable adapters): the frozen weight, read
+// only through its cast, is held in bf16 and the cast goes; the trainable adapter keeps its f32 master weight and
+// its cast; store-parameters (inference) holds both low.
+
+// FROZEN: func.func @main(%[[W:.*]]: tensor<4x3xbf16> {weft.frozen, weft.param = "w"}, %[[A:.*]]: tensor<4x3xf32> {weft.param = "lora"}
+// FROZEN-NOT: weft.cast %[[W]]
+// FROZEN: weft.cast %[[A]] : tensor<4x3xf32> -> tensor<4x3xbf16>
+// FROZEN: weft.matmul %{{.*}}, %[[W]] : tensor<2x4xbf16>, tensor<4x3xbf16>
+// STORE-LABEL: func.func @main(
+// STORE-SAME: tensor<4x3xbf16> {weft.frozen, weft.param = "w"}, %{{.*}}: tensor<4x3xbf16> {weft.param = "lora"}
+func.func @main(%w: tensor<4x3xf32> {weft.param = "w", weft.frozen}, %a: tensor<4x3xf32> {weft.param = "lora"},
+                %x: tensor<2x4xf32> {weft.input = "x"}) -> (tensor<f32> {weft.output = "loss"}) {
+  %0 = weft.matmul %x, %w : tensor<2x4xf32>, tensor<4x3xf32>
+  %1 = weft.matmul %x, %a : tensor<2x4xf32>, tensor<4x3xf32>
+  %2 = weft.add %0, %1 : tensor<2x3xf32>
+  %3 = weft.reduce sum %2 dims = [0, 1] : tensor<2x3xf32>
+  return %3 : tensor<f32>
+}

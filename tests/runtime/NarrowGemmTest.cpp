@@ -5,11 +5,14 @@
 // host product of the same rounded inputs (tests/common/NarrowGemmReference.h,
 // with its per-element error bound: f32 accumulation and one rounding to the
 // output dtype); bf16 through oneDNN where this processor runs it and through
-// the widened-to-f32 path too; and the Executor running a bf16 Gemm step.
+// the widened-to-f32 path too; and the Executor running a bf16 Gemm step,
+// through oneDNN or, with at most kGemvMaxRows rows, through the small-M
+// kernels (runtime/cpu/Gemv.h), as the step's profiled route reports.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Executor.h"
+#include "runtime/cpu/Gemv.h"
 #include "runtime/cpu/NarrowGemm.h"
 #include "tests/common/NarrowGemmReference.h"
 #include "tests/runtime/RuntimeTestUtil.h"
@@ -93,23 +96,50 @@ proto::Executable bf16GemmExecutable(const GemmCase &gc) {
   return exe;
 }
 
-TEST(NarrowGemm, ExecutorRunsABf16GemmStep) {
-  GemmCase gc = cases(proto::BF16)[1]; // nt: activations x weight^T
+/// Runs a bf16 Gemm step of `gc` (profiled) through the Executor, checks it
+/// against the host product and returns the route it took.
+std::string runBf16GemmStep(const GemmCase &gc) {
   proto::Executable p = bf16GemmExecutable(gc);
   auto ex = rt::Executor::create(rt::Executable(p));
-  ASSERT_TRUE(ex.isOk()) << ex.status().toString();
+  EXPECT_TRUE(ex.isOk()) << ex.status().toString();
+  if (!ex.isOk())
+    return "";
+  (*ex)->setProfiling(true);
   test::GemmData in = test::randomData(gc, 77);
   rt::HostTensor a(proto::BF16, {int64_t(gc.m), int64_t(gc.k)}), b(proto::BF16, {int64_t(gc.n), int64_t(gc.k)});
   a.bytes = in.a;
   b.bytes = in.b;
-  ASSERT_TRUE((*ex)->setInput("a", a).isOk());
-  ASSERT_TRUE((*ex)->setParameter("b", b).isOk());
-  ASSERT_TRUE((*ex)->run().isOk());
+  EXPECT_TRUE((*ex)->setInput("a", a).isOk());
+  EXPECT_TRUE((*ex)->setParameter("b", b).isOk());
+  rt::Status run = (*ex)->run();
+  EXPECT_TRUE(run.isOk()) << run.toString();
   rt::StatusOr<rt::HostTensor> c = (*ex)->output(0);
-  ASSERT_TRUE(c.isOk()) << c.status().toString();
+  EXPECT_TRUE(c.isOk()) << c.status().toString();
+  if (!c.isOk())
+    return "";
   std::vector<double> want, allowed;
   test::hostProduct(gc, in, want, allowed);
   EXPECT_LE(test::worstRatio(proto::BF16, c->bytes, want, allowed), 1.0);
+  std::vector<rt::StepTime> times = (*ex)->stepTimes();
+  EXPECT_EQ(times.size(), 1u);
+  return times.empty() ? "" : times[0].route;
+}
+
+TEST(NarrowGemm, ExecutorRunsABf16GemmStep) {
+  GemmCase gc = cases(proto::BF16)[1]; // nt: activations x weight^T, 64 rows
+  const bool oneDnn = rt::oneDnnRunsBf16(test::gemmOf(gc));
+  EXPECT_EQ(runBf16GemmStep(gc), oneDnn ? "onednn" : "widened to f32");
+}
+
+// A decode step's products (a few rows) take weft's small-M kernels, not
+// oneDNN (whose per-call overhead and packing lose at one row).
+TEST(NarrowGemm, ExecutorRunsAFewRowsOnTheSmallMKernels) {
+  GemmCase gc = cases(proto::BF16)[5]; // one_row: 1 x 300 x 256, weight^T
+  EXPECT_EQ(runBf16GemmStep(gc), "small-m bf16");
+  gc.m = 5, gc.tb = false, gc.alpha = 0.5f; // a [k, n] weight, alpha
+  EXPECT_EQ(runBf16GemmStep(gc), "small-m bf16");
+  gc.m = rt::kGemvMaxRows + 1;
+  EXPECT_NE(runBf16GemmStep(gc), "small-m bf16");
 }
 
 } // namespace
