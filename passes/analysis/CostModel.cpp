@@ -102,6 +102,44 @@ OpCost estimateCost(Operation *op) {
   return cost;
 }
 
+namespace {
+
+/// The shape from the operands' shapes (rank >= 2, batch dims leading) and
+/// the transpose flags.
+ContractionShape shapeOf(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs, bool transposeLhs, bool transposeRhs) {
+  ContractionShape s;
+  size_t r = lhs.size();
+  s.m = transposeLhs ? lhs[r - 1] : lhs[r - 2];
+  s.k = transposeLhs ? lhs[r - 2] : lhs[r - 1];
+  s.n = transposeRhs ? rhs[rhs.size() - 2] : rhs[rhs.size() - 1];
+  for (size_t d = 0; d + 2 < r; ++d)
+    s.batch = mul(s.batch, lhs[d]);
+  return s;
+}
+
+template <typename ContractionOp>
+ContractionShape shapeOf(ContractionOp op, ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  if (lhs.empty())
+    lhs = cast<RankedTensorType>(op.getLhs().getType()).getShape();
+  if (rhs.empty())
+    rhs = cast<RankedTensorType>(op.getRhs().getType()).getShape();
+  return shapeOf(lhs, rhs, op.getTransposeLhs(), op.getTransposeRhs());
+}
+
+} // namespace
+
+std::optional<ContractionShape> contractionShape(Operation *op, ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  if (auto mm = dyn_cast<MatmulOp>(op))
+    return shapeOf(mm, lhs, rhs);
+  if (auto bmm = dyn_cast<BatchMatmulOp>(op))
+    return shapeOf(bmm, lhs, rhs);
+  if (auto fmm = dyn_cast<FusedMatmulOp>(op))
+    return shapeOf(fmm, lhs, rhs);
+  if (auto fbmm = dyn_cast<FusedBatchMatmulOp>(op))
+    return shapeOf(fbmm, lhs, rhs);
+  return std::nullopt;
+}
+
 ProgramCost summarizeCost(func::FuncOp func) {
   ProgramCost program;
   for (Operation &op : func.getBody().getOps()) {

@@ -151,7 +151,13 @@ CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int s
   return result;
 }
 
-void printCostModelCheck(const CostModelCheck &c, const std::string &what) {
+void printCostModelCheck(const CostModelCheck &c, const std::string &what, bool everyStep) {
+  if (everyStep) {
+    std::printf("\n  %5s %-28s %14s %14s\n", "step", "op", "measured (us)", "predicted (us)");
+    for (size_t i = 0; i < c.steps.size(); ++i)
+      std::printf("  %5zu %-28s %14.1f %14.1f\n", i, c.steps[i].op.c_str(), 1e6 * c.steps[i].measured,
+                  1e6 * c.steps[i].predicted);
+  }
   std::map<std::string, std::vector<const StepError *>> byOp;
   std::vector<double> errors;
   for (const StepError &s : c.steps)
@@ -174,9 +180,14 @@ void printCostModelCheck(const CostModelCheck &c, const std::string &what) {
                 medianOf(predicted), 100 * medianOf(err));
   }
   std::printf("  per-step median |predicted - measured| / measured: %.0f%%\n", 100 * medianOf(errors));
+  double stepSum = 0;
+  for (const StepError &s : c.steps)
+    stepSum += s.measured;
   std::printf("  whole run: predicted %.2f ms (sum of the steps), measured %.2f ms (median, not profiled): %+.0f%%\n",
               1e3 * c.predictedRun, 1e3 * c.measuredRun,
               c.measuredRun > 0 ? 100 * (c.predictedRun / c.measuredRun - 1) : 0.0);
+  std::printf("  the measured steps' medians add up to %.2f ms: %+.0f%% from the predicted sum\n", 1e3 * stepSum,
+              stepSum > 0 ? 100 * (c.predictedRun / stepSum - 1) : 0.0);
 }
 
 } // namespace weft::cli

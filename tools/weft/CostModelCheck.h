@@ -44,8 +44,9 @@ struct CostModelCheck {
 CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int seq,
                               const cost::ClusterSpec &device, int runs);
 
-/// Prints the per-kind table and the totals.
-void printCostModelCheck(const CostModelCheck &check, const std::string &what);
+/// Prints the per-kind table and the totals; with `everyStep`, first a line
+/// per step (op, measured, predicted).
+void printCostModelCheck(const CostModelCheck &check, const std::string &what, bool everyStep = false);
 
 } // namespace weft::cli
 

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace weft {
 class Program;
@@ -30,11 +31,15 @@ namespace weft::cli {
 struct TimingPlan {
   int warmup = 2;
   int runs = 7;
+  /// Time the program's steps (the Executor's profiler, their sum) instead
+  /// of whole runs: a kernel's own time, without the run's staging of inputs.
+  bool stepsOnly = false;
 };
 
 /// The median seconds of one Executor::run of a program, and the compile.
 struct KernelTiming {
   double seconds = 0;
+  std::vector<double> samples; ///< every timed run's seconds, in order
   int runs = 0;
   double compileSeconds = 0;
   bool cacheHit = false;
