@@ -211,6 +211,22 @@ void readGemmRates(Reader &r, const Json &device, DeviceKind &d) {
   }
 }
 
+/// device.element_ns (optional): nanoseconds per element by function name.
+void readElementFunctions(Reader &r, const Json &device, DeviceKind &d) {
+  if (!device.contains("element_ns"))
+    return;
+  const Json &ns = r.object(device, "device.", "element_ns");
+  for (const auto &[name, value] : ns.items()) {
+    int f = 0;
+    while (f < kElementFunctions && name != elementFunctionName(ElementFunction(f)))
+      ++f;
+    if (f == kElementFunctions)
+      return r.fail("device.element_ns." + name,
+                    "is not an element function (exp, log, tanh, sigmoid, gelu, gelu_tanh or fast_gelu)");
+    d.elementFunctionSeconds[size_t(f)] = r.positive(ns, "device.element_ns.", name.c_str(), 1e-9);
+  }
+}
+
 /// A curve at obj[key] (optional): two arrays of the same length.
 SizeCurve readCurve(Reader &r, const Json &obj, const std::string &path, const char *sizeKey,
                     const char *valueKey, double valueScale) {
@@ -274,6 +290,26 @@ double DeviceKind::peakFlops(MathType type) const {
   return peakFlopsF32;
 }
 
+const char *elementFunctionName(ElementFunction f) {
+  switch (f) {
+  case ElementFunction::Exp:
+    return "exp";
+  case ElementFunction::Log:
+    return "log";
+  case ElementFunction::Tanh:
+    return "tanh";
+  case ElementFunction::Sigmoid:
+    return "sigmoid";
+  case ElementFunction::Gelu:
+    return "gelu";
+  case ElementFunction::GeluTanh:
+    return "gelu_tanh";
+  case ElementFunction::FastGelu:
+    return "fast_gelu";
+  }
+  return "?";
+}
+
 std::vector<std::string> builtinClusterNames() {
   std::vector<std::string> names;
   for (const Builtin &b : kBuiltins)
@@ -309,6 +345,7 @@ rt::StatusOr<ClusterSpec> parseClusterSpec(const std::string &json, const std::s
   d.memoryEfficiency = r.fraction(device, "device.", "memory_efficiency");
   readGemmRates(r, device, d);
   readBandwidthCurve(r, device, d);
+  readElementFunctions(r, device, d);
 
   const Json &topology = r.object(root, "", "topology");
   const Json *perNode = r.member(topology, "topology.", "devices_per_node");
@@ -426,6 +463,12 @@ std::string formatClusterSpec(const ClusterSpec &spec) {
   }
   if (!d.bandwidthByBytes.empty())
     device["bandwidth_by_bytes"] = curveJson(d.bandwidthByBytes, "bytes", "gbps", 1e9);
+  nlohmann::ordered_json functions;
+  for (int f = 0; f < kElementFunctions; ++f)
+    if (d.elementFunctionSeconds[size_t(f)] > 0)
+      functions[elementFunctionName(ElementFunction(f))] = significant4(d.elementFunctionSeconds[size_t(f)] / 1e-9);
+  if (!functions.empty())
+    device["element_ns"] = functions;
   root["device"] = device;
   topology["devices_per_node"] = spec.topology.devicesPerNode;
   topology["intra_node"] = linkJson(spec.topology.intraNode);

@@ -26,6 +26,10 @@
 //       bytes read + written per second by the bytes it moves (the caches
 //       make small working sets faster); it replaces memory_gbps x
 //       memory_efficiency;
+//   device.element_ns.{exp|log|tanh|sigmoid|gelu|gelu_tanh|fast_gelu}:
+//       nanoseconds per element of that function (a standalone y = f(x)
+//       over a cache-resident tensor); added to the compute time of kernels
+//       that evaluate it (a GELU epilogue, a softmax's exp);
 //   topology.{intra_node|inter_node}.step_us.{all_reduce|all_gather|
 //       reduce_scatter|all_to_all}: {chunk_bytes: [..], us: [..]}  measured
 //       microseconds of one ring step by the bytes one step moves; it replaces
@@ -41,6 +45,7 @@
 #include "cost/RateTables.h"
 #include "runtime/Status.h"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -50,6 +55,13 @@ namespace weft::cost {
 
 /// Element types the cost model distinguishes for arithmetic rates.
 enum class MathType { F32, TF32, BF16, F16 };
+
+/// Element functions whose cost a description may give per element (they
+/// cost far more than the one FLOP the cost model counts for them).
+enum class ElementFunction { Exp, Log, Tanh, Sigmoid, Gelu, GeluTanh, FastGelu };
+constexpr int kElementFunctions = 7;
+/// "exp", "log", "tanh", "sigmoid", "gelu", "gelu_tanh", "fast_gelu".
+const char *elementFunctionName(ElementFunction f);
 
 /// The collectives the cost model prices (CollectiveCost.h has the formulas).
 enum class CollectiveKind { AllReduce, AllGather, ReduceScatter, AllToAll, Permute };
@@ -67,6 +79,9 @@ struct DeviceKind {
   /// Measured bytes/s (read + written) by the bytes a kernel moves (optional:
   /// without it memoryBandwidth x memoryEfficiency).
   SizeCurve bandwidthByBytes;
+  /// Measured seconds per element of each element function, a standalone
+  /// pass over a cache-resident tensor (optional: 0 adds nothing).
+  std::array<double, kElementFunctions> elementFunctionSeconds{};
 
   /// The peak rate for `type` (TF32 falls back to F32 when not given).
   double peakFlops(MathType type) const;

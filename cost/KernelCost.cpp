@@ -29,6 +29,8 @@ double memorySeconds(double bytes, const DeviceKind &device) {
 
 double kernelSeconds(const KernelWork &work, const DeviceKind &device) {
   double compute = work.flops > 0 ? work.flops / computeRate(work, device) : 0;
+  for (int f = 0; f < kElementFunctions; ++f)
+    compute += work.functionElements[size_t(f)] * device.elementFunctionSeconds[size_t(f)];
   return std::max(compute, memorySeconds(work.bytes, device)) + device.launchSeconds;
 }
 

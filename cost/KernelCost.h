@@ -9,7 +9,9 @@
 // the GEMM's (m, n, k) and the bandwidth from the curve at the kernel's
 // bytes (small working sets stay in the caches); without them, the peak x
 // gemm_efficiency and memory_gbps x memory_efficiency, as before the tables
-// existed. Plain C++, no MLIR.
+// existed. Where the description gives a per-element time for an element
+// function (exp, tanh, the GELUs), the elements a kernel passes through it
+// add that time to its compute time. Plain C++, no MLIR.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +30,8 @@ struct KernelWork {
   MathType type = MathType::F32;
   bool gemm = false;
   double batch = 1, m = 0, n = 0, k = 0;
+  /// Elements passed through each element function (ElementFunction order).
+  std::array<double, kElementFunctions> functionElements{};
 };
 
 /// FLOP/s the kernel's arithmetic runs at on `device`.
@@ -39,7 +43,8 @@ double memoryRate(double bytes, const DeviceKind &device);
 /// Seconds to move `bytes` (read + written) at memoryRate, no launch.
 double memorySeconds(double bytes, const DeviceKind &device);
 
-/// max(flops / computeRate, bytes / memoryRate) + the device's launch cost.
+/// max(flops / computeRate + the element functions' time, bytes /
+/// memoryRate) + the device's launch cost.
 double kernelSeconds(const KernelWork &work, const DeviceKind &device);
 
 } // namespace weft::cost

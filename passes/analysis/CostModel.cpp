@@ -58,6 +58,38 @@ int64_t contractionFlops(ContractionOp op) {
   return mul(mul(2, elementsOf(op.getType())), k);
 }
 
+/// The element function `op` evaluates per element of its result, if any.
+std::optional<cost::ElementFunction> elementFunctionOf(Operation *op) {
+  using F = cost::ElementFunction;
+  if (isa<ExpOp>(op))
+    return F::Exp;
+  if (isa<LogOp>(op))
+    return F::Log;
+  if (isa<TanhOp>(op))
+    return F::Tanh;
+  if (isa<SigmoidOp>(op))
+    return F::Sigmoid;
+  if (isa<GeluOp>(op))
+    return F::Gelu;
+  if (isa<GeluTanhOp>(op))
+    return F::GeluTanh;
+  if (isa<FastGeluOp>(op))
+    return F::FastGelu;
+  if (auto fmm = dyn_cast<FusedMatmulOp>(op)) {
+    switch (fmm.getActivation()) {
+    case EpilogueActivation::None:
+      return std::nullopt;
+    case EpilogueActivation::Gelu:
+      return F::Gelu;
+    case EpilogueActivation::GeluTanh:
+      return F::GeluTanh;
+    case EpilogueActivation::FastGelu:
+      return F::FastGelu;
+    }
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 OpCost estimateCost(Operation *op) {
@@ -90,8 +122,12 @@ OpCost estimateCost(Operation *op) {
   else if (isa<RmsNormOp>(op)) // square, mean, scale, gain
     cost.flops = mul(4, elementsOf(op->getOperand(0).getType()));
   else if (auto fusion = dyn_cast<FusionOp>(op)) // the work of its body
-    for (Operation &inner : fusion.getBody().front().without_terminator())
-      cost.flops = add(cost.flops, estimateCost(&inner).flops);
+    for (Operation &inner : fusion.getBody().front().without_terminator()) {
+      OpCost body = estimateCost(&inner);
+      cost.flops = add(cost.flops, body.flops);
+      for (size_t f = 0; f < cost.functionElements.size(); ++f)
+        cost.functionElements[f] = add(cost.functionElements[f], body.functionElements[f]);
+    }
   else if (isa<GatherOp, SliceOp, ConcatOp, TransposeOp, BroadcastOp, IotaOp,
                CastOp>(op))
     cost.flops = 0;
@@ -99,6 +135,8 @@ OpCost estimateCost(Operation *op) {
     cost.flops = mul(12, elementsOf(op->getResult(0).getType()));
   else if (op->getNumOperands() > 0)
     cost.flops = elementsOf(op->getOperand(0).getType());
+  if (std::optional<cost::ElementFunction> f = elementFunctionOf(op))
+    cost.functionElements[size_t(*f)] = elementsOf(op->getResult(0).getType());
   return cost;
 }
 

@@ -13,8 +13,11 @@
 #ifndef WEFT_PASSES_ANALYSIS_COSTMODEL_H
 #define WEFT_PASSES_ANALYSIS_COSTMODEL_H
 
+#include "cost/ClusterSpec.h"
+
 #include "llvm/ADT/ArrayRef.h"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -33,6 +36,12 @@ namespace weft {
 struct OpCost {
   int64_t flops = 0;
   int64_t bytes = 0;
+  /// Elements passed through each element function (cost::ElementFunction
+  /// order: exp, log, tanh, sigmoid, gelu, gelu_tanh, fast_gelu), counted
+  /// apart because they cost far more than their one FLOP: the op's own
+  /// operand for such an op, a fused GEMM's result for its GELU epilogue, a
+  /// fusion's body's.
+  std::array<int64_t, cost::kElementFunctions> functionElements{};
 };
 
 /// Returns the cost of `op`. Data movement that needs no kernel (reshape,

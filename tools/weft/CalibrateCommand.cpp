@@ -54,6 +54,8 @@
 #include "runtime/comm/MpiEnvironment.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -104,6 +106,7 @@ struct Sizes {
   int64_t shapedM, shapedN, shapedK; // a transformer-sized GEMM: tokens x (4 x width) x width
   std::vector<double> gridM, gridNK;  // the f32 rate grid: m x n x k with n and k from gridNK
   std::vector<int64_t> streamBytes;   // the bandwidth curve's smaller working sets (bytes moved)
+  int64_t functionRows;               // the element functions' rows: a GPT-2 MLP's 128 (x 3072)
   TimingPlan gemm, stream, tiny;
   bool quick;
 
@@ -119,6 +122,7 @@ struct Sizes {
     gridNK = quick ? std::vector<double>{64, 256} : std::vector<double>{64, 192, 768, 3072};
     streamBytes = quick ? std::vector<int64_t>{64 << 10, 1 << 20}
                         : std::vector<int64_t>{64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20};
+    functionRows = quick ? 16 : 128;
     gemm = quick ? TimingPlan{1, 3} : TimingPlan{2, 7};
     stream = quick ? TimingPlan{1, 3} : TimingPlan{2, 9};
     tiny = quick ? TimingPlan{5, 50} : TimingPlan{50, 500};
@@ -237,7 +241,26 @@ void printLinks(const Links &links, int ranks) {
 struct Tables {
   cost::GemmRateGrid grid;
   cost::SizeCurve bandwidth;
+  std::array<double, cost::kElementFunctions> functionSeconds{}; // per element
 };
+
+/// The element functions calibrate times, each where the compiler puts it:
+/// the GELUs as a GEMM's epilogue (a GPT-2 MLP's rows x 768 by 768 x 3072
+/// linear with the function, less the same linear without it), exp as a
+/// softmax (the fused kernel, over an attention's 12 x 128 rows of 128),
+/// tanh and sigmoid alone over the epilogue's elements. A function's cost
+/// differs by context (standalone exp took 8 ns per element here, inside a
+/// softmax 1; a GELU epilogue 5x a standalone GELU), so the contexts are the
+/// ones a transformer compiles to.
+struct FunctionProgram {
+  cost::ElementFunction f;
+  enum { Epilogue, Softmax, Alone } context;
+};
+const FunctionProgram kTimedFunctions[] = {
+    {cost::ElementFunction::Exp, FunctionProgram::Softmax},    {cost::ElementFunction::Tanh, FunctionProgram::Alone},
+    {cost::ElementFunction::Sigmoid, FunctionProgram::Alone},  {cost::ElementFunction::Gelu, FunctionProgram::Epilogue},
+    {cost::ElementFunction::GeluTanh, FunctionProgram::Epilogue},
+    {cost::ElementFunction::FastGelu, FunctionProgram::Epilogue}};
 
 Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicator *group) {
   // Each GEMM runs for about 0.25 s at the peak (3 to 30 runs); each
@@ -247,7 +270,8 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
   // processes then spoils a few runs of many shapes, not all runs of one.
   const int rounds = sz.quick ? 1 : 3;
   const size_t gemms = sz.gridM.size() * sz.gridNK.size() * sz.gridNK.size();
-  std::vector<std::vector<double>> gemmRuns(gemms), streamRuns(sz.streamBytes.size());
+  std::vector<std::vector<double>> gemmRuns(gemms), streamRuns(sz.streamBytes.size()),
+      functionRuns(std::size(kTimedFunctions) + 1);
   auto keep = [](std::vector<double> &all, const KernelTiming &t) {
     all.insert(all.end(), t.samples.begin(), t.samples.end());
   };
@@ -263,15 +287,39 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
       keep(streamRuns[i], timeStreaming(sz.streamBytes[i] / 8,
                                         budgeted(double(sz.streamBytes[i]) / d.memoryBandwidth, 0.1, 6, 201, rounds),
                                         group));
+    // The element functions (see kTimedFunctions); the linear without an
+    // activation last, the epilogues' baseline.
+    const int64_t rows = sz.functionRows, width = 768, wide = 3072;
+    TimingPlan linearPlan = budgeted(2.0 * double(rows * width * wide) / d.peakFlopsF32, 0.25, 3, 30, rounds);
+    TimingPlan passPlan = budgeted(double(rows * wide) * 2e-9, 0.1, 6, 60, rounds);
+    for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
+      const FunctionProgram &fp = kTimedFunctions[i];
+      keep(functionRuns[i], fp.context == FunctionProgram::Epilogue
+                                ? timeLinear(rows, width, wide, fp.f, linearPlan, group)
+                            : fp.context == FunctionProgram::Softmax
+                                ? timeSoftmax(12 * 128, 128, passPlan, group)
+                                : timeElementFunction(fp.f, rows * wide, passPlan, group));
+    }
+    keep(functionRuns.back(), timeLinear(rows, width, wide, std::nullopt, linearPlan, group));
   }
   std::vector<double> seconds, streamed;
   for (const std::vector<double> &runs : gemmRuns)
     seconds.push_back(cost::median(runs));
   for (const std::vector<double> &runs : streamRuns)
     streamed.push_back(cost::median(runs));
+  std::vector<double> functions;
+  for (const std::vector<double> &runs : functionRuns)
+    functions.push_back(cost::median(runs));
   seconds = meanOverRanks(group, seconds);
   streamed = meanOverRanks(group, streamed);
+  functions = meanOverRanks(group, functions);
   Tables t;
+  for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
+    const FunctionProgram &fp = kTimedFunctions[i];
+    double base = fp.context == FunctionProgram::Epilogue ? functions.back() : d.launchSeconds;
+    double elements = double(fp.context == FunctionProgram::Softmax ? 12 * 128 * 128 : sz.functionRows * 3072);
+    t.functionSeconds[size_t(fp.f)] = std::max(functions[i] - base, 0.01 * functions[i]) / elements;
+  }
   t.grid = check(cost::gemmRateGrid(sz.gridM, sz.gridNK, sz.gridNK, seconds, d.launchSeconds));
   std::vector<cost::CollectiveSample> samples;
   for (size_t i = 0; i < sz.streamBytes.size(); ++i)
@@ -295,6 +343,12 @@ void printTables(const Tables &t) {
         std::printf(" %9.2f", t.grid.at(i, j, l) / 1e9);
     std::printf("\n");
   }
+  for (const FunctionProgram &fp : kTimedFunctions)
+    row(cost::elementFunctionName(fp.f),
+        fp.context == FunctionProgram::Epilogue  ? "a GEMM's epilogue, per element"
+        : fp.context == FunctionProgram::Softmax ? "softmax, per element"
+                                                 : "y = f(x), per element",
+        fmt("%.2f ns", 1e9 * t.functionSeconds[size_t(fp.f)]));
   for (size_t i = 0; i < t.bandwidth.sizes.size(); ++i)
     row("bandwidth", "y = -x moving " + sizeText(t.bandwidth.sizes[i]) + ", step's median",
         fmt("%.2f GB/s", t.bandwidth.values[i] / 1e9));
@@ -407,6 +461,7 @@ int runCalibrate(int argc, char **argv) {
   Tables tables = measureTables(sz, d, group);
   d.gemmRates[cost::MathType::F32] = tables.grid;
   d.bandwidthByBytes = tables.bandwidth;
+  d.elementFunctionSeconds = tables.functionSeconds;
 
   // The description says what was measured and how.
   std::ostringstream desc;
@@ -422,7 +477,9 @@ int runCalibrate(int argc, char **argv) {
        << ranks.size << (ranks.size == 1 ? " (one rank)" : " ranks")
        << ". gemm_rates.f32: f32 matmuls on the grid below, their steps' median time; bandwidth_by_bytes: "
           "y = -x moving each of these bytes, its step's median time (smaller working sets stay in the "
-          "caches). ";
+          "caches); element_ns: per element, GELUs as the epilogue of a " << sz.functionRows
+       << "x768 by 768x3072 linear (less the linear without one), exp as a 1536x128 softmax, tanh and sigmoid "
+          "alone; steps' medians. ";
   if (links.fit)
     desc << "Links: ring all-reduce model fitted to MPI all-reduces of " << sizeText(double(sz.collectiveMinBytes))
          << " to " << sizeText(double(sz.collectiveMaxBytes)) << " over " << ranks.size << " ranks (max error "

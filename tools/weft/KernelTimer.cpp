@@ -139,6 +139,59 @@ KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communi
       [&](Program &p) { p.output("y", neg(p.input("x", {elements}))); }, plan, group);
 }
 
+namespace {
+
+/// f(x) in the DSL.
+Tensor applyFunction(cost::ElementFunction f, const Tensor &x) {
+  using F = cost::ElementFunction;
+  switch (f) {
+  case F::Exp:
+    return exp(x);
+  case F::Tanh:
+    return tanh(x);
+  case F::Sigmoid:
+    return sigmoid(x);
+  case F::Gelu:
+    return gelu(x);
+  case F::GeluTanh:
+    return gelu_tanh(x);
+  case F::FastGelu:
+    return fast_gelu(x);
+  case F::Log:
+    break;
+  }
+  throw std::logic_error("calibration: log is not timed (its inputs would need to be positive)");
+}
+
+} // namespace
+
+KernelTiming timeElementFunction(cost::ElementFunction f, int64_t elements, const TimingPlan &plan,
+                                 rt::Communicator *group) {
+  return timeProgram(
+      std::string(cost::elementFunctionName(f)) + " over " + std::to_string(elements) + " f32",
+      [&](Program &p) { p.output("y", applyFunction(f, p.input("x", {elements}))); }, plan, group);
+}
+
+KernelTiming timeLinear(int64_t rows, int64_t k, int64_t n, std::optional<cost::ElementFunction> activation,
+                        const TimingPlan &plan, rt::Communicator *group) {
+  std::string what = std::string(activation ? cost::elementFunctionName(*activation) : "no") +
+                     "-activation linear " + std::to_string(rows) + "x" + std::to_string(k) + " by " +
+                     std::to_string(k) + "x" + std::to_string(n);
+  return timeProgram(
+      what,
+      [&](Program &p) {
+        Tensor y = add(matmul(p.input("x", {rows, k}), p.input("w", {k, n})), p.input("b", {n}));
+        p.output("y", activation ? applyFunction(*activation, y) : y);
+      },
+      plan, group);
+}
+
+KernelTiming timeSoftmax(int64_t rows, int64_t cols, const TimingPlan &plan, rt::Communicator *group) {
+  return timeProgram(
+      "softmax over " + std::to_string(rows) + "x" + std::to_string(cols) + " f32",
+      [&](Program &p) { p.output("y", softmax(p.input("x", {rows, cols}))); }, plan, group);
+}
+
 KernelTiming timeTinyProgram(int64_t elements, const TimingPlan &plan, rt::Communicator *group) {
   return timeProgram(
       "tiny program y = x + x over " + std::to_string(elements) + " f32",

@@ -94,14 +94,16 @@ Type elementOf(Operation *op) {
                              : getElementTypeOrSelf(op->getOperand(0).getType());
 }
 
-/// The kernel `op` runs: `flops` and `bytes` as given; a GEMM's shape only
-/// when the device has a rate grid for its type (the search's hot path skips
-/// it otherwise), from the operand shapes `lhs` and `rhs` (the op's own when
-/// empty).
-cost::KernelWork workOf(Operation *op, double flops, double bytes, const cost::DeviceKind &d,
+/// The kernel `op` runs: its cost `c` divided over `ways` devices, moving
+/// `bytes`; a GEMM's shape only when the device has a rate grid for its type
+/// (the search's hot path skips it otherwise), from the operand shapes `lhs`
+/// and `rhs` (the op's own when empty).
+cost::KernelWork workOf(Operation *op, const OpCost &c, double ways, double bytes, const cost::DeviceKind &d,
                         ArrayRef<int64_t> lhs = {}, ArrayRef<int64_t> rhs = {}) {
   cost::KernelWork w;
-  w.flops = flops, w.bytes = bytes, w.type = mathTypeOf(elementOf(op));
+  w.flops = double(c.flops) / ways, w.bytes = bytes, w.type = mathTypeOf(elementOf(op));
+  for (size_t f = 0; f < c.functionElements.size(); ++f)
+    w.functionElements[f] = double(c.functionElements[f]) / ways;
   if (d.gemmRates.empty() || !d.gemmRates.count(w.type))
     return w;
   if (std::optional<ContractionShape> s = contractionShape(op, lhs, rhs)) {
@@ -130,11 +132,11 @@ double opSeconds(Operation *op, const OpStrategy &strategy, MeshAttr mesh, const
     bytes += localBytes(cast<RankedTensorType>(v.getType()), s, mesh);
   for (auto [v, s] : llvm::zip(op->getResults(), strategy.results))
     bytes += localBytes(cast<RankedTensorType>(v.getType()), s.withPartial({}), mesh);
-  double flops = double(global.flops) / double(strategy.ways);
+  const double ways = double(strategy.ways);
   const cost::DeviceKind &d = cluster.device;
-  cost::KernelWork work = workOf(op, flops, bytes, d);
+  cost::KernelWork work = workOf(op, global, ways, bytes, d);
   if (work.gemm && op->getNumOperands() >= 2 && strategy.operands.size() >= 2) // the local GEMM's shape
-    work = workOf(op, flops, bytes, d,
+    work = workOf(op, global, ways, bytes, d,
                   localShape(cast<RankedTensorType>(op->getOperand(0).getType()), strategy.operands[0], mesh),
                   localShape(cast<RankedTensorType>(op->getOperand(1).getType()), strategy.operands[1], mesh));
   return cost::kernelSeconds(work, d);
@@ -144,7 +146,7 @@ double localOpSeconds(Operation *op, const cost::ClusterSpec &cluster) {
   OpCost c = estimateCost(op);
   if (c.flops == 0 && c.bytes == 0)
     return 0;
-  return cost::kernelSeconds(workOf(op, double(c.flops), double(c.bytes), cluster.device), cluster.device);
+  return cost::kernelSeconds(workOf(op, c, 1, double(c.bytes), cluster.device), cluster.device);
 }
 
 namespace {
