@@ -2,8 +2,8 @@
 //
 // This file implements the collective measurement of `weft calibrate`
 // (CollectiveTimer.h): in each of three passes over the sizes (one with
-// --quick), per size untimed warm-ups (three, one for 64 MiB and more), then
-// a third of its repetitions of barrier + timed collective; each rank's
+// --quick), per size untimed warm-ups (three, one for 64 MiB and more; in
+// later passes one, none), then a third of its repetitions of barrier + timed collective; each rank's
 // median over all passes, and the maximum over the ranks (one more
 // all-reduce) as the size's time.
 //
@@ -83,7 +83,8 @@ std::vector<cost::CollectiveSample> timeCollective(rt::Communicator &group, cost
         }
         throw std::logic_error("timeCollective: a permute is not timed");
       };
-      for (int i = 0, warm = bytes >= (64 << 20) ? 1 : 3; i < warm; ++i)
+      const bool large = bytes >= (64 << 20); // warmed once, in the first pass
+      for (int i = 0, warm = round == 0 ? (large ? 1 : 3) : (large ? 0 : 1); i < warm; ++i)
         check(once());
       for (int i = 0, reps = std::max(1, collectiveRepetitions(bytes, quick) / rounds); i < reps; ++i) {
         check(group.barrier(label));
