@@ -21,6 +21,26 @@ using namespace weft::cost;
 
 namespace {
 
+/// One edit of a good description and the error it must give.
+struct Case {
+  std::string from, to, message;
+};
+
+/// Applies each case's edit to `good` and expects parseClusterSpec to refuse
+/// it with the case's message and the source's name.
+void expectRefused(const std::string &good, const std::vector<Case> &cases) {
+  for (const Case &c : cases) {
+    std::string text = good;
+    size_t at = text.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.from;
+    text.replace(at, c.from.size(), c.to);
+    auto spec = parseClusterSpec(text, "bad.json");
+    ASSERT_FALSE(spec.isOk()) << c.message;
+    EXPECT_NE(spec.status().message().find(c.message), std::string::npos) << spec.status().message();
+    EXPECT_NE(spec.status().message().find("'bad.json'"), std::string::npos);
+  }
+}
+
 TEST(ClusterSpec, ShippedDescriptionsLoad) {
   std::vector<std::string> names = builtinClusterNames();
   for (const char *want : {"a100", "cpu", "h100", "h200"})
@@ -76,10 +96,7 @@ TEST(ClusterSpec, BadDescriptionsNameTheKey) {
     "topology": {"devices_per_node": 1, "intra_node": {"gbps": 1, "latency_us": 1},
                  "inter_node": {"gbps": 1, "latency_us": 1}}})";
   ASSERT_TRUE(parseClusterSpec(good, "good").isOk());
-  struct Case {
-    std::string from, to, message;
-  };
-  const Case cases[] = {
+  const std::vector<Case> cases = {
       {"\"memory_gbps\": 1", "\"memory_gbps\": -3", "device.memory_gbps must be positive, got -3"},
       {"\"memory_gbps\": 1, ", "", "device.memory_gbps is missing"},
       {"\"bf16\": 1", "\"bf16\": \"fast\"", "device.peak_tflops.bf16 is not a number"},
@@ -87,16 +104,7 @@ TEST(ClusterSpec, BadDescriptionsNameTheKey) {
       {"\"devices_per_node\": 1", "\"devices_per_node\": 0", "topology.devices_per_node must be a positive integer"},
       {"\"inter_node\": {\"gbps\": 1", "\"inter_node\": {\"gbs\": 1", "topology.inter_node.gbps is missing"},
   };
-  for (const Case &c : cases) {
-    std::string text = good;
-    size_t at = text.find(c.from);
-    ASSERT_NE(at, std::string::npos) << c.from;
-    text.replace(at, c.from.size(), c.to);
-    auto spec = parseClusterSpec(text, "bad.json");
-    ASSERT_FALSE(spec.isOk()) << c.message;
-    EXPECT_NE(spec.status().message().find(c.message), std::string::npos) << spec.status().message();
-    EXPECT_NE(spec.status().message().find("'bad.json'"), std::string::npos);
-  }
+  expectRefused(good, cases);
 }
 
 const std::string kTables = R"({"name": "t", "device": {"peak_tflops": {"f32": 1, "bf16": 1, "f16": 1},
@@ -154,10 +162,7 @@ TEST(ClusterSpec, FilesWithoutTablesKeepTheSingleFigures) {
 
 TEST(ClusterSpec, MalformedTablesNameTheKey) {
   ASSERT_TRUE(parseClusterSpec(kTables, "good").isOk());
-  struct Case {
-    std::string from, to, message;
-  };
-  const Case cases[] = {
+  const std::vector<Case> cases = {
       {"\"m\": [1, 128]", "\"m\": [128, 1]",
        "device.gemm_rates.f32.m must be strictly increasing (entry 1 is not above entry 0)"},
       {"\"k\": [768]", "\"k\": []", "device.gemm_rates.f32.k must be a non-empty array of numbers"},
@@ -178,16 +183,7 @@ TEST(ClusterSpec, MalformedTablesNameTheKey) {
       {"\"chunk_bytes\": [64, 1048576]", "\"chunk_bytes\": 64",
        "topology.intra_node.step_us.all_reduce.chunk_bytes must be a non-empty array"},
   };
-  for (const Case &c : cases) {
-    std::string text = kTables;
-    size_t at = text.find(c.from);
-    ASSERT_NE(at, std::string::npos) << c.from;
-    text.replace(at, c.from.size(), c.to);
-    auto spec = parseClusterSpec(text, "tables.json");
-    ASSERT_FALSE(spec.isOk()) << c.message;
-    EXPECT_NE(spec.status().message().find(c.message), std::string::npos) << spec.status().message();
-    EXPECT_NE(spec.status().message().find("'tables.json'"), std::string::npos);
-  }
+  expectRefused(kTables, cases);
 }
 
 } // namespace
