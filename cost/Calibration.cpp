@@ -84,6 +84,85 @@ rt::StatusOr<LinkFit> fitRingAllReduce(int ranks, const std::vector<AllReduceSam
   return fit;
 }
 
+namespace {
+
+/// Samples sorted by size, those of one size merged into their median
+/// time; INVALID_ARGUMENT when there are none or one is not positive.
+rt::StatusOr<std::vector<CollectiveSample>> bySize(std::vector<CollectiveSample> samples, const char *what) {
+  if (samples.empty())
+    return rt::invalidArgument(std::string(what) + ": no samples");
+  for (const CollectiveSample &s : samples)
+    if (!(s.seconds > 0) || !(s.bytes > 0))
+      return rt::invalidArgument(std::string(what) + ": the sample of " + std::to_string(s.bytes) + " bytes took " +
+                                 std::to_string(s.seconds) + " s: sizes and times must be positive");
+  std::stable_sort(samples.begin(), samples.end(),
+                   [](const CollectiveSample &a, const CollectiveSample &b) { return a.bytes < b.bytes; });
+  std::vector<CollectiveSample> merged;
+  for (size_t i = 0; i < samples.size();) {
+    size_t j = i;
+    std::vector<double> times;
+    for (; j < samples.size() && samples[j].bytes == samples[i].bytes; ++j)
+      times.push_back(samples[j].seconds);
+    merged.push_back({samples[i].bytes, median(times)});
+    i = j;
+  }
+  return merged;
+}
+
+} // namespace
+
+rt::StatusOr<SizeCurve> collectiveStepCurve(CollectiveKind kind, int ranks,
+                                           const std::vector<CollectiveSample> &samples) {
+  std::string what = std::string("the ") + collectiveName(kind) + " step curve";
+  if (ranks < 2 || kind == CollectiveKind::Permute)
+    return rt::invalidArgument(what + " needs a ring collective over at least 2 ranks, got " +
+                               std::to_string(ranks));
+  auto sorted = bySize(samples, what.c_str());
+  if (!sorted.isOk())
+    return sorted.status();
+  SizeCurve curve;
+  const double steps = double(collectiveSteps(kind, ranks));
+  for (const CollectiveSample &s : *sorted) {
+    curve.sizes.push_back(s.bytes / ranks);
+    curve.values.push_back(s.seconds / steps);
+  }
+  return curve;
+}
+
+rt::StatusOr<SizeCurve> bandwidthCurve(const std::vector<CollectiveSample> &samples, double launchSeconds) {
+  auto sorted = bySize(samples, "the bandwidth curve");
+  if (!sorted.isOk())
+    return sorted.status();
+  SizeCurve curve;
+  for (const CollectiveSample &s : *sorted) {
+    curve.sizes.push_back(s.bytes);
+    curve.values.push_back(s.bytes / std::max(s.seconds - launchSeconds, 0.01 * s.seconds));
+  }
+  return curve;
+}
+
+rt::StatusOr<GemmRateGrid> gemmRateGrid(const std::vector<double> &m, const std::vector<double> &n,
+                                        const std::vector<double> &k, const std::vector<double> &seconds,
+                                        double launchSeconds) {
+  if (m.empty() || n.empty() || k.empty() || seconds.size() != m.size() * n.size() * k.size())
+    return rt::invalidArgument("the GEMM rate grid: " + std::to_string(seconds.size()) + " times for " +
+                               std::to_string(m.size()) + " x " + std::to_string(n.size()) + " x " +
+                               std::to_string(k.size()) + " shapes");
+  GemmRateGrid grid{m, n, k, {}};
+  for (size_t i = 0, at = 0; i < m.size(); ++i)
+    for (size_t j = 0; j < n.size(); ++j)
+      for (size_t l = 0; l < k.size(); ++l, ++at) {
+        double t = seconds[at];
+        if (!(t > 0))
+          return rt::invalidArgument("the GEMM rate grid: the " + std::to_string(int64_t(m[i])) + "x" +
+                                     std::to_string(int64_t(k[l])) + " by " + std::to_string(int64_t(k[l])) +
+                                     "x" + std::to_string(int64_t(n[j])) + " matmul took " + std::to_string(t) +
+                                     " s; times must be positive");
+        grid.flopsPerSecond.push_back(matmulFlopsPerSecond(m[i], n[j], k[l], std::max(t - launchSeconds, 0.01 * t)));
+      }
+  return grid;
+}
+
 double matmulFlopsPerSecond(double m, double n, double k, double seconds) {
   return seconds > 0 ? 2.0 * m * n * k / seconds : 0;
 }

@@ -10,6 +10,7 @@
 
 #include "cost/ClusterSpec.h"
 
+#include "cost/CollectiveCost.h"
 #include "runtime/FileUtil.h"
 
 #include <nlohmann/json.hpp>
@@ -90,6 +91,40 @@ public:
       status_ = rt::invalidArgument("cluster description '" + source_ + "': " + key + " " + what);
   }
 
+  /// An array of positive numbers at obj[key] (each times `scale`); empty
+  /// after an error.
+  std::vector<double> positiveArray(const Json &obj, const std::string &path, const char *key, double scale = 1) {
+    std::vector<double> out;
+    const Json *v = member(obj, path, key);
+    if (!v)
+      return out;
+    if (!v->is_array() || v->empty()) {
+      fail(path + key, "must be a non-empty array of numbers, got " + v->dump());
+      return out;
+    }
+    for (size_t i = 0; i < v->size(); ++i) {
+      const Json &x = (*v)[i];
+      if (!x.is_number() || !(x.get<double>() > 0)) {
+        fail(path + key + "[" + std::to_string(i) + "]", "must be a positive number, got " + x.dump());
+        return {};
+      }
+      out.push_back(x.get<double>() * scale);
+    }
+    return out;
+  }
+
+  /// positiveArray, strictly increasing (the sizes of a table).
+  std::vector<double> increasingArray(const Json &obj, const std::string &path, const char *key) {
+    std::vector<double> out = positiveArray(obj, path, key);
+    for (size_t i = 1; i < out.size(); ++i)
+      if (!(out[i] > out[i - 1])) {
+        fail(path + key, "must be strictly increasing (entry " + std::to_string(i) + " is not above entry " +
+                             std::to_string(i - 1) + ")");
+        return {};
+      }
+    return out;
+  }
+
   const rt::Status &status() const { return status_; }
 
 private:
@@ -97,10 +132,146 @@ private:
   rt::Status status_;
 };
 
+void readStepTimes(Reader &r, const Json &link, const std::string &path, Link &out);
+
 Link readLink(Reader &r, const Json &topology, const char *key) {
   const Json &l = r.object(topology, "topology.", key);
   std::string path = std::string("topology.") + key + ".";
-  return {r.positive(l, path, "gbps", 1e9), r.positive(l, path, "latency_us", 1e-6)};
+  Link link{r.positive(l, path, "gbps", 1e9), r.positive(l, path, "latency_us", 1e-6), {}};
+  readStepTimes(r, l, path, link);
+  return link;
+}
+
+struct TypeName {
+  MathType type;
+  const char *name;
+};
+const TypeName kTypeNames[] = {
+    {MathType::F32, "f32"}, {MathType::TF32, "tf32"}, {MathType::BF16, "bf16"}, {MathType::F16, "f16"}};
+
+/// The collectives a link may carry measured step times for (permute is
+/// always costed by the link's latency and bandwidth).
+const CollectiveKind kMeasuredCollectives[] = {CollectiveKind::AllReduce, CollectiveKind::AllGather,
+                                               CollectiveKind::ReduceScatter, CollectiveKind::AllToAll};
+
+/// device.gemm_rates (optional): one grid per type name.
+void readGemmRates(Reader &r, const Json &device, DeviceKind &d) {
+  if (!device.contains("gemm_rates"))
+    return;
+  const Json &rates = r.object(device, "device.", "gemm_rates");
+  for (const auto &[typeName, grid] : rates.items()) {
+    const TypeName *t = nullptr;
+    for (const TypeName &tn : kTypeNames)
+      if (typeName == tn.name)
+        t = &tn;
+    std::string path = "device.gemm_rates." + typeName;
+    if (!t) {
+      r.fail(path, "is not a type (f32, tf32, bf16 or f16)");
+      return;
+    }
+    if (!grid.is_object()) {
+      r.fail(path, "must be an object with m, n, k and gflops");
+      return;
+    }
+    GemmRateGrid g;
+    g.m = r.increasingArray(grid, path + ".", "m");
+    g.n = r.increasingArray(grid, path + ".", "n");
+    g.k = r.increasingArray(grid, path + ".", "k");
+    const Json *gflops = r.member(grid, path + ".", "gflops");
+    if (!r.status().isOk() || !gflops)
+      return;
+    // gflops[i][j][l]: |m| arrays of |n| arrays of |k| rates.
+    auto wrongShape = [&](const std::string &where, size_t want) {
+      r.fail(path + ".gflops" + where, "must be an array of " + std::to_string(want) +
+                                           " entries (the grid is " + std::to_string(g.m.size()) + " m x " +
+                                           std::to_string(g.n.size()) + " n x " + std::to_string(g.k.size()) +
+                                           " k)");
+    };
+    if (!gflops->is_array() || gflops->size() != g.m.size())
+      return wrongShape("", g.m.size());
+    for (size_t i = 0; i < g.m.size(); ++i) {
+      const Json &row = (*gflops)[i];
+      std::string at = "[" + std::to_string(i) + "]";
+      if (!row.is_array() || row.size() != g.n.size())
+        return wrongShape(at, g.n.size());
+      for (size_t j = 0; j < g.n.size(); ++j) {
+        std::string at2 = at + "[" + std::to_string(j) + "]";
+        if (!row[j].is_array() || row[j].size() != g.k.size())
+          return wrongShape(at2, g.k.size());
+        for (size_t l = 0; l < g.k.size(); ++l) {
+          const Json &x = row[j][l];
+          if (!x.is_number() || !(x.get<double>() > 0))
+            return r.fail(path + ".gflops" + at2 + "[" + std::to_string(l) + "]",
+                          "must be a positive number, got " + x.dump());
+          g.flopsPerSecond.push_back(x.get<double>() * 1e9);
+        }
+      }
+    }
+    d.gemmRates[t->type] = std::move(g);
+  }
+}
+
+/// device.element_ns (optional): nanoseconds per element by function name.
+void readElementFunctions(Reader &r, const Json &device, DeviceKind &d) {
+  if (!device.contains("element_ns"))
+    return;
+  const Json &ns = r.object(device, "device.", "element_ns");
+  for (const auto &[name, value] : ns.items()) {
+    int f = 0;
+    while (f < kElementFunctions && name != elementFunctionName(ElementFunction(f)))
+      ++f;
+    if (f == kElementFunctions)
+      return r.fail("device.element_ns." + name,
+                    "is not an element function (exp, log, tanh, sigmoid, gelu, gelu_tanh or fast_gelu)");
+    d.elementFunctionSeconds[size_t(f)] = r.positive(ns, "device.element_ns.", name.c_str(), 1e-9);
+  }
+}
+
+/// A curve at obj[key] (optional): two arrays of the same length.
+SizeCurve readCurve(Reader &r, const Json &obj, const std::string &path, const char *sizeKey,
+                    const char *valueKey, double valueScale) {
+  SizeCurve c;
+  c.sizes = r.increasingArray(obj, path + ".", sizeKey);
+  c.values = r.positiveArray(obj, path + ".", valueKey, valueScale);
+  if (!r.status().isOk())
+    return {};
+  if (c.values.size() != c.sizes.size()) {
+    r.fail(path, std::string("has ") + std::to_string(c.sizes.size()) + " " + sizeKey + " but " +
+                     std::to_string(c.values.size()) + " " + valueKey);
+    return {};
+  }
+  return c;
+}
+
+/// device.bandwidth_by_bytes (optional).
+void readBandwidthCurve(Reader &r, const Json &device, DeviceKind &d) {
+  if (!device.contains("bandwidth_by_bytes"))
+    return;
+  const Json &curve = r.object(device, "device.", "bandwidth_by_bytes");
+  if (r.status().isOk())
+    d.bandwidthByBytes = readCurve(r, curve, "device.bandwidth_by_bytes", "bytes", "gbps", 1e9);
+}
+
+/// topology.<link>.step_us (optional): a curve per collective name.
+void readStepTimes(Reader &r, const Json &link, const std::string &path, Link &out) {
+  if (!link.contains("step_us"))
+    return;
+  const Json &steps = r.object(link, path, "step_us");
+  for (const auto &[kindName, curve] : steps.items()) {
+    std::string at = path + "step_us." + kindName;
+    const CollectiveKind *kind = nullptr;
+    for (const CollectiveKind &k : kMeasuredCollectives)
+      if (kindName == collectiveName(k))
+        kind = &k;
+    if (!kind)
+      return r.fail(at, "is not a measured collective (all_reduce, all_gather, reduce_scatter or all_to_all)");
+    if (!curve.is_object())
+      return r.fail(at, "must be an object with chunk_bytes and us");
+    SizeCurve c = readCurve(r, curve, at, "chunk_bytes", "us", 1e-6);
+    if (!r.status().isOk())
+      return;
+    out.stepSeconds[*kind] = std::move(c);
+  }
 }
 
 } // namespace
@@ -117,6 +288,26 @@ double DeviceKind::peakFlops(MathType type) const {
     return peakFlopsF16;
   }
   return peakFlopsF32;
+}
+
+const char *elementFunctionName(ElementFunction f) {
+  switch (f) {
+  case ElementFunction::Exp:
+    return "exp";
+  case ElementFunction::Log:
+    return "log";
+  case ElementFunction::Tanh:
+    return "tanh";
+  case ElementFunction::Sigmoid:
+    return "sigmoid";
+  case ElementFunction::Gelu:
+    return "gelu";
+  case ElementFunction::GeluTanh:
+    return "gelu_tanh";
+  case ElementFunction::FastGelu:
+    return "fast_gelu";
+  }
+  return "?";
 }
 
 std::vector<std::string> builtinClusterNames() {
@@ -152,6 +343,9 @@ rt::StatusOr<ClusterSpec> parseClusterSpec(const std::string &json, const std::s
   d.launchSeconds = r.positive(device, "device.", "launch_us", 1e-6);
   d.gemmEfficiency = r.fraction(device, "device.", "gemm_efficiency");
   d.memoryEfficiency = r.fraction(device, "device.", "memory_efficiency");
+  readGemmRates(r, device, d);
+  readBandwidthCurve(r, device, d);
+  readElementFunctions(r, device, d);
 
   const Json &topology = r.object(root, "", "topology");
   const Json *perNode = r.member(topology, "topology.", "devices_per_node");
@@ -195,10 +389,49 @@ double significant4(double x) {
   return std::strtod(buf, nullptr);
 }
 
+/// A curve as {sizeKey: [...], valueKey: [...]} (sizes exact, values to 4
+/// digits after dividing by `valueScale`).
+nlohmann::ordered_json curveJson(const SizeCurve &c, const char *sizeKey, const char *valueKey, double valueScale) {
+  nlohmann::ordered_json j, sizes = nlohmann::ordered_json::array(), values = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < c.sizes.size(); ++i) {
+    sizes.push_back(c.sizes[i]);
+    values.push_back(significant4(c.values[i] / valueScale));
+  }
+  j[sizeKey] = sizes;
+  j[valueKey] = values;
+  return j;
+}
+
 nlohmann::ordered_json linkJson(const Link &l) {
   nlohmann::ordered_json j;
   j["gbps"] = significant4(l.bandwidth / 1e9);
   j["latency_us"] = significant4(l.latencySeconds / 1e-6);
+  if (!l.stepSeconds.empty()) {
+    nlohmann::ordered_json steps;
+    for (const auto &[kind, curve] : l.stepSeconds)
+      steps[collectiveName(kind)] = curveJson(curve, "chunk_bytes", "us", 1e-6);
+    j["step_us"] = steps;
+  }
+  return j;
+}
+
+nlohmann::ordered_json gridJson(const GemmRateGrid &g) {
+  nlohmann::ordered_json j;
+  j["m"] = g.m;
+  j["n"] = g.n;
+  j["k"] = g.k;
+  nlohmann::ordered_json rates = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < g.m.size(); ++i) {
+    nlohmann::ordered_json row = nlohmann::ordered_json::array();
+    for (size_t jj = 0; jj < g.n.size(); ++jj) {
+      nlohmann::ordered_json line = nlohmann::ordered_json::array();
+      for (size_t l = 0; l < g.k.size(); ++l)
+        line.push_back(significant4(g.at(i, jj, l) / 1e9));
+      row.push_back(line);
+    }
+    rates.push_back(row);
+  }
+  j["gflops"] = rates;
   return j;
 }
 
@@ -221,6 +454,21 @@ std::string formatClusterSpec(const ClusterSpec &spec) {
   device["launch_us"] = significant4(d.launchSeconds / 1e-6);
   device["gemm_efficiency"] = significant4(d.gemmEfficiency);
   device["memory_efficiency"] = significant4(d.memoryEfficiency);
+  if (!d.gemmRates.empty()) {
+    nlohmann::ordered_json rates;
+    for (const TypeName &t : kTypeNames)
+      if (auto it = d.gemmRates.find(t.type); it != d.gemmRates.end() && !it->second.empty())
+        rates[t.name] = gridJson(it->second);
+    device["gemm_rates"] = rates;
+  }
+  if (!d.bandwidthByBytes.empty())
+    device["bandwidth_by_bytes"] = curveJson(d.bandwidthByBytes, "bytes", "gbps", 1e9);
+  nlohmann::ordered_json functions;
+  for (int f = 0; f < kElementFunctions; ++f)
+    if (d.elementFunctionSeconds[size_t(f)] > 0)
+      functions[elementFunctionName(ElementFunction(f))] = significant4(d.elementFunctionSeconds[size_t(f)] / 1e-9);
+  if (!functions.empty())
+    device["element_ns"] = functions;
   root["device"] = device;
   topology["devices_per_node"] = spec.topology.devicesPerNode;
   topology["intra_node"] = linkJson(spec.topology.intraNode);

@@ -16,15 +16,38 @@
 //   topology: devices_per_node, intra_node {gbps, latency_us},
 //             inter_node {gbps, latency_us}
 // Bandwidths are GB/s (1e9 bytes) per device in each direction.
+// Optional measured tables (written by `weft calibrate`; a file without them
+// is costed by the single figures above, as before they existed):
+//   device.gemm_rates.{f32|tf32|bf16|f16}: {m: [..], n: [..], k: [..],
+//       gflops: [[[..]]]}  achieved GFLOP/s of m x k by k x n matmuls on the
+//       grid m x n x k (gflops[i][j][l] for m[i], n[j], k[l]); it replaces
+//       peak x gemm_efficiency for GEMMs of that type;
+//   device.bandwidth_by_bytes: {bytes: [..], gbps: [..]}  a streaming kernel's
+//       bytes read + written per second by the bytes it moves (the caches
+//       make small working sets faster); it replaces memory_gbps x
+//       memory_efficiency;
+//   device.element_ns.{exp|log|tanh|sigmoid|gelu|gelu_tanh|fast_gelu}:
+//       nanoseconds per element of that function (a standalone y = f(x)
+//       over a cache-resident tensor); added to the compute time of kernels
+//       that evaluate it (a GELU epilogue, a softmax's exp);
+//   topology.{intra_node|inter_node}.step_us.{all_reduce|all_gather|
+//       reduce_scatter|all_to_all}: {chunk_bytes: [..], us: [..]}  measured
+//       microseconds of one ring step by the bytes one step moves; it replaces
+//       latency + bytes / bandwidth for that collective (CollectiveCost.h).
+// Sizes in each table strictly increase; the reader reads between points
+// (cost/RateTables.h).
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef WEFT_COST_CLUSTERSPEC_H
 #define WEFT_COST_CLUSTERSPEC_H
 
+#include "cost/RateTables.h"
 #include "runtime/Status.h"
 
+#include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +56,16 @@ namespace weft::cost {
 /// Element types the cost model distinguishes for arithmetic rates.
 enum class MathType { F32, TF32, BF16, F16 };
 
+/// Element functions whose cost a description may give per element (they
+/// cost far more than the one FLOP the cost model counts for them).
+enum class ElementFunction { Exp, Log, Tanh, Sigmoid, Gelu, GeluTanh, FastGelu };
+constexpr int kElementFunctions = 7;
+/// "exp", "log", "tanh", "sigmoid", "gelu", "gelu_tanh", "fast_gelu".
+const char *elementFunctionName(ElementFunction f);
+
+/// The collectives the cost model prices (CollectiveCost.h has the formulas).
+enum class CollectiveKind { AllReduce, AllGather, ReduceScatter, AllToAll, Permute };
+
 struct DeviceKind {
   double peakFlopsF32 = 0, peakFlopsTF32 = 0, peakFlopsBF16 = 0, peakFlopsF16 = 0; // FLOP/s
   double memoryBandwidth = 0;   // bytes/s
@@ -40,6 +73,15 @@ struct DeviceKind {
   double launchSeconds = 0;     // the fixed cost of one kernel or library call
   double gemmEfficiency = 1;    // fraction of the peak a large GEMM reaches
   double memoryEfficiency = 1;  // fraction of the bandwidth a streaming kernel reaches
+  /// Measured GEMM rates by shape, per type (optional: a type without a grid
+  /// runs GEMMs at its peak x gemmEfficiency).
+  std::map<MathType, GemmRateGrid> gemmRates;
+  /// Measured bytes/s (read + written) by the bytes a kernel moves (optional:
+  /// without it memoryBandwidth x memoryEfficiency).
+  SizeCurve bandwidthByBytes;
+  /// Measured seconds per element of each element function, a standalone
+  /// pass over a cache-resident tensor (optional: 0 adds nothing).
+  std::array<double, kElementFunctions> elementFunctionSeconds{};
 
   /// The peak rate for `type` (TF32 falls back to F32 when not given).
   double peakFlops(MathType type) const;
@@ -50,6 +92,10 @@ struct DeviceKind {
 struct Link {
   double bandwidth = 0;
   double latencySeconds = 0;
+  /// Measured seconds of one ring step by the bytes it moves, per collective
+  /// (optional: a collective without a curve costs latency + bytes / bandwidth
+  /// per step).
+  std::map<CollectiveKind, SizeCurve> stepSeconds;
 };
 
 struct Topology {

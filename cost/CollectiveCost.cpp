@@ -67,7 +67,9 @@ double wireBytes(CollectiveKind kind, int64_t n, double bytes) {
   return 0;
 }
 
-static int64_t steps(CollectiveKind kind, int64_t n) {
+int64_t collectiveSteps(CollectiveKind kind, int64_t n) {
+  if (n <= 1)
+    return 0;
   switch (kind) {
   case CollectiveKind::AllReduce:
     return 2 * (n - 1);
@@ -89,7 +91,10 @@ double collectiveSeconds(CollectiveKind kind, double bytes, const MeshAxes &mesh
 double linkSeconds(CollectiveKind kind, double bytes, int64_t n, const Link &link) {
   if (n <= 1)
     return 0;
-  return double(steps(kind, n)) * link.latencySeconds + wireBytes(kind, n, bytes) / link.bandwidth;
+  if (!link.stepSeconds.empty() && kind != CollectiveKind::Permute)
+    if (auto it = link.stepSeconds.find(kind); it != link.stepSeconds.end()) // measured: steps x step(S / n)
+      return double(collectiveSteps(kind, n)) * it->second.at(bytes / double(n), AboveLast::Proportional);
+  return double(collectiveSteps(kind, n)) * link.latencySeconds + wireBytes(kind, n, bytes) / link.bandwidth;
 }
 
 const char *collectiveName(CollectiveKind kind) {

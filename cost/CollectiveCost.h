@@ -9,6 +9,13 @@
 //   reduce_scatter  (n-1) steps, (n-1)/n S  (S = the input)
 //   all_to_all      (n-1) steps, (n-1)/n S  (S = one device's buffer)
 //   permute         1 step, S
+// Every step but a permute's moves a chunk of S / n. A link with a measured
+// step-time curve for the collective (ClusterSpec.h, written by `weft
+// calibrate`) prices it as steps x step_seconds(S / n), the curve read in
+// log-log space between its measured chunks and at the last chunk's bandwidth
+// beyond them: a piecewise model in place of one latency and bandwidth for
+// all sizes (small messages pay per-message costs, large ones the memory
+// system's bandwidth, and one line fits neither end).
 // The link is the topology's intra-node link when the group's devices lie in
 // one node, else the inter-node link (the slowest link of a ring sets its
 // pace). A group is described by the mesh: ranks are numbered row-major over
@@ -27,8 +34,6 @@
 #include <vector>
 
 namespace weft::cost {
-
-enum class CollectiveKind { AllReduce, AllGather, ReduceScatter, AllToAll, Permute };
 
 /// A mesh's axes, major to minor: names and sizes.
 struct MeshAxes {
@@ -51,6 +56,9 @@ bool groupWithinNode(const MeshAxes &mesh, const std::vector<std::string> &axes,
 /// Bytes one device sends for `kind` over a group of n devices (the wire
 /// bytes of the ring formulas above); 0 when n == 1.
 double wireBytes(CollectiveKind kind, int64_t n, double bytes);
+
+/// The steps of `kind`'s ring over n devices (0 when n == 1).
+int64_t collectiveSteps(CollectiveKind kind, int64_t n);
 
 /// Seconds for `kind` over the group along `axes` with S = `bytes`; 0 when
 /// the group has one device.

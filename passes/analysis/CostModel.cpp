@@ -58,6 +58,38 @@ int64_t contractionFlops(ContractionOp op) {
   return mul(mul(2, elementsOf(op.getType())), k);
 }
 
+/// The element function `op` evaluates per element of its result, if any.
+std::optional<cost::ElementFunction> elementFunctionOf(Operation *op) {
+  using F = cost::ElementFunction;
+  if (isa<ExpOp>(op))
+    return F::Exp;
+  if (isa<LogOp>(op))
+    return F::Log;
+  if (isa<TanhOp>(op))
+    return F::Tanh;
+  if (isa<SigmoidOp>(op))
+    return F::Sigmoid;
+  if (isa<GeluOp>(op))
+    return F::Gelu;
+  if (isa<GeluTanhOp>(op))
+    return F::GeluTanh;
+  if (isa<FastGeluOp>(op))
+    return F::FastGelu;
+  if (auto fmm = dyn_cast<FusedMatmulOp>(op)) {
+    switch (fmm.getActivation()) {
+    case EpilogueActivation::None:
+      return std::nullopt;
+    case EpilogueActivation::Gelu:
+      return F::Gelu;
+    case EpilogueActivation::GeluTanh:
+      return F::GeluTanh;
+    case EpilogueActivation::FastGelu:
+      return F::FastGelu;
+    }
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 OpCost estimateCost(Operation *op) {
@@ -90,8 +122,12 @@ OpCost estimateCost(Operation *op) {
   else if (isa<RmsNormOp>(op)) // square, mean, scale, gain
     cost.flops = mul(4, elementsOf(op->getOperand(0).getType()));
   else if (auto fusion = dyn_cast<FusionOp>(op)) // the work of its body
-    for (Operation &inner : fusion.getBody().front().without_terminator())
-      cost.flops = add(cost.flops, estimateCost(&inner).flops);
+    for (Operation &inner : fusion.getBody().front().without_terminator()) {
+      OpCost body = estimateCost(&inner);
+      cost.flops = add(cost.flops, body.flops);
+      for (size_t f = 0; f < cost.functionElements.size(); ++f)
+        cost.functionElements[f] = add(cost.functionElements[f], body.functionElements[f]);
+    }
   else if (isa<GatherOp, SliceOp, ConcatOp, TransposeOp, BroadcastOp, IotaOp,
                CastOp>(op))
     cost.flops = 0;
@@ -99,7 +135,47 @@ OpCost estimateCost(Operation *op) {
     cost.flops = mul(12, elementsOf(op->getResult(0).getType()));
   else if (op->getNumOperands() > 0)
     cost.flops = elementsOf(op->getOperand(0).getType());
+  if (std::optional<cost::ElementFunction> f = elementFunctionOf(op))
+    cost.functionElements[size_t(*f)] = elementsOf(op->getResult(0).getType());
   return cost;
+}
+
+namespace {
+
+/// The shape from the operands' shapes (rank >= 2, batch dims leading) and
+/// the transpose flags.
+ContractionShape shapeOf(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs, bool transposeLhs, bool transposeRhs) {
+  ContractionShape s;
+  size_t r = lhs.size();
+  s.m = transposeLhs ? lhs[r - 1] : lhs[r - 2];
+  s.k = transposeLhs ? lhs[r - 2] : lhs[r - 1];
+  s.n = transposeRhs ? rhs[rhs.size() - 2] : rhs[rhs.size() - 1];
+  for (size_t d = 0; d + 2 < r; ++d)
+    s.batch = mul(s.batch, lhs[d]);
+  return s;
+}
+
+template <typename ContractionOp>
+ContractionShape shapeOf(ContractionOp op, ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  if (lhs.empty())
+    lhs = cast<RankedTensorType>(op.getLhs().getType()).getShape();
+  if (rhs.empty())
+    rhs = cast<RankedTensorType>(op.getRhs().getType()).getShape();
+  return shapeOf(lhs, rhs, op.getTransposeLhs(), op.getTransposeRhs());
+}
+
+} // namespace
+
+std::optional<ContractionShape> contractionShape(Operation *op, ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  if (auto mm = dyn_cast<MatmulOp>(op))
+    return shapeOf(mm, lhs, rhs);
+  if (auto bmm = dyn_cast<BatchMatmulOp>(op))
+    return shapeOf(bmm, lhs, rhs);
+  if (auto fmm = dyn_cast<FusedMatmulOp>(op))
+    return shapeOf(fmm, lhs, rhs);
+  if (auto fbmm = dyn_cast<FusedBatchMatmulOp>(op))
+    return shapeOf(fbmm, lhs, rhs);
+  return std::nullopt;
 }
 
 ProgramCost summarizeCost(func::FuncOp func) {

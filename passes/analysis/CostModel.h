@@ -13,8 +13,14 @@
 #ifndef WEFT_PASSES_ANALYSIS_COSTMODEL_H
 #define WEFT_PASSES_ANALYSIS_COSTMODEL_H
 
+#include "cost/ClusterSpec.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -30,6 +36,12 @@ namespace weft {
 struct OpCost {
   int64_t flops = 0;
   int64_t bytes = 0;
+  /// Elements passed through each element function (cost::ElementFunction
+  /// order: exp, log, tanh, sigmoid, gelu, gelu_tanh, fast_gelu), counted
+  /// apart because they cost far more than their one FLOP: the op's own
+  /// operand for such an op, a fused GEMM's result for its GELU epilogue, a
+  /// fusion's body's.
+  std::array<int64_t, cost::kElementFunctions> functionElements{};
 };
 
 /// Returns the cost of `op`. Data movement that needs no kernel (reshape,
@@ -37,6 +49,18 @@ struct OpCost {
 /// epilogue); LayerNorm 8 and RMSNorm 4 FLOPs per element; other ops count one
 /// FLOP per element they read (transcendentals count one too).
 OpCost estimateCost(mlir::Operation *op);
+
+/// The products a contraction computes: `batch` products of an m x k by
+/// k x n matmul each.
+struct ContractionShape {
+  int64_t batch = 1, m = 0, n = 0, k = 0;
+};
+
+/// The contraction shape of `op` (matmul, batch_matmul and their fused
+/// forms; nullopt for any other op) from operand shapes `lhs` and `rhs`
+/// (the op's own when empty: pass local shapes for a sharded op).
+std::optional<ContractionShape> contractionShape(mlir::Operation *op, llvm::ArrayRef<int64_t> lhs = {},
+                                                 llvm::ArrayRef<int64_t> rhs = {});
 
 /// How many ops of a group there are and what they cost together.
 struct CostRow {

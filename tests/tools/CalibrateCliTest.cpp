@@ -7,7 +7,11 @@
 // they were not measured); under `weft launch -n 2` the links are measured
 // (inside and between nodes the same) and the memory is split over the
 // ranks; an -o that cannot be written fails at once, naming the path; --check
-// pairs every step of a GPT-2 forward with its op's prediction.
+// pairs every step of a GPT-2 forward with its op's prediction. The measured
+// tables (f32 GEMM rates by shape, bandwidth by working set, element
+// functions; under weft launch each collective's step times) are written;
+// under weft launch --check times the collectives again and reports the
+// model's error; --with checks a given description without measuring.
 //
 //===----------------------------------------------------------------------===//
 
@@ -99,6 +103,17 @@ TEST(WeftCalibrate, OneRankWritesALoadableDescription) {
   ASSERT_TRUE(spec.isOk()) << spec.status().message();
   expectMeasuredDevice(*spec, 1);
   EXPECT_HAS(spec->description, "Links not measured (run under weft launch -n 2)");
+  // The measured tables: a 2 x 2 x 2 f32 grid (--quick), two working sets
+  // and the DRAM pass, the element functions but log.
+  EXPECT_HAS(r.out, "f32 GEMM rates (GFLOP/s)");
+  ASSERT_EQ(spec->device.gemmRates.count(MathType::F32), 1u);
+  const GemmRateGrid &grid = spec->device.gemmRates.at(MathType::F32);
+  EXPECT_EQ(grid.m, (std::vector<double>{1, 64}));
+  EXPECT_EQ(grid.flopsPerSecond.size(), 8u);
+  EXPECT_EQ(spec->device.bandwidthByBytes.sizes.size(), 3u);
+  for (int f = 0; f < kElementFunctions; ++f)
+    EXPECT_EQ(spec->device.elementFunctionSeconds[size_t(f)] > 0, ElementFunction(f) != ElementFunction::Log)
+        << elementFunctionName(ElementFunction(f));
   EXPECT_HAS(spec->description, "Peaks are achieved rates");
   // The links of the shipped description stay.
   auto shipped = loadClusterSpec("cpu");
@@ -116,11 +131,17 @@ TEST(WeftCalibrate, TwoRanksMeasureTheLinks) {
   if (std::system("command -v mpirun > /dev/null 2>&1") != 0)
     GTEST_SKIP() << "mpirun is not installed";
   std::string out = (tempDir() / "two.json").string();
-  Result r = runWeft("launch -n 2 -- weft calibrate --quick -o '" + out + "'");
+  Result r = runWeft("launch -n 2 -- weft calibrate --quick --check tiny -o '" + out + "'");
   ASSERT_EQ(r.rc, 0) << r.out;
   EXPECT_HAS(r.out, "2 ranks");
-  EXPECT_HAS(r.out, "all-reduce         8 B");
-  EXPECT_HAS(r.out, "all-reduce         1 MiB");
+  EXPECT_HAS(r.out, "all_reduce         256 B");
+  EXPECT_HAS(r.out, "all_reduce         1 MiB");
+  EXPECT_HAS(r.out, "all_to_all         1 MiB");
+  // --check under weft launch: the collectives timed again between the calibration's sizes.
+  EXPECT_HAS(r.out, "collective check: 2 ranks");
+  for (const char *kind : {"all_reduce", "all_gather", "reduce_scatter", "all_to_all"})
+    EXPECT_HAS(r.out, std::string(kind) + ": median |error|");
+  EXPECT_HAS(r.out, "512 B");
   EXPECT_HAS(r.out, "ring fit beta");
   EXPECT_EQ(r.out.find("links not measured"), std::string::npos) << r.out;
   auto spec = loadClusterSpec(out);
@@ -137,7 +158,16 @@ TEST(WeftCalibrate, TwoRanksMeasureTheLinks) {
   EXPECT_DOUBLE_EQ(t.interNode.bandwidth, t.intraNode.bandwidth);
   EXPECT_DOUBLE_EQ(t.interNode.latencySeconds, t.intraNode.latencySeconds);
   EXPECT_HAS(spec->description, "under `weft launch -n 2`");
-  EXPECT_HAS(spec->description, "fitted to MPI all-reduces of 8 B to 1 MiB over 2 ranks");
+  EXPECT_HAS(spec->description, "fitted to MPI all-reduces of 256 B to 1 MiB over 2 ranks");
+  // A step-time curve per timed collective: 256 B to 1 MiB by 4 is 7 sizes, chunks S / 2.
+  for (CollectiveKind kind : {CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::ReduceScatter,
+                              CollectiveKind::AllToAll}) {
+    ASSERT_EQ(t.intraNode.stepSeconds.count(kind), 1u) << int(kind);
+    const SizeCurve &c = t.intraNode.stepSeconds.at(kind);
+    EXPECT_EQ(c.sizes.size(), 7u);
+    EXPECT_DOUBLE_EQ(c.sizes.front(), 128);
+    EXPECT_DOUBLE_EQ(c.sizes.back(), 512 * 1024);
+  }
 }
 
 TEST(WeftCalibrate, UnwritableOutputFailsAtOnceNamingIt) {
@@ -176,6 +206,31 @@ TEST(WeftCalibrate, CheckPredictsEveryStepOfAGpt2Forward) {
   EXPECT_GT(std::stod(m[2]), 0);
   EXPECT_NE(r.out.find("weft.fused_matmul"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("per-step median |predicted - measured| / measured"), std::string::npos) << r.out;
+}
+
+// --with checks a given description's model without measuring, beside its
+// single figures when it has tables; an MLP's two Linears (one source line)
+// stay two steps each: 4 fused GEMMs per layer of the 2-layer tiny model.
+TEST(WeftCalibrate, CheckWithAGivenDescription) {
+  std::string out = (tempDir() / "given.json").string();
+  Result r = runWeft("calibrate --quick -o '" + out + "'");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  r = runWeft("calibrate --with '" + out + "' --check tiny --check-seq 16 --check-steps");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out.find("f32 peak"), std::string::npos) << r.out; // nothing measured
+  EXPECT_HAS(r.out, "single figures");
+  EXPECT_HAS(r.out, "with the single figures alone (no tables)");
+  EXPECT_HAS(r.out, "activation = #weft<activation gelu_tanh>");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(\n  weft.fused_matmul +(\d+) )"))) << r.out;
+  EXPECT_EQ(m[1], "8") << r.out;
+  // The shipped GPU description has no tables: no second column.
+  r = runWeft("calibrate --with h100 --check tiny --check-seq 16");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_EQ(r.out.find("single figures"), std::string::npos) << r.out;
+  r = runWeft("calibrate --with h100");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_HAS(r.out, "--with h100 checks that description: give --check too");
 }
 
 // A --check model whose positions are fewer than --check-seq is refused with both numbers.

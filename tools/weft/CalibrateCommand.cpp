@@ -1,20 +1,27 @@
 //===- CalibrateCommand.cpp - `weft calibrate` ----------------------------===//
 //
-// This file implements `weft calibrate [-o FILE.json] [--quick]`: it measures
-// this machine and writes a cluster description (cost/ClusterSpec.h's
-// format) for `--mesh auto --device-kind FILE`:
+// This file implements `weft calibrate [-o FILE.json] [--quick] [--check
+// MODEL] [--with FILE]`: it measures this machine and writes a cluster
+// description (cost/ClusterSpec.h's format) for `--mesh auto --device-kind
+// FILE`:
 //   1. the f32 rate: a large f32 matmul compiled by weft (a BLAS Gemm step),
-//      median Executor::run time -> achieved FLOP/s; bf16 and f16 likewise
-//      (on the CPU these are weft's generated kernels, not a library);
+//      median Executor::run time -> achieved FLOP/s; bf16 and f16 likewise;
+//      and the f32 rate grid (gemm_rates.f32): matmuls of m in {1, 16, 128,
+//      512, 2048} by n, k in {64, 192, 768, 3072}, each its step's median;
 //   2. memory bandwidth: y = -x over a buffer far larger than the caches,
-//      bytes read + written per second;
+//      bytes read + written per second; and the bandwidth curve
+//      (bandwidth_by_bytes): y = -x moving 64 KiB to 64 MiB, and that pass;
 //   3. launch overhead: the median run of a one-op program on 16 floats;
 //   4. memory: MemTotal of /proc/meminfo, divided by the ranks sharing it;
 //   5. links, under mpirun with >= 2 ranks (`weft launch -n 2 -- weft
-//      calibrate`): f32 all-reduces of 8 B to 64 MiB through the runtime's
-//      MPI communicator, the ring model fitted by least squares
-//      (cost/Calibration.h); the same figures inside and between nodes (one
-//      machine). With one rank the links of the shipped cpu description stay.
+//      calibrate`): f32 all-reduces, all-gathers, reduce-scatters and
+//      all-to-alls of 256 B to 512 MiB through the runtime's MPI
+//      communicator: their times per ring step by chunk (step_us, what the
+//      cost model reads), and the one-line ring model fitted to the
+//      all-reduces by least squares (cost/Calibration.h; the link's latency
+//      and bandwidth, for collectives without a curve); the same figures
+//      inside and between nodes (one machine). With one rank the links of
+//      the shipped cpu description stay.
 // The links are measured first, before the device's large buffers.
 // Peaks are achieved rates; the GEMM efficiency is the share of the f32 peak
 // a transformer-sized matmul (512 x 768 by 768 x 3072) reaches, the memory
@@ -22,12 +29,18 @@
 // under `weft launch -n N` each rank has cores / N threads and all ranks
 // measure at once (barriers), the figures averaged over the ranks; rank 0
 // prints the table and writes the file (temporary file + rename).
+// --check then reports the cost model's error with the figures just measured
+// (or, with --with, those of a given description, measuring nothing else):
+// on one rank per step of a GPT-2 forward (CostModelCheck.h), under weft
+// launch per collective at sizes between the calibration's
+// (CollectiveCheck.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "tools/weft/Commands.h"
 
-#include "tools/weft/AllReduceTimer.h"
+#include "tools/weft/CollectiveCheck.h"
+#include "tools/weft/CollectiveTimer.h"
 #include "tools/weft/Check.h"
 #include "tools/weft/CostModelCheck.h"
 #include "tools/weft/Flags.h"
@@ -41,6 +54,8 @@
 #include "runtime/comm/MpiEnvironment.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -57,9 +72,9 @@ namespace weft::cli {
 namespace {
 
 struct CalibrateFlags {
-  std::string out = "cluster.json", name = "cpu", checkModel;
+  std::string out = "cluster.json", name = "cpu", checkModel, with;
   int64_t checkBatch = 1, checkSeq = 128;
-  bool quick = false;
+  bool quick = false, checkSteps = false;
   FlagSet flags{"calibrate", kCalibrateUsage,
                 "Measures this machine (matmul FLOP/s, memory bandwidth, launch overhead, memory, and "
                 "under `weft launch -n N` the all-reduce latency and bandwidth between ranks) and "
@@ -70,33 +85,60 @@ struct CalibrateFlags {
     flags.addString("o", "FILE.json", "where the description goes", &out);
     flags.addString("name", "NAME", "the description's name", &name);
     flags.addSwitch("quick", "small sizes and few runs: a few seconds, figures less exact", &quick);
-    flags.section("Check the cost model (one rank)");
+    flags.section("Check the cost model (one rank: a model's steps; under weft launch -n N: collectives)");
     flags.addString("check", "small|tiny|CONFIG.json",
                     "then time every step of this GPT-2's forward and report the cost model's error per op and "
                     "for the whole run, with the figures just measured",
                     &checkModel);
     flags.addInteger("check-batch", "B", "the checked forward's batch", &checkBatch, 1, 4096);
     flags.addInteger("check-seq", "T", "the checked forward's sequence length", &checkSeq, 1, 1 << 20);
+    flags.addSwitch("check-steps", "with --check on one rank: also list every step", &checkSteps);
+    flags.addString("with", "FILE.json|NAME",
+                    "check this description instead of measuring one (nothing is written); under weft launch "
+                    "-n N, --check compares its collectives with measured ones",
+                    &with);
   }
 };
 
 /// The sizes of one calibration.
 struct Sizes {
-  int64_t gemmF32, gemmNarrow, streamElements, tinyElements = 16, allReduceMaxBytes;
+  int64_t gemmF32, gemmNarrow, streamElements, tinyElements = 16, collectiveMinBytes = 256, collectiveMaxBytes;
   int64_t shapedM, shapedN, shapedK; // a transformer-sized GEMM: tokens x (4 x width) x width
+  std::vector<double> gridM, gridNK;  // the f32 rate grid: m x n x k with n and k from gridNK
+  std::vector<int64_t> streamBytes;   // the bandwidth curve's smaller working sets (bytes moved)
+  int64_t functionRows;               // the element functions' rows: a GPT-2 MLP's 128 (x 3072)
   TimingPlan gemm, stream, tiny;
+  bool quick;
 
-  explicit Sizes(bool quick) {
+  explicit Sizes(bool quick) : quick(quick) {
     gemmF32 = quick ? 256 : 2048;
     shapedM = quick ? 64 : 512, shapedN = quick ? 256 : 3072, shapedK = quick ? 64 : 768;
     gemmNarrow = quick ? 64 : 256;
     streamElements = quick ? (4 << 20) : (64 << 20); // 16 MiB or 256 MiB of f32
-    allReduceMaxBytes = quick ? (1 << 20) : (64 << 20);
+    collectiveMaxBytes = quick ? (1 << 20) : (512 << 20);
+    // M: a decode step (1, the GEMV kernels), a few rows, one sequence's
+    // tokens, a batch's; N and K: attention heads' 64 up to a 3072-wide MLP.
+    gridM = quick ? std::vector<double>{1, 64} : std::vector<double>{1, 16, 128, 512, 2048};
+    gridNK = quick ? std::vector<double>{64, 256} : std::vector<double>{64, 192, 768, 3072};
+    streamBytes = quick ? std::vector<int64_t>{64 << 10, 1 << 20}
+                        : std::vector<int64_t>{64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20};
+    functionRows = quick ? 16 : 128;
     gemm = quick ? TimingPlan{1, 3} : TimingPlan{2, 7};
     stream = quick ? TimingPlan{1, 3} : TimingPlan{2, 9};
     tiny = quick ? TimingPlan{5, 50} : TimingPlan{50, 500};
+    stream.stepsOnly = true;
   }
 };
+
+/// A timing plan for one of `rounds` passes whose runs take about `budget`
+/// seconds in all passes together when one takes `estimate` (between `least`
+/// and `most` runs in all; one warm-up per pass; steps timed).
+TimingPlan budgeted(double estimate, double budget, int least, int most, int rounds) {
+  int runs = estimate > 0 ? int(std::min<double>(most, budget / estimate)) : most;
+  TimingPlan plan{1, std::max(1, std::max(least, runs) / rounds)};
+  plan.stepsOnly = true;
+  return plan;
+}
 
 /// MemTotal of /proc/meminfo in bytes, or 0.
 uint64_t memTotalBytes() {
@@ -153,16 +195,187 @@ std::string fmt(const char *format, double v) {
   return buf;
 }
 
-std::string bytesText(double bytes) {
-  if (bytes >= (1 << 20))
-    return fmt("%g MiB", bytes / (1 << 20));
-  if (bytes >= (1 << 10))
-    return fmt("%g KiB", bytes / (1 << 10));
-  return fmt("%g B", bytes);
-}
-
 void row(const std::string &figure, const std::string &how, const std::string &result) {
   std::printf("  %-18s %-50s %s\n", figure.c_str(), how.c_str(), result.c_str());
+}
+
+/// What the links' measurement found: the one-line ring fit (the link's
+/// latency and bandwidth) and the per-collective step curves.
+struct Links {
+  cost::Link link;
+  std::optional<cost::LinkFit> fit;
+  std::vector<std::pair<cost::CollectiveKind, std::vector<cost::CollectiveSample>>> samples;
+};
+
+const cost::CollectiveKind kTimedCollectives[] = {cost::CollectiveKind::AllReduce, cost::CollectiveKind::AllGather,
+                                                  cost::CollectiveKind::ReduceScatter,
+                                                  cost::CollectiveKind::AllToAll};
+
+Links measureLinks(rt::Communicator &group, const Sizes &sz, bool quick) {
+  Links links;
+  std::vector<int64_t> sizes = collectiveSizes(sz.collectiveMinBytes, sz.collectiveMaxBytes, 4);
+  for (cost::CollectiveKind kind : kTimedCollectives) {
+    links.samples.push_back({kind, timeCollective(group, kind, sizes, quick)});
+    links.link.stepSeconds[kind] = check(cost::collectiveStepCurve(kind, group.size(), links.samples.back().second));
+  }
+  links.fit = check(cost::fitRingAllReduce(group.size(), links.samples.front().second));
+  links.link.bandwidth = links.fit->link.bandwidth;
+  links.link.latencySeconds = links.fit->link.latencySeconds;
+  return links;
+}
+
+void printLinks(const Links &links, int ranks) {
+  cost::Link line{links.link.bandwidth, links.link.latencySeconds, {}}; // the one-line fit alone
+  for (const auto &[kind, samples] : links.samples)
+    for (const cost::CollectiveSample &s : samples)
+      row(cost::collectiveName(kind), sizeText(s.bytes) + ", slowest rank's median",
+          fmt("%.2f us", s.seconds * 1e6) +
+              fmt(" (ring fit %.2f us)", 1e6 * cost::linkSeconds(kind, s.bytes, ranks, line)));
+  row("link latency", "ring fit alpha", fmt("%.2f us", links.fit->link.latencySeconds * 1e6));
+  row("link bandwidth", "ring fit beta", fmt("%.2f GB/s", links.fit->link.bandwidth / 1e9));
+  row("fit error", "max |ring fit - measured| / measured", fmt("%.0f%%", 100 * links.fit->maxRelativeError));
+  std::printf("  the cost model uses the measured step times above (step_us), read between the sizes\n");
+}
+
+/// The measured tables of the device.
+struct Tables {
+  cost::GemmRateGrid grid;
+  cost::SizeCurve bandwidth;
+  std::array<double, cost::kElementFunctions> functionSeconds{}; // per element
+};
+
+/// The element functions calibrate times, each where the compiler puts it:
+/// the GELUs as a GEMM's epilogue (a GPT-2 MLP's rows x 768 by 768 x 3072
+/// linear with the function, less the same linear without it), exp as a
+/// softmax (the fused kernel, over an attention's 12 x 128 rows of 128),
+/// tanh and sigmoid alone over the epilogue's elements. A function's cost
+/// differs by context (standalone exp took 8 ns per element here, inside a
+/// softmax 1; a GELU epilogue 5x a standalone GELU), so the contexts are the
+/// ones a transformer compiles to.
+struct FunctionProgram {
+  cost::ElementFunction f;
+  enum { Epilogue, Softmax, Alone } context;
+};
+const FunctionProgram kTimedFunctions[] = {
+    {cost::ElementFunction::Exp, FunctionProgram::Softmax},    {cost::ElementFunction::Tanh, FunctionProgram::Alone},
+    {cost::ElementFunction::Sigmoid, FunctionProgram::Alone},  {cost::ElementFunction::Gelu, FunctionProgram::Epilogue},
+    {cost::ElementFunction::GeluTanh, FunctionProgram::Epilogue},
+    {cost::ElementFunction::FastGelu, FunctionProgram::Epilogue}};
+
+Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicator *group) {
+  // Each GEMM runs for about 0.25 s at the peak (3 to 30 runs); each
+  // streaming kernel about 0.1 s at the DRAM bandwidth (6 to 201 runs). The
+  // runs are spread over `rounds` passes over all the shapes, and a shape's
+  // time is the median of all its runs: a burst of load from other
+  // processes then spoils a few runs of many shapes, not all runs of one.
+  const int rounds = sz.quick ? 1 : 3;
+  const size_t gemms = sz.gridM.size() * sz.gridNK.size() * sz.gridNK.size();
+  std::vector<std::vector<double>> gemmRuns(gemms), streamRuns(sz.streamBytes.size()),
+      functionRuns(std::size(kTimedFunctions) + 1);
+  auto keep = [](std::vector<double> &all, const KernelTiming &t) {
+    all.insert(all.end(), t.samples.begin(), t.samples.end());
+  };
+  for (int r = 0; r < rounds; ++r) {
+    size_t at = 0;
+    for (double m : sz.gridM)
+      for (double n : sz.gridNK)
+        for (double k : sz.gridNK) {
+          TimingPlan plan = budgeted(2 * m * n * k / d.peakFlopsF32, 0.25, 3, 30, rounds);
+          keep(gemmRuns[at++], timeMatmul(int64_t(m), int64_t(n), int64_t(k), DType::F32, plan, group));
+        }
+    for (size_t i = 0; i < sz.streamBytes.size(); ++i)
+      keep(streamRuns[i], timeStreaming(sz.streamBytes[i] / 8,
+                                        budgeted(double(sz.streamBytes[i]) / d.memoryBandwidth, 0.1, 6, 201, rounds),
+                                        group));
+    // The element functions (see kTimedFunctions); the linear without an
+    // activation last, the epilogues' baseline.
+    const int64_t rows = sz.functionRows, width = 768, wide = 3072;
+    TimingPlan linearPlan = budgeted(2.0 * double(rows * width * wide) / d.peakFlopsF32, 0.25, 3, 30, rounds);
+    TimingPlan passPlan = budgeted(double(rows * wide) * 2e-9, 0.1, 6, 60, rounds);
+    for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
+      const FunctionProgram &fp = kTimedFunctions[i];
+      keep(functionRuns[i], fp.context == FunctionProgram::Epilogue
+                                ? timeLinear(rows, width, wide, fp.f, linearPlan, group)
+                            : fp.context == FunctionProgram::Softmax
+                                ? timeSoftmax(12 * 128, 128, passPlan, group)
+                                : timeElementFunction(fp.f, rows * wide, passPlan, group));
+    }
+    keep(functionRuns.back(), timeLinear(rows, width, wide, std::nullopt, linearPlan, group));
+  }
+  std::vector<double> seconds, streamed;
+  for (const std::vector<double> &runs : gemmRuns)
+    seconds.push_back(cost::median(runs));
+  for (const std::vector<double> &runs : streamRuns)
+    streamed.push_back(cost::median(runs));
+  std::vector<double> functions;
+  for (const std::vector<double> &runs : functionRuns)
+    functions.push_back(cost::median(runs));
+  seconds = meanOverRanks(group, seconds);
+  streamed = meanOverRanks(group, streamed);
+  functions = meanOverRanks(group, functions);
+  Tables t;
+  for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
+    const FunctionProgram &fp = kTimedFunctions[i];
+    double base = fp.context == FunctionProgram::Epilogue ? functions.back() : d.launchSeconds;
+    double elements = double(fp.context == FunctionProgram::Softmax ? 12 * 128 * 128 : sz.functionRows * 3072);
+    t.functionSeconds[size_t(fp.f)] = std::max(functions[i] - base, 0.01 * functions[i]) / elements;
+  }
+  t.grid = check(cost::gemmRateGrid(sz.gridM, sz.gridNK, sz.gridNK, seconds, d.launchSeconds));
+  std::vector<cost::CollectiveSample> samples;
+  for (size_t i = 0; i < sz.streamBytes.size(); ++i)
+    samples.push_back({double(sz.streamBytes[i] / 8 * 8), streamed[i]});
+  double big = 8.0 * double(sz.streamElements); // the DRAM pass: memory_gbps
+  samples.push_back({big, big / d.memoryBandwidth});
+  t.bandwidth = check(cost::bandwidthCurve(samples, d.launchSeconds));
+  return t;
+}
+
+void printTables(const Tables &t) {
+  std::printf("\n  f32 GEMM rates (GFLOP/s), m x k by k x n; rows m, columns (n, k):\n  %6s", "m");
+  for (double n : t.grid.n)
+    for (double k : t.grid.k)
+      std::printf(" %9s", (fmt("%.0f", n) + "," + fmt("%.0f", k)).c_str());
+  std::printf("\n");
+  for (size_t i = 0; i < t.grid.m.size(); ++i) {
+    std::printf("  %6.0f", t.grid.m[i]);
+    for (size_t j = 0; j < t.grid.n.size(); ++j)
+      for (size_t l = 0; l < t.grid.k.size(); ++l)
+        std::printf(" %9.2f", t.grid.at(i, j, l) / 1e9);
+    std::printf("\n");
+  }
+  for (const FunctionProgram &fp : kTimedFunctions)
+    row(cost::elementFunctionName(fp.f),
+        fp.context == FunctionProgram::Epilogue  ? "a GEMM's epilogue, per element"
+        : fp.context == FunctionProgram::Softmax ? "softmax, per element"
+                                                 : "y = f(x), per element",
+        fmt("%.2f ns", 1e9 * t.functionSeconds[size_t(fp.f)]));
+  for (size_t i = 0; i < t.bandwidth.sizes.size(); ++i)
+    row("bandwidth", "y = -x moving " + sizeText(t.bandwidth.sizes[i]) + ", step's median",
+        fmt("%.2f GB/s", t.bandwidth.values[i] / 1e9));
+}
+
+/// --check: the model's steps on one rank (checkCostModel), or the
+/// collectives under weft launch (checkCollectives), with `spec`.
+int checkOnly(const CalibrateFlags &f, const cost::ClusterSpec &spec,
+              const std::optional<models::Gpt2Config> &config, const Ranks &ranks) {
+  if (ranks.size == 1) {
+    CostModelCheck c = checkCostModel(*config, int(f.checkBatch), int(f.checkSeq), spec, f.quick ? 3 : 7);
+    printCostModelCheck(c, "GPT-2 " + f.checkModel + " forward, batch " + std::to_string(f.checkBatch) + " x " +
+                               std::to_string(f.checkSeq),
+                        f.checkSteps);
+    return 0;
+  }
+  rt::Communicator &group = *ranks.world;
+  int64_t largest = f.quick ? (1 << 20) : (384 << 20);
+  // Between the calibration's sizes (256 B x 4^i): 512 B x 4^i, and 384 MiB.
+  std::vector<int64_t> sizes = collectiveSizes(512, largest, 4);
+  std::vector<CollectiveCheck> checks;
+  for (cost::CollectiveKind kind : kTimedCollectives)
+    checks.push_back(checkCollective(group, kind, sizes, spec.topology.intraNode, f.quick));
+  if (ranks.writes())
+    printCollectiveChecks(checks, group.size(), f.with.empty() ? "the figures just measured" : f.with);
+  check(group.barrier("calibration end"));
+  return 0;
 }
 
 } // namespace
@@ -185,7 +398,8 @@ int runCalibrate(int argc, char **argv) {
   }
   if (f.out.empty())
     throw FlagError("-o needs a file name");
-  checkWritable(f.out);
+  if (f.with.empty()) // --with writes nothing
+    checkWritable(f.out);
   auto start = std::chrono::steady_clock::now();
   Ranks ranks = joinRanks(rt::MpiEnvironment::worldSizeFromEnvironment(), "this mpirun job",
                           "calibrate");
@@ -194,8 +408,14 @@ int runCalibrate(int argc, char **argv) {
   Sizes sz(f.quick);
 
   // The starting point: the shipped cpu description (its links stay when
-  // they are not measured).
-  cost::ClusterSpec spec = check(cost::loadClusterSpec("cpu"));
+  // they are not measured), or --with's description to check as it is.
+  cost::ClusterSpec spec = check(cost::loadClusterSpec(f.with.empty() ? std::string("cpu") : f.with));
+  if (!f.with.empty()) {
+    if (!checkConfig)
+      throw FlagError("--with " + f.with + " checks that description: give --check too (small, tiny or "
+                      "CONFIG.json; under weft launch -n N the collectives are checked)");
+    return checkOnly(f, spec, checkConfig, ranks);
+  }
   spec.name = f.name;
 
   std::printf("weft calibrate: %d rank%s (a device each), %ld cores%s\n", ranks.size,
@@ -203,14 +423,12 @@ int runCalibrate(int argc, char **argv) {
   std::fflush(stdout);
 
   // 5. The links first, while nothing else has run (see the file comment).
-  std::vector<cost::AllReduceSample> samples;
-  std::optional<cost::LinkFit> fit;
+  Links links;
   spec.topology.devicesPerNode = int(std::max<long>(ranks.size, cores));
   if (group) {
-    samples = timeAllReduces(*group, allReduceSizes(sz.allReduceMaxBytes), f.quick);
-    fit = check(cost::fitRingAllReduce(ranks.size, samples));
-    spec.topology.intraNode = fit->link;
-    spec.topology.interNode = fit->link;
+    links = measureLinks(*group, sz, f.quick);
+    spec.topology.intraNode = links.link;
+    spec.topology.interNode = links.link;
   }
 
   // 1-3. The device: each rank measures at once; the mean over the ranks.
@@ -240,6 +458,11 @@ int runCalibrate(int argc, char **argv) {
   if (total == 0)
     throw std::runtime_error("cannot read MemTotal from /proc/meminfo: the memory size is unknown");
   d.memoryBytes = total / uint64_t(ranks.size);
+  // The measured tables: GEMM rates by shape, bandwidth by working set.
+  Tables tables = measureTables(sz, d, group);
+  d.gemmRates[cost::MathType::F32] = tables.grid;
+  d.bandwidthByBytes = tables.bandwidth;
+  d.elementFunctionSeconds = tables.functionSeconds;
 
   // The description says what was measured and how.
   std::ostringstream desc;
@@ -250,18 +473,20 @@ int runCalibrate(int argc, char **argv) {
        << "). Peaks are achieved rates: f32 " << sz.gemmF32 << "^3 matmul (BLAS; gemm_efficiency: the share of "
        << "it a " << sz.shapedM << "x" << sz.shapedK << " by " << sz.shapedK << "x" << sz.shapedN
        << " matmul reaches, a transformer's size; memory_efficiency 1), "
-       << "bf16 and f16 " << sz.gemmNarrow << "^3 matmuls (weft's generated CPU kernels: no "
-       << "narrow-float BLAS); memory_gbps: y = -x over " << bytesText(streamBytes)
+       << "bf16 and f16 " << sz.gemmNarrow << "^3 matmuls; memory_gbps: y = -x over " << sizeText(streamBytes)
        << " f32, bytes read + written; launch_us: a one-op program's run; memory_gib: MemTotal / "
-       << ranks.size << (ranks.size == 1 ? " (one rank)" : " ranks") << ". ";
-  if (fit)
-    desc << "Links: ring all-reduce model fitted to MPI all-reduces of 8 B to "
-         << bytesText(double(sz.allReduceMaxBytes)) << " over " << ranks.size
-         << " ranks (max error " << fmt("%.0f", 100 * fit->maxRelativeError)
-         << "%; the largest moved its ring bytes at "
-         << fmt("%.3g", cost::wireBytes(cost::CollectiveKind::AllReduce, ranks.size, samples.back().bytes) /
-                            samples.back().seconds / 1e9)
-         << " GB/s); one machine, so inter_node = intra_node.";
+       << ranks.size << (ranks.size == 1 ? " (one rank)" : " ranks")
+       << ". gemm_rates.f32: f32 matmuls on the grid below, their steps' median time; bandwidth_by_bytes: "
+          "y = -x moving each of these bytes, its step's median time (smaller working sets stay in the "
+          "caches); element_ns: per element, GELUs as the epilogue of a " << sz.functionRows
+       << "x768 by 768x3072 linear (less the linear without one), exp as a 1536x128 softmax, tanh and sigmoid "
+          "alone; steps' medians. ";
+  if (links.fit)
+    desc << "Links: ring all-reduce model fitted to MPI all-reduces of " << sizeText(double(sz.collectiveMinBytes))
+         << " to " << sizeText(double(sz.collectiveMaxBytes)) << " over " << ranks.size << " ranks (max error "
+         << fmt("%.0f", 100 * links.fit->maxRelativeError) << "%); step_us: the measured time per ring step of "
+         << "all-reduce, all-gather, reduce-scatter and all-to-all at these sizes, by the chunk a step moves (S / "
+         << ranks.size << "), which the cost model reads between; one machine, so inter_node = intra_node.";
   else
     desc << "Links not measured (run under weft launch -n 2): the shipped cpu description's.";
   spec.description = desc.str();
@@ -279,36 +504,26 @@ int runCalibrate(int argc, char **argv) {
         fmt("%.2f GFLOP/s", d.peakFlopsBF16 / 1e9));
     row("f16 peak", fmt("%.0f^3 matmul, median of ", nn) + std::to_string(sz.gemm.runs) + fmt(" (%.3f ms)", 1e3 * mean[2]),
         fmt("%.2f GFLOP/s", d.peakFlopsF16 / 1e9));
-    row("memory bandwidth", "y = -x over " + bytesText(streamBytes) + fmt(" f32 (%.3f ms)", 1e3 * mean[3]),
+    row("memory bandwidth", "y = -x over " + sizeText(streamBytes) + fmt(" f32 (%.3f ms)", 1e3 * mean[3]),
         fmt("%.2f GB/s", d.memoryBandwidth / 1e9));
     row("launch overhead", "y = x + x over 16 f32, median of " + std::to_string(sz.tiny.runs),
         fmt("%.2f us", d.launchSeconds * 1e6));
     row("memory", fmt("MemTotal %.2f GiB / ", double(total) / (1ull << 30)) + std::to_string(ranks.size) +
         (ranks.size == 1 ? " rank" : " ranks"), fmt("%.2f GiB", double(d.memoryBytes) / (1ull << 30)));
-    for (const cost::AllReduceSample &s : samples)
-      row("all-reduce", bytesText(s.bytes) + ", slowest rank's median", fmt("%.2f us", s.seconds * 1e6) +
-          fmt(" (model %.2f us)", 1e6 * cost::ringAllReduceSeconds(ranks.size, s.bytes, fit->link)));
-    if (fit) {
-      row("link latency", "ring fit alpha", fmt("%.2f us", fit->link.latencySeconds * 1e6));
-      row("link bandwidth", "ring fit beta", fmt("%.2f GB/s", fit->link.bandwidth / 1e9));
-      row("fit error", "max |model - measured| / measured", fmt("%.0f%%", 100 * fit->maxRelativeError));
-    } else {
+    printTables(tables);
+    if (links.fit)
+      printLinks(links, ranks.size);
+    else
       std::printf("links not measured (run under weft launch -n 2): kept the shipped cpu figures "
                   "(%.3g GB/s, %.3g us)\n",
                   spec.topology.intraNode.bandwidth / 1e9, spec.topology.intraNode.latencySeconds * 1e6);
-    }
     check(cost::writeClusterSpec(spec, f.out));
     std::printf("wrote %s (%.1f s); use it with --mesh auto --device-kind %s\n", f.out.c_str(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                 f.out.c_str());
-    if (!f.checkModel.empty() && ranks.size > 1)
-      std::printf("--check runs on one rank: `weft calibrate --check ...` without weft launch\n");
   }
-  if (checkConfig && ranks.size == 1) {
-    CostModelCheck c = checkCostModel(*checkConfig, int(f.checkBatch), int(f.checkSeq), spec, f.quick ? 3 : 7);
-    printCostModelCheck(c, "GPT-2 " + f.checkModel + " forward, batch " + std::to_string(f.checkBatch) + " x " +
-                               std::to_string(f.checkSeq));
-  }
+  if (checkConfig)
+    return checkOnly(f, spec, checkConfig, ranks);
   if (group)
     check(group->barrier("calibration end"));
   return 0;

@@ -31,6 +31,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <chrono>
@@ -125,23 +127,42 @@ CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int s
   // 3. Each step beside its op's prediction.
   CostModelCheck result;
   result.measuredRun = medianOf(whole);
+  cost::ClusterSpec plain = device; // the single figures alone
+  plain.device.gemmRates.clear();
+  plain.device.bandwidthByBytes = {};
+  plain.device.elementFunctionSeconds = {};
+  result.tables = !device.device.gemmRates.empty() || !device.device.bandwidthByBytes.empty();
+  for (double s : device.device.elementFunctionSeconds)
+    result.tables = result.tables || s > 0;
   size_t cursor = 0;
+  double heldBack = 0; // a step that runs before its op's main step (beta * addend)
   for (size_t i = 0; i < perStep.size(); ++i) {
-    // A GEMM with a kernel epilogue (or a beta * addend kernel) is two steps of
-    // one op, labelled alike, one with a "(...)" note: their times add up.
-    if (i > 0 && !result.steps.empty() && withoutNote(labels[i]) == withoutNote(labels[i - 1]) &&
-        (labels[i] != withoutNote(labels[i]) || labels[i - 1] != withoutNote(labels[i - 1]))) {
-      result.steps.back().measured += medianOf(perStep[i]);
+    // A GEMM with a kernel epilogue (or a beta * addend kernel) is two steps
+    // of one op, labelled alike, the extra one with a "(...)" note: after its
+    // GEMM (an epilogue) it joins the step before, before it (an addend) the
+    // step after. Two GEMMs of one source line (an MLP's two Linears) stay
+    // apart: neither has a note.
+    bool noted = labels[i] != withoutNote(labels[i]);
+    if (noted) {
+      bool after = i > 0 && !result.steps.empty() && withoutNote(labels[i]) == labels[i - 1];
+      (after ? result.steps.back().measured : heldBack) += medianOf(perStep[i]);
       continue;
     }
     StepError e;
     e.op = opOfLabel(labels[i]);
-    e.measured = medianOf(perStep[i]);
+    e.measured = medianOf(perStep[i]) + heldBack;
+    heldBack = 0;
     size_t at = cursor;
     while (at < ops.size() && ops[at]->getName().getStringRef() != e.op)
       ++at;
     if (at < ops.size()) {
       e.predicted = search::localOpSeconds(ops[at], device);
+      e.plain = search::localOpSeconds(ops[at], plain);
+      result.plainRun += e.plain;
+      llvm::raw_string_ostream os(e.operands);
+      llvm::interleaveComma(ops[at]->getOperandTypes(), os);
+      if (!ops[at]->getAttrDictionary().empty())
+        os << " " << ops[at]->getAttrDictionary();
       result.predictedRun += e.predicted;
       ++result.matched;
       cursor = at + 1;
@@ -151,32 +172,57 @@ CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int s
   return result;
 }
 
-void printCostModelCheck(const CostModelCheck &c, const std::string &what) {
+void printCostModelCheck(const CostModelCheck &c, const std::string &what, bool everyStep) {
+  if (everyStep) {
+    std::printf("\n  %5s %-28s %14s %14s  %s\n", "step", "op", "measured (us)", "predicted (us)", "operands");
+    for (size_t i = 0; i < c.steps.size(); ++i)
+      std::printf("  %5zu %-28s %14.1f %14.1f  %s\n", i, c.steps[i].op.c_str(), 1e6 * c.steps[i].measured,
+                  1e6 * c.steps[i].predicted, c.steps[i].operands.c_str());
+  }
   std::map<std::string, std::vector<const StepError *>> byOp;
-  std::vector<double> errors;
+  std::vector<double> errors, plainErrors;
+  auto error = [](double predicted, double measured) { return std::fabs(predicted - measured) / measured; };
   for (const StepError &s : c.steps)
     if (s.predicted >= 0 && s.measured > 0) {
       byOp[s.op].push_back(&s);
-      errors.push_back(std::fabs(s.predicted - s.measured) / s.measured);
+      errors.push_back(error(s.predicted, s.measured));
+      plainErrors.push_back(error(s.plain, s.measured));
     }
   std::printf("\ncost model check: %s, %zu steps (%d with a prediction)\n", what.c_str(), c.steps.size(),
               c.matched);
-  std::printf("  %-28s %6s %14s %14s %16s\n", "op", "steps", "measured (us)", "predicted (us)",
-              "median |error|");
+  std::printf("  %-28s %6s %14s %14s %16s", "op", "steps", "measured (us)", "predicted (us)", "median |error|");
+  if (c.tables)
+    std::printf(" %16s %16s", "single figures", "median |error|");
+  std::printf("\n");
   for (const auto &[op, steps] : byOp) {
-    std::vector<double> measured, predicted, err;
+    std::vector<double> measured, predicted, err, plain, plainErr;
     for (const StepError *s : steps) {
       measured.push_back(s->measured * 1e6);
       predicted.push_back(s->predicted * 1e6);
-      err.push_back(std::fabs(s->predicted - s->measured) / s->measured);
+      err.push_back(error(s->predicted, s->measured));
+      plain.push_back(s->plain * 1e6);
+      plainErr.push_back(error(s->plain, s->measured));
     }
-    std::printf("  %-28s %6zu %14.1f %14.1f %15.0f%%\n", op.c_str(), steps.size(), medianOf(measured),
+    std::printf("  %-28s %6zu %14.1f %14.1f %15.0f%%", op.c_str(), steps.size(), medianOf(measured),
                 medianOf(predicted), 100 * medianOf(err));
+    if (c.tables)
+      std::printf(" %16.1f %15.0f%%", medianOf(plain), 100 * medianOf(plainErr));
+    std::printf("\n");
   }
+  double stepSum = 0;
+  for (const StepError &s : c.steps)
+    stepSum += s.measured;
+  auto relative = [](double predicted, double measured) { return measured > 0 ? 100 * (predicted / measured - 1) : 0.0; };
   std::printf("  per-step median |predicted - measured| / measured: %.0f%%\n", 100 * medianOf(errors));
   std::printf("  whole run: predicted %.2f ms (sum of the steps), measured %.2f ms (median, not profiled): %+.0f%%\n",
-              1e3 * c.predictedRun, 1e3 * c.measuredRun,
-              c.measuredRun > 0 ? 100 * (c.predictedRun / c.measuredRun - 1) : 0.0);
+              1e3 * c.predictedRun, 1e3 * c.measuredRun, relative(c.predictedRun, c.measuredRun));
+  std::printf("  the measured steps' medians add up to %.2f ms: %+.0f%% from the predicted sum\n", 1e3 * stepSum,
+              relative(c.predictedRun, stepSum));
+  if (c.tables)
+    std::printf("  with the single figures alone (no tables): per-step median %.0f%%, whole run %.2f ms: %+.0f%% "
+                "(%+.0f%% from the steps' sum)\n",
+                100 * medianOf(plainErrors), 1e3 * c.plainRun, relative(c.plainRun, c.measuredRun),
+                relative(c.plainRun, stepSum));
 }
 
 } // namespace weft::cli

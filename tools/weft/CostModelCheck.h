@@ -8,7 +8,11 @@
 // max(FLOPs / rate, bytes / bandwidth) + launch, passes/parallel/search/
 // SearchCosts.h, at the op's size), with the just-measured description of
 // the device. Per op kind and overall: the median absolute relative error;
-// and the whole run, predicted (the sum over steps) against measured.
+// and the whole run, predicted (the sum over steps) against measured. When
+// the description carries measured tables (GEMM rates by shape, bandwidth by
+// working set, element functions), the same figures are also given for its
+// single figures alone (peak x efficiency, one bandwidth), as the cost model
+// priced ops before the tables: the two side by side on the same timings.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,8 +30,10 @@ namespace weft::cli {
 /// One step of the program: the op it runs, its measured and predicted time.
 struct StepError {
   std::string op;        // "weft.fused_matmul"
+  std::string operands;  // its operand types, "tensor<128x768xf32>, ..." (when matched)
   double measured = 0;   // median seconds over the timed runs
   double predicted = -1; // the cost model's seconds; < 0 when no op matched
+  double plain = -1;     // the same with the description's single figures only (its tables ignored)
 };
 
 /// The cost model against the measured steps of one program.
@@ -35,6 +41,8 @@ struct CostModelCheck {
   std::vector<StepError> steps;
   double measuredRun = 0;   // median seconds of a whole run (not profiled)
   double predictedRun = 0;  // the sum of the steps' predictions
+  double plainRun = 0;      // the sum of the single-figure predictions
+  bool tables = false;      // whether the description has measured tables
   int matched = 0;          // steps with a prediction
 };
 
@@ -44,8 +52,9 @@ struct CostModelCheck {
 CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int seq,
                               const cost::ClusterSpec &device, int runs);
 
-/// Prints the per-kind table and the totals.
-void printCostModelCheck(const CostModelCheck &check, const std::string &what);
+/// Prints the per-kind table and the totals; with `everyStep`, first a line
+/// per step (op, measured, predicted).
+void printCostModelCheck(const CostModelCheck &check, const std::string &what, bool everyStep = false);
 
 } // namespace weft::cli
 

@@ -101,13 +101,21 @@ KernelTiming timeProgram(const std::string &what, const std::function<void(Progr
     check(executor->run());
   }
   std::vector<double> seconds;
+  executor->setProfiling(plan.stepsOnly);
   for (int i = 0; i < plan.runs; ++i) {
     barrier(group, what);
     auto t0 = std::chrono::steady_clock::now();
     check(executor->run());
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    double run = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (plan.stepsOnly) { // the steps alone, as `calibrate --check` times a model's
+      run = 0;
+      for (const rt::StepTime &s : executor->stepTimes())
+        run += s.microseconds * 1e-6;
+    }
+    seconds.push_back(run);
   }
   timing.seconds = cost::median(seconds);
+  timing.samples = seconds;
   timing.runs = plan.runs;
   return timing;
 }
@@ -129,6 +137,59 @@ KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communi
   return timeProgram(
       "streaming y = -x over " + std::to_string(elements) + " f32",
       [&](Program &p) { p.output("y", neg(p.input("x", {elements}))); }, plan, group);
+}
+
+namespace {
+
+/// f(x) in the DSL.
+Tensor applyFunction(cost::ElementFunction f, const Tensor &x) {
+  using F = cost::ElementFunction;
+  switch (f) {
+  case F::Exp:
+    return exp(x);
+  case F::Tanh:
+    return tanh(x);
+  case F::Sigmoid:
+    return sigmoid(x);
+  case F::Gelu:
+    return gelu(x);
+  case F::GeluTanh:
+    return gelu_tanh(x);
+  case F::FastGelu:
+    return fast_gelu(x);
+  case F::Log:
+    break;
+  }
+  throw std::logic_error("calibration: log is not timed (its inputs would need to be positive)");
+}
+
+} // namespace
+
+KernelTiming timeElementFunction(cost::ElementFunction f, int64_t elements, const TimingPlan &plan,
+                                 rt::Communicator *group) {
+  return timeProgram(
+      std::string(cost::elementFunctionName(f)) + " over " + std::to_string(elements) + " f32",
+      [&](Program &p) { p.output("y", applyFunction(f, p.input("x", {elements}))); }, plan, group);
+}
+
+KernelTiming timeLinear(int64_t rows, int64_t k, int64_t n, std::optional<cost::ElementFunction> activation,
+                        const TimingPlan &plan, rt::Communicator *group) {
+  std::string what = std::string(activation ? cost::elementFunctionName(*activation) : "no") +
+                     "-activation linear " + std::to_string(rows) + "x" + std::to_string(k) + " by " +
+                     std::to_string(k) + "x" + std::to_string(n);
+  return timeProgram(
+      what,
+      [&](Program &p) {
+        Tensor y = add(matmul(p.input("x", {rows, k}), p.input("w", {k, n})), p.input("b", {n}));
+        p.output("y", activation ? applyFunction(*activation, y) : y);
+      },
+      plan, group);
+}
+
+KernelTiming timeSoftmax(int64_t rows, int64_t cols, const TimingPlan &plan, rt::Communicator *group) {
+  return timeProgram(
+      "softmax over " + std::to_string(rows) + "x" + std::to_string(cols) + " f32",
+      [&](Program &p) { p.output("y", softmax(p.input("x", {rows, cols}))); }, plan, group);
 }
 
 KernelTiming timeTinyProgram(int64_t elements, const TimingPlan &plan, rt::Communicator *group) {

@@ -13,12 +13,15 @@
 #ifndef WEFT_TOOLS_WEFT_KERNELTIMER_H
 #define WEFT_TOOLS_WEFT_KERNELTIMER_H
 
+#include "cost/ClusterSpec.h"
 #include "frontend/Types.h"
 #include "runtime/comm/Communicator.h"
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace weft {
 class Program;
@@ -30,11 +33,15 @@ namespace weft::cli {
 struct TimingPlan {
   int warmup = 2;
   int runs = 7;
+  /// Time the program's steps (the Executor's profiler, their sum) instead
+  /// of whole runs: a kernel's own time, without the run's staging of inputs.
+  bool stepsOnly = false;
 };
 
 /// The median seconds of one Executor::run of a program, and the compile.
 struct KernelTiming {
   double seconds = 0;
+  std::vector<double> samples; ///< every timed run's seconds, in order
   int runs = 0;
   double compileSeconds = 0;
   bool cacheHit = false;
@@ -53,6 +60,20 @@ KernelTiming timeMatmul(int64_t m, int64_t n, int64_t k, DType dtype, const Timi
 
 /// y = -x over `elements` f32 values (reads and writes 4 bytes each).
 KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communicator *group);
+
+/// y = f(x) over `elements` f32 values in [-1, 1) for an element function
+/// of the DSL (not log: its inputs would need to be positive).
+KernelTiming timeElementFunction(cost::ElementFunction f, int64_t elements, const TimingPlan &plan,
+                                 rt::Communicator *group);
+
+/// y = f(x @ w + b) for x [rows, k], w [k, n], b [n] with f a GELU (gelu,
+/// gelu_tanh or fast_gelu; or none): the compiler fuses it into one GEMM
+/// with a bias and activation epilogue.
+KernelTiming timeLinear(int64_t rows, int64_t k, int64_t n, std::optional<cost::ElementFunction> activation,
+                        const TimingPlan &plan, rt::Communicator *group);
+
+/// softmax(x) over the last axis of x [rows, cols]: one fused kernel.
+KernelTiming timeSoftmax(int64_t rows, int64_t cols, const TimingPlan &plan, rt::Communicator *group);
 
 /// y = x + x over `elements` f32 values: one tiny kernel, the fixed cost of
 /// a run.

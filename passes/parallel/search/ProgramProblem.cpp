@@ -8,6 +8,7 @@
 
 #include "passes/parallel/search/ProgramProblem.h"
 
+#include "cost/KernelCost.h"
 #include "ir/AttrNames.h"
 #include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
@@ -149,9 +150,7 @@ void ProgramProblem::addArguments() {
     for (ShardingAttr s : layouts) {
       double bytes = localBytes(type, s, mesh_);
       node.bytes.push_back(copies * bytes);
-      node.seconds.push_back(streamed > 0 ? streamed * bytes / (device.memoryBandwidth * device.memoryEfficiency) +
-                                                device.launchSeconds
-                                          : 0);
+      node.seconds.push_back(streamed > 0 ? cost::memorySeconds(streamed * bytes, device) + device.launchSeconds : 0);
     }
     argNode_[arg] = problem_.addNode(std::move(node));
     keys_.push_back(llvm::hash_combine(StringRef("arg"), type.getAsOpaquePointer(), withoutLayerNumbers(name),

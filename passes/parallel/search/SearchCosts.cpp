@@ -6,6 +6,7 @@
 
 #include "passes/parallel/search/SearchCosts.h"
 
+#include "cost/KernelCost.h"
 #include "ir/WeftOps.h"
 #include "passes/analysis/CostModel.h"
 
@@ -93,11 +94,31 @@ Type elementOf(Operation *op) {
                              : getElementTypeOrSelf(op->getOperand(0).getType());
 }
 
-/// max(FLOPs / rate, bytes / bandwidth) + one launch.
-double kernelSeconds(double flops, double bytes, Type element, const cost::DeviceKind &d) {
-  double compute = flops / (d.peakFlops(mathTypeOf(element)) * d.gemmEfficiency);
-  double memory = bytes / (d.memoryBandwidth * d.memoryEfficiency);
-  return std::max(compute, memory) + d.launchSeconds;
+/// The kernel `op` runs: its cost `c` divided over `ways` devices, moving
+/// `bytes`; a GEMM's shape only when the device has a rate grid for its type
+/// (the search's hot path skips it otherwise), from the operand shapes `lhs`
+/// and `rhs` (the op's own when empty).
+cost::KernelWork workOf(Operation *op, const OpCost &c, double ways, double bytes, const cost::DeviceKind &d,
+                        ArrayRef<int64_t> lhs = {}, ArrayRef<int64_t> rhs = {}) {
+  cost::KernelWork w;
+  w.flops = double(c.flops) / ways, w.bytes = bytes, w.type = mathTypeOf(elementOf(op));
+  for (size_t f = 0; f < c.functionElements.size(); ++f)
+    w.functionElements[f] = double(c.functionElements[f]) / ways;
+  if (d.gemmRates.empty() || !d.gemmRates.count(w.type))
+    return w;
+  if (std::optional<ContractionShape> s = contractionShape(op, lhs, rhs)) {
+    w.gemm = true;
+    w.batch = double(s->batch), w.m = double(s->m), w.n = double(s->n), w.k = double(s->k);
+  }
+  return w;
+}
+
+/// The shape one device holds of a tensor of `type` laid out as `s`.
+SmallVector<int64_t> localShape(RankedTensorType type, ShardingAttr s, MeshAttr mesh) {
+  SmallVector<int64_t> shape;
+  for (auto [size, dim] : llvm::zip(type.getShape(), s.getDims()))
+    shape.push_back(localDimSize(size, dim, mesh));
+  return shape;
 }
 
 } // namespace
@@ -111,14 +132,21 @@ double opSeconds(Operation *op, const OpStrategy &strategy, MeshAttr mesh, const
     bytes += localBytes(cast<RankedTensorType>(v.getType()), s, mesh);
   for (auto [v, s] : llvm::zip(op->getResults(), strategy.results))
     bytes += localBytes(cast<RankedTensorType>(v.getType()), s.withPartial({}), mesh);
-  return kernelSeconds(double(global.flops) / double(strategy.ways), bytes, elementOf(op), cluster.device);
+  const double ways = double(strategy.ways);
+  const cost::DeviceKind &d = cluster.device;
+  cost::KernelWork work = workOf(op, global, ways, bytes, d);
+  if (work.gemm && op->getNumOperands() >= 2 && strategy.operands.size() >= 2) // the local GEMM's shape
+    work = workOf(op, global, ways, bytes, d,
+                  localShape(cast<RankedTensorType>(op->getOperand(0).getType()), strategy.operands[0], mesh),
+                  localShape(cast<RankedTensorType>(op->getOperand(1).getType()), strategy.operands[1], mesh));
+  return cost::kernelSeconds(work, d);
 }
 
 double localOpSeconds(Operation *op, const cost::ClusterSpec &cluster) {
   OpCost c = estimateCost(op);
   if (c.flops == 0 && c.bytes == 0)
     return 0;
-  return kernelSeconds(double(c.flops), double(c.bytes), elementOf(op), cluster.device);
+  return cost::kernelSeconds(workOf(op, c, 1, double(c.bytes), cluster.device), cluster.device);
 }
 
 namespace {
@@ -181,7 +209,7 @@ ReshardCost costOf(RankedTensorType type, ShardingAttr from, ShardingAttr to, Me
     }
   }
   if (sliced) { // the slice is a copy of the piece
-    cost.seconds += size / (cluster.device.memoryBandwidth * cluster.device.memoryEfficiency);
+    cost.seconds += cost::memorySeconds(size, cluster.device);
     if (describe)
       cost.steps.push_back("local slice");
   }

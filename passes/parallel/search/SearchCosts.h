@@ -3,11 +3,11 @@
 // This file declares the two costs the strategy search adds up, both from a
 // cost::ClusterSpec:
 //   - an op under a strategy: its local FLOPs (the global count of
-//     passes/analysis/CostModel.h divided by the strategy's ways) over the
-//     device's rate for the op's element type (times the GEMM efficiency), or
-//     its local bytes over the memory bandwidth (times the streaming
-//     efficiency), whichever is longer, plus one launch; ops that move no
-//     data (reshape, constants) cost nothing;
+//     passes/analysis/CostModel.h divided by the strategy's ways) and local
+//     bytes priced by cost/KernelCost.h (the longer of compute and memory
+//     time, plus one launch; a GEMM's rate at its local shape where the
+//     device has a measured grid); ops that move no data (reshape,
+//     constants) cost nothing;
 //   - a value moved from one sharding to another: the collectives the
 //     partitioner emits for it (Reshard.h), each costed by cost/
 //     CollectiveCost.h on its mesh axes: a pending sum is reduce-scattered

@@ -1,0 +1,37 @@
+//===- KernelCost.cpp - the time of one kernel on a device ----------------===//
+//
+// This file implements the compute model of KernelCost.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cost/KernelCost.h"
+
+#include <algorithm>
+
+namespace weft::cost {
+
+double computeRate(const KernelWork &work, const DeviceKind &device) {
+  if (work.gemm)
+    if (auto it = device.gemmRates.find(work.type); it != device.gemmRates.end() && !it->second.empty())
+      return it->second.rate(work.m, work.n, work.k);
+  return device.peakFlops(work.type) * device.gemmEfficiency;
+}
+
+double memoryRate(double bytes, const DeviceKind &device) {
+  if (!device.bandwidthByBytes.empty())
+    return device.bandwidthByBytes.at(bytes, AboveLast::Flat);
+  return device.memoryBandwidth * device.memoryEfficiency;
+}
+
+double memorySeconds(double bytes, const DeviceKind &device) {
+  return bytes > 0 ? bytes / memoryRate(bytes, device) : 0;
+}
+
+double kernelSeconds(const KernelWork &work, const DeviceKind &device) {
+  double compute = work.flops > 0 ? work.flops / computeRate(work, device) : 0;
+  for (int f = 0; f < kElementFunctions; ++f)
+    compute += work.functionElements[size_t(f)] * device.elementFunctionSeconds[size_t(f)];
+  return std::max(compute, memorySeconds(work.bytes, device)) + device.launchSeconds;
+}
+
+} // namespace weft::cost
