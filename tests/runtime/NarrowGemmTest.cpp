@@ -40,6 +40,15 @@ std::vector<GemmCase> cases(proto::DType dtype) {
           {"batched_alpha_beta", dtype, 4, 16, 16, 32, true, false, 0.5f, -0.75f, none, dtype}};
 }
 
+/// The bf16 case called `name`.
+GemmCase bf16Case(const std::string &name) {
+  for (const GemmCase &gc : cases(proto::BF16))
+    if (gc.name == name)
+      return gc;
+  ADD_FAILURE() << "no case " << name;
+  return cases(proto::BF16).front();
+}
+
 /// Runs `gc` through `gemm` on fresh random inputs; the worst error ratio.
 double worstOf(rt::NarrowGemm &gemm, const GemmCase &gc, unsigned seed) {
   test::GemmData in = test::randomData(gc, seed);
@@ -126,7 +135,7 @@ std::string runBf16GemmStep(const GemmCase &gc) {
 }
 
 TEST(NarrowGemm, ExecutorRunsABf16GemmStep) {
-  GemmCase gc = cases(proto::BF16)[1]; // nt: activations x weight^T, 64 rows
+  GemmCase gc = bf16Case("nt"); // activations x weight^T, 64 rows
   const bool oneDnn = rt::oneDnnRunsBf16(test::gemmOf(gc));
   EXPECT_EQ(runBf16GemmStep(gc), oneDnn ? "onednn" : "widened to f32");
 }
@@ -134,7 +143,7 @@ TEST(NarrowGemm, ExecutorRunsABf16GemmStep) {
 // A decode step's products (a few rows) take weft's small-M kernels, not
 // oneDNN (whose per-call overhead and packing lose at one row).
 TEST(NarrowGemm, ExecutorRunsAFewRowsOnTheSmallMKernels) {
-  GemmCase gc = cases(proto::BF16)[5]; // one_row: 1 x 300 x 256, weight^T
+  GemmCase gc = bf16Case("one_row"); // 1 x 300 x 256, weight^T
   EXPECT_EQ(runBf16GemmStep(gc), "small-m bf16");
   gc.m = 5, gc.tb = false, gc.alpha = 0.5f; // a [k, n] weight, alpha
   EXPECT_EQ(runBf16GemmStep(gc), "small-m bf16");
