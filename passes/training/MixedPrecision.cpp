@@ -17,6 +17,7 @@
 #include "ir/AttrNames.h"
 #include "ir/gradients/GradientUtils.h"
 #include "ir/WeftOps.h"
+#include "ir/WeftStateOps.h"
 #include "passes/PassUtils.h"
 #include "passes/Passes.h"
 
@@ -55,6 +56,32 @@ bool isLowElementwise(Operation *op) {
   return isa<weft::AddOp, weft::SubOp, weft::MulOp, weft::DivOp, weft::NegOp, weft::MaxOp,
              weft::MinOp, weft::ReluOp, weft::TanhOp, weft::SigmoidOp, weft::GeluOp,
              weft::GeluTanhOp, weft::FastGeluOp>(op);
+}
+
+/// True when `v` is a weft.state argument (a key/value cache) or, through data
+/// movement and the in-place weft.dynamic_update_slice that writes a step's
+/// row, a view of one.
+bool readsState(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto update = dyn_cast<weft::DynamicUpdateSliceOp>(def))
+      v = update.getInput();
+    else if (isa<weft::ReshapeOp, weft::TransposeOp, weft::BroadcastOp, weft::SliceOp>(def))
+      v = def->getOperand(0);
+    else
+      return false;
+  }
+  auto arg = dyn_cast<BlockArgument>(v);
+  auto fn = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : func::FuncOp();
+  return fn && fn.getArgAttr(arg.getArgNumber(), weft::kStateAttr);
+}
+
+/// Contractions that stay f32: those reading an f32 state (a decode step's
+/// key/value cache). In the low type every step would cast the whole cache
+/// (read 4 + write 2 + read 2 bytes per element, as a separate kernel) for
+/// a product whose other side is one query row; in f32 the product reads the
+/// cache once.
+bool keepsF32(Operation *op) {
+  return llvm::any_of(op->getOperands(), [](Value v) { return isF32Tensor(v.getType()) && readsState(v); });
 }
 
 /// Data movement that keeps a low value low.
@@ -260,7 +287,7 @@ private:
         anyLow |= isLow;
         allLowOrPlain &= isLow || plain.contains(v);
       }
-      bool toLow = isContraction(op) || (isLowElementwise(op) && anyLow && allLowOrPlain) ||
+      bool toLow = (isContraction(op) && !keepsF32(op)) || (isLowElementwise(op) && anyLow && allLowOrPlain) ||
                    (isMovement(op) && anyLow);
       if (!toLow) {
         if ((isMovement(op) && llvm::all_of(op->getOperands(),

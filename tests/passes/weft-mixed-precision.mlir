@@ -186,3 +186,27 @@ func.func @main(%w: tensor<4x3xf32> {weft.param = "w", weft.frozen}, %a: tensor<
   %3 = weft.reduce sum %2 dims = [0, 1] : tensor<2x3xf32>
   return %3 : tensor<f32>
 }
+
+// -----
+
+// Tests a decode step's attention over its key cache (an f32 weft.state written in place by
+// weft.dynamic_update_slice): the product that reads the cache stays f32, so no step casts the whole cache to the
+// low type; the new key row is computed low (a projection) and widened before it is written.
+
+// STORE-LABEL: func.func @main(
+// STORE-SAME: %[[CACHE:[^:]*]]: tensor<2x8x4xf32> {weft.state = "cache.k"}
+// STORE-NOT: weft.cast %[[CACHE]]
+// STORE: %[[K:.*]] = weft.matmul %{{.*}}, %{{.*}} : tensor<2x4xbf16>, tensor<4x4xbf16>
+// STORE: %[[UPD:.*]] = weft.dynamic_update_slice %[[CACHE]][%{{.*}}], %{{.*}} dim = 1 : tensor<2x8x4xf32>, tensor<2x1x4xf32>, tensor<i64>
+// STORE-NOT: weft.cast %[[UPD]]
+// STORE: weft.batch_matmul %{{.*}}, %[[UPD]] {transpose_rhs} : tensor<2x1x4xf32>, tensor<2x8x4xf32>
+func.func @main(%w: tensor<4x4xf32> {weft.param = "wk"}, %cache: tensor<2x8x4xf32> {weft.state = "cache.k"},
+                %x: tensor<2x4xf32> {weft.input = "x"}, %pos: tensor<i64> {weft.input = "start"})
+    -> (tensor<f32> {weft.output = "loss"}, tensor<2x8x4xf32> {weft.update = "cache.k"}) {
+  %k = weft.matmul %x, %w : tensor<2x4xf32>, tensor<4x4xf32>
+  %k3 = weft.reshape %k : tensor<2x4xf32> -> tensor<2x1x4xf32>
+  %upd = weft.dynamic_update_slice %cache[%pos], %k3 dim = 1 : tensor<2x8x4xf32>, tensor<2x1x4xf32>, tensor<i64>
+  %s = weft.batch_matmul %k3, %upd {transpose_rhs} : tensor<2x1x4xf32>, tensor<2x8x4xf32>
+  %l = weft.reduce sum %s dims = [0, 1, 2] : tensor<2x1x8xf32>
+  return %l, %upd : tensor<f32>, tensor<2x8x4xf32>
+}
