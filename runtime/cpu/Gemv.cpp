@@ -7,9 +7,9 @@
 //   2. W [n, k] (NK): per part, R rows of W at a time are dotted with the m
 //      rows of A, 16 elements per AVX-512 step, m x R accumulators held in
 //      registers (R = 4 for m <= 4, else 2), then reduced across lanes;
-//   3. W [k, n] (KN): per part, panels of V x 16 columns; for each k the
-//      panel's row of W is loaded once and multiplied by the broadcast A[i][k]
-//      of each row i into m x V register accumulators (V = 16 / m rounded);
+//   3. W [k, n] (KN): per part, L rows of W (4; 8 for a 16-bit W at m <= 2)
+//      at a time, each 16-column slice of the m partial-sum rows loaded once,
+//      multiplied by the broadcast A[i][k..k+L) and stored;
 //   4. int8 W is widened (vpmovsxbd, vcvtdq2ps) right after its load and the
 //      sums are scaled by the column's scale before alpha and beta;
 //   5. bf16 and f16 W are widened to f32 right after their load too (bf16:
@@ -141,40 +141,48 @@ WEFT_AVX512 void nkAvx512(const GemvProblem &p, const T *w, const float *scales,
     nkAvx512<M, 1, T>(p, w, scales, j, j1);
 }
 
-/// Rows [k0, k1) of W [k, n] into partial sums part[M][n]: four rows of W
-/// (four sequential streams) per pass over the columns, so each 16-column
-/// accumulator is loaded and stored once per four multiply-adds.
-template <int M, typename T>
+/// Rows [k0, k1) of W [k, n] into partial sums part[M][n]: L rows of W (L
+/// sequential streams) per pass over the columns, so each 16-column
+/// accumulator is loaded and stored once per L multiply-adds. L = 4, or 8
+/// for a 16-bit W with m <= 2: its loads carry half of f32's bytes, so with
+/// 4 rows the accumulator traffic and the widening, not the memory, set the
+/// pace.
+template <int M, int L, typename T>
 WEFT_AVX512 void knAvx512(const GemvProblem &p, const T *w, int k0, int k1, float *part) {
   const int n = p.n, nFull = n & ~15;
   const __mmask16 mask = tailMask(n & 15);
   std::fill(part, part + int64_t(M) * n, 0.0f);
   int kk = k0;
-  for (; kk + 4 <= k1; kk += 4) {
-    const T *r0 = w + int64_t(kk) * n, *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
-    __m512 x[M][4];
+  for (; kk + L <= k1; kk += L) {
+    const T *rows[L];
+    for (int l = 0; l < L; ++l)
+      rows[l] = w + int64_t(kk + l) * n;
+    __m512 x[M][L];
     for (int i = 0; i < M; ++i)
-      for (int l = 0; l < 4; ++l)
+      for (int l = 0; l < L; ++l)
         x[i][l] = _mm512_set1_ps(p.a[i * p.lda + kk + l]);
     for (int j = 0; j < nFull; j += 16) {
-      __m512 w0 = load16(r0 + j), w1 = load16(r1 + j), w2 = load16(r2 + j), w3 = load16(r3 + j);
+      __m512 wv[L];
+      for (int l = 0; l < L; ++l)
+        wv[l] = load16(rows[l] + j);
       for (int i = 0; i < M; ++i) {
         float *acc = part + int64_t(i) * n + j;
-        __m512 s = _mm512_fmadd_ps(x[i][0], w0, _mm512_loadu_ps(acc));
-        s = _mm512_fmadd_ps(x[i][1], w1, s);
-        s = _mm512_fmadd_ps(x[i][2], w2, s);
-        _mm512_storeu_ps(acc, _mm512_fmadd_ps(x[i][3], w3, s));
+        __m512 s = _mm512_loadu_ps(acc);
+        for (int l = 0; l < L; ++l)
+          s = _mm512_fmadd_ps(x[i][l], wv[l], s);
+        _mm512_storeu_ps(acc, s);
       }
     }
     if (nFull < n) {
-      __m512 w0 = load16(r0 + nFull, mask), w1 = load16(r1 + nFull, mask),
-             w2 = load16(r2 + nFull, mask), w3 = load16(r3 + nFull, mask);
+      __m512 wv[L];
+      for (int l = 0; l < L; ++l)
+        wv[l] = load16(rows[l] + nFull, mask);
       for (int i = 0; i < M; ++i) {
         float *acc = part + int64_t(i) * n + nFull;
-        __m512 s = _mm512_fmadd_ps(x[i][0], w0, _mm512_maskz_loadu_ps(mask, acc));
-        s = _mm512_fmadd_ps(x[i][1], w1, s);
-        s = _mm512_fmadd_ps(x[i][2], w2, s);
-        _mm512_mask_storeu_ps(acc, mask, _mm512_fmadd_ps(x[i][3], w3, s));
+        __m512 s = _mm512_maskz_loadu_ps(mask, acc);
+        for (int l = 0; l < L; ++l)
+          s = _mm512_fmadd_ps(x[i][l], wv[l], s);
+        _mm512_mask_storeu_ps(acc, mask, s);
       }
     }
   }
@@ -253,15 +261,16 @@ template <typename T> RangeFn<T> pickNK(int m) {
 template <typename T> PartialFn<T> pickKN(int m) {
   if (!gemvUsesAvx512())
     return &knPortable<T>;
+  constexpr int kWide = sizeof(T) == 2 ? 8 : 4; // rows per pass for m <= 2 (see knAvx512)
   switch (m) {
-  case 1: return &knAvx512<1, T>;
-  case 2: return &knAvx512<2, T>;
-  case 3: return &knAvx512<3, T>;
-  case 4: return &knAvx512<4, T>;
-  case 5: return &knAvx512<5, T>;
-  case 6: return &knAvx512<6, T>;
-  case 7: return &knAvx512<7, T>;
-  default: return &knAvx512<8, T>;
+  case 1: return &knAvx512<1, kWide, T>;
+  case 2: return &knAvx512<2, kWide, T>;
+  case 3: return &knAvx512<3, 4, T>;
+  case 4: return &knAvx512<4, 4, T>;
+  case 5: return &knAvx512<5, 4, T>;
+  case 6: return &knAvx512<6, 4, T>;
+  case 7: return &knAvx512<7, 4, T>;
+  default: return &knAvx512<8, 4, T>;
   }
 }
 
