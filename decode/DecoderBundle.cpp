@@ -11,6 +11,7 @@
 #include "decode/DecoderBundle.h"
 
 #include "runtime/FileUtil.h"
+#include "runtime/HostTensor.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -137,14 +138,14 @@ rt::StatusOr<DecoderBundleInfo> readDecoderBundleInfo(const std::string &dir) {
   }
   if (!sawVersion)
     return rt::invalidArgument(path + ": empty manifest");
-  for (const char *key : {"model", "target", "vocab", "rows", "max_length"}) {
-    const std::string k = key;
-    const bool missing = (k == "model" && info.model.empty()) || (k == "target" && info.target.empty()) ||
-                         (k == "vocab" && !info.vocab) || (k == "rows" && !info.rows) ||
-                         (k == "max_length" && !info.maxLength);
-    if (missing)
-      return rt::invalidArgument(path + ": the key '" + k + "' is missing");
-  }
+  const std::pair<const char *, bool> required[] = {{"model", !info.model.empty()},
+                                                     {"target", !info.target.empty()},
+                                                     {"vocab", info.vocab > 0},
+                                                     {"rows", info.rows > 0},
+                                                     {"max_length", info.maxLength > 0}};
+  for (const auto &[key, present] : required)
+    if (!present)
+      return rt::invalidArgument(path + ": the key '" + key + "' is missing");
   for (int64_t length : info.prefillLengths)
     if (length > info.maxLength)
       return rt::invalidArgument(path + ": prefill length " + std::to_string(length) + " exceeds max_length " +
@@ -175,12 +176,8 @@ rt::StatusOr<std::unique_ptr<BundleDecoder>> BundleDecoder::open(const std::stri
   // The step's logits must be what the manifest promises: [rows, vocab].
   bool logitsMatch = false;
   for (const proto::Buffer &b : step->proto().buffers())
-    if (b.kind() == proto::OUTPUT && b.name() == "logits") {
-      int64_t elements = 1;
-      for (int64_t d : b.shape())
-        elements *= d;
-      logitsMatch = elements == info->rows * info->vocab;
-    }
+    if (b.kind() == proto::OUTPUT && b.name() == "logits")
+      logitsMatch = rt::numElements({b.shape().begin(), b.shape().end()}) == info->rows * info->vocab;
   if (!logitsMatch)
     return rt::invalidArgument(step->source() + ": the decode step has no 'logits' output of rows x vocab = " +
                                std::to_string(info->rows) + " x " + std::to_string(info->vocab) +

@@ -58,6 +58,11 @@ bool isLowElementwise(Operation *op) {
              weft::GeluTanhOp, weft::FastGeluOp>(op);
 }
 
+/// Data movement that keeps a low value low.
+bool isMovement(Operation *op) {
+  return isa<weft::ReshapeOp, weft::TransposeOp, weft::BroadcastOp, weft::SliceOp>(op);
+}
+
 /// True when `v` is a weft.state argument (a key/value cache) or, through data
 /// movement and the in-place weft.dynamic_update_slice that writes a step's
 /// row, a view of one.
@@ -65,7 +70,7 @@ bool readsState(Value v) {
   while (Operation *def = v.getDefiningOp()) {
     if (auto update = dyn_cast<weft::DynamicUpdateSliceOp>(def))
       v = update.getInput();
-    else if (isa<weft::ReshapeOp, weft::TransposeOp, weft::BroadcastOp, weft::SliceOp>(def))
+    else if (isMovement(def))
       v = def->getOperand(0);
     else
       return false;
@@ -82,11 +87,6 @@ bool readsState(Value v) {
 /// cache once.
 bool keepsF32(Operation *op) {
   return llvm::any_of(op->getOperands(), [](Value v) { return isF32Tensor(v.getType()) && readsState(v); });
-}
-
-/// Data movement that keeps a low value low.
-bool isMovement(Operation *op) {
-  return isa<weft::ReshapeOp, weft::TransposeOp, weft::BroadcastOp, weft::SliceOp>(op);
 }
 
 struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPass> {
