@@ -27,8 +27,11 @@
 // a transformer-sized matmul (512 x 768 by 768 x 3072) reaches, the memory
 // efficiency 1. A device is one rank:
 // under `weft launch -n N` each rank has cores / N threads and all ranks
-// measure at once (barriers), the figures averaged over the ranks; rank 0
-// prints the table and writes the file (temporary file + rename).
+// measure at once (barriers), the figures averaged over the ranks; with
+// more ranks than cores each sample is a 20 ms stretch of back-to-back runs,
+// so the figures are those of ranks sharing the cores as a step's do, not of
+// short runs that the scheduler lets take turns. Rank 0 prints the table and
+// writes the file (temporary file + rename).
 // --check then reports the cost model's error with the figures just measured
 // (or, with --with, those of a given description, measuring nothing else):
 // on one rank per step of a GPT-2 forward (CostModelCheck.h), under weft
@@ -109,8 +112,9 @@ struct Sizes {
   int64_t functionRows;               // the element functions' rows: a GPT-2 MLP's 128 (x 3072)
   TimingPlan gemm, stream, tiny;
   bool quick;
+  double sustain; // TimingPlan::sustainSeconds of every plan: > 0 when the ranks outnumber the cores
 
-  explicit Sizes(bool quick) : quick(quick) {
+  Sizes(bool quick, bool oversubscribed) : quick(quick), sustain(oversubscribed ? 0.02 : 0) {
     gemmF32 = quick ? 256 : 2048;
     shapedM = quick ? 64 : 512, shapedN = quick ? 256 : 3072, shapedK = quick ? 64 : 768;
     gemmNarrow = quick ? 64 : 256;
@@ -127,16 +131,27 @@ struct Sizes {
     stream = quick ? TimingPlan{1, 3} : TimingPlan{2, 9};
     tiny = quick ? TimingPlan{5, 50} : TimingPlan{50, 500};
     stream.stepsOnly = true;
+    if (oversubscribed) { // sustained samples of 20 ms (several time slices): fewer of them
+      for (TimingPlan *p : {&gemm, &stream, &tiny})
+        p->sustainSeconds = sustain;
+      tiny.warmup = 2, tiny.runs = quick ? 3 : 15;
+    }
   }
 };
 
 /// A timing plan for one of `rounds` passes whose runs take about `budget`
 /// seconds in all passes together when one takes `estimate` (between `least`
-/// and `most` runs in all; one warm-up per pass; steps timed).
-TimingPlan budgeted(double estimate, double budget, int least, int most, int rounds) {
+/// and `most` runs in all; one warm-up per pass; steps timed). With
+/// `sustain` > 0 a sample is a stretch of runs that long: the budget then
+/// buys fewer samples (at least 2 per pass).
+TimingPlan budgeted(double estimate, double budget, int least, int most, int rounds, double sustain) {
   int runs = estimate > 0 ? int(std::min<double>(most, budget / estimate)) : most;
   TimingPlan plan{1, std::max(1, std::max(least, runs) / rounds)};
   plan.stepsOnly = true;
+  if (sustain > 0) {
+    plan.sustainSeconds = sustain;
+    plan.runs = std::max(2, std::min(plan.runs, int(budget / rounds / std::max(sustain, estimate))));
+  }
   return plan;
 }
 
@@ -280,18 +295,18 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
     for (double m : sz.gridM)
       for (double n : sz.gridNK)
         for (double k : sz.gridNK) {
-          TimingPlan plan = budgeted(2 * m * n * k / d.peakFlopsF32, 0.25, 3, 30, rounds);
+          TimingPlan plan = budgeted(2 * m * n * k / d.peakFlopsF32, 0.25, 3, 30, rounds, sz.sustain);
           keep(gemmRuns[at++], timeMatmul(int64_t(m), int64_t(n), int64_t(k), DType::F32, plan, group));
         }
     for (size_t i = 0; i < sz.streamBytes.size(); ++i)
       keep(streamRuns[i], timeStreaming(sz.streamBytes[i] / 8,
-                                        budgeted(double(sz.streamBytes[i]) / d.memoryBandwidth, 0.1, 6, 201, rounds),
+                                        budgeted(double(sz.streamBytes[i]) / d.memoryBandwidth, 0.1, 6, 201, rounds, sz.sustain),
                                         group));
     // The element functions (see kTimedFunctions); the linear without an
     // activation last, the epilogues' baseline.
     const int64_t rows = sz.functionRows, width = 768, wide = 3072;
-    TimingPlan linearPlan = budgeted(2.0 * double(rows * width * wide) / d.peakFlopsF32, 0.25, 3, 30, rounds);
-    TimingPlan passPlan = budgeted(double(rows * wide) * 2e-9, 0.1, 6, 60, rounds);
+    TimingPlan linearPlan = budgeted(2.0 * double(rows * width * wide) / d.peakFlopsF32, 0.25, 3, 30, rounds, sz.sustain);
+    TimingPlan passPlan = budgeted(double(rows * wide) * 2e-9, 0.1, 6, 60, rounds, sz.sustain);
     for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
       const FunctionProgram &fp = kTimedFunctions[i];
       keep(functionRuns[i], fp.context == FunctionProgram::Epilogue
@@ -405,7 +420,7 @@ int runCalibrate(int argc, char **argv) {
                           "calibrate");
   rt::Communicator *group = ranks.world.get();
   long cores = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
-  Sizes sz(f.quick);
+  Sizes sz(f.quick, long(ranks.size) > cores);
 
   // The starting point: the shipped cpu description (its links stay when
   // they are not measured), or --with's description to check as it is.

@@ -6,7 +6,9 @@
 // (through the compile cache) and run by the runtime's Executor, so that the
 // figures are those of weft's own kernels and library calls. Under mpirun
 // every rank times its own copy at the same moment (a barrier before each
-// run), as the devices of a parallel program share the machine.
+// run), as the devices of a parallel program share the machine; with more
+// ranks than cores each sample is a sustained stretch of runs
+// (TimingPlan::sustainSeconds).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +38,12 @@ struct TimingPlan {
   /// Time the program's steps (the Executor's profiler, their sum) instead
   /// of whole runs: a kernel's own time, without the run's staging of inputs.
   bool stepsOnly = false;
+  /// When > 0, each timed sample runs the program back to back (no barrier
+  /// between the runs) for at least this many seconds and reports the mean
+  /// run. Ranks that outnumber the cores need it: a run shorter than the
+  /// scheduler's time slice is otherwise timed on a core of its own while
+  /// the other ranks wait, but a parallel step's ops share the cores.
+  double sustainSeconds = 0;
 };
 
 /// The median seconds of one Executor::run of a program, and the compile.
