@@ -77,7 +77,7 @@ namespace {
 struct CalibrateFlags {
   std::string out = "cluster.json", name = "cpu", checkModel, with;
   int64_t checkBatch = 1, checkSeq = 128;
-  bool quick = false, checkSteps = false;
+  bool quick = false, checkSteps = false, checkTrain = false;
   FlagSet flags{"calibrate", kCalibrateUsage,
                 "Measures this machine (matmul FLOP/s, memory bandwidth, launch overhead, memory, and "
                 "under `weft launch -n N` the all-reduce latency and bandwidth between ranks) and "
@@ -96,6 +96,8 @@ struct CalibrateFlags {
     flags.addInteger("check-batch", "B", "the checked forward's batch", &checkBatch, 1, 4096);
     flags.addInteger("check-seq", "T", "the checked forward's sequence length", &checkSeq, 1, 1 << 20);
     flags.addSwitch("check-steps", "with --check on one rank: also list every step", &checkSteps);
+    flags.addSwitch("check-train", "with --check on one rank: the training step (forward, backward, AdamW) "
+                    "instead of the forward", &checkTrain);
     flags.addString("with", "FILE.json|NAME",
                     "check this description instead of measuring one (nothing is written); under weft launch "
                     "-n N, --check compares its collectives with measured ones",
@@ -374,8 +376,9 @@ void printTables(const Tables &t) {
 int checkOnly(const CalibrateFlags &f, const cost::ClusterSpec &spec,
               const std::optional<models::Gpt2Config> &config, const Ranks &ranks) {
   if (ranks.size == 1) {
-    CostModelCheck c = checkCostModel(*config, int(f.checkBatch), int(f.checkSeq), spec, f.quick ? 3 : 7);
-    printCostModelCheck(c, "GPT-2 " + f.checkModel + " forward, batch " + std::to_string(f.checkBatch) + " x " +
+    CostModelCheck c =
+        checkCostModel(*config, int(f.checkBatch), int(f.checkSeq), spec, f.quick ? 3 : 7, f.checkTrain);
+    printCostModelCheck(c, "GPT-2 " + f.checkModel + (f.checkTrain ? " training step" : " forward") + ", batch " + std::to_string(f.checkBatch) + " x " +
                                std::to_string(f.checkSeq),
                         f.checkSteps);
     return 0;
