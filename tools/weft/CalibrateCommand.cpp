@@ -265,17 +265,19 @@ struct Tables {
 /// the GELUs as a GEMM's epilogue (a GPT-2 MLP's rows x 768 by 768 x 3072
 /// linear with the function, less the same linear without it), exp as a
 /// softmax (the fused kernel, over an attention's 12 x 128 rows of 128),
-/// tanh and sigmoid alone over the epilogue's elements. A function's cost
-/// differs by context (standalone exp took 8 ns per element here, inside a
-/// softmax 1; a GELU epilogue 5x a standalone GELU), so the contexts are the
-/// ones a transformer compiles to.
+/// tanh and sigmoid in an elementwise fusion over the epilogue's elements
+/// (y = x * f(x), less y = x * x). A function's cost differs by context
+/// (standalone exp took 8 ns per element here, inside a softmax 1; a GELU
+/// epilogue 5x a standalone GELU; a lone tanh kernel 1.4-3.6 ns, tanh in a
+/// fusion ~0.1 beyond its memory pass), so the contexts are the ones a
+/// transformer compiles to.
 struct FunctionProgram {
   cost::ElementFunction f;
-  enum { Epilogue, Softmax, Alone } context;
+  enum { Epilogue, Softmax, Fused } context;
 };
 const FunctionProgram kTimedFunctions[] = {
-    {cost::ElementFunction::Exp, FunctionProgram::Softmax},    {cost::ElementFunction::Tanh, FunctionProgram::Alone},
-    {cost::ElementFunction::Sigmoid, FunctionProgram::Alone},  {cost::ElementFunction::Gelu, FunctionProgram::Epilogue},
+    {cost::ElementFunction::Exp, FunctionProgram::Softmax},    {cost::ElementFunction::Tanh, FunctionProgram::Fused},
+    {cost::ElementFunction::Sigmoid, FunctionProgram::Fused},  {cost::ElementFunction::Gelu, FunctionProgram::Epilogue},
     {cost::ElementFunction::GeluTanh, FunctionProgram::Epilogue},
     {cost::ElementFunction::FastGelu, FunctionProgram::Epilogue}};
 
@@ -288,7 +290,7 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
   const int rounds = sz.quick ? 1 : 3;
   const size_t gemms = sz.gridM.size() * sz.gridNK.size() * sz.gridNK.size();
   std::vector<std::vector<double>> gemmRuns(gemms), streamRuns(sz.streamBytes.size()),
-      functionRuns(std::size(kTimedFunctions) + 1);
+      functionRuns(std::size(kTimedFunctions) + 2);
   auto keep = [](std::vector<double> &all, const KernelTiming &t) {
     all.insert(all.end(), t.samples.begin(), t.samples.end());
   };
@@ -304,8 +306,9 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
       keep(streamRuns[i], timeStreaming(sz.streamBytes[i] / 8,
                                         budgeted(double(sz.streamBytes[i]) / d.memoryBandwidth, 0.1, 6, 201, rounds, sz.sustain),
                                         group));
-    // The element functions (see kTimedFunctions); the linear without an
-    // activation last, the epilogues' baseline.
+    // The element functions (see kTimedFunctions); then the baselines: the
+    // linear without an activation (the epilogues') and y = x * x (the
+    // fused functions').
     const int64_t rows = sz.functionRows, width = 768, wide = 3072;
     TimingPlan linearPlan = budgeted(2.0 * double(rows * width * wide) / d.peakFlopsF32, 0.25, 3, 30, rounds, sz.sustain);
     TimingPlan passPlan = budgeted(double(rows * wide) * 2e-9, 0.1, 6, 60, rounds, sz.sustain);
@@ -317,7 +320,8 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
                                 ? timeSoftmax(12 * 128, 128, passPlan, group)
                                 : timeElementFunction(fp.f, rows * wide, passPlan, group));
     }
-    keep(functionRuns.back(), timeLinear(rows, width, wide, std::nullopt, linearPlan, group));
+    keep(functionRuns[std::size(kTimedFunctions)], timeLinear(rows, width, wide, std::nullopt, linearPlan, group));
+    keep(functionRuns[std::size(kTimedFunctions) + 1], timeElementFunction(std::nullopt, rows * wide, passPlan, group));
   }
   std::vector<double> seconds, streamed;
   for (const std::vector<double> &runs : gemmRuns)
@@ -333,7 +337,9 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
   Tables t;
   for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
     const FunctionProgram &fp = kTimedFunctions[i];
-    double base = fp.context == FunctionProgram::Epilogue ? functions.back() : d.launchSeconds;
+    double base = fp.context == FunctionProgram::Epilogue ? functions[std::size(kTimedFunctions)]
+                  : fp.context == FunctionProgram::Fused  ? functions[std::size(kTimedFunctions) + 1]
+                                                          : d.launchSeconds;
     double elements = double(fp.context == FunctionProgram::Softmax ? 12 * 128 * 128 : sz.functionRows * 3072);
     t.functionSeconds[size_t(fp.f)] = std::max(functions[i] - base, 0.01 * functions[i]) / elements;
   }
@@ -364,7 +370,7 @@ void printTables(const Tables &t) {
     row(cost::elementFunctionName(fp.f),
         fp.context == FunctionProgram::Epilogue  ? "a GEMM's epilogue, per element"
         : fp.context == FunctionProgram::Softmax ? "softmax, per element"
-                                                 : "y = f(x), per element",
+                                                 : "y = x * f(x) - x * x, per element",
         fmt("%.2f ns", 1e9 * t.functionSeconds[size_t(fp.f)]));
   for (size_t i = 0; i < t.bandwidth.sizes.size(); ++i)
     row("bandwidth", "y = -x moving " + sizeText(t.bandwidth.sizes[i]) + ", step's median",

@@ -47,15 +47,17 @@ namespace weft::cli {
 namespace {
 
 /// An input of the checked program: random token ids below the vocabulary
-/// for an i64 input (tokens, targets); a small constant for an f32 one (a
-/// training step's learning rate: the step's time does not depend on it).
+/// for an i64 input (tokens, targets); for a training step's f32 scalars
+/// what a real run's first step gets: "step" 1 (AdamW's bias corrections),
+/// any other (the learning rate) 3e-4. Unrealistic values would change the
+/// step's time: a step of 1e-4 drove the moments into subnormal floats.
 rt::HostTensor inputValues(const proto::Buffer &b, int64_t vocab, std::mt19937_64 &rng) {
   rt::HostTensor t(b.dtype(), rt::wholeShapeOf(b));
   if (b.dtype() == proto::I64) {
     for (int64_t i = 0; i < t.numElements(); ++i)
       t.data<int64_t>()[i] = int64_t(rng() % uint64_t(vocab));
   } else if (b.dtype() == proto::F32) {
-    std::fill_n(t.data<float>(), t.numElements(), 1e-4f);
+    std::fill_n(t.data<float>(), t.numElements(), b.name() == "step" ? 1.0f : 3e-4f);
   } else {
     throw std::runtime_error("cost model check: input '" + b.name() + "' has dtype " + rt::dtypeName(b.dtype()) +
                              "; GPT-2's programs take i64 tokens and f32 scalars");

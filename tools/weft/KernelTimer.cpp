@@ -168,11 +168,16 @@ Tensor applyFunction(cost::ElementFunction f, const Tensor &x) {
 
 } // namespace
 
-KernelTiming timeElementFunction(cost::ElementFunction f, int64_t elements, const TimingPlan &plan,
+KernelTiming timeElementFunction(std::optional<cost::ElementFunction> f, int64_t elements, const TimingPlan &plan,
                                  rt::Communicator *group) {
   return timeProgram(
-      std::string(cost::elementFunctionName(f)) + " over " + std::to_string(elements) + " f32",
-      [&](Program &p) { p.output("y", applyFunction(f, p.input("x", {elements}))); }, plan, group);
+      std::string("x * ") + (f ? std::string(cost::elementFunctionName(*f)) + "(x)" : "x") + " over " +
+          std::to_string(elements) + " f32",
+      [&](Program &p) {
+        Tensor x = p.input("x", {elements});
+        p.output("y", mul(x, f ? applyFunction(*f, x) : x));
+      },
+      plan, group);
 }
 
 KernelTiming timeLinear(int64_t rows, int64_t k, int64_t n, std::optional<cost::ElementFunction> activation,

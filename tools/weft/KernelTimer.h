@@ -69,9 +69,13 @@ KernelTiming timeMatmul(int64_t m, int64_t n, int64_t k, DType dtype, const Timi
 /// y = -x over `elements` f32 values (reads and writes 4 bytes each).
 KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communicator *group);
 
-/// y = f(x) over `elements` f32 values in [-1, 1) for an element function
-/// of the DSL (not log: its inputs would need to be positive).
-KernelTiming timeElementFunction(cost::ElementFunction f, int64_t elements, const TimingPlan &plan,
+/// y = x * f(x) over `elements` f32 values in [-1, 1) for an element
+/// function of the DSL (not log: its inputs would need to be positive), or
+/// y = x * x without one: one fused kernel either way, the function inside a
+/// fusion as a step's elementwise chains run it (a lone weft.tanh kernel ran
+/// several times slower than the same loop in a fusion), the two programs
+/// moving the same bytes so that their difference is the function's cost.
+KernelTiming timeElementFunction(std::optional<cost::ElementFunction> f, int64_t elements, const TimingPlan &plan,
                                  rt::Communicator *group);
 
 /// y = f(x @ w + b) for x [rows, k], w [k, n], b [n] with f a GELU (gelu,
