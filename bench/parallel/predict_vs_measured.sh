@@ -5,7 +5,7 @@
 # per strategy the program one rank runs (`weft compile --train --mesh M --compile-to graph`: partitioned, fused,
 # scheduled) priced by the cost model with that calibration (weft-opt --weft-test-print-step-cost: every op at its
 # local size, every collective by its measured step times), and the same strategy trained under `weft launch -n N`
-# (step time from the run's tokens/s). Prints one row per strategy: measured, predicted (compute + communication),
+# (the median step after the first). Prints one row per strategy: measured, predicted (compute + communication),
 # error.
 # Usage: predict_vs_measured.sh [CONFIG.json [BATCH SEQ]]; RANKS ("1 2 4"), STEPS (6), WEFT, WEFT_OPT override.
 # Default model: GPT-2 124M shapes (12 x 768, vocabulary 50257), batch 8 x 64.
@@ -49,9 +49,12 @@ for n in $ranks; do
     [ "$s" = auto ] && meshflags=(--mesh auto --device-kind "$cal")
     if [ "$n" = 1 ]; then "${run[@]}" > "$tmp/run.txt" 2>&1; else
       "$weft" launch -n "$n" -- weft "${run[@]:1}" "${meshflags[@]}" 2>&1 | tr '\r' '\n' > "$tmp/run.txt"; fi
-    tps=$(sed -n 's/^trained [0-9]* steps in [0-9.]* s (\([0-9]*\) tokens\/s).*/\1/p' "$tmp/run.txt")
-    awk -v n="$n" -v s="$s" -v t="$tps" -v b="$batch" -v q="$seq" -v p="$total" -v c="$compute" -v m="$comm" 'BEGIN {
-      ms = 1000 * b * q / t
+    # Each step's time from the running tokens/s of the per-step lines (elapsed = t x tokens per step / rate): the
+    # median over the steps after the first (which touches every buffer first).
+    ms=$(sed -n 's/^step *\([0-9]*\)\/[0-9]*  loss [0-9.]*  \([0-9]*\) tokens\/s.*/\1 \2/p' "$tmp/run.txt" |
+      awk -v b="$batch" -v q="$seq" '{ e = $1 * b * q / $2; if ($1 > 1) print e - last; last = e }' | sort -g |
+      awk '{ d[n++] = $1 } END { print 1000 * (n % 2 ? d[(n - 1) / 2] : (d[n / 2 - 1] + d[n / 2]) / 2) }')
+    awk -v n="$n" -v s="$s" -v ms="$ms" -v p="$total" -v c="$compute" -v m="$comm" 'BEGIN {
       printf "%-6s %-22s %12.1f %12.1f %12.1f %12.1f %+7.1f%%\n", n, s, ms, 1000 * p, 1000 * c, 1000 * m, 100 * (1000 * p - ms) / ms }'
   done
 done

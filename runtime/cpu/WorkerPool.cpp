@@ -1,9 +1,15 @@
 //===- WorkerPool.cpp - a few spinning threads for the host kernels -------===//
 //
 // This file implements WorkerPool. A task is published by storing its
-// function and part count and bumping `generation_`; each worker (and the
-// caller) then claims parts with an atomic counter until none is left, and
-// the caller waits, spinning, until every part has finished. A worker that
+// function, then its claim word (the task's number, its part count and the
+// next part, one atomic), then bumping `generation_`; each worker (and the
+// caller) claims parts by a compare-exchange on the claim word that
+// succeeds only while the word still names its task, and
+// the caller waits, spinning, until every part has finished. A worker still
+// leaving one task when the next is published cannot claim a part of the
+// next by mistake (a single counter let it take a part counted against the
+// new task's reset progress, or run one twice: the caller then waited
+// forever, or returned early). A worker that
 // sees no new generation for kSpinMicros sleeps on a condition variable; the
 // caller notifies it only when some worker sleeps, so back-to-back tasks never
 // enter the kernel.
@@ -16,6 +22,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <immintrin.h>
+#include <stdexcept>
+#include <string>
 
 namespace weft::rt {
 
@@ -59,10 +67,33 @@ WorkerPool::~WorkerPool() {
     t.join();
 }
 
-void WorkerPool::runParts() {
-  for (int p = nextPart_.fetch_add(1); p < parts_; p = nextPart_.fetch_add(1)) {
-    fn_(context_, p);
+namespace {
+
+// The claim word: the task's number (low 28 bits of it), its part count and
+// the next unclaimed part, in one atomic so that a claim sees all three of
+// one task together.
+constexpr int kPartBits = 18, kTaskBits = 64 - 2 * kPartBits;
+constexpr uint64_t kPartMask = (uint64_t(1) << kPartBits) - 1;
+constexpr uint64_t kTaskMask = (uint64_t(1) << kTaskBits) - 1;
+
+uint64_t claimWord(uint64_t task, uint64_t parts, uint64_t next) {
+  return ((task & kTaskMask) << (2 * kPartBits)) | (parts << kPartBits) | next;
+}
+uint64_t taskOf(uint64_t w) { return w >> (2 * kPartBits); }
+uint64_t partsOf(uint64_t w) { return (w >> kPartBits) & kPartMask; }
+uint64_t nextOf(uint64_t w) { return w & kPartMask; }
+
+} // namespace
+
+void WorkerPool::runParts(uint64_t task) {
+  const uint64_t mine = task & kTaskMask;
+  uint64_t w = claim_.load(std::memory_order_acquire);
+  while (taskOf(w) == mine && nextOf(w) < partsOf(w)) {
+    if (!claim_.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire))
+      continue; // another thread claimed it (or a new task began): w was reloaded
+    fn_(context_, int(nextOf(w)));
     partsDone_.fetch_add(1, std::memory_order_release);
+    w = claim_.load(std::memory_order_acquire);
   }
 }
 
@@ -87,8 +118,8 @@ void WorkerPool::workerLoop(int /*index*/) {
     if (stop_.load())
       return;
     seen = generation_.load(std::memory_order_acquire);
-    setFloatControl(floatControl_); // the caller's subnormal handling
-    runParts();
+    setFloatControl(floatControl_.load(std::memory_order_relaxed)); // the caller's subnormal handling
+    runParts(seen);
   }
 }
 
@@ -98,18 +129,24 @@ void WorkerPool::run(int parts, PartFn fn, void *context) {
       fn(context, p);
     return;
   }
+  if (uint64_t(parts) > kPartMask)
+    throw std::invalid_argument("WorkerPool::run: " + std::to_string(parts) + " parts; at most " +
+                                std::to_string(kPartMask));
   std::lock_guard<std::mutex> runLock(runMutex_);
-  parts_ = parts, fn_ = fn, context_ = context, floatControl_ = floatControl();
-  nextPart_.store(0), partsDone_.store(0);
+  const uint64_t task = generation_.load(std::memory_order_relaxed) + 1;
+  fn_ = fn, context_ = context;
+  floatControl_.store(floatControl(), std::memory_order_relaxed);
+  partsDone_.store(0, std::memory_order_relaxed);
+  claim_.store(claimWord(task, uint64_t(parts), 0), std::memory_order_release); // publishes the task
   {
     // Under the mutex so that a worker between its check and its wait cannot
     // miss the notification.
     std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_release);
+    generation_.store(task, std::memory_order_release);
   }
   if (sleepers_.load() > 0)
     wake_.notify_all();
-  runParts();
+  runParts(task);
   while (partsDone_.load(std::memory_order_acquire) < parts)
     _mm_pause();
 }

@@ -36,24 +36,25 @@ public:
 
   /// Runs fn(context, p) for every p in [0, parts) over the pool and the
   /// calling thread; returns when all have finished. Not reentrant: parts must
-  /// not call run() themselves.
+  /// not call run() themselves. At most 2^18 - 1 parts (std::invalid_argument).
   void run(int parts, PartFn fn, void *context);
 
+  /// A pool of `threads` threads in all, the caller included (the kernels use
+  /// instance(); tests make their own).
+  explicit WorkerPool(int threads);
   ~WorkerPool();
 
 private:
-  explicit WorkerPool(int threads);
   void workerLoop(int index);
-  void runParts();
+  void runParts(uint64_t task); // claims and runs parts while the claim word names `task`
 
   std::vector<std::thread> workers_;
-  std::atomic<uint64_t> generation_{0}; // bumped per task; workers wait for a change
-  std::atomic<int> nextPart_{0};
+  std::atomic<uint64_t> generation_{0}; // the current task's number; workers wait for a change
+  std::atomic<uint64_t> claim_{0};      // task number, part count, next unclaimed part (WorkerPool.cpp)
   std::atomic<int> partsDone_{0};
-  int parts_ = 0;
   PartFn fn_ = nullptr;
   void *context_ = nullptr;
-  unsigned floatControl_ = 0; // the caller's (FloatControl.h), set in each worker per task
+  std::atomic<unsigned> floatControl_{0}; // the caller's (FloatControl.h), set in each worker per task
   std::atomic<bool> stop_{false};
   std::atomic<int> sleepers_{0};
   std::mutex mutex_;
