@@ -8,21 +8,36 @@
 #include "runtime/io/QuantizedWeights.h"
 #include "runtime/cpu/Quantize.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace weft::rt {
 namespace {
 
 /// The layout of NAME.q8 as the program's Gemm reads it, or nothing when no
-/// int8 Gemm reads it.
+/// Gemm reads it: an int8 Gemm (the CPU's) reads it directly; on a target
+/// without one (CUDA: weft-expand-matmul-q8) a kernel casts it to f32 and an
+/// f32 Gemm reads the kernel's result.
 std::optional<WeightLayout> int8Layout(const Executor &executor, const std::string &name) {
   const proto::Buffer *q = executor.buffer(proto::PARAMETER, name + ".q8");
   if (!q)
     return std::nullopt;
   const proto::Executable &exe = executor.executable().proto();
+  auto layoutOf = [](const proto::Gemm &g) { return g.trans_b() ? WeightLayout::NK : WeightLayout::KN; };
   for (const proto::Step &step : exe.steps())
     if (step.has_gemm() && step.gemm().b_dtype() == proto::I8 && step.gemm().b() == q->id())
-      return step.gemm().trans_b() ? WeightLayout::NK : WeightLayout::KN;
+      return layoutOf(step.gemm());
+  for (const proto::Step &cast : exe.steps()) {
+    if (!cast.has_kernel_call())
+      continue;
+    const auto &args = cast.kernel_call().args();
+    if (std::find(args.begin(), args.end(), q->id()) == args.end())
+      continue;
+    for (const proto::Step &step : exe.steps())
+      if (step.has_gemm() && step.gemm().b() != q->id() &&
+          std::find(args.begin(), args.end(), step.gemm().b()) != args.end())
+        return layoutOf(step.gemm());
+  }
   return std::nullopt;
 }
 
