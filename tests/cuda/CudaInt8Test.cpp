@@ -21,7 +21,7 @@
 // the logits at most); on the CPU the expansion and the fused kernels
 // differ by 3e-7 (tests/e2e/Int8ExpansionTest.cpp), while dropping the
 // outlier columns moves the logits by 9e-3 and a wrong layout or scale by
-// O(1).
+// O(1). Also: a LoRA training step over an int8 base compiles for cuda.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +31,9 @@
 #include "models/Llama.h"
 #include "tests/common/QuantizedRun.h"
 #include "tests/cuda/CudaTestSupport.h"
+#include "tests/e2e/LoraTestModels.h"
+
+#include "compiler/TrainStep.h"
 
 #include <set>
 
@@ -53,6 +56,15 @@ uint64_t parameterBytes(const proto::Executable &exe) {
   return bytes;
 }
 
+/// Checks that `exe` is a valid cuda Executable with int8 parameters and no
+/// int8 Gemm step.
+void expectInt8CudaExecutable(const proto::Executable &exe) {
+  expectValidCudaExecutable(exe);
+  EXPECT_GT(int8Parameters(exe).first, 0);
+  for (const proto::Step &s : exe.steps())
+    EXPECT_FALSE(s.has_gemm() && s.gemm().b_dtype() == proto::I8) << s.label() << ": an int8 Gemm on cuda";
+}
+
 /// Compiles `program` for cuda with `mode`, checks what it holds, and
 /// writes (and on a GPU runs) bundle `name` against the CPU's run.
 void checkInt8ForCuda(const std::string &name, Program &program, int64_t vocab, const std::string &mode,
@@ -61,7 +73,7 @@ void checkInt8ForCuda(const std::string &name, Program &program, int64_t vocab, 
   CompileResult cuda = compileFor(program, "cuda", mode);
   ASSERT_TRUE(cuda.executable.has_value());
   const proto::Executable &exe = cuda.executable->proto();
-  expectValidCudaExecutable(exe);
+  expectInt8CudaExecutable(exe);
   CompileResult cpu = compileFor(program, "cpu", mode);
   ASSERT_TRUE(cpu.executable.has_value());
   auto [count, bytes] = int8Parameters(exe);
@@ -74,8 +86,6 @@ void checkInt8ForCuda(const std::string &name, Program &program, int64_t vocab, 
   for (const std::string &n : names)
     if (n.size() > 3 && n.compare(n.size() - 3, 3, ".q8") == 0)
       EXPECT_FALSE(names.count(n.substr(0, n.size() - 3))) << n << " is also held in f32";
-  for (const proto::Step &s : exe.steps())
-    EXPECT_FALSE(s.has_gemm() && s.gemm().b_dtype() == proto::I8) << s.label() << ": an int8 Gemm on cuda";
   CompileResult f32 = compileFor(program, "cuda", "none");
   ASSERT_TRUE(f32.executable.has_value());
   std::printf("%s: cuda parameters %llu bytes (%d int8 tensors, %llu bytes), f32 %llu; arena %llu (f32 %llu)\n",
@@ -114,6 +124,24 @@ TEST(CudaInt8, LlamaCompilesWithInt8WeightsAndMatchesTheCpu) {
   // The bundle of int8-weight only: the devrun's room (bench/cuda/prepare_devrun.sh).
   for (std::string mode : {"int8-weight", "llm-int8"})
     checkInt8ForCuda("llama_tiny_" + mode, program, config.vocab_size, mode, /*bundle=*/mode == "int8-weight");
+}
+
+// `weft train --lora SPEC --quantize int8-weight --target cuda`: the LoRA
+// step over a frozen int8 base (its products and their gradients expanded)
+// compiles for cuda (its numerics against the fused kernels:
+// Int8Expansion.LoraStepOverInt8BaseExpandedMatchesFused).
+TEST(CudaInt8, LoraStepOverAnInt8BaseCompiles) {
+  for (std::string model : {"gpt2", "llama"}) {
+    SCOPED_TRACE(model);
+    Program loss = lora_test::lossProgram(model);
+    CompileOptions options;
+    options.useCache = false;
+    options.target = "cuda";
+    options.quantize = "int8-weight";
+    CompileResult r = compileTrainStep(loss.module(), TrainOptions{}, options);
+    ASSERT_TRUE(r.executable.has_value());
+    expectInt8CudaExecutable(r.executable->proto());
+  }
 }
 
 } // namespace
