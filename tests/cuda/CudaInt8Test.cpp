@@ -21,7 +21,8 @@
 // the logits at most); on the CPU the expansion and the fused kernels
 // differ by 3e-7 (tests/e2e/Int8ExpansionTest.cpp), while dropping the
 // outlier columns moves the logits by 9e-3 and a wrong layout or scale by
-// O(1). Also: a LoRA training step over an int8 base compiles for cuda.
+// O(1). Also: a LoRA training step over an int8 base compiles for cuda, and
+// an unexpanded weft.matmul_q8 is an error at the op naming the pass.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +34,12 @@
 #include "tests/cuda/CudaTestSupport.h"
 #include "tests/e2e/LoraTestModels.h"
 
+#include "codegen/cuda/CudaCodegen.h"
 #include "compiler/TrainStep.h"
+#include "ir/WeftDialect.h"
+#include "tests/common/OpPrograms.h"
+
+#include "mlir/Parser/Parser.h"
 
 #include <set>
 
@@ -142,6 +148,27 @@ TEST(CudaInt8, LoraStepOverAnInt8BaseCompiles) {
     ASSERT_TRUE(r.executable.has_value());
     expectInt8CudaExecutable(r.executable->proto());
   }
+}
+
+// A weft.matmul_q8 handed to the CUDA code generator without the graph
+// pipeline (which expands it) is an error at the op that names the pass.
+TEST(CudaInt8, UnexpandedMatmulQ8IsAnErrorNamingThePass) {
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<WeftDialect, mlir::func::FuncDialect>();
+  std::string messages;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    messages += d.str() + "\n";
+    for (const mlir::Diagnostic &note : d.getNotes())
+      messages += note.str() + "\n";
+    return mlir::success();
+  });
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(q8Program(2, 8, 4, false, "quantize_lhs"), &ctx);
+  ASSERT_TRUE(module);
+  EXPECT_TRUE(mlir::failed(codegen::compileForCuda(*module, {})));
+  EXPECT_NE(messages.find("'weft.matmul_q8' op reached a code generator without int8 GEMMs unexpanded"),
+            std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("run weft-expand-matmul-q8 before weft-schedule"), std::string::npos) << messages;
 }
 
 } // namespace
