@@ -70,44 +70,42 @@ protected:
 };
 
 const std::vector<Range> kRanges = {{-1.0, 1.0}, {-127.0, 128.0}, {0.001, 0.02}};
-const std::vector<std::pair<int64_t, int64_t>> kSizes = {{17, 5}, {300, 129}, {64, 1000}};
 
-TEST_F(ExpandMatmulQ8Test, WeightOnlyMatchesReference) {
-  uint64_t seed = 500;
+/// Calls check(seed, m, k, n, transposed) for both layouts, 1 to 33 rows and
+/// three (k, n), each case with its own seed from `firstSeed` on.
+template <typename Check>
+void forEachShape(uint64_t firstSeed, Check check) {
+  uint64_t seed = firstSeed;
   for (bool transposed : {false, true})
     for (int64_t m : {1, 3, 8, 33})
-      for (auto [k, n] : kSizes) {
+      for (auto [k, n] : {std::pair<int64_t, int64_t>{17, 5}, {300, 129}, {64, 1000}}) {
         SCOPED_TRACE("m=" + std::to_string(m) + " k=" + std::to_string(k) + " n=" + std::to_string(n) +
                      (transposed ? " [n, k]" : " [k, n]"));
-        check(q8Program(m, k, n, transposed), seed++, {{1e-5, 1e-5}}, kRanges);
+        check(seed++, m, k, n, transposed);
       }
 }
 
+TEST_F(ExpandMatmulQ8Test, WeightOnlyMatchesReference) {
+  forEachShape(500, [&](uint64_t seed, int64_t m, int64_t k, int64_t n, bool transposed) {
+    check(q8Program(m, k, n, transposed), seed, {{1e-5, 1e-5}}, kRanges);
+  });
+}
+
 TEST_F(ExpandMatmulQ8Test, Int8RowsMatchReference) {
-  uint64_t seed = 600;
-  for (bool transposed : {false, true})
-    for (int64_t m : {1, 3, 8, 33})
-      for (auto [k, n] : kSizes) {
-        SCOPED_TRACE("m=" + std::to_string(m) + " k=" + std::to_string(k) + " n=" + std::to_string(n) +
-                     (transposed ? " [n, k]" : " [k, n]"));
-        check(q8Program(m, k, n, transposed, "quantize_lhs"), seed++, {{1e-5, 1e-5}}, kRanges);
-      }
+  forEachShape(600, [&](uint64_t seed, int64_t m, int64_t k, int64_t n, bool transposed) {
+    check(q8Program(m, k, n, transposed, "quantize_lhs"), seed, {{1e-5, 1e-5}}, kRanges);
+  });
 }
 
 TEST_F(ExpandMatmulQ8Test, LlmInt8WithOutliersMatchesReference) {
   const std::string threshold = ", outlier_threshold = 0.97 : f32";
-  uint64_t seed = 700;
-  for (bool transposed : {false, true})
-    for (int64_t m : {1, 3, 8, 33})
-      for (auto [k, n] : kSizes) {
-        SCOPED_TRACE("m=" + std::to_string(m) + " k=" + std::to_string(k) + " n=" + std::to_string(n) +
-                     (transposed ? " [n, k]" : " [k, n]"));
-        std::string src = q8Program(m, k, n, transposed, "quantize_lhs" + threshold);
-        // Expected outlier columns k (1 - 0.97^m): checked present where >= 5.
-        if (double(k) * (1.0 - std::pow(0.97, double(m))) >= 5.0)
-          EXPECT_GT(outlierEffect(src, threshold, seed, kRanges), 0.0) << "no outlier column in this case";
-        check(src, seed++, {{1e-5, 1e-5}}, kRanges);
-      }
+  forEachShape(700, [&](uint64_t seed, int64_t m, int64_t k, int64_t n, bool transposed) {
+    std::string src = q8Program(m, k, n, transposed, "quantize_lhs" + threshold);
+    // Expected outlier columns k (1 - 0.97^m): checked present where >= 5.
+    if (double(k) * (1.0 - std::pow(0.97, double(m))) >= 5.0)
+      EXPECT_GT(outlierEffect(src, threshold, seed, kRanges), 0.0) << "no outlier column in this case";
+    check(src, seed, {{1e-5, 1e-5}}, kRanges);
+  });
 }
 
 /// q8Program with two all-zero rows appended to x ([m, k] read, [m + 2, k]
