@@ -604,9 +604,14 @@ def ExpandMatmulQ8Pass : Pass<"weft-expand-matmul-q8", "mlir::func::FuncOp"> {
         their f32 part adds (x_outlier x float(w)) before the per-channel
         scaling: a second product over the same K, zero outside the outlier
         columns (static shapes have no gather of a data-dependent set).
-    The dialect attributes of the op (e.g. weft.recompute) go onto every op
-    it becomes. It refuses nothing: every weft.matmul_q8 the verifier
-    accepts expands.
+    The f32 copy of a weight larger than `max-copy-bytes` whose channels are
+    its rows ([N, K] read transposed: an LM head) is made in blocks of rows
+    (weft.gather of the int8 rows at iota indices, weft.cast), one product
+    per block, concatenated along N: one block's copy is live at a time
+    instead of the whole head's (GPT-2's [50257, 768]: 147 MiB). A [K, N]
+    weight is copied whole (int8 columns cannot be gathered). The dialect
+    attributes of the op (e.g. weft.recompute) go onto every op it becomes.
+    It refuses nothing: every weft.matmul_q8 the verifier accepts expands.
 
     Before:
     ```mlir
@@ -620,6 +625,11 @@ def ExpandMatmulQ8Pass : Pass<"weft-expand-matmul-q8", "mlir::func::FuncOp"> {
     %y = weft.mul %p, %b : tensor<2x3xf32>
     ```
   }];
+  let options = [
+    Option<"maxCopyBytes", "max-copy-bytes", "int64_t", /*default=*/"33554432",
+           "the largest f32 copy of an [N, K] weight made at once (default 32 MiB); a larger one is "
+           "made in blocks of rows; 0: no limit">,
+  ];
   let dependentDialects = ["::weft::WeftDialect"];
 }
 

@@ -37,35 +37,76 @@ constexpr double kRoundMagic = 12582912.0;
 /// Builds the expansion of one weft.matmul_q8 at the op.
 class Expander {
 public:
-  Expander(OpBuilder &b, MatmulQ8Op op) : b(b), e(b, op.getLoc()), op(op) {}
+  Expander(OpBuilder &b, MatmulQ8Op op, int64_t maxCopyBytes)
+      : b(b), e(b, op.getLoc()), op(op), maxCopyBytes(maxCopyBytes) {}
 
   /// The value that replaces the op's result. Each op is built in its own
   /// statement, so that the order of the ops is the order written here.
   Value expand() {
     auto yType = cast<RankedTensorType>(op.getType());
-    const bool tb = op.getTransposeRhs();
-    Value w = e.cast(op.getWeight(), b.getF32Type());
     Value y;
     if (!op.getQuantizeLhs()) {
-      y = e.matmul(op.getLhs(), w, /*transX=*/false, tb, /*batched=*/false);
+      y = products({op.getLhs()})[0];
     } else {
       Value xIn = op.getLhs(), xOut;
       if (std::optional<APFloat> t = op.getOutlierThreshold())
         std::tie(xIn, xOut) = splitOutlierColumns(xIn, t->convertToDouble());
       auto [q, rowScale] = quantizeRows(xIn);
-      Value product = e.matmul(q, w, false, tb, false);
+      SmallVector<Value> lhs = {q};
+      if (xOut)
+        lhs.push_back(xOut);
+      SmallVector<Value> p = products(lhs);
       Value rowScales = e.broadcast(rowScale, yType, {0});
-      y = e.mul(product, rowScales);
-      if (xOut) {
-        Value outliers = e.matmul(xOut, w, false, tb, false);
-        y = e.add(y, outliers);
-      }
+      y = e.mul(p[0], rowScales);
+      if (xOut)
+        y = e.add(y, p[1]);
     }
     Value channelScales = e.broadcast(op.getScales(), yType, {1});
     return e.mul(y, channelScales);
   }
 
 private:
+  /// lhs x float(weight) for each lhs ([M, N] each). One f32 copy of the
+  /// weight serves them all; when that copy would exceed maxCopyBytes (> 0)
+  /// and the weight is [N, K] (an LM head: its channels are rows), the copy
+  /// is made block of rows by block of rows (weft.gather of the int8 rows,
+  /// cast), each block's products concatenated along N, so that at most one
+  /// block's copy is live. A [K, N] weight is copied whole (int8 columns
+  /// cannot be gathered).
+  SmallVector<Value> products(ArrayRef<Value> lhs) {
+    auto wType = typeOf(op.getWeight());
+    const bool tb = op.getTransposeRhs();
+    const int64_t n = wType.getDimSize(tb ? 0 : 1), k = wType.getDimSize(tb ? 1 : 0);
+    int64_t blocks = 1;
+    if (tb && maxCopyBytes > 0 && 4 * n * k > maxCopyBytes)
+      blocks = std::min(n, (4 * n * k + maxCopyBytes - 1) / maxCopyBytes);
+    SmallVector<Value> out;
+    if (blocks == 1) {
+      Value w = e.cast(op.getWeight(), b.getF32Type());
+      for (Value x : lhs)
+        out.push_back(e.matmul(x, w, /*transX=*/false, tb, /*batched=*/false));
+      return out;
+    }
+    const int64_t rows = (n + blocks - 1) / blocks;
+    SmallVector<SmallVector<Value>> parts(lhs.size());
+    for (int64_t n0 = 0; n0 < n; n0 += rows) {
+      const int64_t nb = std::min(rows, n - n0);
+      auto indexType = RankedTensorType::get({nb}, b.getI64Type());
+      Value indices = b.create<IotaOp>(op.getLoc(), indexType, b.getI64IntegerAttr(0));
+      if (n0 > 0) {
+        Value offset = e.splat(indexType, double(n0));
+        indices = e.add(indices, offset);
+      }
+      Value rowsI8 = b.create<GatherOp>(op.getLoc(), op.getWeight(), indices);
+      Value w = e.cast(rowsI8, b.getF32Type());
+      for (auto [i, x] : llvm::enumerate(lhs))
+        parts[i].push_back(e.matmul(x, w, false, /*transY=*/true, false));
+    }
+    for (SmallVector<Value> &p : parts)
+      out.push_back(e.concat(p, 1));
+    return out;
+  }
+
   /// max |v| over dimension `dim` of the 2-D `v`.
   Value maxAbsOver(Value v, int64_t dim) {
     Value absV = b.create<AbsOp>(op.getLoc(), v);
@@ -114,12 +155,17 @@ private:
   OpBuilder &b;
   Emitter e;
   MatmulQ8Op op;
+  int64_t maxCopyBytes;
 };
 
 struct ExpandMatmulQ8Pass : weft::impl::ExpandMatmulQ8PassBase<ExpandMatmulQ8Pass> {
+  using ExpandMatmulQ8PassBase::ExpandMatmulQ8PassBase;
+
   /// 1. Collect the weft.matmul_q8 ops.
   /// 2. For each, build its expansion before it (Expander::expand): the
-  ///    weight cast to f32; without quantize_lhs one weft.matmul; with it,
+  ///    weight cast to f32 (whole, or an [N, K] one over max-copy-bytes in
+  ///    blocks of rows, Expander::products); without quantize_lhs one
+  ///    weft.matmul; with it,
   ///    the outlier columns split off (outlier_threshold), the rows
   ///    quantized to integers in f32, their product rescaled per row, plus
   ///    the outliers' f32 product; then the per-channel scales.
@@ -132,7 +178,7 @@ struct ExpandMatmulQ8Pass : weft::impl::ExpandMatmulQ8PassBase<ExpandMatmulQ8Pas
       OpBuilder b(op);
       Block *block = op->getBlock();
       Operation *before = op->getPrevNode();
-      Value y = Expander(b, op).expand();
+      Value y = Expander(b, op, maxCopyBytes).expand();
       Operation *first = before ? before->getNextNode() : &block->front();
       for (Operation *o = first; o != op; o = o->getNextNode())
         for (NamedAttribute attr : op->getAttrs())

@@ -10,7 +10,8 @@
 // (threshold 0.97: with activations in [-1, 1) each column of M rows is an
 // outlier with probability 1 - 0.97^M; the cases expecting 5 or more check
 // that they have some by evaluating the op without its threshold), both weight
-// layouts, one row to many, odd sizes.
+// layouts, one row to many, odd sizes; and an [N, K] weight copied to f32 in
+// blocks of rows (max-copy-bytes).
 // Tolerance |got - want| <= 1e-5 + 1e-5 |want|, as for the CPU's fused
 // kernels (CpuMatmulQ8Test.cpp): the rows are quantized in f32 exactly as the
 // evaluator does (the same integers), the integer products are exact in f32
@@ -40,7 +41,9 @@ protected:
     beforeCompile = [this](mlir::ModuleOp module) {
       mlir::PassManager pm(&ctx);
       mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
-      fn.addPass(createExpandMatmulQ8Pass());
+      ExpandMatmulQ8PassOptions expand;
+      expand.maxCopyBytes = maxCopyBytes;
+      fn.addPass(createExpandMatmulQ8Pass(expand));
       fn.addPass(mlir::createCanonicalizerPass());
       fn.addPass(mlir::createCSEPass());
       addFusionPasses(fn);
@@ -50,6 +53,9 @@ protected:
       EXPECT_EQ(left, 0) << "a weft.matmul_q8 survived the expansion";
     };
   }
+
+  /// The pass option max-copy-bytes (0: no limit, one copy per weight).
+  int64_t maxCopyBytes = 0;
 
   /// The largest difference the outlier columns make to the evaluator's
   /// result of `src` (an op with `threshold`), against the same op without
@@ -106,6 +112,21 @@ TEST_F(ExpandMatmulQ8Test, LlmInt8WithOutliersMatchesReference) {
       EXPECT_GT(outlierEffect(src, threshold, seed, kRanges), 0.0) << "no outlier column in this case";
     check(src, seed, {{1e-5, 1e-5}}, kRanges);
   });
+}
+
+// An [N, K] weight's f32 copy in blocks of rows (max-copy-bytes 8192: 19
+// blocks of 7 rows, the last 3, for [129, 300]; 32 of 32 rows for [1000,
+// 64]), each block's products concatenated: the same sums, so the same
+// tolerance, in all three modes, for one row (decode) and nine.
+TEST_F(ExpandMatmulQ8Test, BlockedCopiesMatchReference) {
+  maxCopyBytes = 8192;
+  uint64_t seed = 900;
+  for (std::string attrs : {"", "quantize_lhs", "quantize_lhs, outlier_threshold = 0.97 : f32"})
+    for (int64_t m : {1, 9})
+      for (auto [k, n] : {std::pair<int64_t, int64_t>{300, 129}, {64, 1000}}) {
+        SCOPED_TRACE(attrs + " m=" + std::to_string(m) + " k=" + std::to_string(k) + " n=" + std::to_string(n));
+        check(q8Program(m, k, n, /*transposed=*/true, attrs), seed++, {{1e-5, 1e-5}}, kRanges);
+      }
 }
 
 /// q8Program with two all-zero rows appended to x ([m, k] read, [m + 2, k]
