@@ -12,7 +12,8 @@
 // tokens: the same int8 parameters (no f32 copy of a quantized weight, the
 // same bytes after the host quantized each weight along the channels its
 // f32 GEMM reads), no int8 GEMM step left, and logits within the normwise
-// tolerance below.
+// tolerance below; and a tied head whose f32 copy is made in blocks of rows
+// (max-copy-bytes), which the host must quantize along those rows too.
 // Tolerance: max |expanded - fused| <= 1e-3 max |fused|. Both quantize the
 // same rows with the same f32 arithmetic and sum the int8 products exactly;
 // they differ in the rounding of the rescaling and of f32 sums (the
@@ -98,6 +99,29 @@ TEST(Int8Expansion, Gpt2ExpandedMatchesTheFusedKernels) {
   models::Gpt2Config config = test::twoLayerGpt2Config();
   Program program = models::buildGpt2Forward(config, /*batch=*/2, /*seq=*/16);
   checkExpandedMatchesFused(program, config.vocab_size, 31);
+}
+
+// An int8 tied head whose f32 copy exceeds max-copy-bytes' default (32 MiB:
+// 11000 x 768 x 4 bytes = 33.8 MB, 2 blocks of rows): the blocks' products,
+// and the host quantizing the table along the rows its blocked GEMMs read.
+TEST(Int8Expansion, BlockedHeadCopyMatchesTheFusedKernels) {
+  models::Gpt2Config config = {.n_layer = 1, .n_head = 12, .n_embd = 768, .vocab_size = 11000, .n_positions = 16};
+  Program program = models::buildGpt2Forward(config, /*batch=*/1, /*seq=*/4);
+  rt::Executable fused = compileInt8(program, "int8-weight", false);
+  rt::Executable expanded = compileInt8(program, "int8-weight", true);
+  int headGemms = 0;
+  for (const proto::Step &st : expanded.proto().steps())
+    headGemms += st.has_gemm() && st.gemm().trans_b() && st.gemm().k() == 768 && st.gemm().n() == 5500;
+  EXPECT_EQ(headGemms, 2) << "the head's product is not in 2 blocks of 5500 rows";
+  test::QuantizedRun a, b;
+  test::runQuantized(fused, program, 33, config.vocab_size, a);
+  test::runQuantized(expanded, program, 33, config.vocab_size, b);
+  ASSERT_EQ(a.params.size(), b.params.size());
+  for (size_t i = 0; i < a.params.size(); ++i)
+    EXPECT_TRUE(a.params[i].second.bytes == b.params[i].second.bytes) << a.params[i].first;
+  double diff = test::normwiseDifference(b.logits, a.logits);
+  std::printf("blocked head: expanded vs fused int8 logits: max |diff| / max |logit| = %.3g\n", diff);
+  EXPECT_LE(diff, 1e-3);
 }
 
 TEST(Int8Expansion, LlamaExpandedMatchesTheFusedKernels) {
