@@ -31,7 +31,8 @@ double kernelSeconds(const KernelWork &work, const DeviceKind &device) {
   double compute = work.flops > 0 ? work.flops / computeRate(work, device) : 0;
   for (int f = 0; f < kElementFunctions; ++f)
     compute += work.functionElements[size_t(f)] * device.elementFunctionSeconds[size_t(f)];
-  return std::max(compute, memorySeconds(work.bytes, device)) + device.launchSeconds;
+  double memory = memorySeconds(work.bytes, device);
+  return (work.passes > 1 ? compute + memory : std::max(compute, memory)) + device.launchSeconds;
 }
 
 } // namespace weft::cost

@@ -32,6 +32,11 @@ struct KernelWork {
   double batch = 1, m = 0, n = 0, k = 0;
   /// Elements passed through each element function (ElementFunction order).
   std::array<double, kElementFunctions> functionElements{};
+  /// Loop nests run one after another (a fused kernel with reductions: one
+  /// per reduction and one for the elementwise results). With more than one,
+  /// a compute-bound nest (a softmax's exp) does not hide the memory-bound
+  /// others: the kernel takes compute + memory instead of the larger.
+  double passes = 1;
 };
 
 /// FLOP/s the kernel's arithmetic runs at on `device`.
@@ -44,7 +49,8 @@ double memoryRate(double bytes, const DeviceKind &device);
 double memorySeconds(double bytes, const DeviceKind &device);
 
 /// max(flops / computeRate + the element functions' time, bytes /
-/// memoryRate) + the device's launch cost.
+/// memoryRate) + the device's launch cost; the sum of the two instead of
+/// the larger for a kernel of several passes (KernelWork::passes).
 double kernelSeconds(const KernelWork &work, const DeviceKind &device);
 
 } // namespace weft::cost

@@ -420,6 +420,30 @@ def TestPrintStrategyPass : Pass<"weft-test-print-strategy", "mlir::ModuleOp"> {
   ];
 }
 
+def TestPrintStepCostPass : Pass<"weft-test-print-step-cost", "mlir::ModuleOp"> {
+  let summary = "Print what the cost model predicts one rank's program costs (test only)";
+  let description = [{
+    Prices one rank's program — after weft-spmd-partition and the graph
+    passes, as `weft compile --compile-to graph` writes it, or a program
+    without a mesh — with the cost model of a cluster description
+    (search::partitionedCost, the figure `--mesh auto` compares candidates
+    by): every op at its local size, every collective by the measured step
+    times or the alpha-beta formulas of its mesh axes. Prints to stdout, per
+    op kind, `<name> count <n> seconds <s>` (collectives also `bytes <b>`),
+    then `compute <s> communication <s> total <s>`; with `per-op`, a line per
+    op before them. Benchmarks set a run's predicted step time beside the
+    measured one with it (bench/parallel/predict_vs_measured.sh).
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"main\"",
+           "the function to price">,
+    Option<"cluster", "cluster", "std::string", /*default=*/"\"cpu\"",
+           "the cluster description: cpu, h100, h200, a100 or a JSON file (cost/devices/*.json)">,
+    Option<"perOp", "per-op", "bool", /*default=*/"false",
+           "also print one line per op">,
+  ];
+}
+
 def PropagateShardingPass : Pass<"weft-propagate-sharding", "mlir::ModuleOp"> {
   let summary = "Give every value of a function a sharding, from the hints";
   let description = [{

@@ -31,6 +31,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Executor.h"
+#include "runtime/cpu/FloatControl.h"
 #include "runtime/CpuDevice.h"
 #include "runtime/CpuProgram.h"
 #include "runtime/MemoryNeeds.h"
@@ -470,6 +471,7 @@ Status Executor::run() {
       WEFT_RETURN_IF_ERROR(
           device_->copyToDevice(address_[i], staged_[i].data(), staged_[i].size()));
   hasOutputs_ = false;
+  ScopedFlushDenormals flush; // subnormals as zero while the kernels run (cpu/FloatControl.h)
   // The whole run at once (on a GPU: one graph replay, or each step in turn),
   // or with profiling on one step at a time.
   Status st = profiling_ ? runProfiled() : program_->runAll(cudaGraphs_);

@@ -127,6 +127,16 @@ OpCost estimateCost(Operation *op) {
       cost.flops = add(cost.flops, body.flops);
       for (size_t f = 0; f < cost.functionElements.size(); ++f)
         cost.functionElements[f] = add(cost.functionElements[f], body.functionElements[f]);
+      // The kernel is a loop nest per reduction and one for the elementwise
+      // results (codegen/linalg/FusionPatterns.cpp): each reduction passes
+      // over its input once more (recomputed from the operands, or written
+      // once by an earlier nest and read back). A fused cross-entropy over
+      // [512, 50257] logits has four such passes beside the operands' and
+      // results' one.
+      if (isa<ReduceOp>(inner)) {
+        cost.bytes = add(cost.bytes, bytesOf(inner.getOperand(0).getType()));
+        ++cost.passes;
+      }
     }
   else if (isa<GatherOp, SliceOp, ConcatOp, TransposeOp, BroadcastOp, IotaOp,
                CastOp>(op))

@@ -42,6 +42,9 @@ struct OpCost {
   /// operand for such an op, a fused GEMM's result for its GELU epilogue, a
   /// fusion's body's.
   std::array<int64_t, cost::kElementFunctions> functionElements{};
+  /// Loop nests the kernel runs one after another: a fusion's reductions
+  /// each add one (cost::KernelWork::passes).
+  int64_t passes = 1;
 };
 
 /// Returns the cost of `op`. Data movement that needs no kernel (reshape,

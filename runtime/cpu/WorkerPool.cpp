@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cpu/WorkerPool.h"
+#include "runtime/cpu/FloatControl.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -86,6 +87,7 @@ void WorkerPool::workerLoop(int /*index*/) {
     if (stop_.load())
       return;
     seen = generation_.load(std::memory_order_acquire);
+    setFloatControl(floatControl_); // the caller's subnormal handling
     runParts();
   }
 }
@@ -97,7 +99,7 @@ void WorkerPool::run(int parts, PartFn fn, void *context) {
     return;
   }
   std::lock_guard<std::mutex> runLock(runMutex_);
-  parts_ = parts, fn_ = fn, context_ = context;
+  parts_ = parts, fn_ = fn, context_ = context, floatControl_ = floatControl();
   nextPart_.store(0), partsDone_.store(0);
   {
     // Under the mutex so that a worker between its check and its wait cannot

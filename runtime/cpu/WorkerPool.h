@@ -53,6 +53,7 @@ private:
   int parts_ = 0;
   PartFn fn_ = nullptr;
   void *context_ = nullptr;
+  unsigned floatControl_ = 0; // the caller's (FloatControl.h), set in each worker per task
   std::atomic<bool> stop_{false};
   std::atomic<int> sleepers_{0};
   std::mutex mutex_;

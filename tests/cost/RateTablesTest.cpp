@@ -102,6 +102,19 @@ TEST(KernelCost, WithoutTablesTheSingleFigures) {
   EXPECT_DOUBLE_EQ(kernelSeconds(bf16, d), 2e9 / (400e9 * 0.8) + 2e-6);
 }
 
+TEST(KernelCost, PassesOneAfterAnotherAddComputeAndMemory) {
+  // One loop nest: the larger of compute and memory. A fused kernel of
+  // three nests (two reductions, then the elementwise results): a
+  // compute-bound nest does not hide the memory-bound ones, so the sum.
+  DeviceKind d = plainDevice();
+  KernelWork one{1e9, 1e9, MathType::F32, false, 1, 0, 0, 0, {}};
+  const double compute = 1e9 / (100e9 * 0.8), memory = 1e9 / (10e9 * 0.5);
+  EXPECT_DOUBLE_EQ(kernelSeconds(one, d), std::max(compute, memory) + 2e-6);
+  KernelWork three = one;
+  three.passes = 3;
+  EXPECT_DOUBLE_EQ(kernelSeconds(three, d), compute + memory + 2e-6);
+}
+
 TEST(KernelCost, AGridPredictsItsSamplesBack) {
   // Times of matmuls on a grid (a made-up machine: slower for a few rows),
   // turned into rates as calibrate does, then priced by the model.

@@ -54,3 +54,27 @@ func.func @huge_matmul(%a: tensor<1073741824x1073741824xf32>, %b: tensor<1073741
   %0 = weft.matmul %a, %b : tensor<1073741824x1073741824xf32>, tensor<1073741824x1073741824xf32>
   return %0 : tensor<1073741824x1073741824xf32>
 }
+
+// -----
+
+// Tests that a fusion counts its body's FLOPs (one per element each op reads: 5 x 32) and, per reduction in it, one
+// more pass over the reduction's input: a softmax-like kernel over [4, 8] f32 (128 B) reads its operand and writes
+// its result (256 B), and its max and sum passes read 128 B each: 512 B.
+
+// CHECK-LABEL: stats @fused_softmax
+// CHECK-NEXT: weft.fusion count = 1, flops = 160, bytes = 512
+// CHECK-NEXT: total ops = 1, flops = 160, bytes = 512
+func.func @fused_softmax(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = weft.fusion %x : (tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>):
+    %m = weft.reduce max %a dims = [1] : tensor<4x8xf32>
+    %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+    %d = weft.sub %a, %mb : tensor<4x8xf32>
+    %e = weft.exp %d : tensor<4x8xf32>
+    %s = weft.reduce sum %e dims = [1] : tensor<4x8xf32>
+    %sb = weft.broadcast %s dims = [0] : tensor<4xf32> -> tensor<4x8xf32>
+    %y = weft.div %e, %sb : tensor<4x8xf32>
+    weft.yield %y : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}

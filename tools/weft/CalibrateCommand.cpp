@@ -27,8 +27,11 @@
 // a transformer-sized matmul (512 x 768 by 768 x 3072) reaches, the memory
 // efficiency 1. A device is one rank:
 // under `weft launch -n N` each rank has cores / N threads and all ranks
-// measure at once (barriers), the figures averaged over the ranks; rank 0
-// prints the table and writes the file (temporary file + rename).
+// measure at once (barriers), the figures averaged over the ranks; with
+// more ranks than cores each sample is a 20 ms stretch of back-to-back runs,
+// so the figures are those of ranks sharing the cores as a step's do, not of
+// short runs that the scheduler lets take turns. Rank 0 prints the table and
+// writes the file (temporary file + rename).
 // --check then reports the cost model's error with the figures just measured
 // (or, with --with, those of a given description, measuring nothing else):
 // on one rank per step of a GPT-2 forward (CostModelCheck.h), under weft
@@ -74,7 +77,7 @@ namespace {
 struct CalibrateFlags {
   std::string out = "cluster.json", name = "cpu", checkModel, with;
   int64_t checkBatch = 1, checkSeq = 128;
-  bool quick = false, checkSteps = false;
+  bool quick = false, checkSteps = false, checkTrain = false;
   FlagSet flags{"calibrate", kCalibrateUsage,
                 "Measures this machine (matmul FLOP/s, memory bandwidth, launch overhead, memory, and "
                 "under `weft launch -n N` the all-reduce latency and bandwidth between ranks) and "
@@ -93,6 +96,8 @@ struct CalibrateFlags {
     flags.addInteger("check-batch", "B", "the checked forward's batch", &checkBatch, 1, 4096);
     flags.addInteger("check-seq", "T", "the checked forward's sequence length", &checkSeq, 1, 1 << 20);
     flags.addSwitch("check-steps", "with --check on one rank: also list every step", &checkSteps);
+    flags.addSwitch("check-train", "with --check on one rank: the training step (forward, backward, AdamW) "
+                    "instead of the forward", &checkTrain);
     flags.addString("with", "FILE.json|NAME",
                     "check this description instead of measuring one (nothing is written); under weft launch "
                     "-n N, --check compares its collectives with measured ones",
@@ -109,8 +114,9 @@ struct Sizes {
   int64_t functionRows;               // the element functions' rows: a GPT-2 MLP's 128 (x 3072)
   TimingPlan gemm, stream, tiny;
   bool quick;
+  double sustain; // TimingPlan::sustainSeconds of every plan: > 0 when the ranks outnumber the cores
 
-  explicit Sizes(bool quick) : quick(quick) {
+  Sizes(bool quick, bool oversubscribed) : quick(quick), sustain(oversubscribed ? 0.02 : 0) {
     gemmF32 = quick ? 256 : 2048;
     shapedM = quick ? 64 : 512, shapedN = quick ? 256 : 3072, shapedK = quick ? 64 : 768;
     gemmNarrow = quick ? 64 : 256;
@@ -127,16 +133,27 @@ struct Sizes {
     stream = quick ? TimingPlan{1, 3} : TimingPlan{2, 9};
     tiny = quick ? TimingPlan{5, 50} : TimingPlan{50, 500};
     stream.stepsOnly = true;
+    if (oversubscribed) { // sustained samples of 20 ms (several time slices): fewer of them
+      for (TimingPlan *p : {&gemm, &stream, &tiny})
+        p->sustainSeconds = sustain;
+      tiny.warmup = 2, tiny.runs = quick ? 3 : 15;
+    }
   }
 };
 
 /// A timing plan for one of `rounds` passes whose runs take about `budget`
 /// seconds in all passes together when one takes `estimate` (between `least`
-/// and `most` runs in all; one warm-up per pass; steps timed).
-TimingPlan budgeted(double estimate, double budget, int least, int most, int rounds) {
+/// and `most` runs in all; one warm-up per pass; steps timed). With
+/// `sustain` > 0 a sample is a stretch of runs that long: the budget then
+/// buys fewer samples (at least 2 per pass).
+TimingPlan budgeted(double estimate, double budget, int least, int most, int rounds, double sustain) {
   int runs = estimate > 0 ? int(std::min<double>(most, budget / estimate)) : most;
   TimingPlan plan{1, std::max(1, std::max(least, runs) / rounds)};
   plan.stepsOnly = true;
+  if (sustain > 0) {
+    plan.sustainSeconds = sustain;
+    plan.runs = std::max(2, std::min(plan.runs, int(budget / rounds / std::max(sustain, estimate))));
+  }
   return plan;
 }
 
@@ -248,17 +265,19 @@ struct Tables {
 /// the GELUs as a GEMM's epilogue (a GPT-2 MLP's rows x 768 by 768 x 3072
 /// linear with the function, less the same linear without it), exp as a
 /// softmax (the fused kernel, over an attention's 12 x 128 rows of 128),
-/// tanh and sigmoid alone over the epilogue's elements. A function's cost
-/// differs by context (standalone exp took 8 ns per element here, inside a
-/// softmax 1; a GELU epilogue 5x a standalone GELU), so the contexts are the
-/// ones a transformer compiles to.
+/// tanh and sigmoid in an elementwise fusion over the epilogue's elements
+/// (y = x * f(x), less y = x * x). A function's cost differs by context
+/// (standalone exp took 8 ns per element here, inside a softmax 1; a GELU
+/// epilogue 5x a standalone GELU; a lone tanh kernel 1.4-3.6 ns, tanh in a
+/// fusion ~0.1 beyond its memory pass), so the contexts are the ones a
+/// transformer compiles to.
 struct FunctionProgram {
   cost::ElementFunction f;
-  enum { Epilogue, Softmax, Alone } context;
+  enum { Epilogue, Softmax, Fused } context;
 };
 const FunctionProgram kTimedFunctions[] = {
-    {cost::ElementFunction::Exp, FunctionProgram::Softmax},    {cost::ElementFunction::Tanh, FunctionProgram::Alone},
-    {cost::ElementFunction::Sigmoid, FunctionProgram::Alone},  {cost::ElementFunction::Gelu, FunctionProgram::Epilogue},
+    {cost::ElementFunction::Exp, FunctionProgram::Softmax},    {cost::ElementFunction::Tanh, FunctionProgram::Fused},
+    {cost::ElementFunction::Sigmoid, FunctionProgram::Fused},  {cost::ElementFunction::Gelu, FunctionProgram::Epilogue},
     {cost::ElementFunction::GeluTanh, FunctionProgram::Epilogue},
     {cost::ElementFunction::FastGelu, FunctionProgram::Epilogue}};
 
@@ -271,7 +290,7 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
   const int rounds = sz.quick ? 1 : 3;
   const size_t gemms = sz.gridM.size() * sz.gridNK.size() * sz.gridNK.size();
   std::vector<std::vector<double>> gemmRuns(gemms), streamRuns(sz.streamBytes.size()),
-      functionRuns(std::size(kTimedFunctions) + 1);
+      functionRuns(std::size(kTimedFunctions) + 2);
   auto keep = [](std::vector<double> &all, const KernelTiming &t) {
     all.insert(all.end(), t.samples.begin(), t.samples.end());
   };
@@ -280,18 +299,19 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
     for (double m : sz.gridM)
       for (double n : sz.gridNK)
         for (double k : sz.gridNK) {
-          TimingPlan plan = budgeted(2 * m * n * k / d.peakFlopsF32, 0.25, 3, 30, rounds);
+          TimingPlan plan = budgeted(2 * m * n * k / d.peakFlopsF32, 0.25, 3, 30, rounds, sz.sustain);
           keep(gemmRuns[at++], timeMatmul(int64_t(m), int64_t(n), int64_t(k), DType::F32, plan, group));
         }
     for (size_t i = 0; i < sz.streamBytes.size(); ++i)
       keep(streamRuns[i], timeStreaming(sz.streamBytes[i] / 8,
-                                        budgeted(double(sz.streamBytes[i]) / d.memoryBandwidth, 0.1, 6, 201, rounds),
+                                        budgeted(double(sz.streamBytes[i]) / d.memoryBandwidth, 0.1, 6, 201, rounds, sz.sustain),
                                         group));
-    // The element functions (see kTimedFunctions); the linear without an
-    // activation last, the epilogues' baseline.
+    // The element functions (see kTimedFunctions); then the baselines: the
+    // linear without an activation (the epilogues') and y = x * x (the
+    // fused functions').
     const int64_t rows = sz.functionRows, width = 768, wide = 3072;
-    TimingPlan linearPlan = budgeted(2.0 * double(rows * width * wide) / d.peakFlopsF32, 0.25, 3, 30, rounds);
-    TimingPlan passPlan = budgeted(double(rows * wide) * 2e-9, 0.1, 6, 60, rounds);
+    TimingPlan linearPlan = budgeted(2.0 * double(rows * width * wide) / d.peakFlopsF32, 0.25, 3, 30, rounds, sz.sustain);
+    TimingPlan passPlan = budgeted(double(rows * wide) * 2e-9, 0.1, 6, 60, rounds, sz.sustain);
     for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
       const FunctionProgram &fp = kTimedFunctions[i];
       keep(functionRuns[i], fp.context == FunctionProgram::Epilogue
@@ -300,7 +320,8 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
                                 ? timeSoftmax(12 * 128, 128, passPlan, group)
                                 : timeElementFunction(fp.f, rows * wide, passPlan, group));
     }
-    keep(functionRuns.back(), timeLinear(rows, width, wide, std::nullopt, linearPlan, group));
+    keep(functionRuns[std::size(kTimedFunctions)], timeLinear(rows, width, wide, std::nullopt, linearPlan, group));
+    keep(functionRuns[std::size(kTimedFunctions) + 1], timeElementFunction(std::nullopt, rows * wide, passPlan, group));
   }
   std::vector<double> seconds, streamed;
   for (const std::vector<double> &runs : gemmRuns)
@@ -316,7 +337,9 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
   Tables t;
   for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
     const FunctionProgram &fp = kTimedFunctions[i];
-    double base = fp.context == FunctionProgram::Epilogue ? functions.back() : d.launchSeconds;
+    double base = fp.context == FunctionProgram::Epilogue ? functions[std::size(kTimedFunctions)]
+                  : fp.context == FunctionProgram::Fused  ? functions[std::size(kTimedFunctions) + 1]
+                                                          : d.launchSeconds;
     double elements = double(fp.context == FunctionProgram::Softmax ? 12 * 128 * 128 : sz.functionRows * 3072);
     t.functionSeconds[size_t(fp.f)] = std::max(functions[i] - base, 0.01 * functions[i]) / elements;
   }
@@ -347,7 +370,7 @@ void printTables(const Tables &t) {
     row(cost::elementFunctionName(fp.f),
         fp.context == FunctionProgram::Epilogue  ? "a GEMM's epilogue, per element"
         : fp.context == FunctionProgram::Softmax ? "softmax, per element"
-                                                 : "y = f(x), per element",
+                                                 : "y = x * f(x) - x * x, per element",
         fmt("%.2f ns", 1e9 * t.functionSeconds[size_t(fp.f)]));
   for (size_t i = 0; i < t.bandwidth.sizes.size(); ++i)
     row("bandwidth", "y = -x moving " + sizeText(t.bandwidth.sizes[i]) + ", step's median",
@@ -359,8 +382,9 @@ void printTables(const Tables &t) {
 int checkOnly(const CalibrateFlags &f, const cost::ClusterSpec &spec,
               const std::optional<models::Gpt2Config> &config, const Ranks &ranks) {
   if (ranks.size == 1) {
-    CostModelCheck c = checkCostModel(*config, int(f.checkBatch), int(f.checkSeq), spec, f.quick ? 3 : 7);
-    printCostModelCheck(c, "GPT-2 " + f.checkModel + " forward, batch " + std::to_string(f.checkBatch) + " x " +
+    CostModelCheck c =
+        checkCostModel(*config, int(f.checkBatch), int(f.checkSeq), spec, f.quick ? 3 : 7, f.checkTrain);
+    printCostModelCheck(c, "GPT-2 " + f.checkModel + (f.checkTrain ? " training step" : " forward") + ", batch " + std::to_string(f.checkBatch) + " x " +
                                std::to_string(f.checkSeq),
                         f.checkSteps);
     return 0;
@@ -405,7 +429,7 @@ int runCalibrate(int argc, char **argv) {
                           "calibrate");
   rt::Communicator *group = ranks.world.get();
   long cores = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
-  Sizes sz(f.quick);
+  Sizes sz(f.quick, long(ranks.size) > cores);
 
   // The starting point: the shipped cpu description (its links stay when
   // they are not measured), or --with's description to check as it is.

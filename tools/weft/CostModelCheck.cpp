@@ -1,7 +1,8 @@
 //===- CostModelCheck.cpp - the cost model against measured steps ---------===//
 //
 // This file implements checkCostModel (CostModelCheck.h):
-//   1. build GPT-2's forward with the DSL and run the graph pipeline on a copy
+//   1. build GPT-2's forward (or training step) with the DSL and run the
+//      training and graph pipelines on a copy
 //      (fusion, schedule, memory plan: the ops the code generators turn into
 //      steps, in their order);
 //   2. compile it to an Executable, set the model's initial weights and random
@@ -45,14 +46,22 @@
 namespace weft::cli {
 namespace {
 
-/// Random token ids below the vocabulary for an i64 input.
-rt::HostTensor randomTokens(const proto::Buffer &b, int64_t vocab, std::mt19937_64 &rng) {
-  if (b.dtype() != proto::I64)
-    throw std::runtime_error("cost model check: input '" + b.name() + "' has dtype " + rt::dtypeName(b.dtype()) +
-                             "; GPT-2's forward takes i64 tokens");
+/// An input of the checked program: random token ids below the vocabulary
+/// for an i64 input (tokens, targets); for a training step's f32 scalars
+/// what a real run's first step gets: "step" 1 (AdamW's bias corrections),
+/// any other (the learning rate) 3e-4. Unrealistic values would change the
+/// step's time: a step of 1e-4 drove the moments into subnormal floats.
+rt::HostTensor inputValues(const proto::Buffer &b, int64_t vocab, std::mt19937_64 &rng) {
   rt::HostTensor t(b.dtype(), rt::wholeShapeOf(b));
-  for (int64_t i = 0; i < t.numElements(); ++i)
-    t.data<int64_t>()[i] = int64_t(rng() % uint64_t(vocab));
+  if (b.dtype() == proto::I64) {
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      t.data<int64_t>()[i] = int64_t(rng() % uint64_t(vocab));
+  } else if (b.dtype() == proto::F32) {
+    std::fill_n(t.data<float>(), t.numElements(), b.name() == "step" ? 1.0f : 3e-4f);
+  } else {
+    throw std::runtime_error("cost model check: input '" + b.name() + "' has dtype " + rt::dtypeName(b.dtype()) +
+                             "; GPT-2's programs take i64 tokens and f32 scalars");
+  }
   return t;
 }
 
@@ -73,17 +82,22 @@ std::string withoutNote(const std::string &label) {
 } // namespace
 
 CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int seq,
-                              const cost::ClusterSpec &device, int runs) {
-  Program program = models::buildGpt2Forward(config, batch, seq);
+                              const cost::ClusterSpec &device, int runs, bool train) {
+  Program program =
+      train ? models::buildGpt2TrainLoss(config, batch, seq) : models::buildGpt2Forward(config, batch, seq);
   CompileOptions options; // the CPU; the cache as usual
+  if (train)
+    options.train = TrainOptions{};
 
   // 1. The ops the steps come from: the graph pipeline on a copy.
   mlir::OwningOpRef<mlir::ModuleOp> graph = program.module().clone();
   {
     mlir::PassManager pm(graph->getContext());
+    if (train)
+      buildTrainingPipeline(pm, *options.train, options.quantize);
     buildGraphPipeline(pm, options);
     if (mlir::failed(pm.run(*graph)))
-      throw std::runtime_error("cost model check: the graph pipeline failed on GPT-2's forward");
+      throw std::runtime_error("cost model check: the graph pipeline failed on GPT-2's program");
   }
   std::vector<mlir::Operation *> ops;
   for (mlir::Operation &op : graph->lookupSymbol<mlir::func::FuncOp>("main").getBody().front())
@@ -101,7 +115,7 @@ CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int s
   std::mt19937_64 rng(5);
   for (const proto::Buffer &b : proto.buffers())
     if (b.kind() == proto::INPUT)
-      check(executor->setInput(b.name(), randomTokens(b, config.vocab_size, rng)));
+      check(executor->setInput(b.name(), inputValues(b, config.vocab_size, rng)));
   check(executor->run()); // warm-up
   std::vector<double> whole;
   for (int r = 0; r < runs; ++r) {
@@ -190,21 +204,25 @@ void printCostModelCheck(const CostModelCheck &c, const std::string &what, bool 
     }
   std::printf("\ncost model check: %s, %zu steps (%d with a prediction)\n", what.c_str(), c.steps.size(),
               c.matched);
-  std::printf("  %-28s %6s %14s %14s %16s", "op", "steps", "measured (us)", "predicted (us)", "median |error|");
+  std::printf("  %-28s %6s %14s %14s %16s %13s %13s", "op", "steps", "measured (us)", "predicted (us)",
+              "median |error|", "all (ms)", "predicted");
   if (c.tables)
     std::printf(" %16s %16s", "single figures", "median |error|");
   std::printf("\n");
   for (const auto &[op, steps] : byOp) {
     std::vector<double> measured, predicted, err, plain, plainErr;
+    double measuredSum = 0, predictedSum = 0; // the kind's share of the whole run
     for (const StepError *s : steps) {
+      measuredSum += s->measured;
+      predictedSum += s->predicted;
       measured.push_back(s->measured * 1e6);
       predicted.push_back(s->predicted * 1e6);
       err.push_back(error(s->predicted, s->measured));
       plain.push_back(s->plain * 1e6);
       plainErr.push_back(error(s->plain, s->measured));
     }
-    std::printf("  %-28s %6zu %14.1f %14.1f %15.0f%%", op.c_str(), steps.size(), medianOf(measured),
-                medianOf(predicted), 100 * medianOf(err));
+    std::printf("  %-28s %6zu %14.1f %14.1f %15.0f%% %13.2f %13.2f", op.c_str(), steps.size(), medianOf(measured),
+                medianOf(predicted), 100 * medianOf(err), 1e3 * measuredSum, 1e3 * predictedSum);
     if (c.tables)
       std::printf(" %16.1f %15.0f%%", medianOf(plain), 100 * medianOf(plainErr));
     std::printf("\n");

@@ -1,7 +1,8 @@
 //===- CostModelCheck.h - the cost model against measured steps -*- C++ -*-===//
 //
 // This file declares what `weft calibrate --check CONFIG` reports: the cost
-// model's error on a GPT-2 forward program on this device. The program is
+// model's error on a GPT-2 forward program (or, with --check-train, its
+// training step) on this device. The program is
 // compiled as the compile pipeline does (fused, scheduled); each step of the
 // Executable is timed by the runtime's profiler and set beside what the cost
 // model predicts for the op it came from (the strategy search's
@@ -46,11 +47,13 @@ struct CostModelCheck {
   int matched = 0;          // steps with a prediction
 };
 
-/// Compiles GPT-2's forward (`config`, batch x seq) for the CPU, times every
-/// step (`runs` profiled runs after one warm-up) and predicts each with
-/// `device`. Throws std::runtime_error on a failed compile or run.
+/// Compiles GPT-2's forward (`config`, batch x seq) — with `train`, its
+/// training step (forward, backward and AdamW, TrainOptions' defaults) — for
+/// the CPU, times every step (`runs` profiled runs after one warm-up) and
+/// predicts each with `device`. Throws std::runtime_error on a failed
+/// compile or run.
 CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int seq,
-                              const cost::ClusterSpec &device, int runs);
+                              const cost::ClusterSpec &device, int runs, bool train = false);
 
 /// Prints the per-kind table and the totals; with `everyStep`, first a line
 /// per step (op, measured, predicted).

@@ -105,14 +105,17 @@ KernelTiming timeProgram(const std::string &what, const std::function<void(Progr
   for (int i = 0; i < plan.runs; ++i) {
     barrier(group, what);
     auto t0 = std::chrono::steady_clock::now();
-    check(executor->run());
-    double run = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (plan.stepsOnly) { // the steps alone, as `calibrate --check` times a model's
-      run = 0;
-      for (const rt::StepTime &s : executor->stepTimes())
-        run += s.microseconds * 1e-6;
-    }
-    seconds.push_back(run);
+    double stepSeconds = 0, elapsed = 0;
+    int count = 0;
+    do { // one run, or runs back to back for plan.sustainSeconds
+      check(executor->run());
+      ++count;
+      if (plan.stepsOnly) // the steps alone, as `calibrate --check` times a model's
+        for (const rt::StepTime &s : executor->stepTimes())
+          stepSeconds += s.microseconds * 1e-6;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } while (elapsed < plan.sustainSeconds);
+    seconds.push_back((plan.stepsOnly ? stepSeconds : elapsed) / count);
   }
   timing.seconds = cost::median(seconds);
   timing.samples = seconds;
@@ -165,11 +168,16 @@ Tensor applyFunction(cost::ElementFunction f, const Tensor &x) {
 
 } // namespace
 
-KernelTiming timeElementFunction(cost::ElementFunction f, int64_t elements, const TimingPlan &plan,
+KernelTiming timeElementFunction(std::optional<cost::ElementFunction> f, int64_t elements, const TimingPlan &plan,
                                  rt::Communicator *group) {
   return timeProgram(
-      std::string(cost::elementFunctionName(f)) + " over " + std::to_string(elements) + " f32",
-      [&](Program &p) { p.output("y", applyFunction(f, p.input("x", {elements}))); }, plan, group);
+      std::string("x * ") + (f ? std::string(cost::elementFunctionName(*f)) + "(x)" : "x") + " over " +
+          std::to_string(elements) + " f32",
+      [&](Program &p) {
+        Tensor x = p.input("x", {elements});
+        p.output("y", mul(x, f ? applyFunction(*f, x) : x));
+      },
+      plan, group);
 }
 
 KernelTiming timeLinear(int64_t rows, int64_t k, int64_t n, std::optional<cost::ElementFunction> activation,

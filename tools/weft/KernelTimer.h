@@ -6,7 +6,9 @@
 // (through the compile cache) and run by the runtime's Executor, so that the
 // figures are those of weft's own kernels and library calls. Under mpirun
 // every rank times its own copy at the same moment (a barrier before each
-// run), as the devices of a parallel program share the machine.
+// run), as the devices of a parallel program share the machine; with more
+// ranks than cores each sample is a sustained stretch of runs
+// (TimingPlan::sustainSeconds).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,6 +38,12 @@ struct TimingPlan {
   /// Time the program's steps (the Executor's profiler, their sum) instead
   /// of whole runs: a kernel's own time, without the run's staging of inputs.
   bool stepsOnly = false;
+  /// When > 0, each timed sample runs the program back to back (no barrier
+  /// between the runs) for at least this many seconds and reports the mean
+  /// run. Ranks that outnumber the cores need it: a run shorter than the
+  /// scheduler's time slice is otherwise timed on a core of its own while
+  /// the other ranks wait, but a parallel step's ops share the cores.
+  double sustainSeconds = 0;
 };
 
 /// The median seconds of one Executor::run of a program, and the compile.
@@ -61,9 +69,13 @@ KernelTiming timeMatmul(int64_t m, int64_t n, int64_t k, DType dtype, const Timi
 /// y = -x over `elements` f32 values (reads and writes 4 bytes each).
 KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communicator *group);
 
-/// y = f(x) over `elements` f32 values in [-1, 1) for an element function
-/// of the DSL (not log: its inputs would need to be positive).
-KernelTiming timeElementFunction(cost::ElementFunction f, int64_t elements, const TimingPlan &plan,
+/// y = x * f(x) over `elements` f32 values in [-1, 1) for an element
+/// function of the DSL (not log: its inputs would need to be positive), or
+/// y = x * x without one: one fused kernel either way, the function inside a
+/// fusion as a step's elementwise chains run it (a lone weft.tanh kernel ran
+/// several times slower than the same loop in a fusion), the two programs
+/// moving the same bytes so that their difference is the function's cost.
+KernelTiming timeElementFunction(std::optional<cost::ElementFunction> f, int64_t elements, const TimingPlan &plan,
                                  rt::Communicator *group);
 
 /// y = f(x @ w + b) for x [rows, k], w [k, n], b [n] with f a GELU (gelu,

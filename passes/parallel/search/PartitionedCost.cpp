@@ -31,16 +31,23 @@ std::vector<std::string> axesOf(ArrayAttr axes) {
 
 } // namespace
 
-PartitionedCost partitionedCost(func::FuncOp local, MeshAttr mesh, const cost::ClusterSpec &cluster) {
+PartitionedCost partitionedCost(func::FuncOp local, MeshAttr mesh, const cost::ClusterSpec &cluster,
+                                const OpCostVisitor &visit) {
   PartitionedCost total;
-  cost::MeshAxes axes = meshAxesOf(mesh);
+  cost::MeshAxes axes = mesh ? meshAxesOf(mesh) : cost::MeshAxes{};
+  Operation *current = nullptr;
   auto collective = [&](cost::CollectiveKind kind, double bytes, ArrayAttr group) {
     std::vector<std::string> names = axesOf(group);
-    total.communicationSeconds += cost::collectiveSeconds(kind, bytes, axes, names, cluster.topology);
-    total.wireBytes += cost::wireBytes(kind, cost::groupSize(axes, names), bytes);
+    double seconds = cost::collectiveSeconds(kind, bytes, axes, names, cluster.topology);
+    double wire = cost::wireBytes(kind, cost::groupSize(axes, names), bytes);
+    total.communicationSeconds += seconds;
+    total.wireBytes += wire;
     ++total.collectives;
+    if (visit)
+      visit(current, seconds, wire);
   };
   for (Operation &op : local.getBody().front()) {
+    current = &op;
     if (auto c = dyn_cast<AllReduceOp>(op))
       collective(cost::CollectiveKind::AllReduce, tensorBytes(c.getInput()), c.getAxes());
     else if (auto c = dyn_cast<AllGatherOp>(op))
@@ -51,8 +58,12 @@ PartitionedCost partitionedCost(func::FuncOp local, MeshAttr mesh, const cost::C
       collective(cost::CollectiveKind::AllToAll, tensorBytes(c.getInput()), c.getAxes());
     else if (auto c = dyn_cast<CollectivePermuteOp>(op))
       collective(cost::CollectiveKind::Permute, tensorBytes(c.getInput()), c.getAxes());
-    else if (!op.hasTrait<OpTrait::IsTerminator>() && op.getNumResults() > 0)
-      total.computeSeconds += localOpSeconds(&op, cluster);
+    else if (!op.hasTrait<OpTrait::IsTerminator>() && op.getNumResults() > 0) {
+      double seconds = localOpSeconds(&op, cluster);
+      total.computeSeconds += seconds;
+      if (visit)
+        visit(&op, seconds, 0);
+    }
   }
   return total;
 }

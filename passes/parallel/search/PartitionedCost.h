@@ -21,6 +21,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <functional>
 #include <optional>
 
 namespace weft::search {
@@ -32,8 +33,15 @@ struct PartitionedCost {
   double seconds() const { return computeSeconds + communicationSeconds; }
 };
 
-/// The cost of the partitioned function `local` on `mesh`.
-PartitionedCost partitionedCost(mlir::func::FuncOp local, MeshAttr mesh, const cost::ClusterSpec &cluster);
+/// What one op of the program costs: its seconds, and for a collective the
+/// bytes one rank sends (0 for compute).
+using OpCostVisitor = std::function<void(mlir::Operation *op, double seconds, double wireBytes)>;
+
+/// The cost of the partitioned function `local` on `mesh` (null: a program
+/// for one device, which has no collectives); `visit`, when set, sees every
+/// op's share.
+PartitionedCost partitionedCost(mlir::func::FuncOp local, MeshAttr mesh, const cost::ClusterSpec &cluster,
+                                const OpCostVisitor &visit = nullptr);
 
 /// One rank's device memory under the compiler's memory plan, in bytes:
 /// parameters and optimizer state (their own storage) and the arena

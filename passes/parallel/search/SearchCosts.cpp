@@ -102,6 +102,7 @@ cost::KernelWork workOf(Operation *op, const OpCost &c, double ways, double byte
                         ArrayRef<int64_t> lhs = {}, ArrayRef<int64_t> rhs = {}) {
   cost::KernelWork w;
   w.flops = double(c.flops) / ways, w.bytes = bytes, w.type = mathTypeOf(elementOf(op));
+  w.passes = double(c.passes);
   for (size_t f = 0; f < c.functionElements.size(); ++f)
     w.functionElements[f] = double(c.functionElements[f]) / ways;
   if (d.gemmRates.empty() || !d.gemmRates.count(w.type))
