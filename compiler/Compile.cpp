@@ -75,6 +75,7 @@ std::string cacheKey(mlir::ModuleOp module, const CompileOptions &options) {
   add(options.fuse ? "fuse" : "no-fuse");
   add("quantize " + options.quantize + " lm-head " + options.lmHead +
       (options.quantize == "llm-int8" ? " threshold " + std::to_string(options.llmInt8Threshold) : ""));
+  add(options.expandMatmulQ8 ? (*options.expandMatmulQ8 ? "expand-q8" : "fused-q8") : "default-q8");
   add("precision " + options.precision);
   add(options.train ? "train " + describeTrainOptions(*options.train) : "forward");
   add(options.autoShard ? "auto-shard " + options.autoShard->describe() : "given shardings");

@@ -61,8 +61,15 @@ struct CompileOptions {
   /// as `lmHead` says) as int8 with per-output-channel scales and quantizes the
   /// activations per row when the products run; "llm-int8" is LLM.int8()
   /// (the same, with the activation columns holding an |x| >=
-  /// llmInt8Threshold kept f32). Target cpu.
+  /// llmInt8Threshold kept f32). On cpu the products run fused int8
+  /// kernels; on cuda weft-expand-matmul-q8 rewrites them as a cast of the
+  /// int8 weight, a cuBLASLt f32 GEMM and elementwise kernels
+  /// (expandMatmulQ8).
   std::string quantize;
+  /// Rewrite every weft.matmul_q8 with weft-expand-matmul-q8 (plain weft ops)
+  /// before fusion: unset means on for cuda, off for cpu (its int8 kernels);
+  /// true forces it on the cpu (tests compare the expansion there).
+  std::optional<bool> expandMatmulQ8;
   /// The precision a forward program (no `train`) computes and holds its
   /// weights in: "f32", or "bf16" / "f16" (weft-mixed-precision with
   /// store-parameters first in the graph pipeline: matmuls and the math

@@ -11,7 +11,7 @@
 //             weft-spmd-partition → canonicalize, CSE (with a weft.mesh)
 //   graph:    [weft-quantize-weights | weft-mixed-precision with
 //             store-parameters (a forward program in bf16/f16)] →
-//             canonicalize, CSE → [weft-scatter-add-into (training)] → [fusion: layernorm, matmul+gelu,
+//             [weft-expand-matmul-q8 (cuda)] → canonicalize, CSE → [weft-scatter-add-into (training)] → [fusion: layernorm, matmul+gelu,
 //             batch_matmul+add, elementwise; CSE, canonicalize] →
 //             [weft-recompute] → weft-schedule → weft-plan-memory
 //
@@ -133,6 +133,12 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) 
     pm.addPass(createMixedPrecisionPass(amp));
   }
   mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();
+  // CUDA has no int8 GEMM: each weft.matmul_q8 (the quantize pass's, or a
+  // training step's over an int8 base, forward and backward) becomes a cast
+  // of its int8 weight, a weft.matmul (cuBLASLt) and elementwise scaling,
+  // before fusion so that the scaling joins elementwise kernels.
+  if (options.expandMatmulQ8.value_or(options.target == "cuda"))
+    fn.addPass(createExpandMatmulQ8Pass());
   fn.addPass(mlir::createCanonicalizerPass());
   fn.addPass(mlir::createCSEPass());
   // A tied embedding's gradient: the lookup's rows added into the LM head's

@@ -602,6 +602,61 @@ def QuantizeWeightsPass : Pass<"weft-quantize-weights", "mlir::ModuleOp"> {
   let dependentDialects = ["::weft::WeftDialect"];
 }
 
+def ExpandMatmulQ8Pass : Pass<"weft-expand-matmul-q8", "mlir::func::FuncOp"> {
+  let summary = "Rewrite weft.matmul_q8 as a cast of the int8 weight, a weft.matmul and f32 scaling";
+  let description = [{
+    Replaces every weft.matmul_q8 with ops every code generator compiles,
+    for a target without fused int8 GEMMs (CUDA: the product becomes a
+    cuBLASLt f32 GEMM and the rest elementwise kernels; the CPU keeps its
+    int8 kernels and runs this pass only when asked). The weight stays an
+    int8 parameter: its f32 copy (weft.cast) is a temporary of the one
+    product, 4 bytes per weight element. What the op computes
+    (ir/WeftQuantOps.td) is kept:
+      - weight-only (no quantize_lhs): y = (x x float(w)) * scales[n];
+      - quantize_lhs: each row i of x is quantized as the op specifies, in
+        f32: s_i = amax_i / 127, q = round-half-even(clamp(x * (127 /
+        amax_i), -127, 127)) (0 for an all-zero row; clamping first gives the
+        same q, since |x * (127 / amax_i)| <= 127 up to one rounding, and
+        keeps the multiply out of the rounding add), the rounding as
+        (v + 1.5 * 2^23) - 1.5 * 2^23 (round-half-even for |v| < 2^22 in f32
+        arithmetic); q x float(w) is an f32 product of integers, exact while
+        every partial sum stays below 2^24 (any order of summation: K * 127
+        * 128 < 2^24 for K <= 1032, and random signs keep longer sums far
+        below), then y = (q x float(w)) * s_i * scales[n];
+      - outlier_threshold t (LLM.int8()): the columns k with some |x[i, k]|
+        >= t are zeroed before the row maxima and the quantization, and
+        their f32 part adds (x_outlier x float(w)) before the per-channel
+        scaling: a second product over the same K, zero outside the outlier
+        columns (static shapes have no gather of a data-dependent set).
+    The f32 copy of a weight larger than `max-copy-bytes` whose channels are
+    its rows ([N, K] read transposed: an LM head) is made in blocks of rows
+    (weft.gather of the int8 rows at iota indices, weft.cast), one product
+    per block, concatenated along N: one block's copy is live at a time
+    instead of the whole head's (GPT-2's [50257, 768]: 147 MiB). A [K, N]
+    weight is copied whole (int8 columns cannot be gathered). The dialect
+    attributes of the op (e.g. weft.recompute) go onto every op it becomes.
+    It refuses nothing: every weft.matmul_q8 the verifier accepts expands.
+
+    Before:
+    ```mlir
+    %y = weft.matmul_q8 %x, %w, %s : tensor<2x4xf32>, tensor<4x3xi8>, tensor<3xf32>
+    ```
+    after:
+    ```mlir
+    %wf = weft.cast %w : tensor<4x3xi8> -> tensor<4x3xf32>
+    %p = weft.matmul %x, %wf : tensor<2x4xf32>, tensor<4x3xf32>
+    %b = weft.broadcast %s dims = [1] : tensor<3xf32> -> tensor<2x3xf32>
+    %y = weft.mul %p, %b : tensor<2x3xf32>
+    ```
+  }];
+  let options = [
+    Option<"maxCopyBytes", "max-copy-bytes", "int64_t", /*default=*/"33554432",
+           "the largest f32 copy of an [N, K] weight made at once (default 32 MiB); a larger one is "
+           "made in blocks of rows; 0: no limit">,
+  ];
+  let dependentDialects = ["::weft::WeftDialect"];
+}
+
 def FuseLayerNormPass : Pass<"weft-fuse-layernorm", "mlir::func::FuncOp"> {
   let summary = "Fuse LayerNorm and RMSNorm written with primitives into one op";
   let description = [{

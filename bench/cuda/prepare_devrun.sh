@@ -4,7 +4,7 @@
 # bundles, the GPT-2 124M forward, GEMM and kernel benchmark executables (every bench/cuda/*.mlir), the GPT-2 124M
 # training steps (bf16 and f32, batch $WEFT_TRAIN_BATCH x 1024, default 8; gzipped: the .wexe files are 6.7 and 6.2 MB,
 # mostly cubin, and the whole folder must stay under the device tool's 64 MiB), GPT-2 124M decoder bundles for cuda
-# with the runtime-only weft-decode-bundle and a CPU trace to check them against, and the scripts to
+# (f32, and int8-weight at batch 1) with the runtime-only weft-decode-bundle and a CPU trace to check them against, and the scripts to
 # run there (run_all.sh, gemm_vs_torch.sh, run_kernels.sh, run_train.sh and their PyTorch peers). Then, with the
 # device tool: run `bash build/devrun/run_all.sh` (or run_kernels.sh, run_train.sh) carrying build/devrun.
 set -euo pipefail
@@ -48,6 +48,11 @@ decode_args=(--prompt 16 --new 128 --prefill 16 --out "$build/devrun-decode")
 for rows in 1 32; do
   "$build/bin/weft-bench-decode" "${decode_args[@]}" --target cuda --rows "$rows" --export "$out/decode/cuda_r$rows" >/dev/null
 done
+# int8 weights on the GPU (issue 15): the batch-1 bundle with --quantize int8-weight (each int8 weight cast to f32 for
+# its cuBLASLt GEMM, weft-expand-matmul-q8; 0.5 MB); its CPU-compared numerics are the cases gpt2_2layer_int8-weight,
+# gpt2_2layer_llm-int8 and llama_tiny_int8-weight (WeftCudaCodegenTests' CudaInt8 tests, 1 MB).
+"$build/bin/weft-bench-decode" "${decode_args[@]}" --target cuda --rows 1 --quantize int8-weight \
+  --export "$out/decode/cuda_q8_r1" >/dev/null
 "$build/bin/weft-bench-decode" "${decode_args[@]}" --target cpu --rows 1 --export "$build/devrun-decode/cpu_r1" >/dev/null
 "$build/bin/weft-decode-bundle" --bundle "$build/devrun-decode/cpu_r1" --new 2 --repeats 1 --trace-steps 8 \
   --save-logits "$out/decode/cpu_trace_r1.safetensors" >/dev/null

@@ -1,8 +1,10 @@
 #!/bin/bash
 # On the GPU machine, inside the folder bench/cuda/prepare_devrun.sh made: every prepared GPU check in ONE device call,
 # most important first, each stage skipped once the call nears its deadline so that what ran still comes back:
-#   1. the runtime tests (format 4, the 256-byte aligned memory plan, cuMemGetInfo check) and the NCCL one-rank test;
-#   2. GPT-2 124M KV-cache decoding, batch 1 and 32, against the CPU trace and transformers eager (run_decode.sh);
+#   1. the runtime tests (format 4, the 256-byte aligned memory plan, cuMemGetInfo check; the case bundles, among them
+#      the int8 ones: GPT-2 / LLaMA-tiny with int8 weights against the CPU's logits) and the NCCL one-rank test;
+#   2. GPT-2 124M KV-cache decoding, batch 1 and 32, against the CPU trace and transformers eager, and int8-weight at
+#      batch 1 against the f32 run (run_decode.sh);
 #   3. the GPT-2 124M training step, bf16 then f32: weft (graphs off/on) vs PyTorch compile/eager (run_train.sh);
 #   4. the f32 training step compiled for a dp=1 mesh (the distributed path: collectives of one GPU), timed, then run
 #      with its collectives on NCCL against the copy path (CudaMesh test: outputs equal to the bit);

@@ -360,15 +360,15 @@ std::string typeKey(Type t) {
 /// weft.matmul_q8: one f32 Gemm step whose b is the int8 weight, with
 /// b_dtype I8 and b_scales the scales' buffer (a_quantize and
 /// a_outlier_threshold from quantize_lhs and outlier_threshold). The
-/// transpose flag says the layout of the weight, as for an f32 b.
+/// transpose flag says the layout of the weight, as for an f32 b. A target
+/// without int8 GEMMs (cuda) takes the op expanded by the graph pipeline
+/// (weft-expand-matmul-q8); one that reaches it here was not.
 LogicalResult Partitioner::addMatmulQ8(MatmulQ8Op op) {
   if (!options.int8WeightGemms) {
-    InFlightDiagnostic d = op.emitOpError(
-        op.getOutlierThreshold()
-            ? "(LLM.int8(): int8 weights and activations, f32 outlier columns) is supported on the "
-              "cpu target only"
-            : "(weight-only int8) is supported on the cpu target only");
-    d.attachNote(op.getLoc()) << "compile for --target cpu, or without --quantize";
+    InFlightDiagnostic d = op.emitOpError()
+                           << "reached a code generator without int8 GEMMs unexpanded";
+    d.attachNote(op.getLoc()) << "run weft-expand-matmul-q8 before weft-schedule and weft-plan-memory "
+                                 "(weft::compile does for --target cuda)";
     return d;
   }
   FailureOr<uint32_t> c = addResultBuffer(op);

@@ -246,7 +246,7 @@ FailureOr<proto::Executable> compileForCuda(ModuleOp module, const CudaCodegenOp
 
   PartitionOptions partitionOptions;
   partitionOptions.narrowFloatGemms = true; // cuBLASLt runs bf16/f16 GEMMs
-  partitionOptions.int8WeightGemms = false; // no int8-weight GEMM on the GPU yet
+  partitionOptions.int8WeightGemms = false; // weft.matmul_q8 arrives expanded (weft-expand-matmul-q8)
   partitionOptions.scatterColumnBlock = 1;  // a thread per column of a scatter_add
   FailureOr<KernelPartition> partition = partitionIntoKernels(module, partitionOptions);
   if (failed(partition))

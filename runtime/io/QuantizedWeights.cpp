@@ -8,21 +8,53 @@
 #include "runtime/io/QuantizedWeights.h"
 #include "runtime/cpu/Quantize.h"
 
+#include <algorithm>
 #include <optional>
+#include <set>
 
 namespace weft::rt {
 namespace {
 
 /// The layout of NAME.q8 as the program's Gemm reads it, or nothing when no
-/// int8 Gemm reads it.
+/// Gemm reads it. An int8 Gemm (the CPU's) reads it directly. On a target
+/// without one (CUDA: weft-expand-matmul-q8) an f32 Gemm reads its f32 copy:
+/// the f32 output of a kernel that reads NAME.q8, or int8 rows gathered from
+/// it (int8 temporaries of kernels reading those), with the shape of what it
+/// read (a cast; gathered blocks of rows of an LM head).
 std::optional<WeightLayout> int8Layout(const Executor &executor, const std::string &name) {
   const proto::Buffer *q = executor.buffer(proto::PARAMETER, name + ".q8");
   if (!q)
     return std::nullopt;
   const proto::Executable &exe = executor.executable().proto();
+  auto layoutOf = [](const proto::Gemm &g) { return g.trans_b() ? WeightLayout::NK : WeightLayout::KN; };
   for (const proto::Step &step : exe.steps())
     if (step.has_gemm() && step.gemm().b_dtype() == proto::I8 && step.gemm().b() == q->id())
-      return step.gemm().trans_b() ? WeightLayout::NK : WeightLayout::KN;
+      return layoutOf(step.gemm());
+  auto sameShape = [&](uint32_t a, uint32_t b) {
+    const auto &x = exe.buffers(int(a)).shape(), &y = exe.buffers(int(b)).shape();
+    return std::equal(x.begin(), x.end(), y.begin(), y.end());
+  };
+  std::set<uint32_t> int8Data = {q->id()}, copies;
+  for (const proto::Step &step : exe.steps()) {
+    if (step.has_gemm() && copies.count(step.gemm().b()))
+      return layoutOf(step.gemm());
+    if (!step.has_kernel_call())
+      continue;
+    const auto &args = step.kernel_call().args();
+    for (uint32_t read : args) {
+      if (!int8Data.count(read))
+        continue;
+      for (uint32_t other : args) {
+        const proto::Buffer &b = exe.buffers(int(other));
+        if (other == read || b.kind() != proto::TEMPORARY)
+          continue;
+        if (b.dtype() == proto::I8)
+          int8Data.insert(other);
+        else if (b.dtype() == proto::F32 && sameShape(read, other))
+          copies.insert(other);
+      }
+    }
+  }
   return std::nullopt;
 }
 

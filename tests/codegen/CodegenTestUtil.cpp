@@ -137,6 +137,8 @@ void CodegenTest::check(const std::string &src, uint64_t seed,
   std::vector<RefTensor> args = randomArguments(main, seed, ranges);
   std::vector<RefTensor> want = evaluate(main, args);
 
+  if (beforeCompile)
+    beforeCompile(*module);
   std::string diagnostics;
   std::optional<proto::Executable> exe = compile(*module, options, &diagnostics);
   ASSERT_TRUE(exe) << diagnostics;

@@ -26,6 +26,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -95,6 +96,10 @@ protected:
              const codegen::CpuCodegenOptions &options = {});
 
   mlir::MLIRContext ctx;
+  /// When set, check() applies it to the module after evaluating it and
+  /// before compiling it (graph passes under test: the reference evaluates
+  /// the program as written).
+  std::function<void(mlir::ModuleOp)> beforeCompile;
 };
 
 } // namespace weft::test

@@ -21,24 +21,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "CodegenTestUtil.h"
+#include "tests/common/OpPrograms.h"
 
 using namespace weft;
 using namespace weft::test;
 
 namespace {
-
-std::string q8Program(int64_t m, int64_t k, int64_t n, bool transposed, std::string attrs = "") {
-  std::string x = tensorType({m, k}, "f32");
-  std::string w = transposed ? tensorType({n, k}, "i8") : tensorType({k, n}, "i8");
-  std::string s = tensorType({n}, "f32"), y = tensorType({m, n}, "f32");
-  return "func.func @main(%x: " + x + ", %w: " + w + ", %s: " + s + ") -> " + y +
-         " {\n  %y = weft.matmul_q8 %x, %w, %s" +
-         (transposed || !attrs.empty()
-              ? " {" + attrs + (transposed ? std::string(attrs.empty() ? "" : ", ") + "transpose_rhs" : "") + "}"
-              : "") +
-         " : " +
-         x + ", " + w + ", " + s + "\n  return %y : " + y + "\n}\n";
-}
 
 /// The diagnostics of parsing `src`, which must fail.
 std::string parseErrors(mlir::MLIRContext &ctx, const std::string &src) {

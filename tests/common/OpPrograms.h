@@ -29,6 +29,22 @@ inline std::string unaryProgram(const std::vector<std::string> &ops, const std::
          " : " + results + "\n}\n";
 }
 
+/// A @main of one weft.matmul_q8: x [m, k] f32, the weight i8 [k, n] ([n, k]
+/// when `transposed`) and the scales [n] f32; `attrs` the op's other
+/// attributes ("quantize_lhs", "outlier_threshold = 0.97 : f32", ...).
+inline std::string q8Program(int64_t m, int64_t k, int64_t n, bool transposed, std::string attrs = "") {
+  auto type = [](int64_t a, int64_t b, const char *et) {
+    return "tensor<" + std::to_string(a) + (b ? "x" + std::to_string(b) : "") + "x" + et + ">";
+  };
+  std::string x = type(m, k, "f32"), w = transposed ? type(n, k, "i8") : type(k, n, "i8");
+  std::string s = type(n, 0, "f32"), y = type(m, n, "f32");
+  if (transposed)
+    attrs += (attrs.empty() ? "" : ", ") + std::string("transpose_rhs");
+  return "func.func @main(%x: " + x + ", %w: " + w + ", %s: " + s + ") -> " + y +
+         " {\n  %y = weft.matmul_q8 %x, %w, %s" + (attrs.empty() ? "" : " {" + attrs + "}") + " : " + x + ", " +
+         w + ", " + s + "\n  return %y : " + y + "\n}\n";
+}
+
 /// A @main negating `count` inputs of shapes [1 x 8] ... [count x 8]: `count`
 /// distinct kernels (for the tests of compiling kernels in pieces).
 inline std::string manyKernelsProgram(int count) {

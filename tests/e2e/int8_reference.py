@@ -14,6 +14,7 @@
 """
 import json
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -167,15 +168,27 @@ def run_generate(weft, env, work, name, args, failures, expect_fail=None):
     return np.load(out)[0], np.load(scores)[:, 0, :].astype(np.float64)
 
 
-def check_cuda_refused(weft, env, config_path, mode, expected, failures):
-    """`weft run --target cuda --quantize MODE` compiles until the CUDA code generator refuses weft.matmul_q8 at the
-    op's source location with `expected` in its message."""
-    r = subprocess.run([weft, "run", "gpt2", "--config", config_path, "--seq", "4", "--quantize", mode,
-                        "--target", "cuda", "--no-cache"], env=env, capture_output=True, text=True, errors="replace")
-    if r.returncode == 0 or expected not in r.stderr:
-        failures.append("weft run --target cuda --quantize %s: rc %d: %s" % (mode, r.returncode, r.stderr.strip()[-400:]))
+def check_cuda_compiles(weft, env, config_path, mode, failures):
+    """`weft compile --target cuda --quantize MODE` compiles (weft-expand-matmul-q8: each int8 weight cast to f32 for
+    a cuBLASLt GEMM) and holds the weights in int8: its parameters take less than half the f32 program's."""
+    sizes = {}
+    for quantize in ("none", mode):
+        out = os.path.join(os.path.dirname(config_path), "cuda_%s.wexe" % quantize)
+        r = subprocess.run([weft, "compile", "gpt2", "--config", config_path, "--seq", "4", "--quantize", quantize,
+                            "--target", "cuda", "--no-cache", "-o", out], env=env, capture_output=True, text=True,
+                           errors="replace")
+        m = re.search(r"parameters ([0-9.]+) (KiB|MiB)", r.stdout)
+        if r.returncode != 0 or not os.path.exists(out) or not m:
+            failures.append("weft compile --target cuda --quantize %s: rc %d: %s" %
+                            (quantize, r.returncode, (r.stderr + r.stdout).strip()[-400:]))
+            return
+        sizes[quantize] = float(m.group(1)) * (1024 if m.group(2) == "MiB" else 1)
+    if not sizes[mode] < 0.5 * sizes["none"]:
+        failures.append("--target cuda --quantize %s: parameters %.1f KiB, f32 %.1f KiB: not held in int8" %
+                        (mode, sizes[mode], sizes["none"]))
     else:
-        print("%-18s refused: weft.matmul_q8 (%s) on cuda" % ("run-cuda", mode))
+        print("%-18s compiled for cuda: parameters %.1f KiB (f32 %.1f KiB)" % ("compile-cuda", sizes[mode],
+                                                                              sizes["none"]))
 
 
 def finish(failures):

@@ -46,6 +46,7 @@ struct CompileCommandFlags {
   CompileCommandFlags() {
     model.declare(flags);
     compile.declare(flags);
+    compile.declareQuantize(flags);
     flags.addSwitch("train",
                     "GPT-2: compile the training step (forward + backward + AdamW) instead of "
                     "the forward",
@@ -116,6 +117,10 @@ int runCompile(int argc, char **argv) {
   if (!f.flags.parseOrHelp(argc, argv))
     return 0;
   f.parallel.resolve(f.trainStep);
+  if (f.trainStep && f.compile.quantize != "none")
+    throw FlagError("--quantize " + f.compile.quantize + " stores a served model's weights in int8; a --train "
+                    "step trains its weights in f32: drop one (a frozen int8 base under LoRA adapters: weft "
+                    "train --quantize int8-weight --lora SPEC)");
   if (isFile(f.model.model, ".wexe"))
     throw std::runtime_error("'" + f.model.model + "' is already compiled");
   auto src = loadModelSource(f.model, f.compile, f.parallel, f.trainStep);

@@ -347,9 +347,9 @@ int runGenerate(int argc, char **argv) {
   if (f.compile.quantize != "none" && !f.loraAdapter.empty())
     throw FlagError("--lora-adapter merges into f32 weights; merge first (weft train --merge-lora) and quantize "
                     "the merged weights, or drop --quantize");
-  if (f.compile.quantize != "none" && (f.compile.target != "cpu" || !f.parallel.mesh.axes.empty()))
-    throw FlagError("--quantize " + f.compile.quantize + " runs on one CPU device: drop --target " +
-                    f.compile.target + (f.parallel.mesh.axes.empty() ? "" : " and --mesh") + " or --quantize");
+  if (f.compile.quantize != "none" && !f.parallel.mesh.axes.empty())
+    throw FlagError("--quantize " + f.compile.quantize + " runs on one device (cpu, or cuda: its products "
+                    "expanded to f32 GEMMs): drop --mesh or --quantize");
   Ranks ranks = joinRanks(f.parallel.mesh, "generate");
   options.mesh = f.parallel.mesh;
   options.plan = f.parallel.plan;

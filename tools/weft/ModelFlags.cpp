@@ -120,12 +120,13 @@ void CompileFlags::declareQuantize(FlagSet &flags) {
   flags.section("Compile");
   flags
       .addString("quantize", "MODE",
-                 "weight quantization (target cpu): none; int8-weight (the matmul weights stored as "
+                 "weight quantization: none; int8-weight (the matmul weights stored as "
                  "int8 with one f32 scale per output channel, the activations quantized to int8 per "
                  "row as the products run, int8 x int8 sums); or llm-int8 (LLM.int8(), Dettmers et "
                  "al. 2022: int8-weight, but the activation columns with some |x| >= "
                  "--llm-int8-threshold stay f32 and multiply the dequantized weights). The LM head "
-                 "as --lm-head says",
+                 "as --lm-head says. On cuda each product casts its int8 weight to an f32 temporary "
+                 "for a cuBLASLt GEMM (the same results; the weights stay int8 in memory)",
                  &quantize)
       .oneOf({"none", "int8-weight", "llm-int8"});
   flags.addNumber("llm-int8-threshold", "T",

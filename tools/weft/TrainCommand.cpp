@@ -219,9 +219,8 @@ struct TrainCommandFlags {
       need(mergeLora.empty(), "--merge-lora writes f32 weights, but --quantize " + compile.quantize +
                                   " holds an int8 base; save the adapter (--save-adapter DIR) and merge it "
                                   "into the f32 base weights");
-      need(compile.target == "cpu" && !flags.given("mesh"),
-           "--quantize " + compile.quantize + " trains on one CPU device: drop --target " + compile.target +
-               (flags.given("mesh") ? " and --mesh" : "") + " or --quantize");
+      need(!flags.given("mesh"), "--quantize " + compile.quantize + " trains on one device (cpu, or cuda: "
+                                 "its int8 products expanded to f32 GEMMs): drop --mesh or --quantize");
     }
     parallel.memoryGiB = runtime.memoryGiB; // --mesh auto's budget
     parallel.resolve(/*training=*/true);
