@@ -191,30 +191,29 @@ double expectLogitsFollowF32(DecoderTwins &t, const Low &low, const std::vector<
   return worst;
 }
 
-TEST(CachePrecision, Gpt2CachesAreHeldLowAndTheLogitsFollowF32) {
+/// A model's twins (gpt2Twins, llamaTwins).
+using TwinsFn = DecoderTwins (*)(const Low &, int64_t rows, int64_t maxLength, uint64_t seed, float scale);
+
+/// For bf16 and f16: the caches held low, the logits following f32's over
+/// left-padded prompts of 5, 2 and 7 tokens up to 24 positions.
+void expectHeldLowAndFollowingF32(TwinsFn twins) {
   for (const Low &low : {kBf16, kF16}) {
     SCOPED_TRACE(low.precision);
-    DecoderTwins t = gpt2Twins(low, /*rows=*/3, /*maxLength=*/24, /*seed=*/7, /*scale=*/4.0f);
+    DecoderTwins t = twins(low, /*rows=*/3, /*maxLength=*/24, /*seed=*/7, /*scale=*/4.0f);
     ASSERT_TRUE(t.f32 && t.low);
     expectCachesHeldLow(t, low, /*prefillLength=*/7);
     expectLogitsFollowF32(t, low, {5, 2, 7}, /*seed=*/11);
   }
 }
 
-TEST(CachePrecision, LlamaCachesAreHeldLowAndTheLogitsFollowF32) {
-  for (const Low &low : {kBf16, kF16}) {
-    SCOPED_TRACE(low.precision);
-    DecoderTwins t = llamaTwins(low, /*rows=*/3, /*maxLength=*/24, /*seed=*/7, /*scale=*/4.0f);
-    ASSERT_TRUE(t.f32 && t.low);
-    expectCachesHeldLow(t, low, /*prefillLength=*/7);
-    expectLogitsFollowF32(t, low, {5, 2, 7}, /*seed=*/11);
-  }
-}
+TEST(CachePrecision, Gpt2CachesAreHeldLowAndTheLogitsFollowF32) { expectHeldLowAndFollowingF32(&gpt2Twins); }
+
+TEST(CachePrecision, LlamaCachesAreHeldLowAndTheLogitsFollowF32) { expectHeldLowAndFollowingF32(&llamaTwins); }
 
 TEST(CachePrecision, TheAttentionProductsReadTheLowCache) {
   for (const Low &low : {kBf16, kF16}) {
     SCOPED_TRACE(low.precision);
-    for (auto twins : {&gpt2Twins, &llamaTwins}) {
+    for (TwinsFn twins : {&gpt2Twins, &llamaTwins}) {
       DecoderTwins t = twins(low, /*rows=*/1, /*maxLength=*/8, /*seed=*/3, /*scale=*/1.0f);
       ASSERT_TRUE(t.low);
       ASSERT_TRUE(t.low->prefill({1, 2, 3}, {1, 1, 1}, 1, 3).isOk());
@@ -257,7 +256,7 @@ void expectLowReorderFollowsF32(DecoderTwins &t, const Low &low) {
 TEST(CachePrecision, ReorderPermutesTheLowCacheRows) {
   for (const Low &low : {kBf16, kF16}) {
     SCOPED_TRACE(low.precision);
-    for (auto twins : {&gpt2Twins, &llamaTwins}) {
+    for (TwinsFn twins : {&gpt2Twins, &llamaTwins}) {
       DecoderTwins t = twins(low, /*rows=*/3, /*maxLength=*/12, /*seed=*/9, /*scale=*/4.0f);
       ASSERT_TRUE(t.f32 && t.low);
       expectLowReorderFollowsF32(t, low);
