@@ -130,6 +130,7 @@ void buildGraphPipeline(mlir::OpPassManager &pm, const CompileOptions &options) 
     MixedPrecisionPassOptions amp;
     amp.precision = options.precision;
     amp.storeParameters = true;
+    amp.storeStates = true; // key/value caches held low too
     pm.addPass(createMixedPrecisionPass(amp));
   }
   mlir::OpPassManager &fn = pm.nest<mlir::func::FuncOp>();

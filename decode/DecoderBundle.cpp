@@ -42,6 +42,21 @@ rt::Status makeDirectories(const std::string &dir) {
   return rt::Status::ok();
 }
 
+/// The cache types a manifest may name.
+constexpr proto::DType kCacheDtypes[] = {proto::F32, proto::BF16, proto::F16};
+
+/// INVALID_ARGUMENT unless `exe` holds its caches in `want` (`whose` names
+/// where `want` comes from).
+rt::Status checkCacheDtype(const rt::Executable &exe, proto::DType want, const char *whose) {
+  rt::StatusOr<proto::DType> got = cacheDtypeOf(exe);
+  if (!got.isOk())
+    return got.status();
+  if (*got != want)
+    return rt::invalidArgument(exe.source() + " holds its key/value caches in " + rt::dtypeName(*got) + " but " +
+                               whose + " " + rt::dtypeName(want) + "; export the bundle again");
+  return rt::Status::ok();
+}
+
 /// A positive integer, all of `text`; false otherwise.
 bool parsePositive(const std::string &text, int64_t &out) {
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
@@ -59,6 +74,14 @@ rt::Status writeDecoderBundle(const std::string &dir, DecoderBundleInfo info, co
       info.maxLength < 1 || (info.target != "cpu" && info.target != "cuda"))
     return rt::invalidArgument("decoder bundle: need a one-line model description, target cpu or cuda and "
                                "positive vocab, rows and max length");
+  rt::StatusOr<proto::DType> cacheDtype = cacheDtypeOf(step);
+  if (!cacheDtype.isOk())
+    return cacheDtype.status();
+  info.cacheDtype = *cacheDtype;
+  WEFT_RETURN_IF_ERROR(checkCacheDtype(reorder, info.cacheDtype, "the decode step holds them in"));
+  for (const auto &[length, program] : prefills)
+    if (program)
+      WEFT_RETURN_IF_ERROR(checkCacheDtype(*program, info.cacheDtype, "the decode step holds them in"));
   WEFT_RETURN_IF_ERROR(makeDirectories(dir));
   WEFT_RETURN_IF_ERROR(step.save(programPath(dir, "step.wexe")));
   WEFT_RETURN_IF_ERROR(reorder.save(programPath(dir, "reorder.wexe")));
@@ -72,7 +95,8 @@ rt::Status writeDecoderBundle(const std::string &dir, DecoderBundleInfo info, co
   }
   std::ostringstream manifest;
   manifest << "weft-decoder-bundle " << kBundleVersion << "\nmodel " << info.model << "\ntarget " << info.target
-           << "\nvocab " << info.vocab << "\nrows " << info.rows << "\nmax_length " << info.maxLength << "\n";
+           << "\nvocab " << info.vocab << "\nrows " << info.rows << "\nmax_length " << info.maxLength
+           << "\ncache_dtype " << rt::dtypeName(info.cacheDtype) << "\n";
   for (int64_t length : info.prefillLengths)
     manifest << "prefill " << length << "\n";
   const std::string text = manifest.str();
@@ -118,6 +142,12 @@ rt::StatusOr<DecoderBundleInfo> readDecoderBundleInfo(const std::string &dir) {
       if (value != "cpu" && value != "cuda")
         return bad("target '" + value + "' is neither cpu nor cuda");
       info.target = value;
+    } else if (key == "cache_dtype") {
+      const proto::DType *known = std::find_if(std::begin(kCacheDtypes), std::end(kCacheDtypes),
+                                               [&](proto::DType d) { return value == rt::dtypeName(d); });
+      if (known == std::end(kCacheDtypes))
+        return bad("cache_dtype '" + value + "' is none of f32, bf16, f16");
+      info.cacheDtype = *known;
     } else if (key == "vocab" || key == "rows" || key == "max_length" || key == "prefill") {
       if (!parsePositive(value, number64))
         return bad("'" + key + "' needs a positive integer, got '" + value + "'");
@@ -133,7 +163,7 @@ rt::StatusOr<DecoderBundleInfo> readDecoderBundleInfo(const std::string &dir) {
       else
         info.prefillLengths.push_back(number64);
     } else {
-      return bad("unknown key '" + key + "' (known: model, target, vocab, rows, max_length, prefill)");
+      return bad("unknown key '" + key + "' (known: model, target, vocab, rows, max_length, cache_dtype, prefill)");
     }
   }
   if (!sawVersion)
@@ -182,6 +212,8 @@ rt::StatusOr<std::unique_ptr<BundleDecoder>> BundleDecoder::open(const std::stri
     return rt::invalidArgument(step->source() + ": the decode step has no 'logits' output of rows x vocab = " +
                                std::to_string(info->rows) + " x " + std::to_string(info->vocab) +
                                " values, as the manifest says");
+  for (const rt::Executable *exe : {&step.value(), &reorder.value()})
+    WEFT_RETURN_IF_ERROR(checkCacheDtype(*exe, info->cacheDtype, "the bundle's manifest says cache_dtype"));
   std::unique_ptr<BundleDecoder> d(new BundleDecoder(dir, std::move(*info), std::move(communicator)));
   WEFT_RETURN_IF_ERROR(d->loadPrograms(std::move(*step), std::move(*reorder)));
   return d;
@@ -196,7 +228,10 @@ rt::StatusOr<rt::Executable> BundleDecoder::prefillProgram(int64_t length) {
                         std::to_string(length) + " (it has: " + (have.empty() ? "none" : have) +
                         "); export it with that prefill length");
   }
-  return rt::Executable::load(programPath(dir_, prefillFile(length)));
+  rt::StatusOr<rt::Executable> program = rt::Executable::load(programPath(dir_, prefillFile(length)));
+  if (program.isOk())
+    WEFT_RETURN_IF_ERROR(checkCacheDtype(*program, info_.cacheDtype, "the bundle's manifest says cache_dtype"));
+  return program;
 }
 
 } // namespace weft::decode

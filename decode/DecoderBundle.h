@@ -14,8 +14,10 @@
 //     vocab 50257
 //     rows 1
 //     max_length 144
+//     cache_dtype bf16                      (f32, bf16 or f16: the caches' type)
 //     prefill 16                            (one line per prefill program)
-// and the programs are step.wexe, reorder.wexe and prefill_<length>.wexe
+// (a manifest without cache_dtype, written before the key existed, means
+// f32), and the programs are step.wexe, reorder.wexe and prefill_<length>.wexe
 // beside it (framed and checksummed Executables, runtime/Executable.h). Every
 // file is written atomically and the manifest last, so a bundle whose export
 // was interrupted has no manifest and is refused as such.
@@ -40,6 +42,8 @@ struct DecoderBundleInfo {
   std::string model;                   ///< the model description (weft.model of saved weights)
   std::string target;                  ///< the Executables' target: "cpu" or "cuda"
   int64_t vocab = 0, rows = 0, maxLength = 0;
+  /// The key/value caches' element type (cacheDtypeOf every program).
+  proto::DType cacheDtype = proto::F32;
   std::vector<int64_t> prefillLengths; ///< ascending, distinct
 };
 
@@ -48,7 +52,8 @@ inline constexpr const char *kDecoderBundleManifest = "decoder.txt";
 
 /// Writes a bundle into `dir` (created if missing): the programs, then the
 /// manifest. `prefills` maps each prompt length to its program; info's
-/// prefillLengths is taken from it.
+/// prefillLengths is taken from it and its cacheDtype from the programs
+/// (INVALID_ARGUMENT when they hold their caches in different types).
 rt::Status writeDecoderBundle(const std::string &dir, DecoderBundleInfo info, const rt::Executable &step,
                               const rt::Executable &reorder,
                               const std::map<int64_t, const rt::Executable *> &prefills);
@@ -64,7 +69,8 @@ public:
   /// Reads the manifest, loads the decode step and the reorder (the weights
   /// are then unset: set them through decodeExecutor(), e.g. with
   /// rt::setWeightFromF32 or runtime/io's loaders) and checks that the
-  /// programs match the manifest (the step's logits are [rows, vocab]).
+  /// programs match the manifest (the step's logits are [rows, vocab], the
+  /// caches of the step and the reorder are of its cache_dtype).
   static rt::StatusOr<std::unique_ptr<BundleDecoder>>
   open(const std::string &dir, std::shared_ptr<rt::Communicator> communicator = nullptr);
 

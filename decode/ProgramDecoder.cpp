@@ -16,6 +16,8 @@
 
 #include "decode/ProgramDecoder.h"
 
+#include "runtime/HostTensor.h"
+
 #include <cstring>
 
 namespace weft::decode {
@@ -29,6 +31,21 @@ rt::HostTensor i64Tensor(std::vector<int64_t> shape, const std::vector<int64_t> 
 }
 
 } // namespace
+
+rt::StatusOr<proto::DType> cacheDtypeOf(const rt::Executable &exe) {
+  const proto::Buffer *first = nullptr;
+  for (const proto::Buffer &b : exe.proto().buffers()) {
+    if (b.kind() != proto::STATE)
+      continue;
+    if (!first)
+      first = &b;
+    else if (b.dtype() != first->dtype())
+      return rt::invalidArgument(exe.source() + ": its key/value caches differ in type ('" + first->name() +
+                                 "' is " + rt::dtypeName(first->dtype()) + ", '" + b.name() + "' " +
+                                 rt::dtypeName(b.dtype()) + "); compile every cache in one precision");
+  }
+  return first ? first->dtype() : proto::F32;
+}
 
 ProgramDecoder::ProgramDecoder(std::string model, int64_t vocab, int64_t rows, int64_t maxLength,
                                std::shared_ptr<rt::Communicator> communicator)
@@ -54,6 +71,10 @@ rt::Status ProgramDecoder::loadPrograms(rt::Executable step, rt::Executable reor
   if (!decode.isOk())
     return rt::Status(decode.status().code(), model_ + " decode step: " + decode.status().message());
   decode_ = std::move(decode.value());
+  rt::StatusOr<proto::DType> dtype = cacheDtypeOf(decode_->executable());
+  if (!dtype.isOk())
+    return dtype.status();
+  cacheDtype_ = *dtype;
   auto reorderExe = load(std::move(reorder), /*ownsStorage=*/false);
   if (!reorderExe.isOk())
     return rt::Status(reorderExe.status().code(), model_ + " cache reorder: " + reorderExe.status().message());

@@ -32,6 +32,12 @@
 
 namespace weft::decode {
 
+/// The element type of `exe`'s key/value caches (its STATE buffers): f32,
+/// or bf16/f16 where the program was compiled with --precision bf16/f16
+/// (weft-mixed-precision store-states); f32 when it has none.
+/// INVALID_ARGUMENT naming the program and the two states when they differ.
+rt::StatusOr<proto::DType> cacheDtypeOf(const rt::Executable &exe);
+
 /// Decoding with a model's prefill / decode-step / reorder Executables.
 class ProgramDecoder : public gen::DecodeModel {
 public:
@@ -50,6 +56,8 @@ public:
   /// whole cache twice, nothing crosses to the host.
   rt::Status reorderRows(const std::vector<int64_t> &source) override;
 
+  /// The element type the caches are held in (cacheDtypeOf the decode step).
+  proto::DType cacheDtype() const { return cacheDtype_; }
   /// The decode step's Executor (it owns the weights and the caches), e.g.
   /// to set weights, profile a step or read a cache back in a test.
   rt::Executor &decodeExecutor() { return *decode_; }
@@ -88,6 +96,7 @@ private:
   int64_t vocab_;
   std::shared_ptr<rt::Communicator> communicator_;
   CachePositions rows_;
+  proto::DType cacheDtype_ = proto::F32;
   // The owner of the shared storage is declared first: destroyed last.
   std::unique_ptr<rt::Executor> decode_;
   std::unique_ptr<rt::Executor> reorder_;

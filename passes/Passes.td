@@ -57,7 +57,15 @@ def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
     reads) stays f32. In a training program, `store-frozen` does the same
     for the parameters marked `weft.frozen` only (a LoRA base: held once, in
     the low type, instead of f32 plus a low copy per step); trainable ones
-    keep their f32 master weights. Errors: an unknown
+    keep their f32 master weights. For inference, `store-states` holds the
+    key/value caches low as well: a `weft.state` argument whose values
+    (through an in-place weft.dynamic_update_slice into it, data movement and
+    a beam reorder's weft.gather of its rows) are read only by those ops, by
+    matmul/batch_matmul and by the return as its own `weft.update` becomes an
+    argument of the low type, written low (the new rows cast once) and read
+    low by the attention products, with no cast of the whole cache. A state
+    with another reader stays f32, and a product reading an f32 state stays
+    f32 (a low product would cast the whole cache every step). Errors: an unknown
     precision, a missing function, no f32 scalar loss output (with
     loss-scaling).
 
@@ -93,6 +101,9 @@ def MixedPrecisionPass : Pass<"weft-mixed-precision", "mlir::ModuleOp"> {
     Option<"storeParameters", "store-parameters", "bool", /*default=*/"false",
            "inference: a parameter every use of which is a cast to the low type or a gather of it becomes an "
            "argument of that type (the weights a served model holds in bf16/f16); training keeps f32 master weights">,
+    Option<"storeStates", "store-states", "bool", /*default=*/"false",
+           "inference: a weft.state only written in place, moved, gathered and read by products (a key/value "
+           "cache) becomes an argument of the low type, its update returned low">,
     Option<"storeFrozen", "store-frozen", "bool", /*default=*/"false",
            "training: store-parameters for the frozen parameters only (weft.frozen: LoRA's base weights, which "
            "no optimizer updates and so need no f32 master copy)">,

@@ -220,8 +220,9 @@ int main(int argc, char **argv) {
     check(rt::invalidArgument("prompt " + std::to_string(prompt) + " + " + std::to_string(newPositions) +
                               " new tokens exceed the bundle's max length " + std::to_string(info.maxLength)));
   setWeights(*d, f);
-  std::printf("weft-decode-bundle: %s, target %s, rows %lld, prompt %lld, %lld new tokens\n", info.model.c_str(),
-              info.target.c_str(), (long long)rows, (long long)prompt, (long long)f.newTokens);
+  std::printf("weft-decode-bundle: %s, target %s, %s caches, rows %lld, prompt %lld, %lld new tokens\n",
+              info.model.c_str(), info.target.c_str(), rt::dtypeName(info.cacheDtype), (long long)rows,
+              (long long)prompt, (long long)f.newTokens);
 
   std::mt19937_64 rng(11);
   std::vector<int64_t> tokens(static_cast<size_t>(rows * prompt)), mask(tokens.size(), 1);

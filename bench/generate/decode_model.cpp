@@ -275,9 +275,10 @@ int main(int argc, char **argv) {
               (int)repeats);
   std::printf("  whole greedy run (prefill + %d steps): %.1f ms\n", newTokens - 1,
               median(totalMs));
-  std::printf("  bytes read per step: %.1f MB; floor (weights %.1f MB + cache %.1f MB) %.1f MB; "
+  std::printf("  bytes read per step: %.1f MB; floor (weights %.1f MB + %s cache %.1f MB) %.1f MB; "
               "at 30 GB/s the floor is %.2f ms: %.0f%% of the floor's speed\n",
-              read / 1e6, weightBytes / 1e6, cacheBytes / 1e6, floor / 1e6, floor / 30e6,
+              read / 1e6, weightBytes / 1e6, rt::dtypeName(d->cacheDtype()), cacheBytes / 1e6, floor / 1e6,
+              floor / 30e6,
               100.0 * (floor / 30e6) / stepMedian);
   std::printf("  profiled step: GEMMs %.2f ms, generated kernels %.2f ms\n", gemmUs / 1e3,
               kernelUs / 1e3);

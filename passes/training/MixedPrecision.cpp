@@ -10,7 +10,10 @@
 // scalar input "amp.loss_scale_log2" that weft-loss-scaling turns into
 // optimizer state after weft-optimizer. For inference (store-parameters) it
 // then holds the parameters that only low math and gathers read in the low
-// type; in training (store-frozen) the frozen ones of those.
+// type; in training (store-frozen) the frozen ones of those. For inference
+// (store-states) it also holds the key/value caches (weft.state arguments
+// that are only written in place, moved, gathered and read by products) in
+// the low type.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,12 +84,59 @@ bool readsState(Value v) {
 }
 
 /// Contractions that stay f32: those reading an f32 state (a decode step's
-/// key/value cache). In the low type every step would cast the whole cache
-/// (read 4 + write 2 + read 2 bytes per element, as a separate kernel) for
-/// a product whose other side is one query row; in f32 the product reads the
-/// cache once.
+/// key/value cache that store-states did not make low). In the low type every
+/// step would cast the whole cache (read 4 + write 2 + read 2 bytes per
+/// element, as a separate kernel) for a product whose other side is one query
+/// row; in f32 the product reads the cache once.
 bool keepsF32(Operation *op) {
   return llvm::any_of(op->getOperands(), [](Value v) { return isF32Tensor(v.getType()) && readsState(v); });
+}
+
+/// Ops through which a low cache's values stay low (store-states): the
+/// in-place write of new rows and a beam reorder's gather, each reading the
+/// cache as operand 0 (the input written into, the table).
+bool carriesCache(Operation *op) { return isa<weft::DynamicUpdateSliceOp, weft::GatherOp>(op); }
+
+/// store-states: whether the f32 weft.state argument `state` is a key/value
+/// cache that can be held in the low type. It is when every value it flows
+/// into through carriesCache ops (as operand 0) and single-operand data
+/// movement is read only by those ops, by contractions, or by the return as
+/// the state's own weft.update, and when that update, if returned, is one of
+/// those values. Anything else (elementwise math, a reduction, the cache
+/// written into another tensor or returned as an output) keeps it f32.
+bool isLowCache(func::FuncOp main, BlockArgument state) {
+  if (!isF32Tensor(state.getType()))
+    return false;
+  auto name = main.getArgAttrOfType<StringAttr>(state.getArgNumber(), weft::kStateAttr);
+  auto ret = cast<func::ReturnOp>(main.getBody().front().getTerminator());
+  auto isOwnUpdate = [&](unsigned result) {
+    return main.getResultAttrOfType<StringAttr>(result, weft::kUpdateAttr) == name;
+  };
+  llvm::DenseSet<Value> web{state};
+  SmallVector<Value> work{state};
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (user == ret.getOperation()) {
+        if (!isOwnUpdate(use.getOperandNumber()))
+          return false;
+        continue;
+      }
+      if (isContraction(user))
+        continue;
+      bool flows = (carriesCache(user) && use.getOperandNumber() == 0) ||
+                   (isMovement(user) && user->getNumOperands() == 1);
+      if (!flows || user->getNumResults() != 1)
+        return false;
+      if (web.insert(user->getResult(0)).second)
+        work.push_back(user->getResult(0));
+    }
+  }
+  for (unsigned i = 0; i < ret.getNumOperands(); ++i)
+    if (isOwnUpdate(i) && !web.contains(ret.getOperand(i)))
+      return false;
+  return true;
 }
 
 struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPass> {
@@ -110,6 +160,13 @@ struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPas
   ///    parameter's; a plain broadcast of a parameter is redone on the
   ///    parameter's cast), followed by a weft.cast back to f32 that replaces
   ///    its old result for the f32 consumers.
+  ///    With store-states, first every state isLowCache accepts becomes an
+  ///    argument of the low type read through one weft.cast back to f32
+  ///    (its low copy: the state itself); a dynamic_update_slice or gather
+  ///    whose operand 0 is such a cache, or a view of one, is then low too
+  ///    (the new rows written are cast once, unless computed low already),
+  ///    so the products reading the cache read it low, and the return hands
+  ///    back the low cache as the state's update.
   /// 3. Erase the casts back and the f32 movement ops that nothing reads.
   /// 4. With loss-scaling: add the input "amp.loss_scale_log2" (s), and the
   ///    outputs "loss_scale" = 2^(init + s) and "scaled_loss" = loss * that.
@@ -134,7 +191,12 @@ struct MixedPrecisionPass : weft::impl::MixedPrecisionPassBase<MixedPrecisionPas
     }
     if (lossScaling && failed(checkLossScaling(main)))
       return signalPassFailure();
-    convert(main, low);
+    SmallVector<BlockArgument> lowStates;
+    if (storeStates)
+      for (BlockArgument arg : main.getBody().front().getArguments())
+        if (main.getArgAttr(arg.getArgNumber(), weft::kStateAttr) && isLowCache(main, arg))
+          lowStates.push_back(arg);
+    convert(main, low, lowStates);
     if (lossScaling)
       addLossScale(main);
     if (storeParameters || storeFrozen)
@@ -232,16 +294,31 @@ private:
     return -1;
   }
 
-  void convert(func::FuncOp main, Type low) {
+  void convert(func::FuncOp main, Type low, ArrayRef<BlockArgument> lowStates) {
     Block &body = main.getBody().front();
     llvm::DenseMap<Value, Value> lowOf;
     llvm::DenseSet<Value> plain;
     llvm::DenseSet<Value> computedLow; // f32 results of ops rebuilt in the low type
+    llvm::DenseSet<Value> cacheViews;  // the f32 casts back of low caches and their views
     SmallVector<Operation *> castsUp;
     SmallVector<Operation *> deadCandidates; // f32 movement ops replaced by low copies
     for (BlockArgument a : body.getArguments())
       plain.insert(a);
     OpBuilder b(&getContext());
+
+    // Each low cache: the argument becomes low, its f32 readers read one cast
+    // back (erased below when every reader was rebuilt low).
+    b.setInsertionPointToStart(&body);
+    for (BlockArgument state : lowStates) {
+      auto wide = cast<RankedTensorType>(state.getType());
+      state.setType(wide.clone(low));
+      auto up = b.create<weft::CastOp>(state.getLoc(), wide, state);
+      state.replaceAllUsesExcept(up.getResult(), up);
+      lowOf[up.getResult()] = state;
+      computedLow.insert(up.getResult());
+      cacheViews.insert(up.getResult());
+      castsUp.push_back(up);
+    }
 
     // The low copy of an f32 value: a plain broadcast/reshape/transpose/slice
     // is re-applied to the low copy of its operand (so a bias is cast at its
@@ -287,8 +364,10 @@ private:
         anyLow |= isLow;
         allLowOrPlain &= isLow || plain.contains(v);
       }
+      const bool readsCache = op->getNumOperands() > 0 && cacheViews.contains(op->getOperand(0)) &&
+                              (carriesCache(op) || isMovement(op));
       bool toLow = (isContraction(op) && !keepsF32(op)) || (isLowElementwise(op) && anyLow && allLowOrPlain) ||
-                   (isMovement(op) && anyLow);
+                   (isMovement(op) && anyLow) || readsCache;
       if (!toLow) {
         if ((isMovement(op) && llvm::all_of(op->getOperands(),
                                             [&](Value v) { return plain.contains(v); })) ||
@@ -312,7 +391,18 @@ private:
       result.replaceAllUsesWith(up.getResult());
       lowOf[up.getResult()] = lowOp->getResult(0);
       computedLow.insert(up.getResult());
+      if (readsCache)
+        cacheViews.insert(up.getResult());
       op->erase();
+    }
+    // A low cache's update is returned low (isLowCache: it is one of the
+    // cache's views, each rebuilt low above).
+    if (!lowStates.empty()) {
+      auto ret = cast<func::ReturnOp>(body.getTerminator());
+      for (OpOperand &operand : ret->getOpOperands())
+        if (Value l = lowOf.lookup(operand.get()); l && cacheViews.contains(operand.get()))
+          operand.set(l);
+      main.setFunctionType(FunctionType::get(main.getContext(), body.getArgumentTypes(), ret.getOperandTypes()));
     }
     for (Operation *up : llvm::reverse(castsUp))
       if (up->use_empty())

@@ -101,6 +101,18 @@ inline void expectGreedyEqualsRerunningTheForward(DecodePair &pair, const std::v
   EXPECT_NE(rerun[0], rerun[1]);
 }
 
+/// Expects row r of the cache `after` (any dtype; rows along dimension 0) to
+/// be row source[r] of `before`, bit for bit.
+inline void expectRowsPermuted(const rt::HostTensor &before, const rt::HostTensor &after,
+                               const std::vector<int64_t> &source, const std::string &name) {
+  ASSERT_EQ(after.bytes.size(), before.bytes.size()) << name;
+  const size_t rows = source.size(), rowBytes = after.bytes.size() / rows;
+  for (size_t r = 0; r < rows; ++r)
+    EXPECT_EQ(0, std::memcmp(after.bytes.data() + r * rowBytes, before.bytes.data() + size_t(source[r]) * rowBytes,
+                             rowBytes))
+        << name << " row " << r << " is not row " << source[r] << " of before";
+}
+
 /// For a pair of 3 rows: prompts of 4, 2 and 3 tokens and one step, then
 /// reorderRows({2, 0, 0}): the caches `names` (read from the decode step's
 /// Executor) hold the source rows bit for bit, and three more steps match
@@ -123,14 +135,8 @@ inline void expectReorderContinuesTheSources(DecodePair &pair, const std::vector
 
   const std::vector<int64_t> source = {2, 0, 0};
   ASSERT_TRUE(pair.decoder->reorderRows(source).isOk());
-  for (size_t i = 0; i < names.size(); ++i) {
-    rt::HostTensor after = *exe.state(names[i]);
-    const size_t rowBytes = after.bytes.size() / size_t(rows);
-    for (int64_t r = 0; r < rows; ++r)
-      EXPECT_EQ(0, std::memcmp(after.bytes.data() + size_t(r) * rowBytes,
-                               before[i].bytes.data() + size_t(source[size_t(r)]) * rowBytes, rowBytes))
-          << names[i] << " row " << r << " is not row " << source[size_t(r)] << " of before";
-  }
+  for (size_t i = 0; i < names.size(); ++i)
+    expectRowsPermuted(before[i], *exe.state(names[i]), source, names[i]);
 
   std::vector<std::vector<int64_t>> reordered = {seqs[2], seqs[0], seqs[0]};
   for (int step = 0; step < 3; ++step) {

@@ -4,9 +4,12 @@
 // by CompiledDecoder::exportBundle (from a compile-only decoder, as for a GPU
 // this machine lacks) and run by BundleDecoder (the runtime alone) give the
 // compiled decoder's logits to the bit — prefill, steps and a beam reordering
-// of the rows — since they are the same programs with the same weights; and
-// every malformed bundle is refused with an error naming
-// the file (and the line of the manifest) and the cause.
+// of the rows — since they are the same programs with the same weights, with
+// f32 caches and with bf16 ones (--precision bf16: the manifest's
+// cache_dtype says so and the bundle's caches are bf16); and every malformed
+// bundle, or one whose manifest names another cache type than its programs
+// hold, is refused with an error naming the file (and the line of the
+// manifest) and the cause.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +17,7 @@
 #include "tests/decode/DecodeTestUtil.h"
 
 #include "runtime/FileUtil.h"
+#include "runtime/HostTensor.h"
 #include "runtime/io/QuantizedWeights.h"
 
 #include <cstdio>
@@ -51,14 +55,15 @@ constexpr int64_t kRows = 2, kMaxLength = 20;
 constexpr uint64_t kSeed = 5;
 constexpr float kScale = 6.0f; // large enough that the logits vary from token to token
 
-/// A decoder of smallDecodeConfig() with weights; its programs, compiled
-/// again by a compile-only decoder (no device opened, no weights), are
-/// exported to `dir` (prefills of 4 and 7 tokens).
-std::unique_ptr<decode::Gpt2Decoder> exportSmall(const std::string &dir) {
-  auto d = makeDecoder(smallDecodeConfig(), kRows, kMaxLength, kSeed, kScale);
+/// A decoder of smallDecodeConfig() in `precision` with weights; its
+/// programs, compiled again by a compile-only decoder (no device opened, no
+/// weights), are exported to `dir` (prefills of 4 and 7 tokens).
+std::unique_ptr<decode::Gpt2Decoder> exportSmall(const std::string &dir, const std::string &precision = "f32") {
+  decode::DecoderOptions options = decoderOptions(kRows, kMaxLength);
+  options.compile.precision = precision;
+  auto d = withWeights(decode::Gpt2Decoder::create(smallDecodeConfig(), options), kSeed, kScale);
   if (!d)
     return nullptr;
-  decode::DecoderOptions options = decoderOptions(kRows, kMaxLength);
   options.compileOnly = true;
   auto compileOnly = decode::Gpt2Decoder::create(smallDecodeConfig(), options);
   EXPECT_TRUE(compileOnly.isOk()) << compileOnly.status().toString();
@@ -84,10 +89,14 @@ std::unique_ptr<decode::BundleDecoder> openWithWeights(const std::string &dir, c
   return std::move(b.value());
 }
 
-TEST(DecoderBundle, RunsTheCompiledDecodersProgramsToTheBit) {
-  const std::string dir = freshDir("equal");
-  auto compiled = exportSmall(dir);
+/// Exports a decoder in `precision` whose caches are `cacheDtype`, reopens it
+/// as a bundle and expects the bundle's logits to be the compiled decoder's,
+/// bit for bit, through prefills, steps and a beam reordering.
+void expectBundleRunsToTheBit(const std::string &precision, proto::DType cacheDtype) {
+  const std::string dir = freshDir("equal-" + precision);
+  auto compiled = exportSmall(dir, precision);
   ASSERT_TRUE(compiled);
+  EXPECT_EQ(compiled->cacheDtype(), cacheDtype);
   auto info = decode::readDecoderBundleInfo(dir);
   ASSERT_TRUE(info.isOk()) << info.status().toString();
   EXPECT_EQ(info->model, compiled->modelDescription());
@@ -95,10 +104,18 @@ TEST(DecoderBundle, RunsTheCompiledDecodersProgramsToTheBit) {
   EXPECT_EQ(info->vocab, smallDecodeConfig().vocab_size);
   EXPECT_EQ(info->rows, kRows);
   EXPECT_EQ(info->maxLength, kMaxLength);
+  EXPECT_EQ(info->cacheDtype, cacheDtype);
+  EXPECT_NE(readText(dir + "/" + decode::kDecoderBundleManifest)
+                .find(std::string("\ncache_dtype ") + rt::dtypeName(cacheDtype) + "\n"),
+            std::string::npos);
   EXPECT_EQ(info->prefillLengths, (std::vector<int64_t>{4, 7}));
 
   auto bundle = openWithWeights(dir, *compiled);
   ASSERT_TRUE(bundle);
+  EXPECT_EQ(bundle->cacheDtype(), cacheDtype);
+  auto cache = bundle->decodeExecutor().state(models::gpt2CacheName(0, false));
+  ASSERT_TRUE(cache.isOk()) << cache.status().toString();
+  EXPECT_EQ(cache->dtype, cacheDtype);
   // Left-padded prompts of 7 positions (the second row has 5 real tokens).
   std::vector<int64_t> tokens{3, 14, 15, 9, 26, 5, 35, 0, 0, 8, 9, 7, 9, 3};
   std::vector<int64_t> mask{1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1};
@@ -135,6 +152,10 @@ TEST(DecoderBundle, RunsTheCompiledDecodersProgramsToTheBit) {
             std::string::npos)
       << missing.status().toString();
 }
+
+TEST(DecoderBundle, RunsTheCompiledDecodersProgramsToTheBit) { expectBundleRunsToTheBit("f32", proto::F32); }
+
+TEST(DecoderBundle, RoundTripsBf16Caches) { expectBundleRunsToTheBit("bf16", proto::BF16); }
 
 /// The error opening the bundle after `edit`, expected to contain `expected`.
 void expectRefused(const std::string &name, const std::function<void(const std::string &)> &edit,
@@ -181,10 +202,25 @@ TEST(DecoderBundle, RefusesMalformedBundles) {
                 "is a 'cpu' program but the bundle's manifest says target cuda");
   expectRefused("vocab", [&](const std::string &d) { editFile(d + manifest, "vocab 61", "vocab 62"); },
                 "the decode step has no 'logits' output of rows x vocab = 2 x 62");
+  expectRefused("cachedtype", [&](const std::string &d) { editFile(d + manifest, "cache_dtype f32", "cache_dtype fp8"); },
+                "decoder.txt:7: cache_dtype 'fp8' is none of f32, bf16, f16");
+  expectRefused("othercache", [&](const std::string &d) { editFile(d + manifest, "cache_dtype f32", "cache_dtype bf16"); },
+                "step.wexe holds its key/value caches in f32 but the bundle's manifest says cache_dtype bf16");
   expectRefused("truncated", [&](const std::string &d) {
     std::string text = readText(d + "/step.wexe");
     std::ofstream(d + "/step.wexe", std::ios::binary) << text.substr(0, text.size() / 2);
   }, "step.wexe");
+}
+
+// A manifest written before cache_dtype existed (no such line) means f32
+// caches, which the programs of that time held.
+TEST(DecoderBundle, AManifestWithoutCacheDtypeMeansF32) {
+  const std::string dir = freshDir("nocachedtype");
+  ASSERT_TRUE(exportSmall(dir));
+  editFile(dir + "/" + decode::kDecoderBundleManifest, "cache_dtype f32\n", "");
+  auto b = decode::BundleDecoder::open(dir);
+  ASSERT_TRUE(b.isOk()) << b.status().toString();
+  EXPECT_EQ((*b)->info().cacheDtype, proto::F32);
 }
 
 } // namespace

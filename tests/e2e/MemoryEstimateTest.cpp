@@ -4,8 +4,8 @@
 // estimate`: the estimate of a GPT-2 training step and of a prefill with its
 // key/value cache is exactly what the compiled Executable allocates (arena,
 // parameters, state); the breakdown's parts follow the optimizer, the
-// precision and ZeRO; the largest batch the command finds is the last whose
-// estimate fits.
+// precision (the key/value cache held in bf16/f16 under --precision) and
+// ZeRO; the largest batch the command finds is the last whose estimate fits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -137,6 +137,14 @@ TEST(MemoryEstimate, ServingHoldsTheKeyValueCache) {
       2 /*layers*/ * (64 * 192 + 64 * 64 + 64 * 256 + 256 * 64 + /*biases*/ 192 + 64 + 256 + 64) * 4;
   const int64_t tables = (config().vocab_size + config().n_positions) * config().n_embd * 4;
   EXPECT_EQ(low.weights, m.weights - (projections + tables) / 2);
+  // The key/value caches are held in bf16 too (weft-mixed-precision's
+  // store-states): half the bytes, as the bf16 compile allocates them.
+  EXPECT_EQ(low.cache, cache / 2);
+  CompileOptions lowCompile = uncached();
+  lowCompile.precision = "bf16";
+  CompileResult lowCompiled = compile(prefill.module(), lowCompile);
+  ASSERT_TRUE(lowCompiled.executable);
+  EXPECT_EQ(uint64_t(low.total()), rt::memoryNeeds(lowCompiled.executable->proto()).total());
 }
 
 TEST(MemoryEstimate, Int8ServingHoldsOneBytePerProjectionWeight) {
@@ -238,6 +246,25 @@ int runWeft(const std::string &args, std::string &out) {
   std::ifstream in(log);
   out.assign(std::istreambuf_iterator<char>(in), {});
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// `weft estimate --infer`: the KV cache line of a bf16 (f16) serving
+// estimate is half of f32's. The tiny preset's cache for 32 + 32 positions:
+// 2 (k, v) x 2 layers x 4 heads x 64 positions x 32 (head dim) x 4 bytes =
+// 128 KiB in f32.
+TEST(WeftEstimateCli, KvCacheLineFollowsThePrecision) {
+  auto cacheLine = [](const std::string &precision) {
+    std::string out;
+    EXPECT_EQ(runWeft("estimate gpt2 --preset tiny --infer --seq 32 --new-tokens 32 --precision " + precision, out),
+              0)
+        << out;
+    size_t at = out.find("KV cache");
+    EXPECT_NE(at, std::string::npos) << out;
+    return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+  };
+  EXPECT_NE(cacheLine("f32").find(" 128.00 KiB"), std::string::npos) << cacheLine("f32");
+  EXPECT_NE(cacheLine("bf16").find(" 64.00 KiB"), std::string::npos) << cacheLine("bf16");
+  EXPECT_NE(cacheLine("f16").find(" 64.00 KiB"), std::string::npos) << cacheLine("f16");
 }
 
 TEST(WeftEstimateCli, LargestBatchIsTheLastThatFits) {

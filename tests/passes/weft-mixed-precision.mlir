@@ -2,6 +2,7 @@
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true" | FileCheck %s --check-prefix=F16
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16 store-parameters=true" | FileCheck %s --check-prefix=STORE
 // RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16 store-frozen=true" | FileCheck %s --check-prefix=FROZEN
+// RUN: weft-opt %s -split-input-file -weft-mixed-precision="precision=bf16 store-parameters=true store-states=true" | FileCheck %s --check-prefix=STATES
 // RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=fp8" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADTYPE
 // RUN: not weft-opt %s -split-input-file -weft-mixed-precision="precision=f16 loss-scaling=true loss=cost" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOLOSS
 
@@ -200,6 +201,20 @@ func.func @main(%w: tensor<4x3xf32> {weft.param = "w", weft.frozen}, %a: tensor<
 // STORE: %[[UPD:.*]] = weft.dynamic_update_slice %[[CACHE]][%{{.*}}], %{{.*}} dim = 1 : tensor<2x8x4xf32>, tensor<2x1x4xf32>, tensor<i64>
 // STORE-NOT: weft.cast %[[UPD]]
 // STORE: weft.batch_matmul %{{.*}}, %[[UPD]] {transpose_rhs} : tensor<2x1x4xf32>, tensor<2x8x4xf32>
+// With store-states the cache becomes a bf16 argument, the new key row is written as computed (low: no cast of
+// the row, none of the cache), the product reads the written bf16 cache directly and the update is returned in
+// bf16: a bf16 state read by a bf16 product.
+// STATES-LABEL: func.func @main(%{{[^:]*}}: tensor<4x4xbf16> {weft.param = "wk"}
+// STATES-SAME: %[[CACHE:[^:]*]]: tensor<2x8x4xbf16> {weft.state = "cache.k"}
+// STATES-SAME: -> (tensor<f32> {weft.output = "loss"}, tensor<2x8x4xbf16> {weft.update = "cache.k"})
+// STATES-NOT: weft.cast %[[CACHE]]
+// STATES: %[[K:.*]] = weft.matmul %{{.*}}, %{{.*}} : tensor<2x4xbf16>, tensor<4x4xbf16>
+// STATES: %[[K3:.*]] = weft.reshape %[[K]] : tensor<2x4xbf16> -> tensor<2x1x4xbf16>
+// STATES: %[[UPD:.*]] = weft.dynamic_update_slice %[[CACHE]][%{{.*}}], %[[K3]] dim = 1 : tensor<2x8x4xbf16>, tensor<2x1x4xbf16>, tensor<i64>
+// STATES-NOT: weft.cast %[[UPD]]
+// STATES: %[[S:.*]] = weft.batch_matmul %[[K3]], %[[UPD]] {transpose_rhs} : tensor<2x1x4xbf16>, tensor<2x8x4xbf16>
+// STATES: weft.cast %[[S]] : tensor<2x1x8xbf16> -> tensor<2x1x8xf32>
+// STATES: return %{{.*}}, %[[UPD]] : tensor<f32>, tensor<2x8x4xbf16>
 func.func @main(%w: tensor<4x4xf32> {weft.param = "wk"}, %cache: tensor<2x8x4xf32> {weft.state = "cache.k"},
                 %x: tensor<2x4xf32> {weft.input = "x"}, %pos: tensor<i64> {weft.input = "start"})
     -> (tensor<f32> {weft.output = "loss"}, tensor<2x8x4xf32> {weft.update = "cache.k"}) {
@@ -209,4 +224,44 @@ func.func @main(%w: tensor<4x4xf32> {weft.param = "wk"}, %cache: tensor<2x8x4xf3
   %s = weft.batch_matmul %k3, %upd {transpose_rhs} : tensor<2x1x4xf32>, tensor<2x8x4xf32>
   %l = weft.reduce sum %s dims = [0, 1, 2] : tensor<2x1x8xf32>
   return %l, %upd : tensor<f32>, tensor<2x8x4xf32>
+}
+
+// -----
+
+// Tests store-states on a prefill's write and a beam reorder: a value computed in f32 (not low: a rotary sum of
+// f32 products) is cast once as it is written into the bf16 cache; the reorder's gather of cache rows reads and
+// returns bf16.
+// STATES-LABEL: func.func @main(%arg0: tensor<2x8x4xbf16> {weft.state = "cache.k"}, %arg1: tensor<2x8x4xbf16> {weft.state = "cache.v"}
+// STATES: %[[ROT:.*]] = weft.add %{{.*}}, %{{.*}} : tensor<2x3x4xf32>
+// STATES: %[[ROTB:.*]] = weft.cast %[[ROT]] : tensor<2x3x4xf32> -> tensor<2x3x4xbf16>
+// STATES: %[[W:.*]] = weft.dynamic_update_slice %arg0[%{{.*}}], %[[ROTB]] dim = 1 : tensor<2x8x4xbf16>, tensor<2x3x4xbf16>
+// STATES: %[[G:.*]] = weft.gather %arg1[%{{.*}}] : tensor<2x8x4xbf16>, tensor<2xi64>
+// STATES: return %{{.*}}, %[[W]], %[[G]] : tensor<f32>, tensor<2x8x4xbf16>, tensor<2x8x4xbf16>
+func.func @main(%kc: tensor<2x8x4xf32> {weft.state = "cache.k"}, %vc: tensor<2x8x4xf32> {weft.state = "cache.v"},
+                %a: tensor<2x3x4xf32> {weft.input = "a"}, %c: tensor<2x3x4xf32> {weft.input = "c"},
+                %pos: tensor<i64> {weft.input = "start"}, %src: tensor<2xi64> {weft.input = "source"})
+    -> (tensor<f32> {weft.output = "loss"}, tensor<2x8x4xf32> {weft.update = "cache.k"},
+        tensor<2x8x4xf32> {weft.update = "cache.v"}) {
+  %l = weft.reduce sum %a dims = [0, 1, 2] : tensor<2x3x4xf32>
+  %m = weft.mul %a, %c : tensor<2x3x4xf32>
+  %e = weft.exp %a : tensor<2x3x4xf32>
+  %r = weft.add %m, %e : tensor<2x3x4xf32>
+  %w = weft.dynamic_update_slice %kc[%pos], %r dim = 1 : tensor<2x8x4xf32>, tensor<2x3x4xf32>, tensor<i64>
+  %g = weft.gather %vc[%src] : tensor<2x8x4xf32>, tensor<2xi64>
+  return %l, %w, %g : tensor<f32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>
+}
+
+// -----
+
+// Tests that store-states keeps a state f32 when something else than a write, movement, gather or product reads
+// it (a running sum updated by elementwise math): no cast, the state and its update stay f32.
+// STATES-LABEL: func.func @main(%arg0: tensor<2x4xf32> {weft.state = "acc"}
+// STATES-SAME: tensor<2x4xf32> {weft.update = "acc"})
+// STATES-NOT: weft.cast %arg0
+// STATES: weft.add %arg0, %{{.*}} : tensor<2x4xf32>
+func.func @main(%acc: tensor<2x4xf32> {weft.state = "acc"}, %x: tensor<2x4xf32> {weft.input = "x"})
+    -> (tensor<f32> {weft.output = "loss"}, tensor<2x4xf32> {weft.update = "acc"}) {
+  %s = weft.add %acc, %x : tensor<2x4xf32>
+  %l = weft.reduce sum %x dims = [0, 1] : tensor<2x4xf32>
+  return %l, %s : tensor<f32>, tensor<2x4xf32>
 }
