@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/PassUtils.h"
 
 #include "cost/ClusterSpec.h"
 #include "ir/AttrNames.h"
@@ -37,11 +38,9 @@ struct TestPrintStepCostPass : impl::TestPrintStepCostPassBase<TestPrintStepCost
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto func = module.lookupSymbol<func::FuncOp>(function);
-    if (!func) {
-      module.emitError() << getArgument() << ": no function @" << function;
+    func::FuncOp func = lookupFunctionOrError(module, getArgument(), function, "give function=NAME for another");
+    if (!func)
       return signalPassFailure();
-    }
     rt::StatusOr<cost::ClusterSpec> spec = cost::loadClusterSpec(cluster);
     if (!spec.isOk()) {
       module.emitError() << getArgument() << ": cluster '" << cluster << "': " << spec.status().message();

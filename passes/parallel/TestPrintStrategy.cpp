@@ -29,11 +29,9 @@ struct TestPrintStrategyPass : impl::TestPrintStrategyPassBase<TestPrintStrategy
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto func = module.lookupSymbol<func::FuncOp>(function);
-    if (!func) {
-      module.emitError() << getArgument() << ": no function @" << function;
+    func::FuncOp func = lookupFunctionOrError(module, getArgument(), function, "give function=NAME for another");
+    if (!func)
       return signalPassFailure();
-    }
     llvm::raw_ostream &os = llvm::outs();
     if (auto plan = module->getAttrOfType<DictionaryAttr>(kPlanAttr)) {
       auto number = [&](StringRef key) {
