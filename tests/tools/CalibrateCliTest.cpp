@@ -233,6 +233,32 @@ TEST(WeftCalibrate, CheckWithAGivenDescription) {
   EXPECT_HAS(r.out, "--with h100 checks that description: give --check too");
 }
 
+// --check-train times a training step; --check-mesh under weft launch each
+// rank's partitioned training step, its collectives priced as steps too
+// (none left unmatched); a mesh of another size than the job is refused
+// with both numbers.
+TEST(WeftCalibrate, CheckTrainingStepsOnOneRankAndOnAMesh) {
+  Result r = runWeft("calibrate --with cpu --check tiny --check-seq 16 --check-train");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(training step, batch 1 x 16, (\d+) steps \((\d+) with a prediction\))")))
+      << r.out;
+  EXPECT_EQ(m[1], m[2]) << "a step without its op's prediction:\n" << r.out;
+  if (std::system("command -v mpirun > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "mpirun is not installed";
+  r = runWeft("launch -n 2 -- weft calibrate --with cpu --check tiny --check-batch 2 --check-seq 16 --check-train "
+              "--check-mesh tp=2");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(mesh tp=2, rank 0's program, (\d+) steps \((\d+) with a prediction\))")))
+      << r.out;
+  EXPECT_EQ(m[1], m[2]) << r.out;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(\n  weft.all_reduce +(\d+) )"))) << r.out;
+  EXPECT_GT(std::stoi(m[1]), 0) << r.out;
+  r = runWeft("launch -n 2 -- weft calibrate --with cpu --check tiny --check-seq 16 --check-mesh tp=4");
+  EXPECT_NE(r.rc, 0) << r.out;
+  EXPECT_HAS(r.out, "--check-mesh tp=4 has 4 devices; run it under weft launch -n 4 (this job has 2 ranks)");
+}
+
 // A --check model whose positions are fewer than --check-seq is refused with both numbers.
 TEST(WeftCalibrate, CheckRefusesASequenceLongerThanTheModel) {
   Result r = runWeft("calibrate --quick --check tiny --check-seq 100000 -o '" +

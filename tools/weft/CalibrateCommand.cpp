@@ -75,7 +75,7 @@ namespace weft::cli {
 namespace {
 
 struct CalibrateFlags {
-  std::string out = "cluster.json", name = "cpu", checkModel, with;
+  std::string out = "cluster.json", name = "cpu", checkModel, with, checkMesh;
   int64_t checkBatch = 1, checkSeq = 128;
   bool quick = false, checkSteps = false, checkTrain = false;
   FlagSet flags{"calibrate", kCalibrateUsage,
@@ -96,8 +96,13 @@ struct CalibrateFlags {
     flags.addInteger("check-batch", "B", "the checked forward's batch", &checkBatch, 1, 4096);
     flags.addInteger("check-seq", "T", "the checked forward's sequence length", &checkSeq, 1, 1 << 20);
     flags.addSwitch("check-steps", "with --check on one rank: also list every step", &checkSteps);
-    flags.addSwitch("check-train", "with --check on one rank: the training step (forward, backward, AdamW) "
-                    "instead of the forward", &checkTrain);
+    flags.addSwitch("check-train", "with --check: the training step (forward, backward, AdamW) instead of the "
+                    "forward", &checkTrain);
+    flags.addString("check-mesh", "AXES",
+                    "with --check under weft launch: the model split over this mesh (e.g. tp=2; its default "
+                    "strategy) and each rank's partitioned program checked step by step (collectives included) "
+                    "instead of the collectives alone; rank 0 prints its own",
+                    &checkMesh);
     flags.addString("with", "FILE.json|NAME",
                     "check this description instead of measuring one (nothing is written); under weft launch "
                     "-n N, --check compares its collectives with measured ones",
@@ -381,12 +386,29 @@ void printTables(const Tables &t) {
 /// collectives under weft launch (checkCollectives), with `spec`.
 int checkOnly(const CalibrateFlags &f, const cost::ClusterSpec &spec,
               const std::optional<models::Gpt2Config> &config, const Ranks &ranks) {
+  const std::string what = "GPT-2 " + f.checkModel + (f.checkTrain ? " training step" : " forward") + ", batch " +
+                           std::to_string(f.checkBatch) + " x " + std::to_string(f.checkSeq);
+  if (!f.checkMesh.empty()) {
+    MeshSpec mesh;
+    try {
+      mesh = MeshSpec::parse(f.checkMesh);
+    } catch (const std::exception &e) {
+      throw FlagError(std::string("--check-mesh: ") + e.what());
+    }
+    if (mesh.size() != ranks.size)
+      throw FlagError("--check-mesh " + f.checkMesh + " has " + std::to_string(mesh.size()) +
+                      " devices; run it under weft launch -n " + std::to_string(mesh.size()) + " (this job has " +
+                      std::to_string(ranks.size) + " rank" + (ranks.size == 1 ? "" : "s") + ")");
+    CostModelCheck c = checkCostModelOnMesh(*config, int(f.checkBatch), int(f.checkSeq), spec, f.quick ? 3 : 7,
+                                            f.checkTrain, mesh, ranks.world);
+    if (ranks.writes())
+      printCostModelCheck(c, what + ", mesh " + f.checkMesh + ", rank 0's program", f.checkSteps);
+    return 0;
+  }
   if (ranks.size == 1) {
     CostModelCheck c =
         checkCostModel(*config, int(f.checkBatch), int(f.checkSeq), spec, f.quick ? 3 : 7, f.checkTrain);
-    printCostModelCheck(c, "GPT-2 " + f.checkModel + (f.checkTrain ? " training step" : " forward") + ", batch " + std::to_string(f.checkBatch) + " x " +
-                               std::to_string(f.checkSeq),
-                        f.checkSteps);
+    printCostModelCheck(c, what, f.checkSteps);
     return 0;
   }
   rt::Communicator &group = *ranks.world;

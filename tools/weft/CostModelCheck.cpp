@@ -25,7 +25,10 @@
 #include "cost/Calibration.h"
 #include "frontend/Program.h"
 #include "models/catalog/ParamInit.h"
-#include "passes/parallel/search/SearchCosts.h"
+#include "passes/parallel/search/PartitionedCost.h"
+#include "ir/AttrNames.h"
+#include "ir/Sharding.h"
+#include "models/catalog/Strategies.h"
 #include "runtime/Executor.h"
 #include "runtime/comm/ShardedBuffer.h"
 
@@ -81,10 +84,13 @@ std::string withoutNote(const std::string &label) {
 
 } // namespace
 
-CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int seq,
-                              const cost::ClusterSpec &device, int runs, bool train) {
-  Program program =
-      train ? models::buildGpt2TrainLoss(config, batch, seq) : models::buildGpt2Forward(config, batch, seq);
+namespace {
+
+CostModelCheck checkOn(const models::Gpt2Config &config, int batch, int seq, const cost::ClusterSpec &device,
+                     int runs, bool train, const MeshSpec &mesh, std::shared_ptr<rt::Communicator> group) {
+  nn::ParallelPlan plan = mesh.empty() ? nn::ParallelPlan{} : strategyPlan(defaultStrategy(mesh), mesh);
+  Program program = train ? models::buildGpt2TrainLoss(config, batch, seq, plan, mesh)
+                          : models::buildGpt2Forward(config, batch, seq, plan, mesh);
   CompileOptions options; // the CPU; the cache as usual
   if (train)
     options.train = TrainOptions{};
@@ -95,21 +101,38 @@ CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int s
     mlir::PassManager pm(graph->getContext());
     if (train)
       buildTrainingPipeline(pm, *options.train, options.quantize);
+    if (!mesh.empty())
+      buildParallelPipeline(pm);
     buildGraphPipeline(pm, options);
     if (mlir::failed(pm.run(*graph)))
       throw std::runtime_error("cost model check: the graph pipeline failed on GPT-2's program");
   }
   std::vector<mlir::Operation *> ops;
-  for (mlir::Operation &op : graph->lookupSymbol<mlir::func::FuncOp>("main").getBody().front())
+  auto main = graph->lookupSymbol<mlir::func::FuncOp>("main");
+  for (mlir::Operation &op : main.getBody().front())
     if (!op.hasTrait<mlir::OpTrait::IsTerminator>())
       ops.push_back(&op);
+  // Each op's prediction as a rank's whole program is priced (collectives
+  // by the link's step times), with the description and its single figures.
+  cost::ClusterSpec plain = device; // the single figures alone
+  plain.device.gemmRates.clear();
+  plain.device.bandwidthByBytes = {};
+  plain.device.elementFunctionSeconds = {};
+  auto meshAttr = (*graph)->getAttrOfType<MeshAttr>(kMeshAttr);
+  std::map<mlir::Operation *, std::pair<double, double>> predicted; // op -> (tables, single figures)
+  search::partitionedCost(main, meshAttr, device,
+                          [&](mlir::Operation *op, double seconds, double) { predicted[op].first = seconds; });
+  search::partitionedCost(main, meshAttr, plain,
+                          [&](mlir::Operation *op, double seconds, double) { predicted[op].second = seconds; });
 
   // 2. The Executable, timed step by step.
   CompileResult compiled = compile(program.module(), options);
   if (!compiled.executable)
     throw std::runtime_error("cost model check: the compile produced no executable");
   proto::Executable proto = compiled.executable->proto();
-  auto executor = check(rt::Executor::create(std::move(*compiled.executable)));
+  rt::ExecutorOptions executorOptions;
+  executorOptions.communicator = group;
+  auto executor = check(rt::Executor::create(std::move(*compiled.executable), executorOptions));
   for (const ParamSpec &p : program.params()) // the model's own initializers
     check(executor->setParameter(p.name, initialValue(p, /*seed=*/5)));
   std::mt19937_64 rng(5);
@@ -141,10 +164,6 @@ CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int s
   // 3. Each step beside its op's prediction.
   CostModelCheck result;
   result.measuredRun = medianOf(whole);
-  cost::ClusterSpec plain = device; // the single figures alone
-  plain.device.gemmRates.clear();
-  plain.device.bandwidthByBytes = {};
-  plain.device.elementFunctionSeconds = {};
   result.tables = !device.device.gemmRates.empty() || !device.device.bandwidthByBytes.empty();
   for (double s : device.device.elementFunctionSeconds)
     result.tables = result.tables || s > 0;
@@ -170,8 +189,8 @@ CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int s
     while (at < ops.size() && ops[at]->getName().getStringRef() != e.op)
       ++at;
     if (at < ops.size()) {
-      e.predicted = search::localOpSeconds(ops[at], device);
-      e.plain = search::localOpSeconds(ops[at], plain);
+      e.predicted = predicted[ops[at]].first;
+      e.plain = predicted[ops[at]].second;
       result.plainRun += e.plain;
       llvm::raw_string_ostream os(e.operands);
       llvm::interleaveComma(ops[at]->getOperandTypes(), os);
@@ -184,6 +203,19 @@ CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int s
     result.steps.push_back(e);
   }
   return result;
+}
+
+} // namespace
+
+CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int seq,
+                              const cost::ClusterSpec &device, int runs, bool train) {
+  return checkOn(config, batch, seq, device, runs, train, MeshSpec{}, nullptr);
+}
+
+CostModelCheck checkCostModelOnMesh(const models::Gpt2Config &config, int batch, int seq,
+                                    const cost::ClusterSpec &device, int runs, bool train, const MeshSpec &mesh,
+                                    std::shared_ptr<rt::Communicator> group) {
+  return checkOn(config, batch, seq, device, runs, train, mesh, std::move(group));
 }
 
 void printCostModelCheck(const CostModelCheck &c, const std::string &what, bool everyStep) {

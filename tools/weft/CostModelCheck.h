@@ -22,6 +22,9 @@
 
 #include "cost/ClusterSpec.h"
 #include "models/Gpt2.h"
+#include "runtime/comm/Communicator.h"
+
+#include <memory>
 
 #include <string>
 #include <vector>
@@ -54,6 +57,15 @@ struct CostModelCheck {
 /// compile or run.
 CostModelCheck checkCostModel(const models::Gpt2Config &config, int batch, int seq,
                               const cost::ClusterSpec &device, int runs, bool train = false);
+
+/// The same on a mesh: the program split by the mesh's default strategy
+/// (models/catalog/Strategies.h), this rank's partitioned program timed with
+/// `group` (the world of `weft launch`, one rank per device) and priced as
+/// weft-test-print-step-cost prices it (search::partitionedCost: collectives
+/// by their measured step times). Every rank runs it; each returns its own.
+CostModelCheck checkCostModelOnMesh(const models::Gpt2Config &config, int batch, int seq,
+                                    const cost::ClusterSpec &device, int runs, bool train, const MeshSpec &mesh,
+                                    std::shared_ptr<rt::Communicator> group);
 
 /// Prints the per-kind table and the totals; with `everyStep`, first a line
 /// per step (op, measured, predicted).
