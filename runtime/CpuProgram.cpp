@@ -25,6 +25,7 @@
 #include "runtime/cpu/GemmInt8OneDnn.h"
 #include "runtime/cpu/Gemv.h"
 #include "runtime/cpu/NarrowGemm.h"
+#include "runtime/cpu/WorkerPool.h"
 #include "runtime/comm/CollectiveStep.h"
 
 #include <cblas.h>
@@ -125,6 +126,32 @@ Status CpuProgram::runKernelCall(int step) {
   return Status::ok();
 }
 
+namespace {
+
+/// One product of a batched small-M Gemm step (weft's Gemv kernels).
+struct SmallMBatch {
+  proto::DType dtype;
+  GemvProblem shape; // a and c set per entry
+  const void *a, *b;
+  void *c;
+  size_t strideA, strideB, strideC; // elements between entries
+  static void runEntry(void *context, int i) {
+    auto *t = static_cast<SmallMBatch *>(context);
+    if (t->dtype != proto::F32) {
+      const HalfFormat format = t->dtype == proto::BF16 ? HalfFormat::BF16 : HalfFormat::F16;
+      gemvHalf(format, t->shape, static_cast<const uint16_t *>(t->a) + i * t->strideA,
+               static_cast<const uint16_t *>(t->b) + i * t->strideB, static_cast<uint16_t *>(t->c) + i * t->strideC);
+      return;
+    }
+    GemvProblem p = t->shape;
+    p.a = static_cast<const float *>(t->a) + i * t->strideA;
+    p.c = static_cast<float *>(t->c) + i * t->strideC;
+    gemvF32(p, static_cast<const float *>(t->b) + i * t->strideB);
+  }
+};
+
+} // namespace
+
 Status CpuProgram::runGemm(int step) {
   const proto::Gemm &g = exe().steps(step).gemm();
   const float *a = static_cast<const float *>(stepArgs_[step][0]);
@@ -144,19 +171,16 @@ Status CpuProgram::runGemm(int step) {
     p.m = m, p.n = n, p.k = k, p.alpha = g.alpha(), p.beta = g.beta();
     p.lda = k, p.ldc = n;
     p.layout = g.trans_b() ? WeightLayout::NK : WeightLayout::KN;
-    if (g.dtype() != proto::F32) {
-      const HalfFormat format = g.dtype() == proto::BF16 ? HalfFormat::BF16 : HalfFormat::F16;
-      const uint16_t *ha = static_cast<const uint16_t *>(stepArgs_[step][0]);
-      const uint16_t *hb = static_cast<const uint16_t *>(stepArgs_[step][1]);
-      uint16_t *hc = static_cast<uint16_t *>(stepArgs_[step][2]);
+    SmallMBatch batch{g.dtype(), p, stepArgs_[step][0], stepArgs_[step][1], stepArgs_[step][2], strideA, strideB,
+                      strideC};
+    // A batch of products each too small to split (an attention's heads at
+    // one decode position: 12 products of 20-80 KB) runs its entries over
+    // the pool, each on one thread; a larger one splits each product.
+    if (g.batch() > 1 && gemvRunsSerially(p))
+      WorkerPool::instance().run(int(g.batch()), &SmallMBatch::runEntry, &batch);
+    else
       for (uint64_t i = 0; i < g.batch(); ++i)
-        gemvHalf(format, p, ha + i * strideA, hb + i * strideB, hc + i * strideC);
-      return Status::ok();
-    }
-    for (uint64_t i = 0; i < g.batch(); ++i) {
-      p.a = a + i * strideA, p.c = c + i * strideC;
-      gemvF32(p, b + i * strideB);
-    }
+        SmallMBatch::runEntry(&batch, int(i));
     return Status::ok();
   }
   if (g.dtype() != proto::F32)

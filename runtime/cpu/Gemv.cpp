@@ -344,6 +344,8 @@ bool gemvUsesAvx512() {
 
 void gemvF32(const GemvProblem &p, const float *w) { runGemv<float>(p, w, nullptr); }
 
+bool gemvRunsSerially(const GemvProblem &p) { return partCount(p, 2) == 1; }
+
 void gemvQ8(const GemvProblem &p, const int8_t *w, const float *scales) {
   runGemv<int8_t>(p, w, scales);
 }

@@ -44,6 +44,11 @@ struct GemvProblem {
 /// kGemvMaxRows (checked by the caller).
 void gemvF32(const GemvProblem &p, const float *w);
 
+/// True when gemvF32 / gemvHalf run `p` on the calling thread alone (a
+/// product this small is not split over the pool): such products may run
+/// as parts of a WorkerPool task (the pool is not reentrant otherwise).
+bool gemvRunsSerially(const GemvProblem &p);
+
 /// C = alpha * A x dequant(W) + beta * C with int8 W and `scales[n]`:
 /// dequant(W)[k][n] = W[k][n] * scales[n] (KN) or W[n][k] * scales[n] (NK).
 void gemvQ8(const GemvProblem &p, const int8_t *w, const float *scales);

@@ -111,6 +111,15 @@ TEST(RuntimeGemm, BatchedWithAlphaAndBeta) {
   checkGemm({2, 6, 6, 6, false, true, -2.0f, 0.25f}, 60);
 }
 
+// A batch of products of a few rows, each too small to split (an
+// attention's heads at one decode position): the entries run over the
+// runtime's thread pool, each on one thread (CpuProgram's small-M path).
+TEST(RuntimeGemm, BatchedSmallRowsRunOverThePool) {
+  checkGemm({12, 1, 64, 48, false, true, 1.0f, 0.0f}, 70);  // scores: q . K^T per head
+  checkGemm({12, 1, 48, 64, false, false, 1.0f, 0.0f}, 80); // P . V per head
+  checkGemm({7, 3, 40, 33, false, false, 0.5f, 1.0f}, 90);  // odd batch, rows, beta
+}
+
 TEST(RuntimeGemm, ProfilingReportsEveryStep) {
   GemmCase c{2, 16, 16, 16, false, false, 1.0f, 0.0f};
   proto::Executable exe = gemmProgram(c);
