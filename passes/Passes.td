@@ -816,9 +816,12 @@ def FuseElementwisePass : Pass<"weft-fuse-elementwise", "mlir::func::FuncOp"> {
     Each fused op lists every tensor it reads from outside once, so no
     kernel reads an input twice. A value used both inside a group and
     outside it is a result of the group (written once, not recomputed);
-    only broadcasts and ops that read no tensor (iotas, splat constants and
-    elementwise math on them, such as a causal mask), which are cheaper to
-    recompute than to read back, are copied into each group that uses them.
+    only broadcasts, ops that read no tensor (iotas, splat constants and
+    elementwise math on them, such as a causal mask) and cheap arithmetic
+    (add, sub, mul, neg, max, min, compare, select, cast) over those alone
+    (a vocabulary shard's `iota + offset == label` mask), which are cheaper
+    to recompute than to read back, are copied into each group that uses
+    them.
     A broadcast copy made for one user joins that user's group only (with
     its producer's group when the union stays convex), so a group hands the
     small tensor to a group beyond an unfused op (a softmax's row sums to its

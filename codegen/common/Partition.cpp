@@ -45,6 +45,7 @@
 #include "codegen/common/CollectiveSteps.h"
 #include "codegen/common/KernelBuilder.h"
 #include "codegen/common/LoopKernels.h"
+#include "codegen/linalg/Patterns.h"
 #include "ir/AttrNames.h"
 #include "ir/WeftCollectiveOps.h"
 #include "ir/WeftOps.h"
@@ -722,6 +723,10 @@ FailureOr<KernelPartition> Partitioner::run() {
   for (auto [i, id] : llvm::enumerate(exe.outputs()))
     if (failed(recordSharding(main.getResultAttrDict(i), module, main.getLoc(), buffer(id))))
       return failure();
+  for (const KernelEntry &entry : entries)
+    if (!entry.noAlias)
+      if (auto fn = kernels->lookupSymbol<func::FuncOp>(entry.function))
+        fn->setAttr(kArgsMayAliasAttr, UnitAttr::get(fn.getContext()));
   KernelPartition result;
   result.main = main;
   result.bufferValues = std::move(valueOf);

@@ -35,6 +35,12 @@ bool inlineFusionBodies(mlir::Operation *root);
 /// transcendental per broadcast element (linalg/FusionPatterns.cpp).
 void fuseKernelLoops(mlir::Operation *root);
 
+/// A unit attribute on a kernel function whose output may be the storage of
+/// one of its inputs (an in-place update, an Elementwise op run in place):
+/// its loop nests must not read an input again after a nest has written the
+/// outputs, so fuseKernelLoops recomputes nothing there.
+inline constexpr llvm::StringLiteral kArgsMayAliasAttr = "kernel_args_may_alias";
+
 /// gelu(x) = 0.5 x (1 + erf(x / sqrt 2)) of an f32 scalar.
 mlir::Value buildGelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 /// gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) of an f32

@@ -14,7 +14,9 @@
 //   linalg.transpose / tensor.extract_slice into indexing maps first).
 // - Recomputation: broadcasts, iotas and splat constants are cheaper to
 //   recompute than to read back (a broadcast reads its small input instead
-//   of a full-sized buffer), so each fusible user gets its own copy. Any
+//   of a full-sized buffer), and so is cheap arithmetic (add, sub, mul, neg,
+//   max, min, compare, select, cast) over those alone (a vocabulary shard's
+//   mask, a one-hot row), so each fusible user gets its own copy. Any
 //   other value used inside a group and outside it is yielded by the group
 //   (written once) and read by the outside users; it is never recomputed.
 // - Broadcast copies: a broadcast of a computed tensor made for one user
@@ -88,11 +90,29 @@ bool readsNothing(Operation *op, llvm::DenseMap<Operation *, bool> &memo) {
   return nothing;
 }
 
+/// Elementwise ops of a few instructions per element (no division, no
+/// transcendental math).
+bool isCheapArithmetic(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, NegOp, MaxOp, MinOp, CompareOp, SelectOp, CastOp>(op);
+}
+
 /// Ops that are cheaper to recompute in every group that uses them than to
 /// materialize once and read back: broadcasts (they read their small input
-/// instead of a full-sized buffer) and whatever reads no tensor at all.
+/// instead of a full-sized buffer), whatever reads no tensor at all, and
+/// cheap arithmetic over such ops only. The last makes a vocabulary shard's
+/// masks (`iota + offset < vocabulary`, `iota + offset == label`) and the
+/// one-hot gradient `select(mask, -1/n, 0)` values that every user rebuilds
+/// from a scalar and a label vector, instead of [tokens, vocabulary] byte
+/// masks and f32 tensors written by one kernel and read back by three.
 bool isCheapToRecompute(Operation *op, llvm::DenseMap<Operation *, bool> &memo) {
-  return isa<BroadcastOp>(op) || readsNothing(op, memo);
+  if (isa<BroadcastOp>(op) || readsNothing(op, memo))
+    return true;
+  if (!isCheapArithmetic(op))
+    return false;
+  return llvm::all_of(op->getOperands(), [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    return def && def->getBlock() == op->getBlock() && isCheapToRecompute(def, memo);
+  });
 }
 
 /// Ops a weft.fusion body may hold.
@@ -156,8 +176,9 @@ void moveCastsAcrossReshapes(Block &block) {
   }
 }
 
-/// Gives each fusible user of a cheap op (broadcast, or an op that reads no
-/// tensor: iota, splat constant, math on those) its own copy placed just before it, so that grouping can pull the copy
+/// Gives each fusible user of a cheap op (broadcast, an op that reads no
+/// tensor: iota, splat constant, math on those; cheap arithmetic on those)
+/// its own copy placed just before it, so that grouping can pull the copy
 /// into the user's group; non-fusible users keep the original, which is
 /// erased when none is left. Inputs of cheap ops are handled first, so a
 /// broadcast of a splat constant is copied together with its constant.

@@ -185,3 +185,39 @@ func.func @contractions(%a: tensor<4x8xf32>, %b: tensor<8x5xf32>, %c: tensor<2x4
   %2 = weft.matmul %d, %d {transpose_rhs} : tensor<4x8xbf16>, tensor<4x8xbf16>
   return %0, %1, %2 : tensor<4x5xf32>, tensor<2x4x4xf32>, tensor<4x4xbf16>
 }
+
+// -----
+
+// Tests that a cheap value two loop nests read (x - max, one subtraction of a kernel operand) is recomputed in
+// each instead of written by the first and read back by the second: the kernel holds no [4, 16] temporary, while
+// exp(x - max), read by the sum's nest and the final one, stays a result of the sum's nest (one [4, 16] buffer
+// besides the output).
+// CHECK-LABEL: func.func @recompute_shift
+// CHECK: tensor.empty() : tensor<4x16xf32>
+// CHECK-NEXT: tensor.empty() : tensor<4xf32>
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK-NOT: tensor.empty() : tensor<4x16xf32>
+// CHECK: arith.subf
+// CHECK-NOT: tensor.empty() : tensor<4x16xf32>
+// CHECK: math.log
+// CHECK: tensor.empty() : tensor<4x16xf32>
+// CHECK-NOT: tensor.empty() : tensor<4x16xf32>
+// CHECK: return
+func.func @recompute_shift(%x: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4xf32>) {
+  %r:2 = weft.fusion %x : (tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4xf32>) {
+  ^bb0(%a: tensor<4x16xf32>):
+    %m = weft.reduce max %a dims = [1] : tensor<4x16xf32>
+    %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x16xf32>
+    %s = weft.sub %a, %mb : tensor<4x16xf32>
+    %e = weft.exp %s : tensor<4x16xf32>
+    %se = weft.reduce sum %e dims = [1] : tensor<4x16xf32>
+    %sq = weft.mul %s, %s : tensor<4x16xf32>
+    %ss = weft.reduce sum %sq dims = [1] : tensor<4x16xf32>
+    %l = weft.log %ss : tensor<4xf32>
+    %lb = weft.broadcast %se dims = [0] : tensor<4xf32> -> tensor<4x16xf32>
+    %p = weft.div %e, %lb : tensor<4x16xf32>
+    weft.yield %p, %l : tensor<4x16xf32>, tensor<4xf32>
+  }
+  return %r#0, %r#1 : tensor<4x16xf32>, tensor<4xf32>
+}

@@ -366,3 +366,34 @@ func.func @scalar_readers_apart(%x: tensor<16xf32>, %p1: tensor<4x8xf32>, %p2: t
   %y2 = weft.mul %p2, %b2 : tensor<8x4xf32>
   return %y1, %y2 : tensor<4x8xf32>, tensor<8x4xf32>
 }
+
+// -----
+
+// Tests that cheap arithmetic over broadcasts and iotas is copied into each group that uses it: the vocabulary
+// shard's mask `iota + offset < 8` is rebuilt by the kernel before the unfused matmul and by the one after it from
+// the scalar offset, so no [4, 8] i1 mask is yielded by one kernel and read back by another.
+
+// CHECK-LABEL: func.func @shard_mask
+// CHECK:      weft.fusion %arg0, %arg1 : (tensor<i64>, tensor<4x8xf32>) -> tensor<4x8xf32> {
+// CHECK:        weft.iota
+// CHECK:        weft.compare lt
+// CHECK:        weft.yield %{{.*}} : tensor<4x8xf32>
+// CHECK:      weft.matmul
+// CHECK:      weft.fusion %arg0, %{{.*}} : (tensor<i64>, tensor<4x8xf32>) -> tensor<4x8xf32> {
+// CHECK:        weft.iota
+// CHECK:        weft.compare lt
+// CHECK:        weft.yield %{{.*}} : tensor<4x8xf32>
+// CHECK-NOT: xi1>)
+func.func @shard_mask(%offset: tensor<i64>, %x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %vocab = weft.constant dense<8> : tensor<4x8xi64>
+  %zero = weft.constant dense<0.0> : tensor<4x8xf32>
+  %iota = weft.iota dim = 1 : tensor<4x8xi64>
+  %off = weft.broadcast %offset dims = [] : tensor<i64> -> tensor<4x8xi64>
+  %column = weft.add %iota, %off : tensor<4x8xi64>
+  %mask = weft.compare lt, %column, %vocab : tensor<4x8xi64>
+  %kept = weft.select %mask, %x, %zero : tensor<4x8xi1>, tensor<4x8xf32>
+  %p = weft.matmul %kept, %kept {transpose_rhs} : tensor<4x8xf32>, tensor<4x8xf32>
+  %q = weft.matmul %p, %kept : tensor<4x4xf32>, tensor<4x8xf32>
+  %r = weft.select %mask, %q, %zero : tensor<4x8xi1>, tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
