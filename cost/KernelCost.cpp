@@ -27,11 +27,25 @@ double memorySeconds(double bytes, const DeviceKind &device) {
   return bytes > 0 ? bytes / memoryRate(bytes, device) : 0;
 }
 
+double dramRate(const DeviceKind &device) { return device.memoryBandwidth * device.memoryEfficiency; }
+
+double cacheBytes(const DeviceKind &device) {
+  const SizeCurve &curve = device.bandwidthByBytes;
+  double beyond = 1.25 * dramRate(device), cache = 0;
+  for (size_t i = 0; i < curve.sizes.size(); ++i)
+    if (curve.values[i] >= beyond)
+      cache = std::max(cache, curve.sizes[i]);
+  return cache;
+}
+
 double kernelSeconds(const KernelWork &work, const DeviceKind &device) {
   double compute = work.flops > 0 ? work.flops / computeRate(work, device) : 0;
   for (int f = 0; f < kElementFunctions; ++f)
     compute += work.functionElements[size_t(f)] * device.elementFunctionSeconds[size_t(f)];
-  double memory = memorySeconds(work.bytes, device);
+  double cold = std::clamp(work.coldBytes, 0.0, work.bytes);
+  double memory = work.bytes > 0 ? (work.bytes - cold) / memoryRate(work.bytes, device) : 0;
+  if (cold > 0)
+    memory += cold / std::min(dramRate(device), memoryRate(work.bytes, device));
   return (work.passes > 1 ? compute + memory : std::max(compute, memory)) + device.launchSeconds;
 }
 

@@ -37,6 +37,12 @@ struct KernelWork {
   /// a compute-bound nest (a softmax's exp) does not hide the memory-bound
   /// others: the kernel takes compute + memory instead of the larger.
   double passes = 1;
+  /// The part of `bytes` read from values last touched so long ago that the
+  /// caches no longer hold them (cacheBytes): moved at the DRAM rate
+  /// (memory_gbps x memory_efficiency) rather than the curve's rate for
+  /// the kernel's bytes. AdamW's moments and a backward pass's saved
+  /// activations are such; a value its producer wrote just before is not.
+  double coldBytes = 0;
 };
 
 /// FLOP/s the kernel's arithmetic runs at on `device`.
@@ -48,8 +54,20 @@ double memoryRate(double bytes, const DeviceKind &device);
 /// Seconds to move `bytes` (read + written) at memoryRate, no launch.
 double memorySeconds(double bytes, const DeviceKind &device);
 
-/// max(flops / computeRate + the element functions' time, bytes /
-/// memoryRate) + the device's launch cost; the sum of the two instead of
+/// Bytes/s of a stream far larger than the caches: memory_gbps x
+/// memory_efficiency.
+double dramRate(const DeviceKind &device);
+
+/// How many bytes touched since a value was last read or written leave it
+/// in the caches, from the bandwidth curve: the largest working set the
+/// curve measured at least 1.25x the DRAM rate (0 without a curve, or when
+/// no size beats the DRAM rate: then nothing is treated as cold, as the
+/// flat curve would price it alike).
+double cacheBytes(const DeviceKind &device);
+
+/// max(flops / computeRate + the element functions' time, (bytes -
+/// coldBytes) / memoryRate + coldBytes / dramRate) + the device's launch
+/// cost; the sum of the two instead of
 /// the larger for a kernel of several passes (KernelWork::passes).
 double kernelSeconds(const KernelWork &work, const DeviceKind &device);
 

@@ -154,6 +154,24 @@ TEST(KernelCost, BandwidthByWorkingSet) {
   EXPECT_NEAR(kernelSeconds(copy, d), 1e7 / 20e9 + 2e-6, 1e-15);
 }
 
+TEST(KernelCost, ColdBytesMoveAtTheDramRate) {
+  DeviceKind d = plainDevice(); // memory_gbps 10 x efficiency 0.5: DRAM at 5 GB/s
+  EXPECT_DOUBLE_EQ(dramRate(d), 5e9);
+  EXPECT_DOUBLE_EQ(cacheBytes(d), 0); // no curve: no cache to speak of
+  KernelWork copy{0, 1e7, MathType::F32, false, 1, 0, 0, 0, {}};
+  copy.coldBytes = 4e6;
+  EXPECT_DOUBLE_EQ(kernelSeconds(copy, d), 1e7 / 5e9 + 2e-6); // without a curve all bytes are at the DRAM rate
+  d.bandwidthByBytes = SizeCurve{{1e6, 1e8, 1e9}, {40e9, 20e9, 5e9}};
+  EXPECT_DOUBLE_EQ(cacheBytes(d), 1e8); // the largest working set at >= 1.25x the DRAM rate
+  double hotRate = memoryRate(1e7, d);
+  EXPECT_NEAR(hotRate, std::sqrt(40e9 * 20e9), 30e9 * kRounding);
+  EXPECT_NEAR(kernelSeconds(copy, d), 6e6 / hotRate + 4e6 / 5e9 + 2e-6, 1e-15);
+  copy.coldBytes = 5e7; // never more than the kernel moves
+  EXPECT_NEAR(kernelSeconds(copy, d), 1e7 / 5e9 + 2e-6, 1e-15);
+  d.bandwidthByBytes = SizeCurve{{1e6, 1e9}, {6e9, 5e9}}; // flat: nothing beats DRAM by 1.25x
+  EXPECT_DOUBLE_EQ(cacheBytes(d), 0);
+}
+
 TEST(KernelCost, ElementFunctionsAddToCompute) {
   DeviceKind d = plainDevice();
   KernelWork w{1e6, 1e3, MathType::F32, false, 1, 0, 0, 0, {}};

@@ -45,3 +45,30 @@ module {
 }
 
 // BAD: error: weft-test-print-step-cost: cluster '{{.*}}no-such-cluster.json':
+
+// -----
+
+// RUN: weft-opt %s --split-input-file --weft-test-print-step-cost="cluster=%S/Inputs/cached-cluster.json per-op=true" -o /dev/null | FileCheck %s --check-prefix=REUSE
+// Reuse distance (Inputs/cached-cluster.json: 100 GB/s in 1 MiB of cache, DRAM at 10 GB/s): each neg over 256 x 256
+// reads 262,144 bytes and writes as many (524,288 B, 100 GB/s on the curve). The first reads the argument %x,
+// last touched a step ago: its 262,144 bytes come from DRAM, 26.21 us, + 2.62 us for the write + 1 us launch. The
+// second reads %a, written by the op before: 5.24 + 1 us. The neg over the 1 MiB %y touches 2 MiB, so the third,
+// reading %a again, finds it evicted (2.5 MiB touched since): cold again, like the first.
+// REUSE: step cost @main on one device
+// REUSE: weft.tanh count 1
+// REUSE: step cost @main on one device
+// REUSE-NEXT: weft.neg 2.98358e-05 s
+// REUSE-NEXT: weft.neg 6.24288e-06 s
+// REUSE-NEXT: weft.neg {{.*}} s
+// REUSE-NEXT: weft.neg 2.98358e-05 s
+module {
+  func.func @main(%x: tensor<256x256xf32> {weft.input = "x"}, %y: tensor<512x512xf32> {weft.input = "y"})
+      -> (tensor<256x256xf32> {weft.output = "b"}, tensor<256x256xf32> {weft.output = "c"},
+          tensor<512x512xf32> {weft.output = "big"}) {
+    %a = weft.neg %x : tensor<256x256xf32>
+    %b = weft.neg %a : tensor<256x256xf32>
+    %big = weft.neg %y : tensor<512x512xf32>
+    %c = weft.neg %a : tensor<256x256xf32>
+    return %b, %c, %big : tensor<256x256xf32>, tensor<256x256xf32>, tensor<512x512xf32>
+  }
+}

@@ -7,10 +7,14 @@
 #include "passes/parallel/search/PartitionedCost.h"
 
 #include "cost/CollectiveCost.h"
+#include "cost/KernelCost.h"
 #include "ir/AttrNames.h"
 #include "ir/WeftCollectiveOps.h"
+#include "ir/WeftOps.h"
 #include "passes/memory/MemoryPlan.h"
 #include "passes/parallel/search/SearchCosts.h"
+
+#include "llvm/ADT/SmallPtrSet.h"
 
 using namespace mlir;
 
@@ -29,6 +33,62 @@ std::vector<std::string> axesOf(ArrayAttr axes) {
   return names;
 }
 
+/// Which bytes of an op's operands come from DRAM, by reuse distance: a
+/// value stays in the caches while fewer than `capacity` bytes have been
+/// touched (read or written by the ops in program order) since it was last
+/// touched. The function's arguments are read cold (a whole step touched
+/// other bytes since); a reshape is its input's bytes.
+class ReuseDistance {
+public:
+  explicit ReuseDistance(double capacity) : capacity(capacity) {}
+
+  /// The bytes of `op`'s distinct operands it reads cold (a gather's or
+  /// slice's source is left out: they read only part of it).
+  double coldBytesOf(Operation &op) const {
+    double cold = 0;
+    llvm::SmallPtrSet<void *, 8> seen;
+    for (auto [i, v] : llvm::enumerate(op.getOperands())) {
+      if ((i == 0 && isa<GatherOp, SliceOp>(op)) || !isa<RankedTensorType>(v.getType()))
+        continue;
+      Value r = rootOf(v);
+      if (!seen.insert(r.getAsOpaquePointer()).second)
+        continue;
+      auto it = lastTouch.find(r);
+      if (it == lastTouch.end() || clock - it->second > capacity)
+        cold += tensorBytes(v);
+    }
+    return cold;
+  }
+
+  /// Records that `op` read its operands and wrote its results.
+  void touch(Operation &op) {
+    if (isa<ReshapeOp>(op)) {
+      alias[op.getResult(0)] = rootOf(op.getOperand(0));
+      return;
+    }
+    for (Value v : op.getOperands())
+      if (isa<RankedTensorType>(v.getType()))
+        clock += tensorBytes(v);
+    for (Value v : op.getResults())
+      if (isa<RankedTensorType>(v.getType()))
+        clock += tensorBytes(v);
+    for (Value v : op.getOperands())
+      lastTouch[rootOf(v)] = clock;
+    for (Value v : op.getResults())
+      lastTouch[v] = clock;
+  }
+
+private:
+  Value rootOf(Value v) const {
+    auto it = alias.find(v);
+    return it == alias.end() ? v : it->second;
+  }
+
+  double capacity, clock = 0;
+  llvm::DenseMap<Value, double> lastTouch;
+  llvm::DenseMap<Value, Value> alias;
+};
+
 } // namespace
 
 PartitionedCost partitionedCost(func::FuncOp local, MeshAttr mesh, const cost::ClusterSpec &cluster,
@@ -36,6 +96,7 @@ PartitionedCost partitionedCost(func::FuncOp local, MeshAttr mesh, const cost::C
   PartitionedCost total;
   cost::MeshAxes axes = mesh ? meshAxesOf(mesh) : cost::MeshAxes{};
   Operation *current = nullptr;
+  ReuseDistance reuse(cost::cacheBytes(cluster.device));
   auto collective = [&](cost::CollectiveKind kind, double bytes, ArrayAttr group) {
     std::vector<std::string> names = axesOf(group);
     double seconds = cost::collectiveSeconds(kind, bytes, axes, names, cluster.topology);
@@ -59,11 +120,12 @@ PartitionedCost partitionedCost(func::FuncOp local, MeshAttr mesh, const cost::C
     else if (auto c = dyn_cast<CollectivePermuteOp>(op))
       collective(cost::CollectiveKind::Permute, tensorBytes(c.getInput()), c.getAxes());
     else if (!op.hasTrait<OpTrait::IsTerminator>() && op.getNumResults() > 0) {
-      double seconds = localOpSeconds(&op, cluster);
+      double seconds = localOpSeconds(&op, cluster, reuse.coldBytesOf(op));
       total.computeSeconds += seconds;
       if (visit)
         visit(&op, seconds, 0);
     }
+    reuse.touch(op);
   }
   return total;
 }

@@ -4,7 +4,11 @@
 // partition produced (one rank's, local shapes): every op at its local size
 // (the same max(FLOPs / rate, bytes / bandwidth) + launch as the search's
 // ops, SearchCosts.h) and every collective by the alpha-beta formulas on its
-// mesh axes' link. Unlike the search's prediction, it sees what the
+// mesh axes' link. Since it sees the program in order, it knows which
+// operands were touched long ago (a reuse distance beyond the caches,
+// cost::cacheBytes): those bytes move at the DRAM rate (AdamW's moments,
+// activations saved for the backward pass), the rest at the bandwidth
+// curve's rate. Unlike the search's prediction, it sees what the
 // partitioner actually emitted — including the backward pass and optimizer
 // as propagation laid them out — so plans can be compared by the programs
 // they become. Its memory is the compiler's own memory plan of that program

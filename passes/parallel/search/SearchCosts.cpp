@@ -143,11 +143,13 @@ double opSeconds(Operation *op, const OpStrategy &strategy, MeshAttr mesh, const
   return cost::kernelSeconds(work, d);
 }
 
-double localOpSeconds(Operation *op, const cost::ClusterSpec &cluster) {
+double localOpSeconds(Operation *op, const cost::ClusterSpec &cluster, double coldBytes) {
   OpCost c = estimateCost(op);
   if (c.flops == 0 && c.bytes == 0)
     return 0;
-  return cost::kernelSeconds(workOf(op, c, 1, double(c.bytes), cluster.device), cluster.device);
+  cost::KernelWork work = workOf(op, c, 1, double(c.bytes), cluster.device);
+  work.coldBytes = coldBytes;
+  return cost::kernelSeconds(work, cluster.device);
 }
 
 namespace {

@@ -41,8 +41,9 @@ double opSeconds(mlir::Operation *op, const OpStrategy &strategy, MeshAttr mesh,
                  const cost::ClusterSpec &cluster);
 
 /// Seconds `op` takes as it stands (its own shapes, nothing split): what an
-/// op of an already partitioned program costs.
-double localOpSeconds(mlir::Operation *op, const cost::ClusterSpec &cluster);
+/// op of an already partitioned program costs; `coldBytes` of what it reads
+/// come from DRAM (cost::KernelWork::coldBytes).
+double localOpSeconds(mlir::Operation *op, const cost::ClusterSpec &cluster, double coldBytes = 0);
 
 /// Bytes one device holds of a tensor of `type` laid out as `s`.
 double localBytes(mlir::RankedTensorType type, ShardingAttr s, MeshAttr mesh);
