@@ -124,16 +124,25 @@ KernelTiming timeProgram(const std::string &what, const std::function<void(Progr
 }
 
 KernelTiming timeMatmul(int64_t m, int64_t n, int64_t k, DType dtype, const TimingPlan &plan,
-                        rt::Communicator *group) {
+                        rt::Communicator *group, int copies) {
   std::string what = std::string(dtypeName(dtype)) + " matmul " + std::to_string(m) + "x" +
                      std::to_string(k) + " by " + std::to_string(k) + "x" + std::to_string(n);
-  return timeProgram(
+  if (copies > 1)
+    what += " (" + std::to_string(copies) + " copies)";
+  KernelTiming t = timeProgram(
       what,
       [&](Program &p) {
-        Tensor a = p.input("a", {m, k}, dtype), b = p.input("b", {k, n}, dtype);
-        p.output("c", matmul(a, b));
+        for (int i = 0; i < copies; ++i) {
+          std::string at = copies > 1 ? std::to_string(i) : "";
+          Tensor a = p.input("a" + at, {m, k}, dtype), b = p.input("b" + at, {k, n}, dtype);
+          p.output("c" + at, matmul(a, b));
+        }
       },
       plan, group);
+  for (double &s : t.samples)
+    s /= copies;
+  t.seconds /= copies;
+  return t;
 }
 
 KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communicator *group) {

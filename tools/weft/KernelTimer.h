@@ -62,9 +62,13 @@ struct KernelTiming {
 KernelTiming timeProgram(const std::string &what, const std::function<void(Program &)> &build,
                          const TimingPlan &plan, rt::Communicator *group);
 
-/// An m x k by k x n matmul of `dtype` inputs.
+/// An m x k by k x n matmul of `dtype` inputs. With `copies` > 1 the
+/// program runs that many such matmuls one after another, each on operands of
+/// its own, and the timing is per matmul: each then finds its operands out of
+/// the caches (the others' evicted them), as a training step's GEMMs find
+/// their weights and saved activations.
 KernelTiming timeMatmul(int64_t m, int64_t n, int64_t k, DType dtype, const TimingPlan &plan,
-                        rt::Communicator *group);
+                        rt::Communicator *group, int copies = 1);
 
 /// y = -x over `elements` f32 values (reads and writes 4 bytes each).
 KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communicator *group);
