@@ -221,3 +221,32 @@ func.func @recompute_shift(%x: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4x
   }
   return %r#0, %r#1 : tensor<4x16xf32>, tensor<4xf32>
 }
+
+// -----
+
+// Tests that a kernel whose output may be the storage of one of its inputs (Partition marks it
+// kernel_args_may_alias: an in-place update) recomputes nothing: x - max stays a result of the exp nest (two [4, 16]
+// buffers there), since a later nest recomputing it would read an input an earlier nest may have overwritten.
+// CHECK-LABEL: func.func @no_recompute_in_place
+// CHECK: tensor.empty() : tensor<4x16xf32>
+// CHECK-NEXT: tensor.empty() : tensor<4x16xf32>
+// CHECK-NEXT: tensor.empty() : tensor<4xf32>
+// CHECK: math.exp
+func.func @no_recompute_in_place(%x: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4xf32>)
+    attributes {kernel_args_may_alias} {
+  %r:2 = weft.fusion %x : (tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4xf32>) {
+  ^bb0(%a: tensor<4x16xf32>):
+    %m = weft.reduce max %a dims = [1] : tensor<4x16xf32>
+    %mb = weft.broadcast %m dims = [0] : tensor<4xf32> -> tensor<4x16xf32>
+    %s = weft.sub %a, %mb : tensor<4x16xf32>
+    %e = weft.exp %s : tensor<4x16xf32>
+    %se = weft.reduce sum %e dims = [1] : tensor<4x16xf32>
+    %sq = weft.mul %s, %s : tensor<4x16xf32>
+    %ss = weft.reduce sum %sq dims = [1] : tensor<4x16xf32>
+    %l = weft.log %ss : tensor<4xf32>
+    %lb = weft.broadcast %se dims = [0] : tensor<4xf32> -> tensor<4x16xf32>
+    %p = weft.div %e, %lb : tensor<4x16xf32>
+    weft.yield %p, %l : tensor<4x16xf32>, tensor<4xf32>
+  }
+  return %r#0, %r#1 : tensor<4x16xf32>, tensor<4xf32>
+}
