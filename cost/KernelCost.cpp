@@ -42,10 +42,11 @@ double kernelSeconds(const KernelWork &work, const DeviceKind &device) {
   double compute = work.flops > 0 ? work.flops / computeRate(work, device) : 0;
   for (int f = 0; f < kElementFunctions; ++f)
     compute += work.functionElements[size_t(f)] * device.elementFunctionSeconds[size_t(f)];
-  double cold = std::clamp(work.coldBytes, 0.0, work.bytes);
-  double memory = work.bytes > 0 ? (work.bytes - cold) / memoryRate(work.bytes, device) : 0;
-  if (cold > 0)
-    memory += cold / std::min(dramRate(device), memoryRate(work.bytes, device));
+  double memory = 0;
+  if (work.bytes > 0) {
+    double cold = std::clamp(work.coldBytes, 0.0, work.bytes), rate = memoryRate(work.bytes, device);
+    memory = (work.bytes - cold) / rate + cold / std::min(dramRate(device), rate);
+  }
   return (work.passes > 1 ? compute + memory : std::max(compute, memory)) + device.launchSeconds;
 }
 

@@ -76,11 +76,11 @@ bool movesDataOnly(linalg::GenericOp op) { return instructionsOf(op) == 0; }
 bool isCheapToRecompute(linalg::GenericOp producer) {
   if (producer.getNumReductionLoops() != 0 || hasTranscendental(producer))
     return false;
-  bool divides = false;
-  for (Operation &inner : producer.getBody()->without_terminator()) {
-    divides |= isa<arith::DivFOp, arith::DivSIOp, arith::DivUIOp, arith::RemFOp,
-                   arith::RemSIOp, arith::RemUIOp>(inner);
-  }
+  if (llvm::any_of(producer.getBody()->without_terminator(), [](Operation &inner) {
+        return isa<arith::DivFOp, arith::DivSIOp, arith::DivUIOp, arith::RemFOp, arith::RemSIOp,
+                   arith::RemUIOp>(inner);
+      }))
+    return false;
   // Inputs read element for element: at most two, none computed by another
   // loop nest beyond moving data (recomputing from a computed value would
   // keep that value as a temporary instead).
@@ -94,7 +94,7 @@ bool isCheapToRecompute(linalg::GenericOp producer) {
       return false;
     ++fullInputs;
   }
-  return !divides && instructionsOf(producer) <= 4 && fullInputs <= 2;
+  return instructionsOf(producer) <= 4 && fullInputs <= 2;
 }
 
 /// Whether `producer`, fused into `consumer` through `operand` (read

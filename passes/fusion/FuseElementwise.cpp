@@ -104,15 +104,22 @@ bool isCheapArithmetic(Operation *op) {
 /// one-hot gradient `select(mask, -1/n, 0)` values that every user rebuilds
 /// from a scalar and a label vector, instead of [tokens, vocabulary] byte
 /// masks and f32 tensors written by one kernel and read back by three.
-bool isCheapToRecompute(Operation *op, llvm::DenseMap<Operation *, bool> &memo) {
-  if (isa<BroadcastOp>(op) || readsNothing(op, memo))
+/// `nothing` memoizes readsNothing, `cheap` this (each op is decided once,
+/// however many cheap users share it).
+bool isCheapToRecompute(Operation *op, llvm::DenseMap<Operation *, bool> &nothing,
+                        llvm::DenseMap<Operation *, bool> &cheap) {
+  if (isa<BroadcastOp>(op) || readsNothing(op, nothing))
     return true;
   if (!isCheapArithmetic(op))
     return false;
-  return llvm::all_of(op->getOperands(), [&](Value v) {
+  if (auto it = cheap.find(op); it != cheap.end())
+    return it->second;
+  bool result = llvm::all_of(op->getOperands(), [&](Value v) {
     Operation *def = v.getDefiningOp();
-    return def && def->getBlock() == op->getBlock() && isCheapToRecompute(def, memo);
+    return def && def->getBlock() == op->getBlock() && isCheapToRecompute(def, nothing, cheap);
   });
+  cheap[op] = result;
+  return result;
 }
 
 /// Ops a weft.fusion body may hold.
@@ -184,9 +191,9 @@ void moveCastsAcrossReshapes(Block &block) {
 /// broadcast of a splat constant is copied together with its constant.
 void duplicateCheapOps(Block &block) {
   SmallVector<Operation *> cheap;
-  llvm::DenseMap<Operation *, bool> memo;
+  llvm::DenseMap<Operation *, bool> nothing, cheapMemo;
   for (Operation &op : block)
-    if (isCheapToRecompute(&op, memo))
+    if (isCheapToRecompute(&op, nothing, cheapMemo))
       cheap.push_back(&op);
   // Users before producers: a copied broadcast then copies its input too.
   for (Operation *op : llvm::reverse(cheap)) {
