@@ -5,16 +5,22 @@
 # training steps (bf16 and f32, batch $WEFT_TRAIN_BATCH x 1024, default 8; gzipped: the .wexe files are 6.7 and 6.2 MB,
 # mostly cubin, and the whole folder must stay under the device tool's 64 MiB), GPT-2 124M decoder bundles for cuda
 # (f32, and int8-weight at batch 1) with the runtime-only weft-decode-bundle and a CPU trace to check them against, and the scripts to
-# run there (run_all.sh, gemm_vs_torch.sh, run_kernels.sh, run_train.sh and their PyTorch peers). Then, with the
+# run there (run_all.sh, gemm_vs_torch.sh, run_kernels.sh, run_train.sh and their PyTorch peers), and the GPU
+# calibration suite with the runtime-only weft-calibrate-bundle that measures it. Then, with the
 # device tool: run `bash build/devrun/run_all.sh` (or run_kernels.sh, run_train.sh) carrying build/devrun.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${WEFT_BUILD_DIR:-$root/build}
 out=$build/devrun
 bash "$root/scripts/build.sh" WeftCudaRuntimeTests WeftCudaCodegenTests WeftNcclCommTests weft weft-bench-decode \
-  weft-decode-bundle >/dev/null
+  weft-decode-bundle weft-calibrate-bundle >/dev/null
 rm -rf "$out" && mkdir -p "$out/lib" "$out/cases"
-cp "$build/bin/WeftCudaRuntimeTests" "$build/bin/WeftNcclCommTests" "$build/bin/weft-decode-bundle" "$out/"
+# The binaries travel without their symbol tables (0.9 MB less); weft-calibrate-bundle xz-compressed as well
+# (devrun_env.sh unpacks it).
+for b in WeftCudaRuntimeTests WeftNcclCommTests weft-decode-bundle weft-calibrate-bundle; do
+  strip -o "$out/$b" "$build/bin/$b"
+done
+xz -6 "$out/weft-calibrate-bundle"
 for lib in libprotobuf.so.32 libopenblas.so.0 libgfortran.so.5 libquadmath.so.0 libdnnl.so.2 libomp.so.5; do
   path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !p { p = $NF } END { print p }')
   [ -n "$path" ] || { echo "prepare_devrun: $lib not found" >&2; exit 1; }
@@ -56,6 +62,13 @@ done
 "$build/bin/weft-bench-decode" "${decode_args[@]}" --target cpu --rows 1 --export "$build/devrun-decode/cpu_r1" >/dev/null
 "$build/bin/weft-decode-bundle" --bundle "$build/devrun-decode/cpu_r1" --new 2 --repeats 1 --trace-steps 8 \
   --save-logits "$out/decode/cpu_trace_r1.safetensors" >/dev/null
+# GPU calibration (issue 13): the cuda device suite compiled here (321 programs, ~2 s), timed there by the runtime-only
+# weft-calibrate-bundle (run_lease.sh's second stage), which writes the GPU's measured description; packed as one tar
+# (2.5 MB of small files, 0.1 MB xz'd).
+rm -rf "$build/devrun-calibrate" && mkdir -p "$build/devrun-calibrate"
+"$build/bin/weft" calibrate --target cuda --export "$build/devrun-calibrate/calibrate_suite" >/dev/null
+tar -C "$build/devrun-calibrate" -cf "$out/calibrate_suite.tar" calibrate_suite
+xz -6 "$out/calibrate_suite.tar"
 cp "$root"/bench/cuda/run_decode.sh "$root"/bench/cuda/decode_torch.py "$out/"
 cp "$root"/bench/cuda/run_all.sh "$root"/bench/cuda/gemm_vs_torch.sh "$root"/bench/cuda/run_kernels.sh \
   "$root"/bench/cuda/run_train.sh "$root"/bench/cuda/run_lease.sh "$root"/bench/cuda/devrun_env.sh "$root"/bench/cuda/kernels_torch.py "$root"/bench/cuda/train_step_torch.py "$out/"

@@ -6,6 +6,8 @@
 #   2. GPT-2 124M KV-cache decoding, batch 1 and 32, against the CPU trace and transformers eager, and int8-weight at
 #      batch 1 against the f32 run (run_decode.sh);
 #   3. the GPT-2 124M training step, bf16 then f32: weft (graphs off/on) vs PyTorch compile/eager (run_train.sh);
+#      between the two, the GPU's calibration (issue 13): weft-calibrate-bundle times the cuda device suite (peaks,
+#      f32 and bf16 GEMM grids, bandwidth curve, launch, element functions) into $OUT/gpu_measured.json;
 #   4. the f32 training step compiled for a dp=1 mesh (the distributed path: collectives of one GPU), timed, then run
 #      with its collectives on NCCL against the copy path (CudaMesh test: outputs equal to the bit);
 #   5. the llama-100m forward and bf16 training step (batch 8 x 1024), weft alone;
@@ -33,6 +35,12 @@ fi
 if stage "decode (issue 14)" 90; then bash run_decode.sh 2>&1 | tee "$OUT/decode.txt" | tail -12; fi
 if stage "train bf16" 150; then PRECISIONS=bf16 bash run_train.sh 8 2>&1 | tee "$OUT/train_bf16.txt" | tail -8; fi
 cp "$OUT/train_times.txt" "$OUT/train_times_bf16.txt" 2>/dev/null
+if stage "calibrate the GPU (issue 13)" 150; then
+  python3 -m tarfile -e calibrate_suite.tar . && rm -f calibrate_suite.tar
+  timeout 150 ./weft-calibrate-bundle calibrate_suite -o "$OUT/gpu_measured.json" > "$OUT/calibrate.log" 2>&1
+  echo "calibrate rc $? ($(grep -c ' us ' "$OUT/calibrate.log") of 321 programs timed)"
+  grep -E "^  (peak|shaped|dram|launch|curve_268435456)|wrote|rror" "$OUT/calibrate.log" | head -12
+fi
 if stage "train f32" 150; then PRECISIONS=f32 bash run_train.sh 8 2>&1 | tee "$OUT/train_f32.txt" | tail -8; fi
 cat "$OUT/train_times_bf16.txt" >> "$OUT/train_times.txt" 2>/dev/null
 if stage "dp=1 mesh training step (copies, NCCL)" 90; then

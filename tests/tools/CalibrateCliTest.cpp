@@ -12,6 +12,10 @@
 // functions; under weft launch each collective's step times) are written;
 // under weft launch --check times the collectives again and reports the
 // model's error; --with checks a given description without measuring.
+// The device suite: `--export DIR` compiles it into a bundle that
+// weft-calibrate-bundle times (on the CPU here: a loadable description whose
+// links are the shipped ones); a corrupt bundle, a folder that is not one,
+// an unknown target and --target cuda without a GPU fail with the cause.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,16 +47,21 @@ std::filesystem::path tempDir() {
   return dir;
 }
 
-/// Runs `WEFT_BINARY args`, stdout and stderr together.
-Result runWeft(const std::string &args) {
+/// Runs `binary args`, stdout and stderr together.
+Result runBinary(const std::string &binary, const std::string &args) {
   std::filesystem::path dir = tempDir();
   std::string log = (dir / "log.txt").string();
-  std::string cmd = "WEFT_CACHE_DIR='" + (dir / "cache").string() + "' '" WEFT_BINARY "' " + args +
-                    " > '" + log + "' 2>&1";
+  std::string cmd = "WEFT_CACHE_DIR='" + (dir / "cache").string() + "' '" + binary + "' " + args + " > '" + log +
+                    "' 2>&1";
   int rc = std::system(cmd.c_str());
   std::ifstream in(log);
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, std::string(std::istreambuf_iterator<char>(in), {})};
 }
+
+/// Runs `weft args`.
+Result runWeft(const std::string &args) { return runBinary(WEFT_BINARY, args); }
+/// Runs `weft-calibrate-bundle args`.
+Result runBundleTool(const std::string &args) { return runBinary(WEFT_CALIBRATE_BUNDLE_BINARY, args); }
 
 /// MemTotal of /proc/meminfo in bytes.
 double memTotal() {
@@ -184,6 +193,111 @@ TEST(WeftCalibrate, UnwritableOutputFailsAtOnceNamingIt) {
   r = runWeft("calibrate --bogus");
   EXPECT_EQ(r.rc, 2) << r.out;
   EXPECT_HAS(r.out, "usage: weft calibrate [-o FILE.json] [--quick]");
+}
+
+TEST(WeftCalibrate, AnExportedSuiteIsMeasuredWithoutTheCompiler) {
+  std::filesystem::path dir = tempDir() / "suite-cpu";
+  Result r = runWeft("calibrate --target cpu --quick --export '" + dir.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_HAS(r.out, "weft-calibrate-bundle " + dir.string());
+  EXPECT_TRUE(std::filesystem::exists(dir / "suite.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "peak_f32_256.wexe"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "grid_f32_m64_n256_k64.wexe"));
+  std::string out = (tempDir() / "from-bundle.json").string();
+  r = runBundleTool("'" + dir.string() + "' -o '" + out + "'");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  EXPECT_HAS(r.out, "cpu (the host), 24 programs compiled for cpu (quick)");
+  EXPECT_HAS(r.out, "grid_f32_m64_n256_k256");
+  EXPECT_HAS(r.out, "wrote " + out);
+  auto spec = loadClusterSpec(out);
+  ASSERT_TRUE(spec.isOk()) << spec.status().message();
+  EXPECT_EQ(spec->name, "cpu-measured");
+  const DeviceKind &d = spec->device;
+  EXPECT_GT(d.peakFlopsF32, 1e9);
+  EXPECT_LT(d.peakFlopsF32, 1e13);
+  EXPECT_GT(d.memoryBandwidth, 1e8);
+  EXPECT_GT(d.launchSeconds, 0);
+  EXPECT_NEAR(double(d.memoryBytes), memTotal(), 1e-3 * memTotal());
+  ASSERT_EQ(d.gemmRates.count(MathType::F32), 1u);
+  EXPECT_EQ(d.gemmRates.at(MathType::F32).flopsPerSecond.size(), 8u);
+  EXPECT_EQ(d.bandwidthByBytes.sizes.size(), 3u);
+  EXPECT_HAS(spec->description, "the shipped cpu description's");
+  auto shipped = loadClusterSpec("cpu");
+  ASSERT_TRUE(shipped.isOk());
+  EXPECT_DOUBLE_EQ(spec->topology.intraNode.bandwidth, shipped->topology.intraNode.bandwidth);
+
+  // Exporting again replaces the bundle; a folder that is not one is refused.
+  r = runWeft("calibrate --target cpu --quick --export '" + dir.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  std::filesystem::path other = tempDir() / "not-a-bundle";
+  std::filesystem::create_directories(other);
+  std::ofstream(other / "notes.txt") << "mine\n";
+  r = runWeft("calibrate --target cpu --quick --export '" + other.string() + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_HAS(r.out, "the folder is not empty and holds no suite.json; refusing to replace it");
+  EXPECT_TRUE(std::filesystem::exists(other / "notes.txt"));
+}
+
+TEST(WeftCalibrate, ACorruptBundleIsRefusedNamingTheFile) {
+  std::filesystem::path dir = tempDir() / "suite-corrupt";
+  Result r = runWeft("calibrate --target cpu --quick --export '" + dir.string() + "'");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  std::string out = (tempDir() / "never.json").string();
+  // A program cut short.
+  std::filesystem::resize_file(dir / "launch.wexe", 40);
+  r = runBundleTool("'" + dir.string() + "' -o '" + out + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_HAS(r.out, "probe 'launch'");
+  EXPECT_HAS(r.out, "launch.wexe");
+  // A program missing.
+  std::filesystem::remove(dir / "launch.wexe");
+  r = runBundleTool("'" + dir.string() + "' -o '" + out + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_HAS(r.out, "launch.wexe");
+  // A manifest of another suite, and one that is not JSON.
+  std::ofstream(dir / "suite.json") << R"({"format": "weft-device-suite", "version": 1, "target": "cpu", )"
+                                    << R"("quick": true, "probes": ["peak_f32_256"]})";
+  r = runBundleTool("'" + dir.string() + "' -o '" + out + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_HAS(r.out, "its 1 probes are not this weft's device suite for cpu (24 probes)");
+  std::ofstream(dir / "suite.json") << "{ not json";
+  r = runBundleTool("'" + dir.string() + "' -o '" + out + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_HAS(r.out, (dir / "suite.json").string() + ": not a JSON object");
+  // No bundle at all; no folder given.
+  r = runBundleTool("'" + (tempDir() / "nowhere").string() + "' -o '" + out + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_HAS(r.out, "weft calibrate --target cuda --export DIR");
+  r = runBundleTool("");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(WeftCalibrate, TheGpuNeedsAGpuAndAKnownTarget) {
+  Result r = runWeft("calibrate --target tpu");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_HAS(r.out, "--target tpu: the devices calibrate measures are cpu and cuda");
+  r = runWeft("calibrate --target cuda --check tiny");
+  EXPECT_EQ(r.rc, 2) << r.out;
+  EXPECT_HAS(r.out, "--check and --with check the CPU calibration");
+  if (std::filesystem::exists("/dev/nvidia0"))
+    GTEST_SKIP() << "this machine has a GPU: `weft calibrate --target cuda` would measure it";
+  std::string out = (tempDir() / "gpu.json").string();
+  r = runWeft("calibrate --target cuda --quick -o '" + out + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_HAS(r.out, "--target cuda: no GPU to measure: ");
+  EXPECT_HAS(r.out, "`weft calibrate --target cuda --export DIR` here, then `weft-calibrate-bundle DIR` there");
+  EXPECT_EQ(r.out.find("compiling"), std::string::npos) << r.out; // refused before compiling
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // A bundle compiled for cuda (where this build has the CUDA code generator) is refused likewise.
+  std::filesystem::path dir = tempDir() / "suite-cuda";
+  r = runWeft("calibrate --target cuda --quick --export '" + dir.string() + "'");
+  if (r.rc != 0)
+    GTEST_SKIP() << "no CUDA code generator here: " << r.out;
+  r = runBundleTool("'" + dir.string() + "' -o '" + out + "'");
+  EXPECT_EQ(r.rc, 1) << r.out;
+  EXPECT_HAS(r.out, "calibrate: no GPU to measure: ");
+  EXPECT_FALSE(std::filesystem::exists(out));
 }
 
 } // namespace

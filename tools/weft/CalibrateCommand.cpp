@@ -1,9 +1,14 @@
 //===- CalibrateCommand.cpp - `weft calibrate` ----------------------------===//
 //
 // This file implements `weft calibrate [-o FILE.json] [--quick] [--check
-// MODEL] [--with FILE]`: it measures this machine and writes a cluster
-// description (cost/ClusterSpec.h's format) for `--mesh auto --device-kind
-// FILE`:
+// MODEL] [--with FILE] [--target cpu|cuda] [--export DIR]`: it measures this
+// machine and writes a cluster description (cost/ClusterSpec.h's format) for
+// `--mesh auto --device-kind FILE`. With --target cuda it measures GPU 0
+// with the device suite (calibrate/DeviceSuite.h: the programs below at a
+// GPU's sizes, f32 and bf16 grids) compiled for cuda, and keeps the shipped
+// description's links; with --export DIR it compiles the suite for the
+// target and writes it for weft-calibrate-bundle, which measures it on a
+// machine without the compiler. On the CPU (the default):
 //   1. the f32 rate: a large f32 matmul compiled by weft (a BLAS Gemm step),
 //      median Executor::run time -> achieved FLOP/s; bf16 and f16 likewise;
 //      and the f32 rate grid (gemm_rates.f32): matmuls of m in {1, 16, 128,
@@ -53,11 +58,17 @@
 #include "tools/weft/KernelTimer.h"
 #include "tools/weft/Ranks.h"
 
+#include "calibrate/DeviceSuite.h"
+#include "calibrate/MeasureDevice.h"
+#include "calibrate/SuiteBundle.h"
 #include "cost/Calibration.h"
 #include "cost/ClusterSpec.h"
 #include "cost/CollectiveCost.h"
 #include "models/catalog/ModelCatalog.h"
+#include "frontend/Program.h"
+#include "runtime/Device.h"
 #include "runtime/comm/MpiEnvironment.h"
+#include "runtime/cuda/CudaProgram.h"
 
 #include <algorithm>
 #include <cmath>
@@ -79,7 +90,7 @@ namespace weft::cli {
 namespace {
 
 struct CalibrateFlags {
-  std::string out = "cluster.json", name = "cpu", checkModel, with, checkMesh;
+  std::string out = "cluster.json", name = "cpu", checkModel, with, checkMesh, target = "cpu", exportDir;
   int64_t checkBatch = 1, checkSeq = 128;
   bool quick = false, checkSteps = false, checkTrain = false;
   FlagSet flags{"calibrate", kCalibrateUsage,
@@ -92,6 +103,16 @@ struct CalibrateFlags {
     flags.addString("o", "FILE.json", "where the description goes", &out);
     flags.addString("name", "NAME", "the description's name", &name);
     flags.addSwitch("quick", "small sizes and few runs: a few seconds, figures less exact", &quick);
+    flags.addString("target", "cpu|cuda",
+                    "the device to measure: cpu (this machine's cores; under weft launch also the links) or cuda "
+                    "(GPU 0: its GEMM rates in f32, bf16 and f16, memory bandwidth, launch cost and element "
+                    "functions, with the shipped description's links)",
+                    &target);
+    flags.addString("export", "DIR",
+                    "compile the device suite for --target and write it to DIR instead of measuring; "
+                    "`weft-calibrate-bundle DIR` measures it on a machine with the runtime only (e.g. a GPU "
+                    "machine without MLIR)",
+                    &exportDir);
     flags.section("Check the cost model (one rank: a model's steps; under weft launch -n N: collectives)");
     flags.addString("check", "small|tiny|CONFIG.json",
                     "then time every step of this GPT-2's forward and report the cost model's error per op and "
@@ -114,30 +135,18 @@ struct CalibrateFlags {
   }
 };
 
-/// The sizes of one calibration.
-struct Sizes {
-  int64_t gemmF32, gemmNarrow, streamElements, tinyElements = 16, collectiveMinBytes = 256, collectiveMaxBytes;
-  int64_t shapedM, shapedN, shapedK; // a transformer-sized GEMM: tokens x (4 x width) x width
-  std::vector<double> gridM, gridNK;  // the f32 rate grid: m x n x k with n and k from gridNK
-  std::vector<int64_t> streamBytes;   // the bandwidth curve's smaller working sets (bytes moved)
-  int64_t functionRows;               // the element functions' rows: a GPT-2 MLP's 128 (x 3072)
+/// The sizes of one calibration: the CPU's device sizes (shared with the
+/// device suite, calibrate/DeviceSuite.h), the collectives', the plans.
+struct Sizes : calibrate::SuiteSizes {
+  int64_t collectiveMinBytes = 256, collectiveMaxBytes;
   TimingPlan gemm, stream, tiny;
   bool quick;
   double sustain; // TimingPlan::sustainSeconds of every plan: > 0 when the ranks outnumber the cores
 
-  Sizes(bool quick, bool oversubscribed) : quick(quick), sustain(oversubscribed ? 0.02 : 0) {
-    gemmF32 = quick ? 256 : 2048;
-    shapedM = quick ? 64 : 512, shapedN = quick ? 256 : 3072, shapedK = quick ? 64 : 768;
-    gemmNarrow = quick ? 64 : 256;
-    streamElements = quick ? (4 << 20) : (64 << 20); // 16 MiB or 256 MiB of f32
+  Sizes(bool quick, bool oversubscribed)
+      : calibrate::SuiteSizes(check(calibrate::suiteSizes("cpu", quick))), quick(quick),
+        sustain(oversubscribed ? 0.02 : 0) {
     collectiveMaxBytes = quick ? (1 << 20) : (512 << 20);
-    // M: a decode step (1, the GEMV kernels), a few rows, one sequence's
-    // tokens, a batch's; N and K: attention heads' 64 up to a 3072-wide MLP.
-    gridM = quick ? std::vector<double>{1, 64} : std::vector<double>{1, 16, 128, 512, 2048};
-    gridNK = quick ? std::vector<double>{64, 256} : std::vector<double>{64, 192, 768, 3072};
-    streamBytes = quick ? std::vector<int64_t>{64 << 10, 1 << 20}
-                        : std::vector<int64_t>{64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20};
-    functionRows = quick ? 16 : 128;
     gemm = quick ? TimingPlan{1, 3} : TimingPlan{2, 7};
     stream = quick ? TimingPlan{1, 3} : TimingPlan{2, 9};
     tiny = quick ? TimingPlan{5, 50} : TimingPlan{50, 500};
@@ -164,17 +173,6 @@ TimingPlan budgeted(double estimate, double budget, int least, int most, int rou
     plan.runs = std::max(2, std::min(plan.runs, int(budget / rounds / std::max(sustain, estimate))));
   }
   return plan;
-}
-
-/// MemTotal of /proc/meminfo in bytes, or 0.
-uint64_t memTotalBytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string key, unit;
-  uint64_t kib = 0;
-  while (in >> key >> kib >> unit)
-    if (key == "MemTotal:")
-      return kib * 1024;
-  return 0;
 }
 
 /// The mean over the ranks of `values` (one per rank, each the same length).
@@ -270,25 +268,17 @@ struct Tables {
   std::array<double, cost::kElementFunctions> functionSeconds{}; // per element
 };
 
-/// The element functions calibrate times, each where the compiler puts it:
-/// the GELUs as a GEMM's epilogue (a GPT-2 MLP's rows x 768 by 768 x 3072
-/// linear with the function, less the same linear without it), exp as a
-/// softmax (the fused kernel, over an attention's 12 x 128 rows of 128),
-/// tanh and sigmoid in an elementwise fusion over the epilogue's elements
-/// (y = x * f(x), less y = x * x). A function's cost differs by context
-/// (standalone exp took 8 ns per element here, inside a softmax 1; a GELU
-/// epilogue 5x a standalone GELU; a lone tanh kernel 1.4-3.6 ns, tanh in a
-/// fusion ~0.1 beyond its memory pass), so the contexts are the ones a
-/// transformer compiles to.
-struct FunctionProgram {
-  cost::ElementFunction f;
-  enum { Epilogue, Softmax, Fused } context;
-};
-const FunctionProgram kTimedFunctions[] = {
-    {cost::ElementFunction::Exp, FunctionProgram::Softmax},    {cost::ElementFunction::Tanh, FunctionProgram::Fused},
-    {cost::ElementFunction::Sigmoid, FunctionProgram::Fused},  {cost::ElementFunction::Gelu, FunctionProgram::Epilogue},
-    {cost::ElementFunction::GeluTanh, FunctionProgram::Epilogue},
-    {cost::ElementFunction::FastGelu, FunctionProgram::Epilogue}};
+/// The element functions calibrate times, each where the compiler puts it
+/// (calibrate::timedFunctions): the GELUs as a GEMM's epilogue (a GPT-2
+/// MLP's rows x 768 by 768 x 3072 linear with the function, less the same
+/// linear without it), exp as a softmax (the fused kernel, over an
+/// attention's 12 x 128 rows of 128), tanh and sigmoid in an elementwise
+/// fusion over the epilogue's elements (y = x * f(x), less y = x * x). A
+/// function's cost differs by context (standalone exp took 8 ns per element
+/// here, inside a softmax 1; a GELU epilogue 5x a standalone GELU; a lone
+/// tanh kernel 1.4-3.6 ns, tanh in a fusion ~0.1 beyond its memory pass), so
+/// the contexts are the ones a transformer compiles to.
+using calibrate::ProbeProgram;
 
 Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicator *group) {
   // Each GEMM runs for about 0.25 s at the peak (3 to 30 runs); each
@@ -299,7 +289,8 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
   const int rounds = sz.quick ? 1 : 3;
   const size_t gemms = sz.gridM.size() * sz.gridNK.size() * sz.gridNK.size();
   std::vector<std::vector<double>> gemmRuns(gemms), streamRuns(sz.streamBytes.size()),
-      functionRuns(std::size(kTimedFunctions) + 2);
+      functionRuns(calibrate::timedFunctions().size() + 2);
+  const std::vector<calibrate::TimedFunction> &timed = calibrate::timedFunctions();
   auto keep = [](std::vector<double> &all, const KernelTiming &t) {
     all.insert(all.end(), t.samples.begin(), t.samples.end());
   };
@@ -309,8 +300,7 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
       for (double n : sz.gridNK)
         for (double k : sz.gridNK) {
           // Cold operands: enough copies to move ~256 MiB (at most 64).
-          double bytes = 4 * (m * k + k * n + m * n);
-          int copies = sz.quick ? 1 : int(std::clamp(std::ceil(double(256 << 20) / bytes), 1.0, 64.0));
+          int copies = calibrate::gridCopies(sz, sz.quick, m, n, k, proto::F32);
           TimingPlan plan = budgeted(copies * 2 * m * n * k / d.peakFlopsF32, 0.25, 3, 30, rounds, sz.sustain);
           keep(gemmRuns[at++], timeMatmul(int64_t(m), int64_t(n), int64_t(k), DType::F32, plan, group, copies));
         }
@@ -318,22 +308,22 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
       keep(streamRuns[i], timeStreaming(sz.streamBytes[i] / 8,
                                         budgeted(double(sz.streamBytes[i]) / d.memoryBandwidth, 0.1, 6, 201, rounds, sz.sustain),
                                         group));
-    // The element functions (see kTimedFunctions); then the baselines: the
-    // linear without an activation (the epilogues') and y = x * x (the
-    // fused functions').
-    const int64_t rows = sz.functionRows, width = 768, wide = 3072;
+    // The element functions (see calibrate::timedFunctions); then the
+    // baselines: the linear without an activation (the epilogues') and
+    // y = x * x (the fused functions').
+    const int64_t rows = sz.functionRows, width = sz.functionWidth, wide = sz.functionWide;
     TimingPlan linearPlan = budgeted(2.0 * double(rows * width * wide) / d.peakFlopsF32, 0.25, 3, 30, rounds, sz.sustain);
     TimingPlan passPlan = budgeted(double(rows * wide) * 2e-9, 0.1, 6, 60, rounds, sz.sustain);
-    for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
-      const FunctionProgram &fp = kTimedFunctions[i];
-      keep(functionRuns[i], fp.context == FunctionProgram::Epilogue
+    for (size_t i = 0; i < timed.size(); ++i) {
+      const calibrate::TimedFunction &fp = timed[i];
+      keep(functionRuns[i], fp.context == ProbeProgram::Linear
                                 ? timeLinear(rows, width, wide, fp.f, linearPlan, group)
-                            : fp.context == FunctionProgram::Softmax
-                                ? timeSoftmax(12 * 128, 128, passPlan, group)
+                            : fp.context == ProbeProgram::Softmax
+                                ? timeSoftmax(sz.softmaxRows, sz.softmaxCols, passPlan, group)
                                 : timeElementFunction(fp.f, rows * wide, passPlan, group));
     }
-    keep(functionRuns[std::size(kTimedFunctions)], timeLinear(rows, width, wide, std::nullopt, linearPlan, group));
-    keep(functionRuns[std::size(kTimedFunctions) + 1], timeElementFunction(std::nullopt, rows * wide, passPlan, group));
+    keep(functionRuns[timed.size()], timeLinear(rows, width, wide, std::nullopt, linearPlan, group));
+    keep(functionRuns[timed.size() + 1], timeElementFunction(std::nullopt, rows * wide, passPlan, group));
   }
   std::vector<double> seconds, streamed;
   for (const std::vector<double> &runs : gemmRuns)
@@ -347,13 +337,13 @@ Tables measureTables(const Sizes &sz, const cost::DeviceKind &d, rt::Communicato
   streamed = meanOverRanks(group, streamed);
   functions = meanOverRanks(group, functions);
   Tables t;
-  for (size_t i = 0; i < std::size(kTimedFunctions); ++i) {
-    const FunctionProgram &fp = kTimedFunctions[i];
-    double base = fp.context == FunctionProgram::Epilogue ? functions[std::size(kTimedFunctions)]
-                  : fp.context == FunctionProgram::Fused  ? functions[std::size(kTimedFunctions) + 1]
-                                                          : d.launchSeconds;
-    double elements = double(fp.context == FunctionProgram::Softmax ? 12 * 128 * 128 : sz.functionRows * 3072);
-    t.functionSeconds[size_t(fp.f)] = std::max(functions[i] - base, 0.01 * functions[i]) / elements;
+  for (size_t i = 0; i < timed.size(); ++i) {
+    const calibrate::TimedFunction &fp = timed[i];
+    double base = fp.context == ProbeProgram::Linear    ? functions[timed.size()]
+                  : fp.context == ProbeProgram::Softmax ? d.launchSeconds
+                                                        : functions[timed.size() + 1];
+    int64_t elements = fp.context == ProbeProgram::Softmax ? sz.softmaxRows * sz.softmaxCols : sz.functionRows * sz.functionWide;
+    t.functionSeconds[size_t(fp.f)] = calibrate::functionSecondsPerElement(functions[i], base, elements);
   }
   t.grid = check(cost::gemmRateGrid(sz.gridM, sz.gridNK, sz.gridNK, seconds, d.launchSeconds));
   std::vector<cost::CollectiveSample> samples;
@@ -378,11 +368,11 @@ void printTables(const Tables &t) {
         std::printf(" %9.2f", t.grid.at(i, j, l) / 1e9);
     std::printf("\n");
   }
-  for (const FunctionProgram &fp : kTimedFunctions)
+  for (const calibrate::TimedFunction &fp : calibrate::timedFunctions())
     row(cost::elementFunctionName(fp.f),
-        fp.context == FunctionProgram::Epilogue  ? "a GEMM's epilogue, per element"
-        : fp.context == FunctionProgram::Softmax ? "softmax, per element"
-                                                 : "y = x * f(x) - x * x, per element",
+        fp.context == ProbeProgram::Linear    ? "a GEMM's epilogue, per element"
+        : fp.context == ProbeProgram::Softmax ? "softmax, per element"
+                                              : "y = x * f(x) - x * x, per element",
         fmt("%.2f ns", 1e9 * t.functionSeconds[size_t(fp.f)]));
   for (size_t i = 0; i < t.bandwidth.sizes.size(); ++i)
     row("bandwidth", "y = -x moving " + sizeText(t.bandwidth.sizes[i]) + ", step's median",
@@ -431,12 +421,63 @@ int checkOnly(const CalibrateFlags &f, const cost::ClusterSpec &spec,
   return 0;
 }
 
+/// --target cuda, or --export: the device suite (calibrate/DeviceSuite.h),
+/// compiled here, then measured here (measureDevice) or written as a bundle
+/// for weft-calibrate-bundle.
+int runDeviceSuite(const CalibrateFlags &f) {
+  if (!f.checkModel.empty() || !f.with.empty())
+    throw FlagError("--check and --with check the CPU calibration; leave them out with --target " + f.target +
+                    (f.exportDir.empty() ? "" : " --export"));
+  if (rt::MpiEnvironment::worldSizeFromEnvironment() > 1)
+    throw FlagError("--target " + f.target + (f.exportDir.empty() ? "" : " --export") +
+                    " measures one device; run it without weft launch");
+  calibrate::DeviceSuite suite = check(calibrate::deviceSuite(f.target, f.quick));
+  auto start = std::chrono::steady_clock::now();
+  if (f.exportDir.empty()) {
+    checkWritable(f.out);
+    // Before minutes of compiling: is there a device to measure?
+    if (f.target == "cuda") {
+      rt::StatusOr<std::unique_ptr<rt::Device>> gpu = rt::openCudaDevice(0);
+      if (!gpu.isOk())
+        throw std::runtime_error("--target cuda: no GPU to measure: " + gpu.status().message() +
+                                 ". To measure a GPU machine without weft's compiler: `weft calibrate --target cuda "
+                                 "--export DIR` here, then `weft-calibrate-bundle DIR` there");
+    }
+  }
+  std::printf("weft calibrate: compiling the %s device suite (%zu programs)%s\n", f.target.c_str(),
+              suite.probes.size(), f.quick ? ", --quick" : "");
+  std::fflush(stdout);
+  std::vector<rt::Executable> executables;
+  for (const calibrate::Probe &p : suite.probes)
+    executables.push_back(
+        compileProgram(p.name, [&](Program &program) { buildProbe(program, p); }, f.target));
+  double compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!f.exportDir.empty()) {
+    check(calibrate::writeSuiteBundle(suite, executables, f.exportDir));
+    std::printf("wrote %s (%zu programs for %s, compiled in %.1f s); on the machine to measure: "
+                "weft-calibrate-bundle %s -o cluster.json\n",
+                f.exportDir.c_str(), executables.size(), f.target.c_str(), compileSeconds, f.exportDir.c_str());
+    return 0;
+  }
+  calibrate::DeviceMeasurement m = check(calibrate::measureDevice(suite, std::move(executables), f.name, stdout));
+  if (!f.flags.given("name"))
+    m.spec.name = m.base + "-measured";
+  check(cost::writeClusterSpec(m.spec, f.out));
+  std::printf("wrote %s (%.1f s); use it with --mesh auto --device-kind %s\n", f.out.c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), f.out.c_str());
+  return 0;
+}
+
 } // namespace
 
 int runCalibrate(int argc, char **argv) {
   CalibrateFlags f;
   if (!f.flags.parseOrHelp(argc, argv))
     return 0;
+  if (f.target != "cpu" && f.target != "cuda")
+    throw FlagError("--target " + f.target + ": the devices calibrate measures are cpu and cuda");
+  if (f.target == "cuda" || !f.exportDir.empty())
+    return runDeviceSuite(f);
   // --check's model, refused before anything is measured when it cannot run.
   std::optional<models::Gpt2Config> checkConfig;
   if (!f.checkModel.empty()) {
@@ -507,7 +548,7 @@ int runCalibrate(int argc, char **argv) {
                                                        double(sz.shapedK), mean[5]);
   d.gemmEfficiency = std::min(1.0, shapedRate / d.peakFlopsF32);
   d.memoryEfficiency = 1;
-  uint64_t total = memTotalBytes();
+  uint64_t total = calibrate::hostMemoryBytes();
   if (total == 0)
     throw std::runtime_error("cannot read MemTotal from /proc/meminfo: the memory size is unknown");
   d.memoryBytes = total / uint64_t(ranks.size);

@@ -24,7 +24,8 @@ inline constexpr const char *kEstimateUsage =
     "weft estimate MODEL [--config C.json] [--batch B --seq T] [--train|--infer] [--precision P] "
     "[--recompute blocks] [--lora SPEC] [--quantize int8-weight|llm-int8 [--lm-head int8|f32]] [--devices N --zero L] [--micro-batches K] [--memory GiB]";
 inline constexpr const char *kLaunchUsage = "weft launch -n N [mpirun flags] -- weft COMMAND ...";
-inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick] [--check small|tiny|CONFIG.json]";
+inline constexpr const char *kCalibrateUsage = "weft calibrate [-o FILE.json] [--quick] [--check small|tiny|CONFIG.json] "
+                                                 "[--target cpu|cuda] [--export DIR]";
 inline constexpr const char *kGenerateUsage =
     "weft generate gpt2|llama --weights W.safetensors [--config C.json] [--tokenizer FILE|DIR] (--prompt T | "
     "--prompts-file F | --tokens IDS) [--max-new-tokens N] [--do-sample ...] [--num-beams B ...]";

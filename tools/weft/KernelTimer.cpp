@@ -1,9 +1,8 @@
-//===- KernelTimer.cpp - timing one small compiled program ----------------===//
+//===- KernelTimer.cpp - compiling and timing one small program -----------===//
 //
-// This file implements timeProgram and the programs `weft calibrate` times
-// (KernelTimer.h): build with the DSL, compile with weft::compile, create an
-// Executor, set random inputs once, then warm-up and timed runs of
-// Executor::run with a steady clock.
+// This file implements the calibration programs' builders (KernelTimer.h),
+// compileProgram (the DSL program through weft::compile for a target) and
+// timeProgram (that, then calibrate::timeExecutable).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,143 +11,39 @@
 #include "tools/weft/Check.h"
 
 #include "compiler/Compile.h"
-#include "cost/Calibration.h"
 #include "frontend/Ops.h"
 #include "frontend/Program.h"
-#include "runtime/Executor.h"
-#include "runtime/comm/ShardedBuffer.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
-#include <chrono>
-#include <cstring>
-#include <random>
 #include <stdexcept>
 
 namespace weft::cli {
-namespace {
 
-/// Fills `t` with values in [-1, 1): f32 directly, bf16 as the top half of
-/// an f32, f16 with exponents for magnitudes in [1/8, 1).
-void fillRandom(rt::HostTensor &t, const std::string &what, const std::string &input) {
-  std::mt19937 rng(12345);
-  std::uniform_real_distribution<float> uniform(-1.f, 1.f);
-  int64_t n = t.numElements();
-  switch (t.dtype) {
-  case proto::F32: {
-    // A short random block repeated: drawing a 256 MiB buffer element by
-    // element would take longer than the measurement.
-    float *p = t.data<float>();
-    int64_t block = std::min<int64_t>(n, 4096);
-    for (int64_t i = 0; i < block; ++i)
-      p[i] = uniform(rng);
-    for (int64_t i = block; i < n; i += block)
-      std::memcpy(p + i, p, sizeof(float) * size_t(std::min(block, n - i)));
-    return;
+rt::Executable compileProgram(const std::string &what, const std::function<void(Program &)> &build,
+                              const std::string &target, KernelTiming *timing) {
+  Program program("main");
+  build(program);
+  CompileOptions options; // through the compile cache
+  options.target = target;
+  CompileResult compiled = compile(program.module(), options);
+  if (!compiled.executable)
+    throw std::runtime_error(what + ": the compile for " + target + " produced no executable");
+  if (timing) {
+    timing->compileSeconds = compiled.seconds;
+    timing->cacheHit = compiled.cacheHit;
   }
-  case proto::BF16: {
-    uint16_t *p = t.data<uint16_t>();
-    for (int64_t i = 0; i < n; ++i) {
-      float f = uniform(rng);
-      uint32_t bits;
-      std::memcpy(&bits, &f, sizeof bits);
-      p[i] = uint16_t(bits >> 16);
-    }
-    return;
-  }
-  case proto::F16: {
-    uint16_t *p = t.data<uint16_t>();
-    for (int64_t i = 0; i < n; ++i)
-      p[i] = uint16_t((rng() & 0x8000u) | ((12u + rng() % 3u) << 10) | (rng() & 0x3ffu));
-    return;
-  }
-  default:
-    throw std::runtime_error(what + ": input '" + input + "' has dtype " + rt::dtypeName(t.dtype) +
-                             "; the calibration programs take f32, bf16 and f16 inputs");
-  }
+  return std::move(*compiled.executable);
 }
-
-void barrier(rt::Communicator *group, const std::string &what) {
-  if (group)
-    check(group->barrier(what));
-}
-
-} // namespace
 
 KernelTiming timeProgram(const std::string &what, const std::function<void(Program &)> &build,
                          const TimingPlan &plan, rt::Communicator *group) {
-  Program program("main");
-  build(program);
-  CompileOptions options; // the CPU, through the compile cache
-  CompileResult compiled = compile(program.module(), options);
-  if (!compiled.executable)
-    throw std::runtime_error(what + ": the compile produced no executable");
-  proto::Executable proto = compiled.executable->proto();
-  auto executor = check(rt::Executor::create(std::move(*compiled.executable)));
-  for (const auto &b : proto.buffers()) {
-    if (b.kind() != proto::INPUT)
-      continue;
-    rt::HostTensor t(b.dtype(), rt::wholeShapeOf(b));
-    fillRandom(t, what, b.name());
-    check(executor->setInput(b.name(), t));
-  }
-
-  KernelTiming timing;
-  timing.compileSeconds = compiled.seconds;
+  KernelTiming compiled;
+  rt::Executable exe = compileProgram(what, build, "cpu", &compiled);
+  KernelTiming timing = check(calibrate::timeExecutable(what, std::move(exe), plan, group));
+  timing.compileSeconds = compiled.compileSeconds;
   timing.cacheHit = compiled.cacheHit;
-  for (int i = 0; i < plan.warmup; ++i) {
-    barrier(group, what);
-    check(executor->run());
-  }
-  std::vector<double> seconds;
-  executor->setProfiling(plan.stepsOnly);
-  for (int i = 0; i < plan.runs; ++i) {
-    barrier(group, what);
-    auto t0 = std::chrono::steady_clock::now();
-    double stepSeconds = 0, elapsed = 0;
-    int count = 0;
-    do { // one run, or runs back to back for plan.sustainSeconds
-      check(executor->run());
-      ++count;
-      if (plan.stepsOnly) // the steps alone, as `calibrate --check` times a model's
-        for (const rt::StepTime &s : executor->stepTimes())
-          stepSeconds += s.microseconds * 1e-6;
-      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    } while (elapsed < plan.sustainSeconds);
-    seconds.push_back((plan.stepsOnly ? stepSeconds : elapsed) / count);
-  }
-  timing.seconds = cost::median(seconds);
-  timing.samples = seconds;
-  timing.runs = plan.runs;
   return timing;
-}
-
-KernelTiming timeMatmul(int64_t m, int64_t n, int64_t k, DType dtype, const TimingPlan &plan,
-                        rt::Communicator *group, int copies) {
-  std::string what = std::string(dtypeName(dtype)) + " matmul " + std::to_string(m) + "x" +
-                     std::to_string(k) + " by " + std::to_string(k) + "x" + std::to_string(n);
-  if (copies > 1)
-    what += " (" + std::to_string(copies) + " copies)";
-  KernelTiming t = timeProgram(
-      what,
-      [&](Program &p) {
-        for (int i = 0; i < copies; ++i) {
-          std::string at = copies > 1 ? std::to_string(i) : "";
-          Tensor a = p.input("a" + at, {m, k}, dtype), b = p.input("b" + at, {k, n}, dtype);
-          p.output("c" + at, matmul(a, b));
-        }
-      },
-      plan, group);
-  for (double &s : t.samples)
-    s /= copies;
-  t.seconds /= copies;
-  return t;
-}
-
-KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communicator *group) {
-  return timeProgram(
-      "streaming y = -x over " + std::to_string(elements) + " f32",
-      [&](Program &p) { p.output("y", neg(p.input("x", {elements}))); }, plan, group);
 }
 
 namespace {
@@ -175,18 +70,93 @@ Tensor applyFunction(cost::ElementFunction f, const Tensor &x) {
   throw std::logic_error("calibration: log is not timed (its inputs would need to be positive)");
 }
 
+DType frontendDType(rt::DType t) {
+  switch (t) {
+  case proto::F32:
+    return DType::F32;
+  case proto::BF16:
+    return DType::BF16;
+  case proto::F16:
+    return DType::F16;
+  default:
+    throw std::logic_error(std::string("calibration: no matmul probe of dtype ") + rt::dtypeName(t));
+  }
+}
+
+std::string matmulName(int64_t m, int64_t n, int64_t k, DType dtype, int copies) {
+  std::string what = std::string(dtypeName(dtype)) + " matmul " + std::to_string(m) + "x" + std::to_string(k) +
+                     " by " + std::to_string(k) + "x" + std::to_string(n);
+  return copies > 1 ? what + " (" + std::to_string(copies) + " copies)" : what;
+}
+
 } // namespace
+
+void buildMatmul(Program &p, int64_t m, int64_t n, int64_t k, DType dtype, int copies) {
+  for (int i = 0; i < copies; ++i) {
+    std::string at = copies > 1 ? std::to_string(i) : "";
+    Tensor a = p.input("a" + at, {m, k}, dtype), b = p.input("b" + at, {k, n}, dtype);
+    p.output("c" + at, matmul(a, b));
+  }
+}
+
+void buildNegate(Program &p, int64_t elements) { p.output("y", neg(p.input("x", {elements}))); }
+
+void buildDouble(Program &p, int64_t elements) {
+  Tensor x = p.input("x", {elements});
+  p.output("y", add(x, x));
+}
+
+void buildElementFunction(Program &p, std::optional<cost::ElementFunction> f, int64_t elements) {
+  Tensor x = p.input("x", {elements});
+  p.output("y", mul(x, f ? applyFunction(*f, x) : x));
+}
+
+void buildLinear(Program &p, int64_t rows, int64_t k, int64_t n, std::optional<cost::ElementFunction> activation) {
+  Tensor y = add(matmul(p.input("x", {rows, k}), p.input("w", {k, n})), p.input("b", {n}));
+  p.output("y", activation ? applyFunction(*activation, y) : y);
+}
+
+void buildSoftmax(Program &p, int64_t rows, int64_t cols) { p.output("y", softmax(p.input("x", {rows, cols}))); }
+
+void buildProbe(Program &p, const calibrate::Probe &probe) {
+  using calibrate::ProbeProgram;
+  switch (probe.program) {
+  case ProbeProgram::Matmul:
+    return buildMatmul(p, probe.m, probe.n, probe.k, frontendDType(probe.dtype), probe.copies);
+  case ProbeProgram::Negate:
+    return buildNegate(p, probe.elements);
+  case ProbeProgram::Double:
+    return buildDouble(p, probe.elements);
+  case ProbeProgram::ElementFunction:
+    return buildElementFunction(p, probe.function, probe.elements);
+  case ProbeProgram::Linear:
+    return buildLinear(p, probe.m, probe.k, probe.n, probe.function);
+  case ProbeProgram::Softmax:
+    return buildSoftmax(p, probe.m, probe.n);
+  }
+}
+
+KernelTiming timeMatmul(int64_t m, int64_t n, int64_t k, DType dtype, const TimingPlan &plan,
+                        rt::Communicator *group, int copies) {
+  KernelTiming t = timeProgram(
+      matmulName(m, n, k, dtype, copies), [&](Program &p) { buildMatmul(p, m, n, k, dtype, copies); }, plan, group);
+  for (double &s : t.samples)
+    s /= copies;
+  t.seconds /= copies;
+  return t;
+}
+
+KernelTiming timeStreaming(int64_t elements, const TimingPlan &plan, rt::Communicator *group) {
+  return timeProgram(
+      "streaming y = -x over " + std::to_string(elements) + " f32", [&](Program &p) { buildNegate(p, elements); },
+      plan, group);
+}
 
 KernelTiming timeElementFunction(std::optional<cost::ElementFunction> f, int64_t elements, const TimingPlan &plan,
                                  rt::Communicator *group) {
-  return timeProgram(
-      std::string("x * ") + (f ? std::string(cost::elementFunctionName(*f)) + "(x)" : "x") + " over " +
-          std::to_string(elements) + " f32",
-      [&](Program &p) {
-        Tensor x = p.input("x", {elements});
-        p.output("y", mul(x, f ? applyFunction(*f, x) : x));
-      },
-      plan, group);
+  return timeProgram(std::string("x * ") + (f ? std::string(cost::elementFunctionName(*f)) + "(x)" : "x") +
+                         " over " + std::to_string(elements) + " f32",
+                     [&](Program &p) { buildElementFunction(p, f, elements); }, plan, group);
 }
 
 KernelTiming timeLinear(int64_t rows, int64_t k, int64_t n, std::optional<cost::ElementFunction> activation,
@@ -194,28 +164,18 @@ KernelTiming timeLinear(int64_t rows, int64_t k, int64_t n, std::optional<cost::
   std::string what = std::string(activation ? cost::elementFunctionName(*activation) : "no") +
                      "-activation linear " + std::to_string(rows) + "x" + std::to_string(k) + " by " +
                      std::to_string(k) + "x" + std::to_string(n);
-  return timeProgram(
-      what,
-      [&](Program &p) {
-        Tensor y = add(matmul(p.input("x", {rows, k}), p.input("w", {k, n})), p.input("b", {n}));
-        p.output("y", activation ? applyFunction(*activation, y) : y);
-      },
-      plan, group);
+  return timeProgram(what, [&](Program &p) { buildLinear(p, rows, k, n, activation); }, plan, group);
 }
 
 KernelTiming timeSoftmax(int64_t rows, int64_t cols, const TimingPlan &plan, rt::Communicator *group) {
   return timeProgram(
       "softmax over " + std::to_string(rows) + "x" + std::to_string(cols) + " f32",
-      [&](Program &p) { p.output("y", softmax(p.input("x", {rows, cols}))); }, plan, group);
+      [&](Program &p) { buildSoftmax(p, rows, cols); }, plan, group);
 }
 
 KernelTiming timeTinyProgram(int64_t elements, const TimingPlan &plan, rt::Communicator *group) {
   return timeProgram(
-      "tiny program y = x + x over " + std::to_string(elements) + " f32",
-      [&](Program &p) {
-        Tensor x = p.input("x", {elements});
-        p.output("y", add(x, x));
-      },
+      "tiny program y = x + x over " + std::to_string(elements) + " f32", [&](Program &p) { buildDouble(p, elements); },
       plan, group);
 }
 
