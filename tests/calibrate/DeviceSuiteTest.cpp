@@ -123,6 +123,13 @@ TEST(DeviceSuite, DerivesTheRatesTheTimesWereMadeFrom) {
     for (const TimedFunction &tf : timedFunctions())
       EXPECT_NEAR(1e9 * d.elementFunctionSeconds[size_t(tf.f)], dev.functionNs[size_t(tf.f)], 1e-9)
           << cost::elementFunctionName(tf.f);
+    // Written and read back as a description, the grids stay (4 significant digits).
+    cost::ClusterSpec spec = *cost::loadClusterSpec(target == std::string("cuda") ? "h200" : "cpu");
+    spec.device = d;
+    rt::StatusOr<cost::ClusterSpec> back = cost::parseClusterSpec(cost::formatClusterSpec(spec), "derived");
+    ASSERT_TRUE(back.isOk()) << back.status().message();
+    EXPECT_EQ(back->device.gemmRates.size(), d.gemmRates.size());
+    EXPECT_NEAR(back->device.peakFlopsBF16 / d.peakFlopsBF16, 1, 1e-3);
   }
 }
 
