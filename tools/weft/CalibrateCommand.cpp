@@ -105,8 +105,8 @@ struct CalibrateFlags {
     flags.addSwitch("quick", "small sizes and few runs: a few seconds, figures less exact", &quick);
     flags.addString("target", "cpu|cuda",
                     "the device to measure: cpu (this machine's cores; under weft launch also the links) or cuda "
-                    "(GPU 0: its GEMM rates in f32, bf16 and f16, memory bandwidth, launch cost and element "
-                    "functions, with the shipped description's links)",
+                    "(GPU 0: f32, bf16 and f16 peaks, f32 and bf16 GEMM rate grids, memory bandwidth, launch cost "
+                    "and element functions, with the links of the shipped description of that GPU)",
                     &target);
     flags.addString("export", "DIR",
                     "compile the device suite for --target and write it to DIR instead of measuring; "
