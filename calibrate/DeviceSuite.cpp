@@ -137,15 +137,28 @@ rt::StatusOr<DeviceSuite> deviceSuite(const std::string &target, bool quick) {
   square(ProbeRole::PeakF32, proto::F32, s.gemmF32);
   square(ProbeRole::PeakBF16, proto::BF16, s.gemmNarrow);
   square(ProbeRole::PeakF16, proto::F16, s.gemmNarrow);
+  // On a GPU the transformer-sized matmul runs in copies on cold operands,
+  // as the grid's (a 50 us GEMM would otherwise share its run with the
+  // graph's launch); on the CPU once, as `weft calibrate` times it.
+  bool gpu = target != "cpu";
   out.push_back(matmulProbe("shaped_f32_" + std::to_string(s.shapedM) + "x" + std::to_string(s.shapedK) + "x" +
                                 std::to_string(s.shapedN),
-                            ProbeRole::Shaped, proto::F32, s.shapedM, s.shapedN, s.shapedK, 1, 0.3, 3, 30));
+                            ProbeRole::Shaped, proto::F32, s.shapedM, s.shapedN, s.shapedK,
+                            gpu ? gridCopies(s, quick, double(s.shapedM), double(s.shapedN), double(s.shapedK),
+                                             proto::F32)
+                                : 1,
+                            0.3, 3, 30));
   out.push_back(elementsProbe("dram_" + std::to_string(s.streamElements), ProbeRole::Dram, ProbeProgram::Negate,
                               s.streamElements, 0.3, 3, 30));
+  // The CPU's launch: a whole run of one tiny kernel (`weft calibrate`'s
+  // figure). A GPU's: 64 tiny kernels in one run, and one alone, whose
+  // difference is 63 kernels' cost and whose remainder the run's own.
   out.push_back(elementsProbe("launch", ProbeRole::Launch, ProbeProgram::Double, s.tinyElements, 0.05, 50, 500));
-  // On the CPU a whole run (`weft calibrate`'s launch figure); on a GPU the
-  // step, launch and synchronize: the grid's times are such steps.
-  out.back().stepsOnly = target != "cpu";
+  if (gpu) {
+    out.back().copies = 64;
+    out.push_back(elementsProbe("empty_run", ProbeRole::EmptyRun, ProbeProgram::Double, s.tinyElements, 0.05, 50,
+                                500));
+  }
   for (rt::DType t : s.gridTypes)
     for (double m : s.gridM)
       for (double n : s.gridNK)
@@ -174,6 +187,8 @@ rt::StatusOr<DeviceSuite> deviceSuite(const std::string &target, bool quick) {
   out.push_back(linear);
   out.push_back(elementsProbe("fusion_base", ProbeRole::FusionBase, ProbeProgram::ElementFunction,
                               s.functionRows * s.functionWide, 0.1, 6, 60));
+  for (Probe &p : out)
+    p.stepsOnly = !gpu && p.role != ProbeRole::Launch;
   return suite;
 }
 
@@ -193,11 +208,30 @@ rt::StatusOr<cost::DeviceKind> deriveDevice(const DeviceSuite &suite, const std:
         return &p;
     return nullptr;
   };
-  auto secondsOf = [&](const Probe &p) { return seconds[size_t(&p - probes.data())]; };
+  auto timeOf = [&](const Probe &p) { return seconds[size_t(&p - probes.data())]; };
   for (ProbeRole role : {ProbeRole::PeakF32, ProbeRole::PeakBF16, ProbeRole::PeakF16, ProbeRole::Shaped,
                          ProbeRole::Dram, ProbeRole::Launch, ProbeRole::EpilogueBase, ProbeRole::FusionBase})
     if (!find(role))
       return rt::invalidArgument("calibrate: the suite lacks a probe of role " + std::to_string(int(role)));
+
+  // A kernel's fixed cost, and on a GPU the run's own (see the file
+  // comment): every other time is the run's less that, per copy.
+  const Probe &launch = *find(ProbeRole::Launch);
+  double runSeconds = 0, kernelSeconds = timeOf(launch) / launch.copies;
+  if (const Probe *empty = find(ProbeRole::EmptyRun)) {
+    if (launch.copies < 2)
+      return rt::invalidArgument("calibrate: the launch probe beside an empty run needs several kernels");
+    kernelSeconds = std::max(timeOf(launch) - timeOf(*empty), 0.0) / double(launch.copies - 1);
+    runSeconds = std::max(timeOf(*empty) - kernelSeconds, 0.0);
+    if (!(kernelSeconds > 0))
+      return rt::invalidArgument("calibrate: " + std::to_string(launch.copies) + " kernels in one run (" +
+                                 fmt("%.3g", 1e6 * timeOf(launch)) + " us) took no longer than one (" +
+                                 fmt("%.3g", 1e6 * timeOf(*empty)) + " us)");
+  }
+  auto secondsOf = [&](const Probe &p) {
+    double t = timeOf(p);
+    return std::max(t - runSeconds, 0.01 * t) / p.copies;
+  };
 
   cost::DeviceKind d;
   const Probe &f32 = *find(ProbeRole::PeakF32), &bf16 = *find(ProbeRole::PeakBF16), &f16 = *find(ProbeRole::PeakF16);
@@ -208,7 +242,7 @@ rt::StatusOr<cost::DeviceKind> deriveDevice(const DeviceSuite &suite, const std:
   d.peakFlopsF16 = cost::matmulFlopsPerSecond(double(f16.m), double(f16.n), double(f16.k), secondsOf(f16));
   double streamBytes = 4.0 * double(dram.elements);
   d.memoryBandwidth = cost::bytesPerSecond(streamBytes, streamBytes, secondsOf(dram));
-  d.launchSeconds = secondsOf(*find(ProbeRole::Launch));
+  d.launchSeconds = kernelSeconds;
   d.gemmEfficiency = std::min(1.0, flopsOf(shaped) / secondsOf(shaped) / d.peakFlopsF32);
   d.memoryEfficiency = 1;
   d.memoryBytes = memoryBytes;
@@ -219,7 +253,7 @@ rt::StatusOr<cost::DeviceKind> deriveDevice(const DeviceSuite &suite, const std:
     std::vector<double> grid;
     for (const Probe &p : probes)
       if (p.role == ProbeRole::Grid && p.dtype == t)
-        grid.push_back(secondsOf(p) / p.copies);
+        grid.push_back(secondsOf(p));
     rt::StatusOr<cost::GemmRateGrid> rates = cost::gemmRateGrid(s.gridM, s.gridNK, s.gridNK, grid, d.launchSeconds);
     if (!rates.isOk())
       return rt::Status(rates.status().code(), std::string("calibrate: the ") + dtypeTag(t) +
@@ -280,12 +314,16 @@ std::string formatProbeTable(const DeviceSuite &suite, const std::vector<double>
 std::string describeSuite(const DeviceSuite &suite) {
   const SuiteSizes &s = suite.sizes;
   std::ostringstream d;
+  bool gpu = suite.target != "cpu";
   d << "Device figures from weft's own compiled programs on " << suite.target << (suite.quick ? " (quick)" : "")
-    << ", each its steps' median time: peaks are achieved rates of " << s.gemmF32 << "^3 f32 and " << s.gemmNarrow
+    << (gpu ? ", each the median of whole runs replaying a CUDA graph less a run's own fixed cost (a run of one "
+              "tiny kernel less one kernel's cost; launch_us: 64 tiny kernels in one run less one alone, per kernel)"
+            : ", each its steps' median time")
+    << ": peaks are achieved rates of " << s.gemmF32 << "^3 f32 and " << s.gemmNarrow
     << "^3 bf16 and f16 matmuls; gemm_efficiency the share of the f32 peak a " << s.shapedM << "x" << s.shapedK
     << " by " << s.shapedK << "x" << s.shapedN << " f32 matmul reaches; memory_gbps y = -x over "
-    << sizeText(4.0 * double(s.streamElements)) << " f32, bytes read + written; launch_us a one-op program on "
-    << s.tinyElements << " floats; gemm_rates";
+    << sizeText(4.0 * double(s.streamElements)) << " f32, bytes read + written;"
+    << (gpu ? "" : " launch_us a one-op program's run on 16 floats;") << " gemm_rates";
   for (rt::DType t : s.gridTypes)
     d << " " << dtypeTag(t);
   d << ": matmuls on the grid below, on cold operands (each program several copies, about "

@@ -18,7 +18,13 @@
 //     tanh and sigmoid in a fusion y = x * f(x) (less y = x * x).
 // The sizes depend on the target: a GPU's grid reaches 8192 x 12288 x 12288,
 // its buffers 1 GiB; the CPU's are those `weft calibrate` measures this
-// machine with (suiteSizes, shared with its multi-rank path).
+// machine with (suiteSizes, shared with its multi-rank path). The CPU's
+// probes are timed step by step, as `weft calibrate` times them; a GPU's
+// as whole runs replaying a CUDA graph (a training step's way: kernels
+// back to back, ~2 us apart, where a step timed alone pays a launch and a
+// synchronize, ~10 us), less the run's fixed cost: a program of one tiny
+// kernel gives that cost plus one kernel, a program of 64 such kernels the
+// cost of each (the launch figure).
 // The probes are plain data: `weft calibrate` builds each as a program with
 // the DSL and compiles it (tools/weft/KernelTimer.h); the figures come from
 // the probes' medians here, without the compiler.
@@ -74,7 +80,8 @@ enum class ProbeRole {
   Grid,                       // a point of the grid of its dtype
   Dram,                       // y = -x over streamElements
   Curve,                      // y = -x, a point of the bandwidth curve
-  Launch,                     // y = x + x over 16 f32
+  Launch,                     // y = x + x over 16 f32 (on a GPU 64 such kernels: the cost of one in a graph)
+  EmptyRun,                   // on a GPU: one such kernel, a whole run (the run's own fixed cost is the rest)
   Function,                   // an element function in its context
   EpilogueBase,               // the linear without an activation
   FusionBase,                 // y = x * x
@@ -84,7 +91,7 @@ enum class ProbeRole {
 enum class ProbeProgram {
   Matmul,          // c = a @ b, a [m, k], b [k, n], `copies` times on operands of their own
   Negate,          // y = -x over `elements` f32
-  Double,          // y = x + x over `elements` f32
+  Double,          // y = x + x over `elements` f32, `copies` times on inputs of their own (a kernel each)
   ElementFunction, // y = x * f(x) (or x * x without a function) over `elements` f32
   Linear,          // y = f(x @ w + b), x [m, k], w [k, n] (f: a GELU, or none)
   Softmax,         // y = softmax(x), x [m, n]
@@ -99,8 +106,11 @@ struct Probe {
   int copies = 1;
   std::optional<cost::ElementFunction> function;
   /// A sample is the sum of the program's step times (each step then a
-  /// synchronize), or a whole Executor::run when false (the launch probe on
-  /// the CPU: a run's fixed cost, as a step pays it).
+  /// synchronize: the CPU's probes), or a whole Executor::run when false
+  /// (the CPU's launch probe: a run's fixed cost, as a step pays it; every
+  /// GPU probe: a run replays a CUDA graph as a training step does, and the
+  /// run's own fixed cost, launching the graph and waiting for it, is
+  /// measured apart and subtracted).
   bool stepsOnly = true;
   /// Timed runs: about this many seconds of them, between these counts.
   double budgetSeconds = 0.1;

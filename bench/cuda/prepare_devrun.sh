@@ -62,7 +62,7 @@ done
 "$build/bin/weft-bench-decode" "${decode_args[@]}" --target cpu --rows 1 --export "$build/devrun-decode/cpu_r1" >/dev/null
 "$build/bin/weft-decode-bundle" --bundle "$build/devrun-decode/cpu_r1" --new 2 --repeats 1 --trace-steps 8 \
   --save-logits "$out/decode/cpu_trace_r1.safetensors" >/dev/null
-# GPU calibration (issue 13): the cuda device suite compiled here (321 programs, ~2 s), timed there by the runtime-only
+# GPU calibration (issue 13): the cuda device suite compiled here (322 programs, ~2 s), timed there by the runtime-only
 # weft-calibrate-bundle (run_lease.sh's second stage), which writes the GPU's measured description; packed as one tar
 # (2.5 MB of small files, 0.1 MB xz'd).
 rm -rf "$build/devrun-calibrate" && mkdir -p "$build/devrun-calibrate"

@@ -26,6 +26,7 @@ namespace {
 /// (a GPU's by default).
 struct FakeDevice {
   double launch = 5e-6, f32 = 50e12, bf16 = 700e12, f16 = 650e12, bandwidth = 3e12;
+  double run = 8e-6; // a GPU run's own fixed cost (a graph launch and a synchronize)
   double functionNs[cost::kElementFunctions] = {0.5, 0, 0.25, 0.3, 2.0, 1.5, 1.0};
 
   double rate(rt::DType t) const { return t == proto::BF16 ? bf16 : t == proto::F16 ? f16 : f32; }
@@ -35,6 +36,13 @@ struct FakeDevice {
   double negate(int64_t elements) const { return launch + 8.0 * double(elements) / bandwidth; }
   /// Every probe's time, the bases first.
   std::vector<double> times(const DeviceSuite &suite) const {
+    std::vector<double> t = kernelTimes(suite);
+    for (double &s : t)
+      s += run;
+    return t;
+  }
+  /// The times without the run's own cost.
+  std::vector<double> kernelTimes(const DeviceSuite &suite) const {
     double linearBase = 0, fusionBase = 0;
     for (const Probe &p : suite.probes) {
       if (p.role == ProbeRole::EpilogueBase)
@@ -46,7 +54,8 @@ struct FakeDevice {
     for (const Probe &p : suite.probes) {
       switch (p.role) {
       case ProbeRole::Launch:
-        t.push_back(launch);
+      case ProbeRole::EmptyRun:
+        t.push_back(p.copies * launch);
         break;
       case ProbeRole::Dram:
       case ProbeRole::Curve:
@@ -78,8 +87,8 @@ TEST(DeviceSuite, DerivesTheRatesTheTimesWereMadeFrom) {
     SCOPED_TRACE(target);
     DeviceSuite suite = *deviceSuite(target, /*quick=*/false);
     FakeDevice dev;
-    if (std::string(target) == "cpu") // a CPU's figures
-      dev.launch = 2e-6, dev.f32 = 200e9, dev.bf16 = 20e9, dev.f16 = 15e9, dev.bandwidth = 30e9;
+    if (std::string(target) == "cpu") // a CPU's figures; its steps are timed without a run's cost
+      dev.launch = 2e-6, dev.f32 = 200e9, dev.bf16 = 20e9, dev.f16 = 15e9, dev.bandwidth = 30e9, dev.run = 0;
     rt::StatusOr<cost::DeviceKind> derived = deriveDevice(suite, dev.times(suite), 80ull << 30);
     ASSERT_TRUE(derived.isOk()) << derived.status().message();
     const cost::DeviceKind &d = *derived;
@@ -88,7 +97,7 @@ TEST(DeviceSuite, DerivesTheRatesTheTimesWereMadeFrom) {
     EXPECT_NEAR(d.peakFlopsBF16 / dev.bf16, 1, 5e-3);
     EXPECT_NEAR(d.peakFlopsF16 / dev.f16, 1, 5e-3);
     EXPECT_EQ(d.peakFlopsTF32, 0);
-    EXPECT_DOUBLE_EQ(d.launchSeconds, dev.launch);
+    EXPECT_NEAR(d.launchSeconds / dev.launch, 1, 1e-9);
     EXPECT_NEAR(d.memoryBandwidth / dev.bandwidth, 1, 1e-2);
     EXPECT_EQ(d.memoryBytes, 80ull << 30);
     EXPECT_GT(d.gemmEfficiency, 0.9);
@@ -155,8 +164,35 @@ TEST(DeviceSuite, TheGpuSuiteMeasuresBf16GridsOnColdOperands) {
   EXPECT_EQ(grid, 2 * 6 * 5 * 5);
   // The quick suite: one copy each, a few seconds.
   for (const Probe &p : deviceSuite("cuda", true)->probes)
-    EXPECT_EQ(p.copies, 1) << p.name;
+    EXPECT_EQ(p.copies, p.role == ProbeRole::Launch ? 64 : 1) << p.name;
   EXPECT_FALSE(deviceSuite("tpu", false).isOk());
+}
+
+TEST(DeviceSuite, AGpuRunsWholeGraphsLessTheRunsOwnCost) {
+  DeviceSuite gpu = *deviceSuite("cuda", false), cpu = *deviceSuite("cpu", false);
+  for (const Probe &p : gpu.probes)
+    EXPECT_FALSE(p.stepsOnly) << p.name;
+  for (const Probe &p : cpu.probes)
+    EXPECT_EQ(p.stepsOnly, p.role != ProbeRole::Launch) << p.name;
+  // Without the run's own cost subtracted, a 64-copy grid point of small
+  // GEMMs would read slower by 8 us / 64 per GEMM; with it, the rates are
+  // exact even where the run's cost exceeds the work.
+  FakeDevice dev;
+  dev.run = 50e-6;
+  cost::DeviceKind d = *deriveDevice(gpu, dev.times(gpu), 1);
+  EXPECT_NEAR(d.launchSeconds / dev.launch, 1, 1e-9);
+  EXPECT_NEAR(d.gemmEfficiency, 1, 1e-2); // the shaped matmul's own launch stays in it
+  const cost::GemmRateGrid &grid = d.gemmRates.at(cost::MathType::F32);
+  EXPECT_NEAR(grid.rate(512, 3072, 3072) / dev.f32, 1, 1e-9); // 6 copies: 8 us per GEMM if not subtracted
+  EXPECT_NEAR(grid.rate(16, 3072, 3072) / dev.f32, 1, 1e-9);  // 22 copies
+  // 64 kernels no slower than one: refused.
+  std::vector<double> times = dev.times(gpu);
+  for (size_t i = 0; i < gpu.probes.size(); ++i)
+    if (gpu.probes[i].role == ProbeRole::Launch)
+      times[i] = 1e-6;
+  rt::StatusOr<cost::DeviceKind> bad = deriveDevice(gpu, times, 1);
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_NE(bad.status().message().find("64 kernels in one run"), std::string::npos) << bad.status().message();
 }
 
 TEST(DeviceSuite, RefusesTimesThatCannotBeRight) {

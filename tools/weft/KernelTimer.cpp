@@ -101,9 +101,12 @@ void buildMatmul(Program &p, int64_t m, int64_t n, int64_t k, DType dtype, int c
 
 void buildNegate(Program &p, int64_t elements) { p.output("y", neg(p.input("x", {elements}))); }
 
-void buildDouble(Program &p, int64_t elements) {
-  Tensor x = p.input("x", {elements});
-  p.output("y", add(x, x));
+void buildDouble(Program &p, int64_t elements, int copies) {
+  for (int i = 0; i < copies; ++i) {
+    std::string at = copies > 1 ? std::to_string(i) : "";
+    Tensor x = p.input("x" + at, {elements});
+    p.output("y" + at, add(x, x));
+  }
 }
 
 void buildElementFunction(Program &p, std::optional<cost::ElementFunction> f, int64_t elements) {
@@ -126,7 +129,7 @@ void buildProbe(Program &p, const calibrate::Probe &probe) {
   case ProbeProgram::Negate:
     return buildNegate(p, probe.elements);
   case ProbeProgram::Double:
-    return buildDouble(p, probe.elements);
+    return buildDouble(p, probe.elements, probe.copies);
   case ProbeProgram::ElementFunction:
     return buildElementFunction(p, probe.function, probe.elements);
   case ProbeProgram::Linear:

@@ -55,8 +55,9 @@ KernelTiming timeProgram(const std::string &what, const std::function<void(Progr
 void buildMatmul(Program &p, int64_t m, int64_t n, int64_t k, DType dtype, int copies = 1);
 /// y = -x over `elements` f32 values (reads and writes 4 bytes each).
 void buildNegate(Program &p, int64_t elements);
-/// y = x + x over `elements` f32 values: one tiny kernel, the fixed cost of a run.
-void buildDouble(Program &p, int64_t elements);
+/// y = x + x over `elements` f32 values: one tiny kernel, the fixed cost of
+/// a run; `copies` such kernels (inputs x0, x1, ... and outputs y0, y1, ...).
+void buildDouble(Program &p, int64_t elements, int copies = 1);
 /// y = x * f(x) over `elements` f32 values for an element function of the
 /// DSL (not log: its inputs would need to be positive), or y = x * x without
 /// one: one fused kernel either way, the two programs moving the same bytes
