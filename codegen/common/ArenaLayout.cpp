@@ -16,6 +16,10 @@
 //      outputs share no byte with its inputs or each other, except an
 //      Elementwise kernel writing exactly over one of its inputs (in place;
 //      such kernels are not noalias).
+//   4. For each kernel that is not noalias: which of its arguments every call
+//      gives exactly the same storage (KernelEntry::sharedArgs), when all its
+//      calls agree; after 3, every other pair of its arguments is disjoint or
+//      only read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -108,6 +112,47 @@ LogicalResult checkSteps(const KernelPartition &p) {
   return success();
 }
 
+/// Step 4 of the file comment.
+void recordSharedArguments(KernelPartition &p) {
+  const proto::Executable &exe = p.executable;
+  std::vector<std::optional<std::vector<unsigned>>> seen(p.entries.size());
+  std::vector<bool> agree(p.entries.size(), true);
+  for (const proto::Step &step : exe.steps()) {
+    if (!step.has_kernel_call())
+      continue;
+    const proto::KernelCall &call = step.kernel_call();
+    const KernelEntry &kernel = p.entries[call.kernel()];
+    unsigned numArgs = unsigned(call.args_size());
+    if (kernel.noAlias || numArgs != kernel.numArgs) {
+      agree[call.kernel()] = false;
+      continue;
+    }
+    // An output and the arguments at its exact place form a class (3 allows
+    // no other overlap with an output); each argument maps to its class's
+    // lowest index.
+    std::vector<unsigned> shared(numArgs);
+    for (unsigned a = 0; a < numArgs; ++a)
+      shared[a] = a;
+    for (unsigned o = numArgs - kernel.numOutputs; o < numArgs; ++o) {
+      Place out = placeOf(exe, call.args(int(o)));
+      unsigned lowest = o;
+      for (unsigned a = 0; a < numArgs; ++a)
+        if (a != o && same(out, placeOf(exe, call.args(int(a)))))
+          lowest = std::min(lowest, a);
+      for (unsigned a = 0; a < numArgs; ++a)
+        if (a == o || same(out, placeOf(exe, call.args(int(a)))))
+          shared[a] = std::min(shared[a], lowest);
+    }
+    std::optional<std::vector<unsigned>> &first = seen[call.kernel()];
+    if (!first)
+      first = shared;
+    else if (*first != shared)
+      agree[call.kernel()] = false;
+  }
+  for (size_t k = 0; k < p.entries.size(); ++k)
+    p.entries[k].sharedArgs = agree[k] && seen[k] ? *seen[k] : std::vector<unsigned>{};
+}
+
 } // namespace
 
 LogicalResult assignArenaOffsets(KernelPartition &partition, uint64_t minAlignment) {
@@ -146,7 +191,10 @@ LogicalResult assignArenaOffsets(KernelPartition &partition, uint64_t minAlignme
   }
   exe.set_arena_size(alignUp(cursor));
   exe.set_arena_alignment(alignment);
-  return checkSteps(partition);
+  if (failed(checkSteps(partition)))
+    return failure();
+  recordSharedArguments(partition);
+  return success();
 }
 
 } // namespace weft::codegen

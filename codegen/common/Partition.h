@@ -37,6 +37,15 @@ struct KernelEntry {
   /// Elementwise ops: the memory plan may give their result the storage of
   /// an operand (in place).
   bool noAlias = true;
+  /// For a kernel that is not noAlias, once the arena is laid out
+  /// (assignArenaOffsets): per argument, the lowest-numbered argument that
+  /// every call of the kernel gives exactly the same storage (itself when
+  /// none), provided all calls agree and no other arguments share a byte;
+  /// empty when they do not. The CPU's object emitter then lets such
+  /// arguments use one pointer and marks all noalias, so the loops vectorize
+  /// (an in-place AdamW update ran scalar: LLVM could neither prove its
+  /// outputs apart from its inputs nor check 30 pairs at run time).
+  std::vector<unsigned> sharedArgs;
 };
 
 /// A program split into steps: the Executable without machine code, and the

@@ -92,7 +92,15 @@ LogicalResult addPackedEntries(llvm::Module &m, ArrayRef<KernelEntry> entries, L
       return emitError(loc) << "internal error: kernel function '" << e.function
                             << "' is missing or does not take " << e.numArgs << " pointers";
     kernel->setLinkage(llvm::GlobalValue::InternalLinkage);
-    if (e.noAlias)
+    // Arguments that every call gives the same storage become one pointer
+    // (the others unused); then no two used arguments share a written byte,
+    // and all are noalias (KernelEntry::sharedArgs).
+    bool shared = !e.noAlias && e.sharedArgs.size() == e.numArgs;
+    if (shared)
+      for (unsigned i = 0; i < e.numArgs; ++i)
+        if (e.sharedArgs[i] != i)
+          kernel->getArg(i)->replaceAllUsesWith(kernel->getArg(e.sharedArgs[i]));
+    if (e.noAlias || shared)
       for (unsigned i = 0; i < e.numArgs; ++i)
         kernel->addParamAttr(i, llvm::Attribute::NoAlias);
     auto *entry = llvm::Function::Create(entryType, llvm::GlobalValue::ExternalLinkage,

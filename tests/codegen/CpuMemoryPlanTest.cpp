@@ -5,12 +5,17 @@
 // offsets and the arena has the planned size (smaller than without reuse);
 // in-place Elementwise kernels, multi-result kernels, GEMM epilogues and
 // reshape outputs still compute the reference's numbers; a stale plan, and a
-// plan that would let a step overwrite what it reads, are compile errors.
+// plan that would let a step overwrite what it reads, are compile errors;
+// a kernel that every call runs in place learns which arguments share
+// storage (KernelEntry::sharedArgs: the CPU then gives them one pointer and
+// marks all noalias), one run in place by some calls only does not.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tests/codegen/CodegenTestUtil.h"
 
+#include "codegen/common/Partition.h"
+#include "codegen/cpu/CpuCodegen.h"
 #include "passes/memory/MemoryPlan.h"
 #include "passes/Passes.h"
 
@@ -150,6 +155,59 @@ func.func @main(%x: tensor<64x1031xf32> {weft.input = "x"}, %y: tensor<64x1031xf
   EXPECT_EQ(exe->arena_size(), 2u * 64 * 1031 * 4)
       << "two buffers: x's in-place chain, and y's bytes reused by the sub";
   check(print(*module), 5, {{1e-6, 5e-7}});
+}
+
+TEST_F(CpuMemoryPlanTest, KernelsRunInPlaceByEveryCallShareTheirPointers) {
+  // exp, mul and tanh each write over a dying operand; the sub reads one
+  // value twice and writes over it. The last exp of the second chain reads
+  // a value still used after it (not in place) while the first exp's calls
+  // are in place: that kernel is left as it was.
+  auto module = parse(R"(
+func.func @main(%x: tensor<64x1031xf32> {weft.input = "x"}, %y: tensor<64x1031xf32> {weft.input = "y"},
+                %z: tensor<8x16xf32> {weft.input = "z"}) -> (tensor<64x1031xf32>, tensor<8x16xf32>) {
+  %0 = weft.exp %x : tensor<64x1031xf32>
+  %1 = weft.mul %0, %y : tensor<64x1031xf32>
+  %2 = weft.tanh %1 : tensor<64x1031xf32>
+  %3 = weft.sub %2, %2 : tensor<64x1031xf32>
+  %4 = weft.exp %z : tensor<8x16xf32>
+  %5 = weft.exp %4 : tensor<8x16xf32>
+  %6 = weft.add %5, %4 : tensor<8x16xf32>
+  return %3, %6 : tensor<64x1031xf32>, tensor<8x16xf32>
+}
+)");
+  ASSERT_TRUE(module);
+  plan(*module);
+  mlir::DialectRegistry registry; // the kernels' dialects, as compileForCpu loads them
+  codegen::registerCpuCodegenDialects(registry);
+  ctx.appendDialectRegistry(registry);
+  ctx.loadAllAvailableDialects();
+  mlir::FailureOr<codegen::KernelPartition> p = codegen::partitionIntoKernels(*module);
+  ASSERT_TRUE(mlir::succeeded(p));
+  ASSERT_TRUE(mlir::succeeded(codegen::assignArenaOffsets(*p, 64)));
+  auto sharedOf = [&](const std::string &function) -> std::vector<unsigned> {
+    for (const codegen::KernelEntry &e : p->entries)
+      if (e.function.find(function) != std::string::npos && e.numArgs >= 2)
+        return e.sharedArgs;
+    ADD_FAILURE() << "no kernel " << function;
+    return {};
+  };
+  EXPECT_EQ(sharedOf("_mul"), (std::vector<unsigned>{0, 1, 0})) << "the product over its first operand";
+  EXPECT_EQ(sharedOf("_tanh"), (std::vector<unsigned>{0, 0}));
+  EXPECT_EQ(sharedOf("_sub"), (std::vector<unsigned>{0, 0, 0})) << "one value read twice and written over";
+  // The 64x1031 exp runs in place, the two 8x16 ones share a kernel of
+  // their own: in place, then not.
+  unsigned exps = 0;
+  for (const codegen::KernelEntry &e : p->entries)
+    if (e.function.find("_exp") != std::string::npos) {
+      ++exps;
+      EXPECT_TRUE(e.sharedArgs.empty() || e.sharedArgs == (std::vector<unsigned>{0, 0})) << e.function;
+    }
+  EXPECT_EQ(exps, 2u);
+  bool mixed = false;
+  for (const codegen::KernelEntry &e : p->entries)
+    mixed |= e.function.find("_exp") != std::string::npos && e.sharedArgs.empty();
+  EXPECT_TRUE(mixed) << "the 8x16 exp is in place in one call only";
+  check(print(*module), 11, {{1e-6, 5e-7}});
 }
 
 TEST_F(CpuMemoryPlanTest, ScatterAddIntoADyingInitMatchesReference) {
