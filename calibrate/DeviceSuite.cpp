@@ -159,6 +159,8 @@ rt::StatusOr<DeviceSuite> deviceSuite(const std::string &target, bool quick) {
     out.push_back(elementsProbe("empty_run", ProbeRole::EmptyRun, ProbeProgram::Double, s.tinyElements, 0.05, 50,
                                 500));
   }
+  // A GPU's runs vary little: 0.03 s of runs per grid point (at least 3)
+  // keep its 300 points to about a minute with the programs' set-up.
   for (rt::DType t : s.gridTypes)
     for (double m : s.gridM)
       for (double n : s.gridNK)
@@ -166,7 +168,7 @@ rt::StatusOr<DeviceSuite> deviceSuite(const std::string &target, bool quick) {
           std::string name = std::string("grid_") + dtypeTag(t) + "_m" + fmt("%.0f", m) + "_n" + fmt("%.0f", n) +
                              "_k" + fmt("%.0f", k);
           out.push_back(matmulProbe(name, ProbeRole::Grid, t, int64_t(m), int64_t(n), int64_t(k),
-                                    gridCopies(s, quick, m, n, k, t), 0.1, 3, 30));
+                                    gridCopies(s, quick, m, n, k, t), gpu ? 0.03 : 0.1, 3, 30));
         }
   for (int64_t bytes : s.streamBytes)
     out.push_back(elementsProbe("curve_" + std::to_string(bytes), ProbeRole::Curve, ProbeProgram::Negate, bytes / 8,

@@ -35,9 +35,9 @@ fi
 if stage "decode (issue 14)" 90; then bash run_decode.sh 2>&1 | tee "$OUT/decode.txt" | tail -12; fi
 if stage "train bf16" 150; then PRECISIONS=bf16 bash run_train.sh 8 2>&1 | tee "$OUT/train_bf16.txt" | tail -8; fi
 cp "$OUT/train_times.txt" "$OUT/train_times_bf16.txt" 2>/dev/null
-if stage "calibrate the GPU (issue 13)" 150; then
+if stage "calibrate the GPU (issue 13)" 100; then
   python3 -m tarfile -e calibrate_suite.tar . && rm -f calibrate_suite.tar
-  timeout 150 ./weft-calibrate-bundle calibrate_suite -o "$OUT/gpu_measured.json" > "$OUT/calibrate.log" 2>&1
+  timeout 140 ./weft-calibrate-bundle calibrate_suite -o "$OUT/gpu_measured.json" > "$OUT/calibrate.log" 2>&1
   echo "calibrate rc $? ($(grep -c ' us ' "$OUT/calibrate.log") of 322 programs timed)"
   grep -E "^  (peak|shaped|dram|launch|curve_268435456)|wrote|rror" "$OUT/calibrate.log" | head -12
 fi
