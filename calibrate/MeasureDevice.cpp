@@ -10,10 +10,14 @@
 #include "runtime/Device.h"
 #include "runtime/cuda/CudaProgram.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <unistd.h>
 #include <utility>
 
 namespace weft::calibrate {
@@ -34,6 +38,28 @@ uint64_t hostMemoryBytes() {
     if (key == "MemTotal:")
       return kib * 1024;
   return 0;
+}
+
+rt::Status checkDescriptionWritable(const std::string &path) {
+  std::filesystem::path p(path);
+  std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  std::string what = "cannot write the cluster description to '" + path + "': ";
+  std::error_code ec;
+  if (std::filesystem::is_directory(p, ec))
+    return rt::invalidArgument(what + "it is a folder; give a file name");
+  if (!std::filesystem::is_directory(dir, ec))
+    return rt::notFound(what + "the folder '" + dir.string() + "' does not exist");
+  if (::access(dir.c_str(), W_OK) != 0)
+    return rt::failedPrecondition(what + "the folder '" + dir.string() + "' is not writable (" +
+                                  std::strerror(errno) + ")");
+  return rt::Status::ok();
+}
+
+std::string utcDate() {
+  std::time_t now = std::time(nullptr);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y-%m-%d", std::gmtime(&now));
+  return day;
 }
 
 rt::StatusOr<DeviceMeasurement> measureDevice(const DeviceSuite &suite, std::vector<rt::Executable> executables,
@@ -88,13 +114,10 @@ rt::StatusOr<DeviceMeasurement> measureDevice(const DeviceSuite &suite, std::vec
   rt::StatusOr<cost::DeviceKind> device = deriveDevice(suite, m.seconds, memory);
   if (!device.isOk())
     return device.status();
-  std::time_t now = std::time(nullptr);
-  char day[16];
-  std::strftime(day, sizeof day, "%Y-%m-%d", std::gmtime(&now));
   m.spec = *base;
   m.spec.name = name;
   m.spec.device = *device;
-  m.spec.description = "measured on " + m.device + " on " + day + ". " + describeSuite(suite) +
+  m.spec.description = "measured on " + m.device + " on " + utcDate() + ". " + describeSuite(suite) +
                        "memory_gib: " + (suite.target == "cuda" ? "the GPU's free memory (cuMemGetInfo)"
                                                                 : "MemTotal") +
                        ". Topology: the shipped " + m.base + " description's (one device measures no links).";

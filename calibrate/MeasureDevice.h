@@ -45,6 +45,14 @@ std::string shippedDescriptionFor(const std::string &deviceName);
 /// MemTotal of /proc/meminfo in bytes, or 0.
 uint64_t hostMemoryBytes();
 
+/// OK when a description can be written to `path`, checked before minutes
+/// are spent measuring: its folder exists and is writable, and it is not a
+/// folder itself; otherwise the reason, naming the path.
+rt::Status checkDescriptionWritable(const std::string &path);
+
+/// Today's date in UTC, "YYYY-MM-DD" (descriptions say when they were measured).
+std::string utcDate();
+
 } // namespace weft::calibrate
 
 #endif // WEFT_CALIBRATE_MEASUREDEVICE_H

@@ -21,23 +21,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 
 using namespace weft;
 
 namespace {
-
-/// Fails before minutes are spent measuring when `path` cannot be written.
-rt::Status checkWritable(const std::string &path) {
-  std::filesystem::path p(path);
-  std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-  std::error_code ec;
-  if (std::filesystem::is_directory(p, ec))
-    return rt::invalidArgument("-o " + path + ": it is a folder; give a file name");
-  if (!std::filesystem::is_directory(dir, ec))
-    return rt::notFound("-o " + path + ": the folder '" + dir.string() + "' does not exist");
-  return rt::Status::ok();
-}
 
 int fail(const rt::Status &st) {
   std::fprintf(stderr, "weft-calibrate-bundle: %s\n", st.message().c_str());
@@ -65,7 +52,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   auto start = std::chrono::steady_clock::now();
-  rt::Status writable = checkWritable(out);
+  rt::Status writable = calibrate::checkDescriptionWritable(out);
   if (!writable.isOk())
     return fail(writable);
   rt::StatusOr<calibrate::SuiteBundle> bundle = calibrate::readSuiteBundle(dir);

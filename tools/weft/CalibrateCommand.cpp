@@ -74,12 +74,8 @@
 #include <cmath>
 #include <array>
 #include <iterator>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <ctime>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -186,31 +182,6 @@ std::vector<double> meanOverRanks(rt::Communicator *group, const std::vector<dou
   for (float s : sum)
     mean.push_back(double(s) / group->size());
   return mean;
-}
-
-/// Throws when `path` cannot be written, before minutes are spent
-/// measuring: its folder must exist and be writable, and it must not be a
-/// folder itself.
-void checkWritable(const std::string &path) {
-  std::filesystem::path p(path);
-  std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-  std::error_code ec;
-  if (std::filesystem::is_directory(p, ec))
-    throw std::runtime_error("cannot write the cluster description to '" + path +
-                             "': it is a folder; give a file name");
-  if (!std::filesystem::is_directory(dir, ec))
-    throw std::runtime_error("cannot write the cluster description to '" + path + "': the folder '" +
-                             dir.string() + "' does not exist");
-  if (::access(dir.c_str(), W_OK) != 0)
-    throw std::runtime_error("cannot write the cluster description to '" + path + "': the folder '" +
-                             dir.string() + "' is not writable (" + std::strerror(errno) + ")");
-}
-
-std::string today() {
-  std::time_t now = std::time(nullptr);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&now));
-  return buf;
 }
 
 std::string fmt(const char *format, double v) {
@@ -434,7 +405,8 @@ int runDeviceSuite(const CalibrateFlags &f) {
   calibrate::DeviceSuite suite = check(calibrate::deviceSuite(f.target, f.quick));
   auto start = std::chrono::steady_clock::now();
   if (f.exportDir.empty()) {
-    checkWritable(f.out);
+    if (rt::Status st = calibrate::checkDescriptionWritable(f.out); !st.isOk())
+      throw std::runtime_error(st.message());
     // Before minutes of compiling: is there a device to measure?
     if (f.target == "cuda") {
       rt::StatusOr<std::unique_ptr<rt::Device>> gpu = rt::openCudaDevice(0);
@@ -492,8 +464,10 @@ int runCalibrate(int argc, char **argv) {
   }
   if (f.out.empty())
     throw FlagError("-o needs a file name");
-  if (f.with.empty()) // --with writes nothing
-    checkWritable(f.out);
+  if (f.with.empty()) { // --with writes nothing
+    if (rt::Status st = calibrate::checkDescriptionWritable(f.out); !st.isOk())
+      throw std::runtime_error(st.message());
+  }
   auto start = std::chrono::steady_clock::now();
   Ranks ranks = joinRanks(rt::MpiEnvironment::worldSizeFromEnvironment(), "this mpirun job",
                           "calibrate");
@@ -562,7 +536,7 @@ int runCalibrate(int argc, char **argv) {
   std::ostringstream desc;
   desc << "measured by `weft calibrate" << (f.quick ? " --quick" : "") << "`"
        << (group ? " under `weft launch -n " + std::to_string(ranks.size) + "`" : "") << " on "
-       << today() << ", " << cores << " cores; a device is one rank (" << ranks.size
+       << calibrate::utcDate() << ", " << cores << " cores; a device is one rank (" << ranks.size
        << (ranks.size == 1 ? " rank, all cores" : " ranks at once, cores / ranks threads each")
        << "). Peaks are achieved rates: f32 " << sz.gemmF32 << "^3 matmul (BLAS; gemm_efficiency: the share of "
        << "it a " << sz.shapedM << "x" << sz.shapedK << " by " << sz.shapedK << "x" << sz.shapedN
