@@ -39,7 +39,7 @@ if stage "calibrate the GPU (issue 13)" 100; then
   python3 -m tarfile -e calibrate_suite.tar . && rm -f calibrate_suite.tar
   timeout 140 ./weft-calibrate-bundle calibrate_suite -o "$OUT/gpu_measured.json" > "$OUT/calibrate.log" 2>&1
   echo "calibrate rc $? ($(grep -c ' us ' "$OUT/calibrate.log") of 322 programs timed)"
-  grep -E "^  (peak|shaped|dram|launch|curve_268435456)|wrote|rror" "$OUT/calibrate.log" | head -12
+  grep -E "^  (peak|shaped|dram|launch|curve_268435456)|wrote|rror|weft-calibrate-bundle:" "$OUT/calibrate.log" | head -12
 fi
 if stage "train f32" 150; then PRECISIONS=f32 bash run_train.sh 8 2>&1 | tee "$OUT/train_f32.txt" | tail -8; fi
 cat "$OUT/train_times_bf16.txt" >> "$OUT/train_times.txt" 2>/dev/null
