@@ -80,8 +80,10 @@ double memTotal() {
 void expectMeasuredDevice(const ClusterSpec &spec, int ranks) {
   const DeviceKind &d = spec.device;
   EXPECT_EQ(spec.name, "cpu");
-  // Between 1 GFLOP/s and 10 TFLOP/s per rank for a BLAS f32 matmul on a CPU.
-  EXPECT_GT(d.peakFlopsF32, 1e9);
+  // Between 0.1 GFLOP/s and 10 TFLOP/s per rank for a BLAS f32 matmul on a CPU
+  // (~150 on an idle core here; ctest runs 8-rank MPI tests on the same 2
+  // cores meanwhile, and a quick run's 3 samples can each lose a time slice).
+  EXPECT_GT(d.peakFlopsF32, 1e8);
   EXPECT_LT(d.peakFlopsF32, 1e13);
   EXPECT_GT(d.peakFlopsBF16, 1e6);
   EXPECT_GT(d.peakFlopsF16, 1e6);
@@ -91,7 +93,10 @@ void expectMeasuredDevice(const ClusterSpec &spec, int ranks) {
   EXPECT_GT(d.launchSeconds, 0);
   EXPECT_LT(d.launchSeconds, 1e-2); // ~50 us idle; a loaded 2-core machine has taken over 1 ms
   // The share of the peak a transformer-sized matmul reaches, capped at 1.
-  EXPECT_GT(d.gemmEfficiency, 0.01);
+  // Its quick 64 x 64 x 256 product takes ~10 us: beside an 8-rank MPI test
+  // two of its three samples lost a time slice each and it read 0.003
+  // (reproduced once in 12 runs), so only its sign is certain.
+  EXPECT_GT(d.gemmEfficiency, 0);
   EXPECT_LE(d.gemmEfficiency, 1);
   EXPECT_DOUBLE_EQ(d.memoryEfficiency, 1);
   // 4 significant digits of MemTotal / ranks.
@@ -213,7 +218,7 @@ TEST(WeftCalibrate, AnExportedSuiteIsMeasuredWithoutTheCompiler) {
   ASSERT_TRUE(spec.isOk()) << spec.status().message();
   EXPECT_EQ(spec->name, "cpu-measured");
   const DeviceKind &d = spec->device;
-  EXPECT_GT(d.peakFlopsF32, 1e9);
+  EXPECT_GT(d.peakFlopsF32, 1e8); // as expectMeasuredDevice: ctest may load the 2 cores meanwhile
   EXPECT_LT(d.peakFlopsF32, 1e13);
   EXPECT_GT(d.memoryBandwidth, 1e8);
   EXPECT_GT(d.launchSeconds, 0);
