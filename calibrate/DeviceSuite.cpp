@@ -23,18 +23,6 @@ std::string fmt(const char *format, double v) {
   return buf;
 }
 
-std::string sizeText(double bytes) {
-  if (bytes >= double(1 << 30))
-    return fmt("%.0f GiB", bytes / double(1 << 30));
-  if (bytes >= double(1 << 20))
-    return fmt("%.0f MiB", bytes / double(1 << 20));
-  if (bytes >= 1024)
-    return fmt("%.0f KiB", bytes / 1024);
-  return fmt("%.0f B", bytes);
-}
-
-const char *dtypeTag(rt::DType t) { return rt::dtypeName(t); }
-
 Probe matmulProbe(std::string name, ProbeRole role, rt::DType t, int64_t m, int64_t n, int64_t k, int copies,
                   double budget, int least, int most) {
   Probe p{std::move(name), role, ProbeProgram::Matmul};
@@ -51,9 +39,32 @@ Probe elementsProbe(std::string name, ProbeRole role, ProbeProgram program, int6
   return p;
 }
 
+/// y = f(x @ w + b) over the element functions' rows x 768 by 768 x 3072
+/// (f: `function`, none for the epilogues' base).
+Probe linearProbe(std::string name, ProbeRole role, std::optional<cost::ElementFunction> function,
+                  const SuiteSizes &s) {
+  Probe p{std::move(name), role, ProbeProgram::Linear};
+  p.function = function;
+  p.m = s.functionRows, p.k = s.functionWidth, p.n = s.functionWide, p.budgetSeconds = 0.25;
+  return p;
+}
+
 double flopsOf(const Probe &p) { return 2.0 * double(p.m) * double(p.n) * double(p.k); }
 
 } // namespace
+
+std::string sizeText(double bytes) {
+  char buf[32];
+  if (bytes >= (1 << 30))
+    std::snprintf(buf, sizeof buf, "%g GiB", bytes / (1 << 30));
+  else if (bytes >= (1 << 20))
+    std::snprintf(buf, sizeof buf, "%g MiB", bytes / (1 << 20));
+  else if (bytes >= (1 << 10))
+    std::snprintf(buf, sizeof buf, "%g KiB", bytes / (1 << 10));
+  else
+    std::snprintf(buf, sizeof buf, "%g B", bytes);
+  return buf;
+}
 
 int gridCopies(const SuiteSizes &s, bool quick, double m, double n, double k, rt::DType t) {
   if (quick)
@@ -131,7 +142,7 @@ rt::StatusOr<DeviceSuite> deviceSuite(const std::string &target, bool quick) {
   const SuiteSizes &s = suite.sizes;
   std::vector<Probe> &out = suite.probes;
   auto square = [&](ProbeRole role, rt::DType t, int64_t n) {
-    out.push_back(matmulProbe(std::string("peak_") + dtypeTag(t) + "_" + std::to_string(n), role, t, n, n, n, 1,
+    out.push_back(matmulProbe(std::string("peak_") + rt::dtypeName(t) + "_" + std::to_string(n), role, t, n, n, n, 1,
                               0.3, 3, 30));
   };
   square(ProbeRole::PeakF32, proto::F32, s.gemmF32);
@@ -165,7 +176,7 @@ rt::StatusOr<DeviceSuite> deviceSuite(const std::string &target, bool quick) {
     for (double m : s.gridM)
       for (double n : s.gridNK)
         for (double k : s.gridNK) {
-          std::string name = std::string("grid_") + dtypeTag(t) + "_m" + fmt("%.0f", m) + "_n" + fmt("%.0f", n) +
+          std::string name = std::string("grid_") + rt::dtypeName(t) + "_m" + fmt("%.0f", m) + "_n" + fmt("%.0f", n) +
                              "_k" + fmt("%.0f", k);
           out.push_back(matmulProbe(name, ProbeRole::Grid, t, int64_t(m), int64_t(n), int64_t(k),
                                     gridCopies(s, quick, m, n, k, t), gpu ? 0.03 : 0.1, 3, 30));
@@ -174,19 +185,20 @@ rt::StatusOr<DeviceSuite> deviceSuite(const std::string &target, bool quick) {
     out.push_back(elementsProbe("curve_" + std::to_string(bytes), ProbeRole::Curve, ProbeProgram::Negate, bytes / 8,
                                 0.1, 6, 200));
   for (const TimedFunction &tf : timedFunctions()) {
-    Probe p{std::string("function_") + cost::elementFunctionName(tf.f), ProbeRole::Function, tf.context};
-    p.function = tf.f;
-    if (tf.context == ProbeProgram::Linear)
-      p.m = s.functionRows, p.k = s.functionWidth, p.n = s.functionWide, p.budgetSeconds = 0.25;
-    else if (tf.context == ProbeProgram::Softmax)
-      p.m = s.softmaxRows, p.n = s.softmaxCols, p.leastRuns = 6, p.mostRuns = 60;
+    std::string name = std::string("function_") + cost::elementFunctionName(tf.f);
+    if (tf.context == ProbeProgram::Linear) {
+      out.push_back(linearProbe(name, ProbeRole::Function, tf.f, s));
+      continue;
+    }
+    Probe p{name, ProbeRole::Function, tf.context};
+    p.function = tf.f, p.leastRuns = 6, p.mostRuns = 60;
+    if (tf.context == ProbeProgram::Softmax)
+      p.m = s.softmaxRows, p.n = s.softmaxCols;
     else
-      p.elements = s.functionRows * s.functionWide, p.leastRuns = 6, p.mostRuns = 60;
+      p.elements = s.functionRows * s.functionWide;
     out.push_back(p);
   }
-  Probe linear{"epilogue_base", ProbeRole::EpilogueBase, ProbeProgram::Linear};
-  linear.m = s.functionRows, linear.k = s.functionWidth, linear.n = s.functionWide, linear.budgetSeconds = 0.25;
-  out.push_back(linear);
+  out.push_back(linearProbe("epilogue_base", ProbeRole::EpilogueBase, std::nullopt, s));
   out.push_back(elementsProbe("fusion_base", ProbeRole::FusionBase, ProbeProgram::ElementFunction,
                               s.functionRows * s.functionWide, 0.1, 6, 60));
   for (Probe &p : out)
@@ -258,7 +270,7 @@ rt::StatusOr<cost::DeviceKind> deriveDevice(const DeviceSuite &suite, const std:
         grid.push_back(secondsOf(p));
     rt::StatusOr<cost::GemmRateGrid> rates = cost::gemmRateGrid(s.gridM, s.gridNK, s.gridNK, grid, d.launchSeconds);
     if (!rates.isOk())
-      return rt::Status(rates.status().code(), std::string("calibrate: the ") + dtypeTag(t) +
+      return rt::Status(rates.status().code(), std::string("calibrate: the ") + rt::dtypeName(t) +
                                                    " grid: " + rates.status().message());
     d.gemmRates[t == proto::BF16 ? cost::MathType::BF16 : t == proto::F16 ? cost::MathType::F16 : cost::MathType::F32] =
         *rates;
@@ -289,28 +301,17 @@ rt::StatusOr<cost::DeviceKind> deriveDevice(const DeviceSuite &suite, const std:
   return d;
 }
 
-std::string formatProbeTable(const DeviceSuite &suite, const std::vector<double> &seconds) {
-  std::ostringstream out;
-  for (size_t i = 0; i < suite.probes.size() && i < seconds.size(); ++i) {
-    const Probe &p = suite.probes[i];
-    double t = seconds[i];
-    std::string figure;
-    switch (p.program) {
-    case ProbeProgram::Matmul:
-      figure = fmt("%.2f GFLOP/s", flopsOf(p) / (t / p.copies) / 1e9);
-      break;
-    case ProbeProgram::Negate:
-      figure = fmt("%.2f GB/s", 8.0 * double(p.elements) / t / 1e9) + " moving " + sizeText(8.0 * double(p.elements));
-      break;
-    default:
-      break;
-    }
-    char line[256];
-    std::snprintf(line, sizeof line, "  %-30s %12.3f us%s%s\n", p.name.c_str(), 1e6 * t / p.copies,
-                  p.copies > 1 ? " per copy" : "         ", figure.empty() ? "" : ("  " + figure).c_str());
-    out << line;
-  }
-  return out.str();
+std::string formatProbeLine(const Probe &p, double seconds) {
+  std::string figure;
+  if (p.program == ProbeProgram::Matmul)
+    figure = "  " + fmt("%.2f GFLOP/s", flopsOf(p) / (seconds / p.copies) / 1e9);
+  else if (p.program == ProbeProgram::Negate)
+    figure = "  " + fmt("%.2f GB/s", 8.0 * double(p.elements) / seconds / 1e9) + " moving " +
+             sizeText(8.0 * double(p.elements));
+  char line[256];
+  std::snprintf(line, sizeof line, "  %-30s %12.3f us%s%s\n", p.name.c_str(), 1e6 * seconds / p.copies,
+                p.copies > 1 ? " per copy" : "         ", figure.c_str());
+  return line;
 }
 
 std::string describeSuite(const DeviceSuite &suite) {
@@ -327,7 +328,7 @@ std::string describeSuite(const DeviceSuite &suite) {
     << sizeText(4.0 * double(s.streamElements)) << " f32, bytes read + written;"
     << (gpu ? "" : " launch_us a one-op program's run on 16 floats;") << " gemm_rates";
   for (rt::DType t : s.gridTypes)
-    d << " " << dtypeTag(t);
+    d << " " << rt::dtypeName(t);
   d << ": matmuls on the grid below, on cold operands (each program several copies, about "
     << sizeText(double(s.coldBytes)) << " of operands); bandwidth_by_bytes: y = -x moving each of these bytes; "
     << "element_ns: GELUs as the epilogue of a " << s.functionRows << "x" << s.functionWidth << " by "

@@ -146,8 +146,12 @@ const std::vector<TimedFunction> &timedFunctions();
 rt::StatusOr<cost::DeviceKind> deriveDevice(const DeviceSuite &suite, const std::vector<double> &seconds,
                                             uint64_t memoryBytes);
 
-/// One line per probe for a report: its name, median and the figure it gives.
-std::string formatProbeTable(const DeviceSuite &suite, const std::vector<double> &seconds);
+/// A report's line for one probe: its name, median (per copy) and the
+/// figure it gives (GFLOP/s of a matmul, GB/s of a pass).
+std::string formatProbeLine(const Probe &probe, double seconds);
+
+/// `bytes` for a report: "256 B", "4 KiB", "1.5 MiB", "1 GiB".
+std::string sizeText(double bytes);
 
 /// What the suite measured and how, for a description's "description".
 std::string describeSuite(const DeviceSuite &suite);

@@ -106,8 +106,7 @@ rt::StatusOr<DeviceMeasurement> measureDevice(const DeviceSuite &suite, std::vec
       return t.status();
     m.seconds.push_back(t->seconds);
     if (log) {
-      DeviceSuite one{suite.target, suite.quick, suite.sizes, {p}};
-      std::fputs(formatProbeTable(one, {t->seconds}).c_str(), log);
+      std::fputs(formatProbeLine(p, t->seconds).c_str(), log);
       std::fflush(log);
     }
   }

@@ -129,19 +129,21 @@ void recordSharedArguments(KernelPartition &p) {
     }
     // An output and the arguments at its exact place form a class (3 allows
     // no other overlap with an output); each argument maps to its class's
-    // lowest index.
+    // lowest index, the first at that place.
+    std::vector<Place> places;
+    for (unsigned a = 0; a < numArgs; ++a)
+      places.push_back(placeOf(exe, call.args(int(a))));
     std::vector<unsigned> shared(numArgs);
     for (unsigned a = 0; a < numArgs; ++a)
       shared[a] = a;
     for (unsigned o = numArgs - kernel.numOutputs; o < numArgs; ++o) {
-      Place out = placeOf(exe, call.args(int(o)));
       unsigned lowest = o;
-      for (unsigned a = 0; a < numArgs; ++a)
-        if (a != o && same(out, placeOf(exe, call.args(int(a)))))
-          lowest = std::min(lowest, a);
-      for (unsigned a = 0; a < numArgs; ++a)
-        if (a == o || same(out, placeOf(exe, call.args(int(a)))))
-          shared[a] = std::min(shared[a], lowest);
+      for (unsigned a = 0; a < o && lowest == o; ++a)
+        if (same(places[o], places[a]))
+          lowest = a;
+      for (unsigned a = lowest; a < numArgs; ++a)
+        if (same(places[o], places[a]))
+          shared[a] = lowest;
     }
     std::optional<std::vector<unsigned>> &first = seen[call.kernel()];
     if (!first)

@@ -31,17 +31,6 @@ std::vector<int64_t> collectiveSizes(int64_t minBytes, int64_t maxBytes, double 
   return sizes;
 }
 
-std::string sizeText(double bytes) {
-  char buf[32];
-  if (bytes >= (1 << 20))
-    std::snprintf(buf, sizeof buf, "%g MiB", bytes / (1 << 20));
-  else if (bytes >= (1 << 10))
-    std::snprintf(buf, sizeof buf, "%g KiB", bytes / (1 << 10));
-  else
-    std::snprintf(buf, sizeof buf, "%g B", bytes);
-  return buf;
-}
-
 int collectiveRepetitions(int64_t bytes, bool quick) {
   int reps = bytes <= (64 << 10) ? 45 : bytes <= (4 << 20) ? 15 : bytes <= (64 << 20) ? 6 : 3;
   return quick ? std::max(3, reps / 4) : reps;

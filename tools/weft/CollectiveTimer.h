@@ -13,6 +13,7 @@
 #ifndef WEFT_TOOLS_WEFT_COLLECTIVETIMER_H
 #define WEFT_TOOLS_WEFT_COLLECTIVETIMER_H
 
+#include "calibrate/DeviceSuite.h"
 #include "cost/Calibration.h"
 #include "cost/CollectiveCost.h"
 #include "runtime/comm/Communicator.h"
@@ -28,8 +29,8 @@ namespace weft::cli {
 /// elements).
 std::vector<int64_t> collectiveSizes(int64_t minBytes, int64_t maxBytes, double factor);
 
-/// `bytes` for a table: "256 B", "4 KiB", "1.5 MiB".
-std::string sizeText(double bytes);
+/// `bytes` for a table: "256 B", "4 KiB", "1.5 MiB" (the calibration's).
+using calibrate::sizeText;
 
 /// Repetitions for one size: many for small messages (noisy, cheap), few
 /// for large ones (a 512 MiB all-reduce takes about a second here); `quick`
